@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hakmem-slab: top-level Makefile.
+#
+#   make run      the main job (see README.md)
+#   make test     every test
+#   make lib      libhakmem.a and libhakmem.so
+#   make module   hakmem_slab.ko against KDIR
+#
+# Kernel builds go through Kbuild; everything here is the userspace side
+# and the orchestration of the VM harnesses under tools/vm/.
+
+CC	?= gcc
+BUILD	?= build
+V	?= 0
+Q	:= $(if $(filter 1,$(V)),,@)
+
+CORE_SRCS := $(wildcard common/hm_*.c)
+USER_SRCS := userspace/hakmem.c userspace/platform.c
+TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/test_plat.c
+
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wno-unused-parameter
+CFLAGS_BASE := -std=gnu11 -O2 -g -fPIC -pthread $(WARN) \
+	   -Icommon -Icommon/tests -Iuserspace -Iuserspace/include -Iuserspace/test
+CFLAGS	?=
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS) $(EXTRA_CFLAGS)
+
+# variant builds: $(BUILD)/<variant>/...
+VARIANT	?= release
+OUT	:= $(BUILD)/$(VARIANT)
+
+LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
+TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
+
+.PHONY: all lib test test-unit test-asan test-tsan test-valgrind test-clang \
+	test-modes run demo clean deps module
+
+all: lib
+
+lib: $(OUT)/libhakmem.a $(OUT)/libhakmem.so
+
+$(OUT)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/libhakmem.a: $(LIB_OBJS)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/libhakmem.so: $(LIB_OBJS)
+	$(Q)$(CC) -shared -pthread -o $@ $^
+
+$(OUT)/hakmem-test: $(TEST_OBJS) $(OUT)/libhakmem.a
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(OUT)/libhakmem.a $(LDFLAGS_EXTRA)
+
+$(OUT)/hakmem-demo: tools/demo/hakmem-demo.c $(OUT)/libhakmem.a
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/libhakmem.a
+
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+deps:
+	$(Q)tools/deps.sh build
+
+# ---- tests -----------------------------------------------------------
+
+test-unit: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
+	$(Q)$(BUILD)/release/hakmem-test
+
+# the built-in classes in each mode (the core suites cover explicit caches)
+test-modes: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
+	$(Q)for m in bitmap freelist hybrid; do \
+		echo "== HAKMEM_MODE=$$m"; \
+		HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hm_api || exit 1; \
+	done
+
+test-asan: deps
+	$(Q)tools/deps.sh sanitize
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan \
+		EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		$(BUILD)/asan/hakmem-test
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(BUILD)/asan/hakmem-test
+
+test-tsan: deps
+	$(Q)tools/deps.sh sanitize
+	$(Q)$(MAKE) --no-print-directory VARIANT=tsan \
+		EXTRA_CFLAGS="-O1 -fsanitize=thread" $(BUILD)/tsan/hakmem-test
+	$(Q)TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tsan/hakmem-test
+
+test-valgrind: deps
+	$(Q)tools/deps.sh sanitize
+	$(Q)$(MAKE) --no-print-directory VARIANT=valgrind EXTRA_CFLAGS="-DHM_VALGRIND" \
+		$(BUILD)/valgrind/hakmem-test
+	$(Q)HM_TEST_QUICK=1 valgrind -q --error-exitcode=9 --leak-check=full \
+		--errors-for-leak-kinds=definite $(BUILD)/valgrind/hakmem-test
+
+test-clang:
+	$(Q)if command -v clang >/dev/null; then \
+		$(MAKE) --no-print-directory VARIANT=clang CC=clang $(BUILD)/clang/hakmem-test && \
+		$(BUILD)/clang/hakmem-test > $(BUILD)/clang/test.log 2>&1 && tail -1 $(BUILD)/clang/test.log; \
+	else echo "clang not installed: skipped"; fi
+
+test: test-unit test-modes test-asan test-tsan test-valgrind test-clang
+
+# ---- main job --------------------------------------------------------
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-demo
+	$(Q)for m in bitmap freelist hybrid; do HAKMEM_MODE=$$m $(BUILD)/release/hakmem-demo || exit 1; done
+
+run: demo
+
+clean:
+	rm -rf $(BUILD)

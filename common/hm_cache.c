@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_cache.c - cache and context lifecycle: create, destroy, contexts that
+ * come and go with threads or CPUs, new chunks, bulk calls, shrinking.
+ */
+#include "hm_cache.h"
+
+static hm_atomic_t hm_cache_ids;
+
+static const char *const hm_mode_names[HM_MODE_NR] = {
+	[HM_MODE_BITMAP]	= "bitmap",
+	[HM_MODE_FREELIST]	= "freelist",
+	[HM_MODE_HYBRID]	= "hybrid",
+};
+
+const char *hm_mode_name(enum hm_mode mode)
+{
+	return mode < HM_MODE_NR ? hm_mode_names[mode] : "?";
+}
+
+/**
+ * hm_mode_parse() - mode from its name
+ * @str: "bitmap", "freelist" or "hybrid", optionally followed by a newline
+ * @mode: result
+ *
+ * Return: true when @str names a mode.
+ */
+bool hm_mode_parse(const char *str, enum hm_mode *mode)
+{
+	unsigned int m;
+
+	for (m = 0; m < HM_MODE_NR; m++) {
+		const char *a = str, *b = hm_mode_names[m];
+
+		while (*b && *a == *b) {
+			a++;
+			b++;
+		}
+		if (!*b && (!*a || (*a == '\n' && !a[1]))) {
+			*mode = (enum hm_mode)m;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * hm_core_cache_create() - create a cache of objects of one size
+ * @name: for reports and stats (copied, truncated to HM_NAME_LEN - 1)
+ * @size: object size, 1..HM_MAX_OBJ_SIZE
+ * @align: alignment, a power of two, 0 for the default of 8
+ * @mode: bitmap, freelist or hybrid
+ * @flags: HM_CACHE_* flags
+ * @gfp: how to allocate the cache structure
+ *
+ * Return: the cache, or NULL for a bad size, alignment or mode (reported
+ * as HM_ERR_BAD_SIZE) or when memory is exhausted.
+ */
+struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
+				 unsigned int align, enum hm_mode mode,
+				 unsigned int flags, hm_gfp_t gfp)
+{
+	struct hm_cache *c;
+
+	if (mode >= HM_MODE_NR) {
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)mode, HM_RET_IP);
+		return NULL;
+	}
+	c = hm_plat_meta_alloc(sizeof(*c), gfp);
+	if (!c)
+		return NULL;
+	c->mode = (u8)mode;
+	if (hm_cache_geometry(c, size, align)) {
+		hm_plat_meta_free(c, sizeof(*c));
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
+		return NULL;
+	}
+	hm_strscpy(c->name, name ? name : "hakmem", sizeof(c->name));
+	c->flags = flags;
+	/* about 8 KiB of cached objects per context, 16..128 of them */
+	c->mag_cap = HM_MIN(HM_MAX(8192U / c->size, 16U), 128U);
+	c->max_empty = 1;
+	c->max_pool = 4;
+	c->id = hm_atomic_fetch_add(&hm_cache_ids, 1) + 1;
+	hm_lock_init(&c->lock);
+	return c;
+}
+
+size_t hm_cctx_size(const struct hm_cache *c)
+{
+	return sizeof(struct hm_cctx) + c->mag_cap * sizeof(void *);
+}
+
+/**
+ * hm_cctx_init() - set up a context in memory the adapter provides
+ * @cc: hm_cctx_size() bytes, zeroed
+ * @c: its cache
+ * @ctx_id: CPU or thread it serves
+ */
+void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
+{
+	cc->cache = c;
+	cc->mode = c->mode;
+	cc->checks = !!(c->flags & HM_CACHE_CHECKS);
+	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
+	cc->ctx_id = ctx_id;
+}
+
+/* Make @cc visible to stats, validation and destroy. */
+void hm_cctx_register(struct hm_cctx *cc)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long flags;
+
+	hm_lock(&c->lock, flags);
+	cc->next = c->cctxs;
+	c->cctxs = cc;
+	cc->registered = true;
+	hm_unlock(&c->lock, flags);
+}
+
+/**
+ * hm_cctx_adopt() - take over the context of a thread that exited
+ * @c: the cache
+ * @ctx_id: the adopting thread
+ *
+ * Return: an abandoned context with its slabs, or NULL.
+ */
+struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id)
+{
+	struct hm_cctx *cc;
+	unsigned long flags;
+
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next) {
+		if (cc->abandoned) {
+			cc->abandoned = false;
+			HM_WRITE_ONCE(cc->ctx_id, ctx_id);
+			break;
+		}
+	}
+	hm_unlock(&c->lock, flags);
+	return cc;
+}
+
+/**
+ * hm_cctx_new() - a registered context for a new thread
+ * @c: the cache
+ * @ctx_id: the thread
+ * @gfp: allocation flags
+ *
+ * Return: an adopted or new context, or NULL when memory is exhausted.
+ */
+struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp)
+{
+	struct hm_cctx *cc = hm_cctx_adopt(c, ctx_id);
+
+	if (cc)
+		return cc;
+	cc = hm_plat_meta_alloc(hm_cctx_size(c), gfp);
+	if (!cc)
+		return NULL;
+	hm_cctx_init(cc, c, ctx_id);
+	cc->dynamic = true;
+	hm_cctx_register(cc);
+	return cc;
+}
+
+/**
+ * hm_cctx_flush() - return everything @cc caches to its slabs
+ * @cc: a context nobody else uses right now
+ *
+ * Empties the magazine, collects remote frees, and hands empty slabs on
+ * to the cache pool.  Slabs with live objects stay with @cc.
+ */
+void hm_cctx_flush(struct hm_cctx *cc)
+{
+	struct hm_slab *s;
+
+	if (cc->mag_count)
+		hm_hybrid_flush(cc, cc->mag_count);
+	hm_cctx_drain_notify(cc);
+	s = cc->active;
+	if (s) {
+		hm_slab_collect(s);
+		if (hm_slab_is_empty(s)) {
+			cc->active = NULL;
+			s->list = HM_LIST_NONE;
+			hm_slab_settle(cc, s);
+		}
+	}
+	while (cc->empty) {
+		s = cc->empty;
+		cc->empty = s->next;
+		cc->nempty--;
+		s->next = NULL;
+		s->list = HM_LIST_NONE;
+		hm_slab_to_pool(cc->cache, s);
+	}
+}
+
+/**
+ * hm_cctx_abandon() - the thread of @cc exits
+ * @cc: its context
+ *
+ * The context keeps its slabs with live objects and waits, registered,
+ * for the next thread to adopt it.
+ */
+void hm_cctx_abandon(struct hm_cctx *cc)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long flags;
+
+	hm_cctx_flush(cc);
+	hm_lock(&c->lock, flags);
+	cc->abandoned = true;
+	hm_unlock(&c->lock, flags);
+}
+
+/**
+ * hm_cache_chunk_get() - a new chunk for @c, registered in the slab map
+ * @c: the cache
+ * @gfp: allocation flags; called outside any per-CPU section
+ *
+ * Return: the chunk, or NULL when memory is exhausted.
+ */
+void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp)
+{
+	void *chunk = hm_plat_chunk_alloc(HM_SLAB_SIZE, gfp);
+
+	(void)c;
+	if (!chunk)
+		return NULL;
+	if (hm_slabmap_prepare(chunk, gfp)) {
+		hm_plat_chunk_free(chunk, HM_SLAB_SIZE);
+		return NULL;
+	}
+	return chunk;
+}
+
+/**
+ * hm_cctx_add_chunk() - turn @chunk into a slab of @cc and allocate
+ * @cc: the caller's context (in its per-CPU section again)
+ * @chunk: from hm_cache_chunk_get()
+ *
+ * Return: an object, or NULL if others took the new slab meanwhile.
+ */
+void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk)
+{
+	struct hm_cache *c = cc->cache;
+	struct hm_slab *s = hm_slab_init(c, chunk);
+	unsigned long flags;
+
+	s->owner = cc;
+	hm_lock(&c->lock, flags);
+	s->all_next = c->all;
+	if (c->all)
+		c->all->all_prev = s;
+	c->all = s;
+	c->nslabs++;
+	c->slabs_created++;
+	hm_unlock(&c->lock, flags);
+	hm_slabmap_set(s, true);
+	cc->st.slabs_new++;
+
+	if (!cc->active) {
+		s->list = HM_LIST_ACTIVE;
+		cc->active = s;
+	} else {
+		s->list = HM_LIST_NONE;
+		hm_slab_settle(cc, s);
+	}
+	return hm_cctx_alloc(cc);
+}
+
+/**
+ * hm_cctx_alloc_bulk() - allocate @n objects into @p
+ * @cc: the context
+ * @n: how many
+ * @p: array of @n pointers to fill
+ *
+ * Return: how many were allocated from slabs already present; the adapter
+ * adds chunks and calls again for the rest.
+ */
+unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = hm_cctx_alloc(cc);
+		if (!p[i])
+			break;
+	}
+	return i;
+}
+
+/**
+ * hm_cctx_free_bulk() - free @n objects of the cache of @cc
+ * @cc: the context
+ * @n: how many
+ * @p: the objects; NULL entries are skipped
+ * @ip: caller, for reports
+ *
+ * Return: how many were freed (refused ones are reported, not counted).
+ */
+unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
+			       unsigned long ip)
+{
+	unsigned int i, done = 0;
+
+	for (i = 0; i < n; i++) {
+		struct hm_slab *s;
+		unsigned long before = cc->st.frees;
+
+		if (!p[i])
+			continue;
+		s = hm_ptr_to_slab(p[i]);
+		if (!s) {
+			hm_free_other(p[i], ip);
+			continue;
+		}
+		hm_cctx_free(cc, s, p[i], ip);
+		done += cc->st.frees != before;
+	}
+	return done;
+}
+
+/**
+ * hm_cache_shrink() - give empty slabs back to the platform
+ * @c: the cache
+ *
+ * Releases the pool and the empty slabs of abandoned contexts, collecting
+ * their remote frees first.  Safe while other contexts allocate.
+ *
+ * Return: slabs released.
+ */
+unsigned long hm_cache_shrink(struct hm_cache *c)
+{
+	unsigned long n = 0, flags;
+	unsigned int rounds = 0;
+	struct hm_cctx *cc;
+	struct hm_slab *s;
+
+	/*
+	 * Abandoned contexts may have slabs that remote frees emptied since
+	 * their thread exited.  Adoption needs the cache lock, so a context
+	 * taken off the registry's abandoned state here is ours alone.
+	 */
+	while (rounds++ < 64) {	/* bounded: remote frees may go on */
+		hm_lock(&c->lock, flags);
+		for (cc = c->cctxs; cc; cc = cc->next)
+			if (cc->abandoned && hm_atomic_read(&cc->notify))
+				break;
+		if (cc)
+			cc->abandoned = false;
+		hm_unlock(&c->lock, flags);
+		if (!cc)
+			break;
+		hm_cctx_flush(cc);
+		hm_lock(&c->lock, flags);
+		cc->abandoned = true;
+		hm_unlock(&c->lock, flags);
+	}
+
+	for (;;) {
+		hm_lock(&c->lock, flags);
+		s = c->pool;
+		if (s) {
+			c->pool = s->next;
+			c->npool--;
+		}
+		hm_unlock(&c->lock, flags);
+		if (!s)
+			break;
+		s->list = HM_LIST_NONE;
+		hm_slab_release(c, s);
+		n++;
+	}
+	return n;
+}
+
+/* Count the objects of @s that are neither free nor cached. */
+static unsigned int hm_slab_live(const struct hm_slab *s)
+{
+	unsigned int i, live = 0;
+
+	if (s->mode == HM_MODE_FREELIST)
+		return s->used;
+	for (i = 0; i < s->nwords; i++)
+		live += hm_popcount(s->live_bits ? s->live_bits[i] :
+				    ~s->free_bits[i]);
+	if (!s->live_bits && s->nblocks % HM_BPL)
+		live -= HM_BPL - s->nblocks % HM_BPL;
+	return live;
+}
+
+/**
+ * hm_core_cache_destroy() - destroy a cache nobody uses any more
+ * @c: the cache; no context may allocate or free concurrently
+ *
+ * Slabs that still hold live objects are reported (one line each, and
+ * HM_ERR_LEAK) and kept: their memory is never freed under the objects,
+ * and a later free of one of them is refused as HM_ERR_DESTROYED.
+ *
+ * Return: the number of live objects found.
+ */
+unsigned long hm_core_cache_destroy(struct hm_cache *c)
+{
+	unsigned long leaked = 0;
+	struct hm_cctx *cc, *next;
+	struct hm_slab *s, *snext;
+
+	if (!c)
+		return 0;
+	for (cc = c->cctxs; cc; cc = cc->next) {
+		hm_cctx_flush(cc);
+		if (cc->active) {
+			hm_slab_collect(cc->active);
+			cc->active->list = HM_LIST_NONE;
+			cc->active = NULL;
+		}
+	}
+	for (s = c->all; s; s = snext) {
+		unsigned int live;
+
+		snext = s->all_next;
+		hm_slab_collect(s);
+		live = hm_slab_live(s);
+		if (!live) {
+			hm_slabmap_set(s, false);
+			hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
+			hm_plat_chunk_free(s, HM_SLAB_SIZE);
+			continue;
+		}
+		leaked += live;
+		hm_report_leak(c, s, live);
+		s->magic = HM_MAGIC_ORPHAN;
+		s->cache = NULL;
+		s->owner = NULL;
+	}
+	for (cc = c->cctxs; cc; cc = next) {
+		next = cc->next;
+		if (cc->dynamic)
+			hm_plat_meta_free(cc, hm_cctx_size(c));
+	}
+	hm_plat_meta_free(c, sizeof(*c));
+	return leaked;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_cache.h - the core's interface to the adapters: caches, contexts,
+ * allocation and free in a given context, large objects, shrinking.
+ *
+ * The adapter owns the mapping "current CPU/thread -> struct hm_cctx" and
+ * the exclusion that makes a context single-user (local_lock, TLS).  The
+ * core never allocates platform memory on the fast path: when a context
+ * needs a fresh slab, hm_cctx_alloc() returns NULL and the adapter calls
+ * hm_cache_chunk_get() outside its per-CPU section, then hm_cctx_add_chunk().
+ */
+#ifndef HM_CACHE_H
+#define HM_CACHE_H
+
+#include "hm_mode.h"
+#include "hm_slabmap.h"
+
+#define HM_LARGE_HDR	64	/* large objects start this far into their chunk */
+
+struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
+				 unsigned int align, enum hm_mode mode,
+				 unsigned int flags, hm_gfp_t gfp);
+unsigned long hm_core_cache_destroy(struct hm_cache *c);
+void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp);
+void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk);
+unsigned long hm_cache_shrink(struct hm_cache *c);
+bool hm_mode_parse(const char *str, enum hm_mode *mode);
+const char *hm_mode_name(enum hm_mode mode);
+
+size_t hm_cctx_size(const struct hm_cache *c);
+void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id);
+void hm_cctx_register(struct hm_cctx *cc);
+struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp);
+struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id);
+void hm_cctx_flush(struct hm_cctx *cc);
+void hm_cctx_abandon(struct hm_cctx *cc);
+unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p);
+unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
+			       unsigned long ip);
+
+void *hm_large_alloc(size_t size, hm_gfp_t gfp);
+void hm_free_other(void *p, unsigned long ip);
+size_t hm_core_usable_size(const void *p);
+
+/**
+ * hm_cctx_alloc() - allocate one object in context @cc
+ * @cc: the caller's context for the cache
+ *
+ * Return: the object, or NULL when the context needs a new chunk.
+ */
+static __always_inline void *hm_cctx_alloc(struct hm_cctx *cc)
+{
+	switch (cc->mode) {
+	case HM_MODE_HYBRID:
+		return hm_hybrid_alloc(cc);
+	case HM_MODE_BITMAP:
+		return hm_bitmap_alloc(cc);
+	default:
+		return hm_freelist_alloc(cc);
+	}
+}
+
+/**
+ * hm_cctx_free() - free @p, a block of slab @s, in context @cc
+ * @cc: the caller's context for the cache @p is freed to
+ * @s: hm_ptr_slab(@p), already checked to be a live slab
+ * @p: the object
+ * @ip: caller, for reports
+ */
+static __always_inline void hm_cctx_free(struct hm_cctx *cc, struct hm_slab *s,
+					 void *p, unsigned long ip)
+{
+	if (unlikely(s->owner != cc)) {
+		if (cc->mode == HM_MODE_FREELIST)
+			hm_freelist_free_remote(cc, s, p, ip);
+		else
+			hm_bitmap_free_remote(cc, s, p, ip);
+		return;
+	}
+	switch (cc->mode) {
+	case HM_MODE_HYBRID:
+		hm_hybrid_free_local(cc, s, p, ip);
+		return;
+	case HM_MODE_BITMAP:
+		hm_bitmap_free_local(cc, s, p, ip);
+		return;
+	default:
+		hm_freelist_free_local(cc, s, p, ip);
+	}
+}
+
+/**
+ * hm_ptr_to_slab() - the live slab holding @p, or NULL
+ * @p: a pointer to free
+ *
+ * NULL for pointers hakmem did not hand out from a slab (foreign, large,
+ * or from a destroyed cache): the caller passes those to hm_free_other().
+ */
+static __always_inline struct hm_slab *hm_ptr_to_slab(const void *p)
+{
+	struct hm_slab *s;
+
+	if (unlikely(!hm_slabmap_test(p)))
+		return NULL;
+	s = hm_ptr_slab(p);
+	return likely(s->magic == HM_MAGIC_SLAB) ? s : NULL;
+}
+
+#endif /* HM_CACHE_H */

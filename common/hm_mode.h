@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_mode.h - the fast paths of the three modes, inlined into callers.
+ *
+ * Every function here runs in the owning context (the adapter guarantees
+ * that: a per-CPU local lock in the kernel, thread-local storage in
+ * userspace), so it uses no atomic read-modify-write.  Words that other
+ * contexts read for double-free checks are stored with HM_WRITE_ONCE.
+ *
+ *  bitmap:   find-first-set in the active slab's free bitmap; nothing is
+ *            ever written into a free block.
+ *  freelist: mimalloc's sharded intrusive lists: pop slab->free, push
+ *            slab->local_free; other contexts push slab->xthread_free.
+ *  hybrid:   a LIFO array of block pointers per context (the magazine) in
+ *            front of bitmap slabs; refill and flush move whole bitmap
+ *            words.  The slab's live bitmap keeps the exact state of each
+ *            block: live (user's), cached (in a magazine), free (in slab).
+ */
+#ifndef HM_MODE_H
+#define HM_MODE_H
+
+#include "hm_slab.h"
+#include "hm_report.h"
+
+#define HM_BPL	HM_BITS_PER_LONG
+
+/* slow paths, one file per mode */
+void *hm_bitmap_alloc_slow(struct hm_cctx *cc);
+void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			   unsigned long ip);
+unsigned int hm_bitmap_collect(struct hm_slab *s);
+
+void *hm_freelist_alloc_slow(struct hm_cctx *cc);
+void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			     unsigned long ip);
+bool hm_freelist_is_free(const struct hm_slab *s, const void *p);
+void hm_freelist_build(struct hm_cache *c, struct hm_slab *s);
+void hm_freelist_reset(struct hm_cache *c, struct hm_slab *s);
+unsigned int hm_freelist_collect(struct hm_slab *s);
+
+void *hm_hybrid_alloc_slow(struct hm_cctx *cc);
+u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n);
+
+/* ---- bitmap ---------------------------------------------------------- */
+
+static __always_inline void *hm_bitmap_alloc(struct hm_cctx *cc)
+{
+	struct hm_slab *s = cc->active;
+	void *p;
+
+	if (likely(s && s->nfree)) {
+		unsigned int i = s->hint;
+		unsigned long w;
+
+		/* words below the hint are all zero, and one above is not */
+		while (!(w = s->free_bits[i]))
+			i++;
+		s->hint = (u16)i;
+		HM_WRITE_ONCE(s->free_bits[i], w & (w - 1));
+		s->nfree--;
+		cc->st.allocs++;
+		p = hm_block_addr(cc->cache, s, i * HM_BPL + hm_ctz(w));
+		hm_plat_mark_alloc(p, cc->cache->size);
+		return p;
+	}
+	return hm_bitmap_alloc_slow(cc);
+}
+
+static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_slab *s,
+						 void *p, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned int idx = hm_block_index(c, s, p);
+	unsigned int i = idx / HM_BPL;
+	unsigned long bit = 1UL << (idx % HM_BPL);
+	unsigned long w;
+
+	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	w = s->free_bits[i];
+	if (unlikely(w & bit)) {
+		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		return;
+	}
+	hm_plat_mark_free(p, c->size);
+	HM_WRITE_ONCE(s->free_bits[i], w | bit);
+	if (i < s->hint)
+		s->hint = (u16)i;
+	cc->st.frees++;
+	s->nfree++;
+	if (unlikely(s->nfree == 1 || s->nfree == s->nblocks))
+		hm_slab_settle(cc, s);
+}
+
+/* ---- freelist -------------------------------------------------------- */
+
+static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
+{
+	struct hm_slab *s = cc->active;
+
+	if (likely(s)) {
+		void **b = s->free;
+
+		if (likely(b)) {
+			s->free = *b;
+			s->used++;
+			cc->st.allocs++;
+			hm_plat_mark_alloc(b, cc->cache->size);
+			return b;
+		}
+	}
+	return hm_freelist_alloc_slow(cc);
+}
+
+static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm_slab *s,
+						   void *p, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned int idx = hm_block_index(c, s, p);
+	void *next;
+
+	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	/*
+	 * With checks on, a block whose first word could be a link (into its
+	 * own slab, or the NULL that ends a list) may be on a free list
+	 * already: only then walk the lists (mimalloc's heuristic, O(n)).
+	 */
+	next = *(void **)p;
+	if (unlikely(cc->checks) && (!next || hm_ptr_slab(next) == s) &&
+	    hm_freelist_is_free(s, p)) {
+		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		return;
+	}
+	*(void **)p = s->local_free;
+	s->local_free = p;
+	hm_plat_mark_free((char *)p + sizeof(void *), c->size - sizeof(void *));
+	cc->st.frees++;
+	s->used--;
+	if (unlikely(s->used == 0 || s->used == (u32)s->nblocks - 1))
+		hm_slab_settle(cc, s);
+}
+
+/* ---- hybrid ---------------------------------------------------------- */
+
+static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
+{
+	u32 n = cc->mag_count;
+
+	if (likely(n)) {
+		void *p = cc->mag[--n];
+		struct hm_slab *s = hm_ptr_slab(p);
+		unsigned int idx = hm_block_index(cc->cache, s, p);
+		unsigned long *lw = &s->live_bits[idx / HM_BPL];
+
+		cc->mag_count = n;
+		HM_WRITE_ONCE(*lw, *lw | (1UL << (idx % HM_BPL)));
+		cc->st.allocs++;
+		hm_plat_mark_alloc(p, cc->cache->size);
+		return p;
+	}
+	return hm_hybrid_alloc_slow(cc);
+}
+
+static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_slab *s,
+						 void *p, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned int idx = hm_block_index(c, s, p);
+	unsigned long *lw = &s->live_bits[idx / HM_BPL];
+	unsigned long bit = 1UL << (idx % HM_BPL);
+	unsigned long w;
+	u32 n;
+
+	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	w = *lw;
+	if (unlikely(!(w & bit))) {
+		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		return;
+	}
+	HM_WRITE_ONCE(*lw, w & ~bit);
+	hm_plat_mark_free(p, c->size);
+	n = cc->mag_count;
+	if (unlikely(n == cc->mag_cap))
+		n = hm_hybrid_flush(cc, cc->mag_cap / 2);
+	cc->mag[n] = p;
+	cc->mag_count = n + 1;
+	cc->st.frees++;
+}
+
+#endif /* HM_MODE_H */

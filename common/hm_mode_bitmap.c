@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_mode_bitmap.c - slow paths of the bitmap mode, and the remote-free
+ * protocol that bitmap and hybrid slabs share.
+ *
+ * Another context frees into a slab by setting the block's bit in
+ * remote_bits with one atomic OR (sbitmap's deferred clear, turned around:
+ * here it is a deferred set).  The owner folds remote_bits into free_bits
+ * word by word when it runs out of blocks, so a remote free never takes a
+ * lock and never writes into the freed block.
+ */
+#include "hm_mode.h"
+
+/**
+ * hm_bitmap_collect() - fold remote frees into the owner's free bitmap
+ * @s: a bitmap or hybrid slab, owned by the caller
+ *
+ * A bit that is set remotely while the owner also has the block free (or,
+ * in hybrid mode, not live) is a double free that raced past the free-time
+ * check: it is reported and dropped here.
+ *
+ * Return: blocks that became free.
+ */
+unsigned int hm_bitmap_collect(struct hm_slab *s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < s->nwords; i++) {
+		unsigned long r, bad;
+
+		if (!hm_atomic_read(&s->remote_bits[i]))
+			continue;
+		r = hm_atomic_xchg(&s->remote_bits[i], 0);
+		bad = r & s->free_bits[i];
+		if (s->live_bits)
+			bad |= r & ~s->live_bits[i];
+		if (unlikely(bad)) {
+			hm_report(s->cache, HM_ERR_DOUBLE_FREE,
+				  hm_block_addr(s->cache, s, i * HM_BPL + hm_ctz(bad)), 0);
+			r &= ~bad;
+		}
+		if (!r)
+			continue;
+		if (s->live_bits)
+			HM_WRITE_ONCE(s->live_bits[i], s->live_bits[i] & ~r);
+		HM_WRITE_ONCE(s->free_bits[i], s->free_bits[i] | r);
+		if (i < s->hint)
+			s->hint = (u16)i;
+		n += hm_popcount(r);
+	}
+	s->nfree += n;
+	return n;
+}
+
+/**
+ * hm_bitmap_free_remote() - free a block of a slab another context owns
+ * @cc: the freeing context (for its counters)
+ * @s: the block's slab
+ * @p: the block
+ * @ip: caller, for reports
+ */
+void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			   unsigned long ip)
+{
+	struct hm_cache *c = s->cache;
+	unsigned int idx = hm_block_index(c, s, p);
+	unsigned int i = idx / HM_BPL;
+	unsigned long bit = 1UL << (idx % HM_BPL);
+	bool free_already;
+
+	if (unlikely(c != cc->cache)) {
+		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	/* racy reads: a correct program's block is stably allocated here */
+	if (s->live_bits)
+		free_already = !(HM_READ_ONCE(s->live_bits[i]) & bit);
+	else
+		free_already = HM_READ_ONCE(s->free_bits[i]) & bit;
+	if (unlikely(free_already) ||
+	    unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
+		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		return;
+	}
+	hm_plat_mark_free(p, c->size);
+	cc->st.frees++;
+	cc->st.free_slow++;
+	cc->st.remote_frees++;
+	hm_slab_notify_owner(s);
+}
+
+/* Search the active slab, then the next slab, for a free bit. */
+void *hm_bitmap_alloc_slow(struct hm_cctx *cc)
+{
+	cc->st.alloc_slow++;
+	for (;;) {
+		struct hm_slab *s = cc->active;
+
+		if (s && s->nfree)
+			return hm_bitmap_alloc(cc);
+		if (s) {
+			hm_cctx_retire_active(cc);
+			if (cc->active)
+				continue;
+		}
+		if (!hm_cctx_take_slab(cc))
+			return NULL;
+	}
+}

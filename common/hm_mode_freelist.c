@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_mode_freelist.c - slow paths of the free-list mode (mimalloc's free
+ * list sharding): building a slab's list, folding local and remote frees
+ * back into the allocation list, and the remote push.
+ */
+#include "hm_mode.h"
+
+/* Link every block of @s, lowest address first, onto s->free. */
+void hm_freelist_build(struct hm_cache *c, struct hm_slab *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nblocks; i++) {
+		void **b = hm_block_addr(c, s, i);
+
+		*b = i + 1 < c->nblocks ? hm_block_addr(c, s, i + 1) : NULL;
+		hm_plat_mark_free((char *)b + sizeof(void *), c->size - sizeof(void *));
+	}
+	s->free = s->blocks;
+	s->local_free = NULL;
+	s->used = 0;
+}
+
+/* An empty slab leaves its owner: rebuild one list in address order. */
+void hm_freelist_reset(struct hm_cache *c, struct hm_slab *s)
+{
+	hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
+	hm_freelist_build(c, s);
+}
+
+/**
+ * hm_freelist_collect() - make local and remote frees allocatable
+ * @s: a free-list slab owned by the caller
+ *
+ * Return: blocks moved onto s->free.
+ */
+unsigned int hm_freelist_collect(struct hm_slab *s)
+{
+	unsigned int n = 0;
+	void **b, **tail = NULL;
+
+	if (!s->free && s->local_free) {
+		for (b = s->local_free; b; b = *b)
+			n++;
+		s->free = s->local_free;
+		s->local_free = NULL;
+	}
+	if (hm_atomic_read(&s->xthread_free)) {
+		unsigned int k = 0;
+
+		b = (void **)hm_atomic_xchg(&s->xthread_free, 0);
+		for (tail = b; *tail; tail = *tail)
+			k++;
+		*tail = s->free;
+		s->free = b;
+		s->used -= k + 1;
+		n += k + 1;
+	}
+	return n;
+}
+
+static bool hm_list_has(void *head, const void *p)
+{
+	void **b;
+
+	for (b = head; b; b = *b)
+		if (b == p)
+			return true;
+	return false;
+}
+
+/**
+ * hm_freelist_is_free() - is @p on one of the lists of @s?
+ * @s: a free-list slab
+ * @p: block of @s
+ *
+ * O(n); only called when the block's first word looks like a link.
+ */
+bool hm_freelist_is_free(const struct hm_slab *s, const void *p)
+{
+	return hm_list_has(s->free, p) || hm_list_has(s->local_free, p);
+}
+
+/**
+ * hm_freelist_free_remote() - push a block onto its slab's remote list
+ * @cc: the freeing context
+ * @s: the block's slab, owned by another context
+ * @p: the block
+ * @ip: caller, for reports
+ */
+void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			     unsigned long ip)
+{
+	struct hm_cache *c = s->cache;
+	unsigned int idx = hm_block_index(c, s, p);
+	unsigned long head;
+
+	if (unlikely(c != cc->cache)) {
+		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	head = hm_atomic_read(&s->xthread_free);
+	do {
+		*(void **)p = (void *)head;
+	} while (!hm_atomic_try_cmpxchg(&s->xthread_free, &head, (unsigned long)p));
+	hm_plat_mark_free((char *)p + sizeof(void *), c->size - sizeof(void *));
+	cc->st.frees++;
+	cc->st.free_slow++;
+	cc->st.remote_frees++;
+	hm_slab_notify_owner(s);
+}
+
+void *hm_freelist_alloc_slow(struct hm_cctx *cc)
+{
+	cc->st.alloc_slow++;
+	for (;;) {
+		struct hm_slab *s = cc->active;
+
+		if (s && (s->free || hm_freelist_collect(s)))
+			return hm_freelist_alloc(cc);
+		if (s) {
+			hm_cctx_retire_active(cc);
+			if (cc->active)
+				continue;
+		}
+		if (!hm_cctx_take_slab(cc))
+			return NULL;
+	}
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_mode_hybrid.c - refill and flush of the hybrid mode's magazine.
+ *
+ * Both move whole bitmap words: a refill takes every free bit of a word in
+ * one store and expands it into pointers; a flush groups the returned
+ * blocks by (slab, word) and sets each group's bits in one store.
+ */
+#include "hm_mode.h"
+
+/*
+ * Move free words of @s into the magazine until it is half full.  A word
+ * is taken whole when it fits; otherwise its lowest bits fill the rest.
+ */
+static void hm_hybrid_refill(struct hm_cctx *cc, struct hm_slab *s)
+{
+	struct hm_cache *c = cc->cache;
+	u32 n = cc->mag_count;
+	u32 target = HM_MAX(cc->mag_cap / 2, 1U);
+	unsigned int i = s->hint;
+
+	while (s->nfree && n < target) {
+		unsigned long w, take;
+		unsigned int k, j;
+
+		while (!(w = s->free_bits[i]))
+			i++;
+		take = w;
+		k = hm_popcount(w);
+		if (k > cc->mag_cap - n) {
+			k = cc->mag_cap - n;
+			for (take = 0, j = 0; j < k; j++) {
+				take |= w & -w;
+				w &= w - 1;
+			}
+		}
+		HM_WRITE_ONCE(s->free_bits[i], s->free_bits[i] & ~take);
+		s->nfree -= k;
+		/* highest block at the bottom: pops return low addresses first */
+		for (j = 0; j < k; j++) {
+			cc->mag[n + k - 1 - j] = hm_block_addr(c, s, i * HM_BPL + hm_ctz(take));
+			take &= take - 1;
+		}
+		n += k;
+	}
+	s->hint = (u16)i;
+	cc->mag_count = n;
+	cc->st.refills++;
+}
+
+void *hm_hybrid_alloc_slow(struct hm_cctx *cc)
+{
+	cc->st.alloc_slow++;
+	for (;;) {
+		struct hm_slab *s = cc->active;
+
+		if (s && s->nfree) {
+			hm_hybrid_refill(cc, s);
+			return hm_hybrid_alloc(cc);
+		}
+		if (s) {
+			hm_cctx_retire_active(cc);
+			if (cc->active)
+				continue;
+		}
+		if (!hm_cctx_take_slab(cc))
+			return NULL;
+	}
+}
+
+/**
+ * hm_hybrid_flush() - return the @n oldest magazine entries to their slabs
+ * @cc: the owner; every block in its magazine is from a slab it owns
+ * @n: entries to return, at most cc->mag_count
+ *
+ * Return: the new magazine count.
+ */
+u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n)
+{
+	struct hm_cache *c = cc->cache;
+	u32 i = 0, rest = cc->mag_count - n;
+
+	while (i < n) {
+		struct hm_slab *s = hm_ptr_slab(cc->mag[i]);
+		unsigned int w = hm_block_index(c, s, cc->mag[i]) / HM_BPL;
+		unsigned long mask = 0;
+
+		for (; i < n && hm_ptr_slab(cc->mag[i]) == s; i++) {
+			unsigned int idx = hm_block_index(c, s, cc->mag[i]);
+
+			if (idx / HM_BPL != w)
+				break;
+			mask |= 1UL << (idx % HM_BPL);
+		}
+		HM_WRITE_ONCE(s->free_bits[w], s->free_bits[w] | mask);
+		if (w < s->hint)
+			s->hint = (u16)w;
+		s->nfree += hm_popcount(mask);
+		hm_slab_settle(cc, s);
+	}
+	hm_memmove(cc->mag, cc->mag + n, rest * sizeof(void *));
+	cc->mag_count = rest;
+	cc->st.flushes++;
+	return rest;
+}

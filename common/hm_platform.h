@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_platform.h - the platform contract of the hakmem-slab core.
+ *
+ * Everything in common/ is plain C that compiles unchanged in the Linux
+ * kernel and in userspace.  Whatever differs between the two worlds is
+ * provided by the adapter's "hm_plat.h" (kernel/hm_plat.h or
+ * userspace/hm_plat.h), found through the include path.  This file is the
+ * only place common/ pulls it in, and it lists what an adapter must provide,
+ * so a port to a third world reads this file and nothing else.
+ *
+ * Types:       u8 u16 u32 u64 s64, size_t, uintptr_t, bool, NULL
+ * Compiler:    likely(x), unlikely(x), __always_inline, __maybe_unused
+ * Relaxed:     HM_READ_ONCE(x), HM_WRITE_ONCE(x, v)   (plain fields that
+ *              observers on other CPUs/threads read while the owner writes)
+ * Atomics:     hm_atomic_t (one unsigned long), with
+ *                unsigned long hm_atomic_read(const hm_atomic_t *a)   acquire
+ *                void hm_atomic_set(hm_atomic_t *a, unsigned long v) release
+ *                unsigned long hm_atomic_fetch_or(hm_atomic_t *, ul)  full
+ *                unsigned long hm_atomic_fetch_add(hm_atomic_t *, ul) full
+ *                unsigned long hm_atomic_fetch_and(hm_atomic_t *, ul) full
+ *                unsigned long hm_atomic_xchg(hm_atomic_t *, ul)      full
+ *                bool hm_atomic_try_cmpxchg(hm_atomic_t *, ul *old, ul new)
+ *              HM_ATOMIC_INIT(v)
+ * Bits:        unsigned int hm_ctz(unsigned long w)     (w != 0)
+ *              unsigned int hm_popcount(unsigned long w)
+ *              HM_BITS_PER_LONG
+ * Lock:        hm_lock_t, hm_lock_init(l), HM_DEFINE_LOCK(name), hm_lock(l, flags),
+ *              hm_unlock(l, flags), with unsigned long flags: an irq-safe
+ *              spinlock in the kernel, a mutex in userspace.  Only the slow
+ *              paths take it.
+ * Memory:      void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
+ *                  size a multiple of HM_SLAB_SIZE, result aligned to
+ *                  HM_SLAB_SIZE, contents undefined; NULL when exhausted
+ *              void hm_plat_chunk_free(void *p, size_t size)
+ *              void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)  zeroed
+ *              void hm_plat_meta_free(void *p, size_t size)
+ *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC
+ *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
+ * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
+ *              u64 hm_plat_now_ns(void)        monotonic nanoseconds
+ *              HM_RET_IP                       caller's return address
+ * Reporting:   hm_plat_err(fmt, ...)           one line, error level
+ *              hm_plat_info(fmt, ...)          one line, info level
+ *              HM_SYM_FMT                      printf format for a code
+ *                                              address ("%pS" / "%p")
+ * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)
+ *              (ASan/Valgrind client requests in userspace, no-ops where
+ *              there is no such tool)
+ */
+#ifndef HM_PLATFORM_H
+#define HM_PLATFORM_H
+
+#include "hm_plat.h"
+
+#define HM_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define HM_ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define HM_MIN(a, b)		((a) < (b) ? (a) : (b))
+#define HM_MAX(a, b)		((a) > (b) ? (a) : (b))
+#define HM_BITS_TO_LONGS(n)	(((n) + HM_BITS_PER_LONG - 1) / HM_BITS_PER_LONG)
+
+#endif /* HM_PLATFORM_H */

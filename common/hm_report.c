@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_report.c - counting and printing refused operations.
+ */
+#include "hm_report.h"
+#include "hm_slab.h"
+
+hm_atomic_t hm_errors_total[HM_ERR_NR];
+
+static const char *const hm_error_names[HM_ERR_NR] = {
+	[HM_ERR_DOUBLE_FREE]	= "double free",
+	[HM_ERR_FOREIGN]	= "pointer not from hakmem",
+	[HM_ERR_INTERIOR]	= "interior pointer",
+	[HM_ERR_WRONG_CACHE]	= "free to the wrong cache",
+	[HM_ERR_DESTROYED]	= "free into a destroyed cache",
+	[HM_ERR_BAD_SIZE]	= "bad size",
+	[HM_ERR_LEAK]		= "objects live at destroy",
+	[HM_ERR_CORRUPT]	= "metadata corrupt",
+};
+
+const char *hm_error_name(enum hm_error e)
+{
+	return e < HM_ERR_NR ? hm_error_names[e] : "unknown";
+}
+
+/**
+ * hm_report() - count and report a refused operation
+ * @c: the cache concerned, or NULL
+ * @e: what was wrong
+ * @p: the pointer (or size, cast) involved
+ * @ip: the caller's return address, or 0
+ */
+void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
+	       unsigned long ip)
+{
+	hm_atomic_fetch_add(&hm_errors_total[e], 1);
+	if (c)
+		hm_atomic_fetch_add(&c->errors[e], 1);
+	if (hm_plat_error_hook(e))
+		return;
+	hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n",
+		    hm_error_name(e), p, c ? c->name : "-",
+		    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip);
+}
+
+/* @p is inside slab @s of @c but is not a valid block start. */
+void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
+			 const void *p, unsigned long ip)
+{
+	unsigned long off = (unsigned long)((const char *)p - (const char *)s);
+
+	hm_report(c, off < c->first_off ? HM_ERR_FOREIGN : HM_ERR_INTERIOR, p, ip);
+}
+
+/* Destroy found @live objects in slab @s of @c: the slab is kept. */
+void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int live)
+{
+	hm_atomic_fetch_add(&hm_errors_total[HM_ERR_LEAK], 1);
+	hm_atomic_fetch_add(&c->errors[HM_ERR_LEAK], 1);
+	if (hm_plat_error_hook(HM_ERR_LEAK))
+		return;
+	hm_plat_err("cache %s destroyed with %u live objects of %u bytes in slab %p: slab kept\n",
+		    c->name, live, c->obj_size, (const void *)s);
+}

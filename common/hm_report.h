@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_report.h - refused operations: counted, reported once, never acted on.
+ *
+ * A bad free (double free, foreign or interior pointer, wrong cache) is
+ * refused before it touches any state, so nothing is corrupted and nothing
+ * is lost.  Each refusal increments a per-cache and a global counter and
+ * prints one line, unless the platform says a test is counting errors
+ * (hm_plat_error_hook(), the slub_kunit "slab_errors" pattern).
+ */
+#ifndef HM_REPORT_H
+#define HM_REPORT_H
+
+#include "hm_types.h"
+
+extern hm_atomic_t hm_errors_total[HM_ERR_NR];
+
+const char *hm_error_name(enum hm_error e);
+void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
+	       unsigned long ip);
+void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int live);
+void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
+			 const void *p, unsigned long ip);
+
+static inline unsigned long hm_errors(enum hm_error e)
+{
+	return hm_atomic_read(&hm_errors_total[e]);
+}
+
+#endif /* HM_REPORT_H */

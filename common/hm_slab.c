@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_slab.c - slab geometry, initialisation, and moving slabs between an
+ * owner's lists: active, partial, full (watched for remote frees), empty
+ * reserve, and the cache-wide pool of empty slabs.
+ *
+ * Remote frees and full slabs (the only cross-context protocol):
+ * a context retiring its active slab as full sets slab->notify to WATCH
+ * (a full barrier) and then looks for pending remote frees once more.  A
+ * remote freer publishes its free (full barrier) and then reads notify; on
+ * WATCH it wins the WATCH -> QUEUED exchange and pushes the slab onto the
+ * owner's notify stack.  One of the two always sees the other, so a full
+ * slab that gains free blocks is never lost to its owner.  The owner pops
+ * the whole stack with one exchange (single consumer: no ABA).
+ */
+#include "hm_slab.h"
+#include "hm_slabmap.h"
+#include "hm_mode.h"
+
+static unsigned int hm_mode_bitmaps(unsigned int mode)
+{
+	switch (mode) {
+	case HM_MODE_BITMAP:
+		return 2;	/* free, remote */
+	case HM_MODE_HYBRID:
+		return 3;	/* free, remote, live */
+	default:
+		return 0;
+	}
+}
+
+/**
+ * hm_cache_geometry() - lay out the slabs of @c
+ * @c: cache with ->mode set
+ * @size: object size
+ * @align: required alignment, a power of two (0: natural up to 8)
+ *
+ * Return: 0, or -1 when the size or alignment cannot be served.
+ */
+int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align)
+{
+	unsigned int stride, n, hdr, first, words;
+
+	if (!size || size > HM_MAX_OBJ_SIZE)
+		return -1;
+	if (align & (align - 1))
+		return -1;
+	align = HM_MAX(align, HM_MIN_OBJ_SIZE);
+	if (align > HM_MAX_OBJ_SIZE)
+		return -1;
+	stride = HM_ALIGN_UP(HM_MAX(size, HM_MIN_OBJ_SIZE), align);
+
+	for (n = HM_SLAB_SIZE / stride; n; n--) {
+		words = HM_BITS_TO_LONGS(n);
+		hdr = sizeof(struct hm_slab) +
+		      hm_mode_bitmaps(c->mode) * words * sizeof(unsigned long);
+		first = HM_ALIGN_UP(hdr, align);
+		if (first + n * stride <= HM_SLAB_SIZE)
+			break;
+	}
+	if (n < 8 || n > 0xffff)
+		return -1;
+	c->obj_size = size;
+	c->size = stride;
+	c->align = align;
+	c->nblocks = n;
+	c->nwords = HM_BITS_TO_LONGS(n);
+	c->first_off = first;
+	c->recip = (u32)(((1ULL << 32) + stride - 1) / stride);
+	return 0;
+}
+
+/**
+ * hm_slab_init() - turn a fresh chunk into an all-free slab of @c
+ * @c: the cache
+ * @chunk: HM_SLAB_SIZE bytes aligned to HM_SLAB_SIZE
+ *
+ * Return: the slab header, at @chunk.
+ */
+struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
+{
+	struct hm_slab *s = chunk;
+	unsigned int nb = hm_mode_bitmaps(c->mode);
+	unsigned int i;
+
+	hm_memset(s, 0, sizeof(*s) + nb * c->nwords * sizeof(unsigned long));
+	s->magic = HM_MAGIC_SLAB;
+	s->mode = c->mode;
+	s->nblocks = (u16)c->nblocks;
+	s->nwords = (u16)c->nwords;
+	s->cache = c;
+	s->blocks = (char *)chunk + c->first_off;
+	if (nb) {
+		s->free_bits = &s->bits[0];
+		s->remote_bits = (hm_atomic_t *)&s->bits[c->nwords];
+		if (nb == 3)
+			s->live_bits = &s->bits[2 * c->nwords];
+		for (i = 0; i < c->nwords; i++)
+			s->free_bits[i] = ~0UL;
+		if (c->nblocks % HM_BITS_PER_LONG)
+			s->free_bits[c->nwords - 1] =
+				(1UL << (c->nblocks % HM_BITS_PER_LONG)) - 1;
+		s->nfree = c->nblocks;
+		hm_plat_mark_free(s->blocks, (size_t)c->nblocks * c->size);
+	} else {
+		hm_freelist_build(c, s);
+	}
+	return s;
+}
+
+/* Free blocks in @s as its owner sees them (remote frees not collected). */
+unsigned int hm_slab_free_count(const struct hm_slab *s)
+{
+	return s->mode == HM_MODE_FREELIST ? s->nblocks - s->used : s->nfree;
+}
+
+bool hm_slab_is_empty(const struct hm_slab *s)
+{
+	return hm_slab_free_count(s) == s->nblocks;
+}
+
+bool hm_slab_remote_pending(const struct hm_slab *s)
+{
+	unsigned int i;
+
+	if (s->mode == HM_MODE_FREELIST)
+		return hm_atomic_read(&s->xthread_free) != 0;
+	for (i = 0; i < s->nwords; i++)
+		if (hm_atomic_read(&s->remote_bits[i]))
+			return true;
+	return false;
+}
+
+/**
+ * hm_slab_collect() - take the remote frees of @s into its owner's state
+ * @s: slab owned by the caller (or unowned, under the cache lock)
+ *
+ * Return: number of blocks collected.
+ */
+unsigned int hm_slab_collect(struct hm_slab *s)
+{
+	if (s->mode == HM_MODE_FREELIST)
+		return hm_freelist_collect(s);
+	return hm_bitmap_collect(s);
+}
+
+/* ---- owner lists ---------------------------------------------------- */
+
+static void hm_partial_add(struct hm_cctx *cc, struct hm_slab *s)
+{
+	s->prev = NULL;
+	s->next = cc->partial;
+	if (cc->partial)
+		cc->partial->prev = s;
+	cc->partial = s;
+	s->list = HM_LIST_PARTIAL;
+}
+
+static void hm_partial_del(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		cc->partial = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = NULL;
+	s->next = NULL;
+	s->list = HM_LIST_NONE;
+}
+
+/* Take @s off whatever owner list it is on. */
+static void hm_slab_unlist(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (s->list == HM_LIST_PARTIAL)
+		hm_partial_del(cc, s);
+	s->list = HM_LIST_NONE;
+}
+
+/**
+ * hm_slab_release() - give an empty, ownerless slab back to the platform
+ * @c: its cache
+ * @s: the slab, on no list
+ */
+void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
+{
+	unsigned long flags;
+
+	hm_lock(&c->lock, flags);
+	if (s->all_prev)
+		s->all_prev->all_next = s->all_next;
+	else
+		c->all = s->all_next;
+	if (s->all_next)
+		s->all_next->all_prev = s->all_prev;
+	c->nslabs--;
+	c->slabs_released++;
+	hm_unlock(&c->lock, flags);
+
+	hm_slabmap_set(s, false);
+	s->magic = 0;
+	hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
+	hm_plat_chunk_free(s, HM_SLAB_SIZE);
+}
+
+/**
+ * hm_slab_to_pool() - an empty slab leaves its owner for the cache pool,
+ * or for the platform when the pool holds c->max_pool slabs already
+ * @c: its cache
+ * @s: the slab, on no owner list
+ */
+void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
+{
+	unsigned long flags;
+	bool pooled = false;
+
+	if (s->mode == HM_MODE_FREELIST)
+		hm_freelist_reset(c, s);
+	hm_lock(&c->lock, flags);
+	if (c->npool < c->max_pool) {
+		HM_WRITE_ONCE(s->owner, NULL);
+		s->list = HM_LIST_POOL;
+		s->next = c->pool;
+		c->pool = s;
+		c->npool++;
+		pooled = true;
+	}
+	hm_unlock(&c->lock, flags);
+	if (!pooled) {
+		HM_WRITE_ONCE(s->owner, NULL);
+		s->list = HM_LIST_NONE;
+		hm_slab_release(c, s);
+	}
+}
+
+/* An empty slab: the owner's reserve (hysteresis), else the pool. */
+static void hm_slab_retire_empty(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (cc->nempty < cc->cache->max_empty && !cc->abandoned) {
+		s->next = cc->empty;
+		cc->empty = s;
+		cc->nempty++;
+		s->list = HM_LIST_EMPTY;
+		return;
+	}
+	hm_slab_to_pool(cc->cache, s);
+}
+
+/*
+ * Park a full slab: from now on remote freers queue it on the owner's
+ * notify stack.  Return: true when remote frees were already pending and
+ * the slab was taken back instead (then the caller collects them).
+ */
+static bool hm_slab_watch(struct hm_slab *s)
+{
+	unsigned long watch = HM_NOTIFY_WATCH;
+
+	hm_atomic_xchg(&s->notify, HM_NOTIFY_WATCH);
+	return hm_slab_remote_pending(s) &&
+	       hm_atomic_try_cmpxchg(&s->notify, &watch, HM_NOTIFY_OFF);
+}
+
+/*
+ * Stop remote freers from queueing a full slab.  False when one already
+ * queued it: then the drain of the notify stack settles the slab.
+ */
+static bool hm_slab_unwatch(struct hm_slab *s)
+{
+	unsigned long v = hm_atomic_read(&s->notify);
+
+	if (v == HM_NOTIFY_WATCH &&
+	    hm_atomic_try_cmpxchg(&s->notify, &v, HM_NOTIFY_OFF))
+		return true;
+	return v == HM_NOTIFY_OFF;
+}
+
+/**
+ * hm_slab_settle() - put an owned slab on the list its free count asks for
+ * @cc: the owner
+ * @s: a slab of @cc whose free count just changed in a slow path
+ */
+void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (s == cc->active || s->list == HM_LIST_EMPTY)
+		return;
+	if (s->list == HM_LIST_FULL) {
+		/* still full after a drain: watch again, or take what came */
+		while (!hm_slab_free_count(s) &&
+		       hm_atomic_read(&s->notify) == HM_NOTIFY_OFF &&
+		       hm_slab_watch(s))
+			hm_slab_collect(s);
+		if (!hm_slab_free_count(s) || !hm_slab_unwatch(s))
+			return;
+		s->list = HM_LIST_NONE;
+	}
+	if (hm_slab_is_empty(s)) {
+		hm_slab_unlist(cc, s);
+		hm_slab_retire_empty(cc, s);
+	} else if (s->list == HM_LIST_NONE) {
+		hm_partial_add(cc, s);
+	}
+}
+
+/**
+ * hm_slab_notify_owner() - after a remote free, wake a full slab's owner
+ * @s: slab that just received a remote free
+ */
+void hm_slab_notify_owner(struct hm_slab *s)
+{
+	unsigned long watch = HM_NOTIFY_WATCH;
+	struct hm_cctx *owner;
+	unsigned long head;
+
+	if (hm_atomic_read(&s->notify) != HM_NOTIFY_WATCH)
+		return;
+	if (!hm_atomic_try_cmpxchg(&s->notify, &watch, HM_NOTIFY_QUEUED))
+		return;
+	owner = HM_READ_ONCE(s->owner);
+	head = hm_atomic_read(&owner->notify);
+	do {
+		s->notify_next = (struct hm_slab *)head;
+	} while (!hm_atomic_try_cmpxchg(&owner->notify, &head, (unsigned long)s));
+}
+
+/**
+ * hm_cctx_drain_notify() - collect every slab that remote frees woke up
+ * @cc: the owner
+ */
+void hm_cctx_drain_notify(struct hm_cctx *cc)
+{
+	struct hm_slab *s = (struct hm_slab *)hm_atomic_xchg(&cc->notify, 0);
+
+	while (s) {
+		struct hm_slab *next = s->notify_next;
+
+		s->notify_next = NULL;
+		hm_atomic_set(&s->notify, HM_NOTIFY_OFF);
+		hm_slab_collect(s);
+		hm_slab_settle(cc, s);
+		s = next;
+	}
+}
+
+/**
+ * hm_cctx_retire_active() - the active slab has no free block left
+ * @cc: the owner
+ *
+ * Collects remote frees first; only a slab that is still full is parked
+ * with its notify flag set.  On return cc->active is NULL, or a slab that
+ * got blocks back.
+ */
+void hm_cctx_retire_active(struct hm_cctx *cc)
+{
+	struct hm_slab *s = cc->active;
+
+	if (!s)
+		return;
+	if (hm_slab_collect(s))
+		return;
+	if (hm_slab_watch(s)) {
+		hm_slab_collect(s);
+		return;
+	}
+	s->list = HM_LIST_FULL;
+	cc->active = NULL;
+}
+
+/* Adopt an empty slab from the cache pool. */
+static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
+{
+	struct hm_cache *c = cc->cache;
+	struct hm_slab *s;
+	unsigned long flags;
+
+	if (!HM_READ_ONCE(c->npool))
+		return NULL;
+	hm_lock(&c->lock, flags);
+	s = c->pool;
+	if (s) {
+		c->pool = s->next;
+		c->npool--;
+		s->next = NULL;
+		HM_WRITE_ONCE(s->owner, cc);
+	}
+	hm_unlock(&c->lock, flags);
+	return s;
+}
+
+/**
+ * hm_cctx_take_slab() - find the next slab for @cc to allocate from
+ * @cc: the owner, whose active slab is exhausted and retired
+ *
+ * Return: a slab with free blocks, now @cc's active slab, or NULL when a
+ * new chunk is needed (see hm_cctx_add_chunk()).
+ */
+struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
+{
+	struct hm_slab *s;
+
+	if (hm_atomic_read(&cc->notify))
+		hm_cctx_drain_notify(cc);
+	s = cc->partial;
+	if (s) {
+		hm_partial_del(cc, s);
+	} else if (cc->empty) {
+		s = cc->empty;
+		cc->empty = s->next;
+		cc->nempty--;
+		s->next = NULL;
+	} else {
+		s = hm_pool_take(cc);
+		if (!s)
+			return NULL;
+	}
+	s->list = HM_LIST_ACTIVE;
+	cc->active = s;
+	return s;
+}

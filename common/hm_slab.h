@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_slab.h - slab geometry and the pointer arithmetic every path shares.
+ *
+ * A slab is an HM_SLAB_SIZE chunk aligned to its size, so the slab of any
+ * block is one mask.  A block's index is one multiply and one shift by the
+ * cache's reciprocal (jemalloc's trick): for offsets below 2^16 and strides
+ * up to 2^12, (off * ceil(2^32 / size)) >> 32 equals off / size exactly.
+ */
+#ifndef HM_SLAB_H
+#define HM_SLAB_H
+
+#include "hm_types.h"
+
+static __always_inline struct hm_slab *hm_ptr_slab(const void *p)
+{
+	return (struct hm_slab *)((unsigned long)p & HM_SLAB_MASK);
+}
+
+/* Index of the block holding @p (which may point inside the block). */
+static __always_inline unsigned int hm_block_index(const struct hm_cache *c,
+						   const struct hm_slab *s, const void *p)
+{
+	unsigned long off = (unsigned long)((const char *)p - s->blocks);
+
+	return (unsigned int)((off * c->recip) >> 32);
+}
+
+static __always_inline void *hm_block_addr(const struct hm_cache *c,
+					   const struct hm_slab *s, unsigned int idx)
+{
+	return s->blocks + (unsigned long)idx * c->size;
+}
+
+/*
+ * Is @p the start of a block of @s?  A pointer below the first block wraps
+ * to a huge offset and fails the range check, so headers are refused too.
+ */
+static __always_inline bool hm_block_valid(const struct hm_cache *c,
+					   const struct hm_slab *s, const void *p,
+					   unsigned int idx)
+{
+	return idx < s->nblocks && hm_block_addr(c, s, idx) == p;
+}
+
+/* slab lifecycle and list management (hm_slab.c) */
+int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align);
+struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk);
+unsigned int hm_slab_collect(struct hm_slab *s);
+bool hm_slab_remote_pending(const struct hm_slab *s);
+unsigned int hm_slab_free_count(const struct hm_slab *s);
+bool hm_slab_is_empty(const struct hm_slab *s);
+void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s);
+void hm_slab_notify_owner(struct hm_slab *s);
+struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc);
+void hm_cctx_retire_active(struct hm_cctx *cc);
+void hm_cctx_drain_notify(struct hm_cctx *cc);
+void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
+void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
+
+#endif /* HM_SLAB_H */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_slabmap.c - registering and unregistering chunks in the slab map.
+ */
+#include "hm_slabmap.h"
+
+#define HM_SLABMAP_MID		(1UL << HM_SLABMAP_MID_BITS)
+#define HM_SLABMAP_LEAF_LONGS	((1UL << HM_SLABMAP_LEAF_BITS) / HM_BITS_PER_LONG)
+
+struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
+static HM_DEFINE_LOCK(hm_slabmap_lock);
+
+static struct hm_slabmap_top *hm_slabmap_top_get(unsigned long hi, hm_gfp_t gfp)
+{
+	struct hm_slabmap_top *t, *found = NULL;
+	unsigned long flags;
+	hm_atomic_t *mid;
+	unsigned int i;
+
+	for (i = 0; i < HM_SLABMAP_TOPS; i++)
+		if (hm_atomic_read(&hm_slabmap[i].hi) == hi)
+			return &hm_slabmap[i];
+
+	mid = hm_plat_meta_alloc(HM_SLABMAP_MID * sizeof(*mid), gfp);
+	if (!mid)
+		return NULL;
+	hm_lock(&hm_slabmap_lock, flags);
+	for (i = 0; i < HM_SLABMAP_TOPS && !found; i++) {
+		t = &hm_slabmap[i];
+		if (hm_atomic_read(&t->hi) == hi) {
+			found = t;
+		} else if (!hm_atomic_read(&t->hi)) {
+			t->mid = mid;
+			mid = NULL;
+			hm_atomic_set(&t->hi, hi);	/* publishes t->mid */
+			found = t;
+		}
+	}
+	hm_unlock(&hm_slabmap_lock, flags);
+	if (mid)
+		hm_plat_meta_free(mid, HM_SLABMAP_MID * sizeof(*mid));
+	return found;
+}
+
+/**
+ * hm_slabmap_prepare() - make sure @chunk can be registered without memory
+ * @chunk: HM_SLAB_SIZE-aligned address
+ * @gfp: how the levels may be allocated
+ *
+ * Return: 0, or -1 when a level could not be allocated.
+ */
+int hm_slabmap_prepare(const void *chunk, hm_gfp_t gfp)
+{
+	unsigned long a = (unsigned long)chunk;
+	struct hm_slabmap_top *t = hm_slabmap_top_get((a >> 48) + 1, gfp);
+	hm_atomic_t *slot, *leaf;
+	unsigned long expected = 0;
+
+	if (!t)
+		return -1;
+	slot = &t->mid[(a >> 32) & 0xffff];
+	if (hm_atomic_read(slot))
+		return 0;
+	leaf = hm_plat_meta_alloc(HM_SLABMAP_LEAF_LONGS * sizeof(*leaf), gfp);
+	if (!leaf)
+		return -1;
+	if (!hm_atomic_try_cmpxchg(slot, &expected, (unsigned long)leaf))
+		hm_plat_meta_free(leaf, HM_SLABMAP_LEAF_LONGS * sizeof(*leaf));
+	return 0;
+}
+
+/**
+ * hm_slabmap_set() - register or unregister a prepared chunk
+ * @chunk: HM_SLAB_SIZE-aligned address passed to hm_slabmap_prepare()
+ * @on: true to register
+ */
+void hm_slabmap_set(const void *chunk, bool on)
+{
+	unsigned long a = (unsigned long)chunk;
+	unsigned long bit = (a >> HM_SLAB_SHIFT) & 0xffff;
+	unsigned long mask = 1UL << (bit % HM_BITS_PER_LONG);
+	unsigned long hi = (a >> 48) + 1;
+	hm_atomic_t *leaf = NULL;
+	unsigned int i;
+
+	for (i = 0; i < HM_SLABMAP_TOPS; i++)
+		if (hm_atomic_read(&hm_slabmap[i].hi) == hi)
+			leaf = (hm_atomic_t *)hm_atomic_read(&hm_slabmap[i].mid[(a >> 32) & 0xffff]);
+	if (!leaf)
+		return;		/* not prepared: nothing was registered */
+	if (on)
+		hm_atomic_fetch_or(&leaf[bit / HM_BITS_PER_LONG], mask);
+	else
+		hm_atomic_fetch_and(&leaf[bit / HM_BITS_PER_LONG], ~mask);
+}
+
+/* Free every level; only when no chunk is registered any more. */
+void hm_slabmap_exit(void)
+{
+	unsigned int i;
+	unsigned long j;
+
+	for (i = 0; i < HM_SLABMAP_TOPS; i++) {
+		struct hm_slabmap_top *t = &hm_slabmap[i];
+
+		if (!hm_atomic_read(&t->hi))
+			continue;
+		for (j = 0; j < HM_SLABMAP_MID; j++) {
+			void *leaf = (void *)hm_atomic_read(&t->mid[j]);
+
+			if (leaf)
+				hm_plat_meta_free(leaf, HM_SLABMAP_LEAF_LONGS * sizeof(hm_atomic_t));
+		}
+		hm_plat_meta_free(t->mid, HM_SLABMAP_MID * sizeof(hm_atomic_t));
+		t->mid = NULL;
+		hm_atomic_set(&t->hi, 0);
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_slabmap.h - which HM_SLAB_SIZE granules of the address space are
+ * chunks that hakmem handed out.
+ *
+ * Freeing a pointer must never dereference memory hakmem does not own, so
+ * every free asks the map first: three dependent loads and a bit test, no
+ * lock.  A radix tree over address bits: a short array for bits 48..63 (one
+ * entry in practice: the user half, or the kernel's direct map), a 64 Ki
+ * pointer table for bits 32..47, and 8 KiB leaf bitmaps for bits 16..31.
+ * Levels are only ever added, never freed, so lock-free readers are safe.
+ */
+#ifndef HM_SLABMAP_H
+#define HM_SLABMAP_H
+
+#include "hm_types.h"
+
+#define HM_SLABMAP_TOPS		4
+#define HM_SLABMAP_MID_BITS	16
+#define HM_SLABMAP_LEAF_BITS	16
+
+struct hm_slabmap_top {
+	hm_atomic_t hi;		/* address bits 48..63, + 1 (0 = unused) */
+	hm_atomic_t *mid;	/* HM_SLABMAP_MID entries: leaf pointers */
+};
+
+extern struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
+
+int hm_slabmap_prepare(const void *chunk, hm_gfp_t gfp);
+void hm_slabmap_set(const void *chunk, bool on);
+void hm_slabmap_exit(void);
+
+/**
+ * hm_slabmap_test() - is @p inside a chunk hakmem owns?
+ * @p: any pointer value
+ *
+ * Return: true when the HM_SLAB_SIZE granule holding @p is registered.
+ */
+static __always_inline bool hm_slabmap_test(const void *p)
+{
+	unsigned long a = (unsigned long)p;
+	unsigned long hi = (a >> 48) + 1;
+	const struct hm_slabmap_top *t = &hm_slabmap[0];
+	const hm_atomic_t *leaf;
+	unsigned long bit;
+
+	if (unlikely(hm_atomic_read(&t->hi) != hi)) {
+		unsigned int i;
+
+		for (i = 1; i < HM_SLABMAP_TOPS; i++)
+			if (hm_atomic_read(&hm_slabmap[i].hi) == hi)
+				break;
+		if (i == HM_SLABMAP_TOPS)
+			return false;
+		t = &hm_slabmap[i];
+	}
+	leaf = (const hm_atomic_t *)hm_atomic_read(&t->mid[(a >> 32) & 0xffff]);
+	if (unlikely(!leaf))
+		return false;
+	bit = (a >> HM_SLAB_SHIFT) & 0xffff;
+	return (hm_atomic_read(&leaf[bit / HM_BITS_PER_LONG]) >> (bit % HM_BITS_PER_LONG)) & 1;
+}
+
+#endif /* HM_SLABMAP_H */

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_types.h - the core's data structures: slab, per-context cache, cache.
+ *
+ * Ownership (the rule every other file follows):
+ *  - A slab is a naturally aligned HM_SLAB_SIZE chunk with its header at the
+ *    start.  It belongs to one context (struct hm_cctx: a CPU in the kernel,
+ *    a thread in userspace) from its first allocation until it is empty
+ *    again.  Only the owner touches the slab's plain fields; every other
+ *    context frees into it through one atomic operation on remote_bits
+ *    (bitmap, hybrid) or xthread_free (freelist).
+ *  - Contexts are never freed while their cache lives: a thread that exits
+ *    flushes and abandons its context, and the next new thread adopts it
+ *    with all its slabs.  So a remote free may always dereference
+ *    slab->owner.
+ *  - The cache lock guards the list of all slabs, the pool of empty slabs
+ *    and the context registry.  Fast paths never take it.
+ *
+ * Lock order: cache->lock is a leaf (no other hakmem lock is taken under
+ * it; the adapter's per-CPU local lock may be held around it).
+ */
+#ifndef HM_TYPES_H
+#define HM_TYPES_H
+
+#include "hm_platform.h"
+#include "hm_sizeclass.h"
+
+#define HM_SLAB_SHIFT		16
+#define HM_SLAB_SIZE		(1UL << HM_SLAB_SHIFT)
+#define HM_SLAB_MASK		(~(HM_SLAB_SIZE - 1))
+#define HM_MIN_OBJ_SIZE		8
+#define HM_MAX_OBJ_SIZE		(HM_SLAB_SIZE / 16)	/* at least 15 blocks a slab */
+#define HM_NAME_LEN		32
+
+/* also in the userspace public header hakmem.h: keep both the same */
+#ifndef HM_MODE_DEFINED
+#define HM_MODE_DEFINED
+enum hm_mode {
+	HM_MODE_BITMAP,		/* bitmap slabs, no per-context cache */
+	HM_MODE_FREELIST,	/* mimalloc-style sharded free lists */
+	HM_MODE_HYBRID,		/* per-context magazines over bitmap slabs */
+	HM_MODE_NR,
+	HM_MODE_DEFAULT = HM_MODE_HYBRID,
+};
+#endif
+
+/* First word of every chunk hakmem hands out: what the chunk is. */
+enum hm_chunk_magic {
+	HM_MAGIC_SLAB	= 0x42414c53,	/* "SLAB" */
+	HM_MAGIC_LARGE	= 0x4752414c,	/* "LARG" */
+	HM_MAGIC_ORPHAN	= 0x4e50524f,	/* "ORPN": slab of a destroyed cache */
+};
+
+/* Which list of its owner a slab is on (owner-private). */
+enum hm_slab_list {
+	HM_LIST_NONE,
+	HM_LIST_ACTIVE,		/* the owner allocates from it */
+	HM_LIST_PARTIAL,	/* has free blocks, owner's partial list */
+	HM_LIST_FULL,		/* no free blocks; remote frees notify */
+	HM_LIST_EMPTY,		/* all blocks free, owner's reserve */
+	HM_LIST_POOL,		/* all blocks free, cache-wide pool, no owner */
+};
+
+/* slab->notify: does a remote free have to tell the owner? */
+enum hm_notify {
+	HM_NOTIFY_OFF,		/* no: the owner looks at the slab anyway */
+	HM_NOTIFY_WATCH,	/* yes: slab is full, owner is not looking */
+	HM_NOTIFY_QUEUED,	/* already on the owner's notify stack */
+};
+
+struct hm_cache;
+struct hm_cctx;
+
+struct hm_slab {
+	/* read by every free (first cache line) */
+	u32 magic;
+	u8 mode;
+	u8 list;		/* enum hm_slab_list, owner-private */
+	u16 nblocks;
+	struct hm_cache *cache;
+	struct hm_cctx *owner;
+	char *blocks;		/* address of block 0 */
+	unsigned long *live_bits;	/* hybrid: 1 = handed to the user */
+	unsigned long *free_bits;	/* bitmap, hybrid: 1 = free in slab */
+	hm_atomic_t *remote_bits;	/* bitmap, hybrid: 1 = freed remotely */
+
+	/* owner-private state */
+	u32 nfree;		/* bitmap, hybrid: bits set in free_bits */
+	u32 used;		/* freelist: blocks not on free/local_free */
+	u16 hint;		/* bitmap: word to search first */
+	u16 nwords;
+	void *free;		/* freelist: allocation list */
+	void *local_free;	/* freelist: owner's frees */
+	struct hm_slab *prev, *next;	/* owner's list, or the cache pool */
+
+	/* shared with remote freers */
+	hm_atomic_t xthread_free;	/* freelist: remote frees (a stack) */
+	hm_atomic_t notify;		/* enum hm_notify */
+	struct hm_slab *notify_next;	/* link on owner->notify */
+
+	/* cache-wide list of all slabs, under cache->lock */
+	struct hm_slab *all_prev, *all_next;
+
+	unsigned long bits[];	/* free_bits, remote_bits, live_bits */
+};
+
+struct hm_cctx_stats {
+	unsigned long allocs;		/* objects handed out */
+	unsigned long frees;		/* objects taken back */
+	unsigned long alloc_slow;	/* allocations that missed the fast path */
+	unsigned long free_slow;	/* frees that missed the fast path */
+	unsigned long remote_frees;	/* frees into another context's slab */
+	unsigned long refills;		/* hybrid: magazine refills */
+	unsigned long flushes;		/* hybrid: magazine flushes */
+	unsigned long alloc_fail;	/* allocations that returned NULL */
+	unsigned long slabs_new;	/* slabs this context took from outside */
+};
+
+/*
+ * One per (context, cache).  Hot fields first; the hybrid magazine's
+ * entries trail the structure.
+ */
+struct hm_cctx {
+	struct hm_cache *cache;
+	struct hm_slab *active;
+	u32 mag_count;			/* hybrid: entries in mag[] */
+	u32 mag_cap;
+	u8 mode;			/* = cache->mode, one load less */
+	u8 checks;			/* HM_CACHE_CHECKS is set */
+	struct hm_cctx_stats st;
+
+	struct hm_slab *partial;	/* doubly linked, owner-private */
+	struct hm_slab *empty;		/* reserve of empty slabs */
+	u32 nempty;
+	u32 ctx_id;			/* CPU or thread that owns it */
+	hm_atomic_t notify;		/* stack of slabs with remote frees */
+	struct hm_cctx *next;		/* cache registry, under cache->lock */
+	bool abandoned;			/* its thread exited; may be adopted */
+	bool registered;
+	bool dynamic;			/* allocated by hm_cctx_new() */
+
+	void *mag[];
+};
+
+/* Counters of refused operations (see hm_report.h). */
+enum hm_error {
+	HM_ERR_DOUBLE_FREE,
+	HM_ERR_FOREIGN,		/* not a pointer hakmem handed out */
+	HM_ERR_INTERIOR,	/* points inside a block, not at its start */
+	HM_ERR_WRONG_CACHE,	/* freed to a cache it does not belong to */
+	HM_ERR_DESTROYED,	/* freed into a cache that was destroyed */
+	HM_ERR_BAD_SIZE,	/* size zero or too large where refused */
+	HM_ERR_LEAK,		/* live objects found at destroy */
+	HM_ERR_CORRUPT,		/* metadata failed validation */
+	HM_ERR_NR,
+};
+
+struct hm_cache {
+	char name[HM_NAME_LEN];
+	u8 mode;
+	u32 flags;
+	u32 obj_size;		/* what the user asked for */
+	u32 size;		/* block stride */
+	u32 align;
+	u32 first_off;		/* offset of block 0 in the slab */
+	u32 nblocks;		/* blocks per slab */
+	u32 nwords;		/* bitmap words per bitmap */
+	u32 recip;		/* ceil(2^32 / size): offset -> index */
+	u32 mag_cap;		/* hybrid magazine capacity */
+	u32 max_pool;		/* empty slabs kept cache-wide */
+	u32 max_empty;		/* empty slabs kept per context */
+	u64 id;			/* unique, never reused */
+
+	hm_lock_t lock;
+	struct hm_slab *all;	/* every slab of the cache */
+	unsigned long nslabs;
+	struct hm_slab *pool;	/* empty slabs without owner */
+	u32 npool;
+	struct hm_cctx *cctxs;	/* registry of contexts */
+	unsigned long slabs_created;
+	unsigned long slabs_released;
+	hm_atomic_t errors[HM_ERR_NR];
+	struct hm_cache *next;	/* global list of caches (adapter's) */
+};
+
+/* hm_core_cache_create() flags */
+#define HM_CACHE_NO_MERGE	0x1U	/* reserved, caches never merge */
+#define HM_CACHE_CHECKS		0x2U	/* freelist: detect double frees (O(n)) */
+
+#endif /* HM_TYPES_H */

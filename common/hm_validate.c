@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_validate.c - check that every slab, list and counter of a cache agree.
+ *
+ * For each slab: allocated + cached + free == capacity, where "cached" is
+ * counted from the contexts' magazines, bitmaps do not overlap, free lists
+ * hold each block at most once and only blocks of their slab, and the slab
+ * sits on the list its state asks for.  For the cache: the objects found
+ * allocated equal the sum of allocations minus frees over all contexts.
+ *
+ * The result is exact only while no context allocates or frees in the
+ * cache; the kernel adapter runs it under stop_machine(), tests run it
+ * after their threads are joined.
+ */
+#include "hm_cache.h"
+#include "hm_validate.h"
+
+struct hm_vstate {
+	struct hm_cache *c;
+	struct hm_printer *pr;
+	long problems;
+	unsigned long *seen;	/* one bit per block of the slab at hand */
+};
+
+#define hm_vfail(v, ...)						\
+	do {								\
+		(v)->problems++;					\
+		if ((v)->pr)						\
+			hm_print((v)->pr, __VA_ARGS__);			\
+		else							\
+			hm_plat_err(__VA_ARGS__);			\
+	} while (0)
+
+/* Mark block @p of @s in v->seen; false if it is not a block or seen. */
+static bool hm_vmark(struct hm_vstate *v, struct hm_slab *s, const void *p,
+		     const char *where)
+{
+	unsigned int idx = hm_block_index(v->c, s, p);
+	unsigned long bit = 1UL << (idx % HM_BPL);
+
+	if (hm_ptr_slab(p) != s || !hm_block_valid(v->c, s, p, idx)) {
+		hm_vfail(v, "%s: slab %p: %s holds %p, not a block of it\n",
+			 v->c->name, (void *)s, where, p);
+		return false;
+	}
+	if (v->seen[idx / HM_BPL] & bit) {
+		hm_vfail(v, "%s: slab %p: block %u twice (%s)\n",
+			 v->c->name, (void *)s, idx, where);
+		return false;
+	}
+	v->seen[idx / HM_BPL] |= bit;
+	return true;
+}
+
+/* Blocks of @s cached in any magazine; marks them in v->seen. */
+static unsigned int hm_vcached(struct hm_vstate *v, struct hm_slab *s)
+{
+	struct hm_cctx *cc;
+	unsigned int n = 0;
+	u32 i;
+
+	for (cc = v->c->cctxs; cc; cc = cc->next) {
+		for (i = 0; i < cc->mag_count; i++) {
+			if (hm_ptr_slab(cc->mag[i]) != s)
+				continue;
+			if (cc != s->owner)
+				hm_vfail(v, "%s: slab %p: cached by a context that does not own it\n",
+					 v->c->name, (void *)s);
+			n += hm_vmark(v, s, cc->mag[i], "magazine");
+		}
+	}
+	return n;
+}
+
+static unsigned long hm_vbitmap(struct hm_vstate *v, struct hm_slab *s,
+				unsigned int cached)
+{
+	unsigned int i, nfree = 0, remote = 0, live = 0;
+	unsigned long pad = 0;
+
+	if (s->nblocks % HM_BPL)
+		pad = ~0UL << (s->nblocks % HM_BPL);
+	for (i = 0; i < s->nwords; i++) {
+		unsigned long f = s->free_bits[i];
+		unsigned long r = hm_atomic_read(&s->remote_bits[i]);
+		unsigned long l = s->live_bits ? s->live_bits[i] : 0;
+		unsigned long m = v->seen[i];
+
+		if (i == s->nwords - 1u && ((f | r | l | m) & pad))
+			hm_vfail(v, "%s: slab %p: bits set past the last block\n",
+				 v->c->name, (void *)s);
+		if ((f & r) || (f & m) || (f & l) || (l & m) || (r & m))
+			hm_vfail(v, "%s: slab %p word %u: block in two states (free %lx remote %lx live %lx cached %lx)\n",
+				 v->c->name, (void *)s, i, f, r, l, m);
+		if (s->live_bits && (r & ~l))
+			hm_vfail(v, "%s: slab %p word %u: remote free of a block not live\n",
+				 v->c->name, (void *)s, i);
+		nfree += hm_popcount(f);
+		remote += hm_popcount(r);
+		live += hm_popcount(l);
+	}
+	if (nfree != s->nfree)
+		hm_vfail(v, "%s: slab %p: nfree %u but %u free bits\n",
+			 v->c->name, (void *)s, s->nfree, nfree);
+	if (!s->live_bits && cached)
+		hm_vfail(v, "%s: slab %p: bitmap slab has cached blocks\n",
+			 v->c->name, (void *)s);
+	if (s->live_bits && live + nfree + cached != s->nblocks)
+		hm_vfail(v, "%s: slab %p: live %u + free %u + cached %u != %u\n",
+			 v->c->name, (void *)s, live, nfree, cached, s->nblocks);
+	return s->nblocks - nfree - cached - remote;
+}
+
+static unsigned int hm_vlist(struct hm_vstate *v, struct hm_slab *s,
+			     void *head, const char *where)
+{
+	unsigned int n = 0;
+	void **b;
+
+	for (b = head; b; b = *b) {
+		if (!hm_vmark(v, s, b, where))
+			break;	/* a bad link: do not follow it */
+		n++;
+	}
+	return n;
+}
+
+static unsigned long hm_vfreelist(struct hm_vstate *v, struct hm_slab *s,
+				  unsigned int cached)
+{
+	unsigned int nfree, remote;
+
+	nfree = hm_vlist(v, s, s->free, "free list");
+	nfree += hm_vlist(v, s, s->local_free, "local free list");
+	remote = hm_vlist(v, s, (void *)hm_atomic_read(&s->xthread_free), "remote list");
+	if (cached)
+		hm_vfail(v, "%s: slab %p: free-list slab has cached blocks\n",
+			 v->c->name, (void *)s);
+	if (nfree != s->nblocks - s->used || remote > s->used)
+		hm_vfail(v, "%s: slab %p: used %u, but %u free and %u remote\n",
+			 v->c->name, (void *)s, s->used, nfree, remote);
+	return s->used - remote;
+}
+
+static bool hm_on_list(const struct hm_slab *head, const struct hm_slab *s)
+{
+	for (; head; head = head->next)
+		if (head == s)
+			return true;
+	return false;
+}
+
+static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
+{
+	struct hm_cctx *cc = s->owner;
+	bool ok;
+
+	switch (s->list) {
+	case HM_LIST_ACTIVE:
+		ok = cc && cc->active == s;
+		break;
+	case HM_LIST_PARTIAL:
+		ok = cc && hm_on_list(cc->partial, s) && hm_slab_free_count(s);
+		break;
+	case HM_LIST_FULL:
+		ok = cc && hm_atomic_read(&s->notify) != HM_NOTIFY_OFF;
+		break;
+	case HM_LIST_EMPTY:
+		ok = cc && hm_on_list(cc->empty, s) && hm_slab_is_empty(s);
+		break;
+	case HM_LIST_POOL:
+		ok = !cc && hm_on_list(v->c->pool, s) && hm_slab_is_empty(s);
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok)
+		hm_vfail(v, "%s: slab %p: not where its list state %u says\n",
+			 v->c->name, (void *)s, s->list);
+	if (cc) {
+		struct hm_cctx *r;
+
+		for (r = v->c->cctxs; r && r != cc; r = r->next)
+			;
+		if (!r)
+			hm_vfail(v, "%s: slab %p: owner %p is not a context of the cache\n",
+				 v->c->name, (void *)s, (void *)cc);
+	}
+}
+
+/**
+ * hm_cache_validate() - check the consistency of a quiescent cache
+ * @c: the cache
+ * @pr: where to print problems, or NULL for the platform's error log
+ *
+ * Return: the number of problems found (0: consistent), or -1 when no
+ * memory for the check could be had.
+ */
+long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
+{
+	struct hm_vstate v = { .c = c, .pr = pr };
+	unsigned long allocated = 0, counted = 0, nslabs = 0, flags;
+	size_t seen_bytes = c->nwords * sizeof(unsigned long);
+	struct hm_cctx *cc;
+	struct hm_slab *s;
+
+	v.seen = hm_plat_meta_alloc(seen_bytes, HM_GFP_ATOMIC);
+	if (!v.seen)
+		return -1;
+	hm_lock(&c->lock, flags);
+	for (s = c->all; s; s = s->all_next) {
+		unsigned int cached;
+
+		nslabs++;
+		if (s->magic != HM_MAGIC_SLAB || s->cache != c || s->mode != c->mode ||
+		    s->nblocks != c->nblocks || hm_ptr_slab(s) != s) {
+			hm_vfail(&v, "%s: slab %p: bad header\n", c->name, (void *)s);
+			continue;
+		}
+		hm_memset(v.seen, 0, seen_bytes);
+		cached = hm_vcached(&v, s);
+		if (s->mode == HM_MODE_FREELIST)
+			allocated += hm_vfreelist(&v, s, cached);
+		else
+			allocated += hm_vbitmap(&v, s, cached);
+		hm_vplace(&v, s);
+	}
+	if (nslabs != c->nslabs)
+		hm_vfail(&v, "%s: %lu slabs on the list, %lu counted\n",
+			 c->name, nslabs, c->nslabs);
+	for (cc = c->cctxs; cc; cc = cc->next) {
+		counted += cc->st.allocs - cc->st.frees;
+		if (cc->active && (cc->active->owner != cc ||
+				   cc->active->list != HM_LIST_ACTIVE))
+			hm_vfail(&v, "%s: context %u: active slab not its own\n",
+				 c->name, cc->ctx_id);
+		for (s = cc->partial; s; s = s->next)
+			if (s->owner != cc || s->list != HM_LIST_PARTIAL)
+				hm_vfail(&v, "%s: context %u: partial slab %p misplaced\n",
+					 c->name, cc->ctx_id, (void *)s);
+	}
+	if (allocated != counted)
+		hm_vfail(&v, "%s: %lu objects allocated in slabs, counters say %lu\n",
+			 c->name, allocated, counted);
+	hm_unlock(&c->lock, flags);
+	hm_plat_meta_free(v.seen, seen_bytes);
+	return v.problems;
+}
+
+/**
+ * hm_cache_live_objects() - objects allocated and not freed, from the slabs
+ * @c: a quiescent cache
+ *
+ * Return: the count, as hm_cache_validate() computes it.
+ */
+unsigned long hm_cache_live_objects(struct hm_cache *c)
+{
+	unsigned long n = 0, flags;
+	struct hm_cctx *cc;
+
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next)
+		n += cc->st.allocs - cc->st.frees;
+	hm_unlock(&c->lock, flags);
+	return n;
+}

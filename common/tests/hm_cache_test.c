@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_cache_test.c - one context allocating and freeing in a cache, in each
+ * mode: exhausting many slabs, free orders, bulk, alignment, overlap,
+ * hysteresis, bad frees, destroy with live objects.
+ */
+#include "hm_test.h"
+
+KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
+
+#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
+
+/* Fill each object with a pattern derived from its address and index. */
+static void hm_fill(void *p, unsigned int size, unsigned int i)
+{
+	unsigned char *b = p;
+	unsigned int k;
+
+	for (k = 0; k < size; k++)
+		b[k] = (unsigned char)(i * 31 + k);
+}
+
+static bool hm_check(const void *p, unsigned int size, unsigned int i)
+{
+	const unsigned char *b = p;
+	unsigned int k;
+
+	for (k = 0; k < size; k++)
+		if (b[k] != (unsigned char)(i * 31 + k))
+			return false;
+	return true;
+}
+
+/* Allocate @n objects, check alignment, fill them. */
+static void **hm_alloc_n(struct kunit *test, struct hm_cctx *cc, unsigned int n)
+{
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i, size = cc->cache->obj_size;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)v[i] % cc->cache->align, 0);
+		hm_fill(v[i], size, i);
+	}
+	return v;
+}
+
+/* Every object still holds its pattern: no two live objects overlap. */
+static void hm_expect_intact(struct kunit *test, struct hm_cctx *cc, void **v,
+			     unsigned int n)
+{
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i])
+			bad += !hm_check(v[i], cc->cache->obj_size, i);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+/* exhaust many slabs, free everything, allocate it all again */
+static void hm_exhaust_and_refill(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks * 5 + 7, i;
+	void **v = hm_alloc_n(test, cc, n);
+
+	KUNIT_EXPECT_GE(test, c->nslabs, 6);
+	hm_expect_intact(test, cc, v, n);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hm_fill(v[i], c->obj_size, i);
+	}
+	hm_expect_intact(test, cc, v, n);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	hm_cctx_flush(cc);
+	HM_EXPECT_VALID(test, c);
+	/* empty slabs beyond the pool bound went back to the platform */
+	KUNIT_EXPECT_LE(test, c->nslabs, c->max_pool + 1);
+}
+
+enum hm_order { HM_LIFO, HM_FIFO, HM_RANDOM };
+
+static void hm_free_order(struct kunit *test, enum hm_order order)
+{
+	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks * 3 + 100, i, j;
+	void **v = hm_alloc_n(test, cc, n);
+	unsigned int *idx = kunit_kmalloc_array(test, n, sizeof(*idx), GFP_KERNEL);
+	u32 seed = 12345;
+
+	KUNIT_ASSERT_NOT_NULL(test, idx);
+	for (i = 0; i < n; i++)
+		idx[i] = order == HM_LIFO ? n - 1 - i : i;
+	if (order == HM_RANDOM) {
+		for (i = n - 1; i > 0; i--) {
+			unsigned int t;
+
+			j = hm_test_rand(&seed) % (i + 1);
+			t = idx[i];
+			idx[i] = idx[j];
+			idx[j] = t;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE(test, hm_check(v[idx[i]], c->obj_size, idx[i]));
+		hm_test_free_in(cc, v[idx[i]]);
+		v[idx[i]] = NULL;
+		if (i % 1000 == 999)
+			HM_EXPECT_VALID(test, c);
+	}
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+static void hm_free_lifo(struct kunit *test)
+{
+	hm_free_order(test, HM_LIFO);
+}
+
+static void hm_free_fifo(struct kunit *test)
+{
+	hm_free_order(test, HM_FIFO);
+}
+
+static void hm_free_random(struct kunit *test)
+{
+	hm_free_order(test, HM_RANDOM);
+}
+
+/* random interleaving of allocations and frees, with a shadow of contents */
+static void hm_random_churn(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 48, 16, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int slots = 3000, i, live = 0;
+	void **v = kunit_kzalloc(test, slots * sizeof(void *), GFP_KERNEL);
+	u32 seed = 777;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 60000; i++) {
+		unsigned int k = hm_test_rand(&seed) % slots;
+
+		if (v[k]) {
+			KUNIT_EXPECT_TRUE(test, hm_check(v[k], c->obj_size, k));
+			hm_test_free_in(cc, v[k]);
+			v[k] = NULL;
+			live--;
+		} else {
+			v[k] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[k]);
+			KUNIT_EXPECT_EQ(test, (unsigned long)v[k] % 16, 0);
+			hm_fill(v[k], c->obj_size, k);
+			live++;
+		}
+	}
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), live);
+	for (i = 0; i < slots; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* bulk allocation and free through the context */
+static void hm_bulk(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks * 2 + 3, got = 0;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	while (got < n) {
+		got += hm_cctx_alloc_bulk(cc, n - got, v + got);
+		if (got < n) {
+			v[got] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[got]);
+			got++;
+		}
+	}
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), n);
+	KUNIT_EXPECT_EQ(test, hm_cctx_free_bulk(cc, n, v, 0), n);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* several sizes and alignments at once, objects never overlap */
+static void hm_mixed_sizes(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 24, 64, 100, 256, 1024, 3000 };
+	struct hm_cache *c[HM_ARRAY_SIZE(sizes)];
+	struct hm_cctx *cc[HM_ARRAY_SIZE(sizes)];
+	void *(*v)[200] = kunit_kzalloc(test, sizeof(*v) * HM_ARRAY_SIZE(sizes), GFP_KERNEL);
+	unsigned int i, k;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
+		c[i] = hm_test_cache(test, sizes[i], i % 2 ? 64 : 0, MODE(test));
+		cc[i] = hm_test_cctx(test, c[i]);
+	}
+	for (k = 0; k < 200; k++) {
+		for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
+			v[i][k] = hm_test_alloc(cc[i]);
+			KUNIT_ASSERT_NOT_NULL(test, v[i][k]);
+			KUNIT_EXPECT_EQ(test, (unsigned long)v[i][k] % c[i]->align, 0);
+			hm_fill(v[i][k], sizes[i], k + i);
+		}
+	}
+	for (k = 0; k < 200; k++)
+		for (i = 0; i < HM_ARRAY_SIZE(sizes); i++)
+			KUNIT_EXPECT_TRUE(test, hm_check(v[i][k], sizes[i], k + i));
+	for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
+		for (k = 0; k < 200; k++)
+			hm_test_free_in(cc[i], v[i][k]);
+		HM_EXPECT_VALID(test, c[i]);
+	}
+}
+
+/* an alloc/free pair in a loop never creates or releases a slab */
+static void hm_pair_hysteresis(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 16, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int i;
+
+	for (i = 0; i < 100000; i++) {
+		void *p = hm_test_alloc(cc);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_test_free_in(cc, p);
+	}
+	KUNIT_EXPECT_EQ(test, c->slabs_created, 1);
+	KUNIT_EXPECT_EQ(test, c->slabs_released, 0);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* crossing a slab boundary back and forth does not thrash either */
+static void hm_boundary_hysteresis(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 512, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks, i, round;
+	void **v = hm_alloc_n(test, cc, n);
+
+	for (round = 0; round < 2000; round++) {
+		void *p = hm_test_alloc(cc);	/* needs a second slab */
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_test_free_in(cc, p);
+	}
+	KUNIT_EXPECT_LE(test, c->slabs_created, 2);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/*
+ * double, foreign, interior and wrong-cache frees: refused and counted
+ * (freelist mode detects double frees only with HM_CACHE_CHECKS)
+ */
+static void hm_bad_frees_refused(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache_flags(test, 64, 0, MODE(test), HM_CACHE_CHECKS);
+	struct hm_cache *other = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_cctx *occ = hm_test_cctx(test, other);
+	long *errors = hm_test_count_errors(test);
+	void *foreign = hm_test_foreign_alloc(64);
+	void **v = hm_alloc_n(test, cc, 10);
+	void *o = hm_test_alloc(occ);
+	unsigned long before = hm_errors(HM_ERR_DOUBLE_FREE);
+
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	hm_test_free_in(cc, v[3]);
+	hm_test_free_in(cc, v[3]);			/* double */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), before + 1);
+	hm_test_free_in(cc, foreign);			/* not ours */
+	hm_test_free_in(cc, (char *)v[4] + 8);		/* interior */
+	hm_test_free_in(cc, (void *)hm_ptr_slab(v[4]));	/* slab header */
+	hm_test_free_in(cc, o);				/* other cache */
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), 1);
+	HM_EXPECT_VALID(test, c);
+	HM_EXPECT_VALID(test, other);
+	/* nothing was corrupted: the survivors are intact and still free fine */
+	v[3] = NULL;
+	hm_expect_intact(test, cc, v, 10);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 9);
+	KUNIT_EXPECT_EQ(test, hm_cctx_free_bulk(cc, 10, v, 0), 9);
+	hm_test_free_in(occ, o);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+	HM_EXPECT_VALID(test, c);
+	HM_EXPECT_VALID(test, other);
+	hm_test_foreign_free(foreign);
+}
+
+/* the same block handed out twice would be caught here */
+static void hm_no_duplicate_blocks(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 8, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks + 50, i, dups = 0;
+	void **v = hm_alloc_n(test, cc, n);
+	unsigned long *map = kunit_kzalloc(test, 2 * HM_SLAB_SIZE / 8 / 8, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	/* shadow map: one bit per 8-byte granule of the two slabs */
+	for (i = 0; i < n; i++) {
+		struct hm_slab *s = hm_ptr_slab(v[i]);
+		unsigned long g = ((unsigned long)v[i] - (unsigned long)s) / 8;
+
+		g += s == hm_ptr_slab(v[0]) ? 0 : HM_SLAB_SIZE / 8;
+		if (map[g / HM_BITS_PER_LONG] & (1UL << (g % HM_BITS_PER_LONG)))
+			dups++;
+		map[g / HM_BITS_PER_LONG] |= 1UL << (g % HM_BITS_PER_LONG);
+	}
+	KUNIT_EXPECT_EQ(test, dups, 0);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* destroy reports live objects and keeps their memory */
+static void hm_destroy_with_live(struct kunit *test)
+{
+	struct hm_cache *c = hm_core_cache_create("hm-leaky", 256, 0, MODE(test),
+						  0, HM_GFP_DEFAULT);
+	long *errors = hm_test_count_errors(test);
+	struct hm_cctx *cc;
+	void **v;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	cc = hm_test_cctx(test, c);
+	v = hm_alloc_n(test, cc, 300);
+	hm_test_free_in(cc, v[0]);
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 299);
+	KUNIT_EXPECT_GE(test, *errors, 1);
+	/* the objects are still usable memory */
+	KUNIT_EXPECT_TRUE(test, hm_check(v[299], 256, 299));
+	/* a free into the destroyed cache is refused, not acted on */
+	*errors = 0;
+	hm_free_other(v[5], 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_ptr_to_slab(v[5]), NULL);
+}
+
+static struct kunit_case hm_cache_cases[] = {
+	KUNIT_CASE_PARAM(hm_exhaust_and_refill, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_free_lifo, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_free_fifo, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_free_random, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_random_churn, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_bulk, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_mixed_sizes, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_pair_hysteresis, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_boundary_hysteresis, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
+	{}
+};
+
+struct kunit_suite hm_cache_suite = {
+	.name = "hakmem_cache",
+	.test_cases = hm_cache_cases,
+};

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_remote_test.c - several contexts: frees into slabs another context
+ * owns, full slabs that remote frees wake up, contexts that exit with
+ * cached objects and are adopted, and real threads doing it concurrently.
+ */
+#include "hm_test.h"
+
+KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
+
+#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
+
+/* A allocates, B frees everything: remote frees, then A reuses the blocks */
+static void hm_remote_free_reuse(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks * 3, i;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned long created;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	created = c->slabs_created;
+	for (i = 0; i < n; i++)
+		hm_test_free_in(b, v[i]);
+	KUNIT_EXPECT_EQ(test, b->st.remote_frees, n);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	/* the full slabs were queued to A, which allocates from them again */
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->slabs_created, created);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(i % 2 ? a : b, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* a remote double free is refused like a local one */
+static void hm_remote_double_free(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void *p = hm_test_alloc(a), *q = hm_test_alloc(a);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hm_test_free_in(b, p);
+	if (MODE(test) != HM_MODE_FREELIST) {
+		/* freelist mode cannot check remote frees: owner-private lists */
+		hm_test_free_in(b, p);
+		KUNIT_EXPECT_EQ(test, *errors, 1);
+	}
+	hm_test_free_in(a, q);
+	if (MODE(test) != HM_MODE_FREELIST)
+		hm_test_free_in(b, q);
+	KUNIT_EXPECT_EQ(test, *errors, MODE(test) == HM_MODE_FREELIST ? 0 : 2);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* a context exits with objects cached and live; another adopts it */
+static void hm_exit_with_cached(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *again;
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks + 20, i;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < n; i += 2)	/* half back into a's magazine/lists */
+		hm_test_free_in(a, v[i]);
+	hm_cctx_abandon(a);		/* "thread exit" */
+	KUNIT_EXPECT_EQ(test, a->mag_count, 0);
+	HM_EXPECT_VALID(test, c);
+	for (i = 1; i < n; i += 2)	/* the rest freed by a survivor */
+		hm_test_free_in(b, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	/* a new thread gets the abandoned context, with its slabs */
+	again = hm_cctx_adopt(c, 42);
+	KUNIT_EXPECT_PTR_EQ(test, again, a);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	hm_cctx_flush(a);
+	HM_EXPECT_VALID(test, c);
+	hm_cache_shrink(c);
+	KUNIT_EXPECT_EQ(test, c->npool, 0);
+	KUNIT_EXPECT_EQ(test, c->nslabs, c->slabs_created - c->slabs_released);
+	KUNIT_EXPECT_LE(test, c->nslabs, 1);	/* only a's active slab */
+}
+
+/* threads: each allocates, hands half to its neighbour, frees the rest */
+struct hm_xfer {
+	struct hm_cache *c;
+	unsigned int nthreads;
+	unsigned int rounds;
+	void **box;		/* nthreads * batch handoff slots */
+	hm_atomic_t ready;	/* rounds published */
+	hm_atomic_t done;	/* threads finished */
+	hm_atomic_t fails;
+};
+
+#define HM_XFER_BATCH	256
+
+static void hm_xfer_worker(void *arg, unsigned int id)
+{
+	struct hm_xfer *x = arg;
+	struct hm_cctx *cc = hm_cctx_new(x->c, 2000 + id, HM_GFP_DEFAULT);
+	void **mine = x->box + id * HM_XFER_BATCH;
+	unsigned int r, i;
+	void *local[HM_XFER_BATCH / 2];
+
+	if (!cc) {
+		hm_atomic_fetch_add(&x->fails, 1);
+		hm_atomic_fetch_add(&x->done, 1);
+		return;
+	}
+	for (r = 0; r < x->rounds; r++) {
+		unsigned int peer = (id + 1) % x->nthreads;
+		void **theirs = x->box + peer * HM_XFER_BATCH;
+
+		/* wait until my slots are empty (peer consumed them) */
+		while (hm_atomic_read((hm_atomic_t *)&mine[0]))
+			hm_test_relax();
+		for (i = 0; i < HM_XFER_BATCH / 2; i++) {
+			local[i] = hm_test_alloc(cc);
+			mine[HM_XFER_BATCH - 1 - i] = hm_test_alloc(cc);
+			if (!local[i] || !mine[HM_XFER_BATCH - 1 - i])
+				hm_atomic_fetch_add(&x->fails, 1);
+			else
+				*(unsigned long *)local[i] = id;
+		}
+		/* publish: slot 0 last, release */
+		hm_atomic_set((hm_atomic_t *)&mine[0], (unsigned long)mine[HM_XFER_BATCH - 1]);
+		for (i = 0; i < HM_XFER_BATCH / 2; i++) {
+			if (local[i] && *(unsigned long *)local[i] != id)
+				hm_atomic_fetch_add(&x->fails, 1);
+			hm_test_free_in(cc, local[i]);
+		}
+		/* consume the peer's batch: remote frees */
+		if (x->nthreads > 1) {
+			while (!hm_atomic_read((hm_atomic_t *)&theirs[0]))
+				hm_test_relax();
+			for (i = HM_XFER_BATCH / 2; i < HM_XFER_BATCH - 1; i++)
+				hm_test_free_in(cc, theirs[i]);
+			hm_test_free_in(cc, (void *)hm_atomic_read((hm_atomic_t *)&theirs[0]));
+			hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
+		}
+	}
+	hm_cctx_abandon(cc);
+	hm_atomic_fetch_add(&x->done, 1);
+}
+
+static void hm_threads_handoff(struct kunit *test)
+{
+	struct hm_xfer *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_test_cache(test, 64, 0, MODE(test));
+	x->nthreads = 4;
+	x->rounds = 200;
+	x->box = kunit_kzalloc(test, x->nthreads * HM_XFER_BATCH * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->box);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(x->nthreads, hm_xfer_worker, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), x->nthreads);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
+static struct kunit_case hm_remote_cases[] = {
+	KUNIT_CASE_PARAM(hm_remote_free_reuse, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_exit_with_cached, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_threads_handoff, hm_mode_gen_params),
+	{}
+};
+
+struct kunit_suite hm_remote_suite = {
+	.name = "hakmem_remote",
+	.test_cases = hm_remote_cases,
+};

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_test.h - what the shared test cases need beyond KUnit itself.
+ *
+ * The cases are written against the KUnit API.  The adapter's
+ * "hm_plat_test.h" provides it: <kunit/test.h> in the kernel, a
+ * compatible subset in userspace.  The hm_test_* functions below are the
+ * test half of the platform contract, implemented once per adapter.
+ */
+#ifndef HM_TEST_H
+#define HM_TEST_H
+
+#include "hm_plat_test.h"
+#include "hm_cache.h"
+#include "hm_validate.h"
+
+/* Run fn(arg, i) for i = 0..n-1 at the same time, each in its own thread
+ * (userspace) or kthread on CPU i % online CPUs (kernel); wait for all.
+ * Return: 0, or -1 when the threads could not be started. */
+int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
+			void *arg);
+
+/* Let other threads run while spinning (cond_resched / sched_yield). */
+void hm_test_relax(void);
+
+/* The adapter's kmalloc-like API over the built-in classes. */
+void *hm_test_malloc(size_t size);
+void hm_test_free(void *p);
+
+/* Memory hakmem never handed out, and its release. */
+void *hm_test_foreign_alloc(size_t size);
+void hm_test_foreign_free(void *p);
+
+/* Count refused operations instead of reporting them, until the case
+ * ends (kernel: a named KUnit resource "hakmem_errors"). */
+long *hm_test_count_errors(struct kunit *test);
+
+/* Test caches and contexts, destroyed/abandoned by the helpers below. */
+struct hm_cache *hm_test_cache(struct kunit *test, unsigned int size,
+			       unsigned int align, enum hm_mode mode);
+struct hm_cache *hm_test_cache_flags(struct kunit *test, unsigned int size,
+				     unsigned int align, enum hm_mode mode,
+				     unsigned int flags);
+struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c);
+
+/* one context allocating through the core the way an adapter does */
+void *hm_test_alloc(struct hm_cctx *cc);
+void hm_test_free_in(struct hm_cctx *cc, void *p);
+
+static inline u32 hm_test_rand(u32 *state)
+{
+	u32 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+/* the modes, as a KUnit parameter */
+extern const enum hm_mode hm_test_modes[HM_MODE_NR];
+void hm_test_mode_desc(const enum hm_mode *m, char *desc);
+
+#define HM_EXPECT_VALID(test, c)	KUNIT_EXPECT_EQ(test, hm_cache_validate(c, NULL), 0)
+
+extern struct kunit_suite hm_sizeclass_suite;
+extern struct kunit_suite hm_slab_suite;
+extern struct kunit_suite hm_cache_suite;
+extern struct kunit_suite hm_remote_suite;
+extern struct kunit_suite hm_api_suite;
+
+#define HM_TEST_SUITES	&hm_sizeclass_suite, &hm_slab_suite, &hm_cache_suite, \
+			&hm_remote_suite, &hm_api_suite
+
+#endif /* HM_TEST_H */

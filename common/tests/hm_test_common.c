@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_test_common.c - helpers the shared test cases use in both worlds.
+ */
+#include "hm_test.h"
+
+const enum hm_mode hm_test_modes[HM_MODE_NR] = {
+	HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID,
+};
+
+void hm_test_mode_desc(const enum hm_mode *m, char *desc)
+{
+	hm_strscpy(desc, hm_mode_name(*m), 32);
+}
+
+/* Allocate in @cc, adding a chunk when the context needs one. */
+void *hm_test_alloc(struct hm_cctx *cc)
+{
+	unsigned int tries;
+	void *p = hm_cctx_alloc(cc);
+
+	for (tries = 0; !p && tries < 4; tries++) {
+		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
+
+		if (!chunk)
+			return NULL;
+		p = hm_cctx_add_chunk(cc, chunk);
+	}
+	return p;
+}
+
+/* Free @p in @cc the way an adapter's free does. */
+void hm_test_free_in(struct hm_cctx *cc, void *p)
+{
+	struct hm_slab *s = hm_ptr_to_slab(p);
+
+	if (!s) {
+		hm_free_other(p, HM_RET_IP);
+		return;
+	}
+	if (s->cache != cc->cache) {
+		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, HM_RET_IP);
+		return;
+	}
+	hm_cctx_free(cc, s, p, HM_RET_IP);
+}
+
+static void hm_test_cache_release(void *c)
+{
+	hm_core_cache_destroy(c);
+}
+
+/* A cache destroyed when the case ends (objects left live are reported). */
+struct hm_cache *hm_test_cache(struct kunit *test, unsigned int size,
+			       unsigned int align, enum hm_mode mode)
+{
+	return hm_test_cache_flags(test, size, align, mode, 0);
+}
+
+struct hm_cache *hm_test_cache_flags(struct kunit *test, unsigned int size,
+				     unsigned int align, enum hm_mode mode,
+				     unsigned int flags)
+{
+	struct hm_cache *c = hm_core_cache_create("hm-test", size, align, mode,
+						  flags, HM_GFP_DEFAULT);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_test_cache_release, c), 0);
+	return c;
+}
+
+/* A context of @c, as a new thread or CPU would have; freed with @c. */
+struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c)
+{
+	static hm_atomic_t ids = HM_ATOMIC_INIT(1000);
+	struct hm_cctx *cc;
+
+	cc = hm_cctx_new(c, (u32)hm_atomic_fetch_add(&ids, 1), HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	return cc;
+}

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hakmem.c - libhakmem: per-thread contexts over the common core.
+ *
+ * Each thread finds its context for a cache in thread-local storage: a
+ * direct slot for the eight built-in classes, a small table keyed by the
+ * cache's unique id for caches created through the API.  A thread's
+ * contexts are flushed and abandoned when it exits (a pthread key
+ * destructor); the next new thread adopts them with their slabs.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hakmem.h"
+#include "hm_cache.h"
+#include "hm_validate.h"
+#include "hm_user.h"
+
+#define HM_TLS_SLOTS	64	/* per-thread table of created caches */
+
+struct hm_tls_slot {
+	u64 id;
+	struct hm_cctx *cc;
+};
+
+struct hm_tls {
+	struct hm_cctx *cls[HM_NR_CLASSES];
+	struct hm_tls_slot slot[HM_TLS_SLOTS];
+	bool key_set;
+};
+
+static __thread struct hm_tls hm_tls;
+static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
+static pthread_key_t hm_exit_key;
+static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hm_cache *hm_classes[HM_NR_CLASSES];
+static struct hm_cache *hm_caches;	/* created through the API */
+static enum hm_mode hm_mode_default = HM_MODE_DEFAULT;
+static hm_error_handler_t hm_err_fn;
+static void *hm_err_arg;
+static bool hm_abort_on_error;
+
+long *volatile hm_user_error_counter;
+unsigned long hm_user_fail_every;
+long hm_user_chunks_live;
+static unsigned long hm_chunk_requests;
+
+/* ---- platform hooks -------------------------------------------------- */
+
+bool hm_user_chunk_fault(void)
+{
+	unsigned long every = __atomic_load_n(&hm_user_fail_every, __ATOMIC_RELAXED);
+
+	return every &&
+	       (__atomic_add_fetch(&hm_chunk_requests, 1, __ATOMIC_RELAXED) % every) == 0;
+}
+
+void hm_user_chunk_count(long delta)
+{
+	__atomic_add_fetch(&hm_user_chunks_live, delta, __ATOMIC_RELAXED);
+}
+
+bool hm_plat_error_hook(int e)
+{
+	long *counter = hm_user_error_counter;
+
+	(void)e;
+	if (!counter)
+		return false;
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+void hm_user_error_message(const char *msg)
+{
+	if (hm_err_fn)
+		hm_err_fn(msg, hm_err_arg);
+	else
+		fprintf(stderr, "hakmem: %s", msg);
+	if (hm_abort_on_error)
+		abort();
+}
+
+void hm_set_error_handler(hm_error_handler_t fn, void *arg)
+{
+	hm_err_arg = arg;
+	hm_err_fn = fn;
+}
+
+unsigned long hm_error_count(void)
+{
+	unsigned long n = 0;
+	unsigned int e;
+
+	for (e = 0; e < HM_ERR_NR; e++)
+		n += hm_errors(e);
+	return n;
+}
+
+/* ---- setup and thread exit ------------------------------------------ */
+
+static void hm_thread_exit(void *unused);
+
+static void hm_init(void)
+{
+	const char *env = getenv("HAKMEM_MODE");
+	const char *ab = getenv("HAKMEM_ABORT_ON_ERROR");
+	const char *fail = getenv("HAKMEM_FAIL_EVERY");
+	enum hm_mode mode;
+	unsigned int i;
+	char name[16];
+
+	if (env && *env) {
+		if (hm_mode_parse(env, &mode))
+			hm_mode_default = mode;
+		else
+			fprintf(stderr, "hakmem: HAKMEM_MODE=%s is not bitmap, freelist or hybrid; using %s\n",
+				env, hm_mode_name(hm_mode_default));
+	}
+	hm_abort_on_error = ab && *ab == '1';
+	if (fail && *fail)
+		hm_user_fail_every = strtoul(fail, NULL, 0);
+	pthread_key_create(&hm_exit_key, hm_thread_exit);
+	for (i = 0; i < HM_NR_CLASSES; i++) {
+		snprintf(name, sizeof(name), "hm-%u", hm_class_size(i));
+		hm_classes[i] = hm_core_cache_create(name, hm_class_size(i),
+						     hm_class_size(i), hm_mode_default,
+						     0, HM_GFP_DEFAULT);
+		if (!hm_classes[i]) {
+			fprintf(stderr, "hakmem: cannot create class %s\n", name);
+			abort();
+		}
+	}
+}
+
+static bool hm_cache_alive(const struct hm_cache *c)
+{
+	const struct hm_cache *it;
+	unsigned int i;
+
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		if (hm_classes[i] == c)
+			return true;
+	for (it = hm_caches; it; it = it->next)
+		if (it == c)
+			return true;
+	return false;
+}
+
+static void hm_thread_exit(void *unused)
+{
+	unsigned int i;
+
+	(void)unused;
+	pthread_mutex_lock(&hm_caches_lock);
+	for (i = 0; i < HM_NR_CLASSES; i++) {
+		if (hm_tls.cls[i])
+			hm_cctx_abandon(hm_tls.cls[i]);
+		hm_tls.cls[i] = NULL;
+	}
+	for (i = 0; i < HM_TLS_SLOTS; i++) {
+		struct hm_tls_slot *sl = &hm_tls.slot[i];
+
+		if (sl->cc && hm_cache_alive(sl->cc->cache) &&
+		    sl->cc->cache->id == sl->id)
+			hm_cctx_abandon(sl->cc);
+		sl->cc = NULL;
+		sl->id = 0;
+	}
+	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+void hm_thread_flush(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		if (hm_tls.cls[i])
+			hm_cctx_flush(hm_tls.cls[i]);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (i = 0; i < HM_TLS_SLOTS; i++) {
+		struct hm_tls_slot *sl = &hm_tls.slot[i];
+
+		if (sl->cc && hm_cache_alive(sl->cc->cache) &&
+		    sl->cc->cache->id == sl->id)
+			hm_cctx_flush(sl->cc);
+	}
+	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+static struct hm_cctx *hm_attach(struct hm_cache *c)
+{
+	struct hm_cctx *cc;
+
+	if (!hm_tls.key_set) {
+		pthread_once(&hm_once, hm_init);
+		/* any non-NULL value makes the destructor run at exit */
+		pthread_setspecific(hm_exit_key, &hm_tls);
+		hm_tls.key_set = true;
+	}
+	cc = hm_cctx_new(c, hm_plat_ctx_id(), HM_GFP_DEFAULT);
+	if (!cc)
+		errno = ENOMEM;
+	return cc;
+}
+
+static struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
+{
+	pthread_once(&hm_once, hm_init);
+	hm_tls.cls[cls] = hm_attach(hm_classes[cls]);
+	return hm_tls.cls[cls];
+}
+
+static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
+{
+	struct hm_cctx *cc = hm_tls.cls[cls];
+
+	return likely(cc) ? cc : hm_class_cctx_slow(cls);
+}
+
+/* The calling thread's context for @c (a class or a created cache). */
+static struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
+{
+	struct hm_tls_slot *sl;
+	unsigned int i;
+
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		if (hm_classes[i] == c)
+			return hm_class_cctx(i);
+	sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	if (likely(sl->id == c->id))
+		return sl->cc;
+	if (sl->cc) {
+		/* slot taken by another cache: give that context back */
+		pthread_mutex_lock(&hm_caches_lock);
+		if (hm_cache_alive(sl->cc->cache) && sl->cc->cache->id == sl->id)
+			hm_cctx_abandon(sl->cc);
+		pthread_mutex_unlock(&hm_caches_lock);
+		sl->cc = NULL;
+		sl->id = 0;
+	}
+	sl->cc = hm_attach(c);
+	if (sl->cc)
+		sl->id = c->id;
+	return sl->cc;
+}
+
+/* ---- allocation ------------------------------------------------------ */
+
+/* Slow path: the context needs a new slab. */
+static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc)
+{
+	unsigned int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		void *chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
+		void *p;
+
+		if (!chunk)
+			break;
+		p = hm_cctx_add_chunk(cc, chunk);
+		if (p)
+			return p;
+	}
+	cc->st.alloc_fail++;
+	errno = ENOMEM;
+	return NULL;
+}
+
+void *hm_malloc(size_t size)
+{
+	struct hm_cctx *cc;
+	void *p;
+
+	if (unlikely(size > HM_MAX_CLASS_SIZE))
+		return hm_large_alloc(size, HM_GFP_DEFAULT);
+	cc = hm_class_cctx(hm_size_to_class(size));
+	if (unlikely(!cc))
+		return NULL;
+	p = hm_cctx_alloc(cc);
+	if (unlikely(!p))
+		p = hm_alloc_refill(cc->cache, cc);
+	return p;
+}
+
+void hm_free(void *ptr)
+{
+	struct hm_slab *s;
+	struct hm_cache *c;
+	struct hm_cctx *cc;
+	unsigned int cls;
+
+	if (!ptr)
+		return;
+	s = hm_ptr_to_slab(ptr);
+	if (unlikely(!s)) {
+		hm_free_other(ptr, HM_RET_IP);
+		return;
+	}
+	c = s->cache;
+	cls = hm_size_to_class(c->obj_size);
+	cc = likely(hm_classes[cls] == c) ? hm_class_cctx(cls) : hm_cache_cctx(c);
+	if (likely(cc))
+		hm_cctx_free(cc, s, ptr, HM_RET_IP);
+}
+
+size_t hm_malloc_usable_size(const void *ptr)
+{
+	return ptr ? hm_core_usable_size(ptr) : 0;
+}
+
+struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
+				 enum hm_mode mode, unsigned int flags)
+{
+	struct hm_cache *c;
+
+	pthread_once(&hm_once, hm_init);
+	if (size > HM_MAX_OBJ_SIZE || align > HM_MAX_OBJ_SIZE) {
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
+		return NULL;
+	}
+	c = hm_core_cache_create(name, (unsigned int)size, (unsigned int)align,
+				 mode, flags, HM_GFP_DEFAULT);
+	if (!c)
+		return NULL;
+	pthread_mutex_lock(&hm_caches_lock);
+	c->next = hm_caches;
+	hm_caches = c;
+	pthread_mutex_unlock(&hm_caches_lock);
+	return c;
+}
+
+void *hm_cache_alloc(struct hm_cache *c)
+{
+	struct hm_cctx *cc = hm_cache_cctx(c);
+	void *p;
+
+	if (unlikely(!cc))
+		return NULL;
+	p = hm_cctx_alloc(cc);
+	if (unlikely(!p))
+		p = hm_alloc_refill(c, cc);
+	return p;
+}
+
+void hm_cache_free(struct hm_cache *c, void *ptr)
+{
+	struct hm_slab *s;
+	struct hm_cctx *cc;
+
+	if (!ptr)
+		return;
+	s = hm_ptr_to_slab(ptr);
+	if (unlikely(!s)) {
+		hm_free_other(ptr, HM_RET_IP);
+		return;
+	}
+	cc = hm_cache_cctx(c);
+	if (unlikely(s->cache != c)) {
+		hm_report(c, HM_ERR_WRONG_CACHE, ptr, HM_RET_IP);
+		return;
+	}
+	if (likely(cc))
+		hm_cctx_free(cc, s, ptr, HM_RET_IP);
+}
+
+size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)
+{
+	struct hm_cctx *cc = hm_cache_cctx(c);
+	size_t done = 0;
+
+	if (unlikely(!cc))
+		return 0;
+	while (done < n) {
+		done += hm_cctx_alloc_bulk(cc, (unsigned int)(n - done), ptrs + done);
+		if (done < n) {
+			ptrs[done] = hm_alloc_refill(c, cc);
+			if (!ptrs[done]) {
+				hm_cctx_free_bulk(cc, (unsigned int)done, ptrs, HM_RET_IP);
+				return 0;
+			}
+			done++;
+		}
+	}
+	return n;
+}
+
+void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		hm_cache_free(c, ptrs[i]);
+}
+
+unsigned long hm_cache_destroy(struct hm_cache *c)
+{
+	struct hm_cache **pp;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&hm_caches_lock);
+	for (pp = &hm_caches; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	pthread_mutex_unlock(&hm_caches_lock);
+	if (hm_tls.slot[c->id % HM_TLS_SLOTS].id == c->id) {
+		hm_tls.slot[c->id % HM_TLS_SLOTS].id = 0;
+		hm_tls.slot[c->id % HM_TLS_SLOTS].cc = NULL;
+	}
+	return hm_core_cache_destroy(c);
+}
+
+enum hm_mode hm_default_mode(void)
+{
+	pthread_once(&hm_once, hm_init);
+	return hm_mode_default;
+}
+
+const char *hm_mode_str(enum hm_mode mode)
+{
+	return hm_mode_name(mode);
+}
+
+/* ---- stats, validation, trimming ------------------------------------ */
+
+struct hm_file_printer {
+	struct hm_printer pr;
+	FILE *out;
+};
+
+static void hm_file_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_file_printer *fp = (struct hm_file_printer *)pr;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(fp->out, fmt, ap);
+	va_end(ap);
+}
+
+static void hm_row(struct hm_stat_row *r, const char *name, const struct hm_cache *c,
+		   const struct hm_stats *st, unsigned long thread)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->mode, sizeof(r->mode), "%s", hm_mode_name(c->mode));
+	r->size = c->obj_size;
+	r->thread = thread;
+	r->slabs = st->slabs;
+	r->objs_inuse = st->objs_inuse;
+	r->objs_total = st->objs_total;
+	r->bytes_inuse = st->bytes_inuse;
+	r->util_permille = st->util_permille;
+	r->allocs = st->allocs;
+	r->frees = st->frees;
+	r->alloc_fast = st->alloc_fast;
+	r->alloc_slow = st->alloc_slow;
+	r->free_fast = st->free_fast;
+	r->free_slow = st->free_slow;
+	r->remote_frees = st->remote_frees;
+	r->cached = st->objs_cached;
+	r->errors = st->errors;
+}
+
+static size_t hm_cache_rows(struct hm_cache *c, struct hm_stat_row *rows,
+			    size_t max, size_t n, unsigned int what, bool is_class)
+{
+	struct hm_stats st;
+
+	if (what & (is_class ? HM_STATS_CLASSES : HM_STATS_CACHES)) {
+		hm_cache_stats(c, &st);
+		if (n < max)
+			hm_row(&rows[n], c->name, c, &st, 0);
+		n++;
+	}
+	if (what & HM_STATS_THREADS) {
+		unsigned long flags;
+		struct hm_cctx *cc;
+
+		hm_lock(&c->lock, flags);
+		for (cc = c->cctxs; cc; cc = cc->next) {
+			hm_cctx_stats(cc, &st);
+			if (!st.allocs && !st.frees)
+				continue;
+			if (n < max)
+				hm_row(&rows[n], c->name, c, &st,
+				       cc->abandoned ? 0 : HM_READ_ONCE(cc->ctx_id));
+			n++;
+		}
+		hm_unlock(&c->lock, flags);
+	}
+	return n;
+}
+
+size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what)
+{
+	struct hm_cache *c;
+	unsigned int i;
+	size_t n = 0;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		n = hm_cache_rows(hm_classes[i], rows, max, n, what, true);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next)
+		n = hm_cache_rows(c, rows, max, n, what, false);
+	pthread_mutex_unlock(&hm_caches_lock);
+	return n;
+}
+
+void hm_stats_dump(FILE *out, unsigned int what)
+{
+	struct hm_file_printer fp = { { hm_file_printf }, out };
+	struct hm_stat_row *rows;
+	struct hm_stats st;
+	size_t n, i;
+
+	n = hm_stats_snapshot(NULL, 0, what);
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows)
+		return;
+	n = HM_MIN(n, hm_stats_snapshot(rows, n, what));
+	hm_stats_print_header(&fp.pr);
+	for (i = 0; i < n; i++) {
+		char label[48];
+
+		memset(&st, 0, sizeof(st));
+		st.slabs = rows[i].slabs;
+		st.objs_inuse = rows[i].objs_inuse;
+		st.objs_total = rows[i].objs_total;
+		st.util_permille = rows[i].util_permille;
+		st.allocs = rows[i].allocs;
+		st.frees = rows[i].frees;
+		st.alloc_fast = rows[i].alloc_fast;
+		st.alloc_slow = rows[i].alloc_slow;
+		st.free_fast = rows[i].free_fast;
+		st.free_slow = rows[i].free_slow;
+		st.remote_frees = rows[i].remote_frees;
+		st.objs_cached = rows[i].cached;
+		st.errors = rows[i].errors;
+		if (rows[i].thread)
+			snprintf(label, sizeof(label), "%s@%lu", rows[i].name, rows[i].thread);
+		else
+			snprintf(label, sizeof(label), "%s", rows[i].name);
+		hm_stats_print(&fp.pr, label, rows[i].mode, rows[i].size, &st);
+	}
+	free(rows);
+}
+
+long hm_validate(struct hm_cache *c)
+{
+	struct hm_file_printer fp = { { hm_file_printf }, stderr };
+	long problems = 0, r;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	if (c)
+		return hm_cache_validate(c, &fp.pr);
+	for (i = 0; i < HM_NR_CLASSES; i++) {
+		r = hm_cache_validate(hm_classes[i], &fp.pr);
+		problems += r < 0 ? 1 : r;
+	}
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next) {
+		r = hm_cache_validate(c, &fp.pr);
+		problems += r < 0 ? 1 : r;
+	}
+	pthread_mutex_unlock(&hm_caches_lock);
+	return problems;
+}
+
+unsigned long hm_trim(void)
+{
+	unsigned long n = 0;
+	struct hm_cache *c;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	hm_thread_flush();
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		n += hm_cache_shrink(hm_classes[i]);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next)
+		n += hm_cache_shrink(c);
+	pthread_mutex_unlock(&hm_caches_lock);
+	return n;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_plat.h - the userspace side of the platform contract (see
+ * common/hm_platform.h): C11-style atomics through GCC builtins, pthread
+ * mutexes, mmap'd chunks, and ASan/Valgrind client requests.
+ */
+#ifndef HM_PLAT_USER_H
+#define HM_PLAT_USER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <string.h>
+#include <pthread.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+#ifndef likely
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
+#ifndef __always_inline
+#define __always_inline	inline __attribute__((always_inline))
+#endif
+#ifndef __maybe_unused
+#define __maybe_unused	__attribute__((unused))
+#endif
+
+#define HM_BITS_PER_LONG	64
+
+#define HM_READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define HM_WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+typedef struct { unsigned long counter; } hm_atomic_t;
+#define HM_ATOMIC_INIT(v)	{ (v) }
+
+static inline unsigned long hm_atomic_read(const hm_atomic_t *a)
+{
+	return __atomic_load_n(&a->counter, __ATOMIC_ACQUIRE);
+}
+
+static inline void hm_atomic_set(hm_atomic_t *a, unsigned long v)
+{
+	__atomic_store_n(&a->counter, v, __ATOMIC_RELEASE);
+}
+
+static inline unsigned long hm_atomic_fetch_or(hm_atomic_t *a, unsigned long v)
+{
+	return __atomic_fetch_or(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+static inline unsigned long hm_atomic_fetch_and(hm_atomic_t *a, unsigned long v)
+{
+	return __atomic_fetch_and(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+static inline unsigned long hm_atomic_fetch_add(hm_atomic_t *a, unsigned long v)
+{
+	return __atomic_fetch_add(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+static inline unsigned long hm_atomic_xchg(hm_atomic_t *a, unsigned long v)
+{
+	return __atomic_exchange_n(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+static inline bool hm_atomic_try_cmpxchg(hm_atomic_t *a, unsigned long *old,
+					 unsigned long new)
+{
+	return __atomic_compare_exchange_n(&a->counter, old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE);
+}
+
+static inline unsigned int hm_ctz(unsigned long w)
+{
+	return (unsigned int)__builtin_ctzl(w);
+}
+
+static inline unsigned int hm_popcount(unsigned long w)
+{
+	return (unsigned int)__builtin_popcountl(w);
+}
+
+typedef pthread_mutex_t hm_lock_t;
+#define HM_DEFINE_LOCK(name)	hm_lock_t name = PTHREAD_MUTEX_INITIALIZER
+#define hm_lock_init(l)		pthread_mutex_init((l), NULL)
+#define hm_lock(l, flags)	do { (void)(flags); pthread_mutex_lock(l); } while (0)
+#define hm_unlock(l, flags)	do { (void)(flags); pthread_mutex_unlock(l); } while (0)
+
+typedef unsigned int hm_gfp_t;
+#define HM_GFP_DEFAULT	0U
+#define HM_GFP_ATOMIC	1U
+
+void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
+void hm_plat_chunk_free(void *p, size_t size);
+void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
+void hm_plat_meta_free(void *p, size_t size);
+
+#define hm_memset	memset
+#define hm_memcpy	memcpy
+#define hm_memmove	memmove
+void hm_strscpy(char *dst, const char *src, size_t n);
+
+u32 hm_plat_ctx_id(void);
+u64 hm_plat_now_ns(void);
+#define HM_RET_IP	((unsigned long)__builtin_return_address(0))
+
+void hm_plat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define HM_SYM_FMT	"%p"
+
+/* hm_error is an enum of the core; the hook only needs its value */
+bool hm_plat_error_hook(int e);
+
+#if defined(__SANITIZE_ADDRESS__) || defined(HM_ASAN)
+#include <sanitizer/asan_interface.h>
+#define hm_plat_mark_free(p, n)		ASAN_POISON_MEMORY_REGION((p), (n))
+#define hm_plat_mark_alloc(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#elif defined(HM_VALGRIND)
+#include <valgrind/memcheck.h>
+#define hm_plat_mark_free(p, n)		VALGRIND_MAKE_MEM_NOACCESS((p), (n))
+#define hm_plat_mark_alloc(p, n)	VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
+#else
+#define hm_plat_mark_free(p, n)		do { (void)(p); (void)(n); } while (0)
+#define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
+#endif
+
+#endif /* HM_PLAT_USER_H */

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_user.h - internals shared by the userspace adapter's files.
+ */
+#ifndef HM_USER_H
+#define HM_USER_H
+
+#include <stdbool.h>
+
+bool hm_user_chunk_fault(void);
+void hm_user_chunk_count(long delta);
+void hm_user_error_message(const char *msg);
+
+/* tests: count errors instead of printing them (NULL: off) */
+extern long *volatile hm_user_error_counter;
+/* fault injection: fail every Nth chunk request (0: off) */
+extern unsigned long hm_user_fail_every;
+extern long hm_user_chunks_live;
+
+#endif /* HM_USER_H */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hakmem.h - libhakmem, the userspace build of the hakmem-slab allocator.
+ *
+ * Objects up to 1024 bytes come from eight size classes (8, 16, ... 1024
+ * bytes) with per-thread caches in front; larger ones get chunks of their
+ * own.  Each class and each cache runs in one of three modes, chosen at
+ * creation (for the built-in classes by HAKMEM_MODE=bitmap|freelist|hybrid
+ * in the environment, default hybrid).  Thread-safe; any thread may free
+ * any object.  Bad frees are refused and reported, never acted on.
+ */
+#ifndef HAKMEM_H
+#define HAKMEM_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef HM_MODE_DEFINED
+#define HM_MODE_DEFINED
+enum hm_mode {
+	HM_MODE_BITMAP,		/* bitmap slabs, no per-thread cache */
+	HM_MODE_FREELIST,	/* mimalloc-style sharded free lists */
+	HM_MODE_HYBRID,		/* per-thread magazines over bitmap slabs */
+	HM_MODE_NR,
+	HM_MODE_DEFAULT = HM_MODE_HYBRID,
+};
+#endif
+
+/* malloc-like: any size; size 0 returns a unique minimal object */
+void *hm_malloc(size_t size);
+void hm_free(void *ptr);
+size_t hm_malloc_usable_size(const void *ptr);
+
+/* caches of one object size */
+struct hm_cache;
+struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
+				 enum hm_mode mode, unsigned int flags);
+void *hm_cache_alloc(struct hm_cache *c);
+void hm_cache_free(struct hm_cache *c, void *ptr);
+/* all or nothing: returns n, or 0 with nothing allocated */
+size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs);
+void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs);
+/* returns the number of objects still live (reported, memory kept) */
+unsigned long hm_cache_destroy(struct hm_cache *c);
+
+/* the mode of the built-in classes, and its name */
+enum hm_mode hm_default_mode(void);
+const char *hm_mode_str(enum hm_mode mode);
+
+/* one row of a stats snapshot */
+struct hm_stat_row {
+	char name[32];		/* class "hm-64", cache name, or "thread N" */
+	char mode[12];
+	unsigned int size;	/* object size */
+	unsigned long thread;	/* thread id for per-thread rows, else 0 */
+	unsigned long slabs, objs_inuse, objs_total, bytes_inuse;
+	unsigned long util_permille;
+	unsigned long allocs, frees, alloc_fast, alloc_slow;
+	unsigned long free_fast, free_slow, remote_frees;
+	unsigned long cached, errors;
+};
+
+#define HM_STATS_CLASSES	0x1U	/* one row per built-in class */
+#define HM_STATS_CACHES		0x2U	/* one row per created cache */
+#define HM_STATS_THREADS	0x4U	/* one row per (thread, class) */
+
+/* fills up to max rows; returns the number of rows available */
+size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what);
+void hm_stats_dump(FILE *out, unsigned int what);
+
+/* consistency check of every slab (NULL: all classes and caches);
+ * exact when no other thread allocates; returns problems found */
+long hm_validate(struct hm_cache *c);
+
+/* errors: handler gets one line per refused operation (default: stderr);
+ * HAKMEM_ABORT_ON_ERROR=1 in the environment aborts instead */
+typedef void (*hm_error_handler_t)(const char *msg, void *arg);
+void hm_set_error_handler(hm_error_handler_t fn, void *arg);
+unsigned long hm_error_count(void);
+
+/* give empty slabs back to the system; returns slabs released */
+unsigned long hm_trim(void);
+
+/* flush the calling thread's caches (also done at thread exit) */
+void hm_thread_flush(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HAKMEM_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * platform.c - userspace implementation of the platform contract.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hm_platform.h"
+#include "hm_user.h"
+
+/* mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE */
+void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
+{
+	const size_t align = 1UL << 16;
+	size_t span;
+	char *raw, *p;
+
+	(void)gfp;
+	if (hm_user_chunk_fault())
+		return NULL;
+	if (size > SIZE_MAX / 2 - align)
+		return NULL;
+	span = size + align;
+	raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	if (p != raw)
+		munmap(raw, (size_t)(p - raw));
+	if (p + size != raw + span)
+		munmap(p + size, (size_t)(raw + span - (p + size)));
+	hm_user_chunk_count(1);
+	return p;
+}
+
+void hm_plat_chunk_free(void *p, size_t size)
+{
+	munmap(p, size);
+	hm_user_chunk_count(-1);
+}
+
+void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
+{
+	void *p;
+
+	(void)gfp;
+	if (size >= 16384) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	return calloc(1, size);
+}
+
+void hm_plat_meta_free(void *p, size_t size)
+{
+	if (size >= 16384)
+		munmap(p, size);
+	else
+		free(p);
+}
+
+void hm_strscpy(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && src[i]; i++)
+		dst[i] = src[i];
+	if (n)
+		dst[i] = '\0';
+}
+
+u32 hm_plat_ctx_id(void)
+{
+	static __thread u32 tid;
+
+	if (!tid)
+		tid = (u32)syscall(SYS_gettid);
+	return tid;
+}
+
+u64 hm_plat_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+void hm_plat_err(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	hm_user_error_message(msg);
+}
+
+void hm_plat_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("hakmem: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}

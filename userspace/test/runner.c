@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * runner.c - runs the shared KUnit suites in userspace and prints KTAP.
+ *
+ * Usage: hakmem-test [suite-glob...]     (default: every suite)
+ * Ends with the line "N passed, N failed" (and ", N skipped").
+ */
+#define _GNU_SOURCE
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "hm_test.h"
+
+static struct kunit_suite *const suites[] = { HM_TEST_SUITES };
+static unsigned int passed, failed, skipped;
+
+struct hm_action {
+	void (*fn)(void *);
+	void *arg;
+};
+
+struct kunit_priv {
+	struct hm_action actions[32];
+	unsigned int nactions;
+	long errors;
+};
+
+void kunit_fail_at(struct kunit *test, const char *file, int line,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	test->failed = true;
+	printf("    # %s: %s:%d: ", test->name, file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+void kunit_abort(struct kunit *test)
+{
+	longjmp(test->abort, 1);
+}
+
+void kunit_info(struct kunit *test, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("    # %s: ", test->name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+void *kunit_kzalloc(struct kunit *test, size_t size, unsigned int gfp)
+{
+	void *p = calloc(1, size ? size : 1);
+	void **na;
+
+	(void)gfp;
+	if (!p)
+		return NULL;
+	na = realloc(test->allocs, (test->nallocs + 1) * sizeof(void *));
+	if (!na) {
+		free(p);
+		return NULL;
+	}
+	test->allocs = na;
+	test->allocs[test->nallocs++] = p;
+	return p;
+}
+
+void *kunit_kmalloc_array(struct kunit *test, size_t n, size_t size, unsigned int gfp)
+{
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	return kunit_kzalloc(test, n * size, gfp);
+}
+
+int kunit_add_action_or_reset(struct kunit *test, void (*fn)(void *), void *arg)
+{
+	struct kunit_priv *kp = test->priv;
+
+	if (kp->nactions == HM_ARRAY_SIZE(kp->actions)) {
+		fn(arg);
+		return -1;
+	}
+	kp->actions[kp->nactions].fn = fn;
+	kp->actions[kp->nactions++].arg = arg;
+	return 0;
+}
+
+long *hm_test_count_errors(struct kunit *test)
+{
+	struct kunit_priv *kp = test->priv;
+
+	hm_user_error_counter = &kp->errors;
+	return &kp->errors;
+}
+
+/* One run of a case (one parameter); returns 1 pass, 0 fail, 2 skip. */
+static int run_one(struct kunit_suite *suite, struct kunit_case *tc,
+		   const void *param)
+{
+	struct kunit_priv kp = { .nactions = 0 };
+	struct kunit test = { .name = tc->name, .param_value = param, .priv = &kp };
+	size_t i;
+
+	if (!setjmp(test.abort)) {
+		if (!suite->init || !suite->init(&test))
+			tc->run_case(&test);
+	}
+	if (suite->exit)
+		suite->exit(&test);
+	hm_user_error_counter = NULL;
+	while (kp.nactions) {
+		kp.nactions--;
+		kp.actions[kp.nactions].fn(kp.actions[kp.nactions].arg);
+	}
+	for (i = 0; i < test.nallocs; i++)
+		free(test.allocs[i]);
+	free(test.allocs);
+	if (test.skipped) {
+		printf("    # SKIP %s\n", test.skip_msg);
+		return 2;
+	}
+	return test.failed ? 0 : 1;
+}
+
+static bool run_case(struct kunit_suite *suite, struct kunit_case *tc, unsigned int n)
+{
+	bool ok = true;
+	int r;
+
+	if (!tc->generate_params) {
+		r = run_one(suite, tc, NULL);
+		printf("    %s %u %s%s\n", r ? "ok" : "not ok", n, tc->name,
+		       r == 2 ? " # SKIP" : "");
+		passed += r == 1;
+		failed += r == 0;
+		skipped += r == 2;
+		return r != 0;
+	} else {
+		char desc[KUNIT_PARAM_DESC_SIZE];
+		const void *param = NULL;
+		unsigned int k = 0;
+
+		printf("        KTAP version 1\n        # Subtest: %s\n", tc->name);
+		while ((desc[0] = 0, param = tc->generate_params(param, desc))) {
+			r = run_one(suite, tc, param);
+			printf("        %s %u %s%s\n", r ? "ok" : "not ok", ++k, desc,
+			       r == 2 ? " # SKIP" : "");
+			passed += r == 1;
+			failed += r == 0;
+			skipped += r == 2;
+			ok &= r != 0;
+		}
+		printf("        1..%u\n", k);
+		printf("    %s %u %s\n", ok ? "ok" : "not ok", n, tc->name);
+	}
+	return ok;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		return true;
+	for (i = 1; i < argc; i++)
+		if (!fnmatch(argv[i], name, 0) || !strncmp(argv[i], name, strlen(argv[i])))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i, n = 0, k;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < HM_ARRAY_SIZE(suites); i++)
+		n += selected(suites[i]->name, argc, argv);
+	printf("KTAP version 1\n1..%u\n", n);
+	for (i = 0, k = 0; i < HM_ARRAY_SIZE(suites); i++) {
+		struct kunit_suite *s = suites[i];
+		struct kunit_case *tc;
+		unsigned int c = 0;
+		bool ok = true;
+
+		if (!selected(s->name, argc, argv))
+			continue;
+		printf("    KTAP version 1\n    # Subtest: %s\n", s->name);
+		for (tc = s->test_cases; tc->run_case; tc++)
+			c++;
+		printf("    1..%u\n", c);
+		if (s->suite_init && s->suite_init(s)) {
+			printf("not ok %u %s # suite_init failed\n", ++k, s->name);
+			failed++;
+			continue;
+		}
+		for (c = 0, tc = s->test_cases; tc->run_case; tc++)
+			ok &= run_case(s, tc, ++c);
+		if (s->suite_exit)
+			s->suite_exit(s);
+		printf("%s %u %s\n", ok ? "ok" : "not ok", ++k, s->name);
+	}
+	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}

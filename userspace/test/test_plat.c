@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * test_plat.c - the userspace half of the test platform (hm_test.h).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+
+#include "hakmem.h"
+#include "hm_test.h"
+#include "hm_user.h"
+
+struct hm_thread_arg {
+	void (*fn)(void *arg, unsigned int i);
+	void *arg;
+	unsigned int i;
+};
+
+static void *hm_thread_main(void *p)
+{
+	struct hm_thread_arg *ta = p;
+
+	ta->fn(ta->arg, ta->i);
+	return NULL;
+}
+
+int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
+			void *arg)
+{
+	pthread_t *t = calloc(n, sizeof(*t));
+	struct hm_thread_arg *ta = calloc(n, sizeof(*ta));
+	unsigned int i, started = 0;
+	int ret = 0;
+
+	if (!t || !ta) {
+		free(t);
+		free(ta);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ta[i] = (struct hm_thread_arg){ fn, arg, i };
+		if (pthread_create(&t[i], NULL, hm_thread_main, &ta[i])) {
+			ret = -1;
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	free(ta);
+	return ret;
+}
+
+void hm_test_relax(void)
+{
+	sched_yield();
+}
+
+void *hm_test_malloc(size_t size)
+{
+	return hm_malloc(size);
+}
+
+void hm_test_free(void *p)
+{
+	hm_free(p);
+}
+
+void *hm_test_foreign_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+void hm_test_foreign_free(void *p)
+{
+	free(p);
+}
