@@ -114,3 +114,6 @@ run: demo
 
 clean:
 	rm -rf $(BUILD)
+
+# kernel module, VM harness and KUnit targets (module, run-vm, kunit, ...)
+-include kernel/kernel.mk
