@@ -72,7 +72,7 @@ test-modes: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
 	$(Q)for m in bitmap freelist hybrid; do \
 		echo "== HAKMEM_MODE=$$m"; \
-		HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hm_api || exit 1; \
+		HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hakmem_api || exit 1; \
 	done
 
 test-asan: deps

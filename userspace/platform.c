@@ -37,6 +37,8 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	if (p + size != raw + span)
 		munmap(p + size, (size_t)(raw + span - (p + size)));
 	hm_user_chunk_count(1);
+	/* a new mapping at a recycled address must not keep old poison */
+	hm_plat_mark_alloc(p, size);
 	return p;
 }
 
@@ -51,7 +53,7 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 	void *p;
 
 	(void)gfp;
-	if (size >= 16384) {
+	if (size >= 4096) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return p == MAP_FAILED ? NULL : p;
@@ -61,7 +63,7 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 
 void hm_plat_meta_free(void *p, size_t size)
 {
-	if (size >= 16384)
+	if (size >= 4096)
 		munmap(p, size);
 	else
 		free(p);

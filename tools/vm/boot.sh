@@ -31,7 +31,7 @@ usage() {
 	exit 2
 }
 
-kind="" initrd="" log="" smp=2 mem="" append="" tmo=300 kasan=0 perf=0
+kind="" initrd="" log="" smp="" mem="" append="" tmo=300 kasan=0 perf=0
 kernel="" quiet=quiet tee=0 extra=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -78,7 +78,7 @@ distro-6.1 | distro-6.12)
 		fi
 	fi
 	# SeaBIOS: distro kernels use its ACPI tables (CPUs, poweroff).
-	cmd=(qemu-system-x86_64 -accel tcg -m "${mem:-512}" -smp "$smp"
+	cmd=(qemu-system-x86_64 -accel tcg -m "${mem:-512}" -smp "${smp:-2}"
 		-nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0 panic=-1 tsc=reliable $quiet $append")
 	;;
@@ -95,7 +95,7 @@ qemu-kunit)
 	# silently gives one CPU. tsc=reliable: else the TSC is often marked
 	# unstable under TCG and the clock falls back to jiffies.
 	cmd=(qemu-system-x86_64 -bios qboot.rom -accel tcg -m "${mem:-512}"
-		-smp "$smp" -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
+		-smp "${smp:-2}" -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0 panic=-1 tsc=reliable $quiet $append")
 	;;
 uml)
@@ -107,7 +107,7 @@ uml)
 		fi
 		kernel=$KIMAGE
 	fi
-	[ "$smp" -le 1 ] || echo "boot.sh: UML has one CPU; --smp $smp ignored" >&2
+	[ "${smp:-1}" -le 1 ] || echo "boot.sh: UML has one CPU; --smp $smp ignored" >&2
 	;;
 *) usage ;;
 esac
@@ -160,5 +160,5 @@ case $rc in
 124 | 137) echo "@@ FAIL host: timeout after $tmo s" >>"$log"; rc=124 ;;
 *) echo "@@ FAIL host: emulator exited with status $rc" >>"$log" ;;
 esac
-echo "boot.sh: $kind smp=$smp: exit $rc after $t s, log $log" >&2
+echo "boot.sh: $kind smp=${smp:-default}: exit $rc after $t s, log $log" >&2
 exit "$rc"
