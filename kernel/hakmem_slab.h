@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hakmem_slab.h - public interface of the hakmem_slab module: a slab
+ * allocator for tiny objects with three interchangeable slab designs.
+ *
+ * Client modules include this header and call the functions below; they
+ * are exported with EXPORT_SYMBOL_GPL.  Linking against them makes the
+ * module loader record a dependency (the client's module references
+ * hakmem_slab), so hakmem_slab cannot be unloaded while any client is
+ * loaded: a client's caches and objects never outlive the allocator.
+ *
+ * Context rules, as for kmem_cache_alloc()/kmem_cache_free():
+ *  - hakmem_cache_alloc() and hakmem_alloc() may be called from any context
+ *    when @gfp does not allow blocking (GFP_ATOMIC, GFP_NOWAIT), including
+ *    hardirq; with GFP_KERNEL they may sleep to get memory.
+ *  - hakmem_cache_free() and hakmem_free() never sleep and may be called
+ *    from any context except NMI, on any CPU.
+ *  - hakmem_cache_create() and hakmem_cache_destroy() sleep.
+ */
+#ifndef HAKMEM_SLAB_H
+#define HAKMEM_SLAB_H
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+struct hakmem_cache;
+
+/* hakmem_cache_create() flags: the slab design (two bits) ... */
+#define HAKMEM_MODE_DEFAULT	0x0U	/* the module's mode= parameter */
+#define HAKMEM_MODE_BITMAP	0x1U	/* bitmap slabs, no per-CPU cache */
+#define HAKMEM_MODE_FREELIST	0x2U	/* sharded free lists (mimalloc) */
+#define HAKMEM_MODE_HYBRID	0x3U	/* per-CPU magazines over bitmaps */
+#define HAKMEM_MODE_MASK	0x3U
+/* ... and options */
+#define HAKMEM_CHECKS		0x4U	/* freelist mode: detect double frees */
+
+/* objects up to this size come from the eight built-in classes */
+#define HAKMEM_MAX_CLASS_SIZE	1024
+
+struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
+					 unsigned int align, unsigned int flags);
+unsigned long hakmem_cache_destroy(struct hakmem_cache *cache);
+void *hakmem_cache_alloc(struct hakmem_cache *cache, gfp_t gfp);
+void hakmem_cache_free(struct hakmem_cache *cache, void *ptr);
+int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
+			    void **ptrs);
+void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs);
+void *hakmem_alloc(size_t size, gfp_t gfp);
+void hakmem_free(const void *ptr);
+
+#endif /* HAKMEM_SLAB_H */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_plat.h - the Linux kernel side of the platform contract of the
+ * hakmem-slab core (see common/hm_platform.h for the list).
+ *
+ * Atomics are atomic_long_t with the orderings the contract names; the lock
+ * is an irq-safe spinlock, because remote frees and refills may run in
+ * hardirq context; chunks come from the buddy allocator, whose blocks of
+ * order n are naturally aligned to PAGE_SIZE << n, which gives the 64 KiB
+ * alignment of a slab for free.
+ */
+#ifndef HM_PLAT_KERNEL_H
+#define HM_PLAT_KERNEL_H
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) "hakmem: " fmt
+#endif
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/compiler.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/printk.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+#define HM_BITS_PER_LONG	BITS_PER_LONG
+
+#define HM_READ_ONCE(x)		READ_ONCE(x)
+#define HM_WRITE_ONCE(x, v)	WRITE_ONCE(x, v)
+
+typedef atomic_long_t hm_atomic_t;
+#define HM_ATOMIC_INIT(v)	ATOMIC_LONG_INIT(v)
+
+static __always_inline unsigned long hm_atomic_read(const hm_atomic_t *a)
+{
+	return (unsigned long)atomic_long_read_acquire(a);
+}
+
+static __always_inline void hm_atomic_set(hm_atomic_t *a, unsigned long v)
+{
+	atomic_long_set_release(a, (long)v);
+}
+
+static __always_inline unsigned long hm_atomic_fetch_or(hm_atomic_t *a,
+							unsigned long v)
+{
+	return (unsigned long)atomic_long_fetch_or((long)v, a);
+}
+
+static __always_inline unsigned long hm_atomic_fetch_and(hm_atomic_t *a,
+							 unsigned long v)
+{
+	return (unsigned long)atomic_long_fetch_and((long)v, a);
+}
+
+static __always_inline unsigned long hm_atomic_fetch_add(hm_atomic_t *a,
+							 unsigned long v)
+{
+	return (unsigned long)atomic_long_fetch_add((long)v, a);
+}
+
+static __always_inline unsigned long hm_atomic_xchg(hm_atomic_t *a,
+						    unsigned long v)
+{
+	return (unsigned long)atomic_long_xchg(a, (long)v);
+}
+
+static __always_inline bool hm_atomic_try_cmpxchg(hm_atomic_t *a,
+						  unsigned long *old,
+						  unsigned long new)
+{
+	return atomic_long_try_cmpxchg(a, (long *)old, (long)new);
+}
+
+static __always_inline unsigned int hm_ctz(unsigned long w)
+{
+	return (unsigned int)__ffs(w);
+}
+
+static __always_inline unsigned int hm_popcount(unsigned long w)
+{
+	return (unsigned int)hweight_long(w);
+}
+
+/*
+ * Interrupts off, not just preemption: the per-CPU local lock of the
+ * adapter disables interrupts, and a free from hardirq context may take
+ * the cache lock to pool an empty slab.
+ */
+typedef spinlock_t hm_lock_t;
+#define HM_DEFINE_LOCK(name)	DEFINE_SPINLOCK(name)
+#define hm_lock_init(l)		spin_lock_init(l)
+#define hm_lock(l, flags)	spin_lock_irqsave(l, flags)
+#define hm_unlock(l, flags)	spin_unlock_irqrestore(l, flags)
+
+typedef gfp_t hm_gfp_t;
+#define HM_GFP_DEFAULT	GFP_KERNEL
+#define HM_GFP_ATOMIC	GFP_ATOMIC
+
+void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
+void hm_plat_chunk_free(void *p, size_t size);
+void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
+void hm_plat_meta_free(void *p, size_t size);
+
+#define hm_memset	memset
+#define hm_memcpy	memcpy
+#define hm_memmove	memmove
+#define hm_strscpy(dst, src, n)	((void)strscpy(dst, src, n))
+
+#define hm_plat_ctx_id()	((u32)raw_smp_processor_id())
+#define hm_plat_now_ns()	ktime_get_ns()
+#define HM_RET_IP		_RET_IP_
+
+#define hm_plat_err(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
+#define hm_plat_info(fmt, ...)	pr_info(fmt, ##__VA_ARGS__)
+#define HM_SYM_FMT		"%pS"
+
+bool hm_plat_error_hook(int e);
+
+/*
+ * KASAN: no object-level poisoning.  kasan_poison()/kasan_unpoison() are
+ * internal to mm/kasan and not exported to modules, and the exported hooks
+ * (kasan_slab_free() and friends) need a struct kmem_cache.  Chunks are
+ * whole buddy pages, so KASAN still catches any access after a chunk went
+ * back to the page allocator.
+ */
+#define hm_plat_mark_free(p, n)		do { (void)(p); (void)(n); } while (0)
+#define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
+
+#endif /* HM_PLAT_KERNEL_H */
