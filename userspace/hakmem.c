@@ -226,15 +226,14 @@ static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 /* The calling thread's context for @c (a class or a created cache). */
 static struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
 {
-	struct hm_tls_slot *sl;
-	unsigned int i;
+	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	unsigned int cls;
 
-	for (i = 0; i < HM_NR_CLASSES; i++)
-		if (hm_classes[i] == c)
-			return hm_class_cctx(i);
-	sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 	if (likely(sl->id == c->id))
 		return sl->cc;
+	cls = hm_size_to_class(c->obj_size);
+	if (c->obj_size <= HM_MAX_CLASS_SIZE && hm_classes[cls] == c)
+		return hm_class_cctx(cls);
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
 		pthread_mutex_lock(&hm_caches_lock);
