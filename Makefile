@@ -33,7 +33,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib test test-unit test-asan test-tsan test-valgrind test-clang \
+.PHONY: all lib test test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -89,6 +89,12 @@ test-tsan: deps
 		EXTRA_CFLAGS="-O1 -fsanitize=thread" $(BUILD)/tsan/hakmem-test
 	$(Q)TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tsan/hakmem-test
 
+# the hybrid magazine as an intrusive list (measured against the array)
+test-intrusive: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=intrusive EXTRA_CFLAGS="-DHM_MAG_INTRUSIVE" \
+		$(BUILD)/intrusive/hakmem-test
+	$(Q)$(BUILD)/intrusive/hakmem-test hakmem_cache hakmem_remote > $(BUILD)/intrusive/test.log && tail -1 $(BUILD)/intrusive/test.log
+
 test-valgrind: deps
 	$(Q)tools/deps.sh sanitize
 	$(Q)$(MAKE) --no-print-directory VARIANT=valgrind EXTRA_CFLAGS="-DHM_VALGRIND" \
@@ -102,7 +108,7 @@ test-clang:
 		$(BUILD)/clang/hakmem-test > $(BUILD)/clang/test.log 2>&1 && tail -1 $(BUILD)/clang/test.log; \
 	else echo "clang not installed: skipped"; fi
 
-test: test-unit test-modes test-asan test-tsan test-valgrind test-clang
+test: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive
 
 # ---- main job --------------------------------------------------------
 

@@ -147,12 +147,54 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 
 /* ---- hybrid ---------------------------------------------------------- */
 
+/*
+ * The magazine is an array of pointers in the context (SLAB's array_cache,
+ * jemalloc's cache_bin).  Built with -DHM_MAG_INTRUSIVE it is instead a
+ * list threaded through the cached blocks, as in the freelist mode: a
+ * research variant kept to measure the two against each other (see
+ * Documentation/results.rst).  Slow paths see the array either way:
+ * hm_mag_to_array() and hm_mag_from_array() convert around them.
+ */
+#ifdef HM_MAG_INTRUSIVE
+#define HM_MAG_LINK	sizeof(void *)
+
+static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
+{
+	void **p = cc->mag_head;
+
+	(void)n;
+	cc->mag_head = *p;
+	return p;
+}
+
+static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
+{
+	(void)n;
+	*(void **)p = cc->mag_head;
+	cc->mag_head = p;
+}
+#else
+#define HM_MAG_LINK	0
+
+static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
+{
+	return cc->mag[n];
+}
+
+static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
+{
+	cc->mag[n] = p;
+}
+#endif
+void hm_mag_to_array(struct hm_cctx *cc);
+void hm_mag_from_array(struct hm_cctx *cc);
+
 static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 {
 	u32 n = cc->mag_count;
 
 	if (likely(n)) {
-		void *p = cc->mag[--n];
+		void *p = hm_mag_pop(cc, --n);
 		struct hm_slab *s = hm_ptr_slab(p);
 		unsigned int idx = hm_block_index(cc->cache, s, p);
 		unsigned long *lw = &s->live_bits[idx / HM_BPL];
@@ -186,11 +228,11 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		return;
 	}
 	HM_WRITE_ONCE(*lw, w & ~bit);
-	hm_plat_mark_free(p, c->size);
 	n = cc->mag_count;
 	if (unlikely(n == cc->mag_cap))
 		n = hm_hybrid_flush(cc, cc->mag_cap / 2);
-	cc->mag[n] = p;
+	hm_mag_push(cc, n, p);
+	hm_plat_mark_free((char *)p + HM_MAG_LINK, c->size - HM_MAG_LINK);
 	cc->mag_count = n + 1;
 	cc->st.frees++;
 }

@@ -9,6 +9,40 @@
 #include "hm_mode.h"
 
 /*
+ * The intrusive variant keeps its entries in a list; slow paths copy them
+ * into cc->mag[] (bottom = oldest) and back.  No-ops for the array.
+ */
+void hm_mag_to_array(struct hm_cctx *cc)
+{
+#ifdef HM_MAG_INTRUSIVE
+	void **p = cc->mag_head;
+	u32 i;
+
+	for (i = cc->mag_count; i; i--, p = *p)
+		cc->mag[i - 1] = p;
+	cc->mag_head = NULL;
+#else
+	(void)cc;
+#endif
+}
+
+void hm_mag_from_array(struct hm_cctx *cc)
+{
+#ifdef HM_MAG_INTRUSIVE
+	u32 i;
+
+	cc->mag_head = NULL;
+	for (i = 0; i < cc->mag_count; i++) {
+		hm_plat_mark_alloc(cc->mag[i], HM_MAG_LINK);
+		*(void **)cc->mag[i] = cc->mag_head;
+		cc->mag_head = cc->mag[i];
+	}
+#else
+	(void)cc;
+#endif
+}
+
+/*
  * Move free words of @s into the magazine until it is half full.  A word
  * is taken whole when it fits; otherwise its lowest bits fill the rest.
  */
@@ -45,6 +79,7 @@ static void hm_hybrid_refill(struct hm_cctx *cc, struct hm_slab *s)
 	}
 	s->hint = (u16)i;
 	cc->mag_count = n;
+	hm_mag_from_array(cc);
 	cc->st.refills++;
 }
 
@@ -80,6 +115,7 @@ u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n)
 	struct hm_cache *c = cc->cache;
 	u32 i = 0, rest = cc->mag_count - n;
 
+	hm_mag_to_array(cc);
 	while (i < n) {
 		struct hm_slab *s = hm_ptr_slab(cc->mag[i]);
 		unsigned int w = hm_block_index(c, s, cc->mag[i]) / HM_BPL;
@@ -100,6 +136,7 @@ u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n)
 	}
 	hm_memmove(cc->mag, cc->mag + n, rest * sizeof(void *));
 	cc->mag_count = rest;
+	hm_mag_from_array(cc);
 	cc->st.flushes++;
 	return rest;
 }

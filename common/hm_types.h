@@ -127,6 +127,7 @@ struct hm_cctx {
 	u32 mag_cap;
 	u8 mode;			/* = cache->mode, one load less */
 	u8 checks;			/* HM_CACHE_CHECKS is set */
+	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
 
 	struct hm_slab *partial;	/* doubly linked, owner-private */

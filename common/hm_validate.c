@@ -60,6 +60,7 @@ static unsigned int hm_vcached(struct hm_vstate *v, struct hm_slab *s)
 	u32 i;
 
 	for (cc = v->c->cctxs; cc; cc = cc->next) {
+		hm_mag_to_array(cc);	/* quiescent: nobody uses cc */
 		for (i = 0; i < cc->mag_count; i++) {
 			if (hm_ptr_slab(cc->mag[i]) != s)
 				continue;
@@ -68,6 +69,7 @@ static unsigned int hm_vcached(struct hm_vstate *v, struct hm_slab *s)
 					 v->c->name, (void *)s);
 			n += hm_vmark(v, s, cc->mag[i], "magazine");
 		}
+		hm_mag_from_array(cc);
 	}
 	return n;
 }
