@@ -356,7 +356,39 @@ static void hm_destroy_with_live(struct kunit *test)
 	*errors = 0;
 	hm_free_other(v[5], 0);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
-	KUNIT_EXPECT_EQ(test, hm_ptr_to_slab(v[5]), NULL);
+	KUNIT_EXPECT_NULL(test, hm_ptr_to_slab(v[5]));
+}
+
+/* memory runs out: NULL, nothing lost, and the cache recovers */
+static void hm_chunk_exhaustion(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 256, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = 0, cap = c->nblocks * 3, i;
+	void **v = kunit_kzalloc(test, cap * sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v[n++] = hm_test_alloc(cc);		/* one slab exists */
+	KUNIT_ASSERT_NOT_NULL(test, v[0]);
+	hm_test_chunk_faults(1);		/* from now on every chunk fails */
+	while (n < cap && (v[n] = hm_test_alloc(cc)))
+		n++;
+	hm_test_chunk_faults(0);
+	/* exactly the blocks of the slab that existed were handed out */
+	KUNIT_EXPECT_EQ(test, n, c->nblocks);
+	KUNIT_EXPECT_EQ(test, c->nslabs, 1);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), n);
+	for (i = 0; i < c->nblocks; i++) {	/* memory is back */
+		v[n] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[n]);
+		n++;
+	}
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
 static struct kunit_case hm_cache_cases[] = {
@@ -372,6 +404,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_chunk_exhaustion, hm_mode_gen_params),
 	{}
 };
 

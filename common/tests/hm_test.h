@@ -31,6 +31,9 @@ void hm_test_free(void *p);
 void *hm_test_foreign_alloc(size_t size);
 void hm_test_foreign_free(void *p);
 
+/* Make every @every-th request for a chunk fail (0: none fail). */
+void hm_test_chunk_faults(unsigned long every);
+
 /* Count refused operations instead of reporting them, until the case
  * ends (kernel: a named KUnit resource "hakmem_errors"). */
 long *hm_test_count_errors(struct kunit *test);

@@ -77,3 +77,8 @@ void hm_test_foreign_free(void *p)
 {
 	free(p);
 }
+
+void hm_test_chunk_faults(unsigned long every)
+{
+	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
+}
