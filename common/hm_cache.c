@@ -214,6 +214,8 @@ void hm_cctx_abandon(struct hm_cctx *cc)
 	hm_cctx_flush(cc);
 	hm_lock(&c->lock, flags);
 	cc->abandoned = true;
+	/* a new thread may get the exiting one's id: it must not match */
+	HM_WRITE_ONCE(cc->ctx_id, HM_CTX_NONE);
 	hm_unlock(&c->lock, flags);
 }
 

@@ -67,6 +67,9 @@ static __always_inline void *hm_cctx_alloc(struct hm_cctx *cc)
  * @p: the object
  * @ip: caller, for reports
  */
+static __always_inline void hm_cctx_free_local(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p, unsigned long ip);
+
 static __always_inline void hm_cctx_free(struct hm_cctx *cc, struct hm_slab *s,
 					 void *p, unsigned long ip)
 {
@@ -77,6 +80,19 @@ static __always_inline void hm_cctx_free(struct hm_cctx *cc, struct hm_slab *s,
 			hm_bitmap_free_remote(cc, s, p, ip);
 		return;
 	}
+	hm_cctx_free_local(cc, s, p, ip);
+}
+
+/**
+ * hm_cctx_free_local() - free @p into its own slab @s, owned by @cc
+ * @cc: the caller's context, s->owner
+ * @s: hm_ptr_slab(@p)
+ * @p: the object
+ * @ip: caller, for reports
+ */
+static __always_inline void hm_cctx_free_local(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p, unsigned long ip)
+{
 	switch (cc->mode) {
 	case HM_MODE_HYBRID:
 		hm_hybrid_free_local(cc, s, p, ip);

@@ -127,13 +127,13 @@ struct hm_cctx {
 	u32 mag_cap;
 	u8 mode;			/* = cache->mode, one load less */
 	u8 checks;			/* HM_CACHE_CHECKS is set */
+	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
 	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
 
 	struct hm_slab *partial;	/* doubly linked, owner-private */
 	struct hm_slab *empty;		/* reserve of empty slabs */
 	u32 nempty;
-	u32 ctx_id;			/* CPU or thread that owns it */
 	hm_atomic_t notify;		/* stack of slabs with remote frees */
 	struct hm_cctx *next;		/* cache registry, under cache->lock */
 	bool abandoned;			/* its thread exited; may be adopted */
@@ -142,6 +142,8 @@ struct hm_cctx {
 
 	void *mag[];
 };
+
+#define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
 
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {

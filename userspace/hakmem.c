@@ -30,8 +30,9 @@ struct hm_tls_slot {
 
 struct hm_tls {
 	struct hm_cctx *cls[HM_NR_CLASSES];
-	struct hm_tls_slot slot[HM_TLS_SLOTS];
+	u32 tid;		/* == ctx_id of every context this thread uses */
 	bool key_set;
+	struct hm_tls_slot slot[HM_TLS_SLOTS];
 };
 
 static __thread struct hm_tls hm_tls;
@@ -201,6 +202,7 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 		pthread_once(&hm_once, hm_init);
 		/* any non-NULL value makes the destructor run at exit */
 		pthread_setspecific(hm_exit_key, &hm_tls);
+		hm_tls.tid = hm_plat_ctx_id();
 		hm_tls.key_set = true;
 	}
 	cc = hm_cctx_new(c, hm_plat_ctx_id(), HM_GFP_DEFAULT);
@@ -209,7 +211,7 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 	return cc;
 }
 
-static struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
+static __attribute__((noinline)) struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
 {
 	pthread_once(&hm_once, hm_init);
 	hm_tls.cls[cls] = hm_attach(hm_classes[cls]);
@@ -223,14 +225,23 @@ static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 	return likely(cc) ? cc : hm_class_cctx_slow(cls);
 }
 
+static __attribute__((noinline)) struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
+
 /* The calling thread's context for @c (a class or a created cache). */
-static struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
+static __always_inline struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
+{
+	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+
+	if (likely(sl->id == c->id))
+		return sl->cc;
+	return hm_cache_cctx_slow(c);
+}
+
+static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 {
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 	unsigned int cls;
 
-	if (likely(sl->id == c->id))
-		return sl->cc;
 	cls = hm_size_to_class(c->obj_size);
 	if (c->obj_size <= HM_MAX_CLASS_SIZE && hm_classes[cls] == c)
 		return hm_class_cctx(cls);
@@ -287,12 +298,37 @@ void *hm_malloc(size_t size)
 	return p;
 }
 
+/*
+ * Is the calling thread the owner of @s?  Then its context is s->owner,
+ * and no lookup is needed: the common case of a free.  Abandoned contexts
+ * have ctx_id HM_CTX_NONE, which no thread has.
+ */
+static __always_inline struct hm_cctx *hm_own_cctx(const struct hm_slab *s)
+{
+	struct hm_cctx *cc = HM_READ_ONCE(s->owner);
+
+	return likely(cc && HM_READ_ONCE(cc->ctx_id) == hm_tls.tid) ? cc : NULL;
+}
+
+/* A free into a slab this thread does not own: find its own context. */
+static __attribute__((noinline)) void hm_free_foreign_slab(struct hm_cache *c,
+							  struct hm_slab *s,
+							  void *ptr, unsigned long ip)
+{
+	struct hm_cctx *cc = hm_cache_cctx(c);
+
+	if (unlikely(s->cache != c)) {
+		hm_report(c, HM_ERR_WRONG_CACHE, ptr, ip);
+		return;
+	}
+	if (likely(cc))
+		hm_cctx_free(cc, s, ptr, ip);
+}
+
 void hm_free(void *ptr)
 {
 	struct hm_slab *s;
-	struct hm_cache *c;
 	struct hm_cctx *cc;
-	unsigned int cls;
 
 	if (!ptr)
 		return;
@@ -301,11 +337,11 @@ void hm_free(void *ptr)
 		hm_free_other(ptr, HM_RET_IP);
 		return;
 	}
-	c = s->cache;
-	cls = hm_size_to_class(c->obj_size);
-	cc = likely(hm_classes[cls] == c) ? hm_class_cctx(cls) : hm_cache_cctx(c);
+	cc = hm_own_cctx(s);
 	if (likely(cc))
-		hm_cctx_free(cc, s, ptr, HM_RET_IP);
+		hm_cctx_free_local(cc, s, ptr, HM_RET_IP);
+	else
+		hm_free_foreign_slab(s->cache, s, ptr, HM_RET_IP);
 }
 
 size_t hm_malloc_usable_size(const void *ptr)
@@ -359,13 +395,11 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 		hm_free_other(ptr, HM_RET_IP);
 		return;
 	}
-	cc = hm_cache_cctx(c);
-	if (unlikely(s->cache != c)) {
-		hm_report(c, HM_ERR_WRONG_CACHE, ptr, HM_RET_IP);
-		return;
-	}
-	if (likely(cc))
-		hm_cctx_free(cc, s, ptr, HM_RET_IP);
+	cc = hm_own_cctx(s);
+	if (likely(cc && s->cache == c))
+		hm_cctx_free_local(cc, s, ptr, HM_RET_IP);
+	else
+		hm_free_foreign_slab(c, s, ptr, HM_RET_IP);
 }
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)
