@@ -123,3 +123,7 @@ clean:
 
 # kernel module, VM harness and KUnit targets (module, run-vm, kunit, ...)
 -include kernel/kernel.mk
+
+# userspace benchmark (make bench), stress and fuzzing (make stress, fuzz)
+-include tools/bench/bench.mk
+-include tools/stress/stress.mk
