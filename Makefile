@@ -17,7 +17,7 @@ Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
 USER_SRCS := userspace/hakmem.c userspace/platform.c
-TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/test_plat.c
+TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter

@@ -104,6 +104,11 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
+	/* a slab without owner is empty, in the pool: every block is free */
+	if (unlikely(!HM_READ_ONCE(s->owner))) {
+		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		return;
+	}
 	head = hm_atomic_read(&s->xthread_free);
 	do {
 		*(void **)p = (void *)head;

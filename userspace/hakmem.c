@@ -139,18 +139,34 @@ static void hm_init(void)
 	}
 }
 
-static bool hm_cache_alive(const struct hm_cache *c)
+/*
+ * Is the created cache with unique id @id still alive?  Caller holds
+ * hm_caches_lock.  Asked by id, so a slot whose cache was destroyed (and
+ * whose context was freed with it) is never dereferenced.
+ */
+static bool hm_cache_id_alive(u64 id)
 {
 	const struct hm_cache *it;
-	unsigned int i;
 
-	for (i = 0; i < HM_NR_CLASSES; i++)
-		if (hm_classes[i] == c)
-			return true;
 	for (it = hm_caches; it; it = it->next)
-		if (it == c)
+		if (it->id == id)
 			return true;
 	return false;
+}
+
+/* Give back the context in @sl if its cache still exists; clear @sl. */
+static void hm_slot_release(struct hm_tls_slot *sl, bool abandon)
+{
+	if (sl->cc && hm_cache_id_alive(sl->id)) {
+		if (abandon)
+			hm_cctx_abandon(sl->cc);
+		else
+			hm_cctx_flush(sl->cc);
+	}
+	if (abandon) {
+		sl->cc = NULL;
+		sl->id = 0;
+	}
 }
 
 static void hm_thread_exit(void *unused)
@@ -164,15 +180,8 @@ static void hm_thread_exit(void *unused)
 			hm_cctx_abandon(hm_tls.cls[i]);
 		hm_tls.cls[i] = NULL;
 	}
-	for (i = 0; i < HM_TLS_SLOTS; i++) {
-		struct hm_tls_slot *sl = &hm_tls.slot[i];
-
-		if (sl->cc && hm_cache_alive(sl->cc->cache) &&
-		    sl->cc->cache->id == sl->id)
-			hm_cctx_abandon(sl->cc);
-		sl->cc = NULL;
-		sl->id = 0;
-	}
+	for (i = 0; i < HM_TLS_SLOTS; i++)
+		hm_slot_release(&hm_tls.slot[i], true);
 	pthread_mutex_unlock(&hm_caches_lock);
 }
 
@@ -184,13 +193,8 @@ void hm_thread_flush(void)
 		if (hm_tls.cls[i])
 			hm_cctx_flush(hm_tls.cls[i]);
 	pthread_mutex_lock(&hm_caches_lock);
-	for (i = 0; i < HM_TLS_SLOTS; i++) {
-		struct hm_tls_slot *sl = &hm_tls.slot[i];
-
-		if (sl->cc && hm_cache_alive(sl->cc->cache) &&
-		    sl->cc->cache->id == sl->id)
-			hm_cctx_flush(sl->cc);
-	}
+	for (i = 0; i < HM_TLS_SLOTS; i++)
+		hm_slot_release(&hm_tls.slot[i], false);
 	pthread_mutex_unlock(&hm_caches_lock);
 }
 
@@ -248,11 +252,8 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
 		pthread_mutex_lock(&hm_caches_lock);
-		if (hm_cache_alive(sl->cc->cache) && sl->cc->cache->id == sl->id)
-			hm_cctx_abandon(sl->cc);
+		hm_slot_release(sl, true);
 		pthread_mutex_unlock(&hm_caches_lock);
-		sl->cc = NULL;
-		sl->id = 0;
 	}
 	sl->cc = hm_attach(c);
 	if (sl->cc)

@@ -12,7 +12,9 @@
 
 #include "hm_test.h"
 
-static struct kunit_suite *const suites[] = { HM_TEST_SUITES };
+extern struct kunit_suite hm_user_suite;	/* userspace adapter only */
+
+static struct kunit_suite *const suites[] = { HM_TEST_SUITES, &hm_user_suite };
 static unsigned int passed, failed, skipped;
 
 struct hm_action {

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_user_test.c - the userspace adapter's own suite (the kernel adapter
+ * has its counterparts in kernel/): real threads through the public API,
+ * thread exit, per-thread context slots, stats rows.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <string.h>
+
+#include "hakmem.h"
+#include "hm_test.h"
+
+static unsigned long hm_cached_total(void)
+{
+	struct hm_stat_row rows[64];
+	size_t n = hm_stats_snapshot(rows, 64, HM_STATS_CLASSES), i;
+	unsigned long cached = 0;
+
+	for (i = 0; i < n && i < 64; i++)
+		cached += rows[i].cached;
+	return cached;
+}
+
+static unsigned long hm_inuse_total(void)
+{
+	struct hm_stat_row rows[64];
+	size_t n = hm_stats_snapshot(rows, 64, HM_STATS_CLASSES), i;
+	unsigned long inuse = 0;
+
+	for (i = 0; i < n && i < 64; i++)
+		inuse += rows[i].objs_inuse;
+	return inuse;
+}
+
+struct hm_exit_arg {
+	void *keep[64];
+};
+
+static void *hm_exit_worker(void *p)
+{
+	struct hm_exit_arg *a = p;
+	void *tmp[200];
+	unsigned int i;
+
+	for (i = 0; i < 200; i++)
+		tmp[i] = hm_malloc(8 + i % 500);
+	for (i = 0; i < 64; i++)
+		a->keep[i] = hm_malloc(64);
+	for (i = 0; i < 200; i++)
+		hm_free(tmp[i]);	/* cached in this thread's magazines */
+	return NULL;			/* exit: contexts flushed and abandoned */
+}
+
+/* objects cached by a thread go back to their slabs when it exits */
+static void hm_user_thread_exit_flushes(struct kunit *test)
+{
+	struct hm_exit_arg a;
+	unsigned long inuse = hm_inuse_total();
+	pthread_t t;
+	unsigned int i;
+
+	hm_thread_flush();
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_exit_worker, &a), 0);
+	pthread_join(t, NULL);
+	hm_thread_flush();
+	KUNIT_EXPECT_EQ(test, hm_cached_total(), 0);
+	KUNIT_EXPECT_EQ(test, hm_inuse_total(), inuse + 64);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+	for (i = 0; i < 64; i++)	/* frees into the exited thread's slabs */
+		hm_free(a.keep[i]);
+	KUNIT_EXPECT_EQ(test, hm_inuse_total(), inuse);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
+struct hm_slot_arg {
+	struct hm_cache *c;
+	void *obj;
+	pthread_barrier_t *bar;
+};
+
+static void *hm_slot_worker(void *p)
+{
+	struct hm_slot_arg *a = p;
+
+	a->obj = hm_cache_alloc(a->c);	/* this thread now has a slot */
+	hm_cache_free(a->c, a->obj);
+	pthread_barrier_wait(a->bar);	/* main destroys the cache */
+	pthread_barrier_wait(a->bar);
+	a->obj = hm_cache_alloc(a->c);	/* a new cache, maybe same slot */
+	hm_cache_free(a->c, a->obj);
+	return NULL;
+}
+
+/* a cache destroyed while another thread holds a context slot for it */
+static void hm_user_destroy_with_thread_slot(struct kunit *test)
+{
+	pthread_barrier_t bar;
+	struct hm_slot_arg a = { .bar = &bar };
+	pthread_t t;
+	unsigned int i;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	a.c = hm_cache_create("slot-a", 40, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a.c);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_slot_worker, &a), 0);
+	pthread_barrier_wait(&bar);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a.c), 0);
+	/* enough new caches that one lands in the worker's old slot */
+	for (i = 0; i < 70; i++) {
+		struct hm_cache *c = hm_cache_create("slot-b", 40, 0, HM_MODE_BITMAP, 0);
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		if (i < 69)
+			KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+		else
+			a.c = c;
+	}
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+	KUNIT_EXPECT_EQ(test, hm_validate(a.c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a.c), 0);
+	pthread_barrier_destroy(&bar);
+}
+
+/* per-thread stats rows name their thread; class rows add up */
+static void hm_user_stats_rows(struct kunit *test)
+{
+	struct hm_stat_row rows[256];
+	void *p = hm_malloc(100);
+	size_t n, i;
+	bool found = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	n = hm_stats_snapshot(rows, 256, HM_STATS_CLASSES | HM_STATS_THREADS);
+	KUNIT_ASSERT_LE(test, n, 256);
+	for (i = 0; i < n; i++)
+		found |= rows[i].thread != 0 && rows[i].size == 128 && rows[i].allocs > 0;
+	KUNIT_EXPECT_TRUE(test, found);
+	KUNIT_EXPECT_EQ(test, hm_stats_snapshot(NULL, 0, HM_STATS_CLASSES), HM_NR_CLASSES);
+	hm_free(p);
+}
+
+static struct kunit_case hm_user_cases[] = {
+	KUNIT_CASE(hm_user_thread_exit_flushes),
+	KUNIT_CASE(hm_user_destroy_with_thread_slot),
+	KUNIT_CASE(hm_user_stats_rows),
+	{}
+};
+
+struct kunit_suite hm_user_suite = {
+	.name = "hakmem_user",
+	.test_cases = hm_user_cases,
+};
