@@ -57,8 +57,8 @@ bool hm_mode_parse(const char *str, enum hm_mode *mode)
  * as HM_ERR_BAD_SIZE) or when memory is exhausted.
  */
 struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
-				 unsigned int align, enum hm_mode mode,
-				 unsigned int flags, hm_gfp_t gfp)
+				      unsigned int align, enum hm_mode mode,
+				      unsigned int flags, hm_gfp_t gfp)
 {
 	struct hm_cache *c;
 

@@ -10,7 +10,8 @@
  * so a port to a third world reads this file and nothing else.
  *
  * Types:       u8 u16 u32 u64 s64, size_t, uintptr_t, bool, NULL
- * Compiler:    likely(x), unlikely(x), __always_inline, __maybe_unused
+ * Compiler:    likely(x), unlikely(x), __always_inline, __maybe_unused,
+ *              HM_PRINTF(fmt, args) (optional: printf-format attribute)
  * Relaxed:     HM_READ_ONCE(x), HM_WRITE_ONCE(x, v)   (plain fields that
  *              observers on other CPUs/threads read while the owner writes)
  * Atomics:     hm_atomic_t (one unsigned long), with
@@ -53,10 +54,34 @@
 
 #include "hm_plat.h"
 
+#ifndef HM_PRINTF
+#define HM_PRINTF(...)		/* optional: the adapter's printf-format attribute */
+#endif
+
 #define HM_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define HM_ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define HM_MIN(a, b)		((a) < (b) ? (a) : (b))
-#define HM_MAX(a, b)		((a) > (b) ? (a) : (b))
+#define HM_BIT(n)		(1UL << (n))
+
+/* arguments evaluated once (statement expressions, as the kernel's min()) */
+#define HM_ALIGN_UP(x, a)						\
+	({								\
+		__typeof__(x) hm_au_m = (__typeof__(x))(a) - 1;		\
+									\
+		((x) + hm_au_m) & ~hm_au_m;				\
+	})
+#define HM_MIN(a, b)							\
+	({								\
+		__typeof__(a) hm_min_a = (a);				\
+		__typeof__(b) hm_min_b = (b);				\
+									\
+		hm_min_a < hm_min_b ? hm_min_a : hm_min_b;		\
+	})
+#define HM_MAX(a, b)							\
+	({								\
+		__typeof__(a) hm_max_a = (a);				\
+		__typeof__(b) hm_max_b = (b);				\
+									\
+		hm_max_a > hm_max_b ? hm_max_a : hm_max_b;		\
+	})
 #define HM_BITS_TO_LONGS(n)	(((n) + HM_BITS_PER_LONG - 1) / HM_BITS_PER_LONG)
 
 #endif /* HM_PLATFORM_H */

@@ -4,8 +4,8 @@
  */
 #include "hm_slabmap.h"
 
-#define HM_SLABMAP_MID		(1UL << HM_SLABMAP_MID_BITS)
-#define HM_SLABMAP_LEAF_LONGS	((1UL << HM_SLABMAP_LEAF_BITS) / HM_BITS_PER_LONG)
+#define HM_SLABMAP_MID		HM_BIT(HM_SLABMAP_MID_BITS)
+#define HM_SLABMAP_LEAF_LONGS	(HM_BIT(HM_SLABMAP_LEAF_BITS) / HM_BITS_PER_LONG)
 
 struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
 static HM_DEFINE_LOCK(hm_slabmap_lock);
@@ -85,7 +85,8 @@ void hm_slabmap_set(const void *chunk, bool on)
 
 	for (i = 0; i < HM_SLABMAP_TOPS; i++)
 		if (hm_atomic_read(&hm_slabmap[i].hi) == hi)
-			leaf = (hm_atomic_t *)hm_atomic_read(&hm_slabmap[i].mid[(a >> 32) & 0xffff]);
+			leaf = (hm_atomic_t *)
+				hm_atomic_read(&hm_slabmap[i].mid[(a >> 32) & 0xffff]);
 	if (!leaf)
 		return;		/* not prepared: nothing was registered */
 	if (on)
@@ -109,7 +110,8 @@ void hm_slabmap_exit(void)
 			void *leaf = (void *)hm_atomic_read(&t->mid[j]);
 
 			if (leaf)
-				hm_plat_meta_free(leaf, HM_SLABMAP_LEAF_LONGS * sizeof(hm_atomic_t));
+				hm_plat_meta_free(leaf,
+						  HM_SLABMAP_LEAF_LONGS * sizeof(hm_atomic_t));
 		}
 		hm_plat_meta_free(t->mid, HM_SLABMAP_MID * sizeof(hm_atomic_t));
 		t->mid = NULL;

@@ -63,7 +63,8 @@ void hm_cache_stats(struct hm_cache *c, struct hm_stats *st)
 
 void hm_stats_print_header(struct hm_printer *pr)
 {
-	hm_print(pr, "%-16s %-8s %5s %6s %10s %10s %5s %12s %12s %12s %10s %12s %10s %10s %8s %6s\n",
+	hm_print(pr,
+		 "%-16s %-8s %5s %6s %10s %10s %5s %12s %12s %12s %10s %12s %10s %10s %8s %6s\n",
 		 "name", "mode", "size", "slabs", "inuse", "total", "util%",
 		 "allocs", "frees", "alloc_fast", "alloc_slow", "free_fast",
 		 "free_slow", "remote", "cached", "errors");
@@ -80,7 +81,8 @@ void hm_stats_print_header(struct hm_printer *pr)
 void hm_stats_print(struct hm_printer *pr, const char *name, const char *mode,
 		    unsigned int size, const struct hm_stats *st)
 {
-	hm_print(pr, "%-16s %-8s %5u %6lu %10lu %10lu %3lu.%lu %12lu %12lu %12lu %10lu %12lu %10lu %10lu %8lu %6lu\n",
+	hm_print(pr,
+		 "%-16s %-8s %5u %6lu %10lu %10lu %3lu.%lu %12lu %12lu %12lu %10lu %12lu %10lu %10lu %8lu %6lu\n",
 		 name, mode, size, st->slabs, st->objs_inuse, st->objs_total,
 		 st->util_permille / 10, st->util_permille % 10,
 		 st->allocs, st->frees, st->alloc_fast, st->alloc_slow,

@@ -12,10 +12,11 @@
 #include "hm_types.h"
 
 struct hm_printer {
-	void (*printf)(struct hm_printer *pr, const char *fmt, ...);
+	void (*printf)(struct hm_printer *pr, const char *fmt, ...) HM_PRINTF(2, 3);
 };
 
-#define hm_print(pr, ...)	((pr)->printf((pr), __VA_ARGS__))
+#define hm_print(pr, ...)						\
+	({ struct hm_printer *hm_pr = (pr); hm_pr->printf(hm_pr, __VA_ARGS__); })
 
 struct hm_stats {
 	unsigned long allocs;

@@ -26,9 +26,9 @@
 #include "hm_sizeclass.h"
 
 #define HM_SLAB_SHIFT		16
-#define HM_SLAB_SIZE		(1UL << HM_SLAB_SHIFT)
+#define HM_SLAB_SIZE		HM_BIT(HM_SLAB_SHIFT)
 #define HM_SLAB_MASK		(~(HM_SLAB_SIZE - 1))
-#define HM_MIN_OBJ_SIZE		8
+#define HM_MIN_OBJ_SIZE		8U
 #define HM_MAX_OBJ_SIZE		(HM_SLAB_SIZE / 16)	/* at least 15 blocks a slab */
 #define HM_NAME_LEN		32
 

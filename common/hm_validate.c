@@ -24,9 +24,11 @@ struct hm_vstate {
 
 #define hm_vfail(v, ...)						\
 	do {								\
-		(v)->problems++;					\
-		if ((v)->pr)						\
-			hm_print((v)->pr, __VA_ARGS__);			\
+		struct hm_vstate *hm_v = (v);				\
+									\
+		hm_v->problems++;					\
+		if (hm_v->pr)						\
+			hm_print(hm_v->pr, __VA_ARGS__);		\
 		else							\
 			hm_plat_err(__VA_ARGS__);			\
 	} while (0)
@@ -65,7 +67,8 @@ static unsigned int hm_vcached(struct hm_vstate *v, struct hm_slab *s)
 			if (hm_ptr_slab(cc->mag[i]) != s)
 				continue;
 			if (cc != s->owner)
-				hm_vfail(v, "%s: slab %p: cached by a context that does not own it\n",
+				hm_vfail(v,
+					 "%s: slab %p: cached by a context that does not own it\n",
 					 v->c->name, (void *)s);
 			n += hm_vmark(v, s, cc->mag[i], "magazine");
 		}
@@ -92,7 +95,8 @@ static unsigned long hm_vbitmap(struct hm_vstate *v, struct hm_slab *s,
 			hm_vfail(v, "%s: slab %p: bits set past the last block\n",
 				 v->c->name, (void *)s);
 		if ((f & r) || (f & m) || (f & l) || (l & m) || (r & m))
-			hm_vfail(v, "%s: slab %p word %u: block in two states (free %lx remote %lx live %lx cached %lx)\n",
+			hm_vfail(v,
+				 "%s: slab %p word %u: block in two states (free %lx remote %lx live %lx cached %lx)\n",
 				 v->c->name, (void *)s, i, f, r, l, m);
 		if (s->live_bits && (r & ~l))
 			hm_vfail(v, "%s: slab %p word %u: remote free of a block not live\n",

@@ -29,11 +29,13 @@
 #include <linux/types.h>
 
 #define HM_BITS_PER_LONG	BITS_PER_LONG
+#define HM_PRINTF(fmt, args)	__printf(fmt, args)
 
 #define HM_READ_ONCE(x)		READ_ONCE(x)
 #define HM_WRITE_ONCE(x, v)	WRITE_ONCE(x, v)
 
-typedef atomic_long_t hm_atomic_t;
+/* the contract's types are the kernel's own: aliases, not new typedefs */
+#define hm_atomic_t		atomic_long_t
 #define HM_ATOMIC_INIT(v)	ATOMIC_LONG_INIT(v)
 
 static __always_inline unsigned long hm_atomic_read(const hm_atomic_t *a)
@@ -92,13 +94,13 @@ static __always_inline unsigned int hm_popcount(unsigned long w)
  * adapter disables interrupts, and a free from hardirq context may take
  * the cache lock to pool an empty slab.
  */
-typedef spinlock_t hm_lock_t;
+#define hm_lock_t		spinlock_t
 #define HM_DEFINE_LOCK(name)	DEFINE_SPINLOCK(name)
 #define hm_lock_init(l)		spin_lock_init(l)
 #define hm_lock(l, flags)	spin_lock_irqsave(l, flags)
 #define hm_unlock(l, flags)	spin_unlock_irqrestore(l, flags)
 
-typedef gfp_t hm_gfp_t;
+#define hm_gfp_t		gfp_t
 #define HM_GFP_DEFAULT	GFP_KERNEL
 #define HM_GFP_ATOMIC	GFP_ATOMIC
 

@@ -44,8 +44,8 @@ static void hm_slab_init_modes(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, hm_slab_is_empty(s));
 		KUNIT_EXPECT_FALSE(test, hm_slab_remote_pending(s));
 		KUNIT_EXPECT_EQ(test, (char *)s->blocks - (char *)s, c->first_off);
-		KUNIT_EXPECT_EQ(test, m == HM_MODE_HYBRID, s->live_bits != NULL);
-		KUNIT_EXPECT_EQ(test, m == HM_MODE_FREELIST, s->free_bits == NULL);
+		KUNIT_EXPECT_EQ(test, m == HM_MODE_HYBRID, !!s->live_bits);
+		KUNIT_EXPECT_EQ(test, m == HM_MODE_FREELIST, !s->free_bits);
 		hm_plat_chunk_free(chunk, HM_SLAB_SIZE);
 	}
 }

@@ -14,9 +14,11 @@
 #include "hm_cache.h"
 #include "hm_validate.h"
 
-/* Run fn(arg, i) for i = 0..n-1 at the same time, each in its own thread
+/*
+ * Run fn(arg, i) for i = 0..n-1 at the same time, each in its own thread
  * (userspace) or kthread on CPU i % online CPUs (kernel); wait for all.
- * Return: 0, or -1 when the threads could not be started. */
+ * Return: 0, or -1 when the threads could not be started.
+ */
 int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 			void *arg);
 
@@ -34,8 +36,10 @@ void hm_test_foreign_free(void *p);
 /* Make every @every-th request for a chunk fail (0: none fail). */
 void hm_test_chunk_faults(unsigned long every);
 
-/* Count refused operations instead of reporting them, until the case
- * ends (kernel: a named KUnit resource "hakmem_errors"). */
+/*
+ * Count refused operations instead of reporting them, until the case
+ * ends (kernel: a named KUnit resource "hakmem_errors").
+ */
 long *hm_test_count_errors(struct kunit *test);
 
 /* Test caches and contexts, destroyed/abandoned by the helpers below. */

@@ -63,6 +63,62 @@ resolve() {
 	eval "$out"
 }
 
+# host_tsc_khz: the host's TSC rate, measured once per host boot. TCG
+# guests read the host TSC, and with tsc_early_khz= they skip PIT
+# calibration, which fails on a loaded host ("Marking TSC unstable due to
+# could not calculate TSC khz") and leaves a 4 ms jiffies clock; the
+# tinyconfig kernel has no HPET/ACPI PM timer to fall back on.
+host_tsc_khz() {
+	local dir=${HAKMEM_CACHE:-/var/cache/hakmem}/tsc f
+	f=$dir/khz-$(cat /proc/sys/kernel/random/boot_id)
+	if [ ! -s "$f" ]; then
+		command -v gcc >/dev/null || return 0
+		grep -qw constant_tsc /proc/cpuinfo || return 0
+		mkdir -p "$dir"
+		cat >"$dir/tsc-khz.c.$$" <<'EOF_C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <x86intrin.h>
+static double ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+int main(void)
+{
+	double r[7];
+	for (int i = 0; i < 7; i++) {
+		double a = ns(), b;
+		unsigned long long t0 = __rdtsc();
+		while ((b = ns()) - a < 30e6)
+			;
+		r[i] = (__rdtsc() - t0) / (b - a) * 1e6;
+	}
+	qsort(r, 7, sizeof(r[0]), cmp);
+	printf("%.0f\n", r[3]);
+	return 0;
+}
+EOF_C
+		mv "$dir/tsc-khz.c.$$" "$dir/tsc-khz.c"
+		gcc -O2 -o "$dir/tsc-khz.$$" "$dir/tsc-khz.c" || return 0
+		"$dir/tsc-khz.$$" >"$f.$$" && mv "$f.$$" "$f"
+		rm -f "$dir/tsc-khz.$$" "$f.$$"
+	fi
+	cat "$f"
+}
+tsc=""
+case $append in
+*tsc_early_khz=*) ;;
+*) khz=$(host_tsc_khz) && [ -n "$khz" ] && tsc="tsc_early_khz=$khz" ;;
+esac
+
 KIMAGE="" KELF=""
 cmd=()
 case $kind in
@@ -80,7 +136,7 @@ distro-6.1 | distro-6.12)
 	# SeaBIOS: distro kernels use its ACPI tables (CPUs, poweroff).
 	cmd=(qemu-system-x86_64 -accel tcg -m "${mem:-512}" -smp "${smp:-2}"
 		-nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 tsc=reliable $quiet $append")
+		-append "console=ttyS0 panic=-1 tsc=reliable $tsc $quiet $append")
 	;;
 qemu-kunit)
 	if [ -z "$kernel" ]; then
@@ -96,7 +152,7 @@ qemu-kunit)
 	# unstable under TCG and the clock falls back to jiffies.
 	cmd=(qemu-system-x86_64 -bios qboot.rom -accel tcg -m "${mem:-512}"
 		-smp "${smp:-2}" -nographic -no-reboot -kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 tsc=reliable $quiet $append")
+		-append "console=ttyS0 panic=-1 tsc=reliable $tsc $quiet $append")
 	;;
 uml)
 	if [ -z "$kernel" ]; then

@@ -54,7 +54,7 @@ done
 # unpacked, else tools/testing/kunit alone from the linux-source-6.12
 # tarball (installing it; ~10 s once), cached in $HAKMEM_CACHE/kunit-tools.
 find_kunit_py() {
-	local f src tarball ver dst
+	local f tarball ver dst
 	for f in "$HAKMEM_CACHE"/kernels/src-*/tools/testing/kunit/kunit.py; do
 		[ -f "${f%/tools/testing/kunit/kunit.py}/.unpacked" ] || continue
 		echo "$f"
@@ -69,10 +69,8 @@ find_kunit_py() {
 		(
 			flock 9
 			if [ ! -f "$dst/.done" ]; then
-				src=$(tar -tJf "$tarball" | head -n1)
-				src=${src%%/*}
 				tar -xJf "$tarball" -C "$dst" --strip-components=1 \
-					--wildcards "$src/tools/testing/kunit/*"
+					--wildcards '*/tools/testing/kunit/*'
 				touch "$dst/.done"
 			fi
 		) 9>"$dst.lock"

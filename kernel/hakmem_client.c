@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hakmem_client.c - an example client of hakmem_slab.ko, used by the VM
+ * smoke scenario (kernel/scenarios/smoke.sh).
+ *
+ * At load it creates one cache per slab design and runs a workload on
+ * every online CPU: each CPU allocates a batch from each cache and from
+ * the built-in classes, and the next CPU frees it (cross-CPU frees).  It
+ * keeps @keep objects of each cache allocated until it is unloaded, so the
+ * debugfs files show live objects, and hakmem_slab cannot be unloaded
+ * while this module holds references to its symbols.
+ */
+#define pr_fmt(fmt) "hakmem_client: " fmt
+
+#include <linux/cpumask.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "hakmem_slab.h"
+
+static unsigned int rounds = 8;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "workload rounds over all CPUs (default 8)");
+
+static unsigned int batch = 2000;
+module_param(batch, uint, 0444);
+MODULE_PARM_DESC(batch, "objects per cache a CPU allocates in a round (default 2000)");
+
+static unsigned int keep = 100;
+module_param(keep, uint, 0444);
+MODULE_PARM_DESC(keep, "objects per cache kept allocated until unload (default 100)");
+
+static unsigned int bench;
+module_param(bench, uint, 0444);
+MODULE_PARM_DESC(bench, "if set, time this many alloc+free pairs per cache against kmem_cache (default 0)");
+
+#define HC_CACHES	3
+#define HC_MAX_BATCH	100000
+
+static const struct {
+	const char *name;
+	unsigned int size;
+	unsigned int flags;
+} hc_defs[HC_CACHES] = {
+	{ "client-bitmap", 24, HAKMEM_MODE_BITMAP },
+	{ "client-freelist", 72, HAKMEM_MODE_FREELIST | HAKMEM_CHECKS },
+	{ "client-hybrid", 200, HAKMEM_MODE_HYBRID },
+};
+
+static struct hakmem_cache *hc_caches[HC_CACHES];
+static void **hc_kept[HC_CACHES];
+
+struct hc_batch {
+	void **obj[HC_CACHES];
+	void **kobj;		/* hakmem_alloc() objects */
+	unsigned int n;
+	unsigned long fails;
+	unsigned long corrupt;
+};
+
+static size_t hc_ksize(unsigned int i)
+{
+	return 1 + (i * 37) % 1500;	/* classes and a few large objects */
+}
+
+static long hc_alloc_batch(void *arg)
+{
+	struct hc_batch *b = arg;
+	unsigned int c, i;
+
+	for (i = 0; i < b->n; i++) {
+		for (c = 0; c < HC_CACHES; c++) {
+			b->obj[c][i] = hakmem_cache_alloc(hc_caches[c], GFP_KERNEL);
+			if (!b->obj[c][i])
+				b->fails++;
+			else
+				memset(b->obj[c][i], (int)(i & 0xff), hc_defs[c].size);
+		}
+		b->kobj[i] = hakmem_alloc(hc_ksize(i), GFP_KERNEL);
+		if (!b->kobj[i])
+			b->fails++;
+		else
+			memset(b->kobj[i], (int)(i & 0xff), hc_ksize(i));
+	}
+	return 0;
+}
+
+static long hc_free_batch(void *arg)
+{
+	struct hc_batch *b = arg;
+	unsigned int c, i;
+
+	for (i = 0; i < b->n; i++) {
+		for (c = 0; c < HC_CACHES; c++) {
+			unsigned char *p = b->obj[c][i];
+
+			if (p && (p[0] != (i & 0xff) || p[hc_defs[c].size - 1] != (i & 0xff)))
+				b->corrupt++;
+			hakmem_cache_free(hc_caches[c], p);
+		}
+		if (b->kobj[i] && memchr_inv(b->kobj[i], (int)(i & 0xff), hc_ksize(i)))
+			b->corrupt++;
+		hakmem_free(b->kobj[i]);
+	}
+	return 0;
+}
+
+/* ns per alloc+free pair of a hakmem cache and of a kmem_cache of that size */
+static long hc_bench(void *arg)
+{
+	/* calls into other modules: nothing here can be optimised away */
+	unsigned int c, i;
+	void *sink;
+
+	for (c = 0; c < HC_CACHES; c++) {
+		struct kmem_cache *kc = kmem_cache_create("hc_bench", hc_defs[c].size, 0, 0, NULL);
+		u64 t0, t1, t2;
+
+		if (!kc)
+			return -ENOMEM;
+		for (i = 0; i < 1000; i++) {	/* warm both up */
+			sink = hakmem_cache_alloc(hc_caches[c], GFP_KERNEL);
+			hakmem_cache_free(hc_caches[c], sink);
+			sink = kmem_cache_alloc(kc, GFP_KERNEL);
+			kmem_cache_free(kc, sink);
+		}
+		t0 = ktime_get_ns();
+		for (i = 0; i < bench; i++) {
+			sink = hakmem_cache_alloc(hc_caches[c], GFP_KERNEL);
+			hakmem_cache_free(hc_caches[c], sink);
+		}
+		t1 = ktime_get_ns();
+		for (i = 0; i < bench; i++) {
+			sink = kmem_cache_alloc(kc, GFP_KERNEL);
+			kmem_cache_free(kc, sink);
+		}
+		t2 = ktime_get_ns();
+		kmem_cache_destroy(kc);
+		pr_info("bench %s (%u B): hakmem %llu ns/pair, kmem_cache %llu ns/pair (%u pairs)\n",
+			hc_defs[c].name, hc_defs[c].size, div_u64(t1 - t0, bench),
+			div_u64(t2 - t1, bench), bench);
+	}
+	return 0;
+}
+
+static void hc_cleanup(void)
+{
+	unsigned int c, i;
+
+	for (c = 0; c < HC_CACHES; c++) {
+		if (hc_kept[c]) {
+			for (i = 0; i < keep; i++)
+				hakmem_cache_free(hc_caches[c], hc_kept[c][i]);
+			kvfree(hc_kept[c]);
+			hc_kept[c] = NULL;
+		}
+		if (hc_caches[c] && hakmem_cache_destroy(hc_caches[c]))
+			pr_err("%s: objects left at destroy\n", hc_defs[c].name);
+		hc_caches[c] = NULL;
+	}
+}
+
+static int __init hc_init(void)
+{
+	struct hc_batch b = { .n = min(batch, HC_MAX_BATCH) };
+	unsigned int c, r, cpu, next, i, cpus = num_online_cpus();
+	int ret = -ENOMEM;
+
+	for (c = 0; c < HC_CACHES; c++) {
+		hc_caches[c] = hakmem_cache_create(hc_defs[c].name, hc_defs[c].size, 0,
+						   hc_defs[c].flags);
+		b.obj[c] = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
+		hc_kept[c] = kvcalloc(keep, sizeof(void *), GFP_KERNEL);
+		if (!hc_caches[c] || !b.obj[c] || !hc_kept[c])
+			goto out;
+	}
+	b.kobj = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
+	if (!b.kobj)
+		goto out;
+	for (r = 0; r < rounds; r++) {
+		for_each_online_cpu(cpu) {
+			next = cpumask_next(cpu, cpu_online_mask);
+			if (next >= nr_cpu_ids)
+				next = cpumask_first(cpu_online_mask);
+			work_on_cpu(cpu, hc_alloc_batch, &b);
+			work_on_cpu(next, hc_free_batch, &b);
+		}
+	}
+	if (bench)
+		work_on_cpu(cpumask_first(cpu_online_mask), hc_bench, NULL);
+	for (c = 0; c < HC_CACHES; c++)
+		for (i = 0; i < keep; i++)
+			hc_kept[c][i] = hakmem_cache_alloc(hc_caches[c], GFP_KERNEL);
+	pr_info("%u rounds x %u CPUs x %u objects x %u caches + kmalloc-like: %lu failures, %lu corrupt; keeping %u per cache\n",
+		rounds, cpus, b.n, HC_CACHES + 1, b.fails, b.corrupt, keep);
+	ret = b.fails || b.corrupt ? -EIO : 0;
+out:
+	for (c = 0; c < HC_CACHES; c++)
+		kvfree(b.obj[c]);
+	kvfree(b.kobj);
+	if (ret)
+		hc_cleanup();
+	return ret;
+}
+
+static void __exit hc_exit(void)
+{
+	hc_cleanup();
+	pr_info("unloaded\n");
+}
+
+module_init(hc_init);
+module_exit(hc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Example client of hakmem_slab: a cross-CPU workload");

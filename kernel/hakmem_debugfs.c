@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hakmem_debugfs.c - /sys/kernel/debug/hakmem/
+ *
+ *   stats     one row per cache (the built-in classes, then created caches)
+ *   cpus      one row per (cache, CPU) that allocated or freed anything
+ *   slabs     every slab: owner CPU, use, and a map of its blocks
+ *   validate  reading it checks every cache with all CPUs stopped
+ *   shrink    writing 1 gives empty slabs back to the page allocator
+ *   <cache>/  the same five files for one cache made by hakmem_cache_create()
+ *
+ * Readers run while other CPUs allocate.  Counters are read with READ_ONCE
+ * (common/hm_stats.c), so a row is a few operations behind at worst.  The
+ * slab walk holds the cache lock, which keeps every listed slab's memory
+ * alive; the owner-private words it reads (free bitmaps, free lists) may be
+ * changing underneath and are only displayed, never acted upon, and list
+ * walks are bounded by the slab's block count.
+ */
+#define pr_fmt(fmt) "hakmem: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "hakmem_internal.h"
+#include "hm_stats.h"
+
+static struct dentry *hakmem_dir;
+
+struct hm_seq_printer {
+	struct hm_printer pr;
+	struct seq_file *m;
+};
+
+static __printf(2, 3) void hm_seq_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_seq_printer *sp = container_of(pr, struct hm_seq_printer, pr);
+	va_list ap;
+
+	va_start(ap, fmt);
+	seq_vprintf(sp->m, fmt, ap);
+	va_end(ap);
+}
+
+#define HM_SEQ_PRINTER(seq)	{ .pr = { .printf = hm_seq_printf }, .m = (seq) }
+
+/* The cache a file is about, or NULL for the top-level files (all). */
+static struct hakmem_cache *hakmem_file_cache(struct seq_file *m)
+{
+	return m->private;
+}
+
+/* ---- stats, cpus ----------------------------------------------------- */
+
+static int hakmem_stats_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	struct hm_stats st;
+
+	hm_stats_print_header(&sp.pr);
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only && hc != only)
+			continue;
+		hm_cache_stats(hc->c, &st);
+		hm_stats_print(&sp.pr, hc->c->name, hm_mode_name(hc->c->mode),
+			       hc->c->obj_size, &st);
+	}
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+static int hakmem_cpus_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	struct hm_stats st;
+	unsigned int cpu;
+
+	hm_stats_print_header(&sp.pr);
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only && hc != only)
+			continue;
+		for_each_possible_cpu(cpu) {
+			char label[HM_NAME_LEN + 16];
+
+			hm_cctx_stats(hakmem_cpu_cctx(hc, cpu), &st);
+			if (!st.allocs && !st.frees)
+				continue;
+			/*
+			 * A CPU's allocations minus its frees; negative (shown
+			 * as 0) on a CPU that freed what others allocated.
+			 */
+			st.objs_inuse = st.allocs > st.frees ? st.allocs - st.frees : 0;
+			snprintf(label, sizeof(label), "%s@cpu%u", hc->c->name, cpu);
+			hm_stats_print(&sp.pr, label, hm_mode_name(hc->c->mode),
+				       hc->c->obj_size, &st);
+		}
+	}
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/* ---- slabs ----------------------------------------------------------- */
+
+#define HM_MAP_COLS	64
+
+static const char *const hakmem_list_names[] = {
+	[HM_LIST_NONE] = "none", [HM_LIST_ACTIVE] = "active",
+	[HM_LIST_PARTIAL] = "partial", [HM_LIST_FULL] = "full",
+	[HM_LIST_EMPTY] = "empty", [HM_LIST_POOL] = "pool",
+};
+
+/* Mark the blocks of free list @head in @map with @ch; bounded walk. */
+static void hakmem_map_list(struct hm_cache *c, struct hm_slab *s, char *map,
+			    void *head, char ch)
+{
+	unsigned int steps = 0;
+	void *b = head;
+
+	while (b && steps++ < s->nblocks) {
+		unsigned int idx;
+
+		if (hm_ptr_slab(b) != s)
+			return;
+		idx = hm_block_index(c, s, b);
+		if (!hm_block_valid(c, s, b, idx))
+			return;
+		map[idx] = ch;
+		b = READ_ONCE(*(void **)b);
+	}
+}
+
+/*
+ * One character per block: X allocated, . free in the slab, c cached in a
+ * magazine (hybrid: neither free nor live), r freed by another CPU and not
+ * yet collected by the owner.
+ */
+static unsigned int hakmem_slab_map(struct hm_cache *c, struct hm_slab *s,
+				    char *map)
+{
+	unsigned int i, inuse = 0;
+
+	memset(map, 'X', s->nblocks);
+	if (s->mode == HM_MODE_FREELIST) {
+		hakmem_map_list(c, s, map, READ_ONCE(s->free), '.');
+		hakmem_map_list(c, s, map, READ_ONCE(s->local_free), '.');
+		hakmem_map_list(c, s, map, (void *)hm_atomic_read(&s->xthread_free), 'r');
+	} else {
+		for (i = 0; i < s->nblocks; i++) {
+			unsigned long bit = 1UL << (i % BITS_PER_LONG);
+			unsigned int w = i / BITS_PER_LONG;
+
+			if (READ_ONCE(s->free_bits[w]) & bit)
+				map[i] = '.';
+			else if (hm_atomic_read(&s->remote_bits[w]) & bit)
+				map[i] = 'r';
+			else if (s->live_bits && !(READ_ONCE(s->live_bits[w]) & bit))
+				map[i] = 'c';
+		}
+	}
+	for (i = 0; i < s->nblocks; i++)
+		inuse += map[i] == 'X';
+	return inuse;
+}
+
+static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *map)
+{
+	struct hm_cache *c = hc->c;
+	unsigned int nr = 0;
+	unsigned long flags;
+	struct hm_slab *s;
+
+	hm_lock(&c->lock, flags);
+	for (s = c->all; s; s = s->all_next, nr++) {
+		struct hm_cctx *owner = READ_ONCE(s->owner);
+		unsigned int list = READ_ONCE(s->list);
+		unsigned int inuse = hakmem_slab_map(c, s, map);
+		unsigned int i;
+
+		/* slabs are numbered in list order: addresses would be hashed */
+		seq_printf(m, "%-16s %-8s slab %-4u owner ", c->name,
+			   hm_mode_name(c->mode), nr);
+		if (owner)
+			seq_printf(m, "cpu%-4u", READ_ONCE(owner->ctx_id));
+		else
+			seq_puts(m, "-      ");
+		seq_printf(m, " inuse %5u/%-5u %s\n", inuse, s->nblocks,
+			   list < ARRAY_SIZE(hakmem_list_names) ? hakmem_list_names[list] : "?");
+		for (i = 0; i < s->nblocks; i += HM_MAP_COLS) {
+			int cols = min_t(int, HM_MAP_COLS, s->nblocks - i);
+
+			seq_printf(m, "  %.*s\n", cols, map + i);
+		}
+	}
+	hm_unlock(&c->lock, flags);
+}
+
+static int hakmem_slabs_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	char *map;
+
+	/* at most HM_SLAB_SIZE / HM_MIN_OBJ_SIZE blocks in a slab */
+	map = kmalloc(HM_SLAB_SIZE / HM_MIN_OBJ_SIZE, GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	seq_puts(m, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hakmem_slabs_one(m, hc, map);
+	spin_unlock(&hakmem_list_lock);
+	kfree(map);
+	return 0;
+}
+
+/* ---- validate -------------------------------------------------------- */
+
+static int hakmem_validate_show(struct seq_file *m, void *v)
+{
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	long problems;
+
+	problems = hakmem_validate_all(hakmem_file_cache(m), &sp.pr);
+	if (problems)
+		seq_printf(m, "%ld problems\n", problems);
+	else
+		seq_puts(m, "ok\n");
+	return 0;
+}
+
+/* ---- shrink ---------------------------------------------------------- */
+
+static unsigned long hakmem_last_shrunk;
+
+static int hakmem_shrink_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
+		   READ_ONCE(hakmem_last_shrunk), hakmem_reclaimable());
+	return 0;
+}
+
+/* Only "1" (with an optional newline) is accepted; anything else: -EINVAL. */
+static int hakmem_shrink_cmd(struct hakmem_cache *only, const char *text)
+{
+	unsigned int val;
+
+	if (kstrtouint(text, 10, &val) || val != 1)
+		return -EINVAL;
+	if (only)
+		WRITE_ONCE(hakmem_last_shrunk, hm_cache_shrink(only->c));
+	else
+		WRITE_ONCE(hakmem_last_shrunk, hakmem_shrink_all());
+	return 0;
+}
+
+/* ---- the files -------------------------------------------------------- */
+
+struct hakmem_dbg_file {
+	const char *name;
+	int (*show)(struct seq_file *m, void *v);
+	int (*cmd)(struct hakmem_cache *only, const char *text);
+};
+
+static const struct hakmem_dbg_file hakmem_dbg_files[] = {
+	{ "stats", hakmem_stats_show },
+	{ "cpus", hakmem_cpus_show },
+	{ "slabs", hakmem_slabs_show },
+	{ "validate", hakmem_validate_show },
+	{ "shrink", hakmem_shrink_show, hakmem_shrink_cmd },
+};
+
+static const struct hakmem_dbg_file *hakmem_dbg_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hakmem_dbg_files); i++)
+		if (!strcmp(hakmem_dbg_files[i].name, name))
+			return &hakmem_dbg_files[i];
+	return NULL;
+}
+
+static int hakmem_dbg_open(struct inode *inode, struct file *file)
+{
+	const struct hakmem_dbg_file *f = hakmem_dbg_find(file->f_path.dentry->d_name.name);
+
+	if (!f)
+		return -ENOENT;
+	return single_open(file, f->show, inode->i_private);
+}
+
+#define HAKMEM_CMD_MAX	32
+
+static ssize_t hakmem_dbg_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	const struct hakmem_dbg_file *f = hakmem_dbg_find(file->f_path.dentry->d_name.name);
+	struct seq_file *m = file->private_data;
+	char text[HAKMEM_CMD_MAX];
+	int ret;
+
+	if (!f || !f->cmd)
+		return -EINVAL;
+	if (!len || len >= sizeof(text))
+		return -EINVAL;
+	if (copy_from_user(text, ubuf, len))
+		return -EFAULT;
+	text[len] = '\0';
+	ret = f->cmd(m->private, text);
+	return ret ? ret : len;
+}
+
+static const struct file_operations hakmem_dbg_ro_fops = {
+	.owner = THIS_MODULE,
+	.open = hakmem_dbg_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static const struct file_operations hakmem_dbg_rw_fops = {
+	.owner = THIS_MODULE,
+	.open = hakmem_dbg_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = hakmem_dbg_write,
+	.release = single_release,
+};
+
+/**
+ * hakmem_debugfs_read() - render a debugfs file into a buffer
+ * @hc: the cache of a per-cache file, or NULL for the top-level file
+ * @name: "stats", "cpus", "slabs", "validate" or "shrink"
+ * @buf: where to put the text, NUL-terminated
+ * @size: bytes at @buf
+ *
+ * The same code a read(2) of the file runs, without the VFS: kernel_read()
+ * cannot read debugfs files (their proxy has no ->read_iter), so the KUnit
+ * cases use this.  Context: may sleep (validate stops the machine).
+ * Return: the length of the text, or a negative errno (-EOVERFLOW when
+ * @size is too small).
+ */
+ssize_t hakmem_debugfs_read(struct hakmem_cache *hc, const char *name, char *buf,
+			    size_t size)
+{
+	const struct hakmem_dbg_file *f = hakmem_dbg_find(name);
+	struct seq_file m = { .buf = buf, .size = size, .private = hc };
+	int ret;
+
+	if (!f || !size)
+		return -EINVAL;
+	ret = f->show(&m, NULL);
+	if (ret)
+		return ret;
+	if (m.count >= size)
+		return -EOVERFLOW;
+	buf[m.count] = '\0';
+	return m.count;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_debugfs_read, HAKMEM_NS);
+
+/**
+ * hakmem_debugfs_write() - what a write(2) of @text to a debugfs file does
+ * @hc: the cache of a per-cache file, or NULL for the top-level file
+ * @name: the file
+ * @text: NUL-terminated, as written
+ *
+ * Return: 0, or -EINVAL for a read-only file or text it does not accept
+ * (then nothing changed).
+ */
+int hakmem_debugfs_write(struct hakmem_cache *hc, const char *name, const char *text)
+{
+	const struct hakmem_dbg_file *f = hakmem_dbg_find(name);
+
+	if (!f || !f->cmd || strlen(text) >= HAKMEM_CMD_MAX)
+		return -EINVAL;
+	return f->cmd(hc, text);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_debugfs_write, HAKMEM_NS);
+
+/* ---- directories ----------------------------------------------------- */
+
+static void hakmem_debugfs_files(struct dentry *dir, struct hakmem_cache *hc)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hakmem_dbg_files); i++) {
+		const struct hakmem_dbg_file *f = &hakmem_dbg_files[i];
+
+		debugfs_create_file(f->name, f->cmd ? 0644 : 0444, dir, hc,
+				    f->cmd ? &hakmem_dbg_rw_fops : &hakmem_dbg_ro_fops);
+	}
+}
+
+int hakmem_debugfs_init(void)
+{
+	hakmem_dir = debugfs_create_dir("hakmem", NULL);
+	hakmem_debugfs_files(hakmem_dir, NULL);
+	return 0;
+}
+
+void hakmem_debugfs_exit(void)
+{
+	debugfs_remove_recursive(hakmem_dir);
+	hakmem_dir = NULL;
+}
+
+/**
+ * hakmem_debugfs_add() - the directory of a created cache
+ * @hc: the cache, not yet on hakmem_caches
+ *
+ * Named after the cache; a second cache of the same name gets its unique
+ * id appended.  Context: hakmem_mutex held.
+ */
+void hakmem_debugfs_add(struct hakmem_cache *hc)
+{
+	char name[HM_NAME_LEN + 24];
+	struct hakmem_cache *it;
+	bool taken = false;
+
+	lockdep_assert_held(&hakmem_mutex);
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(it, &hakmem_caches, list)
+		taken |= !it->builtin && !strcmp(it->c->name, hc->c->name);
+	spin_unlock(&hakmem_list_lock);
+	/* the top-level file names are taken too */
+	if (taken || hakmem_dbg_find(hc->c->name) || !hc->c->name[0])
+		snprintf(name, sizeof(name), "%s-%llu", hc->c->name, hc->c->id);
+	else
+		strscpy(name, hc->c->name, sizeof(name));
+	strreplace(name, '/', '_');
+	hc->dir = debugfs_create_dir(name, hakmem_dir);
+	if (IS_ERR(hc->dir)) {
+		hc->dir = NULL;
+		return;
+	}
+	hakmem_debugfs_files(hc->dir, hc);
+}
+
+/* Context: hakmem_mutex held; waits until no reader uses the files. */
+void hakmem_debugfs_remove(struct hakmem_cache *hc)
+{
+	debugfs_remove_recursive(hc->dir);
+	hc->dir = NULL;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hakmem_internal.h - what the files of the kernel adapter share, and what
+ * the KUnit module (hakmem_slab_test.ko) may look at.
+ *
+ * Lock order (outermost first):
+ *   hakmem_mutex          create/destroy of caches, debugfs directories
+ *   cpu_hotplug_lock      (the CPU-dead callback runs under it)
+ *   hakmem_list_lock      the list of caches; a spinlock, so a holder is
+ *                         never preempted and stop_machine() callbacks
+ *                         always see a consistent list
+ *   per-CPU local lock    struct hakmem_pcpu::lock, one per (cache, CPU)
+ *   hm_cache::lock        slab lists of one cache (common/hm_types.h)
+ *   hm_slabmap_lock       slab map levels (common/hm_slabmap.c)
+ * stop_machine() (which takes cpu_hotplug_lock) is called with no hakmem
+ * lock held.
+ */
+#ifndef HAKMEM_INTERNAL_H
+#define HAKMEM_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+
+#include "hm_cache.h"
+#include "hm_validate.h"
+#include "hakmem_slab.h"
+
+/*
+ * The core's internals are exported in a namespace for the KUnit module
+ * only; clients use hakmem_slab.h.  6.13 turned the namespace argument of
+ * EXPORT_SYMBOL_NS_GPL()/MODULE_IMPORT_NS() into a string literal; Kbuild
+ * defines HAKMEM_NS_STRING for those kernels.
+ */
+#ifdef HAKMEM_NS_STRING
+#define HAKMEM_NS	"HAKMEM_INTERNAL"
+#else
+#define HAKMEM_NS	HAKMEM_INTERNAL
+#endif
+
+/*
+ * One per (cache, CPU): the core's context for that CPU and the local lock
+ * that makes it single-user.  The context ends in the hybrid magazine, a
+ * flexible array, so it comes last.
+ */
+struct hakmem_pcpu {
+	local_lock_t lock;
+	struct hm_cctx cc;
+};
+
+struct hakmem_cache {
+	struct hm_cache *c;
+	struct hakmem_pcpu __percpu *pcpu;
+	struct list_head list;		/* hakmem_caches, hakmem_list_lock */
+	struct dentry *dir;		/* debugfs, NULL for the classes */
+	bool builtin;			/* one of the eight size classes */
+};
+
+extern struct mutex hakmem_mutex;
+extern spinlock_t hakmem_list_lock;
+extern struct list_head hakmem_caches;
+extern struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
+extern enum hm_mode hakmem_default_mode;
+
+static inline struct hm_cctx *hakmem_cpu_cctx(struct hakmem_cache *hc,
+					      unsigned int cpu)
+{
+	return &per_cpu_ptr(hc->pcpu, cpu)->cc;
+}
+
+void hakmem_chunk_faults(unsigned long every);
+unsigned long hakmem_reclaimable(void);
+unsigned long hakmem_shrink_all(void);
+long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr);
+
+int hakmem_debugfs_init(void);
+void hakmem_debugfs_exit(void);
+void hakmem_debugfs_add(struct hakmem_cache *hc);
+void hakmem_debugfs_remove(struct hakmem_cache *hc);
+ssize_t hakmem_debugfs_read(struct hakmem_cache *hc, const char *name, char *buf,
+			    size_t size);
+int hakmem_debugfs_write(struct hakmem_cache *hc, const char *name, const char *text);
+
+#endif /* HAKMEM_INTERNAL_H */

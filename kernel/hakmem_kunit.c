@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hakmem_kunit.c - KUnit suites of the kernel adapter, in
+ * hakmem_slab_test.ko next to the shared suites of common/tests/.
+ *
+ *   hakmem_percpu   per-CPU counters, allocation and free in hardirq and
+ *                   softirq context, frees on another CPU, CPU offline
+ *                   drains a context, the shrinker's reclaim
+ *   hakmem_debugfs  file contents against the counters, validate, junk
+ *                   writes refused, destroy with live objects reported
+ *
+ * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
+ */
+#define pr_fmt(fmt) "hakmem_test: " fmt
+
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/hrtimer.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+
+#include "hm_test.h"
+#include "hakmem_internal.h"
+
+KUNIT_ARRAY_PARAM(hakmem_mode, hm_test_modes, hm_test_mode_desc);
+
+#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
+
+static unsigned int hakmem_flags_of(enum hm_mode m)
+{
+	return m == HM_MODE_BITMAP ? HAKMEM_MODE_BITMAP :
+	       m == HM_MODE_FREELIST ? HAKMEM_MODE_FREELIST : HAKMEM_MODE_HYBRID;
+}
+
+static void hakmem_test_destroy(void *hc)
+{
+	hakmem_cache_destroy(hc);
+}
+
+/* A cache destroyed when the case ends. */
+static struct hakmem_cache *hakmem_test_cache(struct kunit *test, const char *name,
+					      unsigned int size, enum hm_mode m)
+{
+	struct hakmem_cache *hc = hakmem_cache_create(name, size, 0, hakmem_flags_of(m));
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
+	return hc;
+}
+
+/* Two distinct online CPUs, or skip. */
+static void hakmem_two_cpus(struct kunit *test, unsigned int *a, unsigned int *b)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+}
+
+/* Nobody but the test uses @hc: the core's check may run directly. */
+#define HAKMEM_EXPECT_VALID(test, hc)	HM_EXPECT_VALID(test, (hc)->c)
+
+/* ---- work on a given CPU -------------------------------------------- */
+
+struct hakmem_work {
+	struct hakmem_cache *hc;
+	void **v;
+	unsigned int n;
+	unsigned int keep;	/* free all but the last @keep */
+	long fails;
+};
+
+static long hakmem_work_alloc(void *arg)
+{
+	struct hakmem_work *w = arg;
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++) {
+		w->v[i] = hakmem_cache_alloc(w->hc, GFP_KERNEL);
+		w->fails += !w->v[i];
+	}
+	return 0;
+}
+
+static long hakmem_work_free(void *arg)
+{
+	struct hakmem_work *w = arg;
+	unsigned int i;
+
+	for (i = 0; i + w->keep < w->n; i++) {
+		hakmem_cache_free(w->hc, w->v[i]);
+		w->v[i] = NULL;
+	}
+	return 0;
+}
+
+static long hakmem_work_alloc_free(void *arg)
+{
+	hakmem_work_alloc(arg);
+	return hakmem_work_free(arg);
+}
+
+static void hakmem_free_all(struct hakmem_work *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++) {
+		hakmem_cache_free(w->hc, w->v[i]);
+		w->v[i] = NULL;
+	}
+}
+
+/* ---- hakmem_percpu --------------------------------------------------- */
+
+/* each CPU counts exactly what ran on it */
+static void hakmem_percpu_counters(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-pcpu", 48, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	struct hm_stats st, total;
+	unsigned int cpu, k = 0;
+
+	w.v = kunit_kmalloc_array(test, 64 + nr_cpu_ids, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	for_each_online_cpu(cpu) {
+		w.n = 10 + cpu;
+		w.keep = cpu % 3;
+		KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, hakmem_work_alloc_free, &w), 0);
+		KUNIT_EXPECT_EQ(test, w.fails, 0);
+		hm_cctx_stats(hakmem_cpu_cctx(hc, cpu), &st);
+		KUNIT_EXPECT_EQ(test, st.allocs, 10 + cpu);
+		KUNIT_EXPECT_EQ(test, st.frees, 10 + cpu - cpu % 3);
+		KUNIT_EXPECT_EQ(test, st.remote_frees, 0);
+		w.keep = 0;
+		KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, hakmem_work_free, &w), 0);
+		k++;
+	}
+	hm_cache_stats(hc->c, &total);
+	KUNIT_EXPECT_EQ(test, total.objs_inuse, 0);
+	KUNIT_EXPECT_EQ(test, total.contexts, num_possible_cpus());
+	HAKMEM_EXPECT_VALID(test, hc);
+	kunit_info(test, "%u CPUs counted", k);
+}
+
+/* objects allocated on one CPU and freed on another: remote frees, reuse */
+static void hakmem_percpu_remote_free(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-remote", 64, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	unsigned long created;
+	struct hm_stats st;
+	unsigned int a, b;
+
+	hakmem_two_cpus(test, &a, &b);
+	w.n = hc->c->nblocks * 3;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc, &w), 0);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	created = hc->c->slabs_created;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &w), 0);
+	hm_cctx_stats(hakmem_cpu_cctx(hc, b), &st);
+	KUNIT_EXPECT_EQ(test, st.remote_frees, w.n);
+	KUNIT_EXPECT_EQ(test, st.allocs, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	/* A's full slabs were queued back to A, which allocates from them */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc, &w), 0);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	KUNIT_EXPECT_EQ(test, hc->c->slabs_created, created);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &w), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/* allocation and free in hardirq and softirq context, GFP_ATOMIC */
+struct hakmem_irq {
+	struct hakmem_cache *hc;
+	void **in;		/* allocated by the task, freed in the handler */
+	void **out;		/* allocated in the handler, freed by the task */
+	unsigned int n;
+	unsigned int fails;
+	bool hardirq, softirq;
+	struct hrtimer hrt;
+	struct timer_list tl;
+	struct completion done;
+};
+
+static void hakmem_irq_work(struct hakmem_irq *ir)
+{
+	unsigned int i;
+
+	ir->hardirq = in_hardirq();
+	ir->softirq = in_serving_softirq();
+	for (i = 0; i < ir->n; i++) {
+		hakmem_cache_free(ir->hc, ir->in[i]);
+		ir->out[i] = hakmem_cache_alloc(ir->hc, GFP_ATOMIC);
+		ir->fails += !ir->out[i];
+	}
+	complete(&ir->done);
+}
+
+static enum hrtimer_restart hakmem_hrtimer_fn(struct hrtimer *t)
+{
+	hakmem_irq_work(container_of(t, struct hakmem_irq, hrt));
+	return HRTIMER_NORESTART;
+}
+
+static void hakmem_timer_fn(struct timer_list *t)
+{
+	hakmem_irq_work(container_of(t, struct hakmem_irq, tl));
+}
+
+static void hakmem_irq_case(struct kunit *test, bool hard)
+{
+	struct hakmem_irq *ir = kunit_kzalloc(test, sizeof(*ir), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ir);
+	ir->hc = hakmem_test_cache(test, "kunit-irq", 256, MODE(test));
+	/* more than a slab: the handler must add chunks with GFP_ATOMIC */
+	ir->n = ir->hc->c->nblocks + 10;
+	ir->in = kunit_kmalloc_array(test, ir->n, sizeof(void *), GFP_KERNEL);
+	ir->out = kunit_kmalloc_array(test, ir->n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ir->in);
+	KUNIT_ASSERT_NOT_NULL(test, ir->out);
+	for (i = 0; i < ir->n; i++) {
+		ir->in[i] = hakmem_cache_alloc(ir->hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ir->in[i]);
+	}
+	init_completion(&ir->done);
+	if (hard) {
+		hrtimer_init(&ir->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		ir->hrt.function = hakmem_hrtimer_fn;
+		hrtimer_start(&ir->hrt, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	} else {
+		timer_setup(&ir->tl, hakmem_timer_fn, 0);
+		mod_timer(&ir->tl, jiffies + 1);
+	}
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&ir->done, 10 * HZ), 0);
+	if (hard)
+		hrtimer_cancel(&ir->hrt);
+	else
+		del_timer_sync(&ir->tl);
+	KUNIT_EXPECT_EQ(test, ir->fails, 0);
+	KUNIT_EXPECT_TRUE(test, hard ? ir->hardirq : ir->softirq);
+	for (i = 0; i < ir->n; i++)
+		hakmem_cache_free(ir->hc, ir->out[i]);
+	HAKMEM_EXPECT_VALID(test, ir->hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(ir->hc->c), 0);
+}
+
+static void hakmem_percpu_hardirq(struct kunit *test)
+{
+	hakmem_irq_case(test, true);
+}
+
+static void hakmem_percpu_softirq(struct kunit *test)
+{
+	hakmem_irq_case(test, false);
+}
+
+/* taking a CPU offline empties its magazine and hands its empty slabs on */
+static void hakmem_percpu_hotplug(struct kunit *test)
+{
+#ifdef CONFIG_HOTPLUG_CPU
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hotplug", 32, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	struct hm_cctx *cc;
+	unsigned int a, b;
+	int ret;
+
+	hakmem_two_cpus(test, &a, &b);
+	w.n = hc->c->nblocks * 2;
+	w.keep = 40;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc_free, &w), 0);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	cc = hakmem_cpu_cctx(hc, b);
+	if (MODE(test) == HM_MODE_HYBRID)
+		KUNIT_EXPECT_GT(test, cc->mag_count, 0);
+	ret = remove_cpu(b);
+	if (ret) {
+		hakmem_free_all(&w);
+		kunit_skip(test, "remove_cpu(%u): %d", b, ret);
+	}
+	KUNIT_EXPECT_EQ(test, cc->mag_count, 0);
+	KUNIT_EXPECT_EQ(test, cc->nempty, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	/* the dead CPU's live objects are freed remotely meanwhile */
+	hakmem_free_all(&w);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
+	/* back online, the CPU allocates from its old slabs again */
+	w.keep = 0;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc_free, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.fails, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+#else
+	kunit_skip(test, "CONFIG_HOTPLUG_CPU is off");
+#endif
+}
+
+/* the shrinker's scan gives the pooled empty slabs back */
+static void hakmem_percpu_shrinker(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-shrink", 512, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	unsigned long released;
+
+	w.n = hc->c->nblocks * 8;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	KUNIT_EXPECT_GE(test, hc->c->slabs_created, 8);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, hc->c->max_pool);
+	KUNIT_EXPECT_GE(test, hakmem_reclaimable(), hc->c->max_pool);
+	released = hc->c->slabs_released;
+	KUNIT_EXPECT_GE(test, hakmem_shrink_all(), hc->c->max_pool);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released + hc->c->max_pool);
+	KUNIT_EXPECT_EQ(test, hc->c->nslabs, hc->c->slabs_created - hc->c->slabs_released);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/* bulk allocation is all or nothing and frees like single frees */
+static void hakmem_percpu_bulk(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-bulk", 128, MODE(test));
+	unsigned int n = hc->c->nblocks * 2 + 5, i, bad = 0;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL | __GFP_ZERO, n, v), n);
+	for (i = 0; i < n; i++)
+		bad += !!memchr_inv(v[i], 0, 128);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), n);
+	hakmem_cache_free_bulk(hc, n, v);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+static struct kunit_case hakmem_percpu_cases[] = {
+	KUNIT_CASE_PARAM(hakmem_percpu_counters, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_remote_free, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_hardirq, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_softirq, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_hotplug, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
+	{}
+};
+
+static struct kunit_suite hakmem_percpu_suite = {
+	.name = "hakmem_percpu",
+	.test_cases = hakmem_percpu_cases,
+};
+
+/* ---- hakmem_debugfs -------------------------------------------------- */
+
+#define HAKMEM_FILE_MAX	(256 * 1024)
+
+/*
+ * The text of debugfs file hakmem/<cache>/@name.  Through the file's own
+ * show function, not the VFS: kernel_read() refuses debugfs files (their
+ * proxy fops have no ->read_iter).  The smoke scenario reads the real files.
+ */
+static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
+			      const char *name)
+{
+	char *buf = kunit_kzalloc(test, HAKMEM_FILE_MAX, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_GE(test, hakmem_debugfs_read(hc, name, buf, HAKMEM_FILE_MAX), 0);
+	return buf;
+}
+
+/* Columns of @hc's row in a stats file: slabs inuse total allocs frees. */
+static int hakmem_parse_row(const char *buf, const char *name, unsigned long *col)
+{
+	const char *line = buf;
+	char label[48], mode[16];
+	unsigned int size, ut, uf;
+
+	while (line && *line) {
+		if (sscanf(line, "%47s %15s %u %lu %lu %lu %u.%u %lu %lu", label, mode,
+			   &size, &col[0], &col[1], &col[2], &ut, &uf, &col[3],
+			   &col[4]) == 10 && !strcmp(label, name))
+			return 0;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -ENOENT;
+}
+
+/* the stats and cpus files show what the counters say */
+static void hakmem_debugfs_stats(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-dbg", 40, MODE(test));
+	struct hakmem_work w = { .hc = hc, .n = 300, .keep = 120 };
+	unsigned long col[5];
+	char label[HM_NAME_LEN + 16];
+	unsigned int cpu = raw_smp_processor_id();
+	struct hm_stats st;
+	char *buf;
+
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, hakmem_work_alloc_free, &w), 0);
+	hm_cache_stats(hc->c, &st);
+	buf = hakmem_read_file(test, hc, "stats");
+	KUNIT_ASSERT_EQ(test, hakmem_parse_row(buf, hc->c->name, col), 0);
+	KUNIT_EXPECT_EQ(test, col[0], st.slabs);
+	KUNIT_EXPECT_EQ(test, col[1], 120);
+	KUNIT_EXPECT_EQ(test, col[2], st.slabs * hc->c->nblocks);
+	KUNIT_EXPECT_EQ(test, col[3], 300);
+	KUNIT_EXPECT_EQ(test, col[4], 180);
+
+	buf = hakmem_read_file(test, hc, "cpus");
+	snprintf(label, sizeof(label), "%s@cpu%u", hc->c->name, cpu);
+	KUNIT_ASSERT_EQ(test, hakmem_parse_row(buf, label, col), 0);
+	KUNIT_EXPECT_EQ(test, col[1], 120);
+	KUNIT_EXPECT_EQ(test, col[3], 300);
+	KUNIT_EXPECT_EQ(test, col[4], 180);
+
+	buf = hakmem_read_file(test, hc, "validate");
+	KUNIT_EXPECT_STREQ(test, buf, "ok\n");
+	hakmem_free_all(&w);
+}
+
+/* the slabs file: one line per slab, its map agrees with the counts */
+static void hakmem_debugfs_slabs(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-slabs", 1024, MODE(test));
+	struct hakmem_work w = { .hc = hc, .keep = 7 };
+	unsigned int slabs = 0, inuse = 0, cap = 0, x = 0, dots = 0;
+	const char *line;
+	char *buf;
+
+	w.n = hc->c->nblocks + 20;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	buf = hakmem_read_file(test, hc, "slabs");
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *end = strchrnul(line, '\n');
+		const char *s = strnstr(line, " inuse ", end - line);
+		unsigned int a, b;
+
+		if (!strncmp(line, "  ", 2)) {
+			for (s = line + 2; s < end; s++) {
+				x += *s == 'X';
+				dots += *s != 'X';
+			}
+			continue;
+		}
+		if (s && sscanf(s, " inuse %u/%u", &a, &b) == 2) {
+			slabs++;
+			inuse += a;
+			cap += b;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, slabs, hc->c->nslabs);
+	KUNIT_EXPECT_EQ(test, inuse, 7);
+	KUNIT_EXPECT_EQ(test, x, 7);
+	KUNIT_EXPECT_EQ(test, cap, slabs * hc->c->nblocks);
+	KUNIT_EXPECT_EQ(test, x + dots, cap);
+	hakmem_free_all(&w);
+}
+
+/* writing anything but "1" to shrink is refused and changes nothing */
+static void hakmem_debugfs_junk(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-junk", 512, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	static const char *const junk[] = { "junk", "2", "1x", "-1", "0", " ", "", "\n" };
+	unsigned long nslabs;
+	unsigned int i;
+
+	w.n = hc->c->nblocks * 8;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	nslabs = hc->c->nslabs;
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	for (i = 0; i < ARRAY_SIZE(junk); i++)
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(hc, "shrink", junk[i]),
+				    -EINVAL, "wrote '%s'", junk[i]);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "shrink", "1 1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->nslabs, nslabs);
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	/* read-only files refuse writes */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "stats", "1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "validate", "1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "shrink", "1\n"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+	KUNIT_EXPECT_LT(test, hc->c->nslabs, nslabs);
+}
+
+/* destroy with live objects: reported (counted here), memory kept */
+static void hakmem_debugfs_destroy_live(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_cache_create("kunit-leak", 64, 0,
+						      hakmem_flags_of(MODE(test)));
+	long *errors = hm_test_count_errors(test);
+	void *v[10];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		memset(v[i], 0x5a, 64);
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(hc), ARRAY_SIZE(v));
+	KUNIT_EXPECT_GE(test, *errors, 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(v[9], 0x5a, 64));
+	/* a late free is refused, not acted on */
+	*errors = 0;
+	hakmem_free(v[0]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+static struct kunit_case hakmem_debugfs_cases[] = {
+	KUNIT_CASE_PARAM(hakmem_debugfs_stats, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_slabs, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
+	{}
+};
+
+static struct kunit_suite hakmem_debugfs_suite = {
+	.name = "hakmem_debugfs",
+	.test_cases = hakmem_debugfs_cases,
+};
+
+kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hakmem-slab KUnit tests: shared core suites and kernel adapter suites");
+MODULE_IMPORT_NS(HAKMEM_NS);

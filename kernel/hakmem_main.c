@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hakmem_main.c - the hakmem_slab module: per-CPU contexts over the common
+ * core, the exported API, the built-in size classes, CPU hotplug and the
+ * shrinker.
+ *
+ * Each cache has one struct hakmem_pcpu per possible CPU: the core's
+ * context (struct hm_cctx) and a local_lock_t.  The fast paths take only
+ * that local lock (interrupts off on this CPU, no atomic instruction, no
+ * shared cache line) and run the core's inlined mode code; a free into a
+ * slab that another CPU owns is the core's single atomic operation.  When
+ * the context needs memory, the lock is dropped, a chunk is allocated with
+ * the caller's gfp (so GFP_KERNEL may sleep in the page allocator), and the
+ * chunk is handed to whatever CPU the task runs on after relocking.
+ *
+ * local_lock_irqsave() rather than a this_cpu_cmpxchg() transaction (SLUB's
+ * classic fast path): the three modes change two to four words per
+ * operation (bitmap word + counters, magazine slot + live bit), which no
+ * single cmpxchg covers, and the allocation may be called from hardirq
+ * context, so interrupts must be off while a context is changed.  On
+ * PREEMPT_RT the local lock becomes a per-CPU spinlock, which keeps the
+ * code correct there as well.
+ */
+#define pr_fmt(fmt) "hakmem: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/errno.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/stop_machine.h>
+
+#include "hakmem_internal.h"
+
+/* serializes cache creation and destruction (debugfs directory names) */
+DEFINE_MUTEX(hakmem_mutex);
+/* protects hakmem_caches; never held while sleeping (see hakmem_internal.h) */
+DEFINE_SPINLOCK(hakmem_list_lock);
+/* every cache: the built-in classes first, then created caches */
+LIST_HEAD(hakmem_caches);
+struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
+enum hm_mode hakmem_default_mode = HM_MODE_DEFAULT;
+
+static char *hakmem_mode_param = "hybrid";
+module_param_named(mode, hakmem_mode_param, charp, 0444);
+MODULE_PARM_DESC(mode, "slab design of the built-in size classes and of caches created with HAKMEM_MODE_DEFAULT: bitmap, freelist or hybrid (default)");
+
+static enum cpuhp_state hakmem_cpuhp_state;
+
+/* ---- caches and their per-CPU contexts ------------------------------ */
+
+static struct hakmem_cache *hakmem_cache_new(const char *name, unsigned int size,
+					     unsigned int align, enum hm_mode mode,
+					     unsigned int hm_flags)
+{
+	struct hakmem_cache *hc;
+	unsigned int cpu;
+
+	hc = kzalloc(sizeof(*hc), GFP_KERNEL);
+	if (!hc)
+		return NULL;
+	INIT_LIST_HEAD(&hc->list);
+	hc->c = hm_core_cache_create(name, size, align, mode, hm_flags, GFP_KERNEL);
+	if (!hc->c)
+		goto fail;
+	/* zeroed memory, as hm_cctx_init() wants */
+	hc->pcpu = __alloc_percpu(offsetof(struct hakmem_pcpu, cc) + hm_cctx_size(hc->c),
+				  __alignof__(struct hakmem_pcpu));
+	if (!hc->pcpu)
+		goto fail_core;
+	for_each_possible_cpu(cpu) {
+		struct hakmem_pcpu *pc = per_cpu_ptr(hc->pcpu, cpu);
+
+		local_lock_init(&pc->lock);
+		hm_cctx_init(&pc->cc, hc->c, cpu);
+		hm_cctx_register(&pc->cc);
+	}
+	return hc;
+
+fail_core:
+	hm_core_cache_destroy(hc->c);
+fail:
+	kfree(hc);
+	return NULL;
+}
+
+static void hakmem_cache_publish(struct hakmem_cache *hc)
+{
+	spin_lock(&hakmem_list_lock);
+	list_add_tail(&hc->list, &hakmem_caches);
+	spin_unlock(&hakmem_list_lock);
+}
+
+static unsigned long hakmem_cache_free_all(struct hakmem_cache *hc)
+{
+	unsigned long leaked;
+
+	spin_lock(&hakmem_list_lock);
+	list_del_init(&hc->list);
+	spin_unlock(&hakmem_list_lock);
+	/* waits until no debugfs reader looks at the cache any more */
+	hakmem_debugfs_remove(hc);
+	/* flushes every context, reports and keeps slabs with live objects */
+	leaked = hm_core_cache_destroy(hc->c);
+	free_percpu(hc->pcpu);
+	kfree(hc);
+	return leaked;
+}
+
+/*
+ * Slow path: the context of this CPU has no free block.  Called with no
+ * lock held; the chunk is allocated as the caller allows (sleeping for
+ * GFP_KERNEL) and added to the context of the CPU we run on afterwards.
+ */
+static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int tries;
+	void *p = NULL;
+
+	for (tries = 0; tries < 4; tries++) {
+		void *chunk = hm_cache_chunk_get(hc->c, gfp);
+
+		if (!chunk)
+			break;
+		local_lock_irqsave(&hc->pcpu->lock, flags);
+		/* never wasted: an unneeded chunk becomes a reserve slab */
+		p = hm_cctx_add_chunk(&this_cpu_ptr(hc->pcpu)->cc, chunk);
+		local_unlock_irqrestore(&hc->pcpu->lock, flags);
+		if (p)
+			return p;
+	}
+	local_lock_irqsave(&hc->pcpu->lock, flags);
+	this_cpu_ptr(hc->pcpu)->cc.st.alloc_fail++;
+	local_unlock_irqrestore(&hc->pcpu->lock, flags);
+	return NULL;
+}
+
+static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
+						    gfp_t gfp)
+{
+	unsigned long flags;
+	void *p;
+
+	might_alloc(gfp);
+	local_lock_irqsave(&hc->pcpu->lock, flags);
+	p = hm_cctx_alloc(&this_cpu_ptr(hc->pcpu)->cc);
+	local_unlock_irqrestore(&hc->pcpu->lock, flags);
+	if (unlikely(!p)) {
+		p = hakmem_refill(hc, gfp);
+		if (!p)
+			return NULL;
+	}
+	if (unlikely(gfp & __GFP_ZERO))
+		memset(p, 0, hc->c->obj_size);
+	return p;
+}
+
+/* @s is the live slab of @ptr and belongs to @hc's cache */
+static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
+						  struct hm_slab *s, void *ptr,
+						  unsigned long ip)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&hc->pcpu->lock, flags);
+	hm_cctx_free(&this_cpu_ptr(hc->pcpu)->cc, s, ptr, ip);
+	local_unlock_irqrestore(&hc->pcpu->lock, flags);
+}
+
+/**
+ * hakmem_cache_create() - create a cache of objects of one size
+ * @name: name in reports and under /sys/kernel/debug/hakmem/ (copied)
+ * @size: object size, 1 to 4096 bytes
+ * @align: required alignment, a power of two or 0 (8 bytes)
+ * @flags: HAKMEM_MODE_* (the slab design; HAKMEM_MODE_DEFAULT is the
+ *         module's mode= parameter), optionally | HAKMEM_CHECKS
+ *
+ * Context: process context, may sleep.
+ * Return: the cache, or NULL for a bad size, alignment or flag, or when
+ * memory is exhausted.
+ */
+struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
+					 unsigned int align, unsigned int flags)
+{
+	static const enum hm_mode modes[] = {
+		[HAKMEM_MODE_BITMAP] = HM_MODE_BITMAP,
+		[HAKMEM_MODE_FREELIST] = HM_MODE_FREELIST,
+		[HAKMEM_MODE_HYBRID] = HM_MODE_HYBRID,
+	};
+	unsigned int m = flags & HAKMEM_MODE_MASK;
+	struct hakmem_cache *hc;
+
+	might_sleep();
+	if (flags & ~(HAKMEM_MODE_MASK | HAKMEM_CHECKS))
+		return NULL;
+	hc = hakmem_cache_new(name, size, align,
+			      m ? modes[m] : hakmem_default_mode,
+			      flags & HAKMEM_CHECKS ? HM_CACHE_CHECKS : 0);
+	if (!hc)
+		return NULL;
+	mutex_lock(&hakmem_mutex);
+	hakmem_debugfs_add(hc);
+	hakmem_cache_publish(hc);
+	mutex_unlock(&hakmem_mutex);
+	return hc;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_create);
+
+/**
+ * hakmem_cache_destroy() - destroy a cache
+ * @cache: the cache, or NULL; nobody may use it any more
+ *
+ * Objects still allocated are reported in the kernel log, one line per
+ * slab that holds them, and their memory is kept (never freed under a
+ * user); a later free of one of them is refused and reported.
+ *
+ * Context: process context, may sleep.
+ * Return: the number of objects that were still allocated.
+ */
+unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
+{
+	unsigned long leaked;
+
+	if (!cache)
+		return 0;
+	might_sleep();
+	if (WARN_ON_ONCE(cache->builtin))
+		return 0;
+	mutex_lock(&hakmem_mutex);
+	leaked = hakmem_cache_free_all(cache);
+	mutex_unlock(&hakmem_mutex);
+	return leaked;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
+
+/**
+ * hakmem_cache_alloc() - allocate an object from a cache
+ * @cache: the cache
+ * @gfp: GFP_KERNEL (may sleep), GFP_ATOMIC or GFP_NOWAIT (any context),
+ *       optionally | __GFP_ZERO
+ *
+ * The fast path takes this CPU's local lock only: no shared lock, no atomic
+ * instruction.
+ *
+ * Return: the object, aligned as the cache was created, or NULL.
+ */
+void *hakmem_cache_alloc(struct hakmem_cache *cache, gfp_t gfp)
+{
+	return hakmem_cache_alloc_one(cache, gfp);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
+
+/**
+ * hakmem_cache_free() - free an object to its cache
+ * @cache: the cache @ptr was allocated from
+ * @ptr: the object, or NULL
+ *
+ * A free on the CPU that owns the object's slab changes only that CPU's
+ * state under its local lock; a free on another CPU is one atomic OR
+ * (bitmap, hybrid) or compare-and-exchange (freelist) on the slab.  Double
+ * frees, foreign or interior pointers and frees to the wrong cache are
+ * refused before they change anything, and reported.
+ *
+ * Context: any context but NMI.
+ */
+void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
+{
+	struct hm_slab *s;
+
+	if (unlikely(!ptr))
+		return;
+	s = hm_ptr_to_slab(ptr);
+	if (unlikely(!s)) {
+		hm_free_other(ptr, _RET_IP_);
+		return;
+	}
+	if (unlikely(s->cache != cache->c)) {
+		hm_report(cache->c, HM_ERR_WRONG_CACHE, ptr, _RET_IP_);
+		return;
+	}
+	hakmem_cache_free_one(cache, s, ptr, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_free);
+
+#define HAKMEM_BULK_BATCH	64	/* objects per interrupts-off section */
+
+/**
+ * hakmem_cache_alloc_bulk() - allocate several objects at once
+ * @cache: the cache
+ * @gfp: as for hakmem_cache_alloc()
+ * @nr: number of objects
+ * @ptrs: array of @nr pointers to fill
+ *
+ * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
+ * already allocated are freed again.
+ *
+ * Return: @nr, or 0 on failure.
+ */
+int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
+			    void **ptrs)
+{
+	unsigned long flags;
+	size_t done = 0;
+
+	might_alloc(gfp);
+	if (unlikely(nr > INT_MAX))
+		return 0;
+	while (done < nr) {
+		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
+		unsigned int got;
+
+		local_lock_irqsave(&cache->pcpu->lock, flags);
+		got = hm_cctx_alloc_bulk(&this_cpu_ptr(cache->pcpu)->cc, want,
+					 ptrs + done);
+		local_unlock_irqrestore(&cache->pcpu->lock, flags);
+		done += got;
+		if (got == want)
+			continue;
+		ptrs[done] = hakmem_refill(cache, gfp);
+		if (!ptrs[done]) {
+			hakmem_cache_free_bulk(cache, done, ptrs);
+			return 0;
+		}
+		done++;
+	}
+	if (unlikely(gfp & __GFP_ZERO))
+		for (done = 0; done < nr; done++)
+			memset(ptrs[done], 0, cache->c->obj_size);
+	return (int)nr;
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
+
+/**
+ * hakmem_cache_free_bulk() - free several objects of one cache
+ * @cache: the cache
+ * @nr: number of objects
+ * @ptrs: the objects; NULL entries are skipped
+ *
+ * Context: any context but NMI.
+ */
+void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
+{
+	unsigned long flags;
+	size_t i, j;
+
+	for (i = 0; i < nr; i += HAKMEM_BULK_BATCH) {
+		size_t end = min_t(size_t, nr, i + HAKMEM_BULK_BATCH);
+
+		local_lock_irqsave(&cache->pcpu->lock, flags);
+		for (j = i; j < end; j++) {
+			struct hm_slab *s;
+
+			if (!ptrs[j])
+				continue;
+			s = hm_ptr_to_slab(ptrs[j]);
+			if (unlikely(!s))
+				hm_free_other(ptrs[j], _RET_IP_);
+			else if (unlikely(s->cache != cache->c))
+				hm_report(cache->c, HM_ERR_WRONG_CACHE, ptrs[j], _RET_IP_);
+			else
+				hm_cctx_free(&this_cpu_ptr(cache->pcpu)->cc, s, ptrs[j],
+					     _RET_IP_);
+		}
+		local_unlock_irqrestore(&cache->pcpu->lock, flags);
+	}
+}
+EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
+
+/**
+ * hakmem_alloc() - kmalloc() over the eight built-in size classes
+ * @size: bytes; 0 gives ZERO_SIZE_PTR, sizes above HAKMEM_MAX_CLASS_SIZE
+ *        get pages of their own
+ * @gfp: as for hakmem_cache_alloc()
+ *
+ * Objects of the classes are naturally aligned (a 64-byte object on a
+ * 64-byte boundary), like kmalloc()'s power-of-two caches.
+ *
+ * Return: the object, ZERO_SIZE_PTR, or NULL.
+ */
+void *hakmem_alloc(size_t size, gfp_t gfp)
+{
+	void *p;
+
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (likely(size <= HM_MAX_CLASS_SIZE))
+		return hakmem_cache_alloc_one(hakmem_classes[hm_size_to_class(size)], gfp);
+	might_alloc(gfp);
+	p = hm_large_alloc(size, gfp & ~__GFP_ZERO);
+	if (p && (gfp & __GFP_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+EXPORT_SYMBOL_GPL(hakmem_alloc);
+
+/**
+ * hakmem_free() - free an object of hakmem_alloc()
+ * @ptr: the object, NULL or ZERO_SIZE_PTR
+ *
+ * Objects of caches made with hakmem_cache_create() are refused (reported
+ * as a free to the wrong cache): free them with hakmem_cache_free().
+ *
+ * Context: any context but NMI.
+ */
+void hakmem_free(const void *ptr)
+{
+	void *p = (void *)ptr;
+	struct hakmem_cache *hc;
+	struct hm_slab *s;
+	unsigned int size;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	s = hm_ptr_to_slab(p);
+	if (unlikely(!s)) {
+		hm_free_other(p, _RET_IP_);
+		return;
+	}
+	size = s->cache->obj_size;
+	hc = likely(size <= HM_MAX_CLASS_SIZE) ? hakmem_classes[hm_size_to_class(size)] : NULL;
+	if (unlikely(!hc || hc->c != s->cache)) {
+		hm_report(s->cache, HM_ERR_WRONG_CACHE, p, _RET_IP_);
+		return;
+	}
+	hakmem_cache_free_one(hc, s, p, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(hakmem_free);
+
+/* ---- reclaim, validation -------------------------------------------- */
+
+/* Empty slabs that hakmem_shrink_all() would give back right now. */
+unsigned long hakmem_reclaimable(void)
+{
+	struct hakmem_cache *hc;
+	unsigned long n = 0;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		n += READ_ONCE(hc->c->npool);
+	spin_unlock(&hakmem_list_lock);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_reclaimable, HAKMEM_NS);
+
+/* Give the empty slabs of every cache back to the page allocator. */
+unsigned long hakmem_shrink_all(void)
+{
+	struct hakmem_cache *hc;
+	unsigned long n = 0;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		n += hm_cache_shrink(hc->c);
+	spin_unlock(&hakmem_list_lock);
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_shrink_all, HAKMEM_NS);
+
+struct hakmem_validate_arg {
+	struct hakmem_cache *only;
+	struct hm_printer *pr;
+	long problems;
+};
+
+static int hakmem_validate_fn(void *data)
+{
+	struct hakmem_validate_arg *va = data;
+	struct hakmem_cache *hc;
+
+	/*
+	 * Every other CPU spins with interrupts off, and none is inside a
+	 * local-lock section (those run with interrupts off, so the stopper
+	 * could not have started there): every context is quiescent.
+	 */
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		long r;
+
+		if (va->only && va->only != hc)
+			continue;
+		r = hm_cache_validate(hc->c, va->pr);
+		va->problems += r < 0 ? 1 : r;
+	}
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/**
+ * hakmem_validate_all() - check caches while every CPU is stopped
+ * @only: one cache, or NULL for all
+ * @pr: where the problems are printed
+ *
+ * Context: process context, no hakmem lock held (stop_machine() takes the
+ * CPU hotplug lock, which the CPU-dead callback holds around ours).
+ * Return: the number of problems found.
+ */
+long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr)
+{
+	struct hakmem_validate_arg va = { .only = only, .pr = pr };
+
+	stop_machine(hakmem_validate_fn, &va, NULL);
+	return va.problems;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_validate_all, HAKMEM_NS);
+
+/* ---- CPU hotplug ----------------------------------------------------- */
+
+/*
+ * Runs on a surviving CPU after @cpu is dead: nothing can use its contexts
+ * now, so their magazines and empty slabs go back to the caches.  Slabs
+ * with live objects stay with the context; remote frees into them queue up
+ * on its notify stack until the CPU comes back.
+ */
+static int hakmem_cpu_dead(unsigned int cpu)
+{
+	struct hakmem_cache *hc;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu));
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/* ---- shrinker -------------------------------------------------------- */
+
+static unsigned long hakmem_shrink_count(struct shrinker *sh,
+					 struct shrink_control *sc)
+{
+	return hakmem_reclaimable();
+}
+
+static unsigned long hakmem_shrink_scan(struct shrinker *sh,
+					struct shrink_control *sc)
+{
+	unsigned long n = hakmem_shrink_all();
+
+	return n ? n : SHRINK_STOP;
+}
+
+#ifdef SHRINKER_ALLOCATED	/* 6.7: shrinkers are allocated */
+static struct shrinker *hakmem_shrinker;
+
+static int hakmem_shrinker_init(void)
+{
+	hakmem_shrinker = shrinker_alloc(0, "hakmem");
+	if (!hakmem_shrinker)
+		return -ENOMEM;
+	hakmem_shrinker->count_objects = hakmem_shrink_count;
+	hakmem_shrinker->scan_objects = hakmem_shrink_scan;
+	shrinker_register(hakmem_shrinker);
+	return 0;
+}
+
+static void hakmem_shrinker_exit(void)
+{
+	shrinker_free(hakmem_shrinker);
+}
+#else
+static struct shrinker hakmem_shrinker = {
+	.count_objects = hakmem_shrink_count,
+	.scan_objects = hakmem_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int hakmem_shrinker_init(void)
+{
+	return register_shrinker(&hakmem_shrinker, "hakmem");
+}
+
+static void hakmem_shrinker_exit(void)
+{
+	unregister_shrinker(&hakmem_shrinker);
+}
+#endif
+
+/* ---- module ---------------------------------------------------------- */
+
+static void hakmem_destroy_all(void)
+{
+	struct hakmem_cache *hc;
+
+	mutex_lock(&hakmem_mutex);
+	for (;;) {
+		spin_lock(&hakmem_list_lock);
+		hc = list_first_entry_or_null(&hakmem_caches, struct hakmem_cache, list);
+		spin_unlock(&hakmem_list_lock);
+		if (!hc)
+			break;
+		if (!hc->builtin)
+			pr_warn("cache %s was never destroyed\n", hc->c->name);
+		hakmem_cache_free_all(hc);
+	}
+	mutex_unlock(&hakmem_mutex);
+	memset(hakmem_classes, 0, sizeof(hakmem_classes));
+}
+
+static int __init hakmem_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!hm_mode_parse(hakmem_mode_param, &hakmem_default_mode)) {
+		pr_err("mode=%s: not bitmap, freelist or hybrid\n", hakmem_mode_param);
+		return -EINVAL;
+	}
+	/*
+	 * The slab map's 512 KiB top level for the direct map, allocated here
+	 * where we may sleep, so that allocations in atomic context only ever
+	 * need an 8 KiB leaf.
+	 */
+	if (hm_slabmap_prepare((void *)PAGE_OFFSET, GFP_KERNEL))
+		return -ENOMEM;
+	hakmem_debugfs_init();
+	for (i = 0; i < HM_NR_CLASSES; i++) {
+		char name[HM_NAME_LEN];
+		struct hakmem_cache *hc;
+
+		snprintf(name, sizeof(name), "hakmem-%u", hm_class_size(i));
+		hc = hakmem_cache_new(name, hm_class_size(i), hm_class_size(i),
+				      hakmem_default_mode, 0);
+		if (!hc) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		hc->builtin = true;
+		hakmem_classes[i] = hc;
+		hakmem_cache_publish(hc);
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/hakmem:dead",
+					NULL, hakmem_cpu_dead);
+	if (ret < 0)
+		goto fail;
+	hakmem_cpuhp_state = ret;
+	ret = hakmem_shrinker_init();
+	if (ret)
+		goto fail_cpuhp;
+	pr_info("loaded: %u size classes, mode %s, %u possible CPUs\n",
+		HM_NR_CLASSES, hm_mode_name(hakmem_default_mode), num_possible_cpus());
+	return 0;
+
+fail_cpuhp:
+	cpuhp_remove_state_nocalls(hakmem_cpuhp_state);
+fail:
+	hakmem_destroy_all();
+	hakmem_debugfs_exit();
+	hm_slabmap_exit();
+	return ret;
+}
+
+static void __exit hakmem_exit(void)
+{
+	hakmem_shrinker_exit();
+	cpuhp_remove_state_nocalls(hakmem_cpuhp_state);
+	hakmem_destroy_all();
+	hakmem_debugfs_exit();
+	hm_slabmap_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(hakmem_init);
+module_exit(hakmem_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("hakmem-slab developers");
+MODULE_DESCRIPTION("Slab allocator for tiny objects: bitmap, free-list and hybrid slabs");

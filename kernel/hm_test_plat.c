@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hm_test_plat.c - the kernel half of the test platform (common/tests/
+ * hm_test.h) for hakmem_slab_test.ko.
+ */
+#define pr_fmt(fmt) "hakmem_test: " fmt
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "hm_test.h"
+#include "hakmem_internal.h"
+
+struct hm_test_thread {
+	void (*fn)(void *arg, unsigned int i);
+	void *arg;
+	unsigned int i;
+	struct task_struct *task;
+	struct completion done;
+};
+
+static int hm_test_thread_fn(void *data)
+{
+	struct hm_test_thread *t = data;
+
+	t->fn(t->arg, t->i);
+	complete(&t->done);
+	return 0;
+}
+
+/**
+ * hm_test_run_threads() - run @fn(@arg, i) in @n kthreads at once
+ * @n: number of threads; thread i is bound to the (i mod N)-th online CPU
+ * @fn: the work
+ * @arg: its argument
+ *
+ * All threads are created before any is woken, so they start together.
+ *
+ * Return: 0 after all finished, or -1 when they could not be created.
+ */
+int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
+			void *arg)
+{
+	struct hm_test_thread *t = kcalloc(n, sizeof(*t), GFP_KERNEL);
+	unsigned int i, cpu = nr_cpu_ids;
+
+	if (!t)
+		return -1;
+	for (i = 0; i < n; i++) {
+		t[i] = (struct hm_test_thread){ .fn = fn, .arg = arg, .i = i };
+		init_completion(&t[i].done);
+		t[i].task = kthread_create(hm_test_thread_fn, &t[i], "hm_test/%u", i);
+		if (IS_ERR(t[i].task)) {
+			/* never woken: kthread_stop() makes them exit unrun */
+			while (i--)
+				kthread_stop(t[i].task);
+			kfree(t);
+			return -1;
+		}
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		kthread_bind(t[i].task, cpu);
+	}
+	for (i = 0; i < n; i++)
+		wake_up_process(t[i].task);
+	for (i = 0; i < n; i++)
+		wait_for_completion(&t[i].done);
+	kfree(t);
+	return 0;
+}
+
+void hm_test_relax(void)
+{
+	cond_resched();
+}
+
+void *hm_test_malloc(size_t size)
+{
+	return hakmem_alloc(size, GFP_KERNEL);
+}
+
+void hm_test_free(void *p)
+{
+	hakmem_free(p);
+}
+
+void *hm_test_foreign_alloc(size_t size)
+{
+	return kmalloc(size, GFP_KERNEL);
+}
+
+void hm_test_foreign_free(void *p)
+{
+	kfree(p);
+}
+
+void hm_test_chunk_faults(unsigned long every)
+{
+	hakmem_chunk_faults(every);
+}
+
+struct hm_test_errors {
+	struct kunit_resource res;
+	long count;
+};
+
+/**
+ * hm_test_count_errors() - count refused operations until the case ends
+ * @test: the running case
+ *
+ * Adds the named resource "hakmem_errors" that hm_plat_error_hook() looks
+ * for (the slub_kunit "slab_errors" pattern).  The resource lives in
+ * kunit_kzalloc() memory added before it, so KUnit's cleanup (reverse
+ * order) removes the resource first and frees its memory after.
+ *
+ * Return: the counter.
+ */
+long *hm_test_count_errors(struct kunit *test)
+{
+	struct kunit_resource *found;
+	struct hm_test_errors *e;
+	long *count;
+
+	found = kunit_find_named_resource(test, "hakmem_errors");
+	if (found) {
+		count = found->data;
+		kunit_put_resource(found);
+		return count;
+	}
+	e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_ASSERT_EQ(test, kunit_add_named_resource(test, NULL, NULL, &e->res,
+						       "hakmem_errors", &e->count), 0);
+	return &e->count;
+}
+
+/* the shared suites; the kernel adapter's own are in hakmem_kunit.c */
+kunit_test_suites(HM_TEST_SUITES);

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel targets, included by the top-level Makefile.
+#
+#   make module        hakmem_slab.ko (+ hakmem_client.ko, and
+#                      hakmem_slab_test.ko if the kernel has KUnit) against
+#                      KDIR, W=1, any warning fails; objects in build/kmod/
+#   make module-check  W=1 builds against Debian 6.1 and 6.12 headers and
+#                      the UML KUnit kernel, checkpatch --strict on kernel/
+#                      and common/, sparse (C=2) on every file
+#   make run-vm        distro 6.12 under QEMU TCG -smp 2: the smoke
+#                      scenario (load in each mode, cross-CPU workload,
+#                      debugfs, hotplug, shrinker, unload) + summary
+#   make test-vm       the smoke scenario on distro 6.1 and 6.12
+#   make kunit         hakmem_slab_test.ko on the UML KUnit kernel (KASAN,
+#                      lockdep, PREEMPT) and the x86_64 KUnit kernel with
+#                      -smp 2 (lockdep, DEBUG_PREEMPT, CPU hotplug)
+#   make test-kernel   all of the above
+# Each VM target ends with tools/vm/check-log.sh's verdict and fails with it.
+# Variables: KDIR (module), HAKMEM_MODE (smoke: bitmap|freelist|hybrid).
+
+KERNEL_RELEASE := $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+KDIR_KIND := $(if $(wildcard /lib/modules/$(KERNEL_RELEASE)/build/Makefile),kdir:/lib/modules/$(KERNEL_RELEASE)/build,distro-6.12)
+else
+KDIR_KIND := kdir:$(KDIR)
+endif
+HAKMEM_MODE ?= hybrid
+CHECKPATCH ?= $(firstword $(wildcard /var/cache/hakmem/kernels/src-*/scripts/checkpatch.pl) \
+	$(wildcard /usr/src/linux-headers-*/scripts/checkpatch.pl))
+# common/tests/hm_test.h defines HM_TEST_SUITES, a bare comma list for
+# kunit_test_suites(), which cannot be parenthesized: COMPLEX_MACRO is
+# ignored for that one file.
+CHECKPATCH_LIST_FILE := common/tests/hm_test.h
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h common/*.c common/*.h common/tests/*.c common/tests/*.h)
+
+.PHONY: module module-check checkpatch sparse run-vm test-vm kunit kunit-uml \
+	kunit-x86_64 test-kernel
+
+module:
+	$(Q)kernel/kmod.sh $(KDIR_KIND) >/dev/null
+	@echo "modules: build/kmod/$(notdir $(subst kdir:,,$(KDIR_KIND)))/*.ko"
+
+checkpatch:
+	$(Q)tools/deps.sh kunit
+	$(Q)test -n "$(CHECKPATCH)" || { echo "checkpatch.pl not found (run make kunit once to unpack linux-source)"; exit 1; }
+	$(Q)out=$$(perl $(CHECKPATCH) --strict --no-tree --terse --show-types \
+		-f $(filter-out $(CHECKPATCH_LIST_FILE),$(KERNEL_SRCS)) 2>&1; \
+		perl $(CHECKPATCH) --strict --no-tree --terse --show-types \
+		--ignore COMPLEX_MACRO -f $(CHECKPATCH_LIST_FILE) 2>&1); \
+	out=$$(echo "$$out" | grep -v '^total: 0 errors, 0 warnings, 0 checks' || true); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch: FAIL"; exit 1; fi; \
+	echo "checkpatch --strict: $(words $(KERNEL_SRCS)) files clean"
+
+# C=2 runs sparse on every file, rebuilt or not; kmod.sh fails on any of
+# its warnings.  The x86_64 KUnit kernel also covers the test module.
+sparse:
+	$(Q)tools/deps.sh lint
+	$(Q)kernel/kmod.sh distro-6.12 C=2 >/dev/null
+	$(Q)kernel/kmod.sh x86_64 C=2 >/dev/null
+	@echo "sparse (C=2; distro 6.12 and the x86_64 KUnit kernel): clean"
+
+module-check: checkpatch
+	$(Q)for k in distro-6.1 distro-6.12 uml; do kernel/kmod.sh $$k >/dev/null || exit 1; done
+	$(Q)$(MAKE) --no-print-directory sparse
+	@echo "module-check: PASS (W=1 on 6.1, 6.12, UML KUnit; checkpatch --strict; sparse)"
+
+run-vm:
+	$(Q)mkdir -p build/vm; rc=0; \
+	kernel/vm-run.sh smoke distro-6.12 --smp 2 --append "HAKMEM_MODE=$(HAKMEM_MODE)" \
+		>build/vm/run-vm.out 2>&1 || rc=1; \
+	log=build/vm/smoke-distro-6.12.log; \
+	echo "---- summary ($$log) ----"; \
+	sed -n '/^@@ BEGIN modes/,/^@@ END workload/p' $$log | grep -vE '^@@ (BEGIN|END)'; \
+	sed -n '/^@@ FILE .*hakmem\/stats$$/,/^@@/p' $$log | grep -v '^@@' | cut -c1-110; \
+	sed -n '/^@@ BEGIN consistency/,/^@@ END summary/p' $$log | grep -vE '^@@ (BEGIN|END)'; \
+	echo "---- verdict ----"; grep -A30 '^== smoke' build/vm/run-vm.out; \
+	exit $$rc
+
+test-vm:
+	$(Q)mkdir -p build/vm; rc=0; for k in distro-6.1 distro-6.12; do \
+		kernel/vm-run.sh smoke $$k --smp 2 --append "HAKMEM_MODE=$(HAKMEM_MODE)" \
+			>build/vm/test-vm-$$k.out 2>&1 || rc=1; \
+		grep -A20 '^== smoke' build/vm/test-vm-$$k.out; \
+	done; exit $$rc
+
+kunit-uml:
+	$(Q)kernel/vm-run.sh kunit uml
+
+kunit-x86_64:
+	$(Q)kernel/vm-run.sh kunit x86_64 --smp 2
+
+kunit:
+	$(Q)rc=0; $(MAKE) --no-print-directory kunit-uml || rc=1; \
+	$(MAKE) --no-print-directory kunit-x86_64 || rc=1; exit $$rc
+
+test-kernel:
+	$(Q)rc=0; for t in module-check test-vm kunit; do \
+		$(MAKE) --no-print-directory $$t || rc=1; done; exit $$rc

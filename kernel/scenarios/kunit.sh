@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Guest scenario: the KUnit suites of hakmem_slab_test.ko (the shared suites
+# of common/tests/ and the kernel adapter's hakmem_percpu/hakmem_debugfs).
+# Sourced by /init with tools/vm/guest-lib.sh; needs a KUnit kernel.
+# KUnit runs a module's suites when it is loaded; each suite's results are
+# printed from debugfs before rmmod, one KTAP document per suite.
+
+section kunit
+cpus
+load hakmem_slab mode="${HAKMEM_MODE:-hybrid}" || exit 1
+load hakmem_slab_test
+ktap_dump 'hakmem*'
+unload hakmem_slab_test
+section after-tests
+dump_file "$DEBUGFS/hakmem/stats"
+v=$(cat "$DEBUGFS/hakmem/validate")
+echo "validate: $v"
+[ "$v" = ok ] || fail "validate after the tests: $v"
+unload hakmem_slab

@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Guest scenario: hakmem_slab.ko on a distro kernel (no KUnit needed).
+#  1. loads in each mode; a bad mode= fails the load with a clear message
+#  2. hakmem_client.ko runs a workload on every CPU with cross-CPU frees
+#     and keeps objects live; hakmem_slab cannot be unloaded meanwhile
+#  3. every debugfs file is printed; counters are checked for consistency
+#     (inuse = allocs - frees, per-CPU rows sum to the cache row, no
+#     errors, validate says ok)
+#  4. CPU hotplug through sysfs, the shrinker through drop_caches, junk
+#     writes refused
+#  5. unload; nothing reported
+# Sourced by /init with tools/vm/guest-lib.sh. HAKMEM_MODE=... on the kernel
+# command line picks the mode of step 2 (default hybrid).
+
+H=$DEBUGFS/hakmem
+
+# check_stats FILE: every row has inuse = allocs - frees and no errors
+# (columns: name mode size slabs inuse total util% allocs frees ... errors)
+check_stats() {
+	awk -v f="$1" '
+		NR == 1 { next }
+		{ rows++ }
+		$5 != $8 - $9 { print "@@ FAIL " f ": " $1 " inuse " $5 " != allocs " $8 " - frees " $9 }
+		$NF != 0 { print "@@ FAIL " f ": " $1 " has " $NF " errors" }
+		END { if (!rows) print "@@ FAIL " f ": no rows"; else print f ": " rows " rows consistent" }
+	' "$1"
+}
+
+# check_cpus: the per-CPU rows of each cache add up to its row in stats
+check_cpus() {
+	awk '
+		FNR == 1 { file++; next }
+		file == 1 { a[$1] = $8; f[$1] = $9; next }
+		{ split($1, n, "@"); sa[n[1]] += $8; sf[n[1]] += $9 }
+		END {
+			for (c in a) {
+				if (a[c] != sa[c] + 0 || f[c] != sf[c] + 0)
+					print "@@ FAIL cpus: " c " allocs " a[c] "/" sa[c] " frees " f[c] "/" sf[c]
+				else
+					k++
+			}
+			print "cpus: " k " caches add up"
+		}
+	' "$H/stats" "$H/cpus"
+}
+
+check_validate() {
+	v=$(cat "$1")
+	echo "$1: $v"
+	[ "$v" = ok ] || fail "$1: $v"
+}
+
+section modes
+cpus
+for m in bitmap freelist hybrid; do
+	load hakmem_slab mode=$m || continue
+	got=$(awk 'NR == 2 { print $2 }' "$H/stats")
+	echo "mode=$m: classes run $got"
+	[ "$got" = "$m" ] || fail "mode=$m loaded as $got"
+	unload hakmem_slab
+done
+dmesg -c >/dev/null
+if insmod "$HAKMEM_DIR/hakmem_slab.ko" mode=junk 2>/dev/null; then
+	fail "mode=junk was accepted"
+	rmmod hakmem_slab
+fi
+dmesg | grep 'hakmem: mode=junk' || fail "no error message for mode=junk"
+
+section workload
+mode=${HAKMEM_MODE:-hybrid}
+load hakmem_slab mode="$mode" || exit 1
+load hakmem_client || exit 1
+dmesg | grep 'hakmem_client:'
+if rmmod hakmem_slab 2>/dev/null; then
+	fail "hakmem_slab unloaded while hakmem_client uses it"
+else
+	echo "rmmod hakmem_slab refused while hakmem_client is loaded: ok"
+fi
+grep '^hakmem_slab' /proc/modules
+
+section debugfs
+for f in stats cpus validate shrink; do
+	dump_file "$H/$f"
+done
+echo "@@ FILE $H/slabs (first 60 lines of $(wc -l <"$H/slabs"))"
+head -n 60 "$H/slabs"
+for d in "$H"/*/; do
+	[ -d "$d" ] || continue
+	dump_file "${d}stats"
+	dump_file "${d}validate"
+done
+
+section consistency
+check_stats "$H/stats"
+check_cpus
+check_validate "$H/validate"
+for c in client-bitmap client-freelist client-hybrid; do
+	[ -d "$H/$c" ] || { fail "no debugfs directory for $c"; continue; }
+	check_validate "$H/$c/validate"
+	inuse=$(awk 'NR == 2 { print $5 }' "$H/$c/stats")
+	[ "$inuse" = 100 ] || fail "$c: $inuse objects in use, the client keeps 100"
+	echo "$c: $inuse in use"
+done
+
+section hotplug
+if [ -w /sys/devices/system/cpu/cpu1/online ]; then
+	must sh -c 'echo 0 > /sys/devices/system/cpu/cpu1/online'
+	cpus
+	check_validate "$H/validate"
+	check_stats "$H/stats"
+	must sh -c 'echo 1 > /sys/devices/system/cpu/cpu1/online'
+	cpus
+	check_validate "$H/validate"
+else
+	echo "no second CPU to take offline"
+fi
+
+section shrink
+for junk in junk 2 -1 0 '1 1'; do
+	if printf '%s' "$junk" >"$H/shrink" 2>/dev/null; then
+		fail "shrink accepted '$junk'"
+	else
+		echo "shrink refused '$junk': ok"
+	fi
+done
+if echo 1 >"$H/stats" 2>/dev/null; then fail "stats accepted a write"; fi
+cat "$H/shrink"
+echo 3 >/proc/sys/vm/drop_caches
+echo "after drop_caches: $(cat "$H/shrink")"
+must sh -c "echo 1 > $H/shrink"
+cat "$H/shrink"
+r=$(awk '{ print $8 }' "$H/shrink")
+[ "$r" = 0 ] || fail "$r slabs still reclaimable after a shrink"
+check_validate "$H/validate"
+
+section unload
+unload hakmem_client
+[ -d "$H/client-hybrid" ] && fail "client cache directory left behind"
+check_stats "$H/stats"
+check_validate "$H/validate"
+unload hakmem_slab
+[ -d "$H" ] && fail "$H left behind"
+if dmesg | grep -E 'hakmem(_client)?: ' | grep -vE 'loaded|unloaded|mode=junk|rounds x'; then
+	fail "unexpected hakmem messages (above)"
+fi
+section summary
+echo "smoke: mode $mode on $(uname -r), CPUs $(cat /sys/devices/system/cpu/online)"
