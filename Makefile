@@ -2,8 +2,9 @@
 #
 # hakmem-slab: top-level Makefile.
 #
-#   make run      the main job (see README.md)
-#   make test     every test
+#   make run      the main job: the module in a VM (see README.md)
+#   make test     every test (userspace, then kernel: test-user, test-kernel)
+#   make demo     the userspace library's demo in each mode
 #   make lib      libhakmem.a and libhakmem.so
 #   make module   hakmem_slab.ko against KDIR
 #
@@ -33,7 +34,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib test test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib test test-user test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -108,7 +109,12 @@ test-clang:
 		$(BUILD)/clang/hakmem-test > $(BUILD)/clang/test.log 2>&1 && tail -1 $(BUILD)/clang/test.log; \
 	else echo "clang not installed: skipped"; fi
 
-test: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive
+test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive
+
+# every test: userspace suites (+ sanitizers), then the kernel module:
+# style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
+test: test-user
+	$(Q)$(MAKE) --no-print-directory test-kernel
 
 # ---- main job --------------------------------------------------------
 
@@ -116,7 +122,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-demo
 	$(Q)for m in bitmap freelist hybrid; do HAKMEM_MODE=$$m $(BUILD)/release/hakmem-demo || exit 1; done
 
-run: demo
+# the main job: boot Debian 6.12 under QEMU with the module, run a
+# cross-CPU workload in each mode, show /sys/kernel/debug/hakmem/*
+run: run-vm
 
 clean:
 	rm -rf $(BUILD)
