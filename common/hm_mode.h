@@ -24,6 +24,9 @@
 
 #define HM_BPL	HM_BITS_PER_LONG
 
+/* first word of a freelist block just handed out (checks on): not a link */
+#define HM_FREELIST_ALLOCATED	((void *)0xa110ca7edUL)
+
 /* slow paths, one file per mode */
 void *hm_bitmap_alloc_slow(struct hm_cctx *cc);
 void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
@@ -105,6 +108,12 @@ static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
 
 		if (likely(b)) {
 			s->free = *b;
+			/*
+			 * With checks on, clear the link so that the next free
+			 * of this block does not mistake it for a listed one.
+			 */
+			if (unlikely(cc->checks))
+				*b = HM_FREELIST_ALLOCATED;
 			s->used++;
 			cc->st.allocs++;
 			hm_plat_mark_alloc(b, cc->cache->size);
