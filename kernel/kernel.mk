@@ -70,11 +70,8 @@ run-vm:
 	kernel/vm-run.sh smoke distro-6.12 --smp 2 --append "HAKMEM_MODE=$(HAKMEM_MODE)" \
 		>build/vm/run-vm.out 2>&1 || rc=1; \
 	log=build/vm/smoke-distro-6.12.log; \
-	echo "---- summary ($$log) ----"; \
-	sed -n '/^@@ BEGIN modes/,/^@@ END workload/p' $$log | grep -vE '^@@ (BEGIN|END)'; \
-	sed -n '/^@@ FILE .*hakmem\/stats$$/,/^@@/p' $$log | grep -v '^@@' | cut -c1-110; \
-	sed -n '/^@@ BEGIN consistency/,/^@@ END summary/p' $$log | grep -vE '^@@ (BEGIN|END)'; \
-	echo "---- verdict ----"; grep -A30 '^== smoke' build/vm/run-vm.out; \
+	if [ -s $$log ]; then kernel/run-summary.sh $$log build/vm/run-vm.out; \
+	else cat build/vm/run-vm.out; fi; \
 	exit $$rc
 
 test-vm:
