@@ -101,7 +101,8 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 {
 	cc->cache = c;
 	cc->mode = c->mode;
-	cc->checks = !!(c->flags & HM_CACHE_CHECKS);
+	cc->checks = !!((c->flags & HM_CACHE_CHECKS) || (c->debug & HM_DBG_CHECKS));
+	cc->debug = (u8)c->debug;
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 }
@@ -229,14 +230,18 @@ void hm_cctx_abandon(struct hm_cctx *cc)
 void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp)
 {
 	void *chunk = hm_plat_chunk_alloc(HM_SLAB_SIZE, gfp);
+	struct hm_slab *s = chunk;
 
-	(void)c;
 	if (!chunk)
 		return NULL;
 	if (hm_slabmap_prepare(chunk, gfp)) {
 		hm_plat_chunk_free(chunk, HM_SLAB_SIZE);
 		return NULL;
 	}
+	/* debug memory now, while sleeping may still be allowed */
+	hm_atomic_set(&s->dbg, 0);
+	if (HM_READ_ONCE(c->debug) & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER))
+		hm_slab_debug_alloc(c, s, gfp);
 	return chunk;
 }
 
@@ -244,10 +249,11 @@ void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp)
  * hm_cctx_add_chunk() - turn @chunk into a slab of @cc and allocate
  * @cc: the caller's context (in its per-CPU section again)
  * @chunk: from hm_cache_chunk_get()
+ * @ip: the allocation call site
  *
  * Return: an object, or NULL if others took the new slab meanwhile.
  */
-void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk)
+void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
 	struct hm_slab *s = hm_slab_init(c, chunk);
@@ -272,7 +278,7 @@ void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk)
 		s->list = HM_LIST_NONE;
 		hm_slab_settle(cc, s);
 	}
-	return hm_cctx_alloc(cc);
+	return hm_cctx_alloc_ip(cc, ip);
 }
 
 /**
@@ -430,12 +436,14 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 		live = hm_slab_live(s);
 		if (!live) {
 			hm_slabmap_set(s, false);
+			hm_slab_debug_free(c, s);
 			hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
 			hm_plat_chunk_free(s, HM_SLAB_SIZE);
 			continue;
 		}
 		leaked += live;
 		hm_report_leak(c, s, live);
+		hm_slab_debug_free(c, s);	/* an orphan is never used again */
 		s->magic = HM_MAGIC_ORPHAN;
 		s->cache = NULL;
 		s->owner = NULL;
@@ -445,6 +453,10 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 		if (cc->dynamic)
 			hm_plat_meta_free(cc, hm_cctx_size(c));
 	}
+	if (c->sites)
+		hm_plat_meta_free(c->sites, HM_SITES * sizeof(*c->sites));
+	if (c->debug)
+		hm_plat_debug_ref(-1);
 	hm_plat_meta_free(c, sizeof(*c));
 	return leaked;
 }

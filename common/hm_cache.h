@@ -14,6 +14,7 @@
 
 #include "hm_mode.h"
 #include "hm_slabmap.h"
+#include "hm_debug.h"
 
 #define HM_LARGE_HDR	64	/* large objects start this far into their chunk */
 
@@ -22,7 +23,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 				      unsigned int flags, hm_gfp_t gfp);
 unsigned long hm_core_cache_destroy(struct hm_cache *c);
 void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp);
-void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk);
+void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip);
 unsigned long hm_cache_shrink(struct hm_cache *c);
 bool hm_mode_parse(const char *str, enum hm_mode *mode);
 const char *hm_mode_name(enum hm_mode mode);
@@ -42,13 +43,8 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp);
 void hm_free_other(void *p, unsigned long ip);
 size_t hm_core_usable_size(const void *p);
 
-/**
- * hm_cctx_alloc() - allocate one object in context @cc
- * @cc: the caller's context for the cache
- *
- * Return: the object, or NULL when the context needs a new chunk.
- */
-static __always_inline void *hm_cctx_alloc(struct hm_cctx *cc)
+/* The mode's allocation, without the debug hook. */
+static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)
 {
 	switch (cc->mode) {
 	case HM_MODE_HYBRID:
@@ -59,6 +55,25 @@ static __always_inline void *hm_cctx_alloc(struct hm_cctx *cc)
 		return hm_freelist_alloc(cc);
 	}
 }
+
+/**
+ * hm_cctx_alloc_ip() - allocate one object in context @cc
+ * @cc: the caller's context for the cache
+ * @ip: the allocation call site, for tracking
+ *
+ * Return: the object, or NULL when the context needs a new chunk.
+ */
+static __always_inline void *hm_cctx_alloc_ip(struct hm_cctx *cc, unsigned long ip)
+{
+	void *p = hm_cctx_alloc_raw(cc);
+
+	if (HM_DEBUG_ACTIVE() && unlikely(HM_READ_ONCE(cc->debug)) && p)
+		p = hm_debug_on_alloc(cc, p, ip);
+	return p;
+}
+
+/* hm_cctx_alloc_ip() with the caller of the inlining function as site */
+#define hm_cctx_alloc(cc)	hm_cctx_alloc_ip((cc), HM_RET_IP)
 
 /**
  * hm_cctx_free() - free @p, a block of slab @s, in context @cc

@@ -21,11 +21,21 @@
 
 #include "hm_slab.h"
 #include "hm_report.h"
+#include "hm_debug.h"
 
 #define HM_BPL	HM_BITS_PER_LONG
 
 /* first word of a freelist block just handed out (checks on): not a link */
 #define HM_FREELIST_ALLOCATED	((void *)0xa110ca7edUL)
+
+/* before a checked block becomes free: poisoning and tracking, if on */
+static __always_inline void hm_debug_free_hook(struct hm_cctx *cc,
+					       struct hm_slab *s, void *p,
+					       unsigned long ip)
+{
+	if (HM_DEBUG_ACTIVE() && unlikely(HM_READ_ONCE(cc->debug)))
+		hm_debug_on_free(cc, s, p, ip);
+}
 
 /* slow paths, one file per mode */
 void *hm_bitmap_alloc_slow(struct hm_cctx *cc);
@@ -87,6 +97,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
+	hm_debug_free_hook(cc, s, p, ip);
 	hm_plat_mark_free(p, c->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
@@ -112,7 +123,7 @@ static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
 			 * With checks on, clear the link so that the next free
 			 * of this block does not mistake it for a listed one.
 			 */
-			if (unlikely(cc->checks))
+			if (unlikely(HM_READ_ONCE(cc->checks)))
 				*b = HM_FREELIST_ALLOCATED;
 			s->used++;
 			cc->st.allocs++;
@@ -140,11 +151,12 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 	 * already: only then walk the lists (mimalloc's heuristic, O(n)).
 	 */
 	next = *(void **)p;
-	if (unlikely(cc->checks) && (!next || hm_ptr_slab(next) == s) &&
+	if (unlikely(HM_READ_ONCE(cc->checks)) && (!next || hm_ptr_slab(next) == s) &&
 	    hm_freelist_is_free(s, p)) {
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
+	hm_debug_free_hook(cc, s, p, ip);
 	*(void **)p = s->local_free;
 	s->local_free = p;
 	hm_plat_mark_free((char *)p + sizeof(void *), c->size - sizeof(void *));
@@ -236,6 +248,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
+	hm_debug_free_hook(cc, s, p, ip);
 	HM_WRITE_ONCE(*lw, w & ~bit);
 	n = cc->mag_count;
 	if (unlikely(n == cc->mag_cap))

@@ -109,6 +109,7 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
+	hm_debug_free_hook(cc, s, p, ip);
 	head = hm_atomic_read(&s->xthread_free);
 	do {
 		*(void **)p = (void *)head;

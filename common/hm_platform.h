@@ -45,6 +45,11 @@
  *              hm_plat_info(fmt, ...)          one line, info level
  *              HM_SYM_FMT                      printf format for a code
  *                                              address ("%pS" / "%p")
+ * Debugging:   HM_DEBUG_ACTIVE()   false while no cache has a debug switch
+ *                                  on (a static key in the kernel)
+ *              hm_plat_debug_ref(delta)  a cache's switches went from all
+ *                                  off to some on (+1) or back (-1)
+ *              hm_snprintf(buf, n, fmt, ...)
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)
  *              (ASan/Valgrind client requests in userspace, no-ops where
  *              there is no such tool)

@@ -7,6 +7,11 @@
 
 hm_atomic_t hm_errors_total[HM_ERR_NR];
 
+/* the last HM_ERR_LOG reports, for debugfs "errors" and the stats dump */
+static struct hm_err_entry hm_err_log[HM_ERR_LOG];
+static unsigned long hm_err_seq;
+static HM_DEFINE_LOCK(hm_err_lock);
+
 static const char *const hm_error_names[HM_ERR_NR] = {
 	[HM_ERR_DOUBLE_FREE]	= "double free",
 	[HM_ERR_FOREIGN]	= "pointer not from hakmem",
@@ -16,6 +21,8 @@ static const char *const hm_error_names[HM_ERR_NR] = {
 	[HM_ERR_BAD_SIZE]	= "bad size",
 	[HM_ERR_LEAK]		= "objects live at destroy",
 	[HM_ERR_CORRUPT]	= "metadata corrupt",
+	[HM_ERR_USE_AFTER_FREE]	= "write after free",
+	[HM_ERR_XOWNER]		= "freed by another owner",
 };
 
 const char *hm_error_name(enum hm_error e)
@@ -36,6 +43,7 @@ void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 	hm_atomic_fetch_add(&hm_errors_total[e], 1);
 	if (c)
 		hm_atomic_fetch_add(&c->errors[e], 1);
+	hm_report_log(c, e, p, ip);
 	if (hm_plat_error_hook(e))
 		return;
 	hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n",
@@ -50,6 +58,49 @@ void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 	unsigned long off = (unsigned long)((const char *)p - (const char *)s);
 
 	hm_report(c, off < c->first_off ? HM_ERR_FOREIGN : HM_ERR_INTERIOR, p, ip);
+}
+
+/**
+ * hm_report_log() - remember a report in the ring of the last HM_ERR_LOG
+ * @c: cache, or NULL
+ * @e: what was wrong
+ * @p: the pointer
+ * @ip: the caller
+ */
+void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
+		   unsigned long ip)
+{
+	struct hm_err_entry *en;
+	unsigned long flags;
+
+	hm_lock(&hm_err_lock, flags);
+	en = &hm_err_log[hm_err_seq++ % HM_ERR_LOG];
+	en->seq = hm_err_seq;
+	en->kind = e;
+	en->ptr = (unsigned long)p;
+	en->ip = ip;
+	en->ctx = hm_plat_ctx_id();
+	hm_strscpy(en->cache, c ? c->name : "-", sizeof(en->cache));
+	hm_unlock(&hm_err_lock, flags);
+}
+
+/**
+ * hm_report_log_copy() - the remembered reports, oldest first
+ * @out: room for HM_ERR_LOG entries
+ *
+ * Return: how many were copied.
+ */
+unsigned int hm_report_log_copy(struct hm_err_entry *out)
+{
+	unsigned long flags, first;
+	unsigned int n = 0;
+
+	hm_lock(&hm_err_lock, flags);
+	first = hm_err_seq > HM_ERR_LOG ? hm_err_seq - HM_ERR_LOG : 0;
+	for (; first < hm_err_seq; first++)
+		out[n++] = hm_err_log[first % HM_ERR_LOG];
+	hm_unlock(&hm_err_lock, flags);
+	return n;
 }
 
 /* Destroy found @live objects in slab @s of @c: the slab is kept. */

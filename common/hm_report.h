@@ -13,7 +13,22 @@
 
 #include "hm_types.h"
 
+#define HM_ERR_LOG	16
+
+struct hm_err_entry {
+	unsigned long seq;	/* 1 for the first report since load */
+	unsigned long ptr;
+	unsigned long ip;
+	u32 kind;		/* enum hm_error */
+	u32 ctx;		/* CPU or thread that made the call */
+	char cache[HM_NAME_LEN];
+};
+
 extern hm_atomic_t hm_errors_total[HM_ERR_NR];
+
+void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
+		   unsigned long ip);
+unsigned int hm_report_log_copy(struct hm_err_entry *out);
 
 const char *hm_error_name(enum hm_error e);
 void hm_report(struct hm_cache *c, enum hm_error e, const void *p,

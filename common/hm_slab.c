@@ -16,6 +16,7 @@
 #include "hm_slab.h"
 #include "hm_slabmap.h"
 #include "hm_mode.h"
+#include "hm_debug.h"
 
 static unsigned int hm_mode_bitmaps(unsigned int mode)
 {
@@ -81,9 +82,12 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 {
 	struct hm_slab *s = chunk;
 	unsigned int nb = hm_mode_bitmaps(c->mode);
+	/* hm_cache_chunk_get() may have attached debug memory already */
+	unsigned long dbg = hm_atomic_read(&s->dbg);
 	unsigned int i;
 
 	hm_memset(s, 0, sizeof(*s) + nb * c->nwords * sizeof(unsigned long));
+	hm_atomic_set(&s->dbg, dbg);
 	s->magic = HM_MAGIC_SLAB;
 	s->mode = c->mode;
 	s->nblocks = (u16)c->nblocks;
@@ -199,6 +203,7 @@ void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
 
 	hm_slabmap_set(s, false);
 	s->magic = 0;
+	hm_slab_debug_free(c, s);
 	hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
 	hm_plat_chunk_free(s, HM_SLAB_SIZE);
 }

@@ -100,6 +100,7 @@ struct hm_slab {
 
 	/* cache-wide list of all slabs, under cache->lock */
 	struct hm_slab *all_prev, *all_next;
+	hm_atomic_t dbg;		/* struct hm_slab_dbg *, debug switches */
 
 	unsigned long bits[];	/* free_bits, remote_bits, live_bits */
 };
@@ -127,6 +128,7 @@ struct hm_cctx {
 	u32 mag_cap;
 	u8 mode;			/* = cache->mode, one load less */
 	u8 checks;			/* HM_CACHE_CHECKS is set */
+	u8 debug;			/* HM_DBG_* switches, from the cache */
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
 	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
@@ -155,6 +157,8 @@ enum hm_error {
 	HM_ERR_BAD_SIZE,	/* size zero or too large where refused */
 	HM_ERR_LEAK,		/* live objects found at destroy */
 	HM_ERR_CORRUPT,		/* metadata failed validation */
+	HM_ERR_USE_AFTER_FREE,	/* poison overwritten: block quarantined */
+	HM_ERR_XOWNER,		/* freed by another owner (when flagged) */
 	HM_ERR_NR,
 };
 
@@ -183,6 +187,11 @@ struct hm_cache {
 	unsigned long slabs_created;
 	unsigned long slabs_released;
 	hm_atomic_t errors[HM_ERR_NR];
+	u32 debug;		/* HM_DBG_* switches */
+	u32 debug_gen;		/* bumped whenever a switch goes on */
+	struct hm_site *sites;	/* call-site profile, once tracking was on */
+	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */
+	hm_atomic_t xowner_frees;	/* frees by another than the allocator */
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 };
 

@@ -7,7 +7,11 @@
  *   slabs     every slab: owner CPU, use, and a map of its blocks
  *   validate  reading it checks every cache with all CPUs stopped
  *   shrink    writing 1 gives empty slabs back to the page allocator
- *   <cache>/  the same five files for one cache made by hakmem_cache_create()
+ *   errors    refused operations by kind, and the last reports
+ *   sites     top allocation call sites by live objects and by allocations
+ *   frag      utilisation, slabs by fullness, longest free runs
+ *   debug     the debug switches: read them, or write "poison=1 track=1"
+ *   <cache>/  the same files for one cache made by hakmem_cache_create()
  *
  * Readers run while other CPUs allocate.  Counters are read with READ_ONCE
  * (common/hm_stats.c), so a row is a few operations behind at worst.  The
@@ -26,6 +30,9 @@
 #include <linux/uaccess.h>
 
 #include "hakmem_internal.h"
+#include "hm_debug.h"
+#include "hm_frag.h"
+#include "hm_report.h"
 #include "hm_stats.h"
 
 static struct dentry *hakmem_dir;
@@ -116,59 +123,6 @@ static const char *const hakmem_list_names[] = {
 	[HM_LIST_EMPTY] = "empty", [HM_LIST_POOL] = "pool",
 };
 
-/* Mark the blocks of free list @head in @map with @ch; bounded walk. */
-static void hakmem_map_list(struct hm_cache *c, struct hm_slab *s, char *map,
-			    void *head, char ch)
-{
-	unsigned int steps = 0;
-	void *b = head;
-
-	while (b && steps++ < s->nblocks) {
-		unsigned int idx;
-
-		if (hm_ptr_slab(b) != s)
-			return;
-		idx = hm_block_index(c, s, b);
-		if (!hm_block_valid(c, s, b, idx))
-			return;
-		map[idx] = ch;
-		b = READ_ONCE(*(void **)b);
-	}
-}
-
-/*
- * One character per block: X allocated, . free in the slab, c cached in a
- * magazine (hybrid: neither free nor live), r freed by another CPU and not
- * yet collected by the owner.
- */
-static unsigned int hakmem_slab_map(struct hm_cache *c, struct hm_slab *s,
-				    char *map)
-{
-	unsigned int i, inuse = 0;
-
-	memset(map, 'X', s->nblocks);
-	if (s->mode == HM_MODE_FREELIST) {
-		hakmem_map_list(c, s, map, READ_ONCE(s->free), '.');
-		hakmem_map_list(c, s, map, READ_ONCE(s->local_free), '.');
-		hakmem_map_list(c, s, map, (void *)hm_atomic_read(&s->xthread_free), 'r');
-	} else {
-		for (i = 0; i < s->nblocks; i++) {
-			unsigned long bit = 1UL << (i % BITS_PER_LONG);
-			unsigned int w = i / BITS_PER_LONG;
-
-			if (READ_ONCE(s->free_bits[w]) & bit)
-				map[i] = '.';
-			else if (hm_atomic_read(&s->remote_bits[w]) & bit)
-				map[i] = 'r';
-			else if (s->live_bits && !(READ_ONCE(s->live_bits[w]) & bit))
-				map[i] = 'c';
-		}
-	}
-	for (i = 0; i < s->nblocks; i++)
-		inuse += map[i] == 'X';
-	return inuse;
-}
-
 static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *map)
 {
 	struct hm_cache *c = hc->c;
@@ -180,7 +134,7 @@ static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *
 	for (s = c->all; s; s = s->all_next, nr++) {
 		struct hm_cctx *owner = READ_ONCE(s->owner);
 		unsigned int list = READ_ONCE(s->list);
-		unsigned int inuse = hakmem_slab_map(c, s, map);
+		unsigned int inuse = hm_slab_map(c, s, map);
 		unsigned int i;
 
 		/* slabs are numbered in list order: addresses would be hashed */
@@ -207,7 +161,7 @@ static int hakmem_slabs_show(struct seq_file *m, void *v)
 	char *map;
 
 	/* at most HM_SLAB_SIZE / HM_MIN_OBJ_SIZE blocks in a slab */
-	map = kmalloc(HM_SLAB_SIZE / HM_MIN_OBJ_SIZE, GFP_KERNEL);
+	map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
 	if (!map)
 		return -ENOMEM;
 	seq_puts(m, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
@@ -260,6 +214,114 @@ static int hakmem_shrink_cmd(struct hakmem_cache *only, const char *text)
 	return 0;
 }
 
+/* ---- errors, sites, frag, debug --------------------------------------- */
+
+static int hakmem_errors_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m);
+	struct hm_err_entry *log;
+	unsigned int e, n, i;
+
+	for (e = 0; e < HM_ERR_NR; e++)
+		seq_printf(m, "%-28s %lu\n", hm_error_name(e),
+			   only ? hm_atomic_read(&only->c->errors[e]) : hm_errors(e));
+	log = kmalloc_array(HM_ERR_LOG, sizeof(*log), GFP_KERNEL);
+	if (!log)
+		return -ENOMEM;
+	n = hm_report_log_copy(log);
+	seq_puts(m, "# last reports: seq kind cache pointer cpu caller\n");
+	for (i = 0; i < n; i++) {
+		if (only && strcmp(log[i].cache, only->c->name))
+			continue;
+		seq_printf(m, "%lu %s %s %p cpu%u %pS\n", log[i].seq,
+			   hm_error_name(log[i].kind), log[i].cache,
+			   (void *)log[i].ptr, log[i].ctx, (void *)log[i].ip);
+	}
+	kfree(log);
+	return 0;
+}
+
+static int hakmem_sites_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	struct hm_site_stat *top;
+
+	top = kmalloc_array(HM_SITES_TOP, sizeof(*top), GFP_KERNEL);
+	if (!top)
+		return -ENOMEM;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_sites_print(hc->c, &sp.pr, top);
+	spin_unlock(&hakmem_list_lock);
+	kfree(top);
+	return 0;
+}
+
+static int hakmem_frag_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	char *map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
+
+	if (!map)
+		return -ENOMEM;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_frag_print(hc->c, &sp.pr, map, false);
+	spin_unlock(&hakmem_list_lock);
+	kfree(map);
+	return 0;
+}
+
+static void hakmem_debug_line(struct seq_file *m, const char *name, unsigned int d)
+{
+	seq_printf(m, "%-16s poison=%u track=%u xowner=%u checks=%u\n", name,
+		   !!(d & HM_DBG_POISON), !!(d & HM_DBG_TRACK),
+		   !!(d & HM_DBG_FLAG_XOWNER), !!(d & HM_DBG_CHECKS));
+}
+
+static int hakmem_debug_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hakmem_debug_line(m, hc->c->name, READ_ONCE(hc->c->debug));
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/*
+ * "poison=1 track=0 xowner=1 checks=0 all=1" in any order and subset, or
+ * "off"; at the top level for every cache.  Text with anything else:
+ * -EINVAL, nothing changed.  Sleeps (debug memory, the static key).
+ */
+static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
+{
+	struct hakmem_cache *hc;
+	unsigned int flags;
+	bool ok;
+	int ret = 0;
+
+	hm_debug_parse(text, 0, &ok);
+	if (!ok)
+		return -EINVAL;
+	mutex_lock(&hakmem_mutex);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only && hc != only)
+			continue;
+		flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
+		if (hm_cache_set_debug(hc->c, flags, GFP_KERNEL))
+			ret = -EINVAL;
+	}
+	mutex_unlock(&hakmem_mutex);
+	return ret;
+}
+
 /* ---- the files -------------------------------------------------------- */
 
 struct hakmem_dbg_file {
@@ -274,6 +336,10 @@ static const struct hakmem_dbg_file hakmem_dbg_files[] = {
 	{ "slabs", hakmem_slabs_show },
 	{ "validate", hakmem_validate_show },
 	{ "shrink", hakmem_shrink_show, hakmem_shrink_cmd },
+	{ "errors", hakmem_errors_show },
+	{ "sites", hakmem_sites_show },
+	{ "frag", hakmem_frag_show },
+	{ "debug", hakmem_debug_show, hakmem_debug_cmd },
 };
 
 static const struct hakmem_dbg_file *hakmem_dbg_find(const char *name)
@@ -295,7 +361,7 @@ static int hakmem_dbg_open(struct inode *inode, struct file *file)
 	return single_open(file, f->show, inode->i_private);
 }
 
-#define HAKMEM_CMD_MAX	32
+#define HAKMEM_CMD_MAX	64
 
 static ssize_t hakmem_dbg_write(struct file *file, const char __user *ubuf,
 				size_t len, loff_t *ppos)

@@ -116,7 +116,8 @@ static unsigned long hakmem_cache_free_all(struct hakmem_cache *hc)
  * lock held; the chunk is allocated as the caller allows (sleeping for
  * GFP_KERNEL) and added to the context of the CPU we run on afterwards.
  */
-static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp)
+static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp,
+				    unsigned long ip)
 {
 	unsigned long flags;
 	unsigned int tries;
@@ -129,7 +130,7 @@ static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp)
 			break;
 		local_lock_irqsave(&hc->pcpu->lock, flags);
 		/* never wasted: an unneeded chunk becomes a reserve slab */
-		p = hm_cctx_add_chunk(&this_cpu_ptr(hc->pcpu)->cc, chunk);
+		p = hm_cctx_add_chunk(&this_cpu_ptr(hc->pcpu)->cc, chunk, ip);
 		local_unlock_irqrestore(&hc->pcpu->lock, flags);
 		if (p)
 			return p;
@@ -151,7 +152,7 @@ static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
 	p = hm_cctx_alloc(&this_cpu_ptr(hc->pcpu)->cc);
 	local_unlock_irqrestore(&hc->pcpu->lock, flags);
 	if (unlikely(!p)) {
-		p = hakmem_refill(hc, gfp);
+		p = hakmem_refill(hc, gfp, _RET_IP_);
 		if (!p)
 			return NULL;
 	}
@@ -321,7 +322,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		done += got;
 		if (got == want)
 			continue;
-		ptrs[done] = hakmem_refill(cache, gfp);
+		ptrs[done] = hakmem_refill(cache, gfp, _RET_IP_);
 		if (!ptrs[done]) {
 			hakmem_cache_free_bulk(cache, done, ptrs);
 			return 0;

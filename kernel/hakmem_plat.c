@@ -16,7 +16,11 @@
 #endif
 
 #include "hakmem_internal.h"
+#include "hm_debug.h"
+#include "hm_frag.h"
+#include "hm_report.h"
 #include "hm_stats.h"
+#include "hm_validate.h"
 
 /* 6.8 renamed the exclusive MAX_ORDER to the inclusive MAX_PAGE_ORDER */
 #ifdef MAX_PAGE_ORDER
@@ -133,6 +137,25 @@ bool hm_plat_error_hook(int e)
 #endif
 }
 
+DEFINE_STATIC_KEY_FALSE(hm_debug_key);
+
+/**
+ * hm_plat_debug_ref() - count the caches that have a debug switch on
+ * @delta: +1 when a cache's switches go from all off to some on, -1 back
+ *
+ * The static key that gates every debug hook is on while the count is
+ * positive: with no switch on anywhere, the fast paths carry a patched-out
+ * jump instead of the test.  Process context (the key's update takes
+ * cpus_read_lock()); called with no hakmem spinlock held.
+ */
+void hm_plat_debug_ref(int delta)
+{
+	if (delta > 0)
+		static_branch_inc(&hm_debug_key);
+	else if (delta < 0)
+		static_branch_dec(&hm_debug_key);
+}
+
 /*
  * The core's internals, for the shared test cases in hakmem_slab_test.ko
  * (common/tests/).  A namespace keeps them out of reach of clients, which
@@ -190,6 +213,21 @@ HM_EXPORT(hm_report);
 HM_EXPORT(hm_report_bad_block);
 HM_EXPORT(hm_cache_validate);
 HM_EXPORT(hm_cache_live_objects);
+HM_EXPORT(hm_debug_key);
+HM_EXPORT(hm_plat_debug_ref);
+HM_EXPORT(hm_cache_set_debug);
+HM_EXPORT(hm_debug_parse);
+HM_EXPORT(hm_debug_on_alloc);
+HM_EXPORT(hm_debug_on_free);
+HM_EXPORT(hm_debug_track);
+HM_EXPORT(hm_report_log);
+HM_EXPORT(hm_report_log_copy);
+HM_EXPORT(hm_slab_map);
+HM_EXPORT(hm_map_longest_free);
+HM_EXPORT(hm_cache_frag);
+HM_EXPORT(hm_frag_print);
+HM_EXPORT(hm_sites_top);
+HM_EXPORT(hm_sites_print);
 HM_EXPORT(hm_cctx_stats);
 HM_EXPORT(hm_cache_stats);
 HM_EXPORT(hm_stats_print_header);

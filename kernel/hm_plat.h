@@ -20,6 +20,7 @@
 #include <linux/bitops.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/printk.h>
@@ -123,6 +124,12 @@ void hm_plat_meta_free(void *p, size_t size);
 #define HM_SYM_FMT		"%pS"
 
 bool hm_plat_error_hook(int e);
+
+/* patched out while no cache has a debug switch on (hakmem_plat.c) */
+DECLARE_STATIC_KEY_FALSE(hm_debug_key);
+#define HM_DEBUG_ACTIVE()	static_branch_unlikely(&hm_debug_key)
+void hm_plat_debug_ref(int delta);
+#define hm_snprintf		snprintf
 
 /*
  * KASAN: no object-level poisoning.  kasan_poison()/kasan_unpoison() are

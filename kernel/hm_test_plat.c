@@ -99,6 +99,17 @@ void hm_test_foreign_free(void *p)
 	kfree(p);
 }
 
+/* hakmem blocks are not KASAN-poisoned (see hm_plat.h): plain accesses */
+void hm_test_poke(void *p, size_t off, unsigned char v)
+{
+	WRITE_ONCE(((unsigned char *)p)[off], v);
+}
+
+unsigned char hm_test_peek(const void *p, size_t off)
+{
+	return READ_ONCE(((const unsigned char *)p)[off]);
+}
+
 void hm_test_chunk_faults(unsigned long every)
 {
 	hakmem_chunk_faults(every);

@@ -215,7 +215,7 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 	return cc;
 }
 
-static __attribute__((noinline)) struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
+static noinline struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
 {
 	pthread_once(&hm_once, hm_init);
 	hm_tls.cls[cls] = hm_attach(hm_classes[cls]);
@@ -229,7 +229,7 @@ static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 	return likely(cc) ? cc : hm_class_cctx_slow(cls);
 }
 
-static __attribute__((noinline)) struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
+static noinline struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
 
 /* The calling thread's context for @c (a class or a created cache). */
 static __always_inline struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
@@ -264,7 +264,7 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 /* ---- allocation ------------------------------------------------------ */
 
 /* Slow path: the context needs a new slab. */
-static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc)
+static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned long ip)
 {
 	unsigned int tries;
 
@@ -274,7 +274,7 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc)
 
 		if (!chunk)
 			break;
-		p = hm_cctx_add_chunk(cc, chunk);
+		p = hm_cctx_add_chunk(cc, chunk, ip);
 		if (p)
 			return p;
 	}
@@ -295,7 +295,7 @@ void *hm_malloc(size_t size)
 		return NULL;
 	p = hm_cctx_alloc(cc);
 	if (unlikely(!p))
-		p = hm_alloc_refill(cc->cache, cc);
+		p = hm_alloc_refill(cc->cache, cc, HM_RET_IP);
 	return p;
 }
 
@@ -312,7 +312,7 @@ static __always_inline struct hm_cctx *hm_own_cctx(const struct hm_slab *s)
 }
 
 /* A free into a slab this thread does not own: find its own context. */
-static __attribute__((noinline)) void hm_free_foreign_slab(struct hm_cache *c,
+static noinline void hm_free_foreign_slab(struct hm_cache *c,
 							  struct hm_slab *s,
 							  void *ptr, unsigned long ip)
 {
@@ -380,7 +380,7 @@ void *hm_cache_alloc(struct hm_cache *c)
 		return NULL;
 	p = hm_cctx_alloc(cc);
 	if (unlikely(!p))
-		p = hm_alloc_refill(c, cc);
+		p = hm_alloc_refill(c, cc, HM_RET_IP);
 	return p;
 }
 
@@ -413,7 +413,7 @@ size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)
 	while (done < n) {
 		done += hm_cctx_alloc_bulk(cc, (unsigned int)(n - done), ptrs + done);
 		if (done < n) {
-			ptrs[done] = hm_alloc_refill(c, cc);
+			ptrs[done] = hm_alloc_refill(c, cc, HM_RET_IP);
 			if (!ptrs[done]) {
 				hm_cctx_free_bulk(cc, (unsigned int)done, ptrs, HM_RET_IP);
 				return 0;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <string.h>
+#include <stdio.h>
 #include <pthread.h>
 
 typedef uint8_t u8;
@@ -25,6 +26,9 @@ typedef int64_t s64;
 #endif
 #ifndef __always_inline
 #define __always_inline	inline __attribute__((always_inline))
+#endif
+#ifndef noinline
+#define noinline	__attribute__((noinline))
 #endif
 #ifndef __maybe_unused
 #define __maybe_unused	__attribute__((unused))
@@ -112,6 +116,11 @@ u64 hm_plat_now_ns(void);
 void hm_plat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define HM_SYM_FMT	"%p"
+
+/* debug switches: one byte test per operation, no patching in userspace */
+#define HM_DEBUG_ACTIVE()	1
+#define hm_plat_debug_ref(delta)	do { (void)(delta); } while (0)
+#define hm_snprintf		snprintf
 
 /* hm_error is an enum of the core; the hook only needs its value */
 bool hm_plat_error_hook(int e);

@@ -33,6 +33,12 @@ void hm_test_free(void *p);
 void *hm_test_foreign_alloc(size_t size);
 void hm_test_foreign_free(void *p);
 
+/* Write @v at @p + @off even though @p is free (sanitizers look away). */
+void hm_test_poke(void *p, size_t off, unsigned char v);
+
+/* Read the byte at @p + @off even though @p is free. */
+unsigned char hm_test_peek(const void *p, size_t off);
+
 /* Make every @every-th request for a chunk fail (0: none fail). */
 void hm_test_chunk_faults(unsigned long every);
 
@@ -76,8 +82,9 @@ extern struct kunit_suite hm_slab_suite;
 extern struct kunit_suite hm_cache_suite;
 extern struct kunit_suite hm_remote_suite;
 extern struct kunit_suite hm_api_suite;
+extern struct kunit_suite hm_debug_suite;
 
 #define HM_TEST_SUITES	&hm_sizeclass_suite, &hm_slab_suite, &hm_cache_suite, \
-			&hm_remote_suite, &hm_api_suite
+			&hm_remote_suite, &hm_api_suite, &hm_debug_suite
 
 #endif /* HM_TEST_H */

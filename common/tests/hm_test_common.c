@@ -24,7 +24,7 @@ void *hm_test_alloc(struct hm_cctx *cc)
 
 		if (!chunk)
 			return NULL;
-		p = hm_cctx_add_chunk(cc, chunk);
+		p = hm_cctx_add_chunk(cc, chunk, HM_RET_IP);
 	}
 	return p;
 }

@@ -18,7 +18,7 @@ mount -t tmpfs tmpfs /tmp 2>/dev/null
 # Without a console at exec time the kernel starts us with no stdout.
 [ -e /proc/self/fd/1 ] || exec </dev/console >/dev/console 2>&1
 
-# shellcheck source=guest-lib.sh
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
 . /lib/hakmem/guest-lib.sh
 
 echo "@@ BOOT $(uname -r) cpus=$(cat /sys/devices/system/cpu/online) cmdline: $(cat /proc/cmdline)"

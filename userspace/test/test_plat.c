@@ -82,3 +82,23 @@ void hm_test_chunk_faults(unsigned long every)
 {
 	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
 }
+
+void hm_test_poke(void *p, size_t off, unsigned char v)
+{
+	unsigned char *b = (unsigned char *)p + off;
+
+	hm_plat_mark_alloc(b, 1);
+	*(volatile unsigned char *)b = v;
+	hm_plat_mark_free(b, 1);
+}
+
+unsigned char hm_test_peek(const void *p, size_t off)
+{
+	const unsigned char *b = (const unsigned char *)p + off;
+	unsigned char v;
+
+	hm_plat_mark_alloc((void *)b, 1);
+	v = *(const volatile unsigned char *)b;
+	hm_plat_mark_free((void *)b, 1);
+	return v;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_debug.h - the observatory, switchable at run time: poisoning, per-block
+ * tracking (owner, time, call site), call-site profile, cross-owner frees.
+ *
+ * Off, it costs one predictable branch per operation: the fast paths test
+ * cc->debug, a byte in the context's first cache line, behind
+ * HM_DEBUG_ACTIVE(), which the kernel turns into a static key that is
+ * patched out while no cache has a switch on.
+ *
+ * Switching is safe while other contexts allocate: the cache's switches
+ * are copied into each context, which sees them at its next operation.  A
+ * block freed before poisoning was on is never checked (a per-slab bitmap
+ * says which blocks were poisoned, in this generation of the switch); a
+ * block allocated before tracking was on has no record.  Per-slab debug
+ * memory is allocated when a switch goes on and lives until its slab is
+ * released or its cache destroyed.
+ */
+#ifndef HM_DEBUG_H
+#define HM_DEBUG_H
+
+#include "hm_types.h"
+
+/* hm_cache_set_debug() switches */
+#define HM_DBG_POISON		0x1U	/* poison free blocks, check on alloc */
+#define HM_DBG_TRACK		0x2U	/* owner, time, site of each block */
+#define HM_DBG_FLAG_XOWNER	0x4U	/* report frees by a non-owner */
+#define HM_DBG_CHECKS		0x8U	/* freelist: detect double frees */
+#define HM_DBG_ALL		0xfU
+
+#define HM_POISON_FREE		0x6b	/* SLUB's POISON_FREE */
+#define HM_SITES		256	/* call sites tracked per cache */
+
+struct hm_track {
+	unsigned long site;	/* allocation call site, 0: no record */
+	u64 when_ns;		/* allocation time */
+	u32 owner;		/* ctx_id (CPU or thread) that allocated */
+	u32 gen;		/* switch generation the record is from */
+};
+
+struct hm_site {
+	hm_atomic_t site;	/* return address, 0: free slot */
+	hm_atomic_t allocs;	/* allocations from this site */
+	hm_atomic_t live;	/* of them, not freed yet */
+};
+
+/* per slab, while a switch is on (slab->dbg) */
+struct hm_slab_dbg {
+	u32 poison_gen;		/* generation poisoned[] belongs to */
+	hm_atomic_t *poisoned;	/* 1 = block was poisoned when freed */
+	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */
+};
+
+int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp);
+unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok);
+int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp);
+void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s);
+void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip);
+void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
+		      unsigned long ip);
+const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);
+
+#endif /* HM_DEBUG_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_frag.h - block maps, fragmentation and the call-site profile
+ * (see hm_frag.c).
+ */
+#ifndef HM_FRAG_H
+#define HM_FRAG_H
+
+#include "hm_stats.h"
+
+#define HM_MAP_LIVE	'X'
+#define HM_MAP_FREE	'.'
+#define HM_MAP_CACHED	'c'
+#define HM_MAP_REMOTE	'r'
+#define HM_MAP_MAX	(HM_SLAB_SIZE / HM_MIN_OBJ_SIZE)	/* scratch size */
+#define HM_FRAG_BUCKETS	6
+#define HM_SITES_TOP	10
+
+struct hm_frag {
+	unsigned long slabs, partial;
+	unsigned long blocks, live, cached, free, remote;
+	unsigned long util_permille;
+	unsigned long hist[HM_FRAG_BUCKETS];	/* slabs by fullness */
+	unsigned long longest_run_min;		/* blocks */
+	unsigned long longest_run_sum;
+};
+
+struct hm_site_stat {
+	unsigned long site;
+	unsigned long allocs;
+	long live;
+};
+
+unsigned int hm_slab_map(struct hm_cache *c, struct hm_slab *s, char *map);
+unsigned int hm_map_longest_free(const char *map, unsigned int n);
+void hm_cache_frag(struct hm_cache *c, struct hm_frag *f, char *map);
+void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool maps);
+unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
+			  unsigned int max, bool by_live);
+void hm_sites_print(struct hm_cache *c, struct hm_printer *pr,
+		    struct hm_site_stat *top);
+
+#endif /* HM_FRAG_H */

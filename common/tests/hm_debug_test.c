@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_debug_test.c - the observatory: each detection provoked, its report
+ * counted, and nothing corrupted; tracking, the call-site profile,
+ * cross-owner frees, fragmentation figures, switching under load.
+ */
+#include "hm_test.h"
+#include "hm_frag.h"
+
+KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
+
+#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
+
+/* a write after free is reported once and the block never handed out */
+static void hm_debug_poison_catches_uaf(struct kunit *test)
+{
+	struct hm_cache *c = hm_core_cache_create("hm-uaf", 64, 0, MODE(test), 0,
+						  HM_GFP_DEFAULT);
+	long *errors = hm_test_count_errors(test);
+	unsigned long before = hm_errors(HM_ERR_USE_AFTER_FREE);
+	unsigned int i, n, hits = 0;
+	struct hm_cctx *cc;
+	void **v, *victim;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = c->nblocks;
+	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	cc = hm_test_cctx(test, c);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	victim = hm_test_alloc(cc);
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	hm_test_free_in(cc, victim);
+	KUNIT_EXPECT_EQ(test, hm_test_peek(victim, 20), HM_POISON_FREE);
+	hm_test_poke(victim, 20, 0x42);		/* the bug */
+	/* a slab's worth of allocations reaches the victim in every mode */
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hits += v[i] == victim;
+	}
+	KUNIT_EXPECT_EQ(test, hits, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_USE_AFTER_FREE), before + 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+	/* the quarantined block counts as live forever: validate agrees */
+	HM_EXPECT_VALID(test, c);
+	/* clean blocks pass the check: no false reports on reuse */
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hits += v[i] == victim;
+	}
+	KUNIT_EXPECT_EQ(test, hits, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
+	/* destroy reports the quarantined block and keeps its slab */
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+}
+
+static noinline void *hm_site_a(struct hm_cctx *cc)
+{
+	return hm_test_alloc(cc);
+}
+
+static noinline void *hm_site_b(struct hm_cctx *cc)
+{
+	return hm_test_alloc(cc);
+}
+
+/* tracking records owner and site; the profile counts allocs and live */
+static void hm_debug_track_sites(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_site_stat top[4];
+	void *a[30], *b[10];
+	unsigned int i, n;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	for (i = 0; i < 30; i++)
+		a[i] = hm_site_a(cc);
+	for (i = 0; i < 10; i++)
+		b[i] = hm_site_b(cc);
+	for (i = 0; i < 30; i++) {
+		const struct hm_track *t;
+
+		KUNIT_ASSERT_NOT_NULL(test, a[i]);
+		t = hm_debug_track(hm_ptr_slab(a[i]),
+				   hm_block_index(c, hm_ptr_slab(a[i]), a[i]));
+		KUNIT_ASSERT_NOT_NULL(test, t);
+		KUNIT_EXPECT_EQ(test, t->owner, cc->ctx_id);
+		KUNIT_EXPECT_NE(test, t->site, 0);
+	}
+	n = hm_sites_top(c, top, 4, false);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, top[0].allocs, 30);
+	KUNIT_EXPECT_EQ(test, top[1].allocs, 10);
+	for (i = 0; i < 25; i++)
+		hm_test_free_in(cc, a[i]);
+	n = hm_sites_top(c, top, 4, true);	/* by live: b (10) before a (5) */
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, top[0].live, 10);
+	KUNIT_EXPECT_EQ(test, top[1].live, 5);
+	KUNIT_EXPECT_EQ(test, top[1].allocs, 30);
+	for (i = 25; i < 30; i++)
+		hm_test_free_in(cc, a[i]);
+	for (i = 0; i < 10; i++)
+		hm_test_free_in(cc, b[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* frees by a context other than the allocating one: counted, flaggable */
+static void hm_debug_cross_owner(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void *v[20];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	for (i = 0; i < 20; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < 10; i++)
+		hm_test_free_in(b, v[i]);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->xowner_frees), 10);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER,
+						 HM_GFP_DEFAULT), 0);
+	for (i = 10; i < 15; i++)
+		hm_test_free_in(b, v[i]);
+	for (i = 15; i < 20; i++)
+		hm_test_free_in(a, v[i]);	/* the owner: not flagged */
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_XOWNER]), 5);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* switch names, and junk that changes nothing */
+static void hm_debug_parse_switches(struct kunit *test)
+{
+	bool ok;
+
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 track=1\n", 0, &ok),
+			HM_DBG_POISON | HM_DBG_TRACK);
+	KUNIT_EXPECT_TRUE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("track=0,xowner=1", HM_DBG_ALL, &ok),
+			HM_DBG_ALL & ~HM_DBG_TRACK);
+	KUNIT_EXPECT_TRUE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("off", HM_DBG_ALL, &ok), 0);
+	KUNIT_EXPECT_TRUE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=2", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 junk", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("poisonous=1", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+}
+
+/* the fragmentation figures of a layout built on purpose */
+static void hm_debug_frag_figures(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 512, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	char *map = kunit_kzalloc(test, HM_MAP_MAX, GFP_KERNEL);
+	unsigned int n = c->nblocks, i;
+	void **v = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
+	struct hm_frag f;
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 2 * n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	/* slab of v[0]: every other block freed; the other slab stays full */
+	for (i = 0; i < 2 * n; i++)
+		if (hm_ptr_slab(v[i]) == hm_ptr_slab(v[0]) && i % 2)
+			hm_test_free_in(cc, v[i]);
+	hm_cctx_flush(cc);	/* magazines back: only live and free remain */
+	hm_cache_frag(c, &f, map);
+	KUNIT_EXPECT_EQ(test, f.slabs, 2);
+	KUNIT_EXPECT_EQ(test, f.hist[HM_FRAG_BUCKETS - 1], 1);	/* full */
+	KUNIT_EXPECT_EQ(test, f.partial, 1);
+	KUNIT_EXPECT_EQ(test, f.live, n + (n + 1) / 2);
+	KUNIT_EXPECT_EQ(test, f.cached, 0);
+	KUNIT_EXPECT_EQ(test, f.longest_run_min, 0);	/* the full slab */
+	KUNIT_EXPECT_EQ(test, f.longest_run_sum, 1);	/* runs of one */
+	KUNIT_EXPECT_EQ(test, hm_slab_map(c, hm_ptr_slab(v[0]), map), (n + 1) / 2);
+	KUNIT_EXPECT_EQ(test, map[0], HM_MAP_LIVE);
+	KUNIT_EXPECT_EQ(test, map[1], HM_MAP_FREE);
+	for (i = 0; i < 2 * n; i++)
+		if (hm_ptr_slab(v[i]) != hm_ptr_slab(v[0]) || !(i % 2))
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* hybrid: blocks in the magazine show as cached, exactly */
+static void hm_debug_map_cached(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_HYBRID);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	char *map = kunit_kzalloc(test, HM_MAP_MAX, GFP_KERNEL);
+	void *v[10];
+	struct hm_frag f;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	for (i = 0; i < 10; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < 4; i++)
+		hm_test_free_in(cc, v[i]);
+	hm_cache_frag(c, &f, map);
+	KUNIT_EXPECT_EQ(test, f.live, 6);
+	KUNIT_EXPECT_EQ(test, f.cached, cc->mag_count);
+	KUNIT_EXPECT_EQ(test, f.live + f.cached + f.free, f.blocks);
+	for (i = 4; i < 10; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* switches flipped while threads allocate: no false report, no damage */
+struct hm_flip {
+	struct hm_cache *c;
+	hm_atomic_t stop;
+	hm_atomic_t bad;
+};
+
+static void hm_flip_worker(void *arg, unsigned int id)
+{
+	struct hm_flip *x = arg;
+	struct hm_cctx *cc;
+	void *v[64];
+	unsigned int i, round;
+
+	if (id == 0) {		/* the switcher */
+		for (round = 0; round < 200; round++) {
+			hm_cache_set_debug(x->c, round % 4 == 0 ? 0 : round % 4 == 1 ?
+					   HM_DBG_POISON : round % 4 == 2 ?
+					   HM_DBG_POISON | HM_DBG_TRACK : HM_DBG_TRACK,
+					   HM_GFP_DEFAULT);
+			hm_test_relax();
+		}
+		hm_atomic_set(&x->stop, 1);
+		return;
+	}
+	cc = hm_cctx_new(x->c, 3000 + id, HM_GFP_DEFAULT);
+	if (!cc) {
+		hm_atomic_fetch_add(&x->bad, 1);
+		return;
+	}
+	while (!hm_atomic_read(&x->stop)) {
+		for (i = 0; i < 64; i++) {
+			v[i] = hm_test_alloc(cc);
+			if (v[i])
+				hm_memset(v[i], (int)id, 48);
+		}
+		for (i = 0; i < 64; i++) {
+			if (!v[i] || ((unsigned char *)v[i])[47] != (unsigned char)id)
+				hm_atomic_fetch_add(&x->bad, 1);
+			hm_test_free_in(cc, v[i]);
+		}
+		hm_test_relax();
+	}
+	hm_cctx_abandon(cc);
+}
+
+static void hm_debug_switch_under_load(struct kunit *test)
+{
+	struct hm_flip *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_test_cache(test, 48, 0, MODE(test));
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(3, hm_flip_worker, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->bad), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->c->quarantined), 0);
+	hm_cache_set_debug(x->c, 0, HM_GFP_DEFAULT);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
+/* the last reports are kept for the errors file and the stats dump */
+static void hm_debug_error_log(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 16, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
+	void *p = hm_test_alloc(cc);
+	unsigned int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_test_count_errors(test);
+	hm_test_free_in(cc, (char *)p + 4);
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_GE(test, n, 1);
+	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_INTERIOR);
+	KUNIT_EXPECT_EQ(test, log[n - 1].ptr, (unsigned long)p + 4);
+	hm_test_free_in(cc, p);
+	HM_EXPECT_VALID(test, c);
+}
+
+static struct kunit_case hm_debug_cases[] = {
+	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
+	KUNIT_CASE(hm_debug_parse_switches),
+	KUNIT_CASE_PARAM(hm_debug_frag_figures, hm_mode_gen_params),
+	KUNIT_CASE(hm_debug_map_cached),
+	KUNIT_CASE_PARAM(hm_debug_switch_under_load, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
+	{}
+};
+
+struct kunit_suite hm_debug_suite = {
+	.name = "hakmem_debug",
+	.test_cases = hm_debug_cases,
+};
