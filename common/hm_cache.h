@@ -69,6 +69,8 @@ static __always_inline void *hm_cctx_alloc_ip(struct hm_cctx *cc, unsigned long 
 
 	if (HM_DEBUG_ACTIVE() && unlikely(HM_READ_ONCE(cc->debug)) && p)
 		p = hm_debug_on_alloc(cc, p, ip);
+	if (p)
+		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;
 }
 

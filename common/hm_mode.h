@@ -37,6 +37,21 @@ static __always_inline void hm_debug_free_hook(struct hm_cctx *cc,
 		hm_debug_on_free(cc, s, p, ip);
 }
 
+/*
+ * The allocator is done writing into a freed block of @size bytes whose
+ * first @link bytes it keeps using: the object ends for the sanitizers.
+ * Always before the block is published as free, since its next owner may
+ * hand it out at once.
+ */
+static __always_inline void hm_obj_freed(void *p, unsigned int size,
+					 unsigned int link)
+{
+	hm_plat_mark_free((char *)p + link, size - link);
+	hm_plat_obj_free(p);
+	if (link)
+		hm_plat_mark_link(p, link);
+}
+
 /* slow paths, one file per mode */
 void *hm_bitmap_alloc_slow(struct hm_cctx *cc);
 void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
@@ -98,7 +113,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		return;
 	}
 	hm_debug_free_hook(cc, s, p, ip);
-	hm_plat_mark_free(p, c->size);
+	hm_obj_freed(p, c->size, 0);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
 		s->hint = (u16)i;
@@ -159,7 +174,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 	hm_debug_free_hook(cc, s, p, ip);
 	*(void **)p = s->local_free;
 	s->local_free = p;
-	hm_plat_mark_free((char *)p + sizeof(void *), c->size - sizeof(void *));
+	hm_obj_freed(p, c->size, sizeof(void *));
 	cc->st.frees++;
 	s->used--;
 	if (unlikely(s->used == 0 || s->used == (u32)s->nblocks - 1))
@@ -254,7 +269,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 	if (unlikely(n == cc->mag_cap))
 		n = hm_hybrid_flush(cc, cc->mag_cap / 2);
 	hm_mag_push(cc, n, p);
-	hm_plat_mark_free((char *)p + HM_MAG_LINK, c->size - HM_MAG_LINK);
+	hm_obj_freed(p, c->size, HM_MAG_LINK);
 	cc->mag_count = n + 1;
 	cc->st.frees++;
 }

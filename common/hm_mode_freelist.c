@@ -110,11 +110,12 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		return;
 	}
 	hm_debug_free_hook(cc, s, p, ip);
+	/* before the push publishes the block: the owner may reuse it at once */
+	hm_obj_freed(p, c->size, sizeof(void *));
 	head = hm_atomic_read(&s->xthread_free);
 	do {
 		*(void **)p = (void *)head;
 	} while (!hm_atomic_try_cmpxchg(&s->xthread_free, &head, (unsigned long)p));
-	hm_plat_mark_free((char *)p + sizeof(void *), c->size - sizeof(void *));
 	cc->st.frees++;
 	cc->st.free_slow++;
 	cc->st.remote_frees++;

@@ -50,7 +50,11 @@
  *              hm_plat_debug_ref(delta)  a cache's switches went from all
  *                                  off to some on (+1) or back (-1)
  *              hm_snprintf(buf, n, fmt, ...)
- * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)
+ * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
+ *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
+ *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)
+ *              hm_plat_mark_link(p, n)  bytes of a free block the allocator
+ *              still reads and writes (a free-list link)
  *              (ASan/Valgrind client requests in userspace, no-ops where
  *              there is no such tool)
  */

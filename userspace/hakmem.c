@@ -19,6 +19,7 @@
 #include "hakmem.h"
 #include "hm_cache.h"
 #include "hm_validate.h"
+#include "hm_frag.h"
 #include "hm_user.h"
 
 #define HM_TLS_SLOTS	64	/* per-thread table of created caches */
@@ -106,12 +107,15 @@ unsigned long hm_error_count(void)
 /* ---- setup and thread exit ------------------------------------------ */
 
 static void hm_thread_exit(void *unused);
+static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
+static void hm_dump_diag(struct hm_printer *pr);
 
 static void hm_init(void)
 {
 	const char *env = getenv("HAKMEM_MODE");
 	const char *ab = getenv("HAKMEM_ABORT_ON_ERROR");
 	const char *fail = getenv("HAKMEM_FAIL_EVERY");
+	const char *dbg = getenv("HAKMEM_DEBUG");
 	enum hm_mode mode;
 	unsigned int i;
 	char name[16];
@@ -137,6 +141,9 @@ static void hm_init(void)
 			abort();
 		}
 	}
+	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
+		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
+			dbg);
 }
 
 /*
@@ -586,6 +593,8 @@ void hm_stats_dump(FILE *out, unsigned int what)
 		hm_stats_print(&fp.pr, label, rows[i].mode, rows[i].size, &st);
 	}
 	free(rows);
+	if (what & HM_STATS_DIAG)
+		hm_dump_diag(&fp.pr);
 }
 
 long hm_validate(struct hm_cache *c)
@@ -625,4 +634,150 @@ unsigned long hm_trim(void)
 		n += hm_cache_shrink(c);
 	pthread_mutex_unlock(&hm_caches_lock);
 	return n;
+}
+
+/* ---- diagnostics ----------------------------------------------------- */
+
+static pthread_mutex_t hm_debug_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Apply @switches to @c, or to every class and cache; -1: junk, no change. */
+static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
+{
+	struct hm_cache *it;
+	unsigned int i;
+	bool ok;
+
+	hm_debug_parse(switches, 0, &ok);
+	if (!ok)
+		return -1;
+	pthread_mutex_lock(&hm_debug_lock);	/* switch changes are serialized */
+	if (c) {
+		hm_cache_set_debug(c, hm_debug_parse(switches, c->debug, &ok), HM_GFP_DEFAULT);
+	} else {
+		for (i = 0; i < HM_NR_CLASSES; i++)
+			hm_cache_set_debug(hm_classes[i],
+					   hm_debug_parse(switches, hm_classes[i]->debug, &ok),
+					   HM_GFP_DEFAULT);
+		pthread_mutex_lock(&hm_caches_lock);
+		for (it = hm_caches; it; it = it->next)
+			hm_cache_set_debug(it, hm_debug_parse(switches, it->debug, &ok),
+					   HM_GFP_DEFAULT);
+		pthread_mutex_unlock(&hm_caches_lock);
+	}
+	pthread_mutex_unlock(&hm_debug_lock);
+	return 0;
+}
+
+int hm_set_debug(struct hm_cache *c, const char *switches)
+{
+	pthread_once(&hm_once, hm_init);
+	return switches ? hm_set_debug_locked(c, switches) : -1;
+}
+
+static void hm_print_errors(struct hm_printer *pr)
+{
+	struct hm_err_entry log[HM_ERR_LOG];
+	unsigned int e, n, i;
+
+	hm_print(pr, "errors:");
+	for (e = 0; e < HM_ERR_NR; e++)
+		hm_print(pr, " %s=%lu", hm_error_name(e), hm_errors(e));
+	hm_print(pr, "\n");
+	n = hm_report_log_copy(log);
+	for (i = 0; i < n; i++)
+		hm_print(pr, "  #%lu %s: %p in %s, thread %u, caller %p\n", log[i].seq,
+			 hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
+			 log[i].ctx, (void *)log[i].ip);
+}
+
+/* the observatory's sections of the dump: errors, sites, fragmentation */
+static void hm_dump_diag(struct hm_printer *pr)
+{
+	struct hm_site_stat top[HM_SITES_TOP];
+	char *map = malloc(HM_MAP_MAX);
+	struct hm_cache *c;
+	unsigned int i;
+
+	hm_print_errors(pr);
+	if (!map)
+		return;
+	for (i = 0; i < HM_NR_CLASSES; i++) {
+		hm_frag_print(hm_classes[i], pr, map, false);
+		if (hm_classes[i]->sites)
+			hm_sites_print(hm_classes[i], pr, top);
+	}
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next) {
+		hm_frag_print(c, pr, map, false);
+		if (c->sites)
+			hm_sites_print(c, pr, top);
+	}
+	pthread_mutex_unlock(&hm_caches_lock);
+	free(map);
+}
+
+static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
+{
+	struct hm_site_stat top[HM_SITES_TOP];
+	struct hm_stats st;
+	struct hm_frag f;
+	unsigned int i, n;
+
+	hm_cache_stats(c, &st);
+	hm_cache_frag(c, &f, map);
+	fprintf(out, "%s\n    {\"name\": \"%s\", \"mode\": \"%s\", \"size\": %u, "
+		"\"slabs\": %lu, \"inuse\": %lu, \"total\": %lu, \"util_permille\": %lu, "
+		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
+		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
+		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
+		"\"xowner_frees\": %lu, \"debug\": %u,\n     \"frag\": {\"partial\": %lu, "
+		"\"live\": %lu, \"cached\": %lu, \"free\": %lu, \"remote\": %lu, "
+		"\"longest_run_min\": %lu, \"longest_run_avg\": %lu, \"by_fullness\": [",
+		first ? "" : ",", c->name, hm_mode_name(c->mode), c->obj_size, st.slabs,
+		st.objs_inuse, st.objs_total, st.util_permille, st.allocs, st.frees,
+		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
+		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
+		hm_atomic_read(&c->xowner_frees), c->debug, f.partial, f.live, f.cached,
+		f.free, f.remote, f.longest_run_min,
+		f.slabs ? f.longest_run_sum / f.slabs : 0);
+	for (i = 0; i < HM_FRAG_BUCKETS; i++)
+		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
+	fprintf(out, "]},\n     \"sites\": [");
+	n = hm_sites_top(c, top, HM_SITES_TOP, false);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
+			i ? ", " : "", (void *)top[i].site, top[i].allocs, top[i].live);
+	fprintf(out, "]}");
+}
+
+void hm_stats_dump_json(FILE *out)
+{
+	struct hm_err_entry log[HM_ERR_LOG];
+	char *map = malloc(HM_MAP_MAX);
+	struct hm_cache *c;
+	unsigned int i, n, e;
+	bool first = true;
+
+	pthread_once(&hm_once, hm_init);
+	if (!map)
+		return;
+	fprintf(out, "{\"mode\": \"%s\", \"caches\": [", hm_mode_name(hm_mode_default));
+	for (i = 0; i < HM_NR_CLASSES; i++, first = false)
+		hm_json_cache(out, hm_classes[i], first, map);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next, first = false)
+		hm_json_cache(out, c, first, map);
+	pthread_mutex_unlock(&hm_caches_lock);
+	fprintf(out, "\n  ],\n  \"errors\": {");
+	for (e = 0; e < HM_ERR_NR; e++)
+		fprintf(out, "%s\"%s\": %lu", e ? ", " : "", hm_error_name(e), hm_errors(e));
+	fprintf(out, "},\n  \"last_reports\": [");
+	n = hm_report_log_copy(log);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s{\"seq\": %lu, \"kind\": \"%s\", \"ptr\": \"%p\", \"cache\": \"%s\", "
+			"\"thread\": %u, \"caller\": \"%p\"}", i ? ", " : "", log[i].seq,
+			hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
+			log[i].ctx, (void *)log[i].ip);
+	fprintf(out, "]\n}\n");
+	free(map);
 }

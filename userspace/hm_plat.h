@@ -118,7 +118,11 @@ void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define HM_SYM_FMT	"%p"
 
 /* debug switches: one byte test per operation, no patching in userspace */
+#ifdef HM_NO_DEBUG		/* the baseline the cost of the switches is measured against */
+#define HM_DEBUG_ACTIVE()	0
+#else
 #define HM_DEBUG_ACTIVE()	1
+#endif
 #define hm_plat_debug_ref(delta)	do { (void)(delta); } while (0)
 #define hm_snprintf		snprintf
 
@@ -129,13 +133,27 @@ bool hm_plat_error_hook(int e);
 #include <sanitizer/asan_interface.h>
 #define hm_plat_mark_free(p, n)		ASAN_POISON_MEMORY_REGION((p), (n))
 #define hm_plat_mark_alloc(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define hm_plat_obj_alloc(p, n)		do { (void)(p); (void)(n); } while (0)
+#define hm_plat_obj_free(p)		do { (void)(p); } while (0)
+#define hm_plat_mark_link(p, n)		ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #elif defined(HM_VALGRIND)
 #include <valgrind/memcheck.h>
+/*
+ * Objects are described to memcheck as heap blocks, so its reports of a
+ * use after free name the allocation and the free; the ranges a slab
+ * keeps free are no-access between the two.
+ */
 #define hm_plat_mark_free(p, n)		VALGRIND_MAKE_MEM_NOACCESS((p), (n))
-#define hm_plat_mark_alloc(p, n)	VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
+#define hm_plat_mark_alloc(p, n)	VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#define hm_plat_obj_alloc(p, n)		VALGRIND_MALLOCLIKE_BLOCK((p), (n), 0, 0)
+#define hm_plat_obj_free(p)		VALGRIND_FREELIKE_BLOCK((p), 0)
+#define hm_plat_mark_link(p, n)		VALGRIND_MAKE_MEM_DEFINED((p), (n))
 #else
 #define hm_plat_mark_free(p, n)		do { (void)(p); (void)(n); } while (0)
 #define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
+#define hm_plat_obj_alloc(p, n)		do { (void)(p); (void)(n); } while (0)
+#define hm_plat_obj_free(p)		do { (void)(p); } while (0)
+#define hm_plat_mark_link(p, n)		do { (void)(p); (void)(n); } while (0)
 #endif
 
 #endif /* HM_PLAT_USER_H */

@@ -14,6 +14,16 @@
 #include "hm_platform.h"
 #include "hm_user.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+/* chunks hold the only pointers to some metadata: LeakSanitizer scans them */
+#define hm_lsan_root(p, n)	__lsan_register_root_region((p), (n))
+#define hm_lsan_unroot(p, n)	__lsan_unregister_root_region((p), (n))
+#else
+#define hm_lsan_root(p, n)	do { (void)(p); (void)(n); } while (0)
+#define hm_lsan_unroot(p, n)	do { (void)(p); (void)(n); } while (0)
+#endif
+
 /* mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE */
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 {
@@ -39,11 +49,13 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	hm_user_chunk_count(1);
 	/* a new mapping at a recycled address must not keep old poison */
 	hm_plat_mark_alloc(p, size);
+	hm_lsan_root(p, size);
 	return p;
 }
 
 void hm_plat_chunk_free(void *p, size_t size)
 {
+	hm_lsan_unroot(p, size);
 	munmap(p, size);
 	hm_user_chunk_count(-1);
 }

@@ -64,15 +64,9 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 2);
 }
 
-static noinline void *hm_site_a(struct hm_cctx *cc)
-{
-	return hm_test_alloc(cc);
-}
-
-static noinline void *hm_site_b(struct hm_cctx *cc)
-{
-	return hm_test_alloc(cc);
-}
+/* two call sites, named explicitly: compilers may tail-call helpers */
+#define HM_SITE_A	0x1000UL
+#define HM_SITE_B	0x2000UL
 
 /* tracking records owner and site; the profile counts allocs and live */
 static void hm_debug_track_sites(struct kunit *test)
@@ -85,9 +79,9 @@ static void hm_debug_track_sites(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
 	for (i = 0; i < 30; i++)
-		a[i] = hm_site_a(cc);
+		a[i] = hm_test_alloc_ip(cc, HM_SITE_A);
 	for (i = 0; i < 10; i++)
-		b[i] = hm_site_b(cc);
+		b[i] = hm_test_alloc_ip(cc, HM_SITE_B);
 	for (i = 0; i < 30; i++) {
 		const struct hm_track *t;
 
@@ -96,11 +90,13 @@ static void hm_debug_track_sites(struct kunit *test)
 				   hm_block_index(c, hm_ptr_slab(a[i]), a[i]));
 		KUNIT_ASSERT_NOT_NULL(test, t);
 		KUNIT_EXPECT_EQ(test, t->owner, cc->ctx_id);
-		KUNIT_EXPECT_NE(test, t->site, 0);
+		KUNIT_EXPECT_EQ(test, t->site, HM_SITE_A);
 	}
 	n = hm_sites_top(c, top, 4, false);
 	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, top[0].site, HM_SITE_A);
 	KUNIT_EXPECT_EQ(test, top[0].allocs, 30);
+	KUNIT_EXPECT_EQ(test, top[1].site, HM_SITE_B);
 	KUNIT_EXPECT_EQ(test, top[1].allocs, 10);
 	for (i = 0; i < 25; i++)
 		hm_test_free_in(cc, a[i]);

@@ -58,6 +58,7 @@ struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c);
 
 /* one context allocating through the core the way an adapter does */
 void *hm_test_alloc(struct hm_cctx *cc);
+void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip);
 void hm_test_free_in(struct hm_cctx *cc, void *p);
 
 static inline u32 hm_test_rand(u32 *state)

@@ -13,20 +13,26 @@ void hm_test_mode_desc(const enum hm_mode *m, char *desc)
 	hm_strscpy(desc, hm_mode_name(*m), 32);
 }
 
-/* Allocate in @cc, adding a chunk when the context needs one. */
-void *hm_test_alloc(struct hm_cctx *cc)
+/* Allocate in @cc for call site @ip, adding a chunk when needed. */
+void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip)
 {
 	unsigned int tries;
-	void *p = hm_cctx_alloc(cc);
+	void *p = hm_cctx_alloc_ip(cc, ip);
 
 	for (tries = 0; !p && tries < 4; tries++) {
 		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
 
 		if (!chunk)
 			return NULL;
-		p = hm_cctx_add_chunk(cc, chunk, HM_RET_IP);
+		p = hm_cctx_add_chunk(cc, chunk, ip);
 	}
 	return p;
+}
+
+/* Allocate in @cc the way an adapter does, with the caller as site. */
+void *hm_test_alloc(struct hm_cctx *cc)
+{
+	return hm_test_alloc_ip(cc, HM_RET_IP);
 }
 
 /* Free @p in @cc the way an adapter's free does. */

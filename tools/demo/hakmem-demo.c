@@ -47,15 +47,17 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int json = argc > 1 && !strcmp(argv[1], "--json");
 	enum { SLOTS = 20000, OPS = 400000 };
 	static void *slot[SLOTS];
 	unsigned long i, seed = 42, n = 200000;
 	pthread_t p, c;
 	long problems;
 
-	printf("=== hakmem-demo: mode %s ===\n", hm_mode_str(hm_default_mode()));
+	if (!json)
+		printf("=== hakmem-demo: mode %s ===\n", hm_mode_str(hm_default_mode()));
 	/* churn: random frees and allocations of 8..1024 bytes */
 	for (i = 0; i < OPS; i++) {
 		unsigned long k;
@@ -75,8 +77,12 @@ int main(void)
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
 
-	hm_stats_dump(stdout, HM_STATS_CLASSES);
 	problems = hm_validate(NULL);
+	if (json) {
+		hm_stats_dump_json(stdout);
+		return problems ? 1 : 0;
+	}
+	hm_stats_dump(stdout, HM_STATS_CLASSES | HM_STATS_DIAG);
 	printf("validate: %s (%ld problems), errors reported: %lu\n",
 	       problems ? "FAILED" : "ok", problems, hm_error_count());
 	for (i = 0; i < SLOTS; i++)

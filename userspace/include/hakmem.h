@@ -67,10 +67,26 @@ struct hm_stat_row {
 #define HM_STATS_CLASSES	0x1U	/* one row per built-in class */
 #define HM_STATS_CACHES		0x2U	/* one row per created cache */
 #define HM_STATS_THREADS	0x4U	/* one row per (thread, class) */
+#define HM_STATS_DIAG		0x8U	/* dump: errors, fragmentation, sites */
 
 /* fills up to max rows; returns the number of rows available */
 size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what);
 void hm_stats_dump(FILE *out, unsigned int what);
+
+/* the same as JSON: every class and cache with its fragmentation and top
+ * call sites, error counters and the last reports */
+void hm_stats_dump_json(FILE *out);
+
+/* debug switches, as text: "poison=1 track=1 xowner=0 checks=0", "all=1"
+ * or "off", for cache @c or (NULL) every class and cache; also from
+ * HAKMEM_DEBUG in the environment at start.  Safe while other threads
+ * allocate.  Returns 0, or -1 for text it does not accept (nothing
+ * changes).  poison: free blocks are filled with 0x6b and checked when
+ * handed out again; a write after free is reported and the block withheld.
+ * track: owner thread, time and call site of each block, and a per-cache
+ * profile of call sites.  xowner: report frees by a thread other than the
+ * allocating one.  checks: freelist-mode double-free detection. */
+int hm_set_debug(struct hm_cache *c, const char *switches);
 
 /* consistency check of every slab (NULL: all classes and caches);
  * exact when no other thread allocates; returns problems found */

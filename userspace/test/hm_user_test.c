@@ -6,6 +6,8 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hakmem.h"
@@ -141,10 +143,74 @@ static void hm_user_stats_rows(struct kunit *test)
 	hm_free(p);
 }
 
+static void hm_count_errors(const char *msg, void *arg)
+{
+	(void)msg;
+	(*(long *)arg)++;
+}
+
+/* switches through the public API, a write after free through hm_malloc */
+static void hm_user_set_debug(struct kunit *test)
+{
+	unsigned long before = hm_error_count();
+	long reported = 0;
+	void *v[64], *victim;
+	unsigned int i, hits = 0;
+
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=yes"), -1);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "junk"), -1);
+	KUNIT_EXPECT_EQ(test, hm_error_count(), before);
+	hm_set_error_handler(hm_count_errors, &reported);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1 track=1"), 0);
+	victim = hm_malloc(40);		/* class 64 */
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	hm_free(victim);
+	hm_test_poke(victim, 33, 0);
+	for (i = 0; i < 64; i++) {
+		v[i] = hm_malloc(40);
+		hits += v[i] == victim;
+	}
+	KUNIT_EXPECT_EQ(test, hits, 0);
+	KUNIT_EXPECT_EQ(test, hm_error_count(), before + 1);
+	KUNIT_EXPECT_GE(test, reported, 1);	/* the report's lines */
+	for (i = 0; i < 64; i++)
+		hm_free(v[i]);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "off"), 0);
+	hm_set_error_handler(NULL, NULL);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
+/* the JSON form of the dump is one balanced object with the caches */
+static void hm_user_json(struct kunit *test)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	long depth = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	hm_stats_dump_json(f);
+	fclose(f);
+	KUNIT_ASSERT_GT(test, len, 10);
+	KUNIT_EXPECT_EQ(test, buf[0], '{');
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\"caches\""));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\"hm-64\""));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\"by_fullness\""));
+	for (i = 0; i < len; i++) {
+		depth += buf[i] == '{' || buf[i] == '[';
+		depth -= buf[i] == '}' || buf[i] == ']';
+	}
+	KUNIT_EXPECT_EQ(test, depth, 0);
+	KUNIT_EXPECT_EQ(test, buf[len - 2], '}');	/* then a newline */
+	free(buf);
+}
+
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
+	KUNIT_CASE(hm_user_set_debug),
+	KUNIT_CASE(hm_user_json),
 	{}
 };
 
