@@ -103,6 +103,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->mode = c->mode;
 	cc->checks = !!((c->flags & HM_CACHE_CHECKS) || (c->debug & HM_DBG_CHECKS));
 	cc->debug = (u8)c->debug;
+	cc->route = hm_debug_route(c->mode, c->debug);
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 }

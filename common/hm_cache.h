@@ -39,6 +39,10 @@ unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p);
 unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 			       unsigned long ip);
 
+void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip);
+void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			      unsigned long ip);
+
 void *hm_large_alloc(size_t size, hm_gfp_t gfp);
 void hm_free_other(void *p, unsigned long ip);
 size_t hm_core_usable_size(const void *p);
@@ -65,10 +69,26 @@ static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)
  */
 static __always_inline void *hm_cctx_alloc_ip(struct hm_cctx *cc, unsigned long ip)
 {
-	void *p = hm_cctx_alloc_raw(cc);
+	void *p;
 
-	if (HM_DEBUG_ACTIVE() && unlikely(HM_READ_ONCE(cc->debug)) && p)
-		p = hm_debug_on_alloc(cc, p, ip);
+	/*
+	 * cc->route is the mode, or HM_ROUTE_DEBUG while a debug switch is
+	 * on: the switch that picks the fast path also catches debugging,
+	 * so with every switch off the hooks cost nothing.
+	 */
+	switch (HM_READ_ONCE(cc->route)) {
+	case HM_MODE_HYBRID:
+		p = hm_hybrid_alloc(cc);
+		break;
+	case HM_MODE_BITMAP:
+		p = hm_bitmap_alloc(cc);
+		break;
+	case HM_MODE_FREELIST:
+		p = hm_freelist_alloc(cc);
+		break;
+	default:
+		return hm_cctx_alloc_debug(cc, ip);
+	}
 	if (p)
 		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;
@@ -110,15 +130,18 @@ static __always_inline void hm_cctx_free(struct hm_cctx *cc, struct hm_slab *s,
 static __always_inline void hm_cctx_free_local(struct hm_cctx *cc, struct hm_slab *s,
 					       void *p, unsigned long ip)
 {
-	switch (cc->mode) {
+	switch (HM_READ_ONCE(cc->route)) {
 	case HM_MODE_HYBRID:
-		hm_hybrid_free_local(cc, s, p, ip);
+		hm_hybrid_free_local(cc, s, p, ip, false);
 		return;
 	case HM_MODE_BITMAP:
-		hm_bitmap_free_local(cc, s, p, ip);
+		hm_bitmap_free_local(cc, s, p, ip, false);
+		return;
+	case HM_MODE_FREELIST:
+		hm_freelist_free_local(cc, s, p, ip, false);
 		return;
 	default:
-		hm_freelist_free_local(cc, s, p, ip);
+		hm_cctx_free_local_debug(cc, s, p, ip);
 	}
 }
 

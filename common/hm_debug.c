@@ -160,6 +160,7 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
 					     (flags & HM_DBG_CHECKS)));
 		HM_WRITE_ONCE(cc->debug, (u8)flags);
+		HM_WRITE_ONCE(cc->route, hm_debug_route(c->mode, flags));
 	}
 	hm_unlock(&c->lock, lflags);
 	if (sites)
@@ -230,16 +231,21 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 }
 
 /* A new switch generation: poisoned bits of the old one mean nothing. */
-static void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d)
+static void hm_dbg_reset_gen(struct hm_cache *c, struct hm_slab_dbg *d, u32 gen)
 {
-	u32 gen = HM_READ_ONCE(c->debug_gen);
 	unsigned int i;
 
-	if (HM_READ_ONCE(d->poison_gen) == gen)
-		return;
 	for (i = 0; i < c->nwords; i++)
 		hm_atomic_set(&d->poisoned[i], 0);
 	HM_WRITE_ONCE(d->poison_gen, gen);
+}
+
+static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d)
+{
+	u32 gen = HM_READ_ONCE(c->debug_gen);
+
+	if (unlikely(HM_READ_ONCE(d->poison_gen) != gen))
+		hm_dbg_reset_gen(c, d, gen);
 }
 
 static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
@@ -264,11 +270,22 @@ static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
 	return NULL;	/* table full: the site is not profiled */
 }
 
-/* Where the poison of @p (size @n, link bytes @skip) was overwritten. */
+/*
+ * Where the poison of @p (size @n, link bytes @skip) was overwritten:
+ * a word at a time (blocks and link are multiples of 8 bytes), then the
+ * byte within the first bad word.
+ */
 static long hm_poison_bad(const unsigned char *p, unsigned int n, unsigned int skip)
 {
-	unsigned int i;
+	const unsigned long pattern = ~0UL / 0xff * HM_POISON_FREE;
+	const unsigned long *w = (const unsigned long *)(p + skip);
+	unsigned long diff = 0;
+	unsigned int i, words = (n - skip) / sizeof(long);
 
+	for (i = 0; i < words; i++)	/* no branch per word: the common case */
+		diff |= w[i] ^ pattern;
+	if (!diff)
+		return -1;
 	for (i = skip; i < n; i++)
 		if (p[i] != HM_POISON_FREE)
 			return i;
@@ -346,7 +363,14 @@ void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip)
 		}
 		t = (struct hm_track *)hm_atomic_read(&d->track);
 		if ((sw & HM_DBG_TRACK) && t) {
-			struct hm_site *site = hm_site_get(c, ip);
+			struct hm_site *site;
+
+			/* loops allocate from one site: skip the hash then */
+			if (cc->site_ip != ip || !cc->site) {
+				cc->site = hm_site_get(c, ip);
+				cc->site_ip = ip;
+			}
+			site = cc->site;
 
 			t += idx;
 			t->site = ip;
@@ -412,4 +436,30 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 		return NULL;
 	t = (const struct hm_track *)hm_atomic_read(&d->track);
 	return t ? &t[idx] : NULL;
+}
+
+/* Out of line: allocation while a switch is on (cc->route). */
+void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
+{
+	void *p = hm_debug_on_alloc(cc, hm_cctx_alloc_raw(cc), ip);
+
+	if (p)
+		hm_plat_obj_alloc(p, cc->cache->obj_size);
+	return p;
+}
+
+/* Out of line: a local free while a switch is on (cc->route). */
+void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			      unsigned long ip)
+{
+	switch (cc->mode) {
+	case HM_MODE_HYBRID:
+		hm_hybrid_free_local(cc, s, p, ip, true);
+		return;
+	case HM_MODE_BITMAP:
+		hm_bitmap_free_local(cc, s, p, ip, true);
+		return;
+	default:
+		hm_freelist_free_local(cc, s, p, ip, true);
+	}
 }

@@ -51,6 +51,13 @@ struct hm_slab_dbg {
 	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */
 };
 
+/* the fast-path route of a context of mode @mode with switches @flags */
+static inline u8 hm_debug_route(unsigned int mode, unsigned int flags)
+{
+	return flags & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER) ?
+	       HM_ROUTE_DEBUG : (u8)mode;
+}
+
 int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp);
 unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok);
 int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp);

@@ -28,12 +28,16 @@
 /* first word of a freelist block just handed out (checks on): not a link */
 #define HM_FREELIST_ALLOCATED	((void *)0xa110ca7edUL)
 
-/* before a checked block becomes free: poisoning and tracking, if on */
+/*
+ * Before a checked block becomes free: poisoning and tracking.  @dbg is a
+ * constant at every call site: the local fast paths are compiled twice,
+ * without (false) and, out of line, with the hook (see hm_cctx_route).
+ */
 static __always_inline void hm_debug_free_hook(struct hm_cctx *cc,
 					       struct hm_slab *s, void *p,
-					       unsigned long ip)
+					       unsigned long ip, bool dbg)
 {
-	if (HM_DEBUG_ACTIVE() && unlikely(HM_READ_ONCE(cc->debug)))
+	if (dbg)
 		hm_debug_on_free(cc, s, p, ip);
 }
 
@@ -95,7 +99,8 @@ static __always_inline void *hm_bitmap_alloc(struct hm_cctx *cc)
 }
 
 static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_slab *s,
-						 void *p, unsigned long ip)
+						 void *p, unsigned long ip,
+						 bool dbg)
 {
 	struct hm_cache *c = cc->cache;
 	unsigned int idx = hm_block_index(c, s, p);
@@ -112,7 +117,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip);
+	hm_debug_free_hook(cc, s, p, ip, dbg);
 	hm_obj_freed(p, c->size, 0);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
@@ -150,7 +155,8 @@ static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
 }
 
 static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm_slab *s,
-						   void *p, unsigned long ip)
+						   void *p, unsigned long ip,
+						 bool dbg)
 {
 	struct hm_cache *c = cc->cache;
 	unsigned int idx = hm_block_index(c, s, p);
@@ -171,7 +177,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip);
+	hm_debug_free_hook(cc, s, p, ip, dbg);
 	*(void **)p = s->local_free;
 	s->local_free = p;
 	hm_obj_freed(p, c->size, sizeof(void *));
@@ -245,7 +251,8 @@ static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 }
 
 static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_slab *s,
-						 void *p, unsigned long ip)
+						 void *p, unsigned long ip,
+						 bool dbg)
 {
 	struct hm_cache *c = cc->cache;
 	unsigned int idx = hm_block_index(c, s, p);
@@ -263,7 +270,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip);
+	hm_debug_free_hook(cc, s, p, ip, dbg);
 	HM_WRITE_ONCE(*lw, w & ~bit);
 	n = cc->mag_count;
 	if (unlikely(n == cc->mag_cap))

@@ -87,7 +87,8 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		return;
 	}
 	/* before the bit publishes the block: the owner may reuse it at once */
-	hm_debug_free_hook(cc, s, p, ip);
+	hm_debug_free_hook(cc, s, p, ip,
+			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
 	hm_obj_freed(p, c->size, 0);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */

@@ -109,7 +109,8 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip);
+	hm_debug_free_hook(cc, s, p, ip,
+			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
 	/* before the push publishes the block: the owner may reuse it at once */
 	hm_obj_freed(p, c->size, sizeof(void *));
 	head = hm_atomic_read(&s->xthread_free);

@@ -70,6 +70,7 @@ enum hm_notify {
 
 struct hm_cache;
 struct hm_cctx;
+struct hm_site;
 
 struct hm_slab {
 	/* read by every free (first cache line) */
@@ -127,6 +128,7 @@ struct hm_cctx {
 	u32 mag_count;			/* hybrid: entries in mag[] */
 	u32 mag_cap;
 	u8 mode;			/* = cache->mode, one load less */
+	u8 route;			/* fast-path switch: mode or HM_ROUTE_DEBUG */
 	u8 checks;			/* HM_CACHE_CHECKS is set */
 	u8 debug;			/* HM_DBG_* switches, from the cache */
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
@@ -139,6 +141,8 @@ struct hm_cctx {
 	hm_atomic_t notify;		/* stack of slabs with remote frees */
 	struct hm_cctx *next;		/* cache registry, under cache->lock */
 	bool abandoned;			/* its thread exited; may be adopted */
+	unsigned long site_ip;		/* tracking: last call site looked up */
+	struct hm_site *site;		/* ... and its profile entry */
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
 
@@ -146,6 +150,7 @@ struct hm_cctx {
 };
 
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
+#define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
 
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {

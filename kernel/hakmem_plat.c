@@ -218,6 +218,8 @@ HM_EXPORT(hm_plat_debug_ref);
 HM_EXPORT(hm_cache_set_debug);
 HM_EXPORT(hm_debug_parse);
 HM_EXPORT(hm_debug_on_alloc);
+HM_EXPORT(hm_cctx_alloc_debug);
+HM_EXPORT(hm_cctx_free_local_debug);
 HM_EXPORT(hm_debug_on_free);
 HM_EXPORT(hm_debug_track);
 HM_EXPORT(hm_report_log);

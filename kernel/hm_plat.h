@@ -116,7 +116,7 @@ void hm_plat_meta_free(void *p, size_t size);
 #define hm_strscpy(dst, src, n)	((void)strscpy(dst, src, n))
 
 #define hm_plat_ctx_id()	((u32)raw_smp_processor_id())
-#define hm_plat_now_ns()	ktime_get_ns()
+#define hm_plat_now_ns()	ktime_get_coarse_ns()	/* tracking stamps */
 #define HM_RET_IP		_RET_IP_
 
 #define hm_plat_err(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
@@ -141,7 +141,7 @@ void hm_plat_debug_ref(int delta);
 #define hm_plat_mark_free(p, n)		do { (void)(p); (void)(n); } while (0)
 #define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
 #define hm_plat_obj_alloc(p, n)		do { (void)(p); (void)(n); } while (0)
-#define hm_plat_obj_free(p)		do { (void)(p); } while (0)
+#define hm_plat_obj_free(p)		((void)(p))
 #define hm_plat_mark_link(p, n)		do { (void)(p); (void)(n); } while (0)
 
 #endif /* HM_PLAT_KERNEL_H */

@@ -100,11 +100,12 @@ u32 hm_plat_ctx_id(void)
 	return tid;
 }
 
+/* for tracking timestamps: the coarse clock is a read of the vDSO page */
 u64 hm_plat_now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
