@@ -177,11 +177,17 @@ struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp)
  */
 void hm_cctx_flush(struct hm_cctx *cc)
 {
-	struct hm_slab *s;
+	struct hm_slab *s, *next;
 
 	if (cc->mag_count)
 		hm_hybrid_flush(cc, cc->mag_count);
 	hm_cctx_drain_notify(cc);
+	/* remote frees into partial slabs: fold them in, release the empty */
+	for (s = cc->partial; s; s = next) {
+		next = s->next;
+		if (hm_slab_collect(s))
+			hm_slab_settle(cc, s);
+	}
 	s = cc->active;
 	if (s) {
 		hm_slab_collect(s);
@@ -355,10 +361,10 @@ unsigned long hm_cache_shrink(struct hm_cache *c)
 	 * their thread exited.  Adoption needs the cache lock, so a context
 	 * taken off the registry's abandoned state here is ours alone.
 	 */
-	while (rounds++ < 64) {	/* bounded: remote frees may go on */
+	while (rounds++ < 4096) {	/* bounded: contexts may come and go */
 		hm_lock(&c->lock, flags);
 		for (cc = c->cctxs; cc; cc = cc->next)
-			if (cc->abandoned && hm_atomic_read(&cc->notify))
+			if (cc->abandoned && !cc->reaped)
 				break;
 		if (cc)
 			cc->abandoned = false;
@@ -368,14 +374,25 @@ unsigned long hm_cache_shrink(struct hm_cache *c)
 		hm_cctx_flush(cc);
 		hm_lock(&c->lock, flags);
 		cc->abandoned = true;
+		cc->reaped = true;	/* once per shrink */
 		hm_unlock(&c->lock, flags);
 	}
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next)
+		cc->reaped = false;
+	hm_unlock(&c->lock, flags);
 
 	for (;;) {
+		struct hm_slab **pp;
+
 		hm_lock(&c->lock, flags);
-		s = c->pool;
+		/* not a slab a remote freer is still reading (see inflight) */
+		for (pp = &c->pool; *pp && hm_atomic_read(&(*pp)->inflight);
+		     pp = &(*pp)->next)
+			;
+		s = *pp;
 		if (s) {
-			c->pool = s->next;
+			*pp = s->next;
 			c->npool--;
 		}
 		hm_unlock(&c->lock, flags);

@@ -92,3 +92,21 @@ size_t hm_core_usable_size(const void *p)
 		return ((struct hm_large *)hm_ptr_slab(p))->user;
 	return 0;
 }
+
+/**
+ * hm_free_other_cache() - hm_free_other() for a free to cache @c
+ * @c: the cache the caller names
+ * @p: a non-NULL pointer that is not a block of a live slab
+ * @ip: caller, for reports
+ *
+ * A large object belongs to no cache: freeing one to @c is refused.
+ */
+void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip)
+{
+	if (hm_slabmap_test(p) &&
+	    ((struct hm_large *)hm_ptr_slab(p))->magic == HM_MAGIC_LARGE) {
+		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	hm_free_other(p, ip);
+}

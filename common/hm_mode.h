@@ -113,7 +113,8 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		return;
 	}
 	w = s->free_bits[i];
-	if (unlikely(w & bit)) {
+	/* free in the slab, or freed by another context and not collected */
+	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit)) {
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
@@ -171,6 +172,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 	 * own slab, or the NULL that ends a list) may be on a free list
 	 * already: only then walk the lists (mimalloc's heuristic, O(n)).
 	 */
+	hm_plat_mark_link(p, sizeof(void *));	/* read below even if never written */
 	next = *(void **)p;
 	if (unlikely(HM_READ_ONCE(cc->checks)) && (!next || hm_ptr_slab(next) == s) &&
 	    hm_freelist_is_free(s, p)) {
@@ -266,7 +268,9 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		return;
 	}
 	w = *lw;
-	if (unlikely(!(w & bit))) {
+	/* not live (free or cached), or freed by another context already */
+	if (unlikely(!(w & bit) ||
+		     (hm_atomic_read(&s->remote_bits[idx / HM_BPL]) & bit))) {
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}

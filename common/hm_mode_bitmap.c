@@ -76,6 +76,12 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
+	/*
+	 * From here on the header must stay mapped: once the free is
+	 * published the owner may empty and release the slab, but not while
+	 * a remote freer is in flight (hm_slab_to_pool()).
+	 */
+	hm_atomic_fetch_add(&s->inflight, 1);
 	/* racy reads: a correct program's block is stably allocated here */
 	if (s->live_bits)
 		free_already = !(HM_READ_ONCE(s->live_bits[i]) & bit);
@@ -84,7 +90,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	free_already |= !!(hm_atomic_read(&s->remote_bits[i]) & bit);
 	if (unlikely(free_already)) {
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
-		return;
+		goto out;
 	}
 	/* before the bit publishes the block: the owner may reuse it at once */
 	hm_debug_free_hook(cc, s, p, ip,
@@ -93,12 +99,14 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
-		return;
+		goto out;
 	}
 	cc->st.frees++;
 	cc->st.free_slow++;
 	cc->st.remote_frees++;
 	hm_slab_notify_owner(s);
+out:
+	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
 }
 
 /* Search the active slab, then the next slab, for a free bit. */

@@ -75,11 +75,14 @@ static bool hm_list_has(void *head, const void *p)
  * @s: a free-list slab
  * @p: block of @s
  *
- * O(n); only called when the block's first word looks like a link.
+ * O(n); only called when the block's first word looks like a link, or,
+ * for the remote list, is that of a link (freed remotely, not collected).
  */
 bool hm_freelist_is_free(const struct hm_slab *s, const void *p)
 {
-	return hm_list_has(s->free, p) || hm_list_has(s->local_free, p);
+	/* remote pushes only add at the head: the walk sees a valid list */
+	return hm_list_has(s->free, p) || hm_list_has(s->local_free, p) ||
+	       hm_list_has((void *)hm_atomic_read(&s->xthread_free), p);
 }
 
 /**
@@ -104,10 +107,11 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
+	hm_atomic_fetch_add(&s->inflight, 1);	/* see hm_bitmap_free_remote() */
 	/* a slab without owner is empty, in the pool: every block is free */
 	if (unlikely(!HM_READ_ONCE(s->owner))) {
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
-		return;
+		goto out;
 	}
 	hm_debug_free_hook(cc, s, p, ip,
 			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
@@ -121,6 +125,8 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	cc->st.free_slow++;
 	cc->st.remote_frees++;
 	hm_slab_notify_owner(s);
+out:
+	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
 }
 
 void *hm_freelist_alloc_slow(struct hm_cctx *cc)

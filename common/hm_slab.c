@@ -222,7 +222,8 @@ void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 	if (s->mode == HM_MODE_FREELIST)
 		hm_freelist_reset(c, s);
 	hm_lock(&c->lock, flags);
-	if (c->npool < c->max_pool) {
+	/* a remote freer still reading the header keeps the memory mapped */
+	if (c->npool < c->max_pool || hm_atomic_read(&s->inflight)) {
 		HM_WRITE_ONCE(s->owner, NULL);
 		s->list = HM_LIST_POOL;
 		s->next = c->pool;

@@ -97,6 +97,7 @@ struct hm_slab {
 	/* shared with remote freers */
 	hm_atomic_t xthread_free;	/* freelist: remote frees (a stack) */
 	hm_atomic_t notify;		/* enum hm_notify */
+	hm_atomic_t inflight;		/* remote frees still reading the header */
 	struct hm_slab *notify_next;	/* link on owner->notify */
 
 	/* cache-wide list of all slabs, under cache->lock */
@@ -141,6 +142,7 @@ struct hm_cctx {
 	hm_atomic_t notify;		/* stack of slabs with remote frees */
 	struct hm_cctx *next;		/* cache registry, under cache->lock */
 	bool abandoned;			/* its thread exited; may be adopted */
+	bool reaped;			/* hm_cache_shrink() flushed it already */
 	unsigned long site_ip;		/* tracking: last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
 	bool registered;

@@ -277,7 +277,7 @@ void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 		return;
 	s = hm_ptr_to_slab(ptr);
 	if (unlikely(!s)) {
-		hm_free_other(ptr, _RET_IP_);
+		hm_free_other_cache(cache->c, ptr, _RET_IP_);
 		return;
 	}
 	if (unlikely(s->cache != cache->c)) {
@@ -360,7 +360,7 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 				continue;
 			s = hm_ptr_to_slab(ptrs[j]);
 			if (unlikely(!s))
-				hm_free_other(ptrs[j], _RET_IP_);
+				hm_free_other_cache(cache->c, ptrs[j], _RET_IP_);
 			else if (unlikely(s->cache != cache->c))
 				hm_report(cache->c, HM_ERR_WRONG_CACHE, ptrs[j], _RET_IP_);
 			else

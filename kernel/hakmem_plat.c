@@ -188,6 +188,7 @@ HM_EXPORT(hm_cctx_alloc_bulk);
 HM_EXPORT(hm_cctx_free_bulk);
 HM_EXPORT(hm_large_alloc);
 HM_EXPORT(hm_free_other);
+HM_EXPORT(hm_free_other_cache);
 HM_EXPORT(hm_core_usable_size);
 HM_EXPORT(hm_bitmap_alloc_slow);
 HM_EXPORT(hm_bitmap_free_remote);

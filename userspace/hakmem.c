@@ -400,7 +400,7 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 		return;
 	s = hm_ptr_to_slab(ptr);
 	if (unlikely(!s)) {
-		hm_free_other(ptr, HM_RET_IP);
+		hm_free_other_cache(c, ptr, HM_RET_IP);
 		return;
 	}
 	cc = hm_own_cctx(s);

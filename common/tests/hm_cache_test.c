@@ -282,6 +282,7 @@ static void hm_bad_frees_refused(struct kunit *test)
 	void **v = hm_alloc_n(test, cc, 10);
 	void *o = hm_test_alloc(occ);
 	unsigned long before = hm_errors(HM_ERR_DOUBLE_FREE);
+	void *large;
 
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
 	KUNIT_ASSERT_NOT_NULL(test, o);
@@ -294,6 +295,13 @@ static void hm_bad_frees_refused(struct kunit *test)
 	hm_test_free_in(cc, (void *)hm_ptr_slab(v[4]));	/* slab header */
 	hm_test_free_in(cc, o);				/* other cache */
 	KUNIT_EXPECT_EQ(test, *errors, 5);
+	large = hm_large_alloc(5000, HM_GFP_DEFAULT);	/* belongs to no cache */
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	hm_free_other_cache(c, large, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(large), 5000);
+	hm_free_other(large, 0);			/* the right way */
+	*errors = 5;
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), 1);
 	HM_EXPECT_VALID(test, c);
 	HM_EXPECT_VALID(test, other);

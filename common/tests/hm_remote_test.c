@@ -44,6 +44,35 @@ static void hm_remote_free_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/* freed remotely, then again by the owner: refused, never handed out twice */
+static void hm_remote_then_local_double_free(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache_flags(test, 64, 0, MODE(test), HM_CACHE_CHECKS);
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int i, n = c->nblocks, again = 0;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	void *x = hm_test_alloc(a);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	hm_test_free_in(b, x);		/* remote: pending in a's slab */
+	hm_test_free_in(a, x);		/* the owner frees it again */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	for (i = 0; i < n; i++) {	/* x comes back at most once */
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		again += v[i] == x;
+	}
+	KUNIT_EXPECT_LE(test, again, 1);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* a remote double free is refused like a local one */
 static void hm_remote_double_free(struct kunit *test)
 {
@@ -191,6 +220,7 @@ static void hm_threads_handoff(struct kunit *test)
 static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_free_reuse, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_exit_with_cached, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_threads_handoff, hm_mode_gen_params),
 	{}

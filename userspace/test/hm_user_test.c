@@ -12,6 +12,7 @@
 
 #include "hakmem.h"
 #include "hm_test.h"
+#include "hm_user.h"
 
 static unsigned long hm_cached_total(void)
 {
@@ -72,6 +73,36 @@ static void hm_user_thread_exit_flushes(struct kunit *test)
 	for (i = 0; i < 64; i++)	/* frees into the exited thread's slabs */
 		hm_free(a.keep[i]);
 	KUNIT_EXPECT_EQ(test, hm_inuse_total(), inuse);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
+static void *hm_trim_worker(void *p)
+{
+	void **keep = p;
+	unsigned int i;
+
+	for (i = 0; i < 100; i++)
+		keep[i] = hm_malloc(64);
+	return NULL;			/* exits with its slab holding them */
+}
+
+/* objects of an exited thread freed by others: hm_trim() gets the slab */
+static void hm_user_trim_after_exit(struct kunit *test)
+{
+	void *keep[100];
+	long chunks;
+	pthread_t t;
+	unsigned int i;
+
+	hm_trim();
+	chunks = __atomic_load_n(&hm_user_chunks_live, __ATOMIC_RELAXED);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_trim_worker, keep), 0);
+	pthread_join(t, NULL);
+	for (i = 0; i < 100; i++)
+		hm_free(keep[i]);	/* remote frees into an abandoned slab */
+	hm_trim();
+	KUNIT_EXPECT_LE(test, __atomic_load_n(&hm_user_chunks_live, __ATOMIC_RELAXED),
+			chunks);
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
@@ -207,6 +238,7 @@ static void hm_user_json(struct kunit *test)
 
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_thread_exit_flushes),
+	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
