@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,27 +15,20 @@
 #include "hm_test.h"
 #include "hm_user.h"
 
-static unsigned long hm_cached_total(void)
+/* the sum of one column over the class rows of a stats snapshot */
+static unsigned long hm_class_total(size_t offset)
 {
 	struct hm_stat_row rows[64];
 	size_t n = hm_stats_snapshot(rows, 64, HM_STATS_CLASSES), i;
-	unsigned long cached = 0;
+	unsigned long sum = 0;
 
 	for (i = 0; i < n && i < 64; i++)
-		cached += rows[i].cached;
-	return cached;
+		sum += *(const unsigned long *)((const char *)&rows[i] + offset);
+	return sum;
 }
 
-static unsigned long hm_inuse_total(void)
-{
-	struct hm_stat_row rows[64];
-	size_t n = hm_stats_snapshot(rows, 64, HM_STATS_CLASSES), i;
-	unsigned long inuse = 0;
-
-	for (i = 0; i < n && i < 64; i++)
-		inuse += rows[i].objs_inuse;
-	return inuse;
-}
+#define hm_cached_total()	hm_class_total(offsetof(struct hm_stat_row, cached))
+#define hm_inuse_total()	hm_class_total(offsetof(struct hm_stat_row, objs_inuse))
 
 struct hm_exit_arg {
 	void *keep[64];
