@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/bench/bench.mk - hakmem-bench targets, included by the top-level
+# Makefile (which provides CC, BUILD, Q, WARN).
+#
+#   make bench              quick timing sweep (BENCH_QUICK=1, the default)
+#   make bench BENCH_FULL=1 the full one (more ops, 3 rounds of 5 reps)
+#   make bench-callgrind    instructions, D1 misses, mispredicts per op;
+#                           cache lines per call; slab geometry; annotations
+#   make bench-plots        PNG plots of what the two above left in build/bench
+#   make bench-smoke        every workload once per allocator, tiny N (seconds)
+#
+# One workload program (tools/bench/hm-ops.c), one binary per allocator:
+# hakmem (libhakmem.a, static), glibc, and mimalloc, jemalloc and tcmalloc
+# each only when its library links (looked up when the binaries are built).
+
+BENCH_DIR	:= $(BUILD)/bench
+BENCH_SRC	:= tools/bench/hm-ops.c
+BENCH_LIBA	:= $(BUILD)/release/libhakmem.a
+BENCH_CFLAGS	:= -std=gnu11 -O2 -g -pthread $(WARN)
+BENCH_CG_N	?= 100000
+
+.PHONY: bench bench-bins bench-build bench-callgrind bench-plots bench-smoke
+
+# the peers' link flags, probed only when the bench binaries are built
+ifneq ($(filter bench-build,$(MAKECMDGOALS)),)
+bench_links = $(shell printf 'int main(void){return 0;}\n' | \
+		$(CC) -x c - -o /dev/null $(1) >/dev/null 2>&1 && echo y)
+BENCH_PEERS := $(if $(call bench_links,-lmimalloc),mimalloc) \
+	       $(if $(call bench_links,-ljemalloc),jemalloc) \
+	       $(if $(call bench_links,-ltcmalloc_minimal),tcmalloc)
+endif
+BENCH_LDLIBS_mimalloc	:= -lmimalloc
+BENCH_LDLIBS_jemalloc	:= -ljemalloc
+BENCH_LDLIBS_tcmalloc	:= -ltcmalloc_minimal
+
+BENCH_LIBS	= glibc $(BENCH_PEERS)
+BENCH_BINS	= $(BENCH_DIR)/hm-ops-hakmem $(BENCH_DIR)/hm-ops-hakmem-trace \
+		  $(foreach l,$(BENCH_LIBS),$(BENCH_DIR)/hm-ops-$(l) $(BENCH_DIR)/hm-ops-$(l)-trace) \
+		  $(BENCH_DIR)/hm-geometry
+
+bench-bins:
+	$(Q)tools/deps.sh build bench
+	$(Q)$(MAKE) --no-print-directory VARIANT=release lib
+	$(Q)$(MAKE) --no-print-directory VARIANT=release bench-build
+
+bench-build: $(BENCH_BINS)
+	@rm -f $(filter-out $(BENCH_BINS),$(wildcard $(BENCH_DIR)/hm-ops-*))
+
+$(BENCH_DIR)/hm-ops-hakmem: $(BENCH_SRC) $(BENCH_LIBA)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Iuserspace/include -DBENCH_HAKMEM -DBENCH_LIB='"hakmem"' \
+		-o $@ $< $(BENCH_LIBA)
+
+$(BENCH_DIR)/hm-ops-hakmem-trace: $(BENCH_SRC) $(BENCH_LIBA)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Iuserspace/include -DBENCH_HAKMEM -DBENCH_TRACE \
+		-DBENCH_LIB='"hakmem"' -o $@ $< $(BENCH_LIBA)
+
+# the peer library first, so that its malloc/free are the ones bound
+$(BENCH_DIR)/hm-ops-%-trace: $(BENCH_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -DBENCH_TRACE -DBENCH_LIB='"$*"' -o $@ $< \
+		-Wl,--no-as-needed $(BENCH_LDLIBS_$*)
+
+$(BENCH_DIR)/hm-ops-%: $(BENCH_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -DBENCH_LIB='"$*"' -o $@ $< -Wl,--no-as-needed $(BENCH_LDLIBS_$*)
+
+$(BENCH_DIR)/hm-geometry: tools/bench/hm-geometry.c $(BENCH_LIBA)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Icommon -Iuserspace -Iuserspace/include -o $@ $< $(BENCH_LIBA)
+
+bench: bench-bins
+	$(Q)tools/bench/hakmem-bench $(if $(filter 1,$(BENCH_FULL)),-f,-q) -o $(BENCH_DIR)
+	$(Q)tools/bench/table.sh -k ns $(BENCH_DIR)
+
+bench-callgrind: bench-bins
+	$(Q)tools/bench/callgrind-ops.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)
+	$(Q)$(BENCH_DIR)/hm-geometry > $(BENCH_DIR)/geometry.tsv
+	$(Q)tools/bench/lines.sh -o $(BENCH_DIR) > /dev/null
+	$(Q)tools/bench/annotate.sh -o $(BENCH_DIR)/annotate
+	$(Q)tools/bench/table.sh -k net $(BENCH_DIR)
+
+bench-plots:
+	$(Q)tools/deps.sh bench
+	$(Q)[ -f $(BENCH_DIR)/results.tsv ] || $(MAKE) --no-print-directory bench
+	$(Q)tools/bench/plots.sh $(BENCH_DIR)
+
+bench-smoke: bench-bins
+	$(Q)tools/bench/hakmem-bench -s -o $(BENCH_DIR)/smoke
+	$(Q)tools/bench/callgrind-ops.sh -n 1000 -a hm-hybrid -w g -z 64 -o $(BENCH_DIR)/smoke 2>/dev/null
+	@echo "bench-smoke: every workload ran on every allocator"
