@@ -16,8 +16,15 @@
 #                      lockdep, PREEMPT) and the x86_64 KUnit kernel with
 #                      -smp 2 (lockdep, DEBUG_PREEMPT, CPU hotplug)
 #   make test-kernel   all of the above
+#   make bench-kernel  hakmem_bench.ko against SLUB on the UML perf kernel
+#                      (native speed), BENCH_BOOTS boots, medians over boots
+#   make bench-kernel-qemu  the same on Debian 6.12 under QEMU TCG -smp 2,
+#                      init_on_alloc=0: ratios only
+#                      (both: Documentation/benchmarks-kernel.rst)
 # Each VM target ends with tools/vm/check-log.sh's verdict and fails with it.
-# Variables: KDIR (module), HAKMEM_MODE (smoke: bitmap|freelist|hybrid).
+# Variables: KDIR (module), HAKMEM_MODE (smoke: bitmap|freelist|hybrid),
+# BENCH_BOOTS, BENCH_MAX_BOOTS, BENCH_OPS, BENCH_REPS, BENCH_QEMU_OPS,
+# BENCH_QEMU_REPS, BENCH_QEMU_KIND (distro-6.12).
 
 KERNEL_RELEASE := $(shell uname -r)
 ifeq ($(origin KDIR),undefined)
@@ -34,8 +41,19 @@ CHECKPATCH ?= $(firstword $(wildcard /var/cache/hakmem/kernels/src-*/scripts/che
 CHECKPATCH_LIST_FILE := common/tests/hm_test.h
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h common/*.c common/*.h common/tests/*.c common/tests/*.h)
 
+# Short reps, many of them, and more boots (up to BENCH_MAX_BOOTS) while
+# the interquartile range of the per-boot medians of SLUB's pair rows is
+# over 25% of their median: see Documentation/benchmarks-kernel.rst.
+BENCH_BOOTS ?= 5
+BENCH_MAX_BOOTS ?= 15
+BENCH_OPS ?= 20000
+BENCH_REPS ?= 21
+BENCH_QEMU_OPS ?= 1000
+BENCH_QEMU_REPS ?= 41
+BENCH_QEMU_KIND ?= distro-6.12
+
 .PHONY: module module-check checkpatch sparse run-vm test-vm kunit kunit-uml \
-	kunit-x86_64 test-kernel
+	kunit-x86_64 test-kernel bench-kernel bench-kernel-qemu
 
 module:
 	$(Q)kernel/kmod.sh $(KDIR_KIND) >/dev/null
@@ -94,3 +112,14 @@ kunit:
 test-kernel:
 	$(Q)rc=0; for t in module-check test-vm kunit; do \
 		$(MAKE) --no-print-directory $$t || rc=1; done; exit $$rc
+
+bench-kernel:
+	$(Q)kernel/bench-kernel.sh uml-perf --boots $(BENCH_BOOTS) --max-boots $(BENCH_MAX_BOOTS) \
+		--ops $(BENCH_OPS) --reps $(BENCH_REPS)
+
+# CPU 1: CPU 0 takes the emulated devices' interrupts.  Debian's kernel
+# zeroes every SLUB object (init_on_alloc); hakmem does not: off for both.
+bench-kernel-qemu:
+	$(Q)kernel/bench-kernel.sh $(BENCH_QEMU_KIND) --smp 2 --cpu 1 --boots $(BENCH_BOOTS) \
+		--max-boots $(BENCH_MAX_BOOTS) --ops $(BENCH_QEMU_OPS) --reps $(BENCH_QEMU_REPS) \
+		--append init_on_alloc=0

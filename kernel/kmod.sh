@@ -8,6 +8,7 @@
 #   KIND: distro-6.1 | distro-6.12   Debian headers (tools/vm/distro-kernel.sh)
 #         uml | x86_64               cached KUnit kernels (tools/vm/build-kernel.sh)
 #         x86_64-kasan               the same with KASAN
+#         uml-perf                   UML without debug options (benchmarks)
 #         kdir:<path>                any configured kernel tree or headers
 # Default make arguments: W=1.  Extra ones (C=2, V=1, ...) are added.
 # Prints for eval: KMOD=<dir with the .ko files> KVER=<release> KIND=<kind>
@@ -31,6 +32,8 @@ distro-6.1 | distro-6.12)
 	eval "$("$VM/distro-kernel.sh" "${kind#distro-}")" ;;
 uml)
 	eval "$("$VM/build-kernel.sh" uml)" ;;
+uml-perf)
+	eval "$("$VM/build-kernel.sh" uml --perf)" ;;
 x86_64)
 	eval "$("$VM/build-kernel.sh" x86_64)" ;;
 x86_64-kasan)
@@ -43,7 +46,7 @@ kdir:*)
 	echo "kmod.sh: unknown kind '$kind'" >&2
 	exit 2 ;;
 esac
-[ "$kind" = uml ] && KARCH=um
+case $kind in uml | uml-perf) KARCH=um ;; esac
 
 out=$ROOT/build/kmod/$kind
 mkdir -p "$out"

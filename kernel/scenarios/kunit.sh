@@ -12,6 +12,15 @@ cpus
 load hakmem_slab mode="${HAKMEM_MODE:-hybrid}" || exit 1
 load hakmem_slab_test
 ktap_dump 'hakmem*'
+section bench
+# hakmem_bench.ko's loops and primitives once under KASAN/lockdep/DEBUG_PREEMPT.
+# Loaded before any rmmod: UML's KASAN leaves an unloaded module's global
+# redzones poisoned, and a module loaded at its address trips over them.
+if load hakmem_bench; then
+	must sh -c "echo 'ops=500 reps=1' > $DEBUGFS/hakmem/bench" &&
+		grep -E '^(16|256) +pair|^prim ' "$DEBUGFS/hakmem/bench"
+	unload hakmem_bench
+fi
 unload hakmem_slab_test
 section after-tests
 dump_file "$DEBUGFS/hakmem/stats"

@@ -10,7 +10,8 @@
 #     errors, validate says ok)
 #  4. CPU hotplug through sysfs, the shrinker through drop_caches, junk
 #     writes refused
-#  5. unload; nothing reported
+#  5. hakmem_bench.ko: junk refused, a tiny run, its table printed
+#  6. unload; nothing reported
 # Sourced by /init with tools/vm/guest-lib.sh. HAKMEM_MODE=... on the kernel
 # command line picks the mode of step 2 (default hybrid).
 
@@ -134,6 +135,31 @@ cat "$H/shrink"
 r=$(awk '{ print $8 }' "$H/shrink")
 [ "$r" = 0 ] || fail "$r slabs still reclaimable after a shrink"
 check_validate "$H/validate"
+
+section bench
+# hakmem_bench.ko: junk refused and nothing run, then a tiny run (no timing
+# is judged); the real runs are make bench-kernel and bench-kernel-qemu
+if load hakmem_bench; then
+	for junk in junk run=1 ops=0 ops=x reps=0 reps=100 cpu=4096 'ops=10 bogus=1'; do
+		if printf '%s' "$junk" >"$H/bench" 2>/dev/null; then
+			fail "bench accepted '$junk'"
+		else
+			echo "bench refused '$junk': ok"
+		fi
+	done
+	grep -q '^# no results yet' "$H/bench" || fail "bench has results after junk writes only"
+	must sh -c "echo 'ops=1000 reps=1' > $H/bench"
+	dump_file "$H/bench"
+	n=$(grep -c '^[0-9]' "$H/bench")
+	[ "$n" = 69 ] || fail "bench: $n allocator rows, want 69"
+	n=$(grep -cE '^prim +[^ ]+ +[0-9]' "$H/bench")
+	[ "$n" -ge 7 ] || fail "bench: $n primitive rows, want 8 (7 without cmpxchg16b)"
+	sum=$(cksum <"$H/bench")
+	printf 'ops=1 junk' >"$H/bench" 2>/dev/null && fail "bench accepted 'ops=1 junk'"
+	[ "$(cksum <"$H/bench")" = "$sum" ] || fail "a refused write changed the bench table"
+	check_validate "$H/validate"
+	unload hakmem_bench
+fi
 
 section unload
 unload hakmem_client
