@@ -138,7 +138,8 @@ test-clang:
 	else echo "clang not installed: skipped"; fi
 
 test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive \
-	test-tool-uaf test-json bench-smoke
+	test-tool-uaf test-json bench-smoke stress-smoke stress-faults fuzz-smoke \
+	stress-asan stress-tsan
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
 # style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2

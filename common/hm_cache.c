@@ -115,6 +115,11 @@ void hm_cctx_register(struct hm_cctx *cc)
 	unsigned long flags;
 
 	hm_lock(&c->lock, flags);
+	/* the switches as of now: hm_cache_set_debug() updates registered ones */
+	HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
+				     (c->debug & HM_DBG_CHECKS)));
+	HM_WRITE_ONCE(cc->debug, (u8)c->debug);
+	HM_WRITE_ONCE(cc->route, hm_debug_route(c->mode, c->debug));
 	cc->next = c->cctxs;
 	c->cctxs = cc;
 	cc->registered = true;
@@ -393,7 +398,7 @@ unsigned long hm_cache_shrink(struct hm_cache *c)
 		s = *pp;
 		if (s) {
 			*pp = s->next;
-			c->npool--;
+			HM_WRITE_ONCE(c->npool, c->npool - 1);
 		}
 		hm_unlock(&c->lock, flags);
 		if (!s)

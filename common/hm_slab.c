@@ -228,7 +228,7 @@ void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 		s->list = HM_LIST_POOL;
 		s->next = c->pool;
 		c->pool = s;
-		c->npool++;
+		HM_WRITE_ONCE(c->npool, c->npool + 1);	/* read unlocked */
 		pooled = true;
 	}
 	hm_unlock(&c->lock, flags);
@@ -384,7 +384,7 @@ static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
 	s = c->pool;
 	if (s) {
 		c->pool = s->next;
-		c->npool--;
+		HM_WRITE_ONCE(c->npool, c->npool - 1);
 		s->next = NULL;
 		HM_WRITE_ONCE(s->owner, cc);
 	}

@@ -35,6 +35,9 @@ void *hm_malloc(size_t size);
 void hm_free(void *ptr);
 size_t hm_malloc_usable_size(const void *ptr);
 
+/* hm_cache_create() flags */
+#define HM_CACHE_CHECKS		0x2U	/* freelist mode: detect double frees */
+
 /* caches of one object size */
 struct hm_cache;
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
@@ -69,7 +72,9 @@ struct hm_stat_row {
 #define HM_STATS_THREADS	0x4U	/* one row per (thread, class) */
 #define HM_STATS_DIAG		0x8U	/* dump: errors, fragmentation, sites */
 
-/* fills up to max rows; returns the number of rows available */
+/* fills up to max rows; returns the number of rows available.  Counters
+ * are read while their threads go on: a row may be a few operations
+ * behind (exact when the process is quiet) */
 size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what);
 void hm_stats_dump(FILE *out, unsigned int what);
 
