@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "hakmem.h"
+#include "stress-rand.h"
 #include "hm_user.h"		/* hm_user_fail_every, hm_user_chunks_live */
 
 #define FAULTS_CACHE_CHECKS	0x2U	/* HM_CACHE_CHECKS (common/hm_types.h) */
@@ -78,17 +79,6 @@ static void on_error(const char *msg, void *arg)
 	(void)arg;
 	__atomic_add_fetch(&reports, 1, __ATOMIC_RELAXED);
 	fprintf(stderr, "hakmem-faults: FAIL: allocator reported: %s", msg);
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
 }
 
 static unsigned char pat(uint64_t seed, size_t i)

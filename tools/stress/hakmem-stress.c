@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "hakmem.h"
+#include "stress-rand.h"
 
 #define STRESS_CACHE_CHECKS	0x2U	/* HM_CACHE_CHECKS (common/hm_types.h) */
 
@@ -167,17 +168,6 @@ static void on_hm_error(const char *msg, void *arg)
 }
 
 /* ---- random numbers, patterns, checksums ---------------------------- */
-
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
 
 static uint64_t checksum(const unsigned char *p, size_t n)
 {
