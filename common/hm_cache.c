@@ -101,9 +101,8 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 {
 	cc->cache = c;
 	cc->mode = c->mode;
-	cc->checks = !!((c->flags & HM_CACHE_CHECKS) || (c->debug & HM_DBG_CHECKS));
-	cc->debug = (u8)c->debug;
-	cc->route = hm_debug_route(c->mode, c->debug);
+	/* debug switches: hm_cctx_register() copies them under the lock */
+	cc->route = c->mode;
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 }
