@@ -105,6 +105,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->route = c->mode;
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
+	cc->recip = c->recip;
 }
 
 /* Make @cc visible to stats, validation and destroy. */

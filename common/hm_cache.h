@@ -62,6 +62,58 @@ static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)
 }
 
 /**
+ * hm_cctx_alloc_try() - the mode's common case of an allocation, only
+ * @cc: the caller's context for the cache
+ *
+ * Calls nothing, so an adapter's entry point built on it needs no stack
+ * frame (mimalloc's shape): the rest, including debugging, is
+ * hm_cctx_alloc_ip()'s, which the caller runs when this gives up.
+ *
+ * Return: the object, or NULL having changed nothing.
+ */
+static __always_inline void *hm_cctx_alloc_try(struct hm_cctx *cc)
+{
+	u8 route = HM_READ_ONCE(cc->route);
+	void *p;
+
+	/* tests in order of likelihood: the default mode first */
+	if (likely(route == HM_MODE_HYBRID))
+		p = hm_hybrid_alloc_try(cc);
+	else if (route == HM_MODE_BITMAP)
+		p = hm_bitmap_alloc_try(cc);
+	else if (route == HM_MODE_FREELIST)
+		p = hm_freelist_alloc_try(cc);
+	else
+		return NULL;
+	if (p)
+		hm_plat_obj_alloc(p, cc->cache->obj_size);
+	return p;
+}
+
+/**
+ * hm_cctx_free_try() - the mode's common case of a local free, only
+ * @cc: the caller's context, s->owner
+ * @s: hm_ptr_slab(@p), a live slab
+ * @p: the object
+ *
+ * Return: true when @p is freed; false, having changed nothing, when
+ * hm_cctx_free_local() must run (reports, debugging, list changes).
+ */
+static __always_inline bool hm_cctx_free_try(struct hm_cctx *cc, struct hm_slab *s,
+					     void *p)
+{
+	u8 route = HM_READ_ONCE(cc->route);
+
+	if (likely(route == HM_MODE_HYBRID))
+		return hm_hybrid_free_try(cc, s, p);
+	if (route == HM_MODE_BITMAP)
+		return hm_bitmap_free_try(cc, s, p);
+	if (route == HM_MODE_FREELIST)
+		return hm_freelist_free_try(cc, s, p);
+	return false;
+}
+
+/**
  * hm_cctx_alloc_ip() - allocate one object in context @cc
  * @cc: the caller's context for the cache
  * @ip: the allocation call site, for tracking

@@ -75,27 +75,62 @@ u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n);
 
 /* ---- bitmap ---------------------------------------------------------- */
 
-static __always_inline void *hm_bitmap_alloc(struct hm_cctx *cc)
+static __always_inline void *hm_bitmap_alloc_try(struct hm_cctx *cc)
 {
 	struct hm_slab *s = cc->active;
+	unsigned int i;
+	unsigned long w;
 	void *p;
 
-	if (likely(s && s->nfree)) {
-		unsigned int i = s->hint;
-		unsigned long w;
+	if (unlikely(!s || !s->nfree))
+		return NULL;
+	/* words below the hint are all zero, and one above is not */
+	for (i = s->hint; !(w = s->free_bits[i]); i++)
+		;
+	s->hint = (u16)i;
+	HM_WRITE_ONCE(s->free_bits[i], w & (w - 1));
+	s->nfree--;
+	cc->st.allocs++;
+	p = hm_block_addr(cc->cache, s, i * HM_BPL + hm_ctz(w));
+	hm_plat_mark_alloc(p, cc->cache->size);
+	return p;
+}
 
-		/* words below the hint are all zero, and one above is not */
-		while (!(w = s->free_bits[i]))
-			i++;
+static __always_inline void *hm_bitmap_alloc(struct hm_cctx *cc)
+{
+	void *p = hm_bitmap_alloc_try(cc);
+
+	return likely(p) ? p : hm_bitmap_alloc_slow(cc);
+}
+
+/*
+ * The common local free and nothing else: false, having changed nothing,
+ * for a bad pointer, a double free or a slab that changes lists (full ->
+ * partial, -> empty: what hm_slab_settle() would do).
+ * hm_bitmap_free_local() does all of it.
+ */
+static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
+	u32 nfree = s->nfree + 1;
+
+	if (unlikely(idx >= s->nblocks))
+		return false;
+	w = s->free_bits[i];
+	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit))
+		return false;
+	/* a slab that changes lists; the active one never does */
+	if (unlikely((nfree == 1 || nfree == s->nblocks) && s != cc->active))
+		return false;
+	hm_obj_freed(p, cc->cache->size, 0);
+	HM_WRITE_ONCE(s->free_bits[i], w | bit);
+	if (i < s->hint)
 		s->hint = (u16)i;
-		HM_WRITE_ONCE(s->free_bits[i], w & (w - 1));
-		s->nfree--;
-		cc->st.allocs++;
-		p = hm_block_addr(cc->cache, s, i * HM_BPL + hm_ctz(w));
-		hm_plat_mark_alloc(p, cc->cache->size);
-		return p;
-	}
-	return hm_bitmap_alloc_slow(cc);
+	s->nfree = nfree;
+	cc->st.frees++;
+	return true;
 }
 
 static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_slab *s,
@@ -103,12 +138,12 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 						 bool dbg)
 {
 	struct hm_cache *c = cc->cache;
-	unsigned int idx = hm_block_index(c, s, p);
-	unsigned int i = idx / HM_BPL;
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL;
 	unsigned long bit = 1UL << (idx % HM_BPL);
 	unsigned long w;
 
-	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+	if (unlikely(idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
@@ -131,28 +166,51 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 
 /* ---- freelist -------------------------------------------------------- */
 
-static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
+static __always_inline void *hm_freelist_alloc_try(struct hm_cctx *cc)
 {
 	struct hm_slab *s = cc->active;
+	void **b;
 
-	if (likely(s)) {
-		void **b = s->free;
+	if (unlikely(!s || !s->free))
+		return NULL;
+	b = s->free;
+	s->free = *b;
+	/*
+	 * With checks on, clear the link so that the next free of this
+	 * block does not mistake it for a listed one.
+	 */
+	if (unlikely(HM_READ_ONCE(cc->checks)))
+		*b = HM_FREELIST_ALLOCATED;
+	s->used++;
+	cc->st.allocs++;
+	hm_plat_mark_alloc(b, cc->cache->size);
+	return b;
+}
 
-		if (likely(b)) {
-			s->free = *b;
-			/*
-			 * With checks on, clear the link so that the next free
-			 * of this block does not mistake it for a listed one.
-			 */
-			if (unlikely(HM_READ_ONCE(cc->checks)))
-				*b = HM_FREELIST_ALLOCATED;
-			s->used++;
-			cc->st.allocs++;
-			hm_plat_mark_alloc(b, cc->cache->size);
-			return b;
-		}
-	}
-	return hm_freelist_alloc_slow(cc);
+static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
+{
+	void *p = hm_freelist_alloc_try(cc);
+
+	return likely(p) ? p : hm_freelist_alloc_slow(cc);
+}
+
+/* As hm_bitmap_free_try(); with checks on, always the full path. */
+static __always_inline bool hm_freelist_free_try(struct hm_cctx *cc, struct hm_slab *s,
+						 void *p)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	u32 used = s->used - 1;
+
+	if (unlikely(idx >= s->nblocks || HM_READ_ONCE(cc->checks)))
+		return false;
+	if (unlikely((used == 0 || used == (u32)s->nblocks - 1) && s != cc->active))
+		return false;
+	*(void **)p = s->local_free;
+	s->local_free = p;
+	hm_obj_freed(p, cc->cache->size, sizeof(void *));
+	s->used = used;
+	cc->st.frees++;
+	return true;
 }
 
 static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm_slab *s,
@@ -160,10 +218,10 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 						 bool dbg)
 {
 	struct hm_cache *c = cc->cache;
-	unsigned int idx = hm_block_index(c, s, p);
+	unsigned long idx = hm_block_start(cc->recip, s, p);
 	void *next;
 
-	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+	if (unlikely(idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
@@ -233,23 +291,69 @@ static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 void hm_mag_to_array(struct hm_cctx *cc);
 void hm_mag_from_array(struct hm_cctx *cc);
 
-static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
+/* the hybrid slab's live bitmap: first in s->bits, no pointer to load */
+static __always_inline unsigned long *hm_slab_live_bits(struct hm_slab *s)
+{
+	return s->bits;
+}
+
+static __always_inline void *hm_hybrid_alloc_try(struct hm_cctx *cc)
 {
 	u32 n = cc->mag_count;
+	struct hm_slab *s;
+	unsigned long idx, *lw;
+	void *p;
 
-	if (likely(n)) {
-		void *p = hm_mag_pop(cc, --n);
-		struct hm_slab *s = hm_ptr_slab(p);
-		unsigned int idx = hm_block_index(cc->cache, s, p);
-		unsigned long *lw = &s->live_bits[idx / HM_BPL];
+	if (unlikely(!n))
+		return NULL;
+	p = hm_mag_pop(cc, --n);
+	s = hm_ptr_slab(p);
+	idx = hm_block_index_recip(cc->recip, s, p);
+	lw = &hm_slab_live_bits(s)[idx / HM_BPL];
+	cc->mag_count = n;
+	HM_WRITE_ONCE(*lw, *lw | (1UL << (idx % HM_BPL)));
+	cc->st.allocs++;
+	hm_plat_mark_alloc(p, cc->cache->size);
+	return p;
+}
 
-		cc->mag_count = n;
-		HM_WRITE_ONCE(*lw, *lw | (1UL << (idx % HM_BPL)));
-		cc->st.allocs++;
-		hm_plat_mark_alloc(p, cc->cache->size);
-		return p;
-	}
-	return hm_hybrid_alloc_slow(cc);
+static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
+{
+	void *p = hm_hybrid_alloc_try(cc);
+
+	return likely(p) ? p : hm_hybrid_alloc_slow(cc);
+}
+
+/*
+ * Not live (free or cached), or freed by another context already: a
+ * double free.  @bit is in word @i of the live bitmap word @w.
+ */
+static __always_inline bool hm_hybrid_not_live(struct hm_slab *s, unsigned long i,
+					       unsigned long w, unsigned long bit)
+{
+	return !(w & bit) || (hm_atomic_read(&s->remote_bits[i]) & bit);
+}
+
+/* As hm_bitmap_free_try(), and false when the magazine is full. */
+static __always_inline bool hm_hybrid_free_try(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
+	unsigned long *lw = &hm_slab_live_bits(s)[i];
+	u32 n = cc->mag_count;
+
+	if (unlikely(idx >= s->nblocks || n == cc->mag_cap))
+		return false;
+	w = *lw;
+	if (unlikely(hm_hybrid_not_live(s, i, w, bit)))
+		return false;
+	HM_WRITE_ONCE(*lw, w & ~bit);
+	hm_mag_push(cc, n, p);
+	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
+	cc->mag_count = n + 1;
+	cc->st.frees++;
+	return true;
 }
 
 static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_slab *s,
@@ -257,20 +361,17 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 						 bool dbg)
 {
 	struct hm_cache *c = cc->cache;
-	unsigned int idx = hm_block_index(c, s, p);
-	unsigned long *lw = &s->live_bits[idx / HM_BPL];
-	unsigned long bit = 1UL << (idx % HM_BPL);
-	unsigned long w;
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
+	unsigned long *lw = &hm_slab_live_bits(s)[i];
 	u32 n;
 
-	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+	if (unlikely(idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
 	w = *lw;
-	/* not live (free or cached), or freed by another context already */
-	if (unlikely(!(w & bit) ||
-		     (hm_atomic_read(&s->remote_bits[idx / HM_BPL]) & bit))) {
+	if (unlikely(hm_hybrid_not_live(s, i, w, bit))) {
 		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}

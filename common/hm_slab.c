@@ -95,10 +95,11 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 	s->cache = c;
 	s->blocks = (char *)chunk + c->first_off;
 	if (nb) {
-		s->free_bits = &s->bits[0];
-		s->remote_bits = (hm_atomic_t *)&s->bits[c->nwords];
+		/* live bits first: hm_slab_live() */
 		if (nb == 3)
-			s->live_bits = &s->bits[2 * c->nwords];
+			s->live_bits = &s->bits[0];
+		s->free_bits = &s->bits[(nb - 2) * c->nwords];
+		s->remote_bits = (hm_atomic_t *)&s->bits[(nb - 1) * c->nwords];
 		for (i = 0; i < c->nwords; i++)
 			s->free_bits[i] = ~0UL;
 		if (c->nblocks % HM_BITS_PER_LONG)

@@ -18,12 +18,19 @@ static __always_inline struct hm_slab *hm_ptr_slab(const void *p)
 }
 
 /* Index of the block holding @p (which may point inside the block). */
-static __always_inline unsigned int hm_block_index(const struct hm_cache *c,
-						   const struct hm_slab *s, const void *p)
+static __always_inline unsigned int hm_block_index_recip(u32 recip,
+							 const struct hm_slab *s,
+							 const void *p)
 {
 	unsigned long off = (unsigned long)((const char *)p - s->blocks);
 
-	return (unsigned int)((off * c->recip) >> 32);
+	return (unsigned int)(((u64)off * recip) >> 32);
+}
+
+static __always_inline unsigned int hm_block_index(const struct hm_cache *c,
+						   const struct hm_slab *s, const void *p)
+{
+	return hm_block_index_recip(c->recip, s, p);
 }
 
 static __always_inline void *hm_block_addr(const struct hm_cache *c,
@@ -41,6 +48,26 @@ static __always_inline bool hm_block_valid(const struct hm_cache *c,
 					   unsigned int idx)
 {
 	return idx < s->nblocks && hm_block_addr(c, s, idx) == p;
+}
+
+/*
+ * hm_block_start() - index of the block of @s that starts at @p, or an
+ * index >= s->nblocks when none does (interior pointer, header, tail).
+ * @recip: the cache's ceil(2^32 / size)
+ *
+ * No multiply back: with recip = (2^32 + e) / size (0 <= e < size), off *
+ * recip = q * 2^32 + q * e + r * recip for off = q * size + r, and while
+ * (q + 1) * e < recip (true for off < HM_SLAB_SIZE and size <=
+ * HM_MAX_OBJ_SIZE) nothing carries: the low 32 bits are below recip
+ * exactly when r == 0.  A pointer below block 0 wraps to a huge q.
+ */
+static __always_inline unsigned long hm_block_start(u32 recip,
+						    const struct hm_slab *s,
+						    const void *p)
+{
+	u64 prod = (u64)((const char *)p - s->blocks) * recip;
+
+	return (u32)prod < recip ? (unsigned long)(prod >> 32) : ~0UL;
 }
 
 /* slab lifecycle and list management (hm_slab.c) */

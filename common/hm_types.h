@@ -104,7 +104,12 @@ struct hm_slab {
 	struct hm_slab *all_prev, *all_next;
 	hm_atomic_t dbg;		/* struct hm_slab_dbg *, debug switches */
 
-	unsigned long bits[];	/* free_bits, remote_bits, live_bits */
+	/*
+	 * The mode's own bitmap first, at a fixed offset (no pointer load on
+	 * the fast path): hybrid live_bits, free_bits, remote_bits; bitmap
+	 * free_bits, remote_bits.
+	 */
+	unsigned long bits[];
 };
 
 struct hm_cctx_stats {
@@ -133,6 +138,7 @@ struct hm_cctx {
 	u8 checks;			/* HM_CACHE_CHECKS is set */
 	u8 debug;			/* HM_DBG_* switches, from the cache */
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
+	u32 recip;			/* = cache->recip, one load less */
 	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
 

@@ -208,6 +208,7 @@ HM_EXPORT(hm_slab_settle);
 HM_EXPORT(hm_slabmap);
 HM_EXPORT(hm_slabmap_prepare);
 HM_EXPORT(hm_slabmap_set);
+HM_EXPORT(hm_size_class_table);
 HM_EXPORT(hm_errors_total);
 HM_EXPORT(hm_error_name);
 HM_EXPORT(hm_report);

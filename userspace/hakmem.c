@@ -36,7 +36,12 @@ struct hm_tls {
 	struct hm_tls_slot slot[HM_TLS_SLOTS];
 };
 
-static __thread struct hm_tls hm_tls;
+/*
+ * initial-exec: one %fs-relative access, in libhakmem.so too, instead of a
+ * call to __tls_get_addr per malloc (mimalloc does the same).  The price:
+ * a dlopen()ed libhakmem.so needs this much of glibc's static TLS surplus.
+ */
+static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec")));
 static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
 static pthread_key_t hm_exit_key;
 static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -253,9 +258,11 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 	unsigned int cls;
 
-	cls = hm_size_to_class(c->obj_size);
-	if (c->obj_size <= HM_MAX_CLASS_SIZE && hm_classes[cls] == c)
-		return hm_class_cctx(cls);
+	if (c->obj_size <= HM_MAX_CLASS_SIZE) {
+		cls = hm_size_to_class(c->obj_size);
+		if (hm_classes[cls] == c)
+			return hm_class_cctx(cls);
+	}
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
 		pthread_mutex_lock(&hm_caches_lock);
@@ -290,7 +297,8 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 	return NULL;
 }
 
-void *hm_malloc(size_t size)
+/* Everything hm_malloc()'s fast path leaves: large, first use, refill, debug. */
+static noinline void *hm_malloc_slow(size_t size, unsigned long ip)
 {
 	struct hm_cctx *cc;
 	void *p;
@@ -300,10 +308,26 @@ void *hm_malloc(size_t size)
 	cc = hm_class_cctx(hm_size_to_class(size));
 	if (unlikely(!cc))
 		return NULL;
-	p = hm_cctx_alloc(cc);
+	p = hm_cctx_alloc_ip(cc, ip);
 	if (unlikely(!p))
-		p = hm_alloc_refill(cc->cache, cc, HM_RET_IP);
+		p = hm_alloc_refill(cc->cache, cc, ip);
 	return p;
+}
+
+/*
+ * The fast paths below call nothing but, as a tail call, their slow path:
+ * no stack frame, no saved registers (see hm_cctx_alloc_try()).
+ */
+void *hm_malloc(size_t size)
+{
+	if (likely(size <= HM_MAX_CLASS_SIZE)) {
+		struct hm_cctx *cc = hm_tls.cls[hm_size_to_class(size)];
+		void *p;
+
+		if (likely(cc) && likely((p = hm_cctx_alloc_try(cc))))
+			return p;
+	}
+	return hm_malloc_slow(size, HM_RET_IP);
 }
 
 /*
@@ -333,7 +357,7 @@ static noinline void hm_free_foreign_slab(struct hm_cache *c,
 		hm_cctx_free(cc, s, ptr, ip);
 }
 
-void hm_free(void *ptr)
+static noinline void hm_free_slow(void *ptr, unsigned long ip)
 {
 	struct hm_slab *s;
 	struct hm_cctx *cc;
@@ -342,14 +366,31 @@ void hm_free(void *ptr)
 		return;
 	s = hm_ptr_to_slab(ptr);
 	if (unlikely(!s)) {
-		hm_free_other(ptr, HM_RET_IP);
+		hm_free_other(ptr, ip);
 		return;
 	}
 	cc = hm_own_cctx(s);
 	if (likely(cc))
-		hm_cctx_free_local(cc, s, ptr, HM_RET_IP);
+		hm_cctx_free_local(cc, s, ptr, ip);
 	else
-		hm_free_foreign_slab(s->cache, s, ptr, HM_RET_IP);
+		hm_free_foreign_slab(s->cache, s, ptr, ip);
+}
+
+/*
+ * NULL needs no test of its own here: the granule at address 0 is never
+ * a chunk (mmap does not hand it out), so it takes the slow path.
+ */
+void hm_free(void *ptr)
+{
+	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	struct hm_cctx *cc;
+
+	if (likely(s)) {
+		cc = hm_own_cctx(s);
+		if (likely(cc) && likely(hm_cctx_free_try(cc, s, ptr)))
+			return;
+	}
+	hm_free_slow(ptr, HM_RET_IP);
 }
 
 size_t hm_malloc_usable_size(const void *ptr)
@@ -378,20 +419,31 @@ struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 	return c;
 }
 
-void *hm_cache_alloc(struct hm_cache *c)
+static noinline void *hm_cache_alloc_slow(struct hm_cache *c, unsigned long ip)
 {
 	struct hm_cctx *cc = hm_cache_cctx(c);
 	void *p;
 
 	if (unlikely(!cc))
 		return NULL;
-	p = hm_cctx_alloc(cc);
+	p = hm_cctx_alloc_ip(cc, ip);
 	if (unlikely(!p))
-		p = hm_alloc_refill(c, cc, HM_RET_IP);
+		p = hm_alloc_refill(c, cc, ip);
 	return p;
 }
 
-void hm_cache_free(struct hm_cache *c, void *ptr)
+void *hm_cache_alloc(struct hm_cache *c)
+{
+	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	void *p;
+
+	if (likely(sl->id == c->id) && likely((p = hm_cctx_alloc_try(sl->cc))))
+		return p;
+	return hm_cache_alloc_slow(c, HM_RET_IP);
+}
+
+static noinline void hm_cache_free_slow(struct hm_cache *c, void *ptr,
+					unsigned long ip)
 {
 	struct hm_slab *s;
 	struct hm_cctx *cc;
@@ -400,14 +452,27 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 		return;
 	s = hm_ptr_to_slab(ptr);
 	if (unlikely(!s)) {
-		hm_free_other_cache(c, ptr, HM_RET_IP);
+		hm_free_other_cache(c, ptr, ip);
 		return;
 	}
 	cc = hm_own_cctx(s);
 	if (likely(cc && s->cache == c))
-		hm_cctx_free_local(cc, s, ptr, HM_RET_IP);
+		hm_cctx_free_local(cc, s, ptr, ip);
 	else
-		hm_free_foreign_slab(c, s, ptr, HM_RET_IP);
+		hm_free_foreign_slab(c, s, ptr, ip);
+}
+
+void hm_cache_free(struct hm_cache *c, void *ptr)
+{
+	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	struct hm_cctx *cc;
+
+	if (likely(s && s->cache == c)) {
+		cc = hm_own_cctx(s);
+		if (likely(cc) && likely(hm_cctx_free_try(cc, s, ptr)))
+			return;
+	}
+	hm_cache_free_slow(c, ptr, HM_RET_IP);
 }
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)

@@ -37,6 +37,39 @@ static void hm_block_index_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0);
 }
 
+/*
+ * hm_block_start() finds exactly the block starts, with no multiply back:
+ * every offset from a header's length below block 0 to the slab's end.
+ */
+static void hm_block_start_exact(struct kunit *test)
+{
+	static const unsigned int strides[] = {
+		8, 16, 24, 40, 64, 96, 128, 200, 256, 1000, 1024, 3000, 4096,
+	};
+	unsigned int i, bad = 0;
+	long off;
+
+	for (i = 0; i < HM_ARRAY_SIZE(strides); i++) {
+		unsigned int size = strides[i];
+		struct hm_slab s = { .blocks = (char *)HM_SLAB_SIZE + 4096 };
+		u32 recip = (u32)(((1ULL << 32) + size - 1) / size);
+		unsigned long nblocks = (HM_SLAB_SIZE - 4096) / size;
+
+		s.nblocks = (u16)nblocks;
+		for (off = -4096; off < (long)(HM_SLAB_SIZE - 4096); off++) {
+			unsigned long idx = hm_block_start(recip, &s, s.blocks + off);
+			bool start = off >= 0 && off % size == 0 &&
+				     (unsigned long)off / size < nblocks;
+
+			if (start)
+				bad += idx != (unsigned long)off / size;
+			else
+				bad += idx < nblocks;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
 /* geometry: blocks fit, are aligned, and the header stays out of them */
 static void hm_geometry_layout(struct kunit *test)
 {
@@ -74,6 +107,7 @@ static void hm_geometry_rejects(struct kunit *test)
 static struct kunit_case hm_sizeclass_cases[] = {
 	KUNIT_CASE(hm_size_to_class_all_sizes),
 	KUNIT_CASE(hm_block_index_exact),
+	KUNIT_CASE(hm_block_start_exact),
 	KUNIT_CASE(hm_geometry_layout),
 	KUNIT_CASE(hm_geometry_rejects),
 	{}
