@@ -301,15 +301,20 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int id
 
 	hm_atomic_fetch_add(&hm_errors_total[HM_ERR_USE_AFTER_FREE], 1);
 	hm_atomic_fetch_add(&c->errors[HM_ERR_USE_AFTER_FREE], 1);
-	hm_report_log(c, HM_ERR_USE_AFTER_FREE, p, ip);
+	if (t && !t->site)
+		t = NULL;
+	hm_report_log(c, HM_ERR_USE_AFTER_FREE, p, ip, t);
 	if (hm_plat_error_hook(HM_ERR_USE_AFTER_FREE))
 		return;
 	hm_plat_err("BUG %s: write after free: block %p (slab %p, %u bytes): byte %ld is 0x%02x, not 0x%02x\n",
 		    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
 		    HM_POISON_FREE);
-	if (t && t->site)
+	if (t)
 		hm_plat_err("INFO: last allocated at " HM_SYM_FMT " by %u\n",
 			    (void *)t->site, t->owner);
+	if (t && t->free_site)
+		hm_plat_err("INFO: last freed at " HM_SYM_FMT " by %u\n",
+			    (void *)t->free_site, t->free_owner);
 	for (i = from; i < from + HM_DUMP_BYTES && i < c->size; i += 16) {
 		char line[16 * 3 + 1];
 
@@ -377,6 +382,7 @@ void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip)
 			t->when_ns = hm_plat_now_ns();
 			t->owner = HM_READ_ONCE(cc->ctx_id);
 			t->gen = HM_READ_ONCE(c->debug_gen);
+			t->free_site = 0;
 			if (site) {
 				hm_atomic_fetch_add(&site->allocs, 1);
 				hm_atomic_fetch_add(&site->live, 1);
@@ -406,7 +412,8 @@ void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	if (!d)
 		return;
 	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (t && t[idx].site && t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
+	if (t && t[idx].site && !t[idx].free_site &&
+	    t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
 		struct hm_site *site = hm_site_get(c, t[idx].site);
 
 		if (site)
@@ -416,7 +423,10 @@ void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			if (sw & HM_DBG_FLAG_XOWNER)
 				hm_report(c, HM_ERR_XOWNER, p, ip);
 		}
-		t[idx].gen = 0;		/* freed: kept for reports, not counted */
+		/* freed: kept for reports, not counted */
+		t[idx].free_site = ip;
+		t[idx].free_ns = hm_plat_now_ns();
+		t[idx].free_owner = HM_READ_ONCE(cc->ctx_id);
 	}
 	if (sw & HM_DBG_POISON) {
 		hm_dbg_sync_gen(c, d);
@@ -436,6 +446,27 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 		return NULL;
 	t = (const struct hm_track *)hm_atomic_read(&d->track);
 	return t ? &t[idx] : NULL;
+}
+
+/**
+ * hm_report_double_free() - report a double free of block @p of @s
+ * @c: its cache
+ * @s: its slab
+ * @p: a block start of @s
+ * @ip: the caller
+ *
+ * With tracking on, the report names the allocation and the first free.
+ */
+void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
+			   unsigned long ip)
+{
+	const struct hm_track *t = hm_debug_track(s, hm_block_index(c, s, p));
+
+	/* a record from before the switch last went on describes another life */
+	if (t && (!(HM_READ_ONCE(c->debug) & HM_DBG_TRACK) ||
+		  t->gen != HM_READ_ONCE(c->debug_gen)))
+		t = NULL;
+	hm_report_track(c, HM_ERR_DOUBLE_FREE, p, ip, t);
 }
 
 /* Out of line: allocation while a switch is on (cc->route). */

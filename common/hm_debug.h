@@ -31,13 +31,6 @@
 #define HM_POISON_FREE		0x6b	/* SLUB's POISON_FREE */
 #define HM_SITES		256	/* call sites tracked per cache */
 
-struct hm_track {
-	unsigned long site;	/* allocation call site, 0: no record */
-	u64 when_ns;		/* allocation time */
-	u32 owner;		/* ctx_id (CPU or thread) that allocated */
-	u32 gen;		/* switch generation the record is from */
-};
-
 struct hm_site {
 	hm_atomic_t site;	/* return address, 0: free slot */
 	hm_atomic_t allocs;	/* allocations from this site */
@@ -66,5 +59,7 @@ void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip);
 void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		      unsigned long ip);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);
+void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
+			   unsigned long ip);
 
 #endif /* HM_DEBUG_H */

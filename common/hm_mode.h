@@ -150,7 +150,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 	w = s->free_bits[i];
 	/* free in the slab, or freed by another context and not collected */
 	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit)) {
-		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		hm_report_double_free(c, s, p, ip);
 		return;
 	}
 	hm_debug_free_hook(cc, s, p, ip, dbg);
@@ -234,7 +234,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 	next = *(void **)p;
 	if (unlikely(HM_READ_ONCE(cc->checks)) && (!next || hm_ptr_slab(next) == s) &&
 	    hm_freelist_is_free(s, p)) {
-		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		hm_report_double_free(c, s, p, ip);
 		return;
 	}
 	hm_debug_free_hook(cc, s, p, ip, dbg);
@@ -372,7 +372,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 	}
 	w = *lw;
 	if (unlikely(hm_hybrid_not_live(s, i, w, bit))) {
-		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		hm_report_double_free(c, s, p, ip);
 		return;
 	}
 	hm_debug_free_hook(cc, s, p, ip, dbg);

@@ -89,7 +89,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		free_already = HM_READ_ONCE(s->free_bits[i]) & bit;
 	free_already |= !!(hm_atomic_read(&s->remote_bits[i]) & bit);
 	if (unlikely(free_already)) {
-		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		hm_report_double_free(c, s, p, ip);
 		goto out;
 	}
 	/* before the bit publishes the block: the owner may reuse it at once */
@@ -98,7 +98,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	hm_obj_freed(p, c->size, 0);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */
-		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		hm_report_double_free(c, s, p, ip);
 		goto out;
 	}
 	cc->st.frees++;

@@ -110,7 +110,7 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	hm_atomic_fetch_add(&s->inflight, 1);	/* see hm_bitmap_free_remote() */
 	/* a slab without owner is empty, in the pool: every block is free */
 	if (unlikely(!HM_READ_ONCE(s->owner))) {
-		hm_report(c, HM_ERR_DOUBLE_FREE, p, ip);
+		hm_report_double_free(c, s, p, ip);
 		goto out;
 	}
 	hm_debug_free_hook(cc, s, p, ip,

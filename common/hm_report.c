@@ -40,15 +40,50 @@ const char *hm_error_name(enum hm_error e)
 void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 	       unsigned long ip)
 {
+	hm_report_track(c, e, p, ip, NULL);
+}
+
+/**
+ * hm_report_track() - hm_report() with the block's tracking record
+ * @c: cache, or NULL
+ * @e: what was wrong
+ * @p: the pointer
+ * @ip: the caller
+ * @t: the block's record (hm_debug_track()), or NULL
+ *
+ * With a record, the report says who allocated the block and, for a
+ * double free, who freed it first, and how long ago: KASAN's "Allocated
+ * by / Freed by".
+ */
+void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
+		     unsigned long ip, const struct hm_track *t)
+{
+	u64 now;
+
 	hm_atomic_fetch_add(&hm_errors_total[e], 1);
 	if (c)
 		hm_atomic_fetch_add(&c->errors[e], 1);
-	hm_report_log(c, e, p, ip);
+	if (t && !t->site)
+		t = NULL;
+	hm_report_log(c, e, p, ip, t);
 	if (hm_plat_error_hook(e))
 		return;
-	hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n",
+	/* one message per report: the user's error handler sees one call */
+	if (!t) {
+		hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n",
+			    hm_error_name(e), p, c ? c->name : "-",
+			    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip);
+		return;
+	}
+	now = hm_plat_now_ns();
+	hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n"
+		    "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n"
+		    "  freed by %u at " HM_SYM_FMT ", %llu ns ago\n",
 		    hm_error_name(e), p, c ? c->name : "-",
-		    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip);
+		    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip,
+		    t->owner, (void *)t->site, (unsigned long long)(now - t->when_ns),
+		    t->free_owner, (void *)t->free_site,
+		    (unsigned long long)(t->free_site ? now - t->free_ns : 0));
 }
 
 /* @p is inside slab @s of @c but is not a valid block start. */
@@ -68,8 +103,9 @@ void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
  * @ip: the caller
  */
 void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
-		   unsigned long ip)
+		   unsigned long ip, const struct hm_track *t)
 {
+	u64 now = t ? hm_plat_now_ns() : 0;
 	struct hm_err_entry *en;
 	unsigned long flags;
 
@@ -81,6 +117,12 @@ void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 	en->ip = ip;
 	en->ctx = hm_plat_ctx_id();
 	hm_strscpy(en->cache, c ? c->name : "-", sizeof(en->cache));
+	en->alloc_ip = t ? t->site : 0;
+	en->alloc_ctx = t ? t->owner : 0;
+	en->alloc_age_ns = t ? now - t->when_ns : 0;
+	en->free_ip = t ? t->free_site : 0;
+	en->free_ctx = t && t->free_site ? t->free_owner : 0;
+	en->free_age_ns = t && t->free_site ? now - t->free_ns : 0;
 	hm_unlock(&hm_err_lock, flags);
 }
 

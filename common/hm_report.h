@@ -22,17 +22,23 @@ struct hm_err_entry {
 	u32 kind;		/* enum hm_error */
 	u32 ctx;		/* CPU or thread that made the call */
 	char cache[HM_NAME_LEN];
+	/* the block's history, when tracking recorded one (else 0) */
+	unsigned long alloc_ip, free_ip;
+	u32 alloc_ctx, free_ctx;
+	u64 alloc_age_ns, free_age_ns;	/* how long before the report */
 };
 
 extern hm_atomic_t hm_errors_total[HM_ERR_NR];
 
 void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
-		   unsigned long ip);
+		   unsigned long ip, const struct hm_track *t);
 unsigned int hm_report_log_copy(struct hm_err_entry *out);
 
 const char *hm_error_name(enum hm_error e);
 void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 	       unsigned long ip);
+void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
+		     unsigned long ip, const struct hm_track *t);
 void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int live);
 void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 			 const void *p, unsigned long ip);

@@ -160,6 +160,17 @@ struct hm_cctx {
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
 #define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
 
+/* Tracking record of one block (hm_debug.c), while tracking is on. */
+struct hm_track {
+	unsigned long site;	/* allocation call site, 0: no record */
+	u64 when_ns;		/* allocation time */
+	u32 owner;		/* ctx_id (CPU or thread) that allocated */
+	u32 gen;		/* switch generation the record is from */
+	unsigned long free_site;	/* last free's call site, 0: live */
+	u64 free_ns;		/* ... its time */
+	u32 free_owner;		/* ... and the context that made it */
+};
+
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {
 	HM_ERR_DOUBLE_FREE,

@@ -749,10 +749,19 @@ static void hm_print_errors(struct hm_printer *pr)
 		hm_print(pr, " %s=%lu", hm_error_name(e), hm_errors(e));
 	hm_print(pr, "\n");
 	n = hm_report_log_copy(log);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		hm_print(pr, "  #%lu %s: %p in %s, thread %u, caller %p\n", log[i].seq,
 			 hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
 			 log[i].ctx, (void *)log[i].ip);
+		if (log[i].alloc_ip)
+			hm_print(pr, "    allocated by thread %u at %p, %llu ns before\n",
+				 log[i].alloc_ctx, (void *)log[i].alloc_ip,
+				 (unsigned long long)log[i].alloc_age_ns);
+		if (log[i].free_ip)
+			hm_print(pr, "    freed by thread %u at %p, %llu ns before\n",
+				 log[i].free_ctx, (void *)log[i].free_ip,
+				 (unsigned long long)log[i].free_age_ns);
+	}
 }
 
 /* the observatory's sections of the dump: errors, sites, fragmentation */
@@ -840,9 +849,12 @@ void hm_stats_dump_json(FILE *out)
 	n = hm_report_log_copy(log);
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s{\"seq\": %lu, \"kind\": \"%s\", \"ptr\": \"%p\", \"cache\": \"%s\", "
-			"\"thread\": %u, \"caller\": \"%p\"}", i ? ", " : "", log[i].seq,
+			"\"thread\": %u, \"caller\": \"%p\", \"alloc_thread\": %u, "
+			"\"alloc_site\": \"%p\", \"free_thread\": %u, \"free_site\": \"%p\"}",
+			i ? ", " : "", log[i].seq,
 			hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
-			log[i].ctx, (void *)log[i].ip);
+			log[i].ctx, (void *)log[i].ip, log[i].alloc_ctx,
+			(void *)log[i].alloc_ip, log[i].free_ctx, (void *)log[i].free_ip);
 	fprintf(out, "]\n}\n");
 	free(map);
 }

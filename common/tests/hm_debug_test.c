@@ -312,6 +312,57 @@ static void hm_debug_error_log(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/* with tracking on, a double free's report names the allocation and first free */
+static void hm_debug_double_free_history(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 48, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	unsigned int n;
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	/* checks: the freelist mode detects double frees only with them */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_CHECKS,
+						 HM_GFP_DEFAULT), 0);
+	p = hm_test_alloc_ip(cc, HM_SITE_A);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_cctx_free(cc, hm_ptr_slab(p), p, HM_SITE_B);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_cctx_free(cc, hm_ptr_slab(p), p, HM_SITE_B + 8);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), 1);
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_GE(test, n, 1);
+	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, log[n - 1].ptr, (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, log[n - 1].ip, HM_SITE_B + 8);
+	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ip, HM_SITE_A);
+	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ctx, cc->ctx_id);
+	KUNIT_EXPECT_EQ(test, log[n - 1].free_ip, HM_SITE_B);
+	KUNIT_EXPECT_EQ(test, log[n - 1].free_ctx, cc->ctx_id);
+	KUNIT_EXPECT_GE(test, log[n - 1].alloc_age_ns, log[n - 1].free_age_ns);
+	/* reallocated: the record is live again, no free in it */
+	q = hm_test_alloc_ip(cc, HM_SITE_B);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_debug_track(hm_ptr_slab(q),
+					     hm_block_index(c, hm_ptr_slab(q), q))->free_site, 0);
+	hm_test_free_in(cc, q);
+	/* without tracking a report has no history */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_CHECKS, HM_GFP_DEFAULT), 0);
+	p = hm_test_alloc(cc);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_test_free_in(cc, p);
+	hm_test_free_in(cc, p);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	n = hm_report_log_copy(log);
+	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ip, 0);
+	KUNIT_EXPECT_EQ(test, log[n - 1].free_ip, 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
@@ -321,6 +372,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE(hm_debug_map_cached),
 	KUNIT_CASE_PARAM(hm_debug_switch_under_load, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_double_free_history, hm_mode_gen_params),
 	{}
 };
 
