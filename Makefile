@@ -165,3 +165,5 @@ clean:
 # userspace benchmark (make bench), stress and fuzzing (make stress, fuzz)
 -include tools/bench/bench.mk
 -include tools/stress/stress.mk
+# make install, uninstall, modules_install, dkms-source; test-pkg, test-dkms
+-include tools/pkg/pkg.mk
