@@ -144,6 +144,7 @@ static void hm_init(void)
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
 			dbg);
+	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
 }
 
 /*

@@ -37,7 +37,7 @@ for k in $kernels; do
 	if ! dkms build "${mod[@]}" "${opts[@]}" -k "$KVER" --kernelsourcedir "$KDIR" \
 		>"$tmp/build-$k.log" 2>&1; then
 		cat "$tmp/build-$k.log"
-		cat "$dtree/hakmem-slab/$ver/build/make.log" 2>/dev/null | tail -30
+		tail -n 30 "$dtree/hakmem-slab/$ver/build/make.log" 2>/dev/null || true
 		fail "dkms build for $KVER"
 	fi
 	ko=$dtree/hakmem-slab/$ver/$KVER/x86_64/module/hakmem_slab.ko
