@@ -17,7 +17,8 @@ V	?= 0
 Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
-USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c
+USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c \
+	     userspace/frag_dump.c
 TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -141,8 +142,8 @@ test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang tes
 	test-tool-uaf test-json bench-smoke stress-smoke stress-faults fuzz-smoke \
 	stress-asan stress-tsan test-tools
 
-# the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk)
-test-tools: test-pkg test-top
+# the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)
+test-tools: test-pkg test-top test-heatmap
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
 # style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
@@ -171,5 +172,6 @@ clean:
 -include tools/stress/stress.mk
 # make install, uninstall, modules_install, dkms-source; test-pkg, test-dkms
 -include tools/pkg/pkg.mk
-# hakmem-top (test-top, test-top-vm)
+# hakmem-top (test-top, test-top-vm), hakmem-heatmap (test-heatmap, heatmap-images)
 -include tools/top/top.mk
+-include tools/heatmap/heatmap.mk

@@ -637,6 +637,21 @@ unsigned long hm_trim(void)
 	return n;
 }
 
+/* @fn on every class, then every created cache (under hm_caches_lock) */
+void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
+{
+	struct hm_cache *c;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		fn(hm_classes[i], arg);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next)
+		fn(c, arg);
+	pthread_mutex_unlock(&hm_caches_lock);
+}
+
 /* ---- diagnostics ----------------------------------------------------- */
 
 static pthread_mutex_t hm_debug_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -37,7 +37,7 @@ PKG_OUT		:= $(BUILD)/release
 
 # the tools, each installed when it exists (hakmem-stress and hakmem-ops
 # only once built: make stress-smoke, make bench-bins)
-PKG_TOOLS	= tools/top/hakmem-top $(wildcard tools/heatmap/hakmem-heatmap) \
+PKG_TOOLS	= tools/top/hakmem-top tools/heatmap/hakmem-heatmap \
 		  $(wildcard $(BUILD)/stress/hakmem-stress)
 PKG_OPS		= $(wildcard $(BUILD)/bench/hm-ops-hakmem)
 

@@ -21,7 +21,7 @@ major=${ver%%.*}
 lib=$d$prefix/lib
 for f in "$lib/libhakmem.a" "$lib/libhakmem.so.$ver" "$lib/libhakmem.so.$major" \
 	"$lib/libhakmem.so" "$d$prefix/include/hakmem.h" "$lib/pkgconfig/hakmem.pc" \
-	"$d$prefix/bin/hakmem-top"; do
+	"$d$prefix/bin/hakmem-top" "$d$prefix/bin/hakmem-heatmap"; do
 	[ -e "$f" ] || fail "not installed: ${f#"$d"}"
 done
 [ "$(readlink "$lib/libhakmem.so")" = "libhakmem.so.$major" ] || fail "libhakmem.so link"
