@@ -7,6 +7,8 @@
 #   make demo     the userspace library's demo in each mode
 #   make lib      libhakmem.a and libhakmem.so
 #   make module   hakmem_slab.ko against KDIR
+#   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
+#                 also uninstall, modules_install (tools/pkg/pkg.mk)
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
 # and the orchestration of the VM harnesses under tools/vm/.

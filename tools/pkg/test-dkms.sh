@@ -11,7 +11,8 @@
 # build -k <release> --kernelsourcedir <headers>`, then `dkms install`
 # into a private install tree (depmod run on it by us); checks the .ko's
 # vermagic names the kernel, modules.dep lists it, `dkms status` says
-# installed, and `dkms remove` cleans up.
+# installed, and `dkms remove` cleans up.  Then `make modules_install`
+# into a DESTDIR for 6.12 (Kbuild's modules_install).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,4 +68,16 @@ dkms remove "${mod[@]}" "${opts[@]}" --all --no-depmod >"$tmp/remove.log" 2>&1 |
 left=$(find "$itree" -name 'hakmem_slab.ko*')
 [ -z "$left" ] || fail "left after dkms remove: $left"
 [ -z "$(dkms status "${mod[@]}" "${opts[@]}" 2>/dev/null)" ] || fail "dkms still lists hakmem-slab after remove"
-echo "test-dkms: PASS ($kernels; removed cleanly)"
+echo "test-dkms: dkms add/build/install/remove: ok ($kernels)"
+
+# make modules_install: Kbuild's modules_install into a DESTDIR, for 6.12
+eval "$("$ROOT/tools/vm/distro-kernel.sh" 6.12)"
+make -s -C "$ROOT" --no-print-directory modules_install KDIR="$KDIR" \
+	DESTDIR="$tmp/mi" INSTALL_MOD_DIR=extra >"$tmp/mi.log" 2>&1 ||
+	{ cat "$tmp/mi.log"; fail "make modules_install"; }
+ko=$(find "$tmp/mi/lib/modules/$KVER/extra" -name 'hakmem_slab.ko*' | head -n1)
+[ -n "$ko" ] || fail "modules_install put no hakmem_slab.ko under lib/modules/$KVER/extra"
+vm=$(modinfo -F vermagic "$ko")
+case $vm in "$KVER "*) ;; *) fail "modules_install: vermagic '$vm' is not $KVER" ;; esac
+echo "test-dkms: make modules_install KDIR=<6.12 headers> DESTDIR=...: ${ko#"$tmp/mi/"}"
+echo "test-dkms: PASS"

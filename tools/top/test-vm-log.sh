@@ -27,7 +27,7 @@ tr -d '\r' <"$log" | awk -v h="$H" -v out="$tmp/hakmem" '
 	/^@@ FILE / {
 		f = ""
 		p = $3
-		if (index(p, h "/") == 1 && p ~ /\/stats$/ && !(p in seen)) {
+		if (index(p, h "/") == 1 && p ~ /\/(stats|slabs)$/ && NF == 3 && !(p in seen)) {
 			seen[p] = 1
 			f = out substr(p, length(h) + 1)
 			d = f; sub(/\/[^\/]*$/, "", d)
@@ -63,4 +63,21 @@ for c in client-bitmap client-freelist client-hybrid; do
 	[ "$(echo "$sub" | wc -l)" = 1 ] && [ "$(echo "$sub" | awk '{ print $1, $5 }')" = "$c 100" ] ||
 		fail "$H/$c/stats: '$sub'"
 done
+# the client-hybrid cache's whole block map (smoke.sh prints it): one SVG
+# row per slab of its stats row, a cell per block of its total, its 100
+# objects as allocated cells and its magazines' objects as cached ones
+s=$tmp/hakmem/client-hybrid/slabs
+if [ -s "$s" ]; then
+	HM=$ROOT/tools/heatmap/hakmem-heatmap
+	"$HM" "$tmp/hakmem/client-hybrid" -o "$tmp/client-hybrid.svg" ||
+		fail "hakmem-heatmap on the guest's client-hybrid/slabs"
+	read -r slabs total cached <<<"$(awk 'NR == 2 { print $4, $6, $15 }' \
+		"$tmp/hakmem/client-hybrid/stats")"
+	r=$("$ROOT/tools/heatmap/check-svg.py" "$tmp/client-hybrid.svg" "$slabs" - \
+		live=100 cached="$cached") || fail "heatmap of client-hybrid: $r"
+	case $r in *" cells $total "*) ;; *) fail "heatmap of client-hybrid: $r, want $total cells" ;; esac
+	echo "test-vm-log: hakmem-heatmap on the guest's client-hybrid/slabs: $r"
+else
+	echo "test-vm-log: no client-hybrid/slabs in $(basename "$log") (older log): heatmap not checked"
+fi
 echo "test-vm-log: hakmem-top -o on $(basename "$log")'s debugfs copy: $rows rows match, client caches 100 in use, 100% remote, no errors: PASS"
