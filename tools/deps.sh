@@ -14,7 +14,7 @@ pkgs_vm="qemu-system-x86 busybox-static cpio gzip kmod xz-utils linux-headers-6.
 pkgs_kunit="linux-source-6.12 flex bison bc libelf-dev libssl-dev busybox-static xz-utils cpio kmod qemu-system-x86 python3"
 pkgs_bench="valgrind libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev gnuplot-nox liburing-dev"
 pkgs_lint="sparse"
-pkgs_pkg="dkms pkg-config"
+pkgs_pkg="dkms"
 pkgs_tools="python3 tmux"
 
 want=""

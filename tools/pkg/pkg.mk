@@ -96,7 +96,7 @@ dkms-source:
 	echo "DKMS sources: $$d"
 
 test-pkg:
-	$(Q)tools/deps.sh build pkg
+	$(Q)tools/deps.sh build
 	$(Q)tools/pkg/test-pkg.sh
 
 test-dkms:

@@ -30,4 +30,7 @@ test-top-vm:
 			{ tail -n 20 build/vm/top-vm.out; exit 1; }; \
 		logs=build/vm/smoke-distro-6.12.log; \
 	fi; \
-	for l in $$logs; do tools/top/test-vm-log.sh $$l | tail -n 1 || exit 1; done
+	for l in $$logs; do \
+		out=$$(tools/top/test-vm-log.sh $$l) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | tail -n 2; \
+	done
