@@ -30,18 +30,24 @@ static const char *const hm_list_names[] = {
 	[HM_LIST_EMPTY] = "empty", [HM_LIST_POOL] = "pool",
 };
 
-/* With tracking records: the age of each allocated block. */
-static void hm_dump_ages(FILE *out, struct hm_slab *s, const char *map, u64 now)
+/*
+ * While tracking is on: the age of each allocated block.  A record counts
+ * only if it is of the current switch generation (as for the sites' live
+ * counts): a block allocated while tracking was off has none.
+ */
+static void hm_dump_ages(FILE *out, struct hm_cache *c, struct hm_slab *s,
+			 const char *map, u64 now)
 {
+	u32 gen = HM_READ_ONCE(c->debug_gen);
 	unsigned int i;
 
-	if (!hm_debug_track(s, 0))
+	if (!(HM_READ_ONCE(c->debug) & HM_DBG_TRACK) || !hm_debug_track(s, 0))
 		return;
 	fprintf(out, "  age-ms");
 	for (i = 0; i < s->nblocks; i++) {
 		const struct hm_track *t = hm_debug_track(s, i);
 
-		if (map[i] == HM_MAP_LIVE && t && t->site && t->when_ns <= now)
+		if (map[i] == HM_MAP_LIVE && t && t->site && t->gen == gen && t->when_ns <= now)
 			fprintf(out, " %llu", (unsigned long long)((now - t->when_ns) / 1000000));
 		else
 			fprintf(out, " -");
@@ -75,7 +81,7 @@ static void hm_dump_cache(struct hm_cache *c, void *arg)
 			list < HM_ARRAY_SIZE(hm_list_names) ? hm_list_names[list] : "?");
 		for (i = 0; i < s->nblocks; i += HM_DUMP_COLS)
 			fprintf(out, "  %.*s\n", (int)HM_MIN(HM_DUMP_COLS, s->nblocks - i), map + i);
-		hm_dump_ages(out, s, map, now);
+		hm_dump_ages(out, c, s, map, now);
 	}
 	hm_unlock(&c->lock, flags);
 	free(map);
