@@ -4,7 +4,8 @@
 # make test-heatmap: hakmem-heatmap on a known dump (rows, cells per row,
 # cells per state, age shading), its errors, and on real runs of the
 # larson-like workload in each mode (the SVG has one row per slab of the
-# dump, one cell per block, and exactly the workload's live objects).
+# dump, one cell per block, exactly the workload's live objects, and the
+# ages hm_frag_dump() adds with tracking on).
 #
 # Usage: tools/heatmap/test-heatmap.sh WORKLOAD   (heatmap-workload.c, built)
 set -eu
@@ -67,6 +68,9 @@ for m in bitmap freelist hybrid; do
 	"$HM" --age "$tmp/$m.slabs" -o "$tmp/$m.svg"
 	# every slot holds one object when the threads stop: $slots live
 	r=$("$CHECK" "$tmp/$m.svg" "$n" - live=$slots) || fail "$m: $r"
+	# tracking is on: every slab has its ages, and the picture is by age
+	[ "$(grep -c '^  age-ms ' "$tmp/$m.slabs")" = "$n" ] || fail "$m: not every slab has ages"
+	grep -q 'allocated, by age [0-9]*\.\.[0-9]* ms' "$tmp/$m.svg" || fail "$m: not shaded by age"
 	echo "test-heatmap: $m: $n slabs in the dump; svg $r"
 done
 echo "test-heatmap: PASS"
