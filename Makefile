@@ -7,6 +7,8 @@
 #   make demo     the userspace library's demo in each mode
 #   make lib      libhakmem.a and libhakmem.so
 #   make module   hakmem_slab.ko against KDIR
+#   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
+#                 also uninstall, modules_install (tools/pkg/pkg.mk)
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
 # and the orchestration of the VM harnesses under tools/vm/.
@@ -17,7 +19,8 @@ V	?= 0
 Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
-USER_SRCS := userspace/hakmem.c userspace/platform.c
+USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c \
+	     userspace/frag_dump.c
 TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -34,7 +37,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib test test-user test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib test test-user test-tools test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -139,12 +142,16 @@ test-clang:
 
 test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-tool-uaf test-json bench-smoke stress-smoke stress-faults fuzz-smoke \
-	stress-asan stress-tsan
+	stress-asan stress-tsan test-tools
+
+# the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)
+test-tools: test-pkg test-top test-heatmap
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
 # style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
 test: test-user
 	$(Q)$(MAKE) --no-print-directory test-kernel
+	$(Q)$(MAKE) --no-print-directory test-dkms test-top-vm
 
 # ---- main job --------------------------------------------------------
 
@@ -165,3 +172,8 @@ clean:
 # userspace benchmark (make bench), stress and fuzzing (make stress, fuzz)
 -include tools/bench/bench.mk
 -include tools/stress/stress.mk
+# make install, uninstall, modules_install, dkms-source; test-pkg, test-dkms
+-include tools/pkg/pkg.mk
+# hakmem-top (test-top, test-top-vm), hakmem-heatmap (test-heatmap, heatmap-images)
+-include tools/top/top.mk
+-include tools/heatmap/heatmap.mk

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the Debian packages a hakmem-slab target needs, only when missing.
-# Usage: tools/deps.sh GROUP...   (groups: build, sanitize, vm, kunit, bench, lint)
+# Usage: tools/deps.sh GROUP...   (groups: build, sanitize, vm, kunit, bench, lint,
+#                                  pkg, tools)
 # Every make target that needs a package calls this first, so a fresh
 # machine needs nothing done by hand.
 set -eu
@@ -13,6 +14,8 @@ pkgs_vm="qemu-system-x86 busybox-static cpio gzip kmod xz-utils linux-headers-6.
 pkgs_kunit="linux-source-6.12 flex bison bc libelf-dev libssl-dev busybox-static xz-utils cpio kmod qemu-system-x86 python3"
 pkgs_bench="valgrind libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev gnuplot-nox liburing-dev"
 pkgs_lint="sparse"
+pkgs_pkg="dkms"
+pkgs_tools="python3 tmux"
 
 want=""
 for g in "$@"; do

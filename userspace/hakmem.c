@@ -149,6 +149,7 @@ static void hm_init(void)
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
 			dbg);
+	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
 }
 
 /*
@@ -699,6 +700,21 @@ unsigned long hm_trim(void)
 		n += hm_cache_shrink(c);
 	pthread_mutex_unlock(&hm_caches_lock);
 	return n;
+}
+
+/* @fn on every class, then every created cache (under hm_caches_lock) */
+void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
+{
+	struct hm_cache *c;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		fn(hm_classes[i], arg);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next)
+		fn(c, arg);
+	pthread_mutex_unlock(&hm_caches_lock);
 }
 
 /* ---- diagnostics ----------------------------------------------------- */

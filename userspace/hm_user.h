@@ -10,6 +10,9 @@
 bool hm_user_chunk_fault(void);
 void hm_user_chunk_count(long delta);
 void hm_user_error_message(const char *msg);
+void hm_stats_file_start(void);	/* stats_file.c */
+struct hm_cache;
+void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg);
 
 /* tests: count errors instead of printing them (NULL: off) */
 extern long *volatile hm_user_error_counter;

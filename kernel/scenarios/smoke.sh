@@ -92,6 +92,8 @@ for d in "$H"/*/; do
 	dump_file "${d}stats"
 	dump_file "${d}validate"
 done
+# one cache's whole block map, for the host's hakmem-heatmap check
+dump_file "$H/client-hybrid/slabs"
 
 section consistency
 check_stats "$H/stats"

@@ -82,6 +82,13 @@ void hm_stats_dump(FILE *out, unsigned int what);
  * call sites, error counters and the last reports */
 void hm_stats_dump_json(FILE *out);
 
+/* every slab's block map of cache @c (NULL: every class and cache), in
+ * the format of the kernel's debugfs "slabs" file: X allocated, . free,
+ * c cached in a magazine, r freed remotely; with tracking on, the age of
+ * each allocated block ("age-ms" lines).  Exact when no other thread
+ * allocates.  tools/heatmap/hakmem-heatmap draws it. */
+void hm_frag_dump(FILE *out, struct hm_cache *c);
+
 /* debug switches, as text: "poison=1 track=1 xowner=0 checks=0", "all=1"
  * or "off", for cache @c or (NULL) every class and cache; also from
  * HAKMEM_DEBUG in the environment at start.  Safe while other threads

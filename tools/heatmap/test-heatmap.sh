@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make test-heatmap: hakmem-heatmap on a known dump (rows, cells per row,
+# cells per state, age shading), its errors, and on real runs of the
+# larson-like workload in each mode (the SVG has one row per slab of the
+# dump, one cell per block, exactly the workload's live objects, and the
+# ages hm_frag_dump() adds with tracking on).
+#
+# Usage: tools/heatmap/test-heatmap.sh WORKLOAD   (heatmap-workload.c, built)
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+HM=$HERE/hakmem-heatmap
+CHECK=$HERE/check-svg.py
+known=$HERE/testdata/known.slabs
+wl=$1
+tmp=$(mktemp -d /tmp/hakmem-heatmap.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "test-heatmap: FAIL: $*" >&2; exit 1; }
+expect_rc() {
+	local want=$1 msg=$2 rc=0
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, want $want: $(cat "$tmp/err")"
+	grep -q -- "$msg" "$tmp/err" || fail "'$*' did not say '$msg': $(cat "$tmp/err")"
+	echo "test-heatmap: exit $rc: $(tail -n 1 "$tmp/err" | cut -c1-100)"
+}
+
+# ---- the known dump (kernel format: testdata/known.slabs) ----------------
+
+"$HM" "$known" -c alpha -o "$tmp/alpha.svg"
+r=$("$CHECK" "$tmp/alpha.svg" 3 70 live=104 cached=2 free=39 remote=65) || fail "alpha: $r"
+echo "test-heatmap: known dump, alpha: $r"
+"$HM" -c beta --age "$known" >"$tmp/beta.svg"
+r=$("$CHECK" "$tmp/beta.svg" 1 10 live=4 cached=1 free=4 remote=1) || fail "beta: $r"
+# ages 5 10 20 40 ms: the youngest is the ramp's first colour, the oldest its last
+grep -q 'class="live" style="fill:#fed976"' "$tmp/beta.svg" || fail "beta --age: no youngest shade"
+grep -q 'class="live" style="fill:#bd0026"' "$tmp/beta.svg" || fail "beta --age: no oldest shade"
+grep -q 'by age 5..40 ms' "$tmp/beta.svg" || fail "beta --age: no age legend"
+echo "test-heatmap: known dump, beta --age: $r, shaded 5..40 ms"
+[ "$("$HM" -l "$known")" = "alpha bitmap 3 slabs
+beta hybrid 1 slabs" ] || fail "-l"
+mkdir "$tmp/debugfs" && cp "$known" "$tmp/debugfs/slabs"
+"$HM" -c alpha "$tmp/debugfs" | cmp -s - "$tmp/alpha.svg" || fail "a directory: not its slabs file"
+
+# ---- errors ---------------------------------------------------------------
+
+expect_rc 1 "pick one with -c" "$HM" "$known"
+expect_rc 1 "no cache 'gamma'" "$HM" -c gamma "$known"
+expect_rc 1 "No such file" "$HM" "$tmp/none"
+echo "hello" >"$tmp/junk"
+expect_rc 1 "not a hakmem slabs dump" "$HM" "$tmp/junk"
+sed '4d' "$known" >"$tmp/short"
+expect_rc 1 "map has 64 blocks, header says 70" "$HM" -c alpha "$tmp/short"
+sed '3 s/X/Q/' "$known" >"$tmp/badch"
+expect_rc 1 "unknown block state 'Q'" "$HM" -c alpha "$tmp/badch"
+sed 's/age-ms 5 10/age-ms 5/' "$known" >"$tmp/badage"
+expect_rc 1 "9 ages for 10 blocks" "$HM" -c beta "$tmp/badage"
+expect_rc 2 "wants 1..64" "$HM" --cell 0 "$known"
+
+# ---- real runs: the larson-like workload in each mode -------------------
+
+slots=1500
+for m in bitmap freelist hybrid; do
+	"$wl" $m 50000 $slots 256 >"$tmp/$m.slabs" || fail "workload $m"
+	n=$(grep -c " slab " "$tmp/$m.slabs")
+	"$HM" --age "$tmp/$m.slabs" -o "$tmp/$m.svg"
+	# every slot holds one object when the threads stop: $slots live
+	r=$("$CHECK" "$tmp/$m.svg" "$n" - live=$slots) || fail "$m: $r"
+	# tracking is on: every slab has its ages, and the picture is by age
+	[ "$(grep -c '^  age-ms ' "$tmp/$m.slabs")" = "$n" ] || fail "$m: not every slab has ages"
+	grep -q 'allocated, by age [0-9]*\.\.[0-9]* ms' "$tmp/$m.svg" || fail "$m: not shaded by age"
+	echo "test-heatmap: $m: $n slabs in the dump; svg $r"
+done
+echo "test-heatmap: PASS"

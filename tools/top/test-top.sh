@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make test-top: hakmem-top against a live process (HAKMEM_STATS_FILE),
+# one-shot and interactive (driven through tmux), and its errors.
+#
+# Usage: tools/top/test-top.sh WORKLOAD   (the built tools/top/top-workload.c)
+# The workload's numbers are known (see top-workload.c): top-fixed has 500
+# objects in use, 200 of its 500 frees remote, 1 error, no activity;
+# top-busy allocates and frees 100 objects every 10 ms.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOP=$ROOT/tools/top/hakmem-top
+wl=$1
+tmp=$(mktemp -d /tmp/hakmem-top.XXXXXX)
+pid=
+sess=hakmem-top-test-$$
+cleanup() {
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+	tmux kill-session -t "$sess" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "test-top: FAIL: $*" >&2; exit 1; }
+# col TEXT ROW N: field N of the table row named ROW
+col() { echo "$1" | awk -v r="$2" -v n="$3" '$1 == r { print $n; exit }'; }
+# expect_rc RC MESSAGE CMD...: CMD exits RC and says MESSAGE on stderr
+expect_rc() {
+	local want=$1 msg=$2 rc=0
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" = "$want" ] || fail "'$*' exited $rc, want $want: $(cat "$tmp/err")"
+	grep -q -- "$msg" "$tmp/err" || fail "'$*' did not say '$msg': $(cat "$tmp/err")"
+	echo "test-top: '${*#"$TOP"}' -> exit $rc: $(tail -n 1 "$tmp/err" | cut -c1-100)"
+}
+
+# ---- one-shot against a live process ---------------------------------
+
+f=$tmp/stats
+HAKMEM_STATS_FILE=$f HAKMEM_STATS_INTERVAL_MS=100 "$wl" 30 >"$tmp/wl.out" &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$tmp/wl.out" && [ -s "$f" ] && break; sleep 0.1; done
+grep -q ready "$tmp/wl.out" || fail "the workload did not start"
+# a snapshot written after "ready"
+sleep 0.3
+out=$("$TOP" -o -f "$f" -d 1 -s name) || fail "hakmem-top -o -d 1 failed"
+echo "$out" | sed 's/^/  /'
+[ "$(col "$out" top-fixed 5)" = 500 ] || fail "top-fixed: inuse $(col "$out" top-fixed 5), want 500"
+[ "$(col "$out" top-fixed 4)" -ge 1 ] || fail "top-fixed: no slab"
+total=$(col "$out" top-fixed 6)
+util=$(awk -v t="$total" 'BEGIN { printf "%.1f", 50000 / t }')
+[ "$(col "$out" top-fixed 7)" = "$util" ] || fail "top-fixed: util $(col "$out" top-fixed 7), want $util"
+[ "$(col "$out" top-fixed 8)" = 0 ] || fail "top-fixed: alloc rate $(col "$out" top-fixed 8), want 0"
+[ "$(col "$out" top-fixed 9)" = 0 ] || fail "top-fixed: free rate $(col "$out" top-fixed 9), want 0"
+[ "$(col "$out" top-fixed 10)" = 40.0 ] || fail "top-fixed: remote share $(col "$out" top-fixed 10), want 40.0"
+[ "$(col "$out" top-fixed 12)" = 1 ] || fail "top-fixed: errors $(col "$out" top-fixed 12), want 1"
+a=$(col "$out" top-busy 8) fr=$(col "$out" top-busy 9)
+# 100 every >= 10 ms: at most 10000/s (+ one batch); at least 2000/s on a
+# loaded machine
+[ "$a" -ge 2000 ] && [ "$a" -le 10200 ] || fail "top-busy: alloc rate $a, want 2000..10200"
+[ $((a - fr)) -le 200 ] && [ $((fr - a)) -le 200 ] || fail "top-busy: free rate $fr vs alloc rate $a"
+[ "$(col "$out" top-busy 5)" -le 100 ] || fail "top-busy: more than a batch in use"
+[ "$(col "$out" top-busy 10)" = 0.0 ] || fail "top-busy: remote frees"
+echo "$out" | grep -q "errors 1$" || fail "summary: want errors 1"
+for c in 8 16 32 64 128 256 512 1024; do
+	[ "$(col "$out" "hm-$c" 5)" = 0 ] || fail "class hm-$c has objects in use"
+done
+echo "test-top: -o -d 1 on a live process: top-fixed 500 in use, 40.0% remote, 1 error, 0/s; top-busy $a allocs/s, $fr frees/s"
+
+# -s by letter and by name, -R, -n
+o1=$("$TOP" -o -f "$f" -d 0.3 -s a -n 1 | tail -n 1)
+[ "$(echo "$o1" | awk '{ print $1 }')" = top-busy ] || fail "-d 0.3 -s a -n 1: '$o1'"
+o1=$("$TOP" -o -f "$f" -s inuse -n 1 | tail -n 1)
+[ "$(echo "$o1" | awk '{ print $1 }')" = top-fixed ] || fail "-s inuse -n 1: '$o1'"
+o1=$("$TOP" -o -f "$f" -s name -R -n 1 | tail -n 1)
+[ "$(echo "$o1" | awk '{ print $1 }')" = top-fixed ] || fail "-s name -R -n 1: '$o1'"
+o1=$("$TOP" -o -f "$f" -s n -n 1 | tail -n 1)
+[ "$(echo "$o1" | awk '{ print $1 }')" = hm-8 ] || fail "-s n -n 1: '$o1'"
+echo "test-top: sort keys -s a, inuse, name -R, n: ok"
+
+# ---- interactive, through tmux -----------------------------------------
+
+command -v tmux >/dev/null || fail "tmux is not installed (tools/deps.sh tools)"
+tmux new-session -d -s "$sess" -x 150 -y 30 \
+	"$TOP -f $f -d 0.5; echo \"hakmem-top exited \$?\"; sleep 60"
+# wait_pane REGEX: until the pane shows a line matching REGEX (15 s)
+wait_pane() {
+	for _ in $(seq 150); do
+		tmux capture-pane -p -t "$sess" >"$tmp/pane"
+		grep -qE -- "$1" "$tmp/pane" && return 0
+		sleep 0.1
+	done
+	cat "$tmp/pane"
+	fail "the pane never showed /$1/"
+}
+# first_row: the name in the first row under the table's header
+first_row() { awk '/^NAME/ { getline; print $1; exit }' "$tmp/pane"; }
+wait_pane '^top-fixed +bitmap +48 +[0-9]+ +500 '
+wait_pane 'sort: inuse \(descending\)'
+[ "$(first_row)" = top-fixed ] || fail "interactive: first row $(first_row), want top-fixed"
+grep -q "pid $pid" "$tmp/pane" || fail "interactive: no 'pid $pid' in the title"
+tmux send-keys -t "$sess" n
+wait_pane 'sort: name \(ascending\)'
+[ "$(first_row)" = hm-8 ] || fail "interactive n: first row $(first_row), want hm-8"
+tmux send-keys -t "$sess" R
+wait_pane 'sort: name \(descending\)'
+[ "$(first_row)" = top-fixed ] || fail "interactive R: first row $(first_row), want top-fixed"
+tmux send-keys -t "$sess" a
+wait_pane 'sort: alloc \(descending\)'
+wait_pane '^top-busy +hybrid +128 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[1-9][0-9]* '
+[ "$(first_row)" = top-busy ] || fail "interactive a: first row $(first_row), want top-busy"
+tmux send-keys -t "$sess" +
+wait_pane 'every 1 s'
+tmux send-keys -t "$sess" q
+wait_pane '^hakmem-top exited 0$'
+echo "test-top: interactive (tmux): rows, sort keys n R a, interval +, q: ok"
+tmux kill-session -t "$sess"
+
+# ---- the process's exit: the final snapshot -----------------------------
+
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+HAKMEM_STATS_FILE=$f HAKMEM_STATS_INTERVAL_MS=60000 "$wl" 1 >/dev/null
+out=$("$TOP" -o -f "$f")
+echo "$out" | grep -q "(exited: final snapshot)" || fail "no final snapshot: $out"
+[ "$(col "$out" top-busy 5)" = 0 ] || fail "final: top-busy inuse $(col "$out" top-busy 5)"
+[ "$(col "$out" top-fixed 5)" = 500 ] || fail "final: top-fixed inuse $(col "$out" top-fixed 5)"
+a=$(col "$out" top-busy 8)
+[ "$a" = - ] || fail "final, one sample: rate '$a', want -"
+for t in "$tmp"/stats.tmp.*; do [ -e "$t" ] && fail "a temporary file was left behind: $t"; done
+echo "test-top: exit writes a final snapshot (interval 60 s): ok"
+
+# ---- errors ---------------------------------------------------------------
+
+expect_rc 1 "No such file" "$TOP" -o -f "$tmp/none"
+expect_rc 1 "no such directory" "$TOP" -o -D "$tmp/none"
+mkdir "$tmp/empty"
+expect_rc 1 "No such file" "$TOP" -o -D "$tmp/empty"
+echo "some text" >"$tmp/junk"
+expect_rc 1 "not a hakmem stats table" "$TOP" -o -f "$tmp/junk"
+head -n 5 "$f" | sed '$ s/ [0-9]*$//' >"$tmp/short"
+expect_rc 1 "columns, want" "$TOP" -o -f "$tmp/short"
+sed '3 s/ 0 / x /' "$f" >"$tmp/nan"
+expect_rc 1 "not a number" "$TOP" -o -f "$tmp/nan"
+if [ "$(id -u)" != 0 ]; then
+	cp "$f" "$tmp/noread" && chmod 000 "$tmp/noread"
+	expect_rc 1 "Permission denied" "$TOP" -o -f "$tmp/noread"
+fi
+expect_rc 2 "unknown sort key" "$TOP" -o -f "$f" -s bogus
+expect_rc 2 "wants seconds" "$TOP" -o -f "$f" -d 0
+expect_rc 2 "needs a terminal" "$TOP" -f "$f"
+echo "test-top: PASS"

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * stats_file.c - HAKMEM_STATS_FILE=path: the process's stats, for
+ * tools/top/hakmem-top and scripts, as a file rewritten periodically.
+ *
+ * Started by the library's initialization (the first allocation or API
+ * call) when HAKMEM_STATS_FILE is set: a background thread rewrites the
+ * file every HAKMEM_STATS_INTERVAL_MS (default 1000, at least 10), and an
+ * atexit handler writes it a last time.  Each write goes to path.tmp.<pid>
+ * and is renamed over path, so a reader sees a whole file or the previous
+ * one, never a partial one.  The content is one comment line, then the
+ * table of hm_stats_dump() for the classes and the created caches (the
+ * same columns as /sys/kernel/debug/hakmem/stats):
+ *
+ *   # libhakmem stats: pid 1234 seq 7 mono 5123.004211 interval_ms 1000 [final]
+ *   name mode size slabs inuse total util% allocs frees ...
+ *
+ * mono is CLOCK_MONOTONIC in seconds at the snapshot, so a reader can
+ * compute rates from two files without guessing when each was written.
+ * A child after fork() does not write (the file belongs to the parent).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hakmem.h"
+#include "hm_user.h"
+
+#define HM_STATS_FILE_MIN_MS	10
+#define HM_STATS_FILE_DEF_MS	1000
+
+static pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
+static char hm_sf_path[PATH_MAX];
+static unsigned int hm_sf_interval_ms = HM_STATS_FILE_DEF_MS;
+static unsigned long hm_sf_seq;
+static pid_t hm_sf_pid;
+static bool hm_sf_stopped, hm_sf_warned;
+
+/* One snapshot into the file, atomically.  Caller holds hm_sf_lock. */
+static int hm_sf_write(bool final)
+{
+	char tmp[PATH_MAX + 32];
+	struct timespec ts;
+	FILE *f;
+
+	if (getpid() != hm_sf_pid)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", hm_sf_path, (int)hm_sf_pid);
+	f = fopen(tmp, "w");
+	if (!f)
+		goto err;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(f, "# libhakmem stats: pid %d seq %lu mono %ld.%06ld interval_ms %u%s\n",
+		(int)hm_sf_pid, ++hm_sf_seq, (long)ts.tv_sec, ts.tv_nsec / 1000,
+		hm_sf_interval_ms, final ? " final" : "");
+	hm_stats_dump(f, HM_STATS_CLASSES | HM_STATS_CACHES);
+	if (fclose(f)) {
+		unlink(tmp);
+		goto err;
+	}
+	if (rename(tmp, hm_sf_path)) {
+		unlink(tmp);
+		goto err;
+	}
+	return 0;
+err:
+	if (!hm_sf_warned)
+		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: %s (not written)\n",
+			hm_sf_path, strerror(errno));
+	hm_sf_warned = true;
+	return -1;
+}
+
+static void *hm_sf_thread(void *unused)
+{
+	struct timespec ts = {
+		.tv_sec = hm_sf_interval_ms / 1000,
+		.tv_nsec = (long)(hm_sf_interval_ms % 1000) * 1000000L,
+	};
+	bool stop = false;
+
+	(void)unused;
+	while (!stop) {
+		pthread_mutex_lock(&hm_sf_lock);
+		stop = hm_sf_stopped;
+		if (!stop)
+			hm_sf_write(false);
+		pthread_mutex_unlock(&hm_sf_lock);
+		if (!stop)
+			nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static void hm_sf_atexit(void)
+{
+	pthread_mutex_lock(&hm_sf_lock);
+	if (!hm_sf_stopped)
+		hm_sf_write(true);
+	hm_sf_stopped = true;
+	pthread_mutex_unlock(&hm_sf_lock);
+}
+
+/* Called once from the library's initialization. */
+void hm_stats_file_start(void)
+{
+	const char *path = getenv("HAKMEM_STATS_FILE");
+	const char *ms = getenv("HAKMEM_STATS_INTERVAL_MS");
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t t;
+	char *end;
+
+	if (!path || !*path)
+		return;
+	if (strlen(path) >= sizeof(hm_sf_path)) {
+		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
+		return;
+	}
+	if (ms && *ms) {
+		unsigned long v = strtoul(ms, &end, 10);
+
+		if (*end || v < HM_STATS_FILE_MIN_MS || v > 3600000UL)
+			fprintf(stderr, "hakmem: HAKMEM_STATS_INTERVAL_MS=%s: not %u..3600000; using %u\n",
+				ms, HM_STATS_FILE_MIN_MS, hm_sf_interval_ms);
+		else
+			hm_sf_interval_ms = (unsigned int)v;
+	}
+	strcpy(hm_sf_path, path);
+	hm_sf_pid = getpid();
+	atexit(hm_sf_atexit);
+	/* the writer takes no signals meant for the program */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, hm_sf_thread, NULL))
+		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE: no writer thread; written at exit only\n");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
