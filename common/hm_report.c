@@ -101,6 +101,7 @@ void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
  * @e: what was wrong
  * @p: the pointer
  * @ip: the caller
+ * @t: the block's tracking record, or NULL
  */
 void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 		   unsigned long ip, const struct hm_track *t)

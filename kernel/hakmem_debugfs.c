@@ -86,25 +86,30 @@ static int hakmem_cpus_show(struct seq_file *m, void *v)
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
 	struct hm_stats st;
-	unsigned int cpu;
+	unsigned int cpu, i;
 
 	hm_stats_print_header(&sp.pr);
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		if (only && hc != only)
 			continue;
-		for_each_possible_cpu(cpu) {
-			char label[HM_NAME_LEN + 16];
+		for (i = 0; i < 2 * nr_cpu_ids; i++) {
+			char label[HM_NAME_LEN + 24];
+			bool irq = i % 2;
 
-			hm_cctx_stats(hakmem_cpu_cctx(hc, cpu), &st);
+			cpu = i / 2;
+			if (!cpu_possible(cpu))
+				continue;
+			hm_cctx_stats(hakmem_cpu_cctx(hc, cpu, irq), &st);
 			if (!st.allocs && !st.frees)
 				continue;
 			/*
-			 * A CPU's allocations minus its frees; negative (shown
-			 * as 0) on a CPU that freed what others allocated.
+			 * A context's allocations minus its frees; negative
+			 * (shown as 0) where it freed what others allocated.
 			 */
 			st.objs_inuse = st.allocs > st.frees ? st.allocs - st.frees : 0;
-			snprintf(label, sizeof(label), "%s@cpu%u", hc->c->name, cpu);
+			snprintf(label, sizeof(label), "%s@cpu%u%s", hc->c->name, cpu,
+				 irq ? "-irq" : "");
 			hm_stats_print(&sp.pr, label, hm_mode_name(hc->c->mode),
 				       hc->c->obj_size, &st);
 		}
@@ -236,6 +241,15 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 		seq_printf(m, "%lu %s %s %p cpu%u %pS\n", log[i].seq,
 			   hm_error_name(log[i].kind), log[i].cache,
 			   (void *)log[i].ptr, log[i].ctx, (void *)log[i].ip);
+		/* tracking's history of the block, when it was on */
+		if (log[i].alloc_ip)
+			seq_printf(m, "  allocated cpu%u %pS %llu ns before\n",
+				   log[i].alloc_ctx, (void *)log[i].alloc_ip,
+				   log[i].alloc_age_ns);
+		if (log[i].free_ip)
+			seq_printf(m, "  freed cpu%u %pS %llu ns before\n",
+				   log[i].free_ctx, (void *)log[i].free_ip,
+				   log[i].free_age_ns);
 	}
 	kfree(log);
 	return 0;

@@ -9,7 +9,8 @@
  *   hakmem_list_lock      the list of caches; a spinlock, so a holder is
  *                         never preempted and stop_machine() callbacks
  *                         always see a consistent list
- *   per-CPU local lock    struct hakmem_pcpu::lock, one per (cache, CPU)
+ *   per-CPU local lock    struct hakmem_pcpu::lock, two per (cache, CPU):
+ *                         task and interrupt contexts, never nested
  *   hm_cache::lock        slab lists of one cache (common/hm_types.h)
  *   hm_slabmap_lock       slab map levels (common/hm_slabmap.c)
  * stop_machine() (which takes cpu_hotplug_lock) is called with no hakmem
@@ -40,8 +41,9 @@
 #endif
 
 /*
- * One per (cache, CPU): the core's context for that CPU and the local lock
- * that makes it single-user.  The context ends in the hybrid magazine, a
+ * Two per (cache, CPU): the core's context for task context and the one
+ * for interrupts (hardirq and softirq), each with the local lock that
+ * makes it single-user.  The context ends in the hybrid magazine, a
  * flexible array, so it comes last.
  */
 struct hakmem_pcpu {
@@ -51,7 +53,8 @@ struct hakmem_pcpu {
 
 struct hakmem_cache {
 	struct hm_cache *c;
-	struct hakmem_pcpu __percpu *pcpu;
+	struct hakmem_pcpu __percpu *pcpu;	/* tasks: local_lock() */
+	struct hakmem_pcpu __percpu *pcpu_irq;	/* interrupts: ..._irqsave() */
 	struct list_head list;		/* hakmem_caches, hakmem_list_lock */
 	struct dentry *dir;		/* debugfs, NULL for the classes */
 	bool builtin;			/* one of the eight size classes */
@@ -63,10 +66,11 @@ extern struct list_head hakmem_caches;
 extern struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
 extern enum hm_mode hakmem_default_mode;
 
+/* the task context of @cpu (@irq false) or its interrupt context */
 static inline struct hm_cctx *hakmem_cpu_cctx(struct hakmem_cache *hc,
-					      unsigned int cpu)
+					      unsigned int cpu, bool irq)
 {
-	return &per_cpu_ptr(hc->pcpu, cpu)->cc;
+	return &per_cpu_ptr(irq ? hc->pcpu_irq : hc->pcpu, cpu)->cc;
 }
 
 void hakmem_chunk_faults(unsigned long every);

@@ -129,7 +129,7 @@ static void hakmem_percpu_counters(struct kunit *test)
 		w.keep = cpu % 3;
 		KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, hakmem_work_alloc_free, &w), 0);
 		KUNIT_EXPECT_EQ(test, w.fails, 0);
-		hm_cctx_stats(hakmem_cpu_cctx(hc, cpu), &st);
+		hm_cctx_stats(hakmem_cpu_cctx(hc, cpu, false), &st);
 		KUNIT_EXPECT_EQ(test, st.allocs, 10 + cpu);
 		KUNIT_EXPECT_EQ(test, st.frees, 10 + cpu - cpu % 3);
 		KUNIT_EXPECT_EQ(test, st.remote_frees, 0);
@@ -139,7 +139,7 @@ static void hakmem_percpu_counters(struct kunit *test)
 	}
 	hm_cache_stats(hc->c, &total);
 	KUNIT_EXPECT_EQ(test, total.objs_inuse, 0);
-	KUNIT_EXPECT_EQ(test, total.contexts, num_possible_cpus());
+	KUNIT_EXPECT_EQ(test, total.contexts, 2 * num_possible_cpus());
 	HAKMEM_EXPECT_VALID(test, hc);
 	kunit_info(test, "%u CPUs counted", k);
 }
@@ -161,7 +161,7 @@ static void hakmem_percpu_remote_free(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, w.fails, 0);
 	created = hc->c->slabs_created;
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &w), 0);
-	hm_cctx_stats(hakmem_cpu_cctx(hc, b), &st);
+	hm_cctx_stats(hakmem_cpu_cctx(hc, b, false), &st);
 	KUNIT_EXPECT_EQ(test, st.remote_frees, w.n);
 	KUNIT_EXPECT_EQ(test, st.allocs, 0);
 	HAKMEM_EXPECT_VALID(test, hc);
@@ -212,9 +212,25 @@ static void hakmem_timer_fn(struct timer_list *t)
 	hakmem_irq_work(container_of(t, struct hakmem_irq, tl));
 }
 
+/* the counters of every CPU's task (@irq false) or interrupt contexts */
+static void hakmem_sum_stats(struct hakmem_cache *hc, bool irq, struct hm_stats *sum)
+{
+	struct hm_stats st;
+	unsigned int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		hm_cctx_stats(hakmem_cpu_cctx(hc, cpu, irq), &st);
+		sum->allocs += st.allocs;
+		sum->frees += st.frees;
+		sum->remote_frees += st.remote_frees;
+	}
+}
+
 static void hakmem_irq_case(struct kunit *test, bool hard)
 {
 	struct hakmem_irq *ir = kunit_kzalloc(test, sizeof(*ir), GFP_KERNEL);
+	struct hm_stats st;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, ir);
@@ -245,6 +261,16 @@ static void hakmem_irq_case(struct kunit *test, bool hard)
 		del_timer_sync(&ir->tl);
 	KUNIT_EXPECT_EQ(test, ir->fails, 0);
 	KUNIT_EXPECT_TRUE(test, hard ? ir->hardirq : ir->softirq);
+	/*
+	 * The handler ran on the interrupt contexts: its allocations are
+	 * theirs, and its frees of the task's objects remote frees.
+	 */
+	hakmem_sum_stats(ir->hc, true, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, ir->n);
+	KUNIT_EXPECT_EQ(test, st.remote_frees, ir->n);
+	hakmem_sum_stats(ir->hc, false, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, ir->n);
+	KUNIT_EXPECT_EQ(test, st.frees, 0);
 	for (i = 0; i < ir->n; i++)
 		hakmem_cache_free(ir->hc, ir->out[i]);
 	HAKMEM_EXPECT_VALID(test, ir->hc);
@@ -278,7 +304,7 @@ static void hakmem_percpu_hotplug(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, w.v);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc_free, &w), 0);
 	KUNIT_ASSERT_EQ(test, w.fails, 0);
-	cc = hakmem_cpu_cctx(hc, b);
+	cc = hakmem_cpu_cctx(hc, b, false);
 	if (MODE(test) == HM_MODE_HYBRID)
 		KUNIT_EXPECT_GT(test, cc->mag_count, 0);
 	ret = remove_cpu(b);

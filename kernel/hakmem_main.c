@@ -13,12 +13,16 @@
  * the caller's gfp (so GFP_KERNEL may sleep in the page allocator), and the
  * chunk is handed to whatever CPU the task runs on after relocking.
  *
- * local_lock_irqsave() rather than a this_cpu_cmpxchg() transaction (SLUB's
+ * A local lock rather than a this_cpu_cmpxchg() transaction (SLUB's
  * classic fast path): the three modes change two to four words per
  * operation (bitmap word + counters, magazine slot + live bit), which no
- * single cmpxchg covers, and the allocation may be called from hardirq
- * context, so interrupts must be off while a context is changed.  On
- * PREEMPT_RT the local lock becomes a per-CPU spinlock, which keeps the
+ * single cmpxchg covers.  Allocation may be called from interrupts, so
+ * each CPU has two contexts per cache: tasks use one under local_lock()
+ * (preemption off, no interrupt save and restore, the expensive part of
+ * local_lock_irqsave()), hardirq and softirq handlers the other with
+ * interrupts off.  An interrupt thus never finds the context it uses
+ * half-changed.  Frees between the two are remote frees, as between CPUs.
+ * On PREEMPT_RT the local locks become per-CPU spinlocks, which keeps the
  * code correct there as well.
  */
 #define pr_fmt(fmt) "hakmem: " fmt
@@ -70,18 +74,26 @@ static struct hakmem_cache *hakmem_cache_new(const char *name, unsigned int size
 	/* zeroed memory, as hm_cctx_init() wants */
 	hc->pcpu = __alloc_percpu(offsetof(struct hakmem_pcpu, cc) + hm_cctx_size(hc->c),
 				  __alignof__(struct hakmem_pcpu));
-	if (!hc->pcpu)
-		goto fail_core;
+	hc->pcpu_irq = __alloc_percpu(offsetof(struct hakmem_pcpu, cc) + hm_cctx_size(hc->c),
+				      __alignof__(struct hakmem_pcpu));
+	if (!hc->pcpu || !hc->pcpu_irq)
+		goto fail_pcpu;
 	for_each_possible_cpu(cpu) {
 		struct hakmem_pcpu *pc = per_cpu_ptr(hc->pcpu, cpu);
+		struct hakmem_pcpu *pi = per_cpu_ptr(hc->pcpu_irq, cpu);
 
 		local_lock_init(&pc->lock);
 		hm_cctx_init(&pc->cc, hc->c, cpu);
 		hm_cctx_register(&pc->cc);
+		local_lock_init(&pi->lock);
+		hm_cctx_init(&pi->cc, hc->c, cpu);
+		hm_cctx_register(&pi->cc);
 	}
 	return hc;
 
-fail_core:
+fail_pcpu:
+	free_percpu(hc->pcpu);
+	free_percpu(hc->pcpu_irq);
 	hm_core_cache_destroy(hc->c);
 fail:
 	kfree(hc);
@@ -107,8 +119,33 @@ static unsigned long hakmem_cache_free_all(struct hakmem_cache *hc)
 	/* flushes every context, reports and keeps slabs with live objects */
 	leaked = hm_core_cache_destroy(hc->c);
 	free_percpu(hc->pcpu);
+	free_percpu(hc->pcpu_irq);
 	kfree(hc);
 	return leaked;
+}
+
+/*
+ * This CPU's context for the current execution context, locked: see the
+ * top of this file.  in_task() is the same at lock and unlock.
+ */
+static __always_inline struct hm_cctx *hakmem_lock(struct hakmem_cache *hc,
+						   unsigned long *flags)
+{
+	if (likely(in_task())) {
+		local_lock(&hc->pcpu->lock);
+		return &this_cpu_ptr(hc->pcpu)->cc;
+	}
+	local_lock_irqsave(&hc->pcpu_irq->lock, *flags);
+	return &this_cpu_ptr(hc->pcpu_irq)->cc;
+}
+
+static __always_inline void hakmem_unlock(struct hakmem_cache *hc,
+					  unsigned long flags)
+{
+	if (likely(in_task()))
+		local_unlock(&hc->pcpu->lock);
+	else
+		local_unlock_irqrestore(&hc->pcpu_irq->lock, flags);
 }
 
 /*
@@ -128,29 +165,47 @@ static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp,
 
 		if (!chunk)
 			break;
-		local_lock_irqsave(&hc->pcpu->lock, flags);
 		/* never wasted: an unneeded chunk becomes a reserve slab */
-		p = hm_cctx_add_chunk(&this_cpu_ptr(hc->pcpu)->cc, chunk, ip);
-		local_unlock_irqrestore(&hc->pcpu->lock, flags);
+		p = hm_cctx_add_chunk(hakmem_lock(hc, &flags), chunk, ip);
+		hakmem_unlock(hc, flags);
 		if (p)
 			return p;
 	}
-	local_lock_irqsave(&hc->pcpu->lock, flags);
-	this_cpu_ptr(hc->pcpu)->cc.st.alloc_fail++;
-	local_unlock_irqrestore(&hc->pcpu->lock, flags);
+	hakmem_lock(hc, &flags)->st.alloc_fail++;
+	hakmem_unlock(hc, flags);
 	return NULL;
+}
+
+/*
+ * The full paths under the local lock, out of line: the inlined fast paths
+ * (hm_cctx_alloc_try(), hm_cctx_free_try()) then need no saved registers.
+ */
+static noinline void *hakmem_alloc_locked_slow(struct hm_cctx *cc,
+					       unsigned long ip)
+{
+	return hm_cctx_alloc_ip(cc, ip);
+}
+
+static noinline void hakmem_free_locked_slow(struct hm_cctx *cc,
+					     struct hm_slab *s, void *ptr,
+					     unsigned long ip)
+{
+	hm_cctx_free(cc, s, ptr, ip);
 }
 
 static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
 						    gfp_t gfp)
 {
 	unsigned long flags;
+	struct hm_cctx *cc;
 	void *p;
 
 	might_alloc(gfp);
-	local_lock_irqsave(&hc->pcpu->lock, flags);
-	p = hm_cctx_alloc(&this_cpu_ptr(hc->pcpu)->cc);
-	local_unlock_irqrestore(&hc->pcpu->lock, flags);
+	cc = hakmem_lock(hc, &flags);
+	p = hm_cctx_alloc_try(cc);
+	if (unlikely(!p))
+		p = hakmem_alloc_locked_slow(cc, _RET_IP_);
+	hakmem_unlock(hc, flags);
 	if (unlikely(!p)) {
 		p = hakmem_refill(hc, gfp, _RET_IP_);
 		if (!p)
@@ -167,10 +222,12 @@ static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
 						  unsigned long ip)
 {
 	unsigned long flags;
+	struct hm_cctx *cc;
 
-	local_lock_irqsave(&hc->pcpu->lock, flags);
-	hm_cctx_free(&this_cpu_ptr(hc->pcpu)->cc, s, ptr, ip);
-	local_unlock_irqrestore(&hc->pcpu->lock, flags);
+	cc = hakmem_lock(hc, &flags);
+	if (unlikely(s->owner != cc || !hm_cctx_free_try(cc, s, ptr)))
+		hakmem_free_locked_slow(cc, s, ptr, ip);
+	hakmem_unlock(hc, flags);
 }
 
 /**
@@ -315,10 +372,8 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
 		unsigned int got;
 
-		local_lock_irqsave(&cache->pcpu->lock, flags);
-		got = hm_cctx_alloc_bulk(&this_cpu_ptr(cache->pcpu)->cc, want,
-					 ptrs + done);
-		local_unlock_irqrestore(&cache->pcpu->lock, flags);
+		got = hm_cctx_alloc_bulk(hakmem_lock(cache, &flags), want, ptrs + done);
+		hakmem_unlock(cache, flags);
 		done += got;
 		if (got == want)
 			continue;
@@ -347,12 +402,13 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
 void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 {
 	unsigned long flags;
+	struct hm_cctx *cc;
 	size_t i, j;
 
 	for (i = 0; i < nr; i += HAKMEM_BULK_BATCH) {
 		size_t end = min_t(size_t, nr, i + HAKMEM_BULK_BATCH);
 
-		local_lock_irqsave(&cache->pcpu->lock, flags);
+		cc = hakmem_lock(cache, &flags);
 		for (j = i; j < end; j++) {
 			struct hm_slab *s;
 
@@ -364,10 +420,9 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 			else if (unlikely(s->cache != cache->c))
 				hm_report(cache->c, HM_ERR_WRONG_CACHE, ptrs[j], _RET_IP_);
 			else
-				hm_cctx_free(&this_cpu_ptr(cache->pcpu)->cc, s, ptrs[j],
-					     _RET_IP_);
+				hm_cctx_free(cc, s, ptrs[j], _RET_IP_);
 		}
-		local_unlock_irqrestore(&cache->pcpu->lock, flags);
+		hakmem_unlock(cache, flags);
 	}
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
@@ -522,8 +577,10 @@ static int hakmem_cpu_dead(unsigned int cpu)
 	struct hakmem_cache *hc;
 
 	spin_lock(&hakmem_list_lock);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu));
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));
+		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, true));
+	}
 	spin_unlock(&hakmem_list_lock);
 	return 0;
 }

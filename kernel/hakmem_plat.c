@@ -226,6 +226,7 @@ HM_EXPORT(hm_debug_on_free);
 HM_EXPORT(hm_debug_track);
 HM_EXPORT(hm_report_log);
 HM_EXPORT(hm_report_log_copy);
+HM_EXPORT(hm_report_double_free);
 HM_EXPORT(hm_slab_map);
 HM_EXPORT(hm_map_longest_free);
 HM_EXPORT(hm_cache_frag);
