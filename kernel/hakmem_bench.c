@@ -721,7 +721,7 @@ static size_t hb_render_header(struct hb_run *r, char *buf, size_t size)
 			 IS_ENABLED(CONFIG_MEM_ALLOC_PROFILING) ? "y" : "n",
 			 HB_NO_MERGE);
 	len += scnprintf(buf + len, size - len,
-			 "# hakmem: fast path local_lock_irqsave; two-word cmpxchg row: %s\n",
+			 "# hakmem: fast path local_lock (tasks), local_lock_irqsave (interrupts); two-word cmpxchg row: %s\n",
 			 HB_CMPXCHG2_HOW);
 	return len;
 }
