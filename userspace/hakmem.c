@@ -358,40 +358,46 @@ static noinline void hm_free_foreign_slab(struct hm_cache *c,
 		hm_cctx_free(cc, s, ptr, ip);
 }
 
-static noinline void hm_free_slow(void *ptr, unsigned long ip)
+/* A local free that hm_cctx_free_try() left: reports, debugging, lists. */
+static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
+					void *ptr, unsigned long ip)
 {
-	struct hm_slab *s;
-	struct hm_cctx *cc;
+	hm_cctx_free_local(cc, s, ptr, ip);
+}
 
+/* Not a block of a live slab: NULL, a large object, or a bad pointer. */
+static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned long ip)
+{
 	if (!ptr)
 		return;
-	s = hm_ptr_to_slab(ptr);
-	if (unlikely(!s)) {
-		hm_free_other(ptr, ip);
-		return;
-	}
-	cc = hm_own_cctx(s);
-	if (likely(cc))
-		hm_cctx_free_local(cc, s, ptr, ip);
+	if (c)
+		hm_free_other_cache(c, ptr, ip);
 	else
-		hm_free_foreign_slab(s->cache, s, ptr, ip);
+		hm_free_other(ptr, ip);
 }
 
 /*
- * NULL needs no test of its own here: the granule at address 0 is never
- * a chunk (mmap does not hand it out), so it takes the slow path.
+ * The slow paths are tail calls with what the fast path found (slab,
+ * context), so none of them looks it up again.  NULL needs no test of its
+ * own here: the granule at address 0 is never a chunk (mmap does not hand
+ * it out), so it is not a slab's.
  */
 void hm_free(void *ptr)
 {
 	struct hm_slab *s = hm_ptr_to_slab(ptr);
 	struct hm_cctx *cc;
 
-	if (likely(s)) {
-		cc = hm_own_cctx(s);
-		if (likely(cc) && likely(hm_cctx_free_try(cc, s, ptr)))
-			return;
+	if (unlikely(!s)) {
+		hm_free_nonslab(NULL, ptr, HM_RET_IP);
+		return;
 	}
-	hm_free_slow(ptr, HM_RET_IP);
+	cc = hm_own_cctx(s);
+	if (unlikely(!cc)) {
+		hm_free_foreign_slab(s->cache, s, ptr, HM_RET_IP);
+		return;
+	}
+	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
+		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }
 
 size_t hm_malloc_usable_size(const void *ptr)
@@ -443,37 +449,23 @@ void *hm_cache_alloc(struct hm_cache *c)
 	return hm_cache_alloc_slow(c, HM_RET_IP);
 }
 
-static noinline void hm_cache_free_slow(struct hm_cache *c, void *ptr,
-					unsigned long ip)
-{
-	struct hm_slab *s;
-	struct hm_cctx *cc;
-
-	if (!ptr)
-		return;
-	s = hm_ptr_to_slab(ptr);
-	if (unlikely(!s)) {
-		hm_free_other_cache(c, ptr, ip);
-		return;
-	}
-	cc = hm_own_cctx(s);
-	if (likely(cc && s->cache == c))
-		hm_cctx_free_local(cc, s, ptr, ip);
-	else
-		hm_free_foreign_slab(c, s, ptr, ip);
-}
-
+/* As hm_free(), and a block of another cache is refused. */
 void hm_cache_free(struct hm_cache *c, void *ptr)
 {
 	struct hm_slab *s = hm_ptr_to_slab(ptr);
 	struct hm_cctx *cc;
 
-	if (likely(s && s->cache == c)) {
-		cc = hm_own_cctx(s);
-		if (likely(cc) && likely(hm_cctx_free_try(cc, s, ptr)))
-			return;
+	if (unlikely(!s)) {
+		hm_free_nonslab(c, ptr, HM_RET_IP);
+		return;
 	}
-	hm_cache_free_slow(c, ptr, HM_RET_IP);
+	cc = hm_own_cctx(s);
+	if (unlikely(!cc || s->cache != c)) {
+		hm_free_foreign_slab(c, s, ptr, HM_RET_IP);
+		return;
+	}
+	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
+		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)
