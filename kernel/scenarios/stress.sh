@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Guest scenario: hakmem_stress.ko (kernel/hakmem_stress.c) on every CPU.
+#  1. junk written to /sys/kernel/debug/hakmem/stress is refused and runs
+#     nothing; a write during a run is refused (-EBUSY)
+#  2. for each mode: hakmem_slab loaded with mode=M, a run of
+#     HAKMEM_STRESS_OPS operations with the created caches in mode M; the
+#     result must pass (no mismatch, no NULL, no error, nothing live,
+#     validate clean) and debugfs must agree (validate ok, no errors, no
+#     stress cache left)
+#  3. where the kernel has CONFIG_FAULT_INJECTION_DEBUG_FS: the same with
+#     fail_chunk/ set (probability HAKMEM_STRESS_FAULT_PCT, interval 1,
+#     times -1) and faults=1: allocations return NULL, faults are injected
+#     and counted, nothing is lost; the module then switches injection off
+#     and every kind must allocate again on new slabs
+# Kernel command line (all optional):
+#   HAKMEM_STRESS_OPS=N         operations per mode (default 1000000)
+#   HAKMEM_STRESS_FAULT_OPS=N   operations of the fault run per mode (200000)
+#   HAKMEM_STRESS_FAULT_PCT=P   fail_chunk probability in percent (20)
+#   HAKMEM_STRESS_MODES=a,b     modes (default bitmap,freelist,hybrid)
+#   HAKMEM_STRESS_ALL=1         one more run with mode=all (caches of every
+#                               mode at once, classes hybrid)
+#   HAKMEM_STRESS_SEED=N        fixed seed (default: random, printed)
+# Each run's result is printed between "@@ STRESS-BEGIN <name>" and
+# "@@ STRESS-END <name>".
+
+H=$DEBUGFS/hakmem
+S=$H/stress
+F=$H/fail_chunk
+OPS=${HAKMEM_STRESS_OPS:-1000000}
+FOPS=${HAKMEM_STRESS_FAULT_OPS:-200000}
+FPCT=${HAKMEM_STRESS_FAULT_PCT:-20}
+MODES=$(echo "${HAKMEM_STRESS_MODES:-bitmap,freelist,hybrid}" | tr ',' ' ')
+SEED=${HAKMEM_STRESS_SEED:+seed=$HAKMEM_STRESS_SEED}
+
+# val KEY: the value of KEY=... in the result line of the stress file
+val() {
+	awk -v k="$1" '/^result=/ {
+		for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit }
+	}' "$S"
+}
+
+check_validate() {
+	v=$(cat "$H/validate")
+	echo "validate: $v"
+	[ "$v" = ok ] || fail "validate: $v"
+}
+
+# check_clean: debugfs agrees with the module: no errors in any row, no
+# created cache left, validate ok
+check_clean() {
+	awk 'NR > 1 && $NF != 0 { print "@@ FAIL stats: " $1 " has " $NF " errors" }' "$H/stats"
+	for d in "$H"/stress-*; do
+		[ -e "$d" ] && fail "cache directory $d left behind"
+	done
+	check_validate
+}
+
+# run NAME ARGS: one run; prints its result; fails on a failed write or a
+# result that is not a pass
+run() {
+	_name=$1
+	shift
+	t0=$(date +%s)
+	must sh -c "echo '$*' > $S"
+	echo "@@ STRESS-BEGIN $_name"
+	cat "$S"
+	echo "@@ STRESS-END $_name"
+	echo "stress $_name: '$*' took $(($(date +%s) - t0)) s (wall, guest)"
+	[ "$(val result)" = pass ] || fail "stress $_name: result $(val result)"
+	for k in mismatches errors live leaked problems; do
+		[ "$(val $k)" = 0 ] || fail "stress $_name: $k=$(val $k)"
+	done
+	[ "$(val ops)" -ge "${OPS_WANT:-1}" ] || fail "stress $_name: $(val ops) ops, asked for $OPS_WANT"
+}
+
+section stress-input
+cpus
+load hakmem_slab || exit 1
+load hakmem_stress || exit 1
+for junk in junk ops=0 ops=x ops=-1 ops=99999999999 mode=junk mode= remote=101 \
+	faults=2 seed=x 'ops=10 bogus=1' 'ops=10 mode'; do
+	if printf '%s' "$junk" >"$S" 2>/dev/null; then
+		fail "stress accepted '$junk'"
+	else
+		echo "stress refused '$junk': ok"
+	fi
+done
+grep -q '^# no results yet' "$S" || fail "stress has results after junk writes only"
+if [ ! -d "$F" ]; then
+	echo "fault injection: no $F (kernel without CONFIG_FAULT_INJECTION_DEBUG_FS)"
+	printf 'ops=10 faults=1' >"$S" 2>/dev/null && fail "faults=1 accepted without fault injection"
+fi
+# a write while a run is going on: -EBUSY (shown by the refusal), and the
+# run it could not disturb passes
+sh -c "echo 'ops=$OPS' > $S" &
+bg=$!
+i=0
+while ! grep -q '^# running' "$S" && [ $i -lt 200 ]; do
+	i=$((i + 1))
+	usleep 20000
+done
+if grep -q '^# running' "$S"; then
+	if printf 'ops=1000' >"$S" 2>/dev/null; then
+		fail "a second run was accepted during a run"
+	else
+		echo "stress refused a write during a run: ok"
+	fi
+else
+	fail "the background run did not show '# running'"
+fi
+wait $bg || fail "the background run failed"
+[ "$(val result)" = pass ] || fail "background run: result $(val result)"
+unload hakmem_stress
+unload hakmem_slab
+
+OPS_WANT=$OPS
+for m in $MODES; do
+	section stress-$m
+	load hakmem_slab mode="$m" || continue
+	load hakmem_stress || { unload hakmem_slab; continue; }
+	run "$m" "ops=$OPS mode=$m $SEED"
+	[ "$(val nulls)" = 0 ] || fail "stress $m: NULLs without fault injection"
+	check_clean
+	if [ -d "$F" ]; then
+		section stress-$m-faults
+		echo 0 >"$F/verbose"
+		echo -1 >"$F/times"
+		echo 1 >"$F/interval"
+		echo "$FPCT" >"$F/probability"
+		inj0=$(cat "$F/injected")
+		OPS_WANT=$FOPS
+		run "$m-faults" "ops=$FOPS mode=$m faults=1 $SEED"
+		OPS_WANT=$OPS
+		inj=$(($(cat "$F/injected") - inj0))
+		echo "fail_chunk: probability $FPCT%, $inj chunk requests failed; the run saw $(val injected)," \
+			"$(val nulls) NULLs (+$(val msg_nulls) messages), recovered $(val recovered) objects on $(val recover_slabs) new slabs"
+		[ "$(val injected)" -gt 0 ] || fail "stress $m-faults: no fault injected"
+		[ "$(val injected)" = "$inj" ] || fail "stress $m-faults: injected $(val injected) != fail_chunk/injected $inj"
+		[ "$(val nulls)" -gt 0 ] || fail "stress $m-faults: no allocation returned NULL"
+		[ "$(val recovered)" -gt 0 ] || fail "stress $m-faults: nothing recovered"
+		[ "$(cat "$F/probability")" = 0 ] || fail "fail_chunk still on after the run"
+		check_clean
+	fi
+	unload hakmem_stress
+	unload hakmem_slab
+done
+
+if [ "${HAKMEM_STRESS_ALL:-0}" = 1 ]; then
+	section stress-all
+	load hakmem_slab mode=hybrid || exit 1
+	load hakmem_stress || exit 1
+	run all "ops=$OPS mode=all $SEED"
+	check_clean
+	unload hakmem_stress
+	unload hakmem_slab
+fi
+
+section stress-dmesg
+# the allocator reports refused operations as "hakmem: ..." lines
+if dmesg | grep -E 'hakmem(_stress)?: ' | grep -vE 'loaded|unloaded|result=pass'; then
+	fail "unexpected hakmem messages (above)"
+fi
+echo "stress: modes $MODES on $(uname -r), CPUs $(cat /sys/devices/system/cpu/online)"
