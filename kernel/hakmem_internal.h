@@ -75,6 +75,7 @@ void hakmem_chunk_faults(unsigned long every);
 unsigned long hakmem_chunk_faults_injected(void);
 int hakmem_fail_chunk_init(void);
 bool hakmem_fail_chunk_off(void);
+int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times);
 void hakmem_fail_chunk_debugfs(struct dentry *parent);
 unsigned long hakmem_reclaimable(void);
 unsigned long hakmem_shrink_all(void);

@@ -122,6 +122,27 @@ bool hakmem_fail_chunk_off(void)
 	return true;
 }
 
+/**
+ * hakmem_fail_chunk_set() - set fail_chunk as its debugfs files would
+ * @probability: percent of the eligible chunk requests that fail
+ * @interval: only every @interval-th request is eligible (1: all)
+ * @times: failures at most, -1 for no limit
+ *
+ * For the KUnit cases, which cannot write debugfs files.  Not while
+ * another CPU requests chunks (the framework's fields are plain).
+ *
+ * Return: 0, or -EOPNOTSUPP without CONFIG_FAULT_INJECTION.
+ */
+int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times)
+{
+	hakmem_fail_chunk.interval = interval;
+	hakmem_fail_chunk.count = 0;
+	atomic_set(&hakmem_fail_chunk.times, times);
+	atomic_set(&hakmem_fail_chunk.space, 0);
+	WRITE_ONCE(hakmem_fail_chunk.probability, probability);
+	return 0;
+}
+
 static bool hakmem_fail_chunk_should(size_t size, gfp_t gfp)
 {
 	return !(gfp & __GFP_NOFAIL) && should_fail(&hakmem_fail_chunk, size);
@@ -138,12 +159,18 @@ bool hakmem_fail_chunk_off(void)
 	return false;
 }
 
+int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times)
+{
+	return -EOPNOTSUPP;
+}
+
 static bool hakmem_fail_chunk_should(size_t size, gfp_t gfp)
 {
 	return false;
 }
 #endif
 EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_off, HAKMEM_NS);
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_set, HAKMEM_NS);
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 static int hakmem_injected_get(void *data, u64 *val)
