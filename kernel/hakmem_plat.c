@@ -121,6 +121,7 @@ bool hakmem_fail_chunk_off(void)
 	hakmem_chunk_faults(0);
 	return true;
 }
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_off, HAKMEM_NS);
 
 /**
  * hakmem_fail_chunk_set() - set fail_chunk as its debugfs files would
@@ -142,6 +143,7 @@ int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int
 	WRITE_ONCE(hakmem_fail_chunk.probability, probability);
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_set, HAKMEM_NS);
 
 static bool hakmem_fail_chunk_should(size_t size, gfp_t gfp)
 {
@@ -158,19 +160,19 @@ bool hakmem_fail_chunk_off(void)
 	hakmem_chunk_faults(0);
 	return false;
 }
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_off, HAKMEM_NS);
 
 int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times)
 {
 	return -EOPNOTSUPP;
 }
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_set, HAKMEM_NS);
 
 static bool hakmem_fail_chunk_should(size_t size, gfp_t gfp)
 {
 	return false;
 }
 #endif
-EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_off, HAKMEM_NS);
-EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_set, HAKMEM_NS);
 
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 static int hakmem_injected_get(void *data, u64 *val)

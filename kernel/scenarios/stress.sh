@@ -9,7 +9,8 @@
 #     result must pass (no mismatch, no NULL, no error, nothing live,
 #     validate clean) and debugfs must agree (validate ok, no errors, no
 #     stress cache left)
-#  3. where the kernel has CONFIG_FAULT_INJECTION_DEBUG_FS: the same with
+#  3. where the kernel has CONFIG_FAULT_INJECTION_DEBUG_FS: fail_chunk= at
+#     load (junk refused; times=2 gives exactly two NULLs); each mode with
 #     fail_chunk/ set (probability HAKMEM_STRESS_FAULT_PCT, interval 1,
 #     times -1) and faults=1: allocations return NULL, faults are injected
 #     and counted, nothing is lost; the module then switches injection off
@@ -88,7 +89,9 @@ for junk in junk ops=0 ops=x ops=-1 ops=99999999999 mode=junk mode= remote=101 \
 	fi
 done
 grep -q '^# no results yet' "$S" || fail "stress has results after junk writes only"
-if [ ! -d "$F" ]; then
+have_fi=0
+[ -d "$F" ] && have_fi=1
+if [ $have_fi = 0 ]; then
 	echo "fault injection: no $F (kernel without CONFIG_FAULT_INJECTION_DEBUG_FS)"
 	printf 'ops=10 faults=1' >"$S" 2>/dev/null && fail "faults=1 accepted without fault injection"
 	dmesg | grep 'hakmem_stress: faults=1: this kernel has no CONFIG_FAULT_INJECTION' ||
@@ -116,6 +119,27 @@ wait $bg || fail "the background run failed"
 [ "$(val result)" = pass ] || fail "background run: result $(val result)"
 unload hakmem_stress
 unload hakmem_slab
+if [ $have_fi = 1 ]; then
+	# fail_chunk= at load, the failslab= syntax: junk fails the load; two
+	# faults (times=2) are exactly two NULLs of the next run
+	if insmod "$HAKMEM_DIR/hakmem_slab.ko" fail_chunk=junk 2>/dev/null; then
+		fail "fail_chunk=junk was accepted"
+		rmmod hakmem_slab
+	fi
+	dmesg | grep -q 'hakmem: fail_chunk=junk: not' || fail "no message for fail_chunk=junk"
+	load hakmem_slab fail_chunk=1,100,0,2 || exit 1
+	load hakmem_stress || exit 1
+	echo "fail_chunk= at load: probability $(cat "$F/probability"), times $(cat "$F/times"), verbose $(cat "$F/verbose")"
+	OPS_WANT=20000
+	run load-param "ops=20000 faults=1"
+	[ "$(val injected)" = 2 ] || fail "fail_chunk=1,100,0,2: $(val injected) faults injected, want 2"
+	[ $(($(val nulls) + $(val msg_nulls))) = 2 ] || fail "fail_chunk=1,100,0,2: $(val nulls) + $(val msg_nulls) NULLs, want 2"
+	[ "$(cat "$F/times")" = 0 ] || fail "fail_chunk/times is $(cat "$F/times") after two faults"
+	[ "$(cat "$F/injected")" = 2 ] || fail "fail_chunk/injected is $(cat "$F/injected")"
+	check_clean
+	unload hakmem_stress
+	unload hakmem_slab
+fi
 
 OPS_WANT=$OPS
 for m in $MODES; do
@@ -161,7 +185,7 @@ fi
 
 section stress-dmesg
 # the allocator reports refused operations as "hakmem: ..." lines
-if dmesg | grep -E 'hakmem(_stress)?: ' | grep -vE 'loaded|unloaded|result=pass|no CONFIG_FAULT_INJECTION'; then
+if dmesg | grep -E 'hakmem(_stress)?: ' | grep -vE 'loaded|unloaded|result=pass|no CONFIG_FAULT_INJECTION|fail_chunk=junk'; then
 	fail "unexpected hakmem messages (above)"
 fi
 echo "stress: modes $MODES on $(uname -r), CPUs $(cat /sys/devices/system/cpu/online)"
