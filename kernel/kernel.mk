@@ -33,7 +33,8 @@
 # Variables: KDIR (module), HAKMEM_MODE (smoke: bitmap|freelist|hybrid),
 # BENCH_BOOTS, BENCH_MAX_BOOTS, BENCH_OPS, BENCH_REPS, BENCH_QEMU_OPS,
 # BENCH_QEMU_REPS, BENCH_QEMU_KIND (distro-6.12), STRESS_KERNEL_* (above),
-# STRESS_KERNEL_SEED (a fixed seed for every run).
+# STRESS_KERNEL_SEED (a fixed seed for every run), STRESS_KERNEL_TIMEOUT
+# (seconds per soak boot, 2400).
 
 KERNEL_RELEASE := $(shell uname -r)
 ifeq ($(origin KDIR),undefined)
@@ -68,6 +69,8 @@ STRESS_KERNEL_FAULT_OPS ?= 2000000
 STRESS_KERNEL_FAULT_PCT ?= 20
 STRESS_KERNEL_KINDS ?= x86_64 distro-6.12
 STRESS_KERNEL_SEED ?=
+# seconds one soak boot may take (x86_64-kasan is the slowest)
+STRESS_KERNEL_TIMEOUT ?= 2400
 
 .PHONY: module module-check checkpatch sparse run-vm test-vm kunit kunit-uml \
 	kunit-x86_64 test-kernel bench-kernel bench-kernel-qemu stress-kernel \
@@ -127,12 +130,12 @@ kunit:
 	$(Q)rc=0; $(MAKE) --no-print-directory kunit-uml || rc=1; \
 	$(MAKE) --no-print-directory kunit-x86_64 || rc=1; exit $$rc
 
-# vm-stress KINDS OPS FAULT_OPS EXTRA: the stress scenario on each kind;
+# vm-stress KINDS OPS FAULT_OPS EXTRA TIMEOUT: the stress scenario on each kind;
 # prints every run's result line and the verdict, fails if any fails
 define vm-stress
 	$(Q)mkdir -p build/vm; rc=0; for k in $(1); do \
 		t0=$$(date +%s); \
-		kernel/vm-run.sh stress $$k --smp 2 --append "HAKMEM_STRESS_OPS=$(2) \
+		kernel/vm-run.sh stress $$k --smp 2 --timeout $(5) --append "HAKMEM_STRESS_OPS=$(2) \
 			HAKMEM_STRESS_FAULT_OPS=$(3) HAKMEM_STRESS_FAULT_PCT=$(STRESS_KERNEL_FAULT_PCT) \
 			$(4) $(if $(STRESS_KERNEL_SEED),HAKMEM_STRESS_SEED=$(STRESS_KERNEL_SEED))" \
 			>build/vm/stress-$$k.out 2>&1 || rc=1; \
@@ -145,10 +148,10 @@ define vm-stress
 endef
 
 stress-kernel-smoke:
-	$(call vm-stress,x86_64 distro-6.12,$(STRESS_KERNEL_SMOKE_OPS),$(STRESS_KERNEL_SMOKE_FAULT_OPS),)
+	$(call vm-stress,x86_64 distro-6.12,$(STRESS_KERNEL_SMOKE_OPS),$(STRESS_KERNEL_SMOKE_FAULT_OPS),,900)
 
 stress-kernel:
-	$(call vm-stress,$(STRESS_KERNEL_KINDS),$(STRESS_KERNEL_OPS),$(STRESS_KERNEL_FAULT_OPS),HAKMEM_STRESS_ALL=1)
+	$(call vm-stress,$(STRESS_KERNEL_KINDS),$(STRESS_KERNEL_OPS),$(STRESS_KERNEL_FAULT_OPS),HAKMEM_STRESS_ALL=1,$(STRESS_KERNEL_TIMEOUT))
 
 test-kernel:
 	$(Q)rc=0; for t in module-check test-vm kunit stress-kernel-smoke; do \
