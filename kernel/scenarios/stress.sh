@@ -2,15 +2,17 @@
 # shellcheck shell=sh
 #
 # Guest scenario: hakmem_stress.ko (kernel/hakmem_stress.c) on every CPU.
-#  1. junk written to /sys/kernel/debug/hakmem/stress is refused and runs
-#     nothing; a write during a run is refused (-EBUSY)
+#  1. junk written to /sys/kernel/debug/hakmem/stress is refused (-EINVAL)
+#     and runs nothing; a write during a run is refused (-EBUSY); faults=1
+#     without fault injection too (-EOPNOTSUPP)
 #  2. for each mode: hakmem_slab loaded with mode=M, a run of
 #     HAKMEM_STRESS_OPS operations with the created caches in mode M; the
 #     result must pass (no mismatch, no NULL, no error, nothing live,
 #     validate clean) and debugfs must agree (validate ok, no errors, no
 #     stress cache left)
 #  3. where the kernel has CONFIG_FAULT_INJECTION_DEBUG_FS: fail_chunk= at
-#     load (junk refused; times=2 gives exactly two NULLs); each mode with
+#     load (junk refused; times=2 gives exactly two NULLs); NULLs without
+#     faults=1 fail the run (-EIO, the reason printed); each mode with
 #     fail_chunk/ set (probability HAKMEM_STRESS_FAULT_PCT, interval 1,
 #     times -1) and faults=1: allocations return NULL, faults are injected
 #     and counted, nothing is lost; the module then switches injection off
@@ -76,24 +78,34 @@ run() {
 	[ "$(val ops)" -ge "${OPS_WANT:-1}" ] || fail "stress $_name: $(val ops) ops, asked for $OPS_WANT"
 }
 
+# refused TEXT WHY: writing TEXT to the stress file must fail with the
+# error message WHY (strerror, as the shell prints it)
+refused() {
+	# one write(2) by dd, which prints the error (the shell's builtins do not)
+	if _err=$(printf '%s' "$1" | dd of="$S" bs=4096 2>&1); then
+		fail "stress accepted '$1'"
+		return
+	fi
+	case $_err in
+	*"$2"*) echo "stress refused '$1': $2" ;;
+	*) fail "stress refused '$1' with '$_err', want '$2'" ;;
+	esac
+}
+
 section stress-input
 cpus
 load hakmem_slab || exit 1
 load hakmem_stress || exit 1
 for junk in junk ops=0 ops=x ops=-1 ops=99999999999 mode=junk mode= remote=101 \
 	faults=2 seed=x 'ops=10 bogus=1' 'ops=10 mode'; do
-	if printf '%s' "$junk" >"$S" 2>/dev/null; then
-		fail "stress accepted '$junk'"
-	else
-		echo "stress refused '$junk': ok"
-	fi
+	refused "$junk" 'Invalid argument'
 done
 grep -q '^# no results yet' "$S" || fail "stress has results after junk writes only"
 have_fi=0
 [ -d "$F" ] && have_fi=1
 if [ $have_fi = 0 ]; then
 	echo "fault injection: no $F (kernel without CONFIG_FAULT_INJECTION_DEBUG_FS)"
-	printf 'ops=10 faults=1' >"$S" 2>/dev/null && fail "faults=1 accepted without fault injection"
+	refused 'ops=10 faults=1' 'not supported'
 	dmesg | grep 'hakmem_stress: faults=1: this kernel has no CONFIG_FAULT_INJECTION' ||
 		fail "no message for faults=1 without fault injection"
 fi
@@ -107,11 +119,8 @@ while ! grep -q '^# running' "$S" && [ $i -lt 200 ]; do
 	usleep 20000
 done
 if grep -q '^# running' "$S"; then
-	if printf 'ops=1000' >"$S" 2>/dev/null; then
-		fail "a second run was accepted during a run"
-	else
-		echo "stress refused a write during a run: ok"
-	fi
+	refused 'ops=1000' 'busy'
+	grep '^# running' "$S"
 else
 	fail "the background run did not show '# running'"
 fi
@@ -136,6 +145,18 @@ if [ $have_fi = 1 ]; then
 	[ $(($(val nulls) + $(val msg_nulls))) = 2 ] || fail "fail_chunk=1,100,0,2: $(val nulls) + $(val msg_nulls) NULLs, want 2"
 	[ "$(cat "$F/times")" = 0 ] || fail "fail_chunk/times is $(cat "$F/times") after two faults"
 	[ "$(cat "$F/injected")" = 2 ] || fail "fail_chunk/injected is $(cat "$F/injected")"
+	check_clean
+	# the checks can fail: NULLs without faults=1 must give -EIO and a
+	# FAIL result that says why, and still leave nothing behind
+	echo 0 >"$F/verbose"
+	echo -1 >"$F/times"
+	echo 100 >"$F/probability"
+	refused 'ops=20000' 'Input/output error'
+	echo 0 >"$F/probability"
+	head -n 2 "$S"
+	[ "$(val result)" = FAIL ] || fail "NULLs without faults=1: result $(val result)"
+	grep -q '^# failed: an allocation returned NULL without faults=1' "$S" ||
+		fail "NULLs without faults=1: not the reason given"
 	check_clean
 	unload hakmem_stress
 	unload hakmem_slab
@@ -185,7 +206,7 @@ fi
 
 section stress-dmesg
 # the allocator reports refused operations as "hakmem: ..." lines
-if dmesg | grep -E 'hakmem(_stress)?: ' | grep -vE 'loaded|unloaded|result=pass|no CONFIG_FAULT_INJECTION|fail_chunk=junk'; then
+if dmesg | grep -E 'hakmem(_stress)?: ' | grep -vE 'loaded|unloaded|result=pass|no CONFIG_FAULT_INJECTION|fail_chunk=junk|NULL without faults=1|result=FAIL ops=[0-9]+ .* errors=0 live=0 leaked=0 problems=0 nulls=[1-9]'; then
 	fail "unexpected hakmem messages (above)"
 fi
 echo "stress: modes $MODES on $(uname -r), CPUs $(cat /sys/devices/system/cpu/online)"
