@@ -482,6 +482,8 @@ int hakmem_debugfs_init(void)
 {
 	hakmem_dir = debugfs_create_dir("hakmem", NULL);
 	hakmem_debugfs_files(hakmem_dir, NULL);
+	/* fail_chunk/: with CONFIG_FAULT_INJECTION_DEBUG_FS only */
+	hakmem_fail_chunk_debugfs(hakmem_dir);
 	return 0;
 }
 

@@ -73,7 +73,14 @@ static inline struct hm_cctx *hakmem_cpu_cctx(struct hakmem_cache *hc,
 	return &per_cpu_ptr(irq ? hc->pcpu_irq : hc->pcpu, cpu)->cc;
 }
 
+struct dentry;
+
 void hakmem_chunk_faults(unsigned long every);
+unsigned long hakmem_chunk_faults_injected(void);
+int hakmem_fail_chunk_init(void);
+bool hakmem_fail_chunk_off(void);
+int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times);
+void hakmem_fail_chunk_debugfs(struct dentry *parent);
 unsigned long hakmem_reclaimable(void);
 unsigned long hakmem_shrink_all(void);
 long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr);

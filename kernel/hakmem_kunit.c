@@ -5,7 +5,8 @@
  *
  *   hakmem_percpu   per-CPU counters, allocation and free in hardirq and
  *                   softirq context, frees on another CPU, CPU offline
- *                   drains a context, the shrinker's reclaim
+ *                   drains a context, the shrinker's reclaim, the
+ *                   fail_chunk fault attribute
  *   hakmem_debugfs  file contents against the counters, validate, junk
  *                   writes refused, destroy with live objects reported
  *
@@ -23,6 +24,7 @@
 
 #include "hm_test.h"
 #include "hakmem_internal.h"
+#include "hm_stats.h"
 
 KUNIT_ARRAY_PARAM(hakmem_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -371,6 +373,59 @@ static void hakmem_percpu_bulk(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+static void hakmem_test_fail_chunk_off(void *unused)
+{
+	hakmem_fail_chunk_off();
+}
+
+/*
+ * fail_chunk (the fault-injection framework's attribute on the chunk
+ * source): each injected fault is one NULL, counted in injected and in
+ * the cache's alloc_fail, nothing half-made is left behind, and when
+ * "times" runs out memory is back.
+ */
+static void hakmem_percpu_fail_chunk(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-fail", 512, MODE(test));
+	unsigned long inj0 = hakmem_chunk_faults_injected();
+	struct hm_stats st;
+	void *p, *big;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION))
+		kunit_skip(test, "CONFIG_FAULT_INJECTION is off");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_fail_chunk_off,
+							NULL), 0);
+	/* the new cache has no slab: every allocation asks for a chunk */
+	KUNIT_ASSERT_EQ(test, hakmem_fail_chunk_set(100, 1, 3), 0);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(hc, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, hakmem_chunk_faults_injected() - inj0, 3);
+	hm_cache_stats(hc->c, &st);
+	KUNIT_EXPECT_EQ(test, st.alloc_fail, 3);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0);
+	KUNIT_EXPECT_EQ(test, st.allocs, 0);
+	/* "times" ran out: allocations succeed again */
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hakmem_chunk_faults_injected() - inj0, 3);
+	/* large objects have the same source; every second request fails */
+	KUNIT_ASSERT_EQ(test, hakmem_fail_chunk_set(100, 2, -1), 0);
+	big = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, big);
+	hakmem_free(big);
+	KUNIT_EXPECT_NULL(test, hakmem_alloc(5000, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, hakmem_chunk_faults_injected() - inj0, 4);
+	KUNIT_EXPECT_TRUE(test, hakmem_fail_chunk_off());
+	big = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, big);
+	hakmem_free(big);
+	KUNIT_EXPECT_EQ(test, hakmem_chunk_faults_injected() - inj0, 4);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_counters, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_remote_free, hakmem_mode_gen_params),
@@ -379,6 +434,7 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_fail_chunk, hakmem_mode_gen_params),
 	{}
 };
 

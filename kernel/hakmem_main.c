@@ -667,6 +667,9 @@ static int __init hakmem_init(void)
 		pr_err("mode=%s: not bitmap, freelist or hybrid\n", hakmem_mode_param);
 		return -EINVAL;
 	}
+	ret = hakmem_fail_chunk_init();
+	if (ret)
+		return ret;
 	/*
 	 * The slab map's 512 KiB top level for the direct map, allocated here
 	 * where we may sleep, so that allocations in atomic context only ever

@@ -6,8 +6,11 @@
  */
 #define pr_fmt(fmt) "hakmem: " fmt
 
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -29,9 +32,25 @@
 #define HM_MAX_CHUNK_ORDER	(MAX_ORDER - 1)
 #endif
 
-/* fault injection for the tests: every Nth chunk request fails (0: none) */
+/*
+ * Chunk fault injection, two ways:
+ *
+ * - hakmem_chunk_faults(N): every Nth chunk request fails, deterministic,
+ *   for the KUnit cases (which must know exactly which allocation fails);
+ * - the fault-injection framework (Documentation/fault-injection/): the
+ *   fault_attr "fail_chunk", set at load with fail_chunk=<interval>,
+ *   <probability>,<space>,<times> (the failslab= syntax) and at run time
+ *   under /sys/kernel/debug/hakmem/fail_chunk/.  Only with
+ *   CONFIG_FAULT_INJECTION (the debugfs files: _DEBUG_FS); otherwise none
+ *   of it is compiled.
+ *
+ * Both fail the page source of slabs and large objects,
+ * hm_plat_chunk_alloc(), which every allocation that needs memory goes
+ * through; fail_chunk/injected counts the failures of both.
+ */
 static unsigned long hm_chunk_fail_every;
 static atomic_long_t hm_chunk_requests;
+static atomic_long_t hm_chunk_injected;
 
 /**
  * hakmem_chunk_faults() - make every @every-th chunk request fail
@@ -46,6 +65,158 @@ void hakmem_chunk_faults(unsigned long every)
 	WRITE_ONCE(hm_chunk_fail_every, every);
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_chunk_faults, HAKMEM_NS);
+
+/**
+ * hakmem_chunk_faults_injected() - chunk requests failed on purpose
+ *
+ * Return: the number of chunk requests that hakmem_chunk_faults() or the
+ * fail_chunk fault attribute made fail since the module was loaded.
+ */
+unsigned long hakmem_chunk_faults_injected(void)
+{
+	return atomic_long_read(&hm_chunk_injected);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_chunk_faults_injected, HAKMEM_NS);
+
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(hakmem_fail_chunk);
+
+static char hakmem_fail_chunk_param[64];
+module_param_string(fail_chunk, hakmem_fail_chunk_param,
+		    sizeof(hakmem_fail_chunk_param), 0444);
+MODULE_PARM_DESC(fail_chunk, "fault injection on chunk requests from the start: <interval>,<probability>,<space>,<times> (as failslab=)");
+
+/**
+ * hakmem_fail_chunk_init() - the fail_chunk fault attribute at load
+ *
+ * Quiet by default (verbose=0): the framework's default of 2 prints a
+ * stack trace per injected failure.
+ *
+ * Return: 0, or -EINVAL for a fail_chunk= parameter it cannot parse.
+ */
+int hakmem_fail_chunk_init(void)
+{
+	hakmem_fail_chunk.verbose = 0;
+	if (hakmem_fail_chunk_param[0] &&
+	    !setup_fault_attr(&hakmem_fail_chunk, hakmem_fail_chunk_param)) {
+		pr_err("fail_chunk=%s: not <interval>,<probability>,<space>,<times>\n",
+		       hakmem_fail_chunk_param);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * hakmem_fail_chunk_off() - stop the fail_chunk fault injection
+ *
+ * The same as writing 0 to /sys/kernel/debug/hakmem/fail_chunk/probability
+ * (and it stops hakmem_chunk_faults() too): for a test that must show the
+ * caches recover once memory is back.
+ *
+ * Return: true; false when the module has no fault injection compiled in.
+ */
+bool hakmem_fail_chunk_off(void)
+{
+	WRITE_ONCE(hakmem_fail_chunk.probability, 0);
+	hakmem_chunk_faults(0);
+	return true;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_off, HAKMEM_NS);
+
+/**
+ * hakmem_fail_chunk_set() - set fail_chunk as its debugfs files would
+ * @probability: percent of the eligible chunk requests that fail
+ * @interval: only every @interval-th request is eligible (1: all)
+ * @times: failures at most, -1 for no limit
+ *
+ * For the KUnit cases, which cannot write debugfs files.  Not while
+ * another CPU requests chunks (the framework's fields are plain).
+ *
+ * Return: 0, or -EOPNOTSUPP without CONFIG_FAULT_INJECTION.
+ */
+int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times)
+{
+	hakmem_fail_chunk.interval = interval;
+	hakmem_fail_chunk.count = 0;
+	atomic_set(&hakmem_fail_chunk.times, times);
+	atomic_set(&hakmem_fail_chunk.space, 0);
+	WRITE_ONCE(hakmem_fail_chunk.probability, probability);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_set, HAKMEM_NS);
+
+static bool hakmem_fail_chunk_should(size_t size, gfp_t gfp)
+{
+	return !(gfp & __GFP_NOFAIL) && should_fail(&hakmem_fail_chunk, size);
+}
+#else
+int hakmem_fail_chunk_init(void)
+{
+	return 0;
+}
+
+bool hakmem_fail_chunk_off(void)
+{
+	hakmem_chunk_faults(0);
+	return false;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_off, HAKMEM_NS);
+
+int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times)
+{
+	return -EOPNOTSUPP;
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_fail_chunk_set, HAKMEM_NS);
+
+static bool hakmem_fail_chunk_should(size_t size, gfp_t gfp)
+{
+	return false;
+}
+#endif
+
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+static int hakmem_injected_get(void *data, u64 *val)
+{
+	*val = atomic_long_read(&hm_chunk_injected);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(hakmem_injected_fops, hakmem_injected_get, NULL, "%llu\n");
+
+/**
+ * hakmem_fail_chunk_debugfs() - /sys/kernel/debug/hakmem/fail_chunk/
+ * @parent: hakmem's debugfs directory
+ *
+ * The framework's files (probability, interval, times, space, verbose,
+ * task-filter, ...) and "injected", the count of failed chunk requests.
+ */
+void hakmem_fail_chunk_debugfs(struct dentry *parent)
+{
+	struct dentry *dir = fault_create_debugfs_attr("fail_chunk", parent,
+							&hakmem_fail_chunk);
+
+	if (IS_ERR(dir)) {
+		pr_warn("no debugfs files for fail_chunk (%ld)\n", PTR_ERR(dir));
+		return;
+	}
+	debugfs_create_file_unsafe("injected", 0444, dir, NULL, &hakmem_injected_fops);
+}
+#else
+void hakmem_fail_chunk_debugfs(struct dentry *parent)
+{
+}
+#endif
+
+static bool hm_chunk_should_fail(size_t size, gfp_t gfp)
+{
+	unsigned long every = READ_ONCE(hm_chunk_fail_every);
+
+	if ((unlikely(every) && atomic_long_inc_return(&hm_chunk_requests) % every == 0) ||
+	    hakmem_fail_chunk_should(size, gfp)) {
+		atomic_long_inc(&hm_chunk_injected);
+		return true;
+	}
+	return false;
+}
 
 /**
  * hm_plat_chunk_alloc() - pages for a slab or a large object
@@ -64,10 +235,9 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 {
 	unsigned int order = get_order(size);
 	struct page *page;
-	unsigned long every = READ_ONCE(hm_chunk_fail_every);
 	void *p;
 
-	if (unlikely(every) && atomic_long_inc_return(&hm_chunk_requests) % every == 0)
+	if (unlikely(hm_chunk_should_fail(size, gfp)))
 		return NULL;
 	if (order > HM_MAX_CHUNK_ORDER)
 		return NULL;

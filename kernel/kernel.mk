@@ -15,7 +15,15 @@
 #   make kunit         hakmem_slab_test.ko on the UML KUnit kernel (KASAN,
 #                      lockdep, PREEMPT) and the x86_64 KUnit kernel with
 #                      -smp 2 (lockdep, DEBUG_PREEMPT, CPU hotplug)
-#   make test-kernel   all of the above
+#   make stress-kernel-smoke  hakmem_stress.ko, STRESS_KERNEL_SMOKE_OPS (1M)
+#                      per mode on the x86_64 KUnit kernel (lockdep, -smp 2,
+#                      plus a fault-injection run per mode) and on distro
+#                      6.12 (-smp 2)
+#   make stress-kernel the soak: STRESS_KERNEL_OPS (10M) per mode and once
+#                      with caches of every mode, fault runs of
+#                      STRESS_KERNEL_FAULT_OPS (2M), on STRESS_KERNEL_KINDS
+#                      (x86_64 distro-6.12; x86_64-kasan works too)
+#   make test-kernel   all of the above but the soak
 #   make bench-kernel  hakmem_bench.ko against SLUB on the UML perf kernel
 #                      (native speed), BENCH_BOOTS boots, medians over boots
 #   make bench-kernel-qemu  the same on Debian 6.12 under QEMU TCG -smp 2,
@@ -24,7 +32,9 @@
 # Each VM target ends with tools/vm/check-log.sh's verdict and fails with it.
 # Variables: KDIR (module), HAKMEM_MODE (smoke: bitmap|freelist|hybrid),
 # BENCH_BOOTS, BENCH_MAX_BOOTS, BENCH_OPS, BENCH_REPS, BENCH_QEMU_OPS,
-# BENCH_QEMU_REPS, BENCH_QEMU_KIND (distro-6.12).
+# BENCH_QEMU_REPS, BENCH_QEMU_KIND (distro-6.12), STRESS_KERNEL_* (above),
+# STRESS_KERNEL_SEED (a fixed seed for every run), STRESS_KERNEL_TIMEOUT
+# (seconds per soak boot, 2400).
 
 KERNEL_RELEASE := $(shell uname -r)
 ifeq ($(origin KDIR),undefined)
@@ -52,8 +62,19 @@ BENCH_QEMU_OPS ?= 1000
 BENCH_QEMU_REPS ?= 41
 BENCH_QEMU_KIND ?= distro-6.12
 
+STRESS_KERNEL_SMOKE_OPS ?= 1000000
+STRESS_KERNEL_SMOKE_FAULT_OPS ?= 200000
+STRESS_KERNEL_OPS ?= 10000000
+STRESS_KERNEL_FAULT_OPS ?= 2000000
+STRESS_KERNEL_FAULT_PCT ?= 20
+STRESS_KERNEL_KINDS ?= x86_64 distro-6.12
+STRESS_KERNEL_SEED ?=
+# seconds one soak boot may take (x86_64-kasan is the slowest)
+STRESS_KERNEL_TIMEOUT ?= 2400
+
 .PHONY: module module-check checkpatch sparse run-vm test-vm kunit kunit-uml \
-	kunit-x86_64 test-kernel bench-kernel bench-kernel-qemu
+	kunit-x86_64 test-kernel bench-kernel bench-kernel-qemu stress-kernel \
+	stress-kernel-smoke
 
 module:
 	$(Q)kernel/kmod.sh $(KDIR_KIND) >/dev/null
@@ -109,8 +130,31 @@ kunit:
 	$(Q)rc=0; $(MAKE) --no-print-directory kunit-uml || rc=1; \
 	$(MAKE) --no-print-directory kunit-x86_64 || rc=1; exit $$rc
 
+# vm-stress KINDS OPS FAULT_OPS EXTRA TIMEOUT: the stress scenario on each kind;
+# prints every run's result line and the verdict, fails if any fails
+define vm-stress
+	$(Q)mkdir -p build/vm; rc=0; for k in $(1); do \
+		t0=$$(date +%s); \
+		kernel/vm-run.sh stress $$k --smp 2 --timeout $(5) --append "HAKMEM_STRESS_OPS=$(2) \
+			HAKMEM_STRESS_FAULT_OPS=$(3) HAKMEM_STRESS_FAULT_PCT=$(STRESS_KERNEL_FAULT_PCT) \
+			$(4) $(if $(STRESS_KERNEL_SEED),HAKMEM_STRESS_SEED=$(STRESS_KERNEL_SEED))" \
+			>build/vm/stress-$$k.out 2>&1 || rc=1; \
+		grep -E '^(== stress|stress [a-z-]+:|result=|fail_chunk:|@@ FAIL)' \
+			build/vm/stress-$$k.log build/vm/stress-$$k.out 2>/dev/null | \
+			sed 's|^build/vm/[^:]*:||' | cut -c1-200; \
+		tail -n 1 build/vm/stress-$$k.out; \
+		echo "stress on $$k: $$(($$(date +%s) - t0)) s host wall time (build, boot, runs, verdict)"; \
+	done; exit $$rc
+endef
+
+stress-kernel-smoke:
+	$(call vm-stress,x86_64 distro-6.12,$(STRESS_KERNEL_SMOKE_OPS),$(STRESS_KERNEL_SMOKE_FAULT_OPS),,900)
+
+stress-kernel:
+	$(call vm-stress,$(STRESS_KERNEL_KINDS),$(STRESS_KERNEL_OPS),$(STRESS_KERNEL_FAULT_OPS),HAKMEM_STRESS_ALL=1,$(STRESS_KERNEL_TIMEOUT))
+
 test-kernel:
-	$(Q)rc=0; for t in module-check test-vm kunit; do \
+	$(Q)rc=0; for t in module-check test-vm kunit stress-kernel-smoke; do \
 		$(MAKE) --no-print-directory $$t || rc=1; done; exit $$rc
 
 bench-kernel:

@@ -4,11 +4,13 @@
 # Run one guest scenario of kernel/scenarios/ on one kernel and judge it.
 #
 # Usage: kernel/vm-run.sh SCENARIO KIND [--smp N] [--append 'K=V ...'] [--tee]
+#                         [--timeout S]
 #   SCENARIO  smoke | kunit | a path to a scenario script
 #   KIND      distro-6.1 | distro-6.12 | uml | x86_64 | x86_64-kasan
 # Builds the modules for KIND (kernel/kmod.sh), packs them with the scenario
 # into an initramfs (tools/vm/mkinitramfs.sh), boots it (tools/vm/boot.sh)
 # and ends with tools/vm/check-log.sh's verdict (its exit status is ours).
+# --timeout: seconds the guest may run (default 900).
 # Logs: build/vm/<scenario>-<kind>.log
 set -eu
 
@@ -17,12 +19,13 @@ VM=$ROOT/tools/vm
 [ $# -ge 2 ] || { sed -n '/^# Usage:/,/^# Logs:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 scen=$1 kind=$2
 shift 2
-smp=2 append="" tee=""
+smp=2 append="" tee="" timeout=900
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smp) smp=$2; shift ;;
 	--append) append=$2; shift ;;
 	--tee) tee=--tee ;;
+	--timeout) timeout=$2; shift ;;
 	*) echo "vm-run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -48,6 +51,6 @@ log=$out/$scen-$kind.log
 "$VM/mkinitramfs.sh" "$initrd" "$script" "$KMOD"/*.ko
 # shellcheck disable=SC2086 # $boot may carry --kasan
 "$VM/boot.sh" --kind $boot --initrd "$initrd" --log "$log" --smp "$smp" \
-	--timeout 900 ${append:+--append "$append"} $tee || true
+	--timeout "$timeout" ${append:+--append "$append"} $tee || true
 echo "== $scen on $kind ($KVER, smp $smp): $log"
 "$VM/check-log.sh" "$log"
