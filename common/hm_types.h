@@ -166,6 +166,7 @@ struct hm_track {
 	u64 when_ns;		/* allocation time */
 	u32 owner;		/* ctx_id (CPU or thread) that allocated */
 	u32 gen;		/* switch generation the record is from */
+	struct hm_site *prof;	/* the site's profile entry, or NULL */
 	unsigned long free_site;	/* last free's call site, 0: live */
 	u64 free_ns;		/* ... its time */
 	u32 free_owner;		/* ... and the context that made it */

@@ -110,7 +110,21 @@ void hm_plat_meta_free(void *p, size_t size);
 void hm_strscpy(char *dst, const char *src, size_t n);
 
 u32 hm_plat_ctx_id(void);
-u64 hm_plat_now_ns(void);
+/* tracking timestamps: the calibrated TSC, or the clock (platform.c) */
+extern u64 hm_user_tsc_mult, hm_user_tsc_base, hm_user_ns_base;
+u64 hm_user_clock_ns(void);
+
+static inline u64 hm_plat_now_ns(void)
+{
+#if defined(__x86_64__)
+	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_ACQUIRE);
+
+	if (mult)
+		return hm_user_ns_base + (u64)(((unsigned __int128)
+			(__builtin_ia32_rdtsc() - hm_user_tsc_base) * mult) >> 32);
+#endif
+	return hm_user_clock_ns();
+}
 #define HM_RET_IP	((unsigned long)__builtin_return_address(0))
 
 void hm_plat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -123,7 +137,8 @@ void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #else
 #define HM_DEBUG_ACTIVE()	1
 #endif
-#define hm_plat_debug_ref(delta)	do { (void)(delta); } while (0)
+void hm_user_debug_ref(long delta);	/* calibrates the TSC once */
+#define hm_plat_debug_ref(delta)	hm_user_debug_ref(delta)
 #define hm_snprintf		snprintf
 
 /* hm_error is an enum of the core; the hook only needs its value */

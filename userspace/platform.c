@@ -3,9 +3,11 @@
  * platform.c - userspace implementation of the platform contract.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -100,13 +102,75 @@ u32 hm_plat_ctx_id(void)
 	return tid;
 }
 
-/* for tracking timestamps: the coarse clock is a read of the vDSO page */
-u64 hm_plat_now_ns(void)
+/*
+ * Tracking timestamps.  clock_gettime() costs about 20 instructions a call
+ * through the vDSO, twice per allocation and free while tracking is on;
+ * the time-stamp counter costs one.  It is calibrated against
+ * CLOCK_MONOTONIC (200 us) the first time a debug switch goes on, and only
+ * where the CPU says it runs at a constant rate whatever the power state;
+ * until then, and elsewhere, the clock is read.
+ */
+u64 hm_user_tsc_mult;		/* ns per tick << 32; 0: not calibrated */
+u64 hm_user_tsc_base, hm_user_ns_base;
+
+u64 hm_user_clock_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+#if defined(__x86_64__)
+static bool hm_tsc_invariant(void)
+{
+	char line[4096];
+	bool constant = false, nonstop = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		constant = strstr(line, " constant_tsc") != NULL;
+		nonstop = strstr(line, " nonstop_tsc") != NULL;
+		break;
+	}
+	fclose(f);
+	return constant && nonstop;
+}
+
+static void hm_tsc_calibrate(void)
+{
+	u64 t0, n0, t1, n1;
+
+	if (!hm_tsc_invariant())
+		return;
+	n0 = hm_user_clock_ns();
+	t0 = __builtin_ia32_rdtsc();
+	do
+		n1 = hm_user_clock_ns();
+	while (n1 - n0 < 200000);
+	t1 = __builtin_ia32_rdtsc();
+	if (t1 <= t0)
+		return;
+	hm_user_tsc_base = t1;
+	hm_user_ns_base = n1;
+	__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0), __ATOMIC_RELEASE);
+}
+#else
+static void hm_tsc_calibrate(void)
+{
+}
+#endif
+
+void hm_user_debug_ref(long delta)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (delta > 0)
+		pthread_once(&once, hm_tsc_calibrate);
 }
 
 void hm_plat_err(const char *fmt, ...)
