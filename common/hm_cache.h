@@ -44,6 +44,8 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip);
 
 void *hm_large_alloc(size_t size, hm_gfp_t gfp);
+unsigned long hm_large_trim(void);
+unsigned long hm_large_kept(void);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
 size_t hm_core_usable_size(const void *p);

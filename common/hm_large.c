@@ -6,15 +6,89 @@
  * A large object gets chunks of its own, HM_SLAB_SIZE aligned, with a
  * header in the first HM_LARGE_HDR bytes and the object right after, so
  * the slab map and one header read route its free like any slab's.
+ *
+ * Freed chunks up to HM_LARGE_KEEP_MAX bytes are kept, HM_LARGE_KEEP of
+ * them and HM_LARGE_KEEP_BYTES in all, still registered in the slab map
+ * with the magic HM_MAGIC_LARGE_FREE: the next large allocation of the same
+ * size takes one back without a trip to the page allocator (mmap/munmap
+ * in userspace cost microseconds: programs that allocate a few kilobytes
+ * at a time ran several times slower than on glibc), and a second free of
+ * a kept chunk is reported as the double free it is.  hm_large_trim()
+ * gives them all back (trim, the shrinker, exit).
  */
 #include "hm_cache.h"
 
+#define HM_LARGE_KEEP		64
+#define HM_LARGE_KEEP_MAX	(16 * HM_SLAB_SIZE)	/* 1 MiB */
+#define HM_LARGE_KEEP_BYTES	(256 * HM_SLAB_SIZE)	/* 16 MiB */
+
 struct hm_large {
-	u32 magic;		/* HM_MAGIC_LARGE */
+	u32 magic;		/* HM_MAGIC_LARGE, or _LARGE_FREE while kept */
 	u32 pad;
 	size_t size;		/* bytes of chunk memory */
 	size_t user;		/* bytes asked for */
 };
+
+/* the kept chunks, under hm_large_lock (also every large free's state change) */
+static struct hm_large *hm_large_keep[HM_LARGE_KEEP];
+static unsigned int hm_large_nkept;
+static size_t hm_large_kept_bytes;
+static HM_DEFINE_LOCK(hm_large_lock);
+
+/* A kept chunk of exactly @bytes, taken out of the cache, or NULL. */
+static struct hm_large *hm_large_take(size_t bytes)
+{
+	struct hm_large *h = NULL;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!HM_READ_ONCE(hm_large_nkept))
+		return NULL;
+	hm_lock(&hm_large_lock, flags);
+	for (i = 0; i < hm_large_nkept; i++) {
+		if (hm_large_keep[i]->size != bytes)
+			continue;
+		h = hm_large_keep[i];
+		hm_large_keep[i] = hm_large_keep[--hm_large_nkept];
+		hm_large_kept_bytes -= bytes;
+		h->magic = HM_MAGIC_LARGE;
+		break;
+	}
+	hm_unlock(&hm_large_lock, flags);
+	return h;
+}
+
+/* How many freed large chunks are kept for reuse. */
+unsigned long hm_large_kept(void)
+{
+	return HM_READ_ONCE(hm_large_nkept);
+}
+
+/**
+ * hm_large_trim() - give every kept large chunk back to the platform
+ *
+ * Return: the number of chunks given back.
+ */
+unsigned long hm_large_trim(void)
+{
+	struct hm_large *h;
+	unsigned long flags, n = 0;
+
+	for (;;) {
+		hm_lock(&hm_large_lock, flags);
+		h = hm_large_nkept ? hm_large_keep[--hm_large_nkept] : NULL;
+		if (h) {
+			hm_large_kept_bytes -= h->size;
+			hm_slabmap_set(h, false);
+			h->magic = 0;
+		}
+		hm_unlock(&hm_large_lock, flags);
+		if (!h)
+			return n;
+		hm_plat_chunk_free(h, h->size);
+		n++;
+	}
+}
 
 /**
  * hm_large_alloc() - allocate an object of any size from its own chunk
@@ -34,6 +108,11 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp)
 		return NULL;
 	}
 	bytes = HM_ALIGN_UP(size + HM_LARGE_HDR, HM_SLAB_SIZE);
+	h = hm_large_take(bytes);
+	if (h) {
+		h->user = size;
+		return (char *)h + HM_LARGE_HDR;
+	}
 	h = hm_plat_chunk_alloc(bytes, gfp);
 	if (!h)
 		return NULL;
@@ -46,6 +125,33 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp)
 	h->user = size;
 	hm_slabmap_set(h, true);
 	return (char *)h + HM_LARGE_HDR;
+}
+
+/* Free the large object @p of chunk @h: keep the chunk, or give it back. */
+static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
+{
+	unsigned long flags;
+	bool keep;
+
+	hm_lock(&hm_large_lock, flags);
+	if (h->magic != HM_MAGIC_LARGE) {	/* a racing second free */
+		hm_unlock(&hm_large_lock, flags);
+		hm_report(NULL, HM_ERR_DOUBLE_FREE, p, ip);
+		return;
+	}
+	keep = h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP &&
+	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
+	if (keep) {
+		h->magic = HM_MAGIC_LARGE_FREE;
+		hm_large_keep[hm_large_nkept++] = h;
+		hm_large_kept_bytes += h->size;
+	} else {
+		hm_slabmap_set(h, false);
+		h->magic = 0;
+	}
+	hm_unlock(&hm_large_lock, flags);
+	if (!keep)
+		hm_plat_chunk_free(h, h->size);
 }
 
 /**
@@ -69,9 +175,11 @@ void hm_free_other(void *p, unsigned long ip)
 			hm_report(NULL, HM_ERR_INTERIOR, p, ip);
 			return;
 		}
-		hm_slabmap_set(h, false);
-		h->magic = 0;
-		hm_plat_chunk_free(h, h->size);
+		hm_large_free(h, p, ip);
+		return;
+	}
+	if (h->magic == HM_MAGIC_LARGE_FREE) {
+		hm_report(NULL, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
 	if (h->magic == HM_MAGIC_ORPHAN) {

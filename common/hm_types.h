@@ -49,6 +49,7 @@ enum hm_chunk_magic {
 	HM_MAGIC_SLAB	= 0x42414c53,	/* "SLAB" */
 	HM_MAGIC_LARGE	= 0x4752414c,	/* "LARG" */
 	HM_MAGIC_ORPHAN	= 0x4e50524f,	/* "ORPN": slab of a destroyed cache */
+	HM_MAGIC_LARGE_FREE = 0x45455246,	/* "FREE": large chunk kept for reuse */
 };
 
 /* Which list of its owner a slab is on (owner-private). */

@@ -499,7 +499,7 @@ unsigned long hakmem_reclaimable(void)
 	list_for_each_entry(hc, &hakmem_caches, list)
 		n += READ_ONCE(hc->c->npool);
 	spin_unlock(&hakmem_list_lock);
-	return n;
+	return n + hm_large_kept();
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_reclaimable, HAKMEM_NS);
 
@@ -513,7 +513,7 @@ unsigned long hakmem_shrink_all(void)
 	list_for_each_entry(hc, &hakmem_caches, list)
 		n += hm_cache_shrink(hc->c);
 	spin_unlock(&hakmem_list_lock);
-	return n;
+	return n + hm_large_trim();
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_shrink_all, HAKMEM_NS);
 
@@ -710,6 +710,7 @@ fail_cpuhp:
 fail:
 	hakmem_destroy_all();
 	hakmem_debugfs_exit();
+	hm_large_trim();
 	hm_slabmap_exit();
 	return ret;
 }
@@ -720,6 +721,7 @@ static void __exit hakmem_exit(void)
 	cpuhp_remove_state_nocalls(hakmem_cpuhp_state);
 	hakmem_destroy_all();
 	hakmem_debugfs_exit();
+	hm_large_trim();
 	hm_slabmap_exit();
 	pr_info("unloaded\n");
 }

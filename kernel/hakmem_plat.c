@@ -397,6 +397,8 @@ HM_EXPORT(hm_debug_track);
 HM_EXPORT(hm_report_log);
 HM_EXPORT(hm_report_log_copy);
 HM_EXPORT(hm_report_double_free);
+HM_EXPORT(hm_large_trim);
+HM_EXPORT(hm_large_kept);
 HM_EXPORT(hm_slab_map);
 HM_EXPORT(hm_map_longest_free);
 HM_EXPORT(hm_cache_frag);

@@ -691,7 +691,7 @@ unsigned long hm_trim(void)
 	for (c = hm_caches; c; c = c->next)
 		n += hm_cache_shrink(c);
 	pthread_mutex_unlock(&hm_caches_lock);
-	return n;
+	return n + hm_large_trim();
 }
 
 /* @fn on every class, then every created cache (under hm_caches_lock) */

@@ -93,11 +93,40 @@ static void hm_api_all_classes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0);
 }
 
+/* a freed large chunk is kept and reused; a second free is refused */
+static void hm_api_large_reuse(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	void *p, *q;
+
+	hm_large_trim();
+	p = hm_test_malloc(5000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_memset(p, 1, 5000);
+	hm_test_free(p);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), 0);
+	hm_test_free(p);			/* kept: a double free */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	q = hm_test_malloc(6000);		/* the same chunk size: reused */
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
+	KUNIT_EXPECT_GE(test, hm_core_usable_size(q), 6000);
+	hm_memset(q, 2, 6000);
+	hm_test_free(q);
+	KUNIT_EXPECT_EQ(test, hm_large_trim(), 1);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
+	hm_test_free(q);			/* given back: not hakmem's now */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+}
+
 static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
 	KUNIT_CASE(hm_api_foreign),
 	KUNIT_CASE(hm_api_all_classes),
+	KUNIT_CASE(hm_api_large_reuse),
 	{}
 };
 
