@@ -409,11 +409,17 @@ static void hakmem_percpu_fail_chunk(struct kunit *test)
 	p = hakmem_cache_alloc(hc, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, hakmem_chunk_faults_injected() - inj0, 3);
-	/* large objects have the same source; every second request fails */
+	/*
+	 * Large objects have the same source; every second request fails.
+	 * A freed large chunk is kept for reuse: trimmed, so that the next
+	 * allocation asks the source.
+	 */
+	hm_large_trim();
 	KUNIT_ASSERT_EQ(test, hakmem_fail_chunk_set(100, 2, -1), 0);
 	big = hakmem_alloc(5000, GFP_KERNEL);
 	KUNIT_EXPECT_NOT_NULL(test, big);
 	hakmem_free(big);
+	hm_large_trim();
 	KUNIT_EXPECT_NULL(test, hakmem_alloc(5000, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, hakmem_chunk_faults_injected() - inj0, 4);
 	KUNIT_EXPECT_TRUE(test, hakmem_fail_chunk_off());
