@@ -17,6 +17,7 @@
 #include "hm_slabmap.h"
 #include "hm_mode.h"
 #include "hm_debug.h"
+#include "hm_fit.h"
 
 static unsigned int hm_mode_bitmaps(unsigned int mode)
 {
@@ -371,6 +372,36 @@ void hm_cctx_retire_active(struct hm_cctx *cc)
 	cc->active = NULL;
 }
 
+/**
+ * hm_cctx_set_active() - make @s, a slab of @cc, the one it allocates from
+ * @cc: the owner
+ * @s: its active slab already, a partial slab, or a slab on no list
+ *
+ * The previous active slab goes where its free count says: partial,
+ * parked full (watched for remote frees), or empty.  For the fit policies
+ * (hm_fit.c), which choose among all of a context's slabs.
+ */
+void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s)
+{
+	struct hm_slab *old = cc->active;
+
+	if (old == s)
+		return;
+	if (s->list == HM_LIST_PARTIAL)
+		hm_partial_del(cc, s);
+	s->list = HM_LIST_ACTIVE;
+	if (old) {
+		if (!hm_slab_free_count(old))
+			hm_cctx_retire_active(cc);	/* parks it, or collects */
+		if (cc->active == old) {
+			cc->active = NULL;
+			old->list = HM_LIST_NONE;
+			hm_slab_settle(cc, old);
+		}
+	}
+	cc->active = s;
+}
+
 /* Adopt an empty slab from the cache pool. */
 static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
 {
@@ -407,6 +438,8 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 		hm_cctx_drain_notify(cc);
 	s = cc->partial;
 	if (s) {
+		if (HM_READ_ONCE(cc->cache->fit))	/* hm_fit.c */
+			s = hm_fit_partial(cc);
 		hm_partial_del(cc, s);
 	} else if (cc->empty) {
 		s = cc->empty;

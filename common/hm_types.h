@@ -119,6 +119,13 @@ struct hm_cctx_stats {
 	unsigned long slabs_new;	/* slabs this context took from outside */
 };
 
+/* per-context state of the fit policies (hm_fit.c) */
+struct hm_fit_state {
+	unsigned long last;	/* near: address of the last block in or out */
+	unsigned long cur;	/* next: address of the slab the cursor is in */
+	u32 cursor;		/* next: block index the next search starts at */
+};
+
 /*
  * One per (context, cache).  Hot fields first; the hybrid magazine's
  * entries trail the structure.
@@ -147,12 +154,14 @@ struct hm_cctx {
 	struct hm_site *site;		/* ... and its profile entry */
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
+	struct hm_fit_state fit;	/* fit policies (hm_fit.c), owner-private */
 
 	void *mag[];
 };
 
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
 #define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
+#define HM_ROUTE_FIT	0x40		/* bitmap mode with a fit policy (hm_fit.c) */
 
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {
@@ -195,6 +204,7 @@ struct hm_cache {
 	unsigned long slabs_released;
 	hm_atomic_t errors[HM_ERR_NR];
 	u32 debug;		/* HM_DBG_* switches */
+	u8 fit;			/* enum hm_fit: block and slab choice (hm_fit.c) */
 	u32 debug_gen;		/* bumped whenever a switch goes on */
 	struct hm_site *sites;	/* call-site profile, once tracking was on */
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */

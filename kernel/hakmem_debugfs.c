@@ -11,6 +11,7 @@
  *   sites     top allocation call sites by live objects and by allocations
  *   frag      utilisation, slabs by fullness, longest free runs
  *   debug     the debug switches: read them, or write "poison=1 track=1"
+ *   policy    the fit policy: read it, or write first|next|near|best|default
  *   <cache>/  the same files for one cache made by hakmem_cache_create()
  *
  * Readers run while other CPUs allocate.  Counters are read with READ_ONCE
@@ -31,6 +32,7 @@
 
 #include "hakmem_internal.h"
 #include "hm_debug.h"
+#include "hm_fit.h"
 #include "hm_frag.h"
 #include "hm_report.h"
 #include "hm_stats.h"
@@ -322,6 +324,38 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 	return ret;
 }
 
+/* ---- policy ---------------------------------------------------------- */
+
+static int hakmem_policy_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			seq_printf(m, "%-16s %-8s %s\n", hc->c->name,
+				   hm_mode_name(hc->c->mode),
+				   hm_fit_name(READ_ONCE(hc->c->fit)));
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/* One policy name (common/hm_fit.c); anything else: -EINVAL, no change. */
+static int hakmem_policy_cmd(struct hakmem_cache *only, const char *text)
+{
+	struct hakmem_cache *hc;
+	enum hm_fit fit;
+
+	if (!hm_fit_parse(text, &fit))
+		return -EINVAL;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_cache_set_fit(hc->c, fit);
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
 /* ---- the files -------------------------------------------------------- */
 
 struct hakmem_dbg_file {
@@ -340,6 +374,7 @@ static const struct hakmem_dbg_file hakmem_dbg_files[] = {
 	{ "sites", hakmem_sites_show },
 	{ "frag", hakmem_frag_show },
 	{ "debug", hakmem_debug_show, hakmem_debug_cmd },
+	{ "policy", hakmem_policy_show, hakmem_policy_cmd },
 };
 
 static const struct hakmem_dbg_file *hakmem_dbg_find(const char *name)

@@ -20,6 +20,7 @@
 #include "hm_cache.h"
 #include "hm_validate.h"
 #include "hm_frag.h"
+#include "hm_fit.h"
 #include "hm_user.h"
 
 #define HM_TLS_SLOTS	64	/* per-thread table of created caches */
@@ -109,6 +110,7 @@ unsigned long hm_error_count(void)
 static void hm_thread_exit(void *unused);
 static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
 static void hm_dump_diag(struct hm_printer *pr);
+static void hm_research_init(void);
 
 static void hm_init(void)
 {
@@ -144,6 +146,7 @@ static void hm_init(void)
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
 			dbg);
+	hm_research_init();	/* HAKMEM_POLICY */
 }
 
 /*
@@ -730,14 +733,15 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
 		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
-		"\"xowner_frees\": %lu, \"debug\": %u,\n     \"frag\": {\"partial\": %lu, "
+		"\"xowner_frees\": %lu, \"debug\": %u, \"policy\": \"%s\",\n     \"frag\": {\"partial\": %lu, "
 		"\"live\": %lu, \"cached\": %lu, \"free\": %lu, \"remote\": %lu, "
 		"\"longest_run_min\": %lu, \"longest_run_avg\": %lu, \"by_fullness\": [",
 		first ? "" : ",", c->name, hm_mode_name(c->mode), c->obj_size, st.slabs,
 		st.objs_inuse, st.objs_total, st.util_permille, st.allocs, st.frees,
 		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
 		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
-		hm_atomic_read(&c->xowner_frees), c->debug, f.partial, f.live, f.cached,
+		hm_atomic_read(&c->xowner_frees), c->debug, hm_fit_name(c->fit),
+		f.partial, f.live, f.cached,
 		f.free, f.remote, f.longest_run_min,
 		f.slabs ? f.longest_run_sum / f.slabs : 0);
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
@@ -780,4 +784,132 @@ void hm_stats_dump_json(FILE *out)
 			log[i].ctx, (void *)log[i].ip);
 	fprintf(out, "]\n}\n");
 	free(map);
+}
+
+/* ---- research: fit policies, contiguous runs, fragmentation ---------- */
+
+struct hm_cache *hm_class_cache(size_t size)
+{
+	pthread_once(&hm_once, hm_init);
+	if (!size || size > HM_MAX_CLASS_SIZE)
+		return NULL;
+	return hm_classes[hm_size_to_class(size)];
+}
+
+static void hm_research_init(void)
+{
+	const char *pol = getenv("HAKMEM_POLICY");
+	enum hm_fit fit;
+	unsigned int i;
+
+	if (!pol || !*pol)
+		return;
+	if (!hm_fit_parse(pol, &fit)) {
+		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s is not default, first, next, near or best; ignored\n",
+			pol);
+		return;
+	}
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		hm_cache_set_fit(hm_classes[i], fit);
+}
+
+int hm_cache_set_policy(struct hm_cache *c, const char *policy)
+{
+	struct hm_cache *it;
+	enum hm_fit fit;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	if (!policy || !hm_fit_parse(policy, &fit))
+		return -EINVAL;
+	if (c)
+		return hm_cache_set_fit(c, fit) ? -EINVAL : 0;
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		hm_cache_set_fit(hm_classes[i], fit);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (it = hm_caches; it; it = it->next)
+		hm_cache_set_fit(it, fit);
+	pthread_mutex_unlock(&hm_caches_lock);
+	return 0;
+}
+
+const char *hm_cache_policy(struct hm_cache *c)
+{
+	return c ? hm_fit_name(HM_READ_ONCE(c->fit)) : "?";
+}
+
+void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
+{
+	struct hm_cctx *cc = hm_cache_cctx(c);
+	unsigned int tries;
+	bool need;
+	void *p;
+
+	if (unlikely(!cc))
+		return NULL;
+	p = hm_cctx_alloc_contig(cc, n > ~0U ? 0 : (unsigned int)n, &need);
+	for (tries = 0; !p && need && tries < 4; tries++) {
+		void *chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
+
+		if (!chunk) {
+			cc->st.alloc_fail++;
+			errno = ENOMEM;
+			return NULL;
+		}
+		p = hm_cctx_add_chunk_contig(cc, chunk, (unsigned int)n);
+	}
+	if (!p)
+		errno = EINVAL;
+	return p;
+}
+
+void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
+{
+	size_t i;
+
+	if (!first)
+		return;
+	if (!n || n > c->nblocks) {
+		hm_report(c, HM_ERR_BAD_SIZE, (void *)n, HM_RET_IP);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		hm_cache_free(c, (char *)first + i * c->size);
+}
+
+static void hm_frag_add(struct hm_cache *c, struct hm_frag_info *f, char *map)
+{
+	struct hm_frag one;
+
+	hm_cache_frag(c, &one, map);
+	if (one.slabs)
+		f->longest_run_min = f->slabs ? HM_MIN(f->longest_run_min, one.longest_run_min) :
+				     one.longest_run_min;
+	f->slabs += one.slabs;
+	f->partial += one.partial;
+	f->blocks += one.blocks;
+	f->live += one.live;
+	f->cached += one.cached;
+	f->free += one.free;
+	f->longest_run_avg += one.longest_run_sum;	/* a sum until the end */
+}
+
+void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f)
+{
+	char *map = malloc(HM_MAP_MAX);
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	if (!map)
+		return;
+	pthread_once(&hm_once, hm_init);
+	if (c) {
+		hm_frag_add(c, f, map);
+	} else {
+		for (i = 0; i < HM_NR_CLASSES; i++)
+			hm_frag_add(hm_classes[i], f, map);
+	}
+	free(map);
+	f->longest_run_avg = f->slabs ? f->longest_run_avg / f->slabs : 0;
+	f->util_permille = f->blocks ? f->live * 1000 / f->blocks : 0;
 }

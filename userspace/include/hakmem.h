@@ -109,6 +109,42 @@ unsigned long hm_trim(void);
 /* flush the calling thread's caches (also done at thread exit) */
 void hm_thread_flush(void);
 
+/* ---- research: fit policies (Documentation/research.rst) ------------ */
+
+/* the built-in class serving @size (1..1024), for the calls below */
+struct hm_cache *hm_class_cache(size_t size);
+
+/* Which free block and which partial slab a cache hands out next:
+ * "default" (the fast path), "first" (lowest free address), "next"
+ * (next-fit from a per-thread cursor), "near" (nearest to the thread's last
+ * allocation or free), "best" (from the smallest free run).  Block choice
+ * applies in bitmap mode, slab choice in every mode.  @c NULL: every class
+ * and cache; HAKMEM_POLICY=<name> in the environment sets the classes at
+ * start.  Returns 0, or -EINVAL for another name (nothing changes). */
+int hm_cache_set_policy(struct hm_cache *c, const char *policy);
+const char *hm_cache_policy(struct hm_cache *c);
+/* hm_cache_create() flags: the policy from the start */
+#define HM_CACHE_POLICY_FIRST	0x100U
+#define HM_CACHE_POLICY_NEXT	0x200U
+#define HM_CACHE_POLICY_NEAR	0x300U
+#define HM_CACHE_POLICY_BEST	0x400U
+
+/* n adjacent blocks of one slab (bitmap and hybrid mode), best fit: the
+ * smallest free run that holds them.  They are n objects of the cache,
+ * each freed by hm_cache_free() or all by hm_cache_free_contig().  NULL
+ * with errno EINVAL (and an error counted) when n is 0, more than a slab
+ * holds, or the cache is in freelist mode; ENOMEM when memory runs out. */
+void *hm_cache_alloc_contig(struct hm_cache *c, size_t n);
+void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n);
+
+/* fragmentation of a cache (NULL: the built-in classes summed) */
+struct hm_frag_info {
+	unsigned long slabs, partial, blocks, live, cached, free;
+	unsigned long util_permille;		/* live / blocks */
+	unsigned long longest_run_min, longest_run_avg;	/* free blocks */
+};
+void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f);
+
 #ifdef __cplusplus
 }
 #endif
