@@ -172,6 +172,16 @@ static unsigned long hm_dist(unsigned long a, unsigned long b)
 	return a > b ? a - b : b - a;
 }
 
+/* distance from address @a to the blocks of @s: a bound for any of them */
+static unsigned long hm_range_dist(const struct hm_cache *c,
+				   const struct hm_slab *s, unsigned long a)
+{
+	unsigned long lo = (unsigned long)s->blocks;
+	unsigned long hi = lo + (unsigned long)(s->nblocks - 1) * c->size;
+
+	return a < lo ? lo - a : a > hi ? a - hi : 0;
+}
+
 /* the free block of @s nearest to address @a, the lower on a tie */
 static int hm_nearest(const struct hm_cache *c, const struct hm_slab *s,
 		      unsigned long a)
@@ -197,6 +207,30 @@ static int hm_nearest(const struct hm_cache *c, const struct hm_slab *s,
 }
 
 /* ---- choosing --------------------------------------------------------- */
+
+/*
+ * near, the common case: the last block is in the active slab and a free
+ * block there is nearer than the slab's edges, beyond which every other
+ * slab's blocks lie.  Then no walk of the other slabs is needed.
+ */
+static bool hm_near_active(struct hm_cctx *cc, unsigned int *idx)
+{
+	struct hm_slab *s = cc->active;
+	unsigned long a = cc->fit.last, base = (unsigned long)s, edge, d;
+	int near;
+
+	if (!s || !s->nfree || hm_ptr_slab((void *)a) != s)
+		return false;
+	near = hm_nearest(cc->cache, s, a);
+	if (near < 0)
+		return false;
+	d = hm_dist((unsigned long)hm_block_addr(cc->cache, s, near), a);
+	edge = HM_MIN(a - base, base + HM_SLAB_SIZE - a);
+	if (d >= edge)
+		return false;
+	*idx = (unsigned int)near;
+	return true;
+}
 
 /* the context's slabs it can allocate from at once: active, then partial */
 #define hm_for_each_own(cc, s)						\
@@ -273,6 +307,8 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 
 	if (fit == HM_FIT_NEXT)
 		return hm_pick_next(cc, idx);
+	if (fit == HM_FIT_NEAR && hm_near_active(cc, idx))
+		return cc->active;
 	hm_for_each_own(cc, s) {
 		unsigned int i, len;
 		unsigned long d;
@@ -282,6 +318,10 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 			continue;
 		switch (fit) {
 		case HM_FIT_NEAR:
+			/* no block of @s can be nearer than its range */
+			d = hm_range_dist(c, s, cc->fit.last);
+			if (best && (d > bdist || (d == bdist && s > best)))
+				break;
 			near = hm_nearest(c, s, cc->fit.last);
 			if (near < 0)
 				break;
@@ -293,6 +333,8 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 			}
 			break;
 		case HM_FIT_BEST:
+			if (best && blen == 1 && s > best)	/* cannot win */
+				break;
 			i = hm_best_run(s, 1, &len);
 			if (i < s->nblocks && (len < blen || (len == blen && s < best))) {
 				best = s;

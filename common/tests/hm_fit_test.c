@@ -336,6 +336,7 @@ static void hm_fit_names(struct kunit *test)
 					   " near", "next ", "defaul" };
 	struct hm_cache *c = hm_test_cache(test, 32, 0, HM_MODE_BITMAP);
 	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
 	enum hm_fit f = HM_FIT_NR;
 	unsigned int i;
 
@@ -357,6 +358,7 @@ static void hm_fit_names(struct kunit *test)
 	/* a bad policy in the creation flags: no cache */
 	KUNIT_EXPECT_NULL(test, hm_core_cache_create("hm-bad", 32, 0, HM_MODE_BITMAP,
 						     HM_CACHE_FIT(HM_FIT_NR), HM_GFP_DEFAULT));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
 }
 
 /* policies switched every few operations, and debugging on and off */
