@@ -11,14 +11,14 @@
 #                  partial slabs, utilisation, longest free run
 # and tables.rst, the three as reST tables.
 #
-# usage: tools/bench/research.sh [-o OUTDIR] [-n CG_OPS] [-t TIME_OPS]
+# usage: tools/bench/research.sh [-b BINDIR] [-o OUTDIR] [-n CG_OPS] [-t TIME_OPS]
 #                                [-r REPS] [-j JOBS] [-m "MODES"] [-p "POLICIES"]
 #                                [-w "WORKLOADS"] [-k]   (-k: tables only)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-bin=$top/build/bench/hm-ops-hakmem
+bindir=$top/build/bench
 out=$top/build/bench/research
 cgn=100000
 tn=1000000
@@ -29,8 +29,9 @@ policies="default first next near best"
 wls="f l"
 tables_only=0
 
-while getopts o:n:t:r:j:m:p:w:k opt; do
+while getopts b:o:n:t:r:j:m:p:w:k opt; do
 	case $opt in
+	b) bindir=$OPTARG ;;
 	o) out=$OPTARG ;;
 	n) cgn=$OPTARG ;;
 	t) tn=$OPTARG ;;
@@ -40,10 +41,11 @@ while getopts o:n:t:r:j:m:p:w:k opt; do
 	p) policies=$OPTARG ;;
 	w) wls=$OPTARG ;;
 	k) tables_only=1 ;;
-	*) sed -n '14,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '14,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$out"
+bin=$bindir/hm-ops-hakmem
 
 allocs=
 for m in $modes; do
@@ -59,7 +61,7 @@ if [ "$tables_only" = 0 ]; then
 		echo "commit: $(git -C "$top" rev-parse --short HEAD)"
 		echo "callgrind ops: $cgn timing ops: $tn reps: $reps load: $(cut -d' ' -f1-3 /proc/loadavg)"
 	} > "$out/meta.txt"
-	"$here/callgrind-ops.sh" -n "$cgn" -j "$jobs" -a "$allocs" -w "$wls" -z 64 -o "$out" >/dev/null
+	"$here/callgrind-ops.sh" -n "$cgn" -j "$jobs" -b "$bindir" -a "$allocs" -w "$wls" -z 64 -o "$out" >/dev/null
 	: > "$out/timing.tsv"
 	: > "$out/frag.tsv"
 	for wl in $wls; do
