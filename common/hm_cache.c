@@ -5,6 +5,7 @@
  */
 #include "hm_cache.h"
 #include "hm_fit.h"
+#include "hm_learn.h"
 
 static hm_atomic_t hm_cache_ids;
 
@@ -494,6 +495,7 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 		hm_plat_meta_free(c->sites, HM_SITES * sizeof(*c->sites));
 	if (c->debug)
 		hm_plat_debug_ref(-1);
+	hm_learn_destroy(c);
 	hm_plat_meta_free(c, sizeof(*c));
 	return leaked;
 }

@@ -28,6 +28,7 @@
  * below the hint are zero) hold whenever the policy changes.
  */
 #include "hm_fit.h"
+#include "hm_learn.h"
 
 static const char *const hm_fit_names[HM_FIT_NR] = {
 	[HM_FIT_DEFAULT]	= "default",
@@ -82,16 +83,27 @@ bool hm_fit_parse(const char *str, enum hm_fit *fit)
 int hm_cache_set_fit(struct hm_cache *c, unsigned int fit)
 {
 	unsigned long flags;
-	struct hm_cctx *cc;
 
 	if (fit >= HM_FIT_NR)
 		return -1;
 	hm_lock(&c->lock, flags);
+	/* a policy set by hand ends learning (its ratings stay to be read) */
+	if (c->learn && c->learn->state == HM_LEARN_ON)
+		c->learn->state = HM_LEARN_OFF;
+	HM_WRITE_ONCE(c->learning, 0);
+	hm_cache_fit_locked(c, fit);
+	hm_unlock(&c->lock, flags);
+	return 0;
+}
+
+/* Publish @fit and every context's route; c->lock held. */
+void hm_cache_fit_locked(struct hm_cache *c, unsigned int fit)
+{
+	struct hm_cctx *cc;
+
 	HM_WRITE_ONCE(c->fit, (u8)fit);
 	for (cc = c->cctxs; cc; cc = cc->next)
 		HM_WRITE_ONCE(cc->route, hm_cache_route(c, c->debug));
-	hm_unlock(&c->lock, flags);
-	return 0;
 }
 
 /* ---- bitmap searches (owner-private words: plain reads) --------------- */
@@ -298,7 +310,7 @@ static struct hm_slab *hm_pick_next(struct hm_cctx *cc, unsigned int *idx)
  * with a free block.  Return: the slab, or NULL when they have none.
  */
 static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
-				   unsigned int *idx)
+				   unsigned int *idx, unsigned int *work)
 {
 	struct hm_cache *c = cc->cache;
 	struct hm_slab *s, *best = NULL;
@@ -314,6 +326,7 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 		unsigned long d;
 		int near;
 
+		*work += HM_FIT_WORK_SLAB;
 		if (!s->nfree)
 			continue;
 		switch (fit) {
@@ -336,6 +349,7 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 			if (best && blen == 1 && s > best)	/* cannot win */
 				break;
 			i = hm_best_run(s, 1, &len);
+			*work += HM_FIT_WORK_WORD * s->nwords;
 			if (i < s->nblocks && (len < blen || (len == blen && s < best))) {
 				best = s;
 				blen = len;
@@ -352,21 +366,16 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 	return best;
 }
 
-/**
- * hm_fit_alloc() - allocate one block by the cache's policy (bitmap mode)
- * @cc: the caller's context, route HM_ROUTE_FIT or debugging
- *
- * Return: the block, or NULL when the context needs a new chunk.
- */
-void *hm_fit_alloc(struct hm_cctx *cc)
+static void *hm_fit_alloc_policy(struct hm_cctx *cc, unsigned int fit,
+				 unsigned int *work)
 {
-	unsigned int fit = HM_READ_ONCE(cc->cache->fit);
-
 	for (;;) {
 		unsigned int idx = 0;
-		struct hm_slab *s = hm_fit_pick(cc, fit, &idx);
+		struct hm_slab *s = hm_fit_pick(cc, fit, &idx, work);
 
 		if (s) {
+			if (s != cc->active)
+				*work += HM_FIT_WORK_SWITCH;
 			hm_cctx_set_active(cc, s);
 			if (fit == HM_FIT_NEXT)
 				cc->fit.cursor = idx + 1;
@@ -382,6 +391,32 @@ void *hm_fit_alloc(struct hm_cctx *cc)
 		if (!hm_cctx_take_slab(cc))
 			return NULL;
 	}
+}
+
+/**
+ * hm_fit_alloc() - allocate one block by the cache's policy (bitmap mode)
+ * @cc: the caller's context, route HM_ROUTE_FIT or debugging
+ *
+ * While the learner runs, default is one of the policies taking turns: it
+ * is the inline path, called from here; and the work is reported.
+ *
+ * Return: the block, or NULL when the context needs a new chunk.
+ */
+void *hm_fit_alloc(struct hm_cctx *cc)
+{
+	unsigned int fit = HM_READ_ONCE(cc->cache->fit);
+	unsigned int work = HM_FIT_WORK_OP;
+	void *p;
+
+	if (fit == HM_FIT_DEFAULT) {
+		p = hm_bitmap_alloc(cc);
+	} else {
+		work += HM_FIT_WORK_ROUTE;
+		p = hm_fit_alloc_policy(cc, fit, &work);
+	}
+	if (unlikely(HM_READ_ONCE(cc->cache->learning)) && p)
+		hm_learn_tick(cc, work);
+	return p;
 }
 
 /**

@@ -28,12 +28,26 @@ static inline u8 hm_cache_route(const struct hm_cache *c, unsigned int debug)
 {
 	u8 r = hm_debug_route(c->mode, debug);
 
-	return r == HM_MODE_BITMAP && c->fit != HM_FIT_DEFAULT ? HM_ROUTE_FIT : r;
+	return r == HM_MODE_BITMAP && (c->fit != HM_FIT_DEFAULT || c->learning) ?
+	       HM_ROUTE_FIT : r;
 }
 
 bool hm_fit_parse(const char *str, enum hm_fit *fit);
 const char *hm_fit_name(unsigned int fit);
 int hm_cache_set_fit(struct hm_cache *c, unsigned int fit);
+void hm_cache_fit_locked(struct hm_cache *c, unsigned int fit);
+
+/*
+ * The learner's proxy for instructions per allocation and its free
+ * (hm_learn.c), calibrated with callgrind on workloads f and l
+ * (Documentation/research.rst): the inline pair, the out-of-line route's
+ * extra, a slab looked at, a bitmap word scanned, an active-slab switch.
+ */
+#define HM_FIT_WORK_OP		160
+#define HM_FIT_WORK_ROUTE	100
+#define HM_FIT_WORK_SLAB	12
+#define HM_FIT_WORK_WORD	3
+#define HM_FIT_WORK_SWITCH	60
 
 void *hm_fit_alloc(struct hm_cctx *cc);
 struct hm_slab *hm_fit_partial(struct hm_cctx *cc);

@@ -71,6 +71,7 @@ enum hm_notify {
 struct hm_cache;
 struct hm_cctx;
 struct hm_site;
+struct hm_learn;
 
 struct hm_slab {
 	/* read by every free (first cache line) */
@@ -124,6 +125,8 @@ struct hm_fit_state {
 	unsigned long last;	/* near: address of the last block in or out */
 	unsigned long cur;	/* next: address of the slab the cursor is in */
 	u32 cursor;		/* next: block index the next search starts at */
+	u32 ops, work;		/* learner: allocations and work not reported */
+	u32 epoch;		/* learner: the epoch they belong to */
 };
 
 /*
@@ -205,6 +208,8 @@ struct hm_cache {
 	hm_atomic_t errors[HM_ERR_NR];
 	u32 debug;		/* HM_DBG_* switches */
 	u8 fit;			/* enum hm_fit: block and slab choice (hm_fit.c) */
+	u8 learning;		/* the learner is choosing fit (hm_learn.c) */
+	struct hm_learn *learn;	/* its state, once it was on */
 	u32 debug_gen;		/* bumped whenever a switch goes on */
 	struct hm_site *sites;	/* call-site profile, once tracking was on */
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */

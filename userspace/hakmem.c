@@ -21,6 +21,7 @@
 #include "hm_validate.h"
 #include "hm_frag.h"
 #include "hm_fit.h"
+#include "hm_learn.h"
 #include "hm_user.h"
 
 #define HM_TLS_SLOTS	64	/* per-thread table of created caches */
@@ -708,15 +709,45 @@ static void hm_dump_diag(struct hm_printer *pr)
 		hm_frag_print(hm_classes[i], pr, map, false);
 		if (hm_classes[i]->sites)
 			hm_sites_print(hm_classes[i], pr, top);
+		if (hm_classes[i]->learn)
+			hm_learn_print(hm_classes[i], pr);
 	}
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next) {
 		hm_frag_print(c, pr, map, false);
 		if (c->sites)
 			hm_sites_print(c, pr, top);
+		if (c->learn)
+			hm_learn_print(c, pr);
 	}
 	pthread_mutex_unlock(&hm_caches_lock);
 	free(map);
+}
+
+/* "learn": the learner's state, choice and ratings, once it ran */
+static void hm_json_learn(FILE *out, struct hm_cache *c)
+{
+	struct hm_learn l;
+	unsigned long flags;
+	unsigned int f;
+	bool ran;
+
+	hm_lock(&c->lock, flags);
+	ran = c->learn;
+	if (ran)
+		l = *c->learn;
+	hm_unlock(&c->lock, flags);
+	if (!ran)
+		return;
+	fprintf(out, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
+		"\"choice\": \"%s\", \"ratings\": {", hm_learn_state_name(l.state), l.epoch,
+		l.seed0, hm_fit_name(l.state == HM_LEARN_FROZEN ? l.choice : l.turn));
+	for (f = 0; f < HM_FIT_NR; f++)
+		fprintf(out, "%s\"%s\": %lld", f ? ", " : "", hm_fit_name(f), (long long)l.rating[f]);
+	fprintf(out, "}, \"cost\": {");
+	for (f = 0; f < HM_FIT_NR; f++)
+		fprintf(out, "%s\"%s\": %lu", f ? ", " : "", hm_fit_name(f), l.cost[f]);
+	fprintf(out, "}},\n");
 }
 
 static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
@@ -746,7 +777,9 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		f.slabs ? f.longest_run_sum / f.slabs : 0);
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
 		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
-	fprintf(out, "]},\n     \"sites\": [");
+	fprintf(out, "]},\n");
+	hm_json_learn(out, c);
+	fprintf(out, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
@@ -796,6 +829,18 @@ struct hm_cache *hm_class_cache(size_t size)
 	return hm_classes[hm_size_to_class(size)];
 }
 
+static u32 hm_learn_seed(void)
+{
+	const char *s = getenv("HAKMEM_LEARN_SEED");
+
+	return s && *s ? (u32)strtoul(s, NULL, 0) : 1;
+}
+
+static bool hm_is_learn(const char *policy)
+{
+	return !strcmp(policy, "learn") || !strcmp(policy, "learn\n");
+}
+
 static void hm_research_init(void)
 {
 	const char *pol = getenv("HAKMEM_POLICY");
@@ -804,13 +849,43 @@ static void hm_research_init(void)
 
 	if (!pol || !*pol)
 		return;
+	if (hm_is_learn(pol)) {
+		for (i = 0; i < HM_NR_CLASSES; i++)
+			hm_cache_learn(hm_classes[i], HM_LEARN_ON, hm_learn_seed());
+		return;
+	}
 	if (!hm_fit_parse(pol, &fit)) {
-		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s is not default, first, next, near or best; ignored\n",
+		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s is not default, first, next, near, best or learn; ignored\n",
 			pol);
 		return;
 	}
 	for (i = 0; i < HM_NR_CLASSES; i++)
 		hm_cache_set_fit(hm_classes[i], fit);
+}
+
+int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
+{
+	enum hm_learn_state st;
+	struct hm_cache *it;
+	unsigned int i;
+	u32 seed;
+	int bad = 0;
+
+	pthread_once(&hm_once, hm_init);
+	if (!cmd || !hm_learn_parse(cmd, &st, &seed))
+		return -EINVAL;
+	if (c)
+		return hm_cache_learn(c, st, seed) ? -EINVAL : 0;
+	/* every bitmap-mode class and cache: the others cannot learn */
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		if (hm_classes[i]->mode == HM_MODE_BITMAP)
+			bad |= hm_cache_learn(hm_classes[i], st, seed);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (it = hm_caches; it; it = it->next)
+		if (it->mode == HM_MODE_BITMAP)
+			bad |= hm_cache_learn(it, st, seed);
+	pthread_mutex_unlock(&hm_caches_lock);
+	return bad ? -EINVAL : 0;
 }
 
 int hm_cache_set_policy(struct hm_cache *c, const char *policy)
@@ -820,6 +895,12 @@ int hm_cache_set_policy(struct hm_cache *c, const char *policy)
 	unsigned int i;
 
 	pthread_once(&hm_once, hm_init);
+	if (policy && hm_is_learn(policy)) {
+		char cmd[24];
+
+		snprintf(cmd, sizeof(cmd), "on %u", hm_learn_seed());
+		return hm_cache_set_learner(c, cmd);
+	}
 	if (!policy || !hm_fit_parse(policy, &fit))
 		return -EINVAL;
 	if (c)

@@ -704,6 +704,7 @@ static void usage(void)
 		"  -H        print the TSV header first\n"
 		"  -V        hakmem: hm_validate() everything at the end\n"
 		"  -F        hakmem: fragmentation after the ops (last rep) on stderr\n"
+		"  -S        hakmem: the stats dump with diagnostics on stderr at the end\n"
 		"output columns: lib alloc wl size ops reps ns_med ns_min ns_max\n"
 		"  alloc_ns_med free_ns_med (b..d) rss_base_kb rss_peak_kb live_bytes ns_reps\n");
 	exit(2);
@@ -771,13 +772,16 @@ int main(int argc, char **argv)
 {
 	struct job j = { .size = 64 };
 	double ns[MAX_REPS], na[MAX_REPS], nf[MAX_REPS];
-	int reps = 5, count = 0, header = 0, validate = 0, frag = 0, opt, r, i;
+	int reps = 5, count = 0, header = 0, validate = 0, frag = 0, dump = 0, opt, r, i;
 	long warm = -1, base_kb, peak_kb;
 	unsigned long live = 0;
 	uint64_t s = 0x2545f4914f6cdd1dULL;
 
-	while ((opt = getopt(argc, argv, "cFHVr:W:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "cFHSVr:W:s:")) != -1) {
 		switch (opt) {
+		case 'S':
+			dump = 1;
+			break;
 		case 'F':
 			frag = 1;
 			break;
@@ -870,6 +874,8 @@ int main(int argc, char **argv)
 		printf("%s%.3f", r ? "," : "", ns[r]);
 	printf("\n");
 #ifdef BENCH_HAKMEM
+	if (dump)
+		hm_stats_dump(stderr, HM_STATS_CLASSES | HM_STATS_CACHES | HM_STATS_DIAG);
 	if (validate && hm_validate(NULL)) {
 		fprintf(stderr, "hm-ops: hm_validate() found problems\n");
 		return 1;
@@ -880,6 +886,7 @@ int main(int argc, char **argv)
 	}
 #else
 	(void)validate;
+	(void)dump;
 #endif
 	return 0;
 }

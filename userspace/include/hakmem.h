@@ -120,7 +120,8 @@ struct hm_cache *hm_class_cache(size_t size);
  * allocation or free), "best" (from the smallest free run).  Block choice
  * applies in bitmap mode, slab choice in every mode.  @c NULL: every class
  * and cache; HAKMEM_POLICY=<name> in the environment sets the classes at
- * start.  Returns 0, or -EINVAL for another name (nothing changes). */
+ * start.  "learn" starts the learner (hm_cache_set_learner()).  Returns 0,
+ * or -EINVAL for another name (nothing changes). */
 int hm_cache_set_policy(struct hm_cache *c, const char *policy);
 const char *hm_cache_policy(struct hm_cache *c);
 /* hm_cache_create() flags: the policy from the start */
@@ -136,6 +137,17 @@ const char *hm_cache_policy(struct hm_cache *c);
  * holds, or the cache is in freelist mode; ENOMEM when memory runs out. */
 void *hm_cache_alloc_contig(struct hm_cache *c, size_t n);
 void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n);
+
+/* The policy learner (bitmap mode): the policies take turns for an epoch
+ * of 1024 allocations each, twice, rated ELO-style by their measured cost
+ * (work per allocation, weighted by the share of partial slabs); then the
+ * cache freezes on the best-rated one.  @cmd: "on", "on SEED", "freeze"
+ * (now, on the best so far), "off" (back to default); @c NULL: every
+ * class and cache in bitmap mode.  hm_cache_set_policy(c, "learn") is
+ * "on", with HAKMEM_LEARN_SEED (default 1); HAKMEM_POLICY=learn starts it
+ * for the classes.  Ratings and choice: hm_stats_dump() with
+ * HM_STATS_DIAG, and the JSON dump.  Returns 0, or -EINVAL. */
+int hm_cache_set_learner(struct hm_cache *c, const char *cmd);
 
 /* fragmentation of a cache (NULL: the built-in classes summed) */
 struct hm_frag_info {
