@@ -6,6 +6,7 @@
 #include "hm_cache.h"
 #include "hm_fit.h"
 #include "hm_learn.h"
+#include "hm_adapt.h"
 
 static hm_atomic_t hm_cache_ids;
 
@@ -73,7 +74,8 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 		return NULL;
 	c->mode = (u8)mode;
 	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
-	if (c->fit >= HM_FIT_NR || hm_cache_geometry(c, size, align)) {
+	if (c->fit >= HM_FIT_NR || hm_cache_geometry(c, size, align) ||
+	    ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID)) {
 		hm_plat_meta_free(c, sizeof(*c));
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
 		return NULL;
@@ -108,6 +110,8 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->route = c->mode;
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
+	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
+	cc->adapt.backoff = 1;
 }
 
 /* Make @cc visible to stats, validation and destroy. */
@@ -121,7 +125,7 @@ void hm_cctx_register(struct hm_cctx *cc)
 	HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
 				     (c->debug & HM_DBG_CHECKS)));
 	HM_WRITE_ONCE(cc->debug, (u8)c->debug);
-	HM_WRITE_ONCE(cc->route, hm_cache_route(c, c->debug));
+	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
 	cc->next = c->cctxs;
 	c->cctxs = cc;
 	cc->registered = true;
@@ -283,6 +287,8 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	hm_unlock(&c->lock, flags);
 	hm_slabmap_set(s, true);
 	cc->st.slabs_new++;
+	if (unlikely(cc->adapt.on))	/* bitmap-mode context: no live bitmap */
+		hm_adapt_own(cc, s);
 	return s;
 }
 

@@ -7,6 +7,7 @@
 #include "hm_cache.h"
 #include "hm_report.h"
 #include "hm_fit.h"
+#include "hm_adapt.h"
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
 
@@ -161,7 +162,7 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
 					     (flags & HM_DBG_CHECKS)));
 		HM_WRITE_ONCE(cc->debug, (u8)flags);
-		HM_WRITE_ONCE(cc->route, hm_cache_route(c, flags));
+		HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));
 	}
 	hm_unlock(&c->lock, lflags);
 	if (sites)
@@ -439,11 +440,16 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 	return t ? &t[idx] : NULL;
 }
 
-/* Out of line: allocation while a switch or a fit policy is on (cc->route). */
+/* Out of line: allocation while a switch or a fit policy is on, or a mode
+ * switch is due (cc->route). */
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p;
 
+	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+		hm_adapt_switch(cc);
+		return hm_cctx_alloc_ip(cc, ip);
+	}
 	if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT)	/* no switch on */
 		p = hm_fit_alloc(cc);
 	else
@@ -453,10 +459,16 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 	return p;
 }
 
-/* Out of line: a local free while a switch or a fit policy is on (cc->route). */
+/* Out of line: a local free while a switch or a fit policy is on, or a mode
+ * switch is due (cc->route). */
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {
+	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+		hm_adapt_switch(cc);
+		hm_cctx_free_local(cc, s, p, ip);
+		return;
+	}
 	switch (cc->mode) {
 	case HM_MODE_HYBRID:
 		hm_hybrid_free_local(cc, s, p, ip, true);

@@ -103,7 +103,7 @@ void hm_cache_fit_locked(struct hm_cache *c, unsigned int fit)
 
 	HM_WRITE_ONCE(c->fit, (u8)fit);
 	for (cc = c->cctxs; cc; cc = cc->next)
-		HM_WRITE_ONCE(cc->route, hm_cache_route(c, c->debug));
+		HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
 }
 
 /* ---- bitmap searches (owner-private words: plain reads) --------------- */

@@ -23,10 +23,11 @@ enum hm_fit {
 #define HM_CACHE_FIT_MASK	(0x7U << HM_CACHE_FIT_SHIFT)
 #define HM_CACHE_FIT(f)		((unsigned int)(f) << HM_CACHE_FIT_SHIFT)
 
-/* the fast-path route of a context of @c with debug switches @debug */
-static inline u8 hm_cache_route(const struct hm_cache *c, unsigned int debug)
+/* the fast-path route of @cc (of cache @c) with debug switches @debug */
+static inline u8 hm_cctx_route(const struct hm_cctx *cc, const struct hm_cache *c,
+			       unsigned int debug)
 {
-	u8 r = hm_debug_route(c->mode, debug);
+	u8 r = hm_debug_route(cc->mode, debug);	/* an adaptive context's own */
 
 	return r == HM_MODE_BITMAP && (c->fit != HM_FIT_DEFAULT || c->learning) ?
 	       HM_ROUTE_FIT : r;
@@ -50,6 +51,9 @@ void hm_cache_fit_locked(struct hm_cache *c, unsigned int fit);
 #define HM_FIT_WORK_SWITCH	60
 
 void *hm_fit_alloc(struct hm_cctx *cc);
+void *hm_fit_route_alloc(struct hm_cctx *cc, unsigned long ip);
+void hm_fit_route_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
+		       unsigned long ip);
 struct hm_slab *hm_fit_partial(struct hm_cctx *cc);
 
 void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk);

@@ -18,6 +18,7 @@
 #include "hm_mode.h"
 #include "hm_debug.h"
 #include "hm_fit.h"
+#include "hm_adapt.h"
 
 static unsigned int hm_mode_bitmaps(unsigned int mode)
 {
@@ -281,12 +282,7 @@ static bool hm_slab_unwatch(struct hm_slab *s)
 	return v == HM_NOTIFY_OFF;
 }
 
-/**
- * hm_slab_settle() - put an owned slab on the list its free count asks for
- * @cc: the owner
- * @s: a slab of @cc whose free count just changed in a slow path
- */
-void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+static void hm_slab_settle_one(struct hm_cctx *cc, struct hm_slab *s)
 {
 	if (s == cc->active || s->list == HM_LIST_EMPTY)
 		return;
@@ -306,6 +302,21 @@ void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
 	} else if (s->list == HM_LIST_NONE) {
 		hm_partial_add(cc, s);
 	}
+}
+
+/**
+ * hm_slab_settle() - put an owned slab on the list its free count asks for
+ * @cc: the owner
+ * @s: a slab of @cc whose free count just changed in a slow path
+ *
+ * Both fast paths come here periodically under churn: the adaptive mode
+ * measures then (it only decides here; hm_adapt.c).
+ */
+void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+{
+	hm_slab_settle_one(cc, s);
+	if (unlikely(cc->adapt.on))
+		hm_adapt_tick(cc);
 }
 
 /**
@@ -453,5 +464,7 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 	}
 	s->list = HM_LIST_ACTIVE;
 	cc->active = s;
+	if (unlikely(cc->adapt.on))	/* a pool slab may have another shape */
+		hm_adapt_own(cc, s);
 	return s;
 }

@@ -129,6 +129,19 @@ struct hm_fit_state {
 	u32 epoch;		/* learner: the epoch they belong to */
 };
 
+/* per-context state of the adaptive mode (hm_adapt.c), owner-private */
+struct hm_adapt_state {
+	u8 on;			/* the cache is adaptive: this context may switch */
+	u8 pending;		/* 1 + the mode to switch to at the next operation */
+	u8 high;		/* windows of high churn in a row */
+	u8 probing;		/* back in hybrid mode to measure again */
+	u32 hold;		/* bitmap phase: windows left before a probe */
+	u32 backoff;		/* hold after the next switch to bitmap */
+	unsigned long w_allocs, w_flushes;	/* the window's start */
+	unsigned long churn;	/* last window: permille of blocks through slow paths */
+	unsigned long switches;	/* mode switches done */
+};
+
 /*
  * One per (context, cache).  Hot fields first; the hybrid magazine's
  * entries trail the structure.
@@ -158,6 +171,7 @@ struct hm_cctx {
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
 	struct hm_fit_state fit;	/* fit policies (hm_fit.c), owner-private */
+	struct hm_adapt_state adapt;	/* adaptive mode (hm_adapt.c) */
 
 	void *mag[];
 };
@@ -165,6 +179,7 @@ struct hm_cctx {
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
 #define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
 #define HM_ROUTE_FIT	0x40		/* bitmap mode with a fit policy (hm_fit.c) */
+#define HM_ROUTE_ADAPT	0x20		/* a mode switch is due (hm_adapt.c) */
 
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {
@@ -220,5 +235,6 @@ struct hm_cache {
 /* hm_core_cache_create() flags */
 #define HM_CACHE_NO_MERGE	0x1U	/* reserved, caches never merge */
 #define HM_CACHE_CHECKS		0x2U	/* freelist: detect double frees (O(n)) */
+#define HM_CACHE_ADAPTIVE	0x10U	/* hybrid: contexts switch to bitmap and back */
 
 #endif /* HM_TYPES_H */

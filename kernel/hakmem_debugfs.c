@@ -14,6 +14,8 @@
  *   policy    the fit policy: read it, or write first|next|near|best|default
  *   learn     the policy learner: state, choice, ratings; write on [SEED],
  *             freeze or off (bitmap-mode caches)
+ *   adaptive  hybrid caches: adaptive or not, contexts by path, switches;
+ *             write 1 or 0
  *   <cache>/  the same files for one cache made by hakmem_cache_create()
  *
  * Readers run while other CPUs allocate.  Counters are read with READ_ONCE
@@ -36,6 +38,7 @@
 #include "hm_debug.h"
 #include "hm_fit.h"
 #include "hm_learn.h"
+#include "hm_adapt.h"
 #include "hm_frag.h"
 #include "hm_report.h"
 #include "hm_stats.h"
@@ -397,6 +400,39 @@ static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 	return ret;
 }
 
+static int hakmem_adaptive_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_adapt_print(hc->c, &sp.pr);
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/* "1" or "0"; at the top level for every hybrid cache.  Else -EINVAL. */
+static int hakmem_adaptive_cmd(struct hakmem_cache *only, const char *text)
+{
+	struct hakmem_cache *hc;
+	unsigned int val;
+	int ret = 0;
+
+	if (kstrtouint(text, 10, &val) || val > 1)
+		return -EINVAL;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only ? hc != only : hc->c->mode != HM_MODE_HYBRID)
+			continue;
+		if (hm_cache_set_adaptive(hc->c, val))
+			ret = -EINVAL;
+	}
+	spin_unlock(&hakmem_list_lock);
+	return ret;
+}
+
 /* ---- the files -------------------------------------------------------- */
 
 struct hakmem_dbg_file {
@@ -417,6 +453,7 @@ static const struct hakmem_dbg_file hakmem_dbg_files[] = {
 	{ "debug", hakmem_debug_show, hakmem_debug_cmd },
 	{ "policy", hakmem_policy_show, hakmem_policy_cmd },
 	{ "learn", hakmem_learn_show, hakmem_learn_cmd },
+	{ "adaptive", hakmem_adaptive_show, hakmem_adaptive_cmd },
 };
 
 static const struct hakmem_dbg_file *hakmem_dbg_find(const char *name)

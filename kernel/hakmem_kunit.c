@@ -524,6 +524,18 @@ static void hakmem_debugfs_policy(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(hc, "policy", junk[i]),
 				    -EINVAL, "wrote '%s'", junk[i]);
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_NEAR);
+	/* learn: bitmap caches only; adaptive: hybrid caches only */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "learn", "on 3"),
+			MODE(test) == HM_MODE_BITMAP ? 0 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "learn", "on x"), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "learn"),
+					   MODE(test) == HM_MODE_BITMAP ? "learning" : "never"));
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "1"),
+			MODE(test) == HM_MODE_HYBRID ? 0 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "2"), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"),
+					   MODE(test) == HM_MODE_HYBRID ? "adaptive=1" :
+					   "adaptive=0"));
 }
 
 /* destroy with live objects: reported (counted here), memory kept */

@@ -243,6 +243,7 @@ HM_EXPORT(hm_cctx_add_chunk_contig);
 HM_EXPORT(hm_cache_learn);
 HM_EXPORT(hm_learn_parse);
 HM_EXPORT(hm_elo_expect);
+HM_EXPORT(hm_cache_set_adaptive);
 HM_EXPORT(hakmem_mutex);
 HM_EXPORT(hakmem_list_lock);
 HM_EXPORT(hakmem_caches);

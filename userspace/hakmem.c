@@ -22,6 +22,7 @@
 #include "hm_frag.h"
 #include "hm_fit.h"
 #include "hm_learn.h"
+#include "hm_adapt.h"
 #include "hm_user.h"
 
 #define HM_TLS_SLOTS	64	/* per-thread table of created caches */
@@ -711,6 +712,8 @@ static void hm_dump_diag(struct hm_printer *pr)
 			hm_sites_print(hm_classes[i], pr, top);
 		if (hm_classes[i]->learn)
 			hm_learn_print(hm_classes[i], pr);
+		if (hm_classes[i]->flags & HM_CACHE_ADAPTIVE)
+			hm_adapt_print(hm_classes[i], pr);
 	}
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next) {
@@ -719,6 +722,8 @@ static void hm_dump_diag(struct hm_printer *pr)
 			hm_sites_print(c, pr, top);
 		if (c->learn)
 			hm_learn_print(c, pr);
+		if (c->flags & HM_CACHE_ADAPTIVE)
+			hm_adapt_print(c, pr);
 	}
 	pthread_mutex_unlock(&hm_caches_lock);
 	free(map);
@@ -779,6 +784,13 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
 	fprintf(out, "]},\n");
 	hm_json_learn(out, c);
+	if (c->flags & HM_CACHE_ADAPTIVE) {
+		struct hm_adapt_sum as;
+
+		hm_adapt_sum(c, &as);
+		fprintf(out, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
+			"\"switches\": %lu},\n", as.contexts, as.bitmap, as.switches);
+	}
 	fprintf(out, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);
 	for (i = 0; i < n; i++)
@@ -844,9 +856,16 @@ static bool hm_is_learn(const char *policy)
 static void hm_research_init(void)
 {
 	const char *pol = getenv("HAKMEM_POLICY");
+	const char *ad = getenv("HAKMEM_ADAPTIVE");
 	enum hm_fit fit;
 	unsigned int i;
 
+	if (ad && *ad == '1') {
+		if (hm_mode_default != HM_MODE_HYBRID)
+			fprintf(stderr, "hakmem: HAKMEM_ADAPTIVE=1 needs HAKMEM_MODE=hybrid; ignored\n");
+		for (i = 0; i < HM_NR_CLASSES && hm_mode_default == HM_MODE_HYBRID; i++)
+			hm_cache_set_adaptive(hm_classes[i], true);
+	}
 	if (!pol || !*pol)
 		return;
 	if (hm_is_learn(pol)) {

@@ -30,6 +30,8 @@
  *      each op replaces one: 70% the oldest short-lived, 25% a random
  *      medium, 5% a random long-lived one (sizes 8..256 for hm-*, the
  *      fixed size for cache-*)
+ *   p  phases of 50000 ops: pairs as in a, then batches as in c, in turn
+ *      (the adaptive mode's case: each phase has a different best path)
  * b..e round N up to a multiple of 1000.  In e and f, ns/op is wall time
  * over all ops of both threads.
  *
@@ -67,6 +69,7 @@
 #define L_MED		4000	/* l: medium */
 #define L_RING		64	/* l: short-lived, replaced oldest first */
 #define L_SLOTS		(L_LONG + L_MED + L_RING)
+#define P_PHASE		50000	/* p: ops per phase */
 
 #define always_inline	inline __attribute__((always_inline))
 #define noinline	__attribute__((noinline))
@@ -255,6 +258,37 @@ static always_inline void run_pairs(enum api api, struct job *j)
 	}
 	if (keep)
 		t_free(api, keep, hc);
+}
+
+static always_inline void run_batch(enum api api, struct job *j);
+
+/* p: a-phases and c-phases in turn */
+static always_inline void run_phases(enum api api, struct job *j)
+{
+	unsigned long done = 0, i;
+	void *hc = bench_cache;
+	unsigned int k, ph;
+
+	for (ph = 0; done < j->n; ph++) {
+		unsigned long n = j->n - done < P_PHASE ? j->n - done : P_PHASE;
+
+		if (ph % 2 == 0) {
+			for (i = 0; i < n; i++) {
+				void *p = t_alloc(api, j->size, hc);
+
+				__asm__ volatile("" : "+r"(p));
+				t_free(api, p, hc);
+			}
+		} else {
+			for (i = 0; i < n; i += BATCH) {
+				for (k = 0; k < BATCH; k++)
+					bench_v[k] = t_alloc(api, j->size, hc);
+				for (k = 0; k < BATCH; k++)
+					t_free(api, bench_v[bench_perm[k]], hc);
+			}
+		}
+		done += n;
+	}
 }
 
 static always_inline void run_batch(enum api api, struct job *j)
@@ -497,6 +531,8 @@ static noinline void ops_##name(struct job *j)					\
 {										\
 	if (j->wl == 'a' || j->wl == 'g')					\
 		run_pairs(API, j);						\
+	else if (j->wl == 'p')							\
+		run_phases(API, j);						\
 	else									\
 		run_batch(API, j);						\
 }										\
@@ -692,10 +728,11 @@ static void usage(void)
 		"  ALLOC     "
 #ifdef BENCH_HAKMEM
 		"hm-bitmap|hm-freelist|hm-hybrid|cache-bitmap|cache-freelist|cache-hybrid\n"
+		"            hm-adaptive|cache-adaptive (hybrid, HM_CACHE_ADAPTIVE)\n"
 #else
 		BENCH_LIB "|null\n"
 #endif
-		"  WORKLOAD  a|g|b|c|d|e|f|l  N  operations (one alloc + its free)\n"
+		"  WORKLOAD  a|g|b|c|d|e|f|l|p  N  operations (one alloc + its free)\n"
 		"  ALLOC may end in :POLICY (hakmem: default|first|next|near|best)\n"
 		"  -s SIZE   object size for a..e (default 64; f draws 8..256)\n"
 		"  -r REPS   timed repetitions after the warm-up (default 5)\n"
@@ -715,13 +752,19 @@ static void setup_alloc(const char *name, struct job *j)
 #ifdef BENCH_HAKMEM
 	static const char *const modes[] = { "bitmap", "freelist", "hybrid" };
 	const char *policy = strchr(name, ':');
+	unsigned int m, adaptive = 0;
 	char a[64];
-	unsigned int m;
 
 	/* ALLOC:POLICY, the fit policy of the classes or the cache */
 	snprintf(a, sizeof(a), "%.*s", policy ? (int)(policy - name) : (int)strlen(name), name);
 	if (policy)
 		setenv("HAKMEM_POLICY", policy + 1, 1);
+	/* adaptive: hybrid, with HM_CACHE_ADAPTIVE (HAKMEM_ADAPTIVE for hm-) */
+	if (!strcmp(a, "hm-adaptive") || !strcmp(a, "cache-adaptive")) {
+		adaptive = 1;
+		setenv("HAKMEM_ADAPTIVE", "1", 1);
+		memcpy(strchr(a, '-') + 1, "hybrid", 7);
+	}
 	for (m = 0; m < 3; m++) {
 		if (!strncmp(a, "hm-", 3) && !strcmp(a + 3, modes[m])) {
 			/* read once, at the first hm_malloc() */
@@ -735,7 +778,8 @@ static void setup_alloc(const char *name, struct job *j)
 				fprintf(stderr, "hm-ops: f draws sizes 8..256: not for one cache\n");
 				exit(2);
 			}
-			bench_cache = hm_cache_create("bench", j->size, 0, (enum hm_mode)m, 0);
+			bench_cache = hm_cache_create("bench", j->size, 0, (enum hm_mode)m,
+						      adaptive ? HM_CACHE_ADAPTIVE : 0);
 			if (!bench_cache) {
 				fprintf(stderr, "hm-ops: hm_cache_create(%zu, %s) failed\n",
 					j->size, modes[m]);
@@ -812,11 +856,11 @@ int main(int argc, char **argv)
 	alloc_name = argv[optind];
 	j.wl = argv[optind + 1][0];
 	j.n = strtoul(argv[optind + 2], NULL, 0);
-	if (!strchr("agbcdefl", j.wl) || argv[optind + 1][1])
+	if (!strchr("agbcdeflp", j.wl) || argv[optind + 1][1])
 		usage();
 	if (j.wl == 'f')
 		j.size = 0;
-	if (strchr("bcde", j.wl))
+	if (strchr("bcdep", j.wl))
 		j.n = (j.n + BATCH - 1) / BATCH * BATCH;
 	if (count)
 		reps = 1;
@@ -846,7 +890,7 @@ int main(int argc, char **argv)
 	if (warm > 0) {
 		struct job w = j;
 
-		w.n = strchr("bcde", j.wl) ? ((unsigned long)warm + BATCH - 1) / BATCH * BATCH :
+		w.n = strchr("bcdep", j.wl) ? ((unsigned long)warm + BATCH - 1) / BATCH * BATCH :
 					     (unsigned long)warm;
 		run_once(&w);
 	}

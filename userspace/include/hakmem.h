@@ -37,6 +37,11 @@ size_t hm_malloc_usable_size(const void *ptr);
 
 /* hm_cache_create() flags */
 #define HM_CACHE_CHECKS		0x2U	/* freelist mode: detect double frees */
+/* hybrid mode: each thread switches between the magazine and the bitmap
+ * path by the churn it measures (Documentation/research.rst); for the
+ * classes HAKMEM_ADAPTIVE=1 in the environment (with HAKMEM_MODE hybrid).
+ * Mode switches are counted in hm_stats_dump(HM_STATS_DIAG) and the JSON */
+#define HM_CACHE_ADAPTIVE	0x10U
 
 /* caches of one object size */
 struct hm_cache;
