@@ -25,6 +25,7 @@ void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr);
 struct hm_adapt_sum {
 	unsigned long contexts, bitmap, switches;
 };
+
 void hm_adapt_sum(struct hm_cache *c, struct hm_adapt_sum *sum);
 
 #endif /* HM_ADAPT_H */

@@ -440,8 +440,10 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 	return t ? &t[idx] : NULL;
 }
 
-/* Out of line: allocation while a switch or a fit policy is on, or a mode
- * switch is due (cc->route). */
+/*
+ * Out of line: allocation while a switch or a fit policy is on, or a mode
+ * switch is due (cc->route).
+ */
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p;
@@ -459,8 +461,10 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 	return p;
 }
 
-/* Out of line: a local free while a switch or a fit policy is on, or a mode
- * switch is due (cc->route). */
+/*
+ * Out of line: a local free while a switch or a fit policy is on, or a
+ * mode switch is due (cc->route).
+ */
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {

@@ -245,9 +245,15 @@ static bool hm_near_active(struct hm_cctx *cc, unsigned int *idx)
 }
 
 /* the context's slabs it can allocate from at once: active, then partial */
-#define hm_for_each_own(cc, s)						\
-	for (s = (cc)->active ? (cc)->active : (cc)->partial; s;		\
-	     s = s == (cc)->active ? (cc)->partial : s->next)
+static struct hm_slab *hm_own_first(struct hm_cctx *cc)
+{
+	return cc->active ? cc->active : cc->partial;
+}
+
+static struct hm_slab *hm_own_next(struct hm_cctx *cc, struct hm_slab *s)
+{
+	return s == cc->active ? cc->partial : s->next;
+}
 
 /*
  * Hand out @n blocks from @idx on in @s, owned and chosen by the caller:
@@ -321,7 +327,7 @@ static struct hm_slab *hm_fit_pick(struct hm_cctx *cc, unsigned int fit,
 		return hm_pick_next(cc, idx);
 	if (fit == HM_FIT_NEAR && hm_near_active(cc, idx))
 		return cc->active;
-	hm_for_each_own(cc, s) {
+	for (s = hm_own_first(cc); s; s = hm_own_next(cc, s)) {
 		unsigned int i, len;
 		unsigned long d;
 		int near;
@@ -498,7 +504,7 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
 	struct hm_slab *s, *best = NULL;
 	unsigned int blen = ~0U, i, len;
 
-	hm_for_each_own(cc, s) {
+	for (s = hm_own_first(cc); s; s = hm_own_next(cc, s)) {
 		if (s->nfree < n)
 			continue;
 		i = hm_best_run(s, n, &len);

@@ -57,9 +57,9 @@ int hm_elo_expect(s64 ra, s64 rb)
 
 	if (neg)
 		d = -d;
-	if (d >= 400)
+	if (d >= 400) {
 		e = hm_elo_table[8];
-	else {
+	} else {
 		i = (unsigned int)d / 50;
 		f = (unsigned int)d % 50;
 		e = hm_elo_table[i] - (int)((hm_elo_table[i] - hm_elo_table[i + 1]) * f / 50);

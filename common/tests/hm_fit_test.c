@@ -376,7 +376,8 @@ static void hm_fit_switch_churn(struct kunit *test)
 		unsigned int k = hm_test_rand(&seed) % SLOTS;
 
 		if (i % 97 == 0)
-			KUNIT_ASSERT_EQ(test, hm_cache_set_fit(c, hm_test_rand(&seed) % HM_FIT_NR), 0);
+			KUNIT_ASSERT_EQ(test, hm_cache_set_fit(c, hm_test_rand(&seed) % HM_FIT_NR),
+					0);
 		if (i % 5000 == 0)
 			hm_cache_set_debug(c, (i / 5000) % 2 ? HM_DBG_POISON : 0, HM_GFP_DEFAULT);
 		if (v[k]) {
