@@ -282,10 +282,9 @@ static bool hm_slab_unwatch(struct hm_slab *s)
 	return v == HM_NOTIFY_OFF;
 }
 
-static void hm_slab_settle_one(struct hm_cctx *cc, struct hm_slab *s)
+/* hm_slab_settle() for a slab that may change lists: out of line */
+static noinline void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if (s == cc->active || s->list == HM_LIST_EMPTY)
-		return;
 	if (s->list == HM_LIST_FULL) {
 		/* still full after a drain: watch again, or take what came */
 		while (!hm_slab_free_count(s) &&
@@ -302,6 +301,8 @@ static void hm_slab_settle_one(struct hm_cctx *cc, struct hm_slab *s)
 	} else if (s->list == HM_LIST_NONE) {
 		hm_partial_add(cc, s);
 	}
+	if (unlikely(cc->adapt.on))
+		hm_adapt_tick(cc);
 }
 
 /**
@@ -314,9 +315,13 @@ static void hm_slab_settle_one(struct hm_cctx *cc, struct hm_slab *s)
  */
 void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
 {
-	hm_slab_settle_one(cc, s);
-	if (unlikely(cc->adapt.on))
-		hm_adapt_tick(cc);
+	/* the common case (a pair on an active slab): no frame, two loads */
+	if (s == cc->active || s->list == HM_LIST_EMPTY) {
+		if (unlikely(cc->adapt.on))
+			hm_adapt_tick(cc);
+		return;
+	}
+	hm_slab_settle_list(cc, s);
 }
 
 /**
