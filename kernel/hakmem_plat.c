@@ -16,8 +16,11 @@
 #endif
 
 #include "hakmem_internal.h"
+#include "hm_adapt.h"
 #include "hm_debug.h"
+#include "hm_fit.h"
 #include "hm_frag.h"
+#include "hm_learn.h"
 #include "hm_report.h"
 #include "hm_stats.h"
 #include "hm_validate.h"
