@@ -20,8 +20,12 @@
  * HM_ADAPT_HIGH for HM_ADAPT_CONFIRM windows in a row: switch to bitmap.
  * The bitmap path cannot see magazine churn, so it goes back to hybrid to
  * measure again after a hold of windows that doubles with each return to
- * bitmap (up to HM_ADAPT_HOLD_MAX) and resets when a probe finds the churn
- * low: hysteresis both ways.
+ * bitmap (from HM_ADAPT_HOLD_MIN up to HM_ADAPT_HOLD_MAX) and resets when
+ * a probe finds the churn
+ * low: hysteresis both ways.  What the bitmap path does see is how often
+ * its active slab drains empty (hm_slab_settle() runs then): once per
+ * HM_ADAPT_DRAIN allocations or more means a working set that keeps
+ * draining, the magazine's case, and it probes at once.
  *
  * Where it runs: hm_adapt_tick() is called at the end of hm_slab_settle(),
  * which both paths reach periodically under churn (magazine flushes; slab
@@ -79,6 +83,14 @@ void hm_adapt_own(struct hm_cctx *cc, struct hm_slab *s)
 	hm_adapt_shape(s, cc->mode);
 }
 
+/* start a new window */
+static void hm_adapt_window(struct hm_cctx *cc)
+{
+	cc->adapt.w_allocs = cc->st.allocs;
+	cc->adapt.w_flushes = cc->st.flushes;
+	cc->adapt.ticks = 0;
+}
+
 /**
  * hm_adapt_switch() - make the switch hm_adapt_tick() decided
  * @cc: the owner, at the start of an operation (route HM_ROUTE_ADAPT)
@@ -103,18 +115,14 @@ void hm_adapt_switch(struct hm_cctx *cc)
 		cc->mode = (u8)mode;
 		hm_unlock(&c->lock, flags);
 		cc->adapt.switches++;
+		cc->adapt.fresh = 1;
+		hm_adapt_window(cc);	/* a probe counts its flushes from here */
 	}
 	hm_lock(&c->lock, flags);	/* the debug switches are read under it */
 	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
 	hm_unlock(&c->lock, flags);
 }
 
-/* start a new window */
-static void hm_adapt_window(struct hm_cctx *cc)
-{
-	cc->adapt.w_allocs = cc->st.allocs;
-	cc->adapt.w_flushes = cc->st.flushes;
-}
 
 /**
  * hm_adapt_tick() - measure, and decide whether to switch
@@ -125,6 +133,7 @@ void hm_adapt_tick(struct hm_cctx *cc)
 	struct hm_adapt_state *a = &cc->adapt;
 	unsigned long allocs = cc->st.allocs - a->w_allocs;
 	unsigned int want = cc->mode;
+	bool draining;
 
 	if (a->pending) {
 		/* the route was recomputed meanwhile (debug switches): cancelled */
@@ -132,17 +141,40 @@ void hm_adapt_tick(struct hm_cctx *cc)
 			return;
 		a->pending = 0;
 	}
+	/*
+	 * A probe fails at its second flush: the magazine overflowed twice
+	 * (pairs never flush); waiting for a whole window would cost more.
+	 */
+	if (a->probing && cc->mode == HM_MODE_HYBRID &&
+	    cc->st.flushes - a->w_flushes >= 2 && a->fresh) {
+		a->fresh = 0;
+		a->probing = 0;
+		hm_adapt_window(cc);
+		want = HM_MODE_BITMAP;
+		a->hold = a->backoff;
+		a->backoff = HM_MIN(a->backoff * 2, (u32)HM_ADAPT_HOLD_MAX);
+		goto decided;
+	}
+	/* the active slab just drained (bitmap: settle runs at nfree == nblocks) */
+	if (cc->active && cc->active->nfree == cc->active->nblocks)
+		a->ticks++;
 	if (allocs < HM_ADAPT_WINDOW)
 		return;
 	a->churn = (cc->st.flushes - a->w_flushes) * (cc->cache->mag_cap / 2) * 1000 / allocs;
+	draining = (unsigned long)a->ticks * HM_ADAPT_DRAIN >= allocs;
 	hm_adapt_window(cc);
+	if (a->fresh) {
+		/* the first window after a switch only fills or empties the magazine */
+		a->fresh = 0;
+		return;
+	}
 	if (HM_READ_ONCE(a->on) != 1) {
 		want = HM_MODE_HYBRID;	/* switched off: back to the cache's mode */
 	} else if (cc->mode == HM_MODE_HYBRID) {
 		if (a->churn <= HM_ADAPT_HIGH) {
 			a->high = 0;
 			if (a->probing)
-				a->backoff = 1;	/* the probe stays */
+				a->backoff = HM_ADAPT_HOLD_MIN;	/* the probe stays */
 			a->probing = 0;
 		} else if (++a->high >= (a->probing ? 1 : HM_ADAPT_CONFIRM)) {
 			want = HM_MODE_BITMAP;
@@ -150,12 +182,13 @@ void hm_adapt_tick(struct hm_cctx *cc)
 			a->hold = a->backoff;
 			a->backoff = HM_MIN(a->backoff * 2, (u32)HM_ADAPT_HOLD_MAX);
 		}
-	} else if (a->hold) {
+	} else if (a->hold && !draining) {
 		a->hold--;
 	} else {
 		want = HM_MODE_HYBRID;	/* a probe */
 		a->probing = 1;
 	}
+decided:
 	if (want != cc->mode) {
 		a->pending = (u8)(want + 1);
 		HM_WRITE_ONCE(cc->route, HM_ROUTE_ADAPT);

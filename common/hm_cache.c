@@ -111,7 +111,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
-	cc->adapt.backoff = 1;
+	cc->adapt.backoff = 4;		/* HM_ADAPT_HOLD_MIN */
 }
 
 /* Make @cc visible to stats, validation and destroy. */

@@ -135,8 +135,10 @@ struct hm_adapt_state {
 	u8 pending;		/* 1 + the mode to switch to at the next operation */
 	u8 high;		/* windows of high churn in a row */
 	u8 probing;		/* back in hybrid mode to measure again */
+	u8 fresh;		/* just switched: the next window does not count */
 	u32 hold;		/* bitmap phase: windows left before a probe */
 	u32 backoff;		/* hold after the next switch to bitmap */
+	u32 ticks;		/* bitmap: the active slab drained, this window */
 	unsigned long w_allocs, w_flushes;	/* the window's start */
 	unsigned long churn;	/* last window: permille of blocks through slow paths */
 	unsigned long switches;	/* mode switches done */
