@@ -123,7 +123,6 @@ void hm_adapt_switch(struct hm_cctx *cc)
 	hm_unlock(&c->lock, flags);
 }
 
-
 /**
  * hm_adapt_tick() - measure, and decide whether to switch
  * @cc: an adaptive context, in any slow path (it only decides)

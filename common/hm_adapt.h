@@ -15,8 +15,8 @@
 #define HM_ADAPT_CONFIRM	2	/* high windows in a row before a switch */
 #define HM_ADAPT_HOLD_MIN	4	/* bitmap windows before the first probe */
 #define HM_ADAPT_HOLD_MAX	64	/* bitmap windows between probes, at most */
-#define HM_ADAPT_DRAIN		64	/* bitmap: the active slab drained once per
-					 * this many allocations or more: probe */
+/* bitmap: the active slab drained once per this many allocations: probe */
+#define HM_ADAPT_DRAIN		64
 #define HM_ADAPT_OFF_PENDING	2	/* cc->adapt.on: off, not back in hybrid yet */
 
 void hm_adapt_tick(struct hm_cctx *cc);
