@@ -217,11 +217,98 @@ static void hm_adapt_bad_and_off(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * Two threads on one adaptive cache: each allocates batches larger than
+ * its magazine (so it switches to bitmap and probes back), frees half
+ * itself in shuffled order and hands half to the other, which frees them
+ * remotely while their owner switches; every fourth round forces a switch.
+ */
+struct hm_athreads {
+	struct hm_cache *c;
+	unsigned int rounds;
+	void **box;		/* per thread: HM_AHALF handoff slots */
+	void **local;		/* per thread: HM_AHALF own objects */
+	hm_atomic_t fails, switches, done;
+};
+
+#define HM_AHALF	300
+
+static void hm_athread(void *arg, unsigned int id)
+{
+	struct hm_athreads *x = arg;
+	struct hm_cctx *cc = hm_cctx_new(x->c, 3000 + id, HM_GFP_DEFAULT);
+	void **mine = x->box + id * HM_AHALF, **theirs = x->box + (1 - id) * HM_AHALF;
+	void **local = x->local + id * HM_AHALF;
+	unsigned int r, i;
+	u32 seed = 77 + id;
+
+	if (!cc) {
+		hm_atomic_fetch_add(&x->fails, 1);
+		hm_atomic_fetch_add(&x->done, 1);
+		return;
+	}
+	for (r = 0; r < x->rounds; r++) {
+		while (hm_atomic_read((hm_atomic_t *)&mine[0]))
+			hm_test_relax();
+		if (r % 4 == 3 && !cc->adapt.pending)
+			hm_force(cc, cc->mode == HM_MODE_BITMAP ? HM_MODE_HYBRID :
+				 HM_MODE_BITMAP);
+		/* slots 1.. carry objects, slot 0 says they are there */
+		for (i = 0; i < HM_AHALF; i++) {
+			local[i] = hm_test_alloc(cc);
+			if (i)
+				mine[i] = hm_test_alloc(cc);
+			if (!local[i] || (i && !mine[i]))
+				hm_atomic_fetch_add(&x->fails, 1);
+		}
+		hm_atomic_set((hm_atomic_t *)&mine[0], 1);
+		for (i = HM_AHALF - 1; i > 0; i--) {
+			unsigned int j = hm_test_rand(&seed) % (i + 1);
+			void *t = local[i];
+
+			local[i] = local[j];
+			local[j] = t;
+		}
+		for (i = 0; i < HM_AHALF; i++)
+			hm_test_free_in(cc, local[i]);
+		while (!hm_atomic_read((hm_atomic_t *)&theirs[0]))
+			hm_test_relax();
+		for (i = 1; i < HM_AHALF; i++)
+			hm_test_free_in(cc, theirs[i]);
+		hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
+	}
+	hm_atomic_fetch_add(&x->switches, cc->adapt.switches);
+	hm_cctx_abandon(cc);
+	hm_atomic_fetch_add(&x->done, 1);
+}
+
+static void hm_adapt_threads(struct kunit *test)
+{
+	struct hm_athreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_adaptive_cache(test, 64);
+	x->rounds = 60;
+	x->box = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
+	x->local = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->box);
+	KUNIT_ASSERT_NOT_NULL(test, x->local);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_athread, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	KUNIT_EXPECT_GE(test, hm_atomic_read(&x->switches), 2 * 10);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
 static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_batches_then_pairs),
 	KUNIT_CASE(hm_adapt_pairs_stay),
 	KUNIT_CASE(hm_adapt_remote_across),
 	KUNIT_CASE(hm_adapt_bad_and_off),
+	KUNIT_CASE(hm_adapt_threads),
 	{}
 };
 
