@@ -13,7 +13,9 @@
 #
 # usage: tools/bench/research.sh [-b BINDIR] [-o OUTDIR] [-n CG_OPS] [-t TIME_OPS]
 #                                [-r REPS] [-j JOBS] [-m "MODES"] [-p "POLICIES"]
-#                                [-w "WORKLOADS"] [-k]   (-k: tables only)
+#                                [-w "WORKLOADS"] [-k] [-C]
+#   -k: tables only; -C: no callgrind (keep OUTDIR/callgrind.tsv), timing
+#   and fragmentation only
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,8 +30,9 @@ modes="bitmap hybrid freelist"
 policies="default first next near best"
 wls="f l"
 tables_only=0
+no_cg=0
 
-while getopts b:o:n:t:r:j:m:p:w:k opt; do
+while getopts b:o:n:t:r:j:m:p:w:kC opt; do
 	case $opt in
 	b) bindir=$OPTARG ;;
 	o) out=$OPTARG ;;
@@ -41,7 +44,8 @@ while getopts b:o:n:t:r:j:m:p:w:k opt; do
 	p) policies=$OPTARG ;;
 	w) wls=$OPTARG ;;
 	k) tables_only=1 ;;
-	*) sed -n '14,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	C) no_cg=1 ;;
+	*) sed -n '14,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$out"
@@ -61,7 +65,8 @@ if [ "$tables_only" = 0 ]; then
 		echo "commit: $(git -C "$top" rev-parse --short HEAD)"
 		echo "callgrind ops: $cgn timing ops: $tn reps: $reps load: $(cut -d' ' -f1-3 /proc/loadavg)"
 	} > "$out/meta.txt"
-	"$here/callgrind-ops.sh" -n "$cgn" -j "$jobs" -b "$bindir" -a "$allocs" -w "$wls" -z 64 -o "$out" >/dev/null
+	[ "$no_cg" = 1 ] ||
+		"$here/callgrind-ops.sh" -n "$cgn" -j "$jobs" -b "$bindir" -a "$allocs" -w "$wls" -z 64 -o "$out" >/dev/null
 	: > "$out/timing.tsv"
 	: > "$out/frag.tsv"
 	for wl in $wls; do
