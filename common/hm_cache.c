@@ -4,6 +4,9 @@
  * come and go with threads or CPUs, new chunks, bulk calls, shrinking.
  */
 #include "hm_cache.h"
+#include "hm_fit.h"
+#include "hm_learn.h"
+#include "hm_adapt.h"
 
 static hm_atomic_t hm_cache_ids;
 
@@ -70,7 +73,9 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	if (!c)
 		return NULL;
 	c->mode = (u8)mode;
-	if (hm_cache_geometry(c, size, align)) {
+	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
+	if (c->fit >= HM_FIT_NR || hm_cache_geometry(c, size, align) ||
+	    ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID)) {
 		hm_plat_meta_free(c, sizeof(*c));
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
 		return NULL;
@@ -106,6 +111,8 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 	cc->recip = c->recip;
+	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
+	cc->adapt.backoff = 4;		/* HM_ADAPT_HOLD_MIN */
 }
 
 /* Make @cc visible to stats, validation and destroy. */
@@ -119,7 +126,7 @@ void hm_cctx_register(struct hm_cctx *cc)
 	HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
 				     (c->debug & HM_DBG_CHECKS)));
 	HM_WRITE_ONCE(cc->debug, (u8)c->debug);
-	HM_WRITE_ONCE(cc->route, hm_debug_route(c->mode, c->debug));
+	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
 	cc->next = c->cctxs;
 	c->cctxs = cc;
 	cc->registered = true;
@@ -258,14 +265,13 @@ void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp)
 }
 
 /**
- * hm_cctx_add_chunk() - turn @chunk into a slab of @cc and allocate
- * @cc: the caller's context (in its per-CPU section again)
+ * hm_cctx_link_chunk() - turn @chunk into a slab of @cc, on no list yet
+ * @cc: the caller's context
  * @chunk: from hm_cache_chunk_get()
- * @ip: the allocation call site
  *
- * Return: an object, or NULL if others took the new slab meanwhile.
+ * Return: the slab, all free, known to the cache and the slab map.
  */
-void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
+struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 {
 	struct hm_cache *c = cc->cache;
 	struct hm_slab *s = hm_slab_init(c, chunk);
@@ -282,6 +288,22 @@ void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
 	hm_unlock(&c->lock, flags);
 	hm_slabmap_set(s, true);
 	cc->st.slabs_new++;
+	if (unlikely(cc->adapt.on))	/* bitmap-mode context: no live bitmap */
+		hm_adapt_own(cc, s);
+	return s;
+}
+
+/**
+ * hm_cctx_add_chunk() - turn @chunk into a slab of @cc and allocate
+ * @cc: the caller's context (in its per-CPU section again)
+ * @chunk: from hm_cache_chunk_get()
+ * @ip: the allocation call site
+ *
+ * Return: an object, or NULL if others took the new slab meanwhile.
+ */
+void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
+{
+	struct hm_slab *s = hm_cctx_link_chunk(cc, chunk);
 
 	if (!cc->active) {
 		s->list = HM_LIST_ACTIVE;
@@ -480,6 +502,7 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 		hm_plat_meta_free(c->sites, HM_SITES * sizeof(*c->sites));
 	if (c->debug)
 		hm_plat_debug_ref(-1);
+	hm_learn_destroy(c);
 	hm_plat_meta_free(c, sizeof(*c));
 	return leaked;
 }

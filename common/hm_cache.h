@@ -24,6 +24,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 unsigned long hm_core_cache_destroy(struct hm_cache *c);
 void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp);
 void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip);
+struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk);
 unsigned long hm_cache_shrink(struct hm_cache *c);
 bool hm_mode_parse(const char *str, enum hm_mode *mode);
 const char *hm_mode_name(enum hm_mode mode);

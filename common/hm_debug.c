@@ -6,6 +6,8 @@
 #include "hm_debug.h"
 #include "hm_cache.h"
 #include "hm_report.h"
+#include "hm_fit.h"
+#include "hm_adapt.h"
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
 
@@ -160,7 +162,7 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
 					     (flags & HM_DBG_CHECKS)));
 		HM_WRITE_ONCE(cc->debug, (u8)flags);
-		HM_WRITE_ONCE(cc->route, hm_debug_route(c->mode, flags));
+		HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));
 	}
 	hm_unlock(&c->lock, lflags);
 	if (sites)
@@ -475,26 +477,50 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 	hm_report_track(c, HM_ERR_DOUBLE_FREE, p, ip, t);
 }
 
-/* Out of line: allocation while a switch is on (cc->route). */
+/*
+ * Out of line: allocation while a switch or a fit policy is on, or a mode
+ * switch is due (cc->route).
+ */
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 {
-	void *p = hm_debug_on_alloc(cc, hm_cctx_alloc_raw(cc), ip);
+	void *p;
 
+	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+		hm_adapt_switch(cc);
+		return hm_cctx_alloc_ip(cc, ip);
+	}
+	if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT)	/* no switch on */
+		p = hm_fit_alloc(cc);
+	else
+		p = hm_debug_on_alloc(cc, hm_fit_alloc_raw(cc), ip);
 	if (p)
 		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;
 }
 
-/* Out of line: a local free while a switch is on (cc->route). */
+/*
+ * Out of line: a local free while a switch or a fit policy is on, or a
+ * mode switch is due (cc->route).
+ */
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {
+	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+		hm_adapt_switch(cc);
+		hm_cctx_free_local(cc, s, p, ip);
+		return;
+	}
 	switch (cc->mode) {
 	case HM_MODE_HYBRID:
 		hm_hybrid_free_local(cc, s, p, ip, true);
 		return;
 	case HM_MODE_BITMAP:
-		hm_bitmap_free_local(cc, s, p, ip, true);
+		/* HM_ROUTE_FIT: a fit policy, every debug switch off */
+		if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT)
+			hm_bitmap_free_local(cc, s, p, ip, false);
+		else
+			hm_bitmap_free_local(cc, s, p, ip, true);
+		cc->fit.last = (unsigned long)p;	/* the near policy's hint */
 		return;
 	default:
 		hm_freelist_free_local(cc, s, p, ip, true);

@@ -66,6 +66,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	unsigned int idx = hm_block_index(c, s, p);
 	unsigned int i = idx / HM_BPL;
 	unsigned long bit = 1UL << (idx % HM_BPL);
+	unsigned long *live;
 	bool free_already;
 
 	if (unlikely(c != cc->cache)) {
@@ -82,9 +83,13 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	 * a remote freer is in flight (hm_slab_to_pool()).
 	 */
 	hm_atomic_fetch_add(&s->inflight, 1);
-	/* racy reads: a correct program's block is stably allocated here */
-	if (s->live_bits)
-		free_already = !(HM_READ_ONCE(s->live_bits[i]) & bit);
+	/*
+	 * racy reads: a correct program's block is stably allocated here; the
+	 * live bitmap itself may come or go (adaptive mode, hm_adapt.c)
+	 */
+	live = HM_READ_ONCE(s->live_bits);
+	if (live)
+		free_already = !(HM_READ_ONCE(live[i]) & bit);
 	else
 		free_already = HM_READ_ONCE(s->free_bits[i]) & bit;
 	free_already |= !!(hm_atomic_read(&s->remote_bits[i]) & bit);

@@ -17,6 +17,8 @@
 #include "hm_slabmap.h"
 #include "hm_mode.h"
 #include "hm_debug.h"
+#include "hm_fit.h"
+#include "hm_adapt.h"
 
 static unsigned int hm_mode_bitmaps(unsigned int mode)
 {
@@ -281,15 +283,9 @@ static bool hm_slab_unwatch(struct hm_slab *s)
 	return v == HM_NOTIFY_OFF;
 }
 
-/**
- * hm_slab_settle() - put an owned slab on the list its free count asks for
- * @cc: the owner
- * @s: a slab of @cc whose free count just changed in a slow path
- */
-void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+/* hm_slab_settle() for a slab that may change lists: out of line */
+static noinline void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if (s == cc->active || s->list == HM_LIST_EMPTY)
-		return;
 	if (s->list == HM_LIST_FULL) {
 		/* still full after a drain: watch again, or take what came */
 		while (!hm_slab_free_count(s) &&
@@ -306,6 +302,27 @@ void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
 	} else if (s->list == HM_LIST_NONE) {
 		hm_partial_add(cc, s);
 	}
+	if (unlikely(cc->adapt.on))
+		hm_adapt_tick(cc);
+}
+
+/**
+ * hm_slab_settle() - put an owned slab on the list its free count asks for
+ * @cc: the owner
+ * @s: a slab of @cc whose free count just changed in a slow path
+ *
+ * Both fast paths come here periodically under churn: the adaptive mode
+ * measures then (it only decides here; hm_adapt.c).
+ */
+void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+{
+	/* the common case (a pair on an active slab): no frame, two loads */
+	if (s == cc->active || s->list == HM_LIST_EMPTY) {
+		if (unlikely(cc->adapt.on))
+			hm_adapt_tick(cc);
+		return;
+	}
+	hm_slab_settle_list(cc, s);
 }
 
 /**
@@ -372,6 +389,36 @@ void hm_cctx_retire_active(struct hm_cctx *cc)
 	cc->active = NULL;
 }
 
+/**
+ * hm_cctx_set_active() - make @s, a slab of @cc, the one it allocates from
+ * @cc: the owner
+ * @s: its active slab already, a partial slab, or a slab on no list
+ *
+ * The previous active slab goes where its free count says: partial,
+ * parked full (watched for remote frees), or empty.  For the fit policies
+ * (hm_fit.c), which choose among all of a context's slabs.
+ */
+void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s)
+{
+	struct hm_slab *old = cc->active;
+
+	if (old == s)
+		return;
+	if (s->list == HM_LIST_PARTIAL)
+		hm_partial_del(cc, s);
+	s->list = HM_LIST_ACTIVE;
+	if (old) {
+		if (!hm_slab_free_count(old))
+			hm_cctx_retire_active(cc);	/* parks it, or collects */
+		if (cc->active == old) {
+			cc->active = NULL;
+			old->list = HM_LIST_NONE;
+			hm_slab_settle(cc, old);
+		}
+	}
+	cc->active = s;
+}
+
 /* Adopt an empty slab from the cache pool. */
 static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
 {
@@ -408,6 +455,8 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 		hm_cctx_drain_notify(cc);
 	s = cc->partial;
 	if (s) {
+		if (HM_READ_ONCE(cc->cache->fit))	/* hm_fit.c */
+			s = hm_fit_partial(cc);
 		hm_partial_del(cc, s);
 	} else if (cc->empty) {
 		s = cc->empty;
@@ -421,5 +470,7 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 	}
 	s->list = HM_LIST_ACTIVE;
 	cc->active = s;
+	if (unlikely(cc->adapt.on))	/* a pool slab may have another shape */
+		hm_adapt_own(cc, s);
 	return s;
 }

@@ -81,6 +81,7 @@ void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_notify_owner(struct hm_slab *s);
 struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc);
 void hm_cctx_retire_active(struct hm_cctx *cc);
+void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s);
 void hm_cctx_drain_notify(struct hm_cctx *cc);
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
 void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);

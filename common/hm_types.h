@@ -72,6 +72,7 @@ enum hm_notify {
 struct hm_cache;
 struct hm_cctx;
 struct hm_site;
+struct hm_learn;
 
 struct hm_slab {
 	/* read by every free (first cache line) */
@@ -125,6 +126,30 @@ struct hm_cctx_stats {
 	unsigned long slabs_new;	/* slabs this context took from outside */
 };
 
+/* per-context state of the fit policies (hm_fit.c) */
+struct hm_fit_state {
+	unsigned long last;	/* near: address of the last block in or out */
+	unsigned long cur;	/* next: address of the slab the cursor is in */
+	u32 cursor;		/* next: block index the next search starts at */
+	u32 ops, work;		/* learner: allocations and work not reported */
+	u32 epoch;		/* learner: the epoch they belong to */
+};
+
+/* per-context state of the adaptive mode (hm_adapt.c), owner-private */
+struct hm_adapt_state {
+	u8 on;			/* the cache is adaptive: this context may switch */
+	u8 pending;		/* 1 + the mode to switch to at the next operation */
+	u8 high;		/* windows of high churn in a row */
+	u8 probing;		/* back in hybrid mode to measure again */
+	u8 fresh;		/* just switched: the next window does not count */
+	u32 hold;		/* bitmap phase: windows left before a probe */
+	u32 backoff;		/* hold after the next switch to bitmap */
+	u32 ticks;		/* bitmap: the active slab drained, this window */
+	unsigned long w_allocs, w_flushes;	/* the window's start */
+	unsigned long churn;	/* last window: permille of blocks through slow paths */
+	unsigned long switches;	/* mode switches done */
+};
+
 /*
  * One per (context, cache).  Hot fields first; the hybrid magazine's
  * entries trail the structure.
@@ -154,12 +179,16 @@ struct hm_cctx {
 	struct hm_site *site;		/* ... and its profile entry */
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
+	struct hm_fit_state fit;	/* fit policies (hm_fit.c), owner-private */
+	struct hm_adapt_state adapt;	/* adaptive mode (hm_adapt.c) */
 
 	void *mag[];
 };
 
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
 #define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
+#define HM_ROUTE_FIT	0x40		/* bitmap mode with a fit policy (hm_fit.c) */
+#define HM_ROUTE_ADAPT	0x20		/* a mode switch is due (hm_adapt.c) */
 
 /* Tracking record of one block (hm_debug.c), while tracking is on. */
 struct hm_track {
@@ -214,6 +243,9 @@ struct hm_cache {
 	unsigned long slabs_released;
 	hm_atomic_t errors[HM_ERR_NR];
 	u32 debug;		/* HM_DBG_* switches */
+	u8 fit;			/* enum hm_fit: block and slab choice (hm_fit.c) */
+	u8 learning;		/* the learner is choosing fit (hm_learn.c) */
+	struct hm_learn *learn;	/* its state, once it was on */
 	u32 debug_gen;		/* bumped whenever a switch goes on */
 	struct hm_site *sites;	/* call-site profile, once tracking was on */
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */
@@ -224,5 +256,6 @@ struct hm_cache {
 /* hm_core_cache_create() flags */
 #define HM_CACHE_NO_MERGE	0x1U	/* reserved, caches never merge */
 #define HM_CACHE_CHECKS		0x2U	/* freelist: detect double frees (O(n)) */
+#define HM_CACHE_ADAPTIVE	0x10U	/* hybrid: contexts switch to bitmap and back */
 
 #endif /* HM_TYPES_H */

@@ -11,6 +11,11 @@
  *   sites     top allocation call sites by live objects and by allocations
  *   frag      utilisation, slabs by fullness, longest free runs
  *   debug     the debug switches: read them, or write "poison=1 track=1"
+ *   policy    the fit policy: read it, or write first|next|near|best|default
+ *   learn     the policy learner: state, choice, ratings; write on [SEED],
+ *             freeze or off (bitmap-mode caches)
+ *   adaptive  hybrid caches: adaptive or not, contexts by path, switches;
+ *             write 1 or 0
  *   <cache>/  the same files for one cache made by hakmem_cache_create()
  *
  * Readers run while other CPUs allocate.  Counters are read with READ_ONCE
@@ -31,6 +36,9 @@
 
 #include "hakmem_internal.h"
 #include "hm_debug.h"
+#include "hm_fit.h"
+#include "hm_learn.h"
+#include "hm_adapt.h"
 #include "hm_frag.h"
 #include "hm_report.h"
 #include "hm_stats.h"
@@ -336,6 +344,109 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 	return ret;
 }
 
+/* ---- policy ---------------------------------------------------------- */
+
+static int hakmem_policy_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			seq_printf(m, "%-16s %-8s %s\n", hc->c->name,
+				   hm_mode_name(hc->c->mode),
+				   hm_fit_name(READ_ONCE(hc->c->fit)));
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/* One policy name (common/hm_fit.c); anything else: -EINVAL, no change. */
+static int hakmem_policy_cmd(struct hakmem_cache *only, const char *text)
+{
+	struct hakmem_cache *hc;
+	enum hm_fit fit;
+
+	if (!hm_fit_parse(text, &fit))
+		return -EINVAL;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_cache_set_fit(hc->c, fit);
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+static int hakmem_learn_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_learn_print(hc->c, &sp.pr);
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/*
+ * "on", "on SEED", "freeze" or "off"; at the top level for every cache in
+ * bitmap mode.  Anything else, or a cache in another mode: -EINVAL.
+ * Sleeps (the learner's memory), so the list is walked under the mutex.
+ */
+static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
+{
+	enum hm_learn_state st;
+	struct hakmem_cache *hc;
+	int ret = 0;
+	u32 seed;
+
+	if (!hm_learn_parse(text, &st, &seed))
+		return -EINVAL;
+	mutex_lock(&hakmem_mutex);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only ? hc != only : hc->c->mode != HM_MODE_BITMAP)
+			continue;
+		if (hm_cache_learn(hc->c, st, seed))
+			ret = -EINVAL;
+	}
+	mutex_unlock(&hakmem_mutex);
+	return ret;
+}
+
+static int hakmem_adaptive_show(struct seq_file *m, void *v)
+{
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_adapt_print(hc->c, &sp.pr);
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/* "1" or "0"; at the top level for every hybrid cache.  Else -EINVAL. */
+static int hakmem_adaptive_cmd(struct hakmem_cache *only, const char *text)
+{
+	struct hakmem_cache *hc;
+	unsigned int val;
+	int ret = 0;
+
+	if (kstrtouint(text, 10, &val) || val > 1)
+		return -EINVAL;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only ? hc != only : hc->c->mode != HM_MODE_HYBRID)
+			continue;
+		if (hm_cache_set_adaptive(hc->c, val))
+			ret = -EINVAL;
+	}
+	spin_unlock(&hakmem_list_lock);
+	return ret;
+}
+
 /* ---- the files -------------------------------------------------------- */
 
 struct hakmem_dbg_file {
@@ -354,6 +465,9 @@ static const struct hakmem_dbg_file hakmem_dbg_files[] = {
 	{ "sites", hakmem_sites_show },
 	{ "frag", hakmem_frag_show },
 	{ "debug", hakmem_debug_show, hakmem_debug_cmd },
+	{ "policy", hakmem_policy_show, hakmem_policy_cmd },
+	{ "learn", hakmem_learn_show, hakmem_learn_cmd },
+	{ "adaptive", hakmem_adaptive_show, hakmem_adaptive_cmd },
 };
 
 static const struct hakmem_dbg_file *hakmem_dbg_find(const char *name)

@@ -24,6 +24,7 @@
 
 #include "hm_test.h"
 #include "hakmem_internal.h"
+#include "hm_fit.h"
 #include "hm_stats.h"
 
 KUNIT_ARRAY_PARAM(hakmem_mode, hm_test_modes, hm_test_mode_desc);
@@ -591,6 +592,40 @@ static void hakmem_debugfs_junk(struct kunit *test)
 	KUNIT_EXPECT_LT(test, hc->c->nslabs, nslabs);
 }
 
+/* the policy file: each name switches the cache, junk changes nothing */
+static void hakmem_debugfs_policy(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-policy", 64, MODE(test));
+	static const char *const junk[] = { "junk", "firs", "best best", "", "\n" };
+	static const char *const names[] = { "first", "next\n", "near", "best", "default" };
+	unsigned int i;
+
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "policy"), "default"));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "policy", names[i]), 0);
+		KUNIT_EXPECT_EQ(test, strncmp(hm_fit_name(hc->c->fit), names[i], 4), 0);
+		KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "policy"),
+						   hm_fit_name(hc->c->fit)));
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "policy", "near"), 0);
+	for (i = 0; i < ARRAY_SIZE(junk); i++)
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(hc, "policy", junk[i]),
+				    -EINVAL, "wrote '%s'", junk[i]);
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_NEAR);
+	/* learn: bitmap caches only; adaptive: hybrid caches only */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "learn", "on 3"),
+			MODE(test) == HM_MODE_BITMAP ? 0 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "learn", "on x"), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "learn"),
+					   MODE(test) == HM_MODE_BITMAP ? "learning" : "never"));
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "1"),
+			MODE(test) == HM_MODE_HYBRID ? 0 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "2"), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"),
+					   MODE(test) == HM_MODE_HYBRID ? "adaptive=1" :
+					   "adaptive=0"));
+}
+
 /* destroy with live objects: reported (counted here), memory kept */
 static void hakmem_debugfs_destroy_live(struct kunit *test)
 {
@@ -619,6 +654,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_stats, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_slabs, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
 	{}
 };

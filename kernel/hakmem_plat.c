@@ -19,8 +19,11 @@
 #endif
 
 #include "hakmem_internal.h"
+#include "hm_adapt.h"
 #include "hm_debug.h"
+#include "hm_fit.h"
 #include "hm_frag.h"
+#include "hm_learn.h"
 #include "hm_report.h"
 #include "hm_stats.h"
 #include "hm_validate.h"
@@ -409,6 +412,15 @@ HM_EXPORT(hm_cctx_stats);
 HM_EXPORT(hm_cache_stats);
 HM_EXPORT(hm_stats_print_header);
 HM_EXPORT(hm_stats_print);
+HM_EXPORT(hm_fit_parse);
+HM_EXPORT(hm_fit_name);
+HM_EXPORT(hm_cache_set_fit);
+HM_EXPORT(hm_cctx_alloc_contig);
+HM_EXPORT(hm_cctx_add_chunk_contig);
+HM_EXPORT(hm_cache_learn);
+HM_EXPORT(hm_learn_parse);
+HM_EXPORT(hm_elo_expect);
+HM_EXPORT(hm_cache_set_adaptive);
 HM_EXPORT(hakmem_mutex);
 HM_EXPORT(hakmem_list_lock);
 HM_EXPORT(hakmem_caches);

@@ -20,6 +20,9 @@
 #include "hm_cache.h"
 #include "hm_validate.h"
 #include "hm_frag.h"
+#include "hm_fit.h"
+#include "hm_learn.h"
+#include "hm_adapt.h"
 #include "hm_user.h"
 
 #define HM_TLS_SLOTS	64	/* per-thread table of created caches */
@@ -114,6 +117,7 @@ unsigned long hm_error_count(void)
 static void hm_thread_exit(void *unused);
 static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
 static void hm_dump_diag(struct hm_printer *pr);
+static void hm_research_init(void);
 
 static void hm_init(void)
 {
@@ -149,6 +153,7 @@ static void hm_init(void)
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
 			dbg);
+	hm_research_init();	/* HAKMEM_POLICY */
 	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
 }
 
@@ -787,15 +792,49 @@ static void hm_dump_diag(struct hm_printer *pr)
 		hm_frag_print(hm_classes[i], pr, map, false);
 		if (hm_classes[i]->sites)
 			hm_sites_print(hm_classes[i], pr, top);
+		if (hm_classes[i]->learn)
+			hm_learn_print(hm_classes[i], pr);
+		if (hm_classes[i]->flags & HM_CACHE_ADAPTIVE)
+			hm_adapt_print(hm_classes[i], pr);
 	}
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next) {
 		hm_frag_print(c, pr, map, false);
 		if (c->sites)
 			hm_sites_print(c, pr, top);
+		if (c->learn)
+			hm_learn_print(c, pr);
+		if (c->flags & HM_CACHE_ADAPTIVE)
+			hm_adapt_print(c, pr);
 	}
 	pthread_mutex_unlock(&hm_caches_lock);
 	free(map);
+}
+
+/* "learn": the learner's state, choice and ratings, once it ran */
+static void hm_json_learn(FILE *out, struct hm_cache *c)
+{
+	struct hm_learn l;
+	unsigned long flags;
+	unsigned int f;
+	bool ran;
+
+	hm_lock(&c->lock, flags);
+	ran = c->learn;
+	if (ran)
+		l = *c->learn;
+	hm_unlock(&c->lock, flags);
+	if (!ran)
+		return;
+	fprintf(out, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
+		"\"choice\": \"%s\", \"ratings\": {", hm_learn_state_name(l.state), l.epoch,
+		l.seed0, hm_fit_name(l.state == HM_LEARN_FROZEN ? l.choice : l.turn));
+	for (f = 0; f < HM_FIT_NR; f++)
+		fprintf(out, "%s\"%s\": %lld", f ? ", " : "", hm_fit_name(f), (long long)l.rating[f]);
+	fprintf(out, "}, \"cost\": {");
+	for (f = 0; f < HM_FIT_NR; f++)
+		fprintf(out, "%s\"%s\": %lu", f ? ", " : "", hm_fit_name(f), l.cost[f]);
+	fprintf(out, "}},\n");
 }
 
 static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
@@ -812,19 +851,29 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
 		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
-		"\"xowner_frees\": %lu, \"debug\": %u,\n     \"frag\": {\"partial\": %lu, "
+		"\"xowner_frees\": %lu, \"debug\": %u, \"policy\": \"%s\",\n     \"frag\": {\"partial\": %lu, "
 		"\"live\": %lu, \"cached\": %lu, \"free\": %lu, \"remote\": %lu, "
 		"\"longest_run_min\": %lu, \"longest_run_avg\": %lu, \"by_fullness\": [",
 		first ? "" : ",", c->name, hm_mode_name(c->mode), c->obj_size, st.slabs,
 		st.objs_inuse, st.objs_total, st.util_permille, st.allocs, st.frees,
 		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
 		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
-		hm_atomic_read(&c->xowner_frees), c->debug, f.partial, f.live, f.cached,
+		hm_atomic_read(&c->xowner_frees), c->debug, hm_fit_name(c->fit),
+		f.partial, f.live, f.cached,
 		f.free, f.remote, f.longest_run_min,
 		f.slabs ? f.longest_run_sum / f.slabs : 0);
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
 		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
-	fprintf(out, "]},\n     \"sites\": [");
+	fprintf(out, "]},\n");
+	hm_json_learn(out, c);
+	if (c->flags & HM_CACHE_ADAPTIVE) {
+		struct hm_adapt_sum as;
+
+		hm_adapt_sum(c, &as);
+		fprintf(out, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
+			"\"switches\": %lu},\n", as.contexts, as.bitmap, as.switches);
+	}
+	fprintf(out, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
@@ -865,4 +914,187 @@ void hm_stats_dump_json(FILE *out)
 			(void *)log[i].alloc_ip, log[i].free_ctx, (void *)log[i].free_ip);
 	fprintf(out, "]\n}\n");
 	free(map);
+}
+
+/* ---- research: fit policies, contiguous runs, fragmentation ---------- */
+
+struct hm_cache *hm_class_cache(size_t size)
+{
+	pthread_once(&hm_once, hm_init);
+	if (!size || size > HM_MAX_CLASS_SIZE)
+		return NULL;
+	return hm_classes[hm_size_to_class(size)];
+}
+
+static u32 hm_learn_seed(void)
+{
+	const char *s = getenv("HAKMEM_LEARN_SEED");
+
+	return s && *s ? (u32)strtoul(s, NULL, 0) : 1;
+}
+
+static bool hm_is_learn(const char *policy)
+{
+	return !strcmp(policy, "learn") || !strcmp(policy, "learn\n");
+}
+
+static void hm_research_init(void)
+{
+	const char *pol = getenv("HAKMEM_POLICY");
+	const char *ad = getenv("HAKMEM_ADAPTIVE");
+	enum hm_fit fit;
+	unsigned int i;
+
+	if (ad && *ad == '1') {
+		if (hm_mode_default != HM_MODE_HYBRID)
+			fprintf(stderr, "hakmem: HAKMEM_ADAPTIVE=1 needs HAKMEM_MODE=hybrid; ignored\n");
+		for (i = 0; i < HM_NR_CLASSES && hm_mode_default == HM_MODE_HYBRID; i++)
+			hm_cache_set_adaptive(hm_classes[i], true);
+	}
+	if (!pol || !*pol)
+		return;
+	if (hm_is_learn(pol)) {
+		for (i = 0; i < HM_NR_CLASSES; i++)
+			hm_cache_learn(hm_classes[i], HM_LEARN_ON, hm_learn_seed());
+		return;
+	}
+	if (!hm_fit_parse(pol, &fit)) {
+		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s is not default, first, next, near, best or learn; ignored\n",
+			pol);
+		return;
+	}
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		hm_cache_set_fit(hm_classes[i], fit);
+}
+
+int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
+{
+	enum hm_learn_state st;
+	struct hm_cache *it;
+	unsigned int i;
+	u32 seed;
+	int bad = 0;
+
+	pthread_once(&hm_once, hm_init);
+	if (!cmd || !hm_learn_parse(cmd, &st, &seed))
+		return -EINVAL;
+	if (c)
+		return hm_cache_learn(c, st, seed) ? -EINVAL : 0;
+	/* every bitmap-mode class and cache: the others cannot learn */
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		if (hm_classes[i]->mode == HM_MODE_BITMAP)
+			bad |= hm_cache_learn(hm_classes[i], st, seed);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (it = hm_caches; it; it = it->next)
+		if (it->mode == HM_MODE_BITMAP)
+			bad |= hm_cache_learn(it, st, seed);
+	pthread_mutex_unlock(&hm_caches_lock);
+	return bad ? -EINVAL : 0;
+}
+
+int hm_cache_set_policy(struct hm_cache *c, const char *policy)
+{
+	struct hm_cache *it;
+	enum hm_fit fit;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	if (policy && hm_is_learn(policy)) {
+		char cmd[24];
+
+		snprintf(cmd, sizeof(cmd), "on %u", hm_learn_seed());
+		return hm_cache_set_learner(c, cmd);
+	}
+	if (!policy || !hm_fit_parse(policy, &fit))
+		return -EINVAL;
+	if (c)
+		return hm_cache_set_fit(c, fit) ? -EINVAL : 0;
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		hm_cache_set_fit(hm_classes[i], fit);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (it = hm_caches; it; it = it->next)
+		hm_cache_set_fit(it, fit);
+	pthread_mutex_unlock(&hm_caches_lock);
+	return 0;
+}
+
+const char *hm_cache_policy(struct hm_cache *c)
+{
+	return c ? hm_fit_name(HM_READ_ONCE(c->fit)) : "?";
+}
+
+void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
+{
+	struct hm_cctx *cc = hm_cache_cctx(c);
+	unsigned int tries;
+	bool need;
+	void *p;
+
+	if (unlikely(!cc))
+		return NULL;
+	p = hm_cctx_alloc_contig(cc, n > ~0U ? 0 : (unsigned int)n, &need);
+	for (tries = 0; !p && need && tries < 4; tries++) {
+		void *chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
+
+		if (!chunk) {
+			cc->st.alloc_fail++;
+			errno = ENOMEM;
+			return NULL;
+		}
+		p = hm_cctx_add_chunk_contig(cc, chunk, (unsigned int)n);
+	}
+	if (!p)
+		errno = EINVAL;
+	return p;
+}
+
+void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
+{
+	size_t i;
+
+	if (!first)
+		return;
+	if (!n || n > c->nblocks) {
+		hm_report(c, HM_ERR_BAD_SIZE, (void *)n, HM_RET_IP);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		hm_cache_free(c, (char *)first + i * c->size);
+}
+
+static void hm_frag_add(struct hm_cache *c, struct hm_frag_info *f, char *map)
+{
+	struct hm_frag one;
+
+	hm_cache_frag(c, &one, map);
+	if (one.slabs)
+		f->longest_run_min = f->slabs ? HM_MIN(f->longest_run_min, one.longest_run_min) :
+				     one.longest_run_min;
+	f->slabs += one.slabs;
+	f->partial += one.partial;
+	f->blocks += one.blocks;
+	f->live += one.live;
+	f->cached += one.cached;
+	f->free += one.free;
+	f->longest_run_avg += one.longest_run_sum;	/* a sum until the end */
+}
+
+void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f)
+{
+	char *map = malloc(HM_MAP_MAX);
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	if (!map)
+		return;
+	pthread_once(&hm_once, hm_init);
+	if (c) {
+		hm_frag_add(c, f, map);
+	} else {
+		for (i = 0; i < HM_NR_CLASSES; i++)
+			hm_frag_add(hm_classes[i], f, map);
+	}
+	free(map);
+	f->longest_run_avg = f->slabs ? f->longest_run_avg / f->slabs : 0;
+	f->util_permille = f->blocks ? f->live * 1000 / f->blocks : 0;
 }

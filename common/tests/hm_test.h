@@ -84,8 +84,12 @@ extern struct kunit_suite hm_cache_suite;
 extern struct kunit_suite hm_remote_suite;
 extern struct kunit_suite hm_api_suite;
 extern struct kunit_suite hm_debug_suite;
+extern struct kunit_suite hm_fit_suite;
+extern struct kunit_suite hm_learn_suite;
+extern struct kunit_suite hm_adapt_suite;
 
 #define HM_TEST_SUITES	&hm_sizeclass_suite, &hm_slab_suite, &hm_cache_suite, \
-			&hm_remote_suite, &hm_api_suite, &hm_debug_suite
+			&hm_remote_suite, &hm_api_suite, &hm_debug_suite, \
+			&hm_fit_suite, &hm_learn_suite, &hm_adapt_suite
 
 #endif /* HM_TEST_H */

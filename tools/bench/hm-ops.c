@@ -25,6 +25,13 @@
  *   f  larson-like: 2 threads, 10000 slots each; each op frees a random
  *      slot and allocates a random size 8..256 into it (first and last byte
  *      written, so every page an object spans is resident)
+ *   l  long-lived mixed lifetimes, one thread: 16000 long-lived slots,
+ *      4000 medium and a ring of 64 short-lived ones, all filled first;
+ *      each op replaces one: 70% the oldest short-lived, 25% a random
+ *      medium, 5% a random long-lived one (sizes 8..256 for hm-*, the
+ *      fixed size for cache-*)
+ *   p  phases of 50000 ops: pairs as in a, then batches as in c, in turn
+ *      (the adaptive mode's case: each phase has a different best path)
  * b..e round N up to a multiple of 1000.  In e and f, ns/op is wall time
  * over all ops of both threads.
  *
@@ -58,6 +65,11 @@
 #define F_MIN		8
 #define F_MAX		256
 #define MAX_REPS	64
+#define L_LONG		16000	/* l: long-lived slots */
+#define L_MED		4000	/* l: medium */
+#define L_RING		64	/* l: short-lived, replaced oldest first */
+#define L_SLOTS		(L_LONG + L_MED + L_RING)
+#define P_PHASE		50000	/* p: ops per phase */
 
 #define always_inline	inline __attribute__((always_inline))
 #define noinline	__attribute__((noinline))
@@ -72,6 +84,7 @@ struct job {
 	int phases;		/* b..d: time the alloc and free phases */
 	double t_alloc, t_free;	/* ns, summed over the run */
 	unsigned long live;	/* f: bytes live at the end of the ops */
+	int frag;		/* -F: hakmem's fragmentation after the ops */
 };
 
 static const char *alloc_name;
@@ -247,6 +260,37 @@ static always_inline void run_pairs(enum api api, struct job *j)
 		t_free(api, keep, hc);
 }
 
+static always_inline void run_batch(enum api api, struct job *j);
+
+/* p: a-phases and c-phases in turn */
+static always_inline void run_phases(enum api api, struct job *j)
+{
+	unsigned long done = 0, i;
+	void *hc = bench_cache;
+	unsigned int k, ph;
+
+	for (ph = 0; done < j->n; ph++) {
+		unsigned long n = j->n - done < P_PHASE ? j->n - done : P_PHASE;
+
+		if (ph % 2 == 0) {
+			for (i = 0; i < n; i++) {
+				void *p = t_alloc(api, j->size, hc);
+
+				__asm__ volatile("" : "+r"(p));
+				t_free(api, p, hc);
+			}
+		} else {
+			for (i = 0; i < n; i += BATCH) {
+				for (k = 0; k < BATCH; k++)
+					bench_v[k] = t_alloc(api, j->size, hc);
+				for (k = 0; k < BATCH; k++)
+					t_free(api, bench_v[bench_perm[k]], hc);
+			}
+		}
+		done += n;
+	}
+}
+
 static always_inline void run_batch(enum api api, struct job *j)
 {
 	void *hc = bench_cache;
@@ -353,12 +397,12 @@ struct fthread {
 	uint64_t seed;
 	unsigned long n;
 	unsigned long live;
-	pthread_barrier_t *start, *stop;
+	pthread_barrier_t *start, *stop, *report;
 	pthread_t tid;
 };
 
 static struct fthread bench_f[F_THREADS];
-static pthread_barrier_t bench_f_start, bench_f_stop;
+static pthread_barrier_t bench_f_start, bench_f_stop, bench_f_report;
 
 static always_inline void larson_loop(enum api api, struct fthread *t)
 {
@@ -391,12 +435,93 @@ static always_inline void larson_loop(enum api api, struct fthread *t)
 		t->sizes[idx] = (unsigned short)sz;
 	}
 	pthread_barrier_wait(t->stop);
+	pthread_barrier_wait(t->report);	/* -F looks at the heap now */
 	for (i = 0; i < F_SLOTS; i++) {
 		live += t->sizes[i];
 		t_free(api, t->slots[i], hc);
 	}
 	t->live = live;
 	t->seed = s;
+}
+
+/* ---- fragmentation (-F): after the ops, before the teardown -------------- */
+
+static void bench_frag(struct job *j)
+{
+#ifdef BENCH_HAKMEM
+	struct hm_frag_info f;
+
+	if (!j->frag)
+		return;
+	j->frag = 0;	/* the last repetition's state only */
+	hm_frag_info(j->api == API_CACHE ? bench_cache : NULL, &f);
+	fprintf(stderr, "frag\t%s\t%c\tslabs %lu\tpartial %lu\tutil %lu.%lu%%\t"
+		"longest_run_avg %lu\tlongest_run_min %lu\tlive %lu\tfree %lu\tcached %lu\n",
+		alloc_name, j->wl, f.slabs, f.partial, f.util_permille / 10,
+		f.util_permille % 10, f.longest_run_avg, f.longest_run_min, f.live,
+		f.free, f.cached);
+#else
+	(void)j;
+#endif
+}
+
+/* ---- l: long-lived mixed lifetimes -------------------------------------- */
+
+static void **l_slots;		/* L_SLOTS pointers, harness memory */
+static unsigned short *l_sizes;
+
+static always_inline size_t l_size(enum api api, struct job *j, uint64_t r)
+{
+	if (api == API_CACHE)
+		return j->size;
+	return F_MIN + (size_t)(((r & 0xffffffffU) * (F_MAX - F_MIN + 1)) >> 32);
+}
+
+static always_inline void *l_alloc(enum api api, size_t sz, void *hc)
+{
+	char *p = t_alloc(api, sz, hc);
+
+	p[0] = 1;
+	p[sz - 1] = 1;
+	return p;
+}
+
+/* the caller times from *t0 on: ops only, not fill or teardown */
+static always_inline void longlived_loop(enum api api, struct job *j, double *t_ops)
+{
+	void *hc = bench_cache;
+	uint64_t s = 0x5851f42d4c957f2dULL;
+	unsigned long i, ring = 0;
+	double t0 = 0;
+
+	for (i = 0; i < L_SLOTS; i++) {
+		size_t sz = l_size(api, j, rng_next(&s));
+
+		l_slots[i] = l_alloc(api, sz, hc);
+		l_sizes[i] = (unsigned short)sz;
+	}
+	if (t_ops)
+		t0 = now_ns();
+	for (i = 0; i < j->n; i++) {
+		uint64_t r = rng_next(&s);
+		unsigned int pick = (unsigned int)((r >> 40) % 100), idx;
+		size_t sz = l_size(api, j, r);
+
+		if (pick < 70)
+			idx = L_LONG + L_MED + (unsigned int)(ring++ % L_RING);
+		else if (pick < 95)
+			idx = L_LONG + (unsigned int)(((r >> 8) & 0xffffffU) % L_MED);
+		else
+			idx = (unsigned int)(((r >> 8) & 0xffffffU) % L_LONG);
+		t_free(api, l_slots[idx], hc);
+		l_slots[idx] = l_alloc(api, sz, hc);
+		l_sizes[idx] = (unsigned short)sz;
+	}
+	if (t_ops)
+		*t_ops = now_ns() - t0;
+	bench_frag(j);
+	for (i = 0; i < L_SLOTS; i++)
+		t_free(api, l_slots[i], hc);
 }
 
 /* ---- one instantiation per API ------------------------------------------ */
@@ -406,6 +531,8 @@ static noinline void ops_##name(struct job *j)					\
 {										\
 	if (j->wl == 'a' || j->wl == 'g')					\
 		run_pairs(API, j);						\
+	else if (j->wl == 'p')							\
+		run_phases(API, j);						\
 	else									\
 		run_batch(API, j);						\
 }										\
@@ -422,6 +549,10 @@ static noinline void *larson_##name(void *arg)				\
 {										\
 	larson_loop(API, arg);							\
 	return NULL;								\
+}										\
+static noinline void longlived_##name(struct job *j, double *t_ops)		\
+{										\
+	longlived_loop(API, j, t_ops);						\
 }
 
 #ifdef BENCH_HAKMEM
@@ -437,9 +568,11 @@ struct api_ops {
 	void *(*consumer)(void *arg);
 	void (*producer)(struct ring *r);
 	void *(*larson)(void *arg);
+	void (*longlived)(struct job *j, double *t_ops);
 };
 
-#define API_OPS(name)	{ ops_##name, consumer_##name, producer_##name, larson_##name }
+#define API_OPS(name)	{ ops_##name, consumer_##name, producer_##name, larson_##name, \
+			  longlived_##name }
 
 static struct api_ops bench_api;
 
@@ -479,6 +612,7 @@ static void run_f(struct job *j, double *t_ops)
 
 	pthread_barrier_init(&bench_f_start, NULL, F_THREADS + 1);
 	pthread_barrier_init(&bench_f_stop, NULL, F_THREADS + 1);
+	pthread_barrier_init(&bench_f_report, NULL, F_THREADS + 1);
 	for (i = 0; i < F_THREADS; i++) {
 		struct fthread *t = &bench_f[i];
 
@@ -486,12 +620,15 @@ static void run_f(struct job *j, double *t_ops)
 		t->n = j->n / F_THREADS + (i < j->n % F_THREADS);
 		t->start = &bench_f_start;
 		t->stop = &bench_f_stop;
+		t->report = &bench_f_report;
 		start_thread(&t->tid, bench_api.larson, t);
 	}
 	pthread_barrier_wait(&bench_f_start);
 	t0 = now_ns();
 	pthread_barrier_wait(&bench_f_stop);
 	*t_ops = now_ns() - t0;
+	bench_frag(j);
+	pthread_barrier_wait(&bench_f_report);
 	j->live = 0;
 	for (i = 0; i < F_THREADS; i++) {
 		pthread_join(bench_f[i].tid, NULL);
@@ -499,6 +636,7 @@ static void run_f(struct job *j, double *t_ops)
 	}
 	pthread_barrier_destroy(&bench_f_start);
 	pthread_barrier_destroy(&bench_f_stop);
+	pthread_barrier_destroy(&bench_f_report);
 }
 
 /* one run of the workload; returns its wall time in ns */
@@ -513,6 +651,9 @@ static double run_once(struct job *j)
 		break;
 	case 'f':
 		run_f(j, &t_ops);
+		return t_ops;
+	case 'l':
+		bench_api.longlived(j, &t_ops);
 		return t_ops;
 	default:
 		bench_api.ops(j);
@@ -587,27 +728,43 @@ static void usage(void)
 		"  ALLOC     "
 #ifdef BENCH_HAKMEM
 		"hm-bitmap|hm-freelist|hm-hybrid|cache-bitmap|cache-freelist|cache-hybrid\n"
+		"            hm-adaptive|cache-adaptive (hybrid, HM_CACHE_ADAPTIVE)\n"
 #else
 		BENCH_LIB "|null\n"
 #endif
-		"  WORKLOAD  a|g|b|c|d|e|f    N  operations (one alloc + its free)\n"
+		"  WORKLOAD  a|g|b|c|d|e|f|l|p  N  operations (one alloc + its free)\n"
+		"  ALLOC may end in :POLICY (hakmem: default|first|next|near|best)\n"
 		"  -s SIZE   object size for a..e (default 64; f draws 8..256)\n"
 		"  -r REPS   timed repetitions after the warm-up (default 5)\n"
 		"  -W OPS    warm-up operations (default N; -c: 10000)\n"
 		"  -c        count mode, for callgrind: warm-up, one run, no clocks in loops\n"
 		"  -H        print the TSV header first\n"
 		"  -V        hakmem: hm_validate() everything at the end\n"
+		"  -F        hakmem: fragmentation after the ops (last rep) on stderr\n"
+		"  -S        hakmem: the stats dump with diagnostics on stderr at the end\n"
 		"output columns: lib alloc wl size ops reps ns_med ns_min ns_max\n"
 		"  alloc_ns_med free_ns_med (b..d) rss_base_kb rss_peak_kb live_bytes ns_reps\n");
 	exit(2);
 }
 
-static void setup_alloc(const char *a, struct job *j)
+static void setup_alloc(const char *name, struct job *j)
 {
 #ifdef BENCH_HAKMEM
 	static const char *const modes[] = { "bitmap", "freelist", "hybrid" };
-	unsigned int m;
+	const char *policy = strchr(name, ':');
+	unsigned int m, adaptive = 0;
+	char a[64];
 
+	/* ALLOC:POLICY, the fit policy of the classes or the cache */
+	snprintf(a, sizeof(a), "%.*s", policy ? (int)(policy - name) : (int)strlen(name), name);
+	if (policy)
+		setenv("HAKMEM_POLICY", policy + 1, 1);
+	/* adaptive: hybrid, with HM_CACHE_ADAPTIVE (HAKMEM_ADAPTIVE for hm-) */
+	if (!strcmp(a, "hm-adaptive") || !strcmp(a, "cache-adaptive")) {
+		adaptive = 1;
+		setenv("HAKMEM_ADAPTIVE", "1", 1);
+		memcpy(strchr(a, '-') + 1, "hybrid", 7);
+	}
 	for (m = 0; m < 3; m++) {
 		if (!strncmp(a, "hm-", 3) && !strcmp(a + 3, modes[m])) {
 			/* read once, at the first hm_malloc() */
@@ -621,11 +778,16 @@ static void setup_alloc(const char *a, struct job *j)
 				fprintf(stderr, "hm-ops: f draws sizes 8..256: not for one cache\n");
 				exit(2);
 			}
-			bench_cache = hm_cache_create("bench", j->size, 0, (enum hm_mode)m, 0);
+			bench_cache = hm_cache_create("bench", j->size, 0, (enum hm_mode)m,
+						      adaptive ? HM_CACHE_ADAPTIVE : 0);
 			if (!bench_cache) {
 				fprintf(stderr, "hm-ops: hm_cache_create(%zu, %s) failed\n",
 					j->size, modes[m]);
 				exit(1);
+			}
+			if (policy && hm_cache_set_policy(bench_cache, policy + 1)) {
+				fprintf(stderr, "hm-ops: unknown policy '%s'\n", policy + 1);
+				exit(2);
 			}
 			j->api = API_CACHE;
 			bench_api = (struct api_ops)API_OPS(cache);
@@ -633,6 +795,8 @@ static void setup_alloc(const char *a, struct job *j)
 		}
 	}
 #else
+	const char *a = name;
+
 	if (!strcmp(a, BENCH_LIB)) {
 		j->api = API_MALLOC;
 		bench_api = (struct api_ops)API_OPS(malloc);
@@ -644,7 +808,7 @@ static void setup_alloc(const char *a, struct job *j)
 		return;
 	}
 #endif
-	fprintf(stderr, "hm-ops-%s: unknown allocator '%s'\n", BENCH_LIB, a);
+	fprintf(stderr, "hm-ops-%s: unknown allocator '%s'\n", BENCH_LIB, name);
 	usage();
 }
 
@@ -652,13 +816,19 @@ int main(int argc, char **argv)
 {
 	struct job j = { .size = 64 };
 	double ns[MAX_REPS], na[MAX_REPS], nf[MAX_REPS];
-	int reps = 5, count = 0, header = 0, validate = 0, opt, r, i;
+	int reps = 5, count = 0, header = 0, validate = 0, frag = 0, dump = 0, opt, r, i;
 	long warm = -1, base_kb, peak_kb;
 	unsigned long live = 0;
 	uint64_t s = 0x2545f4914f6cdd1dULL;
 
-	while ((opt = getopt(argc, argv, "cHVr:W:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "cFHSVr:W:s:")) != -1) {
 		switch (opt) {
+		case 'S':
+			dump = 1;
+			break;
+		case 'F':
+			frag = 1;
+			break;
 		case 'V':
 			validate = 1;
 			break;
@@ -686,11 +856,11 @@ int main(int argc, char **argv)
 	alloc_name = argv[optind];
 	j.wl = argv[optind + 1][0];
 	j.n = strtoul(argv[optind + 2], NULL, 0);
-	if (!strchr("agbcdef", j.wl) || argv[optind + 1][1])
+	if (!strchr("agbcdeflp", j.wl) || argv[optind + 1][1])
 		usage();
 	if (j.wl == 'f')
 		j.size = 0;
-	if (strchr("bcde", j.wl))
+	if (strchr("bcdep", j.wl))
 		j.n = (j.n + BATCH - 1) / BATCH * BATCH;
 	if (count)
 		reps = 1;
@@ -712,17 +882,20 @@ int main(int argc, char **argv)
 		bench_f[i].slots = harness_mem(sizeof(void *) * F_SLOTS);
 		bench_f[i].sizes = harness_mem(sizeof(unsigned short) * F_SLOTS);
 	}
+	l_slots = harness_mem(sizeof(void *) * L_SLOTS);
+	l_sizes = harness_mem(sizeof(unsigned short) * L_SLOTS);
 	base_kb = status_kb("VmRSS");
 
 	setup_alloc(alloc_name, &j);
 	if (warm > 0) {
 		struct job w = j;
 
-		w.n = strchr("bcde", j.wl) ? ((unsigned long)warm + BATCH - 1) / BATCH * BATCH :
+		w.n = strchr("bcdep", j.wl) ? ((unsigned long)warm + BATCH - 1) / BATCH * BATCH :
 					     (unsigned long)warm;
 		run_once(&w);
 	}
 	j.phases = !count && strchr("bcd", j.wl) != NULL;
+	j.frag = frag;
 #ifdef BENCH_TRACE
 	bench_tracing = 1;
 	fprintf(stderr, "hm-ops: stack=%p marks=%p\n", (void *)&j, (void *)bench_mark);
@@ -745,6 +918,8 @@ int main(int argc, char **argv)
 		printf("%s%.3f", r ? "," : "", ns[r]);
 	printf("\n");
 #ifdef BENCH_HAKMEM
+	if (dump)
+		hm_stats_dump(stderr, HM_STATS_CLASSES | HM_STATS_CACHES | HM_STATS_DIAG);
 	if (validate && hm_validate(NULL)) {
 		fprintf(stderr, "hm-ops: hm_validate() found problems\n");
 		return 1;
@@ -755,6 +930,7 @@ int main(int argc, char **argv)
 	}
 #else
 	(void)validate;
+	(void)dump;
 #endif
 	return 0;
 }

@@ -37,6 +37,11 @@ size_t hm_malloc_usable_size(const void *ptr);
 
 /* hm_cache_create() flags */
 #define HM_CACHE_CHECKS		0x2U	/* freelist mode: detect double frees */
+/* hybrid mode: each thread switches between the magazine and the bitmap
+ * path by the churn it measures (Documentation/research.rst); for the
+ * classes HAKMEM_ADAPTIVE=1 in the environment (with HAKMEM_MODE hybrid).
+ * Mode switches are counted in hm_stats_dump(HM_STATS_DIAG) and the JSON */
+#define HM_CACHE_ADAPTIVE	0x10U
 
 /* caches of one object size */
 struct hm_cache;
@@ -115,6 +120,54 @@ unsigned long hm_trim(void);
 
 /* flush the calling thread's caches (also done at thread exit) */
 void hm_thread_flush(void);
+
+/* ---- research: fit policies (Documentation/research.rst) ------------ */
+
+/* the built-in class serving @size (1..1024), for the calls below */
+struct hm_cache *hm_class_cache(size_t size);
+
+/* Which free block and which partial slab a cache hands out next:
+ * "default" (the fast path), "first" (lowest free address), "next"
+ * (next-fit from a per-thread cursor), "near" (nearest to the thread's last
+ * allocation or free), "best" (from the smallest free run).  Block choice
+ * applies in bitmap mode, slab choice in every mode.  @c NULL: every class
+ * and cache; HAKMEM_POLICY=<name> in the environment sets the classes at
+ * start.  "learn" starts the learner (hm_cache_set_learner()).  Returns 0,
+ * or -EINVAL for another name (nothing changes). */
+int hm_cache_set_policy(struct hm_cache *c, const char *policy);
+const char *hm_cache_policy(struct hm_cache *c);
+/* hm_cache_create() flags: the policy from the start */
+#define HM_CACHE_POLICY_FIRST	0x100U
+#define HM_CACHE_POLICY_NEXT	0x200U
+#define HM_CACHE_POLICY_NEAR	0x300U
+#define HM_CACHE_POLICY_BEST	0x400U
+
+/* n adjacent blocks of one slab (bitmap and hybrid mode), best fit: the
+ * smallest free run that holds them.  They are n objects of the cache,
+ * each freed by hm_cache_free() or all by hm_cache_free_contig().  NULL
+ * with errno EINVAL (and an error counted) when n is 0, more than a slab
+ * holds, or the cache is in freelist mode; ENOMEM when memory runs out. */
+void *hm_cache_alloc_contig(struct hm_cache *c, size_t n);
+void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n);
+
+/* The policy learner (bitmap mode): the policies take turns for an epoch
+ * of 1024 allocations each, twice, rated ELO-style by their measured cost
+ * (work per allocation, weighted by the share of partial slabs); then the
+ * cache freezes on the best-rated one.  @cmd: "on", "on SEED", "freeze"
+ * (now, on the best so far), "off" (back to default); @c NULL: every
+ * class and cache in bitmap mode.  hm_cache_set_policy(c, "learn") is
+ * "on", with HAKMEM_LEARN_SEED (default 1); HAKMEM_POLICY=learn starts it
+ * for the classes.  Ratings and choice: hm_stats_dump() with
+ * HM_STATS_DIAG, and the JSON dump.  Returns 0, or -EINVAL. */
+int hm_cache_set_learner(struct hm_cache *c, const char *cmd);
+
+/* fragmentation of a cache (NULL: the built-in classes summed) */
+struct hm_frag_info {
+	unsigned long slabs, partial, blocks, live, cached, free;
+	unsigned long util_permille;		/* live / blocks */
+	unsigned long longest_run_min, longest_run_avg;	/* free blocks */
+};
+void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  * thread exit, per-thread context slots, stats rows.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -230,6 +231,54 @@ static void hm_user_json(struct kunit *test)
 	free(buf);
 }
 
+/* the research API: policies, contiguous runs, learner, adaptive flag */
+static void hm_user_research_api(struct kunit *test)
+{
+	struct hm_cache *bm = hm_cache_create("u-fit", 64, 0, HM_MODE_BITMAP,
+					      HM_CACHE_POLICY_BEST);
+	struct hm_cache *fl = hm_cache_create("u-fl", 64, 0, HM_MODE_FREELIST, 0);
+	long *errors = hm_test_count_errors(test);
+	struct hm_frag_info fi;
+	char *p, *q;
+	size_t i;
+
+	KUNIT_ASSERT_NOT_NULL(test, bm);
+	KUNIT_ASSERT_NOT_NULL(test, fl);
+	KUNIT_EXPECT_EQ(test, strcmp(hm_cache_policy(bm), "best"), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(bm, "first"), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(bm, "fist"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(bm, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, strcmp(hm_cache_policy(bm), "first"), 0);
+	p = hm_cache_alloc_contig(bm, 8);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 8 * 64);			/* one region */
+	q = hm_cache_alloc(bm);
+	KUNIT_EXPECT_TRUE(test, q < p || q >= p + 8 * 64);
+	hm_cache_free(bm, q);
+	hm_cache_free_contig(bm, p, 8);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 0));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 100000));
+	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(fl, 2));
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on 5"), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(fl, "on 5"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on five"), -EINVAL);
+	for (i = 0; i < 5000; i++)
+		hm_cache_free(bm, hm_cache_alloc(bm));
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "freeze"), 0);
+	KUNIT_EXPECT_NULL(test, hm_cache_create("u-bad", 64, 0, HM_MODE_BITMAP,
+						HM_CACHE_ADAPTIVE));
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hm_frag_info(bm, &fi);
+	KUNIT_EXPECT_GE(test, fi.slabs, 1);
+	KUNIT_EXPECT_EQ(test, fi.live, 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(bm), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(bm), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
+}
+
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
@@ -237,6 +286,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_json),
+	KUNIT_CASE(hm_user_research_api),
 	{}
 };
 

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_learn.c - online choice of a bitmap cache's fit policy, after the
+ * original hakmem's ELO selector: the policies take turns for an epoch
+ * each (HM_LEARN_EPOCH allocations, all contexts together), each epoch is
+ * scored, every score plays a match against the other policies' latest
+ * scores (the lower cost wins), and after HM_LEARN_ROUNDS turns each the
+ * cache freezes on the best-rated policy.  Frozen on default, the cache is
+ * back on the inline fast path and the learner costs nothing.
+ *
+ * The choice is the best-rated policy among those whose mean cost is
+ * within 5% of the cheapest: the guarantee against a fixed policy.
+ *
+ * Cost: work per allocation, a proxy for instructions that hm_fit.c counts
+ * as it chooses (slabs looked at, words scanned, active-slab switches;
+ * HM_FIT_WORK_*), weighted by fragmentation: the share of the cache's
+ * slabs that are partial (HM_LEARN_FRAG_W at 100%).  Both are
+ * deterministic, so one seed gives one sequence of choices for one
+ * sequence of operations: the tests rely on it.  The seed orders the
+ * turns of each round (xorshift32).
+ *
+ * Integer only (kernel): the ELO expectation comes from a table.
+ */
+#include "hm_learn.h"
+
+#define HM_LEARN_FRAG_W	250	/* permille of cost added at 100% partial */
+#define HM_LEARN_SLACK	5	/* percent: a choice is never dearer than this */
+
+static const char *const hm_learn_states[] = {
+	[HM_LEARN_OFF]		= "off",
+	[HM_LEARN_ON]		= "learning",
+	[HM_LEARN_FROZEN]	= "frozen",
+};
+
+const char *hm_learn_state_name(unsigned int state)
+{
+	return state < HM_ARRAY_SIZE(hm_learn_states) ? hm_learn_states[state] : "?";
+}
+
+/* 1000 / (1 + 10^(d / 400)) for d = 0, 50, ... 400 */
+static const u16 hm_elo_table[] = { 500, 429, 360, 297, 240, 192, 151, 117, 91 };
+
+/**
+ * hm_elo_expect() - the expected score of a player rated @ra against @rb
+ * @ra: rating of the player
+ * @rb: rating of the opponent
+ *
+ * Return: permille, interpolated between steps of 50 points, clamped at
+ * a difference of 400.
+ */
+int hm_elo_expect(s64 ra, s64 rb)
+{
+	s64 d = rb - ra;
+	bool neg = d < 0;
+	unsigned int i, f;
+	int e;
+
+	if (neg)
+		d = -d;
+	if (d >= 400) {
+		e = hm_elo_table[8];
+	} else {
+		i = (unsigned int)d / 50;
+		f = (unsigned int)d % 50;
+		e = hm_elo_table[i] - (int)((hm_elo_table[i] - hm_elo_table[i + 1]) * f / 50);
+	}
+	return neg ? 1000 - e : e;
+}
+
+/* one match: @a scored @ca, @b @cb (lower wins); zero-sum */
+static void hm_elo_match(struct hm_learn *l, unsigned int a, unsigned int b)
+{
+	int s = l->cost[a] < l->cost[b] ? 1000 : l->cost[a] > l->cost[b] ? 0 : 500;
+	s64 delta = (s64)HM_ELO_K * (s - hm_elo_expect(l->rating[a], l->rating[b])) / 1000;
+
+	l->rating[a] += delta;
+	l->rating[b] -= delta;
+}
+
+static u32 hm_learn_rand(struct hm_learn *l)
+{
+	u32 x = l->seed;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	l->seed = x;
+	return x;
+}
+
+/* a new order of turns for the next round */
+static void hm_learn_shuffle(struct hm_learn *l)
+{
+	unsigned int i, j, t;
+
+	for (i = 0; i < HM_FIT_NR; i++)
+		l->order[i] = i;
+	for (i = HM_FIT_NR - 1; i > 0; i--) {
+		j = hm_learn_rand(l) % (i + 1);
+		t = l->order[i];
+		l->order[i] = l->order[j];
+		l->order[j] = t;
+	}
+}
+
+/* permille of the cache's slabs that are partial; c->lock held */
+static unsigned long hm_learn_partial(struct hm_cache *c)
+{
+	unsigned long n = 0, partial = 0;
+	struct hm_slab *s;
+
+	for (s = c->all; s; s = s->all_next) {
+		u32 nfree = HM_READ_ONCE(s->nfree);	/* the owner's: a snapshot */
+
+		n++;
+		partial += nfree && nfree < s->nblocks;
+	}
+	return n ? partial * 1000 / n : 0;
+}
+
+/*
+ * The choice: the best-rated of the policies whose mean cost is within
+ * HM_LEARN_SLACK of the cheapest (ratings carry the order in which the
+ * matches came, so they alone could prefer a dearer policy); ties: the
+ * cheaper, then the lower number.  Unplayed policies are not candidates.
+ */
+static unsigned int hm_learn_best(const struct hm_learn *l)
+{
+	unsigned long min = ~0UL;
+	unsigned int f, best = HM_FIT_NR;
+
+	for (f = 0; f < HM_FIT_NR; f++)
+		if (l->played[f])
+			min = HM_MIN(min, l->cost[f]);
+	for (f = 0; f < HM_FIT_NR; f++) {
+		if (!l->played[f] || l->cost[f] * 100 > min * (100 + HM_LEARN_SLACK))
+			continue;
+		if (best == HM_FIT_NR || l->rating[f] > l->rating[best] ||
+		    (l->rating[f] == l->rating[best] && l->cost[f] < l->cost[best]))
+			best = f;
+	}
+	return best == HM_FIT_NR ? HM_FIT_DEFAULT : best;
+}
+
+static void hm_learn_freeze(struct hm_cache *c, struct hm_learn *l)
+{
+	l->state = HM_LEARN_FROZEN;
+	l->choice = hm_learn_best(l);
+	HM_WRITE_ONCE(c->learning, 0);
+	hm_cache_fit_locked(c, l->choice);
+}
+
+/* score the epoch that just ended, play it, start the next; lock held */
+static void hm_learn_epoch_end(struct hm_cache *c, struct hm_learn *l)
+{
+	unsigned int t = l->turn, f;
+	unsigned long cost = l->work * 16 / l->ops;	/* 1/16 units per op */
+
+	cost += cost * HM_LEARN_FRAG_W * hm_learn_partial(c) / 1000000;
+	l->played[t]++;
+	l->cost_sum[t] += cost;
+	/* this epoch against the others' means; then its own mean */
+	l->cost[t] = cost;
+	for (f = 0; f < HM_FIT_NR; f++)
+		if (f != t && l->played[f])
+			hm_elo_match(l, t, f);
+	l->cost[t] = l->cost_sum[t] / l->played[t];
+	l->epoch++;
+	l->ops = 0;
+	l->work = 0;
+	if (l->epoch >= HM_LEARN_ROUNDS * HM_FIT_NR) {
+		hm_learn_freeze(c, l);
+		return;
+	}
+	if (l->epoch % HM_FIT_NR == 0)
+		hm_learn_shuffle(l);
+	l->turn = l->order[l->epoch % HM_FIT_NR];
+	hm_cache_fit_locked(c, l->turn);
+}
+
+/**
+ * hm_learn_report() - a context hands in its allocations and their work
+ * @cc: the context (its owner)
+ *
+ * Counts measured under an earlier epoch's policy are dropped.
+ */
+void hm_learn_report(struct hm_cctx *cc)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long flags;
+	struct hm_learn *l;
+
+	hm_lock(&c->lock, flags);
+	l = c->learn;
+	if (l && l->state == HM_LEARN_ON && cc->fit.epoch == l->epoch) {
+		l->ops += cc->fit.ops;
+		l->work += cc->fit.work;
+		if (l->ops >= HM_LEARN_EPOCH)
+			hm_learn_epoch_end(c, l);
+	}
+	cc->fit.epoch = l ? l->epoch : 0;
+	cc->fit.ops = 0;
+	cc->fit.work = 0;
+	hm_unlock(&c->lock, flags);
+}
+
+/**
+ * hm_cache_learn() - start, freeze or stop the learner of @c
+ * @c: a bitmap-mode cache (the only mode whose block choice it changes)
+ * @state: HM_LEARN_ON (from fresh ratings), HM_LEARN_FROZEN (now, on the
+ *	best-rated policy so far) or HM_LEARN_OFF (back to default)
+ * @seed: the order of turns, for HM_LEARN_ON (0 is taken as 1)
+ *
+ * Return: 0, or -1 for another mode, state, a freeze with no learner, or
+ * no memory (nothing changes).
+ */
+int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
+{
+	struct hm_learn *fresh = NULL, *l;
+	unsigned long flags;
+	unsigned int f;
+
+	if (c->mode != HM_MODE_BITMAP || state > HM_LEARN_FROZEN)
+		return -1;
+	if (state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
+		fresh = hm_plat_meta_alloc(sizeof(*fresh), HM_GFP_DEFAULT);
+		if (!fresh)
+			return -1;
+	}
+	hm_lock(&c->lock, flags);
+	if (!c->learn) {
+		c->learn = fresh;
+		fresh = NULL;
+	}
+	l = c->learn;
+	switch (state) {
+	case HM_LEARN_ON:
+		hm_memset(l, 0, sizeof(*l));
+		l->seed = seed ? seed : 1;
+		l->seed0 = l->seed;
+		for (f = 0; f < HM_FIT_NR; f++)
+			l->rating[f] = HM_ELO_START;
+		hm_learn_shuffle(l);
+		l->turn = l->order[0];
+		l->state = HM_LEARN_ON;
+		HM_WRITE_ONCE(c->learning, 1);
+		hm_cache_fit_locked(c, l->turn);
+		break;
+	case HM_LEARN_FROZEN:
+		if (!l) {
+			hm_unlock(&c->lock, flags);
+			return -1;
+		}
+		hm_learn_freeze(c, l);
+		break;
+	default:
+		if (l)
+			l->state = HM_LEARN_OFF;
+		HM_WRITE_ONCE(c->learning, 0);
+		hm_cache_fit_locked(c, HM_FIT_DEFAULT);
+	}
+	hm_unlock(&c->lock, flags);
+	if (fresh)
+		hm_plat_meta_free(fresh, sizeof(*fresh));
+	return 0;
+}
+
+/**
+ * hm_learn_parse() - a learner command
+ * @str: "on", "on SEED" (decimal), "freeze" or "off", optionally followed
+ *	by a newline
+ * @state: the state it asks for
+ * @seed: SEED, or 1
+ *
+ * Return: true when @str is one of them.
+ */
+bool hm_learn_parse(const char *str, enum hm_learn_state *state, u32 *seed)
+{
+	static const char *const words[] = { "off", "on", "freeze" };
+	unsigned int w, digits = 0;
+	u64 v = 0;
+
+	for (w = 0; w < HM_ARRAY_SIZE(words); w++) {
+		const char *a = str, *b = words[w];
+
+		while (*b && *a == *b) {
+			a++;
+			b++;
+		}
+		if (*b)
+			continue;
+		if (w == HM_LEARN_ON && *a == ' ') {
+			for (a++; *a >= '0' && *a <= '9' && v <= 0xffffffffULL; a++, digits++)
+				v = v * 10 + (u64)(*a - '0');
+			if (!digits || v > 0xffffffffULL)
+				return false;
+		}
+		if (*a && !(*a == '\n' && !a[1]))
+			return false;
+		*state = (enum hm_learn_state)w;
+		*seed = digits ? (u32)v : 1;
+		return true;
+	}
+	return false;
+}
+
+/* At destroy: no context runs any more. */
+void hm_learn_destroy(struct hm_cache *c)
+{
+	if (c->learn)
+		hm_plat_meta_free(c->learn, sizeof(*c->learn));
+	c->learn = NULL;
+}
+
+/**
+ * hm_learn_print() - the learner's state, choice and ratings, one line
+ * @c: the cache
+ * @pr: where to print
+ */
+void hm_learn_print(struct hm_cache *c, struct hm_printer *pr)
+{
+	struct hm_learn l;
+	unsigned long flags;
+	unsigned int f;
+	bool ran;
+
+	hm_lock(&c->lock, flags);
+	ran = c->learn;
+	if (ran)
+		l = *c->learn;
+	hm_unlock(&c->lock, flags);
+	if (!ran) {
+		hm_print(pr, "%-16s policy %s, learner never ran\n", c->name,
+			 hm_fit_name(HM_READ_ONCE(c->fit)));
+		return;
+	}
+	hm_print(pr, "%-16s policy %s, learner %s, epoch %u, seed %u:", c->name,
+		 hm_fit_name(HM_READ_ONCE(c->fit)), hm_learn_state_name(l.state),
+		 l.epoch, l.seed0);
+	for (f = 0; f < HM_FIT_NR; f++)
+		hm_print(pr, " %s=%lld/%lu", hm_fit_name(f), (long long)l.rating[f],
+			 l.cost[f]);
+	hm_print(pr, "\n");
+}

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_adapt_test.c - the adaptive mode: batches larger than the magazine
+ * switch a context to the bitmap path, pairs bring it back (after a
+ * probe), pairs alone never switch it; remote frees and validation stay
+ * exact across switches in both directions; bad input is refused.
+ */
+#include "hm_test.h"
+#include "hm_adapt.h"
+
+#define BATCH	1000
+
+static struct hm_cache *hm_adaptive_cache(struct kunit *test, unsigned int size)
+{
+	struct hm_cache *c = hm_test_cache_flags(test, size, 0, HM_MODE_HYBRID,
+						 HM_CACHE_ADAPTIVE);
+
+	KUNIT_ASSERT_EQ(test, c->flags & HM_CACHE_ADAPTIVE, HM_CACHE_ADAPTIVE);
+	return c;
+}
+
+/* @rounds batches: BATCH allocations, freed in a shuffled order */
+static void hm_batches(struct kunit *test, struct hm_cctx *cc, void **v,
+		       unsigned int rounds, u32 *seed)
+{
+	unsigned int r, i;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < BATCH; i++) {
+			v[i] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		}
+		for (i = BATCH - 1; i > 0; i--) {
+			unsigned int j = hm_test_rand(seed) % (i + 1);
+			void *t = v[i];
+
+			v[i] = v[j];
+			v[j] = t;
+		}
+		for (i = 0; i < BATCH; i++)
+			hm_test_free_in(cc, v[i]);
+	}
+}
+
+static void hm_pairs(struct kunit *test, struct hm_cctx *cc, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = hm_test_alloc(cc);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_test_free_in(cc, p);
+	}
+}
+
+/* every slab of @cc in the shape of its mode */
+static unsigned int hm_misshapen(struct hm_cctx *cc)
+{
+	struct hm_slab *s;
+	unsigned int bad = 0;
+
+	for (s = cc->cache->all; s; s = s->all_next)
+		if (s->owner == cc)
+			bad += !s->live_bits != (cc->mode == HM_MODE_BITMAP);
+	return bad;
+}
+
+/* batches switch to bitmap, pairs switch back after a probe */
+static void hm_adapt_batches_then_pairs(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, BATCH * sizeof(void *), GFP_KERNEL);
+	u32 seed = 8;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_HYBRID);
+	hm_batches(test, cc, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_BITMAP);
+	KUNIT_EXPECT_EQ(test, cc->adapt.switches, 1);
+	KUNIT_EXPECT_GT(test, cc->st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, cc->mag_count, 0);
+	KUNIT_EXPECT_EQ(test, hm_misshapen(cc), 0);
+	HM_EXPECT_VALID(test, c);
+	/* more batches: probes find churn again and go straight back */
+	hm_batches(test, cc, v, 40, &seed);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_BITMAP);
+	KUNIT_EXPECT_GE(test, cc->adapt.switches, 3);
+	KUNIT_EXPECT_EQ(test, cc->adapt.switches % 2, 1);
+	HM_EXPECT_VALID(test, c);
+	/* pairs: the next probe stays in hybrid */
+	hm_pairs(test, cc, (HM_ADAPT_HOLD_MAX + 3) * HM_ADAPT_WINDOW);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_HYBRID);
+	KUNIT_EXPECT_EQ(test, cc->adapt.switches % 2, 0);
+	KUNIT_EXPECT_LE(test, cc->adapt.churn, HM_ADAPT_HIGH);
+	KUNIT_EXPECT_EQ(test, hm_misshapen(cc), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* the workload the magazine is made for never switches */
+static void hm_adapt_pairs_stay(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void *keep = hm_test_alloc(cc);
+
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	hm_pairs(test, cc, 20 * HM_ADAPT_WINDOW);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_HYBRID);
+	KUNIT_EXPECT_EQ(test, cc->adapt.switches, 0);
+	hm_test_free_in(cc, keep);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* make @cc switch to @mode at its next operation, as a tick would */
+static void hm_force(struct hm_cctx *cc, unsigned int mode)
+{
+	cc->adapt.pending = (u8)(mode + 1);
+	cc->route = HM_ROUTE_ADAPT;
+}
+
+/*
+ * Remote frees across switches both ways: a block freed remotely while
+ * its owner is in bitmap mode, and one freed before a switch to hybrid
+ * and collected after it; double frees still refused in both shapes.
+ */
+static void hm_adapt_remote_across(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 128);
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = 3 * c->nblocks, i, live = 0;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	void *gone3, *gone4;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	gone3 = v[3];
+	gone4 = v[4];
+	for (i = 0; i < n; i += 3) {		/* remote, owner in hybrid */
+		hm_test_free_in(b, v[i]);
+		v[i] = NULL;
+	}
+	hm_force(a, HM_MODE_BITMAP);
+	hm_test_free_in(a, v[1]);		/* the switch, then a free */
+	v[1] = NULL;
+	KUNIT_EXPECT_EQ(test, a->mode, HM_MODE_BITMAP);
+	KUNIT_EXPECT_EQ(test, hm_misshapen(a), 0);
+	HM_EXPECT_VALID(test, c);
+	for (i = 4; i < n; i += 3) {		/* remote, owner in bitmap */
+		hm_test_free_in(b, v[i]);
+		v[i] = NULL;
+	}
+	hm_test_free_in(b, gone3);		/* freed before: refused */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	for (i = 0; i < c->nblocks; i++) {	/* collects in bitmap mode */
+		void *p = hm_test_alloc(a);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_test_free_in(a, p);
+	}
+	HM_EXPECT_VALID(test, c);
+	hm_force(a, HM_MODE_HYBRID);
+	KUNIT_ASSERT_NOT_NULL(test, v[2]);
+	hm_test_free_in(a, v[2]);		/* the switch back, then a free */
+	v[2] = NULL;
+	KUNIT_EXPECT_EQ(test, a->mode, HM_MODE_HYBRID);
+	KUNIT_EXPECT_EQ(test, hm_misshapen(a), 0);
+	HM_EXPECT_VALID(test, c);
+	hm_test_free_in(a, gone4);		/* freed remotely before: refused */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	for (i = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		hm_test_free_in(i % 2 ? a : b, v[i]);
+		live++;
+	}
+	KUNIT_EXPECT_GT(test, live, n / 4);
+	hm_cctx_flush(a);
+	hm_cctx_flush(b);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	KUNIT_EXPECT_EQ(test, a->adapt.switches, 2);
+}
+
+/* only hybrid caches adapt; switched off, a context comes back */
+static void hm_adapt_bad_and_off(struct kunit *test)
+{
+	struct hm_cache *bm = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void **v = kunit_kzalloc(test, BATCH * sizeof(void *), GFP_KERNEL);
+	u32 seed = 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_NULL(test, hm_core_cache_create("hm-bad", 64, 0, HM_MODE_BITMAP,
+						     HM_CACHE_ADAPTIVE, HM_GFP_DEFAULT));
+	KUNIT_EXPECT_NULL(test, hm_core_cache_create("hm-bad", 64, 0, HM_MODE_FREELIST,
+						     HM_CACHE_ADAPTIVE, HM_GFP_DEFAULT));
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_adaptive(bm, true), -1);
+	hm_batches(test, cc, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_ASSERT_EQ(test, cc->mode, HM_MODE_BITMAP);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_adaptive(c, false), 0);
+	hm_batches(test, cc, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_HYBRID);
+	KUNIT_EXPECT_EQ(test, cc->adapt.on, 0);
+	hm_batches(test, cc, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_HYBRID);	/* stays off */
+	KUNIT_EXPECT_EQ(test, hm_misshapen(cc), 0);
+	HM_EXPECT_VALID(test, c);
+}
+
+/*
+ * Two threads on one adaptive cache: each allocates batches larger than
+ * its magazine (so it switches to bitmap and probes back), frees half
+ * itself in shuffled order and hands half to the other, which frees them
+ * remotely while their owner switches; every fourth round forces a switch.
+ */
+struct hm_athreads {
+	struct hm_cache *c;
+	unsigned int rounds;
+	void **box;		/* per thread: HM_AHALF handoff slots */
+	void **local;		/* per thread: HM_AHALF own objects */
+	hm_atomic_t fails, switches, done;
+};
+
+#define HM_AHALF	300
+
+static void hm_athread(void *arg, unsigned int id)
+{
+	struct hm_athreads *x = arg;
+	struct hm_cctx *cc = hm_cctx_new(x->c, 3000 + id, HM_GFP_DEFAULT);
+	void **mine = x->box + id * HM_AHALF, **theirs = x->box + (1 - id) * HM_AHALF;
+	void **local = x->local + id * HM_AHALF;
+	unsigned int r, i;
+	u32 seed = 77 + id;
+
+	if (!cc) {
+		hm_atomic_fetch_add(&x->fails, 1);
+		hm_atomic_fetch_add(&x->done, 1);
+		return;
+	}
+	for (r = 0; r < x->rounds; r++) {
+		while (hm_atomic_read((hm_atomic_t *)&mine[0]))
+			hm_test_relax();
+		if (r % 4 == 3 && !cc->adapt.pending)
+			hm_force(cc, cc->mode == HM_MODE_BITMAP ? HM_MODE_HYBRID :
+				 HM_MODE_BITMAP);
+		/* slots 1.. carry objects, slot 0 says they are there */
+		for (i = 0; i < HM_AHALF; i++) {
+			local[i] = hm_test_alloc(cc);
+			if (i)
+				mine[i] = hm_test_alloc(cc);
+			if (!local[i] || (i && !mine[i]))
+				hm_atomic_fetch_add(&x->fails, 1);
+		}
+		hm_atomic_set((hm_atomic_t *)&mine[0], 1);
+		for (i = HM_AHALF - 1; i > 0; i--) {
+			unsigned int j = hm_test_rand(&seed) % (i + 1);
+			void *t = local[i];
+
+			local[i] = local[j];
+			local[j] = t;
+		}
+		for (i = 0; i < HM_AHALF; i++)
+			hm_test_free_in(cc, local[i]);
+		while (!hm_atomic_read((hm_atomic_t *)&theirs[0]))
+			hm_test_relax();
+		for (i = 1; i < HM_AHALF; i++)
+			hm_test_free_in(cc, theirs[i]);
+		hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
+	}
+	hm_atomic_fetch_add(&x->switches, cc->adapt.switches);
+	hm_cctx_abandon(cc);
+	hm_atomic_fetch_add(&x->done, 1);
+}
+
+static void hm_adapt_threads(struct kunit *test)
+{
+	struct hm_athreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_adaptive_cache(test, 64);
+	x->rounds = 60;
+	x->box = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
+	x->local = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->box);
+	KUNIT_ASSERT_NOT_NULL(test, x->local);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_athread, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	KUNIT_EXPECT_GE(test, hm_atomic_read(&x->switches), 2 * 10);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
+static struct kunit_case hm_adapt_cases[] = {
+	KUNIT_CASE(hm_adapt_batches_then_pairs),
+	KUNIT_CASE(hm_adapt_pairs_stay),
+	KUNIT_CASE(hm_adapt_remote_across),
+	KUNIT_CASE(hm_adapt_bad_and_off),
+	KUNIT_CASE(hm_adapt_threads),
+	{}
+};
+
+struct kunit_suite hm_adapt_suite = {
+	.name = "hakmem_adapt",
+	.test_cases = hm_adapt_cases,
+};

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_fit_test.c - the fit policies keep their defining property on every
+ * allocation: each case churns a cache at random and, before each
+ * allocation, computes by brute force over the context's slabs which block
+ * the policy must hand out.  Contiguous runs, the partial-slab choice in
+ * every mode, bad input, and switching policies under churn.
+ */
+#include "hm_test.h"
+#include "hm_fit.h"
+
+KUNIT_ARRAY_PARAM(hm_fit_mode, hm_test_modes, hm_test_mode_desc);
+
+#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
+#define SLOTS		3000
+
+static bool hm_bit(const unsigned long *b, unsigned int i)
+{
+	return b[i / HM_BITS_PER_LONG] & (1UL << (i % HM_BITS_PER_LONG));
+}
+
+/* the slabs a policy chooses among: @cc's active and partial slabs */
+static bool hm_own(struct hm_cctx *cc, struct hm_slab *s)
+{
+	return s->owner == cc && (s == cc->active || s->list == HM_LIST_PARTIAL);
+}
+
+static unsigned long hm_absdiff(unsigned long a, unsigned long b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * What @fit must hand out next in @cc (bitmap mode), or NULL when the
+ * context's slabs have no free block (then any new slab will do).
+ */
+static void *hm_expect_block(struct hm_cctx *cc, unsigned int fit)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long best = 0, key = ~0UL;
+	struct hm_slab *s;
+	unsigned int i;
+
+	for (s = c->all; s; s = s->all_next) {
+		if (!hm_own(cc, s))
+			continue;
+		for (i = 0; i < s->nblocks; i++) {
+			unsigned long a = (unsigned long)hm_block_addr(c, s, i);
+			unsigned long k, run = 0;
+
+			if (!hm_bit(s->free_bits, i))
+				continue;
+			switch (fit) {
+			case HM_FIT_NEAR:
+				k = hm_absdiff(a, cc->fit.last);
+				break;
+			case HM_FIT_BEST:
+				/* only the first block of a run, keyed by its length */
+				if (i && hm_bit(s->free_bits, i - 1))
+					continue;
+				while (i + run < s->nblocks && hm_bit(s->free_bits, i + run))
+					run++;
+				k = run;
+				break;
+			default:
+				k = 0;	/* first: the lowest address wins */
+			}
+			if (k < key || (k == key && a < best)) {
+				key = k;
+				best = a;
+			}
+		}
+	}
+	return (void *)best;
+}
+
+/* churn @fit over a bitmap cache, checking each allocation against it */
+static void hm_fit_churn_check(struct kunit *test, unsigned int fit)
+{
+	struct hm_cache *c = hm_test_cache_flags(test, 128, 0, HM_MODE_BITMAP,
+						 HM_CACHE_FIT(fit));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned int i, checked = 0, wrong = 0;
+	u32 seed = 4242 + fit;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, c->fit, fit);
+	KUNIT_ASSERT_EQ(test, cc->route, HM_ROUTE_FIT);
+	for (i = 0; i < 30000; i++) {
+		unsigned int k = hm_test_rand(&seed) % SLOTS;
+
+		if (v[k]) {
+			hm_test_free_in(cc, v[k]);
+			v[k] = NULL;
+		} else {
+			void *want = hm_expect_block(cc, fit);
+
+			v[k] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[k]);
+			if (want) {
+				checked++;
+				wrong += v[k] != want;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	KUNIT_EXPECT_GT(test, checked, 10000);
+	KUNIT_EXPECT_GE(test, c->nslabs, 3);	/* the choice spans slabs */
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < SLOTS; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* first-fit: every allocation is the lowest free address of the context */
+static void hm_fit_first_lowest(struct kunit *test)
+{
+	hm_fit_churn_check(test, HM_FIT_FIRST);
+}
+
+/* near: every allocation is the free block nearest the last in or out */
+static void hm_fit_near_closest(struct kunit *test)
+{
+	hm_fit_churn_check(test, HM_FIT_NEAR);
+}
+
+/* best: every allocation starts the smallest free run */
+static void hm_fit_best_smallest_run(struct kunit *test)
+{
+	hm_fit_churn_check(test, HM_FIT_BEST);
+}
+
+/* next-fit: the cursor moves on past freed blocks and wraps at the end */
+static void hm_fit_next_cursor(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache_flags(test, 256, 0, HM_MODE_BITMAP,
+						 HM_CACHE_FIT(HM_FIT_NEXT));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks, i, order = 0;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 10; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		if (i)
+			KUNIT_EXPECT_PTR_EQ(test, v[i], (char *)v[i - 1] + c->size);
+	}
+	hm_test_free_in(cc, v[2]);
+	hm_test_free_in(cc, v[5]);
+	/* not back to the freed blocks: on from the cursor to the slab's end */
+	for (i = 10; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		order += v[i] != (char *)v[0] + (unsigned long)i * c->size;
+	}
+	KUNIT_EXPECT_EQ(test, order, 0);
+	/* then it wraps: the freed blocks, in address order */
+	KUNIT_EXPECT_PTR_EQ(test, hm_test_alloc(cc), v[2]);
+	KUNIT_EXPECT_PTR_EQ(test, hm_test_alloc(cc), v[5]);
+	KUNIT_EXPECT_EQ(test, c->nslabs, 1);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* hm_cctx_alloc_contig() the way an adapter calls it */
+static void *hm_test_contig(struct hm_cctx *cc, unsigned int n)
+{
+	bool need;
+	void *p = hm_cctx_alloc_contig(cc, n, &need);
+
+	if (!p && need) {
+		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
+
+		if (chunk)
+			p = hm_cctx_add_chunk_contig(cc, chunk, n);
+	}
+	return p;
+}
+
+/* best fit of runs: the smallest hole that holds n; bad n is refused */
+static void hm_fit_contig_best(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = c->nblocks, i;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST) {
+		/* no bitmap to search: refused, counted, nothing allocated */
+		KUNIT_EXPECT_NULL(test, hm_test_contig(cc, 2));
+		KUNIT_EXPECT_EQ(test, *errors, 1);
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, c->nslabs, 1);
+	/* one slab, v[] in address order: holes of 5, 2 and 3 blocks */
+	for (i = 10; i < 15; i++)
+		hm_test_free_in(cc, v[i]);
+	for (i = 20; i < 22; i++)
+		hm_test_free_in(cc, v[i]);
+	for (i = 30; i < 33; i++)
+		hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_PTR_EQ(test, hm_test_contig(cc, 2), v[20]);
+	KUNIT_EXPECT_PTR_EQ(test, hm_test_contig(cc, 3), v[30]);
+	KUNIT_EXPECT_PTR_EQ(test, hm_test_contig(cc, 4), v[10]);
+	KUNIT_EXPECT_EQ(test, c->nslabs, 1);
+	hm_memset(v[10], 0x5a, 4 * c->size);	/* one region of n blocks */
+	/* a run as long as a slab: a new slab, from its first block */
+	p = hm_test_contig(cc, n);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, c->nslabs, 2);
+	KUNIT_EXPECT_PTR_EQ(test, p, hm_ptr_slab(p)->blocks);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 2 * n - 1);
+	HM_EXPECT_VALID(test, c);
+	/* more than a slab, or none: NULL and counted, nothing changes */
+	KUNIT_EXPECT_NULL(test, hm_test_contig(cc, n + 1));
+	KUNIT_EXPECT_NULL(test, hm_test_contig(cc, 0));
+	KUNIT_EXPECT_NULL(test, hm_test_contig(cc, ~0U));
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 2 * n - 1);
+	/* each block of a run is an object: freed one by one */
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, (char *)p + (unsigned long)i * c->size);
+	q = hm_test_contig(cc, 1);	/* the one free block left: v[14] */
+	KUNIT_EXPECT_PTR_EQ(test, q, v[14]);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* Free the first block of @s among @v; hybrid: back to the slab itself. */
+static void hm_free_one_of(struct hm_cctx *cc, void **v, unsigned int n,
+			   struct hm_slab *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] && hm_ptr_slab(v[i]) == s) {
+			hm_test_free_in(cc, v[i]);
+			v[i] = NULL;
+			return;
+		}
+	}
+}
+
+/*
+ * In every mode the policy picks the partial slab to refill from: first
+ * the lowest, best the fullest.  Four full slabs; blocks come back to the
+ * three that are not active (3 to the lowest, 2 to the middle one, 1 to
+ * the highest, highest first: LIFO would pick the lowest second); the
+ * next allocation must come from the slab the policy names.
+ */
+static void hm_fit_partial_choice(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 512, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = 4 * c->nblocks, i, k;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	struct hm_slab *sl[4] = { NULL }, *t;
+	void *p, *more[3];
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		for (k = 0; k < 4 && sl[k] && sl[k] != hm_ptr_slab(v[i]); k++)
+			;
+		KUNIT_ASSERT_LE(test, k, 3);
+		sl[k] = hm_ptr_slab(v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, c->nslabs, 4);
+	/* the three that are not the active one, by address */
+	for (i = 0, k = 0; i < 4; i++)
+		if (sl[i] != cc->active)
+			sl[k++] = sl[i];
+	KUNIT_ASSERT_EQ(test, k, 3);
+	for (i = 0; i < 3; i++)
+		for (k = i + 1; k < 3; k++)
+			if (sl[k] < sl[i]) {
+				t = sl[i];
+				sl[i] = sl[k];
+				sl[k] = t;
+			}
+	hm_free_one_of(cc, v, n, sl[2]);
+	for (i = 0; i < 2; i++)
+		hm_free_one_of(cc, v, n, sl[1]);
+	for (i = 0; i < 3; i++)
+		hm_free_one_of(cc, v, n, sl[0]);
+	if (MODE(test) == HM_MODE_HYBRID)
+		hm_cctx_flush(cc);	/* the magazine back to the slabs */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_fit(c, HM_FIT_FIRST), 0);
+	p = hm_test_alloc(cc);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(p), sl[0]);
+	hm_test_free_in(cc, p);
+	if (MODE(test) == HM_MODE_HYBRID)
+		hm_cctx_flush(cc);
+	/* the lowest slab's three free blocks, and it is full again */
+	for (i = 0; i < 3; i++) {
+		more[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, more[i]);
+		KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(more[i]), sl[0]);
+	}
+	/* best: the fullest partial slab, the highest one here (1 free) */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_fit(c, HM_FIT_BEST), 0);
+	p = hm_test_alloc(cc);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(p), sl[2]);
+	hm_test_free_in(cc, p);
+	for (i = 0; i < 3; i++)
+		hm_test_free_in(cc, more[i]);
+	for (i = 0; i < n; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* names; bad ones change nothing */
+static void hm_fit_names(struct kunit *test)
+{
+	static const char *const bad[] = { "", "firs", "firstt", "FIRST", "best\n\n",
+					   " near", "next ", "defaul" };
+	struct hm_cache *c = hm_test_cache(test, 32, 0, HM_MODE_BITMAP);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	enum hm_fit f = HM_FIT_NR;
+	unsigned int i;
+
+	for (i = 0; i < HM_FIT_NR; i++) {
+		KUNIT_EXPECT_TRUE(test, hm_fit_parse(hm_fit_name(i), &f));
+		KUNIT_EXPECT_EQ(test, f, i);
+	}
+	KUNIT_EXPECT_TRUE(test, hm_fit_parse("near\n", &f));
+	KUNIT_EXPECT_EQ(test, f, HM_FIT_NEAR);
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_FALSE(test, hm_fit_parse(bad[i], &f));
+	KUNIT_EXPECT_EQ(test, cc->route, HM_MODE_BITMAP);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_fit(c, HM_FIT_BEST), 0);
+	KUNIT_EXPECT_EQ(test, cc->route, HM_ROUTE_FIT);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_fit(c, HM_FIT_NR), -1);
+	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_BEST);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_fit(c, HM_FIT_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, cc->route, HM_MODE_BITMAP);
+	/* a bad policy in the creation flags: no cache */
+	KUNIT_EXPECT_NULL(test, hm_core_cache_create("hm-bad", 32, 0, HM_MODE_BITMAP,
+						     HM_CACHE_FIT(HM_FIT_NR), HM_GFP_DEFAULT));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+/* policies switched every few operations, and debugging on and off */
+static void hm_fit_switch_churn(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 48, 16, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned int i, live = 0;
+	u32 seed = 99;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 40000; i++) {
+		unsigned int k = hm_test_rand(&seed) % SLOTS;
+
+		if (i % 97 == 0)
+			KUNIT_ASSERT_EQ(test, hm_cache_set_fit(c, hm_test_rand(&seed) % HM_FIT_NR),
+					0);
+		if (i % 5000 == 0)
+			hm_cache_set_debug(c, (i / 5000) % 2 ? HM_DBG_POISON : 0, HM_GFP_DEFAULT);
+		if (v[k]) {
+			hm_test_free_in(cc, v[k]);
+			v[k] = NULL;
+			live--;
+		} else {
+			v[k] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[k]);
+			KUNIT_EXPECT_EQ(test, (unsigned long)v[k] % 16, 0);
+			live++;
+		}
+	}
+	hm_cache_set_debug(c, 0, HM_GFP_DEFAULT);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), live);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	for (i = 0; i < SLOTS; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+static struct kunit_case hm_fit_cases[] = {
+	KUNIT_CASE(hm_fit_names),
+	KUNIT_CASE(hm_fit_first_lowest),
+	KUNIT_CASE(hm_fit_next_cursor),
+	KUNIT_CASE(hm_fit_near_closest),
+	KUNIT_CASE(hm_fit_best_smallest_run),
+	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_partial_choice, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_switch_churn, hm_fit_mode_gen_params),
+	{}
+};
+
+struct kunit_suite hm_fit_suite = {
+	.name = "hakmem_fit",
+	.test_cases = hm_fit_cases,
+};
