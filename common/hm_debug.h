@@ -3,10 +3,11 @@
  * hm_debug.h - the observatory, switchable at run time: poisoning, per-block
  * tracking (owner, time, call site), call-site profile, cross-owner frees.
  *
- * Off, it costs one predictable branch per operation: the fast paths test
- * cc->debug, a byte in the context's first cache line, behind
- * HM_DEBUG_ACTIVE(), which the kernel turns into a static key that is
- * patched out while no cache has a switch on.
+ * Off, it costs nothing on the local fast paths: they switch on cc->route,
+ * the mode or HM_ROUTE_DEBUG while a switch is on, a byte they read anyway
+ * to pick the mode.  The remote-free paths test HM_DEBUG_ACTIVE(), which
+ * the kernel turns into a static key patched out while no cache has a
+ * switch on.
  *
  * Switching is safe while other contexts allocate: the cache's switches
  * are copied into each context, which sees them at its next operation.  A

@@ -481,6 +481,17 @@ struct hm_slab *hm_fit_partial(struct hm_cctx *cc)
 
 /* ---- contiguous runs -------------------------------------------------- */
 
+/* Each block of a run is an object to the sanitizers: freed one by one. */
+static void *hm_contig_objects(struct hm_cctx *cc, void *p, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		hm_plat_obj_alloc((char *)p + (size_t)k * cc->cache->size,
+				  cc->cache->obj_size);
+	return p;
+}
+
 /* Take @s off the context's empty reserve (a singly linked list). */
 static void hm_empty_unlink(struct hm_cctx *cc, struct hm_slab *s)
 {
@@ -562,7 +573,7 @@ void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk)
 		return NULL;
 	}
 	hm_cctx_set_active(cc, s);
-	return hm_fit_take(cc, s, idx, n);
+	return hm_contig_objects(cc, hm_fit_take(cc, s, idx, n), n);
 }
 
 /**
@@ -579,5 +590,5 @@ void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n)
 
 	s->list = HM_LIST_NONE;
 	hm_cctx_set_active(cc, s);
-	return hm_fit_take(cc, s, 0, n);
+	return hm_contig_objects(cc, hm_fit_take(cc, s, 0, n), n);
 }

@@ -7,10 +7,10 @@
  * The map is read while the owner may allocate: bitmaps are read word by
  * word with HM_READ_ONCE, free lists are walked with every link checked to
  * stay inside the slab and the walk bounded by the block count, so a map
- * is never unsafe, only possibly a few operations stale.  An exact map of
- * one slab needs its owner stopped for that slab alone: the kernel adapter
- * does that by running hm_slab_map() on the owner CPU (IPI, interrupts off
- * there, which excludes its fast path); the caller decides.
+ * is never unsafe, only possibly a few operations stale; it is exact when
+ * the slab's owner is quiet.  (Stopping the owner for one slab, e.g. by
+ * an IPI, would not do in the kernel: task contexts run under a
+ * preemption-only local lock that an interrupt does not exclude.)
  */
 #include "hm_frag.h"
 #include "hm_cache.h"

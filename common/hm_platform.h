@@ -45,6 +45,8 @@
  *              hm_plat_info(fmt, ...)          one line, info level
  *              HM_SYM_FMT                      printf format for a code
  *                                              address ("%pS" / "%p")
+ *              bool hm_plat_error_hook(e)      true: a test counts report
+ *                                              kind e, print nothing
  * Debugging:   HM_DEBUG_ACTIVE()   false while no cache has a debug switch
  *                                  on (a static key in the kernel)
  *              hm_plat_debug_ref(delta)  a cache's switches went from all

@@ -97,7 +97,7 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 	s->cache = c;
 	s->blocks = (char *)chunk + c->first_off;
 	if (nb) {
-		/* live bits first: hm_slab_live() */
+		/* live bits first: hm_slab_live_bits() */
 		if (nb == 3)
 			s->live_bits = &s->bits[0];
 		s->free_bits = &s->bits[(nb - 2) * c->nwords];
