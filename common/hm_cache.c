@@ -22,6 +22,33 @@ const char *hm_mode_name(enum hm_mode mode)
 }
 
 /**
+ * hm_name_lookup() - index of @str in @names, sysfs_streq() style
+ * @str: a name, optionally followed by a newline (a debugfs write)
+ * @names: the names, NULL entries skipped
+ * @n: how many
+ *
+ * Return: the index, or -1 when @str names none of them.
+ */
+int hm_name_lookup(const char *str, const char *const *names, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const char *a = str, *b = names[i];
+
+		if (!b)
+			continue;
+		while (*b && *a == *b) {
+			a++;
+			b++;
+		}
+		if (!*b && (!*a || (*a == '\n' && !a[1])))
+			return (int)i;
+	}
+	return -1;
+}
+
+/**
  * hm_mode_parse() - mode from its name
  * @str: "bitmap", "freelist" or "hybrid", optionally followed by a newline
  * @mode: result
@@ -30,21 +57,12 @@ const char *hm_mode_name(enum hm_mode mode)
  */
 bool hm_mode_parse(const char *str, enum hm_mode *mode)
 {
-	unsigned int m;
+	int m = hm_name_lookup(str, hm_mode_names, HM_MODE_NR);
 
-	for (m = 0; m < HM_MODE_NR; m++) {
-		const char *a = str, *b = hm_mode_names[m];
-
-		while (*b && *a == *b) {
-			a++;
-			b++;
-		}
-		if (!*b && (!*a || (*a == '\n' && !a[1]))) {
-			*mode = (enum hm_mode)m;
-			return true;
-		}
-	}
-	return false;
+	if (m < 0)
+		return false;
+	*mode = (enum hm_mode)m;
+	return true;
 }
 
 /**

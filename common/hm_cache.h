@@ -27,6 +27,7 @@ void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip);
 struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk);
 unsigned long hm_cache_shrink(struct hm_cache *c);
 bool hm_mode_parse(const char *str, enum hm_mode *mode);
+int hm_name_lookup(const char *str, const char *const *names, unsigned int n);
 const char *hm_mode_name(enum hm_mode mode);
 
 size_t hm_cctx_size(const struct hm_cache *c);

@@ -53,21 +53,12 @@ const char *hm_fit_name(unsigned int fit)
  */
 bool hm_fit_parse(const char *str, enum hm_fit *fit)
 {
-	unsigned int f;
+	int f = hm_name_lookup(str, hm_fit_names, HM_FIT_NR);
 
-	for (f = 0; f < HM_FIT_NR; f++) {
-		const char *a = str, *b = hm_fit_names[f];
-
-		while (*b && *a == *b) {
-			a++;
-			b++;
-		}
-		if (!*b && (!*a || (*a == '\n' && !a[1]))) {
-			*fit = (enum hm_fit)f;
-			return true;
-		}
-	}
-	return false;
+	if (f < 0)
+		return false;
+	*fit = (enum hm_fit)f;
+	return true;
 }
 
 /**

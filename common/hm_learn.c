@@ -313,6 +313,26 @@ void hm_learn_destroy(struct hm_cache *c)
 }
 
 /**
+ * hm_learn_snapshot() - a consistent copy of @c's learner
+ * @c: the cache
+ * @out: the copy
+ *
+ * Return: false when the learner never ran (no copy).
+ */
+bool hm_learn_snapshot(struct hm_cache *c, struct hm_learn *out)
+{
+	unsigned long flags;
+	bool ran;
+
+	hm_lock(&c->lock, flags);
+	ran = c->learn;
+	if (ran)
+		*out = *c->learn;
+	hm_unlock(&c->lock, flags);
+	return ran;
+}
+
+/**
  * hm_learn_print() - the learner's state, choice and ratings, one line
  * @c: the cache
  * @pr: where to print
@@ -320,16 +340,9 @@ void hm_learn_destroy(struct hm_cache *c)
 void hm_learn_print(struct hm_cache *c, struct hm_printer *pr)
 {
 	struct hm_learn l;
-	unsigned long flags;
 	unsigned int f;
-	bool ran;
 
-	hm_lock(&c->lock, flags);
-	ran = c->learn;
-	if (ran)
-		l = *c->learn;
-	hm_unlock(&c->lock, flags);
-	if (!ran) {
+	if (!hm_learn_snapshot(c, &l)) {
 		hm_print(pr, "%-16s policy %s, learner never ran\n", c->name,
 			 hm_fit_name(HM_READ_ONCE(c->fit)));
 		return;

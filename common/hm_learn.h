@@ -41,6 +41,7 @@ bool hm_learn_parse(const char *str, enum hm_learn_state *state, u32 *seed);
 void hm_learn_report(struct hm_cctx *cc);
 void hm_learn_destroy(struct hm_cache *c);
 int hm_elo_expect(s64 ra, s64 rb);
+bool hm_learn_snapshot(struct hm_cache *c, struct hm_learn *out);
 void hm_learn_print(struct hm_cache *c, struct hm_printer *pr);
 const char *hm_learn_state_name(unsigned int state);
 

@@ -815,16 +815,9 @@ static void hm_dump_diag(struct hm_printer *pr)
 static void hm_json_learn(FILE *out, struct hm_cache *c)
 {
 	struct hm_learn l;
-	unsigned long flags;
 	unsigned int f;
-	bool ran;
 
-	hm_lock(&c->lock, flags);
-	ran = c->learn;
-	if (ran)
-		l = *c->learn;
-	hm_unlock(&c->lock, flags);
-	if (!ran)
+	if (!hm_learn_snapshot(c, &l))
 		return;
 	fprintf(out, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
 		"\"choice\": \"%s\", \"ratings\": {", hm_learn_state_name(l.state), l.epoch,
