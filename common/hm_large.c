@@ -29,7 +29,10 @@ struct hm_large {
 	size_t user;		/* bytes asked for */
 };
 
-/* the kept chunks, under hm_large_lock (also every large free's state change) */
+/*
+ * The kept chunks, under hm_large_lock (also every large free's state
+ * change); hm_large_nkept is read without it too, as a hint.
+ */
 static struct hm_large *hm_large_keep[HM_LARGE_KEEP];
 static unsigned int hm_large_nkept;
 static size_t hm_large_kept_bytes;
@@ -49,7 +52,8 @@ static struct hm_large *hm_large_take(size_t bytes)
 		if (hm_large_keep[i]->size != bytes)
 			continue;
 		h = hm_large_keep[i];
-		hm_large_keep[i] = hm_large_keep[--hm_large_nkept];
+		hm_large_keep[i] = hm_large_keep[hm_large_nkept - 1];
+		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
 		hm_large_kept_bytes -= bytes;
 		h->magic = HM_MAGIC_LARGE;
 		break;
@@ -76,8 +80,9 @@ unsigned long hm_large_trim(void)
 
 	for (;;) {
 		hm_lock(&hm_large_lock, flags);
-		h = hm_large_nkept ? hm_large_keep[--hm_large_nkept] : NULL;
+		h = hm_large_nkept ? hm_large_keep[hm_large_nkept - 1] : NULL;
 		if (h) {
+			HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
 			hm_large_kept_bytes -= h->size;
 			hm_slabmap_set(h, false);
 			h->magic = 0;
@@ -143,7 +148,8 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
 	if (keep) {
 		h->magic = HM_MAGIC_LARGE_FREE;
-		hm_large_keep[hm_large_nkept++] = h;
+		hm_large_keep[hm_large_nkept] = h;
+		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
 		hm_large_kept_bytes += h->size;
 	} else {
 		hm_slabmap_set(h, false);
