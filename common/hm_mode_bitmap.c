@@ -63,8 +63,8 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			   unsigned long ip)
 {
 	struct hm_cache *c = s->cache;
-	unsigned int idx = hm_block_index(c, s, p);
-	unsigned int i = idx / HM_BPL;
+	unsigned long idx = hm_block_start(c->recip, s, p);
+	unsigned long i = idx / HM_BPL;
 	unsigned long bit = 1UL << (idx % HM_BPL);
 	unsigned long *live;
 	bool free_already;
@@ -73,7 +73,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
 		return;
 	}
-	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+	if (unlikely(idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}

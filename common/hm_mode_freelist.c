@@ -96,14 +96,13 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			     unsigned long ip)
 {
 	struct hm_cache *c = s->cache;
-	unsigned int idx = hm_block_index(c, s, p);
 	unsigned long head;
 
 	if (unlikely(c != cc->cache)) {
 		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
 		return;
 	}
-	if (unlikely(!hm_block_valid(c, s, p, idx))) {
+	if (unlikely(hm_block_start(c->recip, s, p) >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}

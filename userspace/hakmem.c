@@ -249,26 +249,30 @@ static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 
 static noinline struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
 
-/* The calling thread's context for @c (a class or a created cache). */
+/*
+ * The calling thread's context for @c (a class or a created cache).  The
+ * classes are not in the slot table: looking them up there would miss
+ * every time (a remote free of hm_malloc()'s objects comes here).
+ */
 static __always_inline struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
 {
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 
 	if (likely(sl->id == c->id))
 		return sl->cc;
+	if (c->obj_size <= HM_MAX_CLASS_SIZE) {
+		unsigned int cls = hm_size_to_class(c->obj_size);
+
+		if (hm_classes[cls] == c)
+			return hm_class_cctx(cls);
+	}
 	return hm_cache_cctx_slow(c);
 }
 
 static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 {
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
-	unsigned int cls;
 
-	if (c->obj_size <= HM_MAX_CLASS_SIZE) {
-		cls = hm_size_to_class(c->obj_size);
-		if (hm_classes[cls] == c)
-			return hm_class_cctx(cls);
-	}
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
 		pthread_mutex_lock(&hm_caches_lock);
