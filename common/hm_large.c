@@ -52,6 +52,7 @@ static struct hm_large *hm_large_take(size_t bytes)
 		if (hm_large_keep[i]->size != bytes)
 			continue;
 		h = hm_large_keep[i];
+		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, bytes - HM_LARGE_HDR);
 		hm_large_keep[i] = hm_large_keep[hm_large_nkept - 1];
 		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
 		hm_large_kept_bytes -= bytes;
@@ -90,6 +91,7 @@ unsigned long hm_large_trim(void)
 		hm_unlock(&hm_large_lock, flags);
 		if (!h)
 			return n;
+		hm_plat_mark_alloc(h, h->size);	/* the next user of the range */
 		hm_plat_chunk_free(h, h->size);
 		n++;
 	}
@@ -121,6 +123,8 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp)
 	h = hm_plat_chunk_alloc(bytes, gfp);
 	if (!h)
 		return NULL;
+	/* a kept chunk once at this address left it marked free */
+	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, bytes - HM_LARGE_HDR);
 	if (hm_slabmap_prepare(h, gfp)) {
 		hm_plat_chunk_free(h, bytes);
 		return NULL;
@@ -147,6 +151,8 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	keep = h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP &&
 	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
 	if (keep) {
+		/* a use after free of the object stays visible to the sanitizers */
+		hm_plat_mark_free(p, h->size - HM_LARGE_HDR);
 		h->magic = HM_MAGIC_LARGE_FREE;
 		hm_large_keep[hm_large_nkept] = h;
 		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);

@@ -121,8 +121,12 @@ static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_sla
 	w = s->free_bits[i];
 	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit))
 		return false;
-	/* a slab that changes lists; the active one never does */
-	if (unlikely((nfree == 1 || nfree == s->nblocks) && s != cc->active))
+	/*
+	 * A slab that changes lists; the active one never does, but the
+	 * adaptive mode measures there (hm_slab_settle()).
+	 */
+	if (unlikely((nfree == 1 || nfree == s->nblocks) &&
+		     (s != cc->active || cc->adapt.on)))
 		return false;
 	hm_obj_freed(p, cc->cache->size, 0);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);

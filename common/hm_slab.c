@@ -470,7 +470,13 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 	}
 	s->list = HM_LIST_ACTIVE;
 	cc->active = s;
-	if (unlikely(cc->adapt.on))	/* a pool slab may have another shape */
+	/*
+	 * A pool slab may have another shape: a context of an adaptive cache
+	 * in bitmap mode released it without live bits, perhaps before the
+	 * mode was switched off; a hybrid context needs them.
+	 */
+	if (unlikely(cc->adapt.on) ||
+	    unlikely(cc->mode == HM_MODE_HYBRID && !s->live_bits))
 		hm_adapt_own(cc, s);
 	return s;
 }

@@ -153,10 +153,14 @@ static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *
 		/* slabs are numbered in list order: addresses would be hashed */
 		seq_printf(m, "%-16s %-8s slab %-4u owner ", c->name,
 			   hm_mode_name(c->mode), nr);
-		if (owner)
-			seq_printf(m, "cpu%-4u", READ_ONCE(owner->ctx_id));
-		else
+		if (owner) {
+			u32 id = READ_ONCE(owner->ctx_id);
+
+			seq_printf(m, "cpu%u%-4s", id & ~HAKMEM_CTX_IRQ,
+				   id & HAKMEM_CTX_IRQ ? "-irq" : "");
+		} else {
 			seq_puts(m, "-      ");
+		}
 		seq_printf(m, " inuse %5u/%-5u %s\n", inuse, s->nblocks,
 			   list < ARRAY_SIZE(hakmem_list_names) ? hakmem_list_names[list] : "?");
 		for (i = 0; i < s->nblocks; i += HM_MAP_COLS) {

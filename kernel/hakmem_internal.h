@@ -66,6 +66,12 @@ extern struct list_head hakmem_caches;
 extern struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
 extern enum hm_mode hakmem_default_mode;
 
+/*
+ * ctx_id of a CPU's interrupt context: the CPU with this bit, so that
+ * tracking tells the two contexts of a CPU apart (cross-owner frees).
+ */
+#define HAKMEM_CTX_IRQ	0x80000000U
+
 /* the task context of @cpu (@irq false) or its interrupt context */
 static inline struct hm_cctx *hakmem_cpu_cctx(struct hakmem_cache *hc,
 					      unsigned int cpu, bool irq)

@@ -86,7 +86,7 @@ static struct hakmem_cache *hakmem_cache_new(const char *name, unsigned int size
 		hm_cctx_init(&pc->cc, hc->c, cpu);
 		hm_cctx_register(&pc->cc);
 		local_lock_init(&pi->lock);
-		hm_cctx_init(&pi->cc, hc->c, cpu);
+		hm_cctx_init(&pi->cc, hc->c, cpu | HAKMEM_CTX_IRQ);
 		hm_cctx_register(&pi->cc);
 	}
 	return hc;
@@ -530,8 +530,10 @@ static int hakmem_validate_fn(void *data)
 
 	/*
 	 * Every other CPU spins with interrupts off, and none is inside a
-	 * local-lock section (those run with interrupts off, so the stopper
-	 * could not have started there): every context is quiescent.
+	 * local-lock section: task sections run with preemption off and
+	 * interrupt sections with interrupts off, and the stopper can start
+	 * in neither, so every context is quiescent.  (On PREEMPT_RT the
+	 * local locks are preemptible and this does not hold.)
 	 */
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
@@ -712,6 +714,7 @@ fail:
 	hakmem_debugfs_exit();
 	hm_large_trim();
 	hm_slabmap_exit();
+	hm_plat_meta_flush();
 	return ret;
 }
 
@@ -723,6 +726,7 @@ static void __exit hakmem_exit(void)
 	hakmem_debugfs_exit();
 	hm_large_trim();
 	hm_slabmap_exit();
+	hm_plat_meta_flush();
 	pr_info("unloaded\n");
 }
 

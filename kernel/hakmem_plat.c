@@ -8,11 +8,14 @@
 
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #if IS_ENABLED(CONFIG_KUNIT)
 #include <kunit/resource.h>
 #include <kunit/test.h>
@@ -273,9 +276,42 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 	return kvzalloc(size, gfp);
 }
 
+/*
+ * Debug metadata (tracking records: 56 bytes a block, 437 KiB for a slab
+ * of 8-byte blocks) may come from vmalloc, and is freed when its slab is
+ * released, which can happen under a local lock or a spinlock, where
+ * vfree() must not sleep; vfree_atomic() is not exported.  Such frees go
+ * to a list a work item empties, as vfree_atomic() does.
+ */
+static LLIST_HEAD(hm_meta_deferred);
+
+static void hm_meta_free_work(struct work_struct *work)
+{
+	struct llist_node *n = llist_del_all(&hm_meta_deferred), *next;
+
+	for (; n; n = next) {
+		next = n->next;
+		vfree(n);
+	}
+}
+
+static DECLARE_WORK(hm_meta_work, hm_meta_free_work);
+
 void hm_plat_meta_free(void *p, size_t size)
 {
+	if (p && is_vmalloc_addr(p) && (!preemptible() || irqs_disabled())) {
+		if (llist_add((struct llist_node *)p, &hm_meta_deferred))
+			schedule_work(&hm_meta_work);
+		return;
+	}
 	kvfree(p);
+}
+
+/* At module exit: the deferred frees are done. */
+void hm_plat_meta_flush(void)
+{
+	flush_work(&hm_meta_work);
+	hm_meta_free_work(NULL);
 }
 
 /**

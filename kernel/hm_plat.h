@@ -109,6 +109,7 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_meta_free(void *p, size_t size);
+void hm_plat_meta_flush(void);
 
 #define hm_memset	memset
 #define hm_memcpy	memcpy

@@ -119,9 +119,12 @@ static inline u64 hm_plat_now_ns(void)
 #if defined(__x86_64__)
 	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_ACQUIRE);
 
-	if (mult)
-		return hm_user_ns_base + (u64)(((unsigned __int128)
-			(__builtin_ia32_rdtsc() - hm_user_tsc_base) * mult) >> 32);
+	if (mult) {
+		/* another CPU's counter may be a little behind the base */
+		s64 d = (s64)(__builtin_ia32_rdtsc() - hm_user_tsc_base);
+
+		return hm_user_ns_base + (d > 0 ? (u64)(((unsigned __int128)d * mult) >> 32) : 0);
+	}
 #endif
 	return hm_user_clock_ns();
 }

@@ -303,12 +303,60 @@ static void hm_adapt_threads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
 }
 
+/*
+ * A slab a bitmap-mode context released to the pool has no live bits; a
+ * hybrid context that takes it, even one of a cache whose adaptive mode
+ * was switched off since, gets them back: a remote double free of a
+ * block in its magazine is refused, not handed out twice.
+ */
+static void hm_adapt_pool_shape(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *a = hm_test_cctx(test, c), *b;
+	unsigned int i, n = 4 * c->nblocks;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	struct hm_slab *s;
+	u32 seed = 3;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	hm_batches(test, a, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_ASSERT_EQ(test, a->mode, HM_MODE_BITMAP);
+	/* four slabs' worth, then all freed: beyond a's reserve, the pool */
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	KUNIT_ASSERT_GT(test, c->npool, 0);
+	for (s = c->pool; s; s = s->next)
+		KUNIT_EXPECT_NULL(test, s->live_bits);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_adaptive(c, false), 0);
+	b = hm_test_cctx(test, c);
+	KUNIT_EXPECT_EQ(test, b->mode, HM_MODE_HYBRID);
+	KUNIT_EXPECT_EQ(test, b->adapt.on, 0);
+	for (i = 0; i < n / 2; i++) {
+		v[i] = hm_test_alloc(b);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_misshapen(b), 0);
+	hm_test_free_in(b, v[0]);		/* into b's magazine */
+	hm_test_free_in(a, v[0]);		/* a remote double free */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	for (i = 1; i < n / 2; i++)
+		hm_test_free_in(b, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_batches_then_pairs),
 	KUNIT_CASE(hm_adapt_pairs_stay),
 	KUNIT_CASE(hm_adapt_remote_across),
 	KUNIT_CASE(hm_adapt_bad_and_off),
 	KUNIT_CASE(hm_adapt_threads),
+	KUNIT_CASE(hm_adapt_pool_shape),
 	{}
 };
 

@@ -13,11 +13,17 @@ void hm_test_mode_desc(const enum hm_mode *m, char *desc)
 	hm_strscpy(desc, hm_mode_name(*m), 32);
 }
 
-/* Allocate in @cc for call site @ip, adding a chunk when needed. */
+/*
+ * Allocate in @cc for call site @ip, adding a chunk when needed: the try
+ * path first, then the full one, as the adapters do.
+ */
 void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip)
 {
 	unsigned int tries;
-	void *p = hm_cctx_alloc_ip(cc, ip);
+	void *p = hm_cctx_alloc_try(cc);
+
+	if (!p)
+		p = hm_cctx_alloc_ip(cc, ip);
 
 	for (tries = 0; !p && tries < 4; tries++) {
 		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
@@ -48,6 +54,9 @@ void hm_test_free_in(struct hm_cctx *cc, void *p)
 		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, HM_RET_IP);
 		return;
 	}
+	/* the try path first, as the adapters' frees do */
+	if (s->owner == cc && hm_cctx_free_try(cc, s, p))
+		return;
 	hm_cctx_free(cc, s, p, HM_RET_IP);
 }
 
