@@ -49,6 +49,14 @@
  * (hakmem_shrink_all(), the shrinker's work): new slabs keep being needed,
  * so fault injection hits slabs, not only large objects.
  *
+ * An interrupt share runs beside each worker: a hard-interrupt timer on
+ * its CPU every HS_IRQ_PERIOD_NS does HS_IRQ_STEPS steps on a table of its
+ * own (classes and caches, GFP_ATOMIC), so the CPUs' interrupt contexts
+ * allocate and free while the task contexts are busy, and what the timer
+ * leaves is freed by the worker: remote frees from task into interrupt
+ * context.  NULLs there count as NULLs, but GFP_ATOMIC may fail without
+ * faults=1 too.
+ *
  * At the end every worker frees its table and drains its inbox until all
  * are done.  Then the test requires: no pattern mismatch; no NULL unless
  * faults=1; as many frees as allocations of every kind; the caches'
@@ -66,6 +74,7 @@
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/llist.h>
@@ -95,6 +104,9 @@
 #define HS_SHRINK_EVERY	4096		/* steps of worker 0 between shrinks */
 #define HS_BURST_EVERY	2048		/* steps between bursts */
 #define HS_BURST_MAX	512		/* objects in a burst */
+#define HS_IRQ_SLOTS	64		/* objects the interrupt share keeps */
+#define HS_IRQ_STEPS	4		/* steps per timer interrupt */
+#define HS_IRQ_PERIOD_NS	(200 * NSEC_PER_USEC)
 
 /* the created caches of one mode */
 static const struct {
@@ -172,6 +184,13 @@ struct hs_worker {
 	unsigned long ops, handed, received, msg_nulls, bulk, bulk_fails;
 	unsigned long zeroed, mismatches, recovered, shrinks, bursts;
 	struct hs_count k[HS_NR_KINDS];
+	/* the interrupt share: only its timer touches these while it runs */
+	struct hrtimer irq_timer;
+	struct rnd_state irq_rnd;
+	bool irq_stop;
+	struct hs_obj irq_slots[HS_IRQ_SLOTS];
+	struct hs_count irq_k[HS_NR_KINDS];
+	unsigned long irq_ops, irq_mismatches, irq_nulls;
 };
 
 struct hs_run {
@@ -269,6 +288,33 @@ static unsigned int hs_kinds_used(struct hs_run *r)
 	return HS_K_CACHE0 + r->ncaches;
 }
 
+/* an object of kind @k, its size drawn from @x, and its size in @size */
+static void *hs_get(struct hs_run *r, unsigned int k, u32 x, gfp_t gfp, size_t *size)
+{
+	if (k < HS_K_LARGE) {
+		unsigned int hi = hm_class_size(k - HS_K_CLASS0);
+		unsigned int lo = k == HS_K_CLASS0 ? 0 : hm_class_size(k - HS_K_CLASS0 - 1);
+
+		*size = lo + 1 + x % (hi - lo);
+		return hakmem_alloc(*size, gfp);
+	}
+	if (k == HS_K_LARGE) {
+		*size = HAKMEM_MAX_CLASS_SIZE + 1 + x % (HS_LARGE_MAX - HAKMEM_MAX_CLASS_SIZE);
+		return hakmem_alloc(*size, gfp);
+	}
+	*size = r->cache_size[k - HS_K_CACHE0];
+	return hakmem_cache_alloc(r->caches[k - HS_K_CACHE0], gfp);
+}
+
+/* free @o by its kind */
+static void hs_put(struct hs_run *r, const struct hs_obj *o)
+{
+	if (o->kind < HS_K_CACHE0)
+		hakmem_free(o->p);
+	else
+		hakmem_cache_free(r->caches[o->kind - HS_K_CACHE0], o->p);
+}
+
 /* allocate an object of kind @k into @o; false on NULL */
 static bool hs_alloc(struct hs_worker *w, unsigned int k, struct hs_obj *o)
 {
@@ -280,20 +326,7 @@ static bool hs_alloc(struct hs_worker *w, unsigned int k, struct hs_obj *o)
 
 	if (!(x & 15))
 		gfp |= __GFP_ZERO;
-	x >>= 4;
-	if (k < HS_K_LARGE) {
-		unsigned int hi = hm_class_size(k - HS_K_CLASS0);
-		unsigned int lo = k == HS_K_CLASS0 ? 0 : hm_class_size(k - HS_K_CLASS0 - 1);
-
-		size = lo + 1 + x % (hi - lo);
-		p = hakmem_alloc(size, gfp);
-	} else if (k == HS_K_LARGE) {
-		size = HAKMEM_MAX_CLASS_SIZE + 1 + x % (HS_LARGE_MAX - HAKMEM_MAX_CLASS_SIZE);
-		p = hakmem_alloc(size, gfp);
-	} else {
-		size = r->cache_size[k - HS_K_CACHE0];
-		p = hakmem_cache_alloc(r->caches[k - HS_K_CACHE0], gfp);
-	}
+	p = hs_get(r, k, x >> 4, gfp, &size);
 	w->ops++;
 	if (!p) {
 		w->k[k].nulls++;
@@ -321,10 +354,7 @@ static void hs_free(struct hs_worker *w, struct hs_obj *o)
 
 	if (off >= 0)
 		hs_mismatch(w, o, off, "freed");
-	if (o->kind < HS_K_CACHE0)
-		hakmem_free(o->p);
-	else
-		hakmem_cache_free(r->caches[o->kind - HS_K_CACHE0], o->p);
+	hs_put(r, o);
 	w->k[o->kind].frees++;
 	w->ops++;
 	o->p = NULL;
@@ -441,11 +471,95 @@ static void hs_burst(struct hs_worker *w)
 
 /* ---- workers ------------------------------------------------------------- */
 
+/* the interrupt share, in hard-interrupt context on the worker's CPU */
+static enum hrtimer_restart hs_irq_fn(struct hrtimer *t)
+{
+	struct hs_worker *w = container_of(t, struct hs_worker, irq_timer);
+	struct hs_run *r = w->run;
+	unsigned int n;
+
+	for (n = 0; n < HS_IRQ_STEPS; n++) {
+		u32 x = prandom_u32_state(&w->irq_rnd);
+		struct hs_obj *o = &w->irq_slots[x % HS_IRQ_SLOTS];
+		unsigned int k;
+		size_t size;
+
+		w->irq_ops++;
+		x >>= 8;
+		if (o->p) {
+			if (hs_check(o->p, o->size, o->tag) >= 0)
+				w->irq_mismatches++;
+			hs_put(r, o);
+			w->irq_k[o->kind].frees++;
+			o->p = NULL;
+			continue;
+		}
+		/* a class or a created cache: large objects stay in tasks */
+		k = x % (HM_NR_CLASSES + r->ncaches);
+		k = k < HM_NR_CLASSES ? HS_K_CLASS0 + k : HS_K_CACHE0 + k - HM_NR_CLASSES;
+		o->p = hs_get(r, k, x >> 8, GFP_ATOMIC, &size);
+		if (!o->p) {
+			w->irq_k[k].nulls++;
+			w->irq_nulls++;
+			continue;
+		}
+		w->irq_k[k].allocs++;
+		o->size = size;
+		o->kind = k;
+		o->tag = prandom_u32_state(&w->irq_rnd);
+		hs_fill(o->p, size, o->tag);
+	}
+	if (READ_ONCE(w->irq_stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(HS_IRQ_PERIOD_NS));
+	return HRTIMER_RESTART;
+}
+
+static void hs_irq_start(struct hs_worker *w)
+{
+	prandom_seed_state(&w->irq_rnd, w->run->p.seed + 0x10000 + w->idx);
+	hrtimer_init(&w->irq_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	w->irq_timer.function = hs_irq_fn;
+	hrtimer_start(&w->irq_timer, ns_to_ktime(HS_IRQ_PERIOD_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/*
+ * Stop the timer, free what it left (in task context: remote frees into
+ * the interrupt context's slabs) and count its work as the worker's.
+ */
+static void hs_irq_stop(struct hs_worker *w)
+{
+	unsigned int i, k;
+
+	WRITE_ONCE(w->irq_stop, true);
+	hrtimer_cancel(&w->irq_timer);
+	for (i = 0; i < HS_IRQ_SLOTS; i++) {
+		struct hs_obj *o = &w->irq_slots[i];
+
+		if (!o->p)
+			continue;
+		if (hs_check(o->p, o->size, o->tag) >= 0)
+			w->irq_mismatches++;
+		hs_put(w->run, o);
+		w->irq_k[o->kind].frees++;
+		o->p = NULL;
+	}
+	for (k = 0; k < HS_NR_KINDS; k++) {
+		w->k[k].allocs += w->irq_k[k].allocs;
+		w->k[k].frees += w->irq_k[k].frees;
+		w->k[k].nulls += w->irq_k[k].nulls;
+	}
+	w->mismatches += w->irq_mismatches;
+	w->ops += w->irq_ops;
+}
+
 static void hs_main(struct hs_worker *w)
 {
 	struct hs_run *r = w->run;
 	unsigned int i, step = 0;
 
+	hs_irq_start(w);
 	while (w->ops < w->quota) {
 		u32 x = prandom_u32_state(&w->rnd);
 		struct hs_obj *o = &w->slots[x % HS_SLOTS];
@@ -477,6 +591,7 @@ static void hs_main(struct hs_worker *w)
 			hs_free(w, o);
 		}
 	}
+	hs_irq_stop(w);
 	for (i = 0; i < HS_SLOTS; i++)
 		if (w->slots[i].p)
 			hs_free(w, &w->slots[i]);
@@ -667,12 +782,13 @@ static void hs_caches_destroy(struct hs_run *r)
 static void hs_check_run(struct hs_run *r, const struct hs_totals *t0,
 			 const struct hs_totals *t1)
 {
-	unsigned long mism = 0, nulls = 0, msg_nulls = 0;
+	unsigned long mism = 0, nulls = 0, msg_nulls = 0, irq_nulls = 0;
 	unsigned int i, k;
 
 	for (i = 0; i < r->nw; i++) {
 		mism += r->w[i].mismatches;
 		msg_nulls += r->w[i].msg_nulls;
+		irq_nulls += r->w[i].irq_nulls;
 		for (k = 0; k < HS_NR_KINDS; k++)
 			nulls += r->w[i].k[k].nulls;
 	}
@@ -688,7 +804,13 @@ static void hs_check_run(struct hs_run *r, const struct hs_totals *t0,
 	}
 	if (mism)
 		hs_fail(r, "pattern mismatch");
-	if ((nulls || msg_nulls) && !r->p.faults)
+	/* a run longer than a few timer periods must have had interrupts */
+	for (i = 0, k = 0; i < r->nw; i++)
+		k += !r->w[i].irq_ops;
+	if (k && r->ns > 100 * NSEC_PER_MSEC)
+		hs_fail(r, "the interrupt share never ran on a CPU");
+	/* GFP_ATOMIC, in the interrupt share, may fail without faults=1 */
+	if ((nulls - irq_nulls || msg_nulls) && !r->p.faults)
 		hs_fail(r, "an allocation returned NULL without faults=1");
 	/* every NULL of a class or cache is one alloc_fail; large ones none */
 	r->alloc_fail = t1->alloc_fail - t0->alloc_fail;
@@ -812,7 +934,7 @@ static size_t hs_render(struct hs_run *r, char *buf, size_t size)
 {
 	unsigned long ops = 0, handed = 0, received = 0, nulls = 0, bulk = 0;
 	unsigned long bulk_fails = 0, zeroed = 0, mism = 0, recovered = 0;
-	unsigned long msg_nulls = 0, shrinks = 0, bursts = 0;
+	unsigned long msg_nulls = 0, shrinks = 0, bursts = 0, irq_ops = 0, irq_nulls = 0;
 	size_t len = 0;
 	unsigned int i, k;
 	u64 ms = div_u64(r->ns, NSEC_PER_MSEC);
@@ -831,15 +953,18 @@ static size_t hs_render(struct hs_run *r, char *buf, size_t size)
 		msg_nulls += w->msg_nulls;
 		shrinks += w->shrinks;
 		bursts += w->bursts;
+		irq_ops += w->irq_ops;
+		irq_nulls += w->irq_nulls;
 		for (k = 0; k < HS_NR_KINDS; k++)
 			nulls += w->k[k].nulls;
 	}
 	len += scnprintf(buf + len, size - len,
-			 "result=%s ops=%lu cpus=%u ms=%llu ops_per_s=%llu mismatches=%lu errors=%lu live=%lu leaked=%lu problems=%lu nulls=%lu msg_nulls=%lu injected=%lu alloc_fail=%lu recovered=%lu recover_slabs=%lu recover_ms=%llu\n",
+			 "result=%s ops=%lu cpus=%u ms=%llu ops_per_s=%llu mismatches=%lu errors=%lu live=%lu leaked=%lu problems=%lu nulls=%lu msg_nulls=%lu injected=%lu alloc_fail=%lu recovered=%lu recover_slabs=%lu recover_ms=%llu irq_ops=%lu irq_nulls=%lu\n",
 			 r->why ? "FAIL" : "pass", ops, r->nw, ms,
 			 ms ? div_u64((u64)ops * 1000, ms) : 0, mism, r->errors, r->live,
 			 r->leaked, r->problems, nulls, msg_nulls, r->injected, r->alloc_fail,
-			 recovered, r->recover_slabs, div_u64(r->recover_ns, NSEC_PER_MSEC));
+			 recovered, r->recover_slabs, div_u64(r->recover_ns, NSEC_PER_MSEC),
+			 irq_ops, irq_nulls);
 	if (r->why)
 		len += scnprintf(buf + len, size - len, "# failed: %s\n", r->why);
 	len += scnprintf(buf + len, size - len,
