@@ -71,6 +71,7 @@
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 
+#include "hakmem_cmd.h"
 #include "hakmem_slab.h"
 
 #define HB_MAX_OPS	100000000UL
@@ -842,24 +843,19 @@ static int hb_parse(char *text, struct hb_params *out)
 		.ops = 20000, .reps = 21, .cpu = cpumask_first(cpu_online_mask),
 	};
 	unsigned int words = 0, i, bit, prims = 2;
-	char *tok;
+	char *tok, *val;
 
 	BUILD_BUG_ON(ARRAY_SIZE(size_names) != ARRAY_SIZE(hb_sizes));
 	for (i = 0; i < HB_NR_WORK; i++)
 		work_names[i] = hb_works[i].name;
-	while ((tok = strsep(&text, " \t\n,")) != NULL) {
-		char *val;
+	while (hakmem_cmd_next(&text, &tok, &val)) {
 		int err;
 
-		if (!*tok)
-			continue;
 		words++;
 		if (!strcmp(tok, "run"))
 			continue;
-		val = strchr(tok, '=');
 		if (!val)
 			return -EINVAL;
-		*val++ = '\0';
 		if (!strcmp(tok, "ops")) {
 			err = kstrtoul(val, 10, &p.ops) || !p.ops || p.ops > HB_MAX_OPS;
 		} else if (!strcmp(tok, "reps")) {
@@ -950,19 +946,8 @@ static const struct file_operations hb_fops = {
 
 static int __init hb_init(void)
 {
-	struct dentry *dir = debugfs_lookup("hakmem", NULL);
-
-	if (IS_ERR_OR_NULL(dir)) {
-		pr_err("no /sys/kernel/debug/hakmem (hakmem_slab without debugfs?)\n");
-		return -ENOENT;
-	}
-	hb_file = debugfs_create_file("bench", 0644, dir, NULL, &hb_fops);
-	dput(dir);
-	if (IS_ERR(hb_file)) {
-		pr_err("cannot create /sys/kernel/debug/hakmem/bench\n");
-		return PTR_ERR(hb_file);
-	}
-	return 0;
+	hb_file = hakmem_debugfs_add_file("bench", &hb_fops);
+	return PTR_ERR_OR_ZERO(hb_file);
 }
 
 static void __exit hb_exit(void)

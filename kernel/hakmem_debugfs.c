@@ -612,6 +612,28 @@ void hakmem_debugfs_exit(void)
 }
 
 /**
+ * hakmem_debugfs_add_file() - a companion module's file in hakmem/
+ * @name: the file's name under /sys/kernel/debug/hakmem/
+ * @fops: its operations (owner set: the file pins its module while open)
+ *
+ * The caller removes the file with debugfs_remove() before it unloads.
+ * Return: the file, or an ERR_PTR() (also when debugfs is not there).
+ */
+struct dentry *hakmem_debugfs_add_file(const char *name,
+				       const struct file_operations *fops)
+{
+	struct dentry *d;
+
+	if (IS_ERR_OR_NULL(hakmem_dir))
+		return ERR_PTR(-ENOENT);
+	d = debugfs_create_file(name, 0644, hakmem_dir, NULL, fops);
+	if (IS_ERR(d))
+		pr_err("cannot create /sys/kernel/debug/hakmem/%s\n", name);
+	return d;
+}
+EXPORT_SYMBOL_GPL(hakmem_debugfs_add_file);
+
+/**
  * hakmem_debugfs_add() - the directory of a created cache
  * @hc: the cache, not yet on hakmem_caches
  *

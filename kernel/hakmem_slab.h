@@ -20,6 +20,7 @@
 #ifndef HAKMEM_SLAB_H
 #define HAKMEM_SLAB_H
 
+#include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
@@ -47,5 +48,9 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs);
 void *hakmem_alloc(size_t size, gfp_t gfp);
 void hakmem_free(const void *ptr);
+
+/* for companion modules (bench, stress): a file of their own in hakmem/ */
+struct dentry *hakmem_debugfs_add_file(const char *name,
+				       const struct file_operations *fops);
 
 #endif /* HAKMEM_SLAB_H */

@@ -90,6 +90,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "hakmem_cmd.h"
 #include "hakmem_internal.h"
 #include "hm_stats.h"
 
@@ -1065,21 +1066,16 @@ static int hs_parse(char *text, struct hs_params *out)
 		.seed = get_random_u64(),
 	};
 	unsigned int words = 0, faults = 0;
-	char *tok;
+	char *tok, *val;
 
-	while ((tok = strsep(&text, " \t\n,")) != NULL) {
-		char *val;
+	while (hakmem_cmd_next(&text, &tok, &val)) {
 		int err;
 
-		if (!*tok)
-			continue;
 		words++;
 		if (!strcmp(tok, "run"))
 			continue;
-		val = strchr(tok, '=');
 		if (!val)
 			return -EINVAL;
-		*val++ = '\0';
 		if (!strcmp(tok, "ops")) {
 			err = kstrtoul(val, 10, &p.ops) || !p.ops || p.ops > HS_MAX_OPS;
 		} else if (!strcmp(tok, "seed")) {
@@ -1161,19 +1157,8 @@ static const struct file_operations hs_fops = {
 
 static int __init hs_init(void)
 {
-	struct dentry *dir = debugfs_lookup("hakmem", NULL);
-
-	if (IS_ERR_OR_NULL(dir)) {
-		pr_err("no /sys/kernel/debug/hakmem (hakmem_slab without debugfs?)\n");
-		return -ENOENT;
-	}
-	hs_file = debugfs_create_file("stress", 0644, dir, NULL, &hs_fops);
-	dput(dir);
-	if (IS_ERR(hs_file)) {
-		pr_err("cannot create /sys/kernel/debug/hakmem/stress\n");
-		return PTR_ERR(hs_file);
-	}
-	return 0;
+	hs_file = hakmem_debugfs_add_file("stress", &hs_fops);
+	return PTR_ERR_OR_ZERO(hs_file);
 }
 
 static void __exit hs_exit(void)
