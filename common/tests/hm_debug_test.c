@@ -11,6 +11,20 @@ KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 
 #define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
 
+/* fill @v with @n allocations; how many of them are @victim */
+static unsigned int hm_alloc_count(struct kunit *test, struct hm_cctx *cc,
+				   void **v, unsigned int n, const void *victim)
+{
+	unsigned int i, hits = 0;
+
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hits += v[i] == victim;
+	}
+	return hits;
+}
+
 /* a write after free is reported once and the block never handed out */
 static void hm_debug_poison_catches_uaf(struct kunit *test)
 {
@@ -18,7 +32,7 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 						  HM_GFP_DEFAULT);
 	long *errors = hm_test_count_errors(test);
 	unsigned long before = hm_errors(HM_ERR_USE_AFTER_FREE);
-	unsigned int i, n, hits = 0;
+	unsigned int i, n;
 	struct hm_cctx *cc;
 	void **v, *victim;
 
@@ -34,12 +48,7 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_test_peek(victim, 20), HM_POISON_FREE);
 	hm_test_poke(victim, 20, 0x42);		/* the bug */
 	/* a slab's worth of allocations reaches the victim in every mode */
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(cc);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-		hits += v[i] == victim;
-	}
-	KUNIT_EXPECT_EQ(test, hits, 0);
+	KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_USE_AFTER_FREE), before + 1);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
@@ -48,12 +57,7 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	/* clean blocks pass the check: no false reports on reuse */
 	for (i = 0; i < n; i++)
 		hm_test_free_in(cc, v[i]);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(cc);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-		hits += v[i] == victim;
-	}
-	KUNIT_EXPECT_EQ(test, hits, 0);
+	KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	for (i = 0; i < n; i++)
 		hm_test_free_in(cc, v[i]);
