@@ -852,7 +852,7 @@ static int hb_parse(char *text, struct hb_params *out)
 		int err;
 
 		words++;
-		if (!strcmp(tok, "run"))
+		if (!val && !strcmp(tok, "run"))
 			continue;
 		if (!val)
 			return -EINVAL;

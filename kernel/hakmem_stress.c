@@ -1072,7 +1072,7 @@ static int hs_parse(char *text, struct hs_params *out)
 		int err;
 
 		words++;
-		if (!strcmp(tok, "run"))
+		if (!val && !strcmp(tok, "run"))
 			continue;
 		if (!val)
 			return -EINVAL;
