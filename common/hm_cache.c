@@ -91,6 +91,11 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	if (!c)
 		return NULL;
 	c->mode = (u8)mode;
+	/* bytes of a free block the mode writes: the rest can be poisoned */
+	if (mode == HM_MODE_FREELIST)
+		c->link_bytes = sizeof(void *);
+	else
+		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
 	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
 	if (c->fit >= HM_FIT_NR || hm_cache_geometry(c, size, align) ||
 	    ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID)) {

@@ -11,19 +11,6 @@
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
 
-static struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
-{
-	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
-}
-
-/* Link word a mode keeps inside free blocks: never poisoned, never checked. */
-static unsigned int hm_link_bytes(const struct hm_cache *c)
-{
-	if (c->mode == HM_MODE_FREELIST)
-		return sizeof(void *);
-	return c->mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
-}
-
 /**
  * hm_slab_debug_alloc() - give @s the per-slab debug memory @c needs now
  * @c: the cache
@@ -149,6 +136,11 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		return -1;
 	if ((flags & HM_DBG_TRACK) && !c->sites)
 		sites = hm_plat_meta_alloc(HM_SITES * sizeof(*sites), gfp);
+	/* callers serialize changes: c->debug cannot change under us */
+	ref = (flags != 0) - (HM_READ_ONCE(c->debug) != 0);
+	/* before any stamp or check: the clock is set up (userspace) */
+	if (ref > 0)
+		hm_plat_debug_ref(ref);
 	hm_lock(&c->lock, lflags);
 	if (sites && !c->sites) {
 		HM_WRITE_ONCE(c->sites, sites);
@@ -156,7 +148,6 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 	}
 	if (newly & (HM_DBG_POISON | HM_DBG_TRACK))
 		HM_WRITE_ONCE(c->debug_gen, c->debug_gen + 1);
-	ref = (flags != 0) - (c->debug != 0);
 	HM_WRITE_ONCE(c->debug, flags);
 	for (cc = c->cctxs; cc; cc = cc->next) {
 		HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
@@ -169,7 +160,8 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		hm_plat_meta_free(sites, HM_SITES * sizeof(*sites));
 	if (flags & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER))
 		hm_cache_debug_slabs(c, gfp);
-	if (ref)	/* the kernel's static key counts caches with a switch on */
+	/* the kernel's static key counts caches with a switch on */
+	if (ref < 0)
 		hm_plat_debug_ref(ref);
 	return 0;
 }
@@ -233,21 +225,14 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 }
 
 /* A new switch generation: poisoned bits of the old one mean nothing. */
-static void hm_dbg_reset_gen(struct hm_cache *c, struct hm_slab_dbg *d, u32 gen)
+void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d)
 {
+	u32 gen = HM_READ_ONCE(c->debug_gen);
 	unsigned int i;
 
 	for (i = 0; i < c->nwords; i++)
 		hm_atomic_set(&d->poisoned[i], 0);
 	HM_WRITE_ONCE(d->poison_gen, gen);
-}
-
-static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d)
-{
-	u32 gen = HM_READ_ONCE(c->debug_gen);
-
-	if (unlikely(HM_READ_ONCE(d->poison_gen) != gen))
-		hm_dbg_reset_gen(c, d, gen);
 }
 
 static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
@@ -272,26 +257,29 @@ static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
 	return NULL;	/* table full: the site is not profiled */
 }
 
-/*
- * Where the poison of @p (size @n, link bytes @skip) was overwritten:
- * a word at a time (blocks and link are multiples of 8 bytes), then the
- * byte within the first bad word.
- */
+/* The profile entry of call site @ip, remembered in @cc for the next one. */
+struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
+{
+	cc->site = hm_site_get(cc->cache, ip);
+	cc->site_ip = ip;
+	return cc->site;
+}
+
+/* A free of a block another context allocated (tracking on). */
+void hm_debug_xowner(struct hm_cctx *cc, void *p, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+
+	hm_atomic_fetch_add(&c->xowner_frees, 1);
+	if (HM_READ_ONCE(cc->debug) & HM_DBG_FLAG_XOWNER)
+		hm_report(c, HM_ERR_XOWNER, p, ip);
+}
+
+/* Where the poison of @p (size @n, link bytes @skip) was overwritten. */
 static long hm_poison_bad(const unsigned char *p, unsigned int n, unsigned int skip)
 {
-	const unsigned long pattern = ~0UL / 0xff * HM_POISON_FREE;
-	const unsigned long *w = (const unsigned long *)(p + skip);
-	unsigned long diff = 0;
-	unsigned int i, words = (n - skip) / sizeof(long);
+	unsigned int i;
 
-	/* no branch per word, four words a round: 4 instructions a word, not 7 */
-	for (i = 0; i + 4 <= words; i += 4)
-		diff |= (w[i] ^ pattern) | (w[i + 1] ^ pattern) |
-			(w[i + 2] ^ pattern) | (w[i + 3] ^ pattern);
-	for (; i < words; i++)
-		diff |= w[i] ^ pattern;
-	if (!diff)
-		return -1;
 	for (i = skip; i < n; i++)
 		if (p[i] != HM_POISON_FREE)
 			return i;
@@ -334,114 +322,25 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int id
 }
 
 /**
- * hm_debug_on_alloc() - checks and records of an allocation, switches on
+ * hm_debug_poison_hit() - block @p's poison was overwritten: report it and
+ * keep it out of use
  * @cc: the allocating context
- * @p: the block the mode just handed out
+ * @s: its slab
+ * @p: the block, taken from the mode
+ * @idx: its index in @s
  * @ip: the caller
  *
- * A block whose poison was overwritten is reported and quarantined (it
- * stays allocated, counted in c->quarantined, and is never handed out);
- * another block is taken instead.
- *
- * Return: the block to hand out, or NULL when the context needs a chunk.
+ * The block stays allocated, counted in c->quarantined, and is never
+ * handed out again.
  */
-void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip)
+void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			 unsigned int idx, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
-	unsigned int sw = HM_READ_ONCE(cc->debug);
+	long off = hm_poison_bad(p, c->size, c->link_bytes);
 
-	while (p) {
-		struct hm_slab *s = hm_ptr_slab(p);
-		struct hm_slab_dbg *d = hm_dbg(s);
-		unsigned int idx = hm_block_index(c, s, p);
-		unsigned long bit = 1UL << (idx % HM_BPL);
-		struct hm_track *t;
-
-		if (!d)
-			return p;
-		if (sw & HM_DBG_POISON) {
-			hm_dbg_sync_gen(c, d);
-			if (hm_atomic_fetch_and(&d->poisoned[idx / HM_BPL], ~bit) & bit) {
-				long off = hm_poison_bad(p, c->size, hm_link_bytes(c));
-
-				if (off >= 0) {
-					hm_report_uaf(cc, s, idx, p, off, ip);
-					hm_atomic_fetch_add(&c->quarantined, 1);
-					p = hm_cctx_alloc_raw(cc);
-					continue;
-				}
-			}
-		}
-		t = (struct hm_track *)hm_atomic_read(&d->track);
-		if ((sw & HM_DBG_TRACK) && t) {
-			struct hm_site *site;
-
-			/* loops allocate from one site: skip the hash then */
-			if (cc->site_ip != ip || !cc->site) {
-				cc->site = hm_site_get(c, ip);
-				cc->site_ip = ip;
-			}
-			site = cc->site;
-
-			t += idx;
-			t->site = ip;
-			t->when_ns = hm_plat_now_ns();
-			t->owner = HM_READ_ONCE(cc->ctx_id);
-			t->gen = HM_READ_ONCE(c->debug_gen);
-			t->prof = site;
-			t->free_site = 0;
-			if (site) {
-				hm_atomic_fetch_add(&site->allocs, 1);
-				hm_atomic_fetch_add(&site->live, 1);
-			}
-		}
-		return p;
-	}
-	return NULL;
-}
-
-/**
- * hm_debug_on_free() - records and poisoning of a free, switches on
- * @cc: the freeing context
- * @s: the block's slab
- * @p: the block, already checked to be a live block of @s
- * @ip: the caller
- */
-void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
-		      unsigned long ip)
-{
-	struct hm_cache *c = cc->cache;
-	struct hm_slab_dbg *d = hm_dbg(s);
-	unsigned int sw = HM_READ_ONCE(cc->debug);
-	unsigned int idx = hm_block_index(c, s, p);
-	struct hm_track *t;
-
-	if (!d)
-		return;
-	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (t && t[idx].site && !t[idx].free_site &&
-	    t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
-		/* the entry found at allocation: no second hash lookup */
-		struct hm_site *site = t[idx].prof;
-
-		if (site)
-			hm_atomic_fetch_add(&site->live, (unsigned long)-1);
-		if (t[idx].owner != HM_READ_ONCE(cc->ctx_id)) {
-			hm_atomic_fetch_add(&c->xowner_frees, 1);
-			if (sw & HM_DBG_FLAG_XOWNER)
-				hm_report(c, HM_ERR_XOWNER, p, ip);
-		}
-		/* freed: kept for reports, not counted */
-		t[idx].free_site = ip;
-		t[idx].free_ns = hm_plat_now_ns();
-		t[idx].free_owner = HM_READ_ONCE(cc->ctx_id);
-	}
-	if (sw & HM_DBG_POISON) {
-		hm_dbg_sync_gen(c, d);
-		hm_plat_mark_alloc(p, c->size);
-		hm_memset(p, HM_POISON_FREE, c->size);
-		hm_atomic_fetch_or(&d->poisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
-	}
+	hm_report_uaf(cc, s, idx, p, off < 0 ? 0 : off, ip);
+	hm_atomic_fetch_add(&c->quarantined, 1);
 }
 
 /* The tracking record of block @idx of @s, or NULL. */
@@ -489,10 +388,14 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 		hm_adapt_switch(cc);
 		return hm_cctx_alloc_ip(cc, ip);
 	}
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT)	/* no switch on */
+	if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT) {	/* no switch on */
 		p = hm_fit_alloc(cc);
-	else
-		p = hm_debug_on_alloc(cc, hm_fit_alloc_raw(cc), ip);
+	} else {
+		/* a quarantined block is not handed out: take the next */
+		do
+			p = hm_fit_alloc_raw(cc);
+		while (p && unlikely(!hm_debug_on_alloc(cc, p, ip)));
+	}
 	if (p)
 		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;

@@ -56,9 +56,6 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp);
 unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok);
 int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp);
 void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s);
-void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip);
-void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
-		      unsigned long ip);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);
 void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 			   unsigned long ip);

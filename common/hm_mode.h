@@ -21,9 +21,17 @@
 
 #include "hm_slab.h"
 #include "hm_report.h"
-#include "hm_debug.h"
 
 #define HM_BPL	HM_BITS_PER_LONG
+
+/* bytes of a cached hybrid block the magazine uses (see hm_mag_push()) */
+#ifdef HM_MAG_INTRUSIVE
+#define HM_MAG_LINK	sizeof(void *)
+#else
+#define HM_MAG_LINK	0
+#endif
+
+#include "hm_debug_hooks.h"
 
 /* first word of a freelist block just handed out (checks on): not a link */
 #define HM_FREELIST_ALLOCATED	((void *)0xa110ca7edUL)
@@ -35,10 +43,11 @@
  */
 static __always_inline void hm_debug_free_hook(struct hm_cctx *cc,
 					       struct hm_slab *s, void *p,
+					       unsigned long idx,
 					       unsigned long ip, bool dbg)
 {
 	if (dbg)
-		hm_debug_on_free(cc, s, p, ip);
+		hm_debug_on_free(cc, s, p, (unsigned int)idx, ip);
 }
 
 /*
@@ -157,7 +166,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip, dbg);
+	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	hm_obj_freed(p, c->size, 0);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
@@ -241,7 +250,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip, dbg);
+	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	*(void **)p = s->local_free;
 	s->local_free = p;
 	hm_obj_freed(p, c->size, sizeof(void *));
@@ -262,8 +271,6 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
  * hm_mag_to_array() and hm_mag_from_array() convert around them.
  */
 #ifdef HM_MAG_INTRUSIVE
-#define HM_MAG_LINK	sizeof(void *)
-
 static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 {
 	void **p = cc->mag_head;
@@ -280,8 +287,6 @@ static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 	cc->mag_head = p;
 }
 #else
-#define HM_MAG_LINK	0
-
 static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 {
 	return cc->mag[n];
@@ -379,7 +384,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
-	hm_debug_free_hook(cc, s, p, ip, dbg);
+	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	HM_WRITE_ONCE(*lw, w & ~bit);
 	n = cc->mag_count;
 	if (unlikely(n == cc->mag_cap))

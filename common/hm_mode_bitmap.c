@@ -98,7 +98,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		goto out;
 	}
 	/* before the bit publishes the block: the owner may reuse it at once */
-	hm_debug_free_hook(cc, s, p, ip,
+	hm_debug_free_hook(cc, s, p, idx, ip,
 			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
 	hm_obj_freed(p, c->size, 0);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {

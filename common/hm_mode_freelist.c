@@ -112,7 +112,7 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report_double_free(c, s, p, ip);
 		goto out;
 	}
-	hm_debug_free_hook(cc, s, p, ip,
+	hm_debug_free_hook(cc, s, p, hm_block_index(c, s, p), ip,
 			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
 	/* before the push publishes the block: the owner may reuse it at once */
 	hm_obj_freed(p, c->size, sizeof(void *));

@@ -39,7 +39,9 @@
  *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC
  *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
- *              u64 hm_plat_now_ns(void)        monotonic nanoseconds
+ *              u64 hm_plat_stamp(void)         a cheap monotonic stamp
+ *              u64 hm_plat_stamp_ns(u64 d)     nanoseconds in the difference
+ *                                              d of two stamps (0 if < 0)
  *              HM_RET_IP                       caller's return address
  * Reporting:   hm_plat_err(fmt, ...)           one line, error level
  *              hm_plat_info(fmt, ...)          one line, info level
@@ -52,6 +54,8 @@
  *              hm_plat_debug_ref(delta)  a cache's switches went from all
  *                                  off to some on (+1) or back (-1)
  *              hm_snprintf(buf, n, fmt, ...)
+ *              bool hm_plat_mem_is(p, c, n)  all @n bytes at @p are @c
+ *                                  (the poison check; memchr_inv())
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
  *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
  *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)

@@ -75,15 +75,15 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
 			    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip);
 		return;
 	}
-	now = hm_plat_now_ns();
+	now = hm_plat_stamp();
 	hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n"
 		    "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n"
 		    "  freed by %u at " HM_SYM_FMT ", %llu ns ago\n",
 		    hm_error_name(e), p, c ? c->name : "-",
 		    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip,
-		    t->owner, (void *)t->site, (unsigned long long)(now - t->when_ns),
+		    t->owner, (void *)t->site, (unsigned long long)hm_plat_stamp_ns(now - t->when),
 		    t->free_owner, (void *)t->free_site,
-		    (unsigned long long)(t->free_site ? now - t->free_ns : 0));
+		    (unsigned long long)(t->free_site ? hm_plat_stamp_ns(now - t->free_when) : 0));
 }
 
 /* @p is inside slab @s of @c but is not a valid block start. */
@@ -106,7 +106,7 @@ void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 		   unsigned long ip, const struct hm_track *t)
 {
-	u64 now = t ? hm_plat_now_ns() : 0;
+	u64 now = t ? hm_plat_stamp() : 0;
 	struct hm_err_entry *en;
 	unsigned long flags;
 
@@ -120,10 +120,10 @@ void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 	hm_strscpy(en->cache, c ? c->name : "-", sizeof(en->cache));
 	en->alloc_ip = t ? t->site : 0;
 	en->alloc_ctx = t ? t->owner : 0;
-	en->alloc_age_ns = t ? now - t->when_ns : 0;
+	en->alloc_age_ns = t ? hm_plat_stamp_ns(now - t->when) : 0;
 	en->free_ip = t ? t->free_site : 0;
 	en->free_ctx = t && t->free_site ? t->free_owner : 0;
-	en->free_age_ns = t && t->free_site ? now - t->free_ns : 0;
+	en->free_age_ns = t && t->free_site ? hm_plat_stamp_ns(now - t->free_when) : 0;
 	hm_unlock(&hm_err_lock, flags);
 }
 

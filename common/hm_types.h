@@ -189,16 +189,17 @@ struct hm_cctx {
 #define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
 #define HM_ROUTE_FIT	0x40		/* bitmap mode with a fit policy (hm_fit.c) */
 #define HM_ROUTE_ADAPT	0x20		/* a mode switch is due (hm_adapt.c) */
+#define HM_ROUTES_SPECIAL	(HM_ROUTE_DEBUG | HM_ROUTE_FIT | HM_ROUTE_ADAPT)
 
 /* Tracking record of one block (hm_debug.c), while tracking is on. */
 struct hm_track {
 	unsigned long site;	/* allocation call site, 0: no record */
-	u64 when_ns;		/* allocation time */
+	u64 when;		/* allocation time, hm_plat_stamp() */
 	u32 owner;		/* ctx_id (CPU or thread) that allocated */
 	u32 gen;		/* switch generation the record is from */
 	struct hm_site *prof;	/* the site's profile entry, or NULL */
 	unsigned long free_site;	/* last free's call site, 0: live */
-	u64 free_ns;		/* ... its time */
+	u64 free_when;		/* ... its time */
 	u32 free_owner;		/* ... and the context that made it */
 };
 
@@ -247,6 +248,7 @@ struct hm_cache {
 	u8 learning;		/* the learner is choosing fit (hm_learn.c) */
 	struct hm_learn *learn;	/* its state, once it was on */
 	u32 debug_gen;		/* bumped whenever a switch goes on */
+	u8 link_bytes;		/* of a free block, the mode's: never poisoned */
 	struct hm_site *sites;	/* call-site profile, once tracking was on */
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */
 	hm_atomic_t xowner_frees;	/* frees by another than the allocator */

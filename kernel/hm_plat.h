@@ -117,8 +117,15 @@ void hm_plat_meta_flush(void);
 #define hm_strscpy(dst, src, n)	((void)strscpy(dst, src, n))
 
 #define hm_plat_ctx_id()	((u32)raw_smp_processor_id())
-#define hm_plat_now_ns()	ktime_get_coarse_ns()	/* tracking stamps */
+#define hm_plat_stamp()		ktime_get_coarse_ns()	/* tracking stamps */
+#define hm_plat_mem_is(p, c, n)	(!memchr_inv(p, c, n))
 #define HM_RET_IP		_RET_IP_
+
+/* stamps are nanoseconds already; another CPU's may be a little behind */
+static inline u64 hm_plat_stamp_ns(u64 d)
+{
+	return (s64)d > 0 ? d : 0;
+}
 
 #define hm_plat_err(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
 #define hm_plat_info(fmt, ...)	pr_info(fmt, ##__VA_ARGS__)

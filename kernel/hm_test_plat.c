@@ -7,10 +7,12 @@
 
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "hm_test.h"
 #include "hakmem_internal.h"
@@ -77,6 +79,16 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 void hm_test_relax(void)
 {
 	cond_resched();
+}
+
+void hm_test_sleep_ms(unsigned int ms)
+{
+	msleep(ms);
+}
+
+u64 hm_test_now_ns(void)
+{
+	return ktime_get_ns();
 }
 
 void *hm_test_malloc(size_t size)

@@ -47,8 +47,9 @@ static void hm_dump_ages(FILE *out, struct hm_cache *c, struct hm_slab *s,
 	for (i = 0; i < s->nblocks; i++) {
 		const struct hm_track *t = hm_debug_track(s, i);
 
-		if (map[i] == HM_MAP_LIVE && t && t->site && t->gen == gen && t->when_ns <= now)
-			fprintf(out, " %llu", (unsigned long long)((now - t->when_ns) / 1000000));
+		if (map[i] == HM_MAP_LIVE && t && t->site && t->gen == gen)
+			fprintf(out, " %llu",
+				(unsigned long long)(hm_plat_stamp_ns(now - t->when) / 1000000));
 		else
 			fprintf(out, " -");
 	}
@@ -62,7 +63,7 @@ static void hm_dump_cache(struct hm_cache *c, void *arg)
 	unsigned int nr = 0, i;
 	unsigned long flags;
 	struct hm_slab *s;
-	u64 now = hm_plat_now_ns();
+	u64 now = hm_plat_stamp();
 
 	if (!map)
 		return;

@@ -307,17 +307,22 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 	return NULL;
 }
 
-/* Everything hm_malloc()'s fast path leaves: large, first use, refill, debug. */
-static noinline void *hm_malloc_slow(size_t size, unsigned long ip)
+/*
+ * Everything hm_malloc()'s fast path leaves: large, first use, refill,
+ * debugging.  @cc is the thread's context for the size, when it has one.
+ */
+static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
+				     unsigned long ip)
 {
-	struct hm_cctx *cc;
 	void *p;
 
-	if (unlikely(size > HM_MAX_CLASS_SIZE))
-		return hm_large_alloc(size, HM_GFP_DEFAULT);
-	cc = hm_class_cctx(hm_size_to_class(size));
-	if (unlikely(!cc))
-		return NULL;
+	if (unlikely(!cc)) {
+		if (unlikely(size > HM_MAX_CLASS_SIZE))
+			return hm_large_alloc(size, HM_GFP_DEFAULT);
+		cc = hm_class_cctx(hm_size_to_class(size));
+		if (unlikely(!cc))
+			return NULL;
+	}
 	p = hm_cctx_alloc_ip(cc, ip);
 	if (unlikely(!p))
 		p = hm_alloc_refill(cc->cache, cc, ip);
@@ -330,14 +335,16 @@ static noinline void *hm_malloc_slow(size_t size, unsigned long ip)
  */
 void *hm_malloc(size_t size)
 {
+	struct hm_cctx *cc = NULL;
+
 	if (likely(size <= HM_MAX_CLASS_SIZE)) {
-		struct hm_cctx *cc = hm_tls.cls[hm_size_to_class(size)];
 		void *p;
 
+		cc = hm_tls.cls[hm_size_to_class(size)];
 		if (likely(cc) && likely((p = hm_cctx_alloc_try(cc))))
 			return p;
 	}
-	return hm_malloc_slow(size, HM_RET_IP);
+	return hm_malloc_slow(size, cc, HM_RET_IP);
 }
 
 /*
@@ -405,7 +412,12 @@ void hm_free(void *ptr)
 		hm_free_foreign_slab(s->cache, s, ptr, HM_RET_IP);
 		return;
 	}
-	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
+	if (likely(hm_cctx_free_try(cc, s, ptr)))
+		return;
+	/* straight to the debug route's copy: one frame less */
+	if (HM_READ_ONCE(cc->route) & HM_ROUTES_SPECIAL)
+		hm_cctx_free_local_debug(cc, s, ptr, HM_RET_IP);
+	else
 		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }
 

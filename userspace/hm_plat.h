@@ -110,24 +110,45 @@ void hm_plat_meta_free(void *p, size_t size);
 void hm_strscpy(char *dst, const char *src, size_t n);
 
 u32 hm_plat_ctx_id(void);
-/* tracking timestamps: the calibrated TSC, or the clock (platform.c) */
-extern u64 hm_user_tsc_mult, hm_user_tsc_base, hm_user_ns_base;
+/* tracking stamps: the calibrated TSC, or the clock (platform.c) */
+extern u64 hm_user_tsc_mult;
 u64 hm_user_clock_ns(void);
+u64 hm_plat_stamp_ns(u64 d);
 
-static inline u64 hm_plat_now_ns(void)
+static __always_inline u64 hm_plat_stamp(void)
 {
 #if defined(__x86_64__)
-	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_ACQUIRE);
-
-	if (mult) {
-		/* another CPU's counter may be a little behind the base */
-		s64 d = (s64)(__builtin_ia32_rdtsc() - hm_user_tsc_base);
-
-		return hm_user_ns_base + (d > 0 ? (u64)(((unsigned __int128)d * mult) >> 32) : 0);
-	}
+	/* set once, before the first switch goes on (hm_plat_debug_ref()) */
+	if (__builtin_expect(__atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED) != 0, 1))
+		return __builtin_ia32_rdtsc();
 #endif
 	return hm_user_clock_ns();
 }
+
+/*
+ * The poison check: libc's memcmp (vectorised for the CPU it runs on)
+ * against a block of the pattern; other bytes a byte at a time.
+ */
+#define HM_USER_PATTERN		0x6b	/* HM_POISON_FREE (checked in platform.c) */
+#define HM_USER_PATTERN_BYTES	256
+extern const unsigned char hm_user_poison_pattern[HM_USER_PATTERN_BYTES];
+
+static __always_inline bool hm_plat_mem_is(const void *p, unsigned char c, size_t n)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	if (c != HM_USER_PATTERN) {
+		for (; n; n--, b++)
+			if (*b != c)
+				return false;
+		return true;
+	}
+	for (; n > HM_USER_PATTERN_BYTES; n -= HM_USER_PATTERN_BYTES, b += HM_USER_PATTERN_BYTES)
+		if (memcmp(b, hm_user_poison_pattern, HM_USER_PATTERN_BYTES))
+			return false;
+	return !memcmp(b, hm_user_poison_pattern, n);
+}
+
 #define HM_RET_IP	((unsigned long)__builtin_return_address(0))
 
 void hm_plat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

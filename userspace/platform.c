@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hm_platform.h"
+#include "hm_debug.h"
 #include "hm_user.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -105,13 +106,13 @@ u32 hm_plat_ctx_id(void)
 /*
  * Tracking timestamps.  clock_gettime() costs about 20 instructions a call
  * through the vDSO, twice per allocation and free while tracking is on;
- * the time-stamp counter costs one.  It is calibrated against
- * CLOCK_MONOTONIC (200 us) the first time a debug switch goes on, and only
- * where the CPU says it runs at a constant rate whatever the power state;
- * until then, and elsewhere, the clock is read.
+ * the time-stamp counter costs one, and its ticks are kept as they are:
+ * only a report or a dump turns a difference into nanoseconds.  It is
+ * calibrated against CLOCK_MONOTONIC (200 us) the first time a debug switch
+ * goes on, before any stamp is taken, and only where the CPU says it runs at
+ * a constant rate whatever the power state; elsewhere the clock is read.
  */
 u64 hm_user_tsc_mult;		/* ns per tick << 32; 0: not calibrated */
-u64 hm_user_tsc_base, hm_user_ns_base;
 
 u64 hm_user_clock_ns(void)
 {
@@ -155,8 +156,6 @@ static void hm_tsc_calibrate(void)
 	t1 = __builtin_ia32_rdtsc();
 	if (t1 <= t0)
 		return;
-	hm_user_tsc_base = t1;
-	hm_user_ns_base = n1;
 	__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0), __ATOMIC_RELEASE);
 }
 #else
@@ -164,6 +163,23 @@ static void hm_tsc_calibrate(void)
 {
 }
 #endif
+
+/* what hm_plat_mem_is() compares with: every byte HM_POISON_FREE */
+_Static_assert(HM_USER_PATTERN == HM_POISON_FREE, "the pattern is the poison");
+const unsigned char hm_user_poison_pattern[HM_USER_PATTERN_BYTES] = {
+	[0 ... HM_USER_PATTERN_BYTES - 1] = HM_POISON_FREE
+};
+
+/* Stamps are ticks once calibrated, nanoseconds before and elsewhere. */
+u64 hm_plat_stamp_ns(u64 d)
+{
+	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED);
+
+	/* another CPU's counter may be a little behind: a negative age is 0 */
+	if ((s64)d <= 0)
+		return 0;
+	return mult ? (u64)(((unsigned __int128)d * mult) >> 32) : d;
+}
 
 void hm_user_debug_ref(long delta)
 {

@@ -316,6 +316,50 @@ static void hm_debug_error_log(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * Tracking stamps are platform ticks (the TSC in userspace): a report's
+ * ages must still come out in nanoseconds, within the intervals a clock of
+ * the test's own measured around each event.
+ */
+static void hm_debug_report_ages(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
+	/* the kernel's coarse clock may lag a tick (10 ms at HZ=100) */
+	const u64 slack = 10000000;
+	u64 t0, t1, t2, t3, t4, t5;
+	unsigned int n;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	hm_test_count_errors(test);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_CHECKS,
+						 HM_GFP_DEFAULT), 0);
+	t0 = hm_test_now_ns();
+	p = hm_test_alloc_ip(cc, HM_SITE_A);
+	t1 = hm_test_now_ns();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_test_sleep_ms(60);
+	t2 = hm_test_now_ns();
+	hm_cctx_free(cc, hm_ptr_slab(p), p, HM_SITE_B);
+	t3 = hm_test_now_ns();
+	hm_test_sleep_ms(60);
+	t4 = hm_test_now_ns();
+	hm_cctx_free(cc, hm_ptr_slab(p), p, HM_SITE_B + 8);
+	t5 = hm_test_now_ns();
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_GE(test, n, 1);
+	KUNIT_ASSERT_EQ(test, log[n - 1].kind, HM_ERR_DOUBLE_FREE);
+	/* allocated in [t0, t1], reported in [t4, t5] */
+	KUNIT_EXPECT_GE(test, log[n - 1].alloc_age_ns + slack, t4 - t1);
+	KUNIT_EXPECT_LE(test, log[n - 1].alloc_age_ns, t5 - t0 + slack);
+	/* freed in [t2, t3] */
+	KUNIT_EXPECT_GE(test, log[n - 1].free_age_ns + slack, t4 - t3);
+	KUNIT_EXPECT_LE(test, log[n - 1].free_age_ns, t5 - t2 + slack);
+	HM_EXPECT_VALID(test, c);
+}
+
 /* with tracking on, a double free's report names the allocation and first free */
 static void hm_debug_double_free_history(struct kunit *test)
 {
@@ -376,6 +420,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE(hm_debug_map_cached),
 	KUNIT_CASE_PARAM(hm_debug_switch_under_load, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_report_ages, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_double_free_history, hm_mode_gen_params),
 	{}
 };

@@ -25,6 +25,12 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 /* Let other threads run while spinning (cond_resched / sched_yield). */
 void hm_test_relax(void);
 
+/* Sleep at least @ms milliseconds (msleep / nanosleep). */
+void hm_test_sleep_ms(unsigned int ms);
+
+/* The monotonic clock in nanoseconds, independent of hm_plat_stamp(). */
+u64 hm_test_now_ns(void);
+
 /* The adapter's kmalloc-like API over the built-in classes. */
 void *hm_test_malloc(size_t size);
 void hm_test_free(void *p);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "hakmem.h"
 #include "hm_test.h"
@@ -56,6 +57,22 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 void hm_test_relax(void)
 {
 	sched_yield();
+}
+
+void hm_test_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+u64 hm_test_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
 void *hm_test_malloc(size_t size)

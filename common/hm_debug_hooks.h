@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * hm_debug_hooks.h - the common case of the debug hooks, inlined into the
+ * copies of the mode paths that run while a switch is on (hm_debug.c):
+ * check and clear the poison of a block handed out, fill it when freed,
+ * write the block's tracking record, count its call site.
+ *
+ * Nothing here allocates, locks or loops over a slab: a poison hit, a new
+ * switch generation, a call site not yet seen and a cross-owner report are
+ * out of line in hm_debug.c.
+ */
+#ifndef HM_DEBUG_HOOKS_H
+#define HM_DEBUG_HOOKS_H
+
+#include "hm_slab.h"
+#include "hm_debug.h"
+
+void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d);
+struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip);
+void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			 unsigned int idx, unsigned long ip);
+void hm_debug_xowner(struct hm_cctx *cc, void *p, unsigned long ip);
+
+static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
+{
+	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
+}
+
+/* poisoned[] bits of an older switch generation mean nothing */
+static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d)
+{
+	if (unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->debug_gen)))
+		hm_debug_new_gen(c, d);
+}
+
+/**
+ * hm_debug_on_alloc() - checks and records of block @p being handed out
+ * @cc: the allocating context
+ * @p: the block the mode just took
+ * @ip: the caller
+ *
+ * Return: false when the poison of @p was overwritten: it is reported and
+ * quarantined (stays allocated, never handed out), and the caller takes
+ * another block.
+ */
+static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
+					      unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	struct hm_slab *s = hm_ptr_slab(p);
+	struct hm_slab_dbg *d = hm_dbg(s);
+	unsigned int sw = HM_READ_ONCE(cc->debug), idx;
+	struct hm_track *t;
+
+	if (unlikely(!d))
+		return true;
+	idx = hm_block_index_recip(cc->recip, s, p);
+	if (sw & HM_DBG_POISON) {
+		hm_atomic_t *pw = &d->poisoned[idx / HM_BPL];
+		unsigned long bit = 1UL << (idx % HM_BPL);
+		unsigned int link = c->link_bytes;
+
+		hm_dbg_sync_gen(c, d);
+		/*
+		 * Only a free sets the bit and @p is not free: a plain read
+		 * decides, and only the clear needs to be atomic.
+		 */
+		if (hm_atomic_read(pw) & bit) {
+			hm_atomic_fetch_and(pw, ~bit);
+			if (unlikely(!hm_plat_mem_is((char *)p + link, HM_POISON_FREE,
+						     c->size - link))) {
+				hm_debug_poison_hit(cc, s, p, idx, ip);
+				return false;
+			}
+		}
+	}
+	t = (struct hm_track *)hm_atomic_read(&d->track);
+	if ((sw & HM_DBG_TRACK) && t) {
+		/* loops allocate from one site: no hash lookup then */
+		struct hm_site *site = likely(cc->site_ip == ip && cc->site) ?
+				       cc->site : hm_debug_site(cc, ip);
+
+		t += idx;
+		t->site = ip;
+		t->when = hm_plat_stamp();
+		t->owner = HM_READ_ONCE(cc->ctx_id);
+		t->gen = HM_READ_ONCE(c->debug_gen);
+		t->prof = site;
+		t->free_site = 0;
+		if (likely(site)) {
+			hm_atomic_fetch_add(&site->allocs, 1);
+			hm_atomic_fetch_add(&site->live, 1);
+		}
+	}
+	return true;
+}
+
+/**
+ * hm_debug_on_free() - records and poisoning of a free, switches on
+ * @cc: the freeing context
+ * @s: the block's slab
+ * @p: the block, already checked to be a live block of @s
+ * @idx: its index in @s
+ * @ip: the caller
+ *
+ * Runs before the block is published as free: its next owner may take it
+ * at once.
+ */
+static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s,
+					     void *p, unsigned int idx, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	struct hm_slab_dbg *d = hm_dbg(s);
+	struct hm_track *t;
+
+	if (unlikely(!d))
+		return;
+	t = (struct hm_track *)hm_atomic_read(&d->track);
+	/* a record of this life: written since the switch last went on */
+	if (t && t[idx].site && !t[idx].free_site &&
+	    t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
+		u32 me = HM_READ_ONCE(cc->ctx_id);
+
+		t += idx;
+		/* the entry found at allocation: no second hash lookup */
+		if (likely(t->prof))
+			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
+		if (unlikely(t->owner != me))
+			hm_debug_xowner(cc, p, ip);
+		/* freed: kept for reports, not counted */
+		t->free_site = ip;
+		t->free_when = hm_plat_stamp();
+		t->free_owner = me;
+	}
+	if (HM_READ_ONCE(cc->debug) & HM_DBG_POISON) {
+		hm_dbg_sync_gen(c, d);
+		hm_plat_mark_alloc(p, c->size);
+		hm_memset(p, HM_POISON_FREE, c->size);
+		hm_atomic_fetch_or(&d->poisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
+	}
+}
+
+#endif /* HM_DEBUG_HOOKS_H */
