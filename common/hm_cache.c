@@ -334,6 +334,31 @@ void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
 }
 
 /**
+ * hm_cache_free_nocctx() - free @p when the caller has no context for @c
+ * @c: the cache @p is freed to
+ * @s: hm_ptr_slab(@p), a live slab
+ * @p: the object
+ * @ip: caller, for reports
+ *
+ * For an adapter that could not get the caller a context (no memory for
+ * one): a free must not be lost for that.  A slab the caller owns needs
+ * its context, so @s is another's and the free is a remote one, with the
+ * same checks; it is counted in the cache (nocctx_frees).
+ */
+void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
+			  unsigned long ip)
+{
+	if (unlikely(s->cache != c)) {
+		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	if (s->mode == HM_MODE_FREELIST)
+		hm_freelist_free_remote(NULL, s, p, ip);
+	else
+		hm_bitmap_free_remote(NULL, s, p, ip);
+}
+
+/**
  * hm_cctx_alloc_bulk() - allocate @n objects into @p
  * @cc: the context
  * @n: how many

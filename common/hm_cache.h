@@ -50,6 +50,8 @@ unsigned long hm_large_trim(void);
 unsigned long hm_large_kept(void);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
+void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
+			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);
 
 /* The mode's allocation, without the debug hook. */

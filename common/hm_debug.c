@@ -402,7 +402,8 @@ void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip)
 
 /**
  * hm_debug_on_free() - records and poisoning of a free, switches on
- * @cc: the freeing context
+ * @cc: the freeing context, or NULL for a caller without one (then the
+ *      cache's switches and the caller's hm_plat_ctx_id() are used)
  * @s: the block's slab
  * @p: the block, already checked to be a live block of @s
  * @ip: the caller
@@ -410,9 +411,10 @@ void *hm_debug_on_alloc(struct hm_cctx *cc, void *p, unsigned long ip)
 void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		      unsigned long ip)
 {
-	struct hm_cache *c = cc->cache;
+	struct hm_cache *c = s->cache;
 	struct hm_slab_dbg *d = hm_dbg(s);
-	unsigned int sw = HM_READ_ONCE(cc->debug);
+	unsigned int sw = cc ? HM_READ_ONCE(cc->debug) : HM_READ_ONCE(c->debug);
+	u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
 	unsigned int idx = hm_block_index(c, s, p);
 	struct hm_track *t;
 
@@ -426,7 +428,7 @@ void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 
 		if (site)
 			hm_atomic_fetch_add(&site->live, (unsigned long)-1);
-		if (t[idx].owner != HM_READ_ONCE(cc->ctx_id)) {
+		if (t[idx].owner != me) {
 			hm_atomic_fetch_add(&c->xowner_frees, 1);
 			if (sw & HM_DBG_FLAG_XOWNER)
 				hm_report(c, HM_ERR_XOWNER, p, ip);
@@ -434,7 +436,7 @@ void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		/* freed: kept for reports, not counted */
 		t[idx].free_site = ip;
 		t[idx].free_ns = hm_plat_now_ns();
-		t[idx].free_owner = HM_READ_ONCE(cc->ctx_id);
+		t[idx].free_owner = me;
 	}
 	if (sw & HM_DBG_POISON) {
 		hm_dbg_sync_gen(c, d);

@@ -347,6 +347,23 @@ void hm_slab_notify_owner(struct hm_slab *s)
 }
 
 /**
+ * hm_slab_remote_freed() - count a published remote free, wake the owner
+ * @cc: the freeing context, or NULL: then the cache counts it
+ * @s: slab that just received the free
+ */
+void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (cc) {
+		cc->st.frees++;
+		cc->st.free_slow++;
+		cc->st.remote_frees++;
+	} else {
+		hm_atomic_fetch_add(&s->cache->nocctx_frees, 1);
+	}
+	hm_slab_notify_owner(s);
+}
+
+/**
  * hm_cctx_drain_notify() - collect every slab that remote frees woke up
  * @cc: the owner
  */

@@ -245,6 +245,7 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 				hm_vfail(&v, "%s: context %u: partial slab %p misplaced\n",
 					 c->name, cc->ctx_id, (void *)s);
 	}
+	counted -= hm_atomic_read(&c->nocctx_frees);
 	if (allocated != counted)
 		hm_vfail(&v, "%s: %lu objects allocated in slabs, counters say %lu\n",
 			 c->name, allocated, counted);
@@ -268,5 +269,5 @@ unsigned long hm_cache_live_objects(struct hm_cache *c)
 	for (cc = c->cctxs; cc; cc = cc->next)
 		n += cc->st.allocs - cc->st.frees;
 	hm_unlock(&c->lock, flags);
-	return n;
+	return n - hm_atomic_read(&c->nocctx_frees);
 }
