@@ -227,14 +227,32 @@ void hm_cctx_flush(struct hm_cctx *cc)
 			hm_slab_settle(cc, s);
 		}
 	}
+	hm_cctx_drop_reserve(cc);
+}
+
+/**
+ * hm_cctx_drop_reserve() - hand @cc's reserve of empty slabs to the pool
+ * @cc: a context nobody else uses right now
+ *
+ * For a shrinker: the pool is what hm_cache_shrink() gives back; a slab
+ * that does not fit in the pool goes back to the platform at once.
+ *
+ * Return: slabs that went back to the platform at once.
+ */
+unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc)
+{
+	unsigned int n = 0;
+	struct hm_slab *s;
+
 	while (cc->empty) {
 		s = cc->empty;
 		cc->empty = s->next;
-		cc->nempty--;
+		hm_cctx_nempty_add(cc, -1);
 		s->next = NULL;
 		s->list = HM_LIST_NONE;
-		hm_slab_to_pool(cc->cache, s);
+		n += hm_slab_to_pool(cc->cache, s);
 	}
+	return n;
 }
 
 /**
