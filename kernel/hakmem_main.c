@@ -497,13 +497,15 @@ EXPORT_SYMBOL_GPL(hakmem_free);
  * lock, by a work item bound to that CPU (lru_add_drain_all()'s shape).
  * A CPU that goes offline meanwhile runs its item elsewhere, where it
  * drains that CPU's contexts instead: harmless, and the CPU-dead
- * callback has flushed the offline CPU's own.
+ * callback has flushed the offline CPU's own.  The items waited for are
+ * those queued (a copy of the online mask), hotplug or not.
  */
 static struct workqueue_struct *hakmem_wq;	/* WQ_MEM_RECLAIM: the shrinker waits on it */
 static DEFINE_PER_CPU(struct work_struct, hakmem_reserve_work);
-static DEFINE_MUTEX(hakmem_reserve_mutex);	/* one drain at a time */
-/* slabs the drain released at once (the pool was full), under the mutex */
-static atomic_long_t hakmem_reserve_released;
+/* one drain at a time; the two below are the running drain's */
+static DEFINE_MUTEX(hakmem_reserve_mutex);
+static struct cpumask hakmem_reserve_cpus;	/* where it queued its items */
+static atomic_long_t hakmem_reserve_released;	/* slabs released at once (full pool) */
 
 static void hakmem_reserve_drain_fn(struct work_struct *unused)
 {
@@ -535,9 +537,10 @@ static unsigned long hakmem_reserve_drain_all(void)
 
 	mutex_lock(&hakmem_reserve_mutex);
 	atomic_long_set(&hakmem_reserve_released, 0);
-	for_each_online_cpu(cpu)
+	cpumask_copy(&hakmem_reserve_cpus, cpu_online_mask);
+	for_each_cpu(cpu, &hakmem_reserve_cpus)
 		queue_work_on(cpu, hakmem_wq, per_cpu_ptr(&hakmem_reserve_work, cpu));
-	for_each_online_cpu(cpu)
+	for_each_cpu(cpu, &hakmem_reserve_cpus)
 		flush_work(per_cpu_ptr(&hakmem_reserve_work, cpu));
 	n = atomic_long_read(&hakmem_reserve_released);
 	mutex_unlock(&hakmem_reserve_mutex);
