@@ -232,14 +232,32 @@ void hm_cctx_flush(struct hm_cctx *cc)
 			hm_slab_settle(cc, s);
 		}
 	}
+	hm_cctx_drop_reserve(cc);
+}
+
+/**
+ * hm_cctx_drop_reserve() - hand @cc's reserve of empty slabs to the pool
+ * @cc: a context nobody else uses right now
+ *
+ * For a shrinker: the pool is what hm_cache_shrink() gives back; a slab
+ * that does not fit in the pool goes back to the platform at once.
+ *
+ * Return: slabs that went back to the platform at once.
+ */
+unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc)
+{
+	unsigned int n = 0;
+	struct hm_slab *s;
+
 	while (cc->empty) {
 		s = cc->empty;
 		cc->empty = s->next;
-		cc->nempty--;
+		hm_cctx_nempty_add(cc, -1);
 		s->next = NULL;
 		s->list = HM_LIST_NONE;
-		hm_slab_to_pool(cc->cache, s);
+		n += hm_slab_to_pool(cc->cache, s);
 	}
+	return n;
 }
 
 /**
@@ -336,6 +354,31 @@ void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
 		hm_slab_settle(cc, s);
 	}
 	return hm_cctx_alloc_ip(cc, ip);
+}
+
+/**
+ * hm_cache_free_nocctx() - free @p when the caller has no context for @c
+ * @c: the cache @p is freed to
+ * @s: hm_ptr_slab(@p), a live slab
+ * @p: the object
+ * @ip: caller, for reports
+ *
+ * For an adapter that could not get the caller a context (no memory for
+ * one): a free must not be lost for that.  A slab the caller owns needs
+ * its context, so @s is another's and the free is a remote one, with the
+ * same checks; it is counted in the cache (nocctx_frees).
+ */
+void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
+			  unsigned long ip)
+{
+	if (unlikely(s->cache != c)) {
+		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	if (s->mode == HM_MODE_FREELIST)
+		hm_freelist_free_remote(NULL, s, p, ip);
+	else
+		hm_bitmap_free_remote(NULL, s, p, ip);
 }
 
 /**

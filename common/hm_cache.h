@@ -36,6 +36,7 @@ void hm_cctx_register(struct hm_cctx *cc);
 struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp);
 struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id);
 void hm_cctx_flush(struct hm_cctx *cc);
+unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc);
 void hm_cctx_abandon(struct hm_cctx *cc);
 unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p);
 unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
@@ -50,6 +51,8 @@ unsigned long hm_large_trim(void);
 unsigned long hm_large_kept(void);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
+void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
+			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);
 
 /* The mode's allocation, without the debug hook. */

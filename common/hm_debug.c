@@ -265,13 +265,11 @@ struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
 	return cc->site;
 }
 
-/* A free of a block another context allocated (tracking on). */
-void hm_debug_xowner(struct hm_cctx *cc, void *p, unsigned long ip)
+/* A free of a block another context allocated (tracking on; @sw: switches). */
+void hm_debug_xowner(struct hm_cache *c, unsigned int sw, void *p, unsigned long ip)
 {
-	struct hm_cache *c = cc->cache;
-
 	hm_atomic_fetch_add(&c->xowner_frees, 1);
-	if (HM_READ_ONCE(cc->debug) & HM_DBG_FLAG_XOWNER)
+	if (sw & HM_DBG_FLAG_XOWNER)
 		hm_report(c, HM_ERR_XOWNER, p, ip);
 }
 

@@ -19,7 +19,7 @@ void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d);
 struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip);
 void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			 unsigned int idx, unsigned long ip);
-void hm_debug_xowner(struct hm_cctx *cc, void *p, unsigned long ip);
+void hm_debug_xowner(struct hm_cache *c, unsigned int sw, void *p, unsigned long ip);
 
 static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 {
@@ -97,7 +97,8 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 
 /**
  * hm_debug_on_free() - records and poisoning of a free, switches on
- * @cc: the freeing context
+ * @cc: the freeing context, or NULL for a caller without one (then the
+ *      cache's switches and the caller's hm_plat_ctx_id() are used)
  * @s: the block's slab
  * @p: the block, already checked to be a live block of @s
  * @idx: its index in @s
@@ -109,30 +110,32 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s,
 					     void *p, unsigned int idx, unsigned long ip)
 {
-	struct hm_cache *c = cc->cache;
+	struct hm_cache *c = s->cache;
 	struct hm_slab_dbg *d = hm_dbg(s);
+	unsigned int sw;
 	struct hm_track *t;
 
 	if (unlikely(!d))
 		return;
+	sw = cc ? HM_READ_ONCE(cc->debug) : HM_READ_ONCE(c->debug);
 	t = (struct hm_track *)hm_atomic_read(&d->track);
 	/* a record of this life: written since the switch last went on */
 	if (t && t[idx].site && !t[idx].free_site &&
 	    t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
-		u32 me = HM_READ_ONCE(cc->ctx_id);
+		u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
 
 		t += idx;
 		/* the entry found at allocation: no second hash lookup */
 		if (likely(t->prof))
 			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
 		if (unlikely(t->owner != me))
-			hm_debug_xowner(cc, p, ip);
+			hm_debug_xowner(c, sw, p, ip);
 		/* freed: kept for reports, not counted */
 		t->free_site = ip;
 		t->free_when = hm_plat_stamp();
 		t->free_owner = me;
 	}
-	if (HM_READ_ONCE(cc->debug) & HM_DBG_POISON) {
+	if (sw & HM_DBG_POISON) {
 		hm_dbg_sync_gen(c, d);
 		hm_plat_mark_alloc(p, c->size);
 		hm_memset(p, HM_POISON_FREE, c->size);

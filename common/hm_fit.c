@@ -492,7 +492,7 @@ static void hm_empty_unlink(struct hm_cctx *cc, struct hm_slab *s)
 		if (*pp == s) {
 			*pp = s->next;
 			s->next = NULL;
-			cc->nempty--;
+			hm_cctx_nempty_add(cc, -1);
 			s->list = HM_LIST_NONE;
 			return;
 		}

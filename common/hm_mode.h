@@ -51,6 +51,21 @@ static __always_inline void hm_debug_free_hook(struct hm_cctx *cc,
 }
 
 /*
+ * The same before a remote free publishes a block: @cc's route decides,
+ * or the cache's switches for a caller without a context (@cc NULL).
+ */
+static __always_inline void hm_remote_debug_hook(struct hm_cctx *cc,
+						 struct hm_slab *s, void *p,
+						 unsigned long idx, unsigned long ip)
+{
+	if (!HM_DEBUG_ACTIVE())
+		return;
+	if (cc ? HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG :
+	    hm_debug_route(s->mode, HM_READ_ONCE(s->cache->debug)) == HM_ROUTE_DEBUG)
+		hm_debug_on_free(cc, s, p, (unsigned int)idx, ip);
+}
+
+/*
  * The allocator is done writing into a freed block of @size bytes whose
  * first @link bytes it keeps using: the object ends for the sanitizers.
  * Always before the block is published as free, since its next owner may

@@ -54,7 +54,8 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 
 /**
  * hm_bitmap_free_remote() - free a block of a slab another context owns
- * @cc: the freeing context (for its counters)
+ * @cc: the freeing context (for its counters), or NULL for a caller
+ *      without one (hm_cache_free_nocctx())
  * @s: the block's slab
  * @p: the block
  * @ip: caller, for reports
@@ -69,7 +70,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	unsigned long *live;
 	bool free_already;
 
-	if (unlikely(c != cc->cache)) {
+	if (unlikely(cc && c != cc->cache)) {
 		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
 		return;
 	}
@@ -98,18 +99,14 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		goto out;
 	}
 	/* before the bit publishes the block: the owner may reuse it at once */
-	hm_debug_free_hook(cc, s, p, idx, ip,
-			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
+	hm_remote_debug_hook(cc, s, p, idx, ip);
 	hm_obj_freed(p, c->size, 0);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */
 		hm_report_double_free(c, s, p, ip);
 		goto out;
 	}
-	cc->st.frees++;
-	cc->st.free_slow++;
-	cc->st.remote_frees++;
-	hm_slab_notify_owner(s);
+	hm_slab_remote_freed(cc, s);
 out:
 	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
 }

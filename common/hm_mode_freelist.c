@@ -87,7 +87,7 @@ bool hm_freelist_is_free(const struct hm_slab *s, const void *p)
 
 /**
  * hm_freelist_free_remote() - push a block onto its slab's remote list
- * @cc: the freeing context
+ * @cc: the freeing context, or NULL for a caller without one
  * @s: the block's slab, owned by another context
  * @p: the block
  * @ip: caller, for reports
@@ -98,7 +98,7 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	struct hm_cache *c = s->cache;
 	unsigned long head;
 
-	if (unlikely(c != cc->cache)) {
+	if (unlikely(cc && c != cc->cache)) {
 		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
 		return;
 	}
@@ -112,18 +112,14 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_report_double_free(c, s, p, ip);
 		goto out;
 	}
-	hm_debug_free_hook(cc, s, p, hm_block_index(c, s, p), ip,
-			   HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG);
+	hm_remote_debug_hook(cc, s, p, hm_block_index(c, s, p), ip);
 	/* before the push publishes the block: the owner may reuse it at once */
 	hm_obj_freed(p, c->size, sizeof(void *));
 	head = hm_atomic_read(&s->xthread_free);
 	do {
 		*(void **)p = (void *)head;
 	} while (!hm_atomic_try_cmpxchg(&s->xthread_free, &head, (unsigned long)p));
-	cc->st.frees++;
-	cc->st.free_slow++;
-	cc->st.remote_frees++;
-	hm_slab_notify_owner(s);
+	hm_slab_remote_freed(cc, s);
 out:
 	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
 }

@@ -216,8 +216,10 @@ void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
  * or for the platform when the pool holds c->max_pool slabs already
  * @c: its cache
  * @s: the slab, on no owner list
+ *
+ * Return: true when @s went back to the platform.
  */
-void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
+bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 {
 	unsigned long flags;
 	bool pooled = false;
@@ -240,6 +242,7 @@ void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 		s->list = HM_LIST_NONE;
 		hm_slab_release(c, s);
 	}
+	return !pooled;
 }
 
 /* An empty slab: the owner's reserve (hysteresis), else the pool. */
@@ -248,7 +251,7 @@ static void hm_slab_retire_empty(struct hm_cctx *cc, struct hm_slab *s)
 	if (cc->nempty < cc->cache->max_empty && !cc->abandoned) {
 		s->next = cc->empty;
 		cc->empty = s;
-		cc->nempty++;
+		hm_cctx_nempty_add(cc, 1);
 		s->list = HM_LIST_EMPTY;
 		return;
 	}
@@ -344,6 +347,23 @@ void hm_slab_notify_owner(struct hm_slab *s)
 	do {
 		s->notify_next = (struct hm_slab *)head;
 	} while (!hm_atomic_try_cmpxchg(&owner->notify, &head, (unsigned long)s));
+}
+
+/**
+ * hm_slab_remote_freed() - count a published remote free, wake the owner
+ * @cc: the freeing context, or NULL: then the cache counts it
+ * @s: slab that just received the free
+ */
+void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (cc) {
+		cc->st.frees++;
+		cc->st.free_slow++;
+		cc->st.remote_frees++;
+	} else {
+		hm_atomic_fetch_add(&s->cache->nocctx_frees, 1);
+	}
+	hm_slab_notify_owner(s);
 }
 
 /**
@@ -461,7 +481,7 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 	} else if (cc->empty) {
 		s = cc->empty;
 		cc->empty = s->next;
-		cc->nempty--;
+		hm_cctx_nempty_add(cc, -1);
 		s->next = NULL;
 	} else {
 		s = hm_pool_take(cc);

@@ -70,6 +70,17 @@ static __always_inline unsigned long hm_block_start(u32 recip,
 	return (u32)prod < recip ? (unsigned long)(prod >> 32) : ~0UL;
 }
 
+/*
+ * @cc's reserve of empty slabs grew or shrank by @delta.  The cache keeps
+ * the sum, so that a shrinker counts the reserves without reading any
+ * context's private fields.
+ */
+static inline void hm_cctx_nempty_add(struct hm_cctx *cc, int delta)
+{
+	cc->nempty += delta;
+	hm_atomic_fetch_add(&cc->cache->nreserve, (unsigned long)(long)delta);
+}
+
 /* slab lifecycle and list management (hm_slab.c) */
 int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align);
 struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk);
@@ -79,11 +90,12 @@ unsigned int hm_slab_free_count(const struct hm_slab *s);
 bool hm_slab_is_empty(const struct hm_slab *s);
 void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_notify_owner(struct hm_slab *s);
+void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s);
 struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc);
 void hm_cctx_retire_active(struct hm_cctx *cc);
 void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s);
 void hm_cctx_drain_notify(struct hm_cctx *cc);
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
-void hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
+bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
 
 #endif /* HM_SLAB_H */

@@ -27,7 +27,7 @@ void hm_cache_stats(struct hm_cache *c, struct hm_stats *st)
 {
 	struct hm_cctx *cc;
 	struct hm_stats one;
-	unsigned long flags;
+	unsigned long flags, nocctx;
 	unsigned int e;
 
 	hm_memset(st, 0, sizeof(*st));
@@ -51,6 +51,11 @@ void hm_cache_stats(struct hm_cache *c, struct hm_stats *st)
 	st->slabs = c->nslabs;
 	st->slabs_pool = c->npool;
 	hm_unlock(&c->lock, flags);
+	/* remote frees of callers without a context (hm_cache_free_nocctx()) */
+	nocctx = hm_atomic_read(&c->nocctx_frees);
+	st->frees += nocctx;
+	st->free_slow += nocctx;
+	st->remote_frees += nocctx;
 
 	st->objs_total = st->slabs * c->nblocks;
 	/* frees may be counted before the matching alloc is visible */

@@ -252,6 +252,8 @@ struct hm_cache {
 	struct hm_site *sites;	/* call-site profile, once tracking was on */
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */
 	hm_atomic_t xowner_frees;	/* frees by another than the allocator */
+	hm_atomic_t nocctx_frees;	/* remote frees by callers without a context */
+	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 };
 

@@ -205,7 +205,7 @@ static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
 long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 {
 	struct hm_vstate v = { .c = c, .pr = pr };
-	unsigned long allocated = 0, counted = 0, nslabs = 0, flags;
+	unsigned long allocated = 0, counted = 0, nslabs = 0, reserve = 0, flags;
 	size_t seen_bytes = c->nwords * sizeof(unsigned long);
 	struct hm_cctx *cc;
 	struct hm_slab *s;
@@ -236,6 +236,7 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 			 c->name, nslabs, c->nslabs);
 	for (cc = c->cctxs; cc; cc = cc->next) {
 		counted += cc->st.allocs - cc->st.frees;
+		reserve += cc->nempty;
 		if (cc->active && (cc->active->owner != cc ||
 				   cc->active->list != HM_LIST_ACTIVE))
 			hm_vfail(&v, "%s: context %u: active slab not its own\n",
@@ -245,6 +246,10 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 				hm_vfail(&v, "%s: context %u: partial slab %p misplaced\n",
 					 c->name, cc->ctx_id, (void *)s);
 	}
+	counted -= hm_atomic_read(&c->nocctx_frees);
+	if (reserve != hm_atomic_read(&c->nreserve))
+		hm_vfail(&v, "%s: %lu reserve slabs in contexts, counter says %lu\n",
+			 c->name, reserve, hm_atomic_read(&c->nreserve));
 	if (allocated != counted)
 		hm_vfail(&v, "%s: %lu objects allocated in slabs, counters say %lu\n",
 			 c->name, allocated, counted);
@@ -268,5 +273,5 @@ unsigned long hm_cache_live_objects(struct hm_cache *c)
 	for (cc = c->cctxs; cc; cc = cc->next)
 		n += cc->st.allocs - cc->st.frees;
 	hm_unlock(&c->lock, flags);
-	return n;
+	return n - hm_atomic_read(&c->nocctx_frees);
 }

@@ -561,7 +561,7 @@ static s64 hb_time_one(struct hb_env *env, enum hb_alloc a, enum hb_work w,
 
 static int hb_size(struct hb_run *r, unsigned int si)
 {
-	unsigned int size = hb_sizes[si], rep;
+	unsigned int size = hb_sizes[si], pass;
 	struct hb_env env[HB_NR_ALLOC] = { };
 	char name[32];
 	enum hb_alloc a;
@@ -584,18 +584,8 @@ static int hb_size(struct hb_run *r, unsigned int si)
 	}
 
 	for (w = 0; w < HB_NR_WORK && !ret; w++) {
-		/* warm-up: each allocator once, untimed */
-		for (a = 0; a < HB_NR_ALLOC && !ret; a++) {
-			s64 ps;
-
-			if (!hb_row_exists(r, w, a))
-				continue;
-			ps = hb_time_one(env, a, w, r->p.ops);
-			if (ps < 0)
-				ret = (int)ps;
-			cond_resched();
-		}
-		for (rep = 0; rep < r->p.reps && !ret; rep++) {
+		/* pass 0 is the warm-up, each allocator once, untimed; then the reps */
+		for (pass = 0; pass <= r->p.reps && !ret; pass++) {
 			for (a = 0; a < HB_NR_ALLOC && !ret; a++) {
 				s64 ps;
 
@@ -604,8 +594,8 @@ static int hb_size(struct hb_run *r, unsigned int si)
 				ps = hb_time_one(env, a, w, r->p.ops);
 				if (ps < 0)
 					ret = (int)ps;
-				else
-					hb_row(r, si, w, a)->ps[rep] = ps;
+				else if (pass)
+					hb_row(r, si, w, a)->ps[pass - 1] = ps;
 				cond_resched();
 			}
 		}

@@ -6,6 +6,10 @@
  * Lock order (outermost first):
  *   hakmem_mutex          create/destroy of caches, debugfs directories
  *   cpu_hotplug_lock      (the CPU-dead callback runs under it)
+ *   hakmem_reserve_mutex  hakmem_shrink_all()'s drain of the reserves
+ *                         (reclaim may enter it under the locks above);
+ *                         held while the per-CPU work items, which take
+ *                         the locks below, run
  *   hakmem_list_lock      the list of caches; a spinlock, so a holder is
  *                         never preempted and stop_machine() callbacks
  *                         always see a consistent list

@@ -5,8 +5,9 @@
  *
  *   hakmem_percpu   per-CPU counters, allocation and free in hardirq and
  *                   softirq context, frees on another CPU, CPU offline
- *                   drains a context, the shrinker's reclaim, the
- *                   fail_chunk fault attribute
+ *                   drains a context, the shrinker's reclaim (pools and
+ *                   every context's reserve), the fail_chunk fault
+ *                   attribute
  *   hakmem_debugfs  file contents against the counters, validate, junk
  *                   writes refused, destroy with live objects reported
  *
@@ -184,6 +185,7 @@ struct hakmem_irq {
 	void **out;		/* allocated in the handler, freed by the task */
 	unsigned int n;
 	unsigned int fails;
+	bool free_out;		/* the handler frees what it allocated, too */
 	bool hardirq, softirq;
 	struct hrtimer hrt;
 	struct timer_list tl;
@@ -200,6 +202,10 @@ static void hakmem_irq_work(struct hakmem_irq *ir)
 		hakmem_cache_free(ir->hc, ir->in[i]);
 		ir->out[i] = hakmem_cache_alloc(ir->hc, GFP_ATOMIC);
 		ir->fails += !ir->out[i];
+	}
+	for (i = 0; ir->free_out && i < ir->n; i++) {
+		hakmem_cache_free(ir->hc, ir->out[i]);
+		ir->out[i] = NULL;
 	}
 	complete(&ir->done);
 }
@@ -230,6 +236,26 @@ static void hakmem_sum_stats(struct hakmem_cache *hc, bool irq, struct hm_stats 
 	}
 }
 
+/* Run hakmem_irq_work() once in a hardirq (@hard) or softirq handler. */
+static void hakmem_irq_run(struct kunit *test, struct hakmem_irq *ir, bool hard)
+{
+	init_completion(&ir->done);
+	if (hard) {
+		hrtimer_init(&ir->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		ir->hrt.function = hakmem_hrtimer_fn;
+		hrtimer_start(&ir->hrt, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	} else {
+		timer_setup(&ir->tl, hakmem_timer_fn, 0);
+		mod_timer(&ir->tl, jiffies + 1);
+	}
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&ir->done, 10 * HZ), 0);
+	if (hard)
+		hrtimer_cancel(&ir->hrt);
+	else
+		del_timer_sync(&ir->tl);
+	KUNIT_EXPECT_TRUE(test, hard ? ir->hardirq : ir->softirq);
+}
+
 static void hakmem_irq_case(struct kunit *test, bool hard)
 {
 	struct hakmem_irq *ir = kunit_kzalloc(test, sizeof(*ir), GFP_KERNEL);
@@ -248,22 +274,8 @@ static void hakmem_irq_case(struct kunit *test, bool hard)
 		ir->in[i] = hakmem_cache_alloc(ir->hc, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, ir->in[i]);
 	}
-	init_completion(&ir->done);
-	if (hard) {
-		hrtimer_init(&ir->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-		ir->hrt.function = hakmem_hrtimer_fn;
-		hrtimer_start(&ir->hrt, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
-	} else {
-		timer_setup(&ir->tl, hakmem_timer_fn, 0);
-		mod_timer(&ir->tl, jiffies + 1);
-	}
-	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&ir->done, 10 * HZ), 0);
-	if (hard)
-		hrtimer_cancel(&ir->hrt);
-	else
-		del_timer_sync(&ir->tl);
+	hakmem_irq_run(test, ir, hard);
 	KUNIT_EXPECT_EQ(test, ir->fails, 0);
-	KUNIT_EXPECT_TRUE(test, hard ? ir->hardirq : ir->softirq);
 	/*
 	 * The handler ran on the interrupt contexts: its allocations are
 	 * theirs, and its frees of the task's objects remote frees.
@@ -333,12 +345,12 @@ static void hakmem_percpu_hotplug(struct kunit *test)
 #endif
 }
 
-/* the shrinker's scan gives the pooled empty slabs back */
+/* the shrinker's scan gives the pooled empty slabs back (and the reserves) */
 static void hakmem_percpu_shrinker(struct kunit *test)
 {
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-shrink", 512, MODE(test));
 	struct hakmem_work w = { .hc = hc };
-	unsigned long released;
+	unsigned long released, reserved;
 
 	w.n = hc->c->nblocks * 8;
 	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
@@ -349,11 +361,70 @@ static void hakmem_percpu_shrinker(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc->c->npool, hc->c->max_pool);
 	KUNIT_EXPECT_GE(test, hakmem_reclaimable(), hc->c->max_pool);
 	released = hc->c->slabs_released;
+	reserved = hm_atomic_read(&hc->c->nreserve);
 	KUNIT_EXPECT_GE(test, hakmem_shrink_all(), hc->c->max_pool);
 	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
-	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released + hc->c->max_pool);
+	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released + hc->c->max_pool + reserved);
 	KUNIT_EXPECT_EQ(test, hc->c->nslabs, hc->c->slabs_created - hc->c->slabs_released);
 	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/* the empty-slab reserve of a context: 0 or max_empty (1) here */
+static unsigned int hakmem_reserves(struct hakmem_cache *hc, bool irq)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_possible_cpu(cpu)
+		n += hakmem_cpu_cctx(hc, cpu, irq)->nempty;
+	return n;
+}
+
+/*
+ * The shrinker also takes the reserve of empty slabs that each context
+ * keeps: the task contexts of every online CPU and an interrupt context.
+ */
+static void hakmem_percpu_shrink_reserve(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-reserve", 512, MODE(test));
+	struct hakmem_irq *ir = kunit_kzalloc(test, sizeof(*ir), GFP_KERNEL);
+	struct hakmem_work w = { .hc = hc };
+	unsigned long released, reserved;
+	unsigned int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, ir);
+	/* a few slabs' worth, all freed: one empty slab stays in reserve */
+	w.n = hc->c->nblocks * 4;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	for_each_online_cpu(cpu) {
+		KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, hakmem_work_alloc_free, &w), 0);
+		KUNIT_ASSERT_EQ(test, w.fails, 0);
+		KUNIT_EXPECT_EQ(test, hakmem_cpu_cctx(hc, cpu, false)->nempty, 1);
+	}
+	/* the same in a hardirq handler (in: NULLs, nothing to free first) */
+	ir->hc = hc;
+	ir->n = w.n;
+	ir->free_out = true;
+	ir->in = kunit_kzalloc(test, ir->n * sizeof(void *), GFP_KERNEL);
+	ir->out = kunit_kzalloc(test, ir->n * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ir->in);
+	KUNIT_ASSERT_NOT_NULL(test, ir->out);
+	hakmem_irq_run(test, ir, true);
+	KUNIT_ASSERT_EQ(test, ir->fails, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_reserves(hc, true), 1);
+
+	reserved = hakmem_reserves(hc, false) + hakmem_reserves(hc, true);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nreserve), reserved);
+	KUNIT_EXPECT_GE(test, hakmem_reclaimable(), reserved + hc->c->npool);
+	released = hc->c->slabs_released + hc->c->npool;
+	hakmem_shrink_all();
+	KUNIT_EXPECT_EQ(test, hakmem_reserves(hc, false), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_reserves(hc, true), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nreserve), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released + reserved);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 }
 
 /* bulk allocation is all or nothing and frees like single frees */
@@ -440,6 +511,7 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_softirq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_fail_chunk, hakmem_mode_gen_params),
 	{}

@@ -37,6 +37,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
+#include <linux/workqueue.h>
 
 #include "hakmem_internal.h"
 
@@ -489,6 +490,63 @@ EXPORT_SYMBOL_GPL(hakmem_free);
 
 /* ---- reclaim, validation -------------------------------------------- */
 
+/*
+ * Each context keeps a reserve of empty slabs (hysteresis against
+ * allocating a chunk at every slab turnover).  The reserve is the
+ * context's own, so it is handed to the pool on its CPU, under its local
+ * lock, by a work item bound to that CPU (lru_add_drain_all()'s shape).
+ * A CPU that goes offline meanwhile runs its item elsewhere, where it
+ * drains that CPU's contexts instead: harmless, and the CPU-dead
+ * callback has flushed the offline CPU's own.  The items waited for are
+ * those queued (a copy of the online mask), hotplug or not.
+ */
+static struct workqueue_struct *hakmem_wq;	/* WQ_MEM_RECLAIM: the shrinker waits on it */
+static DEFINE_PER_CPU(struct work_struct, hakmem_reserve_work);
+/* one drain at a time; the two below are the running drain's */
+static DEFINE_MUTEX(hakmem_reserve_mutex);
+static struct cpumask hakmem_reserve_cpus;	/* where it queued its items */
+static atomic_long_t hakmem_reserve_released;	/* slabs released at once (full pool) */
+
+static void hakmem_reserve_drain_fn(struct work_struct *unused)
+{
+	struct hakmem_cache *hc;
+	unsigned long flags;
+	long n = 0;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		local_lock(&hc->pcpu->lock);
+		n += hm_cctx_drop_reserve(&this_cpu_ptr(hc->pcpu)->cc);
+		local_unlock(&hc->pcpu->lock);
+		local_lock_irqsave(&hc->pcpu_irq->lock, flags);
+		n += hm_cctx_drop_reserve(&this_cpu_ptr(hc->pcpu_irq)->cc);
+		local_unlock_irqrestore(&hc->pcpu_irq->lock, flags);
+	}
+	spin_unlock(&hakmem_list_lock);
+	atomic_long_add(n, &hakmem_reserve_released);
+}
+
+/*
+ * Every online CPU hands its contexts' reserves to the pools; waits.
+ * Return: the slabs that went back to the page allocator at once.
+ */
+static unsigned long hakmem_reserve_drain_all(void)
+{
+	unsigned int cpu;
+	long n;
+
+	mutex_lock(&hakmem_reserve_mutex);
+	atomic_long_set(&hakmem_reserve_released, 0);
+	cpumask_copy(&hakmem_reserve_cpus, cpu_online_mask);
+	for_each_cpu(cpu, &hakmem_reserve_cpus)
+		queue_work_on(cpu, hakmem_wq, per_cpu_ptr(&hakmem_reserve_work, cpu));
+	for_each_cpu(cpu, &hakmem_reserve_cpus)
+		flush_work(per_cpu_ptr(&hakmem_reserve_work, cpu));
+	n = atomic_long_read(&hakmem_reserve_released);
+	mutex_unlock(&hakmem_reserve_mutex);
+	return n;
+}
+
 /* Empty slabs that hakmem_shrink_all() would give back right now. */
 unsigned long hakmem_reclaimable(void)
 {
@@ -497,18 +555,24 @@ unsigned long hakmem_reclaimable(void)
 
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list)
-		n += READ_ONCE(hc->c->npool);
+		n += READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve);
 	spin_unlock(&hakmem_list_lock);
 	return n + hm_large_kept();
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_reclaimable, HAKMEM_NS);
 
-/* Give the empty slabs of every cache back to the page allocator. */
+/*
+ * Give the empty slabs of every cache back to the page allocator: the
+ * pools and the contexts' reserves.
+ *
+ * Context: process context, may sleep (it waits for every online CPU).
+ */
 unsigned long hakmem_shrink_all(void)
 {
 	struct hakmem_cache *hc;
-	unsigned long n = 0;
+	unsigned long n;
 
+	n = hakmem_reserve_drain_all();
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		n += hm_cache_shrink(hc->c);
@@ -662,7 +726,7 @@ static void hakmem_destroy_all(void)
 
 static int __init hakmem_init(void)
 {
-	unsigned int i;
+	unsigned int i, cpu;
 	int ret;
 
 	if (!hm_mode_parse(hakmem_mode_param, &hakmem_default_mode)) {
@@ -672,13 +736,20 @@ static int __init hakmem_init(void)
 	ret = hakmem_fail_chunk_init();
 	if (ret)
 		return ret;
+	hakmem_wq = alloc_workqueue("hakmem", WQ_MEM_RECLAIM, 0);
+	if (!hakmem_wq)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&hakmem_reserve_work, cpu), hakmem_reserve_drain_fn);
 	/*
 	 * The slab map's 512 KiB top level for the direct map, allocated here
 	 * where we may sleep, so that allocations in atomic context only ever
 	 * need an 8 KiB leaf.
 	 */
-	if (hm_slabmap_prepare((void *)PAGE_OFFSET, GFP_KERNEL))
+	if (hm_slabmap_prepare((void *)PAGE_OFFSET, GFP_KERNEL)) {
+		destroy_workqueue(hakmem_wq);
 		return -ENOMEM;
+	}
 	hakmem_debugfs_init();
 	for (i = 0; i < HM_NR_CLASSES; i++) {
 		char name[HM_NAME_LEN];
@@ -715,6 +786,7 @@ fail:
 	hm_large_trim();
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
+	destroy_workqueue(hakmem_wq);
 	return ret;
 }
 
@@ -727,6 +799,7 @@ static void __exit hakmem_exit(void)
 	hm_large_trim();
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
+	destroy_workqueue(hakmem_wq);
 	pr_info("unloaded\n");
 }
 

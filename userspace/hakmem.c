@@ -57,17 +57,29 @@ static bool hm_abort_on_error;
 
 long *volatile hm_user_error_counter;
 unsigned long hm_user_fail_every;
+unsigned long hm_user_meta_fail_every;
 long hm_user_chunks_live;
 static unsigned long hm_chunk_requests;
+static unsigned long hm_meta_requests;
 
 /* ---- platform hooks -------------------------------------------------- */
 
+/* Is this request, counted in @requests, one that @every says must fail? */
+static bool hm_user_fault(const unsigned long *every_p, unsigned long *requests)
+{
+	unsigned long every = __atomic_load_n(every_p, __ATOMIC_RELAXED);
+
+	return every && (__atomic_add_fetch(requests, 1, __ATOMIC_RELAXED) % every) == 0;
+}
+
 bool hm_user_chunk_fault(void)
 {
-	unsigned long every = __atomic_load_n(&hm_user_fail_every, __ATOMIC_RELAXED);
+	return hm_user_fault(&hm_user_fail_every, &hm_chunk_requests);
+}
 
-	return every &&
-	       (__atomic_add_fetch(&hm_chunk_requests, 1, __ATOMIC_RELAXED) % every) == 0;
+bool hm_user_meta_fault(void)
+{
+	return hm_user_fault(&hm_user_meta_fail_every, &hm_meta_requests);
 }
 
 void hm_user_chunk_count(long delta)
@@ -359,19 +371,29 @@ static __always_inline struct hm_cctx *hm_own_cctx(const struct hm_slab *s)
 	return likely(cc && HM_READ_ONCE(cc->ctx_id) == hm_tls.tid) ? cc : NULL;
 }
 
-/* A free into a slab this thread does not own: find its own context. */
+/*
+ * A free into a slab this thread does not own: find its own context.
+ * Without memory for one, the free is still made, as a remote free
+ * without a context; free() leaves errno alone either way.
+ */
 static noinline void hm_free_foreign_slab(struct hm_cache *c,
 							  struct hm_slab *s,
 							  void *ptr, unsigned long ip)
 {
-	struct hm_cctx *cc = hm_cache_cctx(c);
+	struct hm_cctx *cc;
+	int saved_errno;
 
 	if (unlikely(s->cache != c)) {
 		hm_report(c, HM_ERR_WRONG_CACHE, ptr, ip);
 		return;
 	}
+	saved_errno = errno;
+	cc = hm_cache_cctx(c);
 	if (likely(cc))
 		hm_cctx_free(cc, s, ptr, ip);
+	else
+		hm_cache_free_nocctx(c, s, ptr, ip);
+	errno = saved_errno;
 }
 
 /* A local free that hm_cctx_free_try() left: reports, debugging, lists. */

@@ -68,6 +68,8 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 	void *p;
 
 	(void)gfp;
+	if (hm_user_meta_fault())
+		return NULL;
 	if (size >= 4096) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -15,9 +15,8 @@
 # inlined lines under the header they come from, and the same per function).
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-bindir=$top/build/bench
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 out=
 n=100000
 size=64
@@ -26,11 +25,8 @@ reuse=0
 while getopts rn:b:o:s: opt; do
 	case $opt in
 	r) reuse=1 ;;
-	n) n=$OPTARG ;;
-	b) bindir=$OPTARG ;;
-	o) out=$OPTARG ;;
 	s) size=$OPTARG ;;
-	*) sed -n '9,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) bench_opt "$opt" "${OPTARG:-}" || bench_usage 9,12 ;;
 	esac
 done
 shift $((OPTIND - 1))

@@ -20,9 +20,8 @@
 # per conditional branch, a BTB for indirect ones), not the hardware's.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-bindir=$top/build/bench
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 out=
 n=100000
 jobs=$(nproc)
@@ -32,14 +31,6 @@ wls="a g b c d e f"
 sizes="16 64 256"
 # fixed simulated caches (this machine's L1s; LL as a 32 MiB L3) so runs compare
 cachecfg="--I1=32768,8,64 --D1=49152,12,64 --LL=33554432,16,64"
-
-bin_of() {
-	case $1 in
-	hm-* | cache-*) echo "$bindir/hm-ops-hakmem" ;;
-	null) echo "$bindir/hm-ops-glibc" ;;
-	*) echo "$bindir/hm-ops-$1" ;;
-	esac
-}
 
 # one configuration: prints its TSV line
 one() {
@@ -88,16 +79,7 @@ if [ "${1:-}" = --one ]; then	# xargs worker: --one N WARM BINDIR ALLOC WL SIZE
 fi
 
 while getopts n:j:b:o:a:w:z: opt; do
-	case $opt in
-	n) n=$OPTARG ;;
-	j) jobs=$OPTARG ;;
-	b) bindir=$OPTARG ;;
-	o) out=$OPTARG ;;
-	a) allocs=$OPTARG ;;
-	w) wls=$OPTARG ;;
-	z) sizes=$OPTARG ;;
-	*) sed -n '10,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
-	esac
+	bench_opt "$opt" "${OPTARG:-}" || bench_usage 10,12
 done
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"

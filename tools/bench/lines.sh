@@ -13,9 +13,8 @@
 # lines_free lines_op.  Single-threaded workloads only (a, g, b, c, d).
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-bindir=$top/build/bench
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 out=
 n=4000
 allocs="hm-bitmap hm-freelist hm-hybrid cache-bitmap cache-freelist cache-hybrid glibc mimalloc jemalloc tcmalloc"
@@ -23,26 +22,10 @@ wls="g b"
 sizes="64"
 
 while getopts n:b:o:a:w:z: opt; do
-	case $opt in
-	n) n=$OPTARG ;;
-	b) bindir=$OPTARG ;;
-	o) out=$OPTARG ;;
-	a) allocs=$OPTARG ;;
-	w) wls=$OPTARG ;;
-	z) sizes=$OPTARG ;;
-	*) sed -n '10,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
-	esac
+	bench_opt "$opt" "${OPTARG:-}" || bench_usage 10,11
 done
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"
-
-bin_of() {
-	case $1 in
-	hm-* | cache-*) echo "$bindir/hm-ops-hakmem-trace" ;;
-	null) echo "$bindir/hm-ops-glibc-trace" ;;
-	*) echo "$bindir/hm-ops-$1-trace" ;;
-	esac
-}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -51,7 +34,7 @@ printf 'lib\talloc\twl\tsize\tallocs\tlines_alloc\tfrees\tlines_free\tlines_op\n
 for wl in $wls; do
 	for size in $sizes; do
 		for a in $allocs; do
-			bin=$(bin_of "$a")
+			bin=$(bin_of "$a" -trace)
 			[ -x "$bin" ] || { echo "lines.sh: $bin not built, skipped" >&2; continue; }
 			valgrind --tool=lackey --trace-mem=yes --log-file="$tmp/trace" \
 				"$bin" -c -W 2000 -s "$size" "$a" "$wl" "$n" > "$tmp/out" 2> "$tmp/err" ||

@@ -18,9 +18,8 @@
 #   and fragmentation only
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-bindir=$top/build/bench
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 out=$top/build/bench/research
 cgn=100000
 tn=1000000
@@ -34,18 +33,14 @@ no_cg=0
 
 while getopts b:o:n:t:r:j:m:p:w:kC opt; do
 	case $opt in
-	b) bindir=$OPTARG ;;
-	o) out=$OPTARG ;;
 	n) cgn=$OPTARG ;;
 	t) tn=$OPTARG ;;
 	r) reps=$OPTARG ;;
-	j) jobs=$OPTARG ;;
 	m) modes=$OPTARG ;;
 	p) policies=$OPTARG ;;
-	w) wls=$OPTARG ;;
 	k) tables_only=1 ;;
 	C) no_cg=1 ;;
-	*) sed -n '14,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) bench_opt "$opt" "${OPTARG:-}" || bench_usage 14,19 ;;
 	esac
 done
 mkdir -p "$out"

@@ -17,13 +17,15 @@
 #   -m    markdown instead of reST
 set -eu -o pipefail
 
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 md=0
 kind=ns
 while getopts mk: opt; do
 	case $opt in
 	m) md=1 ;;
 	k) kind=$OPTARG ;;
-	*) sed -n '6,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) bench_usage 6,17 ;;
 	esac
 done
 shift $((OPTIND - 1))

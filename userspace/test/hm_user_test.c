@@ -206,6 +206,105 @@ static void hm_user_set_debug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+#define HM_NOCCTX_OBJS	64
+
+struct hm_nocctx_arg {
+	struct hm_cache *c;
+	void *obj[HM_NOCCTX_OBJS];
+	bool double_free;	/* free obj[0] twice (not freelist: see below) */
+	void *no_alloc;		/* what hm_cache_alloc() gave without a context */
+	int alloc_errno;
+	int errno_after;	/* errno after the frees: left alone */
+};
+
+/* every metadata allocation fails in here: no context for a->c */
+static void *hm_nocctx_worker(void *p)
+{
+	struct hm_nocctx_arg *a = p;
+	unsigned int i;
+
+	a->no_alloc = hm_cache_alloc(a->c);
+	a->alloc_errno = errno;
+	errno = 0;
+	for (i = 0; i < HM_NOCCTX_OBJS; i++) {
+		if (i % 2)
+			hm_free(a->obj[i]);
+		else
+			hm_cache_free(a->c, a->obj[i]);
+	}
+	a->errno_after = errno;
+	if (a->double_free)
+		hm_cache_free(a->c, a->obj[0]);	/* refused */
+	return NULL;
+}
+
+/* the stats row of the created cache named @name, or false */
+static bool hm_cache_row(const char *name, struct hm_stat_row *row)
+{
+	struct hm_stat_row rows[64];
+	size_t n = hm_stats_snapshot(rows, 64, HM_STATS_CACHES), i;
+
+	for (i = 0; i < n && i < 64; i++) {
+		if (!strcmp(rows[i].name, name)) {
+			*row = rows[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A thread that cannot get a context for a cache (no memory) still frees
+ * into it, with the checks of a remote free: in each mode, with and
+ * without poisoning and tracking.  A remote double free into an owned
+ * freelist slab is not detected, with or without a context (modes.rst).
+ */
+static void hm_user_free_without_context(struct kunit *test)
+{
+	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST,
+					      HM_MODE_HYBRID };
+	long chunks = __atomic_load_n(&hm_user_chunks_live, __ATOMIC_RELAXED);
+	unsigned int m, i;
+
+	for (m = 0; m < 2 * sizeof(modes) / sizeof(modes[0]); m++) {
+		struct hm_nocctx_arg a = { 0 };
+		struct hm_stat_row row;
+		long reported = 0;
+		pthread_t t;
+
+		a.c = hm_cache_create("nocctx", 48, 0, modes[m / 2], 0);
+		a.double_free = modes[m / 2] != HM_MODE_FREELIST;
+		KUNIT_ASSERT_NOT_NULL(test, a.c);
+		if (m % 2)
+			KUNIT_ASSERT_EQ(test, hm_set_debug(a.c, "poison=1 track=1"), 0);
+		for (i = 0; i < HM_NOCCTX_OBJS; i++) {
+			a.obj[i] = hm_cache_alloc(a.c);
+			KUNIT_ASSERT_NOT_NULL(test, a.obj[i]);
+		}
+		hm_set_error_handler(hm_count_errors, &reported);
+		__atomic_store_n(&hm_user_meta_fail_every, 1, __ATOMIC_RELAXED);
+		KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_nocctx_worker, &a), 0);
+		pthread_join(t, NULL);
+		__atomic_store_n(&hm_user_meta_fail_every, 0, __ATOMIC_RELAXED);
+		hm_set_error_handler(NULL, NULL);
+
+		KUNIT_EXPECT_NULL(test, a.no_alloc);
+		KUNIT_EXPECT_EQ(test, a.alloc_errno, ENOMEM);
+		KUNIT_EXPECT_EQ(test, a.errno_after, 0);
+		KUNIT_EXPECT_EQ(test, reported > 0, a.double_free);
+		KUNIT_ASSERT_TRUE(test, hm_cache_row("nocctx", &row));
+		KUNIT_EXPECT_EQ(test, row.objs_inuse, 0);
+		KUNIT_EXPECT_EQ(test, row.remote_frees, HM_NOCCTX_OBJS);
+		/* the owner takes the blocks back: the slab empties */
+		hm_thread_flush();
+		KUNIT_EXPECT_EQ(test, hm_validate(a.c), 0);
+		/* counted from the slabs' bitmaps and lists, not the counters */
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(a.c), 0);
+	}
+	KUNIT_EXPECT_EQ(test, __atomic_load_n(&hm_user_chunks_live, __ATOMIC_RELAXED),
+			chunks);
+}
+
 /* the JSON form of the dump is one balanced object with the caches */
 static void hm_user_json(struct kunit *test)
 {
@@ -287,6 +386,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_research_api),
+	KUNIT_CASE(hm_user_free_without_context),
 	{}
 };
 
