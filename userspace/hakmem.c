@@ -35,6 +35,7 @@ struct hm_tls_slot {
 struct hm_tls {
 	struct hm_cctx *cls[HM_NR_CLASSES];
 	u32 tid;		/* == ctx_id of every context this thread uses */
+	u64 slab_key;		/* hm_slab_key(tid), 0 before the first attach */
 	bool key_set;
 	struct hm_tls_slot slot[HM_TLS_SLOTS];
 };
@@ -225,6 +226,7 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 		/* any non-NULL value makes the destructor run at exit */
 		pthread_setspecific(hm_exit_key, &hm_tls);
 		hm_tls.tid = hm_plat_ctx_id();
+		hm_tls.slab_key = hm_slab_key(hm_tls.tid);
 		hm_tls.key_set = true;
 	}
 	cc = hm_cctx_new(c, hm_plat_ctx_id(), HM_GFP_DEFAULT);
@@ -341,15 +343,15 @@ void *hm_malloc(size_t size)
 }
 
 /*
- * Is the calling thread the owner of @s?  Then its context is s->owner,
- * and no lookup is needed: the common case of a free.  Abandoned contexts
- * have ctx_id HM_CTX_NONE, which no thread has.
+ * Is @s a live slab (magic) owned by the calling thread (owner_id)?  Then
+ * its context is s->owner, and no lookup is needed: the common case of a
+ * free, one compare.  Unowned slabs and those of abandoned contexts have
+ * owner_id HM_CTX_NONE, which no thread has; a thread that never attached
+ * has key 0, which no slab has.
  */
-static __always_inline struct hm_cctx *hm_own_cctx(const struct hm_slab *s)
+static __always_inline bool hm_slab_mine(const struct hm_slab *s)
 {
-	struct hm_cctx *cc = HM_READ_ONCE(s->owner);
-
-	return likely(cc && HM_READ_ONCE(cc->ctx_id) == hm_tls.tid) ? cc : NULL;
+	return likely(HM_READ_ONCE(s->key) == hm_tls.slab_key);
 }
 
 /* A free into a slab this thread does not own: find its own context. */
@@ -386,6 +388,21 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
 }
 
 /*
+ * A free into the registered granule @s that is not a slab of this
+ * thread's: another thread's slab (or a wrong cache, for @c), else not a
+ * live slab at all (a large object, an orphan, a bad pointer).
+ */
+static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
+				     void *ptr, unsigned long ip)
+{
+	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB) {
+		hm_free_nonslab(c, ptr, ip);
+		return;
+	}
+	hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
+}
+
+/*
  * The slow paths are tail calls with what the fast path found (slab,
  * context), so none of them looks it up again.  NULL needs no test of its
  * own here: the granule at address 0 is never a chunk (mmap does not hand
@@ -393,18 +410,18 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
  */
 void hm_free(void *ptr)
 {
-	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	struct hm_slab *s = hm_ptr_slab(ptr);
 	struct hm_cctx *cc;
 
-	if (unlikely(!s)) {
+	if (unlikely(!hm_slabmap_test(ptr))) {
 		hm_free_nonslab(NULL, ptr, HM_RET_IP);
 		return;
 	}
-	cc = hm_own_cctx(s);
-	if (unlikely(!cc)) {
-		hm_free_foreign_slab(s->cache, s, ptr, HM_RET_IP);
+	if (unlikely(!hm_slab_mine(s))) {
+		hm_free_unowned(NULL, s, ptr, HM_RET_IP);
 		return;
 	}
+	cc = HM_READ_ONCE(s->owner);
 	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
 		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }
@@ -461,18 +478,18 @@ void *hm_cache_alloc(struct hm_cache *c)
 /* As hm_free(), and a block of another cache is refused. */
 void hm_cache_free(struct hm_cache *c, void *ptr)
 {
-	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	struct hm_slab *s = hm_ptr_slab(ptr);
 	struct hm_cctx *cc;
 
-	if (unlikely(!s)) {
+	if (unlikely(!hm_slabmap_test(ptr))) {
 		hm_free_nonslab(c, ptr, HM_RET_IP);
 		return;
 	}
-	cc = hm_own_cctx(s);
-	if (unlikely(!cc || s->cache != c)) {
-		hm_free_foreign_slab(c, s, ptr, HM_RET_IP);
+	if (unlikely(!hm_slab_mine(s) || s->cache != c)) {
+		hm_free_unowned(c, s, ptr, HM_RET_IP);
 		return;
 	}
+	cc = HM_READ_ONCE(s->owner);
 	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
 		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }
