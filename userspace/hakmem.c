@@ -41,11 +41,20 @@ struct hm_tls {
 };
 
 /*
+ * What hm_tls.cls[] holds for a class the thread has no context for yet
+ * (mimalloc's empty heap): its route is no mode, so hm_cctx_alloc_try()
+ * gives up on it and hm_malloc() needs no NULL test.  Never written.
+ */
+static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_DEBUG };
+
+/*
  * initial-exec: one %fs-relative access, in libhakmem.so too, instead of a
  * call to __tls_get_addr per malloc (mimalloc does the same).  The price:
  * a dlopen()ed libhakmem.so needs this much of glibc's static TLS surplus.
  */
-static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec")));
+static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec"))) = {
+	.cls = { [0 ... HM_NR_CLASSES - 1] = &hm_cctx_none },
+};
 static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
 static pthread_key_t hm_exit_key;
 static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -195,9 +204,9 @@ static void hm_thread_exit(void *unused)
 	(void)unused;
 	pthread_mutex_lock(&hm_caches_lock);
 	for (i = 0; i < HM_NR_CLASSES; i++) {
-		if (hm_tls.cls[i])
+		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_abandon(hm_tls.cls[i]);
-		hm_tls.cls[i] = NULL;
+		hm_tls.cls[i] = &hm_cctx_none;
 	}
 	for (i = 0; i < HM_TLS_SLOTS; i++)
 		hm_slot_release(&hm_tls.slot[i], true);
@@ -209,7 +218,7 @@ void hm_thread_flush(void)
 	unsigned int i;
 
 	for (i = 0; i < HM_NR_CLASSES; i++)
-		if (hm_tls.cls[i])
+		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_flush(hm_tls.cls[i]);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (i = 0; i < HM_TLS_SLOTS; i++)
@@ -238,15 +247,18 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 static noinline struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
 {
 	pthread_once(&hm_once, hm_init);
-	hm_tls.cls[cls] = hm_attach(hm_classes[cls]);
-	return hm_tls.cls[cls];
+	struct hm_cctx *cc;
+
+	cc = hm_attach(hm_classes[cls]);
+	hm_tls.cls[cls] = cc ? cc : &hm_cctx_none;
+	return cc;
 }
 
 static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 {
 	struct hm_cctx *cc = hm_tls.cls[cls];
 
-	return likely(cc) ? cc : hm_class_cctx_slow(cls);
+	return likely(cc != &hm_cctx_none) ? cc : hm_class_cctx_slow(cls);
 }
 
 static noinline struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
@@ -333,10 +345,11 @@ static noinline void *hm_malloc_slow(size_t size, unsigned long ip)
 void *hm_malloc(size_t size)
 {
 	if (likely(size <= HM_MAX_CLASS_SIZE)) {
+		/* hm_cctx_none before the first use: the slow path attaches */
 		struct hm_cctx *cc = hm_tls.cls[hm_size_to_class(size)];
 		void *p;
 
-		if (likely(cc) && likely((p = hm_cctx_alloc_try(cc))))
+		if (likely((p = hm_cctx_alloc_try(cc))))
 			return p;
 	}
 	return hm_malloc_slow(size, HM_RET_IP);
