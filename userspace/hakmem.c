@@ -210,6 +210,11 @@ static void hm_thread_exit(void *unused)
 	}
 	for (i = 0; i < HM_TLS_SLOTS; i++)
 		hm_slot_release(&hm_tls.slot[i], true);
+	/*
+	 * A later key destructor may allocate again: its attach sets the key
+	 * once more, and pthreads runs this destructor another round.
+	 */
+	hm_tls.key_set = false;
 	pthread_mutex_unlock(&hm_caches_lock);
 }
 
