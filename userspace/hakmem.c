@@ -354,7 +354,7 @@ void *hm_malloc(size_t size)
 		struct hm_cctx *cc = hm_tls.cls[hm_size_to_class(size)];
 		void *p;
 
-		if (likely((p = hm_cctx_alloc_try(cc))))
+		if (likely(hm_cctx_alloc_try(cc, &p)))
 			return p;
 	}
 	return hm_malloc_slow(size, HM_RET_IP);
@@ -488,7 +488,7 @@ void *hm_cache_alloc(struct hm_cache *c)
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 	void *p;
 
-	if (likely(sl->id == c->id) && likely((p = hm_cctx_alloc_try(sl->cc))))
+	if (likely(sl->id == c->id) && likely(hm_cctx_alloc_try(sl->cc, &p)))
 		return p;
 	return hm_cache_alloc_slow(c, HM_RET_IP);
 }
