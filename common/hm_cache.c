@@ -129,6 +129,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 	cc->recip = c->recip;
+	cc->size = c->size;
 	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
 	cc->adapt.backoff = 4;		/* HM_ADAPT_HOLD_MIN */
 }

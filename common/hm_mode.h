@@ -83,20 +83,26 @@ u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n);
 static __always_inline bool hm_bitmap_alloc_try(struct hm_cctx *cc, void **pp)
 {
 	struct hm_slab *s = cc->active;
+	unsigned long *fb, w;
 	unsigned int i;
-	unsigned long w;
 	void *p;
 
 	if (unlikely(!s || !s->nfree))
 		return false;
 	/* words below the hint are all zero, and one above is not */
-	for (i = s->hint; !(w = s->free_bits[i]); i++)
-		;
-	s->hint = (u16)i;
-	HM_WRITE_ONCE(s->free_bits[i], w & (w - 1));
+	fb = s->free_bits;
+	i = s->hint;
+	w = fb[i];
+	if (unlikely(!w)) {
+		do
+			w = fb[++i];
+		while (!w);
+		s->hint = (u16)i;
+	}
+	HM_WRITE_ONCE(fb[i], w & (w - 1));
 	s->nfree--;
 	cc->st.allocs++;
-	p = hm_block_addr(cc->cache, s, i * HM_BPL + hm_ctz(w));
+	p = s->blocks + (unsigned long)(i * HM_BPL + hm_ctz(w)) * cc->size;
 	hm_plat_mark_alloc(p, cc->cache->size);
 	*pp = p;
 	return true;

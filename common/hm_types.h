@@ -172,6 +172,7 @@ struct hm_cctx {
 	u8 debug;			/* HM_DBG_* switches, from the cache */
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
 	u32 recip;			/* = cache->recip, one load less */
+	u32 size;			/* = cache->size, likewise */
 	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
 
