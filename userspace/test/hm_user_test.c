@@ -136,6 +136,31 @@ static void hm_user_first_use_in_destructor(struct kunit *test)
 	}
 }
 
+/*
+ * Pointers at and past the end of the slab map's flat bitmap (47 bits),
+ * where the tree answers: refused as foreign, never read.  Each is freed
+ * through both entry points.
+ */
+static void hm_user_free_out_of_range(struct kunit *test)
+{
+	static const unsigned long bad[] = {
+		HM_BIT(47) - 8, HM_BIT(47), HM_BIT(47) + HM_SLAB_SIZE,
+		HM_BIT(48) + 64, ~0UL - HM_SLAB_SIZE + 8, ~0UL & ~7UL,
+	};
+	long *errors = hm_test_count_errors(test);
+	struct hm_cache *c = hm_cache_create("oor", 64, 0, HM_MODE_HYBRID, 0);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	hm_free(hm_malloc(64));		/* the map is set up */
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++) {
+		hm_free((void *)bad[i]);
+		hm_cache_free(c, (void *)bad[i]);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 2 * (long)HM_ARRAY_SIZE(bad));
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 static void *hm_trim_worker(void *p)
 {
 	void **keep = p;
@@ -348,6 +373,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
+	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
