@@ -78,6 +78,8 @@ test-modes: deps
 		echo "== HAKMEM_MODE=$$m"; \
 		HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hakmem_api || exit 1; \
 	done
+	@echo "== HM_FLATMAP=0 (slab map without its flat bitmap: the radix tree only)"
+	$(Q)HM_FLATMAP=0 $(BUILD)/release/hakmem-test hakmem_api hakmem_slab hakmem_remote hakmem_user
 
 test-asan: deps
 	$(Q)tools/deps.sh sanitize

@@ -134,6 +134,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
 	cc->recip = c->recip;
+	cc->size = c->size;
 	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
 	cc->adapt.backoff = 4;		/* HM_ADAPT_HOLD_MIN */
 }
@@ -156,6 +157,21 @@ void hm_cctx_register(struct hm_cctx *cc)
 	hm_unlock(&c->lock, flags);
 }
 
+/*
+ * @cc's ctx_id becomes @ctx_id: so does the owner_id of each of its slabs
+ * (hm_slab_set_owner()).  Caller holds the cache lock, which keeps the
+ * slab list.  O(slabs of the cache), on thread exit and adoption only.
+ */
+static void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id)
+{
+	struct hm_slab *s;
+
+	HM_WRITE_ONCE(cc->ctx_id, ctx_id);
+	for (s = cc->cache->all; s; s = s->all_next)
+		if (HM_READ_ONCE(s->owner) == cc)
+			HM_WRITE_ONCE(s->owner_id, ctx_id);
+}
+
 /**
  * hm_cctx_adopt() - take over the context of a thread that exited
  * @c: the cache
@@ -172,7 +188,7 @@ struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id)
 	for (cc = c->cctxs; cc; cc = cc->next) {
 		if (cc->abandoned) {
 			cc->abandoned = false;
-			HM_WRITE_ONCE(cc->ctx_id, ctx_id);
+			hm_cctx_rekey(cc, ctx_id);
 			break;
 		}
 	}
@@ -276,7 +292,7 @@ void hm_cctx_abandon(struct hm_cctx *cc)
 	hm_lock(&c->lock, flags);
 	cc->abandoned = true;
 	/* a new thread may get the exiting one's id: it must not match */
-	HM_WRITE_ONCE(cc->ctx_id, HM_CTX_NONE);
+	hm_cctx_rekey(cc, HM_CTX_NONE);
 	hm_unlock(&c->lock, flags);
 }
 
@@ -318,7 +334,7 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	struct hm_slab *s = hm_slab_init(c, chunk);
 	unsigned long flags;
 
-	s->owner = cc;
+	hm_slab_set_owner(s, cc);
 	hm_lock(&c->lock, flags);
 	s->all_next = c->all;
 	if (c->all)
@@ -557,7 +573,7 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 		hm_slab_debug_free(c, s);	/* an orphan is never used again */
 		s->magic = HM_MAGIC_ORPHAN;
 		s->cache = NULL;
-		s->owner = NULL;
+		hm_slab_set_owner(s, NULL);
 	}
 	for (cc = c->cctxs; cc; cc = next) {
 		next = cc->next;

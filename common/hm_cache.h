@@ -71,30 +71,31 @@ static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)
 /**
  * hm_cctx_alloc_try() - the mode's common case of an allocation, only
  * @cc: the caller's context for the cache
+ * @pp: where the object goes
  *
  * Calls nothing, so an adapter's entry point built on it needs no stack
  * frame (mimalloc's shape): the rest, including debugging, is
  * hm_cctx_alloc_ip()'s, which the caller runs when this gives up.
  *
- * Return: the object, or NULL having changed nothing.
+ * Return: true with the object in *@pp, or false having changed nothing.
  */
-static __always_inline void *hm_cctx_alloc_try(struct hm_cctx *cc)
+static __always_inline bool hm_cctx_alloc_try(struct hm_cctx *cc, void **pp)
 {
 	u8 route = HM_READ_ONCE(cc->route);
-	void *p;
+	bool ok;
 
 	/* tests in order of likelihood: the default mode first */
 	if (likely(route == HM_MODE_HYBRID))
-		p = hm_hybrid_alloc_try(cc);
+		ok = hm_hybrid_alloc_try(cc, pp);
 	else if (route == HM_MODE_BITMAP)
-		p = hm_bitmap_alloc_try(cc);
+		ok = hm_bitmap_alloc_try(cc, pp);
 	else if (route == HM_MODE_FREELIST)
-		p = hm_freelist_alloc_try(cc);
+		ok = hm_freelist_alloc_try(cc, pp);
 	else
-		return NULL;
-	if (p)
-		hm_plat_obj_alloc(p, cc->cache->obj_size);
-	return p;
+		return false;
+	if (ok)
+		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
+	return ok;
 }
 
 /**

@@ -37,6 +37,10 @@
  *              void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)  zeroed
  *              void hm_plat_meta_free(void *p, size_t size)
  *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC
+ *              optional: HM_PLAT_FLATMAP_BITS, the address bits a flat
+ *                  slab-map bitmap covers (hm_slabmap.h), with
+ *                  void *hm_plat_map_reserve(size_t size): zeroed memory
+ *                  backed only where written, never freed; NULL on failure
  *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
  *              u64 hm_plat_stamp(void)         a cheap monotonic stamp

@@ -91,6 +91,7 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 	hm_memset(s, 0, sizeof(*s) + nb * c->nwords * sizeof(unsigned long));
 	hm_atomic_set(&s->dbg, dbg);
 	s->magic = HM_MAGIC_SLAB;
+	s->owner_id = HM_CTX_NONE;
 	s->mode = c->mode;
 	s->nblocks = (u16)c->nblocks;
 	s->nwords = (u16)c->nwords;
@@ -229,7 +230,7 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 	hm_lock(&c->lock, flags);
 	/* a remote freer still reading the header keeps the memory mapped */
 	if (c->npool < c->max_pool || hm_atomic_read(&s->inflight)) {
-		HM_WRITE_ONCE(s->owner, NULL);
+		hm_slab_set_owner(s, NULL);
 		s->list = HM_LIST_POOL;
 		s->next = c->pool;
 		c->pool = s;
@@ -238,7 +239,7 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 	}
 	hm_unlock(&c->lock, flags);
 	if (!pooled) {
-		HM_WRITE_ONCE(s->owner, NULL);
+		hm_slab_set_owner(s, NULL);
 		s->list = HM_LIST_NONE;
 		hm_slab_release(c, s);
 	}
@@ -454,7 +455,7 @@ static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
 		c->pool = s->next;
 		HM_WRITE_ONCE(c->npool, c->npool - 1);
 		s->next = NULL;
-		HM_WRITE_ONCE(s->owner, cc);
+		hm_slab_set_owner(s, cc);
 	}
 	hm_unlock(&c->lock, flags);
 	return s;

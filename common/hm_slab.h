@@ -17,6 +17,27 @@ static __always_inline struct hm_slab *hm_ptr_slab(const void *p)
 	return (struct hm_slab *)((unsigned long)p & HM_SLAB_MASK);
 }
 
+/* The first word of a live slab owned by context @id (struct hm_slab.key). */
+static __always_inline u64 hm_slab_key(u32 id)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (u64)HM_MAGIC_SLAB << 32 | id;
+#else
+	return (u64)id << 32 | HM_MAGIC_SLAB;
+#endif
+}
+
+/*
+ * Give @s to @cc (NULL: to nobody).  Frees compare s->key with their
+ * thread's hm_slab_key(), so owner_id always follows s->owner; ctx_id
+ * changes (abandon, adopt) go through hm_cctx_rekey().
+ */
+static __always_inline void hm_slab_set_owner(struct hm_slab *s, struct hm_cctx *cc)
+{
+	HM_WRITE_ONCE(s->owner, cc);
+	HM_WRITE_ONCE(s->owner_id, cc ? HM_READ_ONCE(cc->ctx_id) : HM_CTX_NONE);
+}
+
 /* Index of the block holding @p (which may point inside the block). */
 static __always_inline unsigned int hm_block_index_recip(u32 recip,
 							 const struct hm_slab *s,

@@ -10,6 +10,55 @@
 struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
 static HM_DEFINE_LOCK(hm_slabmap_lock);
 
+#ifdef HM_PLAT_FLATMAP_BITS
+struct hm_flatmap hm_flatmap;
+static hm_atomic_t hm_flatmap_tried;
+
+/*
+ * Reserve the flat bitmap once, before the first chunk is registered, so
+ * that no granule ever moves between bitmap and tree.  When the
+ * reservation fails (an address-space limit) the limit stays 0 and every
+ * granule is the tree's.
+ */
+static void hm_flatmap_setup(void)
+{
+	unsigned long flags;
+	hm_atomic_t *bits;
+
+	if (hm_atomic_read(&hm_flatmap_tried))
+		return;
+	hm_lock(&hm_slabmap_lock, flags);
+	if (!hm_atomic_read(&hm_flatmap_tried)) {
+		bits = hm_plat_map_reserve(HM_FLATMAP_GRANULES / 8);
+		if (bits) {
+			hm_flatmap.bits = bits;
+			hm_atomic_set(&hm_flatmap.limit, HM_FLATMAP_GRANULES);
+		}
+		hm_atomic_set(&hm_flatmap_tried, 1);
+	}
+	hm_unlock(&hm_slabmap_lock, flags);
+}
+
+/* The word of the flat bitmap holding @a's granule, or NULL: the tree's. */
+static hm_atomic_t *hm_flatmap_word(unsigned long a)
+{
+	unsigned long g = a >> HM_SLAB_SHIFT;
+
+	if (g >= hm_atomic_read(&hm_flatmap.limit))
+		return NULL;
+	return &hm_flatmap.bits[g / HM_BITS_PER_LONG];
+}
+#else
+static void hm_flatmap_setup(void)
+{
+}
+
+static hm_atomic_t *hm_flatmap_word(unsigned long a)
+{
+	return NULL;
+}
+#endif
+
 static struct hm_slabmap_top *hm_slabmap_top_get(unsigned long hi, hm_gfp_t gfp)
 {
 	struct hm_slabmap_top *t, *found = NULL;
@@ -52,10 +101,14 @@ static struct hm_slabmap_top *hm_slabmap_top_get(unsigned long hi, hm_gfp_t gfp)
 int hm_slabmap_prepare(const void *chunk, hm_gfp_t gfp)
 {
 	unsigned long a = (unsigned long)chunk;
-	struct hm_slabmap_top *t = hm_slabmap_top_get((a >> 48) + 1, gfp);
+	struct hm_slabmap_top *t;
 	hm_atomic_t *slot, *leaf;
 	unsigned long expected = 0;
 
+	hm_flatmap_setup();
+	if (hm_flatmap_word(a))
+		return 0;	/* the flat bitmap needs no levels */
+	t = hm_slabmap_top_get((a >> 48) + 1, gfp);
 	if (!t)
 		return -1;
 	slot = &t->mid[(a >> 32) & 0xffff];
@@ -80,10 +133,12 @@ void hm_slabmap_set(const void *chunk, bool on)
 	unsigned long bit = (a >> HM_SLAB_SHIFT) & 0xffff;
 	unsigned long mask = 1UL << (bit % HM_BITS_PER_LONG);
 	unsigned long hi = (a >> 48) + 1;
-	hm_atomic_t *leaf = NULL;
+	hm_atomic_t *leaf = hm_flatmap_word(a);
 	unsigned int i;
 
-	for (i = 0; i < HM_SLABMAP_TOPS; i++)
+	if (leaf)
+		bit %= HM_BITS_PER_LONG;	/* the flat word itself, same mask */
+	for (i = 0; i < HM_SLABMAP_TOPS && !leaf; i++)
 		if (hm_atomic_read(&hm_slabmap[i].hi) == hi)
 			leaf = (hm_atomic_t *)
 				hm_atomic_read(&hm_slabmap[i].mid[(a >> 32) & 0xffff]);

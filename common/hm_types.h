@@ -76,22 +76,29 @@ struct hm_learn;
 
 struct hm_slab {
 	/* read by every free (first cache line) */
-	u32 magic;
+	union {
+		struct {
+			u32 magic;
+			/* owner->ctx_id, or HM_CTX_NONE: hm_slab_set_owner() */
+			u32 owner_id;
+		};
+		u64 key;	/* both: one compare with hm_slab_key() */
+	};
 	u8 mode;
 	u8 list;		/* enum hm_slab_list, owner-private */
 	u16 nblocks;
-	struct hm_cache *cache;
+	u16 hint;		/* bitmap: word to search first (owner's) */
+	u16 nwords;
 	struct hm_cctx *owner;
 	char *blocks;		/* address of block 0 */
-	unsigned long *live_bits;	/* hybrid: 1 = handed to the user */
 	unsigned long *free_bits;	/* bitmap, hybrid: 1 = free in slab */
 	hm_atomic_t *remote_bits;	/* bitmap, hybrid: 1 = freed remotely */
+	u32 nfree;		/* bitmap, hybrid: bits set in free_bits (owner's) */
+	u32 used;		/* freelist: blocks not on free/local_free (owner's) */
+	struct hm_cache *cache;
+	unsigned long *live_bits;	/* hybrid: 1 = handed to the user */
 
 	/* owner-private state */
-	u32 nfree;		/* bitmap, hybrid: bits set in free_bits */
-	u32 used;		/* freelist: blocks not on free/local_free */
-	u16 hint;		/* bitmap: word to search first */
-	u16 nwords;
 	void *free;		/* freelist: allocation list */
 	void *local_free;	/* freelist: owner's frees */
 	struct hm_slab *prev, *next;	/* owner's list, or the cache pool */
@@ -165,6 +172,7 @@ struct hm_cctx {
 	u8 debug;			/* HM_DBG_* switches, from the cache */
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
 	u32 recip;			/* = cache->recip, one load less */
+	u32 size;			/* = cache->size, likewise */
 	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
 

@@ -203,8 +203,7 @@ static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
 
 	might_alloc(gfp);
 	cc = hakmem_lock(hc, &flags);
-	p = hm_cctx_alloc_try(cc);
-	if (unlikely(!p))
+	if (unlikely(!hm_cctx_alloc_try(cc, &p)))
 		p = hakmem_alloc_locked_slow(cc, _RET_IP_);
 	hakmem_unlock(hc, flags);
 	if (unlikely(!p)) {

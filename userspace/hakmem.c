@@ -35,16 +35,26 @@ struct hm_tls_slot {
 struct hm_tls {
 	struct hm_cctx *cls[HM_NR_CLASSES];
 	u32 tid;		/* == ctx_id of every context this thread uses */
+	u64 slab_key;		/* hm_slab_key(tid), 0 before the first attach */
 	bool key_set;
 	struct hm_tls_slot slot[HM_TLS_SLOTS];
 };
+
+/*
+ * What hm_tls.cls[] holds for a class the thread has no context for yet
+ * (mimalloc's empty heap): its route is no mode, so hm_cctx_alloc_try()
+ * gives up on it and hm_malloc() needs no NULL test.  Never written.
+ */
+static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_DEBUG };
 
 /*
  * initial-exec: one %fs-relative access, in libhakmem.so too, instead of a
  * call to __tls_get_addr per malloc (mimalloc does the same).  The price:
  * a dlopen()ed libhakmem.so needs this much of glibc's static TLS surplus.
  */
-static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec")));
+static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec"))) = {
+	.cls = { [0 ... HM_NR_CLASSES - 1] = &hm_cctx_none },
+};
 static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
 static pthread_key_t hm_exit_key;
 static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -206,12 +216,17 @@ static void hm_thread_exit(void *unused)
 	(void)unused;
 	pthread_mutex_lock(&hm_caches_lock);
 	for (i = 0; i < HM_NR_CLASSES; i++) {
-		if (hm_tls.cls[i])
+		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_abandon(hm_tls.cls[i]);
-		hm_tls.cls[i] = NULL;
+		hm_tls.cls[i] = &hm_cctx_none;
 	}
 	for (i = 0; i < HM_TLS_SLOTS; i++)
 		hm_slot_release(&hm_tls.slot[i], true);
+	/*
+	 * A later key destructor may allocate again: its attach sets the key
+	 * once more, and pthreads runs this destructor another round.
+	 */
+	hm_tls.key_set = false;
 	pthread_mutex_unlock(&hm_caches_lock);
 }
 
@@ -220,7 +235,7 @@ void hm_thread_flush(void)
 	unsigned int i;
 
 	for (i = 0; i < HM_NR_CLASSES; i++)
-		if (hm_tls.cls[i])
+		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_flush(hm_tls.cls[i]);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (i = 0; i < HM_TLS_SLOTS; i++)
@@ -237,6 +252,7 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 		/* any non-NULL value makes the destructor run at exit */
 		pthread_setspecific(hm_exit_key, &hm_tls);
 		hm_tls.tid = hm_plat_ctx_id();
+		hm_tls.slab_key = hm_slab_key(hm_tls.tid);
 		hm_tls.key_set = true;
 	}
 	cc = hm_cctx_new(c, hm_plat_ctx_id(), HM_GFP_DEFAULT);
@@ -248,15 +264,18 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 static noinline struct hm_cctx *hm_class_cctx_slow(unsigned int cls)
 {
 	pthread_once(&hm_once, hm_init);
-	hm_tls.cls[cls] = hm_attach(hm_classes[cls]);
-	return hm_tls.cls[cls];
+	struct hm_cctx *cc;
+
+	cc = hm_attach(hm_classes[cls]);
+	hm_tls.cls[cls] = cc ? cc : &hm_cctx_none;
+	return cc;
 }
 
 static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 {
 	struct hm_cctx *cc = hm_tls.cls[cls];
 
-	return likely(cc) ? cc : hm_class_cctx_slow(cls);
+	return likely(cc != &hm_cctx_none) ? cc : hm_class_cctx_slow(cls);
 }
 
 static noinline struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
@@ -321,14 +340,14 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 
 /*
  * Everything hm_malloc()'s fast path leaves: large, first use, refill,
- * debugging.  @cc is the thread's context for the size, when it has one.
+ * debugging.  @cc is the thread's context for the size, or hm_cctx_none.
  */
 static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
 				     unsigned long ip)
 {
 	void *p;
 
-	if (unlikely(!cc)) {
+	if (unlikely(cc == &hm_cctx_none)) {	/* large, or first use */
 		if (unlikely(size > HM_MAX_CLASS_SIZE))
 			return hm_large_alloc(size, HM_GFP_DEFAULT);
 		cc = hm_class_cctx(hm_size_to_class(size));
@@ -347,28 +366,29 @@ static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
  */
 void *hm_malloc(size_t size)
 {
-	struct hm_cctx *cc = NULL;
+	struct hm_cctx *cc = &hm_cctx_none;
 
 	if (likely(size <= HM_MAX_CLASS_SIZE)) {
 		void *p;
 
+		/* hm_cctx_none before the first use: the slow path attaches */
 		cc = hm_tls.cls[hm_size_to_class(size)];
-		if (likely(cc) && likely((p = hm_cctx_alloc_try(cc))))
+		if (likely(hm_cctx_alloc_try(cc, &p)))
 			return p;
 	}
 	return hm_malloc_slow(size, cc, HM_RET_IP);
 }
 
 /*
- * Is the calling thread the owner of @s?  Then its context is s->owner,
- * and no lookup is needed: the common case of a free.  Abandoned contexts
- * have ctx_id HM_CTX_NONE, which no thread has.
+ * Is @s a live slab (magic) owned by the calling thread (owner_id)?  Then
+ * its context is s->owner, and no lookup is needed: the common case of a
+ * free, one compare.  Unowned slabs and those of abandoned contexts have
+ * owner_id HM_CTX_NONE, which no thread has; a thread that never attached
+ * has key 0, which no slab has.
  */
-static __always_inline struct hm_cctx *hm_own_cctx(const struct hm_slab *s)
+static __always_inline bool hm_slab_mine(const struct hm_slab *s)
 {
-	struct hm_cctx *cc = HM_READ_ONCE(s->owner);
-
-	return likely(cc && HM_READ_ONCE(cc->ctx_id) == hm_tls.tid) ? cc : NULL;
+	return likely(HM_READ_ONCE(s->key) == hm_tls.slab_key);
 }
 
 /*
@@ -415,6 +435,21 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
 }
 
 /*
+ * A free into the registered granule @s that is not a slab of this
+ * thread's: another thread's slab (or a wrong cache, for @c), else not a
+ * live slab at all (a large object, an orphan, a bad pointer).
+ */
+static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
+				     void *ptr, unsigned long ip)
+{
+	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB) {
+		hm_free_nonslab(c, ptr, ip);
+		return;
+	}
+	hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
+}
+
+/*
  * The slow paths are tail calls with what the fast path found (slab,
  * context), so none of them looks it up again.  NULL needs no test of its
  * own here: the granule at address 0 is never a chunk (mmap does not hand
@@ -422,18 +457,18 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
  */
 void hm_free(void *ptr)
 {
-	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	struct hm_slab *s = hm_ptr_slab(ptr);
 	struct hm_cctx *cc;
 
-	if (unlikely(!s)) {
+	if (unlikely(!hm_slabmap_test(ptr))) {
 		hm_free_nonslab(NULL, ptr, HM_RET_IP);
 		return;
 	}
-	cc = hm_own_cctx(s);
-	if (unlikely(!cc)) {
-		hm_free_foreign_slab(s->cache, s, ptr, HM_RET_IP);
+	if (unlikely(!hm_slab_mine(s))) {
+		hm_free_unowned(NULL, s, ptr, HM_RET_IP);
 		return;
 	}
+	cc = HM_READ_ONCE(s->owner);
 	if (likely(hm_cctx_free_try(cc, s, ptr)))
 		return;
 	/* straight to the debug route's copy: one frame less */
@@ -487,7 +522,7 @@ void *hm_cache_alloc(struct hm_cache *c)
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 	void *p;
 
-	if (likely(sl->id == c->id) && likely((p = hm_cctx_alloc_try(sl->cc))))
+	if (likely(sl->id == c->id) && likely(hm_cctx_alloc_try(sl->cc, &p)))
 		return p;
 	return hm_cache_alloc_slow(c, HM_RET_IP);
 }
@@ -495,18 +530,18 @@ void *hm_cache_alloc(struct hm_cache *c)
 /* As hm_free(), and a block of another cache is refused. */
 void hm_cache_free(struct hm_cache *c, void *ptr)
 {
-	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	struct hm_slab *s = hm_ptr_slab(ptr);
 	struct hm_cctx *cc;
 
-	if (unlikely(!s)) {
+	if (unlikely(!hm_slabmap_test(ptr))) {
 		hm_free_nonslab(c, ptr, HM_RET_IP);
 		return;
 	}
-	cc = hm_own_cctx(s);
-	if (unlikely(!cc || s->cache != c)) {
-		hm_free_foreign_slab(c, s, ptr, HM_RET_IP);
+	if (unlikely(!hm_slab_mine(s) || s->cache != c)) {
+		hm_free_unowned(c, s, ptr, HM_RET_IP);
 		return;
 	}
+	cc = HM_READ_ONCE(s->owner);
 	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
 		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }

@@ -103,6 +103,12 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_meta_free(void *p, size_t size);
+/*
+ * The slab map's flat bitmap over the user half (x86-64: 47 bits, 2^31
+ * granules, 256 MiB reserved, a page backed per 2 GiB of chunks in use).
+ */
+#define HM_PLAT_FLATMAP_BITS	47
+void *hm_plat_map_reserve(size_t size);
 
 #define hm_memset	memset
 #define hm_memcpy	memcpy

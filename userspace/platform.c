@@ -86,6 +86,23 @@ void hm_plat_meta_free(void *p, size_t size)
 		free(p);
 }
 
+/*
+ * Address space only: MAP_NORESERVE takes no commit charge, pages are
+ * backed when first written.  Fails under a tight RLIMIT_AS, or with
+ * HM_FLATMAP=0 in the environment (to test the tree on its own).
+ */
+void *hm_plat_map_reserve(size_t size)
+{
+	const char *env = getenv("HM_FLATMAP");
+	void *p;
+
+	if (env && !strcmp(env, "0"))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void hm_strscpy(char *dst, const char *src, size_t n)
 {
 	size_t i;

@@ -138,6 +138,58 @@ static void hm_exit_with_cached(struct kunit *test)
 	KUNIT_EXPECT_LE(test, c->nslabs, 1);	/* only a's active slab */
 }
 
+/*
+ * Slabs of @c owned by @cc whose owner_id is not @id (and whose first
+ * word is not hm_slab_key(@id)), plus pooled slabs whose owner_id is set.
+ */
+static unsigned int hm_owner_id_wrong(struct hm_cache *c, struct hm_cctx *cc, u32 id)
+{
+	unsigned int wrong = 0;
+	struct hm_slab *s;
+
+	for (s = c->all; s; s = s->all_next) {
+		if (s->owner == cc)
+			wrong += s->owner_id != id || s->key != hm_slab_key(id);
+		else if (!s->owner)
+			wrong += s->owner_id != HM_CTX_NONE;
+	}
+	return wrong;
+}
+
+/* the owner id in the slab header follows the owner through exit/adoption */
+static void hm_owner_id_follows(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *again;
+	unsigned int n = 2 * c->nblocks + 20, i;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, a->ctx_id), 0);
+	KUNIT_EXPECT_TRUE(test, ((struct hm_slab *)hm_ptr_slab(v[0]))->owner == a);
+	hm_cctx_abandon(a);
+	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, HM_CTX_NONE), 0);
+	again = hm_cctx_adopt(c, 42);
+	KUNIT_EXPECT_PTR_EQ(test, again, a);
+	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, 42), 0);
+	for (i = 0; i < n; i++)		/* empty slabs go to the pool: unowned */
+		hm_test_free_in(a, v[i]);
+	hm_cctx_flush(a);
+	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, 42), 0);
+	for (i = 0; i < n; i++) {	/* and come back from it owned */
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, 42), 0);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
 /* threads: each allocates, hands half to its neighbour, frees the rest */
 struct hm_xfer {
 	struct hm_cache *c;
@@ -222,6 +274,7 @@ static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_exit_with_cached, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_owner_id_follows, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_threads_handoff, hm_mode_gen_params),
 	{}
 };

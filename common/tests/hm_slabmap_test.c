@@ -5,6 +5,17 @@
  */
 #include "hm_test.h"
 
+/* Register the granule at @g: it is found, its neighbours are not. */
+static void hm_slabmap_expect_set(struct kunit *test, char *g)
+{
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(g));
+	hm_slabmap_set(g, true);
+	KUNIT_EXPECT_TRUE(test, hm_slabmap_test(g));
+	KUNIT_EXPECT_TRUE(test, hm_slabmap_test(g + HM_SLAB_SIZE - 1));
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(g + HM_SLAB_SIZE));
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(g - 1));
+}
+
 static void hm_slabmap_register(struct kunit *test)
 {
 	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_HYBRID);
@@ -13,17 +24,42 @@ static void hm_slabmap_register(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, chunk);
 	KUNIT_EXPECT_EQ(test, (unsigned long)chunk % HM_SLAB_SIZE, 0);
-	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(chunk));
-	hm_slabmap_set(chunk, true);
-	KUNIT_EXPECT_TRUE(test, hm_slabmap_test(chunk));
-	KUNIT_EXPECT_TRUE(test, hm_slabmap_test(chunk + HM_SLAB_SIZE - 1));
-	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(chunk + HM_SLAB_SIZE));
-	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(chunk - 1));
+	hm_slabmap_expect_set(test, chunk);
 	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(&local));
 	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(NULL));
 	KUNIT_EXPECT_FALSE(test, hm_slabmap_test((void *)~0UL));
 	hm_slabmap_set(chunk, false);
 	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(chunk));
+	hm_plat_chunk_free(chunk, HM_SLAB_SIZE);
+}
+
+/*
+ * A granule far from any chunk (bit 47 flipped: in userspace above the
+ * flat bitmap, so in the tree; in the kernel another mid entry).  The map
+ * never dereferences what it registers, so an address nothing is mapped
+ * at is a fair test of the level that holds it.
+ */
+static void hm_slabmap_far(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_HYBRID);
+	char *chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
+	char *far;
+
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	far = (char *)((unsigned long)chunk ^ HM_BIT(47));
+	KUNIT_ASSERT_EQ(test, hm_slabmap_prepare(far, HM_GFP_DEFAULT), 0);
+	hm_slabmap_expect_set(test, far);
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(chunk));
+	hm_slabmap_set(chunk, true);
+	hm_slabmap_set(far, false);
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(far));
+	KUNIT_EXPECT_TRUE(test, hm_slabmap_test(chunk));
+	hm_slabmap_set(chunk, false);
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(chunk));
+	/* the edges of the flat bitmap and the top of the address space */
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test((void *)(HM_BIT(47) - 1)));
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test((void *)HM_BIT(47)));
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test((void *)(~0UL - HM_SLAB_SIZE)));
 	hm_plat_chunk_free(chunk, HM_SLAB_SIZE);
 }
 
@@ -52,6 +88,7 @@ static void hm_slab_init_modes(struct kunit *test)
 
 static struct kunit_case hm_slab_cases[] = {
 	KUNIT_CASE(hm_slabmap_register),
+	KUNIT_CASE(hm_slabmap_far),
 	KUNIT_CASE(hm_slab_init_modes),
 	{}
 };

@@ -20,9 +20,9 @@ void hm_test_mode_desc(const enum hm_mode *m, char *desc)
 void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip)
 {
 	unsigned int tries;
-	void *p = hm_cctx_alloc_try(cc);
+	void *p;
 
-	if (!p)
+	if (!hm_cctx_alloc_try(cc, &p))
 		p = hm_cctx_alloc_ip(cc, ip);
 
 	for (tries = 0; !p && tries < 4; tries++) {

@@ -71,6 +71,96 @@ static void hm_user_thread_exit_flushes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/* sizes of all built-in classes, first used in a thread's key destructor */
+static const size_t hm_late_sizes[] = { 8, 16, 32, 64, 128, 256, 512, 1024 };
+static void *hm_late_keep[HM_ARRAY_SIZE(hm_late_sizes)];
+
+static void hm_late_destructor(void *unused)
+{
+	void *tmp[HM_ARRAY_SIZE(hm_late_sizes)];
+	unsigned int i;
+
+	(void)unused;
+	for (i = 0; i < HM_ARRAY_SIZE(hm_late_sizes); i++) {
+		tmp[i] = hm_malloc(hm_late_sizes[i]);
+		hm_late_keep[i] = hm_malloc(hm_late_sizes[i]);
+	}
+	for (i = 0; i < HM_ARRAY_SIZE(hm_late_sizes); i++)
+		hm_free(tmp[i]);	/* cached in the late contexts */
+}
+
+struct hm_late_arg {
+	pthread_key_t key;
+	bool used_before;	/* attach before the destructors run */
+};
+
+static void *hm_late_worker(void *p)
+{
+	struct hm_late_arg *a = p;
+
+	if (a->used_before)
+		hm_free(hm_malloc(24));
+	pthread_setspecific(a->key, a);
+	return NULL;
+}
+
+/*
+ * A thread whose first allocations come from a key destructor, possibly
+ * after hakmem's own one ran: the contexts it attaches then are
+ * abandoned (flushed) as well, and its objects stay good.
+ */
+static void hm_user_first_use_in_destructor(struct kunit *test)
+{
+	unsigned long inuse = hm_inuse_total();
+	struct hm_late_arg a;
+	unsigned int i, round;
+	pthread_t t;
+
+	for (round = 0; round < 2; round++) {
+		a.used_before = round;
+		hm_thread_flush();
+		KUNIT_ASSERT_EQ(test, pthread_key_create(&a.key, hm_late_destructor), 0);
+		KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_late_worker, &a), 0);
+		pthread_join(t, NULL);
+		pthread_key_delete(a.key);
+		hm_thread_flush();
+		KUNIT_EXPECT_EQ(test, hm_cached_total(), 0);
+		KUNIT_EXPECT_EQ(test, hm_inuse_total(),
+				inuse + HM_ARRAY_SIZE(hm_late_sizes));
+		for (i = 0; i < HM_ARRAY_SIZE(hm_late_sizes); i++) {
+			KUNIT_EXPECT_NOT_NULL(test, hm_late_keep[i]);
+			hm_free(hm_late_keep[i]);
+		}
+		KUNIT_EXPECT_EQ(test, hm_inuse_total(), inuse);
+		KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+	}
+}
+
+/*
+ * Pointers at and past the end of the slab map's flat bitmap (47 bits),
+ * where the tree answers: refused as foreign, never read.  Each is freed
+ * through both entry points.
+ */
+static void hm_user_free_out_of_range(struct kunit *test)
+{
+	static const unsigned long bad[] = {
+		HM_BIT(47) - 8, HM_BIT(47), HM_BIT(47) + HM_SLAB_SIZE,
+		HM_BIT(48) + 64, ~0UL - HM_SLAB_SIZE + 8, ~0UL & ~7UL,
+	};
+	long *errors = hm_test_count_errors(test);
+	struct hm_cache *c = hm_cache_create("oor", 64, 0, HM_MODE_HYBRID, 0);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	hm_free(hm_malloc(64));		/* the map is set up */
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++) {
+		hm_free((void *)bad[i]);
+		hm_cache_free(c, (void *)bad[i]);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 2 * (long)HM_ARRAY_SIZE(bad));
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 static void *hm_trim_worker(void *p)
 {
 	void **keep = p;
@@ -381,6 +471,8 @@ static void hm_user_research_api(struct kunit *test)
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
+	KUNIT_CASE(hm_user_first_use_in_destructor),
+	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
