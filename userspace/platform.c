@@ -127,7 +127,7 @@ u32 hm_plat_ctx_id(void)
  * through the vDSO, twice per allocation and free while tracking is on;
  * the time-stamp counter costs one, and its ticks are kept as they are:
  * only a report or a dump turns a difference into nanoseconds.  It is
- * calibrated against CLOCK_MONOTONIC (200 us) the first time a debug switch
+ * calibrated against CLOCK_MONOTONIC (10 ms) the first time a debug switch
  * goes on, before any stamp is taken, and only where the CPU says it runs at
  * a constant rate whatever the power state; elsewhere the clock is read.
  */
@@ -161,21 +161,40 @@ static bool hm_tsc_invariant(void)
 	return constant && nonstop;
 }
 
+/* The TSC between two clock reads: their midpoint, and how far apart. */
+static u64 hm_tsc_sample(u64 *ns, u64 *width)
+{
+	u64 a = hm_user_clock_ns(), t = __builtin_ia32_rdtsc(), b = hm_user_clock_ns();
+
+	*ns = a + (b - a) / 2;
+	*width = b - a;
+	return t;
+}
+
+/*
+ * Ticks against nanoseconds over 10 ms, each end bracketed by two clock
+ * reads.  A read may be slow (preemption, valgrind): the result is kept
+ * only when both brackets together are under 0.5% of the window, so ages
+ * are good to 0.5%; after three tries the clock is read instead.
+ */
 static void hm_tsc_calibrate(void)
 {
-	u64 t0, n0, t1, n1;
+	u64 t0, n0, w0, t1, n1, w1;
+	unsigned int tries;
 
 	if (!hm_tsc_invariant())
 		return;
-	n0 = hm_user_clock_ns();
-	t0 = __builtin_ia32_rdtsc();
-	do
-		n1 = hm_user_clock_ns();
-	while (n1 - n0 < 200000);
-	t1 = __builtin_ia32_rdtsc();
-	if (t1 <= t0)
-		return;
-	__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0), __ATOMIC_RELEASE);
+	for (tries = 0; tries < 3; tries++) {
+		t0 = hm_tsc_sample(&n0, &w0);
+		do
+			t1 = hm_tsc_sample(&n1, &w1);
+		while (n1 - n0 < 10000000);
+		if (t1 > t0 && w0 + w1 < (n1 - n0) / 200) {
+			__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0),
+					 __ATOMIC_RELEASE);
+			return;
+		}
+	}
 }
 #else
 static void hm_tsc_calibrate(void)
