@@ -257,10 +257,21 @@ static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
 	return NULL;	/* table full: the site is not profiled */
 }
 
-/* The profile entry of call site @ip, remembered in @cc for the next one. */
+/*
+ * The profile entry of call site @ip, remembered in @cc for the next one;
+ * the counts @cc kept for its last site go to that entry first.
+ */
 struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
 {
-	cc->site = hm_site_get(cc->cache, ip);
+	struct hm_site *old = cc->site;
+
+	if (old) {
+		hm_atomic_fetch_add(&old->allocs, cc->site_allocs);
+		hm_atomic_fetch_add(&old->live, (unsigned long)cc->site_live);
+		HM_WRITE_ONCE(cc->site_allocs, 0);
+		HM_WRITE_ONCE(cc->site_live, 0);
+	}
+	HM_WRITE_ONCE(cc->site, hm_site_get(cc->cache, ip));
 	cc->site_ip = ip;
 	return cc->site;
 }

@@ -3,7 +3,9 @@
  * hm_debug_hooks.h - the common case of the debug hooks, inlined into the
  * copies of the mode paths that run while a switch is on (hm_debug.c):
  * check and clear the poison of a block handed out, fill it when freed,
- * write the block's tracking record, count its call site.
+ * write the block's tracking record, count its call site.  The counts of
+ * a context's current site stay in the context (cc->site_allocs,
+ * site_live) until it moves to another site: hm_sites_top() adds them.
  *
  * Nothing here allocates, locks or loops over a slab: a poison hit, a new
  * switch generation, a call site not yet seen and a cross-owner report are
@@ -87,9 +89,10 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 		t->gen = HM_READ_ONCE(c->debug_gen);
 		t->prof = site;
 		t->free_site = 0;
+		/* the context's own counts, no locked operation */
 		if (likely(site)) {
-			hm_atomic_fetch_add(&site->allocs, 1);
-			hm_atomic_fetch_add(&site->live, 1);
+			cc->site_allocs++;
+			cc->site_live++;
 		}
 	}
 	return true;
@@ -126,7 +129,9 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 
 		t += idx;
 		/* the entry found at allocation: no second hash lookup */
-		if (likely(t->prof))
+		if (likely(cc && t->prof == cc->site && t->prof))
+			cc->site_live--;
+		else if (t->prof)
 			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
 		if (unlikely(t->owner != me))
 			hm_debug_xowner(c, sw, p, ip);

@@ -194,11 +194,15 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 {
 	struct hm_site *sites = HM_READ_ONCE(c->sites);
 	unsigned int i, n = 0, k;
+	unsigned long flags;
 
 	if (!sites)
 		return 0;
+	/* the contexts' own counts (see hm_debug_site()): exact when quiet */
+	hm_lock(&c->lock, flags);
 	for (i = 0; i < HM_SITES; i++) {
 		struct hm_site_stat e;
+		struct hm_cctx *cc;
 		unsigned long key;
 
 		e.site = hm_atomic_read(&sites[i].site);
@@ -206,6 +210,12 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 			continue;
 		e.allocs = hm_atomic_read(&sites[i].allocs);
 		e.live = (long)hm_atomic_read(&sites[i].live);
+		for (cc = c->cctxs; cc; cc = cc->next) {
+			if (HM_READ_ONCE(cc->site) != &sites[i])
+				continue;
+			e.allocs += HM_READ_ONCE(cc->site_allocs);
+			e.live += HM_READ_ONCE(cc->site_live);
+		}
 		key = by_live ? (unsigned long)(e.live > 0 ? e.live : 0) : e.allocs;
 		/* insertion into the sorted top @max */
 		for (k = n; k > 0; k--) {
@@ -224,6 +234,7 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 				n++;
 		}
 	}
+	hm_unlock(&c->lock, flags);
 	return n;
 }
 

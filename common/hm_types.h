@@ -185,6 +185,8 @@ struct hm_cctx {
 	bool reaped;			/* hm_cache_shrink() flushed it already */
 	unsigned long site_ip;		/* tracking: last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
+	unsigned long site_allocs;	/* ... and counts for it not yet added */
+	long site_live;			/* to the entry (hm_debug_site()) */
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
 	struct hm_fit_state fit;	/* fit policies (hm_fit.c), owner-private */

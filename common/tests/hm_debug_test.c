@@ -116,6 +116,57 @@ static void hm_debug_track_sites(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * A context keeps the counts of its current site until it moves on; the
+ * profile adds them, also those of two contexts at one site and of frees
+ * by a context that did not allocate.
+ */
+static void hm_debug_sites_two_contexts(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	struct hm_site_stat top[4];
+	void *va[10], *vb[5], *y;
+	unsigned int i, n;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	for (i = 0; i < 10; i++) {
+		va[i] = hm_test_alloc_ip(a, HM_SITE_A);
+		KUNIT_ASSERT_NOT_NULL(test, va[i]);
+	}
+	for (i = 0; i < 5; i++) {
+		vb[i] = hm_test_alloc_ip(b, HM_SITE_A);
+		KUNIT_ASSERT_NOT_NULL(test, vb[i]);
+	}
+	for (i = 0; i < 3; i++)		/* b frees a's: b's count goes below 0 */
+		hm_cctx_free(b, hm_ptr_slab(va[i]), va[i], HM_SITE_B);
+	n = hm_sites_top(c, top, 4, false);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, top[0].site, HM_SITE_A);
+	KUNIT_EXPECT_EQ(test, top[0].allocs, 15);
+	KUNIT_EXPECT_EQ(test, top[0].live, 12);
+	/* a moves to another site: its counts for A go to the entry */
+	y = hm_test_alloc_ip(a, HM_SITE_B);
+	KUNIT_ASSERT_NOT_NULL(test, y);
+	n = hm_sites_top(c, top, 4, false);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, top[0].allocs, 15);
+	KUNIT_EXPECT_EQ(test, top[0].live, 12);
+	KUNIT_EXPECT_EQ(test, top[1].site, HM_SITE_B);
+	KUNIT_EXPECT_EQ(test, top[1].allocs, 1);
+	for (i = 3; i < 10; i++)
+		hm_cctx_free(a, hm_ptr_slab(va[i]), va[i], HM_SITE_B);
+	for (i = 0; i < 5; i++)
+		hm_cctx_free(a, hm_ptr_slab(vb[i]), vb[i], HM_SITE_B);
+	hm_cctx_free(b, hm_ptr_slab(y), y, HM_SITE_B);
+	n = hm_sites_top(c, top, 4, true);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, top[0].live, 0);
+	KUNIT_EXPECT_EQ(test, top[1].live, 0);
+	KUNIT_EXPECT_EQ(test, top[0].allocs + top[1].allocs, 16);
+	HM_EXPECT_VALID(test, c);
+}
+
 /* frees by a context other than the allocating one: counted, flaggable */
 static void hm_debug_cross_owner(struct kunit *test)
 {
@@ -414,6 +465,7 @@ static void hm_debug_double_free_history(struct kunit *test)
 static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_parse_switches),
 	KUNIT_CASE_PARAM(hm_debug_frag_figures, hm_mode_gen_params),
