@@ -5,7 +5,8 @@
 #   make run      the main job: the module in a VM (see README.md)
 #   make test     every test (userspace, then kernel: test-user, test-kernel)
 #   make demo     the userspace library's demo in each mode
-#   make lib      libhakmem.a and libhakmem.so
+#   make lib      libhakmem.a, libhakmem.so and libhakmem-preload.so
+#   make test-preload  real programs under LD_PRELOAD=libhakmem-preload.so
 #   make module   hakmem_slab.ko against KDIR
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)
@@ -20,8 +21,9 @@ Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
 USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c \
-	     userspace/frag_dump.c
-TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c
+	     userspace/frag_dump.c userspace/hm_posix.c
+TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c \
+	     userspace/test/hm_posix_test.c
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
@@ -42,7 +44,7 @@ TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
 all: lib
 
-lib: $(OUT)/libhakmem.a $(OUT)/libhakmem.so
+lib: $(OUT)/libhakmem.a $(OUT)/libhakmem.so $(OUT)/libhakmem-preload.so
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,13 +56,24 @@ $(OUT)/libhakmem.a: $(LIB_OBJS)
 $(OUT)/libhakmem.so: $(LIB_OBJS)
 	$(Q)$(CC) -shared -pthread -o $@ $^
 
+# the override library: the same objects and preload.c, which defines
+# malloc & co (no builtins: calloc must not become malloc + memset, or
+# the other way round); only those are exported, the rest binds locally
+$(OUT)/userspace/preload.o: userspace/preload.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fno-builtin -MMD -MP -c $< -o $@
+
+$(OUT)/libhakmem-preload.so: $(LIB_OBJS) $(OUT)/userspace/preload.o userspace/preload.map
+	$(Q)$(CC) -shared -pthread -Wl,--version-script=userspace/preload.map \
+		-o $@ $(LIB_OBJS) $(OUT)/userspace/preload.o
+
 $(OUT)/hakmem-test: $(TEST_OBJS) $(OUT)/libhakmem.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(OUT)/libhakmem.a $(LDFLAGS_EXTRA)
 
 $(OUT)/hakmem-demo: tools/demo/hakmem-demo.c $(OUT)/libhakmem.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/libhakmem.a
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(OUT)/userspace/preload.d
 
 deps:
 	$(Q)tools/deps.sh build

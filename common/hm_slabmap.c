@@ -8,7 +8,7 @@
 #define HM_SLABMAP_LEAF_LONGS	(HM_BIT(HM_SLABMAP_LEAF_BITS) / HM_BITS_PER_LONG)
 
 struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
-static HM_DEFINE_LOCK(hm_slabmap_lock);
+HM_DEFINE_LOCK(hm_slabmap_lock);	/* also taken around fork() in userspace */
 
 static struct hm_slabmap_top *hm_slabmap_top_get(unsigned long hi, hm_gfp_t gfp)
 {

@@ -37,7 +37,7 @@
 #define HM_STATS_FILE_MIN_MS	10
 #define HM_STATS_FILE_DEF_MS	1000
 
-static pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char hm_sf_path[PATH_MAX];
 static unsigned int hm_sf_interval_ms = HM_STATS_FILE_DEF_MS;
 static unsigned long hm_sf_seq;
