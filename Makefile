@@ -39,7 +39,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib test test-user test-tools test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -147,6 +147,14 @@ test-tool-uaf: test-asan test-valgrind
 		else cat $(BUILD)/valgrind/uaf.log; exit 1; fi; \
 	done
 
+# real programs (ls, sort, python3, perl, awk, git, gcc, threads, fork)
+# under LD_PRELOAD=libhakmem-preload.so, in each mode and with the debug
+# switches: the same output as on glibc, served by hakmem, nothing reported
+test-preload: deps
+	$(Q)tools/deps.sh preload
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
+	$(Q)CC=$(CC) tools/test/preload-test.sh $(BUILD)/release
+
 test-clang:
 	$(Q)if command -v clang >/dev/null; then \
 		$(MAKE) --no-print-directory VARIANT=clang CC=clang $(BUILD)/clang/hakmem-test && \
@@ -154,7 +162,7 @@ test-clang:
 	else echo "clang not installed: skipped"; fi
 
 test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive \
-	test-tool-uaf test-json bench-smoke stress-smoke stress-faults fuzz-smoke \
+	test-tool-uaf test-json test-preload bench-smoke stress-smoke stress-faults fuzz-smoke \
 	stress-asan stress-tsan test-tools
 
 # the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)

@@ -16,8 +16,8 @@
  *
  * Freed chunks up to HM_LARGE_KEEP_MAX bytes are kept, HM_LARGE_KEEP of
  * them and HM_LARGE_KEEP_BYTES in all, still registered in the slab map
- * with the magic HM_MAGIC_LARGE_FREE: the next large allocation of the same
- * size takes one back without a trip to the page allocator (mmap/munmap
+ * with the magic HM_MAGIC_LARGE_FREE: the next large allocation that needs
+ * up to the same size (and at least half of it) takes one back without a trip to the page allocator (mmap/munmap
  * in userspace cost microseconds: programs that allocate a few kilobytes
  * at a time ran several times slower than on glibc), and a second free of
  * a kept chunk is reported as the double free it is.  hm_large_trim()
@@ -47,27 +47,38 @@ static unsigned int hm_large_nkept;
 static size_t hm_large_kept_bytes;
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
-/* A kept chunk of exactly @bytes, taken out of the cache, or NULL. */
+/*
+ * The smallest kept chunk of @bytes to twice that, taken out of the cache,
+ * or NULL.  Not only exact sizes: programs whose large sizes vary (a
+ * parser's buffers, a sort's runs) otherwise map and unmap, and fault in,
+ * a fresh chunk for nearly every object.
+ */
 static struct hm_large *hm_large_take(size_t bytes, u32 off)
 {
 	struct hm_large *h = NULL;
 	unsigned long flags;
-	unsigned int i;
+	unsigned int i, best = 0;
 
 	if (!HM_READ_ONCE(hm_large_nkept))
 		return NULL;
 	hm_lock(&hm_large_lock, flags);
 	for (i = 0; i < hm_large_nkept; i++) {
-		if (hm_large_keep[i]->size != bytes)
+		struct hm_large *k = hm_large_keep[i];
+
+		if (k->size < bytes || k->size / 2 > bytes || (h && k->size >= h->size))
 			continue;
-		h = hm_large_keep[i];
-		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, bytes - HM_LARGE_HDR);
-		hm_large_keep[i] = hm_large_keep[hm_large_nkept - 1];
+		h = k;
+		best = i;
+		if (k->size == bytes)
+			break;
+	}
+	if (h) {
+		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
+		hm_large_keep[best] = hm_large_keep[hm_large_nkept - 1];
 		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
-		hm_large_kept_bytes -= bytes;
+		hm_large_kept_bytes -= h->size;
 		h->magic = HM_MAGIC_LARGE;
 		h->off = off;
-		break;
 	}
 	hm_unlock(&hm_large_lock, flags);
 	return h;
