@@ -49,7 +49,9 @@ void *hm_calloc(size_t n, size_t size)
 	size_t bytes;
 	void *p;
 
-	if (__builtin_mul_overflow(n, size, &bytes) || bytes > HM_USER_MAX_ALLOC) {
+	if (!hm_user_array(n, size, &bytes))
+		return NULL;
+	if (bytes > HM_USER_MAX_ALLOC) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -108,11 +110,7 @@ void *hm_reallocarray(void *ptr, size_t n, size_t size)
 {
 	size_t bytes;
 
-	if (__builtin_mul_overflow(n, size, &bytes)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return hm_realloc(ptr, bytes);
+	return hm_user_array(n, size, &bytes) ? hm_realloc(ptr, bytes) : NULL;
 }
 
 /* @align a power of two */

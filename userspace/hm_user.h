@@ -30,6 +30,16 @@ extern long hm_user_chunks_live;
 #define HM_USER_MAX_ALLOC	((size_t)PTRDIFF_MAX - (2UL << 16))
 void *hm_user_malloc(size_t size);
 
+#include <errno.h>
+/* *bytes = n * size; false, with errno ENOMEM, when that overflows */
+static inline bool hm_user_array(size_t n, size_t size, size_t *bytes)
+{
+	if (!__builtin_mul_overflow(n, size, bytes))
+		return true;
+	errno = ENOMEM;
+	return false;
+}
+
 /*
  * Set (a strong definition) where libhakmem is the process's malloc
  * (preload.c): metadata then comes from platform.c's own arena, never

@@ -110,11 +110,7 @@ void *calloc(size_t n, size_t size)
 	if (hm_pl_boot()) {
 		size_t bytes;
 
-		if (__builtin_mul_overflow(n, size, &bytes)) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		return hm_pl_boot_alloc(16, bytes);
+		return hm_user_array(n, size, &bytes) ? hm_pl_boot_alloc(16, bytes) : NULL;
 	}
 	return hm_calloc(n, size);
 }
@@ -145,11 +141,7 @@ void *reallocarray(void *ptr, size_t n, size_t size)
 {
 	size_t bytes;
 
-	if (__builtin_mul_overflow(n, size, &bytes)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return realloc(ptr, bytes);
+	return hm_user_array(n, size, &bytes) ? realloc(ptr, bytes) : NULL;
 }
 
 int posix_memalign(void **memptr, size_t align, size_t size)
