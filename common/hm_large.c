@@ -17,10 +17,11 @@
  * Freed chunks up to HM_LARGE_KEEP_MAX bytes are kept, HM_LARGE_KEEP of
  * them and HM_LARGE_KEEP_BYTES in all, still registered in the slab map
  * with the magic HM_MAGIC_LARGE_FREE: the next large allocation that needs
- * up to the same size (and at least half of it) takes one back without a trip to the page allocator (mmap/munmap
- * in userspace cost microseconds: programs that allocate a few kilobytes
- * at a time ran several times slower than on glibc), and a second free of
- * a kept chunk is reported as the double free it is.  hm_large_trim()
+ * half the chunk or more takes one back without a trip to the page
+ * allocator (mmap/munmap in userspace cost microseconds: programs that
+ * allocate a few kilobytes at a time ran several times slower than on
+ * glibc), and a second free of a kept chunk is reported as the double
+ * free it is.  hm_large_trim()
  * gives them all back (trim, the shrinker, exit).
  */
 #include "hm_cache.h"

@@ -34,14 +34,18 @@ static inline void *hm_enomem(void *p)
 	return p;
 }
 
-/* hm_malloc(), with ENOMEM for what cannot fit the address space */
+/*
+ * hm_malloc(), with ENOMEM and no report for what cannot fit the address
+ * space.  A tail call: hm_malloc()'s caller, which tracking records as the
+ * call site, stays the program's.
+ */
 void *hm_user_malloc(size_t size)
 {
 	if (unlikely(size > HM_USER_MAX_ALLOC)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return hm_enomem(hm_malloc(size));
+	return hm_malloc(size);		/* sets ENOMEM when it fails */
 }
 
 void *hm_calloc(size_t n, size_t size)

@@ -182,7 +182,7 @@ u32 hm_plat_ctx_id(void)
  * through the vDSO, twice per allocation and free while tracking is on;
  * the time-stamp counter costs one, and its ticks are kept as they are:
  * only a report or a dump turns a difference into nanoseconds.  It is
- * calibrated against CLOCK_MONOTONIC (200 us) the first time a debug switch
+ * calibrated against CLOCK_MONOTONIC (1 ms) the first time a debug switch
  * goes on, before any stamp is taken, and only where the CPU says it runs at
  * a constant rate whatever the power state; elsewhere the clock is read.
  */
@@ -230,19 +230,39 @@ static bool hm_tsc_invariant(void)
 	return constant && nonstop;
 }
 
+/*
+ * A (ticks, ns) pair read together: of a few tries, the one whose two
+ * counter reads around the clock are closest, so that no preemption (a
+ * loaded machine) or code translation (valgrind) falls between them.
+ */
+static void hm_tsc_pair(u64 *tick, u64 *ns)
+{
+	u64 best = ~0ULL, a, b, c;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		a = __builtin_ia32_rdtsc();
+		c = hm_user_clock_ns();
+		b = __builtin_ia32_rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*tick = a + (b - a) / 2;
+			*ns = c;
+		}
+	}
+}
+
 static void hm_tsc_calibrate(void)
 {
-	u64 t0, n0, t1, n1;
+	u64 t0 = 0, n0 = 0, t1 = 0, n1 = 0;
 
 	if (!hm_tsc_invariant())
 		return;
-	n0 = hm_user_clock_ns();
-	t0 = __builtin_ia32_rdtsc();
-	do
-		n1 = hm_user_clock_ns();
-	while (n1 - n0 < 200000);
-	t1 = __builtin_ia32_rdtsc();
-	if (t1 <= t0)
+	hm_tsc_pair(&t0, &n0);
+	while (hm_user_clock_ns() - n0 < 1000000)	/* 1 ms */
+		;
+	hm_tsc_pair(&t1, &n1);
+	if (t1 <= t0 || n1 <= n0)
 		return;
 	__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0), __ATOMIC_RELEASE);
 }
