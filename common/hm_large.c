@@ -165,8 +165,8 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 	u32 off;
 
 	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX - size ||
-	    (align & (align - 1))) {
+	/* both below half the address space: the sums below cannot wrap */
+	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1))) {
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
 		return NULL;
 	}
@@ -251,7 +251,8 @@ static struct hm_large *hm_large_of(const void *p)
 		return h;
 	if ((const void *)h != p)
 		return NULL;
-	h = (struct hm_large *)((char *)h - HM_SLAB_SIZE);
+	/* as an integer: the granule before address 64 KiB is address 0 */
+	h = (struct hm_large *)((uintptr_t)p - HM_SLAB_SIZE);
 	return hm_slabmap_test(h) ? h : NULL;
 }
 
