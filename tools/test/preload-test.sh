@@ -6,7 +6,7 @@
 # then under LD_PRELOAD=libhakmem-preload.so in each mode and with the
 # debug switches on.  A run passes when its output equals the reference,
 # it exits as the reference did, libhakmem printed nothing (no refused
-# free, no report) and its stats file shows the allocations it served.
+# free, no report) and its stats files (one per process) show allocations.
 #
 # Usage: preload-test.sh BUILD_DIR      (holds libhakmem-preload.so)
 
@@ -52,9 +52,10 @@ print(len(d), sorted(out))'"
 	"fork|sh -c 'head -50000 big.txt | tr a-z A-Z | sort -r | uniq -c | sort -n | tail -3; for i in 1 2 3; do (echo sub \$i | cat); done'"
 )
 
-# what hakmem served: the allocations in the stats file's class rows
+# what hakmem served: the allocations in the class rows of every process's
+# stats file (HAKMEM_STATS_FILE=stats.%p)
 served() {
-	awk '$1 ~ /^hm-/ { n += $8 } END { print n + 0 }' "$1" 2>/dev/null
+	cat "$W"/stats.* 2>/dev/null | awk '$1 ~ /^hm-/ { n += $8 } END { print n + 0 }'
 }
 
 for p in "${PROGS[@]}"; do
@@ -68,8 +69,8 @@ run() {		# label, the mode expected in the stats, environment assignments
 	t0=$(date +%s.%N)
 	for p in "${PROGS[@]}"; do
 		name=${p%%|*}
-		rm -f "$W/stats"
-		(cd "$W" && env "$@" HAKMEM_STATS_FILE="$W/stats" LD_PRELOAD="$LIB" \
+		rm -f "$W"/stats.*
+		(cd "$W" && env "$@" HAKMEM_STATS_FILE="$W/stats.%p" LD_PRELOAD="$LIB" \
 			sh -c "${p#*|}" > "$name.out" 2> "$name.err"; echo $? > "$name.rc")
 		rc=$(cat "$W/$name.rc")
 		if ! cmp -s "$W/$name.out" "$W/$name.ref"; then
@@ -83,10 +84,10 @@ run() {		# label, the mode expected in the stats, environment assignments
 			echo "preload $label: $name: libhakmem reported:"
 			grep 'hakmem' "$W/$name.err" | head -5
 			bad=1
-		elif [ "$(served "$W/stats")" -le 0 ]; then
+		elif [ "$(served)" -le 0 ]; then
 			echo "preload $label: $name: no allocation served by libhakmem"
 			bad=1
-		elif ! awk -v m="$mode" '$1 == "hm-8" && $2 != m { exit 1 }' "$W/stats"; then
+		elif ! cat "$W"/stats.* | awk -v m="$mode" '$1 == "hm-8" && $2 != m { exit 1 }'; then
 			echo "preload $label: $name: the classes are not in $mode mode"
 			bad=1
 		fi
