@@ -198,6 +198,15 @@ static void hm_posix_errno(struct kunit *test)
 	v = hm_valloc(10);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_EXPECT_EQ(test, (uintptr_t)v % page, 0);
+	/* a 4 KiB block of a slab, not a 64 KiB chunk (page of 4 KiB) */
+	if (page == 4096)
+		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(v), 4096);
+	hm_free(v);
+	v = hm_aligned_alloc(2048, 1500);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)v % 2048, 0);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(v), 2048);
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(v, 1800), v);	/* in its block */
 	hm_free(v);
 	v = hm_pvalloc(page + 1);
 	KUNIT_ASSERT_NOT_NULL(test, v);
