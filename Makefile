@@ -5,7 +5,8 @@
 #   make run      the main job: the module in a VM (see README.md)
 #   make test     every test (userspace, then kernel: test-user, test-kernel)
 #   make demo     the userspace library's demo in each mode
-#   make lib      libhakmem.a and libhakmem.so
+#   make lib      libhakmem.a, libhakmem.so and libhakmem-preload.so
+#   make test-preload  real programs under LD_PRELOAD=libhakmem-preload.so
 #   make module   hakmem_slab.ko against KDIR
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)
@@ -20,8 +21,9 @@ Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
 USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c \
-	     userspace/frag_dump.c
-TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c
+	     userspace/frag_dump.c userspace/hm_posix.c
+TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c \
+	     userspace/test/hm_posix_test.c
 
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter
@@ -37,12 +39,12 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib test test-user test-tools test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
 
-lib: $(OUT)/libhakmem.a $(OUT)/libhakmem.so
+lib: $(OUT)/libhakmem.a $(OUT)/libhakmem.so $(OUT)/libhakmem-preload.so
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,13 +56,24 @@ $(OUT)/libhakmem.a: $(LIB_OBJS)
 $(OUT)/libhakmem.so: $(LIB_OBJS)
 	$(Q)$(CC) -shared -pthread -o $@ $^
 
+# the override library: the same objects and preload.c, which defines
+# malloc & co (no builtins: calloc must not become malloc + memset, or
+# the other way round); only those are exported, the rest binds locally
+$(OUT)/userspace/preload.o: userspace/preload.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fno-builtin -MMD -MP -c $< -o $@
+
+$(OUT)/libhakmem-preload.so: $(LIB_OBJS) $(OUT)/userspace/preload.o userspace/preload.map
+	$(Q)$(CC) -shared -pthread -Wl,--version-script=userspace/preload.map \
+		-o $@ $(LIB_OBJS) $(OUT)/userspace/preload.o
+
 $(OUT)/hakmem-test: $(TEST_OBJS) $(OUT)/libhakmem.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(TEST_OBJS) $(OUT)/libhakmem.a $(LDFLAGS_EXTRA)
 
 $(OUT)/hakmem-demo: tools/demo/hakmem-demo.c $(OUT)/libhakmem.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/libhakmem.a
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(OUT)/userspace/preload.d
 
 deps:
 	$(Q)tools/deps.sh build
@@ -136,6 +149,14 @@ test-tool-uaf: test-asan test-valgrind
 		else cat $(BUILD)/valgrind/uaf.log; exit 1; fi; \
 	done
 
+# real programs (ls, sort, python3, perl, awk, git, gcc, threads, fork)
+# under LD_PRELOAD=libhakmem-preload.so, in each mode and with the debug
+# switches: the same output as on glibc, served by hakmem, nothing reported
+test-preload: deps
+	$(Q)tools/deps.sh preload
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
+	$(Q)CC=$(CC) tools/test/preload-test.sh $(BUILD)/release
+
 test-clang:
 	$(Q)if command -v clang >/dev/null; then \
 		$(MAKE) --no-print-directory VARIANT=clang CC=clang $(BUILD)/clang/hakmem-test && \
@@ -143,7 +164,7 @@ test-clang:
 	else echo "clang not installed: skipped"; fi
 
 test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive \
-	test-tool-uaf test-json bench-smoke stress-smoke stress-faults fuzz-smoke \
+	test-tool-uaf test-json test-preload bench-smoke stress-smoke stress-faults fuzz-smoke \
 	stress-asan stress-tsan test-tools
 
 # the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)

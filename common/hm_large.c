@@ -7,13 +7,21 @@
  * header in the first HM_LARGE_HDR bytes and the object right after, so
  * the slab map and one header read route its free like any slab's.
  *
+ * Over-aligned objects (hm_large_alloc_aligned()) start further in: at
+ * their alignment, inside the header's granule, below HM_SLAB_SIZE; at or
+ * above it they start a granule of their own, which is not registered,
+ * and their header fills the whole granule before them.  No other object
+ * starts a granule (slab blocks follow the slab header), so a free of a
+ * granule-aligned pointer looks one granule back (hm_large_of()).
+ *
  * Freed chunks up to HM_LARGE_KEEP_MAX bytes are kept, HM_LARGE_KEEP of
  * them and HM_LARGE_KEEP_BYTES in all, still registered in the slab map
- * with the magic HM_MAGIC_LARGE_FREE: the next large allocation of the same
- * size takes one back without a trip to the page allocator (mmap/munmap
- * in userspace cost microseconds: programs that allocate a few kilobytes
- * at a time ran several times slower than on glibc), and a second free of
- * a kept chunk is reported as the double free it is.  hm_large_trim()
+ * with the magic HM_MAGIC_LARGE_FREE: the next large allocation that needs
+ * half the chunk or more takes one back without a trip to the page
+ * allocator (mmap/munmap in userspace cost microseconds: programs that
+ * allocate a few kilobytes at a time ran several times slower than on
+ * glibc), and a second free of a kept chunk is reported as the double
+ * free it is.  hm_large_trim()
  * gives them all back (trim, the shrinker, exit).
  */
 #include "hm_cache.h"
@@ -24,9 +32,11 @@
 
 struct hm_large {
 	u32 magic;		/* HM_MAGIC_LARGE, or _LARGE_FREE while kept */
-	u32 pad;
-	size_t size;		/* bytes of chunk memory */
+	u32 off;		/* the object starts this far after the header */
+	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
+	void *base;		/* the chunk: the header itself, unless aligned
+				 * to HM_SLAB_SIZE or more (never kept) */
 };
 
 /*
@@ -36,28 +46,40 @@ struct hm_large {
 static struct hm_large *hm_large_keep[HM_LARGE_KEEP];
 static unsigned int hm_large_nkept;
 static size_t hm_large_kept_bytes;
-static HM_DEFINE_LOCK(hm_large_lock);
+HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
-/* A kept chunk of exactly @bytes, taken out of the cache, or NULL. */
-static struct hm_large *hm_large_take(size_t bytes)
+/*
+ * The smallest kept chunk of @bytes to twice that, taken out of the cache,
+ * or NULL.  Not only exact sizes: programs whose large sizes vary (a
+ * parser's buffers, a sort's runs) otherwise map and unmap, and fault in,
+ * a fresh chunk for nearly every object.
+ */
+static struct hm_large *hm_large_take(size_t bytes, u32 off)
 {
 	struct hm_large *h = NULL;
 	unsigned long flags;
-	unsigned int i;
+	unsigned int i, best = 0;
 
 	if (!HM_READ_ONCE(hm_large_nkept))
 		return NULL;
 	hm_lock(&hm_large_lock, flags);
 	for (i = 0; i < hm_large_nkept; i++) {
-		if (hm_large_keep[i]->size != bytes)
+		struct hm_large *k = hm_large_keep[i];
+
+		if (k->size < bytes || k->size / 2 > bytes || (h && k->size >= h->size))
 			continue;
-		h = hm_large_keep[i];
-		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, bytes - HM_LARGE_HDR);
-		hm_large_keep[i] = hm_large_keep[hm_large_nkept - 1];
+		h = k;
+		best = i;
+		if (k->size == bytes)
+			break;
+	}
+	if (h) {
+		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
+		hm_large_keep[best] = hm_large_keep[hm_large_nkept - 1];
 		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
-		hm_large_kept_bytes -= bytes;
+		hm_large_kept_bytes -= h->size;
 		h->magic = HM_MAGIC_LARGE;
-		break;
+		h->off = off;
 	}
 	hm_unlock(&hm_large_lock, flags);
 	return h;
@@ -97,6 +119,80 @@ unsigned long hm_large_trim(void)
 	}
 }
 
+/* Largest size hm_large_alloc_aligned() tries: the rest is reported. */
+#define HM_LARGE_MAX	(((size_t)-1 >> 1) - HM_SLAB_SIZE)
+
+/* Register a fresh chunk span at @base, header @h, object @off after it. */
+static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
+			   u32 off, size_t size, hm_gfp_t gfp)
+{
+	/* a kept chunk once at this address left it marked free */
+	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR,
+			   (size_t)((char *)base + bytes - ((char *)h + HM_LARGE_HDR)));
+	if (hm_slabmap_prepare(h, gfp)) {
+		hm_plat_chunk_free(base, bytes);
+		return NULL;
+	}
+	h->magic = HM_MAGIC_LARGE;
+	h->off = off;
+	h->size = bytes;
+	h->user = size;
+	h->base = base;
+	hm_slabmap_set(h, true);
+	return (char *)h + off;
+}
+
+/**
+ * hm_large_alloc_aligned() - a large object aligned to @align
+ * @size: bytes
+ * @align: a power of two; up to HM_LARGE_HDR is hm_large_alloc()
+ * @zero: the object must read as zeroes (calloc): a kept chunk is
+ *	cleared, a fresh one only where the platform's are not zeroed
+ * @gfp: allocation flags
+ *
+ * Below HM_SLAB_SIZE the object starts @align into its chunk; from
+ * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
+ * and the object starts the first granule so aligned after the header's.
+ *
+ * Return: the object, or NULL (sizes beyond the address space are
+ * reported as HM_ERR_BAD_SIZE).
+ */
+void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
+{
+	size_t bytes, slack = 0;
+	struct hm_large *h;
+	char *base;
+	u32 off;
+
+	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
+	/* both below half the address space: the sums below cannot wrap */
+	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1))) {
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
+		return NULL;
+	}
+	off = (u32)HM_MIN(align, (size_t)HM_SLAB_SIZE);
+	bytes = HM_ALIGN_UP(size + off, HM_SLAB_SIZE);
+	if (align < HM_SLAB_SIZE) {
+		h = hm_large_take(bytes, off);
+		if (h) {
+			h->user = size;
+			if (zero)
+				hm_memset((char *)h + off, 0, size);
+			return (char *)h + off;
+		}
+	} else {
+		slack = align - HM_SLAB_SIZE;
+	}
+	base = hm_plat_chunk_alloc(bytes + slack, gfp);
+	if (!base)
+		return NULL;
+	/* the object at the first @align boundary past the header granule */
+	h = (struct hm_large *)(HM_ALIGN_UP((uintptr_t)base + off, align) - off);
+	if (zero && !HM_PLAT_CHUNK_ZEROED)
+		hm_memset((char *)h + off, 0, size);
+	return hm_large_init(h, base, bytes + slack, off, size, gfp);
+}
+
 /**
  * hm_large_alloc() - allocate an object of any size from its own chunk
  * @size: bytes
@@ -107,33 +203,7 @@ unsigned long hm_large_trim(void)
  */
 void *hm_large_alloc(size_t size, hm_gfp_t gfp)
 {
-	struct hm_large *h;
-	size_t bytes;
-
-	if (size > ((size_t)-1 >> 1) - HM_SLAB_SIZE) {
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
-		return NULL;
-	}
-	bytes = HM_ALIGN_UP(size + HM_LARGE_HDR, HM_SLAB_SIZE);
-	h = hm_large_take(bytes);
-	if (h) {
-		h->user = size;
-		return (char *)h + HM_LARGE_HDR;
-	}
-	h = hm_plat_chunk_alloc(bytes, gfp);
-	if (!h)
-		return NULL;
-	/* a kept chunk once at this address left it marked free */
-	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, bytes - HM_LARGE_HDR);
-	if (hm_slabmap_prepare(h, gfp)) {
-		hm_plat_chunk_free(h, bytes);
-		return NULL;
-	}
-	h->magic = HM_MAGIC_LARGE;
-	h->size = bytes;
-	h->user = size;
-	hm_slabmap_set(h, true);
-	return (char *)h + HM_LARGE_HDR;
+	return hm_large_alloc_aligned(size, HM_LARGE_HDR, false, gfp);
 }
 
 /* Free the large object @p of chunk @h: keep the chunk, or give it back. */
@@ -148,11 +218,12 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		hm_report(NULL, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
-	keep = h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP &&
+	keep = h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
+	       hm_large_nkept < HM_LARGE_KEEP &&
 	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
 	if (keep) {
 		/* a use after free of the object stays visible to the sanitizers */
-		hm_plat_mark_free(p, h->size - HM_LARGE_HDR);
+		hm_plat_mark_free(p, h->size - h->off);
 		h->magic = HM_MAGIC_LARGE_FREE;
 		hm_large_keep[hm_large_nkept] = h;
 		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
@@ -163,7 +234,34 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	}
 	hm_unlock(&hm_large_lock, flags);
 	if (!keep)
-		hm_plat_chunk_free(h, h->size);
+		hm_plat_chunk_free(h->base, h->size);
+}
+
+/*
+ * The header of the large chunk @p would be in: its granule's, or for a
+ * granule-aligned @p that is not a chunk itself the granule before.  NULL
+ * when that granule is not registered.  The caller checks the magic, and
+ * whether the object starts at @p.
+ */
+static struct hm_large *hm_large_of(const void *p)
+{
+	struct hm_large *h = (struct hm_large *)hm_ptr_slab(p);
+
+	if (hm_slabmap_test(h))
+		return h;
+	if ((const void *)h != p)
+		return NULL;
+	/* as an integer: the granule before address 64 KiB is address 0 */
+	h = (struct hm_large *)((uintptr_t)p - HM_SLAB_SIZE);
+	return hm_slabmap_test(h) ? h : NULL;
+}
+
+/* The live large object starting at @p, or NULL. */
+static struct hm_large *hm_large_live(const void *p)
+{
+	struct hm_large *h = hm_large_of(p);
+
+	return h && h->magic == HM_MAGIC_LARGE && p == (char *)h + h->off ? h : NULL;
 }
 
 /**
@@ -176,14 +274,14 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
  */
 void hm_free_other(void *p, unsigned long ip)
 {
-	struct hm_large *h = (struct hm_large *)hm_ptr_slab(p);
+	struct hm_large *h = hm_large_of(p);
 
-	if (!hm_slabmap_test(p)) {
+	if (!h) {
 		hm_report(NULL, HM_ERR_FOREIGN, p, ip);
 		return;
 	}
 	if (h->magic == HM_MAGIC_LARGE) {
-		if (p != (char *)h + HM_LARGE_HDR) {
+		if (p != (char *)h + h->off) {
 			hm_report(NULL, HM_ERR_INTERIOR, p, ip);
 			return;
 		}
@@ -205,12 +303,37 @@ void hm_free_other(void *p, unsigned long ip)
 size_t hm_core_usable_size(const void *p)
 {
 	struct hm_slab *s = hm_ptr_to_slab(p);
+	struct hm_large *h;
 
 	if (s)
 		return s->cache->size;
-	if (hm_slabmap_test(p) && ((struct hm_large *)hm_ptr_slab(p))->magic == HM_MAGIC_LARGE)
-		return ((struct hm_large *)hm_ptr_slab(p))->user;
-	return 0;
+	h = hm_large_live(p);
+	return h ? h->user : 0;
+}
+
+/**
+ * hm_large_resize() - resize the large object @p in place, if it may
+ * @p: a live large object
+ * @size: the new size
+ *
+ * In place while @size fits the chunk and still fills more than half of
+ * it: a shrink to much less moves, so the chunk's memory goes back.
+ *
+ * Return: true when @p now has @size bytes; false: not a live large
+ * object, or it must move (nothing changed).
+ */
+bool hm_large_resize(void *p, size_t size)
+{
+	struct hm_large *h = hm_large_live(p);
+	size_t cap;
+
+	if (!h)
+		return false;
+	cap = (size_t)((char *)h->base + h->size - (char *)p);
+	if (size > cap || size <= cap / 2)
+		return false;
+	h->user = size;
+	return true;
 }
 
 /**
@@ -223,8 +346,7 @@ size_t hm_core_usable_size(const void *p)
  */
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip)
 {
-	if (hm_slabmap_test(p) &&
-	    ((struct hm_large *)hm_ptr_slab(p))->magic == HM_MAGIC_LARGE) {
+	if (hm_large_live(p)) {
 		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
 		return;
 	}

@@ -33,6 +33,8 @@
  * Memory:      void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
  *                  size a multiple of HM_SLAB_SIZE, result aligned to
  *                  HM_SLAB_SIZE, contents undefined; NULL when exhausted
+ *              HM_PLAT_CHUNK_ZEROED  1 where fresh chunks read as zeroes
+ *                  (optional, default 0: calloc-style callers clear them)
  *              void hm_plat_chunk_free(void *p, size_t size)
  *              void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)  zeroed
  *              void hm_plat_meta_free(void *p, size_t size)
@@ -72,6 +74,10 @@
 #define HM_PLATFORM_H
 
 #include "hm_plat.h"
+
+#ifndef HM_PLAT_CHUNK_ZEROED
+#define HM_PLAT_CHUNK_ZEROED	0	/* contents undefined: cleared when asked */
+#endif
 
 #ifndef HM_PRINTF
 #define HM_PRINTF(...)		/* optional: the adapter's printf-format attribute */

@@ -10,7 +10,7 @@ hm_atomic_t hm_errors_total[HM_ERR_NR];
 /* the last HM_ERR_LOG reports, for debugfs "errors" and the stats dump */
 static struct hm_err_entry hm_err_log[HM_ERR_LOG];
 static unsigned long hm_err_seq;
-static HM_DEFINE_LOCK(hm_err_lock);
+HM_DEFINE_LOCK(hm_err_lock);	/* also taken around fork() in userspace */
 
 static const char *const hm_error_names[HM_ERR_NR] = {
 	[HM_ERR_DOUBLE_FREE]	= "double free",

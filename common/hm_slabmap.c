@@ -8,7 +8,7 @@
 #define HM_SLABMAP_LEAF_LONGS	(HM_BIT(HM_SLABMAP_LEAF_BITS) / HM_BITS_PER_LONG)
 
 struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
-static HM_DEFINE_LOCK(hm_slabmap_lock);
+HM_DEFINE_LOCK(hm_slabmap_lock);	/* also taken around fork() in userspace */
 
 #ifdef HM_PLAT_FLATMAP_BITS
 struct hm_flatmap hm_flatmap;

@@ -137,6 +137,8 @@ unsigned long hm_error_count(void)
 /* ---- setup and thread exit ------------------------------------------ */
 
 static void hm_thread_exit(void *unused);
+static void hm_fork_prepare(void);
+static void hm_fork_release(void);
 static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
 static void hm_dump_diag(struct hm_printer *pr);
 static void hm_research_init(void);
@@ -172,6 +174,7 @@ static void hm_init(void)
 			abort();
 		}
 	}
+	pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_release);
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
 			dbg);
@@ -790,6 +793,43 @@ void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 /* ---- diagnostics ----------------------------------------------------- */
 
 static pthread_mutex_t hm_debug_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * fork(): another thread may hold any of hakmem's locks, and the child
+ * would wait on it for ever; so the forking thread takes them all first,
+ * in the lock order (each cache's lock is a leaf, the core's globals
+ * after), and both sides release them.
+ */
+static void hm_fork_each(bool lock)
+{
+	hm_lock_t *core[] = { &hm_large_lock, &hm_slabmap_lock, &hm_err_lock, &hm_meta_lock };
+	struct hm_cache *c;
+	unsigned int i;
+
+	for (i = 0; i < HM_NR_CLASSES; i++)
+		lock ? pthread_mutex_lock(&hm_classes[i]->lock) :
+		       pthread_mutex_unlock(&hm_classes[i]->lock);
+	for (c = hm_caches; c; c = c->next)
+		lock ? pthread_mutex_lock(&c->lock) : pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < HM_ARRAY_SIZE(core); i++)
+		lock ? pthread_mutex_lock(core[i]) : pthread_mutex_unlock(core[i]);
+}
+
+static void hm_fork_prepare(void)
+{
+	pthread_mutex_lock(&hm_sf_lock);
+	pthread_mutex_lock(&hm_debug_lock);
+	pthread_mutex_lock(&hm_caches_lock);
+	hm_fork_each(true);
+}
+
+static void hm_fork_release(void)
+{
+	hm_fork_each(false);
+	pthread_mutex_unlock(&hm_caches_lock);
+	pthread_mutex_unlock(&hm_debug_lock);
+	pthread_mutex_unlock(&hm_sf_lock);
+}
 
 /* Apply @switches to @c, or to every class and cache; -1: junk, no change. */
 static int hm_set_debug_locked(struct hm_cache *c, const char *switches)

@@ -6,6 +6,9 @@
 #define HM_USER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
 
 bool hm_user_chunk_fault(void);
 bool hm_user_meta_fault(void);
@@ -22,5 +25,33 @@ extern unsigned long hm_user_fail_every;
 /* ... and every Nth metadata allocation (contexts, debug memory; 0: off) */
 extern unsigned long hm_user_meta_fail_every;
 extern long hm_user_chunks_live;
+
+/*
+ * hm_posix.c: no request above this can be met (glibc's limit, less two
+ * granules of headroom for a large object's header and rounding)
+ */
+#define HM_USER_MAX_ALLOC	((size_t)PTRDIFF_MAX - (2UL << 16))
+void *hm_user_malloc(size_t size);
+
+#include <errno.h>
+/* *bytes = n * size; false, with errno ENOMEM, when that overflows */
+static inline bool hm_user_array(size_t n, size_t size, size_t *bytes)
+{
+	if (!__builtin_mul_overflow(n, size, bytes))
+		return true;
+	errno = ENOMEM;
+	return false;
+}
+
+/*
+ * Set (a strong definition) where libhakmem is the process's malloc
+ * (preload.c): metadata then comes from platform.c's own arena, never
+ * from calloc(), which would come back into libhakmem.
+ */
+extern bool hm_user_preload;
+
+/* fork(): every lock taken before, released after in parent and child */
+extern pthread_mutex_t hm_sf_lock;	/* stats_file.c */
+extern pthread_mutex_t hm_meta_lock;	/* platform.c */
 
 #endif /* HM_USER_H */

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,75 @@ void hm_plat_chunk_free(void *p, size_t size)
 	hm_user_chunk_count(-1);
 }
 
+/*
+ * Metadata below a page: calloc() in the library, where sanitizers and
+ * memcheck see it.  Where libhakmem is the process's malloc, calloc()
+ * would come back into it, inside its initialisation or under its locks:
+ * there it comes from this arena, power-of-two blocks of 16 bytes to a
+ * page carved from 64 KiB mappings, recycled by size.
+ */
+bool hm_user_preload __attribute__((weak));
+
+#define HM_META_MIN_SHIFT	4
+#define HM_META_CLASSES		9	/* 16 .. 4096 bytes */
+#define HM_META_MAP		(64UL << 10)
+
+pthread_mutex_t hm_meta_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *hm_meta_freelist[HM_META_CLASSES];
+static char *hm_meta_cur;
+static size_t hm_meta_left;
+
+static unsigned int hm_meta_class(size_t size)
+{
+	unsigned int c = 0;
+
+	while ((1UL << (c + HM_META_MIN_SHIFT)) < size)
+		c++;
+	return c;
+}
+
+static void *hm_meta_arena_alloc(size_t size)
+{
+	unsigned int c = hm_meta_class(size);
+	size_t bytes = 1UL << (c + HM_META_MIN_SHIFT);
+	void **p;
+
+	pthread_mutex_lock(&hm_meta_lock);
+	p = hm_meta_freelist[c];
+	if (p) {
+		hm_meta_freelist[c] = *p;
+	} else {
+		if (hm_meta_left < bytes) {
+			/* the old mapping's tail (under a page) is left unused */
+			char *m = mmap(NULL, HM_META_MAP, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m == MAP_FAILED) {
+				pthread_mutex_unlock(&hm_meta_lock);
+				return NULL;
+			}
+			hm_meta_cur = m;
+			hm_meta_left = HM_META_MAP;
+		}
+		p = (void **)hm_meta_cur;
+		hm_meta_cur += bytes;
+		hm_meta_left -= bytes;
+	}
+	pthread_mutex_unlock(&hm_meta_lock);
+	memset(p, 0, size);
+	return p;
+}
+
+static void hm_meta_arena_free(void *p, size_t size)
+{
+	unsigned int c = hm_meta_class(size);
+
+	pthread_mutex_lock(&hm_meta_lock);
+	*(void **)p = hm_meta_freelist[c];
+	hm_meta_freelist[c] = p;
+	pthread_mutex_unlock(&hm_meta_lock);
+}
+
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 {
 	void *p;
@@ -75,6 +145,8 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		return p == MAP_FAILED ? NULL : p;
 	}
+	if (hm_user_preload)
+		return hm_meta_arena_alloc(size);
 	return calloc(1, size);
 }
 
@@ -82,6 +154,8 @@ void hm_plat_meta_free(void *p, size_t size)
 {
 	if (size >= 4096)
 		munmap(p, size);
+	else if (hm_user_preload)
+		hm_meta_arena_free(p, size);
 	else
 		free(p);
 }
@@ -142,54 +216,81 @@ u64 hm_user_clock_ns(void)
 }
 
 #if defined(__x86_64__)
+/*
+ * The first "flags" line of /proc/cpuinfo, read with open() and read():
+ * stdio would allocate, and this runs inside the library's initialisation
+ * (HAKMEM_DEBUG), where libhakmem may be the process's malloc.
+ */
 static bool hm_tsc_invariant(void)
 {
-	char line[4096];
+	char buf[8192], *line, *nl;
 	bool constant = false, nonstop = false;
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	ssize_t n, got = 0;
+	int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		return false;
-	while (fgets(line, sizeof(line), f)) {
+	while (got < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	for (line = buf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
 		if (strncmp(line, "flags", 5))
 			continue;
-		constant = strstr(line, " constant_tsc") != NULL;
-		nonstop = strstr(line, " nonstop_tsc") != NULL;
+		/* a line cut off by the buffer's end: not known, not invariant */
+		constant = nl && strstr(line, " constant_tsc") != NULL;
+		nonstop = nl && strstr(line, " nonstop_tsc") != NULL;
 		break;
 	}
-	fclose(f);
 	return constant && nonstop;
 }
 
-/* The TSC between two clock reads: their midpoint, and how far apart. */
-static u64 hm_tsc_sample(u64 *ns, u64 *width)
+/*
+ * A (ticks, ns) pair read together: of eight tries, the one whose two
+ * counter reads around the clock are closest, so that no preemption (a
+ * loaded machine) or code translation (valgrind) falls between them.
+ * Return: how far apart those two counter reads were, in ticks.
+ */
+static u64 hm_tsc_pair(u64 *tick, u64 *ns)
 {
-	u64 a = hm_user_clock_ns(), t = __builtin_ia32_rdtsc(), b = hm_user_clock_ns();
+	u64 best = ~0ULL, a, b, c;
+	unsigned int i;
 
-	*ns = a + (b - a) / 2;
-	*width = b - a;
-	return t;
+	for (i = 0; i < 8; i++) {
+		a = __builtin_ia32_rdtsc();
+		c = hm_user_clock_ns();
+		b = __builtin_ia32_rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*tick = a + (b - a) / 2;
+			*ns = c;
+		}
+	}
+	return best;
 }
 
 /*
- * Ticks against nanoseconds over 10 ms, each end bracketed by two clock
- * reads.  A read may be slow (preemption, valgrind): the result is kept
- * only when both brackets together are under 0.5% of the window, so ages
- * are good to 0.5%; after three tries the clock is read instead.
+ * Ticks against nanoseconds over 10 ms.  The result is kept only when the
+ * two pairs' uncertainty is under 0.5% of the window, so ages are good to
+ * 0.5%; after three tries the clock is read instead.
  */
 static void hm_tsc_calibrate(void)
 {
-	u64 t0, n0, w0, t1, n1, w1;
+	u64 t0 = 0, n0 = 0, t1 = 0, n1 = 0, w;
 	unsigned int tries;
 
 	if (!hm_tsc_invariant())
 		return;
 	for (tries = 0; tries < 3; tries++) {
-		t0 = hm_tsc_sample(&n0, &w0);
-		do
-			t1 = hm_tsc_sample(&n1, &w1);
-		while (n1 - n0 < 10000000);
-		if (t1 > t0 && w0 + w1 < (n1 - n0) / 200) {
+		w = hm_tsc_pair(&t0, &n0);
+		while (hm_user_clock_ns() - n0 < 10000000)	/* 10 ms */
+			;
+		w += hm_tsc_pair(&t1, &n1);
+		if (t1 > t0 && n1 > n0 && w < (t1 - t0) / 200) {
 			__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0),
 					 __ATOMIC_RELEASE);
 			return;

@@ -18,6 +18,7 @@
  * mono is CLOCK_MONOTONIC in seconds at the snapshot, so a reader can
  * compute rates from two files without guessing when each was written.
  * A child after fork() does not write (the file belongs to the parent).
+ * "%p" in the path is the process id (a file per process).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,7 +38,7 @@
 #define HM_STATS_FILE_MIN_MS	10
 #define HM_STATS_FILE_DEF_MS	1000
 
-static pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char hm_sf_path[PATH_MAX];
 static unsigned int hm_sf_interval_ms = HM_STATS_FILE_DEF_MS;
 static unsigned long hm_sf_seq;
@@ -109,6 +110,33 @@ static void hm_sf_atexit(void)
 	pthread_mutex_unlock(&hm_sf_lock);
 }
 
+/*
+ * hm_sf_path from @path, each "%p" the process id: one file per process
+ * when every process of a pipeline runs on libhakmem (LD_PRELOAD).
+ * False when it does not fit.
+ */
+static bool hm_sf_expand(const char *path, pid_t pid)
+{
+	size_t n = 0;
+	int w;
+
+	for (; *path; path++) {
+		if (path[0] == '%' && path[1] == 'p') {
+			w = snprintf(hm_sf_path + n, sizeof(hm_sf_path) - n, "%d", (int)pid);
+			if (w < 0 || (size_t)w >= sizeof(hm_sf_path) - n)
+				return false;
+			n += (size_t)w;
+			path++;
+		} else if (n + 1 < sizeof(hm_sf_path)) {
+			hm_sf_path[n++] = *path;
+		} else {
+			return false;
+		}
+	}
+	hm_sf_path[n] = '\0';
+	return true;
+}
+
 /* Called once from the library's initialization. */
 void hm_stats_file_start(void)
 {
@@ -121,7 +149,8 @@ void hm_stats_file_start(void)
 
 	if (!path || !*path)
 		return;
-	if (strlen(path) >= sizeof(hm_sf_path)) {
+	hm_sf_pid = getpid();
+	if (!hm_sf_expand(path, hm_sf_pid)) {
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
 		return;
 	}
@@ -134,8 +163,6 @@ void hm_stats_file_start(void)
 		else
 			hm_sf_interval_ms = (unsigned int)v;
 	}
-	strcpy(hm_sf_path, path);
-	hm_sf_pid = getpid();
 	atexit(hm_sf_atexit);
 	/* the writer takes no signals meant for the program */
 	sigfillset(&all);

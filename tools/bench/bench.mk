@@ -9,6 +9,8 @@
 #                           cache lines per call; slab geometry; annotations
 #   make bench-plots        PNG plots of what the two above left in build/bench
 #   make bench-smoke        every workload once per allocator, tiny N (seconds)
+#   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
+#                           (each mode), mimalloc, jemalloc, tcmalloc (LD_PRELOAD)
 #
 # One workload program (tools/bench/hm-ops.c), one binary per allocator:
 # hakmem (libhakmem.a, static), glibc, and mimalloc, jemalloc and tcmalloc
@@ -20,7 +22,7 @@ BENCH_LIBA	:= $(BUILD)/release/libhakmem.a
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g -pthread $(WARN)
 BENCH_CG_N	?= 100000
 
-.PHONY: bench bench-bins bench-build bench-callgrind bench-plots bench-smoke
+.PHONY: bench bench-bins bench-build bench-callgrind bench-plots bench-smoke bench-real
 
 # the peers' link flags, probed only when the bench binaries are built
 ifneq ($(filter bench-build,$(MAKECMDGOALS)),)
@@ -86,6 +88,11 @@ bench-plots:
 	$(Q)tools/deps.sh bench
 	$(Q)[ -f $(BENCH_DIR)/results.tsv ] || $(MAKE) --no-print-directory bench
 	$(Q)tools/bench/plots.sh $(BENCH_DIR)
+
+bench-real:
+	$(Q)tools/deps.sh build bench preload
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
+	$(Q)tools/bench/real-programs.sh -o $(BENCH_DIR)
 
 bench-smoke: bench-bins
 	$(Q)tools/bench/hakmem-bench -s -o $(BENCH_DIR)/smoke

@@ -4,7 +4,8 @@
 # Makefile (see Documentation/install.rst).
 #
 #   make install          libhakmem.a, libhakmem.so.$(HAKMEM_VERSION) (soname
-#                         libhakmem.so.$(HAKMEM_SOMAJOR)), hakmem.h, hakmem.pc
+#                         libhakmem.so.$(HAKMEM_SOMAJOR)), libhakmem-preload.so,
+#                         hakmem.h, hakmem.pc
 #                         and the tools under $(DESTDIR)$(PREFIX)
 #   make uninstall        removes exactly what install put there
 #   make modules_install  hakmem_slab.ko (and the example and bench modules)
@@ -58,7 +59,7 @@ FORCE:
 pkg-build:
 	$(Q)test -n "$(HAKMEM_VERSION)" || { echo "pkg.mk: no PACKAGE_VERSION in dkms.conf"; exit 1; }
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(PKG_OUT)/libhakmem.a \
-		$(PKG_OUT)/$(SOFILE) $(PKG_OUT)/hakmem.pc
+		$(PKG_OUT)/$(SOFILE) $(PKG_OUT)/hakmem.pc $(PKG_OUT)/libhakmem-preload.so
 
 install: pkg-build
 	$(Q)$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
@@ -67,6 +68,7 @@ install: pkg-build
 	$(Q)$(INSTALL) -m 755 $(PKG_OUT)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
 	$(Q)ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhakmem.so
+	$(Q)$(INSTALL) -m 755 $(PKG_OUT)/libhakmem-preload.so $(DESTDIR)$(LIBDIR)/libhakmem-preload.so
 	$(Q)$(INSTALL) -m 644 userspace/include/hakmem.h $(DESTDIR)$(INCLUDEDIR)/hakmem.h
 	$(Q)$(INSTALL) -m 644 $(PKG_OUT)/hakmem.pc $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc
 	$(Q)for t in $(PKG_TOOLS); do \
@@ -77,7 +79,7 @@ install: pkg-build
 uninstall:
 	$(Q)rm -f $(DESTDIR)$(LIBDIR)/libhakmem.a $(DESTDIR)$(LIBDIR)/$(SOFILE) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libhakmem.so \
-		$(DESTDIR)$(INCLUDEDIR)/hakmem.h $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc \
+		$(DESTDIR)$(LIBDIR)/libhakmem-preload.so $(DESTDIR)$(INCLUDEDIR)/hakmem.h $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc \
 		$(DESTDIR)$(BINDIR)/hakmem-top $(DESTDIR)$(BINDIR)/hakmem-heatmap \
 		$(DESTDIR)$(BINDIR)/hakmem-stress $(DESTDIR)$(BINDIR)/hakmem-ops
 	$(Q)rmdir $(DESTDIR)$(PKGCONFIGDIR) 2>/dev/null || true

@@ -35,6 +35,23 @@ void *hm_malloc(size_t size);
 void hm_free(void *ptr);
 size_t hm_malloc_usable_size(const void *ptr);
 
+/*
+ * The rest of the C and POSIX family, with their errno (EINVAL, ENOMEM)
+ * and glibc's edge cases: realloc(p, 0) frees and returns NULL, memalign()
+ * rounds an alignment up to a power of two.  realloc stays in place while
+ * the new size fits and fills more than half the block.  Alignments are
+ * powers of two, any up to half the address space; an over-aligned
+ * object is freed by hm_free() like any other.  (hm_posix.c)
+ */
+void *hm_calloc(size_t n, size_t size);
+void *hm_realloc(void *ptr, size_t size);
+void *hm_reallocarray(void *ptr, size_t n, size_t size);
+void *hm_aligned_alloc(size_t align, size_t size);
+int hm_posix_memalign(void **memptr, size_t align, size_t size);
+void *hm_memalign(size_t align, size_t size);
+void *hm_valloc(size_t size);
+void *hm_pvalloc(size_t size);
+
 /* hm_cache_create() flags */
 #define HM_CACHE_CHECKS		0x2U	/* freelist mode: detect double frees */
 /* hybrid mode: each thread switches between the magazine and the bitmap

@@ -13,8 +13,10 @@
 #include "hm_test.h"
 
 extern struct kunit_suite hm_user_suite;	/* userspace adapter only */
+extern struct kunit_suite hm_posix_suite;	/* hm_calloc, hm_realloc, ... */
 
-static struct kunit_suite *const suites[] = { HM_TEST_SUITES, &hm_user_suite };
+static struct kunit_suite *const suites[] = { HM_TEST_SUITES, &hm_user_suite,
+					      &hm_posix_suite };
 static unsigned int passed, failed, skipped;
 
 struct hm_action {

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_posix.c - the rest of the C and POSIX allocation calls over
+ * hm_malloc(): calloc, realloc, reallocarray, the aligned family.
+ *
+ * Alignment: a built-in class's blocks are aligned to their size (the
+ * classes are created with align == size, and a slab's first block is
+ * rounded up to it), so a small aligned request is a plain hm_malloc() of
+ * max(size, align); up to 4 KiB, one of two caches of 2 and 4 KiB blocks
+ * so aligned.  Larger alignments get a large object that starts at its
+ * alignment (hm_large_alloc_aligned()).
+ *
+ * Sizes no allocation can satisfy fail with ENOMEM and no report, as
+ * glibc's do: programs probe with them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hakmem.h"
+#include "hm_cache.h"
+#include "hm_user.h"
+
+static inline bool hm_pow2(size_t a)
+{
+	return a && !(a & (a - 1));
+}
+
+static inline void *hm_enomem(void *p)
+{
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+/*
+ * hm_malloc(), with ENOMEM and no report for what cannot fit the address
+ * space.  A tail call: hm_malloc()'s caller, which tracking records as the
+ * call site, stays the program's.
+ */
+void *hm_user_malloc(size_t size)
+{
+	if (unlikely(size > HM_USER_MAX_ALLOC)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hm_malloc(size);		/* sets ENOMEM when it fails */
+}
+
+void *hm_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (!hm_user_array(n, size, &bytes))
+		return NULL;
+	if (bytes > HM_USER_MAX_ALLOC) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* a fresh large chunk is zero already: only a reused one is cleared */
+	if (bytes > HM_MAX_CLASS_SIZE)
+		return hm_enomem(hm_large_alloc_aligned(bytes, HM_LARGE_HDR, true,
+							HM_GFP_DEFAULT));
+	p = hm_malloc(bytes);
+	if (likely(p))
+		memset(p, 0, bytes);	/* what was asked for, not the block */
+	return hm_enomem(p);
+}
+
+/*
+ * In place: a large object while it fills more than half its chunk
+ * (hm_large_resize()), a block of a slab while the size is more than half
+ * the block (a shrink to much less moves to a smaller class).
+ */
+void *hm_realloc(void *ptr, size_t size)
+{
+	size_t old;
+	void *p;
+
+	if (!ptr)
+		return hm_user_malloc(size);
+	if (!size) {			/* glibc: free, and NULL */
+		hm_free(ptr);
+		return NULL;
+	}
+	if (size > HM_USER_MAX_ALLOC) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	old = hm_malloc_usable_size(ptr);
+	if (!old) {
+		/* not a live object: hm_free() refuses it with the right report */
+		hm_free(ptr);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (hm_ptr_to_slab(ptr)) {
+		if (size <= old && (size > old / 2 || old <= HM_MIN_OBJ_SIZE))
+			return ptr;
+	} else if (hm_large_resize(ptr, size)) {
+		return ptr;
+	}
+	p = hm_user_malloc(size);
+	if (!p)
+		return NULL;		/* @ptr is untouched */
+	memcpy(p, ptr, HM_MIN(old, size));
+	hm_free(ptr);
+	return p;
+}
+
+void *hm_reallocarray(void *ptr, size_t n, size_t size)
+{
+	size_t bytes;
+
+	return hm_user_array(n, size, &bytes) ? hm_realloc(ptr, bytes) : NULL;
+}
+
+/*
+ * Alignments of 2 and 4 KiB for up to that many bytes (page-aligned
+ * buffers, valloc) come from two caches of blocks of that size and
+ * alignment, created at the first such request: 15 and 31 to a 64 KiB
+ * slab, instead of a 64 KiB large chunk each.
+ */
+#define HM_PAGE_CACHES	2
+static struct hm_cache *hm_page_cache[HM_PAGE_CACHES];	/* 2048, 4096 */
+static pthread_once_t hm_page_once = PTHREAD_ONCE_INIT;
+
+static void hm_page_caches_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < HM_PAGE_CACHES; i++)
+		hm_page_cache[i] = hm_cache_create(i ? "hm-align-4096" : "hm-align-2048",
+						   2048U << i, 2048U << i,
+						   hm_default_mode(), 0);
+}
+
+/* a block of @need (the larger of size and alignment) bytes, up to 4096 */
+static void *hm_page_alloc(size_t need)
+{
+	struct hm_cache *c;
+
+	pthread_once(&hm_page_once, hm_page_caches_init);
+	c = hm_page_cache[need > 2048];
+	return c ? hm_cache_alloc(c) : NULL;
+}
+
+/* @align a power of two */
+static void *hm_aligned(size_t align, size_t size)
+{
+	if (size > HM_USER_MAX_ALLOC || align > HM_USER_MAX_ALLOC - size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (align <= HM_MIN_OBJ_SIZE)
+		return hm_user_malloc(size);
+	/* the class of max(size, align) is aligned to its size, >= align */
+	if (size <= HM_MAX_CLASS_SIZE && align <= HM_MAX_CLASS_SIZE)
+		return hm_enomem(hm_malloc(HM_MAX(size, align)));
+	if (size <= 4096 && align <= 4096) {
+		void *p = hm_page_alloc(HM_MAX(align, size));
+
+		if (p)
+			return p;
+	}
+	/* size 0 too gets an object of its own, told apart from a foreign one */
+	return hm_enomem(hm_large_alloc_aligned(size ? size : 1, align, false,
+						HM_GFP_DEFAULT));
+}
+
+void *hm_aligned_alloc(size_t align, size_t size)
+{
+	if (!hm_pow2(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return hm_aligned(align, size);
+}
+
+int hm_posix_memalign(void **memptr, size_t align, size_t size)
+{
+	int saved = errno;
+	void *p;
+
+	if (!hm_pow2(align) || align % sizeof(void *))
+		return EINVAL;
+	p = hm_aligned(align, size);
+	errno = saved;			/* POSIX: the result says it, not errno */
+	if (!p)
+		return ENOMEM;
+	*memptr = p;
+	return 0;
+}
+
+/* glibc's memalign: an alignment that is no power of two is rounded up */
+void *hm_memalign(size_t align, size_t size)
+{
+	size_t a = HM_MIN_OBJ_SIZE;
+
+	if (align > (SIZE_MAX >> 1) + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (a < align)
+		a <<= 1;
+	return hm_aligned(a, size);
+}
+
+static size_t hm_page_size(void)
+{
+	static size_t page;
+
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
+void *hm_valloc(size_t size)
+{
+	return hm_aligned(hm_page_size(), size);
+}
+
+/* valloc() of the size rounded up to whole pages (0: one page) */
+void *hm_pvalloc(size_t size)
+{
+	size_t page = hm_page_size();
+
+	if (size > HM_USER_MAX_ALLOC) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hm_aligned(page, size ? HM_ALIGN_UP(size, page) : page);
+}

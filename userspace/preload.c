@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * preload.c - libhakmem-preload.so: libhakmem as the process's malloc,
+ * for unmodified programs (LD_PRELOAD=.../libhakmem-preload.so prog).
+ *
+ * Each call is the hm_* one (hm_posix.c, hakmem.c); what is particular to
+ * being the process's malloc is here:
+ *  - ld.so and libc allocate before any constructor runs, so there is no
+ *    constructor: the first call initialises libhakmem.
+ *  - libhakmem's initialisation itself calls into libc (atexit, fopen of
+ *    HAKMEM_STATS_FILE's writer, pthread_create), which may allocate: a
+ *    thread that is initialising gets those from a static bootstrap area,
+ *    whose blocks are never freed (free() ignores them).
+ *  - libhakmem's own metadata comes from platform.c's arena, never from
+ *    calloc() (hm_user_preload below).
+ *  - fork() and thread exit are handled in hakmem.c for every user of
+ *    the library (pthread_atfork, a re-armed thread key).
+ * Only these symbols are exported (preload.map), and libhakmem's own
+ * calls bind inside the library.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hakmem.h"
+#include "hm_cache.h"
+#include "hm_user.h"
+
+/* the strong definition: platform.c's metadata arena is on */
+bool hm_user_preload = true;
+
+static int hm_pl_ready;		/* libhakmem's initialisation is done */
+static __thread bool hm_pl_initing __attribute__((tls_model("initial-exec")));
+
+/* allocations made while this thread initialises libhakmem */
+#define HM_PL_BOOT_SIZE		(256U << 10)
+#define HM_PL_BOOT_HDR		16U	/* the block's size, before it */
+static char hm_pl_boot_area[HM_PL_BOOT_SIZE] __attribute__((aligned(4096)));
+static size_t hm_pl_boot_used;
+
+static inline bool hm_pl_is_boot(const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)hm_pl_boot_area < HM_PL_BOOT_SIZE;
+}
+
+static size_t hm_pl_boot_size(const void *p)
+{
+	return *(const size_t *)((const char *)p - HM_PL_BOOT_HDR);
+}
+
+/* zeroed (the area is never reused); @align a power of two */
+static void *hm_pl_boot_alloc(size_t align, size_t size)
+{
+	size_t used, off;
+
+	align = HM_MAX(align, (size_t)HM_PL_BOOT_HDR);
+	used = __atomic_load_n(&hm_pl_boot_used, __ATOMIC_RELAXED);
+	do {
+		off = HM_ALIGN_UP(used + HM_PL_BOOT_HDR, align);
+		if (size > HM_PL_BOOT_SIZE || off > HM_PL_BOOT_SIZE - size) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	} while (!__atomic_compare_exchange_n(&hm_pl_boot_used, &used, off + size, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*(size_t *)(hm_pl_boot_area + off - HM_PL_BOOT_HDR) = size;
+	return hm_pl_boot_area + off;
+}
+
+/*
+ * Before the first allocation is served: true when the caller is inside
+ * libhakmem's initialisation and must use the bootstrap area.  Another
+ * thread waits in pthread_once() until the initialisation is done.
+ */
+static noinline bool hm_pl_boot_needed(void)
+{
+	if (hm_pl_initing)
+		return true;
+	hm_pl_initing = true;
+	(void)hm_default_mode();	/* pthread_once(hm_init) */
+	hm_pl_initing = false;
+	__atomic_store_n(&hm_pl_ready, 1, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline bool hm_pl_boot(void)
+{
+	return unlikely(!__atomic_load_n(&hm_pl_ready, __ATOMIC_ACQUIRE)) && hm_pl_boot_needed();
+}
+
+void *malloc(size_t size)
+{
+	if (hm_pl_boot())
+		return hm_pl_boot_alloc(16, size);
+	return hm_user_malloc(size);
+}
+
+void free(void *ptr)
+{
+	if (unlikely(hm_pl_is_boot(ptr)))
+		return;
+	hm_free(ptr);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	if (hm_pl_boot()) {
+		size_t bytes;
+
+		return hm_user_array(n, size, &bytes) ? hm_pl_boot_alloc(16, bytes) : NULL;
+	}
+	return hm_calloc(n, size);
+}
+
+/* a bootstrap block moves into libhakmem at its first realloc */
+static void *hm_pl_boot_realloc(void *ptr, size_t size)
+{
+	void *p;
+
+	if (!size)
+		return NULL;
+	p = malloc(size);
+	if (p)
+		memcpy(p, ptr, HM_MIN(size, hm_pl_boot_size(ptr)));
+	return p;
+}
+
+void *realloc(void *ptr, size_t size)
+{
+	if (!ptr)
+		return malloc(size);
+	if (unlikely(hm_pl_is_boot(ptr)))
+		return hm_pl_boot_realloc(ptr, size);
+	return hm_realloc(ptr, size);
+}
+
+void *reallocarray(void *ptr, size_t n, size_t size)
+{
+	size_t bytes;
+
+	return hm_user_array(n, size, &bytes) ? realloc(ptr, bytes) : NULL;
+}
+
+int posix_memalign(void **memptr, size_t align, size_t size)
+{
+	if (hm_pl_boot()) {
+		if (!align || (align & (align - 1)) || align % sizeof(void *))
+			return EINVAL;
+		*memptr = hm_pl_boot_alloc(align, size);
+		return *memptr ? 0 : ENOMEM;
+	}
+	return hm_posix_memalign(memptr, align, size);
+}
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	if (hm_pl_boot()) {
+		if (!align || (align & (align - 1))) {
+			errno = EINVAL;
+			return NULL;
+		}
+		return hm_pl_boot_alloc(align, size);
+	}
+	return hm_aligned_alloc(align, size);
+}
+
+void *memalign(size_t align, size_t size)
+{
+	if (hm_pl_boot())
+		return align & (align - 1) ? NULL : hm_pl_boot_alloc(align, size);
+	return hm_memalign(align, size);
+}
+
+void *valloc(size_t size)
+{
+	if (hm_pl_boot())
+		return hm_pl_boot_alloc(4096, size);
+	return hm_valloc(size);
+}
+
+void *pvalloc(size_t size)
+{
+	if (hm_pl_boot())
+		return hm_pl_boot_alloc(4096, HM_ALIGN_UP(size ? size : 1, (size_t)4096));
+	return hm_pvalloc(size);
+}
+
+size_t malloc_usable_size(void *ptr)
+{
+	if (unlikely(hm_pl_is_boot(ptr)))
+		return hm_pl_boot_size(ptr);
+	return hm_malloc_usable_size(ptr);
+}

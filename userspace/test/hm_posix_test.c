@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * hm_posix_test.c - the C and POSIX calls of hm_posix.c: calloc of
+ * recycled blocks, realloc in place and moving, every alignment, errno.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hakmem.h"
+#include "hm_test.h"
+#include "hm_user.h"
+
+static bool hm_all_zero(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* blocks freed dirty come back zeroed, small and large (a kept chunk) */
+static void hm_posix_calloc_recycled(struct kunit *test)
+{
+	static const size_t sizes[] = { 1, 24, 1000, 1024, 5000, 70000 };
+	unsigned int i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
+		unsigned char *p = hm_malloc(sizes[i]), *q;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0xa5, sizes[i]);
+		hm_free(p);
+		q = hm_calloc(1, sizes[i]);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		KUNIT_EXPECT_TRUE(test, hm_all_zero(q, sizes[i]));
+		hm_free(q);
+	}
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_calloc(SIZE_MAX / 2, 3));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_calloc(1, SIZE_MAX - 10));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_reallocarray(NULL, SIZE_MAX / 4, 8));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+}
+
+static void hm_posix_realloc(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	char *p, *q;
+	size_t i;
+
+	p = hm_realloc(NULL, 40);		/* malloc */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
+	memset(p, 'a', 40);
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 64), p);	/* grow in the block */
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 33), p);	/* shrink in the block */
+	q = hm_realloc(p, 500);				/* grow: moves */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	for (i = 0; i < 33; i++)
+		KUNIT_EXPECT_EQ(test, q[i], 'a');
+	p = hm_realloc(q, 10);				/* far smaller: moves */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 16);
+	KUNIT_EXPECT_EQ(test, p[9], 'a');
+
+	/* large: in place while it fills over half the chunk */
+	q = hm_realloc(p, 3000);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	memset(q, 'b', 3000);
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(q, 40000), q);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 40000);
+	KUNIT_EXPECT_EQ(test, q[2999], 'b');
+	p = hm_realloc(q, 200000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p[0], 'b');
+	KUNIT_EXPECT_EQ(test, p[2999], 'b');
+	p[199999] = 'c';
+	q = hm_reallocarray(p, 100, 10);		/* down to a class */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 1024);
+	KUNIT_EXPECT_EQ(test, q[999], 'b');
+
+	/* glibc: realloc(p, 0) frees and gives NULL */
+	KUNIT_EXPECT_NULL(test, hm_realloc(q, 0));
+	errno = 0;
+	p = hm_malloc(8);
+	KUNIT_EXPECT_NULL(test, hm_realloc(p, SIZE_MAX));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	hm_free(p);					/* untouched */
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	/* a pointer hakmem never handed out is refused, not copied */
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_realloc(&i, 100));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+/* each alignment, small and large sizes, is met and freed like any object */
+static void hm_posix_alignment(struct kunit *test)
+{
+	static const size_t sizes[] = { 0, 1, 24, 1000, 3000, 100000 };
+	long *errors = hm_test_count_errors(test);
+	size_t align, i;
+
+	for (align = 1; align <= (1UL << 20); align <<= 1) {
+		for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
+			size_t n = sizes[i];
+			void *p = NULL, *q, *r;
+
+			if (align >= sizeof(void *))
+				KUNIT_ASSERT_EQ(test, hm_posix_memalign(&p, align, n), 0);
+			else
+				p = hm_memalign(align, n);
+			q = hm_aligned_alloc(align, n);
+			r = hm_memalign(align, n);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			KUNIT_ASSERT_NOT_NULL(test, r);
+			KUNIT_EXPECT_EQ(test, (uintptr_t)p % align, 0);
+			KUNIT_EXPECT_EQ(test, (uintptr_t)q % align, 0);
+			KUNIT_EXPECT_EQ(test, (uintptr_t)r % align, 0);
+			KUNIT_EXPECT_GE(test, hm_malloc_usable_size(p), n);
+			KUNIT_EXPECT_GE(test, hm_malloc_usable_size(q), n);
+			if (n)
+				memset(q, 0x5a, n);
+			hm_free(p);
+			hm_free(q);
+			hm_free(r);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
+/* an over-aligned large object: interior frees refused, usable size kept */
+static void hm_posix_aligned_large(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	char *p = hm_aligned_alloc(1UL << 16, 200000);
+	char *q = hm_aligned_alloc(4096, 5000);
+	char *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 200000);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 5000);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + 65536), 0);
+	memset(p, 1, 200000);
+	hm_free(p + 64);			/* interior */
+	hm_free(p + 65536);			/* interior, granule-aligned */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	r = hm_realloc(q, 40000);		/* in place, still aligned */
+	KUNIT_EXPECT_PTR_EQ(test, r, q);
+	hm_free(p);
+	hm_free(r);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hm_free(p);				/* double free, refused */
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);
+}
+
+static void hm_posix_errno(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	void *p = &p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *v;
+
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 0, 8), EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 24, 8), EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 4, 8), EINVAL);	/* < sizeof(void *) */
+	KUNIT_EXPECT_PTR_EQ(test, p, &p);				/* untouched */
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 64, SIZE_MAX - 100), ENOMEM);
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 1UL << 62, 10), ENOMEM);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_aligned_alloc(48, 8));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_aligned_alloc(0, 8));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_aligned_alloc(64, SIZE_MAX));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	p = hm_memalign(48, 8);				/* glibc: rounded up to 64 */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)p % 64, 0);
+	hm_free(p);
+	v = hm_valloc(10);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)v % page, 0);
+	/* a 4 KiB block of a slab, not a 64 KiB chunk (page of 4 KiB) */
+	if (page == 4096)
+		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(v), 4096);
+	hm_free(v);
+	v = hm_aligned_alloc(2048, 1500);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)v % 2048, 0);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(v), 2048);
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(v, 1800), v);	/* in its block */
+	hm_free(v);
+	v = hm_pvalloc(page + 1);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)v % page, 0);
+	KUNIT_EXPECT_GE(test, hm_malloc_usable_size(v), 2 * page);
+	hm_free(v);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_user_malloc(SIZE_MAX - 4096));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	KUNIT_EXPECT_EQ(test, *errors, 0);			/* no reports */
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(NULL), 0);
+}
+
+static struct kunit_case hm_posix_cases[] = {
+	KUNIT_CASE(hm_posix_calloc_recycled),
+	KUNIT_CASE(hm_posix_realloc),
+	KUNIT_CASE(hm_posix_alignment),
+	KUNIT_CASE(hm_posix_aligned_large),
+	KUNIT_CASE(hm_posix_errno),
+	{}
+};
+
+struct kunit_suite hm_posix_suite = {
+	.name = "hakmem_posix",
+	.test_cases = hm_posix_cases,
+};
