@@ -35,8 +35,8 @@ struct hm_large {
 	u32 off;		/* the object starts this far after the header */
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
-	void *base;		/* the chunk: the header itself, unless aligned
-				 * to HM_SLAB_SIZE or more (never kept) */
+	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
+	void *base;
 };
 
 /*
