@@ -47,8 +47,12 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip);
 
 void *hm_large_alloc(size_t size, hm_gfp_t gfp);
-/* the core's global locks (leaves, in this order), for an adapter's fork() */
-extern hm_lock_t hm_large_lock, hm_slabmap_lock, hm_err_lock;
+/*
+ * The core's global locks, leaves, for an adapter's fork(), taken in this
+ * order: hm_large_lock, hm_slabmap_lock (hm_slabmap.h), hm_err_lock
+ * (hm_report.h).
+ */
+extern hm_lock_t hm_large_lock;
 void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp);
 bool hm_large_resize(void *p, size_t size);
 unsigned long hm_large_trim(void);

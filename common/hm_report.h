@@ -35,6 +35,9 @@ void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 unsigned int hm_report_log_copy(struct hm_err_entry *out);
 
 const char *hm_error_name(enum hm_error e);
+/* the report log's lock; also taken around fork() in userspace */
+extern hm_lock_t hm_err_lock;
+
 void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 	       unsigned long ip);
 void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,

@@ -45,6 +45,9 @@ struct hm_flatmap {
 extern struct hm_flatmap hm_flatmap;
 #endif
 
+/* writers of the map's levels; also taken around fork() in userspace */
+extern hm_lock_t hm_slabmap_lock;
+
 int hm_slabmap_prepare(const void *chunk, hm_gfp_t gfp);
 void hm_slabmap_set(const void *chunk, bool on);
 void hm_slabmap_exit(void);
