@@ -11,6 +11,13 @@
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
 
+/* struct hm_slab_dbg with its two bitmaps */
+static size_t hm_slab_dbg_bytes(const struct hm_cache *c)
+{
+	return sizeof(struct hm_slab_dbg) +
+	       c->nwords * (sizeof(unsigned long) + sizeof(hm_atomic_t));
+}
+
 /**
  * hm_slab_debug_alloc() - give @s the per-slab debug memory @c needs now
  * @c: the cache
@@ -27,10 +34,11 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 	struct hm_track *t;
 
 	if (!d) {
-		d = hm_plat_meta_alloc(sizeof(*d) + c->nwords * sizeof(hm_atomic_t), gfp);
+		d = hm_plat_meta_alloc(hm_slab_dbg_bytes(c), gfp);
 		if (!d)
 			return -1;
-		d->poisoned = (hm_atomic_t *)(d + 1);
+		d->poisoned = (unsigned long *)(d + 1);
+		d->rpoisoned = (hm_atomic_t *)(d->poisoned + c->nwords);
 		d->poison_gen = HM_READ_ONCE(c->debug_gen);
 		hm_atomic_set(&s->dbg, (unsigned long)d);	/* publish */
 	}
@@ -54,7 +62,7 @@ void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s)
 	t = (void *)hm_atomic_read(&d->track);
 	if (t)
 		hm_plat_meta_free(t, (size_t)c->nblocks * sizeof(struct hm_track));
-	hm_plat_meta_free(d, sizeof(*d) + c->nwords * sizeof(hm_atomic_t));
+	hm_plat_meta_free(d, hm_slab_dbg_bytes(c));
 	hm_atomic_set(&s->dbg, 0);
 }
 
@@ -224,14 +232,20 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 	return *ok ? flags : cur;
 }
 
-/* A new switch generation: poisoned bits of the old one mean nothing. */
+/*
+ * A new switch generation: poisoned bits of the old one mean nothing.
+ * Only the slab's owner resets (remote frees skip poisoning meanwhile),
+ * so the owner's bitmap stays its own.
+ */
 void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d)
 {
 	u32 gen = HM_READ_ONCE(c->debug_gen);
 	unsigned int i;
 
-	for (i = 0; i < c->nwords; i++)
-		hm_atomic_set(&d->poisoned[i], 0);
+	for (i = 0; i < c->nwords; i++) {
+		d->poisoned[i] = 0;
+		hm_atomic_set(&d->rpoisoned[i], 0);
+	}
 	HM_WRITE_ONCE(d->poison_gen, gen);
 }
 

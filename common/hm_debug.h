@@ -40,8 +40,10 @@ struct hm_site {
 
 /* per slab, while a switch is on (slab->dbg) */
 struct hm_slab_dbg {
-	u32 poison_gen;		/* generation poisoned[] belongs to */
-	hm_atomic_t *poisoned;	/* 1 = block was poisoned when freed */
+	u32 poison_gen;		/* generation the bitmaps below belong to */
+	/* 1 = poisoned when freed by the owner; only the owner writes it */
+	unsigned long *poisoned;
+	hm_atomic_t *rpoisoned;	/* 1 = poisoned when freed by another context */
 	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */
 };
 

@@ -58,22 +58,28 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 		return true;
 	idx = hm_block_index_recip(cc->recip, s, p);
 	if (sw & HM_DBG_POISON) {
-		hm_atomic_t *pw = &d->poisoned[idx / HM_BPL];
+		unsigned long *pw = &d->poisoned[idx / HM_BPL];
+		hm_atomic_t *rw = &d->rpoisoned[idx / HM_BPL];
 		unsigned long bit = 1UL << (idx % HM_BPL);
 		unsigned int link = c->link_bytes;
+		bool poisoned = true;
 
 		hm_dbg_sync_gen(c, d);
 		/*
-		 * Only a free sets the bit and @p is not free: a plain read
-		 * decides, and only the clear needs to be atomic.
+		 * The owner's bit is its own; a remote free's is cleared
+		 * atomically, only when set (a free sets it, and @p is not
+		 * free: a plain read decides).
 		 */
-		if (hm_atomic_read(pw) & bit) {
-			hm_atomic_fetch_and(pw, ~bit);
-			if (unlikely(!hm_plat_mem_is((char *)p + link, HM_POISON_FREE,
-						     c->size - link))) {
-				hm_debug_poison_hit(cc, s, p, idx, ip);
-				return false;
-			}
+		if (*pw & bit)
+			*pw &= ~bit;
+		else if (unlikely(hm_atomic_read(rw) & bit))
+			hm_atomic_fetch_and(rw, ~bit);
+		else
+			poisoned = false;
+		if (poisoned &&
+		    unlikely(!hm_plat_mem_is((char *)p + link, HM_POISON_FREE, c->size - link))) {
+			hm_debug_poison_hit(cc, s, p, idx, ip);
+			return false;
 		}
 	}
 	t = (struct hm_track *)hm_atomic_read(&d->track);
@@ -106,12 +112,14 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
  * @p: the block, already checked to be a live block of @s
  * @idx: its index in @s
  * @ip: the caller
+ * @remote: @cc is not the owner of @s (a constant at each call site)
  *
  * Runs before the block is published as free: its next owner may take it
  * at once.
  */
 static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab *s,
-					     void *p, unsigned int idx, unsigned long ip)
+					     void *p, unsigned int idx, unsigned long ip,
+					     bool remote)
 {
 	struct hm_cache *c = s->cache;
 	struct hm_slab_dbg *d = hm_dbg(s);
@@ -140,12 +148,19 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 		t->free_when = hm_plat_stamp();
 		t->free_owner = me;
 	}
-	if (sw & HM_DBG_POISON) {
+	if (!(sw & HM_DBG_POISON))
+		return;
+	/* only the owner starts a generation: a remote free's block goes unchecked */
+	if (!remote)
 		hm_dbg_sync_gen(c, d);
-		hm_plat_mark_alloc(p, c->size);
-		hm_memset(p, HM_POISON_FREE, c->size);
-		hm_atomic_fetch_or(&d->poisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
-	}
+	else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->debug_gen))
+		return;
+	hm_plat_mark_alloc(p, c->size);
+	hm_memset(p, HM_POISON_FREE, c->size);
+	if (remote)
+		hm_atomic_fetch_or(&d->rpoisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
+	else
+		d->poisoned[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
 }
 
 #endif /* HM_DEBUG_HOOKS_H */

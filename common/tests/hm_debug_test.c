@@ -68,6 +68,49 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 2);
 }
 
+/*
+ * The same for a block another context freed: its poison is marked in the
+ * remote bitmap, which the owner checks and clears when it takes the block.
+ */
+static void hm_debug_poison_remote_uaf(struct kunit *test)
+{
+	struct hm_cache *c = hm_core_cache_create("hm-ruaf", 64, 0, MODE(test), 0,
+						  HM_GFP_DEFAULT);
+	long *errors = hm_test_count_errors(test);
+	unsigned int i, n, hits = 0;
+	struct hm_cctx *a, *b;
+	void **v, *victim;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = 3 * c->nblocks;
+	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	a = hm_test_cctx(test, c);
+	b = hm_test_cctx(test, c);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	victim = hm_test_alloc(a);
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	hm_cctx_free(b, hm_ptr_slab(victim), victim, HM_RET_IP);	/* remote */
+	KUNIT_EXPECT_EQ(test, hm_test_peek(victim, 40), HM_POISON_FREE);
+	hm_test_poke(victim, 40, 0x42);		/* the bug */
+	/* until the owner has collected the remote free and reached it */
+	for (i = 0; i < n && !*errors; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hits += v[i] == victim;
+	}
+	KUNIT_EXPECT_EQ(test, hits, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+	HM_EXPECT_VALID(test, c);
+	n = i;
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+}
+
 /* two call sites, named explicitly: compilers may tail-call helpers */
 #define HM_SITE_A	0x1000UL
 #define HM_SITE_B	0x2000UL
@@ -464,6 +507,7 @@ static void hm_debug_double_free_history(struct kunit *test)
 
 static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_poison_remote_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
