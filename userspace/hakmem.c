@@ -419,11 +419,24 @@ static noinline void hm_free_foreign_slab(struct hm_cache *c,
 	errno = saved_errno;
 }
 
-/* A local free that hm_cctx_free_try() left: reports, debugging, lists. */
+/* A local free that hm_cctx_free_try() left: reports, lists. */
 static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
 					void *ptr, unsigned long ip)
 {
 	hm_cctx_free_local(cc, s, ptr, ip);
+}
+
+/*
+ * The tail call after hm_cctx_free_try() gave up: the debug route's copy
+ * directly (one frame less while a switch is on), else the slow path.
+ */
+static __always_inline void hm_free_local_rest(struct hm_cctx *cc, struct hm_slab *s,
+					       void *ptr, unsigned long ip)
+{
+	if (HM_READ_ONCE(cc->route) & HM_ROUTES_SPECIAL)
+		hm_cctx_free_local_debug(cc, s, ptr, ip);
+	else
+		hm_free_local_slow(cc, s, ptr, ip);
 }
 
 /* Not a block of a live slab: NULL, a large object, or a bad pointer. */
@@ -472,13 +485,8 @@ void hm_free(void *ptr)
 		return;
 	}
 	cc = HM_READ_ONCE(s->owner);
-	if (likely(hm_cctx_free_try(cc, s, ptr)))
-		return;
-	/* straight to the debug route's copy: one frame less */
-	if (HM_READ_ONCE(cc->route) & HM_ROUTES_SPECIAL)
-		hm_cctx_free_local_debug(cc, s, ptr, HM_RET_IP);
-	else
-		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
+	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
+		hm_free_local_rest(cc, s, ptr, HM_RET_IP);
 }
 
 size_t hm_malloc_usable_size(const void *ptr)
@@ -546,7 +554,7 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 	}
 	cc = HM_READ_ONCE(s->owner);
 	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
-		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
+		hm_free_local_rest(cc, s, ptr, HM_RET_IP);
 }
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)

@@ -67,12 +67,10 @@ void hm_test_sleep_ms(unsigned int ms)
 		;
 }
 
+/* the clock itself, never the TSC that hm_plat_stamp() may read */
 u64 hm_test_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+	return hm_user_clock_ns();
 }
 
 void *hm_test_malloc(size_t size)
