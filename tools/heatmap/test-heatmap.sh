@@ -17,15 +17,9 @@ known=$HERE/testdata/known.slabs
 wl=$1
 tmp=$(mktemp -d /tmp/hakmem-heatmap.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-fail() { echo "test-heatmap: FAIL: $*" >&2; exit 1; }
-expect_rc() {
-	local want=$1 msg=$2 rc=0
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	[ "$rc" = "$want" ] || fail "'$*' exited $rc, want $want: $(cat "$tmp/err")"
-	grep -q -- "$msg" "$tmp/err" || fail "'$*' did not say '$msg': $(cat "$tmp/err")"
-	echo "test-heatmap: exit $rc: $(tail -n 1 "$tmp/err" | cut -c1-100)"
-}
+NAME=test-heatmap
+# shellcheck source=tools/test/lib.sh
+. "$HERE/../test/lib.sh"
 
 # ---- the known dump (kernel format: testdata/known.slabs) ----------------
 

@@ -22,18 +22,11 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "test-top: FAIL: $*" >&2; exit 1; }
+NAME=test-top
+# shellcheck source=tools/test/lib.sh
+. "$ROOT/tools/test/lib.sh"
 # col TEXT ROW N: field N of the table row named ROW
 col() { echo "$1" | awk -v r="$2" -v n="$3" '$1 == r { print $n; exit }'; }
-# expect_rc RC MESSAGE CMD...: CMD exits RC and says MESSAGE on stderr
-expect_rc() {
-	local want=$1 msg=$2 rc=0
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	[ "$rc" = "$want" ] || fail "'$*' exited $rc, want $want: $(cat "$tmp/err")"
-	grep -q -- "$msg" "$tmp/err" || fail "'$*' did not say '$msg': $(cat "$tmp/err")"
-	echo "test-top: '${*#"$TOP"}' -> exit $rc: $(tail -n 1 "$tmp/err" | cut -c1-100)"
-}
 
 # ---- one-shot against a live process ---------------------------------
 
