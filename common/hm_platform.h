@@ -41,8 +41,11 @@
  *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC
  *              optional: HM_PLAT_FLATMAP_BITS, the address bits a flat
  *                  slab-map bitmap covers (hm_slabmap.h), with
- *                  void *hm_plat_map_reserve(size_t size): zeroed memory
- *                  backed only where written, never freed; NULL on failure
+ *                  void *hm_plat_map_reserve(size_t size): address space
+ *                  that reads as zeroes, not writable, takes no commit
+ *                  charge, never freed; NULL on failure; and
+ *                  int hm_plat_map_commit(void *p, size_t size): make an
+ *                  HM_FLATMAP_UNIT-aligned range of it writable, 0 or -1
  *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
  *              u64 hm_plat_stamp(void)         a cheap monotonic stamp

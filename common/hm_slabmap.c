@@ -48,6 +48,31 @@ static hm_atomic_t *hm_flatmap_word(unsigned long a)
 		return NULL;
 	return &hm_flatmap.bits[g / HM_BITS_PER_LONG];
 }
+
+/*
+ * Make the unit of the bitmap that holds @w writable, once: the first
+ * chunk in each 32 GiB of address space pays one mprotect().
+ */
+static int hm_flatmap_commit(hm_atomic_t *w)
+{
+	unsigned long u = ((char *)w - (char *)hm_flatmap.bits) / HM_FLATMAP_UNIT;
+	hm_atomic_t *cw = &hm_flatmap.committed[u / HM_BITS_PER_LONG];
+	unsigned long bit = HM_BIT(u % HM_BITS_PER_LONG);
+	unsigned long flags;
+	int ret = 0;
+
+	if (hm_atomic_read(cw) & bit)
+		return 0;
+	hm_lock(&hm_slabmap_lock, flags);
+	if (!(hm_atomic_read(cw) & bit)) {
+		ret = hm_plat_map_commit((char *)hm_flatmap.bits + u * HM_FLATMAP_UNIT,
+					 HM_FLATMAP_UNIT);
+		if (!ret)
+			hm_atomic_fetch_or(cw, bit);
+	}
+	hm_unlock(&hm_slabmap_lock, flags);
+	return ret;
+}
 #else
 static void hm_flatmap_setup(void)
 {
@@ -56,6 +81,11 @@ static void hm_flatmap_setup(void)
 static hm_atomic_t *hm_flatmap_word(unsigned long a)
 {
 	return NULL;
+}
+
+static int hm_flatmap_commit(hm_atomic_t *w)
+{
+	return 0;
 }
 #endif
 
@@ -96,7 +126,8 @@ static struct hm_slabmap_top *hm_slabmap_top_get(unsigned long hi, hm_gfp_t gfp)
  * @chunk: HM_SLAB_SIZE-aligned address
  * @gfp: how the levels may be allocated
  *
- * Return: 0, or -1 when a level could not be allocated.
+ * Return: 0, or -1 when a level could not be allocated or the flat
+ * bitmap's unit could not be made writable (the commit limit).
  */
 int hm_slabmap_prepare(const void *chunk, hm_gfp_t gfp)
 {
@@ -106,8 +137,9 @@ int hm_slabmap_prepare(const void *chunk, hm_gfp_t gfp)
 	unsigned long expected = 0;
 
 	hm_flatmap_setup();
-	if (hm_flatmap_word(a))
-		return 0;	/* the flat bitmap needs no levels */
+	leaf = hm_flatmap_word(a);
+	if (leaf)	/* the flat bitmap needs no levels, only to be writable */
+		return hm_flatmap_commit(leaf) ? -1 : 0;
 	t = hm_slabmap_top_get((a >> 48) + 1, gfp);
 	if (!t)
 		return -1;

@@ -16,7 +16,9 @@
  * compare and one load.  It is set up by the first hm_slabmap_prepare(),
  * before any chunk is registered, and never changes after: granules below
  * hm_flatmap.limit live in the bitmap, all others (and all of them when
- * the reservation failed, limit 0) in the tree.
+ * the reservation failed, limit 0) in the tree.  The reservation is
+ * read-only; hm_slabmap_prepare() makes each HM_FLATMAP_UNIT of it
+ * writable when its first chunk comes, so only those are committed memory.
  */
 #ifndef HM_SLABMAP_H
 #define HM_SLABMAP_H
@@ -36,10 +38,15 @@ extern struct hm_slabmap_top hm_slabmap[HM_SLABMAP_TOPS];
 
 #ifdef HM_PLAT_FLATMAP_BITS
 #define HM_FLATMAP_GRANULES	HM_BIT(HM_PLAT_FLATMAP_BITS - HM_SLAB_SHIFT)
+/* bytes of the bitmap made writable at once: 32 GiB of address space */
+#define HM_FLATMAP_UNIT		65536UL
+#define HM_FLATMAP_UNITS	(HM_FLATMAP_GRANULES / 8 / HM_FLATMAP_UNIT)
 
 struct hm_flatmap {
 	hm_atomic_t limit;	/* granules covered: 0 or HM_FLATMAP_GRANULES */
 	hm_atomic_t *bits;	/* one bit per granule, valid once limit is set */
+	/* one bit per HM_FLATMAP_UNIT of bits[]: made writable */
+	hm_atomic_t committed[HM_FLATMAP_UNITS / HM_BITS_PER_LONG];
 };
 
 extern struct hm_flatmap hm_flatmap;

@@ -107,10 +107,12 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_meta_free(void *p, size_t size);
 /*
  * The slab map's flat bitmap over the user half (x86-64: 47 bits, 2^31
- * granules, 256 MiB reserved, a page backed per 2 GiB of chunks in use).
+ * granules, 256 MiB reserved read-only, 64 KiB made writable per 32 GiB
+ * of address space that holds chunks, a page backed per 2 GiB).
  */
 #define HM_PLAT_FLATMAP_BITS	47
 void *hm_plat_map_reserve(size_t size);
+int hm_plat_map_commit(void *p, size_t size);
 
 #define hm_memset	memset
 #define hm_memcpy	memcpy

@@ -161,9 +161,12 @@ void hm_plat_meta_free(void *p, size_t size)
 }
 
 /*
- * Address space only: MAP_NORESERVE takes no commit charge, pages are
- * backed when first written.  Fails under a tight RLIMIT_AS, or with
- * HM_FLATMAP=0 in the environment (to test the tree on its own).
+ * Address space only.  Read-only, so that it takes no commit charge even
+ * under vm.overcommit_memory=2, where MAP_NORESERVE is ignored: reads of
+ * pages never written map the zero page.  hm_plat_map_commit() makes the
+ * parts that get bits writable, and only those are charged.  Fails under
+ * a tight RLIMIT_AS, or with HM_FLATMAP=0 in the environment (to test the
+ * tree on its own).
  */
 void *hm_plat_map_reserve(size_t size)
 {
@@ -172,9 +175,15 @@ void *hm_plat_map_reserve(size_t size)
 
 	if (env && !strcmp(env, "0"))
 		return NULL;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* fails when the commit limit (overcommit_memory=2) or RLIMIT_DATA says no */
+int hm_plat_map_commit(void *p, size_t size)
+{
+	return mprotect(p, size, PROT_READ | PROT_WRITE) ? -1 : 0;
 }
 
 void hm_strscpy(char *dst, const char *src, size_t n)

@@ -122,6 +122,7 @@ extern long *volatile hm_user_error_counter;
 #define KUNIT_EXPECT_NOT_NULL(t, p)	KUNIT_BINARY_PTR(t, p, !=, NULL, 0)
 #define KUNIT_ASSERT_EQ(t, a, b)	KUNIT_BINARY(t, a, ==, b, 1)
 #define KUNIT_ASSERT_NE(t, a, b)	KUNIT_BINARY(t, a, !=, b, 1)
+#define KUNIT_ASSERT_LT(t, a, b)	KUNIT_BINARY(t, a, <, b, 1)
 #define KUNIT_ASSERT_LE(t, a, b)	KUNIT_BINARY(t, a, <=, b, 1)
 #define KUNIT_ASSERT_GE(t, a, b)	KUNIT_BINARY(t, a, >=, b, 1)
 #define KUNIT_ASSERT_GT(t, a, b)	KUNIT_BINARY(t, a, >, b, 1)

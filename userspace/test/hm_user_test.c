@@ -161,6 +161,76 @@ static void hm_user_free_out_of_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * Bytes of the flat slab-map bitmap that are writable (committed memory),
+ * from /proc/self/maps; the whole reservation must be mapped.
+ */
+static unsigned long hm_flatmap_writable(struct kunit *test)
+{
+	unsigned long lo = (unsigned long)hm_flatmap.bits;
+	unsigned long hi = lo + HM_FLATMAP_GRANULES / 8;
+	unsigned long a, b, w = 0, all = 0;
+	char perm[8], line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perm) != 3 || b <= lo || a >= hi)
+			continue;
+		a = HM_MAX(a, lo);
+		b = HM_MIN(b, hi);
+		all += b - a;
+		if (perm[1] == 'w')
+			w += b - a;
+	}
+	fclose(f);
+	KUNIT_EXPECT_EQ(test, all, hi - lo);
+	return w;
+}
+
+/*
+ * The flat bitmap is reserved read-only and made writable a unit (64 KiB,
+ * 32 GiB of address space) at a time, when the unit's first chunk comes:
+ * writable private memory is committed (charged under overcommit_memory=2
+ * even if never written), so only units that hold chunks may be.  A
+ * granule in a unit of its own commits exactly one more, once.
+ */
+static void hm_user_flatmap_committed(struct kunit *test)
+{
+	unsigned long far, u, w0, w1;
+	void *p = hm_malloc(64);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (!hm_atomic_read(&hm_flatmap.limit)) {
+		hm_free(p);
+		kunit_skip(test, "no flat bitmap (HM_FLATMAP=0)");
+	}
+	w0 = hm_flatmap_writable(test);
+	KUNIT_EXPECT_GE(test, w0, HM_FLATMAP_UNIT);
+	KUNIT_EXPECT_EQ(test, w0 % HM_FLATMAP_UNIT, 0);
+	KUNIT_EXPECT_LE(test, w0, 8 * HM_FLATMAP_UNIT);
+	/* the second granule of the first unit no chunk has made writable */
+	for (u = 0; u < HM_FLATMAP_UNITS; u++)
+		if (!(hm_atomic_read(&hm_flatmap.committed[u / HM_BITS_PER_LONG]) &
+		      HM_BIT(u % HM_BITS_PER_LONG)))
+			break;
+	KUNIT_ASSERT_LT(test, u, HM_FLATMAP_UNITS);
+	far = (u * HM_FLATMAP_UNIT * 8 + 1) << HM_SLAB_SHIFT;
+	KUNIT_ASSERT_EQ(test, hm_slabmap_prepare((void *)far, HM_GFP_DEFAULT), 0);
+	w1 = hm_flatmap_writable(test);
+	KUNIT_EXPECT_EQ(test, w1, w0 + HM_FLATMAP_UNIT);
+	hm_slabmap_set((void *)far, true);
+	KUNIT_EXPECT_TRUE(test, hm_slabmap_test((void *)far));
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test((void *)(far - 1)));
+	hm_slabmap_set((void *)far, false);
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test((void *)far));
+	/* once per unit */
+	KUNIT_ASSERT_EQ(test, hm_slabmap_prepare((void *)(far + HM_SLAB_SIZE),
+						 HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, hm_flatmap_writable(test), w1);
+	hm_free(p);
+}
+
 static void *hm_trim_worker(void *p)
 {
 	void **keep = p;
@@ -473,6 +543,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_free_out_of_range),
+	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
