@@ -98,7 +98,7 @@ static __always_inline unsigned long hm_block_start(u32 recip,
  */
 static inline void hm_cctx_nempty_add(struct hm_cctx *cc, int delta)
 {
-	cc->nempty += delta;
+	HM_WRITE_ONCE(cc->nempty, cc->nempty + delta);	/* the shrinker peeks */
 	hm_atomic_fetch_add(&cc->cache->nreserve, (unsigned long)(long)delta);
 }
 

@@ -388,7 +388,7 @@ static void hakmem_percpu_shrink_reserve(struct kunit *test)
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-reserve", 512, MODE(test));
 	struct hakmem_irq *ir = kunit_kzalloc(test, sizeof(*ir), GFP_KERNEL);
 	struct hakmem_work w = { .hc = hc };
-	unsigned long released, reserved;
+	unsigned long released, reserved, items;
 	unsigned int cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, ir);
@@ -417,12 +417,19 @@ static void hakmem_percpu_shrink_reserve(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nreserve), reserved);
 	KUNIT_EXPECT_GE(test, hakmem_reclaimable(), reserved + hc->c->npool);
 	released = hc->c->slabs_released + hc->c->npool;
+	items = hakmem_reserve_drain_items();
 	hakmem_shrink_all();
 	KUNIT_EXPECT_EQ(test, hakmem_reserves(hc, false), 0);
 	KUNIT_EXPECT_EQ(test, hakmem_reserves(hc, true), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nreserve), 0);
 	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
 	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released + reserved);
+	/* one drain per CPU with a reserve: every online one here */
+	KUNIT_EXPECT_EQ(test, hakmem_reserve_drain_items() - items, num_online_cpus());
+	/* nothing in reserve anywhere: no CPU is sent a drain */
+	items = hakmem_reserve_drain_items();
+	hakmem_shrink_all();
+	KUNIT_EXPECT_EQ(test, hakmem_reserve_drain_items(), items);
 	HAKMEM_EXPECT_VALID(test, hc);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 }

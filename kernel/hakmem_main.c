@@ -496,8 +496,10 @@ EXPORT_SYMBOL_GPL(hakmem_free);
  * lock, by a work item bound to that CPU (lru_add_drain_all()'s shape).
  * A CPU that goes offline meanwhile runs its item elsewhere, where it
  * drains that CPU's contexts instead: harmless, and the CPU-dead
- * callback has flushed the offline CPU's own.  The items waited for are
- * those queued (a copy of the online mask), hotplug or not.
+ * callback has flushed the offline CPU's own.  Items are queued only on
+ * CPUs whose contexts hold a reserve, and the items waited for are those
+ * queued (hakmem_reserve_cpus), hotplug or not: a shrink with nothing in
+ * reserve queues nothing and waits for no CPU.
  */
 static struct workqueue_struct *hakmem_wq;	/* WQ_MEM_RECLAIM: the shrinker waits on it */
 static DEFINE_PER_CPU(struct work_struct, hakmem_reserve_work);
@@ -505,6 +507,7 @@ static DEFINE_PER_CPU(struct work_struct, hakmem_reserve_work);
 static DEFINE_MUTEX(hakmem_reserve_mutex);
 static struct cpumask hakmem_reserve_cpus;	/* where it queued its items */
 static atomic_long_t hakmem_reserve_released;	/* slabs released at once (full pool) */
+static atomic_long_t hakmem_reserve_items;	/* drain items run since load */
 
 static void hakmem_reserve_drain_fn(struct work_struct *unused)
 {
@@ -523,11 +526,44 @@ static void hakmem_reserve_drain_fn(struct work_struct *unused)
 	}
 	spin_unlock(&hakmem_list_lock);
 	atomic_long_add(n, &hakmem_reserve_released);
+	atomic_long_inc(&hakmem_reserve_items);
+}
+
+/**
+ * hakmem_reserve_drain_items() - reserve drain work items run since load
+ *
+ * Return: how many CPUs hakmem_shrink_all() has sent a drain to, in sum.
+ */
+unsigned long hakmem_reserve_drain_items(void)
+{
+	return atomic_long_read(&hakmem_reserve_items);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_reserve_drain_items, HAKMEM_NS);
+
+/*
+ * Does a context of @cpu keep empty slabs?  A racy read of the owner's
+ * count: a reserve made after it waits for the next shrink.
+ */
+static bool hakmem_cpu_has_reserve(unsigned int cpu)
+{
+	struct hakmem_cache *hc;
+	bool any = false;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (READ_ONCE(hakmem_cpu_cctx(hc, cpu, false)->nempty) ||
+		    READ_ONCE(hakmem_cpu_cctx(hc, cpu, true)->nempty)) {
+			any = true;
+			break;
+		}
+	}
+	spin_unlock(&hakmem_list_lock);
+	return any;
 }
 
 /*
- * Every online CPU hands its contexts' reserves to the pools; waits.
- * Return: the slabs that went back to the page allocator at once.
+ * Every online CPU that keeps a reserve hands it to the pools; waits for
+ * those.  Return: the slabs that went back to the page allocator at once.
  */
 static unsigned long hakmem_reserve_drain_all(void)
 {
@@ -536,7 +572,10 @@ static unsigned long hakmem_reserve_drain_all(void)
 
 	mutex_lock(&hakmem_reserve_mutex);
 	atomic_long_set(&hakmem_reserve_released, 0);
-	cpumask_copy(&hakmem_reserve_cpus, cpu_online_mask);
+	cpumask_clear(&hakmem_reserve_cpus);
+	for_each_online_cpu(cpu)
+		if (hakmem_cpu_has_reserve(cpu))
+			cpumask_set_cpu(cpu, &hakmem_reserve_cpus);
 	for_each_cpu(cpu, &hakmem_reserve_cpus)
 		queue_work_on(cpu, hakmem_wq, per_cpu_ptr(&hakmem_reserve_work, cpu));
 	for_each_cpu(cpu, &hakmem_reserve_cpus)
