@@ -180,6 +180,20 @@ void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool ma
 	hm_unlock(&c->lock, flags);
 }
 
+/* add the counts that contexts hold for @site (c->lock held) */
+static void hm_sites_add_held(struct hm_cache *c, struct hm_site *site,
+			      struct hm_site_stat *e)
+{
+	struct hm_cctx *cc;
+
+	for (cc = c->cctxs; cc; cc = cc->next) {
+		if (HM_READ_ONCE(cc->site) != site)
+			continue;
+		e->allocs += HM_READ_ONCE(cc->site_allocs);
+		e->live += HM_READ_ONCE(cc->site_live);
+	}
+}
+
 /**
  * hm_sites_top() - the call sites with most allocations (or live objects)
  * @c: the cache
@@ -193,16 +207,28 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 			  unsigned int max, bool by_live)
 {
 	struct hm_site *sites = HM_READ_ONCE(c->sites);
+	unsigned long held[HM_SITES / HM_BITS_PER_LONG] = { 0 };
 	unsigned int i, n = 0, k;
+	struct hm_cctx *cc;
 	unsigned long flags;
 
 	if (!sites)
 		return 0;
-	/* the contexts' own counts (see hm_debug_site()): exact when quiet */
+	/*
+	 * The contexts' own counts (see hm_debug_site()): exact when quiet.
+	 * Each context holds counts for one site at most: mark those sites,
+	 * so that only they walk the contexts.
+	 */
 	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next) {
+		struct hm_site *cs = HM_READ_ONCE(cc->site);
+
+		if (cs >= sites && cs < sites + HM_SITES)
+			held[(cs - sites) / HM_BITS_PER_LONG] |=
+				HM_BIT((cs - sites) % HM_BITS_PER_LONG);
+	}
 	for (i = 0; i < HM_SITES; i++) {
 		struct hm_site_stat e;
-		struct hm_cctx *cc;
 		unsigned long key;
 
 		e.site = hm_atomic_read(&sites[i].site);
@@ -210,12 +236,8 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 			continue;
 		e.allocs = hm_atomic_read(&sites[i].allocs);
 		e.live = (long)hm_atomic_read(&sites[i].live);
-		for (cc = c->cctxs; cc; cc = cc->next) {
-			if (HM_READ_ONCE(cc->site) != &sites[i])
-				continue;
-			e.allocs += HM_READ_ONCE(cc->site_allocs);
-			e.live += HM_READ_ONCE(cc->site_live);
-		}
+		if (held[i / HM_BITS_PER_LONG] & HM_BIT(i % HM_BITS_PER_LONG))
+			hm_sites_add_held(c, &sites[i], &e);
 		key = by_live ? (unsigned long)(e.live > 0 ? e.live : 0) : e.allocs;
 		/* insertion into the sorted top @max */
 		for (k = n; k > 0; k--) {
