@@ -157,12 +157,16 @@ void hm_cctx_register(struct hm_cctx *cc)
 	hm_unlock(&c->lock, flags);
 }
 
-/*
+/**
+ * hm_cctx_rekey() - @cc and its slabs now belong to @ctx_id
+ * @cc: the context
+ * @ctx_id: its new CPU or thread id
+ *
  * @cc's ctx_id becomes @ctx_id: so does the owner_id of each of its slabs
  * (hm_slab_set_owner()).  Caller holds the cache lock, which keeps the
- * slab list.  O(slabs of the cache), on thread exit and adoption only.
+ * slab list.  O(slabs of the cache): on thread exit, adoption and fork.
  */
-static void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id)
+void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id)
 {
 	struct hm_slab *s;
 

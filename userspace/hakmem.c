@@ -139,6 +139,7 @@ unsigned long hm_error_count(void)
 static void hm_thread_exit(void *unused);
 static void hm_fork_prepare(void);
 static void hm_fork_release(void);
+static void hm_fork_child(void);
 static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
 static void hm_dump_diag(struct hm_printer *pr);
 static void hm_research_init(void);
@@ -174,7 +175,7 @@ static void hm_init(void)
 			abort();
 		}
 	}
-	pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_release);
+	pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_child);
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
 			dbg);
@@ -837,6 +838,35 @@ static void hm_fork_release(void)
 	pthread_mutex_unlock(&hm_caches_lock);
 	pthread_mutex_unlock(&hm_debug_lock);
 	pthread_mutex_unlock(&hm_sf_lock);
+}
+
+/*
+ * The child's one thread has a new tid, but its contexts and their slabs
+ * carry the parent thread's, which a thread the child creates later may
+ * get again (pid reuse) and so match this thread's slab key.  They take
+ * the new tid while every lock is still held.  The contexts of the
+ * parent's other threads stay as they are: those threads are gone,
+ * maybe in the middle of a fast path, so nothing adopts their contexts
+ * (their objects stay valid, and can be freed as remote frees).
+ */
+static void hm_fork_child(void)
+{
+	unsigned int i;
+	u32 tid;
+
+	hm_user_ctx_id_reset();
+	if (hm_tls.key_set) {
+		tid = hm_plat_ctx_id();
+		for (i = 0; i < HM_NR_CLASSES; i++)
+			if (hm_tls.cls[i] != &hm_cctx_none)
+				hm_cctx_rekey(hm_tls.cls[i], tid);
+		for (i = 0; i < HM_TLS_SLOTS; i++)
+			if (hm_tls.slot[i].cc && hm_cache_id_alive(hm_tls.slot[i].id))
+				hm_cctx_rekey(hm_tls.slot[i].cc, tid);
+		hm_tls.tid = tid;
+		hm_tls.slab_key = hm_slab_key(tid);
+	}
+	hm_fork_release();
 }
 
 /* Apply @switches to @c, or to every class and cache; -1: junk, no change. */

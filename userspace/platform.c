@@ -196,13 +196,19 @@ void hm_strscpy(char *dst, const char *src, size_t n)
 		dst[i] = '\0';
 }
 
+static __thread u32 hm_tid;
+
 u32 hm_plat_ctx_id(void)
 {
-	static __thread u32 tid;
+	if (!hm_tid)
+		hm_tid = (u32)syscall(SYS_gettid);
+	return hm_tid;
+}
 
-	if (!tid)
-		tid = (u32)syscall(SYS_gettid);
-	return tid;
+/* in a fork() child: the thread has a new tid */
+void hm_user_ctx_id_reset(void)
+{
+	hm_tid = 0;
 }
 
 /*

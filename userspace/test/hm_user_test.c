@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hakmem.h"
 #include "hm_test.h"
@@ -229,6 +232,47 @@ static void hm_user_flatmap_committed(struct kunit *test)
 						 HM_GFP_DEFAULT), 0);
 	KUNIT_EXPECT_EQ(test, hm_flatmap_writable(test), w1);
 	hm_free(p);
+}
+
+/*
+ * After fork() the child's thread has a tid of its own: its slabs must
+ * carry it (a thread the child makes later could get the parent's tid
+ * back and match them), and its frees of objects from before the fork
+ * are still its own.  The parent's slabs keep the parent's tid.  Exit
+ * status bits say which check failed in the child.
+ */
+static void hm_user_fork_rekeys(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("fork", 48, 0, HM_MODE_HYBRID, 0);
+	void *p = hm_malloc(64), *q = c ? hm_cache_alloc(c) : NULL;
+	int status = -1;
+	pid_t pid;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		u32 tid = (u32)syscall(SYS_gettid);
+		int bad = 0;
+
+		bad |= hm_plat_ctx_id() != tid;
+		bad |= (hm_ptr_slab(p)->owner_id != tid) << 1;
+		bad |= (hm_ptr_slab(q)->owner_id != tid) << 2;
+		hm_free(p);
+		hm_cache_free(c, q);
+		bad |= (hm_validate(c) != 0) << 3;
+		bad |= (hm_cache_live_objects(c) != 0) << 4;
+		_exit(bad);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+	KUNIT_EXPECT_EQ(test, hm_ptr_slab(p)->owner_id, hm_plat_ctx_id());
+	KUNIT_EXPECT_EQ(test, hm_plat_ctx_id(), (u32)syscall(SYS_gettid));
+	hm_free(p);
+	hm_cache_free(c, q);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
 static void *hm_trim_worker(void *p)
@@ -544,6 +588,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
+	KUNIT_CASE(hm_user_fork_rekeys),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
