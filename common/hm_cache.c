@@ -133,6 +133,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->route = c->mode;
 	cc->mag_cap = c->mode == HM_MODE_HYBRID ? c->mag_cap : 0;
 	cc->ctx_id = ctx_id;
+	cc->key_id = ctx_id;
 	cc->recip = c->recip;
 	cc->size = c->size;
 	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
@@ -158,19 +159,32 @@ void hm_cctx_register(struct hm_cctx *cc)
 }
 
 /**
- * hm_cctx_rekey() - @cc and its slabs now belong to @ctx_id
+ * hm_cctx_rekey() - @cc now serves @ctx_id, its slabs carry @key_id
  * @cc: the context
- * @ctx_id: its new CPU or thread id
+ * @ctx_id: its new CPU or thread id (or HM_CTX_NONE)
+ * @key_id: a slab key its thread alone will ever present (unique), or 0:
+ *          the key is @ctx_id
  *
- * @cc's ctx_id becomes @ctx_id: so does the owner_id of each of its slabs
- * (hm_slab_set_owner()).  Caller holds the cache lock, which keeps the
- * slab list.  O(slabs of the cache): on thread exit, adoption and fork.
+ * With a unique key nothing else is touched: slabs that still carry an
+ * older key, which nobody presents any more, get the new one from the
+ * next free of their new thread (hm_slab_set_owner()).  Otherwise the
+ * owner_id of each of @cc's slabs becomes @ctx_id now, since a later
+ * thread may get the old id back: a walk of the cache's slabs
+ * (rekey_walks counts them).  Caller holds the cache lock, which keeps
+ * the slab list.
  */
-void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id)
+void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id, u32 key_id)
 {
 	struct hm_slab *s;
 
 	HM_WRITE_ONCE(cc->ctx_id, ctx_id);
+	cc->key_unique = !!key_id;
+	if (key_id) {
+		HM_WRITE_ONCE(cc->key_id, key_id);
+		return;
+	}
+	HM_WRITE_ONCE(cc->key_id, ctx_id);
+	cc->cache->rekey_walks++;
 	for (s = cc->cache->all; s; s = s->all_next)
 		if (HM_READ_ONCE(s->owner) == cc)
 			HM_WRITE_ONCE(s->owner_id, ctx_id);
@@ -180,10 +194,11 @@ void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id)
  * hm_cctx_adopt() - take over the context of a thread that exited
  * @c: the cache
  * @ctx_id: the adopting thread
+ * @key_id: its unique slab key, or 0 (see hm_cctx_rekey())
  *
  * Return: an abandoned context with its slabs, or NULL.
  */
-struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id)
+struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id, u32 key_id)
 {
 	struct hm_cctx *cc;
 	unsigned long flags;
@@ -192,7 +207,7 @@ struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id)
 	for (cc = c->cctxs; cc; cc = cc->next) {
 		if (cc->abandoned) {
 			cc->abandoned = false;
-			hm_cctx_rekey(cc, ctx_id);
+			hm_cctx_rekey(cc, ctx_id, key_id);
 			break;
 		}
 	}
@@ -204,13 +219,14 @@ struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id)
  * hm_cctx_new() - a registered context for a new thread
  * @c: the cache
  * @ctx_id: the thread
+ * @key_id: its unique slab key, or 0 (see hm_cctx_rekey())
  * @gfp: allocation flags
  *
  * Return: an adopted or new context, or NULL when memory is exhausted.
  */
-struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp)
+struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, u32 key_id, hm_gfp_t gfp)
 {
-	struct hm_cctx *cc = hm_cctx_adopt(c, ctx_id);
+	struct hm_cctx *cc = hm_cctx_adopt(c, ctx_id, key_id);
 
 	if (cc)
 		return cc;
@@ -218,6 +234,10 @@ struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp)
 	if (!cc)
 		return NULL;
 	hm_cctx_init(cc, c, ctx_id);
+	if (key_id) {
+		cc->key_id = key_id;
+		cc->key_unique = true;
+	}
 	cc->dynamic = true;
 	hm_cctx_register(cc);
 	return cc;
@@ -281,13 +301,16 @@ unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc)
 }
 
 /**
- * hm_cctx_abandon() - the thread of @cc exits
+ * hm_cctx_abandon() - the thread of @cc exits, or gives @cc up
  * @cc: its context
+ * @key_live: the thread goes on presenting @cc's slab key (it lives on)
  *
  * The context keeps its slabs with live objects and waits, registered,
- * for the next thread to adopt it.
+ * for the next thread to adopt it.  Its slabs must not match any key a
+ * thread presents from now on: a unique key of an exiting thread matches
+ * nothing already, every other key is replaced in each slab.
  */
-void hm_cctx_abandon(struct hm_cctx *cc)
+void hm_cctx_abandon(struct hm_cctx *cc, bool key_live)
 {
 	struct hm_cache *c = cc->cache;
 	unsigned long flags;
@@ -296,7 +319,7 @@ void hm_cctx_abandon(struct hm_cctx *cc)
 	hm_lock(&c->lock, flags);
 	cc->abandoned = true;
 	/* a new thread may get the exiting one's id: it must not match */
-	hm_cctx_rekey(cc, HM_CTX_NONE);
+	hm_cctx_rekey(cc, HM_CTX_NONE, cc->key_unique && !key_live ? cc->key_id : 0);
 	hm_unlock(&c->lock, flags);
 }
 

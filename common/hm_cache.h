@@ -33,12 +33,12 @@ const char *hm_mode_name(enum hm_mode mode);
 size_t hm_cctx_size(const struct hm_cache *c);
 void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id);
 void hm_cctx_register(struct hm_cctx *cc);
-struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, hm_gfp_t gfp);
-struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id);
-void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id);
+struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, u32 key_id, hm_gfp_t gfp);
+struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id, u32 key_id);
+void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id, u32 key_id);
 void hm_cctx_flush(struct hm_cctx *cc);
 unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc);
-void hm_cctx_abandon(struct hm_cctx *cc);
+void hm_cctx_abandon(struct hm_cctx *cc, bool key_live);
 unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p);
 unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 			       unsigned long ip);

@@ -29,13 +29,16 @@ static __always_inline u64 hm_slab_key(u32 id)
 
 /*
  * Give @s to @cc (NULL: to nobody).  Frees compare s->key with their
- * thread's hm_slab_key(), so owner_id always follows s->owner; ctx_id
- * changes (abandon, adopt) go through hm_cctx_rekey().
+ * thread's hm_slab_key(), so owner_id follows s->owner: @cc's key_id.  A
+ * context that changes hands (abandon, adopt) either walks its slabs
+ * (hm_cctx_rekey()) or, with a unique key, leaves them carrying its old
+ * key, which no thread presents any more: its new thread's frees miss and
+ * set the new key here, one slab at a time.
  */
 static __always_inline void hm_slab_set_owner(struct hm_slab *s, struct hm_cctx *cc)
 {
 	HM_WRITE_ONCE(s->owner, cc);
-	HM_WRITE_ONCE(s->owner_id, cc ? HM_READ_ONCE(cc->ctx_id) : HM_CTX_NONE);
+	HM_WRITE_ONCE(s->owner_id, cc ? HM_READ_ONCE(cc->key_id) : HM_CTX_NONE);
 }
 
 /* Index of the block holding @p (which may point inside the block). */

@@ -173,6 +173,7 @@ struct hm_cctx {
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
 	u32 recip;			/* = cache->recip, one load less */
 	u32 size;			/* = cache->size, likewise */
+	u32 key_id;			/* owner_id of its slabs: ctx_id, or unique */
 	void *mag_head;			/* HM_MAG_INTRUSIVE builds only */
 	struct hm_cctx_stats st;
 
@@ -182,6 +183,7 @@ struct hm_cctx {
 	hm_atomic_t notify;		/* stack of slabs with remote frees */
 	struct hm_cctx *next;		/* cache registry, under cache->lock */
 	bool abandoned;			/* its thread exited; may be adopted */
+	bool key_unique;		/* key_id is never presented by another thread */
 	bool reaped;			/* hm_cache_shrink() flushed it already */
 	unsigned long site_ip;		/* tracking: last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
@@ -252,6 +254,7 @@ struct hm_cache {
 	struct hm_cctx *cctxs;	/* registry of contexts */
 	unsigned long slabs_created;
 	unsigned long slabs_released;
+	unsigned long rekey_walks;	/* hm_cctx_rekey() walks of the slab list */
 	hm_atomic_t errors[HM_ERR_NR];
 	u32 debug;		/* HM_DBG_* switches */
 	u8 fit;			/* enum hm_fit: block and slab choice (hm_fit.c) */

@@ -35,7 +35,8 @@ struct hm_tls_slot {
 struct hm_tls {
 	struct hm_cctx *cls[HM_NR_CLASSES];
 	u32 tid;		/* == ctx_id of every context this thread uses */
-	u64 slab_key;		/* hm_slab_key(tid), 0 before the first attach */
+	u32 key_id;		/* its unique slab key (hm_key_new()), or 0: tid */
+	u64 slab_key;		/* hm_slab_key() of either, 0 when not attached */
 	bool key_set;
 	struct hm_tls_slot slot[HM_TLS_SLOTS];
 };
@@ -198,12 +199,15 @@ static bool hm_cache_id_alive(u64 id)
 	return false;
 }
 
-/* Give back the context in @sl if its cache still exists; clear @sl. */
-static void hm_slot_release(struct hm_tls_slot *sl, bool abandon)
+/*
+ * Give back the context in @sl if its cache still exists; clear @sl when
+ * @abandon.  @key_live: the thread goes on (see hm_cctx_abandon()).
+ */
+static void hm_slot_release(struct hm_tls_slot *sl, bool abandon, bool key_live)
 {
 	if (sl->cc && hm_cache_id_alive(sl->id)) {
 		if (abandon)
-			hm_cctx_abandon(sl->cc);
+			hm_cctx_abandon(sl->cc, key_live);
 		else
 			hm_cctx_flush(sl->cc);
 	}
@@ -221,16 +225,20 @@ static void hm_thread_exit(void *unused)
 	pthread_mutex_lock(&hm_caches_lock);
 	for (i = 0; i < HM_NR_CLASSES; i++) {
 		if (hm_tls.cls[i] != &hm_cctx_none)
-			hm_cctx_abandon(hm_tls.cls[i]);
+			hm_cctx_abandon(hm_tls.cls[i], false);
 		hm_tls.cls[i] = &hm_cctx_none;
 	}
 	for (i = 0; i < HM_TLS_SLOTS; i++)
-		hm_slot_release(&hm_tls.slot[i], true);
+		hm_slot_release(&hm_tls.slot[i], true, false);
 	/*
-	 * A later key destructor may allocate again: its attach sets the key
-	 * once more, and pthreads runs this destructor another round.
+	 * The key is retired: the abandoned contexts' slabs keep it, and no
+	 * thread presents it again, this one included.  A later key
+	 * destructor may allocate again: its attach takes a new key, and
+	 * pthreads runs this destructor another round.
 	 */
 	hm_tls.key_set = false;
+	hm_tls.key_id = 0;
+	hm_tls.slab_key = 0;
 	pthread_mutex_unlock(&hm_caches_lock);
 }
 
@@ -243,8 +251,26 @@ void hm_thread_flush(void)
 			hm_cctx_flush(hm_tls.cls[i]);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (i = 0; i < HM_TLS_SLOTS; i++)
-		hm_slot_release(&hm_tls.slot[i], false);
+		hm_slot_release(&hm_tls.slot[i], false, true);
 	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+/*
+ * Threads' slab keys: a serial each, never handed out twice, so that a
+ * thread's exit and the adoption of its contexts walk no slab list (see
+ * hm_cctx_rekey()).  Serials start above every tid (PID_MAX_LIMIT is
+ * 2^22): once the 32-bit ones run out, after 4 billion threads, new
+ * threads present their tid instead, which walks as before and never
+ * equals a serial.
+ */
+#define HM_KEY_FIRST	(1UL << 22)
+static hm_atomic_t hm_key_next = HM_ATOMIC_INIT(HM_KEY_FIRST);
+
+static u32 hm_key_new(void)
+{
+	unsigned long k = hm_atomic_fetch_add(&hm_key_next, 1);
+
+	return k < HM_CTX_NONE ? (u32)k : 0;
 }
 
 static struct hm_cctx *hm_attach(struct hm_cache *c)
@@ -256,10 +282,11 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 		/* any non-NULL value makes the destructor run at exit */
 		pthread_setspecific(hm_exit_key, &hm_tls);
 		hm_tls.tid = hm_plat_ctx_id();
-		hm_tls.slab_key = hm_slab_key(hm_tls.tid);
+		hm_tls.key_id = hm_key_new();
+		hm_tls.slab_key = hm_slab_key(hm_tls.key_id ? hm_tls.key_id : hm_tls.tid);
 		hm_tls.key_set = true;
 	}
-	cc = hm_cctx_new(c, hm_plat_ctx_id(), HM_GFP_DEFAULT);
+	cc = hm_cctx_new(c, hm_tls.tid, hm_tls.key_id, HM_GFP_DEFAULT);
 	if (!cc)
 		errno = ENOMEM;
 	return cc;
@@ -311,7 +338,7 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
 		pthread_mutex_lock(&hm_caches_lock);
-		hm_slot_release(sl, true);
+		hm_slot_release(sl, true, true);
 		pthread_mutex_unlock(&hm_caches_lock);
 	}
 	sl->cc = hm_attach(c);
@@ -413,8 +440,12 @@ static noinline void hm_free_foreign_slab(struct hm_cache *c,
 	}
 	saved_errno = errno;
 	cc = hm_cache_cctx(c);
-	if (likely(cc))
+	if (likely(cc)) {
+		/* an adopted context's slab with the old key: claim it */
+		if (HM_READ_ONCE(s->owner) == cc)
+			hm_slab_set_owner(s, cc);
 		hm_cctx_free(cc, s, ptr, ip);
+	}
 	else
 		hm_cache_free_nocctx(c, s, ptr, ip);
 	errno = saved_errno;
@@ -841,13 +872,15 @@ static void hm_fork_release(void)
 }
 
 /*
- * The child's one thread has a new tid, but its contexts and their slabs
- * carry the parent thread's, which a thread the child creates later may
- * get again (pid reuse) and so match this thread's slab key.  They take
- * the new tid while every lock is still held.  The contexts of the
- * parent's other threads stay as they are: those threads are gone,
- * maybe in the middle of a fast path, so nothing adopts their contexts
- * (their objects stay valid, and can be freed as remote frees).
+ * The child's one thread has a new tid: its contexts take it (reports,
+ * tracking) while every lock is still held.  Its slab key is a serial,
+ * which the child's later threads never get (the counter goes on from
+ * here), so its slabs keep it; only a thread keyed by tid (serials run
+ * out) rekeys them, since a later thread may get the parent's tid back
+ * and match.  The contexts of the parent's other threads stay as they
+ * are: those threads are gone, maybe in the middle of a fast path, so
+ * nothing adopts their contexts (their objects stay valid, and can be
+ * freed as remote frees).
  */
 static void hm_fork_child(void)
 {
@@ -859,12 +892,13 @@ static void hm_fork_child(void)
 		tid = hm_plat_ctx_id();
 		for (i = 0; i < HM_NR_CLASSES; i++)
 			if (hm_tls.cls[i] != &hm_cctx_none)
-				hm_cctx_rekey(hm_tls.cls[i], tid);
+				hm_cctx_rekey(hm_tls.cls[i], tid, hm_tls.key_id);
 		for (i = 0; i < HM_TLS_SLOTS; i++)
 			if (hm_tls.slot[i].cc && hm_cache_id_alive(hm_tls.slot[i].id))
-				hm_cctx_rekey(hm_tls.slot[i].cc, tid);
+				hm_cctx_rekey(hm_tls.slot[i].cc, tid, hm_tls.key_id);
 		hm_tls.tid = tid;
-		hm_tls.slab_key = hm_slab_key(tid);
+		if (!hm_tls.key_id)
+			hm_tls.slab_key = hm_slab_key(tid);
 	}
 	hm_fork_release();
 }

@@ -236,7 +236,7 @@ struct hm_athreads {
 static void hm_athread(void *arg, unsigned int id)
 {
 	struct hm_athreads *x = arg;
-	struct hm_cctx *cc = hm_cctx_new(x->c, 3000 + id, HM_GFP_DEFAULT);
+	struct hm_cctx *cc = hm_cctx_new(x->c, 3000 + id, 0, HM_GFP_DEFAULT);
 	void **mine = x->box + id * HM_AHALF, **theirs = x->box + (1 - id) * HM_AHALF;
 	void **local = x->local + id * HM_AHALF;
 	unsigned int r, i;
@@ -278,7 +278,7 @@ static void hm_athread(void *arg, unsigned int id)
 		hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
 	}
 	hm_atomic_fetch_add(&x->switches, cc->adapt.switches);
-	hm_cctx_abandon(cc);
+	hm_cctx_abandon(cc, false);
 	hm_atomic_fetch_add(&x->done, 1);
 }
 

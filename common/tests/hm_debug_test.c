@@ -352,7 +352,7 @@ static void hm_flip_worker(void *arg, unsigned int id)
 		hm_atomic_set(&x->stop, 1);
 		return;
 	}
-	cc = hm_cctx_new(x->c, 3000 + id, HM_GFP_DEFAULT);
+	cc = hm_cctx_new(x->c, 3000 + id, 0, HM_GFP_DEFAULT);
 	if (!cc) {
 		hm_atomic_fetch_add(&x->bad, 1);
 		return;
@@ -370,7 +370,7 @@ static void hm_flip_worker(void *arg, unsigned int id)
 		}
 		hm_test_relax();
 	}
-	hm_cctx_abandon(cc);
+	hm_cctx_abandon(cc, false);
 }
 
 static void hm_debug_switch_under_load(struct kunit *test)

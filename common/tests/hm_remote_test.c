@@ -98,6 +98,51 @@ static void hm_remote_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * Unique slab keys (userspace threads): abandoning at exit and adopting
+ * walk no slab list; a slab keeps the old key, which no thread presents
+ * any more, until its new thread claims it (hm_slab_set_owner(), on that
+ * thread's first free into it).  A thread that gives a context up and
+ * lives on still presents its key: that abandon takes it off every slab.
+ */
+static void hm_adopt_unique_key(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
+	struct hm_cctx *a = hm_cctx_new(c, 41, 0x40000001, HM_GFP_DEFAULT);
+	unsigned long walks = c->rekey_walks;
+	struct hm_slab *s;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	p = hm_test_alloc(a);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = hm_ptr_slab(p);
+	KUNIT_EXPECT_EQ(test, s->owner_id, 0x40000001);
+	hm_cctx_abandon(a, false);		/* the thread exits */
+	KUNIT_EXPECT_EQ(test, a->ctx_id, HM_CTX_NONE);
+	KUNIT_EXPECT_EQ(test, s->owner_id, 0x40000001);
+	KUNIT_EXPECT_PTR_EQ(test, hm_cctx_adopt(c, 42, 0x40000002), a);
+	KUNIT_EXPECT_EQ(test, c->rekey_walks, walks);
+	KUNIT_EXPECT_EQ(test, s->owner_id, 0x40000001);
+	hm_slab_set_owner(s, a);		/* the new thread's claim */
+	KUNIT_EXPECT_EQ(test, s->owner_id, 0x40000002);
+	hm_test_free_in(a, p);
+	/* given up by a thread that lives on: walked, on every slab */
+	p = hm_test_alloc(a);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = hm_ptr_slab(p);
+	hm_cctx_abandon(a, true);
+	KUNIT_EXPECT_EQ(test, c->rekey_walks, walks + 1);
+	KUNIT_EXPECT_EQ(test, s->owner_id, HM_CTX_NONE);
+	KUNIT_EXPECT_PTR_EQ(test, hm_cctx_adopt(c, 43, 0), a);
+	KUNIT_EXPECT_EQ(test, c->rekey_walks, walks + 2);
+	KUNIT_EXPECT_EQ(test, s->owner_id, 43);
+	hm_test_free_in(a, p);
+	hm_cctx_flush(a);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* a context exits with objects cached and live; another adopts it */
 static void hm_exit_with_cached(struct kunit *test)
 {
@@ -114,7 +159,7 @@ static void hm_exit_with_cached(struct kunit *test)
 	}
 	for (i = 0; i < n; i += 2)	/* half back into a's magazine/lists */
 		hm_test_free_in(a, v[i]);
-	hm_cctx_abandon(a);		/* "thread exit" */
+	hm_cctx_abandon(a, false);		/* "thread exit" */
 	KUNIT_EXPECT_EQ(test, a->mag_count, 0);
 	HM_EXPECT_VALID(test, c);
 	for (i = 1; i < n; i += 2)	/* the rest freed by a survivor */
@@ -122,7 +167,7 @@ static void hm_exit_with_cached(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 	/* a new thread gets the abandoned context, with its slabs */
-	again = hm_cctx_adopt(c, 42);
+	again = hm_cctx_adopt(c, 42, 0);
 	KUNIT_EXPECT_PTR_EQ(test, again, a);
 	for (i = 0; i < n; i++) {
 		v[i] = hm_test_alloc(a);
@@ -171,9 +216,9 @@ static void hm_owner_id_follows(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, a->ctx_id), 0);
 	KUNIT_EXPECT_TRUE(test, ((struct hm_slab *)hm_ptr_slab(v[0]))->owner == a);
-	hm_cctx_abandon(a);
+	hm_cctx_abandon(a, false);
 	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, HM_CTX_NONE), 0);
-	again = hm_cctx_adopt(c, 42);
+	again = hm_cctx_adopt(c, 42, 0);
 	KUNIT_EXPECT_PTR_EQ(test, again, a);
 	KUNIT_EXPECT_EQ(test, hm_owner_id_wrong(c, a, 42), 0);
 	for (i = 0; i < n; i++)		/* empty slabs go to the pool: unowned */
@@ -206,7 +251,7 @@ struct hm_xfer {
 static void hm_xfer_worker(void *arg, unsigned int id)
 {
 	struct hm_xfer *x = arg;
-	struct hm_cctx *cc = hm_cctx_new(x->c, 2000 + id, HM_GFP_DEFAULT);
+	struct hm_cctx *cc = hm_cctx_new(x->c, 2000 + id, 0, HM_GFP_DEFAULT);
 	void **mine = x->box + id * HM_XFER_BATCH;
 	unsigned int r, i;
 	void *local[HM_XFER_BATCH / 2];
@@ -248,7 +293,7 @@ static void hm_xfer_worker(void *arg, unsigned int id)
 			hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
 		}
 	}
-	hm_cctx_abandon(cc);
+	hm_cctx_abandon(cc, false);
 	hm_atomic_fetch_add(&x->done, 1);
 }
 
@@ -274,6 +319,7 @@ static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_exit_with_cached, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_adopt_unique_key, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_owner_id_follows, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_threads_handoff, hm_mode_gen_params),
 	{}

@@ -90,7 +90,7 @@ struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c)
 	static hm_atomic_t ids = HM_ATOMIC_INIT(1000);
 	struct hm_cctx *cc;
 
-	cc = hm_cctx_new(c, (u32)hm_atomic_fetch_add(&ids, 1), HM_GFP_DEFAULT);
+	cc = hm_cctx_new(c, (u32)hm_atomic_fetch_add(&ids, 1), 0, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, cc);
 	return cc;
 }

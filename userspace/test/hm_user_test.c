@@ -235,21 +235,25 @@ static void hm_user_flatmap_committed(struct kunit *test)
 }
 
 /*
- * After fork() the child's thread has a tid of its own: its slabs must
- * carry it (a thread the child makes later could get the parent's tid
- * back and match them), and its frees of objects from before the fork
- * are still its own.  The parent's slabs keep the parent's tid.  Exit
- * status bits say which check failed in the child.
+ * After fork() the child's thread has a tid of its own: its contexts
+ * report it, its slabs keep its unique key (a serial above every tid, no
+ * walk), and its frees of objects from before the fork are still its own.
+ * The parent's contexts keep the parent's tid.  Exit status bits say
+ * which check failed in the child.
  */
 static void hm_user_fork_rekeys(struct kunit *test)
 {
 	struct hm_cache *c = hm_cache_create("fork", 48, 0, HM_MODE_HYBRID, 0);
 	void *p = hm_malloc(64), *q = c ? hm_cache_alloc(c) : NULL;
+	u32 key;
 	int status = -1;
 	pid_t pid;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
+	key = hm_ptr_slab(p)->owner_id;
+	KUNIT_EXPECT_GE(test, key, 1U << 22);
+	KUNIT_EXPECT_EQ(test, hm_ptr_slab(q)->owner_id, key);
 	pid = fork();
 	KUNIT_ASSERT_GE(test, pid, 0);
 	if (pid == 0) {
@@ -257,8 +261,9 @@ static void hm_user_fork_rekeys(struct kunit *test)
 		int bad = 0;
 
 		bad |= hm_plat_ctx_id() != tid;
-		bad |= (hm_ptr_slab(p)->owner_id != tid) << 1;
-		bad |= (hm_ptr_slab(q)->owner_id != tid) << 2;
+		bad |= (hm_ptr_slab(p)->owner->ctx_id != tid) << 1;
+		bad |= (hm_ptr_slab(q)->owner->ctx_id != tid) << 2;
+		bad |= (hm_ptr_slab(p)->owner_id != key) << 5;
 		hm_free(p);
 		hm_cache_free(c, q);
 		bad |= (hm_validate(c) != 0) << 3;
@@ -268,11 +273,73 @@ static void hm_user_fork_rekeys(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
 	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
-	KUNIT_EXPECT_EQ(test, hm_ptr_slab(p)->owner_id, hm_plat_ctx_id());
+	KUNIT_EXPECT_EQ(test, hm_ptr_slab(p)->owner->ctx_id, hm_plat_ctx_id());
 	KUNIT_EXPECT_EQ(test, hm_plat_ctx_id(), (u32)syscall(SYS_gettid));
 	hm_free(p);
 	hm_cache_free(c, q);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+struct hm_keys_arg {
+	struct hm_cache *c;
+	void *v[16];
+	u32 key;		/* the slabs' key the worker saw */
+	bool claimed;		/* the worker's free claimed the old slab */
+	struct hm_cctx *owner;
+};
+
+static void *hm_keys_first(void *p)
+{
+	struct hm_keys_arg *a = p;
+	unsigned int i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(a->v); i++)
+		a->v[i] = hm_cache_alloc(a->c);
+	a->key = hm_ptr_slab(a->v[0])->owner_id;
+	a->owner = hm_ptr_slab(a->v[0])->owner;
+	return NULL;
+}
+
+static void *hm_keys_second(void *p)
+{
+	struct hm_keys_arg *a = p;
+	struct hm_slab *s = hm_ptr_slab(a->v[0]);
+	void *q = hm_cache_alloc(a->c);	/* adopts the first's context */
+	unsigned int i;
+
+	a->claimed = hm_ptr_slab(q)->owner == a->owner && s->owner_id == a->key;
+	hm_cache_free(a->c, a->v[0]);
+	a->claimed = a->claimed && s->owner == a->owner && s->owner_id != a->key &&
+		     s->owner_id >= (1U << 22);
+	for (i = 1; i < HM_ARRAY_SIZE(a->v); i++)
+		hm_cache_free(a->c, a->v[i]);
+	hm_cache_free(a->c, q);
+	return NULL;
+}
+
+/*
+ * A thread's exit and the adoption of its context walk no slab list: its
+ * slabs keep the exited thread's key (a serial nobody presents again)
+ * until the adopting thread's first free into each claims it.
+ */
+static void hm_user_exit_adopt_no_walk(struct kunit *test)
+{
+	struct hm_keys_arg a = { .c = hm_cache_create("keys", 64, 0, HM_MODE_HYBRID, 0) };
+	unsigned long walks;
+	pthread_t t;
+
+	KUNIT_ASSERT_NOT_NULL(test, a.c);
+	walks = a.c->rekey_walks;
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_keys_first, &a), 0);
+	pthread_join(t, NULL);
+	KUNIT_EXPECT_GE(test, a.key, 1U << 22);
+	KUNIT_EXPECT_EQ(test, hm_ptr_slab(a.v[0])->owner_id, a.key);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_keys_second, &a), 0);
+	pthread_join(t, NULL);
+	KUNIT_EXPECT_TRUE(test, a.claimed);
+	KUNIT_EXPECT_EQ(test, a.c->rekey_walks, walks);
+	KUNIT_EXPECT_EQ(test, hm_validate(a.c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a.c), 0);
 }
 
 static void *hm_trim_worker(void *p)
@@ -589,6 +656,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_fork_rekeys),
+	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
