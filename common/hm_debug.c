@@ -405,20 +405,37 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
  */
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 {
+	u8 route = HM_READ_ONCE(cc->route);
+	struct hm_slab *s;
+	unsigned long idx;
 	void *p;
+	u32 n;
 
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+	/* the common case first: a hybrid magazine's block */
+	if (likely(route == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID)) {
+		/* a quarantined block is not handed out: take the next */
+		while (likely((n = cc->mag_count) != 0)) {
+			p = hm_hybrid_take(cc, n, &s, &idx);
+			if (likely(hm_debug_on_alloc(cc, s, p, idx, ip)))
+				goto out;
+		}
+	}
+	if (route == HM_ROUTE_ADAPT) {	/* a mode switch first */
 		hm_adapt_switch(cc);
 		return hm_cctx_alloc_ip(cc, ip);
 	}
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT) {	/* no switch on */
+	if (route == HM_ROUTE_FIT) {	/* no switch on */
 		p = hm_fit_alloc(cc);
-	} else {
-		/* a quarantined block is not handed out: take the next */
-		do
-			p = hm_fit_alloc_raw(cc);
-		while (p && unlikely(!hm_debug_on_alloc(cc, p, ip)));
+		goto out;
 	}
+	do {
+		p = hm_fit_alloc_raw(cc);
+		if (!p)
+			return NULL;
+		s = hm_ptr_slab(p);
+		idx = hm_block_index_recip(cc->recip, s, p);
+	} while (unlikely(!hm_debug_on_alloc(cc, s, p, idx, ip)));
+out:
 	if (p)
 		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;
@@ -431,7 +448,13 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+	u8 route = HM_READ_ONCE(cc->route);
+
+	if (likely(route == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID)) {
+		hm_hybrid_free_local(cc, s, p, ip, true);
+		return;
+	}
+	if (route == HM_ROUTE_ADAPT) {	/* a mode switch first */
 		hm_adapt_switch(cc);
 		hm_cctx_free_local(cc, s, p, ip);
 		return;
@@ -442,7 +465,7 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		return;
 	case HM_MODE_BITMAP:
 		/* HM_ROUTE_FIT: a fit policy, every debug switch off */
-		if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT)
+		if (route == HM_ROUTE_FIT)
 			hm_bitmap_free_local(cc, s, p, ip, false);
 		else
 			hm_bitmap_free_local(cc, s, p, ip, true);

@@ -28,35 +28,39 @@ static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
 }
 
-/* poisoned[] bits of an older switch generation mean nothing */
-static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d)
+/* poisoned[] bits of an older switch generation (not @gen) mean nothing */
+static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d,
+					    u32 gen)
 {
-	if (unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->debug_gen)))
+	if (unlikely(HM_READ_ONCE(d->poison_gen) != gen))
 		hm_debug_new_gen(c, d);
 }
 
 /**
  * hm_debug_on_alloc() - checks and records of block @p being handed out
  * @cc: the allocating context
+ * @s: hm_ptr_slab(@p)
  * @p: the block the mode just took
+ * @idx: its index in @s
  * @ip: the caller
  *
  * Return: false when the poison of @p was overwritten: it is reported and
  * quarantined (stays allocated, never handed out), and the caller takes
  * another block.
  */
-static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
+static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab *s,
+					      void *p, unsigned long idx,
 					      unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
-	struct hm_slab *s = hm_ptr_slab(p);
 	struct hm_slab_dbg *d = hm_dbg(s);
-	unsigned int sw = HM_READ_ONCE(cc->debug), idx;
+	unsigned int sw = HM_READ_ONCE(cc->debug);
 	struct hm_track *t;
+	u32 gen;
 
 	if (unlikely(!d))
 		return true;
-	idx = hm_block_index_recip(cc->recip, s, p);
+	gen = HM_READ_ONCE(c->debug_gen);
 	if (sw & HM_DBG_POISON) {
 		unsigned long *pw = &d->poisoned[idx / HM_BPL];
 		hm_atomic_t *rw = &d->rpoisoned[idx / HM_BPL];
@@ -64,7 +68,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 		unsigned int link = c->link_bytes;
 		bool poisoned = true;
 
-		hm_dbg_sync_gen(c, d);
+		hm_dbg_sync_gen(c, d, gen);
 		/*
 		 * The owner's bit is its own; a remote free's is cleared
 		 * atomically, only when set (a free sets it, and @p is not
@@ -78,7 +82,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 			poisoned = false;
 		if (poisoned &&
 		    unlikely(!hm_plat_mem_is((char *)p + link, HM_POISON_FREE, c->size - link))) {
-			hm_debug_poison_hit(cc, s, p, idx, ip);
+			hm_debug_poison_hit(cc, s, p, (unsigned int)idx, ip);
 			return false;
 		}
 	}
@@ -92,7 +96,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 		t->site = ip;
 		t->when = hm_plat_stamp();
 		t->owner = HM_READ_ONCE(cc->ctx_id);
-		t->gen = HM_READ_ONCE(c->debug_gen);
+		t->gen = gen;
 		t->prof = site;
 		t->free_site = 0;
 		/* the context's own counts, no locked operation */
@@ -125,14 +129,15 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	struct hm_slab_dbg *d = hm_dbg(s);
 	unsigned int sw;
 	struct hm_track *t;
+	u32 gen;
 
 	if (unlikely(!d))
 		return;
 	sw = cc ? HM_READ_ONCE(cc->debug) : HM_READ_ONCE(c->debug);
+	gen = HM_READ_ONCE(c->debug_gen);
 	t = (struct hm_track *)hm_atomic_read(&d->track);
 	/* a record of this life: written since the switch last went on */
-	if (t && t[idx].site && !t[idx].free_site &&
-	    t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
+	if (t && t[idx].site && !t[idx].free_site && t[idx].gen == gen) {
 		u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
 
 		t += idx;
@@ -152,8 +157,8 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 		return;
 	/* only the owner starts a generation: a remote free's block goes unchecked */
 	if (!remote)
-		hm_dbg_sync_gen(c, d);
-	else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->debug_gen))
+		hm_dbg_sync_gen(c, d, gen);
+	else if (HM_READ_ONCE(d->poison_gen) != gen)
 		return;
 	hm_plat_mark_alloc(p, c->size);
 	hm_memset(p, HM_POISON_FREE, c->size);

@@ -334,15 +334,18 @@ static __always_inline unsigned long *hm_slab_live_bits(struct hm_slab *s)
 	return s->bits;
 }
 
-static __always_inline bool hm_hybrid_alloc_try(struct hm_cctx *cc, void **pp)
+/*
+ * Take the top of the magazine, which holds @n > 0 entries, and mark it
+ * live; its slab and index go to *@sp and *@idxp (the debug route's hooks
+ * use them: nothing computed twice).
+ */
+static __always_inline void *hm_hybrid_take(struct hm_cctx *cc, u32 n,
+					    struct hm_slab **sp, unsigned long *idxp)
 {
-	u32 n = cc->mag_count;
 	struct hm_slab *s;
 	unsigned long idx, *lw;
 	void *p;
 
-	if (unlikely(!n))
-		return false;
 	p = hm_mag_pop(cc, --n);
 	s = hm_ptr_slab(p);
 	idx = hm_block_index_recip(cc->recip, s, p);
@@ -351,7 +354,20 @@ static __always_inline bool hm_hybrid_alloc_try(struct hm_cctx *cc, void **pp)
 	HM_WRITE_ONCE(*lw, *lw | (1UL << (idx % HM_BPL)));
 	cc->st.allocs++;
 	hm_plat_mark_alloc(p, cc->cache->size);
-	*pp = p;
+	*sp = s;
+	*idxp = idx;
+	return p;
+}
+
+static __always_inline bool hm_hybrid_alloc_try(struct hm_cctx *cc, void **pp)
+{
+	u32 n = cc->mag_count;
+	struct hm_slab *s;
+	unsigned long idx;
+
+	if (unlikely(!n))
+		return false;
+	*pp = hm_hybrid_take(cc, n, &s, &idx);
 	return true;
 }
 
