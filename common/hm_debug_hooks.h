@@ -161,7 +161,7 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	else if (HM_READ_ONCE(d->poison_gen) != gen)
 		return;
 	hm_plat_mark_alloc(p, c->size);
-	hm_memset(p, HM_POISON_FREE, c->size);
+	hm_plat_mem_fill(p, HM_POISON_FREE, c->size);
 	if (remote)
 		hm_atomic_fetch_or(&d->rpoisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
 	else
