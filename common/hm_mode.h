@@ -308,6 +308,13 @@ static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 	return p;
 }
 
+/* the top of a magazine of @n > 0 entries, left there */
+static __always_inline void *hm_mag_peek(struct hm_cctx *cc, u32 n)
+{
+	(void)n;
+	return cc->mag_head;
+}
+
 static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 {
 	(void)n;
@@ -318,6 +325,11 @@ static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 {
 	return cc->mag[n];
+}
+
+static __always_inline void *hm_mag_peek(struct hm_cctx *cc, u32 n)
+{
+	return cc->mag[n - 1];
 }
 
 static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
@@ -339,21 +351,27 @@ static __always_inline unsigned long *hm_slab_live_bits(struct hm_slab *s)
  * live; its slab and index go to *@sp and *@idxp (the debug route's hooks
  * use them: nothing computed twice).
  */
-static __always_inline void *hm_hybrid_take(struct hm_cctx *cc, u32 n,
-					    struct hm_slab **sp, unsigned long *idxp)
+/* @p, block @idx of @s, was hm_mag_peek(@cc, @n): take it, mark it live */
+static __always_inline void hm_hybrid_taken(struct hm_cctx *cc, u32 n, struct hm_slab *s,
+					    void *p, unsigned long idx)
 {
-	struct hm_slab *s;
-	unsigned long idx, *lw;
-	void *p;
+	unsigned long *lw = &hm_slab_live_bits(s)[idx / HM_BPL];
 
-	p = hm_mag_pop(cc, --n);
-	s = hm_ptr_slab(p);
-	idx = hm_block_index_recip(cc->recip, s, p);
-	lw = &hm_slab_live_bits(s)[idx / HM_BPL];
+	hm_mag_pop(cc, --n);
 	cc->mag_count = n;
 	HM_WRITE_ONCE(*lw, *lw | (1UL << (idx % HM_BPL)));
 	cc->st.allocs++;
 	hm_plat_mark_alloc(p, cc->cache->size);
+}
+
+static __always_inline void *hm_hybrid_take(struct hm_cctx *cc, u32 n,
+					    struct hm_slab **sp, unsigned long *idxp)
+{
+	void *p = hm_mag_peek(cc, n);
+	struct hm_slab *s = hm_ptr_slab(p);
+	unsigned long idx = hm_block_index_recip(cc->recip, s, p);
+
+	hm_hybrid_taken(cc, n, s, p, idx);
 	*sp = s;
 	*idxp = idx;
 	return p;
