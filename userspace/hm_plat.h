@@ -141,28 +141,13 @@ static __always_inline u64 hm_plat_stamp(void)
  * or stores that overlap at the end instead of a loop over the tail.
  */
 #define HM_USER_PATTERN		0x6b	/* HM_POISON_FREE (checked in platform.c) */
-#define HM_USER_PATTERN_BYTES	256
-extern const unsigned char hm_user_poison_pattern[HM_USER_PATTERN_BYTES];
-
-static inline bool hm_user_mem_is(const unsigned char *b, unsigned char c, size_t n)
-{
-	if (c != HM_USER_PATTERN) {
-		for (; n; n--, b++)
-			if (*b != c)
-				return false;
-		return true;
-	}
-	for (; n > HM_USER_PATTERN_BYTES; n -= HM_USER_PATTERN_BYTES, b += HM_USER_PATTERN_BYTES)
-		if (memcmp(b, hm_user_poison_pattern, HM_USER_PATTERN_BYTES))
-			return false;
-	return !memcmp(b, hm_user_poison_pattern, n);
-}
+bool hm_user_mem_is(const void *p, unsigned char c, size_t n);
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 
 /* 16 <= @n <= 256: the inline cases */
-#define hm_user_vec_size(n)	((n) - 16 <= HM_USER_PATTERN_BYTES - 16)
+#define hm_user_vec_size(n)	((n) - 16 <= 256 - 16)
 
 static __always_inline __m128i hm_user_diff(const unsigned char *b, size_t at, __m128i v)
 {
@@ -176,7 +161,7 @@ static __always_inline bool hm_plat_mem_is(const void *p, unsigned char c, size_
 	size_t i;
 
 	if (unlikely(!hm_user_vec_size(n)))
-		return hm_user_mem_is(b, c, n);
+		return hm_user_mem_is(p, c, n);
 	/* the differences or'ed together, one test at the end */
 	acc = _mm_or_si128(hm_user_diff(b, 0, v), hm_user_diff(b, n - 16, v));
 	if (n > 32)
@@ -205,12 +190,13 @@ static __always_inline void hm_plat_mem_fill(void *p, unsigned char c, size_t n)
 		_mm_storeu_si128((__m128i *)(void *)(b + n - 32), v);
 	}
 	for (i = 32; i + 32 < n; i += 32) {
+		__asm__("" : "+r"(i));	/* a loop, not a call to memset */
 		_mm_storeu_si128((__m128i *)(void *)(b + i), v);
 		_mm_storeu_si128((__m128i *)(void *)(b + i + 16), v);
 	}
 }
 #else
-#define hm_plat_mem_is(p, c, n)		hm_user_mem_is((const unsigned char *)(p), (c), (n))
+#define hm_plat_mem_is(p, c, n)		hm_user_mem_is((p), (c), (n))
 #define hm_plat_mem_fill(p, c, n)	memset((p), (c), (n))
 #endif
 
