@@ -87,9 +87,21 @@ static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)
  *
  * Return: true with the object in *@pp, or false having changed nothing.
  */
+static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route,
+						    void **pp);
+
 static __always_inline bool hm_cctx_alloc_try(struct hm_cctx *cc, void **pp)
 {
-	u8 route = HM_READ_ONCE(cc->route);
+	return hm_cctx_alloc_try_route(cc, HM_READ_ONCE(cc->route), pp);
+}
+
+/*
+ * hm_cctx_alloc_try() with @cc's route read by the caller, which tests it
+ * again when this gives up (one load).
+ */
+static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route,
+						    void **pp)
+{
 	bool ok;
 
 	/* tests in order of likelihood: the default mode first */
