@@ -508,29 +508,25 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
 						     void *p, unsigned long ip)
 {
-	struct hm_cache *c = cc->cache;
 	unsigned long idx = hm_block_start(cc->recip, s, p);
-	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
-	unsigned long *lw = &hm_slab_live_bits(s)[i];
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL);
 	struct hm_slab_dbg *d = hm_dbg(s);
-	unsigned int sw = HM_READ_ONCE(cc->debug);
-	u32 n = cc->mag_count, gen, me;
 	struct hm_track *t;
+	unsigned int sw;
+	u32 gen, me;
 
-	if (unlikely(idx >= s->nblocks || n == cc->mag_cap || !d))
+	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d))
 		return false;
-	w = *lw;
-	if (unlikely(hm_hybrid_not_live(s, i, w, bit)))
+	if (unlikely(hm_hybrid_not_live(s, i, hm_slab_live_bits(s)[i], bit)))
 		return false;
-	gen = HM_READ_ONCE(c->debug_gen);
+	sw = HM_READ_ONCE(cc->debug);
+	gen = HM_READ_ONCE(cc->cache->debug_gen);
 	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != gen))
 		return false;
 	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (t && !hm_dbg_track_live(t + idx, gen))
-		t = NULL;
-	me = HM_READ_ONCE(cc->ctx_id);
-	if (t) {
+	if (t && hm_dbg_track_live(t + idx, gen)) {
 		t += idx;
+		me = HM_READ_ONCE(cc->ctx_id);
 		/* no profile entry but the context's, no cross-owner free */
 		if (unlikely(t->prof != cc->site || !t->prof || t->owner != me))
 			return false;
@@ -538,13 +534,13 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		hm_dbg_track_free(t, ip, me);
 	}
 	if (sw & HM_DBG_POISON) {
-		hm_dbg_poison_fill(c, p);
+		hm_dbg_poison_fill(cc->cache, p);
 		d->poisoned[i] |= bit;
 	}
-	HM_WRITE_ONCE(*lw, w & ~bit);
-	hm_mag_push(cc, n, p);
-	hm_obj_freed(p, c->size, HM_MAG_LINK);
-	cc->mag_count = n + 1;
+	HM_WRITE_ONCE(hm_slab_live_bits(s)[i], hm_slab_live_bits(s)[i] & ~bit);
+	hm_mag_push(cc, cc->mag_count, p);
+	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
+	cc->mag_count++;
 	cc->st.frees++;
 	return true;
 }
