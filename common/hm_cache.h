@@ -43,6 +43,7 @@ unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 			       unsigned long ip);
 
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip);
+void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip);
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip);
 
@@ -116,6 +117,29 @@ static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route
 	if (ok)
 		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
 	return ok;
+}
+
+/**
+ * hm_cctx_alloc_debug_try() - the debug route's common case of an
+ * allocation, only
+ * @cc: the caller's context for the cache
+ * @ip: the allocation call site
+ * @pp: where the object goes
+ *
+ * For an adapter that calls hm_cctx_alloc_debug_slow() itself when this
+ * gives up (one call less than hm_cctx_alloc_debug()).
+ *
+ * Return: true with the object in *@pp, or false having changed nothing.
+ */
+static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
+						    void **pp)
+{
+	if (likely(HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID) &&
+	    likely(hm_hybrid_alloc_debug_try(cc, ip, pp))) {
+		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
+		return true;
+	}
+	return false;
 }
 
 /**

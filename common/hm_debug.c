@@ -399,63 +399,16 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 	hm_report_track(c, HM_ERR_DOUBLE_FREE, p, ip, t);
 }
 
-/*
- * The debug route's common allocation, calling nothing (no stack frame):
- * the top of a hybrid magazine, its poison intact, from the call site of
- * the context's last allocation, in the switch generation of its slab.
- * False, having changed nothing, for anything else.
+/**
+ * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for its common case
+ * @cc: the caller's context for the cache
+ * @ip: the allocation call site
+ *
+ * For an adapter that ran hm_cctx_alloc_debug_try() already.
+ *
+ * Return: the object, or NULL when the context needs a new chunk.
  */
-static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
-						      void **pp)
-{
-	struct hm_cache *c = cc->cache;
-	unsigned int sw = HM_READ_ONCE(cc->debug);
-	u32 n = cc->mag_count, gen;
-	struct hm_site *site = cc->site;
-	unsigned long idx, bit, *pw;
-	struct hm_slab_dbg *d;
-	struct hm_track *t;
-	struct hm_slab *s;
-	bool poisoned;
-	void *p;
-
-	if (unlikely(!n))
-		return false;
-	p = hm_mag_peek(cc, n);
-	s = hm_ptr_slab(p);
-	d = hm_dbg(s);
-	if (unlikely(!d))
-		return false;
-	idx = hm_block_index_recip(cc->recip, s, p);
-	pw = &d->poisoned[idx / HM_BPL];
-	bit = 1UL << (idx % HM_BPL);
-	gen = HM_READ_ONCE(c->debug_gen);
-	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (!(sw & HM_DBG_TRACK))
-		t = NULL;
-	if (t && unlikely(cc->site_ip != ip || !site))
-		return false;
-	poisoned = (sw & HM_DBG_POISON) && (*pw & bit);
-	if (sw & HM_DBG_POISON) {
-		if (unlikely(HM_READ_ONCE(d->poison_gen) != gen ||
-			     (!poisoned && (hm_atomic_read(&d->rpoisoned[idx / HM_BPL]) & bit))))
-			return false;
-		/* the sanitizers' view first: hm_hybrid_take() would do it */
-		hm_plat_mark_alloc(p, c->size);
-		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p)))
-			return false;
-	}
-	hm_hybrid_taken(cc, n, s, p, idx);
-	if (poisoned)
-		*pw &= ~bit;
-	if (t)
-		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
-	*pp = p;
-	return true;
-}
-
-/* hm_cctx_alloc_debug() but for its common case */
-static noinline void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+noinline void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 {
 	u8 route = HM_READ_ONCE(cc->route);
 	struct hm_slab *s;
@@ -492,57 +445,9 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p;
 
-	if (likely(HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID) &&
-	    likely(hm_hybrid_alloc_debug_try(cc, ip, &p))) {
-		hm_plat_obj_alloc(p, cc->cache->obj_size);
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
 		return p;
-	}
 	return hm_cctx_alloc_debug_slow(cc, ip);
-}
-
-/*
- * As hm_hybrid_free_try() on the debug route: the owner's free of a block
- * it allocated, from the call site of its last allocation, in its slab's
- * switch generation.  False, having changed nothing, for anything else.
- */
-static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
-						     void *p, unsigned long ip)
-{
-	unsigned long idx = hm_block_start(cc->recip, s, p);
-	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL);
-	struct hm_slab_dbg *d = hm_dbg(s);
-	struct hm_track *t;
-	unsigned int sw;
-	u32 gen, me;
-
-	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d))
-		return false;
-	if (unlikely(hm_hybrid_not_live(s, i, hm_slab_live_bits(s)[i], bit)))
-		return false;
-	sw = HM_READ_ONCE(cc->debug);
-	gen = HM_READ_ONCE(cc->cache->debug_gen);
-	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != gen))
-		return false;
-	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (t && hm_dbg_track_live(t + idx, gen)) {
-		t += idx;
-		me = HM_READ_ONCE(cc->ctx_id);
-		/* no profile entry but the context's, no cross-owner free */
-		if (unlikely(t->prof != cc->site || !t->prof || t->owner != me))
-			return false;
-		cc->site_live--;
-		hm_dbg_track_free(t, ip, me);
-	}
-	if (sw & HM_DBG_POISON) {
-		hm_dbg_poison_fill(cc->cache, p);
-		d->poisoned[i] |= bit;
-	}
-	HM_WRITE_ONCE(hm_slab_live_bits(s)[i], hm_slab_live_bits(s)[i] & ~bit);
-	hm_mag_push(cc, cc->mag_count, p);
-	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
-	cc->mag_count++;
-	cc->st.frees++;
-	return true;
 }
 
 /* hm_cctx_free_local_debug() but for its common case */

@@ -345,15 +345,14 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 	return NULL;
 }
 
-/*
- * hm_malloc() on a special route (@size: the class's, unused): the debug
- * route's copy directly, then refill.
- */
-static noinline void *hm_malloc_special(size_t size, struct hm_cctx *cc,
-					unsigned long ip)
+/* hm_malloc() on a special route: the debug route's copy directly, refill */
+static noinline void *hm_malloc_special(struct hm_cctx *cc, unsigned long ip)
 {
-	void *p = hm_cctx_alloc_debug(cc, ip);
+	void *p;
 
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
+		return p;
+	p = hm_cctx_alloc_debug_slow(cc, ip);
 	return likely(p) ? p : hm_alloc_refill(cc->cache, cc, ip);
 }
 
@@ -398,7 +397,7 @@ void *hm_malloc(size_t size)
 			return p;
 		/* a switch on (never hm_cctx_none): one frame less */
 		if (route & HM_ROUTES_SPECIAL)
-			return hm_malloc_special(size, cc, HM_RET_IP);
+			return hm_malloc_special(cc, HM_RET_IP);
 	}
 	return hm_malloc_slow(size, cc, HM_RET_IP);
 }
