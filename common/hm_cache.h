@@ -119,10 +119,20 @@ static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route
 	return ok;
 }
 
+/*
+ * Is @cc on the debug route in the hybrid mode?  Then the common case of
+ * an operation is hm_cctx_alloc_debug_try()'s or the hybrid free's try;
+ * everything else, and the other modes, go to the *_debug_slow() paths.
+ */
+static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
+{
+	return HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID;
+}
+
 /**
- * hm_cctx_alloc_debug_try() - the debug route's common case of an
- * allocation, only
- * @cc: the caller's context for the cache
+ * hm_cctx_alloc_debug_try() - the common case of an allocation on the
+ * hybrid debug route, only
+ * @cc: the caller's context for the cache, hm_cctx_debug_hybrid()
  * @ip: the allocation call site
  * @pp: where the object goes
  *
@@ -134,8 +144,7 @@ static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route
 static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
 						    void **pp)
 {
-	if (likely(HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID) &&
-	    likely(hm_hybrid_alloc_debug_try(cc, ip, pp))) {
+	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp))) {
 		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
 		return true;
 	}

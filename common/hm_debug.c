@@ -408,7 +408,7 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
  *
  * Return: the object, or NULL when the context needs a new chunk.
  */
-noinline void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 {
 	u8 route = HM_READ_ONCE(cc->route);
 	struct hm_slab *s;
@@ -441,12 +441,20 @@ out:
  * Out of line: allocation while a switch or a fit policy is on, or a mode
  * switch is due (cc->route).
  */
-void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
+/* its common case in a frame of its own, the other modes' without one */
+static noinline void *hm_cctx_alloc_debug_hybrid(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p;
 
 	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
 		return p;
+	return hm_cctx_alloc_debug_slow(cc, ip);
+}
+
+void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
+{
+	if (likely(hm_cctx_debug_hybrid(cc)))
+		return hm_cctx_alloc_debug_hybrid(cc, ip);
 	return hm_cctx_alloc_debug_slow(cc, ip);
 }
 
@@ -482,11 +490,19 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
  * Out of line: a local free while a switch or a fit policy is on, or a
  * mode switch is due (cc->route).
  */
+static noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p, unsigned long ip)
+{
+	if (likely(hm_hybrid_free_debug_try(cc, s, p, ip)))
+		return;
+	hm_cctx_free_local_debug_slow(cc, s, p, ip);
+}
+
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {
-	if (likely(HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID) &&
-	    likely(hm_hybrid_free_debug_try(cc, s, p, ip)))
-		return;
-	hm_cctx_free_local_debug_slow(cc, s, p, ip);
+	if (likely(hm_cctx_debug_hybrid(cc)))
+		hm_cctx_free_debug_hybrid(cc, s, p, ip);
+	else
+		hm_cctx_free_local_debug_slow(cc, s, p, ip);
 }

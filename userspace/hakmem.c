@@ -345,15 +345,33 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 	return NULL;
 }
 
-/* hm_malloc() on a special route: the debug route's copy directly, refill */
-static noinline void *hm_malloc_special(struct hm_cctx *cc, unsigned long ip)
+/* hm_malloc() on a special route but the hybrid debug one: no try */
+static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+{
+	void *p = hm_cctx_alloc_debug_slow(cc, ip);
+
+	return likely(p) ? p : hm_alloc_refill(cc->cache, cc, ip);
+}
+
+/* on the hybrid debug route: its common case in this frame */
+static noinline void *hm_malloc_debug_hybrid(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p;
 
 	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
 		return p;
-	p = hm_cctx_alloc_debug_slow(cc, ip);
-	return likely(p) ? p : hm_alloc_refill(cc->cache, cc, ip);
+	return hm_malloc_debug_slow(cc, ip);
+}
+
+/*
+ * hm_malloc() on a special route: the debug route's copies directly, one
+ * call less than hm_cctx_alloc_debug() (as hm_free_local_rest() does).
+ */
+static noinline void *hm_malloc_special(struct hm_cctx *cc, unsigned long ip)
+{
+	if (likely(hm_cctx_debug_hybrid(cc)))
+		return hm_malloc_debug_hybrid(cc, ip);
+	return hm_malloc_debug_slow(cc, ip);
 }
 
 /*
