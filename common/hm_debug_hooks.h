@@ -51,7 +51,10 @@ static __always_inline void hm_dbg_poison_fill(const struct hm_cache *c, void *p
 	hm_plat_mem_fill(p, HM_POISON_FREE, c->size);
 }
 
-/* Record @t of a block @cc hands out to call site @ip (profile entry @site). */
+/*
+ * Record @t of a block @cc hands out to call site @ip (profile entry
+ * @site); the caller counts it at @site when there is one.
+ */
 static __always_inline void hm_dbg_track_alloc(struct hm_cctx *cc, struct hm_track *t,
 					       unsigned long ip, struct hm_site *site,
 					       u32 gen)
@@ -62,11 +65,13 @@ static __always_inline void hm_dbg_track_alloc(struct hm_cctx *cc, struct hm_tra
 	t->gen = gen;
 	t->prof = site;
 	t->free_site = 0;
-	/* the context's own counts, no locked operation */
-	if (likely(site)) {
-		cc->site_allocs++;
-		cc->site_live++;
-	}
+}
+
+/* ... the context's own counts of its current site, no locked operation */
+static __always_inline void hm_dbg_site_alloc(struct hm_cctx *cc)
+{
+	cc->site_allocs++;
+	cc->site_live++;
 }
 
 /* Does @t record the life of a live block, written in generation @gen? */
@@ -138,6 +143,8 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 				       cc->site : hm_debug_site(cc, ip);
 
 		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
+		if (likely(site))
+			hm_dbg_site_alloc(cc);
 	}
 	return true;
 }

@@ -445,8 +445,10 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (poisoned)
 		*pw &= ~bit;
-	if (t)
+	if (t) {
 		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
+		hm_dbg_site_alloc(cc);
+	}
 	*pp = p;
 	return true;
 }
