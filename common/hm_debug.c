@@ -400,7 +400,8 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 }
 
 /**
- * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for its common case
+ * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for the hybrid
+ * mode's common case
  * @cc: the caller's context for the cache
  * @ip: the allocation call site
  *
@@ -437,11 +438,7 @@ out:
 	return p;
 }
 
-/*
- * Out of line: allocation while a switch or a fit policy is on, or a mode
- * switch is due (cc->route).
- */
-/* its common case in a frame of its own, the other modes' without one */
+/* hm_cctx_alloc_debug() in the hybrid mode: its common case in this frame */
 static noinline void *hm_cctx_alloc_debug_hybrid(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p;
@@ -451,6 +448,11 @@ static noinline void *hm_cctx_alloc_debug_hybrid(struct hm_cctx *cc, unsigned lo
 	return hm_cctx_alloc_debug_slow(cc, ip);
 }
 
+/*
+ * Out of line: allocation while a switch or a fit policy is on, or a mode
+ * switch is due (cc->route).  No frame of its own: the hybrid copy or the
+ * rest, as a tail call.
+ */
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 {
 	if (likely(hm_cctx_debug_hybrid(cc)))
@@ -458,7 +460,7 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 	return hm_cctx_alloc_debug_slow(cc, ip);
 }
 
-/* hm_cctx_free_local_debug() but for its common case */
+/* hm_cctx_free_local_debug() but for the hybrid mode's common case */
 static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm_slab *s,
 						   void *p, unsigned long ip)
 {
@@ -486,10 +488,7 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
 	}
 }
 
-/*
- * Out of line: a local free while a switch or a fit policy is on, or a
- * mode switch is due (cc->route).
- */
+/* hm_cctx_free_local_debug() in the hybrid mode: its common case in this frame */
 static noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
 					       void *p, unsigned long ip)
 {
@@ -498,6 +497,10 @@ static noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_sla
 	hm_cctx_free_local_debug_slow(cc, s, p, ip);
 }
 
+/*
+ * Out of line: a local free while a switch or a fit policy is on, or a
+ * mode switch is due (cc->route).  No frame of its own, as above.
+ */
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {

@@ -346,11 +346,6 @@ static __always_inline unsigned long *hm_slab_live_bits(struct hm_slab *s)
 	return s->bits;
 }
 
-/*
- * Take the top of the magazine, which holds @n > 0 entries, and mark it
- * live; its slab and index go to *@sp and *@idxp (the debug route's hooks
- * use them: nothing computed twice).
- */
 /* @p, block @idx of @s, was hm_mag_peek(@cc, @n): take it, mark it live */
 static __always_inline void hm_hybrid_taken(struct hm_cctx *cc, u32 n, struct hm_slab *s,
 					    void *p, unsigned long idx)
@@ -364,6 +359,11 @@ static __always_inline void hm_hybrid_taken(struct hm_cctx *cc, u32 n, struct hm
 	hm_plat_mark_alloc(p, cc->cache->size);
 }
 
+/*
+ * Take the top of the magazine, which holds @n > 0 entries, and mark it
+ * live; its slab and index go to *@sp and *@idxp (the debug route's hooks
+ * use them: nothing computed twice).
+ */
 static __always_inline void *hm_hybrid_take(struct hm_cctx *cc, u32 n,
 					    struct hm_slab **sp, unsigned long *idxp)
 {
@@ -397,8 +397,8 @@ static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 }
 
 /*
- * The debug route's common allocation, calling nothing (no stack frame):
- * the top of a hybrid magazine, its poison intact, from the call site of
+ * The debug route's common allocation, calling nothing of hakmem's: the
+ * top of a hybrid magazine, its poison intact, from the call site of
  * the context's last allocation, in the switch generation of its slab.
  * False, having changed nothing, for anything else.
  */
@@ -437,7 +437,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 		if (unlikely(HM_READ_ONCE(d->poison_gen) != gen ||
 			     (!poisoned && (hm_atomic_read(&d->rpoisoned[idx / HM_BPL]) & bit))))
 			return false;
-		/* the sanitizers' view first: hm_hybrid_take() would do it */
+		/* the sanitizers' view first: hm_hybrid_taken() would do it */
 		hm_plat_mark_alloc(p, c->size);
 		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p)))
 			return false;
