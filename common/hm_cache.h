@@ -44,6 +44,7 @@ unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 			       unsigned long ip);
 
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip);
+void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip);
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip);
 
@@ -88,9 +89,21 @@ static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)
  *
  * Return: true with the object in *@pp, or false having changed nothing.
  */
+static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route,
+						    void **pp);
+
 static __always_inline bool hm_cctx_alloc_try(struct hm_cctx *cc, void **pp)
 {
-	u8 route = HM_READ_ONCE(cc->route);
+	return hm_cctx_alloc_try_route(cc, HM_READ_ONCE(cc->route), pp);
+}
+
+/*
+ * hm_cctx_alloc_try() with @cc's route read by the caller, which tests it
+ * again when this gives up (one load).
+ */
+static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route,
+						    void **pp)
+{
 	bool ok;
 
 	/* tests in order of likelihood: the default mode first */
@@ -105,6 +118,38 @@ static __always_inline bool hm_cctx_alloc_try(struct hm_cctx *cc, void **pp)
 	if (ok)
 		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
 	return ok;
+}
+
+/*
+ * Is @cc on the debug route in the hybrid mode?  Then the common case of
+ * an operation is hm_cctx_alloc_debug_try()'s or the hybrid free's try;
+ * everything else, and the other modes, go to the *_debug_slow() paths.
+ */
+static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
+{
+	return HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID;
+}
+
+/**
+ * hm_cctx_alloc_debug_try() - the common case of an allocation on the
+ * hybrid debug route, only
+ * @cc: the caller's context for the cache, hm_cctx_debug_hybrid()
+ * @ip: the allocation call site
+ * @pp: where the object goes
+ *
+ * For an adapter that calls hm_cctx_alloc_debug_slow() itself when this
+ * gives up (one call less than hm_cctx_alloc_debug()).
+ *
+ * Return: true with the object in *@pp, or false having changed nothing.
+ */
+static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
+						    void **pp)
+{
+	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp))) {
+		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
+		return true;
+	}
+	return false;
 }
 
 /**

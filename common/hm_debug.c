@@ -399,39 +399,74 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 	hm_report_track(c, HM_ERR_DOUBLE_FREE, p, ip, t);
 }
 
-/*
- * Out of line: allocation while a switch or a fit policy is on, or a mode
- * switch is due (cc->route).
+/**
+ * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for the hybrid
+ * mode's common case
+ * @cc: the caller's context for the cache
+ * @ip: the allocation call site
+ *
+ * For an adapter that ran hm_cctx_alloc_debug_try() already.
+ *
+ * Return: the object, or NULL when the context needs a new chunk.
  */
-void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
+void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 {
+	u8 route = HM_READ_ONCE(cc->route);
+	struct hm_slab *s;
+	unsigned long idx;
 	void *p;
 
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+	if (route == HM_ROUTE_ADAPT) {	/* a mode switch first */
 		hm_adapt_switch(cc);
 		return hm_cctx_alloc_ip(cc, ip);
 	}
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT) {	/* no switch on */
+	if (route == HM_ROUTE_FIT) {	/* no switch on */
 		p = hm_fit_alloc(cc);
-	} else {
-		/* a quarantined block is not handed out: take the next */
-		do
-			p = hm_fit_alloc_raw(cc);
-		while (p && unlikely(!hm_debug_on_alloc(cc, p, ip)));
+		goto out;
 	}
+	/* a quarantined block is not handed out: take the next */
+	do {
+		p = hm_fit_alloc_raw(cc);
+		if (!p)
+			return NULL;
+		s = hm_ptr_slab(p);
+		idx = hm_block_index_recip(cc->recip, s, p);
+	} while (unlikely(!hm_debug_on_alloc(cc, s, p, idx, ip)));
+out:
 	if (p)
 		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;
 }
 
-/*
- * Out of line: a local free while a switch or a fit policy is on, or a
- * mode switch is due (cc->route).
- */
-void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
-			      unsigned long ip)
+/* hm_cctx_alloc_debug() in the hybrid mode: its common case in this frame */
+static noinline void *hm_cctx_alloc_debug_hybrid(struct hm_cctx *cc, unsigned long ip)
 {
-	if (HM_READ_ONCE(cc->route) == HM_ROUTE_ADAPT) {	/* a mode switch first */
+	void *p;
+
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
+		return p;
+	return hm_cctx_alloc_debug_slow(cc, ip);
+}
+
+/*
+ * Out of line: allocation while a switch or a fit policy is on, or a mode
+ * switch is due (cc->route).  No frame of its own: the hybrid copy or the
+ * rest, as a tail call.
+ */
+void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
+{
+	if (likely(hm_cctx_debug_hybrid(cc)))
+		return hm_cctx_alloc_debug_hybrid(cc, ip);
+	return hm_cctx_alloc_debug_slow(cc, ip);
+}
+
+/* hm_cctx_free_local_debug() but for the hybrid mode's common case */
+static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm_slab *s,
+						   void *p, unsigned long ip)
+{
+	u8 route = HM_READ_ONCE(cc->route);
+
+	if (route == HM_ROUTE_ADAPT) {	/* a mode switch first */
 		hm_adapt_switch(cc);
 		hm_cctx_free_local(cc, s, p, ip);
 		return;
@@ -442,7 +477,7 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		return;
 	case HM_MODE_BITMAP:
 		/* HM_ROUTE_FIT: a fit policy, every debug switch off */
-		if (HM_READ_ONCE(cc->route) == HM_ROUTE_FIT)
+		if (route == HM_ROUTE_FIT)
 			hm_bitmap_free_local(cc, s, p, ip, false);
 		else
 			hm_bitmap_free_local(cc, s, p, ip, true);
@@ -451,4 +486,26 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	default:
 		hm_freelist_free_local(cc, s, p, ip, true);
 	}
+}
+
+/* hm_cctx_free_local_debug() in the hybrid mode: its common case in this frame */
+static noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p, unsigned long ip)
+{
+	if (likely(hm_hybrid_free_debug_try(cc, s, p, ip)))
+		return;
+	hm_cctx_free_local_debug_slow(cc, s, p, ip);
+}
+
+/*
+ * Out of line: a local free while a switch or a fit policy is on, or a
+ * mode switch is due (cc->route).  No frame of its own, as above.
+ */
+void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			      unsigned long ip)
+{
+	if (likely(hm_cctx_debug_hybrid(cc)))
+		hm_cctx_free_debug_hybrid(cc, s, p, ip);
+	else
+		hm_cctx_free_local_debug_slow(cc, s, p, ip);
 }

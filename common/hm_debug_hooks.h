@@ -28,43 +28,98 @@ static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
 }
 
-/* poisoned[] bits of an older switch generation mean nothing */
-static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d)
+/* poisoned[] bits of an older switch generation (not @gen) mean nothing */
+static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d,
+					    u32 gen)
 {
-	if (unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->debug_gen)))
+	if (unlikely(HM_READ_ONCE(d->poison_gen) != gen))
 		hm_debug_new_gen(c, d);
+}
+
+/* Is the poison of block @p of @c intact (its link bytes aside)? */
+static __always_inline bool hm_dbg_poison_intact(const struct hm_cache *c, void *p)
+{
+	unsigned int link = c->link_bytes;
+
+	return hm_plat_mem_is((char *)p + link, HM_POISON_FREE, c->size - link);
+}
+
+/* Poison block @p of @c, freed; the caller sets its poisoned bit. */
+static __always_inline void hm_dbg_poison_fill(const struct hm_cache *c, void *p)
+{
+	hm_plat_mark_alloc(p, c->size);
+	hm_plat_mem_fill(p, HM_POISON_FREE, c->size);
+}
+
+/*
+ * Record @t of a block @cc hands out to call site @ip (profile entry
+ * @site); the caller counts it at @site when there is one.
+ */
+static __always_inline void hm_dbg_track_alloc(struct hm_cctx *cc, struct hm_track *t,
+					       unsigned long ip, struct hm_site *site,
+					       u32 gen)
+{
+	t->site = ip;
+	t->when = hm_plat_stamp();
+	t->owner = HM_READ_ONCE(cc->ctx_id);
+	t->gen = gen;
+	t->prof = site;
+	t->free_site = 0;
+}
+
+/* ... the context's own counts of its current site, no locked operation */
+static __always_inline void hm_dbg_site_alloc(struct hm_cctx *cc)
+{
+	cc->site_allocs++;
+	cc->site_live++;
+}
+
+/* Does @t record the life of a live block, written in generation @gen? */
+static __always_inline bool hm_dbg_track_live(const struct hm_track *t, u32 gen)
+{
+	return t->site && !t->free_site && t->gen == gen;
+}
+
+/* Record @t's block freed at @ip by context @me: kept for reports. */
+static __always_inline void hm_dbg_track_free(struct hm_track *t, unsigned long ip, u32 me)
+{
+	t->free_site = ip;
+	t->free_when = hm_plat_stamp();
+	t->free_owner = me;
 }
 
 /**
  * hm_debug_on_alloc() - checks and records of block @p being handed out
  * @cc: the allocating context
+ * @s: hm_ptr_slab(@p)
  * @p: the block the mode just took
+ * @idx: its index in @s
  * @ip: the caller
  *
  * Return: false when the poison of @p was overwritten: it is reported and
  * quarantined (stays allocated, never handed out), and the caller takes
  * another block.
  */
-static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
+static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab *s,
+					      void *p, unsigned long idx,
 					      unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
-	struct hm_slab *s = hm_ptr_slab(p);
 	struct hm_slab_dbg *d = hm_dbg(s);
-	unsigned int sw = HM_READ_ONCE(cc->debug), idx;
+	unsigned int sw = HM_READ_ONCE(cc->debug);
 	struct hm_track *t;
+	u32 gen;
 
 	if (unlikely(!d))
 		return true;
-	idx = hm_block_index_recip(cc->recip, s, p);
+	gen = HM_READ_ONCE(c->debug_gen);
 	if (sw & HM_DBG_POISON) {
 		unsigned long *pw = &d->poisoned[idx / HM_BPL];
 		hm_atomic_t *rw = &d->rpoisoned[idx / HM_BPL];
 		unsigned long bit = 1UL << (idx % HM_BPL);
-		unsigned int link = c->link_bytes;
 		bool poisoned = true;
 
-		hm_dbg_sync_gen(c, d);
+		hm_dbg_sync_gen(c, d, gen);
 		/*
 		 * The owner's bit is its own; a remote free's is cleared
 		 * atomically, only when set (a free sets it, and @p is not
@@ -76,9 +131,8 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 			hm_atomic_fetch_and(rw, ~bit);
 		else
 			poisoned = false;
-		if (poisoned &&
-		    unlikely(!hm_plat_mem_is((char *)p + link, HM_POISON_FREE, c->size - link))) {
-			hm_debug_poison_hit(cc, s, p, idx, ip);
+		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p))) {
+			hm_debug_poison_hit(cc, s, p, (unsigned int)idx, ip);
 			return false;
 		}
 	}
@@ -88,18 +142,9 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, void *p,
 		struct hm_site *site = likely(cc->site_ip == ip && cc->site) ?
 				       cc->site : hm_debug_site(cc, ip);
 
-		t += idx;
-		t->site = ip;
-		t->when = hm_plat_stamp();
-		t->owner = HM_READ_ONCE(cc->ctx_id);
-		t->gen = HM_READ_ONCE(c->debug_gen);
-		t->prof = site;
-		t->free_site = 0;
-		/* the context's own counts, no locked operation */
-		if (likely(site)) {
-			cc->site_allocs++;
-			cc->site_live++;
-		}
+		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
+		if (likely(site))
+			hm_dbg_site_alloc(cc);
 	}
 	return true;
 }
@@ -125,14 +170,15 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	struct hm_slab_dbg *d = hm_dbg(s);
 	unsigned int sw;
 	struct hm_track *t;
+	u32 gen;
 
 	if (unlikely(!d))
 		return;
 	sw = cc ? HM_READ_ONCE(cc->debug) : HM_READ_ONCE(c->debug);
+	gen = HM_READ_ONCE(c->debug_gen);
 	t = (struct hm_track *)hm_atomic_read(&d->track);
 	/* a record of this life: written since the switch last went on */
-	if (t && t[idx].site && !t[idx].free_site &&
-	    t[idx].gen == HM_READ_ONCE(c->debug_gen)) {
+	if (t && hm_dbg_track_live(&t[idx], gen)) {
 		u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
 
 		t += idx;
@@ -143,20 +189,16 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
 		if (unlikely(t->owner != me))
 			hm_debug_xowner(c, sw, p, ip);
-		/* freed: kept for reports, not counted */
-		t->free_site = ip;
-		t->free_when = hm_plat_stamp();
-		t->free_owner = me;
+		hm_dbg_track_free(t, ip, me);	/* not counted any more */
 	}
 	if (!(sw & HM_DBG_POISON))
 		return;
 	/* only the owner starts a generation: a remote free's block goes unchecked */
 	if (!remote)
-		hm_dbg_sync_gen(c, d);
-	else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->debug_gen))
+		hm_dbg_sync_gen(c, d, gen);
+	else if (HM_READ_ONCE(d->poison_gen) != gen)
 		return;
-	hm_plat_mark_alloc(p, c->size);
-	hm_memset(p, HM_POISON_FREE, c->size);
+	hm_dbg_poison_fill(c, p);
 	if (remote)
 		hm_atomic_fetch_or(&d->rpoisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
 	else

@@ -308,6 +308,13 @@ static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 	return p;
 }
 
+/* the top of a magazine of @n > 0 entries, left there */
+static __always_inline void *hm_mag_peek(struct hm_cctx *cc, u32 n)
+{
+	(void)n;
+	return cc->mag_head;
+}
+
 static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 {
 	(void)n;
@@ -318,6 +325,11 @@ static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 {
 	return cc->mag[n];
+}
+
+static __always_inline void *hm_mag_peek(struct hm_cctx *cc, u32 n)
+{
+	return cc->mag[n - 1];
 }
 
 static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
@@ -334,24 +346,46 @@ static __always_inline unsigned long *hm_slab_live_bits(struct hm_slab *s)
 	return s->bits;
 }
 
-static __always_inline bool hm_hybrid_alloc_try(struct hm_cctx *cc, void **pp)
+/* @p, block @idx of @s, was hm_mag_peek(@cc, @n): take it, mark it live */
+static __always_inline void hm_hybrid_taken(struct hm_cctx *cc, u32 n, struct hm_slab *s,
+					    void *p, unsigned long idx)
 {
-	u32 n = cc->mag_count;
-	struct hm_slab *s;
-	unsigned long idx, *lw;
-	void *p;
+	unsigned long *lw = &hm_slab_live_bits(s)[idx / HM_BPL];
 
-	if (unlikely(!n))
-		return false;
-	p = hm_mag_pop(cc, --n);
-	s = hm_ptr_slab(p);
-	idx = hm_block_index_recip(cc->recip, s, p);
-	lw = &hm_slab_live_bits(s)[idx / HM_BPL];
+	hm_mag_pop(cc, --n);
 	cc->mag_count = n;
 	HM_WRITE_ONCE(*lw, *lw | (1UL << (idx % HM_BPL)));
 	cc->st.allocs++;
 	hm_plat_mark_alloc(p, cc->cache->size);
-	*pp = p;
+}
+
+/*
+ * Take the top of the magazine, which holds @n > 0 entries, and mark it
+ * live; its slab and index go to *@sp and *@idxp (the debug route's hooks
+ * use them: nothing computed twice).
+ */
+static __always_inline void *hm_hybrid_take(struct hm_cctx *cc, u32 n,
+					    struct hm_slab **sp, unsigned long *idxp)
+{
+	void *p = hm_mag_peek(cc, n);
+	struct hm_slab *s = hm_ptr_slab(p);
+	unsigned long idx = hm_block_index_recip(cc->recip, s, p);
+
+	hm_hybrid_taken(cc, n, s, p, idx);
+	*sp = s;
+	*idxp = idx;
+	return p;
+}
+
+static __always_inline bool hm_hybrid_alloc_try(struct hm_cctx *cc, void **pp)
+{
+	u32 n = cc->mag_count;
+	struct hm_slab *s;
+	unsigned long idx;
+
+	if (unlikely(!n))
+		return false;
+	*pp = hm_hybrid_take(cc, n, &s, &idx);
 	return true;
 }
 
@@ -360,6 +394,63 @@ static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 	void *p;
 
 	return likely(hm_hybrid_alloc_try(cc, &p)) ? p : hm_hybrid_alloc_slow(cc);
+}
+
+/*
+ * The debug route's common allocation, calling nothing of hakmem's: the
+ * top of a hybrid magazine, its poison intact, from the call site of
+ * the context's last allocation, in the switch generation of its slab.
+ * False, having changed nothing, for anything else.
+ */
+static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
+						      void **pp)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+	u32 n = cc->mag_count, gen;
+	struct hm_site *site = cc->site;
+	unsigned long idx, bit, *pw;
+	struct hm_slab_dbg *d;
+	struct hm_track *t;
+	struct hm_slab *s;
+	bool poisoned;
+	void *p;
+
+	if (unlikely(!n))
+		return false;
+	p = hm_mag_peek(cc, n);
+	s = hm_ptr_slab(p);
+	d = hm_dbg(s);
+	if (unlikely(!d))
+		return false;
+	idx = hm_block_index_recip(cc->recip, s, p);
+	pw = &d->poisoned[idx / HM_BPL];
+	bit = 1UL << (idx % HM_BPL);
+	gen = HM_READ_ONCE(c->debug_gen);
+	t = (struct hm_track *)hm_atomic_read(&d->track);
+	if (!(sw & HM_DBG_TRACK))
+		t = NULL;
+	if (t && unlikely(cc->site_ip != ip || !site))
+		return false;
+	poisoned = (sw & HM_DBG_POISON) && (*pw & bit);
+	if (sw & HM_DBG_POISON) {
+		if (unlikely(HM_READ_ONCE(d->poison_gen) != gen ||
+			     (!poisoned && (hm_atomic_read(&d->rpoisoned[idx / HM_BPL]) & bit))))
+			return false;
+		/* the sanitizers' view first: hm_hybrid_taken() would do it */
+		hm_plat_mark_alloc(p, c->size);
+		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p)))
+			return false;
+	}
+	hm_hybrid_taken(cc, n, s, p, idx);
+	if (poisoned)
+		*pw &= ~bit;
+	if (t) {
+		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
+		hm_dbg_site_alloc(cc);
+	}
+	*pp = p;
+	return true;
 }
 
 /*
@@ -422,6 +513,51 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 	hm_obj_freed(p, c->size, HM_MAG_LINK);
 	cc->mag_count = n + 1;
 	cc->st.frees++;
+}
+
+/*
+ * As hm_hybrid_free_try() on the debug route: the owner's free of a block
+ * it allocated, from the call site of its last allocation, in its slab's
+ * switch generation.  False, having changed nothing, for anything else.
+ */
+static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
+						     void *p, unsigned long ip)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL);
+	struct hm_slab_dbg *d = hm_dbg(s);
+	struct hm_track *t;
+	unsigned int sw;
+	u32 gen, me;
+
+	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d))
+		return false;
+	if (unlikely(hm_hybrid_not_live(s, i, hm_slab_live_bits(s)[i], bit)))
+		return false;
+	sw = HM_READ_ONCE(cc->debug);
+	gen = HM_READ_ONCE(cc->cache->debug_gen);
+	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != gen))
+		return false;
+	t = (struct hm_track *)hm_atomic_read(&d->track);
+	if (t && hm_dbg_track_live(t + idx, gen)) {
+		t += idx;
+		me = HM_READ_ONCE(cc->ctx_id);
+		/* no profile entry but the context's, no cross-owner free */
+		if (unlikely(t->prof != cc->site || !t->prof || t->owner != me))
+			return false;
+		cc->site_live--;
+		hm_dbg_track_free(t, ip, me);
+	}
+	if (sw & HM_DBG_POISON) {
+		hm_dbg_poison_fill(cc->cache, p);
+		d->poisoned[i] |= bit;
+	}
+	HM_WRITE_ONCE(hm_slab_live_bits(s)[i], hm_slab_live_bits(s)[i] & ~bit);
+	hm_mag_push(cc, cc->mag_count, p);
+	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
+	cc->mag_count++;
+	cc->st.frees++;
+	return true;
 }
 
 #endif /* HM_MODE_H */

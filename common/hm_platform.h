@@ -65,6 +65,8 @@
  *              hm_snprintf(buf, n, fmt, ...)
  *              bool hm_plat_mem_is(p, c, n)  all @n bytes at @p are @c
  *                                  (the poison check; memchr_inv())
+ *              hm_plat_mem_fill(p, c, n)  set @n bytes at @p to @c
+ *                                  (the poisoning; memset())
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
  *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
  *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)

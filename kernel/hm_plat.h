@@ -119,6 +119,7 @@ void hm_plat_meta_flush(void);
 #define hm_plat_ctx_id()	((u32)raw_smp_processor_id())
 #define hm_plat_stamp()		ktime_get_coarse_ns()	/* tracking stamps */
 #define hm_plat_mem_is(p, c, n)	(!memchr_inv(p, c, n))
+#define hm_plat_mem_fill(p, c, n)	memset(p, c, n)
 #define HM_RET_IP		_RET_IP_
 
 /* stamps are nanoseconds already; another CPU's may be a little behind */

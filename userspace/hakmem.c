@@ -43,10 +43,14 @@ struct hm_tls {
 
 /*
  * What hm_tls.cls[] holds for a class the thread has no context for yet
- * (mimalloc's empty heap): its route is no mode, so hm_cctx_alloc_try()
- * gives up on it and hm_malloc() needs no NULL test.  Never written.
+ * (mimalloc's empty heap): its route is no mode and none of the special
+ * ones, so hm_cctx_alloc_try() gives up on it and hm_malloc() needs no
+ * NULL test.  Never written.
  */
-static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_DEBUG };
+#define HM_ROUTE_NONE	0x10
+_Static_assert(HM_ROUTE_NONE >= HM_MODE_NR && !(HM_ROUTE_NONE & HM_ROUTES_SPECIAL),
+	       "hm_cctx_none's route is no other");
+static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_NONE };
 
 /*
  * initial-exec: one %fs-relative access, in libhakmem.so too, instead of a
@@ -369,6 +373,35 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 	return NULL;
 }
 
+/* hm_malloc() on a special route but the hybrid debug one: no try */
+static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+{
+	void *p = hm_cctx_alloc_debug_slow(cc, ip);
+
+	return likely(p) ? p : hm_alloc_refill(cc->cache, cc, ip);
+}
+
+/* on the hybrid debug route: its common case in this frame */
+static noinline void *hm_malloc_debug_hybrid(struct hm_cctx *cc, unsigned long ip)
+{
+	void *p;
+
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
+		return p;
+	return hm_malloc_debug_slow(cc, ip);
+}
+
+/*
+ * hm_malloc() on a special route: the debug route's copies directly, one
+ * call less than hm_cctx_alloc_debug() (as hm_free_local_rest() does).
+ */
+static noinline void *hm_malloc_special(struct hm_cctx *cc, unsigned long ip)
+{
+	if (likely(hm_cctx_debug_hybrid(cc)))
+		return hm_malloc_debug_hybrid(cc, ip);
+	return hm_malloc_debug_slow(cc, ip);
+}
+
 /*
  * Everything hm_malloc()'s fast path leaves: large, first use, refill,
  * debugging.  @cc is the thread's context for the size, or hm_cctx_none.
@@ -401,11 +434,16 @@ void *hm_malloc(size_t size)
 
 	if (likely(size <= HM_MAX_CLASS_SIZE)) {
 		void *p;
+		u8 route;
 
 		/* hm_cctx_none before the first use: the slow path attaches */
 		cc = hm_tls.cls[hm_size_to_class(size)];
-		if (likely(hm_cctx_alloc_try(cc, &p)))
+		route = HM_READ_ONCE(cc->route);
+		if (likely(hm_cctx_alloc_try_route(cc, route, &p)))
 			return p;
+		/* a switch on (never hm_cctx_none): one frame less */
+		if (route & HM_ROUTES_SPECIAL)
+			return hm_malloc_special(cc, HM_RET_IP);
 	}
 	return hm_malloc_slow(size, cc, HM_RET_IP);
 }

@@ -320,9 +320,27 @@ static void hm_tsc_calibrate(void)
 
 /* what hm_plat_mem_is() compares with: every byte HM_POISON_FREE */
 _Static_assert(HM_USER_PATTERN == HM_POISON_FREE, "the pattern is the poison");
-const unsigned char hm_user_poison_pattern[HM_USER_PATTERN_BYTES] = {
+#define HM_USER_PATTERN_BYTES	256
+static const unsigned char hm_user_poison_pattern[HM_USER_PATTERN_BYTES] = {
 	[0 ... HM_USER_PATTERN_BYTES - 1] = HM_POISON_FREE
 };
+
+/* hm_plat_mem_is() of blocks it does not do inline: libc's memcmp */
+bool hm_user_mem_is(const void *p, unsigned char c, size_t n)
+{
+	const unsigned char *b = (const unsigned char *)p;
+
+	if (c != HM_USER_PATTERN) {
+		for (; n; n--, b++)
+			if (*b != c)
+				return false;
+		return true;
+	}
+	for (; n > HM_USER_PATTERN_BYTES; n -= HM_USER_PATTERN_BYTES, b += HM_USER_PATTERN_BYTES)
+		if (memcmp(b, hm_user_poison_pattern, HM_USER_PATTERN_BYTES))
+			return false;
+	return !memcmp(b, hm_user_poison_pattern, n);
+}
 
 /* Stamps are ticks once calibrated, nanoseconds before and elsewhere. */
 u64 hm_plat_stamp_ns(u64 d)

@@ -649,7 +649,30 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
 }
 
+/* the poison check and fill at every size up to past the inline ones */
+static void hm_user_poison_sizes(struct kunit *test)
+{
+	static unsigned char buf[8 + 300 + 1];
+	unsigned char *b = buf + 8;
+	bool ok = true;
+	size_t n, at;
+
+	for (n = 0; n <= 300; n++) {
+		memset(buf, 0, sizeof(buf));
+		hm_plat_mem_fill(b, HM_POISON_FREE, n);
+		ok &= hm_plat_mem_is(b, HM_POISON_FREE, n);
+		ok &= !buf[7] && !b[n];		/* nothing outside */
+		for (at = 0; at < n; at++) {
+			b[at] ^= 1;
+			ok &= !hm_plat_mem_is(b, HM_POISON_FREE, n);
+			b[at] ^= 1;
+		}
+	}
+	KUNIT_EXPECT_TRUE(test, ok);
+}
+
 static struct kunit_case hm_user_cases[] = {
+	KUNIT_CASE(hm_user_poison_sizes),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
