@@ -80,39 +80,47 @@ deps:
 
 # ---- tests -----------------------------------------------------------
 
+# The unit tests check the library's defaults, so the caller's switches
+# must not reach them: HAKMEM_MODE=freelist alone fails hm_user_set_debug,
+# HAKMEM_FAIL_EVERY fails allocations, HAKMEM_ABORT_ON_ERROR=1 aborts the
+# cases that count refused operations.  Every HAKMEM_* and HM_* variable
+# of make's environment is unset; a target sets the ones it tests.
+HM_TEST_ENV := env $(addprefix -u ,$(foreach v,$(filter HAKMEM_% HM_%,$(.VARIABLES)), \
+		$(if $(filter environment%,$(origin $(v))),$(v))))
+
 test-unit: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
-	$(Q)$(BUILD)/release/hakmem-test
+	$(Q)$(HM_TEST_ENV) $(BUILD)/release/hakmem-test
 
 # the built-in classes in each mode (the core suites cover explicit caches)
 test-modes: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
 	$(Q)for m in bitmap freelist hybrid; do \
 		echo "== HAKMEM_MODE=$$m"; \
-		HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hakmem_api || exit 1; \
+		$(HM_TEST_ENV) HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hakmem_api || exit 1; \
 	done
 	@echo "== HM_FLATMAP=0 (slab map without its flat bitmap: the radix tree only)"
-	$(Q)HM_FLATMAP=0 $(BUILD)/release/hakmem-test hakmem_api hakmem_slab hakmem_remote hakmem_user
+	$(Q)$(HM_TEST_ENV) HM_FLATMAP=0 $(BUILD)/release/hakmem-test hakmem_api hakmem_slab hakmem_remote hakmem_user
 
 test-asan: deps
 	$(Q)tools/deps.sh sanitize
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan \
 		EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		$(BUILD)/asan/hakmem-test
-	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(BUILD)/asan/hakmem-test
+	$(Q)$(HM_TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/asan/hakmem-test
 
 test-tsan: deps
 	$(Q)tools/deps.sh sanitize
 	$(Q)$(MAKE) --no-print-directory VARIANT=tsan \
 		EXTRA_CFLAGS="-O1 -fsanitize=thread" $(BUILD)/tsan/hakmem-test
-	$(Q)TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tsan/hakmem-test
+	$(Q)$(HM_TEST_ENV) TSAN_OPTIONS=halt_on_error=1 $(BUILD)/tsan/hakmem-test
 
 # the hybrid magazine as an intrusive list (measured against the array)
 test-intrusive: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=intrusive EXTRA_CFLAGS="-DHM_MAG_INTRUSIVE" \
 		$(BUILD)/intrusive/hakmem-test
-	$(Q)$(BUILD)/intrusive/hakmem-test hakmem_cache hakmem_remote > $(BUILD)/intrusive/test.log && tail -1 $(BUILD)/intrusive/test.log
+	$(Q)$(HM_TEST_ENV) $(BUILD)/intrusive/hakmem-test hakmem_cache hakmem_remote > $(BUILD)/intrusive/test.log && tail -1 $(BUILD)/intrusive/test.log
 
 test-valgrind: deps
 	$(Q)tools/deps.sh sanitize
@@ -120,7 +128,7 @@ test-valgrind: deps
 		$(BUILD)/valgrind/hakmem-test
 	@# leaks: LeakSanitizer's job in test-asan; here some cases leave objects
 	@# live in destroyed caches on purpose, which memcheck rightly calls lost
-	$(Q)valgrind -q --error-exitcode=9 --leak-check=no $(BUILD)/valgrind/hakmem-test
+	$(Q)$(HM_TEST_ENV) valgrind -q --error-exitcode=9 --leak-check=no $(BUILD)/valgrind/hakmem-test
 
 # the JSON dump parses, with tracking on (HAKMEM_DEBUG) in each mode
 test-json: deps
@@ -160,7 +168,7 @@ test-preload: deps
 test-clang:
 	$(Q)if command -v clang >/dev/null; then \
 		$(MAKE) --no-print-directory VARIANT=clang CC=clang $(BUILD)/clang/hakmem-test && \
-		$(BUILD)/clang/hakmem-test > $(BUILD)/clang/test.log 2>&1 && tail -1 $(BUILD)/clang/test.log; \
+		$(HM_TEST_ENV) $(BUILD)/clang/hakmem-test > $(BUILD)/clang/test.log 2>&1 && tail -1 $(BUILD)/clang/test.log; \
 	else echo "clang not installed: skipped"; fi
 
 test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive \

@@ -413,14 +413,17 @@ static void hm_debug_error_log(struct kunit *test)
 /*
  * Tracking stamps are platform ticks (the TSC in userspace): a report's
  * ages must still come out in nanoseconds, within the intervals a clock of
- * the test's own measured around each event.
+ * the test's own measured around each event (hm_test_now_ns(): in the
+ * kernel the coarse clock the stamps read, which brackets them exactly
+ * however late the tick that moves it; a precise clock's bracket missed
+ * them by the coarse clock's lag, more than a tick on a loaded host).
  */
 static void hm_debug_report_ages(struct kunit *test)
 {
 	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
 	struct hm_cctx *cc = hm_test_cctx(test, c);
 	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
-	/* the kernel's coarse clock may lag a tick (10 ms at HZ=100) */
+	/* the TSC's conversion (0.5%), another CPU's counter being behind */
 	const u64 slack = 10000000;
 	u64 t0, t1, t2, t3, t4, t5;
 	unsigned int n;

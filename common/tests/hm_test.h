@@ -28,7 +28,13 @@ void hm_test_relax(void);
 /* Sleep at least @ms milliseconds (msleep / nanosleep). */
 void hm_test_sleep_ms(unsigned int ms);
 
-/* The monotonic clock in nanoseconds, independent of hm_plat_stamp(). */
+/*
+ * A monotonic clock in nanoseconds whose readings around an event bracket
+ * the event's hm_plat_stamp(): the stamps' own clock where stamps are
+ * nanoseconds already (kernel: the coarse clock), a clock independent of
+ * the stamps where they are ticks converted (userspace: CLOCK_MONOTONIC,
+ * never the TSC), so that the conversion is what a test checks.
+ */
 u64 hm_test_now_ns(void);
 
 /* The adapter's kmalloc-like API over the built-in classes. */

@@ -31,7 +31,10 @@ col() { echo "$1" | awk -v r="$2" -v n="$3" '$1 == r { print $n; exit }'; }
 # ---- one-shot against a live process ---------------------------------
 
 f=$tmp/stats
-HAKMEM_STATS_FILE=$f HAKMEM_STATS_INTERVAL_MS=100 "$wl" 30 >"$tmp/wl.out" &
+# busy until the test kills it after the interactive part (or the trap
+# does): on a loaded machine that part alone has taken over 30 s, and a
+# workload that had ended by then left no rates to sort by
+HAKMEM_STATS_FILE=$f HAKMEM_STATS_INTERVAL_MS=100 "$wl" 900 >"$tmp/wl.out" &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$tmp/wl.out" && [ -s "$f" ] && break; sleep 0.1; done
 grep -q ready "$tmp/wl.out" || fail "the workload did not start"
