@@ -222,14 +222,21 @@ static __always_inline void *hm_cctx_alloc_ip(struct hm_cctx *cc, unsigned long 
 static __always_inline void hm_cctx_free_local(struct hm_cctx *cc, struct hm_slab *s,
 					       void *p, unsigned long ip);
 
+/* hm_cctx_free() into a slab @cc does not own */
+static __always_inline void hm_cctx_free_remote(struct hm_cctx *cc, struct hm_slab *s,
+						void *p, unsigned long ip)
+{
+	if (cc->mode == HM_MODE_FREELIST)
+		hm_freelist_free_remote(cc, s, p, ip);
+	else
+		hm_bitmap_free_remote(cc, s, p, ip);
+}
+
 static __always_inline void hm_cctx_free(struct hm_cctx *cc, struct hm_slab *s,
 					 void *p, unsigned long ip)
 {
 	if (unlikely(s->owner != cc)) {
-		if (cc->mode == HM_MODE_FREELIST)
-			hm_freelist_free_remote(cc, s, p, ip);
-		else
-			hm_bitmap_free_remote(cc, s, p, ip);
+		hm_cctx_free_remote(cc, s, p, ip);
 		return;
 	}
 	hm_cctx_free_local(cc, s, p, ip);

@@ -290,6 +290,12 @@ struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
 	return cc->site;
 }
 
+void hm_debug_on_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			     unsigned int idx, unsigned long ip)
+{
+	hm_debug_on_free(cc, s, p, idx, ip, true);
+}
+
 /* A free of a block another context allocated (tracking on; @sw: switches). */
 void hm_debug_xowner(struct hm_cache *c, unsigned int sw, void *p, unsigned long ip)
 {

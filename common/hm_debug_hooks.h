@@ -205,4 +205,8 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 		d->poisoned[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
 }
 
+/* hm_debug_on_free() of a remote free, out of line: the remote paths stay small */
+void hm_debug_on_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			     unsigned int idx, unsigned long ip);
+
 #endif /* HM_DEBUG_HOOKS_H */

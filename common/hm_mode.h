@@ -62,7 +62,7 @@ static __always_inline void hm_remote_debug_hook(struct hm_cctx *cc,
 		return;
 	if (cc ? HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG :
 	    hm_debug_route(s->mode, HM_READ_ONCE(s->cache->debug)) == HM_ROUTE_DEBUG)
-		hm_debug_on_free(cc, s, p, (unsigned int)idx, ip, true);
+		hm_debug_on_free_remote(cc, s, p, (unsigned int)idx, ip);
 }
 
 /*

@@ -52,32 +52,21 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 	return n;
 }
 
-/**
- * hm_bitmap_free_remote() - free a block of a slab another context owns
- * @cc: the freeing context (for its counters), or NULL for a caller
- *      without one (hm_cache_free_nocctx())
- * @s: the block's slab
- * @p: the block
- * @ip: caller, for reports
+/*
+ * The flight of a remote free of block @idx of @s, whose cache and index
+ * are checked: publish it in the remote bitmap, or refuse a double free.
+ * @dbg: the debug hook may run (a constant at each call site).
  */
-void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
-			   unsigned long ip)
+static __always_inline void hm_bitmap_remote_land(struct hm_cctx *cc, struct hm_slab *s,
+						  void *p, unsigned long idx,
+						  unsigned long ip, bool dbg)
 {
 	struct hm_cache *c = s->cache;
-	unsigned long idx = hm_block_start(c->recip, s, p);
 	unsigned long i = idx / HM_BPL;
 	unsigned long bit = 1UL << (idx % HM_BPL);
 	unsigned long *live;
 	bool free_already;
 
-	if (unlikely(cc && c != cc->cache)) {
-		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
-		return;
-	}
-	if (unlikely(idx >= s->nblocks)) {
-		hm_report_bad_block(c, s, p, ip);
-		return;
-	}
 	/*
 	 * From here on the header must stay mapped: once the free is
 	 * published the owner may empty and release the slab, but not while
@@ -95,20 +84,63 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		free_already = HM_READ_ONCE(s->free_bits[i]) & bit;
 	free_already |= !!(hm_atomic_read(&s->remote_bits[i]) & bit);
 	if (unlikely(free_already)) {
-		hm_report_double_free(c, s, p, ip);
-		goto out;
+		hm_slab_remote_refused(c, s, p, ip);
+		return;
 	}
 	/* before the bit publishes the block: the owner may reuse it at once */
-	hm_remote_debug_hook(cc, s, p, idx, ip);
+	if (dbg)
+		hm_remote_debug_hook(cc, s, p, idx, ip);
 	hm_obj_freed(p, c->size, 0);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */
-		hm_report_double_free(c, s, p, ip);
-		goto out;
+		hm_slab_remote_refused(c, s, p, ip);
+		return;
 	}
-	hm_slab_remote_freed(cc, s);
-out:
-	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
+	hm_slab_remote_freed(cc, s);	/* and the flight ends */
+}
+
+/* hm_bitmap_free_remote() with everything its common case leaves out */
+static noinline void hm_bitmap_free_remote_slow(struct hm_cctx *cc, struct hm_slab *s,
+						void *p, unsigned long ip)
+{
+	struct hm_cache *c = s->cache;
+	unsigned long idx = hm_block_start(c->recip, s, p);
+
+	if (unlikely(cc && c != cc->cache)) {
+		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	if (unlikely(idx >= s->nblocks)) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	hm_bitmap_remote_land(cc, s, p, idx, ip, true);
+}
+
+/**
+ * hm_bitmap_free_remote() - free a block of a slab another context owns
+ * @cc: the freeing context (for its counters), or NULL for a caller
+ *      without one (hm_cache_free_nocctx())
+ * @s: the block's slab
+ * @p: the block
+ * @ip: caller, for reports
+ *
+ * The common case (a context of the slab's cache, a block start, no debug
+ * switch) calls nothing but, as tail calls, the end of the flight or a
+ * refusal; every other case goes to hm_bitmap_free_remote_slow().
+ */
+void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			   unsigned long ip)
+{
+	struct hm_cache *c = s->cache;
+	unsigned long idx = hm_block_start(c->recip, s, p);
+
+	if (unlikely(!cc || c != cc->cache || idx >= s->nblocks ||
+		     (HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG))) {
+		hm_bitmap_free_remote_slow(cc, s, p, ip);
+		return;
+	}
+	hm_bitmap_remote_land(cc, s, p, idx, ip, false);
 }
 
 /* Search the active slab, then the next slab, for a free bit. */

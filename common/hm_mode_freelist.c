@@ -119,7 +119,8 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	do {
 		*(void **)p = (void *)head;
 	} while (!hm_atomic_try_cmpxchg(&s->xthread_free, &head, (unsigned long)p));
-	hm_slab_remote_freed(cc, s);
+	hm_slab_remote_freed(cc, s);	/* and the flight ends */
+	return;
 out:
 	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
 }

@@ -351,9 +351,28 @@ void hm_slab_notify_owner(struct hm_slab *s)
 }
 
 /**
+ * hm_slab_remote_refused() - a remote free in flight found a double free
+ * @c: the cache
+ * @s: the slab, whose inflight count the free holds
+ * @p: the block
+ * @ip: caller, for reports
+ *
+ * Reports it and ends the flight; nothing was published.
+ */
+void hm_slab_remote_refused(struct hm_cache *c, struct hm_slab *s, void *p,
+			    unsigned long ip)
+{
+	hm_report_double_free(c, s, p, ip);
+	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
+}
+
+/**
  * hm_slab_remote_freed() - count a published remote free, wake the owner
  * @cc: the freeing context, or NULL: then the cache counts it
  * @s: slab that just received the free
+ *
+ * The last the free does with @s: it ends its flight (s->inflight, taken
+ * before it read the header), so the remote free paths end in a tail call.
  */
 void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
 {
@@ -365,6 +384,7 @@ void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
 		hm_atomic_fetch_add(&s->cache->nocctx_frees, 1);
 	}
 	hm_slab_notify_owner(s);
+	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
 }
 
 /**

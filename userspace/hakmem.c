@@ -113,14 +113,18 @@ bool hm_plat_error_hook(int e)
 	return true;
 }
 
+/* Reports come from free() too, which must leave errno alone. */
 void hm_user_error_message(const char *msg)
 {
+	int saved_errno = errno;
+
 	if (hm_err_fn)
 		hm_err_fn(msg, hm_err_arg);
 	else
 		fprintf(stderr, "hakmem: %s", msg);
 	if (hm_abort_on_error)
 		abort();
+	errno = saved_errno;
 }
 
 void hm_set_error_handler(hm_error_handler_t fn, void *arg)
@@ -315,30 +319,51 @@ static __always_inline struct hm_cctx *hm_class_cctx(unsigned int cls)
 
 static noinline struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c);
 
+/* @c's index when it is one of the built-in classes, else -1 */
+static __always_inline int hm_cache_class(const struct hm_cache *c)
+{
+	unsigned int cls;
+
+	if (c->obj_size > HM_MAX_CLASS_SIZE)
+		return -1;
+	cls = hm_size_to_class(c->obj_size);
+	return hm_classes[cls] == c ? (int)cls : -1;
+}
+
 /*
- * The calling thread's context for @c (a class or a created cache).  The
- * classes are not in the slot table: looking them up there would miss
- * every time (a remote free of hm_malloc()'s objects comes here).
+ * The calling thread's context for @c (a class or a created cache) if it
+ * has one, else NULL.  The classes are not in the slot table: looking
+ * them up there would miss every time (a remote free of hm_malloc()'s
+ * objects comes here).
  */
-static __always_inline struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
+static __always_inline struct hm_cctx *hm_cache_cctx_peek(struct hm_cache *c)
 {
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	int cls;
 
 	if (likely(sl->id == c->id))
 		return sl->cc;
-	if (c->obj_size <= HM_MAX_CLASS_SIZE) {
-		unsigned int cls = hm_size_to_class(c->obj_size);
+	cls = hm_cache_class(c);
+	if (cls >= 0 && hm_tls.cls[cls] != &hm_cctx_none)
+		return hm_tls.cls[cls];
+	return NULL;
+}
 
-		if (hm_classes[cls] == c)
-			return hm_class_cctx(cls);
-	}
-	return hm_cache_cctx_slow(c);
+/* The same, attaching a context at first use; NULL without memory. */
+static __always_inline struct hm_cctx *hm_cache_cctx(struct hm_cache *c)
+{
+	struct hm_cctx *cc = hm_cache_cctx_peek(c);
+
+	return likely(cc) ? cc : hm_cache_cctx_slow(c);
 }
 
 static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 {
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	int cls = hm_cache_class(c);
 
+	if (cls >= 0)
+		return hm_class_cctx_slow((unsigned int)cls);
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
 		pthread_mutex_lock(&hm_caches_lock);
@@ -461,32 +486,64 @@ static __always_inline bool hm_slab_mine(const struct hm_slab *s)
 }
 
 /*
+ * A slab of the caller's own context that does not carry its key: the
+ * context was adopted (hm_cctx_rekey()).  Claim it; the free is local.
+ */
+static noinline void hm_free_claim(struct hm_cctx *cc, struct hm_slab *s,
+				   void *ptr, unsigned long ip)
+{
+	hm_slab_set_owner(s, cc);
+	hm_cctx_free_local(cc, s, ptr, ip);
+}
+
+/* The free of hm_free_foreign_slab() in the caller's context @cc. */
+static __always_inline void hm_free_foreign_in(struct hm_cctx *cc, struct hm_slab *s,
+					       void *ptr, unsigned long ip)
+{
+	if (likely(HM_READ_ONCE(s->owner) != cc))
+		hm_cctx_free_remote(cc, s, ptr, ip);
+	else
+		hm_free_claim(cc, s, ptr, ip);
+}
+
+/*
+ * hm_free_foreign_slab() for a thread with no context for @c yet: attach
+ * one (free() leaves errno alone) or, without memory, free without one.
+ */
+static noinline void hm_free_foreign_attach(struct hm_cache *c, struct hm_slab *s,
+					    void *ptr, unsigned long ip)
+{
+	int saved_errno = errno;
+	struct hm_cctx *cc = hm_cache_cctx_slow(c);
+
+	errno = saved_errno;
+	if (likely(cc))
+		hm_free_foreign_in(cc, s, ptr, ip);
+	else
+		hm_cache_free_nocctx(c, s, ptr, ip);
+}
+
+/*
  * A free into a slab this thread does not own: find its own context.
  * Without memory for one, the free is still made, as a remote free
- * without a context; free() leaves errno alone either way.
+ * without a context.  errno: only the attach may touch it (reports keep
+ * it, see hm_user_error_message()), so every path here is a tail call.
  */
 static noinline void hm_free_foreign_slab(struct hm_cache *c,
 							  struct hm_slab *s,
 							  void *ptr, unsigned long ip)
 {
 	struct hm_cctx *cc;
-	int saved_errno;
 
 	if (unlikely(s->cache != c)) {
 		hm_report(c, HM_ERR_WRONG_CACHE, ptr, ip);
 		return;
 	}
-	saved_errno = errno;
-	cc = hm_cache_cctx(c);
-	if (likely(cc)) {
-		/* an adopted context's slab with the old key: claim it */
-		if (HM_READ_ONCE(s->owner) == cc)
-			hm_slab_set_owner(s, cc);
-		hm_cctx_free(cc, s, ptr, ip);
-	}
+	cc = hm_cache_cctx_peek(c);
+	if (unlikely(!cc))
+		hm_free_foreign_attach(c, s, ptr, ip);
 	else
-		hm_cache_free_nocctx(c, s, ptr, ip);
-	errno = saved_errno;
+		hm_free_foreign_in(cc, s, ptr, ip);
 }
 
 /* A local free that hm_cctx_free_try() left: reports, lists. */

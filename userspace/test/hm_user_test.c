@@ -342,6 +342,55 @@ static void hm_user_exit_adopt_no_walk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a.c), 0);
 }
 
+static void hm_errno_clobber(const char *msg, void *arg)
+{
+	(void)msg;
+	(*(long *)arg)++;
+	errno = EIO;
+}
+
+struct hm_errno_arg {
+	void *p;
+	int after;
+};
+
+static void *hm_errno_worker(void *p)
+{
+	struct hm_errno_arg *a = p;
+
+	errno = EDOM;
+	hm_free(a->p);		/* the thread's first call: attaches a context */
+	a->after = errno;
+	return NULL;
+}
+
+/*
+ * free() leaves errno alone (POSIX.1-2024): a remote free that attaches
+ * the thread's first context, and a refused double free whose report
+ * handler sets errno itself.
+ */
+static void hm_user_free_keeps_errno(struct kunit *test)
+{
+	struct hm_errno_arg a = { .p = hm_malloc(64) };
+	long reports = 0;
+	pthread_t t;
+	void *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, a.p);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_errno_worker, &a), 0);
+	pthread_join(t, NULL);
+	KUNIT_EXPECT_EQ(test, a.after, EDOM);
+	q = hm_malloc(64);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hm_free(q);
+	hm_set_error_handler(hm_errno_clobber, &reports);
+	errno = EDOM;
+	hm_free(q);			/* a double free: refused, reported */
+	KUNIT_EXPECT_EQ(test, errno, EDOM);
+	hm_set_error_handler(NULL, NULL);
+	KUNIT_EXPECT_EQ(test, reports, 1);
+}
+
 static void *hm_trim_worker(void *p)
 {
 	void **keep = p;
@@ -680,6 +729,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_fork_rekeys),
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
+	KUNIT_CASE(hm_user_free_keeps_errno),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
