@@ -340,10 +340,10 @@ static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 void hm_mag_to_array(struct hm_cctx *cc);
 void hm_mag_from_array(struct hm_cctx *cc);
 
-/* the hybrid slab's live bitmap: first in s->bits, no pointer to load */
+/* the hybrid slab's live bitmap: the first, at a fixed offset: no pointer to load */
 static __always_inline unsigned long *hm_slab_live_bits(struct hm_slab *s)
 {
-	return s->bits;
+	return s->bits + HM_SLAB_BITS_SKIP;
 }
 
 /* @p, block @idx of @s, was hm_mag_peek(@cc, @n): take it, mark it live */

@@ -32,6 +32,14 @@ static unsigned int hm_mode_bitmaps(unsigned int mode)
 	}
 }
 
+/* words of s->bits[] a slab of @mode takes, for bitmaps of @words words */
+static unsigned long hm_slab_bitmap_words(unsigned int mode, unsigned long words)
+{
+	unsigned int nb = hm_mode_bitmaps(mode);
+
+	return nb ? HM_SLAB_BITS_SKIP + nb * HM_BITMAP_STRIDE(words) : 0;
+}
+
 /**
  * hm_cache_geometry() - lay out the slabs of @c
  * @c: cache with ->mode set
@@ -55,8 +63,8 @@ int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align)
 
 	for (n = HM_SLAB_SIZE / stride; n; n--) {
 		words = HM_BITS_TO_LONGS(n);
-		hdr = sizeof(struct hm_slab) +
-		      hm_mode_bitmaps(c->mode) * words * sizeof(unsigned long);
+		hdr = sizeof(struct hm_slab) + hm_slab_bitmap_words(c->mode, words) *
+		      sizeof(unsigned long);
 		first = HM_ALIGN_UP(hdr, align);
 		if (first + n * stride <= HM_SLAB_SIZE)
 			break;
@@ -84,11 +92,13 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 {
 	struct hm_slab *s = chunk;
 	unsigned int nb = hm_mode_bitmaps(c->mode);
+	unsigned long stride = HM_BITMAP_STRIDE(c->nwords), *bm = &s->bits[HM_SLAB_BITS_SKIP];
 	/* hm_cache_chunk_get() may have attached debug memory already */
 	unsigned long dbg = hm_atomic_read(&s->dbg);
 	unsigned int i;
 
-	hm_memset(s, 0, sizeof(*s) + nb * c->nwords * sizeof(unsigned long));
+	hm_memset(s, 0, sizeof(*s) + hm_slab_bitmap_words(c->mode, c->nwords) *
+		  sizeof(unsigned long));
 	hm_atomic_set(&s->dbg, dbg);
 	s->magic = HM_MAGIC_SLAB;
 	s->owner_id = HM_CTX_NONE;
@@ -100,9 +110,9 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 	if (nb) {
 		/* live bits first: hm_slab_live_bits() */
 		if (nb == 3)
-			s->live_bits = &s->bits[0];
-		s->free_bits = &s->bits[(nb - 2) * c->nwords];
-		s->remote_bits = (hm_atomic_t *)&s->bits[(nb - 1) * c->nwords];
+			s->live_bits = bm;
+		s->free_bits = bm + (nb - 2) * stride;
+		s->remote_bits = (hm_atomic_t *)(bm + (nb - 1) * stride);
 		for (i = 0; i < c->nwords; i++)
 			s->free_bits[i] = ~0UL;
 		if (c->nblocks % HM_BITS_PER_LONG)

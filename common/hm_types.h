@@ -116,10 +116,24 @@ struct hm_slab {
 	/*
 	 * The mode's own bitmap first, at a fixed offset (no pointer load on
 	 * the fast path): hybrid live_bits, free_bits, remote_bits; bitmap
-	 * free_bits, remote_bits.
+	 * free_bits, remote_bits.  Each starts on a cache line, after
+	 * HM_SLAB_BITS_SKIP words, HM_BITMAP_STRIDE() words apart.
 	 */
 	unsigned long bits[];
 };
+
+/*
+ * The owner writes the live bits at every allocation and other CPUs the
+ * remote bits at every remote free: in one cache line (all three bitmaps
+ * of a 256-byte class share one) the line would move between CPUs at
+ * every operation.  So each bitmap fills whole lines of HM_CACHELINE
+ * bytes; a wrong guess of the line size costs padding, nothing else.
+ */
+#define HM_CACHELINE		64UL
+#define HM_LINE_WORDS		(HM_CACHELINE / sizeof(unsigned long))
+#define HM_BITMAP_STRIDE(words)	(((words) + HM_LINE_WORDS - 1) & ~(HM_LINE_WORDS - 1))
+#define HM_SLAB_WORDS		(sizeof(struct hm_slab) / sizeof(unsigned long))
+#define HM_SLAB_BITS_SKIP	(HM_BITMAP_STRIDE(HM_SLAB_WORDS) - HM_SLAB_WORDS)
 
 struct hm_cctx_stats {
 	unsigned long allocs;		/* objects handed out */

@@ -2,7 +2,8 @@
 /*
  * hm-geometry.c - metadata overhead of hakmem's slabs, per class and mode,
  * from the geometry the core computes (struct hm_cache: nblocks, first_off,
- * nwords): header and bitmaps per 64 KiB slab, padding to the first block,
+ * nwords): header and bitmaps per 64 KiB slab, padding (bitmaps to cache
+ * lines, the first block to its alignment),
  * the unusable tail, and the per-thread context (hybrid: its magazine).
  * Builds against the internal headers (-Icommon -Iuserspace); creates one
  * cache per class and mode with the built-in classes' natural alignment.
