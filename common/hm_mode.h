@@ -66,6 +66,18 @@ static __always_inline void hm_remote_debug_hook(struct hm_cctx *cc,
 }
 
 /*
+ * A remote free's common case, which its mode handles without a call but
+ * the tail ones: a context (@cc) of the slab's cache @c, @idx a block
+ * start of @s, no debug switch on.
+ */
+static __always_inline bool hm_remote_plain(struct hm_cctx *cc, struct hm_cache *c,
+					    struct hm_slab *s, unsigned long idx)
+{
+	return likely(cc && c == cc->cache && idx < s->nblocks &&
+		      !(HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG));
+}
+
+/*
  * The allocator is done writing into a freed block of @size bytes whose
  * first @link bytes it keeps using: the object ends for the sanitizers.
  * Always before the block is published as free, since its next owner may

@@ -135,8 +135,7 @@ void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	struct hm_cache *c = s->cache;
 	unsigned long idx = hm_block_start(c->recip, s, p);
 
-	if (unlikely(!cc || c != cc->cache || idx >= s->nblocks ||
-		     (HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG))) {
+	if (unlikely(!hm_remote_plain(cc, c, s, idx))) {
 		hm_bitmap_free_remote_slow(cc, s, p, ip);
 		return;
 	}

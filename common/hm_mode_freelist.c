@@ -85,34 +85,26 @@ bool hm_freelist_is_free(const struct hm_slab *s, const void *p)
 	       hm_list_has((void *)hm_atomic_read(&s->xthread_free), p);
 }
 
-/**
- * hm_freelist_free_remote() - push a block onto its slab's remote list
- * @cc: the freeing context, or NULL for a caller without one
- * @s: the block's slab, owned by another context
- * @p: the block
- * @ip: caller, for reports
+/*
+ * The flight of a remote free of block @idx of @s, whose cache and index
+ * are checked: push it on the slab's xthread_free list, or refuse a free
+ * into an unowned (pooled, all free) slab.  @dbg: the debug hook may run.
  */
-void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
-			     unsigned long ip)
+static __always_inline void hm_freelist_remote_land(struct hm_cctx *cc, struct hm_slab *s,
+						    void *p, unsigned long idx,
+						    unsigned long ip, bool dbg)
 {
 	struct hm_cache *c = s->cache;
 	unsigned long head;
 
-	if (unlikely(cc && c != cc->cache)) {
-		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
-		return;
-	}
-	if (unlikely(hm_block_start(c->recip, s, p) >= s->nblocks)) {
-		hm_report_bad_block(c, s, p, ip);
-		return;
-	}
-	hm_atomic_fetch_add(&s->inflight, 1);	/* see hm_bitmap_free_remote() */
+	hm_atomic_fetch_add(&s->inflight, 1);	/* see hm_bitmap_remote_land() */
 	/* a slab without owner is empty, in the pool: every block is free */
 	if (unlikely(!HM_READ_ONCE(s->owner))) {
-		hm_report_double_free(c, s, p, ip);
-		goto out;
+		hm_slab_remote_refused(c, s, p, ip);
+		return;
 	}
-	hm_remote_debug_hook(cc, s, p, hm_block_index(c, s, p), ip);
+	if (dbg)
+		hm_remote_debug_hook(cc, s, p, idx, ip);
 	/* before the push publishes the block: the owner may reuse it at once */
 	hm_obj_freed(p, c->size, sizeof(void *));
 	head = hm_atomic_read(&s->xthread_free);
@@ -120,9 +112,47 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		*(void **)p = (void *)head;
 	} while (!hm_atomic_try_cmpxchg(&s->xthread_free, &head, (unsigned long)p));
 	hm_slab_remote_freed(cc, s);	/* and the flight ends */
-	return;
-out:
-	hm_atomic_fetch_add(&s->inflight, (unsigned long)-1);
+}
+
+/* hm_freelist_free_remote() with everything its common case leaves out */
+static noinline void hm_freelist_free_remote_slow(struct hm_cctx *cc, struct hm_slab *s,
+						  void *p, unsigned long ip)
+{
+	struct hm_cache *c = s->cache;
+	unsigned long idx = hm_block_start(c->recip, s, p);
+
+	if (unlikely(cc && c != cc->cache)) {
+		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
+		return;
+	}
+	if (unlikely(idx >= s->nblocks)) {
+		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	hm_freelist_remote_land(cc, s, p, idx, ip, true);
+}
+
+/**
+ * hm_freelist_free_remote() - push a block onto its slab's remote list
+ * @cc: the freeing context, or NULL for a caller without one
+ * @s: the block's slab, owned by another context
+ * @p: the block
+ * @ip: caller, for reports
+ *
+ * As hm_bitmap_free_remote(): the common case calls nothing but the end
+ * of the flight or a refusal; the rest is hm_freelist_free_remote_slow().
+ */
+void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			     unsigned long ip)
+{
+	struct hm_cache *c = s->cache;
+	unsigned long idx = hm_block_start(c->recip, s, p);
+
+	if (unlikely(!hm_remote_plain(cc, c, s, idx))) {
+		hm_freelist_free_remote_slow(cc, s, p, ip);
+		return;
+	}
+	hm_freelist_remote_land(cc, s, p, idx, ip, false);
 }
 
 void *hm_freelist_alloc_slow(struct hm_cctx *cc)
