@@ -78,6 +78,28 @@ static __always_inline bool hm_remote_plain(struct hm_cctx *cc, struct hm_cache 
 }
 
 /*
+ * The checks a remote free's slow path adds: a block of another cache
+ * than @cc's, or not a block start, is reported (false); else *@idx is
+ * the block's index.
+ */
+static __always_inline bool hm_remote_checks(struct hm_cctx *cc, struct hm_slab *s,
+					     void *p, unsigned long ip, unsigned long *idx)
+{
+	struct hm_cache *c = s->cache;
+
+	*idx = hm_block_start(c->recip, s, p);
+	if (unlikely(cc && c != cc->cache)) {
+		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
+		return false;
+	}
+	if (unlikely(*idx >= s->nblocks)) {
+		hm_report_bad_block(c, s, p, ip);
+		return false;
+	}
+	return true;
+}
+
+/*
  * The allocator is done writing into a freed block of @size bytes whose
  * first @link bytes it keeps using: the object ends for the sanitizers.
  * Always before the block is published as free, since its next owner may

@@ -103,18 +103,10 @@ static __always_inline void hm_bitmap_remote_land(struct hm_cctx *cc, struct hm_
 static noinline void hm_bitmap_free_remote_slow(struct hm_cctx *cc, struct hm_slab *s,
 						void *p, unsigned long ip)
 {
-	struct hm_cache *c = s->cache;
-	unsigned long idx = hm_block_start(c->recip, s, p);
+	unsigned long idx;
 
-	if (unlikely(cc && c != cc->cache)) {
-		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
-		return;
-	}
-	if (unlikely(idx >= s->nblocks)) {
-		hm_report_bad_block(c, s, p, ip);
-		return;
-	}
-	hm_bitmap_remote_land(cc, s, p, idx, ip, true);
+	if (hm_remote_checks(cc, s, p, ip, &idx))
+		hm_bitmap_remote_land(cc, s, p, idx, ip, true);
 }
 
 /**
