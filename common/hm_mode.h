@@ -497,6 +497,15 @@ static __always_inline bool hm_hybrid_not_live(struct hm_slab *s, unsigned long 
 	return !(w & bit) || (hm_atomic_read(&s->remote_bits[i]) & bit);
 }
 
+/* @p, freed and no longer live, on top of @cc's magazine of @n < cap entries */
+static __always_inline void hm_hybrid_cache(struct hm_cctx *cc, u32 n, void *p)
+{
+	hm_mag_push(cc, n, p);
+	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
+	cc->mag_count = n + 1;
+	cc->st.frees++;
+}
+
 /* As hm_bitmap_free_try(), and false when the magazine is full. */
 static __always_inline bool hm_hybrid_free_try(struct hm_cctx *cc, struct hm_slab *s,
 					       void *p)
@@ -512,10 +521,7 @@ static __always_inline bool hm_hybrid_free_try(struct hm_cctx *cc, struct hm_sla
 	if (unlikely(hm_hybrid_not_live(s, i, w, bit)))
 		return false;
 	HM_WRITE_ONCE(*lw, w & ~bit);
-	hm_mag_push(cc, n, p);
-	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
-	cc->mag_count = n + 1;
-	cc->st.frees++;
+	hm_hybrid_cache(cc, n, p);
 	return true;
 }
 
@@ -543,10 +549,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 	n = cc->mag_count;
 	if (unlikely(n == cc->mag_cap))
 		n = hm_hybrid_flush(cc, cc->mag_cap / 2);
-	hm_mag_push(cc, n, p);
-	hm_obj_freed(p, c->size, HM_MAG_LINK);
-	cc->mag_count = n + 1;
-	cc->st.frees++;
+	hm_hybrid_cache(cc, n, p);
 }
 
 /*
@@ -587,10 +590,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		d->poisoned[i] |= bit;
 	}
 	HM_WRITE_ONCE(hm_slab_live_bits(s)[i], hm_slab_live_bits(s)[i] & ~bit);
-	hm_mag_push(cc, cc->mag_count, p);
-	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
-	cc->mag_count++;
-	cc->st.frees++;
+	hm_hybrid_cache(cc, cc->mag_count, p);
 	return true;
 }
 
