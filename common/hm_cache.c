@@ -140,6 +140,24 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->adapt.backoff = 4;		/* HM_ADAPT_HOLD_MIN */
 }
 
+/**
+ * hm_cctx_switches() - copy the cache's debug switches @flags into @cc
+ * @cc: a context of the cache, whose lock the caller holds
+ * @flags: HM_DBG_* (c->debug)
+ *
+ * With its debug generation: the tag of the tracking records @cc writes.
+ */
+void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
+{
+	struct hm_cache *c = cc->cache;
+
+	HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
+				     (flags & HM_DBG_CHECKS)));
+	HM_WRITE_ONCE(cc->debug, (u8)flags);
+	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->debug_gen));
+	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));
+}
+
 /* Make @cc visible to stats, validation and destroy. */
 void hm_cctx_register(struct hm_cctx *cc)
 {
@@ -148,10 +166,7 @@ void hm_cctx_register(struct hm_cctx *cc)
 
 	hm_lock(&c->lock, flags);
 	/* the switches as of now: hm_cache_set_debug() updates registered ones */
-	HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
-				     (c->debug & HM_DBG_CHECKS)));
-	HM_WRITE_ONCE(cc->debug, (u8)c->debug);
-	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
+	hm_cctx_switches(cc, c->debug);
 	cc->next = c->cctxs;
 	c->cctxs = cc;
 	cc->registered = true;
@@ -178,6 +193,7 @@ void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id, u32 key_id)
 	struct hm_slab *s;
 
 	HM_WRITE_ONCE(cc->ctx_id, ctx_id);
+	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(ctx_id, HM_READ_ONCE(cc->cache->debug_gen)));
 	cc->key_unique = !!key_id;
 	if (key_id) {
 		HM_WRITE_ONCE(cc->key_id, key_id);

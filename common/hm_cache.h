@@ -43,10 +43,13 @@ unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p);
 unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 			       unsigned long ip);
 
+void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags);
 void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip);
 void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip);
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip);
+void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			       unsigned long ip);
 
 void *hm_large_alloc(size_t size, hm_gfp_t gfp);
 /*
@@ -127,7 +130,7 @@ static __always_inline bool hm_cctx_alloc_try_route(struct hm_cctx *cc, u8 route
  */
 static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
 {
-	return HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG && cc->mode == HM_MODE_HYBRID;
+	return HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG_HYBRID;
 }
 
 /**

@@ -37,8 +37,7 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 		d = hm_plat_meta_alloc(hm_slab_dbg_bytes(c), gfp);
 		if (!d)
 			return -1;
-		d->poisoned = (unsigned long *)(d + 1);
-		d->rpoisoned = (hm_atomic_t *)(d->poisoned + c->nwords);
+		d->rpoisoned = (hm_atomic_t *)(hm_dbg_poisoned(d) + c->nwords);
 		d->poison_gen = HM_READ_ONCE(c->debug_gen);
 		hm_atomic_set(&s->dbg, (unsigned long)d);	/* publish */
 	}
@@ -157,12 +156,8 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 	if (newly & (HM_DBG_POISON | HM_DBG_TRACK))
 		HM_WRITE_ONCE(c->debug_gen, c->debug_gen + 1);
 	HM_WRITE_ONCE(c->debug, flags);
-	for (cc = c->cctxs; cc; cc = cc->next) {
-		HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
-					     (flags & HM_DBG_CHECKS)));
-		HM_WRITE_ONCE(cc->debug, (u8)flags);
-		HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));
-	}
+	for (cc = c->cctxs; cc; cc = cc->next)
+		hm_cctx_switches(cc, flags);
 	hm_unlock(&c->lock, lflags);
 	if (sites)
 		hm_plat_meta_free(sites, HM_SITES * sizeof(*sites));
@@ -243,7 +238,7 @@ void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d)
 	unsigned int i;
 
 	for (i = 0; i < c->nwords; i++) {
-		d->poisoned[i] = 0;
+		hm_dbg_poisoned(d)[i] = 0;
 		hm_atomic_set(&d->rpoisoned[i], 0);
 	}
 	HM_WRITE_ONCE(d->poison_gen, gen);
@@ -286,7 +281,8 @@ struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
 		HM_WRITE_ONCE(cc->site_live, 0);
 	}
 	HM_WRITE_ONCE(cc->site, hm_site_get(cc->cache, ip));
-	cc->site_ip = ip;
+	/* no entry (table full): looked up again, never matched by the try */
+	cc->site_ip = cc->site ? ip : 0;
 	return cc->site;
 }
 
@@ -494,9 +490,17 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
 	}
 }
 
-/* hm_cctx_free_local_debug() in the hybrid mode: its common case in this frame */
-static noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
-					       void *p, unsigned long ip)
+/**
+ * hm_cctx_free_debug_hybrid() - hm_cctx_free_local_debug() of a context on
+ * the hybrid debug route (route HM_ROUTE_DEBUG_HYBRID): its common case in
+ * this frame, the rest as a tail call
+ * @cc: the caller's context, s->owner
+ * @s: hm_ptr_slab(@p), a live slab
+ * @p: the object
+ * @ip: the caller
+ */
+noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
+					void *p, unsigned long ip)
 {
 	if (likely(hm_hybrid_free_debug_try(cc, s, p, ip)))
 		return;

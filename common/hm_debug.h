@@ -4,7 +4,7 @@
  * tracking (owner, time, call site), call-site profile, cross-owner frees.
  *
  * Off, it costs nothing on the local fast paths: they switch on cc->route,
- * the mode or HM_ROUTE_DEBUG while a switch is on, a byte they read anyway
+ * the mode, with HM_ROUTE_DEBUG while a switch is on, a byte they read anyway
  * to pick the mode.  The remote-free paths test HM_DEBUG_ACTIVE(), which
  * the kernel turns into a static key patched out while no cache has a
  * switch on.
@@ -41,17 +41,53 @@ struct hm_site {
 /* per slab, while a switch is on (slab->dbg) */
 struct hm_slab_dbg {
 	u32 poison_gen;		/* generation the bitmaps below belong to */
-	/* 1 = poisoned when freed by the owner; only the owner writes it */
-	unsigned long *poisoned;
 	hm_atomic_t *rpoisoned;	/* 1 = poisoned when freed by another context */
 	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */
+	/*
+	 * Follows: the bitmap of blocks poisoned when freed by the owner,
+	 * which only the owner writes (hm_dbg_poisoned()), then rpoisoned's.
+	 */
 };
 
-/* the fast-path route of a context of mode @mode with switches @flags */
-static inline u8 hm_debug_route(unsigned int mode, unsigned int flags)
+static inline unsigned long *hm_dbg_poisoned(struct hm_slab_dbg *d)
 {
-	return flags & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER) ?
-	       HM_ROUTE_DEBUG : (u8)mode;
+	return (unsigned long *)(d + 1);
+}
+
+/* bytes of a cached hybrid block the magazine uses (see hm_mag_push()) */
+#ifdef HM_MAG_INTRUSIVE
+#define HM_MAG_LINK	sizeof(void *)
+#else
+#define HM_MAG_LINK	0
+#endif
+
+/* Do the switches @flags take the debug route? */
+static inline bool hm_debug_on(unsigned int flags)
+{
+	return flags & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER);
+}
+
+/* Can the hybrid debug route's try functions poison @size-byte blocks inline? */
+static __always_inline bool hm_dbg_poison_inline(size_t size)
+{
+	return hm_plat_mem_inline(size) && hm_plat_mem_inline(size - HM_MAG_LINK);
+}
+
+/*
+ * The fast-path route of a context of mode @mode, block size @size, with
+ * switches @flags.  The hybrid debug route's try functions poison inline
+ * and stamp records with hm_plat_stamp_raw(): where they cannot, the
+ * route has no mode (no try, every operation on the slow path).
+ */
+static inline u8 hm_debug_route(unsigned int mode, unsigned int flags, u32 size)
+{
+	if (!hm_debug_on(flags))
+		return (u8)mode;
+	if (mode == HM_MODE_HYBRID &&
+	    (((flags & HM_DBG_TRACK) && !hm_plat_stamp_inline()) ||
+	     ((flags & HM_DBG_POISON) && !hm_dbg_poison_inline(size))))
+		return HM_ROUTE_DEBUG | HM_MODE_NR;
+	return (u8)(HM_ROUTE_DEBUG | mode);
 }
 
 int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp);

@@ -114,7 +114,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		return true;
 	gen = HM_READ_ONCE(c->debug_gen);
 	if (sw & HM_DBG_POISON) {
-		unsigned long *pw = &d->poisoned[idx / HM_BPL];
+		unsigned long *pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
 		hm_atomic_t *rw = &d->rpoisoned[idx / HM_BPL];
 		unsigned long bit = 1UL << (idx % HM_BPL);
 		bool poisoned = true;
@@ -202,7 +202,7 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	if (remote)
 		hm_atomic_fetch_or(&d->rpoisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));
 	else
-		d->poisoned[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
+		hm_dbg_poisoned(d)[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
 }
 
 /* hm_debug_on_free() of a remote free, out of line: the remote paths stay small */

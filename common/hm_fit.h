@@ -27,7 +27,7 @@ enum hm_fit {
 static inline u8 hm_cctx_route(const struct hm_cctx *cc, const struct hm_cache *c,
 			       unsigned int debug)
 {
-	u8 r = hm_debug_route(cc->mode, debug);	/* an adaptive context's own */
+	u8 r = hm_debug_route(cc->mode, debug, c->size);	/* an adaptive context's own */
 
 	return r == HM_MODE_BITMAP && (c->fit != HM_FIT_DEFAULT || c->learning) ?
 	       HM_ROUTE_FIT : r;

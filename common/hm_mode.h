@@ -24,13 +24,6 @@
 
 #define HM_BPL	HM_BITS_PER_LONG
 
-/* bytes of a cached hybrid block the magazine uses (see hm_mag_push()) */
-#ifdef HM_MAG_INTRUSIVE
-#define HM_MAG_LINK	sizeof(void *)
-#else
-#define HM_MAG_LINK	0
-#endif
-
 #include "hm_debug_hooks.h"
 
 /* first word of a freelist block just handed out (checks on): not a link */
@@ -60,8 +53,8 @@ static __always_inline void hm_remote_debug_hook(struct hm_cctx *cc,
 {
 	if (!HM_DEBUG_ACTIVE())
 		return;
-	if (cc ? HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG :
-	    hm_debug_route(s->mode, HM_READ_ONCE(s->cache->debug)) == HM_ROUTE_DEBUG)
+	if (cc ? HM_READ_ONCE(cc->route) & HM_ROUTE_DEBUG :
+	    hm_debug_on(HM_READ_ONCE(s->cache->debug)))
 		hm_debug_on_free_remote(cc, s, p, (unsigned int)idx, ip);
 }
 
@@ -74,7 +67,7 @@ static __always_inline bool hm_remote_plain(struct hm_cctx *cc, struct hm_cache 
 					    struct hm_slab *s, unsigned long idx)
 {
 	return likely(cc && c == cc->cache && idx < s->nblocks &&
-		      !(HM_DEBUG_ACTIVE() && HM_READ_ONCE(cc->route) == HM_ROUTE_DEBUG));
+		      !(HM_DEBUG_ACTIVE() && (HM_READ_ONCE(cc->route) & HM_ROUTE_DEBUG)));
 }
 
 /*
@@ -431,23 +424,42 @@ static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 }
 
 /*
- * The debug route's common allocation, calling nothing of hakmem's: the
- * top of a hybrid magazine, its poison intact, from the call site of
- * the context's last allocation, in the switch generation of its slab.
- * False, having changed nothing, for anything else.
+ * The try functions' check and fill, calling nothing: false for a size
+ * not hm_dbg_poison_inline() (which the route keeps from them).
+ */
+static __always_inline bool hm_dbg_intact_inline(void *p, size_t size)
+{
+	size -= HM_MAG_LINK;
+	return hm_plat_mem_inline(size) &&
+	       hm_plat_mem_is((char *)p + HM_MAG_LINK, HM_POISON_FREE, size);
+}
+
+static __always_inline bool hm_dbg_fill_inline(void *p, size_t size)
+{
+	hm_plat_mark_alloc(p, size);
+	if (!hm_plat_mem_inline(size))
+		return false;
+	hm_plat_mem_fill(p, HM_POISON_FREE, size);
+	return true;
+}
+
+/*
+ * The debug route's common allocation, calling nothing (a leaf: no frame,
+ * no saved registers): the top of a hybrid magazine, from the call site
+ * of the context's last allocation, its poison intact.  Intact, the block
+ * needs no look at its poisoned bits: poisoned or not, nothing wrote it.
+ * False, having changed nothing, for anything else: the slow path sorts
+ * out a block never poisoned from one written after its free.
  */
 static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
 						      void **pp)
 {
-	struct hm_cache *c = cc->cache;
 	unsigned int sw = HM_READ_ONCE(cc->debug);
-	u32 n = cc->mag_count, gen;
-	struct hm_site *site = cc->site;
-	unsigned long idx, bit, *pw;
+	u32 n = cc->mag_count;
 	struct hm_slab_dbg *d;
-	struct hm_track *t;
+	struct hm_track *t = NULL;
 	struct hm_slab *s;
-	bool poisoned;
+	unsigned long idx;
 	void *p;
 
 	if (unlikely(!n))
@@ -457,30 +469,30 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	d = hm_dbg(s);
 	if (unlikely(!d))
 		return false;
-	idx = hm_block_index_recip(cc->recip, s, p);
-	pw = &d->poisoned[idx / HM_BPL];
-	bit = 1UL << (idx % HM_BPL);
-	gen = HM_READ_ONCE(c->debug_gen);
-	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (!(sw & HM_DBG_TRACK))
-		t = NULL;
-	if (t && unlikely(cc->site_ip != ip || !site))
-		return false;
-	poisoned = (sw & HM_DBG_POISON) && (*pw & bit);
-	if (sw & HM_DBG_POISON) {
-		if (unlikely(HM_READ_ONCE(d->poison_gen) != gen ||
-			     (!poisoned && (hm_atomic_read(&d->rpoisoned[idx / HM_BPL]) & bit))))
-			return false;
-		/* the sanitizers' view first: hm_hybrid_taken() would do it */
-		hm_plat_mark_alloc(p, c->size);
-		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p)))
+	if (sw & HM_DBG_TRACK) {
+		t = (struct hm_track *)hm_atomic_read(&d->track);
+		/* site_ip is set only with its profile entry */
+		if (unlikely(!t || cc->site_ip != ip))
 			return false;
 	}
+	if (sw & HM_DBG_POISON) {
+		/* the sanitizers' view first: hm_hybrid_taken() would do it */
+		hm_plat_mark_alloc(p, cc->size);
+		if (unlikely(!hm_dbg_intact_inline(p, cc->size)))
+			return false;
+	}
+	idx = hm_block_index_recip(cc->recip, s, p);
+	/* a plain store: the owner's bitmap (a remote free's bit may stay) */
+	if (sw & HM_DBG_POISON)
+		hm_dbg_poisoned(d)[idx / HM_BPL] &= ~(1UL << (idx % HM_BPL));
 	hm_hybrid_taken(cc, n, s, p, idx);
-	if (poisoned)
-		*pw &= ~bit;
 	if (t) {
-		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
+		t += idx;
+		t->site = ip;
+		t->when = hm_plat_stamp_raw();
+		t->tag = HM_READ_ONCE(cc->track_tag);
+		t->prof = cc->site;
+		t->free_site = 0;
 		hm_dbg_site_alloc(cc);
 	}
 	*pp = p;
@@ -553,43 +565,45 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 }
 
 /*
- * As hm_hybrid_free_try() on the debug route: the owner's free of a block
- * it allocated, from the call site of its last allocation, in its slab's
- * switch generation.  False, having changed nothing, for anything else.
+ * As hm_hybrid_free_try() on the debug route, calling nothing: the
+ * owner's free of a block it allocated, from the call site of its last
+ * allocation, in its slab's switch generation.  False, having changed
+ * nothing, for anything else.
  */
 static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
 						     void *p, unsigned long ip)
 {
 	unsigned long idx = hm_block_start(cc->recip, s, p);
-	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL);
+	unsigned int sw = HM_READ_ONCE(cc->debug);
 	struct hm_slab_dbg *d = hm_dbg(s);
-	struct hm_track *t;
-	unsigned int sw;
-	u32 gen, me;
+	struct hm_track me, *t;
 
 	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d))
 		return false;
-	if (unlikely(hm_hybrid_not_live(s, i, hm_slab_live_bits(s)[i], bit)))
+	if (unlikely(hm_hybrid_not_live(s, idx / HM_BPL, hm_slab_live_bits(s)[idx / HM_BPL],
+					1UL << (idx % HM_BPL))))
 		return false;
-	sw = HM_READ_ONCE(cc->debug);
-	gen = HM_READ_ONCE(cc->cache->debug_gen);
-	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != gen))
+	/* this context's id and the switch generation, as a record has them */
+	me.tag = HM_READ_ONCE(cc->track_tag);
+	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != me.gen))
 		return false;
 	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if (t && hm_dbg_track_live(t + idx, gen)) {
+	/* a record of this life (a free_site of 0: live) */
+	if (t && t[idx].gen == me.gen && !t[idx].free_site) {
 		t += idx;
-		me = HM_READ_ONCE(cc->ctx_id);
-		/* no profile entry but the context's, no cross-owner free */
-		if (unlikely(t->prof != cc->site || !t->prof || t->owner != me))
+		/* the owner's free, the context's profile entry */
+		if (unlikely(t->tag != me.tag || t->prof != cc->site))
 			return false;
 		cc->site_live--;
-		hm_dbg_track_free(t, ip, me);
+		t->free_site = ip;
+		t->free_when = hm_plat_stamp_raw();
+		t->free_owner = me.owner;
 	}
-	if (sw & HM_DBG_POISON) {
-		hm_dbg_poison_fill(cc->cache, p);
-		d->poisoned[i] |= bit;
-	}
-	HM_WRITE_ONCE(hm_slab_live_bits(s)[i], hm_slab_live_bits(s)[i] & ~bit);
+	/* (poisoned only if filled: hm_dbg_poison_inline() sizes, see the route) */
+	if ((sw & HM_DBG_POISON) && hm_dbg_fill_inline(p, cc->size))
+		hm_dbg_poisoned(d)[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
+	HM_WRITE_ONCE(hm_slab_live_bits(s)[idx / HM_BPL],
+		      hm_slab_live_bits(s)[idx / HM_BPL] & ~(1UL << (idx % HM_BPL)));
 	hm_hybrid_cache(cc, cc->mag_count, p);
 	return true;
 }

@@ -49,6 +49,11 @@
  *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
  *              u64 hm_plat_stamp(void)         a cheap monotonic stamp
+ *              bool hm_plat_stamp_inline(void) hm_plat_stamp_raw() may be
+ *                                              used: calls nothing (or a
+ *                                              call costs nothing worth
+ *                                              a detour: the kernel)
+ *              u64 hm_plat_stamp_raw(void)     hm_plat_stamp() then
  *              u64 hm_plat_stamp_ns(u64 d)     nanoseconds in the difference
  *                                              d of two stamps (0 if < 0)
  *              HM_RET_IP                       caller's return address
@@ -67,6 +72,8 @@
  *                                  (the poison check; memchr_inv())
  *              hm_plat_mem_fill(p, c, n)  set @n bytes at @p to @c
  *                                  (the poisoning; memset())
+ *              bool hm_plat_mem_inline(n)  both of @n bytes call nothing
+ *                                  (or, as stamps, a call is fine)
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
  *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
  *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)

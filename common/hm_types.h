@@ -181,7 +181,7 @@ struct hm_cctx {
 	u32 mag_count;			/* hybrid: entries in mag[] */
 	u32 mag_cap;
 	u8 mode;			/* = cache->mode, one load less */
-	u8 route;			/* fast-path switch: mode or HM_ROUTE_DEBUG */
+	u8 route;			/* fast-path switch: mode, or with HM_ROUTE_DEBUG */
 	u8 checks;			/* HM_CACHE_CHECKS is set */
 	u8 debug;			/* HM_DBG_* switches, from the cache */
 	u32 ctx_id;			/* CPU or thread using it, or HM_CTX_NONE */
@@ -199,7 +199,8 @@ struct hm_cctx {
 	bool abandoned;			/* its thread exited; may be adopted */
 	bool key_unique;		/* key_id is never presented by another thread */
 	bool reaped;			/* hm_cache_shrink() flushed it already */
-	unsigned long site_ip;		/* tracking: last call site looked up */
+	u64 track_tag;			/* tracking: hm_track_tag(ctx_id, cache's gen) */
+	unsigned long site_ip;		/* ... last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
 	unsigned long site_allocs;	/* ... and counts for it not yet added */
 	long site_live;			/* to the entry (hm_debug_site()) */
@@ -212,7 +213,8 @@ struct hm_cctx {
 };
 
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
-#define HM_ROUTE_DEBUG	0x80		/* cctx->route while debugging */
+#define HM_ROUTE_DEBUG	0x80		/* | the mode: cctx->route while debugging */
+#define HM_ROUTE_DEBUG_HYBRID	(HM_ROUTE_DEBUG | HM_MODE_HYBRID)
 #define HM_ROUTE_FIT	0x40		/* bitmap mode with a fit policy (hm_fit.c) */
 #define HM_ROUTE_ADAPT	0x20		/* a mode switch is due (hm_adapt.c) */
 #define HM_ROUTES_SPECIAL	(HM_ROUTE_DEBUG | HM_ROUTE_FIT | HM_ROUTE_ADAPT)
@@ -221,13 +223,28 @@ struct hm_cctx {
 struct hm_track {
 	unsigned long site;	/* allocation call site, 0: no record */
 	u64 when;		/* allocation time, hm_plat_stamp() */
-	u32 owner;		/* ctx_id (CPU or thread) that allocated */
-	u32 gen;		/* switch generation the record is from */
+	union {
+		struct {
+			u32 owner;	/* ctx_id (CPU or thread) that allocated */
+			u32 gen;	/* switch generation the record is from */
+		};
+		u64 tag;	/* both: one store, one compare (hm_track_tag()) */
+	};
 	struct hm_site *prof;	/* the site's profile entry, or NULL */
 	unsigned long free_site;	/* last free's call site, 0: live */
 	u64 free_when;		/* ... its time */
 	u32 free_owner;		/* ... and the context that made it */
 };
+
+/* hm_track's owner and gen as one word */
+static inline u64 hm_track_tag(u32 owner, u32 gen)
+{
+	struct hm_track t;
+
+	t.owner = owner;
+	t.gen = gen;
+	return t.tag;
+}
 
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {

@@ -118,6 +118,9 @@ void hm_plat_meta_flush(void);
 
 #define hm_plat_ctx_id()	((u32)raw_smp_processor_id())
 #define hm_plat_stamp()		ktime_get_coarse_ns()	/* tracking stamps */
+#define hm_plat_stamp_inline()	true	/* a call is no cost worth a detour here */
+#define hm_plat_stamp_raw()	hm_plat_stamp()
+#define hm_plat_mem_inline(n)	((void)(n), true)
 #define hm_plat_mem_is(p, c, n)	(!memchr_inv(p, c, n))
 #define hm_plat_mem_fill(p, c, n)	memset(p, c, n)
 #define HM_RET_IP		_RET_IP_

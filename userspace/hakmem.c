@@ -417,17 +417,6 @@ static noinline void *hm_malloc_debug_hybrid(struct hm_cctx *cc, unsigned long i
 }
 
 /*
- * hm_malloc() on a special route: the debug route's copies directly, one
- * call less than hm_cctx_alloc_debug() (as hm_free_local_rest() does).
- */
-static noinline void *hm_malloc_special(struct hm_cctx *cc, unsigned long ip)
-{
-	if (likely(hm_cctx_debug_hybrid(cc)))
-		return hm_malloc_debug_hybrid(cc, ip);
-	return hm_malloc_debug_slow(cc, ip);
-}
-
-/*
  * Everything hm_malloc()'s fast path leaves: large, first use, refill,
  * debugging.  @cc is the thread's context for the size, or hm_cctx_none.
  */
@@ -467,8 +456,10 @@ void *hm_malloc(size_t size)
 		if (likely(hm_cctx_alloc_try_route(cc, route, &p)))
 			return p;
 		/* a switch on (never hm_cctx_none): one frame less */
+		if (route == HM_ROUTE_DEBUG_HYBRID)
+			return hm_malloc_debug_hybrid(cc, HM_RET_IP);
 		if (route & HM_ROUTES_SPECIAL)
-			return hm_malloc_special(cc, HM_RET_IP);
+			return hm_malloc_debug_slow(cc, HM_RET_IP);
 	}
 	return hm_malloc_slow(size, cc, HM_RET_IP);
 }
@@ -560,7 +551,11 @@ static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
 static __always_inline void hm_free_local_rest(struct hm_cctx *cc, struct hm_slab *s,
 					       void *ptr, unsigned long ip)
 {
-	if (HM_READ_ONCE(cc->route) & HM_ROUTES_SPECIAL)
+	u8 route = HM_READ_ONCE(cc->route);
+
+	if (route == HM_ROUTE_DEBUG_HYBRID)
+		hm_cctx_free_debug_hybrid(cc, s, ptr, ip);
+	else if (route & HM_ROUTES_SPECIAL)
 		hm_cctx_free_local_debug(cc, s, ptr, ip);
 	else
 		hm_free_local_slow(cc, s, ptr, ip);

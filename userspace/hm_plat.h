@@ -125,14 +125,28 @@ extern u64 hm_user_tsc_mult;
 u64 hm_user_clock_ns(void);
 u64 hm_plat_stamp_ns(u64 d);
 
-static __always_inline u64 hm_plat_stamp(void)
+/* set once, before the first switch goes on (hm_plat_debug_ref()) */
+static __always_inline bool hm_plat_stamp_inline(void)
 {
 #if defined(__x86_64__)
-	/* set once, before the first switch goes on (hm_plat_debug_ref()) */
-	if (__builtin_expect(__atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED) != 0, 1))
-		return __builtin_ia32_rdtsc();
+	return __builtin_expect(__atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED) != 0, 1);
+#else
+	return false;
 #endif
+}
+
+static __always_inline u64 hm_plat_stamp_raw(void)
+{
+#if defined(__x86_64__)
+	return __builtin_ia32_rdtsc();
+#else
 	return hm_user_clock_ns();
+#endif
+}
+
+static __always_inline u64 hm_plat_stamp(void)
+{
+	return hm_plat_stamp_inline() ? hm_plat_stamp_raw() : hm_user_clock_ns();
 }
 
 /*
@@ -150,6 +164,7 @@ bool hm_user_mem_is(const void *p, unsigned char c, size_t n);
 
 /* 16 <= @n <= 256: the inline cases */
 #define hm_user_vec_size(n)	((n) - 16 <= 256 - 16)
+#define hm_plat_mem_inline(n)	hm_user_vec_size(n)
 
 static __always_inline __m128i hm_user_diff(const unsigned char *b, size_t at, __m128i v)
 {
@@ -198,6 +213,7 @@ static __always_inline void hm_plat_mem_fill(void *p, unsigned char c, size_t n)
 	}
 }
 #else
+#define hm_plat_mem_inline(n)		((void)(n), false)
 #define hm_plat_mem_is(p, c, n)		hm_user_mem_is((p), (c), (n))
 #define hm_plat_mem_fill(p, c, n)	memset((p), (c), (n))
 #endif

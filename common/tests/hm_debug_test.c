@@ -69,6 +69,61 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 }
 
 /*
+ * The hybrid debug route's try functions check and poison inline: sizes
+ * they cannot (8 bytes, over 256 in userspace) take a route without them.
+ * Either way a write after free is caught, and a block freed before the
+ * switch went on (never poisoned, so not intact) is handed out unreported.
+ */
+static void hm_debug_poison_sizes(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 64, 512 };
+	long *errors = hm_test_count_errors(test);
+	unsigned int k, i, n;
+
+	for (k = 0; k < HM_ARRAY_SIZE(sizes); k++) {
+		struct hm_cache *c = hm_core_cache_create("hm-psize", sizes[k], 0,
+							  HM_MODE_HYBRID, 0, HM_GFP_DEFAULT);
+		struct hm_cctx *cc;
+		void **v, *old, *victim;
+		bool inl;
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		n = c->nblocks;
+		v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		cc = hm_test_cctx(test, c);
+		old = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, old);
+		hm_memset(old, 0x11, c->size);
+		hm_test_free_in(cc, old);	/* switches off: not poisoned */
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+							 HM_GFP_DEFAULT), 0);
+		inl = hm_dbg_poison_inline(c->size) && hm_plat_stamp_inline();
+		KUNIT_EXPECT_EQ(test, cc->route,
+				inl ? HM_ROUTE_DEBUG_HYBRID : HM_ROUTE_DEBUG | HM_MODE_NR);
+		/* the magazine's top: the old block, unchecked, not reported */
+		KUNIT_EXPECT_PTR_EQ(test, hm_test_alloc(cc), old);
+		KUNIT_EXPECT_EQ(test, *errors, 0);
+		victim = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, victim);
+		hm_test_free_in(cc, victim);
+		KUNIT_EXPECT_EQ(test, hm_test_peek(victim, c->size - 1), HM_POISON_FREE);
+		hm_test_poke(victim, c->size - 1, 0x42);	/* the bug, last byte */
+		KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
+		KUNIT_EXPECT_EQ(test, *errors, 1);
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+		for (i = 0; i < n; i++)
+			hm_test_free_in(cc, v[i]);
+		hm_test_free_in(cc, old);
+		HM_EXPECT_VALID(test, c);
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
+		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);
+		KUNIT_EXPECT_EQ(test, *errors, 2);
+		*errors = 0;
+	}
+}
+
+/*
  * The same for a block another context freed: its poison is marked in the
  * remote bitmap, which the owner checks and clears when it takes the block.
  */
@@ -511,6 +566,7 @@ static void hm_debug_double_free_history(struct kunit *test)
 static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_remote_uaf, hm_mode_gen_params),
+	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
