@@ -105,6 +105,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	}
 	hm_strscpy(c->name, name ? name : "hakmem", sizeof(c->name));
 	c->flags = flags;
+	c->checks_gen = 1;	/* never 0: hm_slab_dbg's "none" */
 	/* about 8 KiB of cached objects per context, 16..128 of them */
 	c->mag_cap = HM_MIN(HM_MAX(8192U / c->size, 16U), 128U);
 	c->max_empty = 1;
@@ -359,7 +360,7 @@ void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp)
 	}
 	/* debug memory now, while sleeping may still be allowed */
 	hm_atomic_set(&s->dbg, 0);
-	if (HM_READ_ONCE(c->debug) & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER))
+	if (hm_cache_needs_dbg(c))
 		hm_slab_debug_alloc(c, s, gfp);
 	return chunk;
 }

@@ -11,11 +11,19 @@
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
 
-/* struct hm_slab_dbg with its two bitmaps */
+/* struct hm_slab_dbg with its two bitmaps, four in the freelist mode */
 static size_t hm_slab_dbg_bytes(const struct hm_cache *c)
 {
 	return sizeof(struct hm_slab_dbg) +
-	       c->nwords * (sizeof(unsigned long) + sizeof(hm_atomic_t));
+	       (c->mode == HM_MODE_FREELIST ? 2 : 1) * c->nwords *
+	       (sizeof(unsigned long) + sizeof(hm_atomic_t));
+}
+
+/* Does @c need per-slab debug memory?  A switch, or checks in the freelist mode */
+bool hm_cache_needs_dbg(const struct hm_cache *c)
+{
+	return hm_debug_on(HM_READ_ONCE(c->debug)) ||
+	       (c->mode == HM_MODE_FREELIST && hm_cache_checks_on(c));
 }
 
 /**
@@ -38,6 +46,11 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 		if (!d)
 			return -1;
 		d->rpoisoned = (hm_atomic_t *)(hm_dbg_poisoned(d) + c->nwords);
+		if (c->mode == HM_MODE_FREELIST) {
+			/* exact from the slab's next (re)build: hm_fl_state_build() */
+			d->fl_free = (unsigned long *)(d->rpoisoned + c->nwords);
+			d->fl_remote = (hm_atomic_t *)(d->fl_free + c->nwords);
+		}
 		d->poison_gen = HM_READ_ONCE(c->debug_gen);
 		hm_atomic_set(&s->dbg, (unsigned long)d);	/* publish */
 	}
@@ -80,7 +93,8 @@ static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *a
 				after = NULL;
 			continue;
 		}
-		if (!d || ((c->debug & HM_DBG_TRACK) && !hm_atomic_read(&d->track)))
+		if ((!d && hm_cache_needs_dbg(c)) ||
+		    (d && (c->debug & HM_DBG_TRACK) && !hm_atomic_read(&d->track)))
 			break;
 	}
 	hm_unlock(&c->lock, flags);
@@ -134,6 +148,7 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 {
 	unsigned int newly = flags & ~HM_READ_ONCE(c->debug);
+	bool checks = hm_cache_checks_on(c);
 	struct hm_site *sites = NULL;
 	unsigned long lflags;
 	struct hm_cctx *cc;
@@ -156,12 +171,15 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 	if (newly & (HM_DBG_POISON | HM_DBG_TRACK))
 		HM_WRITE_ONCE(c->debug_gen, c->debug_gen + 1);
 	HM_WRITE_ONCE(c->debug, flags);
+	/* freelist state bitmaps kept while checks were off mean nothing */
+	if (hm_cache_checks_on(c) != checks)
+		HM_WRITE_ONCE(c->checks_gen, c->checks_gen + 1 ? c->checks_gen + 1 : 1);
 	for (cc = c->cctxs; cc; cc = cc->next)
 		hm_cctx_switches(cc, flags);
 	hm_unlock(&c->lock, lflags);
 	if (sites)
 		hm_plat_meta_free(sites, HM_SITES * sizeof(*sites));
-	if (flags & (HM_DBG_POISON | HM_DBG_TRACK | HM_DBG_FLAG_XOWNER))
+	if (hm_cache_needs_dbg(c))
 		hm_cache_debug_slabs(c, gfp);
 	/* the kernel's static key counts caches with a switch on */
 	if (ref < 0)

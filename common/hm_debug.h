@@ -41,11 +41,23 @@ struct hm_site {
 /* per slab, while a switch is on (slab->dbg) */
 struct hm_slab_dbg {
 	u32 poison_gen;		/* generation the bitmaps below belong to */
+	/* freelist, checks on: the c->checks_gen fl_free[] is exact for, 0: none */
+	u32 checks_gen;
 	hm_atomic_t *rpoisoned;	/* 1 = poisoned when freed by another context */
 	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */
 	/*
+	 * Freelist slabs of a cache with checks on: 1 = on the owner's lists
+	 * (only the owner writes it), and 1 = freed by another context, not
+	 * collected yet (set atomically by that free, cleared by the owner's
+	 * collect): bitmap mode's free_bits and remote_bits, kept beside the
+	 * lists so that a double free, local or remote, is found in O(1).
+	 */
+	unsigned long *fl_free;
+	hm_atomic_t *fl_remote;
+	/*
 	 * Follows: the bitmap of blocks poisoned when freed by the owner,
-	 * which only the owner writes (hm_dbg_poisoned()), then rpoisoned's.
+	 * which only the owner writes (hm_dbg_poisoned()), then rpoisoned's,
+	 * then fl_free's and fl_remote's.
 	 */
 };
 
@@ -90,7 +102,14 @@ static inline u8 hm_debug_route(unsigned int mode, unsigned int flags, u32 size)
 	return (u8)(HM_ROUTE_DEBUG | mode);
 }
 
+/* checks on: by the cache's flags or its switch */
+static inline bool hm_cache_checks_on(const struct hm_cache *c)
+{
+	return (c->flags & HM_CACHE_CHECKS) || (HM_READ_ONCE(c->debug) & HM_DBG_CHECKS);
+}
+
 int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp);
+bool hm_cache_needs_dbg(const struct hm_cache *c);
 unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok);
 int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp);
 void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s);

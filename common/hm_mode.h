@@ -233,6 +233,47 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 
 /* ---- freelist -------------------------------------------------------- */
 
+/*
+ * With checks on, a freelist slab's state bitmaps (struct hm_slab_dbg:
+ * fl_free, fl_remote), when they are exact: kept since the slab was
+ * (re)built, every block free, in this generation of the checks switch.
+ * NULL otherwise (a slab older than the switch): then only its lists tell.
+ */
+static __always_inline struct hm_slab_dbg *hm_fl_state(const struct hm_cache *c,
+						       const struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	return d && d->fl_free &&
+	       HM_READ_ONCE(d->checks_gen) == HM_READ_ONCE(c->checks_gen) ? d : NULL;
+}
+
+/* Is block @idx on the owner's lists, or freed remotely and not collected? */
+static __always_inline bool hm_fl_state_free(const struct hm_slab_dbg *d, unsigned long idx)
+{
+	unsigned long bit = 1UL << (idx % HM_BPL);
+
+	return ((HM_READ_ONCE(d->fl_free[idx / HM_BPL]) |
+		 hm_atomic_read(&d->fl_remote[idx / HM_BPL])) & bit) != 0;
+}
+
+/* The owner sets (@free) or clears block @idx's bit in fl_free. */
+static __always_inline void hm_fl_state_set(struct hm_slab_dbg *d, unsigned long idx, bool free)
+{
+	unsigned long *w = &d->fl_free[idx / HM_BPL], bit = 1UL << (idx % HM_BPL);
+
+	HM_WRITE_ONCE(*w, free ? *w | bit : *w & ~bit);
+}
+
+/* @p of @s was handed out with checks on */
+static __always_inline void hm_fl_state_alloc(struct hm_cache *c, struct hm_slab *s, void *p)
+{
+	struct hm_slab_dbg *d = hm_fl_state(c, s);
+
+	if (d)
+		hm_fl_state_set(d, hm_block_index_recip(c->recip, s, p), false);
+}
+
 static __always_inline bool hm_freelist_alloc_try(struct hm_cctx *cc, void **pp)
 {
 	struct hm_slab *s = cc->active;
@@ -246,8 +287,10 @@ static __always_inline bool hm_freelist_alloc_try(struct hm_cctx *cc, void **pp)
 	 * With checks on, clear the link so that the next free of this
 	 * block does not mistake it for a listed one.
 	 */
-	if (unlikely(HM_READ_ONCE(cc->checks)))
+	if (unlikely(HM_READ_ONCE(cc->checks))) {
 		*b = HM_FREELIST_ALLOCATED;
+		hm_fl_state_alloc(cc->cache, s, b);
+	}
 	s->used++;
 	cc->st.allocs++;
 	hm_plat_mark_alloc(b, cc->cache->size);
@@ -287,25 +330,32 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 {
 	struct hm_cache *c = cc->cache;
 	unsigned long idx = hm_block_start(cc->recip, s, p);
+	struct hm_slab_dbg *d = NULL;
 	void *next;
 
 	if (unlikely(idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
 		return;
 	}
-	/*
-	 * With checks on, a block whose first word could be a link (into its
-	 * own slab, or the NULL that ends a list) may be on a free list
-	 * already: only then walk the lists (mimalloc's heuristic, O(n)).
-	 */
-	hm_plat_mark_link(p, sizeof(void *));	/* read below even if never written */
-	next = *(void **)p;
-	if (unlikely(HM_READ_ONCE(cc->checks)) && (!next || hm_ptr_slab(next) == s) &&
-	    hm_freelist_is_free(s, p)) {
-		hm_report_double_free(c, s, p, ip);
-		return;
+	if (unlikely(HM_READ_ONCE(cc->checks))) {
+		d = hm_fl_state(c, s);
+		/*
+		 * Exact state: O(1).  Without it, a block whose first word
+		 * could be a link (into its own slab, or the NULL that ends a
+		 * list) may be on a free list already: only then walk the
+		 * lists (mimalloc's heuristic, O(n)).
+		 */
+		hm_plat_mark_link(p, sizeof(void *));	/* read even if never written */
+		next = *(void **)p;
+		if (d ? hm_fl_state_free(d, idx) :
+		    (!next || hm_ptr_slab(next) == s) && hm_freelist_is_free(s, p)) {
+			hm_report_double_free(c, s, p, ip);
+			return;
+		}
 	}
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
+	if (d)
+		hm_fl_state_set(d, idx, true);
 	*(void **)p = s->local_free;
 	s->local_free = p;
 	hm_obj_freed(p, c->size, sizeof(void *));

@@ -6,6 +6,31 @@
  */
 #include "hm_mode.h"
 
+/*
+ * @s was just (re)built, every block free: its state bitmaps say so, in
+ * the checks generation read before checks were seen on (a switch in
+ * between leaves them stale: not used).
+ */
+static void hm_fl_state_build(struct hm_cache *c, struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+	u32 gen = HM_READ_ONCE(c->checks_gen);
+	unsigned int i;
+
+	if (!d || !d->fl_free)
+		return;
+	HM_WRITE_ONCE(d->checks_gen, 0);
+	if (!hm_cache_checks_on(c))
+		return;
+	for (i = 0; i < c->nwords; i++) {
+		HM_WRITE_ONCE(d->fl_free[i], ~0UL);
+		hm_atomic_set(&d->fl_remote[i], 0);
+	}
+	if (c->nblocks % HM_BPL)
+		HM_WRITE_ONCE(d->fl_free[c->nwords - 1], (1UL << (c->nblocks % HM_BPL)) - 1);
+	HM_WRITE_ONCE(d->checks_gen, gen);
+}
+
 /* Link every block of @s, lowest address first, onto s->free. */
 void hm_freelist_build(struct hm_cache *c, struct hm_slab *s)
 {
@@ -20,6 +45,7 @@ void hm_freelist_build(struct hm_cache *c, struct hm_slab *s)
 	s->free = s->blocks;
 	s->local_free = NULL;
 	s->used = 0;
+	hm_fl_state_build(c, s);
 }
 
 /* An empty slab leaves its owner: rebuild one list in address order. */
@@ -27,6 +53,19 @@ void hm_freelist_reset(struct hm_cache *c, struct hm_slab *s)
 {
 	hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
 	hm_freelist_build(c, s);
+}
+
+/*
+ * A remote free of block @p came home: on the owner's lists now.  The
+ * free bit first, so that no other free finds neither bit set.
+ */
+static void hm_fl_state_collected(struct hm_cache *c, struct hm_slab *s,
+				  struct hm_slab_dbg *d, void *p)
+{
+	unsigned long idx = hm_block_index_recip(c->recip, s, p);
+
+	hm_fl_state_set(d, idx, true);
+	hm_atomic_fetch_and(&d->fl_remote[idx / HM_BPL], ~(1UL << (idx % HM_BPL)));
 }
 
 /**
@@ -37,6 +76,7 @@ void hm_freelist_reset(struct hm_cache *c, struct hm_slab *s)
  */
 unsigned int hm_freelist_collect(struct hm_slab *s)
 {
+	struct hm_cache *c = s->cache;
 	unsigned int n = 0;
 	void **b, **tail = NULL;
 
@@ -47,17 +87,46 @@ unsigned int hm_freelist_collect(struct hm_slab *s)
 		s->local_free = NULL;
 	}
 	if (hm_atomic_read(&s->xthread_free)) {
+		struct hm_slab_dbg *d = hm_fl_state(c, s);
 		unsigned int k = 0;
 
 		b = (void **)hm_atomic_xchg(&s->xthread_free, 0);
-		for (tail = b; *tail; tail = *tail)
+		for (tail = b; ; tail = *tail) {
+			if (d)
+				hm_fl_state_collected(c, s, d, tail);
+			if (!*tail)
+				break;
 			k++;
+		}
 		*tail = s->free;
 		s->free = b;
 		s->used -= k + 1;
 		n += k + 1;
 	}
 	return n;
+}
+
+/*
+ * With checks on, is this remote free of block @idx a double free?  The
+ * block is on the owner's lists, or another remote free claimed it (the
+ * claim, a bit in fl_remote, is this free's otherwise).  Without exact
+ * state (see hm_fl_state()), or when checks were switched meanwhile,
+ * nothing is known: no.
+ */
+static bool hm_fl_remote_double(struct hm_cache *c, struct hm_slab *s, unsigned long idx)
+{
+	struct hm_slab_dbg *d = hm_fl_state(c, s);
+	unsigned long bit = 1UL << (idx % HM_BPL);
+	u32 gen;
+
+	if (!d || !hm_cache_checks_on(c))
+		return false;
+	gen = HM_READ_ONCE(d->checks_gen);
+	/* listed: fl_remote stays as it is (the owner clears only what it collects) */
+	if (!(HM_READ_ONCE(d->fl_free[idx / HM_BPL]) & bit) &&
+	    !(hm_atomic_fetch_or(&d->fl_remote[idx / HM_BPL], bit) & bit))
+		return false;
+	return HM_READ_ONCE(c->checks_gen) == gen;
 }
 
 static bool hm_list_has(void *head, const void *p)
@@ -88,7 +157,8 @@ bool hm_freelist_is_free(const struct hm_slab *s, const void *p)
 /*
  * The flight of a remote free of block @idx of @s, whose cache and index
  * are checked: push it on the slab's xthread_free list, or refuse a free
- * into an unowned (pooled, all free) slab.  @dbg: the debug hook may run.
+ * into an unowned (pooled, all free) slab.  @dbg: the slow path's, where
+ * the checks of the state bitmaps and the debug hook may run.
  */
 static __always_inline void hm_freelist_remote_land(struct hm_cctx *cc, struct hm_slab *s,
 						    void *p, unsigned long idx,
@@ -99,7 +169,8 @@ static __always_inline void hm_freelist_remote_land(struct hm_cctx *cc, struct h
 
 	hm_atomic_fetch_add(&s->inflight, 1);	/* see hm_bitmap_remote_land() */
 	/* a slab without owner is empty, in the pool: every block is free */
-	if (unlikely(!HM_READ_ONCE(s->owner))) {
+	if (unlikely(!HM_READ_ONCE(s->owner)) ||
+	    (dbg && unlikely(hm_fl_remote_double(c, s, idx)))) {
 		hm_slab_remote_refused(c, s, p, ip);
 		return;
 	}
@@ -140,7 +211,8 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	struct hm_cache *c = s->cache;
 	unsigned long idx = hm_block_start(c->recip, s, p);
 
-	if (unlikely(!hm_remote_plain(cc, c, s, idx))) {
+	/* checks on: the slow path, which looks at the state bitmaps */
+	if (unlikely(!hm_remote_plain(cc, c, s, idx) || HM_READ_ONCE(cc->checks))) {
 		hm_freelist_free_remote_slow(cc, s, p, ip);
 		return;
 	}

@@ -292,6 +292,7 @@ struct hm_cache {
 	u8 learning;		/* the learner is choosing fit (hm_learn.c) */
 	struct hm_learn *learn;	/* its state, once it was on */
 	u32 debug_gen;		/* bumped whenever a switch goes on */
+	u32 checks_gen;		/* bumped whenever checks go on or off */
 	u8 link_bytes;		/* of a free block, the mode's: never poisoned */
 	struct hm_site *sites;	/* call-site profile, once tracking was on */
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */

@@ -131,6 +131,26 @@ static unsigned int hm_vlist(struct hm_vstate *v, struct hm_slab *s,
 	return n;
 }
 
+/*
+ * With checks on, a freelist slab's exact state (hm_fl_state()) must be
+ * its lists: fl_free the blocks on s->free and local_free, fl_remote those
+ * on the remote list (v->seen holds all of them), never both.
+ */
+static void hm_vfl_state(struct hm_vstate *v, struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_fl_state(v->c, s);
+	unsigned int i;
+
+	for (i = 0; d && i < v->c->nwords; i++) {
+		unsigned long f = HM_READ_ONCE(d->fl_free[i]);
+		unsigned long r = hm_atomic_read(&d->fl_remote[i]);
+
+		if ((f | r) != v->seen[i] || (f & r))
+			hm_vfail(v, "%s: slab %p word %u: state free %lx remote %lx, lists %lx\n",
+				 v->c->name, (void *)s, i, f, r, v->seen[i]);
+	}
+}
+
 static unsigned long hm_vfreelist(struct hm_vstate *v, struct hm_slab *s,
 				  unsigned int cached)
 {
@@ -139,6 +159,7 @@ static unsigned long hm_vfreelist(struct hm_vstate *v, struct hm_slab *s,
 	nfree = hm_vlist(v, s, s->free, "free list");
 	nfree += hm_vlist(v, s, s->local_free, "local free list");
 	remote = hm_vlist(v, s, (void *)hm_atomic_read(&s->xthread_free), "remote list");
+	hm_vfl_state(v, s);
 	if (cached)
 		hm_vfail(v, "%s: slab %p: free-list slab has cached blocks\n",
 			 v->c->name, (void *)s);

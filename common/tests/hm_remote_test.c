@@ -73,28 +73,85 @@ static void hm_remote_then_local_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
-/* a remote double free is refused like a local one */
+/*
+ * A remote double free is refused like a local one: always in the bitmap
+ * and hybrid modes, with checks on in the freelist mode (its state
+ * bitmaps; without them, a second push of a block would corrupt the
+ * remote list).  Remote after remote, remote after local, and reuse.
+ */
 static void hm_remote_double_free(struct kunit *test)
 {
-	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	unsigned int flags = MODE(test) == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+	struct hm_cache *c = hm_test_cache_flags(test, 32, 0, MODE(test), flags);
 	struct hm_cctx *a = hm_test_cctx(test, c);
 	struct hm_cctx *b = hm_test_cctx(test, c);
 	long *errors = hm_test_count_errors(test);
-	void *p = hm_test_alloc(a), *q = hm_test_alloc(a);
+	void *p = hm_test_alloc(a), *q = hm_test_alloc(a), *r = NULL;
+	void **v = kunit_kzalloc(test, c->nblocks * sizeof(void *), GFP_KERNEL);
+	unsigned int i, n;
 
+	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	hm_test_free_in(b, p);
-	if (MODE(test) != HM_MODE_FREELIST) {
-		/* freelist mode cannot check remote frees: owner-private lists */
-		hm_test_free_in(b, p);
-		KUNIT_EXPECT_EQ(test, *errors, 1);
-	}
+	hm_test_free_in(b, p);		/* pending: not collected yet */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
 	hm_test_free_in(a, q);
-	if (MODE(test) != HM_MODE_FREELIST)
-		hm_test_free_in(b, q);
-	KUNIT_EXPECT_EQ(test, *errors, MODE(test) == HM_MODE_FREELIST ? 0 : 2);
+	hm_test_free_in(b, q);		/* on the owner's lists */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
 	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	/* collected and handed out again: a remote free is no double free */
+	for (n = 0; n < c->nblocks && r != p && r != q; n++) {
+		r = v[n] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, r);
+	}
+	KUNIT_ASSERT_TRUE(test, r == p || r == q);
+	hm_test_free_in(b, r);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hm_test_free_in(b, r);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	for (i = 0; i + 1 < n; i++)
+		hm_test_free_in(a, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * Checks switched on at run time: slabs built since are checked at once,
+ * and switching off and on again leaves no stale state behind (no false
+ * report of a legitimate remote free).
+ */
+static void hm_remote_double_free_switched(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_FREELIST);
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void *v[16];
+	unsigned int i, round;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_CHECKS, HM_GFP_DEFAULT), 0);
+	v[0] = hm_test_alloc(a);
+	KUNIT_ASSERT_NOT_NULL(test, v[0]);
+	KUNIT_EXPECT_NOT_NULL(test, hm_fl_state(c, hm_ptr_slab(v[0])));
+	hm_test_free_in(b, v[0]);
+	hm_test_free_in(b, v[0]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HM_EXPECT_VALID(test, c);
+	for (round = 0; round < 4; round++) {
+		/* off: the state is not kept; on again: the old one is not used */
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, round % 2 ? HM_DBG_CHECKS : 0,
+							 HM_GFP_DEFAULT), 0);
+		for (i = 0; i < HM_ARRAY_SIZE(v); i++) {
+			v[i] = hm_test_alloc(a);
+			KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		}
+		for (i = 0; i < HM_ARRAY_SIZE(v); i++)
+			hm_test_free_in(i % 2 ? a : b, v[i]);
+		KUNIT_EXPECT_EQ(test, *errors, 1);
+		HM_EXPECT_VALID(test, c);
+	}
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
@@ -317,6 +374,7 @@ static void hm_threads_handoff(struct kunit *test)
 static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_free_reuse, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
+	KUNIT_CASE(hm_remote_double_free_switched),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_exit_with_cached, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_adopt_unique_key, hm_mode_gen_params),
