@@ -295,9 +295,10 @@ struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
 	if (old) {
 		hm_atomic_fetch_add(&old->allocs, cc->site_allocs);
 		hm_atomic_fetch_add(&old->live, (unsigned long)cc->site_live);
-		HM_WRITE_ONCE(cc->site_allocs, 0);
-		HM_WRITE_ONCE(cc->site_live, 0);
 	}
+	/* without an entry (table full) the counts are dropped, not carried over */
+	HM_WRITE_ONCE(cc->site_allocs, 0);
+	HM_WRITE_ONCE(cc->site_live, 0);
 	HM_WRITE_ONCE(cc->site, hm_site_get(cc->cache, ip));
 	/* no entry (table full): looked up again, never matched by the try */
 	cc->site_ip = cc->site ? ip : 0;

@@ -215,6 +215,39 @@ static void hm_debug_track_sites(struct kunit *test)
 }
 
 /*
+ * A full site table: the sites it cannot hold are not profiled, and what a
+ * context counted for no entry is not carried over to the next site.
+ */
+static void hm_debug_sites_table_full(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, (HM_SITES + 8) * sizeof(void *), GFP_KERNEL);
+	struct hm_site_stat top[2];
+	unsigned int i, n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	for (i = 0; i < HM_SITES; i++)		/* one object per site: full */
+		v[n++] = hm_test_alloc_ip(cc, HM_SITE_A + 16 * i);
+	for (i = 0; i < 3; i++)			/* a site without an entry */
+		v[n++] = hm_test_alloc_ip(cc, HM_SITE_B + 16 * HM_SITES);
+	for (i = 0; i < 3; i++)
+		hm_test_free_in(cc, v[--n]);
+	v[n++] = hm_test_alloc_ip(cc, HM_SITE_A);	/* the first site again */
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	KUNIT_ASSERT_EQ(test, hm_sites_top(c, top, 2, true), 2);
+	KUNIT_EXPECT_EQ(test, top[0].site, HM_SITE_A);
+	KUNIT_EXPECT_EQ(test, top[0].live, 2);
+	KUNIT_EXPECT_EQ(test, top[0].allocs, 2);
+	KUNIT_EXPECT_EQ(test, top[1].live, 1);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/*
  * A context keeps the counts of its current site until it moves on; the
  * profile adds them, also those of two contexts at one site and of frees
  * by a context that did not allocate.
@@ -569,6 +602,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_sites_table_full, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_parse_switches),
 	KUNIT_CASE_PARAM(hm_debug_frag_figures, hm_mode_gen_params),

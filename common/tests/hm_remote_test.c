@@ -103,7 +103,8 @@ static void hm_remote_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 	/* collected and handed out again: a remote free is no double free */
 	for (n = 0; n < c->nblocks && r != p && r != q; n++) {
-		r = v[n] = hm_test_alloc(a);
+		v[n] = hm_test_alloc(a);
+		r = v[n];
 		KUNIT_ASSERT_NOT_NULL(test, r);
 	}
 	KUNIT_ASSERT_TRUE(test, r == p || r == q);
