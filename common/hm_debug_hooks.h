@@ -52,17 +52,16 @@ static __always_inline void hm_dbg_poison_fill(const struct hm_cache *c, void *p
 }
 
 /*
- * Record @t of a block @cc hands out to call site @ip (profile entry
- * @site); the caller counts it at @site when there is one.
+ * Record @t of a block handed out to call site @ip (profile entry @site)
+ * at @when by the context and in the generation of @tag (hm_track_tag());
+ * the caller counts it at @site when there is one.
  */
-static __always_inline void hm_dbg_track_alloc(struct hm_cctx *cc, struct hm_track *t,
-					       unsigned long ip, struct hm_site *site,
-					       u32 gen)
+static __always_inline void hm_dbg_track_alloc(struct hm_track *t, unsigned long ip,
+					       struct hm_site *site, u64 tag, u64 when)
 {
 	t->site = ip;
-	t->when = hm_plat_stamp();
-	t->owner = HM_READ_ONCE(cc->ctx_id);
-	t->gen = gen;
+	t->when = when;
+	t->tag = tag;
 	t->prof = site;
 	t->free_site = 0;
 }
@@ -80,11 +79,12 @@ static __always_inline bool hm_dbg_track_live(const struct hm_track *t, u32 gen)
 	return t->site && !t->free_site && t->gen == gen;
 }
 
-/* Record @t's block freed at @ip by context @me: kept for reports. */
-static __always_inline void hm_dbg_track_free(struct hm_track *t, unsigned long ip, u32 me)
+/* Record @t's block freed at @ip by context @me at @when: kept for reports. */
+static __always_inline void hm_dbg_track_free(struct hm_track *t, unsigned long ip, u32 me,
+					      u64 when)
 {
 	t->free_site = ip;
-	t->free_when = hm_plat_stamp();
+	t->free_when = when;
 	t->free_owner = me;
 }
 
@@ -142,7 +142,8 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		struct hm_site *site = likely(cc->site_ip == ip && cc->site) ?
 				       cc->site : hm_debug_site(cc, ip);
 
-		hm_dbg_track_alloc(cc, t + idx, ip, site, gen);
+		hm_dbg_track_alloc(t + idx, ip, site, hm_track_tag(HM_READ_ONCE(cc->ctx_id), gen),
+				   hm_plat_stamp());
 		if (likely(site))
 			hm_dbg_site_alloc(cc);
 	}
@@ -189,7 +190,7 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
 		if (unlikely(t->owner != me))
 			hm_debug_xowner(c, sw, p, ip);
-		hm_dbg_track_free(t, ip, me);	/* not counted any more */
+		hm_dbg_track_free(t, ip, me, hm_plat_stamp());	/* not counted any more */
 	}
 	if (!(sw & HM_DBG_POISON))
 		return;

@@ -537,12 +537,8 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 		hm_dbg_poisoned(d)[idx / HM_BPL] &= ~(1UL << (idx % HM_BPL));
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (t) {
-		t += idx;
-		t->site = ip;
-		t->when = hm_plat_stamp_raw();
-		t->tag = HM_READ_ONCE(cc->track_tag);
-		t->prof = cc->site;
-		t->free_site = 0;
+		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
+				   hm_plat_stamp_raw());
 		hm_dbg_site_alloc(cc);
 	}
 	*pp = p;
@@ -645,9 +641,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		if (unlikely(t->tag != me.tag || t->prof != cc->site))
 			return false;
 		cc->site_live--;
-		t->free_site = ip;
-		t->free_when = hm_plat_stamp_raw();
-		t->free_owner = me.owner;
+		hm_dbg_track_free(t, ip, me.owner, hm_plat_stamp_raw());
 	}
 	/* (poisoned only if filled: hm_dbg_poison_inline() sizes, see the route) */
 	if ((sw & HM_DBG_POISON) && hm_dbg_fill_inline(p, cc->size))
