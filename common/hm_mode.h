@@ -330,7 +330,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 {
 	struct hm_cache *c = cc->cache;
 	unsigned long idx = hm_block_start(cc->recip, s, p);
-	struct hm_slab_dbg *d = NULL;
+	struct hm_slab_dbg *d;
 	void *next;
 
 	if (unlikely(idx >= s->nblocks)) {
@@ -352,10 +352,10 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 			hm_report_double_free(c, s, p, ip);
 			return;
 		}
+		if (d)
+			hm_fl_state_set(d, idx, true);	/* ours: on the list below */
 	}
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
-	if (d)
-		hm_fl_state_set(d, idx, true);
 	*(void **)p = s->local_free;
 	s->local_free = p;
 	hm_obj_freed(p, c->size, sizeof(void *));
