@@ -148,7 +148,7 @@ static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
 static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
 						    void **pp)
 {
-	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp))) {
+	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp, true))) {
 		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
 		return true;
 	}

@@ -445,6 +445,9 @@ void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 		p = hm_fit_alloc(cc);
 		goto out;
 	}
+	/* hybrid, its blocks or stamps not inline: the try with calls */
+	if (route == HM_ROUTE_DEBUG_CALLS && hm_hybrid_alloc_debug_try(cc, ip, &p, false))
+		goto out;
 	/* a quarantined block is not handed out: take the next */
 	do {
 		p = hm_fit_alloc_raw(cc);
@@ -494,6 +497,9 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
 	}
 	switch (cc->mode) {
 	case HM_MODE_HYBRID:
+		/* its blocks or stamps not inline: the try with calls first */
+		if (route == HM_ROUTE_DEBUG_CALLS && hm_hybrid_free_debug_try(cc, s, p, ip, false))
+			return;
 		hm_hybrid_free_local(cc, s, p, ip, true);
 		return;
 	case HM_MODE_BITMAP:
@@ -521,7 +527,7 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
 noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
 					void *p, unsigned long ip)
 {
-	if (likely(hm_hybrid_free_debug_try(cc, s, p, ip)))
+	if (likely(hm_hybrid_free_debug_try(cc, s, p, ip, true)))
 		return;
 	hm_cctx_free_local_debug_slow(cc, s, p, ip);
 }

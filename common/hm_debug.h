@@ -87,9 +87,9 @@ static __always_inline bool hm_dbg_poison_inline(size_t size)
 
 /*
  * The fast-path route of a context of mode @mode, block size @size, with
- * switches @flags.  The hybrid debug route's try functions poison inline
- * and stamp records with hm_plat_stamp_raw(): where they cannot, the
- * route has no mode (no try, every operation on the slow path).
+ * switches @flags.  The hybrid debug route's leaf try functions poison
+ * inline and stamp records with hm_plat_stamp_raw(): where they cannot,
+ * the slow paths run their copies with calls (HM_ROUTE_DEBUG_CALLS).
  */
 static inline u8 hm_debug_route(unsigned int mode, unsigned int flags, u32 size)
 {
@@ -98,7 +98,7 @@ static inline u8 hm_debug_route(unsigned int mode, unsigned int flags, u32 size)
 	if (mode == HM_MODE_HYBRID &&
 	    (((flags & HM_DBG_TRACK) && !hm_plat_stamp_inline()) ||
 	     ((flags & HM_DBG_POISON) && !hm_dbg_poison_inline(size))))
-		return HM_ROUTE_DEBUG | HM_MODE_NR;
+		return HM_ROUTE_DEBUG_CALLS;
 	return (u8)(HM_ROUTE_DEBUG | mode);
 }
 

@@ -494,15 +494,17 @@ static __always_inline bool hm_dbg_fill_inline(void *p, size_t size)
 }
 
 /*
- * The debug route's common allocation, calling nothing (a leaf: no frame,
- * no saved registers): the top of a hybrid magazine, from the call site
- * of the context's last allocation, its poison intact.  Intact, the block
- * needs no look at its poisoned bits: poisoned or not, nothing wrote it.
- * False, having changed nothing, for anything else: the slow path sorts
- * out a block never poisoned from one written after its free.
+ * The debug route's common allocation: the top of a hybrid magazine, from
+ * the call site of the context's last allocation, its poison intact.
+ * Intact, the block needs no look at its poisoned bits: poisoned or not,
+ * nothing wrote it.  False, having changed nothing, for anything else:
+ * the slow path sorts out a block never poisoned from one written after
+ * its free.  @inl (a constant): calling nothing, a leaf without a frame
+ * (HM_ROUTE_DEBUG_HYBRID), or with the platform's calls for the check and
+ * the stamp (HM_ROUTE_DEBUG_CALLS, from the slow path).
  */
 static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
-						      void **pp)
+						      void **pp, bool inl)
 {
 	unsigned int sw = HM_READ_ONCE(cc->debug);
 	u32 n = cc->mag_count;
@@ -528,7 +530,8 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	if (sw & HM_DBG_POISON) {
 		/* the sanitizers' view first: hm_hybrid_taken() would do it */
 		hm_plat_mark_alloc(p, cc->size);
-		if (unlikely(!hm_dbg_intact_inline(p, cc->size)))
+		if (unlikely(inl ? !hm_dbg_intact_inline(p, cc->size) :
+			     !hm_dbg_poison_intact(cc->cache, p)))
 			return false;
 	}
 	idx = hm_block_index_recip(cc->recip, s, p);
@@ -538,7 +541,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (t) {
 		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
-				   hm_plat_stamp_raw());
+				   inl ? hm_plat_stamp_raw() : hm_plat_stamp());
 		hm_dbg_site_alloc(cc);
 	}
 	*pp = p;
@@ -611,13 +614,13 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 }
 
 /*
- * As hm_hybrid_free_try() on the debug route, calling nothing: the
- * owner's free of a block it allocated, from the call site of its last
- * allocation, in its slab's switch generation.  False, having changed
- * nothing, for anything else.
+ * As hm_hybrid_free_try() on the debug route: the owner's free of a block
+ * it allocated, from the call site of its last allocation, in its slab's
+ * switch generation.  False, having changed nothing, for anything else.
+ * @inl: as hm_hybrid_alloc_debug_try()'s.
  */
 static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
-						     void *p, unsigned long ip)
+						     void *p, unsigned long ip, bool inl)
 {
 	unsigned long idx = hm_block_start(cc->recip, s, p);
 	unsigned int sw = HM_READ_ONCE(cc->debug);
@@ -641,10 +644,11 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		if (unlikely(t->tag != me.tag || t->prof != cc->site))
 			return false;
 		cc->site_live--;
-		hm_dbg_track_free(t, ip, me.owner, hm_plat_stamp_raw());
+		hm_dbg_track_free(t, ip, me.owner, inl ? hm_plat_stamp_raw() : hm_plat_stamp());
 	}
-	/* (poisoned only if filled: hm_dbg_poison_inline() sizes, see the route) */
-	if ((sw & HM_DBG_POISON) && hm_dbg_fill_inline(p, cc->size))
+	/* (inline: poisoned only if filled, hm_dbg_poison_inline() sizes) */
+	if ((sw & HM_DBG_POISON) &&
+	    (inl ? hm_dbg_fill_inline(p, cc->size) : (hm_dbg_poison_fill(cc->cache, p), true)))
 		hm_dbg_poisoned(d)[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
 	HM_WRITE_ONCE(hm_slab_live_bits(s)[idx / HM_BPL],
 		      hm_slab_live_bits(s)[idx / HM_BPL] & ~(1UL << (idx % HM_BPL)));

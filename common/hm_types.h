@@ -215,6 +215,8 @@ struct hm_cctx {
 #define HM_CTX_NONE	0xffffffffU	/* ctx_id of an abandoned context */
 #define HM_ROUTE_DEBUG	0x80		/* | the mode: cctx->route while debugging */
 #define HM_ROUTE_DEBUG_HYBRID	(HM_ROUTE_DEBUG | HM_MODE_HYBRID)
+/* hybrid, debugging, blocks or stamps the leaf try functions cannot do inline */
+#define HM_ROUTE_DEBUG_CALLS	(HM_ROUTE_DEBUG | HM_MODE_NR)
 #define HM_ROUTE_FIT	0x40		/* bitmap mode with a fit policy (hm_fit.c) */
 #define HM_ROUTE_ADAPT	0x20		/* a mode switch is due (hm_adapt.c) */
 #define HM_ROUTES_SPECIAL	(HM_ROUTE_DEBUG | HM_ROUTE_FIT | HM_ROUTE_ADAPT)

@@ -154,7 +154,8 @@ static __always_inline u64 hm_plat_stamp(void)
  * pattern) and memset are vectorised for the CPU they run on, but for a
  * small block the call and their size dispatch cost more than the work:
  * with SSE2, blocks of 16 to 256 bytes are done inline, in 16-byte loads
- * or stores that overlap at the end instead of a loop over the tail.
+ * or stores that overlap at the end instead of a loop over the tail, and
+ * blocks of 8 bytes in one word.
  */
 #define HM_USER_PATTERN		0x6b	/* HM_POISON_FREE (checked in platform.c) */
 bool hm_user_mem_is(const void *p, unsigned char c, size_t n);
@@ -162,9 +163,10 @@ bool hm_user_mem_is(const void *p, unsigned char c, size_t n);
 #ifdef __SSE2__
 #include <emmintrin.h>
 
-/* 16 <= @n <= 256: the inline cases */
+/* 16 <= @n <= 256: the vector cases; and 8, one word */
 #define hm_user_vec_size(n)	((n) - 16 <= 256 - 16)
-#define hm_plat_mem_inline(n)	hm_user_vec_size(n)
+#define hm_plat_mem_inline(n)	(hm_user_vec_size(n) || (n) == 8)
+#define HM_USER_WORD(c)		(0x0101010101010101ULL * (unsigned char)(c))
 
 static __always_inline __m128i hm_user_diff(const unsigned char *b, size_t at, __m128i v)
 {
@@ -177,8 +179,14 @@ static __always_inline bool hm_plat_mem_is(const void *p, unsigned char c, size_
 	__m128i v = _mm_set1_epi8((char)c), acc;
 	size_t i;
 
-	if (unlikely(!hm_user_vec_size(n)))
-		return hm_user_mem_is(p, c, n);
+	if (unlikely(!hm_user_vec_size(n))) {
+		u64 w;
+
+		if (n != 8)
+			return hm_user_mem_is(p, c, n);
+		memcpy(&w, p, sizeof(w));
+		return w == HM_USER_WORD(c);
+	}
 	/* the differences or'ed together, one test at the end */
 	acc = _mm_or_si128(hm_user_diff(b, 0, v), hm_user_diff(b, n - 16, v));
 	if (n > 32)
@@ -197,7 +205,12 @@ static __always_inline void hm_plat_mem_fill(void *p, unsigned char c, size_t n)
 	size_t i;
 
 	if (unlikely(!hm_user_vec_size(n))) {
-		memset(p, c, n);
+		u64 w = HM_USER_WORD(c);
+
+		if (n == 8)
+			memcpy(p, &w, sizeof(w));
+		else
+			memset(p, c, n);
 		return;
 	}
 	_mm_storeu_si128((__m128i *)(void *)b, v);

@@ -100,7 +100,7 @@ static void hm_debug_poison_sizes(struct kunit *test)
 							 HM_GFP_DEFAULT), 0);
 		inl = hm_dbg_poison_inline(c->size) && hm_plat_stamp_inline();
 		KUNIT_EXPECT_EQ(test, cc->route,
-				inl ? HM_ROUTE_DEBUG_HYBRID : HM_ROUTE_DEBUG | HM_MODE_NR);
+				inl ? HM_ROUTE_DEBUG_HYBRID : HM_ROUTE_DEBUG_CALLS);
 		/* the magazine's top: the old block, unchecked, not reported */
 		KUNIT_EXPECT_PTR_EQ(test, hm_test_alloc(cc), old);
 		KUNIT_EXPECT_EQ(test, *errors, 0);
