@@ -698,6 +698,55 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
 }
 
+/*
+ * Without a calibrated TSC a stamp needs a call: a hybrid context takes
+ * the try functions' copy with calls (HM_ROUTE_DEBUG_CALLS), records carry
+ * the clock's nanoseconds, and poisoning still catches a write after free.
+ */
+static void hm_user_stamps_without_tsc(struct kunit *test)
+{
+	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED);
+	long *errors = hm_test_count_errors(test);
+	const struct hm_track *t;
+	struct hm_cache *c;
+	struct hm_cctx *cc;
+	u64 before, after;
+	void *p, *q, *r;
+
+	__atomic_store_n(&hm_user_tsc_mult, 0, __ATOMIC_RELAXED);
+	c = hm_core_cache_create("hm-notsc", 64, 0, HM_MODE_HYBRID, 0, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	cc = hm_test_cctx(test, c);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, cc->route, HM_ROUTE_DEBUG_CALLS);
+	before = hm_user_clock_ns();
+	p = hm_test_alloc_ip(cc, 0x1000);
+	q = hm_test_alloc_ip(cc, 0x1000);	/* the site known: the try's work */
+	after = hm_user_clock_ns();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	t = hm_debug_track(hm_ptr_slab(q), hm_block_index(c, hm_ptr_slab(q), q));
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, t->site, 0x1000);
+	KUNIT_EXPECT_EQ(test, t->owner, cc->ctx_id);
+	KUNIT_EXPECT_TRUE(test, t->when >= before && t->when <= after);
+	hm_test_free_in(cc, q);
+	KUNIT_EXPECT_NE(test, t->free_site, 0);
+	KUNIT_EXPECT_TRUE(test, t->free_when >= after && t->free_when <= hm_user_clock_ns());
+	KUNIT_EXPECT_EQ(test, hm_test_peek(q, 63), HM_POISON_FREE);
+	hm_test_poke(q, 63, 0x42);		/* the bug */
+	r = hm_test_alloc_ip(cc, 0x1000);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_PTR_NE(test, r, q);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hm_test_free_in(cc, r);
+	hm_test_free_in(cc, p);
+	HM_EXPECT_VALID(test, c);
+	__atomic_store_n(&hm_user_tsc_mult, mult, __ATOMIC_RELAXED);
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);	/* q, quarantined */
+}
+
 /* the poison check and fill at every size up to past the inline ones */
 static void hm_user_poison_sizes(struct kunit *test)
 {
@@ -722,6 +771,7 @@ static void hm_user_poison_sizes(struct kunit *test)
 
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_poison_sizes),
+	KUNIT_CASE(hm_user_stamps_without_tsc),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
