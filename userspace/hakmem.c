@@ -33,7 +33,7 @@ struct hm_tls_slot {
 };
 
 struct hm_tls {
-	struct hm_cctx *cls[HM_NR_CLASSES];
+	struct hm_cctx *cls[HM_USER_CLASSES];
 	u32 tid;		/* == ctx_id of every context this thread uses */
 	u32 key_id;		/* its unique slab key (hm_key_new()), or 0: tid */
 	u64 slab_key;		/* hm_slab_key() of either, 0 when not attached */
@@ -53,17 +53,37 @@ _Static_assert(HM_ROUTE_NONE >= HM_MODE_NR && !(HM_ROUTE_NONE & HM_ROUTES_SPECIA
 static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_NONE };
 
 /*
+ * malloc's classes: the core's eight, 8 to 1024 bytes, and two more of 2
+ * and 4 KiB, 31 and 15 blocks to a 64 KiB slab.  As large objects, each
+ * of those took a 64 KiB chunk of its own: twice the memory, a mapping
+ * each (100 000 objects of 2 KiB reached vm.max_map_count) and system
+ * calls.  hm_malloc()'s fast path indexes the core's table; the two
+ * medium classes take its slow path.
+ */
+_Static_assert(HM_USER_CLASSES == HM_NR_CLASSES + 2 &&
+	       HM_USER_MAX_CLASS == 8U << (HM_USER_CLASSES - 1) &&
+	       HM_USER_MAX_CLASS <= HM_MAX_OBJ_SIZE, "the medium classes are slab classes");
+
+/* the class of an object of @size <= HM_USER_MAX_CLASS bytes */
+static __always_inline unsigned int hm_user_class(size_t size)
+{
+	if (size <= HM_MAX_CLASS_SIZE)
+		return hm_size_to_class(size);
+	return HM_NR_CLASSES + (size > 2 * HM_MAX_CLASS_SIZE);
+}
+
+/*
  * initial-exec: one %fs-relative access, in libhakmem.so too, instead of a
  * call to __tls_get_addr per malloc (mimalloc does the same).  The price:
  * a dlopen()ed libhakmem.so needs this much of glibc's static TLS surplus.
  */
 static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec"))) = {
-	.cls = { [0 ... HM_NR_CLASSES - 1] = &hm_cctx_none },
+	.cls = { [0 ... HM_USER_CLASSES - 1] = &hm_cctx_none },
 };
 static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
 static pthread_key_t hm_exit_key;
 static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hm_cache *hm_classes[HM_NR_CLASSES];
+static struct hm_cache *hm_classes[HM_USER_CLASSES];
 static struct hm_cache *hm_caches;	/* created through the API */
 static enum hm_mode hm_mode_default = HM_MODE_DEFAULT;
 static hm_error_handler_t hm_err_fn;
@@ -174,7 +194,7 @@ static void hm_init(void)
 	if (fail && *fail)
 		hm_user_fail_every = strtoul(fail, NULL, 0);
 	pthread_key_create(&hm_exit_key, hm_thread_exit);
-	for (i = 0; i < HM_NR_CLASSES; i++) {
+	for (i = 0; i < HM_USER_CLASSES; i++) {
 		snprintf(name, sizeof(name), "hm-%u", hm_class_size(i));
 		hm_classes[i] = hm_core_cache_create(name, hm_class_size(i),
 						     hm_class_size(i), hm_mode_default,
@@ -231,7 +251,7 @@ static void hm_thread_exit(void *unused)
 
 	(void)unused;
 	pthread_mutex_lock(&hm_caches_lock);
-	for (i = 0; i < HM_NR_CLASSES; i++) {
+	for (i = 0; i < HM_USER_CLASSES; i++) {
 		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_abandon(hm_tls.cls[i], false);
 		hm_tls.cls[i] = &hm_cctx_none;
@@ -254,7 +274,7 @@ void hm_thread_flush(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_flush(hm_tls.cls[i]);
 	pthread_mutex_lock(&hm_caches_lock);
@@ -324,9 +344,9 @@ static __always_inline int hm_cache_class(const struct hm_cache *c)
 {
 	unsigned int cls;
 
-	if (c->obj_size > HM_MAX_CLASS_SIZE)
+	if (c->obj_size > HM_USER_MAX_CLASS)
 		return -1;
-	cls = hm_size_to_class(c->obj_size);
+	cls = hm_user_class(c->obj_size);
 	return hm_classes[cls] == c ? (int)cls : -1;
 }
 
@@ -425,10 +445,10 @@ static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
 {
 	void *p;
 
-	if (unlikely(cc == &hm_cctx_none)) {	/* large, or first use */
-		if (unlikely(size > HM_MAX_CLASS_SIZE))
+	if (unlikely(cc == &hm_cctx_none)) {	/* medium, large, or first use */
+		if (unlikely(size > HM_USER_MAX_CLASS))
 			return hm_large_alloc(size, HM_GFP_DEFAULT);
-		cc = hm_class_cctx(hm_size_to_class(size));
+		cc = hm_class_cctx(hm_user_class(size));
 		if (unlikely(!cc))
 			return NULL;
 	}
@@ -816,7 +836,7 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
 	size_t n = 0;
 
 	pthread_once(&hm_once, hm_init);
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		n = hm_cache_rows(hm_classes[i], rows, max, n, what, true);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next)
@@ -875,7 +895,7 @@ long hm_validate(struct hm_cache *c)
 	pthread_once(&hm_once, hm_init);
 	if (c)
 		return hm_cache_validate(c, &fp.pr);
-	for (i = 0; i < HM_NR_CLASSES; i++) {
+	for (i = 0; i < HM_USER_CLASSES; i++) {
 		r = hm_cache_validate(hm_classes[i], &fp.pr);
 		problems += r < 0 ? 1 : r;
 	}
@@ -896,7 +916,7 @@ unsigned long hm_trim(void)
 
 	pthread_once(&hm_once, hm_init);
 	hm_thread_flush();
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		n += hm_cache_shrink(hm_classes[i]);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next)
@@ -912,7 +932,7 @@ void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 	unsigned int i;
 
 	pthread_once(&hm_once, hm_init);
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		fn(hm_classes[i], arg);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next)
@@ -936,7 +956,7 @@ static void hm_fork_each(bool lock)
 	struct hm_cache *c;
 	unsigned int i;
 
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		lock ? pthread_mutex_lock(&hm_classes[i]->lock) :
 		       pthread_mutex_unlock(&hm_classes[i]->lock);
 	for (c = hm_caches; c; c = c->next)
@@ -980,7 +1000,7 @@ static void hm_fork_child(void)
 	hm_user_ctx_id_reset();
 	if (hm_tls.key_set) {
 		tid = hm_plat_ctx_id();
-		for (i = 0; i < HM_NR_CLASSES; i++)
+		for (i = 0; i < HM_USER_CLASSES; i++)
 			if (hm_tls.cls[i] != &hm_cctx_none)
 				hm_cctx_rekey(hm_tls.cls[i], tid, hm_tls.key_id);
 		for (i = 0; i < HM_TLS_SLOTS; i++)
@@ -1007,7 +1027,7 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
 	if (c) {
 		hm_cache_set_debug(c, hm_debug_parse(switches, c->debug, &ok), HM_GFP_DEFAULT);
 	} else {
-		for (i = 0; i < HM_NR_CLASSES; i++)
+		for (i = 0; i < HM_USER_CLASSES; i++)
 			hm_cache_set_debug(hm_classes[i],
 					   hm_debug_parse(switches, hm_classes[i]->debug, &ok),
 					   HM_GFP_DEFAULT);
@@ -1063,7 +1083,7 @@ static void hm_dump_diag(struct hm_printer *pr)
 	hm_print_errors(pr);
 	if (!map)
 		return;
-	for (i = 0; i < HM_NR_CLASSES; i++) {
+	for (i = 0; i < HM_USER_CLASSES; i++) {
 		hm_frag_print(hm_classes[i], pr, map, false);
 		if (hm_classes[i]->sites)
 			hm_sites_print(hm_classes[i], pr, top);
@@ -1161,7 +1181,7 @@ void hm_stats_dump_json(FILE *out)
 	if (!map)
 		return;
 	fprintf(out, "{\"mode\": \"%s\", \"caches\": [", hm_mode_name(hm_mode_default));
-	for (i = 0; i < HM_NR_CLASSES; i++, first = false)
+	for (i = 0; i < HM_USER_CLASSES; i++, first = false)
 		hm_json_cache(out, hm_classes[i], first, map);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next, first = false)
@@ -1216,13 +1236,13 @@ static void hm_research_init(void)
 	if (ad && *ad == '1') {
 		if (hm_mode_default != HM_MODE_HYBRID)
 			fprintf(stderr, "hakmem: HAKMEM_ADAPTIVE=1 needs HAKMEM_MODE=hybrid; ignored\n");
-		for (i = 0; i < HM_NR_CLASSES && hm_mode_default == HM_MODE_HYBRID; i++)
+		for (i = 0; i < HM_USER_CLASSES && hm_mode_default == HM_MODE_HYBRID; i++)
 			hm_cache_set_adaptive(hm_classes[i], true);
 	}
 	if (!pol || !*pol)
 		return;
 	if (hm_is_learn(pol)) {
-		for (i = 0; i < HM_NR_CLASSES; i++)
+		for (i = 0; i < HM_USER_CLASSES; i++)
 			hm_cache_learn(hm_classes[i], HM_LEARN_ON, hm_learn_seed());
 		return;
 	}
@@ -1231,7 +1251,7 @@ static void hm_research_init(void)
 			pol);
 		return;
 	}
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_cache_set_fit(hm_classes[i], fit);
 }
 
@@ -1249,7 +1269,7 @@ int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
 	if (c)
 		return hm_cache_learn(c, st, seed) ? -EINVAL : 0;
 	/* every bitmap-mode class and cache: the others cannot learn */
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		if (hm_classes[i]->mode == HM_MODE_BITMAP)
 			bad |= hm_cache_learn(hm_classes[i], st, seed);
 	pthread_mutex_lock(&hm_caches_lock);
@@ -1277,7 +1297,7 @@ int hm_cache_set_policy(struct hm_cache *c, const char *policy)
 		return -EINVAL;
 	if (c)
 		return hm_cache_set_fit(c, fit) ? -EINVAL : 0;
-	for (i = 0; i < HM_NR_CLASSES; i++)
+	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_cache_set_fit(hm_classes[i], fit);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (it = hm_caches; it; it = it->next)
@@ -1359,7 +1379,7 @@ void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f)
 	if (c) {
 		hm_frag_add(c, f, map);
 	} else {
-		for (i = 0; i < HM_NR_CLASSES; i++)
+		for (i = 0; i < HM_USER_CLASSES; i++)
 			hm_frag_add(hm_classes[i], f, map);
 	}
 	free(map);

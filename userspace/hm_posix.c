@@ -62,7 +62,7 @@ void *hm_calloc(size_t n, size_t size)
 		return NULL;
 	}
 	/* a fresh large chunk is zero already: only a reused one is cleared */
-	if (bytes > HM_MAX_CLASS_SIZE)
+	if (bytes > HM_USER_MAX_CLASS)
 		return hm_enomem(hm_large_alloc_aligned(bytes, HM_LARGE_HDR, true,
 							HM_GFP_DEFAULT));
 	p = hm_malloc(bytes);
@@ -119,36 +119,6 @@ void *hm_reallocarray(void *ptr, size_t n, size_t size)
 	return hm_user_array(n, size, &bytes) ? hm_realloc(ptr, bytes) : NULL;
 }
 
-/*
- * Alignments of 2 and 4 KiB for up to that many bytes (page-aligned
- * buffers, valloc) come from two caches of blocks of that size and
- * alignment, created at the first such request: 15 and 31 to a 64 KiB
- * slab, instead of a 64 KiB large chunk each.
- */
-#define HM_PAGE_CACHES	2
-static struct hm_cache *hm_page_cache[HM_PAGE_CACHES];	/* 2048, 4096 */
-static pthread_once_t hm_page_once = PTHREAD_ONCE_INIT;
-
-static void hm_page_caches_init(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < HM_PAGE_CACHES; i++)
-		hm_page_cache[i] = hm_cache_create(i ? "hm-align-4096" : "hm-align-2048",
-						   2048U << i, 2048U << i,
-						   hm_default_mode(), 0);
-}
-
-/* a block of @need (the larger of size and alignment) bytes, up to 4096 */
-static void *hm_page_alloc(size_t need)
-{
-	struct hm_cache *c;
-
-	pthread_once(&hm_page_once, hm_page_caches_init);
-	c = hm_page_cache[need > 2048];
-	return c ? hm_cache_alloc(c) : NULL;
-}
-
 /* @align a power of two */
 static void *hm_aligned(size_t align, size_t size)
 {
@@ -159,14 +129,8 @@ static void *hm_aligned(size_t align, size_t size)
 	if (align <= HM_MIN_OBJ_SIZE)
 		return hm_user_malloc(size);
 	/* the class of max(size, align) is aligned to its size, >= align */
-	if (size <= HM_MAX_CLASS_SIZE && align <= HM_MAX_CLASS_SIZE)
+	if (size <= HM_USER_MAX_CLASS && align <= HM_USER_MAX_CLASS)
 		return hm_enomem(hm_malloc(HM_MAX(size, align)));
-	if (size <= 4096 && align <= 4096) {
-		void *p = hm_page_alloc(HM_MAX(align, size));
-
-		if (p)
-			return p;
-	}
 	/* size 0 too gets an object of its own, told apart from a foreign one */
 	return hm_enomem(hm_large_alloc_aligned(size ? size : 1, align, false,
 						HM_GFP_DEFAULT));

@@ -34,6 +34,13 @@ extern long hm_user_chunks_live;
 #define HM_USER_MAX_ALLOC	((size_t)PTRDIFF_MAX - (2UL << 16))
 void *hm_user_malloc(size_t size);
 
+/*
+ * malloc's classes (hakmem.c): the core's eight, 8 to 1024 bytes, and two
+ * more of 2 and 4 KiB, blocks aligned to their size.
+ */
+#define HM_USER_CLASSES		10
+#define HM_USER_MAX_CLASS	4096U
+
 #include <errno.h>
 /* *bytes = n * size; false, with errno ENOMEM, when that overflows */
 static inline bool hm_user_array(size_t n, size_t size, size_t *bytes)

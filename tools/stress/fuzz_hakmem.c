@@ -34,7 +34,8 @@
 #define FZ_CACHE_CHECKS	0x2U	/* HM_CACHE_CHECKS (common/hm_types.h) */
 #define GRANULE		65536UL
 #define LARGE_HDR	64UL
-#define MAX_CLASS	1024UL
+#define MAX_CLASS	((unsigned long)HM_USER_MAX_CLASS)	/* malloc's classes */
+#define NCLASS		HM_USER_CLASSES
 
 #define MAX_OBJS	512	/* live and orphaned objects */
 #define MAX_CACHES	8
@@ -424,7 +425,7 @@ static void do_malloc(size_t size)
 static void op_malloc_odd(struct rd *r)
 {
 	static const size_t edge[] = {
-		0, 1, 7, 8, 9, 1023, 1024, 1025, GRANULE - LARGE_HDR,
+		0, 1, 7, 8, 9, 1023, 1024, 1025, 2048, 2049, 4096, 4097, GRANULE - LARGE_HDR,
 		GRANULE - LARGE_HDR + 1, 2 * GRANULE, SIZE_MAX, SIZE_MAX >> 1,
 		(SIZE_MAX >> 1) - GRANULE, (SIZE_MAX >> 1) - GRANULE + 1,
 		1ULL << 48, 1ULL << 62,
@@ -824,8 +825,8 @@ static void op_cache_destroy(struct rd *r)
 /* the model's live counts against the allocator's stats rows */
 static void check_stats(void)
 {
-	static struct hm_stat_row rows[8 + MAX_CACHES + 8];
-	unsigned long want[8] = { 0 }, cwant[MAX_CACHES] = { 0 };
+	static struct hm_stat_row rows[NCLASS + MAX_CACHES + 8];
+	unsigned long want[NCLASS] = { 0 }, cwant[MAX_CACHES] = { 0 };
 	size_t n, i, c;
 	unsigned int k;
 
@@ -839,14 +840,14 @@ static void check_stats(void)
 	}
 	n = hm_stats_snapshot(rows, ARRAY_SIZE(rows),
 			      HM_STATS_CLASSES | HM_STATS_CACHES);
-	if (n < 8 || n != 8 + m.ncache)
-		fail("stats: %zu rows, expected %u", n, 8 + m.ncache);
-	for (i = 0; i < 8; i++)
+	if (n < NCLASS || n != NCLASS + m.ncache)
+		fail("stats: %zu rows, expected %u", n, NCLASS + m.ncache);
+	for (i = 0; i < NCLASS; i++)
 		if (rows[i].objs_inuse != want[i] || rows[i].size != 8U << i)
 			fail("stats: class %s (%u) has %lu in use, expected %lu",
 			     rows[i].name, rows[i].size, rows[i].objs_inuse, want[i]);
 	for (c = 0; c < m.ncache; c++) {
-		for (i = 8; i < n; i++)
+		for (i = NCLASS; i < n; i++)
 			if (!strncmp(rows[i].name, m.cache[c].name, sizeof(rows[i].name) - 1))
 				break;
 		if (i == n)

@@ -72,8 +72,20 @@ static void hm_posix_realloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 16);
 	KUNIT_EXPECT_EQ(test, p[9], 'a');
 
+	/* medium: a block of 2 or 4 KiB, aligned to it; in place within it */
+	q = hm_realloc(p, 1500);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 2048);
+	KUNIT_EXPECT_EQ(test, (unsigned long)q % 2048, 0);
+	KUNIT_EXPECT_EQ(test, q[9], 'a');
+	p = hm_realloc(q, 3000);			/* moves up */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 4096);
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 4096), p);
+	KUNIT_EXPECT_EQ(test, p[9], 'a');
+
 	/* large: in place while it fills over half the chunk */
-	q = hm_realloc(p, 3000);
+	q = hm_realloc(p, 5000);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	memset(q, 'b', 3000);
 	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(q, 40000), q);

@@ -485,7 +485,7 @@ static void hm_user_stats_rows(struct kunit *test)
 	for (i = 0; i < n; i++)
 		found |= rows[i].thread != 0 && rows[i].size == 128 && rows[i].allocs > 0;
 	KUNIT_EXPECT_TRUE(test, found);
-	KUNIT_EXPECT_EQ(test, hm_stats_snapshot(NULL, 0, HM_STATS_CLASSES), HM_NR_CLASSES);
+	KUNIT_EXPECT_EQ(test, hm_stats_snapshot(NULL, 0, HM_STATS_CLASSES), HM_USER_CLASSES);
 	hm_free(p);
 }
 
