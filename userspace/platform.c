@@ -45,7 +45,14 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
-	p = (char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	/*
+	 * The aligned chunk at the top of the span: mmap places mappings top
+	 * down, so it abuts the chunk mapped before and the kernel merges the
+	 * two into one mapping.  At the bottom, a 64 KiB hole parted every two
+	 * chunks: a mapping each, and vm.max_map_count (65 530) capped slab
+	 * memory at 4 GiB.
+	 */
+	p = (char *)(((uintptr_t)raw + span - size) & ~(uintptr_t)(align - 1));
 	if (p != raw)
 		munmap(raw, (size_t)(p - raw));
 	if (p + size != raw + span)

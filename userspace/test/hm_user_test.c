@@ -234,6 +234,62 @@ static void hm_user_flatmap_committed(struct kunit *test)
 	hm_free(p);
 }
 
+/* lines of /proc/self/maps: the process's mappings */
+static unsigned int hm_maps_count(struct kunit *test)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned int n = 0;
+	int ch;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define HM_TEST_TSAN	1
+#else
+#define HM_TEST_TSAN	0
+#endif
+
+/* under valgrind, whose preload the client sees */
+static bool hm_user_on_valgrind(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return pre && strstr(pre, "vgpreload");
+}
+
+/*
+ * Chunks mapped one after the other abut (the aligned chunk at the top of
+ * each over-sized mapping, which mmap places top down): the kernel merges
+ * them, so 64 chunks are a few mappings, not 64 (vm.max_map_count would
+ * cap slab memory at 4 GiB).  Where mmap does not place top down
+ * (memcheck's own address-space manager) only a bound on what was
+ * mapped is checked.
+ */
+static void hm_user_chunks_merge(struct kunit *test)
+{
+	void *c[64];
+	unsigned int i, before, after;
+
+	before = hm_maps_count(test);
+	for (i = 0; i < HM_ARRAY_SIZE(c); i++) {
+		c[i] = hm_plat_chunk_alloc(HM_SLAB_SIZE, HM_GFP_DEFAULT);
+		KUNIT_ASSERT_NOT_NULL(test, c[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)c[i] % HM_SLAB_SIZE, 0);
+	}
+	after = hm_maps_count(test);
+	if (hm_user_on_valgrind())
+		KUNIT_EXPECT_LE(test, after, before + HM_ARRAY_SIZE(c) + 4);
+	else	/* ThreadSanitizer maps shadow beside new mappings: some more */
+		KUNIT_EXPECT_LE(test, after, before + (HM_TEST_TSAN ? 32 : 8));
+	for (i = 0; i < HM_ARRAY_SIZE(c); i++)
+		hm_plat_chunk_free(c[i], HM_SLAB_SIZE);
+}
+
 /*
  * After fork() the child's thread has a tid of its own: its contexts
  * report it, its slabs keep its unique key (a serial above every tid, no
@@ -777,6 +833,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
+	KUNIT_CASE(hm_user_chunks_merge),
 	KUNIT_CASE(hm_user_fork_rekeys),
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_free_keeps_errno),
