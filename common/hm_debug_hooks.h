@@ -73,10 +73,14 @@ static __always_inline void hm_dbg_site_alloc(struct hm_cctx *cc)
 	cc->site_live++;
 }
 
-/* Does @t record the life of a live block, written in generation @gen? */
+/*
+ * Does @t record the life of a live block, written in generation @gen?
+ * Records are written while tracking is on, after a switch went on: @gen
+ * is never 0 then, so a record never written (zeroed) does not match.
+ */
 static __always_inline bool hm_dbg_track_live(const struct hm_track *t, u32 gen)
 {
-	return t->site && !t->free_site && t->gen == gen;
+	return t->gen == gen && !t->free_site;
 }
 
 /* Record @t's block freed at @ip by context @me at @when: kept for reports. */

@@ -474,23 +474,38 @@ static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 }
 
 /*
- * The try functions' check and fill, calling nothing: false for a size
- * not hm_dbg_poison_inline() (which the route keeps from them).
+ * The try functions' poison check, fill and stamp.  @inl (a constant):
+ * calling nothing, where the check and fill are false for a size not
+ * hm_dbg_poison_inline() (which the route keeps from them), so that the
+ * compiler sees no call either; else the hooks' own, with calls.
  */
-static __always_inline bool hm_dbg_intact_inline(void *p, size_t size)
+static __always_inline bool hm_dbg_try_intact(struct hm_cctx *cc, void *p, bool inl)
 {
-	size -= HM_MAG_LINK;
-	return hm_plat_mem_inline(size) &&
-	       hm_plat_mem_is((char *)p + HM_MAG_LINK, HM_POISON_FREE, size);
+	size_t n = cc->size - HM_MAG_LINK;
+
+	if (!inl)
+		return hm_dbg_poison_intact(cc->cache, p);
+	return hm_plat_mem_inline(n) && hm_plat_mem_is((char *)p + HM_MAG_LINK, HM_POISON_FREE, n);
 }
 
-static __always_inline bool hm_dbg_fill_inline(void *p, size_t size)
+static __always_inline bool hm_dbg_try_fill(struct hm_cctx *cc, void *p, bool inl)
 {
-	hm_plat_mark_alloc(p, size);
-	if (!hm_plat_mem_inline(size))
+	size_t n = cc->size;
+
+	if (!inl) {
+		hm_dbg_poison_fill(cc->cache, p);
+		return true;
+	}
+	hm_plat_mark_alloc(p, n);
+	if (!hm_plat_mem_inline(n))
 		return false;
-	hm_plat_mem_fill(p, HM_POISON_FREE, size);
+	hm_plat_mem_fill(p, HM_POISON_FREE, n);
 	return true;
+}
+
+static __always_inline u64 hm_dbg_try_stamp(bool inl)
+{
+	return inl ? hm_plat_stamp_raw() : hm_plat_stamp();
 }
 
 /*
@@ -530,8 +545,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	if (sw & HM_DBG_POISON) {
 		/* the sanitizers' view first: hm_hybrid_taken() would do it */
 		hm_plat_mark_alloc(p, cc->size);
-		if (unlikely(inl ? !hm_dbg_intact_inline(p, cc->size) :
-			     !hm_dbg_poison_intact(cc->cache, p)))
+		if (unlikely(!hm_dbg_try_intact(cc, p, inl)))
 			return false;
 	}
 	idx = hm_block_index_recip(cc->recip, s, p);
@@ -541,7 +555,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (t) {
 		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
-				   inl ? hm_plat_stamp_raw() : hm_plat_stamp());
+				   hm_dbg_try_stamp(inl));
 		hm_dbg_site_alloc(cc);
 	}
 	*pp = p;
@@ -637,18 +651,17 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != me.gen))
 		return false;
 	t = (struct hm_track *)hm_atomic_read(&d->track);
-	/* a record of this life (a free_site of 0: live) */
-	if (t && t[idx].gen == me.gen && !t[idx].free_site) {
+	/* a record of this life */
+	if (t && hm_dbg_track_live(&t[idx], me.gen)) {
 		t += idx;
 		/* the owner's free, the context's profile entry */
 		if (unlikely(t->tag != me.tag || t->prof != cc->site))
 			return false;
 		cc->site_live--;
-		hm_dbg_track_free(t, ip, me.owner, inl ? hm_plat_stamp_raw() : hm_plat_stamp());
+		hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(inl));
 	}
-	/* (inline: poisoned only if filled, hm_dbg_poison_inline() sizes) */
-	if ((sw & HM_DBG_POISON) &&
-	    (inl ? hm_dbg_fill_inline(p, cc->size) : (hm_dbg_poison_fill(cc->cache, p), true)))
+	/* poisoned only if filled (inline: hm_dbg_poison_inline() sizes) */
+	if ((sw & HM_DBG_POISON) && hm_dbg_try_fill(cc, p, inl))
 		hm_dbg_poisoned(d)[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
 	HM_WRITE_ONCE(hm_slab_live_bits(s)[idx / HM_BPL],
 		      hm_slab_live_bits(s)[idx / HM_BPL] & ~(1UL << (idx % HM_BPL)));

@@ -119,7 +119,8 @@ static bool hm_fl_remote_double(struct hm_cache *c, struct hm_slab *s, unsigned 
 	unsigned long bit = 1UL << (idx % HM_BPL);
 	u32 gen;
 
-	if (!d || !hm_cache_checks_on(c))
+	/* exact state means checks on: every switch of them changes the generation */
+	if (!d)
 		return false;
 	gen = HM_READ_ONCE(d->checks_gen);
 	/* listed: fl_remote stays as it is (the owner clears only what it collects) */
