@@ -152,8 +152,7 @@ void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
 {
 	struct hm_cache *c = cc->cache;
 
-	HM_WRITE_ONCE(cc->checks, !!((c->flags & HM_CACHE_CHECKS) ||
-				     (flags & HM_DBG_CHECKS)));
+	HM_WRITE_ONCE(cc->checks, hm_debug_checks(c, flags));
 	HM_WRITE_ONCE(cc->debug, (u8)flags);
 	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->debug_gen));
 	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));

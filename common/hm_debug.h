@@ -102,10 +102,20 @@ static inline u8 hm_debug_route(unsigned int mode, unsigned int flags, u32 size)
 	return (u8)(HM_ROUTE_DEBUG | mode);
 }
 
-/* checks on: by the cache's flags or its switch */
+/*
+ * Checks on: by the cache's flags, or its switches.  Poisoning brings
+ * them: a free-list block's link word cannot be poisoned, and only the
+ * exact state that checks keep tells a link written after free from a
+ * listed block.
+ */
+static inline bool hm_debug_checks(const struct hm_cache *c, unsigned int flags)
+{
+	return (c->flags & HM_CACHE_CHECKS) || (flags & (HM_DBG_CHECKS | HM_DBG_POISON));
+}
+
 static inline bool hm_cache_checks_on(const struct hm_cache *c)
 {
-	return (c->flags & HM_CACHE_CHECKS) || (HM_READ_ONCE(c->debug) & HM_DBG_CHECKS);
+	return hm_debug_checks(c, HM_READ_ONCE(c->debug));
 }
 
 int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp);

@@ -265,13 +265,50 @@ static __always_inline void hm_fl_state_set(struct hm_slab_dbg *d, unsigned long
 	HM_WRITE_ONCE(*w, free ? *w | bit : *w & ~bit);
 }
 
-/* @p of @s was handed out with checks on */
-static __always_inline void hm_fl_state_alloc(struct hm_cache *c, struct hm_slab *s, void *p)
+/* Is block @idx on the owner's lists of @s by the exact state @d? */
+static __always_inline bool hm_fl_listed(const struct hm_slab_dbg *d, unsigned long idx)
 {
-	struct hm_slab_dbg *d = hm_fl_state(c, s);
+	return (HM_READ_ONCE(d->fl_free[idx / HM_BPL]) >> (idx % HM_BPL)) & 1;
+}
 
-	if (d)
-		hm_fl_state_set(d, hm_block_index_recip(c->recip, s, p), false);
+/*
+ * Take @b, the head of s->free, with checks on: its common case, with
+ * exact state and every link good, calling nothing.  Good: @b is listed,
+ * and its link is NULL or another listed block of @s; a NULL that ends
+ * the owner's last list leaves nothing behind.  False, having changed
+ * nothing, for the rest, which the caller checks and mends.
+ */
+static __always_inline bool hm_freelist_pop_checked(struct hm_cctx *cc, struct hm_slab *s,
+						    void **b, void **pp)
+{
+	struct hm_slab_dbg *d = hm_fl_state(cc->cache, s);
+	unsigned long idx, nidx;
+	void *next;
+
+	if (unlikely(!d))
+		return false;
+	idx = hm_block_index_recip(cc->recip, s, b);
+	hm_plat_mark_link(b, sizeof(void *));
+	next = *b;
+	if (unlikely(!hm_fl_listed(d, idx)))
+		return false;
+	if (next) {
+		nidx = hm_block_start(cc->recip, s, next);
+		if (unlikely(hm_ptr_slab(next) != s || nidx >= s->nblocks || next == b ||
+			     !hm_fl_listed(d, nidx)))
+			return false;
+	} else if (unlikely(!s->local_free && s->used + 1 < s->nblocks)) {
+		return false;
+	}
+	s->free = next;
+	/* no link: the next free of this block must not take it for a listed one */
+	*b = HM_FREELIST_ALLOCATED;
+	hm_fl_state_set(d, idx, false);
+	s->used++;
+	cc->st.allocs++;
+	hm_plat_mark_alloc(b, cc->cache->size);
+	*pp = b;
+	return true;
 }
 
 static __always_inline bool hm_freelist_alloc_try(struct hm_cctx *cc, void **pp)
@@ -281,16 +318,11 @@ static __always_inline bool hm_freelist_alloc_try(struct hm_cctx *cc, void **pp)
 
 	if (unlikely(!s || !s->free))
 		return false;
+	/* checks on: the slow path checks the link before it follows it */
+	if (unlikely(HM_READ_ONCE(cc->checks)))
+		return false;
 	b = s->free;
 	s->free = *b;
-	/*
-	 * With checks on, clear the link so that the next free of this
-	 * block does not mistake it for a listed one.
-	 */
-	if (unlikely(HM_READ_ONCE(cc->checks))) {
-		*b = HM_FREELIST_ALLOCATED;
-		hm_fl_state_alloc(cc->cache, s, b);
-	}
 	s->used++;
 	cc->st.allocs++;
 	hm_plat_mark_alloc(b, cc->cache->size);
@@ -302,7 +334,13 @@ static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
 {
 	void *p;
 
-	return likely(hm_freelist_alloc_try(cc, &p)) ? p : hm_freelist_alloc_slow(cc);
+	if (likely(hm_freelist_alloc_try(cc, &p)))
+		return p;
+	/* checks on: the common case here, for the slow paths that call this */
+	if (HM_READ_ONCE(cc->checks) && cc->active && cc->active->free &&
+	    hm_freelist_pop_checked(cc, cc->active, cc->active->free, &p))
+		return p;
+	return hm_freelist_alloc_slow(cc);
 }
 
 /* As hm_bitmap_free_try(); with checks on, always the full path. */

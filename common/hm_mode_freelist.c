@@ -68,6 +68,209 @@ static void hm_fl_state_collected(struct hm_cache *c, struct hm_slab *s,
 	hm_atomic_fetch_and(&d->fl_remote[idx / HM_BPL], ~(1UL << (idx % HM_BPL)));
 }
 
+/*
+ * Is @next, read from the link of a block on a list of @s, a link that
+ * list can hold: NULL, or the start of a block of @s that is on it by the
+ * exact state @d when there is one (fl_remote for the remote list,
+ * fl_free for the owner's)?  A write after free to a free block's first
+ * word, or a remote double free without checks, breaks a link.
+ */
+static __always_inline bool hm_fl_link_ok(struct hm_cache *c, struct hm_slab *s,
+					  struct hm_slab_dbg *d, const void *next, bool remote)
+{
+	unsigned long idx, bit;
+
+	if (!next)
+		return true;
+	idx = hm_block_start(c->recip, s, next);
+	if (hm_ptr_slab(next) != s || idx >= s->nblocks)
+		return false;
+	if (!d)
+		return true;
+	bit = 1UL << (idx % HM_BPL);
+	if (remote)
+		return hm_atomic_read(&d->fl_remote[idx / HM_BPL]) & bit;
+	return HM_READ_ONCE(d->fl_free[idx / HM_BPL]) & bit;
+}
+
+/*
+ * @n blocks of @s leave use for good: quarantined, allocated as far as
+ * the counters go (so that they agree with the slab), as a poison hit's.
+ */
+static void hm_fl_withhold(struct hm_cache *c, struct hm_slab *s, unsigned int n)
+{
+	struct hm_cctx *owner = HM_READ_ONCE(s->owner);
+
+	hm_atomic_fetch_add(&c->quarantined, n);
+	if (owner)
+		owner->st.allocs += n;
+}
+
+/*
+ * The owner's lists of @s broke (a link written after free): make them
+ * good again.  With exact state @d, both become one list of the blocks
+ * fl_free names, and nothing is lost.  Without it, nothing on them can be
+ * trusted: their blocks are withheld (stay allocated, never handed out,
+ * counted as quarantined).
+ *
+ * Return: the blocks withheld.
+ */
+static unsigned int hm_fl_lists_rebuild(struct hm_cache *c, struct hm_slab *s,
+					struct hm_slab_dbg *d)
+{
+	unsigned int i = c->nblocks, n = 0, withheld = 0;
+
+	s->free = NULL;
+	s->local_free = NULL;
+	while (d && i--) {
+		void **b = hm_block_addr(c, s, i);
+
+		if (!(HM_READ_ONCE(d->fl_free[i / HM_BPL]) & (1UL << (i % HM_BPL))))
+			continue;
+		hm_plat_mark_link(b, sizeof(void *));
+		*b = s->free;
+		s->free = b;
+		n++;
+	}
+	if (!d)
+		withheld = c->nblocks - s->used;
+	s->used = c->nblocks - n;
+	hm_fl_withhold(c, s, withheld);
+	return withheld;
+}
+
+/*
+ * hm_freelist_alloc_try() with checks on.
+ * @cc: the owner's context
+ * @s: cc->active, with a free list
+ * @pp: where the block goes
+ *
+ * Each block is checked before it is handed out, and its link before it
+ * is followed.  A block the exact state does not call free (listed twice:
+ * a link broke before) or a link to no free block of the slab is a write
+ * after free: reported, the block written withheld (quarantined, as a
+ * poison hit), and the lists rebuilt.
+ *
+ * Return: true with a block in *@pp; false when the lists are empty.
+ */
+static bool hm_freelist_alloc_checked(struct hm_cctx *cc, struct hm_slab *s, void **pp)
+{
+	struct hm_cache *c = cc->cache;
+	struct hm_slab_dbg *d = hm_fl_state(c, s);
+	void **b;
+
+	while ((b = s->free)) {
+		unsigned long idx = hm_block_index_recip(c->recip, s, b);
+		void *next;
+
+		hm_plat_mark_link(b, sizeof(void *));
+		next = *b;
+		/* @b came from a checked link: in the slab, a block start */
+		if (unlikely(d && !(HM_READ_ONCE(d->fl_free[idx / HM_BPL]) &
+				    (1UL << (idx % HM_BPL))))) {
+			hm_report_bad_link(c, s, b, b, HM_ERR_USE_AFTER_FREE,
+					   hm_fl_lists_rebuild(c, s, d));
+			continue;
+		}
+		/*
+		 * A link to no other free block of the slab; or a NULL that ends
+		 * the owner's last list while blocks are missing from it
+		 * (then the lists, all but @b, hold nblocks - used - 1).
+		 */
+		if (unlikely(!hm_fl_link_ok(c, s, d, next, false) || next == b ||
+			     (!next && d && !s->local_free && s->used + 1 < c->nblocks))) {
+			if (d) {	/* off the lists, as the rebuild leaves it */
+				hm_fl_state_set(d, idx, false);
+				hm_fl_withhold(c, s, 1);
+			}
+			hm_report_bad_link(c, s, b, next, HM_ERR_USE_AFTER_FREE,
+					   hm_fl_lists_rebuild(c, s, d) + !!d);
+			continue;
+		}
+		s->free = next;
+		/* no link: the next free of this block must not take it for a listed one */
+		*b = HM_FREELIST_ALLOCATED;
+		if (d)
+			hm_fl_state_set(d, idx, false);
+		s->used++;
+		cc->st.allocs++;
+		hm_plat_mark_alloc(b, c->size);
+		*pp = b;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The remote list @b of @s, taken off the slab: move it onto s->free.
+ * It holds at most s->used blocks: a longer walk is a cycle, which a
+ * remote double free without checks makes.  With checks, each link is
+ * checked before it is followed.  A bad link ends the walk.
+ *
+ * Return: blocks moved; *@bad the block with the bad link (else NULL).
+ */
+static unsigned int hm_fl_remote_walk(struct hm_cache *c, struct hm_slab *s,
+				      struct hm_slab_dbg *d, void **b, void ***bad)
+{
+	bool checks = hm_cache_checks_on(c);
+	unsigned int k = 0, max = s->used;
+	void **tail, **last = NULL;
+
+	*bad = NULL;
+	for (tail = b; tail; tail = *tail) {
+		if (unlikely(k == max || (checks && !hm_fl_link_ok(c, s, d, *tail, true)))) {
+			if (k == max)
+				hm_report_bad_link(c, s, tail, NULL, HM_ERR_CORRUPT, 0);
+			else
+				hm_report_bad_link(c, s, tail, *tail, HM_ERR_USE_AFTER_FREE, 1);
+			*bad = tail;
+			/* without exact state the blocks walked may repeat: none is taken */
+			if (!d)
+				return 0;
+			break;
+		}
+		if (d)
+			hm_fl_state_collected(c, s, d, tail);
+		last = tail;
+		k++;
+	}
+	if (!last)
+		return 0;
+	*last = s->free;
+	s->free = b;
+	s->used -= k;
+	return k;
+}
+
+/*
+ * A bad link at @bad broke the remote list of @s, which has exact state
+ * @d: the blocks behind it are claimed in fl_remote but on no list.  The
+ * list pushed since is collected first; every claim left is then such a
+ * block (or, rarely, a remote free still in flight: miscounted), and
+ * leaves use with @bad.
+ *
+ * Return: blocks collected.
+ */
+static unsigned int hm_fl_remote_mend(struct hm_cache *c, struct hm_slab *s,
+				      struct hm_slab_dbg *d, void **bad)
+{
+	unsigned long idx = hm_block_index_recip(c->recip, s, bad);
+	unsigned int n = 0, lost = 0, i;
+	void **again;
+
+	hm_atomic_fetch_and(&d->fl_remote[idx / HM_BPL], ~(1UL << (idx % HM_BPL)));
+	if (hm_atomic_read(&s->xthread_free))
+		n = hm_fl_remote_walk(c, s, d, (void **)hm_atomic_xchg(&s->xthread_free, 0),
+				      &again);
+	for (i = 0; i < c->nwords; i++) {
+		unsigned long w = hm_atomic_fetch_and(&d->fl_remote[i], 0);
+
+		lost += hm_popcount(w);
+	}
+	hm_fl_withhold(c, s, lost + 1);
+	return n;
+}
+
 /**
  * hm_freelist_collect() - make local and remote frees allocatable
  * @s: a free-list slab owned by the caller
@@ -78,30 +281,21 @@ unsigned int hm_freelist_collect(struct hm_slab *s)
 {
 	struct hm_cache *c = s->cache;
 	unsigned int n = 0;
-	void **b, **tail = NULL;
 
 	if (!s->free && s->local_free) {
-		for (b = s->local_free; b; b = *b)
-			n++;
+		/* the owner's blocks, all on local_free: no walk to count them */
+		n = s->nblocks - s->used;
 		s->free = s->local_free;
 		s->local_free = NULL;
 	}
 	if (hm_atomic_read(&s->xthread_free)) {
 		struct hm_slab_dbg *d = hm_fl_state(c, s);
-		unsigned int k = 0;
+		void **bad;
 
-		b = (void **)hm_atomic_xchg(&s->xthread_free, 0);
-		for (tail = b; ; tail = *tail) {
-			if (d)
-				hm_fl_state_collected(c, s, d, tail);
-			if (!*tail)
-				break;
-			k++;
-		}
-		*tail = s->free;
-		s->free = b;
-		s->used -= k + 1;
-		n += k + 1;
+		n += hm_fl_remote_walk(c, s, d, (void **)hm_atomic_xchg(&s->xthread_free, 0),
+				       &bad);
+		if (unlikely(bad && d))
+			n += hm_fl_remote_mend(c, s, d, bad);
 	}
 	return n;
 }
@@ -222,12 +416,24 @@ void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 
 void *hm_freelist_alloc_slow(struct hm_cctx *cc)
 {
+	void *p;
+
+	/* checks on: the common case first, in this frame */
+	if (HM_READ_ONCE(cc->checks) && cc->active && cc->active->free &&
+	    (hm_freelist_pop_checked(cc, cc->active, cc->active->free, &p) ||
+	     hm_freelist_alloc_checked(cc, cc->active, &p)))
+		return p;
 	cc->st.alloc_slow++;
 	for (;;) {
 		struct hm_slab *s = cc->active;
 
-		if (s && (s->free || hm_freelist_collect(s)))
-			return hm_freelist_alloc(cc);
+		if (s && (s->free || hm_freelist_collect(s))) {
+			if (!HM_READ_ONCE(cc->checks))
+				return hm_freelist_alloc(cc);
+			if (hm_freelist_alloc_checked(cc, s, &p))
+				return p;
+			continue;	/* lists rebuilt empty: collect or retire */
+		}
 		if (s) {
 			hm_cctx_retire_active(cc);
 			if (cc->active)

@@ -86,6 +86,32 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
 		    (unsigned long long)(t->free_site ? hm_plat_stamp_ns(now - t->free_when) : 0));
 }
 
+/**
+ * hm_report_bad_link() - a free list of @s broke at block @p
+ * @c: its cache
+ * @s: the slab
+ * @p: the block whose link is bad, or that a link reached but is not free
+ * @link: the link found in @p
+ * @e: HM_ERR_USE_AFTER_FREE for a link written after free (poisoning
+ *     cannot cover a free-list block's first word), HM_ERR_CORRUPT for a
+ *     list that a double free without checks made a cycle
+ * @withheld: blocks taken out of use because of it
+ *
+ * Found at allocation or collection: there is no caller to name.
+ */
+void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void *p,
+			const void *link, enum hm_error e, unsigned int withheld)
+{
+	hm_atomic_fetch_add(&hm_errors_total[e], 1);
+	hm_atomic_fetch_add(&c->errors[e], 1);
+	hm_report_log(c, e, p, 0, NULL);
+	if (hm_plat_error_hook(e))
+		return;
+	hm_plat_err("BUG %s: %s: free list of slab %p broken at block %p (link %p); lists mended, %u blocks withheld\n",
+		    c->name, e == HM_ERR_CORRUPT ? "cycle" : "write after free", (const void *)s,
+		    p, link, withheld);
+}
+
 /* @p is inside slab @s of @c but is not a valid block start. */
 void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 			 const void *p, unsigned long ip)

@@ -43,6 +43,8 @@ void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
 		     unsigned long ip, const struct hm_track *t);
 void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int live);
+void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void *p,
+			const void *link, enum hm_error e, unsigned int withheld);
 void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 			 const void *p, unsigned long ip);
 

@@ -51,6 +51,13 @@ void hm_test_poke(void *p, size_t off, unsigned char v);
 /* Read the byte at @p + @off even though @p is free. */
 unsigned char hm_test_peek(const void *p, size_t off);
 
+/*
+ * A bug a test makes on purpose, which the memory tools would rightly
+ * report (memcheck: a free of a freed block), runs between
+ * hm_test_tools_quiet(true) and (false).
+ */
+void hm_test_tools_quiet(bool quiet);
+
 /* Make every @every-th request for a chunk fail (0: none fail). */
 void hm_test_chunk_faults(unsigned long every);
 
@@ -99,9 +106,11 @@ extern struct kunit_suite hm_debug_suite;
 extern struct kunit_suite hm_fit_suite;
 extern struct kunit_suite hm_learn_suite;
 extern struct kunit_suite hm_adapt_suite;
+extern struct kunit_suite hm_links_suite;
 
 #define HM_TEST_SUITES	&hm_sizeclass_suite, &hm_slab_suite, &hm_cache_suite, \
 			&hm_remote_suite, &hm_api_suite, &hm_debug_suite, \
-			&hm_fit_suite, &hm_learn_suite, &hm_adapt_suite
+			&hm_fit_suite, &hm_learn_suite, &hm_adapt_suite, \
+			&hm_links_suite
 
 #endif /* HM_TEST_H */

@@ -98,6 +98,18 @@ void hm_test_chunk_faults(unsigned long every)
 	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
 }
 
+void hm_test_tools_quiet(bool quiet)
+{
+#ifdef HM_VALGRIND
+	if (quiet)
+		VALGRIND_DISABLE_ERROR_REPORTING;
+	else
+		VALGRIND_ENABLE_ERROR_REPORTING;
+#else
+	(void)quiet;
+#endif
+}
+
 void hm_test_poke(void *p, size_t off, unsigned char v)
 {
 	unsigned char *b = (unsigned char *)p + off;
