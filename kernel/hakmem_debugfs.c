@@ -337,6 +337,8 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 	if (!ok)
 		return -EINVAL;
 	mutex_lock(&hakmem_mutex);
+	if (!only)	/* and for caches created from now on */
+		hakmem_debug_global = hm_debug_parse(text, hakmem_debug_global, &ok);
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		if (only && hc != only)
 			continue;

@@ -65,6 +65,7 @@ struct hakmem_cache {
 };
 
 extern struct mutex hakmem_mutex;
+extern unsigned int hakmem_debug_global;	/* under hakmem_mutex */
 extern spinlock_t hakmem_list_lock;
 extern struct list_head hakmem_caches;
 extern struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];

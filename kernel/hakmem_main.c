@@ -49,6 +49,8 @@ DEFINE_SPINLOCK(hakmem_list_lock);
 LIST_HEAD(hakmem_caches);
 struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
 enum hm_mode hakmem_default_mode = HM_MODE_DEFAULT;
+/* the top-level debug file's switches, which caches created later get */
+unsigned int hakmem_debug_global;
 
 static char *hakmem_mode_param = "hybrid";
 module_param_named(mode, hakmem_mode_param, charp, 0444);
@@ -262,6 +264,9 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 	if (!hc)
 		return NULL;
 	mutex_lock(&hakmem_mutex);
+	/* under the mutex: no global switch changes before the cache is listed */
+	if (hakmem_debug_global)
+		hm_cache_set_debug(hc->c, hakmem_debug_global, GFP_KERNEL);
 	hakmem_debugfs_add(hc);
 	hakmem_cache_publish(hc);
 	mutex_unlock(&hakmem_mutex);

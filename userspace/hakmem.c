@@ -85,6 +85,10 @@ static pthread_key_t hm_exit_key;
 static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hm_cache *hm_classes[HM_USER_CLASSES];
 static struct hm_cache *hm_caches;	/* created through the API */
+/* serializes switch changes; taken before hm_caches_lock */
+static pthread_mutex_t hm_debug_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the switches of hm_set_debug(NULL, ...): caches created later get them */
+static unsigned int hm_debug_global;
 static enum hm_mode hm_mode_default = HM_MODE_DEFAULT;
 static hm_error_handler_t hm_err_fn;
 static void *hm_err_arg;
@@ -650,10 +654,15 @@ struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 				 mode, flags, HM_GFP_DEFAULT);
 	if (!c)
 		return NULL;
+	/* no global switch may change between its reading and the listing */
+	pthread_mutex_lock(&hm_debug_lock);
+	if (hm_debug_global)
+		hm_cache_set_debug(c, hm_debug_global, HM_GFP_DEFAULT);
 	pthread_mutex_lock(&hm_caches_lock);
 	c->next = hm_caches;
 	hm_caches = c;
 	pthread_mutex_unlock(&hm_caches_lock);
+	pthread_mutex_unlock(&hm_debug_lock);
 	return c;
 }
 
@@ -942,8 +951,6 @@ void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 
 /* ---- diagnostics ----------------------------------------------------- */
 
-static pthread_mutex_t hm_debug_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /*
  * fork(): another thread may hold any of hakmem's locks, and the child
  * would wait on it for ever; so the forking thread takes them all first,
@@ -1027,6 +1034,7 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
 	if (c) {
 		hm_cache_set_debug(c, hm_debug_parse(switches, c->debug, &ok), HM_GFP_DEFAULT);
 	} else {
+		hm_debug_global = hm_debug_parse(switches, hm_debug_global, &ok);
 		for (i = 0; i < HM_USER_CLASSES; i++)
 			hm_cache_set_debug(hm_classes[i],
 					   hm_debug_parse(switches, hm_classes[i]->debug, &ok),

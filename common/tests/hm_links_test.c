@@ -74,7 +74,7 @@ static void hm_link_written_local(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	unsigned long uaf = hm_atomic_read(&c->errors[HM_ERR_USE_AFTER_FREE]);
 	unsigned int n, i, got = 0;
-	struct hm_err_entry log[HM_ERR_LOG];
+	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
 	void **v, **w, *other, *link = NULL;
 
 	/* poisoning brings the checks' exact state to slabs built from now */
@@ -84,6 +84,7 @@ static void hm_link_written_local(struct kunit *test)
 	w = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, log);
 	for (i = 0; i < n; i++) {
 		v[i] = hm_test_alloc(cc);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
@@ -263,6 +264,6 @@ static struct kunit_case hm_links_cases[] = {
 };
 
 struct kunit_suite hm_links_suite = {
-	.name = "hm_links",
+	.name = "hakmem_links",
 	.test_cases = hm_links_cases,
 };

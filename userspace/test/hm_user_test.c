@@ -582,6 +582,51 @@ static void hm_user_set_debug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/*
+ * A global switch reaches caches created after it (HAKMEM_DEBUG and
+ * hm_set_debug(NULL, ...) are for the whole process), its words applied
+ * as to every cache: track=0 leaves poison on.  A write after free in
+ * such a cache is caught.
+ */
+static void hm_user_global_debug_new_caches(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	struct hm_cache *a, *b, *z;
+	void *p, *q;
+
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1 track=1"), 0);
+	a = hm_cache_create("global-a", 48, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, a->debug, HM_DBG_POISON | HM_DBG_TRACK);
+	p = hm_cache_alloc(a);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_cache_free(a, p);
+	hm_test_poke(p, 20, 0x42);
+	q = hm_cache_alloc(a);	/* the magazine's top: @p, checked */
+	KUNIT_EXPECT_TRUE(test, q != p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "track=0"), 0);
+	b = hm_cache_create("global-b", 48, 0, HM_MODE_FREELIST, 0);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, b->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, a->debug, HM_DBG_POISON);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "off"), 0);
+	z = hm_cache_create("global-z", 48, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	KUNIT_EXPECT_EQ(test, z->debug, 0U);
+	/* a refused global write changes nothing, for later caches either */
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=2"), -1);
+	hm_cache_destroy(z);
+	z = hm_cache_create("global-z", 48, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	KUNIT_EXPECT_EQ(test, z->debug, 0U);
+	hm_cache_free(a, q);
+	KUNIT_EXPECT_EQ(test, hm_validate(a), 0);
+	hm_cache_destroy(z);
+	hm_cache_destroy(b);
+	hm_cache_destroy(a);	/* the quarantined block: reported, slab kept */
+}
+
 #define HM_NOCCTX_OBJS	64
 
 struct hm_nocctx_arg {
@@ -840,6 +885,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
+	KUNIT_CASE(hm_user_global_debug_new_caches),
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_research_api),
 	KUNIT_CASE(hm_user_free_without_context),
