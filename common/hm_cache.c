@@ -431,7 +431,7 @@ void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
 			  unsigned long ip)
 {
 	if (unlikely(s->cache != c)) {
-		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
+		hm_report_block(c, HM_ERR_WRONG_CACHE, s, p, ip);
 		return;
 	}
 	if (s->mode == HM_MODE_FREELIST)

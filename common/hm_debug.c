@@ -10,6 +10,7 @@
 #include "hm_adapt.h"
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
+#define HM_DUMP_LINE	96	/* room for one line of them: "Object <addr>: <hex>" */
 
 /* struct hm_slab_dbg with its two bitmaps, four in the freelist mode */
 static size_t hm_slab_dbg_bytes(const struct hm_cache *c)
@@ -311,12 +312,16 @@ void hm_debug_on_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	hm_debug_on_free(cc, s, p, idx, ip, true);
 }
 
-/* A free of a block another context allocated (tracking on; @sw: switches). */
-void hm_debug_xowner(struct hm_cache *c, unsigned int sw, void *p, unsigned long ip)
+/*
+ * A free of block @p of @s that another context allocated (tracking on;
+ * @sw: switches; @t: its live record, which the report names).
+ */
+void hm_debug_xowner(struct hm_cache *c, unsigned int sw, const struct hm_slab *s,
+		     void *p, unsigned long ip, const struct hm_track *t)
 {
 	hm_atomic_fetch_add(&c->xowner_frees, 1);
 	if (sw & HM_DBG_FLAG_XOWNER)
-		hm_report(c, HM_ERR_XOWNER, p, ip);
+		hm_report_track(c, HM_ERR_XOWNER, s, p, ip, t);
 }
 
 /* Where the poison of @p (size @n, link bytes @skip) was overwritten. */
@@ -330,39 +335,77 @@ static long hm_poison_bad(const unsigned char *p, unsigned int n, unsigned int s
 	return -1;
 }
 
+/* @t, a record of a block of @c, if it tells of the block's last life */
+static const struct hm_track *hm_track_current(const struct hm_cache *c,
+					       const struct hm_track *t)
+{
+	/* a record from before the switch last went on describes another life */
+	if (!t || !t->site || !(HM_READ_ONCE(c->debug) & HM_DBG_TRACK) ||
+	    t->gen != HM_READ_ONCE(c->debug_gen))
+		return NULL;
+	return t;
+}
+
+/* "Object <addr>: <16 bytes in hex>" lines of @p's bytes around @off, into @buf */
+static void hm_uaf_dump(const struct hm_cache *c, const unsigned char *p, unsigned int off,
+			char *buf, unsigned int size)
+{
+	unsigned int from = off & ~15U, i, k, pos = 0;
+
+	buf[0] = '\0';
+	for (i = from; i < from + HM_DUMP_BYTES && i < c->size; i += 16) {
+		pos += hm_snprintf(buf + pos, size - pos, "Object %p:", (const void *)(p + i));
+		for (k = 0; k < 16 && i + k < c->size && pos < size; k++)
+			pos += hm_snprintf(buf + pos, size - pos, " %02x", p[i + k]);
+		if (pos < size)
+			pos += hm_snprintf(buf + pos, size - pos, "\n");
+		if (pos >= size)
+			break;	/* truncated: never for HM_DUMP_LINE-sized lines */
+	}
+}
+
+/*
+ * SLUB's report of a poison overwritten, as one message: the block, the
+ * first changed byte, the block's history when tracked, a hexdump around
+ * the byte, what was done.
+ */
 static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int idx,
-			  const unsigned char *p, long off, unsigned long ip)
+			  const unsigned char *p, unsigned int off, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
-	const struct hm_track *t = hm_debug_track(s, idx);
-	unsigned int from = (unsigned int)off & ~15U, i, k;
+	const struct hm_track *t = hm_track_current(c, hm_debug_track(s, idx));
+	char dump[HM_DUMP_BYTES / 16 * HM_DUMP_LINE];
+	struct hm_track tr;
 
-	hm_atomic_fetch_add(&hm_errors_total[HM_ERR_USE_AFTER_FREE], 1);
-	hm_atomic_fetch_add(&c->errors[HM_ERR_USE_AFTER_FREE], 1);
-	if (t && !t->site)
-		t = NULL;
-	hm_report_log(c, HM_ERR_USE_AFTER_FREE, p, ip, t);
-	if (hm_plat_error_hook(HM_ERR_USE_AFTER_FREE))
-		return;
-	hm_plat_err("BUG %s: write after free: block %p (slab %p, %u bytes): byte %ld is 0x%02x, not 0x%02x\n",
-		    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
-		    HM_POISON_FREE);
-	if (t)
-		hm_plat_err("INFO: last allocated at " HM_SYM_FMT " by %u\n",
-			    (void *)t->site, t->owner);
-	if (t && t->free_site)
-		hm_plat_err("INFO: last freed at " HM_SYM_FMT " by %u\n",
-			    (void *)t->free_site, t->free_owner);
-	for (i = from; i < from + HM_DUMP_BYTES && i < c->size; i += 16) {
-		char line[16 * 3 + 1];
-
-		for (k = 0; k < 16 && i + k < c->size; k++)
-			hm_snprintf(line + 3 * k, 4, "%02x ", p[i + k]);
-		line[3 * k] = '\0';
-		hm_plat_err("Object %p: %s\n", (const void *)(p + i), line);
+	if (t) {
+		tr = *t;
+		t = &tr;
 	}
-	hm_plat_err("FIX %s: block %p quarantined, not handed out again\n",
-		    c->name, (const void *)p);
+	if (!hm_report_count(c, HM_ERR_USE_AFTER_FREE, s, p, off, ip, t))
+		return;
+	hm_uaf_dump(c, p, off, dump, sizeof(dump));
+#define HM_UAF_HEAD	"BUG %s: write after free: block %p (slab %p, %u bytes): " \
+			"byte %u is 0x%02x, not 0x%02x\n"
+#define HM_UAF_TAIL	"%sFIX %s: block %p quarantined, not handed out again\n"
+	if (!t)
+		hm_plat_err(HM_UAF_HEAD HM_UAF_TAIL,
+			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
+			    HM_POISON_FREE, dump, c->name, (const void *)p);
+	else if (!t->free_site)
+		hm_plat_err(HM_UAF_HEAD "INFO: last allocated at " HM_SYM_FMT " by %u\n"
+			    HM_UAF_TAIL,
+			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
+			    HM_POISON_FREE, (void *)t->site, t->owner,
+			    dump, c->name, (const void *)p);
+	else
+		hm_plat_err(HM_UAF_HEAD "INFO: last allocated at " HM_SYM_FMT " by %u\n"
+			    "INFO: last freed at " HM_SYM_FMT " by %u\n" HM_UAF_TAIL,
+			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
+			    HM_POISON_FREE, (void *)t->site, t->owner,
+			    (void *)t->free_site, t->free_owner,
+			    dump, c->name, (const void *)p);
+#undef HM_UAF_HEAD
+#undef HM_UAF_TAIL
 }
 
 /**
@@ -383,7 +426,7 @@ void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	struct hm_cache *c = cc->cache;
 	long off = hm_poison_bad(p, c->size, c->link_bytes);
 
-	hm_report_uaf(cc, s, idx, p, off < 0 ? 0 : off, ip);
+	hm_report_uaf(cc, s, idx, p, off < 0 ? 0 : (unsigned int)off, ip);
 	hm_atomic_fetch_add(&c->quarantined, 1);
 }
 
@@ -400,6 +443,27 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 }
 
 /**
+ * hm_debug_block_track() - the tracking record of the block @p points into
+ * @s: a live slab
+ * @p: a pointer into @s: a block start, or inside a block
+ *
+ * Return: the record, when tracking is on in @s's cache and the record is
+ * of the block's current (or, freed, last) life; else NULL.
+ */
+const struct hm_track *hm_debug_block_track(const struct hm_slab *s, const void *p)
+{
+	const struct hm_cache *c = s->cache;
+	unsigned long idx;
+
+	if ((const char *)p < s->blocks)
+		return NULL;	/* the header */
+	idx = (unsigned long)((const char *)p - s->blocks) / c->size;
+	if (idx >= s->nblocks)
+		return NULL;	/* the slab's tail */
+	return hm_track_current(c, hm_debug_track(s, (unsigned int)idx));
+}
+
+/**
  * hm_report_double_free() - report a double free of block @p of @s
  * @c: its cache
  * @s: its slab
@@ -411,13 +475,7 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 			   unsigned long ip)
 {
-	const struct hm_track *t = hm_debug_track(s, hm_block_index(c, s, p));
-
-	/* a record from before the switch last went on describes another life */
-	if (t && (!(HM_READ_ONCE(c->debug) & HM_DBG_TRACK) ||
-		  t->gen != HM_READ_ONCE(c->debug_gen)))
-		t = NULL;
-	hm_report_track(c, HM_ERR_DOUBLE_FREE, p, ip, t);
+	hm_report_block(c, HM_ERR_DOUBLE_FREE, s, p, ip);
 }
 
 /**

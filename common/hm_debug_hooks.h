@@ -21,7 +21,8 @@ void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d);
 struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip);
 void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			 unsigned int idx, unsigned long ip);
-void hm_debug_xowner(struct hm_cache *c, unsigned int sw, void *p, unsigned long ip);
+void hm_debug_xowner(struct hm_cache *c, unsigned int sw, const struct hm_slab *s,
+		     void *p, unsigned long ip, const struct hm_track *t);
 
 static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 {
@@ -193,7 +194,7 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 		else if (t->prof)
 			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
 		if (unlikely(t->owner != me))
-			hm_debug_xowner(c, sw, p, ip);
+			hm_debug_xowner(c, sw, s, p, ip, t);
 		hm_dbg_track_free(t, ip, me, hm_plat_stamp());	/* not counted any more */
 	}
 	if (!(sw & HM_DBG_POISON))

@@ -82,7 +82,7 @@ static __always_inline bool hm_remote_checks(struct hm_cctx *cc, struct hm_slab 
 
 	*idx = hm_block_start(c->recip, s, p);
 	if (unlikely(cc && c != cc->cache)) {
-		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, ip);
+		hm_report_block(cc->cache, HM_ERR_WRONG_CACHE, s, p, ip);
 		return false;
 	}
 	if (unlikely(*idx >= s->nblocks)) {

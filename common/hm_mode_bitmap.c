@@ -35,8 +35,9 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 		if (s->live_bits)
 			bad |= r & ~s->live_bits[i];
 		if (unlikely(bad)) {
-			hm_report(s->cache, HM_ERR_DOUBLE_FREE,
-				  hm_block_addr(s->cache, s, i * HM_BPL + hm_ctz(bad)), 0);
+			void *p = hm_block_addr(s->cache, s, i * HM_BPL + hm_ctz(bad));
+
+			hm_report_double_free(s->cache, s, p, 0);
 			r &= ~bad;
 		}
 		if (!r)

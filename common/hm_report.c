@@ -4,6 +4,7 @@
  */
 #include "hm_report.h"
 #include "hm_slab.h"
+#include "hm_debug.h"
 
 hm_atomic_t hm_errors_total[HM_ERR_NR];
 
@@ -36,54 +37,88 @@ const char *hm_error_name(enum hm_error e)
  * @e: what was wrong
  * @p: the pointer (or size, cast) involved
  * @ip: the caller's return address, or 0
+ *
+ * For a pointer into no slab (a large object, memory hakmem never handed
+ * out, a size): the report names no slab.
  */
 void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 	       unsigned long ip)
 {
-	hm_report_track(c, e, p, ip, NULL);
+	hm_report_track(c, e, NULL, p, ip, NULL);
 }
 
+/* "<kind>: <p> in cache <c> (slab <s>[ of cache <other>]), caller <ip>" */
+#define HM_REPORT_FMT	"%s: %p in cache %s (slab %p%s%s), caller " HM_SYM_FMT "\n"
+
 /**
- * hm_report_track() - hm_report() with the block's tracking record
- * @c: cache, or NULL
+ * hm_report_track() - hm_report() with the block's slab and tracking record
+ * @c: the cache concerned (the one the caller named), or NULL
  * @e: what was wrong
+ * @s: the live slab @p points into, or NULL
  * @p: the pointer
  * @ip: the caller
- * @t: the block's record (hm_debug_track()), or NULL
+ * @t: the record of the block @p points into (hm_debug_block_track()), or
+ *     NULL
  *
- * With a record, the report says who allocated the block and, for a
- * double free, who freed it first, and how long ago: KASAN's "Allocated
- * by / Freed by".
+ * With a record, the report says who allocated the block and, when it was
+ * freed, who freed it, and how long ago: KASAN's "Allocated by / Freed
+ * by".  One message, however many lines: an error handler sees one call.
  */
-void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
-		     unsigned long ip, const struct hm_track *t)
+void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		     const void *p, unsigned long ip, const struct hm_track *t)
 {
+	/* a slab of another cache than the one named (a wrong-cache free) */
+	const struct hm_cache *of = s && c && s->cache != c ? s->cache : NULL;
+	const char *name = c ? c->name : "-", *kind = hm_error_name(e);
+	const char *of_txt = of ? " of cache " : "", *of_name = of ? of->name : "";
+	struct hm_track tr;
 	u64 now;
 
-	hm_atomic_fetch_add(&hm_errors_total[e], 1);
-	if (c)
-		hm_atomic_fetch_add(&c->errors[e], 1);
-	if (t && !t->site)
+	if (t && t->site) {
+		tr = *t;	/* a snapshot: the owner may rewrite it meanwhile */
+		t = &tr;
+	} else {
 		t = NULL;
-	hm_report_log(c, e, p, ip, t);
-	if (hm_plat_error_hook(e))
+	}
+	if (!hm_report_count(c, e, s, p, 0, ip, t))
 		return;
-	/* one message per report: the user's error handler sees one call */
 	if (!t) {
-		hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n",
-			    hm_error_name(e), p, c ? c->name : "-",
-			    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip);
+		hm_plat_err(HM_REPORT_FMT, kind, p, name, (const void *)s, of_txt, of_name,
+			    (void *)ip);
 		return;
 	}
 	now = hm_plat_stamp();
-	hm_plat_err("%s: %p in cache %s (slab %p), caller " HM_SYM_FMT "\n"
-		    "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n"
+	if (!t->free_site) {
+		hm_plat_err(HM_REPORT_FMT "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n",
+			    kind, p, name, (const void *)s, of_txt, of_name, (void *)ip,
+			    t->owner, (void *)t->site,
+			    (unsigned long long)hm_plat_stamp_ns(now - t->when));
+		return;
+	}
+	hm_plat_err(HM_REPORT_FMT "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n"
 		    "  freed by %u at " HM_SYM_FMT ", %llu ns ago\n",
-		    hm_error_name(e), p, c ? c->name : "-",
-		    c ? (void *)hm_ptr_slab(p) : NULL, (void *)ip,
-		    t->owner, (void *)t->site, (unsigned long long)hm_plat_stamp_ns(now - t->when),
+		    kind, p, name, (const void *)s, of_txt, of_name, (void *)ip,
+		    t->owner, (void *)t->site,
+		    (unsigned long long)hm_plat_stamp_ns(now - t->when),
 		    t->free_owner, (void *)t->free_site,
-		    (unsigned long long)(t->free_site ? hm_plat_stamp_ns(now - t->free_when) : 0));
+		    (unsigned long long)hm_plat_stamp_ns(now - t->free_when));
+}
+
+/**
+ * hm_report_block() - report a refused operation on a pointer into slab @s
+ * @c: the cache concerned (the one the caller named)
+ * @e: what was wrong
+ * @s: the live slab @p points into
+ * @p: the pointer: a block start, or inside a block
+ * @ip: the caller
+ *
+ * With tracking on in @s's cache, the report carries the record of the
+ * block @p points into: where it was allocated, by whom, and its free.
+ */
+void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		     const void *p, unsigned long ip)
+{
+	hm_report_track(c, e, s, p, ip, hm_debug_block_track(s, p));
 }
 
 /**
@@ -118,19 +153,16 @@ void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 {
 	unsigned long off = (unsigned long)((const char *)p - (const char *)s);
 
-	hm_report(c, off < c->first_off ? HM_ERR_FOREIGN : HM_ERR_INTERIOR, p, ip);
+	if (off < c->first_off)
+		hm_report_track(c, HM_ERR_FOREIGN, s, p, ip, NULL);
+	else
+		hm_report_block(c, HM_ERR_INTERIOR, s, p, ip);
 }
 
-/**
- * hm_report_log() - remember a report in the ring of the last HM_ERR_LOG
- * @c: cache, or NULL
- * @e: what was wrong
- * @p: the pointer
- * @ip: the caller
- * @t: the block's tracking record, or NULL
- */
-void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
-		   unsigned long ip, const struct hm_track *t)
+/* Remember a report in the ring of the last HM_ERR_LOG. */
+static void hm_report_log(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+			  const void *p, unsigned int off, unsigned long ip,
+			  const struct hm_track *t)
 {
 	u64 now = t ? hm_plat_stamp() : 0;
 	struct hm_err_entry *en;
@@ -141,6 +173,8 @@ void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 	en->seq = hm_err_seq;
 	en->kind = e;
 	en->ptr = (unsigned long)p;
+	en->slab = (unsigned long)s;
+	en->offset = off;
 	en->ip = ip;
 	en->ctx = hm_plat_ctx_id();
 	hm_strscpy(en->cache, c ? c->name : "-", sizeof(en->cache));
@@ -151,6 +185,30 @@ void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
 	en->free_ctx = t && t->free_site ? t->free_owner : 0;
 	en->free_age_ns = t && t->free_site ? hm_plat_stamp_ns(now - t->free_when) : 0;
 	hm_unlock(&hm_err_lock, flags);
+}
+
+/**
+ * hm_report_count() - count and log a report, before it is printed
+ * @c: the cache concerned, or NULL
+ * @e: what was wrong
+ * @s: the slab the pointer is in, or NULL
+ * @p: the pointer
+ * @off: a write after free: the offset of the first changed byte; else 0
+ * @ip: the caller
+ * @t: the block's tracking record, or NULL
+ *
+ * Return: true when the caller prints the report (in one hm_plat_err()
+ * call), false when a test counts it (hm_plat_error_hook()).
+ */
+bool hm_report_count(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		     const void *p, unsigned int off, unsigned long ip,
+		     const struct hm_track *t)
+{
+	hm_atomic_fetch_add(&hm_errors_total[e], 1);
+	if (c)
+		hm_atomic_fetch_add(&c->errors[e], 1);
+	hm_report_log(c, e, s, p, off, ip, t);
+	return !hm_plat_error_hook(e);
 }
 
 /**

@@ -4,9 +4,11 @@
  *
  * A bad free (double free, foreign or interior pointer, wrong cache) is
  * refused before it touches any state, so nothing is corrupted and nothing
- * is lost.  Each refusal increments a per-cache and a global counter and
- * prints one line, unless the platform says a test is counting errors
- * (hm_plat_error_hook(), the slub_kunit "slab_errors" pattern).
+ * is lost.  Each refusal increments a per-cache and a global counter, is
+ * logged in a ring (hm_report_log_copy()) and printed as one message, one
+ * hm_plat_err() call however many lines it has, unless the platform says
+ * a test is counting errors (hm_plat_error_hook(), the slub_kunit
+ * "slab_errors" pattern).
  */
 #ifndef HM_REPORT_H
 #define HM_REPORT_H
@@ -18,9 +20,11 @@
 struct hm_err_entry {
 	unsigned long seq;	/* 1 for the first report since load */
 	unsigned long ptr;
+	unsigned long slab;	/* the slab @ptr points into, 0: none known */
 	unsigned long ip;
 	u32 kind;		/* enum hm_error */
 	u32 ctx;		/* CPU or thread that made the call */
+	u32 offset;		/* write after free: the first changed byte, else 0 */
 	char cache[HM_NAME_LEN];
 	/* the block's history, when tracking recorded one (else 0) */
 	unsigned long alloc_ip, free_ip;
@@ -30,8 +34,9 @@ struct hm_err_entry {
 
 extern hm_atomic_t hm_errors_total[HM_ERR_NR];
 
-void hm_report_log(struct hm_cache *c, enum hm_error e, const void *p,
-		   unsigned long ip, const struct hm_track *t);
+bool hm_report_count(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		     const void *p, unsigned int off, unsigned long ip,
+		     const struct hm_track *t);
 unsigned int hm_report_log_copy(struct hm_err_entry *out);
 
 const char *hm_error_name(enum hm_error e);
@@ -40,8 +45,10 @@ extern hm_lock_t hm_err_lock;
 
 void hm_report(struct hm_cache *c, enum hm_error e, const void *p,
 	       unsigned long ip);
-void hm_report_track(struct hm_cache *c, enum hm_error e, const void *p,
-		     unsigned long ip, const struct hm_track *t);
+void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		     const void *p, unsigned long ip, const struct hm_track *t);
+void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		     const void *p, unsigned long ip);
 void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int live);
 void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void *p,
 			const void *link, enum hm_error e, unsigned int withheld);

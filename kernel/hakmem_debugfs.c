@@ -246,13 +246,16 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 	if (!log)
 		return -ENOMEM;
 	n = hm_report_log_copy(log);
-	seq_puts(m, "# last reports: seq kind cache pointer cpu caller\n");
+	seq_puts(m, "# last reports: seq kind cache pointer slab cpu caller\n");
 	for (i = 0; i < n; i++) {
 		if (only && strcmp(log[i].cache, only->c->name))
 			continue;
-		seq_printf(m, "%lu %s %s %p cpu%u %pS\n", log[i].seq,
+		seq_printf(m, "%lu %s %s %p %p cpu%u %pS\n", log[i].seq,
 			   hm_error_name(log[i].kind), log[i].cache,
-			   (void *)log[i].ptr, log[i].ctx, (void *)log[i].ip);
+			   (void *)log[i].ptr, (void *)log[i].slab, log[i].ctx,
+			   (void *)log[i].ip);
+		if (log[i].kind == HM_ERR_USE_AFTER_FREE)
+			seq_printf(m, "  first changed byte at offset %u\n", log[i].offset);
 		/* tracking's history of the block, when it was on */
 		if (log[i].alloc_ip)
 			seq_printf(m, "  allocated cpu%u %pS %llu ns before\n",

@@ -343,7 +343,7 @@ void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 		return;
 	}
 	if (unlikely(s->cache != cache->c)) {
-		hm_report(cache->c, HM_ERR_WRONG_CACHE, ptr, _RET_IP_);
+		hm_report_block(cache->c, HM_ERR_WRONG_CACHE, s, ptr, _RET_IP_);
 		return;
 	}
 	hakmem_cache_free_one(cache, s, ptr, _RET_IP_);
@@ -423,7 +423,8 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 			if (unlikely(!s))
 				hm_free_other_cache(cache->c, ptrs[j], _RET_IP_);
 			else if (unlikely(s->cache != cache->c))
-				hm_report(cache->c, HM_ERR_WRONG_CACHE, ptrs[j], _RET_IP_);
+				hm_report_block(cache->c, HM_ERR_WRONG_CACHE, s, ptrs[j],
+						_RET_IP_);
 			else
 				hm_cctx_free(cc, s, ptrs[j], _RET_IP_);
 		}
@@ -485,7 +486,7 @@ void hakmem_free(const void *ptr)
 	size = s->cache->obj_size;
 	hc = likely(size <= HM_MAX_CLASS_SIZE) ? hakmem_classes[hm_size_to_class(size)] : NULL;
 	if (unlikely(!hc || hc->c != s->cache)) {
-		hm_report(s->cache, HM_ERR_WRONG_CACHE, p, _RET_IP_);
+		hm_report_block(s->cache, HM_ERR_WRONG_CACHE, s, p, _RET_IP_);
 		return;
 	}
 	hakmem_cache_free_one(hc, s, p, _RET_IP_);

@@ -435,7 +435,7 @@ HM_EXPORT(hm_debug_xowner);
 HM_EXPORT(hm_cctx_alloc_debug);
 HM_EXPORT(hm_cctx_free_local_debug);
 HM_EXPORT(hm_debug_track);
-HM_EXPORT(hm_report_log);
+HM_EXPORT(hm_debug_block_track);
 HM_EXPORT(hm_report_log_copy);
 HM_EXPORT(hm_report_double_free);
 HM_EXPORT(hm_large_trim);

@@ -551,7 +551,7 @@ static noinline void hm_free_foreign_slab(struct hm_cache *c,
 	struct hm_cctx *cc;
 
 	if (unlikely(s->cache != c)) {
-		hm_report(c, HM_ERR_WRONG_CACHE, ptr, ip);
+		hm_report_block(c, HM_ERR_WRONG_CACHE, s, ptr, ip);
 		return;
 	}
 	cc = hm_cache_cctx_peek(c);
@@ -1066,9 +1066,11 @@ static void hm_print_errors(struct hm_printer *pr)
 	hm_print(pr, "\n");
 	n = hm_report_log_copy(log);
 	for (i = 0; i < n; i++) {
-		hm_print(pr, "  #%lu %s: %p in %s, thread %u, caller %p\n", log[i].seq,
+		hm_print(pr, "  #%lu %s: %p in %s (slab %p), thread %u, caller %p\n", log[i].seq,
 			 hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
-			 log[i].ctx, (void *)log[i].ip);
+			 (void *)log[i].slab, log[i].ctx, (void *)log[i].ip);
+		if (log[i].kind == HM_ERR_USE_AFTER_FREE)
+			hm_print(pr, "    first changed byte at offset %u\n", log[i].offset);
 		if (log[i].alloc_ip)
 			hm_print(pr, "    allocated by thread %u at %p, %llu ns before\n",
 				 log[i].alloc_ctx, (void *)log[i].alloc_ip,
@@ -1202,10 +1204,12 @@ void hm_stats_dump_json(FILE *out)
 	n = hm_report_log_copy(log);
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s{\"seq\": %lu, \"kind\": \"%s\", \"ptr\": \"%p\", \"cache\": \"%s\", "
+			"\"slab\": \"%p\", \"offset\": %u, "
 			"\"thread\": %u, \"caller\": \"%p\", \"alloc_thread\": %u, "
 			"\"alloc_site\": \"%p\", \"free_thread\": %u, \"free_site\": \"%p\"}",
 			i ? ", " : "", log[i].seq,
 			hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
+			(void *)log[i].slab, log[i].offset,
 			log[i].ctx, (void *)log[i].ip, log[i].alloc_ctx,
 			(void *)log[i].alloc_ip, log[i].free_ctx, (void *)log[i].free_ip);
 	fprintf(out, "]\n}\n");

@@ -368,9 +368,10 @@ void hm_user_debug_ref(long delta)
 		pthread_once(&once, hm_tsc_calibrate);
 }
 
+/* one report, all its lines (a write after free's hexdump too): one message */
 void hm_plat_err(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);

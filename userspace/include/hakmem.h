@@ -126,8 +126,9 @@ int hm_set_debug(struct hm_cache *c, const char *switches);
  * exact when no other thread allocates; returns problems found */
 long hm_validate(struct hm_cache *c);
 
-/* errors: handler gets one line per refused operation (default: stderr);
- * HAKMEM_ABORT_ON_ERROR=1 in the environment aborts instead */
+/* errors: handler gets one message per refused operation, one call (a
+ * write after free's has several lines: block, history, hexdump; default:
+ * stderr); HAKMEM_ABORT_ON_ERROR=1 in the environment aborts after it */
 typedef void (*hm_error_handler_t)(const char *msg, void *arg);
 void hm_set_error_handler(hm_error_handler_t fn, void *arg);
 unsigned long hm_error_count(void);
