@@ -9,7 +9,8 @@
  *                   every context's reserve), the fail_chunk fault
  *                   attribute
  *   hakmem_debugfs  file contents against the counters, validate, junk
- *                   writes refused, destroy with live objects reported
+ *                   writes refused, destroy with live objects reported,
+ *                   a wrong-cache free's report and errors file
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -729,12 +730,57 @@ static void hakmem_debugfs_destroy_live(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 }
 
+/*
+ * A free to the wrong cache through the adapter: refused, counted once in
+ * the cache named, logged with the block's slab and, tracking on in the
+ * block's cache, its allocation; the errors file shows it.
+ */
+static void hakmem_debugfs_wrong_cache(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-named", 64, MODE(test));
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-owner", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+	char *text;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(other, "debug", "track=1"), 0);
+	p = hakmem_cache_alloc(other, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 64);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_WRONG_CACHE]), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&other->c->errors[HM_ERR_WRONG_CACHE]), 0);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_WRONG_CACHE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+		KUNIT_EXPECT_STREQ(test, en.cache, "kunit-named");
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)hm_ptr_slab(p));
+		KUNIT_EXPECT_NE(test, en.ip, 0);
+		KUNIT_EXPECT_NE(test, en.alloc_ip, 0);
+		KUNIT_EXPECT_LT(test, en.alloc_ctx, nr_cpu_ids);
+	}
+	text = hakmem_read_file(test, hc, "errors");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "pointer slab cpu caller"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "free to the wrong cache kunit-named"));
+	/* nothing changed: the block is live in its cache and frees there */
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x5a, 64));
+	hakmem_cache_free(other, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_validate(other->c, NULL), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+}
+
 static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_stats, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_slabs, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	{}
 };
 

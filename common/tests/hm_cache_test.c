@@ -267,51 +267,132 @@ static void hm_boundary_hysteresis(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/* a call site for each bad free below, named explicitly: reports carry it */
+#define HM_BAD_SITE	0x7000UL
+
+/* the counts a refused operation of kind @e must move, before it */
+struct hm_before {
+	unsigned long seq;	/* the last report's */
+	unsigned long all;	/* hm_errors(e) */
+	unsigned long kind;	/* the named cache's errors[e] */
+	unsigned long sum;	/* ... of every kind */
+};
+
+static unsigned long hm_cache_errors_sum(const struct hm_cache *c)
+{
+	unsigned long n = 0;
+	unsigned int e;
+
+	for (e = 0; e < HM_ERR_NR; e++)
+		n += hm_atomic_read(&c->errors[e]);
+	return n;
+}
+
+static void hm_before(struct kunit *test, struct hm_before *b, const struct hm_cache *c,
+		      enum hm_error e)
+{
+	b->seq = hm_test_report_seq(test);
+	b->all = hm_errors(e);
+	b->kind = c ? hm_atomic_read(&c->errors[e]) : 0;
+	b->sum = c ? hm_cache_errors_sum(c) : 0;
+}
+
 /*
- * double, foreign, interior and wrong-cache frees: refused and counted
- * (freelist mode detects double frees only with HM_CACHE_CHECKS)
+ * Since @b: one refusal of kind @e, counted once globally and in @c (the
+ * cache the report names, NULL: none), and one report of pointer @p in
+ * @c, slab @slab, from call site @ip.
+ */
+static void hm_expect_refused(struct kunit *test, const struct hm_before *b, enum hm_error e,
+			      const void *p, const struct hm_cache *c, const void *slab,
+			      unsigned long ip)
+{
+	struct hm_err_entry en;
+
+	KUNIT_EXPECT_EQ(test, hm_errors(e), b->all + 1);
+	if (c) {
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[e]), b->kind + 1);
+		KUNIT_EXPECT_EQ(test, hm_cache_errors_sum(c), b->sum + 1);
+	}
+	if (!hm_test_report_since(test, b->seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	KUNIT_EXPECT_STREQ(test, en.cache, c ? c->name : "-");
+	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)slab);
+	KUNIT_EXPECT_EQ(test, en.ip, ip);
+	KUNIT_EXPECT_EQ(test, en.offset, 0);
+	KUNIT_EXPECT_EQ(test, en.alloc_ip, 0);	/* no tracking */
+}
+
+/* hm_test_free_in_ip() of @p, expected refused as above */
+static void hm_free_refused(struct kunit *test, struct hm_cctx *cc, void *p, unsigned long ip,
+			    enum hm_error e, const struct hm_cache *c, const void *slab)
+{
+	struct hm_before b;
+
+	hm_before(test, &b, c, e);
+	hm_test_free_in_ip(cc, p, ip);
+	hm_expect_refused(test, &b, e, p, c, slab, ip);
+}
+
+/*
+ * Double, foreign, interior and wrong-cache frees: each refused, counted
+ * once and reported once with pointer, cache, slab and call site, and
+ * nothing corrupted.  Bitmap and hybrid modes detect them always, so their
+ * caches have no checks; freelist mode detects double frees only with
+ * HM_CACHE_CHECKS.
  */
 static void hm_bad_frees_refused(struct kunit *test)
 {
-	struct hm_cache *c = hm_test_cache_flags(test, 64, 0, MODE(test), HM_CACHE_CHECKS);
-	struct hm_cache *other = hm_test_cache(test, 64, 0, MODE(test));
+	unsigned int flags = MODE(test) == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+	struct hm_cache *c = hm_test_cache_named(test, "hm-bad", 64, 0, MODE(test), flags);
+	struct hm_cache *other = hm_test_cache_named(test, "hm-other", 64, 0, MODE(test), 0);
 	struct hm_cctx *cc = hm_test_cctx(test, c);
 	struct hm_cctx *occ = hm_test_cctx(test, other);
 	long *errors = hm_test_count_errors(test);
 	void *foreign = hm_test_foreign_alloc(64);
 	void **v = hm_alloc_n(test, cc, 10);
 	void *o = hm_test_alloc(occ);
-	unsigned long before = hm_errors(HM_ERR_DOUBLE_FREE);
+	unsigned long other_errors;
+	struct hm_before b;
 	void *large;
 
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
 	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_EXPECT_EQ(test, c->debug, 0);	/* no switch: detection is always on */
+	other_errors = hm_cache_errors_sum(other);
 	hm_test_free_in(cc, v[3]);
-	hm_test_free_in(cc, v[3]);			/* double */
-	KUNIT_EXPECT_EQ(test, *errors, 1);
-	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), before + 1);
-	hm_test_free_in(cc, foreign);			/* not ours */
-	hm_test_free_in(cc, (char *)v[4] + 8);		/* interior */
-	hm_test_free_in(cc, (void *)hm_ptr_slab(v[4]));	/* slab header */
-	hm_test_free_in(cc, o);				/* other cache */
+	hm_free_refused(test, cc, v[3], HM_BAD_SITE, HM_ERR_DOUBLE_FREE, c, hm_ptr_slab(v[3]));
+	/* memory hakmem never handed out: no cache, no slab */
+	hm_free_refused(test, cc, foreign, HM_BAD_SITE + 1, HM_ERR_FOREIGN, NULL, NULL);
+	hm_free_refused(test, cc, (char *)v[4] + 8, HM_BAD_SITE + 2, HM_ERR_INTERIOR, c,
+			hm_ptr_slab(v[4]));
+	hm_free_refused(test, cc, hm_ptr_slab(v[4]), HM_BAD_SITE + 3, HM_ERR_FOREIGN, c,
+			hm_ptr_slab(v[4]));		/* the slab header */
+	/* the core's remote path refuses it, in the cache the caller named */
+	hm_free_refused(test, cc, o, HM_BAD_SITE + 4, HM_ERR_WRONG_CACHE, c, hm_ptr_slab(o));
+	KUNIT_EXPECT_EQ(test, hm_cache_errors_sum(other), other_errors);
 	KUNIT_EXPECT_EQ(test, *errors, 5);
 	large = hm_large_alloc(5000, HM_GFP_DEFAULT);	/* belongs to no cache */
 	KUNIT_ASSERT_NOT_NULL(test, large);
-	hm_free_other_cache(c, large, 0);
+	hm_before(test, &b, c, HM_ERR_WRONG_CACHE);
+	hm_free_other_cache(c, large, HM_BAD_SITE + 5);
+	hm_expect_refused(test, &b, HM_ERR_WRONG_CACHE, large, c, NULL, HM_BAD_SITE + 5);
 	KUNIT_EXPECT_EQ(test, *errors, 6);
 	KUNIT_EXPECT_EQ(test, hm_core_usable_size(large), 5000);
 	hm_free_other(large, 0);			/* the right way */
-	*errors = 5;
-	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), 1);
 	HM_EXPECT_VALID(test, c);
 	HM_EXPECT_VALID(test, other);
 	/* nothing was corrupted: the survivors are intact and still free fine */
 	v[3] = NULL;
 	hm_expect_intact(test, cc, v, 10);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 9);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other), 1);
 	KUNIT_EXPECT_EQ(test, hm_cctx_free_bulk(cc, 10, v, 0), 9);
 	hm_test_free_in(occ, o);
-	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other), 0);
 	HM_EXPECT_VALID(test, c);
 	HM_EXPECT_VALID(test, other);
 	hm_test_foreign_free(foreign);

@@ -25,13 +25,31 @@ static unsigned int hm_alloc_count(struct kunit *test, struct hm_cctx *cc,
 	return hits;
 }
 
+/*
+ * The one report since @seq: a write after free of @victim in @c, first
+ * changed byte at @off, with the block's slab.
+ */
+static void hm_expect_uaf(struct kunit *test, unsigned long seq, const struct hm_cache *c,
+			  const void *victim, unsigned int off)
+{
+	struct hm_err_entry en;
+
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_USE_AFTER_FREE);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)victim);
+	KUNIT_EXPECT_STREQ(test, en.cache, c->name);
+	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)hm_ptr_slab(victim));
+	KUNIT_EXPECT_EQ(test, en.offset, off);
+}
+
 /* a write after free is reported once and the block never handed out */
 static void hm_debug_poison_catches_uaf(struct kunit *test)
 {
 	struct hm_cache *c = hm_core_cache_create("hm-uaf", 64, 0, MODE(test), 0,
 						  HM_GFP_DEFAULT);
 	long *errors = hm_test_count_errors(test);
-	unsigned long before = hm_errors(HM_ERR_USE_AFTER_FREE);
+	unsigned long before = hm_errors(HM_ERR_USE_AFTER_FREE), seq;
 	unsigned int i, n;
 	struct hm_cctx *cc;
 	void **v, *victim;
@@ -47,10 +65,13 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	hm_test_free_in(cc, victim);
 	KUNIT_EXPECT_EQ(test, hm_test_peek(victim, 20), HM_POISON_FREE);
 	hm_test_poke(victim, 20, 0x42);		/* the bug */
+	seq = hm_test_report_seq(test);
 	/* a slab's worth of allocations reaches the victim in every mode */
 	KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_USE_AFTER_FREE), before + 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_USE_AFTER_FREE]), 1);
+	hm_expect_uaf(test, seq, c, victim, 20);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
 	/* the quarantined block counts as live forever: validate agrees */
 	HM_EXPECT_VALID(test, c);
@@ -79,6 +100,7 @@ static void hm_debug_poison_sizes(struct kunit *test)
 	static const unsigned int sizes[] = { 8, 64, 512 };
 	long *errors = hm_test_count_errors(test);
 	unsigned int k, i, n;
+	unsigned long seq;
 
 	for (k = 0; k < HM_ARRAY_SIZE(sizes); k++) {
 		struct hm_cache *c = hm_core_cache_create("hm-psize", sizes[k], 0,
@@ -109,8 +131,10 @@ static void hm_debug_poison_sizes(struct kunit *test)
 		hm_test_free_in(cc, victim);
 		KUNIT_EXPECT_EQ(test, hm_test_peek(victim, c->size - 1), HM_POISON_FREE);
 		hm_test_poke(victim, c->size - 1, 0x42);	/* the bug, last byte */
+		seq = hm_test_report_seq(test);
 		KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
 		KUNIT_EXPECT_EQ(test, *errors, 1);
+		hm_expect_uaf(test, seq, c, victim, c->size - 1);
 		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
 		for (i = 0; i < n; i++)
 			hm_test_free_in(cc, v[i]);
@@ -135,6 +159,7 @@ static void hm_debug_poison_remote_uaf(struct kunit *test)
 	unsigned int i, n, hits = 0;
 	struct hm_cctx *a, *b;
 	void **v, *victim;
+	unsigned long seq;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	n = 3 * c->nblocks;
@@ -148,6 +173,7 @@ static void hm_debug_poison_remote_uaf(struct kunit *test)
 	hm_cctx_free(b, hm_ptr_slab(victim), victim, HM_RET_IP);	/* remote */
 	KUNIT_EXPECT_EQ(test, hm_test_peek(victim, 40), HM_POISON_FREE);
 	hm_test_poke(victim, 40, 0x42);		/* the bug */
+	seq = hm_test_report_seq(test);
 	/* until the owner has collected the remote free and reached it */
 	for (i = 0; i < n && !*errors; i++) {
 		v[i] = hm_test_alloc(a);
@@ -156,6 +182,7 @@ static void hm_debug_poison_remote_uaf(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, hits, 0);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hm_expect_uaf(test, seq, c, victim, 40);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
 	HM_EXPECT_VALID(test, c);
 	n = i;
@@ -169,6 +196,7 @@ static void hm_debug_poison_remote_uaf(struct kunit *test)
 /* two call sites, named explicitly: compilers may tail-call helpers */
 #define HM_SITE_A	0x1000UL
 #define HM_SITE_B	0x2000UL
+#define HM_SITE_C	0x3000UL
 
 /* tracking records owner and site; the profile counts allocs and live */
 static void hm_debug_track_sites(struct kunit *test)
@@ -304,12 +332,14 @@ static void hm_debug_cross_owner(struct kunit *test)
 	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
 	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
 	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	unsigned long seq;
 	void *v[20];
 	unsigned int i;
 
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
 	for (i = 0; i < 20; i++) {
-		v[i] = hm_test_alloc(a);
+		v[i] = hm_test_alloc_ip(a, HM_SITE_A);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
 	}
 	for (i = 0; i < 10; i++)
@@ -318,8 +348,20 @@ static void hm_debug_cross_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 0);
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER,
 						 HM_GFP_DEFAULT), 0);
-	for (i = 10; i < 15; i++)
+	for (i = 10; i < 14; i++)
 		hm_test_free_in(b, v[i]);
+	/* the report names the block, its slab and its allocation */
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, v[14], HM_SITE_B);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_XOWNER);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[14]);
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)hm_ptr_slab(v[14]));
+		KUNIT_EXPECT_EQ(test, en.ip, HM_SITE_B);
+		KUNIT_EXPECT_EQ(test, en.alloc_ip, HM_SITE_A);
+		KUNIT_EXPECT_EQ(test, en.alloc_ctx, a->ctx_id);
+		KUNIT_EXPECT_EQ(test, en.free_ip, 0);	/* not freed before */
+	}
 	for (i = 15; i < 20; i++)
 		hm_test_free_in(a, v[i]);	/* the owner: not flagged */
 	KUNIT_EXPECT_EQ(test, *errors, 5);
@@ -596,6 +638,81 @@ static void hm_debug_double_free_history(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * The report since @seq: kind @e of @p from @ip, in slab @s, naming the
+ * allocation at @alloc_ip by @alloc_ctx and the free at @free_ip (0: none).
+ */
+static void hm_expect_history(struct kunit *test, unsigned long seq, enum hm_error e,
+			      const void *p, const void *s, unsigned long ip,
+			      unsigned long alloc_ip, u32 alloc_ctx, unsigned long free_ip)
+{
+	struct hm_err_entry en;
+
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)s);
+	KUNIT_EXPECT_EQ(test, en.ip, ip);
+	KUNIT_EXPECT_EQ(test, en.alloc_ip, alloc_ip);
+	KUNIT_EXPECT_EQ(test, en.alloc_ctx, alloc_ip ? alloc_ctx : 0);
+	KUNIT_EXPECT_EQ(test, en.free_ip, free_ip);
+}
+
+/*
+ * With tracking on, a bad free that points into a block names the block's
+ * allocation and, freed, its free: an interior pointer into a live or a
+ * freed block, and a block of another cache (its record, in its cache).
+ * A pointer into no block (a slab header) has no record.
+ */
+static void hm_debug_bad_free_history(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache_named(test, "hm-hist", 64, 0, MODE(test), 0);
+	struct hm_cache *other = hm_test_cache_named(test, "hm-hist2", 64, 0, MODE(test), 0);
+	struct hm_cctx *cc = hm_test_cctx(test, c), *occ = hm_test_cctx(test, other);
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	unsigned long seq;
+	void *p, *q, *o;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(other, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	p = hm_test_alloc_ip(cc, HM_SITE_A);
+	q = hm_test_alloc_ip(cc, HM_SITE_A + 8);
+	o = hm_test_alloc_ip(occ, HM_SITE_B);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(cc, (char *)p + 8, HM_SITE_C);
+	hm_expect_history(test, seq, HM_ERR_INTERIOR, (char *)p + 8, hm_ptr_slab(p), HM_SITE_C,
+			  HM_SITE_A, cc->ctx_id, 0);
+	hm_test_free_in_ip(cc, q, HM_SITE_B + 8);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(cc, (char *)q + 1, HM_SITE_C);
+	hm_expect_history(test, seq, HM_ERR_INTERIOR, (char *)q + 1, hm_ptr_slab(q), HM_SITE_C,
+			  HM_SITE_A + 8, cc->ctx_id, HM_SITE_B + 8);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(cc, o, HM_SITE_C + 8);
+	hm_expect_history(test, seq, HM_ERR_WRONG_CACHE, o, hm_ptr_slab(o), HM_SITE_C + 8,
+			  HM_SITE_B, occ->ctx_id, 0);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_STREQ(test, en.cache, "hm-hist");	/* the cache named */
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(cc, hm_ptr_slab(p), HM_SITE_C);
+	hm_expect_history(test, seq, HM_ERR_FOREIGN, hm_ptr_slab(p), hm_ptr_slab(p), HM_SITE_C,
+			  0, 0, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	/* nothing changed: p and o are live and free fine */
+	hm_test_free_in(cc, p);
+	hm_test_free_in(occ, o);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	HM_EXPECT_VALID(test, c);
+	HM_EXPECT_VALID(test, other);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other), 0);
+}
+
 static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_remote_uaf, hm_mode_gen_params),
@@ -611,6 +728,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_report_ages, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_double_free_history, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_bad_free_history, hm_mode_gen_params),
 	{}
 };
 

@@ -13,6 +13,7 @@
 #include "hm_plat_test.h"
 #include "hm_cache.h"
 #include "hm_validate.h"
+#include "hm_report.h"
 
 /*
  * Run fn(arg, i) for i = 0..n-1 at the same time, each in its own thread
@@ -67,18 +68,30 @@ void hm_test_chunk_faults(unsigned long every);
  */
 long *hm_test_count_errors(struct kunit *test);
 
+/*
+ * The report log: the sequence number of the last report (0: none), and
+ * the one report made since @seq, copied to @out; the case fails when
+ * there was not exactly one.
+ */
+unsigned long hm_test_report_seq(struct kunit *test);
+bool hm_test_report_since(struct kunit *test, unsigned long seq, struct hm_err_entry *out);
+
 /* Test caches and contexts, destroyed/abandoned by the helpers below. */
 struct hm_cache *hm_test_cache(struct kunit *test, unsigned int size,
 			       unsigned int align, enum hm_mode mode);
 struct hm_cache *hm_test_cache_flags(struct kunit *test, unsigned int size,
 				     unsigned int align, enum hm_mode mode,
 				     unsigned int flags);
+struct hm_cache *hm_test_cache_named(struct kunit *test, const char *name,
+				     unsigned int size, unsigned int align,
+				     enum hm_mode mode, unsigned int flags);
 struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c);
 
 /* one context allocating through the core the way an adapter does */
 void *hm_test_alloc(struct hm_cctx *cc);
 void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip);
 void hm_test_free_in(struct hm_cctx *cc, void *p);
+void hm_test_free_in_ip(struct hm_cctx *cc, void *p, unsigned long ip);
 
 static inline u32 hm_test_rand(u32 *state)
 {

@@ -41,23 +41,60 @@ void *hm_test_alloc(struct hm_cctx *cc)
 	return hm_test_alloc_ip(cc, HM_RET_IP);
 }
 
-/* Free @p in @cc the way an adapter's free does. */
+/*
+ * Free @p in @cc the way an adapter's free does.  A block of another
+ * cache is left to the core to refuse: its slab is not @cc's, so the free
+ * takes the remote path, whose checks report the wrong cache.
+ */
 void hm_test_free_in(struct hm_cctx *cc, void *p)
+{
+	hm_test_free_in_ip(cc, p, HM_RET_IP);
+}
+
+/* ... with @ip as the call site, which reports name */
+void hm_test_free_in_ip(struct hm_cctx *cc, void *p, unsigned long ip)
 {
 	struct hm_slab *s = hm_ptr_to_slab(p);
 
 	if (!s) {
-		hm_free_other(p, HM_RET_IP);
-		return;
-	}
-	if (s->cache != cc->cache) {
-		hm_report(cc->cache, HM_ERR_WRONG_CACHE, p, HM_RET_IP);
+		hm_free_other(p, ip);
 		return;
 	}
 	/* the try path first, as the adapters' frees do */
 	if (s->owner == cc && hm_cctx_free_try(cc, s, p))
 		return;
-	hm_cctx_free(cc, s, p, HM_RET_IP);
+	hm_cctx_free(cc, s, p, ip);
+}
+
+static struct hm_err_entry *hm_test_log(struct kunit *test, unsigned int *n)
+{
+	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	*n = hm_report_log_copy(log);
+	return log;
+}
+
+unsigned long hm_test_report_seq(struct kunit *test)
+{
+	unsigned int n;
+	struct hm_err_entry *log = hm_test_log(test, &n);
+
+	return n ? log[n - 1].seq : 0;
+}
+
+bool hm_test_report_since(struct kunit *test, unsigned long seq, struct hm_err_entry *out)
+{
+	unsigned int n;
+	struct hm_err_entry *log = hm_test_log(test, &n);
+
+	KUNIT_EXPECT_GE(test, n, 1);
+	if (!n)
+		return false;
+	/* one report, no more: the last is the one after @seq */
+	KUNIT_EXPECT_EQ(test, log[n - 1].seq, seq + 1);
+	*out = log[n - 1];
+	return log[n - 1].seq == seq + 1;
 }
 
 static void hm_test_cache_release(void *c)
@@ -76,7 +113,15 @@ struct hm_cache *hm_test_cache_flags(struct kunit *test, unsigned int size,
 				     unsigned int align, enum hm_mode mode,
 				     unsigned int flags)
 {
-	struct hm_cache *c = hm_core_cache_create("hm-test", size, align, mode,
+	return hm_test_cache_named(test, "hm-test", size, align, mode, flags);
+}
+
+/* ... named @name, for reports that must tell two caches apart */
+struct hm_cache *hm_test_cache_named(struct kunit *test, const char *name,
+				     unsigned int size, unsigned int align,
+				     enum hm_mode mode, unsigned int flags)
+{
+	struct hm_cache *c = hm_core_cache_create(name, size, align, mode,
 						  flags, HM_GFP_DEFAULT);
 
 	KUNIT_ASSERT_NOT_NULL(test, c);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define KUNIT_PARAM_DESC_SIZE	128
 
@@ -130,6 +131,14 @@ extern long *volatile hm_user_error_counter;
 #define KUNIT_ASSERT_FALSE(t, c)	KUNIT_BINARY(t, !!(c), ==, 0, 1)
 #define KUNIT_ASSERT_NOT_NULL(t, p)	KUNIT_BINARY_PTR(t, p, !=, NULL, 1)
 #define KUNIT_ASSERT_NULL(t, p)		KUNIT_BINARY_PTR(t, p, ==, NULL, 1)
+#define KUNIT_EXPECT_STREQ(test, a, b)						\
+	do {									\
+		const char *__a = (a), *__b = (b);				\
+		if (strcmp(__a, __b))						\
+			kunit_fail_at(test, __FILE__, __LINE__,			\
+				"Expected %s == %s, but %s == \"%s\", %s == \"%s\"", \
+				#a, #b, #a, __a, #b, __b);			\
+	} while (0)
 #define KUNIT_EXPECT_TRUE_MSG(t, c, ...)					\
 	do {									\
 		if (!(c))							\
