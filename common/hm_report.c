@@ -137,10 +137,7 @@ void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void *p,
 			const void *link, enum hm_error e, unsigned int withheld)
 {
-	hm_atomic_fetch_add(&hm_errors_total[e], 1);
-	hm_atomic_fetch_add(&c->errors[e], 1);
-	hm_report_log(c, e, p, 0, NULL);
-	if (hm_plat_error_hook(e))
+	if (!hm_report_count(c, e, s, p, 0, 0, NULL))
 		return;
 	hm_plat_err("BUG %s: %s: free list of slab %p broken at block %p (link %p); lists mended, %u blocks withheld\n",
 		    c->name, e == HM_ERR_CORRUPT ? "cycle" : "write after free", (const void *)s,

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,21 +553,58 @@ static void hm_count_errors(const char *msg, void *arg)
 	(*(long *)arg)++;
 }
 
-/* switches through the public API, a write after free through hm_malloc */
+/* what an error handler was given: how many calls, the last message */
+struct hm_capture {
+	long calls;
+	char msg[2048];
+};
+
+static void hm_capture_error(const char *msg, void *arg)
+{
+	struct hm_capture *cap = arg;
+
+	cap->calls++;
+	snprintf(cap->msg, sizeof(cap->msg), "%s", msg);
+}
+
+/* @cap's message has the text @fmt makes */
+static void hm_expect_in_msg(struct kunit *test, const struct hm_capture *cap,
+			     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void hm_expect_in_msg(struct kunit *test, const struct hm_capture *cap,
+			     const char *fmt, ...)
+{
+	char want[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(cap->msg, want), "no \"%s\" in the report:\n%s",
+			      want, cap->msg);
+}
+
+/*
+ * Switches through the public API; a write after free through hm_malloc,
+ * reported to the error handler in one call with all of SLUB's report:
+ * block, cache, offset and byte, history, a hexdump from the byte's line.
+ */
 static void hm_user_set_debug(struct kunit *test)
 {
 	unsigned long before = hm_error_count();
-	long reported = 0;
+	struct hm_capture cap = { 0 };
+	struct hm_err_entry log[HM_ERR_LOG];
 	void *v[64], *victim;
-	unsigned int i, hits = 0;
+	unsigned int i, hits = 0, n;
+	const char *name;
 
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=yes"), -1);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "junk"), -1);
 	KUNIT_EXPECT_EQ(test, hm_error_count(), before);
-	hm_set_error_handler(hm_count_errors, &reported);
+	hm_set_error_handler(hm_capture_error, &cap);
 	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1 track=1"), 0);
-	victim = hm_malloc(40);		/* class 64 */
+	victim = hm_malloc(40);
 	KUNIT_ASSERT_NOT_NULL(test, victim);
+	name = hm_ptr_slab(victim)->cache->name;
 	hm_free(victim);
 	hm_test_poke(victim, 33, 0);
 	for (i = 0; i < 64; i++) {
@@ -574,7 +613,18 @@ static void hm_user_set_debug(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, hits, 0);
 	KUNIT_EXPECT_EQ(test, hm_error_count(), before + 1);
-	KUNIT_EXPECT_GE(test, reported, 1);	/* the report's lines */
+	KUNIT_EXPECT_EQ(test, cap.calls, 1);	/* one report, one message */
+	hm_expect_in_msg(test, &cap, "BUG %s: write after free: block %p (slab %p,", name,
+			 victim, (void *)hm_ptr_slab(victim));
+	hm_expect_in_msg(test, &cap, "byte 33 is 0x00, not 0x6b\n");
+	hm_expect_in_msg(test, &cap, "INFO: last allocated at ");
+	hm_expect_in_msg(test, &cap, "INFO: last freed at ");
+	hm_expect_in_msg(test, &cap, "Object %p: 6b 00 6b 6b", (char *)victim + 32);
+	hm_expect_in_msg(test, &cap, "FIX %s: block %p quarantined", name, victim);
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_GE(test, n, 1);
+	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_USE_AFTER_FREE);
+	KUNIT_EXPECT_EQ(test, log[n - 1].offset, 33);
 	for (i = 0; i < 64; i++)
 		hm_free(v[i]);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "off"), 0);
@@ -625,6 +675,89 @@ static void hm_user_global_debug_new_caches(struct kunit *test)
 	hm_cache_destroy(z);
 	hm_cache_destroy(b);
 	hm_cache_destroy(a);	/* the quarantined block: reported, slab kept */
+}
+
+/*
+ * The child of hm_user_abort_on_error(), run as "hakmem-test --abort-child
+ * WHAT" with HAKMEM_ABORT_ON_ERROR=1: a double free, or a write after
+ * free, which must abort.  Returns (1) only if it did not.
+ */
+int hm_user_abort_child(const char *what);	/* called by runner.c's main() */
+int hm_user_abort_child(const char *what)
+{
+	struct hm_cache *c = hm_cache_create("abort", 64, 0, HM_MODE_HYBRID, 0);
+	unsigned int i;
+	void *p;
+
+	if (!c)
+		return 2;
+	if (!strcmp(what, "uaf") && hm_set_debug(c, "poison=1 track=1"))
+		return 2;
+	p = hm_cache_alloc(c);
+	if (!p)
+		return 2;
+	hm_cache_free(c, p);
+	if (!strcmp(what, "double")) {
+		hm_cache_free(c, p);
+		return 1;
+	}
+	hm_test_poke(p, 33, 0);
+	for (i = 0; i < 256; i++)	/* reaches the block: the report */
+		if (!hm_cache_alloc(c))
+			return 2;
+	return 1;
+}
+
+/*
+ * HAKMEM_ABORT_ON_ERROR=1: the first report aborts the program, after the
+ * whole report is out (a write after free's hexdump too), in a child that
+ * starts afresh with the variable set.
+ */
+static void hm_user_abort_on_error(struct kunit *test)
+{
+	static const char *const what[] = { "double", "uaf" };
+	static const char *const want[] = { "double free: ", "quarantined, not handed out" };
+	char self[4096], out[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	unsigned int k;
+
+	KUNIT_ASSERT_GT(test, n, 0);
+	self[n] = '\0';
+	for (k = 0; k < HM_ARRAY_SIZE(what); k++) {
+		size_t len = 0;
+		int fds[2], status = 0;
+		const char *at;
+		unsigned int msgs = 0;
+		ssize_t r;
+		pid_t pid;
+
+		KUNIT_ASSERT_EQ(test, pipe(fds), 0);
+		pid = fork();
+		KUNIT_ASSERT_GE(test, pid, 0);
+		if (pid == 0) {
+			dup2(fds[1], STDERR_FILENO);
+			close(fds[0]);
+			close(fds[1]);
+			setenv("HAKMEM_ABORT_ON_ERROR", "1", 1);
+			execl(self, self, "--abort-child", what[k], (char *)NULL);
+			_exit(127);
+		}
+		close(fds[1]);
+		while (len < sizeof(out) - 1 &&
+		       (r = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
+			len += (size_t)r;
+		out[len] = '\0';
+		close(fds[0]);
+		KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+		KUNIT_EXPECT_TRUE_MSG(test, WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+				      "%s: status 0x%x, output:\n%s", what[k], status, out);
+		KUNIT_EXPECT_TRUE_MSG(test, strstr(out, want[k]), "%s: no \"%s\" in:\n%s",
+				      what[k], want[k], out);
+		/* one report, then the abort */
+		for (at = out; (at = strstr(at, "hakmem: ")); at++)
+			msgs++;
+		KUNIT_EXPECT_EQ(test, msgs, 1);
+	}
 }
 
 #define HM_NOCCTX_OBJS	64
@@ -886,6 +1019,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_global_debug_new_caches),
+	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_research_api),
 	KUNIT_CASE(hm_user_free_without_context),

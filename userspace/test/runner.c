@@ -14,6 +14,7 @@
 
 extern struct kunit_suite hm_user_suite;	/* userspace adapter only */
 extern struct kunit_suite hm_posix_suite;	/* hm_calloc, hm_realloc, ... */
+int hm_user_abort_child(const char *what);	/* hm_user_test.c */
 
 static struct kunit_suite *const suites[] = { HM_TEST_SUITES, &hm_user_suite,
 					      &hm_posix_suite };
@@ -184,6 +185,9 @@ int main(int argc, char **argv)
 {
 	unsigned int i, n = 0, k;
 
+	/* the child of hm_user_abort_on_error() */
+	if (argc == 3 && !strcmp(argv[1], "--abort-child"))
+		return hm_user_abort_child(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < HM_ARRAY_SIZE(suites); i++)
 		n += selected(suites[i]->name, argc, argv);
