@@ -144,7 +144,8 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
  * of switches (the kernel adapter holds its cache mutex): the platform's
  * count of caches with a switch on must not go below zero.
  *
- * Return: 0, or -1 for unknown flags (nothing changed).
+ * Return: 0, or -1 for switches a cache cannot have (unknown flags, or
+ * xowner without tracking: hm_debug_flags_valid()); nothing changed then.
  */
 int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 {
@@ -155,7 +156,7 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 	struct hm_cctx *cc;
 	int ref;
 
-	if (flags & ~HM_DBG_ALL)
+	if (!hm_debug_flags_valid(flags))
 		return -1;
 	if ((flags & HM_DBG_TRACK) && !c->sites)
 		sites = hm_plat_meta_alloc(HM_SITES * sizeof(*sites), gfp);
@@ -194,6 +195,10 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
  *	 checks, all), or "off"; a trailing newline is fine
  * @cur: the switches now
  * @ok: set to false when @str has anything else
+ *
+ * Only the text is checked: whether a cache can have the result (xowner
+ * needs tracking) is hm_cache_set_debug()'s to say, or the caller's with
+ * hm_debug_flags_valid() before it changes anything.
  *
  * Return: the new switches (@cur when !*ok).
  */

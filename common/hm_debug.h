@@ -25,7 +25,7 @@
 /* hm_cache_set_debug() switches */
 #define HM_DBG_POISON		0x1U	/* poison free blocks, check on alloc */
 #define HM_DBG_TRACK		0x2U	/* owner, time, site of each block */
-#define HM_DBG_FLAG_XOWNER	0x4U	/* report frees by a non-owner */
+#define HM_DBG_FLAG_XOWNER	0x4U	/* report frees by a non-owner; needs TRACK */
 #define HM_DBG_CHECKS		0x8U	/* freelist: detect double frees */
 #define HM_DBG_ALL		0xfU
 
@@ -72,6 +72,17 @@ static inline unsigned long *hm_dbg_poisoned(struct hm_slab_dbg *d)
 #else
 #define HM_MAG_LINK	0
 #endif
+
+/*
+ * Can a cache's switches be @flags?  Known bits only, and xowner only with
+ * tracking: the owner it compares is what tracking records, so without
+ * it xowner would be on and report nothing.
+ */
+static inline bool hm_debug_flags_valid(unsigned int flags)
+{
+	return !(flags & ~HM_DBG_ALL) &&
+	       (!(flags & HM_DBG_FLAG_XOWNER) || (flags & HM_DBG_TRACK));
+}
 
 /* Do the switches @flags take the debug route? */
 static inline bool hm_debug_on(unsigned int flags)

@@ -326,22 +326,36 @@ static int hakmem_debug_show(struct seq_file *m, void *v)
 
 /*
  * "poison=1 track=0 xowner=1 checks=0 all=1" in any order and subset, or
- * "off"; at the top level for every cache.  Text with anything else:
- * -EINVAL, nothing changed.  Sleeps (debug memory, the static key).
+ * "off"; at the top level for every cache.  Text with anything else, or
+ * that would leave a cache with xowner but not track: -EINVAL, nothing
+ * changed.  Sleeps (debug memory, the static key).
  */
 static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 {
 	struct hakmem_cache *hc;
-	unsigned int flags;
+	unsigned int flags, global;
 	bool ok;
 	int ret = 0;
 
 	hm_debug_parse(text, 0, &ok);
 	if (!ok)
 		return -EINVAL;
-	mutex_lock(&hakmem_mutex);
-	if (!only)	/* and for caches created from now on */
-		hakmem_debug_global = hm_debug_parse(text, hakmem_debug_global, &ok);
+	mutex_lock(&hakmem_mutex);	/* also keeps the list as it is */
+	/* top level: for caches created from now on too */
+	global = only ? hakmem_debug_global : hm_debug_parse(text, hakmem_debug_global, &ok);
+	if (!hm_debug_flags_valid(global)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only && hc != only)
+			continue;
+		flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
+		if (!hm_debug_flags_valid(flags)) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		if (only && hc != only)
 			continue;
@@ -349,6 +363,8 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 		if (hm_cache_set_debug(hc->c, flags, GFP_KERNEL))
 			ret = -EINVAL;
 	}
+	hakmem_debug_global = global;
+out:
 	mutex_unlock(&hakmem_mutex);
 	return ret;
 }

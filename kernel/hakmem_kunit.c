@@ -10,7 +10,8 @@
  *                   attribute
  *   hakmem_debugfs  file contents against the counters, validate, junk
  *                   writes refused, destroy with live objects reported,
- *                   a wrong-cache free's report and errors file
+ *                   xowner without track refused, a wrong-cache free's
+ *                   report and errors file
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -730,6 +731,22 @@ static void hakmem_debugfs_destroy_live(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 }
 
+/* xowner=1 needs track=1: alone, or left on alone, it is refused */
+static void hakmem_debugfs_xowner(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-xown", 64, MODE(test));
+
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "xowner=1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "debug"),
+					   "track=0 xowner=0"));
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=1 xowner=1\n"), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=0 xowner=0"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+}
+
 /*
  * A free to the wrong cache through the adapter: refused, counted once in
  * the cache named, logged with the block's slab and, tracking on in the
@@ -780,6 +797,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	{}
 };

@@ -210,7 +210,7 @@ static void hm_init(void)
 	}
 	pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_child);
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
-		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off; ignored\n",
+		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off, xowner=1 with track=1; ignored\n",
 			dbg);
 	hm_research_init();	/* HAKMEM_POLICY */
 	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
@@ -1021,32 +1021,59 @@ static void hm_fork_child(void)
 }
 
 /* Apply @switches to @c, or to every class and cache; -1: junk, no change. */
-static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
+/*
+ * @switches (valid text) applied to @c when @set, else only checked: can
+ * @c have the result (hm_debug_flags_valid())?  Return: 0, or -1.
+ */
+static int hm_debug_one(struct hm_cache *c, const char *switches, bool set)
+{
+	bool ok;
+	unsigned int flags = hm_debug_parse(switches, c->debug, &ok);
+
+	if (!set)
+		return hm_debug_flags_valid(flags) ? 0 : -1;
+	return hm_cache_set_debug(c, flags, HM_GFP_DEFAULT);
+}
+
+/* hm_debug_one() on @c, or (NULL) every class and cache; under hm_caches_lock */
+static int hm_debug_each(struct hm_cache *c, const char *switches, bool set)
 {
 	struct hm_cache *it;
 	unsigned int i;
+
+	if (c)
+		return hm_debug_one(c, switches, set);
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		if (hm_debug_one(hm_classes[i], switches, set))
+			return -1;
+	for (it = hm_caches; it; it = it->next)
+		if (hm_debug_one(it, switches, set))
+			return -1;
+	return 0;
+}
+
+static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
+{
+	unsigned int global;
 	bool ok;
+	int ret;
 
 	hm_debug_parse(switches, 0, &ok);
 	if (!ok)
 		return -1;
 	pthread_mutex_lock(&hm_debug_lock);	/* switch changes are serialized */
-	if (c) {
-		hm_cache_set_debug(c, hm_debug_parse(switches, c->debug, &ok), HM_GFP_DEFAULT);
-	} else {
-		hm_debug_global = hm_debug_parse(switches, hm_debug_global, &ok);
-		for (i = 0; i < HM_USER_CLASSES; i++)
-			hm_cache_set_debug(hm_classes[i],
-					   hm_debug_parse(switches, hm_classes[i]->debug, &ok),
-					   HM_GFP_DEFAULT);
-		pthread_mutex_lock(&hm_caches_lock);
-		for (it = hm_caches; it; it = it->next)
-			hm_cache_set_debug(it, hm_debug_parse(switches, it->debug, &ok),
-					   HM_GFP_DEFAULT);
-		pthread_mutex_unlock(&hm_caches_lock);
-	}
+	pthread_mutex_lock(&hm_caches_lock);
+	/* global: the default of caches created later changes too */
+	global = c ? hm_debug_global : hm_debug_parse(switches, hm_debug_global, &ok);
+	/* all or nothing: a cache left with xowner but no tracking refuses */
+	ret = hm_debug_flags_valid(global) ? hm_debug_each(c, switches, false) : -1;
+	if (!ret)
+		ret = hm_debug_each(c, switches, true);
+	if (!ret)
+		hm_debug_global = global;
+	pthread_mutex_unlock(&hm_caches_lock);
 	pthread_mutex_unlock(&hm_debug_lock);
-	return 0;
+	return ret;
 }
 
 int hm_set_debug(struct hm_cache *c, const char *switches)

@@ -370,6 +370,43 @@ static void hm_debug_cross_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * xowner reports what tracking records: without tracking it is refused,
+ * and nothing changes, whether asked for alone or left on alone.
+ */
+static void hm_debug_xowner_needs_track(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	bool ok;
+	void *p;
+
+	KUNIT_EXPECT_FALSE(test, hm_debug_flags_valid(HM_DBG_FLAG_XOWNER));
+	KUNIT_EXPECT_FALSE(test, hm_debug_flags_valid(HM_DBG_FLAG_XOWNER | HM_DBG_POISON));
+	KUNIT_EXPECT_TRUE(test, hm_debug_flags_valid(HM_DBG_FLAG_XOWNER | HM_DBG_TRACK));
+	KUNIT_EXPECT_TRUE(test, hm_debug_flags_valid(HM_DBG_ALL));
+	KUNIT_EXPECT_FALSE(test, hm_debug_flags_valid(HM_DBG_ALL + 1));
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, HM_DBG_FLAG_XOWNER, HM_GFP_DEFAULT), -1);
+	KUNIT_EXPECT_EQ(test, c->debug, 0);
+	KUNIT_EXPECT_EQ(test, cc->debug, 0);
+	KUNIT_EXPECT_EQ(test, cc->route, MODE(test));	/* not the debug route */
+	KUNIT_EXPECT_EQ(test, c->debug_gen, 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER,
+						 HM_GFP_DEFAULT), 0);
+	/* switching tracking off but leaving xowner on: refused too */
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, hm_debug_parse("track=0", c->debug, &ok),
+						 HM_GFP_DEFAULT), -1);
+	KUNIT_EXPECT_TRUE(test, ok);	/* the text is fine; the result is not */
+	KUNIT_EXPECT_EQ(test, c->debug, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER);
+	p = hm_test_alloc_ip(cc, HM_SITE_A);	/* still tracked */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_debug_block_track(hm_ptr_slab(p), p)->site, HM_SITE_A);
+	hm_test_free_in(cc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* switch names, and junk that changes nothing */
 static void hm_debug_parse_switches(struct kunit *test)
 {
@@ -378,8 +415,8 @@ static void hm_debug_parse_switches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 track=1\n", 0, &ok),
 			HM_DBG_POISON | HM_DBG_TRACK);
 	KUNIT_EXPECT_TRUE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("track=0,xowner=1", HM_DBG_ALL, &ok),
-			HM_DBG_ALL & ~HM_DBG_TRACK);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("track=0,xowner=0", HM_DBG_ALL, &ok),
+			HM_DBG_POISON | HM_DBG_CHECKS);
 	KUNIT_EXPECT_TRUE(test, ok);
 	KUNIT_EXPECT_EQ(test, hm_debug_parse("off", HM_DBG_ALL, &ok), 0);
 	KUNIT_EXPECT_TRUE(test, ok);
@@ -722,6 +759,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_sites_table_full, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_parse_switches),
+	KUNIT_CASE_PARAM(hm_debug_xowner_needs_track, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_frag_figures, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_map_cached),
 	KUNIT_CASE_PARAM(hm_debug_switch_under_load, hm_mode_gen_params),

@@ -114,12 +114,14 @@ void hm_frag_dump(FILE *out, struct hm_cache *c);
 /* debug switches, as text: "poison=1 track=1 xowner=0 checks=0", "all=1"
  * or "off", for cache @c or (NULL) every class and cache; also from
  * HAKMEM_DEBUG in the environment at start.  Safe while other threads
- * allocate.  Returns 0, or -1 for text it does not accept (nothing
- * changes).  poison: free blocks are filled with 0x6b and checked when
- * handed out again; a write after free is reported and the block withheld.
- * track: owner thread, time and call site of each block, and a per-cache
- * profile of call sites.  xowner: report frees by a thread other than the
- * allocating one.  checks: freelist-mode double-free detection. */
+ * allocate.  Returns 0, or -1 for text it does not accept or that would
+ * leave a cache with xowner=1 but track=0 (nothing changes).  poison: free
+ * blocks are filled with 0x6b and checked when handed out again; a write
+ * after free is reported and the block withheld.  track: owner thread,
+ * time and call site of each block, and a per-cache profile of call
+ * sites.  xowner: report frees by a thread other than the allocating one
+ * (needs track, which records the owner).  checks: freelist-mode
+ * double-free detection. */
 int hm_set_debug(struct hm_cache *c, const char *switches);
 
 /* consistency check of every slab (NULL: all classes and caches);

@@ -678,6 +678,31 @@ static void hm_user_global_debug_new_caches(struct kunit *test)
 }
 
 /*
+ * xowner=1 needs track=1, for the whole request: text that would leave any
+ * cache with xowner alone is refused, and no class or cache changes.
+ */
+static void hm_user_xowner_needs_track(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("xowner", 48, 0, HM_MODE_HYBRID, 0);
+	struct hm_cache *cls = hm_class_cache(64);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "xowner=1"), -1);
+	KUNIT_EXPECT_EQ(test, c->debug, 0);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1 xowner=1"), 0);
+	/* the classes could, the created cache could not: nothing changes */
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=1 track=0"), -1);
+	KUNIT_EXPECT_EQ(test, cls->debug, 0);
+	KUNIT_EXPECT_EQ(test, c->debug, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=1 track=0 xowner=0"), 0);
+	KUNIT_EXPECT_EQ(test, cls->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, c->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "off"), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+/*
  * The child of hm_user_abort_on_error(), run as "hakmem-test --abort-child
  * WHAT" with HAKMEM_ABORT_ON_ERROR=1: a double free, or a write after
  * free, which must abort.  Returns (1) only if it did not.
@@ -1019,6 +1044,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_global_debug_new_caches),
+	KUNIT_CASE(hm_user_xowner_needs_track),
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_research_api),
