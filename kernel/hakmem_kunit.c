@@ -11,7 +11,10 @@
  *   hakmem_debugfs  file contents against the counters, validate, junk
  *                   writes refused, destroy with live objects reported,
  *                   xowner without track refused, a wrong-cache free's
- *                   report and errors file
+ *                   report and errors file; the debug switches (per cache
+ *                   and for all: routes, static key, junk refused), the
+ *                   errors, sites and frag files against errors, call
+ *                   sites and a block layout made on purpose
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -27,7 +30,10 @@
 
 #include "hm_test.h"
 #include "hakmem_internal.h"
+#include "hm_debug.h"
 #include "hm_fit.h"
+#include "hm_frag.h"
+#include "hm_report.h"
 #include "hm_stats.h"
 
 KUNIT_ARRAY_PARAM(hakmem_mode, hm_test_modes, hm_test_mode_desc);
@@ -791,6 +797,559 @@ static void hakmem_debugfs_wrong_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 }
 
+/* ---- the debug switches and the files they feed ---------------------- */
+
+#define HAKMEM_FMT_MAX	512
+
+/* printf into memory freed when the case ends */
+static __printf(2, 3) char *hakmem_fmt(struct kunit *test, const char *fmt, ...)
+{
+	char *s = kunit_kmalloc(test, HAKMEM_FMT_MAX, GFP_KERNEL);
+	va_list ap;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	va_start(ap, fmt);
+	vsnprintf(s, HAKMEM_FMT_MAX, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* How many caches have a switch on: the count of the static key. */
+static int hakmem_debug_keys(void)
+{
+	return static_key_count(&hm_debug_key.key);
+}
+
+/* @hc's contexts on the debug route (each must be on its cache's route). */
+static unsigned int hakmem_debug_routes(struct kunit *test, struct hakmem_cache *hc)
+{
+	unsigned int cpu, n = 0, irq;
+
+	for_each_possible_cpu(cpu) {
+		for (irq = 0; irq < 2; irq++) {
+			struct hm_cctx *cc = hakmem_cpu_cctx(hc, cpu, irq);
+			u8 route = READ_ONCE(cc->route);
+
+			KUNIT_EXPECT_EQ(test, route, hm_cctx_route(cc, hc->c, hc->c->debug));
+			n += !!(route & HM_ROUTE_DEBUG);
+		}
+	}
+	return n;
+}
+
+/* What hakmem/<cache>/debug says for switches @d (the file's format). */
+static const char *hakmem_debug_text(struct kunit *test, struct hakmem_cache *hc,
+				     unsigned int d)
+{
+	return hakmem_fmt(test, "%-16s poison=%u track=%u xowner=%u checks=%u\n",
+			  hc->c->name, !!(d & HM_DBG_POISON), !!(d & HM_DBG_TRACK),
+			  !!(d & HM_DBG_FLAG_XOWNER), !!(d & HM_DBG_CHECKS));
+}
+
+/* text each debug file refuses; the last, filled in, is too long */
+static const char *const hakmem_debug_junk[] = {
+	"junk", "poison", "poison=", "poison=2", "poison=1 junk", "poison=1,track=x",
+	"Poison=1", "off=1", "offline", "poison=10", "", " ", "\n", NULL,
+};
+
+/* "poison=1" and blanks, longer than a write may be */
+static char *hakmem_overlong(struct kunit *test)
+{
+	char *s = kunit_kzalloc(test, 100, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	memset(s, ' ', 99);
+	memcpy(s, "poison=1", 8);
+	return s;
+}
+
+/*
+ * hakmem/<cache>/debug: "poison=1 track=1" switches that cache alone, its
+ * contexts take the debug route and the static key counts it; junk is
+ * refused and changes nothing; single words change their switch only;
+ * "off" clears all.
+ */
+static void hakmem_debugfs_debug_cache(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-switch", 96, MODE(test));
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-other", 96, MODE(test));
+	unsigned int all = 2 * num_possible_cpus(), on = HM_DBG_POISON | HM_DBG_TRACK;
+	const char *text = hakmem_debug_text(test, hc, on);
+	const char *junk;
+	int keys = hakmem_debug_keys();
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), 0);
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"),
+			   hakmem_debug_text(test, hc, 0));
+
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(hc, "debug", "poison=1 track=1\n"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, on);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), all);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + 1);
+	KUNIT_EXPECT_TRUE(test, static_key_enabled(&hm_debug_key));
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"), text);
+	/* the other cache is untouched */
+	KUNIT_EXPECT_EQ(test, other->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, other), 0);
+
+	for (i = 0; i < ARRAY_SIZE(hakmem_debug_junk); i++) {
+		junk = hakmem_debug_junk[i] ? : hakmem_overlong(test);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(hc, "debug", junk), -EINVAL,
+				    "wrote '%s'", junk);
+		KUNIT_EXPECT_EQ_MSG(test, hc->c->debug, on, "after '%s'", junk);
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), all);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + 1);
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"), text);
+
+	/* a word changes its own switch; the key counts caches, not switches */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=0"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "xowner=1,checks=1"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON | HM_DBG_FLAG_XOWNER | HM_DBG_CHECKS);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + 1);
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"),
+			   hakmem_debug_text(test, hc, hc->c->debug));
+
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off\n"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys);
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"),
+			   hakmem_debug_text(test, hc, 0));
+	/* refused while off too: still off, the key not taken */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "poison=1 junk"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+static void hakmem_test_debug_off(void *unused)
+{
+	hakmem_debugfs_write(NULL, "debug", "off");
+}
+
+/* Each cache's switches, and how many caches there are. */
+static unsigned int hakmem_all_debug(unsigned int *or, unsigned int *and)
+{
+	struct hakmem_cache *hc;
+	unsigned int n = 0;
+
+	*or = 0;
+	*and = HM_DBG_ALL;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		*or |= READ_ONCE(hc->c->debug);
+		*and &= READ_ONCE(hc->c->debug);
+		n++;
+	}
+	spin_unlock(&hakmem_list_lock);
+	return n;
+}
+
+/*
+ * hakmem/debug: a write switches every cache, the built-in classes too;
+ * junk changes none; "off" clears all and the static key goes back off.
+ */
+static void hakmem_debugfs_debug_global(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-global", 200, MODE(test));
+	unsigned int all = 2 * num_possible_cpus(), on = HM_DBG_POISON | HM_DBG_TRACK;
+	unsigned int n, or, and, i;
+	const char *text, *junk;
+	int keys = hakmem_debug_keys();
+
+	n = hakmem_all_debug(&or, &and);
+	if (or)
+		kunit_skip(test, "a cache had debug switches on before the test");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_debug_off, NULL), 0);
+
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(NULL, "debug", "poison=1 track=1\n"), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_all_debug(&or, &and), n);
+	KUNIT_EXPECT_EQ(test, or, on);
+	KUNIT_EXPECT_EQ(test, and, on);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + n);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), all);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hakmem_classes[0]), all);
+	/* one line per cache, all on; this cache's own file agrees */
+	text = hakmem_read_file(test, NULL, "debug");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, hakmem_debug_text(test, hc, on)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, hakmem_debug_text(test, hakmem_classes[0], on)));
+	KUNIT_EXPECT_NULL(test, strstr(text, "poison=0"));
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"),
+			   hakmem_debug_text(test, hc, on));
+
+	for (i = 0; i < ARRAY_SIZE(hakmem_debug_junk); i++) {
+		junk = hakmem_debug_junk[i] ? : hakmem_overlong(test);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(NULL, "debug", junk), -EINVAL,
+				    "wrote '%s'", junk);
+	}
+	hakmem_all_debug(&or, &and);
+	KUNIT_EXPECT_EQ(test, or, on);
+	KUNIT_EXPECT_EQ(test, and, on);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + n);
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, NULL, "debug"), text);
+
+	/* a per-cache write in between: the top level still sets every cache */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off"), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + n - 1);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "debug", "track=0"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_classes[0]->c->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + n - 1);
+
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "debug", "off"), 0);
+	hakmem_all_debug(&or, &and);
+	KUNIT_EXPECT_EQ(test, or, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys);
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&hm_debug_key));
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hakmem_classes[0]), 0);
+	KUNIT_EXPECT_NULL(test, strstr(hakmem_read_file(test, NULL, "debug"), "=1"));
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/* The count on the line of error kind @kind in an errors file, or -1. */
+static long hakmem_error_count(const char *buf, const char *kind)
+{
+	size_t len = strlen(kind);
+	const char *line;
+	unsigned long v;
+
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, kind, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%lu", &v) == 1)
+			return v;
+	return -1;
+}
+
+/* The sum of an errors file's counters. */
+static long hakmem_error_sum(struct kunit *test, const char *buf)
+{
+	long sum = 0, v;
+	unsigned int e;
+
+	for (e = 0; e < HM_ERR_NR; e++) {
+		v = hakmem_error_count(buf, hm_error_name(e));
+		KUNIT_EXPECT_GE_MSG(test, v, 0, "no line for '%s'", hm_error_name(e));
+		sum += v;
+	}
+	return sum;
+}
+
+/* The sequence number of the last report (0: none since load). */
+static unsigned long hakmem_last_seq(struct kunit *test)
+{
+	struct hm_err_entry *log = kunit_kmalloc_array(test, HM_ERR_LOG, sizeof(*log),
+						       GFP_KERNEL);
+	unsigned int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	n = hm_report_log_copy(log);
+	return n ? log[n - 1].seq : 0;
+}
+
+/*
+ * @s starts with what %pS prints for an address inside function @fn: its
+ * name and "+offset/size" (a hexadecimal address without KALLSYMS).
+ */
+static void hakmem_expect_sym(struct kunit *test, const char *s, const char *fn)
+{
+	size_t len = strlen(fn);
+
+	if (!IS_ENABLED(CONFIG_KALLSYMS)) {
+		KUNIT_EXPECT_EQ_MSG(test, strncmp(s, "0x", 2), 0, "'%.80s'", s);
+		return;
+	}
+	/* a compiler clone is "fn.isra.0+..." */
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(s, fn, len) && (s[len] == '+' || s[len] == '.'),
+			      "'%.80s' is not in %s", s, fn);
+}
+
+/* The line of @buf that starts with @prefix, past the prefix, or NULL. */
+static const char *hakmem_line_after(const char *buf, const char *prefix)
+{
+	const char *line = strstr(buf, prefix);
+
+	while (line && line != buf && line[-1] != '\n')
+		line = strstr(line + 1, prefix);
+	return line ? line + strlen(prefix) : NULL;
+}
+
+/*
+ * A refused free shows in the errors files: the counters of the cache and
+ * the total go up by one, and the report names its kind, the cache, the
+ * pointer, the CPU and the caller (this function, by %pS).  With
+ * tracking on, a double free's report gives the block's history.
+ */
+static void hakmem_debugfs_errors(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-errors", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	const char *fn = __func__, *at, *buf, *want;
+	unsigned long seq;
+	long total;
+	unsigned int cpu;
+	char *p;
+
+	total = hakmem_error_count(hakmem_read_file(test, NULL, "errors"), "interior pointer");
+	KUNIT_ASSERT_GE(test, total, 0);
+	buf = hakmem_read_file(test, hc, "errors");
+	KUNIT_EXPECT_EQ(test, hakmem_error_sum(test, buf), 0);
+
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	seq = hakmem_last_seq(test);
+	cpu = get_cpu();
+	hakmem_cache_free(hc, p + 8);
+	put_cpu();
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 1);
+
+	buf = hakmem_read_file(test, hc, "errors");
+	KUNIT_EXPECT_EQ(test, hakmem_error_count(buf, "interior pointer"), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_error_sum(test, buf), 1);
+	want = hakmem_fmt(test, "%lu interior pointer %s %p cpu%u ", seq + 1, hc->c->name,
+			  p + 8, cpu);
+	at = hakmem_line_after(buf, want);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, at, "no report in:\n%s", buf);
+	if (at)
+		hakmem_expect_sym(test, at, fn);
+	/* the top-level file: the total, and the same report */
+	buf = hakmem_read_file(test, NULL, "errors");
+	KUNIT_EXPECT_EQ(test, hakmem_error_count(buf, "interior pointer"), total + 1);
+	KUNIT_EXPECT_NOT_NULL(test, hakmem_line_after(buf, want));
+	/* nothing was freed: the object is still good */
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HAKMEM_EXPECT_VALID(test, hc);
+
+	/* a double free with tracking (and the freelist's checks) on */
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=1 checks=1"), 0);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+	seq = hakmem_last_seq(test);
+	cpu = get_cpu();
+	hakmem_cache_free(hc, p);
+	put_cpu();
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	buf = hakmem_read_file(test, hc, "errors");
+	KUNIT_EXPECT_EQ(test, hakmem_error_count(buf, "double free"), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_error_sum(test, buf), 2);
+	want = hakmem_fmt(test, "%lu double free %s %p cpu%u ", seq + 1, hc->c->name, p, cpu);
+	at = hakmem_line_after(buf, want);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no report in:\n%s", buf);
+	hakmem_expect_sym(test, at, fn);
+	/* its history: both lines name this function (CPUs may differ) */
+	at = strstr(at, "\n  allocated cpu");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no allocation history in:\n%s", buf);
+	at = strchr(at + 16, ' ');
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	hakmem_expect_sym(test, at + 1, fn);
+	at = strstr(at, "\n  freed cpu");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no free history in:\n%s", buf);
+	at = strchr(at + 12, ' ');
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	hakmem_expect_sym(test, at + 1, fn);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/* @n allocations from a call site of its own; every tenth is kept in @v */
+static noinline void hakmem_sites_other(struct kunit *test, struct hakmem_cache *hc,
+					void **v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = hakmem_cache_alloc(hc, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		if (i % 10)
+			hakmem_cache_free(hc, p);
+		else
+			v[i / 10] = p;
+	}
+}
+
+/* The row of call site @fn in @buf (a sites file) says @live and @allocs. */
+static void hakmem_expect_site(struct kunit *test, const char *buf, const char *fn,
+			       long live, unsigned long allocs)
+{
+	const char *row = strstr(buf, fn);
+	unsigned long a = 0;
+	long l = -1;
+
+	while (row && row != buf && row[-1] != '\n')
+		row--;
+	KUNIT_EXPECT_TRUE_MSG(test, row && sscanf(row, "%ld live %lu allocs", &l, &a) == 2,
+			      "no row for %s in:\n%s", fn, buf);
+	KUNIT_EXPECT_EQ_MSG(test, l, live, "live objects of %s", fn);
+	KUNIT_EXPECT_EQ_MSG(test, a, allocs, "allocations of %s", fn);
+}
+
+/*
+ * The sites file with tracking on: each call site by its %pS name, its
+ * live objects and allocations, sorted by each.  Here: 40 allocations
+ * from this function, 25 live; 50 from hakmem_sites_other(), 5 live.
+ */
+static void hakmem_debugfs_sites(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-sites", 32, MODE(test));
+	const char *fn = __func__, *other = "hakmem_sites_other";
+	const char *by_live = "kunit-sites: top sites by live objects\n";
+	char *buf, *by_allocs;
+	void *v[40], *w[5];
+	unsigned int i;
+
+	buf = hakmem_read_file(test, hc, "sites");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "(tracking is off or nothing was tracked)"));
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=1"), 0);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < 15; i++)
+		hakmem_cache_free(hc, v[i]);
+	hakmem_sites_other(test, hc, w, 50);
+
+	buf = hakmem_read_file(test, hc, "sites");
+	by_allocs = strstr(buf, "kunit-sites: top sites by allocations\n");
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(buf, by_live));
+	KUNIT_EXPECT_NOT_NULL(test, by_allocs);
+	if (by_allocs && IS_ENABLED(CONFIG_KALLSYMS)) {
+		*by_allocs++ = '\0';
+		/* by live: this function (25), then the other (5) */
+		hakmem_expect_site(test, buf, fn, 25, 40);
+		hakmem_expect_site(test, buf, other, 5, 50);
+		KUNIT_EXPECT_TRUE(test, strstr(buf, fn) < strstr(buf, other));
+		/* by allocations: the other (50) first */
+		hakmem_expect_site(test, by_allocs, fn, 25, 40);
+		hakmem_expect_site(test, by_allocs, other, 5, 50);
+		KUNIT_EXPECT_TRUE(test, strstr(by_allocs, other) < strstr(by_allocs, fn));
+		if (strstr(buf, fn))
+			hakmem_expect_sym(test, strstr(buf, fn), fn);
+	}
+	for (i = 15; i < ARRAY_SIZE(v); i++)
+		hakmem_cache_free(hc, v[i]);
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		hakmem_cache_free(hc, w[i]);
+	/* all freed: nothing live, the allocations still counted */
+	buf = hakmem_read_file(test, hc, "sites");
+	if (IS_ENABLED(CONFIG_KALLSYMS)) {
+		hakmem_expect_site(test, buf, fn, 0, 40);
+		hakmem_expect_site(test, buf, other, 0, 50);
+	}
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/* a layout made on purpose, on one CPU (no remote frees), then flushed */
+struct hakmem_frag_work {
+	struct hakmem_cache *hc;
+	void **v;
+	unsigned int n;		/* 2 slabs' worth */
+	unsigned int live[2];	/* of slab A (v[0]'s) and of the other */
+	unsigned long slabs;
+	long fails;
+};
+
+#define HAKMEM_FRAG_RUN	10	/* slab A: its first blocks free, then every odd one */
+#define HAKMEM_FRAG_TAIL 3	/* the other slab: its last blocks free */
+
+static long hakmem_frag_layout(void *arg)
+{
+	struct hakmem_frag_work *w = arg;
+	struct hm_cache *c = w->hc->c;
+	struct hm_slab *a;
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++) {
+		w->v[i] = hakmem_cache_alloc(w->hc, GFP_KERNEL);
+		w->fails += !w->v[i];
+	}
+	w->slabs = c->nslabs;
+	if (w->fails || w->slabs != 2)
+		return 0;
+	a = hm_ptr_slab(w->v[0]);
+	for (i = 0; i < w->n; i++) {
+		struct hm_slab *s = hm_ptr_slab(w->v[i]);
+		unsigned int idx = hm_block_index(c, s, w->v[i]);
+
+		if (s == a ? idx < HAKMEM_FRAG_RUN || idx % 2 :
+		    idx >= c->nblocks - HAKMEM_FRAG_TAIL) {
+			hakmem_cache_free(w->hc, w->v[i]);
+			w->v[i] = NULL;
+		} else {
+			w->live[s != a]++;
+		}
+	}
+	/* the magazine back into the slabs: blocks are live or free only */
+	local_lock(&w->hc->pcpu->lock);
+	hm_cctx_flush(&this_cpu_ptr(w->hc->pcpu)->cc);
+	local_unlock(&w->hc->pcpu->lock);
+	return 0;
+}
+
+/* the fullness bucket of a slab, by the ranges the file names */
+static unsigned int hakmem_frag_bucket(unsigned int live, unsigned int n)
+{
+	if (!live)
+		return 0;
+	if (live == n)
+		return HM_FRAG_BUCKETS - 1;
+	return live * 4 <= n ? 1 : live * 4 <= 2 * n ? 2 : live * 4 <= 3 * n ? 3 : 4;
+}
+
+/*
+ * The frag file's figures against a known layout: two slabs of a cache,
+ * in slab A the first HAKMEM_FRAG_RUN blocks and every odd one free, in
+ * the other its last HAKMEM_FRAG_TAIL blocks.
+ */
+static void hakmem_debugfs_frag(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-frag", 512, MODE(test));
+	struct hakmem_frag_work w = { .hc = hc };
+	struct hakmem_work all;
+	unsigned int n = hc->c->nblocks, hist[HM_FRAG_BUCKETS] = { 0 };
+	unsigned long live, util;
+	const char *want;
+
+	KUNIT_ASSERT_GT(test, n, 2 * HAKMEM_FRAG_RUN);
+	w.n = 2 * n;
+	w.v = kunit_kcalloc(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	all = (struct hakmem_work){ .hc = hc, .v = w.v, .n = w.n };
+	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_frag_layout, &w), 0);
+	if (w.fails || w.slabs != 2)
+		hakmem_free_all(&all);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	KUNIT_ASSERT_EQ(test, w.slabs, 2);
+	/* slab A: the even blocks from HAKMEM_FRAG_RUN on */
+	KUNIT_EXPECT_EQ(test, w.live[0], (n - HAKMEM_FRAG_RUN + 1) / 2);
+	KUNIT_EXPECT_EQ(test, w.live[1], n - HAKMEM_FRAG_TAIL);
+	live = w.live[0] + w.live[1];
+	util = live * 1000 / (2 * n);
+	hist[hakmem_frag_bucket(w.live[0], n)]++;
+	hist[hakmem_frag_bucket(w.live[1], n)]++;
+	want = hakmem_fmt(test,
+			  "kunit-frag (%s, 512 bytes): 2 slabs, 2 partial, util %lu.%lu%%, live %lu cached 0 free %lu remote 0\n"
+			  "  slabs by fullness: empty %u 1-25%% %u 26-50%% %u 51-75%% %u 76-99%% %u full %u\n"
+			  "  longest free run: min %u avg %u blocks\n",
+			  hm_mode_name(MODE(test)), util / 10, util % 10, live, 2 * n - live,
+			  hist[0], hist[1], hist[2], hist[3], hist[4], hist[5],
+			  HAKMEM_FRAG_TAIL, (HAKMEM_FRAG_RUN + HAKMEM_FRAG_TAIL) / 2);
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "frag"), want);
+	/* the top-level file has the same three lines among the others */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "frag"), want));
+	hakmem_free_all(&all);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_stats, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_slabs, hakmem_mode_gen_params),
@@ -799,6 +1358,11 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_errors, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_sites, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
 	{}
 };
 
