@@ -9,15 +9,26 @@
  * keeps @keep objects of each cache allocated until it is unloaded, so the
  * debugfs files show live objects, and hakmem_slab cannot be unloaded
  * while this module holds references to its symbols.
+ *
+ * /sys/kernel/debug/hakmem/client runs the workload again: writing N (1 to
+ * 100) runs N more rounds, -EIO if an allocation failed or an object was
+ * found changed, -EINVAL for anything else; reading prints the totals of
+ * those runs.  The smoke scenario uses it to allocate with debug switches
+ * turned on after the load.
  */
 #define pr_fmt(fmt) "hakmem_client: " fmt
 
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "hakmem_slab.h"
@@ -40,6 +51,7 @@ MODULE_PARM_DESC(bench, "if set, time this many alloc+free pairs per cache again
 
 #define HC_CACHES	3
 #define HC_MAX_BATCH	100000
+#define HC_MAX_ROUNDS	100	/* a write to the client file */
 
 static const struct {
 	const char *name;
@@ -53,6 +65,12 @@ static const struct {
 
 static struct hakmem_cache *hc_caches[HC_CACHES];
 static void **hc_kept[HC_CACHES];
+
+/* the client file and the totals of the runs written to it */
+static struct dentry *hc_file;
+static DEFINE_MUTEX(hc_mutex);
+static unsigned int hc_file_rounds;
+static unsigned long hc_file_fails, hc_file_corrupt;
 
 struct hc_batch {
 	void **obj[HC_CACHES];
@@ -147,6 +165,101 @@ static long hc_bench(void *arg)
 	return 0;
 }
 
+/*
+ * @nr rounds over the online CPUs: each allocates a batch from every cache
+ * and from the classes, the next CPU checks and frees it.  Adds to @fails
+ * and @corrupt.  Return: 0, or -ENOMEM for the batch arrays.
+ */
+static int hc_workload(unsigned int nr, unsigned long *fails, unsigned long *corrupt)
+{
+	struct hc_batch b = { .n = min(batch, HC_MAX_BATCH) };
+	unsigned int c, r, cpu, next;
+	int ret = -ENOMEM;
+
+	for (c = 0; c < HC_CACHES; c++) {
+		b.obj[c] = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
+		if (!b.obj[c])
+			goto out;
+	}
+	b.kobj = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
+	if (!b.kobj)
+		goto out;
+	for (r = 0; r < nr; r++) {
+		for_each_online_cpu(cpu) {
+			next = cpumask_next(cpu, cpu_online_mask);
+			if (next >= nr_cpu_ids)
+				next = cpumask_first(cpu_online_mask);
+			work_on_cpu(cpu, hc_alloc_batch, &b);
+			work_on_cpu(next, hc_free_batch, &b);
+		}
+	}
+	*fails += b.fails;
+	*corrupt += b.corrupt;
+	ret = 0;
+out:
+	for (c = 0; c < HC_CACHES; c++)
+		kvfree(b.obj[c]);
+	kvfree(b.kobj);
+	return ret;
+}
+
+static ssize_t hc_file_write(struct file *file, const char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	unsigned long fails = 0, corrupt = 0;
+	char text[16];
+	unsigned int nr;
+	int ret;
+
+	/* the whole text, not a truncated copy (kstrtouint_from_user) */
+	if (!len || len >= sizeof(text))
+		return -EINVAL;
+	if (copy_from_user(text, ubuf, len))
+		return -EFAULT;
+	text[len] = '\0';
+	if (kstrtouint(text, 10, &nr) || !nr || nr > HC_MAX_ROUNDS)
+		return -EINVAL;
+	ret = mutex_lock_interruptible(&hc_mutex);
+	if (ret)
+		return ret;
+	ret = hc_workload(nr, &fails, &corrupt);
+	if (!ret) {
+		hc_file_rounds += nr;
+		hc_file_fails += fails;
+		hc_file_corrupt += corrupt;
+		if (fails || corrupt)
+			ret = -EIO;
+	}
+	mutex_unlock(&hc_mutex);
+	return ret ? ret : len;
+}
+
+static int hc_file_show(struct seq_file *m, void *v)
+{
+	int ret = mutex_lock_interruptible(&hc_mutex);
+
+	if (ret)
+		return ret;
+	seq_printf(m, "%u rounds run by writes, %lu failures, %lu corrupt\n",
+		   hc_file_rounds, hc_file_fails, hc_file_corrupt);
+	mutex_unlock(&hc_mutex);
+	return 0;
+}
+
+static int hc_file_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, hc_file_show, NULL);
+}
+
+static const struct file_operations hc_fops = {
+	.owner = THIS_MODULE,
+	.open = hc_file_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.write = hc_file_write,
+	.release = single_release,
+};
+
 static void hc_cleanup(void)
 {
 	unsigned int c, i;
@@ -166,42 +279,32 @@ static void hc_cleanup(void)
 
 static int __init hc_init(void)
 {
-	struct hc_batch b = { .n = min(batch, HC_MAX_BATCH) };
-	unsigned int c, r, cpu, next, i, cpus = num_online_cpus();
+	unsigned int c, i, cpus = num_online_cpus();
+	unsigned long fails = 0, corrupt = 0;
 	int ret = -ENOMEM;
 
 	for (c = 0; c < HC_CACHES; c++) {
 		hc_caches[c] = hakmem_cache_create(hc_defs[c].name, hc_defs[c].size, 0,
 						   hc_defs[c].flags);
-		b.obj[c] = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
 		hc_kept[c] = kvcalloc(keep, sizeof(void *), GFP_KERNEL);
-		if (!hc_caches[c] || !b.obj[c] || !hc_kept[c])
+		if (!hc_caches[c] || !hc_kept[c])
 			goto out;
 	}
-	b.kobj = kvcalloc(b.n, sizeof(void *), GFP_KERNEL);
-	if (!b.kobj)
+	ret = hc_workload(rounds, &fails, &corrupt);
+	if (ret)
 		goto out;
-	for (r = 0; r < rounds; r++) {
-		for_each_online_cpu(cpu) {
-			next = cpumask_next(cpu, cpu_online_mask);
-			if (next >= nr_cpu_ids)
-				next = cpumask_first(cpu_online_mask);
-			work_on_cpu(cpu, hc_alloc_batch, &b);
-			work_on_cpu(next, hc_free_batch, &b);
-		}
-	}
 	if (bench)
 		work_on_cpu(cpumask_first(cpu_online_mask), hc_bench, NULL);
 	for (c = 0; c < HC_CACHES; c++)
 		for (i = 0; i < keep; i++)
 			hc_kept[c][i] = hakmem_cache_alloc(hc_caches[c], GFP_KERNEL);
 	pr_info("%u rounds x %u CPUs x %u objects x %u caches + kmalloc-like: %lu failures, %lu corrupt; keeping %u per cache\n",
-		rounds, cpus, b.n, HC_CACHES + 1, b.fails, b.corrupt, keep);
-	ret = b.fails || b.corrupt ? -EIO : 0;
+		rounds, cpus, min(batch, HC_MAX_BATCH), HC_CACHES + 1, fails, corrupt, keep);
+	ret = fails || corrupt ? -EIO : 0;
+	/* without hakmem's debugfs the workload just cannot be run again */
+	if (!ret)
+		hc_file = hakmem_debugfs_add_file("client", &hc_fops);
 out:
-	for (c = 0; c < HC_CACHES; c++)
-		kvfree(b.obj[c]);
-	kvfree(b.kobj);
 	if (ret)
 		hc_cleanup();
 	return ret;
@@ -209,6 +312,8 @@ out:
 
 static void __exit hc_exit(void)
 {
+	/* waits until no write runs the workload */
+	debugfs_remove(hc_file);
 	hc_cleanup();
 	pr_info("unloaded\n");
 }

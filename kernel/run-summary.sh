@@ -25,6 +25,8 @@ verdict=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
 reclaim=$(section shrink | sed -n 's/.* \([0-9]*\) reclaimable now$/\1/p' | head -n1)
 after=$(section shrink | sed -n 's/^after drop_caches: .* \([0-9]*\) reclaimable now$/\1/p')
 junkw=$(section shrink | grep -c "refused '.*': ok" || true)
+dbgjunk=$(section debug | grep -c "refused '.*': EINVAL$" || true)
+dbg=$(section debug | sed -n 's/^debug: client-hybrid, poison and track on: //p')
 
 cat <<EOT
 ================================================================================
@@ -45,6 +47,8 @@ cat <<EOT
  CPU hotplug ............. cpu1 offline and back, validate $(ok hotplug 'validate: ok')
  shrinker ................ ${reclaim:-?} reclaimable empty slabs, ${after:-?} after drop_caches
  junk debugfs writes ..... $junkw refused with -EINVAL
+ debug switches .......... $dbgjunk junk writes refused (EINVAL), switches unchanged: $(ok debug 'switches unchanged by the refused writes')
+   poison+track, a round . ${dbg:-NOT SEEN}
  unload .................. $(ok unload 'validate: ok')
  other files ............. cpus (per CPU), slabs (block maps: X . c r): $log
 --------------------------------------------------------------------------------

@@ -8,10 +8,13 @@
 #  3. every debugfs file is printed; counters are checked for consistency
 #     (inuse = allocs - frees, per-CPU rows sum to the cache row, no
 #     errors, validate says ok)
-#  4. CPU hotplug through sysfs, the shrinker through drop_caches, junk
+#  4. one cache's debug switches: junk writes refused with EINVAL and
+#     nothing changed, poison and tracking on for a round of the client's
+#     workload, its errors, sites and frag files printed and checked, off
+#  5. CPU hotplug through sysfs, the shrinker through drop_caches, junk
 #     writes refused
-#  5. hakmem_bench.ko: junk refused, a tiny run, its table printed
-#  6. unload; nothing reported
+#  6. hakmem_bench.ko: junk refused, a tiny run, its table printed
+#  7. unload; nothing reported
 # Sourced by /init with tools/vm/guest-lib.sh. HAKMEM_MODE=... on the kernel
 # command line picks the mode of step 2 (default hybrid).
 
@@ -45,6 +48,18 @@ check_cpus() {
 			print "cpus: " k " caches add up"
 		}
 	' "$H/stats" "$H/cpus"
+}
+
+# refused FILE TEXT: writing TEXT (and a newline) to FILE fails with EINVAL
+refused() {
+	if _err=$( { echo "$2" >"$1"; } 2>&1); then
+		fail "$1 accepted '$2'"
+		return
+	fi
+	case $_err in
+	*"Invalid argument"*) echo "$1 refused '$2': EINVAL" ;;
+	*) fail "$1 refused '$2' with: $_err" ;;
+	esac
 }
 
 check_validate() {
@@ -106,6 +121,52 @@ for c in client-bitmap client-freelist client-hybrid; do
 	[ "$inuse" = 100 ] || fail "$c: $inuse objects in use, the client keeps 100"
 	echo "$c: $inuse in use"
 done
+
+section debug
+# the real write handlers: junk is refused and changes no switch
+D=$H/client-hybrid
+before=$(cat "$D/debug")
+all=$(cat "$H/debug")
+echo "$before"
+long=$(printf 'poison=1%80s' '')
+for junk in junk poison=2 'poison=1 junk' track Poison=1 off=1 "$long"; do
+	refused "$D/debug" "$junk"
+done
+refused "$H/debug" 'track=1 junk'
+if [ "$(cat "$D/debug")" != "$before" ] || [ "$(cat "$H/debug")" != "$all" ]; then
+	fail "refused writes changed switches: $(cat "$H/debug")"
+else
+	echo "debug: switches unchanged by the refused writes"
+fi
+# poison and tracking on for one cache, a round of the client's workload
+must sh -c "echo 'poison=1 track=1' > $D/debug"
+dump_file "$D/debug"
+grep -q ' poison=1 track=1 ' "$D/debug" || fail "client-hybrid: switches not on"
+for junk in 0 101 junk; do
+	refused "$H/client" "$junk"
+done
+must sh -c "echo 1 > $H/client"
+dump_file "$H/client"
+dump_file "$H/errors"
+dump_file "$D/errors"
+dump_file "$D/sites"
+dump_file "$D/frag"
+# poison found no write after free, nothing was refused
+bad=$(awk '/^#/ { exit } $NF != 0' "$D/errors")
+[ -z "$bad" ] || fail "client-hybrid errors: $bad"
+# the round's call site by name: every CPU's batch allocated, all freed
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+site=$(sed -n '/by allocations/,$p' "$D/sites" | awk '/ hc_alloc_batch\+/ { print $1, $3, $5; exit }')
+[ "${site% *}" = "0 $((ncpu * 2000))" ] ||
+	fail "sites: hc_alloc_batch '$site', want 0 live $((ncpu * 2000)) allocs"
+# the objects the client keeps are the cache's live blocks
+live=$(sed -n '1s/.* live \([0-9]*\) cached .*/\1/p' "$D/frag")
+[ "$live" = 100 ] || fail "frag: client-hybrid has $live live blocks, the client keeps 100"
+echo "debug: client-hybrid, poison and track on: sites '$site' (live allocs site), frag live $live, errors ${bad:-none}"
+check_stats "$D/stats"
+must sh -c "echo off > $D/debug"
+[ "$(cat "$D/debug")" = "$before" ] || fail "off left: $(cat "$D/debug")"
+check_validate "$D/validate"
 
 section hotplug
 if [ -w /sys/devices/system/cpu/cpu1/online ]; then
