@@ -175,6 +175,7 @@ static void hm_report_log(struct hm_cache *c, enum hm_error e, const struct hm_s
 	en->ip = ip;
 	en->ctx = hm_plat_ctx_id();
 	hm_strscpy(en->cache, c ? c->name : "-", sizeof(en->cache));
+	en->cache_id = c ? c->id : 0;
 	en->alloc_ip = t ? t->site : 0;
 	en->alloc_ctx = t ? t->owner : 0;
 	en->alloc_age_ns = t ? hm_plat_stamp_ns(now - t->when) : 0;

@@ -26,6 +26,7 @@ struct hm_err_entry {
 	u32 ctx;		/* CPU or thread that made the call */
 	u32 offset;		/* write after free: the first changed byte, else 0 */
 	char cache[HM_NAME_LEN];
+	u64 cache_id;		/* the cache's unique id (names repeat), 0: none */
 	/* the block's history, when tracking recorded one (else 0) */
 	unsigned long alloc_ip, free_ip;
 	u32 alloc_ctx, free_ctx;

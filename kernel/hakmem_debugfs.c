@@ -248,7 +248,7 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 	n = hm_report_log_copy(log);
 	seq_puts(m, "# last reports: seq kind cache pointer slab cpu caller\n");
 	for (i = 0; i < n; i++) {
-		if (only && strcmp(log[i].cache, only->c->name))
+		if (only && log[i].cache_id != only->c->id)
 			continue;
 		seq_printf(m, "%lu %s %s %p %p cpu%u %pS\n", log[i].seq,
 			   hm_error_name(log[i].kind), log[i].cache,

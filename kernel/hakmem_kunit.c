@@ -1193,6 +1193,36 @@ static void hakmem_expect_site(struct kunit *test, const char *buf, const char *
 }
 
 /*
+ * A cache's errors file shows its own reports, by the cache's unique id:
+ * not those of a destroyed cache of the same name.
+ */
+static void hakmem_debugfs_errors_namesake(struct kunit *test)
+{
+	unsigned int flags = hakmem_flags_of(MODE(test));
+	struct hakmem_cache *old = hakmem_cache_create("kunit-twin", 64, 0, flags);
+	long *errors = hm_test_count_errors(test);
+	struct hakmem_cache *hc;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	p = hakmem_cache_alloc(old, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(old, p + 8);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, old, "errors"),
+					   " interior pointer kunit-twin "));
+	hakmem_cache_free(old, p);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(old), 0);
+	hc = hakmem_test_cache(test, "kunit-twin", 64, MODE(test));
+	KUNIT_EXPECT_NULL(test, strstr(hakmem_read_file(test, hc, "errors"),
+				       " interior pointer kunit-twin "));
+	/* the top level keeps every report */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "errors"),
+					   " interior pointer kunit-twin "));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+/*
  * The sites file with tracking on: each call site by its %pS name, its
  * live objects and allocations, sorted by each.  Here: 40 allocations
  * from this function, 25 live; 50 from hakmem_sites_other(), 5 live.
@@ -1361,6 +1391,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_errors_namesake, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_sites, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
 	{}
