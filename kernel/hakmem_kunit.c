@@ -907,8 +907,8 @@ static void hakmem_debugfs_debug_cache(struct kunit *test)
 	/* a word changes its own switch; the key counts caches, not switches */
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=0"), 0);
 	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON);
-	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "xowner=1,checks=1"), 0);
-	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON | HM_DBG_FLAG_XOWNER | HM_DBG_CHECKS);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "xowner=0,checks=1"), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON | HM_DBG_CHECKS);
 	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + 1);
 	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "debug"),
 			   hakmem_debug_text(test, hc, hc->c->debug));
@@ -1111,8 +1111,8 @@ static void hakmem_debugfs_errors(struct kunit *test)
 	buf = hakmem_read_file(test, hc, "errors");
 	KUNIT_EXPECT_EQ(test, hakmem_error_count(buf, "interior pointer"), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_error_sum(test, buf), 1);
-	want = hakmem_fmt(test, "%lu interior pointer %s %p cpu%u ", seq + 1, hc->c->name,
-			  p + 8, cpu);
+	want = hakmem_fmt(test, "%lu interior pointer %s %p %p cpu%u ", seq + 1, hc->c->name,
+			  p + 8, hm_ptr_slab(p), cpu);
 	at = hakmem_line_after(buf, want);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, at, "no report in:\n%s", buf);
 	if (at)
@@ -1140,7 +1140,8 @@ static void hakmem_debugfs_errors(struct kunit *test)
 	buf = hakmem_read_file(test, hc, "errors");
 	KUNIT_EXPECT_EQ(test, hakmem_error_count(buf, "double free"), 1);
 	KUNIT_EXPECT_EQ(test, hakmem_error_sum(test, buf), 2);
-	want = hakmem_fmt(test, "%lu double free %s %p cpu%u ", seq + 1, hc->c->name, p, cpu);
+	want = hakmem_fmt(test, "%lu double free %s %p %p cpu%u ", seq + 1, hc->c->name, p,
+			  hm_ptr_slab(p), cpu);
 	at = hakmem_line_after(buf, want);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no report in:\n%s", buf);
 	hakmem_expect_sym(test, at, fn);
