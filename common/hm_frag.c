@@ -8,9 +8,15 @@
  * word with HM_READ_ONCE, free lists are walked with every link checked to
  * stay inside the slab and the walk bounded by the block count, so a map
  * is never unsafe, only possibly a few operations stale; it is exact when
- * the slab's owner is quiet.  (Stopping the owner for one slab, e.g. by
- * an IPI, would not do in the kernel: task contexts run under a
- * preemption-only local lock that an interrupt does not exclude.)
+ * the slab's owner is quiet.  Freelist slabs with checks on keep exact
+ * state bitmaps beside their lists (hm_fl_state()): their maps come from
+ * those, the others' are marked approximate.  (Stopping the owner for one
+ * slab, e.g. by an IPI, would not do in the kernel: task contexts run
+ * under a preemption-only local lock that an interrupt does not exclude.)
+ *
+ * A walk of a cache's slabs holds the cache lock for one slab at a time,
+ * which other contexts' slow paths need (new chunks, the pool, releases):
+ * see hm_frag_walk().
  */
 #include "hm_frag.h"
 #include "hm_cache.h"
@@ -36,30 +42,46 @@ static void hm_map_list(struct hm_cache *c, struct hm_slab *s, char *map,
 	}
 }
 
-/**
- * hm_slab_map() - one character per block of @s
- * @c: its cache
- * @s: the slab (its memory must stay alive: hold c->lock)
- * @map: s->nblocks characters
- *
- * HM_MAP_LIVE allocated, HM_MAP_FREE free in the slab, HM_MAP_CACHED in a
- * magazine (hybrid), HM_MAP_REMOTE freed by another context and not yet
- * collected.  Free-list slabs are reconstructed from their lists (a shadow
- * bitmap of a design that keeps none).
- *
- * Return: the number of allocated blocks.
- */
-unsigned int hm_slab_map(struct hm_cache *c, struct hm_slab *s, char *map)
+/* freelist, checks on: blocks on the owner's lists, and freed remotely */
+static void hm_map_fl_state(const struct hm_slab *s, const struct hm_slab_dbg *d,
+			    char *map)
 {
-	unsigned int i, live = 0;
+	unsigned int i;
 
+	for (i = 0; i < s->nblocks; i++) {
+		unsigned long bit = 1UL << (i % HM_BITS_PER_LONG);
+		unsigned int w = i / HM_BITS_PER_LONG;
+
+		/* a collect sets the free bit before it clears the remote one */
+		if (HM_READ_ONCE(d->fl_free[w]) & bit)
+			map[i] = HM_MAP_FREE;
+		else if (hm_atomic_read(&d->fl_remote[w]) & bit)
+			map[i] = HM_MAP_REMOTE;
+	}
+}
+
+/* hm_slab_map() but the count, and whether the map is approximate */
+static void hm_slab_map_read(struct hm_cache *c, struct hm_slab *s, char *map, bool *approx)
+{
+	unsigned int i;
+
+	*approx = false;
 	hm_memset(map, HM_MAP_LIVE, s->nblocks);
 	if (s->mode == HM_MODE_FREELIST) {
-		hm_map_list(c, s, map, HM_READ_ONCE(s->free), HM_MAP_FREE);
-		hm_map_list(c, s, map, HM_READ_ONCE(s->local_free), HM_MAP_FREE);
-		hm_map_list(c, s, map, (void *)hm_atomic_read(&s->xthread_free),
-			    HM_MAP_REMOTE);
+		struct hm_slab_dbg *d = hm_fl_state(c, s);
+
+		if (d) {
+			hm_map_fl_state(s, d, map);
+		} else {
+			hm_map_list(c, s, map, HM_READ_ONCE(s->free), HM_MAP_FREE);
+			hm_map_list(c, s, map, HM_READ_ONCE(s->local_free), HM_MAP_FREE);
+			hm_map_list(c, s, map, (void *)hm_atomic_read(&s->xthread_free),
+				    HM_MAP_REMOTE);
+			*approx = true;
+		}
 	} else {
+		unsigned long *live_bits = HM_READ_ONCE(s->live_bits);
+
 		for (i = 0; i < s->nblocks; i++) {
 			unsigned long bit = 1UL << (i % HM_BITS_PER_LONG);
 			unsigned int w = i / HM_BITS_PER_LONG;
@@ -68,10 +90,32 @@ unsigned int hm_slab_map(struct hm_cache *c, struct hm_slab *s, char *map)
 				map[i] = HM_MAP_FREE;
 			else if (hm_atomic_read(&s->remote_bits[w]) & bit)
 				map[i] = HM_MAP_REMOTE;
-			else if (s->live_bits && !(HM_READ_ONCE(s->live_bits[w]) & bit))
+			else if (live_bits && !(HM_READ_ONCE(live_bits[w]) & bit))
 				map[i] = HM_MAP_CACHED;
 		}
 	}
+}
+
+/**
+ * hm_slab_map() - one character per block of @s
+ * @c: its cache
+ * @s: the slab (its memory must stay alive: hold c->lock)
+ * @map: s->nblocks characters
+ *
+ * HM_MAP_LIVE allocated, HM_MAP_FREE free in the slab, HM_MAP_CACHED in a
+ * magazine (hybrid), HM_MAP_REMOTE freed by another context and not yet
+ * collected.  Free-list slabs are reconstructed from their exact state
+ * bitmaps when checks keep them, else from their lists (a shadow bitmap of
+ * a design that keeps none).
+ *
+ * Return: the number of allocated blocks.
+ */
+unsigned int hm_slab_map(struct hm_cache *c, struct hm_slab *s, char *map)
+{
+	unsigned int i, live = 0;
+	bool approx;
+
+	hm_slab_map_read(c, s, map, &approx);
 	for (i = 0; i < s->nblocks; i++)
 		live += map[i] == HM_MAP_LIVE;
 	return live;
@@ -89,6 +133,93 @@ unsigned int hm_map_longest_free(const char *map, unsigned int n)
 	return best;
 }
 
+/* the figures of one slab's map, the lock dropped */
+static void hm_frag_slab_count(struct hm_frag_slab *fs, const char *map)
+{
+	unsigned int i;
+
+	fs->live = 0;
+	fs->cached = 0;
+	fs->remote = 0;
+	for (i = 0; i < fs->nblocks; i++) {
+		fs->live += map[i] == HM_MAP_LIVE;
+		fs->cached += map[i] == HM_MAP_CACHED;
+		fs->remote += map[i] == HM_MAP_REMOTE;
+	}
+	fs->longest = hm_map_longest_free(map, fs->nblocks);
+}
+
+/**
+ * hm_frag_cursors_skip() - @s leaves the slab list: walks about to visit it
+ * go on with the slab after it
+ * @c: the cache, whose lock the caller holds
+ * @s: the slab being unlisted (hm_slab_release())
+ */
+void hm_frag_cursors_skip(struct hm_cache *c, struct hm_slab *s)
+{
+	struct hm_frag_cursor *cur;
+
+	for (cur = c->cursors; cur; cur = cur->link)
+		if (cur->next == s)
+			cur->next = s->all_next;
+}
+
+/**
+ * hm_frag_walk() - map every slab of @c, the cache lock held for one at a time
+ * @c: the cache
+ * @map: scratch of HM_MAP_MAX characters, each slab's map in turn
+ * @held: called for each slab with c->lock held, @s alive (may be NULL);
+ *	  must not sleep: for what a caller reads of the slab itself
+ * @fn: called for each slab with the lock dropped (may be NULL)
+ * @arg: passed to both
+ *
+ * For each slab the lock is taken, the map read and @held run; then the
+ * lock is dropped before the map is counted and @fn runs.  So other
+ * contexts' slow paths, which need the lock, never wait longer than one
+ * slab's map, however big the cache.  Between two slabs the walk's cursor
+ * on c->cursors holds the slab it visits next; hm_slab_release() moves a
+ * cursor on from the slab it unlists, so no slab is touched after it was
+ * released and none is kept from being released.  New slabs are listed at
+ * the head and not visited: each slab listed when the walk began and
+ * still listed when the walk gets to it is visited, once.
+ *
+ * Return: the slabs visited.
+ */
+unsigned long hm_frag_walk(struct hm_cache *c, char *map, hm_frag_held_fn *held,
+			   hm_frag_slab_fn *fn, void *arg)
+{
+	struct hm_frag_cursor cur, **pp;
+	struct hm_frag_slab fs;
+	unsigned long flags;
+	struct hm_slab *s;
+	unsigned int nr = 0;
+
+	hm_lock(&c->lock, flags);
+	cur.next = c->all;
+	cur.link = c->cursors;
+	c->cursors = &cur;
+	while ((s = cur.next)) {
+		fs.nr = nr++;
+		fs.nblocks = s->nblocks;
+		hm_slab_map_read(c, s, map, &fs.approx);
+		if (held)
+			held(c, s, fs.nr, map, arg);
+		cur.next = s->all_next;
+		hm_unlock(&c->lock, flags);
+		hm_lock_yield();	/* a waiting slow path goes first */
+
+		hm_frag_slab_count(&fs, map);
+		if (fn)
+			fn(c, &fs, map, arg);
+		hm_lock(&c->lock, flags);
+	}
+	for (pp = &c->cursors; *pp != &cur; pp = &(*pp)->link)
+		;
+	*pp = cur.link;
+	hm_unlock(&c->lock, flags);
+	return nr;
+}
+
 /* fullness bucket of a slab: empty, 1-25%, 26-50%, 51-75%, 76-99%, full */
 static unsigned int hm_frag_bucket(unsigned int live, unsigned int n)
 {
@@ -99,47 +230,83 @@ static unsigned int hm_frag_bucket(unsigned int live, unsigned int n)
 	return 1 + (live * 4 - 1) / n;
 }
 
+struct hm_frag_sum {
+	struct hm_frag *f;
+	hm_frag_slab_fn *fn;
+	void *arg;
+};
+
+static void hm_frag_add(struct hm_cache *c, const struct hm_frag_slab *fs,
+			const char *map, void *arg)
+{
+	struct hm_frag_sum *sum = arg;
+	struct hm_frag *f = sum->f;
+
+	f->slabs++;
+	f->blocks += fs->nblocks;
+	f->live += fs->live;
+	f->cached += fs->cached;
+	f->remote += fs->remote;
+	f->hist[hm_frag_bucket(fs->live, fs->nblocks)]++;
+	f->longest_run_sum += fs->longest;
+	f->longest_run_min = f->slabs == 1 ? fs->longest : HM_MIN(f->longest_run_min,
+								   (unsigned long)fs->longest);
+	f->longest_run_max = HM_MAX(f->longest_run_max, (unsigned long)fs->longest);
+	f->approx += fs->approx;
+	if (fs->live && fs->live < fs->nblocks)
+		f->partial++;
+	if (sum->fn)
+		sum->fn(c, fs, map, sum->arg);
+}
+
+/**
+ * hm_cache_frag_each() - fragmentation figures of @c, and each slab's
+ * @c: the cache
+ * @f: result
+ * @map: scratch of HM_MAP_MAX characters
+ * @fn: called for each slab with its figures and map (may be NULL)
+ * @arg: for @fn
+ *
+ * One hm_frag_walk(): the cache lock is held for one slab at a time, and
+ * not while @fn runs.
+ */
+void hm_cache_frag_each(struct hm_cache *c, struct hm_frag *f, char *map,
+			hm_frag_slab_fn *fn, void *arg)
+{
+	struct hm_frag_sum sum = { .f = f, .fn = fn, .arg = arg };
+
+	hm_memset(f, 0, sizeof(*f));
+	hm_frag_walk(c, map, NULL, hm_frag_add, &sum);
+	f->free = f->blocks - f->live - f->cached;
+	f->util_permille = f->blocks ? f->live * 1000 / f->blocks : 0;
+}
+
 /**
  * hm_cache_frag() - fragmentation figures of @c
  * @c: the cache
  * @f: result
  * @map: scratch of HM_SLAB_SIZE / HM_MIN_OBJ_SIZE characters
- *
- * Walks every slab under c->lock, one map at a time.
  */
 void hm_cache_frag(struct hm_cache *c, struct hm_frag *f, char *map)
 {
-	unsigned long flags;
-	struct hm_slab *s;
-
-	hm_memset(f, 0, sizeof(*f));
-	hm_lock(&c->lock, flags);
-	for (s = c->all; s; s = s->all_next) {
-		unsigned int live = hm_slab_map(c, s, map);
-		unsigned int run = hm_map_longest_free(map, s->nblocks);
-		unsigned int i;
-
-		f->slabs++;
-		f->blocks += s->nblocks;
-		f->live += live;
-		for (i = 0; i < s->nblocks; i++) {
-			f->cached += map[i] == HM_MAP_CACHED;
-			f->remote += map[i] == HM_MAP_REMOTE;
-		}
-		f->hist[hm_frag_bucket(live, s->nblocks)]++;
-		f->longest_run_sum += run;
-		f->longest_run_min = f->slabs == 1 ? run : HM_MIN(f->longest_run_min, run);
-		if (live && live < s->nblocks)
-			f->partial++;
-	}
-	hm_unlock(&c->lock, flags);
-	f->free = f->blocks - f->live - f->cached;
-	f->util_permille = f->blocks ? f->live * 1000 / f->blocks : 0;
+	hm_cache_frag_each(c, f, map, NULL, NULL);
 }
 
 static const char *const hm_bucket_names[HM_FRAG_BUCKETS] = {
 	"empty", "1-25%", "26-50%", "51-75%", "76-99%", "full",
 };
+
+static void hm_frag_print_slab(struct hm_cache *c, const struct hm_frag_slab *fs,
+			       const char *map, void *arg)
+{
+	struct hm_printer *pr = arg;
+	unsigned int i;
+
+	hm_print(pr, "  slab %u: %u/%u live, longest free run %u%s\n", fs->nr, fs->live,
+		 fs->nblocks, fs->longest, fs->approx ? " (approximate)" : "");
+	for (i = 0; i < fs->nblocks; i += 64)
+		hm_print(pr, "    %.*s\n", (int)HM_MIN(64U, fs->nblocks - i), map + i);
+}
 
 /**
  * hm_frag_print() - fragmentation of @c, and with @maps every slab's map
@@ -151,9 +318,7 @@ static const char *const hm_bucket_names[HM_FRAG_BUCKETS] = {
 void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool maps)
 {
 	struct hm_frag f;
-	unsigned long flags;
-	struct hm_slab *s;
-	unsigned int i, nr = 0;
+	unsigned int i;
 
 	hm_cache_frag(c, &f, map);
 	hm_print(pr, "%s (%s, %u bytes): %lu slabs, %lu partial, util %lu.%lu%%,",
@@ -166,18 +331,11 @@ void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool ma
 		hm_print(pr, " %s %lu", hm_bucket_names[i], f.hist[i]);
 	hm_print(pr, "\n  longest free run: min %lu avg %lu blocks\n",
 		 f.longest_run_min, f.slabs ? f.longest_run_sum / f.slabs : 0);
-	if (!maps)
-		return;
-	hm_lock(&c->lock, flags);
-	for (s = c->all; s; s = s->all_next, nr++) {
-		unsigned int live = hm_slab_map(c, s, map);
-
-		hm_print(pr, "  slab %u: %u/%u live, longest free run %u\n", nr, live,
-			 s->nblocks, hm_map_longest_free(map, s->nblocks));
-		for (i = 0; i < s->nblocks; i += 64)
-			hm_print(pr, "    %.*s\n", (int)HM_MIN(64U, s->nblocks - i), map + i);
-	}
-	hm_unlock(&c->lock, flags);
+	if (f.approx)
+		hm_print(pr, "  approximate maps: %lu slabs %s\n", f.approx,
+			 "(free lists read while their owners run)");
+	if (maps)
+		hm_frag_walk(c, map, NULL, hm_frag_print_slab, pr);
 }
 
 /* add the counts that contexts hold for @site (c->lock held) */

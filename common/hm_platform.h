@@ -29,7 +29,9 @@
  * Lock:        hm_lock_t, hm_lock_init(l), HM_DEFINE_LOCK(name), hm_lock(l, flags),
  *              hm_unlock(l, flags), with unsigned long flags: an irq-safe
  *              spinlock in the kernel, a mutex in userspace.  Only the slow
- *              paths take it.
+ *              paths take it.  hm_lock_yield(): called between two holds
+ *              by a walk that takes the lock a step at a time, so that a
+ *              waiter gets it in between (nothing for a fair lock)
  * Memory:      void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
  *                  size a multiple of HM_SLAB_SIZE, result aligned to
  *                  HM_SLAB_SIZE, contents undefined; NULL when exhausted

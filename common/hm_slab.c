@@ -19,6 +19,7 @@
 #include "hm_debug.h"
 #include "hm_fit.h"
 #include "hm_adapt.h"
+#include "hm_frag.h"
 
 static unsigned int hm_mode_bitmaps(unsigned int mode)
 {
@@ -205,6 +206,9 @@ void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
 	unsigned long flags;
 
 	hm_lock(&c->lock, flags);
+	/* a walk about to visit @s goes on with the slab after it */
+	if (unlikely(c->cursors))
+		hm_frag_cursors_skip(c, s);
 	if (s->all_prev)
 		s->all_prev->all_next = s->all_next;
 	else

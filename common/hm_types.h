@@ -14,7 +14,9 @@
  *    with all its slabs.  So a remote free may always dereference
  *    slab->owner.
  *  - The cache lock guards the list of all slabs, the pool of empty slabs
- *    and the context registry.  Fast paths never take it.
+ *    and the context registry.  Fast paths never take it.  A walk of the
+ *    slab list that drops it between slabs leaves a cursor (hm_frag.c),
+ *    which hm_slab_release() moves past the slab it unlists.
  *
  * Lock order: cache->lock is a leaf (no other hakmem lock is taken under
  * it; the adapter's per-CPU local lock may be held around it).
@@ -73,6 +75,7 @@ struct hm_cache;
 struct hm_cctx;
 struct hm_site;
 struct hm_learn;
+struct hm_frag_cursor;
 
 struct hm_slab {
 	/* read by every free (first cache line) */
@@ -302,6 +305,8 @@ struct hm_cache {
 	hm_atomic_t nocctx_frees;	/* remote frees by callers without a context */
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
 	struct hm_cache *next;	/* global list of caches (adapter's) */
+	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
+	struct hm_frag_cursor *cursors;	/* under lock */
 };
 
 /* hm_core_cache_create() flags */

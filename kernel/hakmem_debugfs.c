@@ -20,10 +20,11 @@
  *
  * Readers run while other CPUs allocate.  Counters are read with READ_ONCE
  * (common/hm_stats.c), so a row is a few operations behind at worst.  The
- * slab walk holds the cache lock, which keeps every listed slab's memory
- * alive; the owner-private words it reads (free bitmaps, free lists) may be
- * changing underneath and are only displayed, never acted upon, and list
- * walks are bounded by the slab's block count.
+ * slab walks (slabs, frag) hold the cache lock for one slab at a time,
+ * which keeps that slab's memory alive while its map is read, and print
+ * without it (hm_frag_walk()); the owner-private words they read (free
+ * bitmaps, free lists) may be changing underneath and are only displayed,
+ * never acted upon, and list walks are bounded by the slab's block count.
  */
 #define pr_fmt(fmt) "hakmem: " fmt
 
@@ -136,40 +137,54 @@ static const char *const hakmem_list_names[] = {
 	[HM_LIST_EMPTY] = "empty", [HM_LIST_POOL] = "pool",
 };
 
+/* what the walk reads of a slab under the cache lock, printed without it */
+struct hakmem_slab_line {
+	struct seq_file *m;
+	bool owned;
+	u32 owner_id;
+	unsigned int list;
+};
+
+static void hakmem_slab_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
+			     const char *map, void *arg)
+{
+	struct hakmem_slab_line *l = arg;
+	struct hm_cctx *owner = READ_ONCE(s->owner);
+
+	l->owned = owner;
+	l->owner_id = owner ? READ_ONCE(owner->ctx_id) : 0;
+	l->list = READ_ONCE(s->list);
+}
+
+static void hakmem_slab_print(struct hm_cache *c, const struct hm_frag_slab *fs,
+			      const char *map, void *arg)
+{
+	struct hakmem_slab_line *l = arg;
+	struct seq_file *m = l->m;
+	unsigned int i;
+
+	/* slabs are numbered in list order: addresses would be hashed */
+	seq_printf(m, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), fs->nr);
+	if (l->owned)
+		seq_printf(m, "cpu%u%-4s", l->owner_id & ~HAKMEM_CTX_IRQ,
+			   l->owner_id & HAKMEM_CTX_IRQ ? "-irq" : "");
+	else
+		seq_puts(m, "-      ");
+	seq_printf(m, " inuse %5u/%-5u %s\n", fs->live, fs->nblocks,
+		   l->list < ARRAY_SIZE(hakmem_list_names) ? hakmem_list_names[l->list] : "?");
+	for (i = 0; i < fs->nblocks; i += HM_MAP_COLS) {
+		int cols = min_t(int, HM_MAP_COLS, fs->nblocks - i);
+
+		seq_printf(m, "  %.*s\n", cols, map + i);
+	}
+}
+
+/* the cache lock is held for one slab at a time (hm_frag_walk()) */
 static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *map)
 {
-	struct hm_cache *c = hc->c;
-	unsigned int nr = 0;
-	unsigned long flags;
-	struct hm_slab *s;
+	struct hakmem_slab_line l = { .m = m };
 
-	hm_lock(&c->lock, flags);
-	for (s = c->all; s; s = s->all_next, nr++) {
-		struct hm_cctx *owner = READ_ONCE(s->owner);
-		unsigned int list = READ_ONCE(s->list);
-		unsigned int inuse = hm_slab_map(c, s, map);
-		unsigned int i;
-
-		/* slabs are numbered in list order: addresses would be hashed */
-		seq_printf(m, "%-16s %-8s slab %-4u owner ", c->name,
-			   hm_mode_name(c->mode), nr);
-		if (owner) {
-			u32 id = READ_ONCE(owner->ctx_id);
-
-			seq_printf(m, "cpu%u%-4s", id & ~HAKMEM_CTX_IRQ,
-				   id & HAKMEM_CTX_IRQ ? "-irq" : "");
-		} else {
-			seq_puts(m, "-      ");
-		}
-		seq_printf(m, " inuse %5u/%-5u %s\n", inuse, s->nblocks,
-			   list < ARRAY_SIZE(hakmem_list_names) ? hakmem_list_names[list] : "?");
-		for (i = 0; i < s->nblocks; i += HM_MAP_COLS) {
-			int cols = min_t(int, HM_MAP_COLS, s->nblocks - i);
-
-			seq_printf(m, "  %.*s\n", cols, map + i);
-		}
-	}
-	hm_unlock(&c->lock, flags);
+	hm_frag_walk(hc->c, map, hakmem_slab_held, hakmem_slab_print, &l);
 }
 
 static int hakmem_slabs_show(struct seq_file *m, void *v)

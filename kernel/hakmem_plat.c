@@ -443,6 +443,8 @@ HM_EXPORT(hm_large_kept);
 HM_EXPORT(hm_slab_map);
 HM_EXPORT(hm_map_longest_free);
 HM_EXPORT(hm_cache_frag);
+HM_EXPORT(hm_cache_frag_each);
+HM_EXPORT(hm_frag_walk);
 HM_EXPORT(hm_frag_print);
 HM_EXPORT(hm_sites_top);
 HM_EXPORT(hm_sites_print);

@@ -100,6 +100,8 @@ static __always_inline unsigned int hm_popcount(unsigned long w)
 #define hm_lock_init(l)		spin_lock_init(l)
 #define hm_lock(l, flags)	spin_lock_irqsave(l, flags)
 #define hm_unlock(l, flags)	spin_unlock_irqrestore(l, flags)
+/* queued spinlocks hand over to a waiter: nothing to do */
+#define hm_lock_yield()		cpu_relax()
 
 #define hm_gfp_t		gfp_t
 #define HM_GFP_DEFAULT	GFP_KERNEL

@@ -134,6 +134,31 @@ unsigned char hm_test_peek(const void *p, size_t off)
 	return READ_ONCE(((const unsigned char *)p)[off]);
 }
 
+/*
+ * SMP: a trylock, irqs off as the core's holders have them.  UP: nobody
+ * but us can hold it, and a failed trylock is reported as a bug: ask
+ * lockdep (UP without lockdep has no lock state to ask).
+ */
+bool hm_test_lock_free(hm_lock_t *l)
+{
+	unsigned long flags;
+
+	if (!IS_ENABLED(CONFIG_SMP)) {
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+		return !lockdep_is_held(l);
+#else
+		return true;
+#endif
+	}
+	local_irq_save(flags);
+	if (!spin_trylock(l)) {
+		local_irq_restore(flags);
+		return false;
+	}
+	spin_unlock_irqrestore(l, flags);
+	return true;
+}
+
 void hm_test_chunk_faults(unsigned long every)
 {
 	hakmem_chunk_faults(every);

@@ -10,8 +10,9 @@
  *     age-ms 12 12 - - ...   (tracking on: the age of each allocated block
  *                             in milliseconds, - for no record)
  *
- * Maps are read as the kernel's are: under the cache lock, bitmaps word by
- * word, lists bounded; exact when no other thread allocates.
+ * Maps are read as the kernel's are (hm_frag_walk()): the cache lock held
+ * for one slab at a time, bitmaps word by word, lists bounded; exact when
+ * no other thread allocates.  Printing waits until the lock is dropped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,26 +31,64 @@ static const char *const hm_list_names[] = {
 	[HM_LIST_EMPTY] = "empty", [HM_LIST_POOL] = "pool",
 };
 
+/* what the walk reads of a slab under the cache lock, printed without it */
+struct hm_dump {
+	FILE *out;
+	u64 now;
+	u32 gen;
+	bool ages;		/* tracking on: age[] holds this slab's */
+	bool owned;
+	u32 owner_id;
+	unsigned int list;
+	long *age;		/* ms, -1: no record (HM_MAP_MAX entries) */
+};
+
 /*
  * While tracking is on: the age of each allocated block.  A record counts
  * only if it is of the current switch generation (as for the sites' live
  * counts): a block allocated while tracking was off has none.
  */
-static void hm_dump_ages(FILE *out, struct hm_cache *c, struct hm_slab *s,
-			 const char *map, u64 now)
+static void hm_dump_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
+			 const char *map, void *arg)
 {
-	u32 gen = HM_READ_ONCE(c->debug_gen);
+	struct hm_dump *d = arg;
+	struct hm_cctx *owner = HM_READ_ONCE(s->owner);
 	unsigned int i;
 
-	if (!(HM_READ_ONCE(c->debug) & HM_DBG_TRACK) || !hm_debug_track(s, 0))
-		return;
-	fprintf(out, "  age-ms");
-	for (i = 0; i < s->nblocks; i++) {
+	d->owned = owner;
+	d->owner_id = owner ? HM_READ_ONCE(owner->ctx_id) : 0;
+	d->list = HM_READ_ONCE(s->list);
+	d->ages = (HM_READ_ONCE(c->debug) & HM_DBG_TRACK) && hm_debug_track(s, 0);
+	for (i = 0; d->ages && i < s->nblocks; i++) {
 		const struct hm_track *t = hm_debug_track(s, i);
 
-		if (map[i] == HM_MAP_LIVE && t && t->site && t->gen == gen)
-			fprintf(out, " %llu",
-				(unsigned long long)(hm_plat_stamp_ns(now - t->when) / 1000000));
+		d->age[i] = map[i] == HM_MAP_LIVE && t && t->site && t->gen == d->gen ?
+			    (long)(hm_plat_stamp_ns(d->now - t->when) / 1000000) : -1;
+	}
+}
+
+static void hm_dump_slab(struct hm_cache *c, const struct hm_frag_slab *fs,
+			 const char *map, void *arg)
+{
+	struct hm_dump *d = arg;
+	FILE *out = d->out;
+	unsigned int i;
+
+	fprintf(out, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), fs->nr);
+	if (d->owned)
+		fprintf(out, "thread%-4u", d->owner_id);
+	else
+		fprintf(out, "-         ");
+	fprintf(out, " inuse %5u/%-5u %s\n", fs->live, fs->nblocks,
+		d->list < HM_ARRAY_SIZE(hm_list_names) ? hm_list_names[d->list] : "?");
+	for (i = 0; i < fs->nblocks; i += HM_DUMP_COLS)
+		fprintf(out, "  %.*s\n", (int)HM_MIN(HM_DUMP_COLS, fs->nblocks - i), map + i);
+	if (!d->ages)
+		return;
+	fprintf(out, "  age-ms");
+	for (i = 0; i < fs->nblocks; i++) {
+		if (d->age[i] >= 0)
+			fprintf(out, " %ld", d->age[i]);
 		else
 			fprintf(out, " -");
 	}
@@ -58,33 +97,14 @@ static void hm_dump_ages(FILE *out, struct hm_cache *c, struct hm_slab *s,
 
 static void hm_dump_cache(struct hm_cache *c, void *arg)
 {
-	FILE *out = arg;
+	struct hm_dump d = { .out = arg, .now = hm_plat_stamp(),
+			     .gen = HM_READ_ONCE(c->debug_gen) };
 	char *map = malloc(HM_MAP_MAX);
-	unsigned int nr = 0, i;
-	unsigned long flags;
-	struct hm_slab *s;
-	u64 now = hm_plat_stamp();
 
-	if (!map)
-		return;
-	hm_lock(&c->lock, flags);
-	for (s = c->all; s; s = s->all_next, nr++) {
-		struct hm_cctx *owner = HM_READ_ONCE(s->owner);
-		unsigned int list = HM_READ_ONCE(s->list);
-		unsigned int inuse = hm_slab_map(c, s, map);
-
-		fprintf(out, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), nr);
-		if (owner)
-			fprintf(out, "thread%-4u", HM_READ_ONCE(owner->ctx_id));
-		else
-			fprintf(out, "-         ");
-		fprintf(out, " inuse %5u/%-5u %s\n", inuse, s->nblocks,
-			list < HM_ARRAY_SIZE(hm_list_names) ? hm_list_names[list] : "?");
-		for (i = 0; i < s->nblocks; i += HM_DUMP_COLS)
-			fprintf(out, "  %.*s\n", (int)HM_MIN(HM_DUMP_COLS, s->nblocks - i), map + i);
-		hm_dump_ages(out, c, s, map, now);
-	}
-	hm_unlock(&c->lock, flags);
+	d.age = malloc(HM_MAP_MAX * sizeof(*d.age));
+	if (map && d.age)
+		hm_frag_walk(c, map, hm_dump_held, hm_dump_slab, &d);
+	free(d.age);
 	free(map);
 }
 

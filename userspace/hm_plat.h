@@ -13,6 +13,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <sched.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -94,6 +95,11 @@ typedef pthread_mutex_t hm_lock_t;
 #define hm_lock_init(l)		pthread_mutex_init((l), NULL)
 #define hm_lock(l, flags)	do { (void)(flags); pthread_mutex_lock(l); } while (0)
 #define hm_unlock(l, flags)	do { (void)(flags); pthread_mutex_unlock(l); } while (0)
+/*
+ * A mutex is not fair: a walk that drops the lock between steps would
+ * take it again before a waiter, just woken, could.  Let the waiter run.
+ */
+#define hm_lock_yield()		sched_yield()
 
 typedef unsigned int hm_gfp_t;
 #define HM_GFP_DEFAULT	0U

@@ -59,6 +59,12 @@ unsigned char hm_test_peek(const void *p, size_t off);
  */
 void hm_test_tools_quiet(bool quiet);
 
+/*
+ * Is @l free?  Takes and releases it if nobody holds it; never waits
+ * (spin_trylock_irqsave / pthread_mutex_trylock).
+ */
+bool hm_test_lock_free(hm_lock_t *l);
+
 /* Make every @every-th request for a chunk fail (0: none fail). */
 void hm_test_chunk_faults(unsigned long every);
 
@@ -120,10 +126,11 @@ extern struct kunit_suite hm_fit_suite;
 extern struct kunit_suite hm_learn_suite;
 extern struct kunit_suite hm_adapt_suite;
 extern struct kunit_suite hm_links_suite;
+extern struct kunit_suite hm_frag_suite;
 
 #define HM_TEST_SUITES	&hm_sizeclass_suite, &hm_slab_suite, &hm_cache_suite, \
 			&hm_remote_suite, &hm_api_suite, &hm_debug_suite, \
 			&hm_fit_suite, &hm_learn_suite, &hm_adapt_suite, \
-			&hm_links_suite
+			&hm_links_suite, &hm_frag_suite
 
 #endif /* HM_TEST_H */

@@ -129,6 +129,8 @@ extern long *volatile hm_user_error_counter;
 #define KUNIT_ASSERT_GT(t, a, b)	KUNIT_BINARY(t, a, >, b, 1)
 #define KUNIT_ASSERT_TRUE(t, c)		KUNIT_BINARY(t, !!(c), ==, 1, 1)
 #define KUNIT_ASSERT_FALSE(t, c)	KUNIT_BINARY(t, !!(c), ==, 0, 1)
+#define KUNIT_ASSERT_PTR_EQ(t, a, b)	KUNIT_BINARY_PTR(t, a, ==, b, 1)
+#define KUNIT_ASSERT_PTR_NE(t, a, b)	KUNIT_BINARY_PTR(t, a, !=, b, 1)
 #define KUNIT_ASSERT_NOT_NULL(t, p)	KUNIT_BINARY_PTR(t, p, !=, NULL, 1)
 #define KUNIT_ASSERT_NULL(t, p)		KUNIT_BINARY_PTR(t, p, ==, NULL, 1)
 #define KUNIT_EXPECT_STREQ(test, a, b)						\

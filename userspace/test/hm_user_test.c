@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hakmem.h"
+#include "hm_frag.h"
 #include "hm_test.h"
 #include "hm_user.h"
 
@@ -909,6 +910,108 @@ static void hm_user_json(struct kunit *test)
 	free(buf);
 }
 
+/* a walker and a thread whose slow path waits for the cache lock */
+struct hm_waiter {
+	struct hm_cache *c;
+	unsigned int go;		/* atomic: the round the walker asks for */
+	unsigned int waiting;		/* atomic: the round about to take the lock */
+	unsigned int done;		/* atomic: the round that had it */
+	unsigned int late;		/* rounds not done by the walker's next slab */
+	unsigned int rounds;
+};
+
+static void hm_waiter_cpu(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
+static void *hm_waiter_thread(void *p)
+{
+	struct hm_waiter *w = p;
+	unsigned int round = 0;
+
+	for (;;) {
+		while (__atomic_load_n(&w->go, __ATOMIC_ACQUIRE) == round)
+			sched_yield();
+		round = __atomic_load_n(&w->go, __ATOMIC_ACQUIRE);
+		if (round == ~0U)
+			return NULL;
+		__atomic_store_n(&w->waiting, round, __ATOMIC_RELEASE);
+		hm_cache_shrink(w->c);		/* a slow path: takes the cache lock */
+		__atomic_store_n(&w->done, round, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * At each slab, under the lock: was the previous round's slow path done
+ * in between?  Then start the next one and wait until its thread is
+ * about to take the lock (on one CPU: blocked on it while we hold it).
+ */
+static void hm_waiter_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
+			   const char *map, void *arg)
+{
+	struct hm_waiter *w = arg;
+	unsigned int spins;
+
+	if (nr)
+		w->late += __atomic_load_n(&w->done, __ATOMIC_ACQUIRE) != nr;
+	__atomic_store_n(&w->go, nr + 1, __ATOMIC_RELEASE);
+	for (spins = 0; spins < 1000000 &&
+	     __atomic_load_n(&w->waiting, __ATOMIC_ACQUIRE) != nr + 1; spins++)
+		sched_yield();
+	w->rounds++;
+}
+
+/*
+ * A slow path that waits for the cache lock while a walk maps a slab gets
+ * it before the walk's next slab, at every slab: the walk never holds the
+ * lock across two.  Both threads on one CPU: the waiter is surely blocked
+ * on the lock when the walk drops it, and runs (woken, or by the walk's
+ * hm_lock_yield()) before the walk takes it again.
+ */
+static void hm_user_frag_lets_waiter_in(struct kunit *test)
+{
+	struct hm_waiter w = { .c = hm_cache_create("u-frag-wait", 1024, 0, HM_MODE_BITMAP, 0) };
+	unsigned int i, n;
+	char *map = malloc(HM_MAP_MAX);
+	cpu_set_t old;
+	pthread_t t;
+	void **v;
+
+	KUNIT_ASSERT_NOT_NULL(test, w.c);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	n = 8 * w.c->nblocks;		/* 8 full slabs */
+	v = calloc(n, sizeof(*v));
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_cache_alloc(w.c);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	hm_waiter_cpu(pthread_self(), sched_getcpu());
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_waiter_thread, &w), 0);
+	hm_waiter_cpu(t, sched_getcpu());
+	KUNIT_EXPECT_EQ(test, hm_frag_walk(w.c, map, hm_waiter_held, NULL, &w), 8);
+	while (__atomic_load_n(&w.done, __ATOMIC_ACQUIRE) != 8)
+		sched_yield();
+	__atomic_store_n(&w.go, ~0U, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+	KUNIT_EXPECT_EQ(test, w.rounds, 8);
+	KUNIT_EXPECT_EQ(test, w.late, 0);
+	KUNIT_EXPECT_NULL(test, w.c->cursors);
+	for (i = 0; i < n; i++)
+		hm_cache_free(w.c, v[i]);
+	free(v);
+	free(map);
+	KUNIT_EXPECT_EQ(test, hm_validate(w.c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(w.c), 0);
+}
+
 /* the research API: policies, contiguous runs, learner, adaptive flag */
 static void hm_user_research_api(struct kunit *test)
 {
@@ -1047,6 +1150,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_xowner_needs_track),
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
+	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
 	KUNIT_CASE(hm_user_free_without_context),
 	{}

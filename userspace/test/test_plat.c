@@ -93,6 +93,14 @@ void hm_test_foreign_free(void *p)
 	free(p);
 }
 
+bool hm_test_lock_free(hm_lock_t *l)
+{
+	if (pthread_mutex_trylock(l))
+		return false;
+	pthread_mutex_unlock(l);
+	return true;
+}
+
 void hm_test_chunk_faults(unsigned long every)
 {
 	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
