@@ -299,43 +299,40 @@ static const char *const hm_bucket_names[HM_FRAG_BUCKETS] = {
 static void hm_frag_print_slab(struct hm_cache *c, const struct hm_frag_slab *fs,
 			       const char *map, void *arg)
 {
-	struct hm_printer *pr = arg;
-	unsigned int i;
-
-	hm_print(pr, "  slab %u: %u/%u live, longest free run %u%s\n", fs->nr, fs->live,
-		 fs->nblocks, fs->longest, fs->approx ? " (approximate)" : "");
-	for (i = 0; i < fs->nblocks; i += 64)
-		hm_print(pr, "    %.*s\n", (int)HM_MIN(64U, fs->nblocks - i), map + i);
+	hm_print((struct hm_printer *)arg, "  slab %u: %u/%u live, longest free run %u%s\n",
+		 fs->nr, fs->live, fs->nblocks, fs->longest, fs->approx ? " (approximate)" : "");
 }
 
 /**
- * hm_frag_print() - fragmentation of @c, and with @maps every slab's map
+ * hm_frag_print() - fragmentation of @c, and with @slabs each slab's
  * @c: the cache
  * @pr: where to print
  * @map: scratch, as for hm_cache_frag()
- * @maps: also print each slab's block map, 64 blocks a row
+ * @slabs: a line per slab: its live blocks and its longest free run
+ *
+ * The cache's name, the slabs' lines, then the figures of the same walk
+ * (the slabs file and hm_frag_dump() show the maps).
  */
-void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool maps)
+void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool slabs)
 {
 	struct hm_frag f;
 	unsigned int i;
 
-	hm_cache_frag(c, &f, map);
-	hm_print(pr, "%s (%s, %u bytes): %lu slabs, %lu partial, util %lu.%lu%%,",
-		 c->name, hm_mode_name(c->mode), c->obj_size, f.slabs, f.partial,
+	hm_print(pr, "%s (%s, %u bytes)\n", c->name, hm_mode_name(c->mode), c->obj_size);
+	hm_cache_frag_each(c, &f, map, slabs ? hm_frag_print_slab : NULL, pr);
+	hm_print(pr, "  %lu slabs, %lu partial, util %lu.%lu%%,", f.slabs, f.partial,
 		 f.util_permille / 10, f.util_permille % 10);
 	hm_print(pr, " live %lu cached %lu free %lu remote %lu\n",
 		 f.live, f.cached, f.free, f.remote);
 	hm_print(pr, "  slabs by fullness:");
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
 		hm_print(pr, " %s %lu", hm_bucket_names[i], f.hist[i]);
-	hm_print(pr, "\n  longest free run: min %lu avg %lu blocks\n",
-		 f.longest_run_min, f.slabs ? f.longest_run_sum / f.slabs : 0);
+	hm_print(pr, "\n  longest free run per slab: min %lu avg %lu max %lu blocks\n",
+		 f.longest_run_min, f.slabs ? f.longest_run_sum / f.slabs : 0,
+		 f.longest_run_max);
 	if (f.approx)
 		hm_print(pr, "  approximate maps: %lu slabs %s\n", f.approx,
 			 "(free lists read while their owners run)");
-	if (maps)
-		hm_frag_walk(c, map, NULL, hm_frag_print_slab, pr);
 }
 
 /* add the counts that contexts hold for @site (c->lock held) */

@@ -63,7 +63,7 @@ void hm_frag_cursors_skip(struct hm_cache *c, struct hm_slab *s);
 void hm_cache_frag_each(struct hm_cache *c, struct hm_frag *f, char *map,
 			hm_frag_slab_fn *fn, void *arg);
 void hm_cache_frag(struct hm_cache *c, struct hm_frag *f, char *map);
-void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool maps);
+void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool slabs);
 unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 			  unsigned int max, bool by_live);
 void hm_sites_print(struct hm_cache *c, struct hm_printer *pr,

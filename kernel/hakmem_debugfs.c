@@ -9,7 +9,8 @@
  *   shrink    writing 1 gives empty slabs back to the page allocator
  *   errors    refused operations by kind, and the last reports
  *   sites     top allocation call sites by live objects and by allocations
- *   frag      utilisation, slabs by fullness, longest free runs
+ *   frag      utilisation, slabs by fullness, longest free runs (and in a
+ *             cache's directory each slab's)
  *   debug     the debug switches: read them, or write "poison=1 track=1"
  *   policy    the fit policy: read it, or write first|next|near|best|default
  *   learn     the policy learner: state, choice, ratings; write on [SEED],
@@ -312,9 +313,10 @@ static int hakmem_frag_show(struct seq_file *m, void *v)
 	if (!map)
 		return -ENOMEM;
 	spin_lock(&hakmem_list_lock);
+	/* a cache's own file: a line per slab; the top level: the figures */
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			hm_frag_print(hc->c, &sp.pr, map, false);
+			hm_frag_print(hc->c, &sp.pr, map, !!only);
 	spin_unlock(&hakmem_list_lock);
 	kfree(map);
 	return 0;

@@ -8,7 +8,8 @@
  *                   drains a context, the shrinker's reclaim (pools and
  *                   every context's reserve), the fail_chunk fault
  *                   attribute
- *   hakmem_debugfs  file contents against the counters, validate, junk
+ *   hakmem_debugfs  file contents against the counters (and frag's runs
+ *                   against the slabs file's maps), validate, junk
  *                   writes refused, destroy with live objects reported,
  *                   xowner without track refused, a wrong-cache free's
  *                   report and errors file; the debug switches (per cache
@@ -647,6 +648,95 @@ static void hakmem_debugfs_slabs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, x, 7);
 	KUNIT_EXPECT_EQ(test, cap, slabs * hc->c->nblocks);
 	KUNIT_EXPECT_EQ(test, x + dots, cap);
+	hakmem_free_all(&w);
+}
+
+#define HAKMEM_FRAG_SLABS	8
+
+/* each slab's longest run of free blocks ('.' or 'r'), from the slabs file */
+static unsigned int hakmem_slabs_runs(const char *buf, unsigned int *run)
+{
+	unsigned int slabs = 0, cur = 0;
+	const char *line, *s;
+
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *end = strchrnul(line, '\n');
+
+		if (strncmp(line, "  ", 2)) {	/* a slab's line: its map follows */
+			cur = 0;
+			if (slabs < HAKMEM_FRAG_SLABS)
+				run[slabs] = 0;
+			slabs += !!strnstr(line, " inuse ", end - line);
+			continue;
+		}
+		for (s = line + 2; s < end && slabs && slabs <= HAKMEM_FRAG_SLABS; s++) {
+			cur = *s == '.' || *s == 'r' ? cur + 1 : 0;
+			run[slabs - 1] = max(run[slabs - 1], cur);
+		}
+	}
+	return slabs;
+}
+
+/* "longest free run per slab: ... max N" in @buf after @from */
+static long hakmem_frag_max(const char *buf, const char *from)
+{
+	const char *s = strstr(buf, from);
+	unsigned long min, avg, max;
+
+	s = s ? strstr(s, "longest free run per slab:") : NULL;
+	if (!s || sscanf(s, "longest free run per slab: min %lu avg %lu max %lu", &min, &avg,
+			 &max) != 3)
+		return -1;
+	return max;
+}
+
+/*
+ * The frag file of a cache: a line per slab with its live blocks and its
+ * longest free run, as its map in the slabs file shows them; the top
+ * level: the figures only, with the longest of those runs.
+ */
+static void hakmem_debugfs_frag(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-frag", 1024, MODE(test));
+	struct hakmem_work w = { .hc = hc, .keep = 25 };
+	unsigned int run[HAKMEM_FRAG_SLABS], slabs, lines = 0, best = 0;
+	char head[HM_NAME_LEN + 32];
+	const char *line;
+	char *buf;
+
+	w.n = hc->c->nblocks + 20;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	slabs = hakmem_slabs_runs(hakmem_read_file(test, hc, "slabs"), run);
+	KUNIT_ASSERT_GE(test, slabs, 2);
+	KUNIT_ASSERT_LE(test, slabs, HAKMEM_FRAG_SLABS);
+
+	buf = hakmem_read_file(test, hc, "frag");
+	snprintf(head, sizeof(head), "kunit-frag (%s, 1024 bytes)\n", hm_mode_name(MODE(test)));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, head));
+	for (line = strstr(buf, "  slab "); line; line = strstr(line + 1, "  slab ")) {
+		unsigned int nr, live, n, longest;
+		int got = sscanf(line, "  slab %u: %u/%u live, longest free run %u",
+				 &nr, &live, &n, &longest);
+
+		KUNIT_ASSERT_EQ(test, got, 4);
+		KUNIT_ASSERT_LT(test, nr, slabs);
+		KUNIT_EXPECT_EQ(test, nr, lines);
+		KUNIT_EXPECT_EQ(test, n, hc->c->nblocks);
+		KUNIT_EXPECT_EQ(test, longest, run[nr]);
+		best = max(best, longest);
+		lines++;
+	}
+	KUNIT_EXPECT_EQ(test, lines, slabs);
+	KUNIT_EXPECT_GT(test, best, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_frag_max(buf, head), (long)best);
+	/* the approximate maps are the freelist mode's (checks off) */
+	KUNIT_EXPECT_EQ(test, !!strstr(buf, "(approximate)"), MODE(test) == HM_MODE_FREELIST);
+
+	buf = hakmem_read_file(test, NULL, "frag");
+	KUNIT_EXPECT_EQ(test, hakmem_frag_max(buf, head), (long)best);
+	KUNIT_EXPECT_NULL(test, strstr(buf, "  slab "));
 	hakmem_free_all(&w);
 }
 
@@ -1384,6 +1474,7 @@ static void hakmem_debugfs_frag(struct kunit *test)
 static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_stats, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_slabs, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),

@@ -1162,6 +1162,13 @@ static void hm_json_learn(FILE *out, struct hm_cache *c)
 	fprintf(out, "}},\n");
 }
 
+/* "longest_runs": the longest free run of each slab, in list order */
+static void hm_json_run(struct hm_cache *c, const struct hm_frag_slab *fs,
+			const char *map, void *arg)
+{
+	fprintf(arg, "%s%u", fs->nr ? ", " : "", fs->longest);
+}
+
 static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 {
 	struct hm_site_stat top[HM_SITES_TOP];
@@ -1170,23 +1177,25 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 	unsigned int i, n;
 
 	hm_cache_stats(c, &st);
-	hm_cache_frag(c, &f, map);
 	fprintf(out, "%s\n    {\"name\": \"%s\", \"mode\": \"%s\", \"size\": %u, "
 		"\"slabs\": %lu, \"inuse\": %lu, \"total\": %lu, \"util_permille\": %lu, "
 		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
 		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
-		"\"xowner_frees\": %lu, \"debug\": %u, \"policy\": \"%s\",\n     \"frag\": {\"partial\": %lu, "
-		"\"live\": %lu, \"cached\": %lu, \"free\": %lu, \"remote\": %lu, "
-		"\"longest_run_min\": %lu, \"longest_run_avg\": %lu, \"by_fullness\": [",
+		"\"xowner_frees\": %lu, \"debug\": %u, \"policy\": \"%s\",\n"
+		"     \"frag\": {\"longest_runs\": [",
 		first ? "" : ",", c->name, hm_mode_name(c->mode), c->obj_size, st.slabs,
 		st.objs_inuse, st.objs_total, st.util_permille, st.allocs, st.frees,
 		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
 		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
-		hm_atomic_read(&c->xowner_frees), c->debug, hm_fit_name(c->fit),
-		f.partial, f.live, f.cached,
-		f.free, f.remote, f.longest_run_min,
-		f.slabs ? f.longest_run_sum / f.slabs : 0);
+		hm_atomic_read(&c->xowner_frees), c->debug, hm_fit_name(c->fit));
+	/* one walk: the per-slab runs and the figures agree */
+	hm_cache_frag_each(c, &f, map, hm_json_run, out);
+	fprintf(out, "], \"partial\": %lu, \"live\": %lu, \"cached\": %lu, \"free\": %lu, "
+		"\"remote\": %lu, \"longest_run_min\": %lu, \"longest_run_avg\": %lu, "
+		"\"longest_run_max\": %lu, \"approximate\": %lu, \"by_fullness\": [",
+		f.partial, f.live, f.cached, f.free, f.remote, f.longest_run_min,
+		f.slabs ? f.longest_run_sum / f.slabs : 0, f.longest_run_max, f.approx);
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
 		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
 	fprintf(out, "]},\n");

@@ -910,6 +910,88 @@ static void hm_user_json(struct kunit *test)
 	free(buf);
 }
 
+/* @f's text, NUL-terminated, by @dump */
+static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	dump(f, arg);
+	fclose(f);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	return buf;
+}
+
+static void hm_user_dump_json(FILE *f, void *arg)
+{
+	hm_stats_dump_json(f);
+}
+
+static void hm_user_dump_diag(FILE *f, void *arg)
+{
+	hm_stats_dump(f, HM_STATS_CACHES | HM_STATS_DIAG);
+}
+
+/*
+ * The longest free run of each slab: in the JSON dump, in list order, with
+ * the longest of them; the text dump's summary has it too.  Two slabs of a
+ * bitmap cache: one full, one with a run of 37 blocks and a shorter one.
+ */
+static void hm_user_frag_runs(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-frag-runs", 256, 0, HM_MODE_BITMAP, 0);
+	unsigned int n, i, k = 0, run[2];
+	char want[64], *buf, *s;
+	struct hm_slab *sl, *part;
+	void **v;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = c->nblocks;
+	v = calloc(2 * n, sizeof(*v));
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 2 * n; i++) {
+		v[i] = hm_cache_alloc(c);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	part = hm_ptr_slab(v[0]);
+	for (i = 0; i < 2 * n; i++) {
+		unsigned int idx = hm_block_index(c, hm_ptr_slab(v[i]), v[i]);
+
+		if (hm_ptr_slab(v[i]) == part &&
+		    ((idx >= 50 && idx < 87) || (idx >= 100 && idx < 110))) {
+			hm_cache_free(c, v[i]);
+			v[i] = NULL;
+		}
+	}
+	KUNIT_ASSERT_EQ(test, c->nslabs, 2);
+	for (sl = c->all; sl; sl = sl->all_next)	/* quiet: the list stands still */
+		run[k++] = sl == part ? 37 : 0;
+	snprintf(want, sizeof(want), "\"longest_runs\": [%u, %u], ", run[0], run[1]);
+
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
+	s = strstr(buf, "\"name\": \"u-frag-runs\"");
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s = strstr(s, "\"frag\": {");
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, strncmp(s + strlen("\"frag\": {"), want, strlen(want)), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(s, "\"longest_run_min\": 0, \"longest_run_avg\": 18, "
+					   "\"longest_run_max\": 37, \"approximate\": 0"));
+	free(buf);
+
+	buf = hm_user_capture(test, hm_user_dump_diag, NULL);
+	s = strstr(buf, "u-frag-runs (bitmap, 256 bytes)\n");
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(s, "  longest free run per slab: min 0 avg 18 max 37 blocks\n"));
+	free(buf);
+
+	for (i = 0; i < 2 * n; i++)
+		hm_cache_free(c, v[i]);
+	free(v);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 /* a walker and a thread whose slow path waits for the cache lock */
 struct hm_waiter {
 	struct hm_cache *c;
@@ -1150,6 +1232,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_xowner_needs_track),
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
+	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
 	KUNIT_CASE(hm_user_free_without_context),
