@@ -102,10 +102,11 @@ test-modes: deps
 	@echo "== HM_FLATMAP=0 (slab map without its flat bitmap: the radix tree only)"
 	$(Q)$(HM_TEST_ENV) HM_FLATMAP=0 $(BUILD)/release/hakmem-test hakmem_api hakmem_slab hakmem_remote hakmem_user
 
+ASAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
 test-asan: deps
 	$(Q)tools/deps.sh sanitize
-	$(Q)$(MAKE) --no-print-directory VARIANT=asan \
-		EXTRA_CFLAGS="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan EXTRA_CFLAGS="$(ASAN_CFLAGS)" \
 		$(BUILD)/asan/hakmem-test
 	$(Q)$(HM_TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/asan/hakmem-test
@@ -141,21 +142,15 @@ test-json: deps
 		echo "json $$m: valid, with call sites"; \
 	done
 
-# a use after free of a hakmem object must be reported by ASan and memcheck
+# a use after free of a hakmem object must be reported by ASan and memcheck,
+# the link word of a free-list or intrusive-magazine block included: each
+# tool's library, and both built with the intrusive magazine (hybrid)
 test-tool-uaf: test-asan test-valgrind
-	$(Q)for m in bitmap freelist hybrid; do \
-		$(CC) $(ALL_CFLAGS) -O1 -fsanitize=address,undefined -o $(BUILD)/asan/uaf \
-			tools/test/uaf.c $(BUILD)/asan/libhakmem.a && \
-		if ASAN_OPTIONS=detect_leaks=0 $(BUILD)/asan/uaf $$m > $(BUILD)/asan/uaf.log 2>&1 || true; \
-		   grep -q 'AddressSanitizer: use-after-poison' $(BUILD)/asan/uaf.log; \
-		then echo "uaf $$m: ASan reports it"; else cat $(BUILD)/asan/uaf.log; exit 1; fi; \
-		$(CC) $(ALL_CFLAGS) -DHM_VALGRIND -o $(BUILD)/valgrind/uaf tools/test/uaf.c \
-			$(BUILD)/valgrind/libhakmem.a && \
-		valgrind -q $(BUILD)/valgrind/uaf $$m > $(BUILD)/valgrind/uaf.log 2>&1 || true; \
-		if grep -q 'Invalid read of size 1' $(BUILD)/valgrind/uaf.log; \
-		then echo "uaf $$m: memcheck reports it"; \
-		else cat $(BUILD)/valgrind/uaf.log; exit 1; fi; \
-	done
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan-intrusive \
+		EXTRA_CFLAGS="$(ASAN_CFLAGS) -DHM_MAG_INTRUSIVE" $(BUILD)/asan-intrusive/libhakmem.a
+	$(Q)$(MAKE) --no-print-directory VARIANT=valgrind-intrusive \
+		EXTRA_CFLAGS="-DHM_VALGRIND -DHM_MAG_INTRUSIVE" $(BUILD)/valgrind-intrusive/libhakmem.a
+	$(Q)CC="$(CC)" CFLAGS="$(ALL_CFLAGS)" tools/test/uaf-test.sh $(BUILD)
 
 # real programs (ls, sort, python3, perl, awk, git, gcc, threads, fork)
 # under LD_PRELOAD=libhakmem-preload.so, in each mode and with the debug

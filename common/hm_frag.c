@@ -38,7 +38,7 @@ static void hm_map_list(struct hm_cache *c, struct hm_slab *s, char *map,
 		if (!hm_block_valid(c, s, b, idx))
 			return;
 		map[idx] = ch;
-		b = HM_READ_ONCE(*(void **)b);
+		b = hm_plat_link_read_once(b);
 	}
 }
 

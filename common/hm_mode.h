@@ -93,18 +93,17 @@ static __always_inline bool hm_remote_checks(struct hm_cctx *cc, struct hm_slab 
 }
 
 /*
- * The allocator is done writing into a freed block of @size bytes whose
- * first @link bytes it keeps using: the object ends for the sanitizers.
- * Always before the block is published as free, since its next owner may
- * hand it out at once.
+ * The allocator is done writing into a freed block of @size bytes with
+ * plain stores: the object ends for the sanitizers, the whole block, so
+ * that a user's access to its link word is reported too.  From here on
+ * the allocator reads and writes a link only with hm_plat_link_read()
+ * and hm_plat_link_write().  Always before the block is published as
+ * free, since its next owner may hand it out at once.
  */
-static __always_inline void hm_obj_freed(void *p, unsigned int size,
-					 unsigned int link)
+static __always_inline void hm_obj_freed(void *p, unsigned int size)
 {
-	hm_plat_mark_free((char *)p + link, size - link);
+	hm_plat_mark_free(p, size);
 	hm_plat_obj_free(p);
-	if (link)
-		hm_plat_mark_link(p, link);
 }
 
 /* slow paths, one file per mode */
@@ -191,7 +190,7 @@ static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_sla
 	if (unlikely((nfree == 1 || nfree == s->nblocks) &&
 		     (s != cc->active || cc->adapt.on)))
 		return false;
-	hm_obj_freed(p, cc->cache->size, 0);
+	hm_obj_freed(p, cc->cache->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
 		s->hint = (u16)i;
@@ -221,7 +220,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		return;
 	}
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
-	hm_obj_freed(p, c->size, 0);
+	hm_obj_freed(p, c->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
 		s->hint = (u16)i;
@@ -288,8 +287,7 @@ static __always_inline bool hm_freelist_pop_checked(struct hm_cctx *cc, struct h
 	if (unlikely(!d))
 		return false;
 	idx = hm_block_index_recip(cc->recip, s, b);
-	hm_plat_mark_link(b, sizeof(void *));
-	next = *b;
+	next = hm_plat_link_read(b);
 	if (unlikely(!hm_fl_listed(d, idx)))
 		return false;
 	if (next) {
@@ -302,7 +300,7 @@ static __always_inline bool hm_freelist_pop_checked(struct hm_cctx *cc, struct h
 	}
 	s->free = next;
 	/* no link: the next free of this block must not take it for a listed one */
-	*b = HM_FREELIST_ALLOCATED;
+	hm_plat_link_write(b, HM_FREELIST_ALLOCATED);
 	hm_fl_state_set(d, idx, false);
 	s->used++;
 	cc->st.allocs++;
@@ -322,7 +320,7 @@ static __always_inline bool hm_freelist_alloc_try(struct hm_cctx *cc, void **pp)
 	if (unlikely(HM_READ_ONCE(cc->checks)))
 		return false;
 	b = s->free;
-	s->free = *b;
+	s->free = hm_plat_link_read(b);
 	s->used++;
 	cc->st.allocs++;
 	hm_plat_mark_alloc(b, cc->cache->size);
@@ -354,9 +352,9 @@ static __always_inline bool hm_freelist_free_try(struct hm_cctx *cc, struct hm_s
 		return false;
 	if (unlikely((used == 0 || used == (u32)s->nblocks - 1) && s != cc->active))
 		return false;
-	*(void **)p = s->local_free;
+	*(void **)p = s->local_free;	/* a live block: a plain store */
 	s->local_free = p;
-	hm_obj_freed(p, cc->cache->size, sizeof(void *));
+	hm_obj_freed(p, cc->cache->size);
 	s->used = used;
 	cc->st.frees++;
 	return true;
@@ -383,8 +381,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 		 * list) may be on a free list already: only then walk the
 		 * lists (mimalloc's heuristic, O(n)).
 		 */
-		hm_plat_mark_link(p, sizeof(void *));	/* read even if never written */
-		next = *(void **)p;
+		next = hm_plat_link_read(p);	/* live, or free (a double free) */
 		if (d ? hm_fl_state_free(d, idx) :
 		    (!next || hm_ptr_slab(next) == s) && hm_freelist_is_free(s, p)) {
 			hm_report_double_free(c, s, p, ip);
@@ -396,7 +393,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	*(void **)p = s->local_free;
 	s->local_free = p;
-	hm_obj_freed(p, c->size, sizeof(void *));
+	hm_obj_freed(p, c->size);
 	cc->st.frees++;
 	s->used--;
 	if (unlikely(s->used == 0 || s->used == (u32)s->nblocks - 1))
@@ -419,7 +416,7 @@ static __always_inline void *hm_mag_pop(struct hm_cctx *cc, u32 n)
 	void **p = cc->mag_head;
 
 	(void)n;
-	cc->mag_head = *p;
+	cc->mag_head = hm_plat_link_read(p);
 	return p;
 }
 
@@ -430,6 +427,7 @@ static __always_inline void *hm_mag_peek(struct hm_cctx *cc, u32 n)
 	return cc->mag_head;
 }
 
+/* @p is still live: a plain store (hm_obj_freed() follows) */
 static __always_inline void hm_mag_push(struct hm_cctx *cc, u32 n, void *p)
 {
 	(void)n;
@@ -614,7 +612,7 @@ static __always_inline bool hm_hybrid_not_live(struct hm_slab *s, unsigned long 
 static __always_inline void hm_hybrid_cache(struct hm_cctx *cc, u32 n, void *p)
 {
 	hm_mag_push(cc, n, p);
-	hm_obj_freed(p, cc->cache->size, HM_MAG_LINK);
+	hm_obj_freed(p, cc->cache->size);
 	cc->mag_count = n + 1;
 	cc->st.frees++;
 }

@@ -91,7 +91,7 @@ static __always_inline void hm_bitmap_remote_land(struct hm_cctx *cc, struct hm_
 	/* before the bit publishes the block: the owner may reuse it at once */
 	if (dbg)
 		hm_remote_debug_hook(cc, s, p, idx, ip);
-	hm_obj_freed(p, c->size, 0);
+	hm_obj_freed(p, c->size);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */
 		hm_slab_remote_refused(c, s, p, ip);

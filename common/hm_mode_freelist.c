@@ -40,7 +40,7 @@ void hm_freelist_build(struct hm_cache *c, struct hm_slab *s)
 		void **b = hm_block_addr(c, s, i);
 
 		*b = i + 1 < c->nblocks ? hm_block_addr(c, s, i + 1) : NULL;
-		hm_plat_mark_free((char *)b + sizeof(void *), c->size - sizeof(void *));
+		hm_plat_mark_free(b, c->size);
 	}
 	s->free = s->blocks;
 	s->local_free = NULL;
@@ -127,8 +127,7 @@ static unsigned int hm_fl_lists_rebuild(struct hm_cache *c, struct hm_slab *s,
 
 		if (!(HM_READ_ONCE(d->fl_free[i / HM_BPL]) & (1UL << (i % HM_BPL))))
 			continue;
-		hm_plat_mark_link(b, sizeof(void *));
-		*b = s->free;
+		hm_plat_link_write(b, s->free);
 		s->free = b;
 		n++;
 	}
@@ -163,8 +162,7 @@ static bool hm_freelist_alloc_checked(struct hm_cctx *cc, struct hm_slab *s, voi
 		unsigned long idx = hm_block_index_recip(c->recip, s, b);
 		void *next;
 
-		hm_plat_mark_link(b, sizeof(void *));
-		next = *b;
+		next = hm_plat_link_read(b);
 		/* @b came from a checked link: in the slab, a block start */
 		if (unlikely(d && !(HM_READ_ONCE(d->fl_free[idx / HM_BPL]) &
 				    (1UL << (idx % HM_BPL))))) {
@@ -189,7 +187,7 @@ static bool hm_freelist_alloc_checked(struct hm_cctx *cc, struct hm_slab *s, voi
 		}
 		s->free = next;
 		/* no link: the next free of this block must not take it for a listed one */
-		*b = HM_FREELIST_ALLOCATED;
+		hm_plat_link_write(b, HM_FREELIST_ALLOCATED);
 		if (d)
 			hm_fl_state_set(d, idx, false);
 		s->used++;
@@ -217,12 +215,14 @@ static unsigned int hm_fl_remote_walk(struct hm_cache *c, struct hm_slab *s,
 	void **tail, **last = NULL;
 
 	*bad = NULL;
-	for (tail = b; tail; tail = *tail) {
-		if (unlikely(k == max || (checks && !hm_fl_link_ok(c, s, d, *tail, true)))) {
+	for (tail = b; tail; tail = hm_plat_link_read(tail)) {
+		if (unlikely(k == max ||
+			     (checks && !hm_fl_link_ok(c, s, d, hm_plat_link_read(tail), true)))) {
 			if (k == max)
 				hm_report_bad_link(c, s, tail, NULL, HM_ERR_CORRUPT, 0);
 			else
-				hm_report_bad_link(c, s, tail, *tail, HM_ERR_USE_AFTER_FREE, 1);
+				hm_report_bad_link(c, s, tail, hm_plat_link_read(tail),
+						   HM_ERR_USE_AFTER_FREE, 1);
 			*bad = tail;
 			/* without exact state the blocks walked may repeat: none is taken */
 			if (!d)
@@ -236,7 +236,7 @@ static unsigned int hm_fl_remote_walk(struct hm_cache *c, struct hm_slab *s,
 	}
 	if (!last)
 		return 0;
-	*last = s->free;
+	hm_plat_link_write(last, s->free);
 	s->free = b;
 	s->used -= k;
 	return k;
@@ -328,7 +328,7 @@ static bool hm_list_has(void *head, const void *p)
 {
 	void **b;
 
-	for (b = head; b; b = *b)
+	for (b = head; b; b = hm_plat_link_read(b))
 		if (b == p)
 			return true;
 	return false;
@@ -372,10 +372,10 @@ static __always_inline void hm_freelist_remote_land(struct hm_cctx *cc, struct h
 	if (dbg)
 		hm_remote_debug_hook(cc, s, p, idx, ip);
 	/* before the push publishes the block: the owner may reuse it at once */
-	hm_obj_freed(p, c->size, sizeof(void *));
+	hm_obj_freed(p, c->size);
 	head = hm_atomic_read(&s->xthread_free);
 	do {
-		*(void **)p = (void *)head;
+		hm_plat_link_write(p, (void *)head);
 	} while (!hm_atomic_try_cmpxchg(&s->xthread_free, &head, (unsigned long)p));
 	hm_slab_remote_freed(cc, s);	/* and the flight ends */
 }

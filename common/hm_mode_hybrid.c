@@ -18,7 +18,7 @@ void hm_mag_to_array(struct hm_cctx *cc)
 	void **p = cc->mag_head;
 	u32 i;
 
-	for (i = cc->mag_count; i; i--, p = *p)
+	for (i = cc->mag_count; i; i--, p = hm_plat_link_read(p))
 		cc->mag[i - 1] = p;
 	cc->mag_head = NULL;
 #else
@@ -33,8 +33,7 @@ void hm_mag_from_array(struct hm_cctx *cc)
 
 	cc->mag_head = NULL;
 	for (i = 0; i < cc->mag_count; i++) {
-		hm_plat_mark_alloc(cc->mag[i], HM_MAG_LINK);
-		*(void **)cc->mag[i] = cc->mag_head;
+		hm_plat_link_write(cc->mag[i], cc->mag_head);
 		cc->mag_head = cc->mag[i];
 	}
 #else

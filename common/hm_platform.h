@@ -79,10 +79,14 @@
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
  *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
  *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)
- *              hm_plat_mark_link(p, n)  bytes of a free block the allocator
- *              still reads and writes (a free-list link)
  *              (ASan/Valgrind client requests in userspace, no-ops where
  *              there is no such tool)
+ *              optional: hm_plat_link_read(b), hm_plat_link_read_once(b)
+ *                  (relaxed), hm_plat_link_write(b, v): the allocator's
+ *                  own accesses to the void * link word at @b of a free
+ *                  block (free list, intrusive magazine), which stays
+ *                  marked free: unchecked, the marks left as they are;
+ *                  default plain accesses
  */
 #ifndef HM_PLATFORM_H
 #define HM_PLATFORM_H
@@ -91,6 +95,12 @@
 
 #ifndef HM_PLAT_CHUNK_ZEROED
 #define HM_PLAT_CHUNK_ZEROED	0	/* contents undefined: cleared when asked */
+#endif
+
+#ifndef hm_plat_link_read	/* optional: no tool watches the link words */
+#define hm_plat_link_read(b)		(*(void *const *)(b))
+#define hm_plat_link_read_once(b)	HM_READ_ONCE(*(void **)(b))
+#define hm_plat_link_write(b, v)	(*(void **)(b) = (v))
 #endif
 
 #ifndef HM_PRINTF

@@ -123,7 +123,7 @@ static unsigned int hm_vlist(struct hm_vstate *v, struct hm_slab *s,
 	unsigned int n = 0;
 	void **b;
 
-	for (b = head; b; b = *b) {
+	for (b = head; b; b = hm_plat_link_read(b)) {
 		if (!hm_vmark(v, s, b, where))
 			break;	/* a bad link: do not follow it */
 		n++;

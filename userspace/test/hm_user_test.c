@@ -1191,6 +1191,116 @@ static void hm_user_stamps_without_tsc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);	/* q, quarantined */
 }
 
+/*
+ * Bytes of [@p, @p + @n) the memory tool sees as free (ASan: poisoned;
+ * memcheck: no-access), asked without an access; -1 without a tool.
+ */
+static int hm_tool_free_bytes(const void *p, size_t n)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(HM_VALGRIND)
+	const char *b = p;
+	int k = 0;
+	size_t i;
+
+#ifdef HM_VALGRIND
+	unsigned char v;
+
+	if (!RUNNING_ON_VALGRIND)
+		return -1;
+	for (i = 0; i < n; i++)
+		k += VALGRIND_GET_VBITS(b + i, &v, 1) == 3;
+#else
+	for (i = 0; i < n; i++)
+		k += __asan_address_is_poisoned(b + i);
+#endif
+	return k;
+#else
+	(void)p;
+	(void)n;
+	return -1;
+#endif
+}
+
+#define HM_TOOL_SIZE	48
+#define HM_TOOL_N	16
+
+/*
+ * The memory tools see a free block whole, its link word included (the
+ * free lists', the remote list's), in every mode: after local and remote
+ * frees, after the allocator's own walks of the lists (validation, the
+ * block maps, with checks a refused double free) and collection; and a
+ * block handed out again is whole the user's.
+ */
+static void hm_user_tool_marks_links(struct kunit *test)
+{
+	static const struct { enum hm_mode mode; unsigned int flags; } runs[] = {
+		{ HM_MODE_BITMAP, 0 }, { HM_MODE_HYBRID, 0 },
+		{ HM_MODE_FREELIST, 0 }, { HM_MODE_FREELIST, HM_CACHE_CHECKS },
+	};
+	char *map = kunit_kzalloc(test, HM_MAP_MAX, GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	unsigned int r, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	if (hm_tool_free_bytes(map, 1) < 0)
+		kunit_skip(test, "built without ASan or not under memcheck");
+	for (r = 0; r < HM_ARRAY_SIZE(runs); r++) {
+		struct hm_cache *c = hm_test_cache_flags(test, HM_TOOL_SIZE, 0, runs[r].mode,
+							 runs[r].flags);
+		struct hm_cctx *cc = hm_test_cctx(test, c), *rc = hm_test_cctx(test, c);
+		void *v[HM_TOOL_N], **again;
+		unsigned int back = 0, n = 0;
+		struct hm_frag f;
+
+		KUNIT_ASSERT_NOT_NULL(test, cc);
+		KUNIT_ASSERT_NOT_NULL(test, rc);
+		again = kunit_kzalloc(test, c->nblocks * sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, again);
+		for (i = 0; i < HM_TOOL_N; i++) {
+			v[i] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[i]);
+			KUNIT_EXPECT_EQ(test, hm_tool_free_bytes(v[i], HM_TOOL_SIZE), 0);
+		}
+		/* 1..7 freed by the owner, 8..14 by another context */
+		for (i = 1; i < HM_TOOL_N - 1; i++)
+			hm_test_free_in(i < 8 ? cc : rc, v[i]);
+		if (runs[r].flags & HM_CACHE_CHECKS) {
+			hm_test_free_in(cc, v[3]);	/* a double free: reads the link */
+			KUNIT_EXPECT_EQ(test, *errors, 1);
+		}
+		HM_EXPECT_VALID(test, c);
+		hm_cache_frag(c, &f, map);
+		KUNIT_EXPECT_EQ(test, f.live, 2UL);
+		KUNIT_EXPECT_EQ(test, f.remote, 7UL);
+		for (i = 1; i < HM_TOOL_N - 1; i++)
+			KUNIT_EXPECT_TRUE_MSG(test, hm_tool_free_bytes(v[i], HM_TOOL_SIZE) ==
+					      HM_TOOL_SIZE, "mode %d flags %u: block %u not free whole",
+					      runs[r].mode, runs[r].flags, i);
+		KUNIT_EXPECT_EQ(test, hm_tool_free_bytes(v[0], HM_TOOL_SIZE), 0);
+		KUNIT_EXPECT_EQ(test, hm_tool_free_bytes(v[HM_TOOL_N - 1], HM_TOOL_SIZE), 0);
+		/* until every freed block came back, remote ones collected */
+		while (back < HM_TOOL_N - 2 && n < c->nblocks) {
+			void *p = hm_test_alloc(cc);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			again[n++] = p;
+			KUNIT_EXPECT_EQ(test, hm_tool_free_bytes(p, HM_TOOL_SIZE), 0);
+			memset(p, 0x5a, HM_TOOL_SIZE);
+			for (i = 1; i < HM_TOOL_N - 1; i++)
+				back += p == v[i];
+		}
+		KUNIT_EXPECT_EQ(test, back, HM_TOOL_N - 2);
+		HM_EXPECT_VALID(test, c);
+		while (n)
+			hm_test_free_in(cc, again[--n]);
+		hm_test_free_in(cc, v[0]);
+		hm_test_free_in(cc, v[HM_TOOL_N - 1]);
+		HM_EXPECT_VALID(test, c);
+		KUNIT_EXPECT_EQ(test, *errors, runs[r].flags & HM_CACHE_CHECKS ? 1 : 0);
+		*errors = 0;
+	}
+}
+
 /* the poison check and fill at every size up to past the inline ones */
 static void hm_user_poison_sizes(struct kunit *test)
 {
@@ -1215,6 +1325,7 @@ static void hm_user_poison_sizes(struct kunit *test)
 
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_poison_sizes),
+	KUNIT_CASE(hm_user_tool_marks_links),
 	KUNIT_CASE(hm_user_stamps_without_tsc),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
