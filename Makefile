@@ -121,7 +121,7 @@ test-tsan: deps
 test-intrusive: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=intrusive EXTRA_CFLAGS="-DHM_MAG_INTRUSIVE" \
 		$(BUILD)/intrusive/hakmem-test
-	$(Q)$(HM_TEST_ENV) $(BUILD)/intrusive/hakmem-test hakmem_cache hakmem_remote > $(BUILD)/intrusive/test.log && tail -1 $(BUILD)/intrusive/test.log
+	$(Q)$(HM_TEST_ENV) $(BUILD)/intrusive/hakmem-test > $(BUILD)/intrusive/test.log && tail -1 $(BUILD)/intrusive/test.log
 
 test-valgrind: deps
 	$(Q)tools/deps.sh sanitize

@@ -1149,14 +1149,16 @@ static void hm_user_research_api(struct kunit *test)
  */
 static void hm_user_stamps_without_tsc(struct kunit *test)
 {
-	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED);
 	long *errors = hm_test_count_errors(test);
 	const struct hm_track *t;
 	struct hm_cache *c;
 	struct hm_cctx *cc;
-	u64 before, after;
+	u64 before, after, mult;
 	void *p, *q, *r;
 
+	/* calibrated already (the first switch does it once), then cleared */
+	hm_user_debug_ref(1);
+	mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED);
 	__atomic_store_n(&hm_user_tsc_mult, 0, __ATOMIC_RELAXED);
 	c = hm_core_cache_create("hm-notsc", 64, 0, HM_MODE_HYBRID, 0, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, c);
