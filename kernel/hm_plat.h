@@ -156,6 +156,5 @@ void hm_plat_debug_ref(int delta);
 #define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
 #define hm_plat_obj_alloc(p, n)		do { (void)(p); (void)(n); } while (0)
 #define hm_plat_obj_free(p)		((void)(p))
-#define hm_plat_mark_link(p, n)		do { (void)(p); (void)(n); } while (0)
 
 #endif /* HM_PLAT_KERNEL_H */

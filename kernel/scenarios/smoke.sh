@@ -160,7 +160,7 @@ site=$(sed -n '/by allocations/,$p' "$D/sites" | awk '/ hc_alloc_batch\+/ { prin
 [ "${site% *}" = "0 $((ncpu * 2000))" ] ||
 	fail "sites: hc_alloc_batch '$site', want 0 live $((ncpu * 2000)) allocs"
 # the objects the client keeps are the cache's live blocks
-live=$(sed -n '1s/.* live \([0-9]*\) cached .*/\1/p' "$D/frag")
+live=$(sed -n 's/.* live \([0-9]*\) cached .*/\1/p' "$D/frag" | head -n 1)
 [ "$live" = 100 ] || fail "frag: client-hybrid has $live live blocks, the client keeps 100"
 echo "debug: client-hybrid, poison and track on: sites '$site' (live allocs site), frag live $live, errors ${bad:-none}"
 check_stats "$D/stats"
