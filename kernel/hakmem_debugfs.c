@@ -342,6 +342,30 @@ static int hakmem_debug_show(struct seq_file *m, void *v)
 }
 
 /*
+ * The words of @text applied to every cache (@only NULL) or to @only;
+ * with @set false, only checked: -EINVAL if a cache would be left with a
+ * bad set (xowner without track).  Context: hakmem_mutex held.
+ */
+static int hakmem_debug_each(struct hakmem_cache *only, const char *text, bool set)
+{
+	struct hakmem_cache *hc;
+	unsigned int flags;
+	bool ok;
+	int ret = 0;
+
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only && hc != only)
+			continue;
+		flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
+		if (!set && !hm_debug_flags_valid(flags))
+			return -EINVAL;
+		if (set && hm_cache_set_debug(hc->c, flags, GFP_KERNEL))
+			ret = -EINVAL;
+	}
+	return ret;
+}
+
+/*
  * "poison=1 track=0 xowner=1 checks=0 all=1" in any order and subset, or
  * "off"; at the top level for every cache.  Text with anything else, or
  * that would leave a cache with xowner but not track: -EINVAL, nothing
@@ -349,10 +373,9 @@ static int hakmem_debug_show(struct seq_file *m, void *v)
  */
 static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 {
-	struct hakmem_cache *hc;
-	unsigned int flags, global;
+	unsigned int global;
 	bool ok;
-	int ret = 0;
+	int ret;
 
 	hm_debug_parse(text, 0, &ok);
 	if (!ok)
@@ -360,28 +383,12 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 	mutex_lock(&hakmem_mutex);	/* also keeps the list as it is */
 	/* top level: for caches created from now on too */
 	global = only ? hakmem_debug_global : hm_debug_parse(text, hakmem_debug_global, &ok);
-	if (!hm_debug_flags_valid(global)) {
-		ret = -EINVAL;
-		goto out;
+	/* all or nothing: checked in every cache first */
+	ret = hm_debug_flags_valid(global) ? hakmem_debug_each(only, text, false) : -EINVAL;
+	if (!ret) {
+		ret = hakmem_debug_each(only, text, true);
+		hakmem_debug_global = global;
 	}
-	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (only && hc != only)
-			continue;
-		flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
-		if (!hm_debug_flags_valid(flags)) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (only && hc != only)
-			continue;
-		flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
-		if (hm_cache_set_debug(hc->c, flags, GFP_KERNEL))
-			ret = -EINVAL;
-	}
-	hakmem_debug_global = global;
-out:
 	mutex_unlock(&hakmem_mutex);
 	return ret;
 }

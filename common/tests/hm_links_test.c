@@ -46,6 +46,20 @@ static void hm_link_write(void *p, const void *v)
 		hm_test_poke(p, i, (unsigned char)(x >> (8 * i)));
 }
 
+/* @n blocks allocated in @cc, in a test-owned array */
+static void **hm_link_fill(struct kunit *test, struct hm_cctx *cc, unsigned int n)
+{
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	return v;
+}
+
 static bool hm_in(void *const *v, unsigned int n, const void *p)
 {
 	unsigned int i;
@@ -78,15 +92,10 @@ static void hm_link_written_local(struct kunit *test)
 	/* poisoning brings the checks' exact state to slabs built from now */
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
 	n = c->nblocks;
-	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 	w = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	KUNIT_ASSERT_NOT_NULL(test, log);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(cc);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
+	v = hm_link_fill(test, cc, n);
 	KUNIT_ASSERT_TRUE(test, hm_ptr_slab(v[0]) == hm_ptr_slab(v[n - 1]));
 	KUNIT_ASSERT_NOT_NULL(test, hm_fl_state(c, hm_ptr_slab(v[0])));
 	other = hm_test_alloc(oc);
@@ -168,14 +177,9 @@ static void hm_link_written_remote(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
 	n = c->nblocks;
-	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 	w = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(a);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
+	v = hm_link_fill(test, a, n);
 	hm_test_free_in(b, v[5]);
 	hm_test_free_in(b, v[7]);
 	hm_test_free_in(b, v[9]);	/* the remote list runs 9, 7, 5 */
@@ -220,14 +224,9 @@ static void hm_link_remote_cycle(struct kunit *test)
 	void **v, **w;
 
 	n = c->nblocks;
-	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 	w = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(a);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
+	v = hm_link_fill(test, a, n);
 	hm_test_free_in(b, v[3]);
 	hm_test_tools_quiet(true);
 	hm_test_free_in(b, v[3]);	/* unchecked: pushed again, a cycle */
