@@ -400,14 +400,14 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int id
 		hm_plat_err(HM_UAF_HEAD "INFO: last allocated at " HM_SYM_FMT " by %u\n"
 			    HM_UAF_TAIL,
 			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
-			    HM_POISON_FREE, (void *)t->site, t->owner,
+			    HM_POISON_FREE, HM_SYM(t->site), t->owner,
 			    dump, c->name, (const void *)p);
 	else
 		hm_plat_err(HM_UAF_HEAD "INFO: last allocated at " HM_SYM_FMT " by %u\n"
 			    "INFO: last freed at " HM_SYM_FMT " by %u\n" HM_UAF_TAIL,
 			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
-			    HM_POISON_FREE, (void *)t->site, t->owner,
-			    (void *)t->free_site, t->free_owner,
+			    HM_POISON_FREE, HM_SYM(t->site), t->owner,
+			    HM_SYM(t->free_site), t->free_owner,
 			    dump, c->name, (const void *)p);
 #undef HM_UAF_HEAD
 #undef HM_UAF_TAIL

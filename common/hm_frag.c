@@ -434,6 +434,6 @@ void hm_sites_print(struct hm_cache *c, struct hm_printer *pr,
 			hm_print(pr, "  (tracking is off or nothing was tracked)\n");
 		for (i = 0; i < n; i++)
 			hm_print(pr, "  %10ld live %12lu allocs  " HM_SYM_FMT "\n",
-				 top[i].live, top[i].allocs, (void *)top[i].site);
+				 top[i].live, top[i].allocs, HM_SYM(top[i].site));
 	}
 }

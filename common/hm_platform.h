@@ -61,8 +61,9 @@
  *              HM_RET_IP                       caller's return address
  * Reporting:   hm_plat_err(fmt, ...)           one line, error level
  *              hm_plat_info(fmt, ...)          one line, info level
- *              HM_SYM_FMT                      printf format for a code
- *                                              address ("%pS" / "%p")
+ *              HM_SYM_FMT, HM_SYM(ip)          printf format and argument
+ *                                              for a code address: "%pS" /
+ *                                              "%s" of dladdr's name
  *              bool hm_plat_error_hook(e)      true: a test counts report
  *                                              kind e, print nothing
  * Debugging:   HM_DEBUG_ACTIVE()   false while no cache has a debug switch

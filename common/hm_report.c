@@ -84,23 +84,23 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 		return;
 	if (!t) {
 		hm_plat_err(HM_REPORT_FMT, kind, p, name, (const void *)s, of_txt, of_name,
-			    (void *)ip);
+			    HM_SYM(ip));
 		return;
 	}
 	now = hm_plat_stamp();
 	if (!t->free_site) {
 		hm_plat_err(HM_REPORT_FMT "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n",
-			    kind, p, name, (const void *)s, of_txt, of_name, (void *)ip,
-			    t->owner, (void *)t->site,
+			    kind, p, name, (const void *)s, of_txt, of_name, HM_SYM(ip),
+			    t->owner, HM_SYM(t->site),
 			    (unsigned long long)hm_plat_stamp_ns(now - t->when));
 		return;
 	}
 	hm_plat_err(HM_REPORT_FMT "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n"
 		    "  freed by %u at " HM_SYM_FMT ", %llu ns ago\n",
-		    kind, p, name, (const void *)s, of_txt, of_name, (void *)ip,
-		    t->owner, (void *)t->site,
+		    kind, p, name, (const void *)s, of_txt, of_name, HM_SYM(ip),
+		    t->owner, HM_SYM(t->site),
 		    (unsigned long long)hm_plat_stamp_ns(now - t->when),
-		    t->free_owner, (void *)t->free_site,
+		    t->free_owner, HM_SYM(t->free_site),
 		    (unsigned long long)hm_plat_stamp_ns(now - t->free_when));
 }
 

@@ -136,6 +136,7 @@ static inline u64 hm_plat_stamp_ns(u64 d)
 #define hm_plat_err(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)
 #define hm_plat_info(fmt, ...)	pr_info(fmt, ##__VA_ARGS__)
 #define HM_SYM_FMT		"%pS"
+#define HM_SYM(ip)		((void *)(ip))
 
 bool hm_plat_error_hook(int e);
 

@@ -241,7 +241,15 @@ static __always_inline void hm_plat_mem_fill(void *p, unsigned char c, size_t n)
 
 void hm_plat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define HM_SYM_FMT	"%p"
+/*
+ * A code address as "symbol+0xoff (file+0xoff)" (dladdr; the file offset
+ * is what addr2line -e file takes for a PIE or a shared object), in a
+ * buffer that lives as long as the statement's block.
+ */
+#define HM_USER_SYM_LEN	128
+const char *hm_user_sym(unsigned long ip, char *buf);
+#define HM_SYM_FMT	"%s"
+#define HM_SYM(ip)	hm_user_sym((unsigned long)(ip), (char [HM_USER_SYM_LEN]){ 0 })
 
 /* debug switches: one byte test per operation, no patching in userspace */
 #ifdef HM_NO_DEBUG		/* the baseline the cost of the switches is measured against */

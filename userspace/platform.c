@@ -3,6 +3,7 @@
  * platform.c - userspace implementation of the platform contract.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -366,6 +367,40 @@ void hm_user_debug_ref(long delta)
 
 	if (delta > 0)
 		pthread_once(&once, hm_tsc_calibrate);
+}
+
+/**
+ * hm_user_sym() - a code address, as reports and the site tables print it
+ * @ip: the address
+ * @buf: HM_USER_SYM_LEN bytes
+ *
+ * "symbol+0xoff (file+0xoff)" when dladdr knows a dynamic symbol, else
+ * "0xaddr (file+0xoff)": addr2line -e file 0xoff names the line of a PIE
+ * or a shared object either way (a static function has no dynamic
+ * symbol).  dladdr allocates nothing, so it is safe in a malloc.
+ *
+ * Return: @buf.
+ */
+const char *hm_user_sym(unsigned long ip, char *buf)
+{
+	const char *file;
+	Dl_info di;
+
+	if (!ip || !dladdr((void *)ip, &di) || !di.dli_fname) {
+		snprintf(buf, HM_USER_SYM_LEN, "%#lx", ip);
+		return buf;
+	}
+	file = strrchr(di.dli_fname, '/');
+	file = file ? file + 1 : di.dli_fname;
+	if (!*file)
+		file = "?";
+	if (di.dli_sname && di.dli_saddr)
+		snprintf(buf, HM_USER_SYM_LEN, "%s+%#lx (%s+%#lx)", di.dli_sname,
+			 ip - (unsigned long)di.dli_saddr, file, ip - (unsigned long)di.dli_fbase);
+	else
+		snprintf(buf, HM_USER_SYM_LEN, "%#lx (%s+%#lx)", ip, file,
+			 ip - (unsigned long)di.dli_fbase);
+	return buf;
 }
 
 /* one report, all its lines (a write after free's hexdump too): one message */

