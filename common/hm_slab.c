@@ -239,9 +239,14 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 	unsigned long flags;
 	bool pooled = false;
 
+	hm_lock(&c->lock, flags);
+	/*
+	 * Under the lock: a fragmentation walk (hm_frag_walk()) reads the
+	 * lists, or the state bitmaps the rebuild resets, of the slab it
+	 * holds the lock for; it must not see them half rebuilt.
+	 */
 	if (s->mode == HM_MODE_FREELIST)
 		hm_freelist_reset(c, s);
-	hm_lock(&c->lock, flags);
 	/* a remote freer still reading the header keeps the memory mapped */
 	if (c->npool < c->max_pool || hm_atomic_read(&s->inflight)) {
 		hm_slab_set_owner(s, NULL);

@@ -188,22 +188,54 @@ static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *
 	hm_frag_walk(hc->c, map, hakmem_slab_held, hakmem_slab_print, &l);
 }
 
+/*
+ * A walk of slabs, for @only or for every cache: it may take a while, so
+ * not under hakmem_list_lock, a spinlock.  The top level holds
+ * hakmem_mutex, which keeps the list as it is and lets the walk be
+ * preempted.  A cache's own file needs neither: its cache lives until the
+ * read ends (hakmem_debugfs_remove() waits for it), and hakmem_mutex
+ * there would deadlock with a destroy that holds it and waits so.
+ */
+static void hakmem_walk_caches(struct hakmem_cache *only,
+			       void (*fn)(struct hakmem_cache *hc, void *arg), void *arg)
+{
+	struct hakmem_cache *hc;
+
+	if (only) {
+		fn(only, arg);
+		return;
+	}
+	mutex_lock(&hakmem_mutex);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		fn(hc, arg);
+	mutex_unlock(&hakmem_mutex);
+}
+
+struct hakmem_walk_arg {
+	struct seq_file *m;
+	struct hm_seq_printer *sp;
+	char *map;
+	bool slabs;
+};
+
+static void hakmem_slabs_each(struct hakmem_cache *hc, void *arg)
+{
+	struct hakmem_walk_arg *a = arg;
+
+	hakmem_slabs_one(a->m, hc, a->map);
+}
+
 static int hakmem_slabs_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	char *map;
+	struct hakmem_walk_arg a = { .m = m };
 
 	/* at most HM_SLAB_SIZE / HM_MIN_OBJ_SIZE blocks in a slab */
-	map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
-	if (!map)
+	a.map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
+	if (!a.map)
 		return -ENOMEM;
 	seq_puts(m, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
-	spin_lock(&hakmem_list_lock);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hakmem_slabs_one(m, hc, map);
-	spin_unlock(&hakmem_list_lock);
-	kfree(map);
+	hakmem_walk_caches(hakmem_file_cache(m), hakmem_slabs_each, &a);
+	kfree(a.map);
 	return 0;
 }
 
@@ -304,21 +336,25 @@ static int hakmem_sites_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static void hakmem_frag_each(struct hakmem_cache *hc, void *arg)
+{
+	struct hakmem_walk_arg *a = arg;
+
+	hm_frag_print(hc->c, &a->sp->pr, a->map, a->slabs);
+}
+
 static int hakmem_frag_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hakmem_cache *only = hakmem_file_cache(m);
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
-	char *map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
-
-	if (!map)
-		return -ENOMEM;
-	spin_lock(&hakmem_list_lock);
 	/* a cache's own file: a line per slab; the top level: the figures */
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hm_frag_print(hc->c, &sp.pr, map, !!only);
-	spin_unlock(&hakmem_list_lock);
-	kfree(map);
+	struct hakmem_walk_arg a = { .m = m, .sp = &sp, .slabs = !!only };
+
+	a.map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
+	if (!a.map)
+		return -ENOMEM;
+	hakmem_walk_caches(only, hakmem_frag_each, &a);
+	kfree(a.map);
 	return 0;
 }
 

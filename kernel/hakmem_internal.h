@@ -4,7 +4,8 @@
  * the KUnit module (hakmem_slab_test.ko) may look at.
  *
  * Lock order (outermost first):
- *   hakmem_mutex          create/destroy of caches, debugfs directories
+ *   hakmem_mutex          create/destroy of caches, debugfs directories;
+ *                         the top-level slabs and frag files' walks
  *   cpu_hotplug_lock      (the CPU-dead callback runs under it)
  *   hakmem_reserve_mutex  hakmem_shrink_all()'s drain of the reserves
  *                         (reclaim may enter it under the locks above);
