@@ -1169,8 +1169,33 @@ static void hm_json_run(struct hm_cache *c, const struct hm_frag_slab *fs,
 	fprintf(arg, "%s%u", fs->nr ? ", " : "", fs->longest);
 }
 
+/* room for a cache name in JSON: every byte may become \u00XX */
+#define HM_JSON_NAME	(6 * HM_NAME_LEN + 1)
+
+/* @s as a JSON string's contents: quotes, backslashes, control bytes escaped */
+static const char *hm_json_str(const char *s, char *buf)
+{
+	size_t k = 0;
+
+	for (; *s && k + 7 <= HM_JSON_NAME; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			buf[k++] = '\\';
+			buf[k++] = (char)ch;
+		} else if (ch < 0x20) {
+			k += (size_t)snprintf(buf + k, HM_JSON_NAME - k, "\\u%04x", ch);
+		} else {
+			buf[k++] = (char)ch;
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
 static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 {
+	char name[HM_JSON_NAME];
 	struct hm_site_stat top[HM_SITES_TOP];
 	struct hm_stats st;
 	struct hm_frag f;
@@ -1184,7 +1209,8 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
 		"\"xowner_frees\": %lu, \"debug\": %u, \"policy\": \"%s\",\n"
 		"     \"frag\": {\"longest_runs\": [",
-		first ? "" : ",", c->name, hm_mode_name(c->mode), c->obj_size, st.slabs,
+		first ? "" : ",", hm_json_str(c->name, name), hm_mode_name(c->mode), c->obj_size,
+		st.slabs,
 		st.objs_inuse, st.objs_total, st.util_permille, st.allocs, st.frees,
 		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
 		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
@@ -1218,7 +1244,7 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 void hm_stats_dump_json(FILE *out)
 {
 	struct hm_err_entry log[HM_ERR_LOG];
-	char *map = malloc(HM_MAP_MAX);
+	char *map = malloc(HM_MAP_MAX), name[HM_JSON_NAME];
 	struct hm_cache *c;
 	unsigned int i, n, e;
 	bool first = true;
@@ -1244,7 +1270,7 @@ void hm_stats_dump_json(FILE *out)
 			"\"thread\": %u, \"caller\": \"%p\", \"alloc_thread\": %u, "
 			"\"alloc_site\": \"%p\", \"free_thread\": %u, \"free_site\": \"%p\"}",
 			i ? ", " : "", log[i].seq,
-			hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
+			hm_error_name(log[i].kind), (void *)log[i].ptr, hm_json_str(log[i].cache, name),
 			(void *)log[i].slab, log[i].offset,
 			log[i].ctx, (void *)log[i].ip, log[i].alloc_ctx,
 			(void *)log[i].alloc_ip, log[i].free_ctx, (void *)log[i].free_ip);

@@ -939,14 +939,30 @@ static void hm_user_free_without_context(struct kunit *test)
 /* the JSON form of the dump is one balanced object with the caches */
 static void hm_user_json(struct kunit *test)
 {
-	char *buf = NULL;
+	/* a name JSON must escape: a quote, a backslash, a control byte */
+	struct hm_cache *c = hm_cache_create("q\"uo\\te\t", 32, 0, HM_MODE_HYBRID, 0);
+	const char *esc = "\"q\\\"uo\\\\te\\u0009\"", *at;
+	long *errors = hm_test_count_errors(test);
+	unsigned int seen = 0;
+	char *buf = NULL, *p;
 	size_t len = 0, i;
 	long depth = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_cache_free(c, p + 1);	/* interior: a report naming the cache */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	f = open_memstream(&buf, &len);
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	hm_stats_dump_json(f);
 	fclose(f);
+	for (at = buf; (at = strstr(at, esc)); at++)
+		seen++;
+	KUNIT_EXPECT_EQ(test, seen, 2);		/* its cache entry, its report */
+	hm_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 	KUNIT_ASSERT_GT(test, len, 10);
 	KUNIT_EXPECT_EQ(test, buf[0], '{');
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\"caches\""));
