@@ -271,6 +271,44 @@ static __always_inline bool hm_fl_listed(const struct hm_slab_dbg *d, unsigned l
 }
 
 /*
+ * Is @next, read from the link of a block on a list of @s, a link that
+ * list can hold: NULL, or the start of a block of @s that is on it by the
+ * exact state @d when there is one (fl_remote for the remote list,
+ * fl_free for the owner's)?  A write after free to a free block's first
+ * word, or a remote double free without checks, breaks a link.
+ */
+static __always_inline bool hm_fl_link_ok(struct hm_cache *c, struct hm_slab *s,
+					  struct hm_slab_dbg *d, const void *next, bool remote)
+{
+	unsigned long idx;
+
+	if (!next)
+		return true;
+	idx = hm_block_start(c->recip, s, next);
+	if (hm_ptr_slab(next) != s || idx >= s->nblocks)
+		return false;
+	if (!d)
+		return true;
+	if (remote)
+		return (hm_atomic_read(&d->fl_remote[idx / HM_BPL]) >> (idx % HM_BPL)) & 1;
+	return hm_fl_listed(d, idx);
+}
+
+/*
+ * May the owner follow @next, the link of @b, the head of its s->free?
+ * To another listed block of @s, or NULL; a NULL that ends the owner's
+ * last list must leave nothing behind (then the lists, all but @b, hold
+ * nblocks - used - 1): a NULL written after free would lose the rest.
+ */
+static __always_inline bool hm_fl_next_ok(struct hm_cache *c, struct hm_slab *s,
+					  struct hm_slab_dbg *d, void **b, const void *next)
+{
+	if (next == b || !hm_fl_link_ok(c, s, d, next, false))
+		return false;
+	return next || !d || s->local_free || s->used + 1 >= s->nblocks;
+}
+
+/*
  * Take @b, the head of s->free, with checks on: its common case, with
  * exact state and every link good, calling nothing.  Good: @b is listed,
  * and its link is NULL or another listed block of @s; a NULL that ends
@@ -281,23 +319,15 @@ static __always_inline bool hm_freelist_pop_checked(struct hm_cctx *cc, struct h
 						    void **b, void **pp)
 {
 	struct hm_slab_dbg *d = hm_fl_state(cc->cache, s);
-	unsigned long idx, nidx;
+	unsigned long idx;
 	void *next;
 
 	if (unlikely(!d))
 		return false;
 	idx = hm_block_index_recip(cc->recip, s, b);
 	next = hm_plat_link_read(b);
-	if (unlikely(!hm_fl_listed(d, idx)))
+	if (unlikely(!hm_fl_listed(d, idx) || !hm_fl_next_ok(cc->cache, s, d, b, next)))
 		return false;
-	if (next) {
-		nidx = hm_block_start(cc->recip, s, next);
-		if (unlikely(hm_ptr_slab(next) != s || nidx >= s->nblocks || next == b ||
-			     !hm_fl_listed(d, nidx)))
-			return false;
-	} else if (unlikely(!s->local_free && s->used + 1 < s->nblocks)) {
-		return false;
-	}
 	s->free = next;
 	/* no link: the next free of this block must not take it for a listed one */
 	hm_plat_link_write(b, HM_FREELIST_ALLOCATED);

@@ -69,31 +69,6 @@ static void hm_fl_state_collected(struct hm_cache *c, struct hm_slab *s,
 }
 
 /*
- * Is @next, read from the link of a block on a list of @s, a link that
- * list can hold: NULL, or the start of a block of @s that is on it by the
- * exact state @d when there is one (fl_remote for the remote list,
- * fl_free for the owner's)?  A write after free to a free block's first
- * word, or a remote double free without checks, breaks a link.
- */
-static __always_inline bool hm_fl_link_ok(struct hm_cache *c, struct hm_slab *s,
-					  struct hm_slab_dbg *d, const void *next, bool remote)
-{
-	unsigned long idx, bit;
-
-	if (!next)
-		return true;
-	idx = hm_block_start(c->recip, s, next);
-	if (hm_ptr_slab(next) != s || idx >= s->nblocks)
-		return false;
-	if (!d)
-		return true;
-	bit = 1UL << (idx % HM_BPL);
-	if (remote)
-		return hm_atomic_read(&d->fl_remote[idx / HM_BPL]) & bit;
-	return HM_READ_ONCE(d->fl_free[idx / HM_BPL]) & bit;
-}
-
-/*
  * @n blocks of @s leave use for good: quarantined, allocated as far as
  * the counters go (so that they agree with the slab), as a poison hit's.
  */
@@ -125,7 +100,7 @@ static unsigned int hm_fl_lists_rebuild(struct hm_cache *c, struct hm_slab *s,
 	while (d && i--) {
 		void **b = hm_block_addr(c, s, i);
 
-		if (!(HM_READ_ONCE(d->fl_free[i / HM_BPL]) & (1UL << (i % HM_BPL))))
+		if (!hm_fl_listed(d, i))
 			continue;
 		hm_plat_link_write(b, s->free);
 		s->free = b;
@@ -164,19 +139,13 @@ static bool hm_freelist_alloc_checked(struct hm_cctx *cc, struct hm_slab *s, voi
 
 		next = hm_plat_link_read(b);
 		/* @b came from a checked link: in the slab, a block start */
-		if (unlikely(d && !(HM_READ_ONCE(d->fl_free[idx / HM_BPL]) &
-				    (1UL << (idx % HM_BPL))))) {
+		if (unlikely(d && !hm_fl_listed(d, idx))) {
 			hm_report_bad_link(c, s, b, b, HM_ERR_USE_AFTER_FREE,
 					   hm_fl_lists_rebuild(c, s, d));
 			continue;
 		}
-		/*
-		 * A link to no other free block of the slab; or a NULL that ends
-		 * the owner's last list while blocks are missing from it
-		 * (then the lists, all but @b, hold nblocks - used - 1).
-		 */
-		if (unlikely(!hm_fl_link_ok(c, s, d, next, false) || next == b ||
-			     (!next && d && !s->local_free && s->used + 1 < c->nblocks))) {
+		/* a link written after free (hm_fl_next_ok()) */
+		if (unlikely(!hm_fl_next_ok(c, s, d, b, next))) {
 			if (d) {	/* off the lists, as the rebuild leaves it */
 				hm_fl_state_set(d, idx, false);
 				hm_fl_withhold(c, s, 1);
@@ -318,7 +287,7 @@ static bool hm_fl_remote_double(struct hm_cache *c, struct hm_slab *s, unsigned 
 		return false;
 	gen = HM_READ_ONCE(d->checks_gen);
 	/* listed: fl_remote stays as it is (the owner clears only what it collects) */
-	if (!(HM_READ_ONCE(d->fl_free[idx / HM_BPL]) & bit) &&
+	if (!hm_fl_listed(d, idx) &&
 	    !(hm_atomic_fetch_or(&d->fl_remote[idx / HM_BPL], bit) & bit))
 		return false;
 	return HM_READ_ONCE(c->checks_gen) == gen;
