@@ -649,7 +649,13 @@ static void hm_frag_walk_under_load(struct kunit *test)
 	KUNIT_EXPECT_GE(test, x->walks, HM_FRAG_WALKS);
 	KUNIT_EXPECT_GE(test, x->visits, x->walks * HM_FRAG_BALLAST);
 	KUNIT_EXPECT_GE(test, hm_atomic_read(&x->rounds), HM_FRAG_ROUNDS);
-	KUNIT_EXPECT_GT(test, hm_atomic_read(&x->released), 0);
+	/*
+	 * Releases during the walks depend on the schedule (a worker's slabs
+	 * may all hold another's mail): counted, not required.  Release under
+	 * a walk is forced in hm_frag_release_paused.
+	 */
+	kunit_info(test, "%ld slabs released during the walks",
+		   (long)hm_atomic_read(&x->released));
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->bad), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->failed), 0);
 	KUNIT_EXPECT_EQ(test, x->out_of_step, 0);
