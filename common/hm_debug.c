@@ -59,9 +59,18 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 		t = hm_plat_meta_alloc(tbytes, gfp);
 		if (!t)
 			return -1;
+		hm_atomic_fetch_add(&c->track_bytes, tbytes);
 		hm_atomic_set(&d->track, (unsigned long)t);
 	}
 	return 0;
+}
+
+static void hm_track_free(struct hm_cache *c, void *t)
+{
+	size_t tbytes = (size_t)c->nblocks * sizeof(struct hm_track);
+
+	hm_plat_meta_free(t, tbytes);
+	hm_atomic_fetch_add(&c->track_bytes, -(unsigned long)tbytes);
 }
 
 /* @s is released or its cache destroyed: nobody uses its debug memory. */
@@ -74,7 +83,7 @@ void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s)
 		return;
 	t = (void *)hm_atomic_read(&d->track);
 	if (t)
-		hm_plat_meta_free(t, (size_t)c->nblocks * sizeof(struct hm_track));
+		hm_track_free(c, t);
 	hm_plat_meta_free(d, hm_slab_dbg_bytes(c));
 	hm_atomic_set(&s->dbg, 0);
 }
@@ -134,6 +143,49 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 	}
 }
 
+#define HM_RETIRE_BATCH	64	/* records detached per wait for readers */
+
+/*
+ * Tracking went off: give its records back.  Readers use them in brackets
+ * (hm_plat_read_begin()), so a batch is detached under the lock, and freed
+ * once every bracket open meanwhile has closed.  Where the platform cannot
+ * wait for readers (hm_plat_read_can_sync()), the records stay until their
+ * slabs go.  Records of the generation that ended are of no use:
+ * hm_track_current() and the routes look at the current one only.
+ */
+static void hm_cache_track_retire(struct hm_cache *c)
+{
+	void *batch[HM_RETIRE_BATCH];
+	unsigned long flags;
+	struct hm_cctx *cc;
+	struct hm_slab *s;
+	unsigned int n, i;
+
+	if (!hm_plat_read_can_sync())
+		return;
+	do {
+		n = 0;
+		hm_lock(&c->lock, flags);
+		for (s = c->all; s && n < HM_RETIRE_BATCH; s = s->all_next) {
+			struct hm_slab_dbg *d = hm_dbg(s);
+
+			if (d && hm_atomic_read(&d->track))
+				batch[n++] = (void *)hm_atomic_xchg(&d->track, 0);
+		}
+		if (n) {
+			/* the lock keeps the contexts; their routes take none */
+			hm_unlock(&c->lock, flags);
+			hm_plat_read_sync();
+			hm_lock(&c->lock, flags);
+			for (cc = c->cctxs; cc; cc = cc->next)
+				hm_plat_read_sync_ctx(&cc->read_seq);
+		}
+		hm_unlock(&c->lock, flags);
+		for (i = 0; i < n; i++)
+			hm_track_free(c, batch[i]);
+	} while (n == HM_RETIRE_BATCH);
+}
+
 /**
  * hm_cache_set_debug() - switch poisoning, tracking and checks of @c
  * @c: the cache
@@ -142,7 +194,9 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
  *
  * Safe while other contexts allocate and free.  Callers serialize changes
  * of switches (the kernel adapter holds its cache mutex): the platform's
- * count of caches with a switch on must not go below zero.
+ * count of caches with a switch on must not go below zero.  Tracking
+ * going off gives its records back, after waiting for their readers
+ * (hm_cache_track_retire()).
  *
  * Return: 0, or -1 for switches a cache cannot have (unknown flags, or
  * xowner without tracking: hm_debug_flags_valid()); nothing changed then.
@@ -183,6 +237,8 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		hm_plat_meta_free(sites, HM_SITES * sizeof(*sites));
 	if (hm_cache_needs_dbg(c))
 		hm_cache_debug_slabs(c, gfp);
+	if (!(flags & HM_DBG_TRACK) && hm_atomic_read(&c->track_bytes))
+		hm_cache_track_retire(c);
 	/* the kernel's static key counts caches with a switch on */
 	if (ref < 0)
 		hm_plat_debug_ref(ref);
@@ -378,13 +434,18 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int id
 			  const unsigned char *p, unsigned int off, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
-	const struct hm_track *t = hm_track_current(c, hm_debug_track(s, idx));
 	char dump[HM_DUMP_BYTES / 16 * HM_DUMP_LINE];
+	const struct hm_track *t = NULL;
 	struct hm_track tr;
 
-	if (t) {
-		tr = *t;
-		t = &tr;
+	/* a copy, taken in a bracket: tracking going off retires records */
+	if (hm_plat_read_begin()) {
+		t = hm_track_current(c, hm_debug_track(s, idx));
+		if (t) {
+			tr = *t;
+			t = &tr;
+		}
+		hm_plat_read_end();
 	}
 	if (!hm_report_count(c, HM_ERR_USE_AFTER_FREE, s, p, off, ip, t))
 		return;
@@ -435,7 +496,10 @@ void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	hm_atomic_fetch_add(&c->quarantined, 1);
 }
 
-/* The tracking record of block @idx of @s, or NULL. */
+/*
+ * The tracking record of block @idx of @s, or NULL.  Used inside a bracket
+ * (hm_plat_read_begin()): tracking going off retires the records.
+ */
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
 {
 	struct hm_slab_dbg *d = hm_dbg(s);
@@ -452,6 +516,7 @@ const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx)
  * @s: a live slab
  * @p: a pointer into @s: a block start, or inside a block
  *
+ * Context: inside a bracket (hm_plat_read_begin()), as hm_debug_track().
  * Return: the record, when tracking is on in @s's cache and the record is
  * of the block's current (or, freed, last) life; else NULL.
  */

@@ -141,8 +141,12 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 			return false;
 		}
 	}
+	if (!(sw & HM_DBG_TRACK))
+		return true;
+	/* records are retired when tracking goes off: the owner's bracket */
+	hm_plat_read_ctx_begin(&cc->read_seq);
 	t = (struct hm_track *)hm_atomic_read(&d->track);
-	if ((sw & HM_DBG_TRACK) && t) {
+	if (t) {
 		/* loops allocate from one site: no hash lookup then */
 		struct hm_site *site = likely(cc->site_ip == ip && cc->site) ?
 				       cc->site : hm_debug_site(cc, ip);
@@ -152,6 +156,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		if (likely(site))
 			hm_dbg_site_alloc(cc);
 	}
+	hm_plat_read_ctx_end(&cc->read_seq);
 	return true;
 }
 
@@ -182,20 +187,41 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 		return;
 	sw = cc ? HM_READ_ONCE(cc->debug) : HM_READ_ONCE(c->debug);
 	gen = HM_READ_ONCE(c->debug_gen);
-	t = (struct hm_track *)hm_atomic_read(&d->track);
-	/* a record of this life: written since the switch last went on */
-	if (t && hm_dbg_track_live(&t[idx], gen)) {
-		u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
+	if (sw & HM_DBG_TRACK) {
+		/* a context of the cache: the bracket the retiring waits on */
+		bool mine = cc && cc->cache == c, begun = true;
+		struct hm_track was;
+		bool xowner = false;
 
-		t += idx;
-		/* the entry found at allocation: no second hash lookup */
-		if (likely(cc && t->prof == cc->site && t->prof))
-			cc->site_live--;
-		else if (t->prof)
-			hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
-		if (unlikely(t->owner != me))
-			hm_debug_xowner(c, sw, s, p, ip, t);
-		hm_dbg_track_free(t, ip, me, hm_plat_stamp());	/* not counted any more */
+		/* records are retired when tracking goes off: read in a bracket */
+		if (mine)
+			hm_plat_read_ctx_begin(&cc->read_seq);
+		else
+			begun = hm_plat_read_begin();	/* false: no memory */
+		t = begun ? (struct hm_track *)hm_atomic_read(&d->track) : NULL;
+		/* a record of this life: written since the switch last went on */
+		if (t && hm_dbg_track_live(&t[idx], gen)) {
+			u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
+
+			t += idx;
+			/* the entry found at allocation: no second hash lookup */
+			if (likely(cc && t->prof == cc->site && t->prof))
+				cc->site_live--;
+			else if (t->prof)
+				hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
+			if (unlikely(t->owner != me)) {
+				was = *t;	/* reported outside the bracket */
+				xowner = true;
+			}
+			hm_dbg_track_free(t, ip, me, hm_plat_stamp());	/* not counted any more */
+		}
+		if (mine)
+			hm_plat_read_ctx_end(&cc->read_seq);
+		else if (begun)
+			hm_plat_read_end();
+		/* an error handler may allocate: no bracket is open around it */
+		if (unlikely(xowner))
+			hm_debug_xowner(c, sw, s, p, ip, &was);
 	}
 	if (!(sw & HM_DBG_POISON))
 		return;

@@ -603,16 +603,23 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	if (unlikely(!d))
 		return false;
 	if (sw & HM_DBG_TRACK) {
+		/* the records may be retired once tracking is off: a bracket */
+		hm_plat_read_ctx_begin(&cc->read_seq);
 		t = (struct hm_track *)hm_atomic_read(&d->track);
 		/* site_ip is set only with its profile entry */
-		if (unlikely(!t || cc->site_ip != ip))
+		if (unlikely(!t || cc->site_ip != ip)) {
+			hm_plat_read_ctx_end(&cc->read_seq);
 			return false;
+		}
 	}
 	if (sw & HM_DBG_POISON) {
 		/* the sanitizers' view first: hm_hybrid_taken() would do it */
 		hm_plat_mark_alloc(p, cc->size);
-		if (unlikely(!hm_dbg_try_intact(cc, p, inl)))
+		if (unlikely(!hm_dbg_try_intact(cc, p, inl))) {
+			if (t)
+				hm_plat_read_ctx_end(&cc->read_seq);
 			return false;
+		}
 	}
 	idx = hm_block_index_recip(cc->recip, s, p);
 	/* a plain store: the owner's bitmap (a remote free's bit may stay) */
@@ -622,6 +629,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	if (t) {
 		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
 				   hm_dbg_try_stamp(inl));
+		hm_plat_read_ctx_end(&cc->read_seq);
 		hm_dbg_site_alloc(cc);
 	}
 	*pp = p;
@@ -716,15 +724,21 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	me.tag = HM_READ_ONCE(cc->track_tag);
 	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != me.gen))
 		return false;
-	t = (struct hm_track *)hm_atomic_read(&d->track);
-	/* a record of this life */
-	if (t && hm_dbg_track_live(&t[idx], me.gen)) {
-		t += idx;
-		/* the owner's free, the context's profile entry */
-		if (unlikely(t->tag != me.tag || t->prof != cc->site))
-			return false;
-		cc->site_live--;
-		hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(inl));
+	if (sw & HM_DBG_TRACK) {
+		hm_plat_read_ctx_begin(&cc->read_seq);	/* see the alloc try */
+		t = (struct hm_track *)hm_atomic_read(&d->track);
+		/* a record of this life */
+		if (t && hm_dbg_track_live(&t[idx], me.gen)) {
+			t += idx;
+			/* the owner's free, the context's profile entry */
+			if (unlikely(t->tag != me.tag || t->prof != cc->site)) {
+				hm_plat_read_ctx_end(&cc->read_seq);
+				return false;
+			}
+			cc->site_live--;
+			hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(inl));
+		}
+		hm_plat_read_ctx_end(&cc->read_seq);
 	}
 	/* poisoned only if filled (inline: hm_dbg_poison_inline() sizes) */
 	if ((sw & HM_DBG_POISON) && hm_dbg_try_fill(cc, p, inl))

@@ -77,6 +77,24 @@
  *                                  (the poisoning; memset())
  *              bool hm_plat_mem_inline(n)  both of @n bytes call nothing
  *                                  (or, as stamps, a call is fine)
+ * Retiring:    bool hm_plat_read_begin(), hm_plat_read_end()  bracket a
+ *                  use of memory that another context may retire (the
+ *                  tracking records); they nest, cost a few plain
+ *                  instructions and nothing in between may sleep (RCU read
+ *                  side); begin false: not begun (no memory for the
+ *                  thread's part), the caller does without the memory
+ *              hm_plat_read_ctx_begin(seq), hm_plat_read_ctx_end(seq)
+ *                  the same for a context's own hybrid routes, calling
+ *                  nothing, never nested: @seq (hm_atomic_t *, the
+ *                  context's) may count them, odd while one is open, for
+ *                  the core to wait on after hm_plat_read_sync()
+ *              bool hm_plat_read_can_sync(void)  the caller may wait for
+ *                  readers: the platform knows how, and the caller is in
+ *                  no bracket (else the memory is kept)
+ *              void hm_plat_read_sync(void)  then wait until every bracket
+ *                  open when it was called has closed; may sleep
+ *              void hm_plat_read_sync_ctx(seq)  and after it, for each
+ *                  context: until its @seq is even or has moved
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
  *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
  *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)

@@ -118,7 +118,17 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
 		     const void *p, unsigned long ip)
 {
-	hm_report_track(c, e, s, p, ip, hm_debug_block_track(s, p));
+	const struct hm_track *t = NULL;
+	struct hm_track tr;
+
+	/* a copy, taken in a bracket: tracking going off retires records */
+	if (hm_plat_read_begin()) {
+		t = hm_debug_block_track(s, p);
+		if (t)
+			tr = *t;
+		hm_plat_read_end();
+	}
+	hm_report_track(c, e, s, p, ip, t ? &tr : NULL);
 }
 
 /**

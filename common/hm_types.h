@@ -203,6 +203,7 @@ struct hm_cctx {
 	bool key_unique;		/* key_id is never presented by another thread */
 	bool reaped;			/* hm_cache_shrink() flushed it already */
 	u64 track_tag;			/* tracking: hm_track_tag(ctx_id, cache's gen) */
+	hm_atomic_t read_seq;		/* ... odd while its hybrid route reads records */
 	unsigned long site_ip;		/* ... last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
 	unsigned long site_allocs;	/* ... and counts for it not yet added */
@@ -303,6 +304,7 @@ struct hm_cache {
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */
 	hm_atomic_t xowner_frees;	/* frees by another than the allocator */
 	hm_atomic_t nocctx_frees;	/* remote frees by callers without a context */
+	hm_atomic_t track_bytes;	/* tracking records allocated now */
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */

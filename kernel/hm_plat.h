@@ -24,6 +24,7 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -145,6 +146,35 @@ DECLARE_STATIC_KEY_FALSE(hm_debug_key);
 #define HM_DEBUG_ACTIVE()	static_branch_unlikely(&hm_debug_key)
 void hm_plat_debug_ref(int delta);
 #define hm_snprintf		snprintf
+
+/* retired tracking records: RCU (readers run with interrupts on or off) */
+static __always_inline bool hm_plat_read_begin(void)
+{
+	rcu_read_lock();
+	return true;
+}
+
+#define hm_plat_read_end()	rcu_read_unlock()
+/*
+ * A context's own routes run under its local_lock (hakmem_main.c): an RCU
+ * read side already, preemption off (PREEMPT_RT: a spinlock_t, which
+ * takes rcu_read_lock()).  Its count is not needed.
+ */
+static __always_inline void hm_plat_read_ctx_begin(hm_atomic_t *seq)
+{
+}
+
+static __always_inline void hm_plat_read_ctx_end(hm_atomic_t *seq)
+{
+}
+
+/* switches change in process context (debugfs, a module's call): it may wait */
+#define hm_plat_read_can_sync()	true
+#define hm_plat_read_sync()	synchronize_rcu()
+static inline void hm_plat_read_sync_ctx(hm_atomic_t *seq)
+{
+	/* hm_plat_read_sync() waited for the contexts' brackets too */
+}
 
 /*
  * KASAN: no object-level poisoning.  kasan_poison()/kasan_unpoison() are

@@ -76,6 +76,17 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 	return 0;
 }
 
+/* as local_lock() without PREEMPT_RT: preemption off, an RCU read side */
+void hm_test_ctx_enter(void)
+{
+	preempt_disable();
+}
+
+void hm_test_ctx_exit(void)
+{
+	preempt_enable();
+}
+
 void hm_test_relax(void)
 {
 	cond_resched();

@@ -58,6 +58,11 @@ static void hm_dump_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
 	d->owned = owner;
 	d->owner_id = owner ? HM_READ_ONCE(owner->ctx_id) : 0;
 	d->list = HM_READ_ONCE(s->list);
+	/* tracking going off retires the records: read in a bracket */
+	if (!hm_plat_read_begin()) {
+		d->ages = false;
+		return;
+	}
 	d->ages = (HM_READ_ONCE(c->debug) & HM_DBG_TRACK) && hm_debug_track(s, 0);
 	for (i = 0; d->ages && i < s->nblocks; i++) {
 		const struct hm_track *t = hm_debug_track(s, i);
@@ -65,6 +70,7 @@ static void hm_dump_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
 		d->age[i] = map[i] == HM_MAP_LIVE && t && t->site && t->gen == d->gen ?
 			    (long)(hm_plat_stamp_ns(d->now - t->when) / 1000000) : -1;
 	}
+	hm_plat_read_end();
 }
 
 static void hm_dump_slab(struct hm_cache *c, const struct hm_frag_slab *fs,

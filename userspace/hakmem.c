@@ -198,6 +198,7 @@ static void hm_init(void)
 	if (fail && *fail)
 		hm_user_fail_every = strtoul(fail, NULL, 0);
 	pthread_key_create(&hm_exit_key, hm_thread_exit);
+	hm_user_readers_init();
 	for (i = 0; i < HM_USER_CLASSES; i++) {
 		snprintf(name, sizeof(name), "hm-%u", hm_class_size(i));
 		hm_classes[i] = hm_core_cache_create(name, hm_class_size(i),
@@ -1005,6 +1006,7 @@ static void hm_fork_child(void)
 	u32 tid;
 
 	hm_user_ctx_id_reset();
+	hm_user_readers_fork_child();
 	if (hm_tls.key_set) {
 		tid = hm_plat_ctx_id();
 		for (i = 0; i < HM_USER_CLASSES; i++)

@@ -261,6 +261,74 @@ void hm_user_debug_ref(long delta);	/* calibrates the TSC once */
 #define hm_plat_debug_ref(delta)	hm_user_debug_ref(delta)
 #define hm_snprintf		snprintf
 
+/*
+ * Readers of memory that may be retired (tracking records), as liburcu's
+ * membarrier flavour: a thread's brackets are plain stores to its slot,
+ * and hm_plat_read_sync() makes every running thread pass a full barrier
+ * (membarrier(2)) before it looks at the slots (platform.c).  One word a
+ * slot: brackets open (low half) and outermost brackets closed (high).
+ */
+struct hm_user_reader {
+	hm_atomic_t word;	/* written by its thread only */
+	hm_atomic_t used;	/* a thread has it */
+	struct hm_user_reader *next;	/* every slot ever made; never freed */
+};
+
+#define HM_USER_READ_SHIFT	(HM_BITS_PER_LONG / 2)
+#define HM_USER_READ_OPEN	((1UL << HM_USER_READ_SHIFT) - 1)	/* brackets open */
+#define HM_USER_READ_CLOSED	(1UL << HM_USER_READ_SHIFT)	/* one outermost closed */
+
+extern __thread struct hm_user_reader *hm_user_reader_self
+	__attribute__((tls_model("initial-exec")));
+void hm_user_readers_init(void);
+struct hm_user_reader *hm_user_reader_attach(void);
+void hm_user_reader_detach(void);
+void hm_user_readers_fork_child(void);
+bool hm_plat_read_can_sync(void);
+void hm_plat_read_sync(void);
+void hm_plat_read_sync_ctx(hm_atomic_t *seq);
+
+static __always_inline bool hm_plat_read_begin(void)
+{
+	struct hm_user_reader *r = hm_user_reader_self;
+
+	if (unlikely(!r) && !(r = hm_user_reader_attach()))
+		return false;
+	__atomic_store_n(&r->word.counter, __atomic_load_n(&r->word.counter, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+	/* the load of what is read comes after: membarrier orders the rest */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return true;
+}
+
+static __always_inline void hm_plat_read_end(void)
+{
+	struct hm_user_reader *r = hm_user_reader_self;
+	unsigned long w = __atomic_load_n(&r->word.counter, __ATOMIC_RELAXED) - 1;
+
+	if (!(w & HM_USER_READ_OPEN))
+		w += HM_USER_READ_CLOSED;
+	/* release: what was read is done with before the slot says so */
+	__atomic_store_n(&r->word.counter, w, __ATOMIC_RELEASE);
+}
+
+/*
+ * A context's hybrid routes: its own count, no thread slot (a load and a
+ * null test less); hm_cache_track_retire() waits for an odd one to move.
+ */
+static __always_inline void hm_plat_read_ctx_begin(hm_atomic_t *seq)
+{
+	__atomic_store_n(&seq->counter, __atomic_load_n(&seq->counter, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static __always_inline void hm_plat_read_ctx_end(hm_atomic_t *seq)
+{
+	__atomic_store_n(&seq->counter, __atomic_load_n(&seq->counter, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
+}
+
 /* hm_error is an enum of the core; the hook only needs its value */
 bool hm_plat_error_hook(int e);
 

@@ -6,6 +6,8 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +219,143 @@ u32 hm_plat_ctx_id(void)
 void hm_user_ctx_id_reset(void)
 {
 	hm_tid = 0;
+}
+
+/* ---- readers of retirable memory (hm_plat_read_begin()) --------------- */
+
+__thread struct hm_user_reader *hm_user_reader_self __attribute__((tls_model("initial-exec")));
+static struct hm_user_reader *hm_user_readers;	/* pushed, never unlinked */
+static pthread_once_t hm_user_readers_once = PTHREAD_ONCE_INIT;
+static pthread_key_t hm_user_reader_key;	/* gives a slot back at thread exit */
+
+static void hm_user_reader_exit(void *unused)
+{
+	(void)unused;
+	hm_user_reader_detach();
+}
+
+static void hm_user_readers_key(void)
+{
+	pthread_key_create(&hm_user_reader_key, hm_user_reader_exit);
+}
+
+/*
+ * Early (libhakmem's set-up): a key made among the first 32 is stored
+ * without allocating, as its first hm_plat_read_begin() in a thread needs.
+ */
+void hm_user_readers_init(void)
+{
+	pthread_once(&hm_user_readers_once, hm_user_readers_key);
+}
+
+/*
+ * The calling thread's slot: a free one, or a new one; NULL without
+ * memory.  Slots are never freed, so a sync may walk them while threads
+ * come and go.
+ */
+struct hm_user_reader *hm_user_reader_attach(void)
+{
+	struct hm_user_reader *r;
+	unsigned long zero = 0;
+
+	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next)
+		if (hm_atomic_try_cmpxchg(&r->used, &zero, 1))
+			goto out;
+		else
+			zero = 0;
+	r = hm_plat_meta_alloc(sizeof(*r), HM_GFP_DEFAULT);
+	if (!r)
+		return NULL;	/* the caller goes without the records */
+	hm_atomic_set(&r->used, 1);
+	r->next = __atomic_load_n(&hm_user_readers, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&hm_user_readers, &r->next, r, true,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+out:
+	hm_user_reader_self = r;
+	hm_user_readers_init();
+	/* a thread that exits or detaches and reads again: another round */
+	pthread_setspecific(hm_user_reader_key, r);
+	return r;
+}
+
+/* the thread exits (no bracket open): its slot goes to the next thread */
+void hm_user_reader_detach(void)
+{
+	struct hm_user_reader *r = hm_user_reader_self;
+
+	if (!r)
+		return;
+	hm_user_reader_self = NULL;
+	hm_atomic_set(&r->used, 0);
+}
+
+/* in a fork() child only this thread runs: the others' brackets are gone */
+void hm_user_readers_fork_child(void)
+{
+	struct hm_user_reader *r;
+
+	for (r = hm_user_readers; r; r = r->next) {
+		if (r == hm_user_reader_self)
+			continue;
+		hm_atomic_set(&r->word, 0);
+		hm_atomic_set(&r->used, 0);
+	}
+}
+
+/*
+ * Retiring waits with membarrier(); without it (before Linux 4.14, or
+ * filtered) nothing is retired, nor from inside a bracket (an error
+ * handler's switch), whose reads go on.
+ */
+bool hm_plat_read_can_sync(void)
+{
+	static int usable;	/* 0: not asked yet, 1: yes, -1: no */
+	int u = __atomic_load_n(&usable, __ATOMIC_ACQUIRE);
+
+	if (!u) {
+		u = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) ? -1 : 1;
+		__atomic_store_n(&usable, u, __ATOMIC_RELEASE);
+	}
+	return u > 0 && !(hm_user_reader_self &&
+			  (hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN));
+}
+
+/*
+ * Wait for every bracket open now to close.  The caller retired the
+ * memory already (its pointer cleared); membarrier() makes each running
+ * thread pass a full barrier, so a thread either shows its bracket in its
+ * slot or reads the cleared pointer.
+ */
+void hm_plat_read_sync(void)
+{
+	struct hm_user_reader *r;
+
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
+		hm_plat_err("hakmem: membarrier failed after it registered\n");
+		abort();	/* cannot happen: the command was registered */
+	}
+	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next) {
+		unsigned long w = hm_atomic_read(&r->word), now = w;
+
+		if (r == hm_user_reader_self)
+			continue;	/* in no bracket: hm_plat_read_can_sync() */
+		/* until none is open, or the count of closed ones moved */
+		while ((now & HM_USER_READ_OPEN) &&
+		       (now >> HM_USER_READ_SHIFT) == (w >> HM_USER_READ_SHIFT)) {
+			sched_yield();
+			now = hm_atomic_read(&r->word);
+		}
+	}
+}
+
+/* a context's hybrid route reading (odd @seq) when hm_plat_read_sync() ran */
+void hm_plat_read_sync_ctx(hm_atomic_t *seq)
+{
+	unsigned long v = hm_atomic_read(seq);
+
+	while ((v & 1) && hm_atomic_read(seq) == v)
+		sched_yield();
 }
 
 /*

@@ -563,6 +563,154 @@ static void hm_debug_switch_under_load(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
 }
 
+/*
+ * Tracking going off gives its records back, all of them (more slabs than
+ * one batch of hm_cache_track_retire()), and nothing else changes: the
+ * blocks stay usable, and tracking on again tracks anew.
+ */
+static void hm_debug_track_retired(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 1024, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	size_t per_slab = (size_t)c->nblocks * sizeof(struct hm_track);
+	unsigned int i, n = 0, slabs = 0, max = 100 * c->nblocks;
+	void **v = kunit_kzalloc(test, max * sizeof(*v), GFP_KERNEL);
+	struct hm_slab *last = NULL;
+	const struct hm_track *t;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	while (slabs < 70 && n < max) {
+		v[n] = hm_test_alloc_ip(cc, HM_SITE_A);
+		KUNIT_ASSERT_NOT_NULL(test, v[n]);
+		slabs += hm_ptr_slab(v[n]) != last;
+		last = hm_ptr_slab(v[n++]);
+	}
+	KUNIT_ASSERT_GE(test, slabs, 70);
+	KUNIT_EXPECT_GE(test, hm_atomic_read(&c->track_bytes), slabs * per_slab);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes) % per_slab, 0);
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	if (hm_plat_read_can_sync()) {
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_NULL(test, hm_debug_track(hm_ptr_slab(v[i]), 0));
+	}
+	/* the blocks allocated while tracked: freed untracked, half of them */
+	for (i = 0; i < n / 2; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+
+	/* on again: records for every slab, the new life tracked */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_GT(test, hm_atomic_read(&c->track_bytes), 0);
+	p = hm_test_alloc_ip(cc, HM_SITE_B);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	t = hm_debug_block_track(hm_ptr_slab(p), p);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, t->site, HM_SITE_B);
+	/* a block of the last life has no record of this one */
+	KUNIT_EXPECT_NULL(test, hm_debug_block_track(hm_ptr_slab(v[n - 1]), v[n - 1]));
+	hm_test_free_in(cc, p);
+	for (i = n / 2; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	if (hm_plat_read_can_sync())
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * Tracking switched off and on while threads allocate and free each
+ * other's blocks: the records retired under the readers (the owners'
+ * routes, remote frees, reports) are never used after they are freed
+ * (the sanitizer builds and KASAN watch), and no report is false.
+ */
+#define HM_RETIRE_WORKERS	3
+#define HM_RETIRE_HELD		32
+
+struct hm_retire {
+	struct hm_cache *c;
+	hm_atomic_t stop;
+	hm_atomic_t bad;
+	hm_atomic_t handoff[HM_RETIRE_WORKERS][HM_RETIRE_HELD];	/* for the next worker */
+};
+
+static void hm_retire_worker(void *arg, unsigned int id)
+{
+	struct hm_retire *x = arg;
+	unsigned int i, round, next = id % HM_RETIRE_WORKERS + 1;
+	struct hm_cctx *cc;
+	void *p;
+
+	if (id == 0) {		/* the switcher */
+		for (round = 0; round < 60; round++) {
+			hm_cache_set_debug(x->c, round % 3 == 0 ? HM_DBG_TRACK :
+					   round % 3 == 1 ? HM_DBG_TRACK | HM_DBG_POISON : 0,
+					   HM_GFP_DEFAULT);
+			hm_test_relax();
+		}
+		hm_atomic_set(&x->stop, 1);
+		return;
+	}
+	cc = hm_cctx_new(x->c, 4000 + id, 0, HM_GFP_DEFAULT);
+	if (!cc) {
+		hm_atomic_fetch_add(&x->bad, 1);
+		return;
+	}
+	while (!hm_atomic_read(&x->stop)) {
+		for (i = 0; i < HM_RETIRE_HELD; i++) {
+			/* one for the next worker to free (remote), one freed here */
+			hm_atomic_t *slot = &x->handoff[next - 1][i];
+
+			p = hm_test_alloc(cc);
+			if (p) {
+				hm_memset(p, (int)id, 40);
+				p = (void *)hm_atomic_xchg(slot, (unsigned long)p);
+			}
+			if (p)
+				hm_test_free_in(cc, p);
+			p = (void *)hm_atomic_xchg(&x->handoff[id - 1][i], 0);
+			if (p && ((unsigned char *)p)[39] != (unsigned char)(id == 1 ?
+					HM_RETIRE_WORKERS : id - 1))
+				hm_atomic_fetch_add(&x->bad, 1);
+			if (p)
+				hm_test_free_in(cc, p);
+		}
+		hm_test_relax();
+	}
+	hm_cctx_abandon(cc, false);
+}
+
+static void hm_debug_track_retire_under_load(struct kunit *test)
+{
+	struct hm_retire *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	struct hm_cctx *cc;
+	unsigned int w, i;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_test_cache(test, 40, 0, MODE(test));
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(HM_RETIRE_WORKERS + 1, hm_retire_worker, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->bad), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	cc = hm_test_cctx(test, x->c);
+	for (w = 0; w < HM_RETIRE_WORKERS; w++)
+		for (i = 0; i < HM_RETIRE_HELD; i++) {
+			p = (void *)hm_atomic_xchg(&x->handoff[w][i], 0);
+			if (p)
+				hm_test_free_in(cc, p);
+		}
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(x->c, 0, HM_GFP_DEFAULT), 0);
+	if (hm_plat_read_can_sync())
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->c->track_bytes), 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
 /* the last reports are kept for the errors file and the stats dump */
 static void hm_debug_error_log(struct kunit *test)
 {
@@ -770,6 +918,8 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_frag_figures, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_map_cached),
 	KUNIT_CASE_PARAM(hm_debug_switch_under_load, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_track_retired, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_track_retire_under_load, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_report_ages, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_double_free_history, hm_mode_gen_params),

@@ -23,6 +23,14 @@
 int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 			void *arg);
 
+/*
+ * Around an operation of a context, what an adapter holds around it: the
+ * kernel's local_lock keeps preemption off, an RCU read side
+ * (hm_plat_read_ctx_begin()); nothing in userspace.
+ */
+void hm_test_ctx_enter(void);
+void hm_test_ctx_exit(void);
+
 /* Let other threads run while spinning (cond_resched / sched_yield). */
 void hm_test_relax(void);
 

@@ -22,15 +22,19 @@ void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip)
 	unsigned int tries;
 	void *p;
 
+	hm_test_ctx_enter();
 	if (!hm_cctx_alloc_try(cc, &p))
 		p = hm_cctx_alloc_ip(cc, ip);
+	hm_test_ctx_exit();
 
 	for (tries = 0; !p && tries < 4; tries++) {
 		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
 
 		if (!chunk)
 			return NULL;
+		hm_test_ctx_enter();
 		p = hm_cctx_add_chunk(cc, chunk, ip);
+		hm_test_ctx_exit();
 	}
 	return p;
 }
@@ -61,9 +65,10 @@ void hm_test_free_in_ip(struct hm_cctx *cc, void *p, unsigned long ip)
 		return;
 	}
 	/* the try path first, as the adapters' frees do */
-	if (s->owner == cc && hm_cctx_free_try(cc, s, p))
-		return;
-	hm_cctx_free(cc, s, p, ip);
+	hm_test_ctx_enter();
+	if (!(s->owner == cc && hm_cctx_free_try(cc, s, p)))
+		hm_cctx_free(cc, s, p, ip);
+	hm_test_ctx_exit();
 }
 
 static struct hm_err_entry *hm_test_log(struct kunit *test, unsigned int *n)

@@ -54,6 +54,14 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 	return ret;
 }
 
+void hm_test_ctx_enter(void)
+{
+}
+
+void hm_test_ctx_exit(void)
+{
+}
+
 void hm_test_relax(void)
 {
 	sched_yield();
