@@ -4,7 +4,7 @@
  * from the ASan and the Valgrind builds of libhakmem, it must be reported
  * (make test-tool-uaf checks that it is); elsewhere it exits 0.
  *
- *	uaf MODE [OFFSET [read|write [remote]]]
+ *	uaf MODE [OFFSET [read|write|double [remote]]]
  *
  * reads (or writes) byte OFFSET (default 20) of a freed 48-byte object,
  * freed by its owner or, with "remote", by another thread (the freelist
@@ -12,6 +12,12 @@
  * freelist mode and in the hybrid mode's intrusive magazine: poisoned
  * like the rest of the block.  The object's address goes to stdout
  * first, for the test to find in the tool's report.
+ *
+ * "double" frees the object again, locally (the first free as above):
+ * with checks off, the freelist mode's free stores the link word into
+ * the poisoned block, which the tool reports; with checks on, hakmem
+ * refuses it.  If the program goes on, two allocations follow, and
+ * whether they are distinct objects (the lists intact) is printed.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -42,12 +48,13 @@ int main(int argc, char **argv)
 			    HM_MODE_HYBRID;
 	long off = argc > 2 ? strtol(argv[2], NULL, 10) : 20;
 	int write = argc > 3 && !strcmp(argv[3], "write");
+	int twice = argc > 3 && !strcmp(argv[3], "double");
 	int remote = argc > 4 && !strcmp(argv[4], "remote");
 	struct hm_cache *c = hm_cache_create("uaf", UAF_SIZE, 0, mode, 0);
 	volatile char *p;
 	struct uaf_free f;
 	pthread_t t;
-	char *keep;
+	char *keep, *a, *b;
 
 	if (!c || off < 0 || off >= UAF_SIZE)
 		return 2;
@@ -65,7 +72,13 @@ int main(int argc, char **argv)
 	printf("object %p byte %ld\n", (void *)(p + off), off);
 	fflush(stdout);
 	/* the bug */
-	if (write)
+	if (twice) {
+		hm_cache_free(c, (void *)p);
+		a = hm_cache_alloc(c);
+		b = hm_cache_alloc(c);
+		printf("after the double free: two allocations, %s\n",
+		       a && b && a != b ? "distinct" : "the same object or NULL");
+	} else if (write)
 		p[off] = 'y';
 	else
 		printf("%s after free: %c\n", "read", p[off]);
