@@ -67,7 +67,6 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 
@@ -834,18 +833,14 @@ static int hb_parse(char *text, struct hb_params *out)
 	};
 	unsigned int words = 0, i, bit, prims = 2;
 	char *tok, *val;
+	int ret;
 
 	BUILD_BUG_ON(ARRAY_SIZE(size_names) != ARRAY_SIZE(hb_sizes));
 	for (i = 0; i < HB_NR_WORK; i++)
 		work_names[i] = hb_works[i].name;
-	while (hakmem_cmd_next(&text, &tok, &val)) {
+	while ((ret = hakmem_cmd_next_kv(&text, &tok, &val, &words)) > 0) {
 		int err;
 
-		words++;
-		if (!val && !strcmp(tok, "run"))
-			continue;
-		if (!val)
-			return -EINVAL;
 		if (!strcmp(tok, "ops")) {
 			err = kstrtoul(val, 10, &p.ops) || !p.ops || p.ops > HB_MAX_OPS;
 		} else if (!strcmp(tok, "reps")) {
@@ -873,8 +868,8 @@ static int hb_parse(char *text, struct hb_params *out)
 		if (err)
 			return -EINVAL;
 	}
-	if (!words)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	if (prims == 2)
 		prims = !(p.sizes | p.works | p.allocs);
 	p.prims = prims;
@@ -885,18 +880,12 @@ static int hb_parse(char *text, struct hb_params *out)
 	return 0;
 }
 
-static ssize_t hb_write(struct file *file, const char __user *ubuf, size_t len,
-			loff_t *ppos)
+/* a command written to the bench file: parse it, then run the table */
+static int hb_cmd(char *text)
 {
 	struct hb_params p;
-	char text[HB_CMD_MAX];
 	int ret;
 
-	if (!len || len >= sizeof(text))
-		return -EINVAL;
-	if (copy_from_user(text, ubuf, len))
-		return -EFAULT;
-	text[len] = '\0';
 	ret = hb_parse(text, &p);
 	if (ret)
 		return ret;
@@ -905,7 +894,7 @@ static ssize_t hb_write(struct file *file, const char __user *ubuf, size_t len,
 		return ret;
 	ret = hb_run(&p);
 	mutex_unlock(&hb_mutex);
-	return ret ? ret : len;
+	return ret;
 }
 
 static int hb_show(struct seq_file *m, void *v)
@@ -920,19 +909,7 @@ static int hb_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int hb_open(struct inode *inode, struct file *file)
-{
-	return single_open_size(file, hb_show, NULL, HB_TEXT_SIZE);
-}
-
-static const struct file_operations hb_fops = {
-	.owner = THIS_MODULE,
-	.open = hb_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.write = hb_write,
-	.release = single_release,
-};
+DEFINE_HAKMEM_CMD_FOPS(hb, HB_CMD_MAX, HB_TEXT_SIZE);
 
 static int __init hb_init(void)
 {

@@ -28,9 +28,9 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
+#include "hakmem_cmd.h"
 #include "hakmem_slab.h"
 
 static unsigned int rounds = 8;
@@ -52,6 +52,7 @@ MODULE_PARM_DESC(bench, "if set, time this many alloc+free pairs per cache again
 #define HC_CACHES	3
 #define HC_MAX_BATCH	100000
 #define HC_MAX_ROUNDS	100	/* a write to the client file */
+#define HC_CMD_MAX	16
 
 static const struct {
 	const char *name;
@@ -203,20 +204,13 @@ out:
 	return ret;
 }
 
-static ssize_t hc_file_write(struct file *file, const char __user *ubuf, size_t len,
-			     loff_t *ppos)
+/* N rounds written to the client file */
+static int hc_file_cmd(char *text)
 {
 	unsigned long fails = 0, corrupt = 0;
-	char text[16];
 	unsigned int nr;
 	int ret;
 
-	/* the whole text, not a truncated copy (kstrtouint_from_user) */
-	if (!len || len >= sizeof(text))
-		return -EINVAL;
-	if (copy_from_user(text, ubuf, len))
-		return -EFAULT;
-	text[len] = '\0';
 	if (kstrtouint(text, 10, &nr) || !nr || nr > HC_MAX_ROUNDS)
 		return -EINVAL;
 	ret = mutex_lock_interruptible(&hc_mutex);
@@ -231,7 +225,7 @@ static ssize_t hc_file_write(struct file *file, const char __user *ubuf, size_t 
 			ret = -EIO;
 	}
 	mutex_unlock(&hc_mutex);
-	return ret ? ret : len;
+	return ret;
 }
 
 static int hc_file_show(struct seq_file *m, void *v)
@@ -246,19 +240,8 @@ static int hc_file_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int hc_file_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, hc_file_show, NULL);
-}
-
-static const struct file_operations hc_fops = {
-	.owner = THIS_MODULE,
-	.open = hc_file_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.write = hc_file_write,
-	.release = single_release,
-};
+/* PAGE_SIZE: what seq_read() gives a single_open() file on its first read */
+DEFINE_HAKMEM_CMD_FOPS(hc_file, HC_CMD_MAX, PAGE_SIZE);
 
 static void hc_cleanup(void)
 {
@@ -303,7 +286,7 @@ static int __init hc_init(void)
 	ret = fails || corrupt ? -EIO : 0;
 	/* without hakmem's debugfs the workload just cannot be run again */
 	if (!ret)
-		hc_file = hakmem_debugfs_add_file("client", &hc_fops);
+		hc_file = hakmem_debugfs_add_file("client", &hc_file_fops);
 out:
 	if (ret)
 		hc_cleanup();

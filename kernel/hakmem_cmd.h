@@ -1,12 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hakmem_cmd.h - the words of the commands the companion modules' debugfs
- * files take: "key=value" or a bare word, blanks or commas between them.
+ * hakmem_cmd.h - the debugfs command files of hakmem and its companion
+ * modules: the written text as a string, its words ("key=value" or a bare
+ * word, blanks or commas between them), and the file_operations of a file
+ * that runs a command on a write and shows a text on a read.
  */
 #ifndef HAKMEM_CMD_H
 #define HAKMEM_CMD_H
 
+#include <linux/errno.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+
+/**
+ * hakmem_cmd_copy() - the text of a write(2) to a command file
+ * @text: where to put it, NUL-terminated
+ * @size: bytes at @text
+ * @ubuf: the write's buffer
+ * @len: its length
+ *
+ * The whole text or nothing: unlike kstrto*_from_user(), a write too long
+ * for @text is refused, not cut to a prefix that may parse.
+ * Return: 0, -EINVAL for an empty or too long write, -EFAULT.
+ */
+static inline int hakmem_cmd_copy(char *text, size_t size, const char __user *ubuf,
+				  size_t len)
+{
+	if (!len || len >= size)
+		return -EINVAL;
+	if (copy_from_user(text, ubuf, len))
+		return -EFAULT;
+	text[len] = '\0';
+	return 0;
+}
 
 /**
  * hakmem_cmd_next() - the next word of a command
@@ -30,6 +59,68 @@ static inline bool hakmem_cmd_next(char **text, char **key, char **val)
 		return true;
 	}
 	return false;
+}
+
+/**
+ * hakmem_cmd_next_kv() - the next key=value word of a "run | key=value..." command
+ * @text: the rest of the command; advanced past the word
+ * @key: the word's part before '='
+ * @val: its part after '='
+ * @words: the words read so far, "run" included; 0 before the first call
+ *
+ * The bench and stress files' commands: key=value words in any order, or
+ * the bare word "run" for all defaults, which is skipped here.
+ * Return: 1 for a key=value word; 0 at the end of a command of at least
+ * one word; -EINVAL for another bare word or an empty command.
+ */
+static inline int hakmem_cmd_next_kv(char **text, char **key, char **val,
+				     unsigned int *words)
+{
+	while (hakmem_cmd_next(text, key, val)) {
+		(*words)++;
+		if (*val)
+			return 1;
+		if (strcmp(*key, "run"))
+			return -EINVAL;
+	}
+	return *words ? 0 : -EINVAL;
+}
+
+/**
+ * DEFINE_HAKMEM_CMD_FOPS() - the file_operations of a command file
+ * @__name: the prefix; defines __name##_fops (and its write and open)
+ * @__cmd_max: the size of the command buffer: a longer write is -EINVAL
+ * @__show_size: the seq_file buffer a read starts with
+ *
+ * Uses two functions of the caller: ``int __name##_cmd(char *text)`` runs
+ * the text of a write (hakmem_cmd_copy()), and a write returns its error
+ * or the whole length; ``int __name##_show(struct seq_file *m, void *v)``
+ * prints the file.
+ */
+#define DEFINE_HAKMEM_CMD_FOPS(__name, __cmd_max, __show_size)			\
+static ssize_t __name##_write(struct file *file, const char __user *ubuf,	\
+			      size_t len, loff_t *ppos)				\
+{										\
+	char text[__cmd_max];							\
+	int ret = hakmem_cmd_copy(text, sizeof(text), ubuf, len);		\
+										\
+	if (!ret)								\
+		ret = __name##_cmd(text);					\
+	return ret ? ret : len;							\
+}										\
+										\
+static int __name##_open(struct inode *inode, struct file *file)		\
+{										\
+	return single_open_size(file, __name##_show, NULL, __show_size);	\
+}										\
+										\
+static const struct file_operations __name##_fops = {				\
+	.owner = THIS_MODULE,							\
+	.open = __name##_open,							\
+	.read = seq_read,							\
+	.llseek = seq_lseek,							\
+	.write = __name##_write,						\
+	.release = single_release,						\
 }
 
 #endif /* HAKMEM_CMD_H */

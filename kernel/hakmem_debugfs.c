@@ -34,8 +34,8 @@
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
+#include "hakmem_cmd.h"
 #include "hakmem_internal.h"
 #include "hm_debug.h"
 #include "hm_fit.h"
@@ -586,11 +586,9 @@ static ssize_t hakmem_dbg_write(struct file *file, const char __user *ubuf,
 
 	if (!f || !f->cmd)
 		return -EINVAL;
-	if (!len || len >= sizeof(text))
-		return -EINVAL;
-	if (copy_from_user(text, ubuf, len))
-		return -EFAULT;
-	text[len] = '\0';
+	ret = hakmem_cmd_copy(text, sizeof(text), ubuf, len);
+	if (ret)
+		return ret;
 	ret = f->cmd(m->private, text);
 	return ret ? ret : len;
 }

@@ -87,7 +87,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "hakmem_cmd.h"
@@ -1067,15 +1066,11 @@ static int hs_parse(char *text, struct hs_params *out)
 	};
 	unsigned int words = 0, faults = 0;
 	char *tok, *val;
+	int ret;
 
-	while (hakmem_cmd_next(&text, &tok, &val)) {
+	while ((ret = hakmem_cmd_next_kv(&text, &tok, &val, &words)) > 0) {
 		int err;
 
-		words++;
-		if (!val && !strcmp(tok, "run"))
-			continue;
-		if (!val)
-			return -EINVAL;
 		if (!strcmp(tok, "ops")) {
 			err = kstrtoul(val, 10, &p.ops) || !p.ops || p.ops > HS_MAX_OPS;
 		} else if (!strcmp(tok, "seed")) {
@@ -1093,8 +1088,8 @@ static int hs_parse(char *text, struct hs_params *out)
 		if (err)
 			return -EINVAL;
 	}
-	if (!words)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	if (p.mode < 0)
 		p.mode = hs_mode_index(hm_mode_name(hakmem_classes[0]->c->mode));
 	p.faults = faults;
@@ -1102,18 +1097,12 @@ static int hs_parse(char *text, struct hs_params *out)
 	return 0;
 }
 
-static ssize_t hs_write(struct file *file, const char __user *ubuf, size_t len,
-			loff_t *ppos)
+/* a command written to the stress file: parse it, then one run at a time */
+static int hs_cmd(char *text)
 {
 	struct hs_params p;
-	char text[HS_CMD_MAX];
 	int ret;
 
-	if (!len || len >= sizeof(text))
-		return -EINVAL;
-	if (copy_from_user(text, ubuf, len))
-		return -EFAULT;
-	text[len] = '\0';
 	ret = hs_parse(text, &p);
 	if (ret)
 		return ret;
@@ -1127,7 +1116,7 @@ static ssize_t hs_write(struct file *file, const char __user *ubuf, size_t len,
 	ret = hs_run(&p);
 	WRITE_ONCE(hs_running, false);
 	mutex_unlock(&hs_run_mutex);
-	return ret ? ret : len;
+	return ret;
 }
 
 static int hs_show(struct seq_file *m, void *v)
@@ -1141,19 +1130,7 @@ static int hs_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int hs_open(struct inode *inode, struct file *file)
-{
-	return single_open_size(file, hs_show, NULL, HS_TEXT_SIZE + 64);
-}
-
-static const struct file_operations hs_fops = {
-	.owner = THIS_MODULE,
-	.open = hs_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.write = hs_write,
-	.release = single_release,
-};
+DEFINE_HAKMEM_CMD_FOPS(hs, HS_CMD_MAX, HS_TEXT_SIZE + 64);
 
 static int __init hs_init(void)
 {
