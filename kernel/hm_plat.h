@@ -151,10 +151,16 @@ void hm_plat_debug_ref(int delta);
 static __always_inline bool hm_plat_read_begin(void)
 {
 	rcu_read_lock();
+	__release(RCU);	/* sparse: the core pairs them across branches */
 	return true;
 }
 
-#define hm_plat_read_end()	rcu_read_unlock()
+static __always_inline void hm_plat_read_end(void)
+{
+	__acquire(RCU);
+	rcu_read_unlock();
+}
+
 /*
  * A context's own routes run under its local_lock (hakmem_main.c): an RCU
  * read side already, preemption off (PREEMPT_RT: a spinlock_t, which
