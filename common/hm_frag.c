@@ -416,6 +416,23 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 }
 
 /**
+ * hm_debug_counts_print() - the per-cache counts of the debug switches
+ * @c: the cache
+ * @pr: where to print: one line, "name: key=value..."
+ *
+ * Blocks withheld after a write after free, frees by another CPU or
+ * thread than the allocating one (counted while tracking is on), remote
+ * frees by callers without a context, and the bytes of tracking records
+ * held now (0 once tracking is off and they were given back).
+ */
+void hm_debug_counts_print(struct hm_cache *c, struct hm_printer *pr)
+{
+	hm_print(pr, "%s: quarantined=%lu xowner_frees=%lu nocctx_frees=%lu track_bytes=%lu\n",
+		 c->name, hm_atomic_read(&c->quarantined), hm_atomic_read(&c->xowner_frees),
+		 hm_atomic_read(&c->nocctx_frees), hm_atomic_read(&c->track_bytes));
+}
+
+/**
  * hm_sites_print() - the top allocation sites of @c, by live and by total
  * @c: the cache
  * @pr: where to print

@@ -66,6 +66,7 @@ void hm_cache_frag(struct hm_cache *c, struct hm_frag *f, char *map);
 void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool slabs);
 unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 			  unsigned int max, bool by_live);
+void hm_debug_counts_print(struct hm_cache *c, struct hm_printer *pr);
 void hm_sites_print(struct hm_cache *c, struct hm_printer *pr,
 		    struct hm_site_stat *top);
 

@@ -283,13 +283,20 @@ static int hakmem_shrink_cmd(struct hakmem_cache *only, const char *text)
 
 static int hakmem_errors_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m);
+	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
 	struct hm_err_entry *log;
 	unsigned int e, n, i;
 
 	for (e = 0; e < HM_ERR_NR; e++)
 		seq_printf(m, "%-28s %lu\n", hm_error_name(e),
 			   only ? hm_atomic_read(&only->c->errors[e]) : hm_errors(e));
+	/* per cache: quarantined blocks, cross-owner frees, tracking memory */
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			hm_debug_counts_print(hc->c, &sp.pr);
+	spin_unlock(&hakmem_list_lock);
 	log = kmalloc_array(HM_ERR_LOG, sizeof(*log), GFP_KERNEL);
 	if (!log)
 		return -ENOMEM;

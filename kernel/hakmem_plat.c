@@ -448,6 +448,7 @@ HM_EXPORT(hm_frag_walk);
 HM_EXPORT(hm_frag_print);
 HM_EXPORT(hm_sites_top);
 HM_EXPORT(hm_sites_print);
+HM_EXPORT(hm_debug_counts_print);
 HM_EXPORT(hm_cctx_stats);
 HM_EXPORT(hm_cache_stats);
 HM_EXPORT(hm_stats_print_header);

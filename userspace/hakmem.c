@@ -1095,18 +1095,18 @@ static void hm_print_errors(struct hm_printer *pr)
 	hm_print(pr, "\n");
 	n = hm_report_log_copy(log);
 	for (i = 0; i < n; i++) {
-		hm_print(pr, "  #%lu %s: %p in %s (slab %p), thread %u, caller %p\n", log[i].seq,
-			 hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
-			 (void *)log[i].slab, log[i].ctx, (void *)log[i].ip);
+		hm_print(pr, "  #%lu %s: %p in %s (slab %p), thread %u, caller " HM_SYM_FMT "\n",
+			 log[i].seq, hm_error_name(log[i].kind), (void *)log[i].ptr, log[i].cache,
+			 (void *)log[i].slab, log[i].ctx, HM_SYM(log[i].ip));
 		if (log[i].kind == HM_ERR_USE_AFTER_FREE)
 			hm_print(pr, "    first changed byte at offset %u\n", log[i].offset);
 		if (log[i].alloc_ip)
-			hm_print(pr, "    allocated by thread %u at %p, %llu ns before\n",
-				 log[i].alloc_ctx, (void *)log[i].alloc_ip,
+			hm_print(pr, "    allocated by thread %u at " HM_SYM_FMT ", %llu ns before\n",
+				 log[i].alloc_ctx, HM_SYM(log[i].alloc_ip),
 				 (unsigned long long)log[i].alloc_age_ns);
 		if (log[i].free_ip)
-			hm_print(pr, "    freed by thread %u at %p, %llu ns before\n",
-				 log[i].free_ctx, (void *)log[i].free_ip,
+			hm_print(pr, "    freed by thread %u at " HM_SYM_FMT ", %llu ns before\n",
+				 log[i].free_ctx, HM_SYM(log[i].free_ip),
 				 (unsigned long long)log[i].free_age_ns);
 	}
 }
@@ -1123,6 +1123,7 @@ static void hm_dump_diag(struct hm_printer *pr)
 	if (!map)
 		return;
 	for (i = 0; i < HM_USER_CLASSES; i++) {
+		hm_debug_counts_print(hm_classes[i], pr);
 		hm_frag_print(hm_classes[i], pr, map, false);
 		if (hm_classes[i]->sites)
 			hm_sites_print(hm_classes[i], pr, top);
@@ -1133,6 +1134,7 @@ static void hm_dump_diag(struct hm_printer *pr)
 	}
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next) {
+		hm_debug_counts_print(c, pr);
 		hm_frag_print(c, pr, map, false);
 		if (c->sites)
 			hm_sites_print(c, pr, top);
@@ -1209,14 +1211,16 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
 		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
-		"\"xowner_frees\": %lu, \"debug\": %u, \"policy\": \"%s\",\n"
+		"\"xowner_frees\": %lu, \"nocctx_frees\": %lu, \"track_bytes\": %lu, "
+		"\"debug\": %u, \"policy\": \"%s\",\n"
 		"     \"frag\": {\"longest_runs\": [",
 		first ? "" : ",", hm_json_str(c->name, name), hm_mode_name(c->mode), c->obj_size,
 		st.slabs,
 		st.objs_inuse, st.objs_total, st.util_permille, st.allocs, st.frees,
 		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
 		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
-		hm_atomic_read(&c->xowner_frees), c->debug, hm_fit_name(c->fit));
+		hm_atomic_read(&c->xowner_frees), hm_atomic_read(&c->nocctx_frees),
+		hm_atomic_read(&c->track_bytes), c->debug, hm_fit_name(c->fit));
 	/* one walk: the per-slab runs and the figures agree */
 	hm_cache_frag_each(c, &f, map, hm_json_run, out);
 	fprintf(out, "], \"partial\": %lu, \"live\": %lu, \"cached\": %lu, \"free\": %lu, "

@@ -152,8 +152,15 @@ dump_file "$D/errors"
 dump_file "$D/sites"
 dump_file "$D/frag"
 # poison found no write after free, nothing was refused
-bad=$(awk '/^#/ { exit } $NF != 0' "$D/errors")
+bad=$(awk '/^#/ { exit } !/ quarantined=/ && $NF != 0' "$D/errors")
 [ -z "$bad" ] || fail "client-hybrid errors: $bad"
+# the cache's counts: nothing quarantined, tracking's records held
+counts=$(grep '^client-hybrid: quarantined=' "$D/errors")
+case $counts in
+*' quarantined=0 '*' track_bytes=0') fail "client-hybrid: no tracking records: $counts" ;;
+*' quarantined=0 '*' track_bytes='[0-9]*) ;;
+*) fail "client-hybrid: counts '$counts'" ;;
+esac
 # the round's call site by name: every CPU's batch allocated, all freed
 ncpu=$(grep -c '^processor' /proc/cpuinfo)
 site=$(sed -n '/by allocations/,$p' "$D/sites" | awk '/ hc_alloc_batch\+/ { print $1, $3, $5; exit }')
@@ -166,6 +173,10 @@ echo "debug: client-hybrid, poison and track on: sites '$site' (live allocs site
 check_stats "$D/stats"
 must sh -c "echo off > $D/debug"
 [ "$(cat "$D/debug")" = "$before" ] || fail "off left: $(cat "$D/debug")"
+# tracking off gave its records back
+grep -q '^client-hybrid: quarantined=0 .* track_bytes=0$' "$D/errors" ||
+	fail "client-hybrid: records kept after off: $(grep '^client-hybrid:' "$D/errors")"
+echo "debug: off: $(grep '^client-hybrid:' "$D/errors")"
 check_validate "$D/validate"
 
 section hotplug

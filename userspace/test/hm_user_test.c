@@ -977,6 +977,60 @@ static void hm_user_json(struct kunit *test)
 	free(buf);
 }
 
+static void *hm_user_free_thread(void *p)
+{
+	struct hm_cache **c = p;
+
+	hm_cache_free(c[0], c[1]);	/* another thread: a cross-owner free */
+	return NULL;
+}
+
+static void hm_user_dump_json(FILE *f, void *arg);
+static void hm_user_dump_diag(FILE *f, void *arg);
+static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg);
+
+/*
+ * The per-cache counts in both dumps: a cross-owner free counted while
+ * tracking is on, the tracking records' bytes, and 0 of them once
+ * tracking is off (given back).
+ */
+static void hm_user_debug_counts(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-counts", 48, 0, HM_MODE_HYBRID, 0);
+	char want[160], *buf;
+	void *arg[2];
+	pthread_t t;
+	unsigned long tb;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	arg[0] = c;
+	arg[1] = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, arg[1]);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_free_thread, arg), 0);
+	pthread_join(t, NULL);
+	tb = hm_atomic_read(&c->track_bytes);
+	KUNIT_EXPECT_EQ(test, tb, (unsigned long)c->nblocks * sizeof(struct hm_track));
+
+	snprintf(want, sizeof(want),
+		 "u-counts: quarantined=0 xowner_frees=1 nocctx_frees=0 track_bytes=%lu\n", tb);
+	buf = hm_user_capture(test, hm_user_dump_diag, NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, want), "no '%s' in the dump", want);
+	free(buf);
+	snprintf(want, sizeof(want), "\"xowner_frees\": 1, \"nocctx_frees\": 0, "
+		 "\"track_bytes\": %lu,", tb);
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, want), "no '%s' in the JSON", want);
+	free(buf);
+
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=0"), 0);
+	buf = hm_user_capture(test, hm_user_dump_diag, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "u-counts: quarantined=0 xowner_frees=1 "
+					   "nocctx_frees=0 track_bytes=0\n"));
+	free(buf);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 /* @f's text, NUL-terminated, by @dump */
 static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
 {
@@ -1418,6 +1472,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_xowner_needs_track),
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
+	KUNIT_CASE(hm_user_debug_counts),
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
