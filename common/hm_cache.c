@@ -154,7 +154,8 @@ void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
 
 	HM_WRITE_ONCE(cc->checks, hm_debug_checks(c, flags));
 	HM_WRITE_ONCE(cc->debug, (u8)flags);
-	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->debug_gen));
+	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->track_gen));
+	HM_WRITE_ONCE(cc->poison_gen, c->poison_gen);
 	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));
 }
 
@@ -193,7 +194,7 @@ void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id, u32 key_id)
 	struct hm_slab *s;
 
 	HM_WRITE_ONCE(cc->ctx_id, ctx_id);
-	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(ctx_id, HM_READ_ONCE(cc->cache->debug_gen)));
+	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(ctx_id, HM_READ_ONCE(cc->cache->track_gen)));
 	cc->key_unique = !!key_id;
 	if (key_id) {
 		HM_WRITE_ONCE(cc->key_id, key_id);

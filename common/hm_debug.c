@@ -52,7 +52,7 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 			d->fl_free = (unsigned long *)(d->rpoisoned + c->nwords);
 			d->fl_remote = (hm_atomic_t *)(d->fl_free + c->nwords);
 		}
-		d->poison_gen = HM_READ_ONCE(c->debug_gen);
+		d->poison_gen = HM_READ_ONCE(c->poison_gen);
 		hm_atomic_set(&s->dbg, (unsigned long)d);	/* publish */
 	}
 	if ((HM_READ_ONCE(c->debug) & HM_DBG_TRACK) && !hm_atomic_read(&d->track)) {
@@ -224,8 +224,11 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		HM_WRITE_ONCE(c->sites, sites);
 		sites = NULL;
 	}
-	if (newly & (HM_DBG_POISON | HM_DBG_TRACK))
-		HM_WRITE_ONCE(c->debug_gen, c->debug_gen + 1);
+	/* bits and records of an earlier period describe other lives */
+	if (newly & HM_DBG_POISON)
+		HM_WRITE_ONCE(c->poison_gen, c->poison_gen + 1);
+	if (newly & HM_DBG_TRACK)
+		HM_WRITE_ONCE(c->track_gen, c->track_gen + 1);
 	HM_WRITE_ONCE(c->debug, flags);
 	/* freelist state bitmaps kept while checks were off mean nothing */
 	if (hm_cache_checks_on(c) != checks)
@@ -314,7 +317,7 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
  */
 void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d)
 {
-	u32 gen = HM_READ_ONCE(c->debug_gen);
+	u32 gen = HM_READ_ONCE(c->poison_gen);
 	unsigned int i;
 
 	for (i = 0; i < c->nwords; i++) {
@@ -354,13 +357,10 @@ struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip)
 {
 	struct hm_site *old = cc->site;
 
-	if (old) {
+	if (old)
 		hm_atomic_fetch_add(&old->allocs, cc->site_allocs);
-		hm_atomic_fetch_add(&old->live, (unsigned long)cc->site_live);
-	}
-	/* without an entry (table full) the counts are dropped, not carried over */
+	/* without an entry (table full) the count is dropped, not carried over */
 	HM_WRITE_ONCE(cc->site_allocs, 0);
-	HM_WRITE_ONCE(cc->site_live, 0);
 	HM_WRITE_ONCE(cc->site, hm_site_get(cc->cache, ip));
 	/* no entry (table full): looked up again, never matched by the try */
 	cc->site_ip = cc->site ? ip : 0;
@@ -402,7 +402,7 @@ static const struct hm_track *hm_track_current(const struct hm_cache *c,
 {
 	/* a record from before the switch last went on describes another life */
 	if (!t || !t->site || !(HM_READ_ONCE(c->debug) & HM_DBG_TRACK) ||
-	    t->gen != HM_READ_ONCE(c->debug_gen))
+	    t->gen != HM_READ_ONCE(c->track_gen))
 		return NULL;
 	return t;
 }

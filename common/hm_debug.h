@@ -35,7 +35,6 @@
 struct hm_site {
 	hm_atomic_t site;	/* return address, 0: free slot */
 	hm_atomic_t allocs;	/* allocations from this site */
-	hm_atomic_t live;	/* of them, not freed yet */
 };
 
 /* per slab, while a switch is on (slab->dbg) */

@@ -3,9 +3,10 @@
  * hm_debug_hooks.h - the common case of the debug hooks, inlined into the
  * copies of the mode paths that run while a switch is on (hm_debug.c):
  * check and clear the poison of a block handed out, fill it when freed,
- * write the block's tracking record, count its call site.  The counts of
- * a context's current site stay in the context (cc->site_allocs,
- * site_live) until it moves to another site: hm_sites_top() adds them.
+ * write the block's tracking record, count its call site.  The count of
+ * a context's current site stays in the context (cc->site_allocs) until it
+ * moves to another site: hm_sites_top() adds it, and counts live objects
+ * from the records.
  *
  * Nothing here allocates, locks or loops over a slab: a poison hit, a new
  * switch generation, a call site not yet seen and a cross-owner report are
@@ -67,11 +68,13 @@ static __always_inline void hm_dbg_track_alloc(struct hm_track *t, unsigned long
 	t->free_site = 0;
 }
 
-/* ... the context's own counts of its current site, no locked operation */
+/*
+ * ... the context's own count of its current site, no locked operation;
+ * live objects are counted from the records when asked (hm_sites_top())
+ */
 static __always_inline void hm_dbg_site_alloc(struct hm_cctx *cc)
 {
 	cc->site_allocs++;
-	cc->site_live++;
 }
 
 /*
@@ -113,18 +116,16 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 	struct hm_slab_dbg *d = hm_dbg(s);
 	unsigned int sw = HM_READ_ONCE(cc->debug);
 	struct hm_track *t;
-	u32 gen;
 
 	if (unlikely(!d))
 		return true;
-	gen = HM_READ_ONCE(c->debug_gen);
 	if (sw & HM_DBG_POISON) {
 		unsigned long *pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
 		hm_atomic_t *rw = &d->rpoisoned[idx / HM_BPL];
 		unsigned long bit = 1UL << (idx % HM_BPL);
 		bool poisoned = true;
 
-		hm_dbg_sync_gen(c, d, gen);
+		hm_dbg_sync_gen(c, d, HM_READ_ONCE(c->poison_gen));
 		/*
 		 * The owner's bit is its own; a remote free's is cleared
 		 * atomically, only when set (a free sets it, and @p is not
@@ -150,9 +151,9 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		/* loops allocate from one site: no hash lookup then */
 		struct hm_site *site = likely(cc->site_ip == ip && cc->site) ?
 				       cc->site : hm_debug_site(cc, ip);
+		u64 tag = hm_track_tag(HM_READ_ONCE(cc->ctx_id), HM_READ_ONCE(c->track_gen));
 
-		hm_dbg_track_alloc(t + idx, ip, site, hm_track_tag(HM_READ_ONCE(cc->ctx_id), gen),
-				   hm_plat_stamp());
+		hm_dbg_track_alloc(t + idx, ip, site, tag, hm_plat_stamp());
 		if (likely(site))
 			hm_dbg_site_alloc(cc);
 	}
@@ -186,7 +187,6 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	if (unlikely(!d))
 		return;
 	sw = cc ? HM_READ_ONCE(cc->debug) : HM_READ_ONCE(c->debug);
-	gen = HM_READ_ONCE(c->debug_gen);
 	if (sw & HM_DBG_TRACK) {
 		/* a context of the cache: the bracket the retiring waits on */
 		bool mine = cc && cc->cache == c, begun = true;
@@ -200,15 +200,10 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 			begun = hm_plat_read_begin();	/* false: no memory */
 		t = begun ? (struct hm_track *)hm_atomic_read(&d->track) : NULL;
 		/* a record of this life: written since the switch last went on */
-		if (t && hm_dbg_track_live(&t[idx], gen)) {
+		if (t && hm_dbg_track_live(&t[idx], HM_READ_ONCE(c->track_gen))) {
 			u32 me = cc ? HM_READ_ONCE(cc->ctx_id) : hm_plat_ctx_id();
 
 			t += idx;
-			/* the entry found at allocation: no second hash lookup */
-			if (likely(cc && t->prof == cc->site && t->prof))
-				cc->site_live--;
-			else if (t->prof)
-				hm_atomic_fetch_add(&t->prof->live, (unsigned long)-1);
 			if (unlikely(t->owner != me)) {
 				was = *t;	/* reported outside the bracket */
 				xowner = true;
@@ -225,6 +220,7 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	}
 	if (!(sw & HM_DBG_POISON))
 		return;
+	gen = HM_READ_ONCE(c->poison_gen);
 	/* only the owner starts a generation: a remote free's block goes unchecked */
 	if (!remote)
 		hm_dbg_sync_gen(c, d, gen);

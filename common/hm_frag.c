@@ -335,17 +335,32 @@ void hm_frag_print(struct hm_cache *c, struct hm_printer *pr, char *map, bool sl
 			 "(free lists read while their owners run)");
 }
 
-/* add the counts that contexts hold for @site (c->lock held) */
-static void hm_sites_add_held(struct hm_cache *c, struct hm_site *site,
-			      struct hm_site_stat *e)
-{
-	struct hm_cctx *cc;
+/* the live objects of each call site, counted in the records of the slabs */
+struct hm_sites_live {
+	struct hm_site *sites;
+	u32 gen;		/* tracking's generation: older records are not counted */
+	long *live;		/* per entry of sites */
+};
 
-	for (cc = c->cctxs; cc; cc = cc->next) {
-		if (HM_READ_ONCE(cc->site) != site)
-			continue;
-		e->allocs += HM_READ_ONCE(cc->site_allocs);
-		e->live += HM_READ_ONCE(cc->site_live);
+/* (c->lock held: the records cannot be retired meanwhile) */
+static void hm_sites_live_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
+			       const char *map, void *arg)
+{
+	struct hm_sites_live *l = arg;
+	const struct hm_track *t;
+	unsigned int i;
+
+	if (!s)
+		return;
+	t = hm_debug_track(s, 0);
+	for (i = 0; t && i < s->nblocks; i++, t++) {
+		const struct hm_site *e = HM_READ_ONCE(t->prof);
+
+		/* a record of this period, of a block allocated now */
+		if (map[i] == HM_MAP_LIVE && HM_READ_ONCE(t->gen) == l->gen &&
+		    HM_READ_ONCE(t->site) && !HM_READ_ONCE(t->free_site) &&
+		    e >= l->sites && e < l->sites + HM_SITES)
+			l->live[e - l->sites]++;
 	}
 }
 
@@ -356,49 +371,65 @@ static void hm_sites_add_held(struct hm_cache *c, struct hm_site *site,
  * @max: how many at most
  * @by_live: sort by objects still live instead of total allocations
  *
+ * Allocations are counted as they happen (a context adds its current
+ * site's count when it moves on: exact when quiet).  Live objects are
+ * counted now in the records of the blocks allocated, a slab at a time as
+ * hm_frag_walk() goes (SLUB's alloc_traces does the same): exact for a
+ * quiet cache whatever happened before, tracking switched off and on or
+ * poisoning switched meanwhile.  Sleeps for memory (process context);
+ * without it, live is -1 and the order is by allocations.
+ *
  * Return: how many entries were filled (0 when tracking never was on).
  */
 unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 			  unsigned int max, bool by_live)
 {
-	struct hm_site *sites = HM_READ_ONCE(c->sites);
+	struct hm_sites_live l = { .sites = HM_READ_ONCE(c->sites) };
 	unsigned long held[HM_SITES / HM_BITS_PER_LONG] = { 0 };
 	unsigned int i, n = 0, k;
 	struct hm_cctx *cc;
 	unsigned long flags;
+	char *map;
 
-	if (!sites)
+	if (!l.sites)
 		return 0;
+	l.live = hm_plat_meta_alloc(HM_SITES * sizeof(*l.live), HM_GFP_DEFAULT);
+	map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT);
+	if (l.live && map && (HM_READ_ONCE(c->debug) & HM_DBG_TRACK)) {
+		l.gen = HM_READ_ONCE(c->track_gen);
+		hm_frag_walk(c, map, hm_sites_live_held, NULL, &l);
+	}
+	by_live &= l.live && map;
 	/*
-	 * The contexts' own counts (see hm_debug_site()): exact when quiet.
-	 * Each context holds counts for one site at most: mark those sites,
-	 * so that only they walk the contexts.
+	 * The contexts' own counts (see hm_debug_site()): each holds one for
+	 * a site at most; marked, only those sites walk the contexts.
 	 */
 	hm_lock(&c->lock, flags);
 	for (cc = c->cctxs; cc; cc = cc->next) {
 		struct hm_site *cs = HM_READ_ONCE(cc->site);
 
-		if (cs >= sites && cs < sites + HM_SITES)
-			held[(cs - sites) / HM_BITS_PER_LONG] |=
-				HM_BIT((cs - sites) % HM_BITS_PER_LONG);
+		if (cs >= l.sites && cs < l.sites + HM_SITES)
+			held[(cs - l.sites) / HM_BITS_PER_LONG] |=
+				HM_BIT((cs - l.sites) % HM_BITS_PER_LONG);
 	}
 	for (i = 0; i < HM_SITES; i++) {
 		struct hm_site_stat e;
 		unsigned long key;
 
-		e.site = hm_atomic_read(&sites[i].site);
+		e.site = hm_atomic_read(&l.sites[i].site);
 		if (!e.site)
 			continue;
-		e.allocs = hm_atomic_read(&sites[i].allocs);
-		e.live = (long)hm_atomic_read(&sites[i].live);
+		e.allocs = hm_atomic_read(&l.sites[i].allocs);
 		if (held[i / HM_BITS_PER_LONG] & HM_BIT(i % HM_BITS_PER_LONG))
-			hm_sites_add_held(c, &sites[i], &e);
-		key = by_live ? (unsigned long)(e.live > 0 ? e.live : 0) : e.allocs;
+			for (cc = c->cctxs; cc; cc = cc->next)
+				if (HM_READ_ONCE(cc->site) == &l.sites[i])
+					e.allocs += HM_READ_ONCE(cc->site_allocs);
+		e.live = l.live && map ? l.live[i] : -1;
+		key = by_live ? (unsigned long)e.live : e.allocs;
 		/* insertion into the sorted top @max */
 		for (k = n; k > 0; k--) {
-			unsigned long prev = by_live ?
-				(unsigned long)(out[k - 1].live > 0 ? out[k - 1].live : 0) :
-				out[k - 1].allocs;
+			unsigned long prev = by_live ? (unsigned long)out[k - 1].live :
+					     out[k - 1].allocs;
 
 			if (prev >= key)
 				break;
@@ -412,6 +443,10 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
 		}
 	}
 	hm_unlock(&c->lock, flags);
+	if (l.live)
+		hm_plat_meta_free(l.live, HM_SITES * sizeof(*l.live));
+	if (map)
+		hm_plat_meta_free(map, HM_MAP_MAX);
 	return n;
 }
 

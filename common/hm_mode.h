@@ -720,22 +720,22 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	if (unlikely(hm_hybrid_not_live(s, idx / HM_BPL, hm_slab_live_bits(s)[idx / HM_BPL],
 					1UL << (idx % HM_BPL))))
 		return false;
-	/* this context's id and the switch generation, as a record has them */
-	me.tag = HM_READ_ONCE(cc->track_tag);
-	if ((sw & HM_DBG_POISON) && unlikely(HM_READ_ONCE(d->poison_gen) != me.gen))
+	if ((sw & HM_DBG_POISON) &&
+	    unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(cc->poison_gen)))
 		return false;
+	/* this context's id and tracking's generation, as a record has them */
+	me.tag = HM_READ_ONCE(cc->track_tag);
 	if (sw & HM_DBG_TRACK) {
 		hm_plat_read_ctx_begin(&cc->read_seq);	/* see the alloc try */
 		t = (struct hm_track *)hm_atomic_read(&d->track);
 		/* a record of this life */
 		if (t && hm_dbg_track_live(&t[idx], me.gen)) {
 			t += idx;
-			/* the owner's free, the context's profile entry */
-			if (unlikely(t->tag != me.tag || t->prof != cc->site)) {
+			/* the owner's free (another's is counted: the slow path) */
+			if (unlikely(t->tag != me.tag)) {
 				hm_plat_read_ctx_end(&cc->read_seq);
 				return false;
 			}
-			cc->site_live--;
 			hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(inl));
 		}
 		hm_plat_read_ctx_end(&cc->read_seq);

@@ -203,11 +203,11 @@ struct hm_cctx {
 	bool key_unique;		/* key_id is never presented by another thread */
 	bool reaped;			/* hm_cache_shrink() flushed it already */
 	u64 track_tag;			/* tracking: hm_track_tag(ctx_id, cache's gen) */
+	u32 poison_gen;			/* = cache->poison_gen, one load less */
 	hm_atomic_t read_seq;		/* ... odd while its hybrid route reads records */
 	unsigned long site_ip;		/* ... last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
-	unsigned long site_allocs;	/* ... and counts for it not yet added */
-	long site_live;			/* to the entry (hm_debug_site()) */
+	unsigned long site_allocs;	/* ... and its count not yet added */
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
 	struct hm_fit_state fit;	/* fit policies (hm_fit.c), owner-private */
@@ -297,7 +297,8 @@ struct hm_cache {
 	u8 fit;			/* enum hm_fit: block and slab choice (hm_fit.c) */
 	u8 learning;		/* the learner is choosing fit (hm_learn.c) */
 	struct hm_learn *learn;	/* its state, once it was on */
-	u32 debug_gen;		/* bumped whenever a switch goes on */
+	u32 poison_gen;		/* bumped whenever poisoning goes on */
+	u32 track_gen;		/* ... and tracking: records of another mean nothing */
 	u32 checks_gen;		/* bumped whenever checks go on or off */
 	u8 link_bytes;		/* of a free block, the mode's: never poisoned */
 	struct hm_site *sites;	/* call-site profile, once tracking was on */

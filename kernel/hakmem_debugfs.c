@@ -215,6 +215,7 @@ struct hakmem_walk_arg {
 	struct seq_file *m;
 	struct hm_seq_printer *sp;
 	char *map;
+	struct hm_site_stat *top;
 	bool slabs;
 };
 
@@ -325,21 +326,24 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static void hakmem_sites_each(struct hakmem_cache *hc, void *arg)
+{
+	struct hakmem_walk_arg *a = arg;
+
+	hm_sites_print(hc->c, &a->sp->pr, a->top);
+}
+
+/* live objects are counted in the records: a walk of the slabs */
 static int hakmem_sites_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
-	struct hm_site_stat *top;
+	struct hakmem_walk_arg a = { .m = m, .sp = &sp };
 
-	top = kmalloc_array(HM_SITES_TOP, sizeof(*top), GFP_KERNEL);
-	if (!top)
+	a.top = kmalloc_array(HM_SITES_TOP, sizeof(*a.top), GFP_KERNEL);
+	if (!a.top)
 		return -ENOMEM;
-	spin_lock(&hakmem_list_lock);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hm_sites_print(hc->c, &sp.pr, top);
-	spin_unlock(&hakmem_list_lock);
-	kfree(top);
+	hakmem_walk_caches(hakmem_file_cache(m), hakmem_sites_each, &a);
+	kfree(a.top);
 	return 0;
 }
 

@@ -104,7 +104,7 @@ static void hm_dump_slab(struct hm_cache *c, const struct hm_frag_slab *fs,
 static void hm_dump_cache(struct hm_cache *c, void *arg)
 {
 	struct hm_dump d = { .out = arg, .now = hm_plat_stamp(),
-			     .gen = HM_READ_ONCE(c->debug_gen) };
+			     .gen = HM_READ_ONCE(c->track_gen) };
 	char *map = malloc(HM_MAP_MAX);
 
 	d.age = malloc(HM_MAP_MAX * sizeof(*d.age));

@@ -249,6 +249,81 @@ static void hm_debug_track_sites(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/* The live objects of @site in @c's profile, or -1 when it has no entry. */
+static long hm_site_live(struct hm_cache *c, unsigned long site, unsigned long *allocs)
+{
+	struct hm_site_stat top[4];
+	unsigned int n = hm_sites_top(c, top, 4, false), i;
+
+	for (i = 0; i < n; i++)
+		if (top[i].site == site) {
+			*allocs = top[i].allocs;
+			return top[i].live;
+		}
+	return -1;
+}
+
+/*
+ * Live objects are counted from the records of this tracking period:
+ * blocks freed while tracking was off are not live any more, those
+ * allocated before it went on again are not counted, and poisoning going
+ * on meanwhile changes neither the count nor a report's history.
+ */
+static void hm_debug_sites_live_periods(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	unsigned long allocs = 0, seq;
+	void *a[30], *b[5];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_CHECKS,
+						 HM_GFP_DEFAULT), 0);
+	for (i = 0; i < 30; i++) {
+		a[i] = hm_test_alloc_ip(cc, HM_SITE_A);
+		KUNIT_ASSERT_NOT_NULL(test, a[i]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_site_live(c, HM_SITE_A, &allocs), 30);
+	KUNIT_EXPECT_EQ(test, allocs, 30);
+	/* off: 20 freed untracked; on again: the 10 left are of another period */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_CHECKS, HM_GFP_DEFAULT), 0);
+	for (i = 0; i < 20; i++)
+		hm_test_free_in(cc, a[i]);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_CHECKS,
+						 HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, hm_site_live(c, HM_SITE_A, &allocs), 0);
+	for (i = 0; i < 5; i++) {
+		b[i] = hm_test_alloc_ip(cc, HM_SITE_A);
+		KUNIT_ASSERT_NOT_NULL(test, b[i]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_site_live(c, HM_SITE_A, &allocs), 5);
+	KUNIT_EXPECT_EQ(test, allocs, 35);	/* allocations: every period's */
+
+	/* poisoning on: the records stay this period's */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_ALL, HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, hm_site_live(c, HM_SITE_A, &allocs), 5);
+	KUNIT_EXPECT_NOT_NULL(test, hm_debug_block_track(hm_ptr_slab(b[0]), b[0]));
+	hm_test_free_in(cc, b[0]);
+	KUNIT_EXPECT_EQ(test, hm_site_live(c, HM_SITE_A, &allocs), 4);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in(cc, b[0]);	/* a double free: its history is there */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+		KUNIT_EXPECT_EQ(test, en.alloc_ip, HM_SITE_A);
+		KUNIT_EXPECT_NE(test, en.free_ip, 0);
+	}
+	for (i = 1; i < 5; i++)
+		hm_test_free_in(cc, b[i]);
+	for (i = 20; i < 30; i++)
+		hm_test_free_in(cc, a[i]);
+	KUNIT_EXPECT_EQ(test, hm_site_live(c, HM_SITE_A, &allocs), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /*
  * A full site table: the sites it cannot hold are not profiled, and what a
  * context counted for no entry is not carried over to the next site.
@@ -397,7 +472,7 @@ static void hm_debug_xowner_needs_track(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->debug, 0);
 	KUNIT_EXPECT_EQ(test, cc->debug, 0);
 	KUNIT_EXPECT_EQ(test, cc->route, MODE(test));	/* not the debug route */
-	KUNIT_EXPECT_EQ(test, c->debug_gen, 0);
+	KUNIT_EXPECT_EQ(test, c->track_gen, 0);
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER,
 						 HM_GFP_DEFAULT), 0);
 	/* switching tracking off but leaving xowner on: refused too */
@@ -910,6 +985,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_remote_uaf, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_sites_live_periods, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_table_full, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
