@@ -377,9 +377,12 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	struct hm_cache *c = cc->cache;
 	struct hm_slab *s = hm_slab_init(c, chunk);
 	unsigned long flags;
+	void *late;
 
 	hm_slab_set_owner(s, cc);
 	hm_lock(&c->lock, flags);
+	/* records of a chunk got just before tracking went off */
+	late = hm_slab_track_unseen(c, s);
 	s->all_next = c->all;
 	if (c->all)
 		c->all->all_prev = s;
@@ -387,6 +390,8 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	c->nslabs++;
 	c->slabs_created++;
 	hm_unlock(&c->lock, flags);
+	if (unlikely(late))
+		hm_track_free(c, late);
 	hm_slabmap_set(s, true);
 	cc->st.slabs_new++;
 	if (unlikely(cc->adapt.on))	/* bitmap-mode context: no live bitmap */

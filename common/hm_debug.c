@@ -65,12 +65,34 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 	return 0;
 }
 
-static void hm_track_free(struct hm_cache *c, void *t)
+/* @t, tracking records of a slab of @c, once no reader can have them */
+void hm_track_free(struct hm_cache *c, void *t)
 {
 	size_t tbytes = (size_t)c->nblocks * sizeof(struct hm_track);
 
 	hm_plat_meta_free(t, tbytes);
 	hm_atomic_fetch_add(&c->track_bytes, -(unsigned long)tbytes);
+}
+
+/**
+ * hm_slab_track_unseen() - records of a slab being listed, tracking off
+ * @c: the cache, whose lock the caller holds
+ * @s: a slab not yet listed nor in the slab map (hm_cctx_link_chunk())
+ *
+ * Its chunk got records while tracking was on (hm_cache_chunk_get()),
+ * and tracking went off meanwhile: the switch's retire did not see the
+ * slab, and nobody can read the records yet.
+ *
+ * Return: the records, detached, for hm_track_free() once the lock is
+ * dropped; NULL when there are none or tracking is on.
+ */
+void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	if (!d || (c->debug & HM_DBG_TRACK))
+		return NULL;
+	return (void *)hm_atomic_xchg(&d->track, 0);
 }
 
 /* @s is released or its cache destroyed: nobody uses its debug memory. */

@@ -652,7 +652,7 @@ static void hm_debug_track_retired(struct kunit *test)
 	void **v = kunit_kzalloc(test, max * sizeof(*v), GFP_KERNEL);
 	struct hm_slab *last = NULL;
 	const struct hm_track *t;
-	void *p;
+	void *p, *chunk;
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
@@ -693,6 +693,21 @@ static void hm_debug_track_retired(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
 	if (hm_plat_read_can_sync())
 		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+
+	/* a chunk got while tracking was on, listed after it went off */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	if (hm_plat_read_can_sync())
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), per_slab);
+	hm_test_ctx_enter();
+	p = hm_cctx_add_chunk(cc, chunk, HM_SITE_C);
+	hm_test_ctx_exit();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+	KUNIT_EXPECT_NULL(test, hm_debug_track(hm_ptr_slab(p), 0));
+	hm_test_free_in(cc, p);
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
