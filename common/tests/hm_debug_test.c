@@ -576,6 +576,22 @@ static void hm_debug_map_cached(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * The switcher of the tests under load: @rounds switches of @c, cycling
+ * through @sets, then @stop set for the workers.
+ */
+static void hm_switcher(struct hm_cache *c, hm_atomic_t *stop, unsigned int rounds,
+			const unsigned int *sets, unsigned int n)
+{
+	unsigned int round;
+
+	for (round = 0; round < rounds; round++) {
+		hm_cache_set_debug(c, sets[round % n], HM_GFP_DEFAULT);
+		hm_test_relax();
+	}
+	hm_atomic_set(stop, 1);
+}
+
 /* switches flipped while threads allocate: no false report, no damage */
 struct hm_flip {
 	struct hm_cache *c;
@@ -585,20 +601,16 @@ struct hm_flip {
 
 static void hm_flip_worker(void *arg, unsigned int id)
 {
+	static const unsigned int sets[] = {
+		0, HM_DBG_POISON, HM_DBG_POISON | HM_DBG_TRACK, HM_DBG_TRACK
+	};
 	struct hm_flip *x = arg;
 	struct hm_cctx *cc;
 	void *v[64];
-	unsigned int i, round;
+	unsigned int i;
 
-	if (id == 0) {		/* the switcher */
-		for (round = 0; round < 200; round++) {
-			hm_cache_set_debug(x->c, round % 4 == 0 ? 0 : round % 4 == 1 ?
-					   HM_DBG_POISON : round % 4 == 2 ?
-					   HM_DBG_POISON | HM_DBG_TRACK : HM_DBG_TRACK,
-					   HM_GFP_DEFAULT);
-			hm_test_relax();
-		}
-		hm_atomic_set(&x->stop, 1);
+	if (id == 0) {
+		hm_switcher(x->c, &x->stop, 200, sets, HM_ARRAY_SIZE(sets));
 		return;
 	}
 	cc = hm_cctx_new(x->c, 3000 + id, 0, HM_GFP_DEFAULT);
@@ -730,19 +742,14 @@ struct hm_retire {
 
 static void hm_retire_worker(void *arg, unsigned int id)
 {
+	static const unsigned int sets[] = { HM_DBG_TRACK, HM_DBG_TRACK | HM_DBG_POISON, 0 };
 	struct hm_retire *x = arg;
-	unsigned int i, round, next = id % HM_RETIRE_WORKERS + 1;
+	unsigned int i, next = id % HM_RETIRE_WORKERS + 1;
 	struct hm_cctx *cc;
 	void *p;
 
-	if (id == 0) {		/* the switcher */
-		for (round = 0; round < 60; round++) {
-			hm_cache_set_debug(x->c, round % 3 == 0 ? HM_DBG_TRACK :
-					   round % 3 == 1 ? HM_DBG_TRACK | HM_DBG_POISON : 0,
-					   HM_GFP_DEFAULT);
-			hm_test_relax();
-		}
-		hm_atomic_set(&x->stop, 1);
+	if (id == 0) {
+		hm_switcher(x->c, &x->stop, 60, sets, HM_ARRAY_SIZE(sets));
 		return;
 	}
 	cc = hm_cctx_new(x->c, 4000 + id, 0, HM_GFP_DEFAULT);
