@@ -165,30 +165,39 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 	}
 }
 
-#define HM_RETIRE_BATCH	64	/* records detached per wait for readers */
+#define HM_RETIRE_SMALL	16	/* records detached per wait, without memory for more */
 
 /*
  * Tracking went off: give its records back.  Readers use them in brackets
- * (hm_plat_read_begin()), so a batch is detached under the lock, and freed
- * once every bracket open meanwhile has closed.  Where the platform cannot
- * wait for readers (hm_plat_read_can_sync()), the records stay until their
- * slabs go.  Records of the generation that ended are of no use:
- * hm_track_current() and the routes look at the current one only.
+ * (hm_plat_read_begin()), so they are detached under the lock, and freed
+ * once every bracket open meanwhile has closed: all of them after one
+ * wait (synchronize_rcu() is milliseconds), in a vector as long as the
+ * cache has slabs, or HM_RETIRE_SMALL a wait without memory for it.
+ * Where the platform cannot wait for readers (hm_plat_read_can_sync()),
+ * the records stay until their slabs go.  Records of the generation that
+ * ended are of no use: hm_track_current() and the routes look at the
+ * current one only.
  */
-static void hm_cache_track_retire(struct hm_cache *c)
+static void hm_cache_track_retire(struct hm_cache *c, hm_gfp_t gfp)
 {
-	void *batch[HM_RETIRE_BATCH];
-	unsigned long flags;
+	void *small[HM_RETIRE_SMALL], **batch;
+	unsigned long flags, cap;
 	struct hm_cctx *cc;
 	struct hm_slab *s;
-	unsigned int n, i;
+	unsigned long n, i;
 
 	if (!hm_plat_read_can_sync())
 		return;
+	cap = HM_READ_ONCE(c->nslabs) + 1;	/* slabs made meanwhile: another round */
+	batch = hm_plat_meta_alloc(cap * sizeof(*batch), gfp);
+	if (!batch) {
+		batch = small;
+		cap = HM_RETIRE_SMALL;
+	}
 	do {
 		n = 0;
 		hm_lock(&c->lock, flags);
-		for (s = c->all; s && n < HM_RETIRE_BATCH; s = s->all_next) {
+		for (s = c->all; s && n < cap; s = s->all_next) {
 			struct hm_slab_dbg *d = hm_dbg(s);
 
 			if (d && hm_atomic_read(&d->track))
@@ -205,7 +214,9 @@ static void hm_cache_track_retire(struct hm_cache *c)
 		hm_unlock(&c->lock, flags);
 		for (i = 0; i < n; i++)
 			hm_track_free(c, batch[i]);
-	} while (n == HM_RETIRE_BATCH);
+	} while (n == cap);
+	if (batch != small)
+		hm_plat_meta_free(batch, cap * sizeof(*batch));
 }
 
 /**
@@ -263,7 +274,7 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 	if (hm_cache_needs_dbg(c))
 		hm_cache_debug_slabs(c, gfp);
 	if (!(flags & HM_DBG_TRACK) && hm_atomic_read(&c->track_bytes))
-		hm_cache_track_retire(c);
+		hm_cache_track_retire(c, gfp);
 	/* the kernel's static key counts caches with a switch on */
 	if (ref < 0)
 		hm_plat_debug_ref(ref);

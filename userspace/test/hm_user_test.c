@@ -1031,6 +1031,38 @@ static void hm_user_debug_counts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * Tracking off without memory for the vector of records to retire: they
+ * go back all the same, HM_RETIRE_SMALL slabs a wait, none lost.
+ */
+static void hm_user_track_retire_no_memory(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-retire", 1024, 0, HM_MODE_HYBRID, 0);
+	unsigned int i, n = 0, slabs = 0;
+	struct hm_slab *last = NULL;
+	void *v[3000];
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	while (slabs < 40 && n < 3000) {
+		v[n] = hm_cache_alloc(c);
+		KUNIT_ASSERT_NOT_NULL(test, v[n]);
+		slabs += hm_ptr_slab(v[n]) != last;
+		last = hm_ptr_slab(v[n++]);
+	}
+	KUNIT_ASSERT_GE(test, slabs, 40);
+	KUNIT_EXPECT_GE(test, hm_atomic_read(&c->track_bytes),
+			slabs * c->nblocks * sizeof(struct hm_track));
+	__atomic_store_n(&hm_user_meta_fail_every, 1, __ATOMIC_RELAXED);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=0"), 0);
+	__atomic_store_n(&hm_user_meta_fail_every, 0, __ATOMIC_RELAXED);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+	for (i = 0; i < n; i++)
+		hm_cache_free(c, v[i]);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 /* @f's text, NUL-terminated, by @dump */
 static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
 {
@@ -1473,6 +1505,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_debug_counts),
+	KUNIT_CASE(hm_user_track_retire_no_memory),
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
