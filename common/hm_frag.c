@@ -10,7 +10,8 @@
  * is never unsafe, only possibly a few operations stale; it is exact when
  * the slab's owner is quiet.  Freelist slabs with checks on keep exact
  * state bitmaps beside their lists (hm_fl_state()): their maps come from
- * those, the others' are marked approximate.  (Stopping the owner for one
+ * those; the others' are marked approximate, unless no running context
+ * owns them (the pool's, an abandoned context's).  (Stopping the owner for one
  * slab, e.g. by an IPI, would not do in the kernel: task contexts run
  * under a preemption-only local lock that an interrupt does not exclude.)
  *
@@ -73,11 +74,18 @@ static void hm_slab_map_read(struct hm_cache *c, struct hm_slab *s, char *map, b
 		if (d) {
 			hm_map_fl_state(s, d, map);
 		} else {
+			struct hm_cctx *owner = HM_READ_ONCE(s->owner);
+
 			hm_map_list(c, s, map, HM_READ_ONCE(s->free), HM_MAP_FREE);
 			hm_map_list(c, s, map, HM_READ_ONCE(s->local_free), HM_MAP_FREE);
 			hm_map_list(c, s, map, (void *)hm_atomic_read(&s->xthread_free),
 				    HM_MAP_REMOTE);
-			*approx = true;
+			/*
+			 * Only a running owner changes the lists without the
+			 * lock: the pool's slabs have none, an abandoned
+			 * context's wait (adoption and reaping take the lock)
+			 */
+			*approx = owner && !owner->abandoned;
 		}
 	} else {
 		unsigned long *live_bits = HM_READ_ONCE(s->live_bits);

@@ -294,6 +294,61 @@ static void hm_frag_freelist_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * Freelist without checks: the slabs of a context whose thread exited
+ * (abandoned) have exact maps, since only a running owner changes free
+ * lists without the lock; once a thread adopts it, approximate again.
+ */
+static void hm_frag_freelist_abandoned(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 512, 0, HM_MODE_FREELIST);
+	struct hm_cctx *cc = hm_test_cctx(test, c), *other = hm_test_cctx(test, c);
+	struct hm_frag_seen *seen = kunit_kzalloc(test, sizeof(*seen), GFP_KERNEL);
+	void **v = kunit_kzalloc(test, 2 * c->nblocks * sizeof(void *), GFP_KERNEL);
+	char *map = kunit_kzalloc(test, HM_MAP_MAX, GFP_KERNEL);
+	unsigned int n = c->nblocks, i, a;
+	struct hm_slab *sl[2];
+	struct hm_frag f;
+
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	seen->amap = kunit_kzalloc(test, n, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen->amap);
+	hm_frag_full_slabs(test, c, cc, 2, sl, v);
+	for (i = 10; i < 20; i++)		/* a run of 10 in the first */
+		hm_frag_free_one(cc, v, i);
+
+	hm_cache_frag(c, &f, map);		/* a running owner's: approximate */
+	KUNIT_EXPECT_EQ(test, f.approx, 2);
+	hm_cctx_abandon(cc, false);
+	hm_frag_free_one(other, v, 30);		/* remote, left for the next owner */
+	seen->a = sl[0];
+	KUNIT_EXPECT_EQ(test, hm_frag_walk(c, map, hm_frag_seen_held, hm_frag_seen_fn, seen), 2);
+	a = hm_frag_pos(seen, sl[0]);
+	KUNIT_ASSERT_LT(test, a, 2);
+	KUNIT_EXPECT_EQ(test, seen->fs[a].approx, false);
+	KUNIT_EXPECT_EQ(test, seen->fs[a].live, n - 11);
+	KUNIT_EXPECT_EQ(test, seen->fs[a].remote, 1);
+	KUNIT_EXPECT_EQ(test, seen->fs[a].longest, 10);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, seen->amap[i], i == 30 ? HM_MAP_REMOTE :
+				i >= 10 && i < 20 ? HM_MAP_FREE : HM_MAP_LIVE);
+	KUNIT_EXPECT_EQ(test, seen->fs[1 - a].approx, false);
+	KUNIT_EXPECT_EQ(test, seen->fs[1 - a].live, n);
+	hm_cache_frag(c, &f, map);
+	KUNIT_EXPECT_EQ(test, f.approx, 0);
+	KUNIT_EXPECT_EQ(test, f.live, 2 * n - 11);
+
+	/* adopted: its slabs have a running owner again */
+	KUNIT_ASSERT_PTR_EQ(test, hm_cctx_adopt(c, 7777, 0), cc);
+	hm_cache_frag(c, &f, map);
+	KUNIT_EXPECT_EQ(test, f.approx, 2);
+	hm_frag_free_rest(cc, v, 2 * n);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* a walk's steps, and what another context could do between them */
 struct hm_frag_hold {
 	struct hm_cctx *other;
@@ -672,6 +727,7 @@ static void hm_frag_walk_under_load(struct kunit *test)
 static struct kunit_case hm_frag_cases[] = {
 	KUNIT_CASE_PARAM(hm_frag_layout, hm_frag_gen_params),
 	KUNIT_CASE(hm_frag_freelist_exact),
+	KUNIT_CASE(hm_frag_freelist_abandoned),
 	KUNIT_CASE_PARAM(hm_frag_one_slab_per_hold, hm_frag_gen_params),
 	KUNIT_CASE_PARAM(hm_frag_release_paused, hm_frag_gen_params),
 	KUNIT_CASE_PARAM(hm_frag_release_paused_nested, hm_frag_gen_params),
