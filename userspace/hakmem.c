@@ -990,6 +990,21 @@ static void hm_fork_release(void)
 }
 
 /*
+ * The parent's other threads are gone, maybe inside a context's route
+ * bracket (its read_seq odd): closed here, or tracking going off in the
+ * child would wait for them for ever (hm_plat_read_sync_ctx()), with the
+ * cache lock held.  The forking thread is in fork(), in no bracket.
+ */
+static void hm_fork_close_brackets(struct hm_cache *c)
+{
+	struct hm_cctx *cc;
+
+	for (cc = c->cctxs; cc; cc = cc->next)
+		if (hm_atomic_read(&cc->read_seq) & 1)
+			hm_plat_read_ctx_end(&cc->read_seq);
+}
+
+/*
  * The child's one thread has a new tid: its contexts take it (reports,
  * tracking) while every lock is still held.  Its slab key is a serial,
  * which the child's later threads never get (the counter goes on from
@@ -1002,11 +1017,16 @@ static void hm_fork_release(void)
  */
 static void hm_fork_child(void)
 {
+	struct hm_cache *c;
 	unsigned int i;
 	u32 tid;
 
 	hm_user_ctx_id_reset();
 	hm_user_readers_fork_child();
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		hm_fork_close_brackets(hm_classes[i]);
+	for (c = hm_caches; c; c = c->next)
+		hm_fork_close_brackets(c);
 	if (hm_tls.key_set) {
 		tid = hm_plat_ctx_id();
 		for (i = 0; i < HM_USER_CLASSES; i++)

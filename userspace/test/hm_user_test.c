@@ -340,6 +340,67 @@ static void hm_user_fork_rekeys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+static void *hm_user_alloc_thread(void *p)
+{
+	struct hm_cache **c = p;
+
+	c[1] = hm_cache_alloc(c[0]);	/* on a context of this thread's */
+	return NULL;
+}
+
+/*
+ * fork() while another thread is inside a context's route bracket (its
+ * read_seq odd, as hm_plat_read_ctx_begin() leaves it): that thread does
+ * not exist in the child, so the child's tracking going off must not wait
+ * for it, and gives the records back.  The bracket is opened here by hand
+ * on the other thread's context, which is what a fork at that instant
+ * leaves behind.  Exit status 9: the child hung (alarm).
+ */
+static void hm_user_fork_track_retire(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("fork-retire", 48, 0, HM_MODE_HYBRID, 0);
+	void *arg[2] = { c, NULL };
+	struct hm_cctx *cc;
+	int status = -1;
+	pthread_t t;
+	pid_t pid;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (!hm_plat_read_can_sync())
+		kunit_skip(test, "no membarrier(): records are never retired");
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_alloc_thread, arg), 0);
+	pthread_join(t, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, arg[1]);
+	cc = hm_ptr_slab(arg[1])->owner;
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	KUNIT_ASSERT_GT(test, hm_atomic_read(&c->track_bytes), 0);
+	hm_plat_read_ctx_begin(&cc->read_seq);	/* that thread, mid-route */
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		int bad = 0;
+
+		signal(SIGALRM, SIG_DFL);
+		alarm(10);
+		bad |= hm_set_debug(c, "track=0") != 0;
+		bad |= (hm_atomic_read(&c->track_bytes) != 0) << 1;
+		bad |= (hm_validate(c) != 0) << 2;
+		_exit(bad);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	hm_plat_read_ctx_end(&cc->read_seq);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status), "child killed by signal %d",
+			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+	/* the parent's wait is for a thread that exists: it closed, records go */
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=0"), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+	hm_cache_free(c, arg[1]);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 struct hm_keys_arg {
 	struct hm_cache *c;
 	void *v[16];
@@ -1494,6 +1555,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_chunks_merge),
 	KUNIT_CASE(hm_user_fork_rekeys),
+	KUNIT_CASE(hm_user_fork_track_retire),
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_free_keeps_errno),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
