@@ -110,8 +110,12 @@ void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s)
 	hm_atomic_set(&s->dbg, 0);
 }
 
-/* The first slab of @c without the debug memory it needs, or NULL. */
-static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *after)
+/*
+ * The first slab of @c without the debug memory it needs, or NULL; *@has_dbg
+ * says whether it lacks only its tracking records.
+ */
+static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *after,
+					   bool *has_dbg)
 {
 	struct hm_slab *s;
 	unsigned long flags;
@@ -129,39 +133,57 @@ static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *a
 		    (d && (c->debug & HM_DBG_TRACK) && !hm_atomic_read(&d->track)))
 			break;
 	}
+	*has_dbg = s && hm_dbg(s);
 	hm_unlock(&c->lock, flags);
 	return s;
 }
 
 /*
- * Debug memory for a slab found under the lock is allocated without it;
- * the slab may go away meanwhile, so it is attached only if still listed.
+ * Debug memory for a slab found under the lock is allocated without it.
+ * The slab may be released meanwhile, its debug memory with it, and
+ * another slab listed at its address: nothing of it is read or written
+ * without the lock, and what was allocated goes to whatever slab is
+ * listed there then if it still lacks it, else back.
  */
 static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 {
+	size_t tbytes = (size_t)c->nblocks * sizeof(struct hm_track);
 	struct hm_slab *s, *failed = NULL;
 	unsigned int rounds = 0;
+	bool has_dbg;
 
-	while ((s = hm_slab_needing_dbg(c, failed)) && rounds++ < 1000000) {
-		struct hm_slab tmp;
-		struct hm_slab *it;
+	while ((s = hm_slab_needing_dbg(c, failed, &has_dbg)) && rounds++ < 1000000) {
+		struct hm_slab tmp;	/* a new struct hm_slab_dbg, records or not */
+		struct hm_slab_dbg *d;
 		unsigned long flags;
+		struct hm_slab *it;
+		void *t = NULL;		/* records for the one @s has */
 		bool listed = false;
 
 		hm_memset(&tmp, 0, sizeof(tmp));
-		hm_atomic_set(&tmp.dbg, hm_atomic_read(&s->dbg));
-		if (hm_slab_debug_alloc(c, &tmp, gfp)) {
+		if (has_dbg)
+			t = hm_plat_meta_alloc(tbytes, gfp);
+		if (has_dbg ? !t : hm_slab_debug_alloc(c, &tmp, gfp)) {
+			hm_slab_debug_free(c, &tmp);
 			failed = s;
 			continue;
 		}
 		hm_lock(&c->lock, flags);
 		for (it = c->all; it; it = it->all_next)
 			listed |= it == s;
-		if (listed)
+		d = listed ? hm_dbg(s) : NULL;
+		if (!has_dbg && listed && !d) {
 			hm_atomic_set(&s->dbg, hm_atomic_read(&tmp.dbg));
+			hm_atomic_set(&tmp.dbg, 0);
+		} else if (t && d && (c->debug & HM_DBG_TRACK) && !hm_atomic_read(&d->track)) {
+			hm_atomic_fetch_add(&c->track_bytes, tbytes);
+			hm_atomic_set(&d->track, (unsigned long)t);
+			t = NULL;
+		}
 		hm_unlock(&c->lock, flags);
-		if (!listed)
-			hm_slab_debug_free(c, &tmp);
+		hm_slab_debug_free(c, &tmp);	/* not needed any more: given back */
+		if (t)
+			hm_plat_meta_free(t, tbytes);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1124,6 +1125,70 @@ static void hm_user_track_retire_no_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+#define HM_RELEASE_BLOCKS	2048	/* 8 slabs of 256-byte blocks */
+
+struct hm_release_race {
+	struct hm_cache *c;
+	int phase;		/* 0: helper fills, 1: switch on, 2: switched */
+	int stop;
+};
+
+/* a thread whose slabs empty and go back while the switch gives them records */
+static void *hm_user_release_helper(void *p)
+{
+	static void *v[HM_RELEASE_BLOCKS];
+	struct hm_release_race *r = p;
+	unsigned int i, n;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		for (n = 0; n < HM_RELEASE_BLOCKS && (v[n] = hm_cache_alloc(r->c)); n++)
+			;
+		__atomic_store_n(&r->phase, 1, __ATOMIC_RELEASE);
+		for (i = 0; i < n; i++)
+			hm_cache_free(r->c, v[i]);
+		hm_trim();	/* the empty slabs are released */
+		while (__atomic_load_n(&r->phase, __ATOMIC_ACQUIRE) != 2)
+			if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
+				return NULL;
+		__atomic_store_n(&r->phase, 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * Tracking switched on gives the listed slabs records, allocated without
+ * the cache lock, while their owner empties them and they are released
+ * with their debug memory: the records go to no released slab's memory
+ * (before: written into the freed struct hm_slab_dbg and freed a second
+ * time, which ASan reports and glibc aborts on), and none is lost.
+ */
+static void hm_user_track_on_release_race(struct kunit *test)
+{
+	struct hm_release_race r = { .c = hm_cache_create("u-relrace", 256, 0,
+							  HM_MODE_HYBRID, 0) };
+	unsigned int i, rounds = hm_user_on_valgrind() ? 50 : 1500;
+	pthread_t t;
+
+	KUNIT_ASSERT_NOT_NULL(test, r.c);
+	if (!hm_plat_read_can_sync())
+		kunit_skip(test, "no membarrier(): records are never retired");
+	KUNIT_ASSERT_EQ(test, hm_set_debug(r.c, "poison=1"), 0);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_release_helper, &r), 0);
+	for (i = 0; i < rounds; i++) {
+		while (__atomic_load_n(&r.phase, __ATOMIC_ACQUIRE) != 1)
+			sched_yield();
+		/* each slab lacks its records: the helper's were made with tracking off */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(r.c, "poison=1 track=1"), 0);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(r.c, "track=0"), 0);
+		__atomic_store_n(&r.phase, 2, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&r.c->track_bytes), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(r.c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(r.c), 0);
+}
+
 /* @f's text, NUL-terminated, by @dump */
 static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
 {
@@ -1568,6 +1633,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_debug_counts),
 	KUNIT_CASE(hm_user_track_retire_no_memory),
+	KUNIT_CASE(hm_user_track_on_release_race),
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
