@@ -190,6 +190,31 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 #define HM_RETIRE_SMALL	16	/* records detached per wait, without memory for more */
 
 /*
+ * The wait for readers failed (no memory): @n detached arrays, which a
+ * reader may still hold, go back to slabs that lack records, any of them
+ * (tracking is off: their contents are of another period); they stay
+ * until the next switch off or their slab's release.  One left over, when
+ * slabs went meanwhile, cannot be freed safely: it is reported, and stays
+ * counted in track_bytes.
+ */
+static void hm_track_unretire(struct hm_cache *c, void **batch, unsigned long n)
+{
+	unsigned long flags;
+	struct hm_slab *s;
+
+	hm_lock(&c->lock, flags);
+	for (s = c->all; s && n; s = s->all_next) {
+		struct hm_slab_dbg *d = hm_dbg(s);
+
+		if (d && !hm_atomic_read(&d->track))
+			hm_atomic_set(&d->track, (unsigned long)batch[--n]);
+	}
+	hm_unlock(&c->lock, flags);
+	hm_plat_err("%s: tracking records kept, no memory to wait for their readers (%lu unattached)\n",
+		    c->name, n);
+}
+
+/*
  * Tracking went off: give its records back.  Readers use them in brackets
  * (hm_plat_read_begin()), so they are detached under the lock, and freed
  * once every bracket open meanwhile has closed: all of them after one
@@ -210,7 +235,9 @@ static void hm_cache_track_retire(struct hm_cache *c, hm_gfp_t gfp)
 
 	if (!hm_plat_read_can_sync())
 		return;
-	cap = HM_READ_ONCE(c->nslabs) + 1;	/* slabs made meanwhile: another round */
+	hm_lock(&c->lock, flags);
+	cap = c->nslabs + 1;	/* slabs made meanwhile: another round */
+	hm_unlock(&c->lock, flags);
 	batch = hm_plat_meta_alloc(cap * sizeof(*batch), gfp);
 	if (!batch) {
 		batch = small;
@@ -228,7 +255,10 @@ static void hm_cache_track_retire(struct hm_cache *c, hm_gfp_t gfp)
 		if (n) {
 			/* the lock keeps the contexts; their routes take none */
 			hm_unlock(&c->lock, flags);
-			hm_plat_read_sync();
+			if (!hm_plat_read_sync()) {
+				hm_track_unretire(c, batch, n);
+				break;
+			}
 			hm_lock(&c->lock, flags);
 			for (cc = c->cctxs; cc; cc = cc->next)
 				hm_plat_read_sync_ctx(&cc->read_seq);
@@ -497,7 +527,7 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int id
 	if (hm_plat_read_begin()) {
 		t = hm_track_current(c, hm_debug_track(s, idx));
 		if (t) {
-			tr = *t;
+			hm_track_snapshot(&tr, t);
 			t = &tr;
 		}
 		hm_plat_read_end();

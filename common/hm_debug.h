@@ -136,6 +136,22 @@ void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s);
 void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s);
 void hm_track_free(struct hm_cache *c, void *t);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);
+
+/*
+ * A copy of record @t, which its block's owner or a remote free may be
+ * writing: field by field, as they are written (hm_dbg_track_alloc()).
+ */
+static inline void hm_track_snapshot(struct hm_track *dst, const struct hm_track *t)
+{
+	dst->site = HM_READ_ONCE(t->site);
+	dst->when = HM_READ_ONCE(t->when);
+	dst->tag = HM_READ_ONCE(t->tag);
+	dst->prof = HM_READ_ONCE(t->prof);
+	dst->free_site = HM_READ_ONCE(t->free_site);
+	dst->free_when = HM_READ_ONCE(t->free_when);
+	dst->free_owner = HM_READ_ONCE(t->free_owner);
+}
+
 const struct hm_track *hm_debug_block_track(const struct hm_slab *s, const void *p);
 void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 			   unsigned long ip);

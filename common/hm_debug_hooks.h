@@ -61,11 +61,12 @@ static __always_inline void hm_dbg_poison_fill(const struct hm_cache *c, void *p
 static __always_inline void hm_dbg_track_alloc(struct hm_track *t, unsigned long ip,
 					       struct hm_site *site, u64 tag, u64 when)
 {
-	t->site = ip;
-	t->when = when;
-	t->tag = tag;
-	t->prof = site;
-	t->free_site = 0;
+	/* read meanwhile by walks and reports (hm_track_snapshot()) */
+	HM_WRITE_ONCE(t->site, ip);
+	HM_WRITE_ONCE(t->when, when);
+	HM_WRITE_ONCE(t->tag, tag);
+	HM_WRITE_ONCE(t->prof, site);
+	HM_WRITE_ONCE(t->free_site, 0);
 }
 
 /*
@@ -74,7 +75,7 @@ static __always_inline void hm_dbg_track_alloc(struct hm_track *t, unsigned long
  */
 static __always_inline void hm_dbg_site_alloc(struct hm_cctx *cc)
 {
-	cc->site_allocs++;
+	HM_WRITE_ONCE(cc->site_allocs, cc->site_allocs + 1);	/* hm_sites_top() reads it */
 }
 
 /*
@@ -91,9 +92,9 @@ static __always_inline bool hm_dbg_track_live(const struct hm_track *t, u32 gen)
 static __always_inline void hm_dbg_track_free(struct hm_track *t, unsigned long ip, u32 me,
 					      u64 when)
 {
-	t->free_site = ip;
-	t->free_when = when;
-	t->free_owner = me;
+	HM_WRITE_ONCE(t->free_site, ip);
+	HM_WRITE_ONCE(t->free_when, when);
+	HM_WRITE_ONCE(t->free_owner, me);
 }
 
 /**
@@ -205,7 +206,7 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 
 			t += idx;
 			if (unlikely(t->owner != me)) {
-				was = *t;	/* reported outside the bracket */
+				hm_track_snapshot(&was, t);	/* reported outside the bracket */
 				xowner = true;
 			}
 			hm_dbg_track_free(t, ip, me, hm_plat_stamp());	/* not counted any more */

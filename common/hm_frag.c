@@ -362,13 +362,15 @@ static void hm_sites_live_held(struct hm_cache *c, struct hm_slab *s, unsigned i
 		return;
 	t = hm_debug_track(s, 0);
 	for (i = 0; t && i < s->nblocks; i++, t++) {
-		const struct hm_site *e = HM_READ_ONCE(t->prof);
+		struct hm_track r;
 
+		if (map[i] != HM_MAP_LIVE)
+			continue;
+		hm_track_snapshot(&r, t);
 		/* a record of this period, of a block allocated now */
-		if (map[i] == HM_MAP_LIVE && HM_READ_ONCE(t->gen) == l->gen &&
-		    HM_READ_ONCE(t->site) && !HM_READ_ONCE(t->free_site) &&
-		    e >= l->sites && e < l->sites + HM_SITES)
-			l->live[e - l->sites]++;
+		if (r.gen == l->gen && r.site && !r.free_site &&
+		    r.prof >= l->sites && r.prof < l->sites + HM_SITES)
+			l->live[r.prof - l->sites]++;
 	}
 }
 

@@ -91,8 +91,9 @@
  *              bool hm_plat_read_can_sync(void)  the caller may wait for
  *                  readers: the platform knows how, and the caller is in
  *                  no bracket (else the memory is kept)
- *              void hm_plat_read_sync(void)  then wait until every bracket
- *                  open when it was called has closed; may sleep
+ *              bool hm_plat_read_sync(void)  then wait until every bracket
+ *                  open when it was called has closed; may sleep; false:
+ *                  it could not (no memory), having waited for none
  *              void hm_plat_read_sync_ctx(seq)  and after it, for each
  *                  context: until its @seq is even or has moved
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges

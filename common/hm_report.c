@@ -74,12 +74,9 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 	struct hm_track tr;
 	u64 now;
 
-	if (t && t->site) {
-		tr = *t;	/* a snapshot: the owner may rewrite it meanwhile */
-		t = &tr;
-	} else {
-		t = NULL;
-	}
+	if (t)
+		hm_track_snapshot(&tr, t);	/* the owner may rewrite it meanwhile */
+	t = t && tr.site ? &tr : NULL;
 	if (!hm_report_count(c, e, s, p, 0, ip, t))
 		return;
 	if (!t) {
@@ -125,7 +122,7 @@ void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 	if (hm_plat_read_begin()) {
 		t = hm_debug_block_track(s, p);
 		if (t)
-			tr = *t;
+			hm_track_snapshot(&tr, t);
 		hm_plat_read_end();
 	}
 	hm_report_track(c, e, s, p, ip, t ? &tr : NULL);

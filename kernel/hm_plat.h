@@ -176,7 +176,12 @@ static __always_inline void hm_plat_read_ctx_end(hm_atomic_t *seq)
 
 /* switches change in process context (debugfs, a module's call): it may wait */
 #define hm_plat_read_can_sync()	true
-#define hm_plat_read_sync()	synchronize_rcu()
+static inline bool hm_plat_read_sync(void)
+{
+	synchronize_rcu();
+	return true;
+}
+
 static inline void hm_plat_read_sync_ctx(hm_atomic_t *seq)
 {
 	/* hm_plat_read_sync() waited for the contexts' brackets too */

@@ -66,9 +66,12 @@ static void hm_dump_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
 	d->ages = (HM_READ_ONCE(c->debug) & HM_DBG_TRACK) && hm_debug_track(s, 0);
 	for (i = 0; d->ages && i < s->nblocks; i++) {
 		const struct hm_track *t = hm_debug_track(s, i);
+		struct hm_track r = { 0 };
 
-		d->age[i] = map[i] == HM_MAP_LIVE && t && t->site && t->gen == d->gen ?
-			    (long)(hm_plat_stamp_ns(d->now - t->when) / 1000000) : -1;
+		if (t && map[i] == HM_MAP_LIVE)
+			hm_track_snapshot(&r, t);
+		d->age[i] = r.site && r.gen == d->gen ?
+			    (long)(hm_plat_stamp_ns(d->now - r.when) / 1000000) : -1;
 	}
 	hm_plat_read_end();
 }

@@ -285,7 +285,7 @@ struct hm_user_reader *hm_user_reader_attach(void);
 void hm_user_reader_detach(void);
 void hm_user_readers_fork_child(void);
 bool hm_plat_read_can_sync(void);
-void hm_plat_read_sync(void);
+bool hm_plat_read_sync(void);
 void hm_plat_read_sync_ctx(hm_atomic_t *seq);
 
 static __always_inline bool hm_plat_read_begin(void)

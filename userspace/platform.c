@@ -327,14 +327,31 @@ bool hm_plat_read_can_sync(void)
  * thread pass a full barrier, so a thread either shows its bracket in its
  * slot or reads the cleared pointer.
  */
-void hm_plat_read_sync(void)
+bool hm_user_sync_fails;
+
+/*
+ * membarrier() may still fail once registered: ENOMEM where the kernel
+ * allocates its CPU mask.  Retried for about a second, then false.
+ */
+static bool hm_user_membarrier(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		if (!__atomic_load_n(&hm_user_sync_fails, __ATOMIC_RELAXED) &&
+		    !syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+			return true;
+		usleep(i < 8 ? 1000 : 16000);
+	}
+	return false;
+}
+
+bool hm_plat_read_sync(void)
 {
 	struct hm_user_reader *r;
 
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
-		hm_plat_err("hakmem: membarrier failed after it registered\n");
-		abort();	/* cannot happen: the command was registered */
-	}
+	if (!hm_user_membarrier())
+		return false;
 	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next) {
 		unsigned long w = hm_atomic_read(&r->word), now = w;
 
@@ -347,6 +364,7 @@ void hm_plat_read_sync(void)
 			now = hm_atomic_read(&r->word);
 		}
 	}
+	return true;
 }
 
 /* a context's hybrid route reading (odd @seq) when hm_plat_read_sync() ran */

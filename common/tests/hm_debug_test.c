@@ -578,15 +578,19 @@ static void hm_debug_map_cached(struct kunit *test)
 
 /*
  * The switcher of the tests under load: @rounds switches of @c, cycling
- * through @sets, then @stop set for the workers.
+ * through @sets, then @stop set for the workers.  With @sites, the call-site
+ * profile is read after each: its walk reads records their owners write.
  */
 static void hm_switcher(struct hm_cache *c, hm_atomic_t *stop, unsigned int rounds,
-			const unsigned int *sets, unsigned int n)
+			const unsigned int *sets, unsigned int n, bool sites)
 {
+	struct hm_site_stat top[4];
 	unsigned int round;
 
 	for (round = 0; round < rounds; round++) {
 		hm_cache_set_debug(c, sets[round % n], HM_GFP_DEFAULT);
+		if (sites)
+			hm_sites_top(c, top, 4, true);
 		hm_test_relax();
 	}
 	hm_atomic_set(stop, 1);
@@ -610,7 +614,7 @@ static void hm_flip_worker(void *arg, unsigned int id)
 	unsigned int i;
 
 	if (id == 0) {
-		hm_switcher(x->c, &x->stop, 200, sets, HM_ARRAY_SIZE(sets));
+		hm_switcher(x->c, &x->stop, 200, sets, HM_ARRAY_SIZE(sets), false);
 		return;
 	}
 	cc = hm_cctx_new(x->c, 3000 + id, 0, HM_GFP_DEFAULT);
@@ -749,7 +753,9 @@ static void hm_retire_worker(void *arg, unsigned int id)
 	void *p;
 
 	if (id == 0) {
-		hm_switcher(x->c, &x->stop, 60, sets, HM_ARRAY_SIZE(sets));
+		/* not freelist maps without checks: read from lists, racy by design */
+		hm_switcher(x->c, &x->stop, 60, sets, HM_ARRAY_SIZE(sets),
+			    x->c->mode != HM_MODE_FREELIST);
 		return;
 	}
 	cc = hm_cctx_new(x->c, 4000 + id, 0, HM_GFP_DEFAULT);

@@ -1189,6 +1189,43 @@ static void hm_user_track_on_release_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(r.c), 0);
 }
 
+/*
+ * Tracking off when the wait for readers fails (membarrier() without
+ * memory): the switch still goes off, the records stay attached and
+ * counted, nothing is freed under a reader; the next off gives them back.
+ */
+static void hm_user_track_retire_sync_fails(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-nosync", 64, 0, HM_MODE_HYBRID, 0);
+	unsigned long tb;
+	void *v[64];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (!hm_plat_read_can_sync())
+		kunit_skip(test, "no membarrier(): records are never retired");
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	for (i = 0; i < 64; i++) {
+		v[i] = hm_cache_alloc(c);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	tb = hm_atomic_read(&c->track_bytes);
+	KUNIT_EXPECT_GT(test, tb, 0);
+	__atomic_store_n(&hm_user_sync_fails, true, __ATOMIC_RELAXED);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=0"), 0);
+	__atomic_store_n(&hm_user_sync_fails, false, __ATOMIC_RELAXED);
+	KUNIT_EXPECT_EQ(test, c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), tb);
+	KUNIT_EXPECT_NOT_NULL(test, hm_debug_track(hm_ptr_slab(v[0]), 0));
+	for (i = 0; i < 64; i++)
+		hm_cache_free(c, v[i]);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=0"), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 /* @f's text, NUL-terminated, by @dump */
 static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
 {
@@ -1633,6 +1670,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_debug_counts),
 	KUNIT_CASE(hm_user_track_retire_no_memory),
+	KUNIT_CASE(hm_user_track_retire_sync_fails),
 	KUNIT_CASE(hm_user_track_on_release_race),
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
