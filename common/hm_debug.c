@@ -27,6 +27,25 @@ bool hm_cache_needs_dbg(const struct hm_cache *c)
 	       (c->mode == HM_MODE_FREELIST && hm_cache_checks_on(c));
 }
 
+/* The bytes of a slab's tracking records. */
+static size_t hm_track_bytes(const struct hm_cache *c)
+{
+	return (size_t)c->nblocks * sizeof(struct hm_track);
+}
+
+/* Does debug memory @d lack the tracking records its cache's switches want? */
+static bool hm_dbg_wants_track(const struct hm_cache *c, struct hm_slab_dbg *d)
+{
+	return (HM_READ_ONCE(c->debug) & HM_DBG_TRACK) && !hm_atomic_read(&d->track);
+}
+
+/* Records @t for @d, counted in track_bytes. */
+static void hm_track_attach(struct hm_cache *c, struct hm_slab_dbg *d, void *t)
+{
+	hm_atomic_fetch_add(&c->track_bytes, hm_track_bytes(c));
+	hm_atomic_set(&d->track, (unsigned long)t);	/* publish */
+}
+
 /**
  * hm_slab_debug_alloc() - give @s the per-slab debug memory @c needs now
  * @c: the cache
@@ -39,7 +58,6 @@ bool hm_cache_needs_dbg(const struct hm_cache *c)
 int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 {
 	struct hm_slab_dbg *d = hm_dbg(s);
-	size_t tbytes = (size_t)c->nblocks * sizeof(struct hm_track);
 	struct hm_track *t;
 
 	if (!d) {
@@ -55,12 +73,11 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 		d->poison_gen = HM_READ_ONCE(c->poison_gen);
 		hm_atomic_set(&s->dbg, (unsigned long)d);	/* publish */
 	}
-	if ((HM_READ_ONCE(c->debug) & HM_DBG_TRACK) && !hm_atomic_read(&d->track)) {
-		t = hm_plat_meta_alloc(tbytes, gfp);
+	if (hm_dbg_wants_track(c, d)) {
+		t = hm_plat_meta_alloc(hm_track_bytes(c), gfp);
 		if (!t)
 			return -1;
-		hm_atomic_fetch_add(&c->track_bytes, tbytes);
-		hm_atomic_set(&d->track, (unsigned long)t);
+		hm_track_attach(c, d, t);
 	}
 	return 0;
 }
@@ -68,10 +85,8 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 /* @t, tracking records of a slab of @c, once no reader can have them */
 void hm_track_free(struct hm_cache *c, void *t)
 {
-	size_t tbytes = (size_t)c->nblocks * sizeof(struct hm_track);
-
-	hm_plat_meta_free(t, tbytes);
-	hm_atomic_fetch_add(&c->track_bytes, -(unsigned long)tbytes);
+	hm_plat_meta_free(t, hm_track_bytes(c));
+	hm_atomic_fetch_add(&c->track_bytes, -(unsigned long)hm_track_bytes(c));
 }
 
 /**
@@ -129,8 +144,7 @@ static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *a
 				after = NULL;
 			continue;
 		}
-		if ((!d && hm_cache_needs_dbg(c)) ||
-		    (d && (c->debug & HM_DBG_TRACK) && !hm_atomic_read(&d->track)))
+		if (d ? hm_dbg_wants_track(c, d) : hm_cache_needs_dbg(c))
 			break;
 	}
 	*has_dbg = s && hm_dbg(s);
@@ -147,7 +161,6 @@ static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *a
  */
 static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 {
-	size_t tbytes = (size_t)c->nblocks * sizeof(struct hm_track);
 	struct hm_slab *s, *failed = NULL;
 	unsigned int rounds = 0;
 	bool has_dbg;
@@ -162,7 +175,7 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 
 		hm_memset(&tmp, 0, sizeof(tmp));
 		if (has_dbg)
-			t = hm_plat_meta_alloc(tbytes, gfp);
+			t = hm_plat_meta_alloc(hm_track_bytes(c), gfp);
 		if (has_dbg ? !t : hm_slab_debug_alloc(c, &tmp, gfp)) {
 			hm_slab_debug_free(c, &tmp);
 			failed = s;
@@ -175,15 +188,14 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 		if (!has_dbg && listed && !d) {
 			hm_atomic_set(&s->dbg, hm_atomic_read(&tmp.dbg));
 			hm_atomic_set(&tmp.dbg, 0);
-		} else if (t && d && (c->debug & HM_DBG_TRACK) && !hm_atomic_read(&d->track)) {
-			hm_atomic_fetch_add(&c->track_bytes, tbytes);
-			hm_atomic_set(&d->track, (unsigned long)t);
+		} else if (t && d && hm_dbg_wants_track(c, d)) {
+			hm_track_attach(c, d, t);
 			t = NULL;
 		}
 		hm_unlock(&c->lock, flags);
 		hm_slab_debug_free(c, &tmp);	/* not needed any more: given back */
 		if (t)
-			hm_plat_meta_free(t, tbytes);
+			hm_plat_meta_free(t, hm_track_bytes(c));
 	}
 }
 
@@ -515,23 +527,14 @@ static void hm_uaf_dump(const struct hm_cache *c, const unsigned char *p, unsign
  * first changed byte, the block's history when tracked, a hexdump around
  * the byte, what was done.
  */
-static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int idx,
-			  const unsigned char *p, unsigned int off, unsigned long ip)
+static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, const unsigned char *p,
+			  unsigned int off, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
 	char dump[HM_DUMP_BYTES / 16 * HM_DUMP_LINE];
-	const struct hm_track *t = NULL;
 	struct hm_track tr;
+	const struct hm_track *t = hm_debug_block_track_copy(s, p, &tr);
 
-	/* a copy, taken in a bracket: tracking going off retires records */
-	if (hm_plat_read_begin()) {
-		t = hm_track_current(c, hm_debug_track(s, idx));
-		if (t) {
-			hm_track_snapshot(&tr, t);
-			t = &tr;
-		}
-		hm_plat_read_end();
-	}
 	if (!hm_report_count(c, HM_ERR_USE_AFTER_FREE, s, p, off, ip, t))
 		return;
 	hm_uaf_dump(c, p, off, dump, sizeof(dump));
@@ -565,19 +568,17 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, unsigned int id
  * @cc: the allocating context
  * @s: its slab
  * @p: the block, taken from the mode
- * @idx: its index in @s
  * @ip: the caller
  *
  * The block stays allocated, counted in c->quarantined, and is never
  * handed out again.
  */
-void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
-			 unsigned int idx, unsigned long ip)
+void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
 	long off = hm_poison_bad(p, c->size, c->link_bytes);
 
-	hm_report_uaf(cc, s, idx, p, off < 0 ? 0 : (unsigned int)off, ip);
+	hm_report_uaf(cc, s, p, off < 0 ? 0 : (unsigned int)off, ip);
 	hm_atomic_fetch_add(&c->quarantined, 1);
 }
 
@@ -616,6 +617,28 @@ const struct hm_track *hm_debug_block_track(const struct hm_slab *s, const void 
 	if (idx >= s->nblocks)
 		return NULL;	/* the slab's tail */
 	return hm_track_current(c, hm_debug_track(s, (unsigned int)idx));
+}
+
+/**
+ * hm_debug_block_track_copy() - hm_debug_block_track(), copied in a bracket
+ * @s: a live slab
+ * @p: a pointer into @s
+ * @out: the copy (hm_track_snapshot()): tracking going off retires records
+ *
+ * Return: @out, or NULL without a record (or a thread slot for the bracket).
+ */
+const struct hm_track *hm_debug_block_track_copy(const struct hm_slab *s, const void *p,
+						 struct hm_track *out)
+{
+	const struct hm_track *t = NULL;
+
+	if (!hm_plat_read_begin())
+		return NULL;
+	t = hm_debug_block_track(s, p);
+	if (t)
+		hm_track_snapshot(out, t);
+	hm_plat_read_end();
+	return t ? out : NULL;
 }
 
 /**

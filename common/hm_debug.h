@@ -153,6 +153,8 @@ static inline void hm_track_snapshot(struct hm_track *dst, const struct hm_track
 }
 
 const struct hm_track *hm_debug_block_track(const struct hm_slab *s, const void *p);
+const struct hm_track *hm_debug_block_track_copy(const struct hm_slab *s, const void *p,
+						 struct hm_track *out);
 void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 			   unsigned long ip);
 

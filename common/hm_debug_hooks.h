@@ -20,8 +20,7 @@
 
 void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d);
 struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip);
-void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p,
-			 unsigned int idx, unsigned long ip);
+void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
 void hm_debug_xowner(struct hm_cache *c, unsigned int sw, const struct hm_slab *s,
 		     void *p, unsigned long ip, const struct hm_track *t);
 
@@ -139,7 +138,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		else
 			poisoned = false;
 		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p))) {
-			hm_debug_poison_hit(cc, s, p, (unsigned int)idx, ip);
+			hm_debug_poison_hit(cc, s, p, ip);
 			return false;
 		}
 	}

@@ -115,17 +115,9 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
 		     const void *p, unsigned long ip)
 {
-	const struct hm_track *t = NULL;
 	struct hm_track tr;
 
-	/* a copy, taken in a bracket: tracking going off retires records */
-	if (hm_plat_read_begin()) {
-		t = hm_debug_block_track(s, p);
-		if (t)
-			hm_track_snapshot(&tr, t);
-		hm_plat_read_end();
-	}
-	hm_report_track(c, e, s, p, ip, t ? &tr : NULL);
+	hm_report_track(c, e, s, p, ip, hm_debug_block_track_copy(s, p, &tr));
 }
 
 /**

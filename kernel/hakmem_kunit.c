@@ -115,6 +115,18 @@ static long hakmem_work_alloc_free(void *arg)
 	return hakmem_work_free(arg);
 }
 
+/*
+ * @n allocations and their frees but the last w->keep, all on the CPU the
+ * test runs on (one CPU's context: a known layout of its slabs)
+ */
+static void hakmem_work_here(struct kunit *test, struct hakmem_work *w, unsigned int n)
+{
+	w->n = n;
+	w->v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, w), 0);
+}
+
 static void hakmem_free_all(struct hakmem_work *w)
 {
 	unsigned int i;
@@ -361,10 +373,7 @@ static void hakmem_percpu_shrinker(struct kunit *test)
 	struct hakmem_work w = { .hc = hc };
 	unsigned long released, reserved;
 
-	w.n = hc->c->nblocks * 8;
-	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.v);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
 	KUNIT_ASSERT_EQ(test, w.fails, 0);
 	KUNIT_EXPECT_GE(test, hc->c->slabs_created, 8);
 	KUNIT_EXPECT_EQ(test, hc->c->npool, hc->c->max_pool);
@@ -620,10 +629,7 @@ static void hakmem_debugfs_slabs(struct kunit *test)
 	const char *line;
 	char *buf;
 
-	w.n = hc->c->nblocks + 20;
-	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.v);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	hakmem_work_here(test, &w, hc->c->nblocks + 20);
 	buf = hakmem_read_file(test, hc, "slabs");
 	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		const char *end = strchrnul(line, '\n');
@@ -704,10 +710,7 @@ static void hakmem_debugfs_frag_runs(struct kunit *test)
 	const char *line;
 	char *buf;
 
-	w.n = hc->c->nblocks + 20;
-	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.v);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	hakmem_work_here(test, &w, hc->c->nblocks + 20);
 	slabs = hakmem_slabs_runs(hakmem_read_file(test, hc, "slabs"), run);
 	KUNIT_ASSERT_GE(test, slabs, 2);
 	KUNIT_ASSERT_LE(test, slabs, HAKMEM_FRAG_SLABS);
@@ -749,10 +752,7 @@ static void hakmem_debugfs_junk(struct kunit *test)
 	unsigned long nslabs;
 	unsigned int i;
 
-	w.n = hc->c->nblocks * 8;
-	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.v);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(raw_smp_processor_id(), hakmem_work_alloc_free, &w), 0);
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
 	nslabs = hc->c->nslabs;
 	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
 	for (i = 0; i < ARRAY_SIZE(junk); i++)

@@ -349,12 +349,24 @@ static void hm_frag_freelist_abandoned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/* a walk's two callbacks alternate, one slab each: a step out of turn is counted */
+struct hm_frag_steps {
+	unsigned int phase;		/* 1: in @held, 0: after @fn */
+	unsigned long out_of_step;
+};
+
+static void hm_frag_step(struct hm_frag_steps *st, unsigned int from, unsigned int to)
+{
+	st->out_of_step += st->phase != from;
+	st->phase = to;
+}
+
 /* a walk's steps, and what another context could do between them */
 struct hm_frag_hold {
 	struct hm_cctx *other;
 	void *p;			/* other's allocation, a new slab */
-	unsigned int phase;		/* 1: in @held, 0: after @fn */
-	unsigned int held, fns, out_of_step;
+	struct hm_frag_steps steps;
+	unsigned int held, fns;
 	unsigned int held_lock_free;	/* @held found the lock free */
 	unsigned int fn_lock_taken;	/* @fn found it held */
 	unsigned long created0;
@@ -365,8 +377,7 @@ static void hm_frag_hold_held(struct hm_cache *c, struct hm_slab *s, unsigned in
 {
 	struct hm_frag_hold *h = arg;
 
-	h->out_of_step += h->phase != 0;
-	h->phase = 1;
+	hm_frag_step(&h->steps, 0, 1);
 	h->held++;
 	h->held_lock_free += hm_test_lock_free(&c->lock);
 }
@@ -376,8 +387,7 @@ static void hm_frag_hold_fn(struct hm_cache *c, const struct hm_frag_slab *fs,
 {
 	struct hm_frag_hold *h = arg;
 
-	h->out_of_step += h->phase != 1;
-	h->phase = 0;
+	hm_frag_step(&h->steps, 1, 0);
 	h->fns++;
 	if (!hm_test_lock_free(&c->lock)) {
 		h->fn_lock_taken++;
@@ -412,7 +422,7 @@ static void hm_frag_one_slab_per_hold(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_frag_walk(c, map, hm_frag_hold_held, hm_frag_hold_fn, &h), 4);
 	KUNIT_EXPECT_EQ(test, h.held, 4);
 	KUNIT_EXPECT_EQ(test, h.fns, 4);
-	KUNIT_EXPECT_EQ(test, h.out_of_step, 0);
+	KUNIT_EXPECT_EQ(test, h.steps.out_of_step, 0);
 	KUNIT_EXPECT_EQ(test, h.held_lock_free, 0);
 	KUNIT_EXPECT_EQ(test, h.fn_lock_taken, 0);
 	KUNIT_ASSERT_NOT_NULL(test, h.p);
@@ -565,8 +575,8 @@ struct hm_frag_load {
 	hm_atomic_t mail[HM_FRAG_MAIL];	/* objects handed over for remote frees */
 	hm_atomic_t released;		/* by the workers' shrinks */
 	hm_atomic_t rounds;		/* the workers' */
-	unsigned long walks, visits, out_of_step;
-	unsigned int phase;
+	unsigned long walks, visits;
+	struct hm_frag_steps steps;
 };
 
 static void hm_frag_load_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
@@ -574,8 +584,7 @@ static void hm_frag_load_held(struct hm_cache *c, struct hm_slab *s, unsigned in
 {
 	struct hm_frag_load *x = arg;
 
-	x->out_of_step += x->phase != 0;
-	x->phase = 1;
+	hm_frag_step(&x->steps, 0, 1);
 }
 
 static void hm_frag_load_fn(struct hm_cache *c, const struct hm_frag_slab *fs,
@@ -583,8 +592,7 @@ static void hm_frag_load_fn(struct hm_cache *c, const struct hm_frag_slab *fs,
 {
 	struct hm_frag_load *x = arg;
 
-	x->out_of_step += x->phase != 1;
-	x->phase = 0;
+	hm_frag_step(&x->steps, 1, 0);
 	x->visits++;
 	if (fs->nblocks != c->nblocks || fs->live + fs->cached + fs->remote > fs->nblocks ||
 	    fs->longest > fs->nblocks - fs->live - fs->cached)
@@ -713,7 +721,7 @@ static void hm_frag_walk_under_load(struct kunit *test)
 		   (long)hm_atomic_read(&x->released));
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->bad), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->failed), 0);
-	KUNIT_EXPECT_EQ(test, x->out_of_step, 0);
+	KUNIT_EXPECT_EQ(test, x->steps.out_of_step, 0);
 	KUNIT_EXPECT_EQ(test, *errors, 0);
 	KUNIT_EXPECT_NULL(test, x->c->cursors);
 	HM_EXPECT_VALID(test, x->c);
