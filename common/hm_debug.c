@@ -11,6 +11,7 @@
 
 #define HM_DUMP_BYTES	32	/* bytes shown around a poison hit */
 #define HM_DUMP_LINE	96	/* room for one line of them: "Object <addr>: <hex>" */
+#define HM_INFO_LINE	192	/* room for "INFO: last freed at <symbol> by <ctx>" */
 
 /* struct hm_slab_dbg with its two bitmaps, four in the freelist mode */
 static size_t hm_slab_dbg_bytes(const struct hm_cache *c)
@@ -504,9 +505,12 @@ static const struct hm_track *hm_track_current(const struct hm_cache *c,
 	return t;
 }
 
-/* "Object <addr>: <16 bytes in hex>" lines of @p's bytes around @off, into @buf */
-static void hm_uaf_dump(const struct hm_cache *c, const unsigned char *p, unsigned int off,
-			char *buf, unsigned int size)
+/*
+ * "Object <addr>: <16 bytes in hex>" lines of block @p around @off, into
+ * @buf; @bytes holds its bytes (@p itself, or a copy).
+ */
+static void hm_uaf_dump(const struct hm_cache *c, const unsigned char *p,
+			const unsigned char *bytes, unsigned int off, char *buf, unsigned int size)
 {
 	unsigned int from = off & ~15U, i, k, pos = 0;
 
@@ -514,12 +518,30 @@ static void hm_uaf_dump(const struct hm_cache *c, const unsigned char *p, unsign
 	for (i = from; i < from + HM_DUMP_BYTES && i < c->size; i += 16) {
 		pos += hm_snprintf(buf + pos, size - pos, "Object %p:", (const void *)(p + i));
 		for (k = 0; k < 16 && i + k < c->size && pos < size; k++)
-			pos += hm_snprintf(buf + pos, size - pos, " %02x", p[i + k]);
+			pos += hm_snprintf(buf + pos, size - pos, " %02x", bytes[i + k]);
 		if (pos < size)
 			pos += hm_snprintf(buf + pos, size - pos, "\n");
 		if (pos >= size)
 			break;	/* truncated: never for HM_DUMP_LINE-sized lines */
 	}
+}
+
+/*
+ * SLUB's "INFO:" lines of a block's history, into @buf: where and by whom
+ * it was last allocated and, once freed, freed; empty without record @t.
+ */
+static void hm_track_info(const struct hm_track *t, char *buf, unsigned int size)
+{
+	unsigned int pos;
+
+	buf[0] = '\0';
+	if (!t)
+		return;
+	pos = hm_snprintf(buf, size, "INFO: last allocated at " HM_SYM_FMT " by %u\n",
+			  HM_SYM(t->site), t->owner);
+	if (t->free_site && pos < size)
+		hm_snprintf(buf + pos, size - pos, "INFO: last freed at " HM_SYM_FMT " by %u\n",
+			    HM_SYM(t->free_site), t->free_owner);
 }
 
 /*
@@ -531,35 +553,56 @@ static void hm_report_uaf(struct hm_cctx *cc, struct hm_slab *s, const unsigned 
 			  unsigned int off, unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
-	char dump[HM_DUMP_BYTES / 16 * HM_DUMP_LINE];
+	char dump[HM_DUMP_BYTES / 16 * HM_DUMP_LINE], info[2 * HM_INFO_LINE];
 	struct hm_track tr;
 	const struct hm_track *t = hm_debug_block_track_copy(s, p, &tr);
 
 	if (!hm_report_count(c, HM_ERR_USE_AFTER_FREE, s, p, off, ip, t))
 		return;
-	hm_uaf_dump(c, p, off, dump, sizeof(dump));
-#define HM_UAF_HEAD	"BUG %s: write after free: block %p (slab %p, %u bytes): " \
-			"byte %u is 0x%02x, not 0x%02x\n"
-#define HM_UAF_TAIL	"%sFIX %s: block %p quarantined, not handed out again\n"
-	if (!t)
-		hm_plat_err(HM_UAF_HEAD HM_UAF_TAIL,
-			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
-			    HM_POISON_FREE, dump, c->name, (const void *)p);
-	else if (!t->free_site)
-		hm_plat_err(HM_UAF_HEAD "INFO: last allocated at " HM_SYM_FMT " by %u\n"
-			    HM_UAF_TAIL,
-			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
-			    HM_POISON_FREE, HM_SYM(t->site), t->owner,
-			    dump, c->name, (const void *)p);
-	else
-		hm_plat_err(HM_UAF_HEAD "INFO: last allocated at " HM_SYM_FMT " by %u\n"
-			    "INFO: last freed at " HM_SYM_FMT " by %u\n" HM_UAF_TAIL,
-			    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
-			    HM_POISON_FREE, HM_SYM(t->site), t->owner,
-			    HM_SYM(t->free_site), t->free_owner,
-			    dump, c->name, (const void *)p);
-#undef HM_UAF_HEAD
-#undef HM_UAF_TAIL
+	hm_uaf_dump(c, p, p, off, dump, sizeof(dump));
+	hm_track_info(t, info, sizeof(info));
+	hm_plat_err("BUG %s: write after free: block %p (slab %p, %u bytes): byte %u is 0x%02x, not 0x%02x\n"
+		    "%s%sFIX %s: block %p quarantined, not handed out again\n",
+		    c->name, (const void *)p, (void *)s, c->obj_size, off, p[off],
+		    HM_POISON_FREE, info, dump, c->name, (const void *)p);
+}
+
+/**
+ * hm_report_bad_link() - a free list of @s broke at block @p
+ * @c: its cache
+ * @s: the slab
+ * @p: the block whose link is bad, or that a link reached but is not free
+ * @link: the link found in @p
+ * @e: HM_ERR_USE_AFTER_FREE for a link written after free (poisoning
+ *     cannot cover a free-list block's first word), HM_ERR_CORRUPT for a
+ *     list that a double free without checks made a cycle
+ * @withheld: blocks taken out of use because of it
+ *
+ * Found at allocation or collection: there is no caller to name.  As a
+ * poison hit's report, one message: the block's history when tracked
+ * (for a cycle, the last free is the double one), and a hexdump of its
+ * first bytes, the link among them.
+ */
+void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void *p,
+			const void *link, enum hm_error e, unsigned int withheld)
+{
+	char dump[HM_DUMP_BYTES / 16 * HM_DUMP_LINE], info[2 * HM_INFO_LINE];
+	/* the block is free, marked so for the tools: read as its link is */
+	void *words[HM_DUMP_BYTES / sizeof(void *)];
+	struct hm_track tr;
+	const struct hm_track *t = hm_debug_block_track_copy(s, p, &tr);
+	unsigned int i;
+
+	if (!hm_report_count(c, e, s, p, 0, 0, t))
+		return;
+	for (i = 0; i < HM_DUMP_BYTES / sizeof(void *) && i * sizeof(void *) < c->size; i++)
+		words[i] = hm_plat_link_read((void *const *)p + i);
+	hm_uaf_dump(c, p, (const unsigned char *)words, 0, dump, sizeof(dump));
+	hm_track_info(t, info, sizeof(info));
+	hm_plat_err("BUG %s: %s: free list of slab %p broken at block %p (link %p)\n"
+		    "%s%sFIX %s: lists mended, %u blocks withheld\n",
+		    c->name, e == HM_ERR_CORRUPT ? "cycle" : "write after free", (const void *)s,
+		    p, link, info, dump, c->name, withheld);
 }
 
 /**

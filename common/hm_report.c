@@ -120,29 +120,6 @@ void hm_report_block(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 	hm_report_track(c, e, s, p, ip, hm_debug_block_track_copy(s, p, &tr));
 }
 
-/**
- * hm_report_bad_link() - a free list of @s broke at block @p
- * @c: its cache
- * @s: the slab
- * @p: the block whose link is bad, or that a link reached but is not free
- * @link: the link found in @p
- * @e: HM_ERR_USE_AFTER_FREE for a link written after free (poisoning
- *     cannot cover a free-list block's first word), HM_ERR_CORRUPT for a
- *     list that a double free without checks made a cycle
- * @withheld: blocks taken out of use because of it
- *
- * Found at allocation or collection: there is no caller to name.
- */
-void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void *p,
-			const void *link, enum hm_error e, unsigned int withheld)
-{
-	if (!hm_report_count(c, e, s, p, 0, 0, NULL))
-		return;
-	hm_plat_err("BUG %s: %s: free list of slab %p broken at block %p (link %p); lists mended, %u blocks withheld\n",
-		    c->name, e == HM_ERR_CORRUPT ? "cycle" : "write after free", (const void *)s,
-		    p, link, withheld);
-}
-
 /* @p is inside slab @s of @c but is not a valid block start. */
 void hm_report_bad_block(struct hm_cache *c, const struct hm_slab *s,
 			 const void *p, unsigned long ip)

@@ -36,6 +36,10 @@ static void hm_link_desc(const enum hm_link_kind *k, char *desc)
 
 KUNIT_ARRAY_PARAM(hm_link, hm_link_kinds, hm_link_desc);
 
+/* the call sites the victim's history names */
+#define HM_LINK_ALLOC_SITE	0x3000UL
+#define HM_LINK_FREE_SITE	0x3100UL
+
 /* the bug: write @v over the first word of the free block @p */
 static void hm_link_write(void *p, const void *v)
 {
@@ -54,7 +58,7 @@ static void **hm_link_fill(struct kunit *test, struct hm_cctx *cc, unsigned int 
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(cc);
+		v[i] = hm_test_alloc_ip(cc, HM_LINK_ALLOC_SITE);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
 	}
 	return v;
@@ -75,7 +79,8 @@ static bool hm_in(void *const *v, unsigned int n, const void *p)
  * runs 9, 7, 5), and the middle one's link written.  The next
  * allocations hand out only 9 and 5, in some order: the victim is
  * quarantined, no allocated block comes back, the list is mended whole
- * (exact state: nothing else lost), and one report names the victim.
+ * (exact state: nothing else lost), and one report names the victim and,
+ * tracked, its history.
  */
 static void hm_link_written_local(struct kunit *test)
 {
@@ -90,7 +95,8 @@ static void hm_link_written_local(struct kunit *test)
 	void **v, **w, *other, *link = NULL;
 
 	/* poisoning brings the checks' exact state to slabs built from now */
-	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
 	n = c->nblocks;
 	w = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
@@ -101,7 +107,7 @@ static void hm_link_written_local(struct kunit *test)
 	other = hm_test_alloc(oc);
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	hm_test_free_in(cc, v[5]);
-	hm_test_free_in(cc, v[7]);
+	hm_test_free_in_ip(cc, v[7], HM_LINK_FREE_SITE);
 	hm_test_free_in(cc, v[9]);
 	switch (kind) {
 	case HM_LINK_LIVE:
@@ -146,6 +152,8 @@ static void hm_link_written_local(struct kunit *test)
 	KUNIT_ASSERT_GT(test, i, 0U);
 	KUNIT_EXPECT_EQ(test, log[i - 1].kind, (u32)HM_ERR_USE_AFTER_FREE);
 	KUNIT_EXPECT_EQ(test, log[i - 1].ptr, (unsigned long)v[7]);
+	KUNIT_EXPECT_EQ(test, log[i - 1].alloc_ip, HM_LINK_ALLOC_SITE);
+	KUNIT_EXPECT_EQ(test, log[i - 1].free_ip, HM_LINK_FREE_SITE);
 	HM_EXPECT_VALID(test, c);
 
 	/* everything back: only the victim stays out, nothing else reported */
@@ -165,7 +173,8 @@ static void hm_link_written_local(struct kunit *test)
  * The same write to a block freed by another context, before its owner
  * collects it: the remote list breaks there.  The blocks before it are
  * collected; the victim and the block behind it (which the state still
- * names) are quarantined; no allocated block is handed out.
+ * names) are quarantined; no allocated block is handed out.  The report
+ * has the victim's history: the remote free is its last.
  */
 static void hm_link_written_remote(struct kunit *test)
 {
@@ -173,15 +182,19 @@ static void hm_link_written_remote(struct kunit *test)
 	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
 	long *errors = hm_test_count_errors(test);
 	unsigned int n, i, got = 0;
+	struct hm_err_entry en;
+	unsigned long seq;
 	void **v, **w;
 
-	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	seq = hm_test_report_seq(test);
 	n = c->nblocks;
 	w = kunit_kzalloc(test, 2 * n * sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	v = hm_link_fill(test, a, n);
 	hm_test_free_in(b, v[5]);
-	hm_test_free_in(b, v[7]);
+	hm_test_free_in_ip(b, v[7], HM_LINK_FREE_SITE);
 	hm_test_free_in(b, v[9]);	/* the remote list runs 9, 7, 5 */
 	hm_link_write(v[7], v[1]);
 	for (i = 0; i < 2 * n; i++) {
@@ -196,6 +209,12 @@ static void hm_link_written_remote(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, got, 1);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, (u32)HM_ERR_USE_AFTER_FREE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[7]);
+		KUNIT_EXPECT_EQ(test, en.alloc_ip, HM_LINK_ALLOC_SITE);
+		KUNIT_EXPECT_EQ(test, en.free_ip, HM_LINK_FREE_SITE);
+	}
 	/* the victim, and the block the broken link hid (claimed, on no list) */
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 2);
 	HM_EXPECT_VALID(test, c);

@@ -697,6 +697,56 @@ static void hm_user_set_debug(struct kunit *test)
 }
 
 /*
+ * The freelist mode's write after free to a free block's link word (which
+ * poisoning cannot cover), reported as a poison hit is: one message with
+ * the block's history and a hexdump of its first bytes, the link among
+ * them, read without tripping the tools that see the block free.
+ */
+static void hm_user_bad_link_report(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-link", 64, 0, HM_MODE_FREELIST, 0);
+	struct hm_capture cap = { 0 };
+	unsigned long before = hm_error_count();
+	struct hm_err_entry log[HM_ERR_LOG];
+	unsigned int i, n, k;
+	void **v, *victim;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	k = 2 * c->nblocks;	/* the victim's slab, used up: its local list reached */
+	v = kunit_kzalloc(test, k * sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "poison=1 track=1"), 0);
+	hm_set_error_handler(hm_capture_error, &cap);
+	victim = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	hm_cache_free(c, victim);
+	for (i = 0; i < 8; i++)		/* a wild link: 0x4141414141414141 */
+		hm_test_poke(victim, i, 0x41);
+	for (i = 0; i < k; i++) {
+		v[i] = hm_cache_alloc(c);
+		KUNIT_EXPECT_TRUE(test, v[i] && v[i] != victim);
+	}
+	KUNIT_EXPECT_EQ(test, hm_error_count(), before + 1);
+	KUNIT_EXPECT_EQ(test, cap.calls, 1);
+	hm_expect_in_msg(test, &cap, "BUG u-link: write after free: free list of slab %p broken at block %p",
+			 (void *)hm_ptr_slab(victim), victim);
+	hm_expect_in_msg(test, &cap, "INFO: last allocated at ");
+	hm_expect_in_msg(test, &cap, "INFO: last freed at ");
+	hm_expect_in_msg(test, &cap, "Object %p: 41 41 41 41 41 41 41 41 6b 6b", victim);
+	hm_expect_in_msg(test, &cap, "FIX u-link: lists mended, 1 blocks withheld\n");
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_GE(test, n, 1);
+	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_USE_AFTER_FREE);
+	KUNIT_EXPECT_NE(test, log[n - 1].alloc_ip, 0);
+	KUNIT_EXPECT_NE(test, log[n - 1].free_ip, 0);
+	for (i = 0; i < k; i++)
+		hm_cache_free(c, v[i]);
+	hm_set_error_handler(NULL, NULL);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	hm_cache_destroy(c);	/* the quarantined block: reported, slab kept */
+}
+
+/*
  * A global switch reaches caches created after it (HAKMEM_DEBUG and
  * hm_set_debug(NULL, ...) are for the whole process), its words applied
  * as to every cache: track=0 leaves poison on.  A write after free in
@@ -1663,6 +1713,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
+	KUNIT_CASE(hm_user_bad_link_report),
 	KUNIT_CASE(hm_user_global_debug_new_caches),
 	KUNIT_CASE(hm_user_sym_names),
 	KUNIT_CASE(hm_user_xowner_needs_track),
