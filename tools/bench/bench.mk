@@ -7,6 +7,8 @@
 #   make bench BENCH_FULL=1 the full one (more ops, 3 rounds of 5 reps)
 #   make bench-callgrind    instructions, D1 misses, mispredicts per op;
 #                           cache lines per call; slab geometry; annotations
+#   make bench-debug-cost   the debug switches' instructions per op against
+#                           the build without diagnostic code (-DHM_NO_DEBUG)
 #   make bench-plots        PNG plots of what the two above left in build/bench
 #   make bench-smoke        every workload once per allocator, tiny N (seconds)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
@@ -22,7 +24,8 @@ BENCH_LIBA	:= $(BUILD)/release/libhakmem.a
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g -pthread $(WARN)
 BENCH_CG_N	?= 100000
 
-.PHONY: bench bench-bins bench-build bench-callgrind bench-plots bench-smoke bench-real
+.PHONY: bench bench-bins bench-build bench-callgrind bench-debug-cost bench-plots bench-smoke \
+	bench-real
 
 # the peers' link flags, probed only when the bench binaries are built
 ifneq ($(filter bench-build,$(MAKECMDGOALS)),)
@@ -47,12 +50,18 @@ bench-bins:
 	$(Q)$(MAKE) --no-print-directory VARIANT=release bench-build
 
 bench-build: $(BENCH_BINS)
-	@rm -f $(filter-out $(BENCH_BINS),$(wildcard $(BENCH_DIR)/hm-ops-*))
+	@rm -f $(filter-out $(BENCH_BINS) $(BENCH_DIR)/hm-ops-hakmem-nodebug,$(wildcard $(BENCH_DIR)/hm-ops-*))
 
 $(BENCH_DIR)/hm-ops-hakmem: $(BENCH_SRC) $(BENCH_LIBA)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Iuserspace/include -DBENCH_HAKMEM -DBENCH_LIB='"hakmem"' \
 		-o $@ $< $(BENCH_LIBA)
+
+# the baseline of the switches' cost: the same fast path, no diagnostic code
+$(BENCH_DIR)/hm-ops-hakmem-nodebug: $(BENCH_SRC) $(BUILD)/nodebug/libhakmem.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Iuserspace/include -DBENCH_HAKMEM -DBENCH_LIB='"hakmem"' \
+		-o $@ $< $(BUILD)/nodebug/libhakmem.a
 
 $(BENCH_DIR)/hm-ops-hakmem-trace: $(BENCH_SRC) $(BENCH_LIBA)
 	@mkdir -p $(dir $@)
@@ -76,6 +85,11 @@ $(BENCH_DIR)/hm-geometry: tools/bench/hm-geometry.c $(BENCH_LIBA)
 bench: bench-bins
 	$(Q)tools/bench/hakmem-bench $(if $(filter 1,$(BENCH_FULL)),-f,-q) -o $(BENCH_DIR)
 	$(Q)tools/bench/table.sh -k ns $(BENCH_DIR)
+
+bench-debug-cost: bench-bins
+	$(Q)$(MAKE) --no-print-directory VARIANT=nodebug EXTRA_CFLAGS=-DHM_NO_DEBUG lib
+	$(Q)$(MAKE) --no-print-directory $(BENCH_DIR)/hm-ops-hakmem-nodebug
+	$(Q)tools/bench/debug-cost.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)
 
 bench-callgrind: bench-bins
 	$(Q)tools/bench/callgrind-ops.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# debug-cost.sh - what the debug switches cost, in instructions per op of
+# hm_malloc/hm_free pairs (workload g), against the same fast path built
+# without any diagnostic code (-DHM_NO_DEBUG: hm-ops-hakmem-nodebug): the
+# table of Documentation/diagnostics.rst and issue #5's two targets, off
+# within 2% and poison=1 track=1 within 1.5x.  Each row runs under
+# callgrind at N ops and at 0 ops (the same warm-up); per op = difference/N.
+#
+# usage: tools/bench/debug-cost.sh [-n N] [-j JOBS] [-b BINDIR] [-o OUTDIR]
+#                                  [-a "MODE..."] [-z "SIZE..."]
+#   MODE: hybrid bitmap freelist (default all); SIZE: the sizes at which
+#   the hybrid's poison=1 track=1 row repeats (default "8 16 256")
+# Output: OUTDIR/debug-cost.tsv (mode size switches ir_op base_op ratio
+# target verdict) and the table on stdout.
+set -eu
+
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+out=
+n=100000
+jobs=$(nproc)
+allocs="hybrid bitmap freelist"
+sizes="8 16 256"
+warm=10000
+
+# instructions per op of one configuration: BIN MODE SIZE SWITCHES
+per_op() {
+	local bin=$1 mode=$2 size=$3 dbg=$4 cnt ir a b
+	for cnt in "$n" 0; do
+		if ! ir=$(HAKMEM_DEBUG="$dbg" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			"$bin" -c -W "$warm" -s "$size" "hm-$mode" g "$cnt" 2>&1 >/dev/null |
+			awk '/refs:/ { gsub(",", "", $NF); print $NF }') || [ -z "$ir" ]; then
+			echo "debug-cost: FAILED: $mode $size [$dbg] at $cnt" >&2
+			return 1
+		fi
+		if [ "$cnt" = 0 ]; then b=$ir; else a=$ir; fi
+	done
+	awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { printf "%.1f\n", (a - b) / n }'
+}
+
+if [ "${1:-}" = --one ]; then	# xargs worker: --one N BINDIR BUILD MODE SIZE [SWITCHES]
+	n=$2 bindir=$3
+	bin=$bindir/hm-ops-hakmem
+	[ "$4" = nodebug ] && bin=$bindir/hm-ops-hakmem-nodebug
+	dbg="${*:7}"	# xargs split the switches into words
+	printf '%s\t%s\t%s\t%s\t%s\n' "$4" "$5" "$6" "$dbg" "$(per_op "$bin" "$5" "$6" "$dbg")"
+	exit
+fi
+
+while getopts n:j:b:o:a:z: opt; do
+	bench_opt "$opt" "${OPTARG:-}" || bench_usage 11,15
+done
+[ -n "$out" ] || out=$bindir
+mkdir -p "$out"
+command -v valgrind >/dev/null || { echo "debug-cost: valgrind not installed (tools/deps.sh bench)" >&2; exit 1; }
+for b in hm-ops-hakmem hm-ops-hakmem-nodebug; do
+	[ -x "$bindir/$b" ] || { echo "debug-cost: $bindir/$b not built (make bench-debug-cost)" >&2; exit 1; }
+done
+
+# the rows: each mode's switches at 64 bytes, the hybrid's both at more sizes
+list=$(mktemp)
+trap 'rm -f "$list" "$list.res"' EXIT
+for mode in $allocs; do
+	echo "$n $bindir nodebug $mode 64"
+	for dbg in off poison=1 track=1 "poison=1 track=1"; do
+		echo "$n $bindir debug $mode 64 $dbg"
+	done
+	[ "$mode" = hybrid ] || continue
+	for size in $sizes; do
+		echo "$n $bindir nodebug $mode $size"
+		echo "$n $bindir debug $mode $size poison=1 track=1"
+	done
+done > "$list"
+
+start=$(date +%s)
+# shellcheck disable=SC2086
+xargs -P "$jobs" -L 1 "$here/debug-cost.sh" --one < "$list" > "$list.res" ||
+	{ echo "debug-cost: some runs failed" >&2; exit 1; }
+
+# each row against the build without diagnostics, same mode and size, in
+# the order of the list
+res=$out/debug-cost.tsv
+awk -v OFS='\t' '
+	FNR == 1 { f++ }
+	f == 1 { split($0, c, "\t"); ir[c[1], c[2], c[3], c[4]] = c[5]; next }
+	FNR == 1 { print "mode", "size", "switches", "ir_op", "nodebug_op", "ratio", "target", "verdict" }
+	{
+		sw = $6; for (i = 7; i <= NF; i++) sw = sw " " $i
+		if ($3 == "nodebug") next
+		x = ir["debug", $4, $5, sw]; b = ir["nodebug", $4, $5, ""]
+		t = sw == "off" ? 1.02 : sw == "poison=1 track=1" ? 1.5 : 0
+		if (x == "" || b == "") { print "debug-cost: no result for " $4 " " $5 " " sw > "/dev/stderr"; bad = 1; next }
+		r = x / b
+		print $4, $5, sw, x, b, sprintf("%.2f", r), t ? t "x" : "-", \
+			t == 0 ? "-" : r <= t ? "met" : "not met"
+	}
+	END { exit bad
+	}' "$list.res" "$list" > "$res"
+column -t -s "$(printf '\t')" "$res"
+echo "debug-cost: $(($(wc -l < "$res") - 1)) rows, N=$n, $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?'), in $(($(date +%s) - start)) s -> $res" >&2
