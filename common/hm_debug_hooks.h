@@ -37,6 +37,27 @@ static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_d
 		hm_debug_new_gen(c, d);
 }
 
+/*
+ * The remote frees @r of word @i of @s, collected by its owner: their
+ * poisoned bits become the owner's, which the hybrid debug route does not
+ * clear when it hands a block out.  So the bit of a block's earlier life
+ * goes here, unless its remote free filled it (rpoisoned).  Bits of an
+ * older generation are left: the owner resets them before it reads one.
+ */
+static inline void hm_dbg_collected(struct hm_slab *s, unsigned int i, unsigned long r)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+	struct hm_cache *c = s->cache;
+	unsigned long filled = 0;
+
+	if (!d || !(HM_READ_ONCE(c->debug) & HM_DBG_POISON) ||
+	    HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen))
+		return;
+	if (hm_atomic_read(&d->rpoisoned[i]) & r)
+		filled = hm_atomic_fetch_and(&d->rpoisoned[i], ~r) & r;
+	hm_dbg_poisoned(d)[i] = (hm_dbg_poisoned(d)[i] & ~r) | filled;
+}
+
 /* Is the poison of block @p of @c intact (its link bytes aside)? */
 static __always_inline bool hm_dbg_poison_intact(const struct hm_cache *c, void *p)
 {
@@ -74,7 +95,7 @@ static __always_inline void hm_dbg_track_alloc(struct hm_track *t, unsigned long
  */
 static __always_inline void hm_dbg_site_alloc(struct hm_cctx *cc)
 {
-	HM_WRITE_ONCE(cc->site_allocs, cc->site_allocs + 1);	/* hm_sites_top() reads it */
+	hm_plat_own_inc(&cc->site_allocs);	/* hm_sites_top() reads it */
 }
 
 /*

@@ -578,7 +578,10 @@ static __always_inline u64 hm_dbg_try_stamp(bool inl)
  * The debug route's common allocation: the top of a hybrid magazine, from
  * the call site of the context's last allocation, its poison intact.
  * Intact, the block needs no look at its poisoned bits: poisoned or not,
- * nothing wrote it.  False, having changed nothing, for anything else:
+ * nothing wrote it.  Nor does it clear its bit: while the block is live
+ * the bit means nothing, and each way out of use sets it anew (the
+ * owner's free, as it fills; a remote free's, when the owner collects it:
+ * hm_dbg_collected()).  False, having changed nothing, for anything else:
  * the slow path sorts out a block never poisoned from one written after
  * its free.  @inl (a constant): calling nothing, a leaf without a frame
  * (HM_ROUTE_DEBUG_HYBRID), or with the platform's calls for the check and
@@ -622,9 +625,6 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 		}
 	}
 	idx = hm_block_index_recip(cc->recip, s, p);
-	/* a plain store: the owner's bitmap (a remote free's bit may stay) */
-	if (sw & HM_DBG_POISON)
-		hm_dbg_poisoned(d)[idx / HM_BPL] &= ~(1UL << (idx % HM_BPL));
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (t) {
 		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
@@ -741,8 +741,14 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		hm_plat_read_ctx_end(&cc->read_seq);
 	}
 	/* poisoned only if filled (inline: hm_dbg_poison_inline() sizes) */
-	if ((sw & HM_DBG_POISON) && hm_dbg_try_fill(cc, p, inl))
-		hm_dbg_poisoned(d)[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
+	if (sw & HM_DBG_POISON) {
+		unsigned long *pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
+
+		if (likely(hm_dbg_try_fill(cc, p, inl)))
+			*pw |= 1UL << (idx % HM_BPL);
+		else	/* the bit of the block's last life goes (alloc keeps it) */
+			*pw &= ~(1UL << (idx % HM_BPL));
+	}
 	HM_WRITE_ONCE(hm_slab_live_bits(s)[idx / HM_BPL],
 		      hm_slab_live_bits(s)[idx / HM_BPL] & ~(1UL << (idx % HM_BPL)));
 	hm_hybrid_cache(cc, cc->mag_count, p);

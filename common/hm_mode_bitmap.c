@@ -42,6 +42,7 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 		}
 		if (!r)
 			continue;
+		hm_dbg_collected(s, i, r);
 		if (s->live_bits)
 			HM_WRITE_ONCE(s->live_bits[i], s->live_bits[i] & ~r);
 		HM_WRITE_ONCE(s->free_bits[i], s->free_bits[i] | r);

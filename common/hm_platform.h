@@ -23,6 +23,8 @@
  *                unsigned long hm_atomic_xchg(hm_atomic_t *, ul)      full
  *                bool hm_atomic_try_cmpxchg(hm_atomic_t *, ul *old, ul new)
  *              HM_ATOMIC_INIT(v)
+ *              void hm_plat_own_inc(unsigned long *p)  one more on a count
+ *                  only the caller writes and others read (relaxed)
  * Bits:        unsigned int hm_ctz(unsigned long w)     (w != 0)
  *              unsigned int hm_popcount(unsigned long w)
  *              HM_BITS_PER_LONG

@@ -161,6 +161,12 @@ static __always_inline void hm_plat_read_end(void)
 	rcu_read_unlock();
 }
 
+/* a count its context writes under its local_lock, which others read */
+static __always_inline void hm_plat_own_inc(unsigned long *p)
+{
+	WRITE_ONCE(*p, *p + 1);
+}
+
 /*
  * A context's own routes run under its local_lock (hakmem_main.c): an RCU
  * read side already, preemption off (PREEMPT_RT: a spinlock_t, which
