@@ -13,12 +13,19 @@
 #define HM_DUMP_LINE	96	/* room for one line of them: "Object <addr>: <hex>" */
 #define HM_INFO_LINE	192	/* room for "INFO: last freed at <symbol> by <ctx>" */
 
-/* struct hm_slab_dbg with its two bitmaps, four in the freelist mode */
-static size_t hm_slab_dbg_bytes(const struct hm_cache *c)
+/*
+ * struct hm_slab_dbg with its two bitmaps, four in the freelist mode, for
+ * a slab of @nwords bitmap words (a slab knows it, after its cache is gone)
+ */
+static size_t hm_dbg_bytes(bool freelist, unsigned int nwords)
 {
 	return sizeof(struct hm_slab_dbg) +
-	       (c->mode == HM_MODE_FREELIST ? 2 : 1) * c->nwords *
-	       (sizeof(unsigned long) + sizeof(hm_atomic_t));
+	       (freelist ? 2 : 1) * nwords * (sizeof(unsigned long) + sizeof(hm_atomic_t));
+}
+
+static size_t hm_slab_dbg_bytes(const struct hm_cache *c)
+{
+	return hm_dbg_bytes(c->mode == HM_MODE_FREELIST, c->nwords);
 }
 
 /* Does @c need per-slab debug memory?  A switch, or checks in the freelist mode */
@@ -111,19 +118,49 @@ void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s)
 	return (void *)hm_atomic_xchg(&d->track, 0);
 }
 
-/* @s is released or its cache destroyed: nobody uses its debug memory. */
+/*
+ * @s is being released: its debug memory, still attached, no longer
+ * counts in @c; hm_slab_debug_drop() frees it once no stale pointer's
+ * reader can have it.
+ */
+void hm_slab_debug_retire(struct hm_cache *c, struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	if (d && hm_atomic_read(&d->track))
+		hm_atomic_fetch_add(&c->track_bytes, -(unsigned long)hm_track_bytes(c));
+}
+
+/* @s's debug memory @d and its records, for @nblocks blocks, freed */
+static void hm_dbg_free(struct hm_slab *s, struct hm_slab_dbg *d, bool freelist,
+			unsigned int nblocks, unsigned int nwords)
+{
+	void *t = (void *)hm_atomic_read(&d->track);
+
+	if (t)
+		hm_plat_meta_free(t, (size_t)nblocks * sizeof(struct hm_track));
+	hm_plat_meta_free(d, hm_dbg_bytes(freelist, nwords));
+	hm_atomic_set(&s->dbg, 0);
+}
+
+/* ... and gone, with its cache perhaps: sizes from the slab's own header */
+void hm_slab_debug_drop(struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	if (d)
+		hm_dbg_free(s, d, s->mode == HM_MODE_FREELIST, s->nblocks, s->nwords);
+}
+
+/* @s's cache is destroyed, or @s is a stand-in: nobody uses its debug memory. */
 void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s)
 {
 	struct hm_slab_dbg *d = hm_dbg(s);
-	void *t;
 
 	if (!d)
 		return;
-	t = (void *)hm_atomic_read(&d->track);
-	if (t)
-		hm_track_free(c, t);
-	hm_plat_meta_free(d, hm_slab_dbg_bytes(c));
-	hm_atomic_set(&s->dbg, 0);
+	hm_slab_debug_retire(c, s);
+	hm_dbg_free(s, d, c->mode == HM_MODE_FREELIST, c->nblocks, c->nwords);
 }
 
 /*

@@ -133,6 +133,8 @@ bool hm_cache_needs_dbg(const struct hm_cache *c);
 unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok);
 int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp);
 void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s);
+void hm_slab_debug_retire(struct hm_cache *c, struct hm_slab *s);
+void hm_slab_debug_drop(struct hm_slab *s);
 void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s);
 void hm_track_free(struct hm_cache *c, void *t);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);

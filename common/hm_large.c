@@ -37,7 +37,26 @@ struct hm_large {
 	size_t user;		/* bytes asked for */
 	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
 	void *base;
+	/* given back: a stale pointer's reader may still have it (hm_large_give()) */
+	hm_plat_retire_t retire;
 };
+
+static void hm_large_retired(hm_plat_retire_t *r)
+{
+	struct hm_large *h = (struct hm_large *)((char *)r - offsetof(struct hm_large, retire));
+
+	hm_plat_chunk_free(h->base, h->size);
+}
+
+/*
+ * Give @h's chunk back, off the slab map already: after the brackets open
+ * now have closed, as a slab's (hm_slab_release()), since a free of a
+ * stale pointer may have found the chunk in the map and still read @h.
+ */
+static void hm_large_give(struct hm_large *h)
+{
+	hm_plat_retire(&h->retire, hm_large_retired);
+}
 
 /*
  * The kept chunks, under hm_large_lock (also every large free's state
@@ -114,7 +133,7 @@ unsigned long hm_large_trim(void)
 		if (!h)
 			return n;
 		hm_plat_mark_alloc(h, h->size);	/* the next user of the range */
-		hm_plat_chunk_free(h, h->size);
+		hm_large_give(h);
 		n++;
 	}
 }
@@ -234,7 +253,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	}
 	hm_unlock(&hm_large_lock, flags);
 	if (!keep)
-		hm_plat_chunk_free(h->base, h->size);
+		hm_large_give(h);
 }
 
 /*

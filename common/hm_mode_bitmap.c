@@ -38,6 +38,8 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 			void *p = hm_block_addr(s->cache, s, i * HM_BPL + hm_ctz(bad));
 
 			hm_report_double_free(s->cache, s, p, 0);
+			/* their freers counted them as frees: they were not */
+			hm_atomic_fetch_add(&s->cache->late_refused, hm_popcount(bad));
 			r &= ~bad;
 		}
 		if (!r)

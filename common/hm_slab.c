@@ -196,10 +196,56 @@ static void hm_slab_unlist(struct hm_cctx *cc, struct hm_slab *s)
 	s->list = HM_LIST_NONE;
 }
 
+/* slabs released whose memory waits for the readers (hm_slab_release()) */
+hm_atomic_t hm_slabs_retiring;
+
+/* The wait is over: no stale pointer's reader has @r's slab any more. */
+static void hm_slab_retired(hm_plat_retire_t *r)
+{
+	struct hm_slab *s = (struct hm_slab *)((char *)r - offsetof(struct hm_slab, retire));
+
+	hm_slab_debug_drop(s);
+	hm_plat_chunk_free(s, HM_SLAB_SIZE);
+	hm_atomic_fetch_add(&hm_slabs_retiring, (unsigned long)-1);
+}
+
+/*
+ * Remote frees into @s, empty and released, that no collection took: each
+ * raced a free of its block that made the slab empty (a double free), and
+ * its freer counted it.  Reported, and no longer counted.  No remote free
+ * is in flight (s->inflight).
+ */
+static void hm_slab_release_late(struct hm_cache *c, struct hm_slab *s)
+{
+	unsigned long bad = 0, first = 0;
+	unsigned int i;
+
+	if (s->mode == HM_MODE_FREELIST)
+		return;
+	for (i = 0; i < s->nwords; i++) {
+		unsigned long r = hm_atomic_xchg(&s->remote_bits[i], 0);
+
+		if (r && !bad)
+			first = i * HM_BPL + hm_ctz(r);
+		bad += hm_popcount(r);
+	}
+	if (!bad)
+		return;
+	hm_report_double_free(c, s, hm_block_addr(c, s, first), 0);
+	hm_atomic_fetch_add(&c->late_refused, bad);
+}
+
 /**
  * hm_slab_release() - give an empty, ownerless slab back to the platform
  * @c: its cache
  * @s: the slab, on no list
+ *
+ * A stale pointer (a double free, a free racing with this one) may still
+ * be read by a free path that found the slab before it left the slab
+ * map.  Those paths read inside a bracket (hm_plat_read_begin()), so the
+ * header and the debug memory go only when the brackets open now have
+ * closed (hm_plat_retire()); until then the header reads as a released
+ * slab's (magic 0).  No lookup finds the slab meanwhile.
  */
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
 {
@@ -219,11 +265,13 @@ void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
 	c->slabs_released++;
 	hm_unlock(&c->lock, flags);
 
+	hm_slab_release_late(c, s);
 	hm_slabmap_set(s, false);
-	s->magic = 0;
-	hm_slab_debug_free(c, s);
+	HM_WRITE_ONCE(s->magic, 0);
+	hm_slab_debug_retire(c, s);
 	hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
-	hm_plat_chunk_free(s, HM_SLAB_SIZE);
+	hm_atomic_fetch_add(&hm_slabs_retiring, 1);
+	hm_plat_retire(&s->retire, hm_slab_retired);
 }
 
 /**

@@ -56,6 +56,8 @@ void hm_cache_stats(struct hm_cache *c, struct hm_stats *st)
 	st->frees += nocctx;
 	st->free_slow += nocctx;
 	st->remote_frees += nocctx;
+	/* racing double frees, refused when collected (hm_bitmap_collect()) */
+	st->frees -= HM_MIN(st->frees, hm_atomic_read(&c->late_refused));
 
 	st->objs_total = st->slabs * c->nblocks;
 	/* frees may be counted before the matching alloc is visible */

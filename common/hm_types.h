@@ -104,7 +104,16 @@ struct hm_slab {
 	/* owner-private state */
 	void *free;		/* freelist: allocation list */
 	void *local_free;	/* freelist: owner's frees */
-	struct hm_slab *prev, *next;	/* owner's list, or the cache pool */
+	union {
+		struct {
+			struct hm_slab *prev, *next;	/* owner's list, or the pool */
+		};
+		/*
+		 * Released (on no list): waiting until no stale pointer's
+		 * reader can have the header (hm_slab_release())
+		 */
+		hm_plat_retire_t retire;
+	};
 
 	/* shared with remote freers */
 	hm_atomic_t xthread_free;	/* freelist: remote frees (a stack) */
@@ -305,6 +314,8 @@ struct hm_cache {
 	hm_atomic_t quarantined;	/* blocks withheld after a poison hit */
 	hm_atomic_t xowner_frees;	/* frees by another than the allocator */
 	hm_atomic_t nocctx_frees;	/* remote frees by callers without a context */
+	/* remote frees their freer counted, found double when collected */
+	hm_atomic_t late_refused;
 	hm_atomic_t track_bytes;	/* tracking records allocated now */
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
 	struct hm_cache *next;	/* global list of caches (adapter's) */

@@ -268,6 +268,7 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 					 c->name, cc->ctx_id, (void *)s);
 	}
 	counted -= hm_atomic_read(&c->nocctx_frees);
+	counted += hm_atomic_read(&c->late_refused);
 	if (reserve != hm_atomic_read(&c->nreserve))
 		hm_vfail(&v, "%s: %lu reserve slabs in contexts, counter says %lu\n",
 			 c->name, reserve, hm_atomic_read(&c->nreserve));
@@ -294,5 +295,5 @@ unsigned long hm_cache_live_objects(struct hm_cache *c)
 	for (cc = c->cctxs; cc; cc = cc->next)
 		n += cc->st.allocs - cc->st.frees;
 	hm_unlock(&c->lock, flags);
-	return n - hm_atomic_read(&c->nocctx_frees);
+	return n - hm_atomic_read(&c->nocctx_frees) + hm_atomic_read(&c->late_refused);
 }

@@ -333,20 +333,26 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
  */
 void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 {
+	unsigned long flags;
+	struct hm_cctx *cc;
 	struct hm_slab *s;
 
 	if (unlikely(!ptr))
 		return;
+	/*
+	 * The lookup under the local lock, an RCU read side: a stale
+	 * pointer's slab, released meanwhile, stays until the unlock
+	 * (hm_slab_release()).
+	 */
+	cc = hakmem_lock(cache, &flags);
 	s = hm_ptr_to_slab(ptr);
-	if (unlikely(!s)) {
+	if (unlikely(!s))
 		hm_free_other_cache(cache->c, ptr, _RET_IP_);
-		return;
-	}
-	if (unlikely(s->cache != cache->c)) {
+	else if (unlikely(s->cache != cache->c))
 		hm_report_block(cache->c, HM_ERR_WRONG_CACHE, s, ptr, _RET_IP_);
-		return;
-	}
-	hakmem_cache_free_one(cache, s, ptr, _RET_IP_);
+	else if (unlikely(s->owner != cc || !hm_cctx_free_try(cc, s, ptr)))
+		hakmem_free_locked_slow(cc, s, ptr, _RET_IP_);
+	hakmem_unlock(cache, flags);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free);
 
@@ -478,18 +484,22 @@ void hakmem_free(const void *ptr)
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
 	s = hm_ptr_to_slab(p);
 	if (unlikely(!s)) {
 		hm_free_other(p, _RET_IP_);
-		return;
+		goto out;
 	}
 	size = s->cache->obj_size;
 	hc = likely(size <= HM_MAX_CLASS_SIZE) ? hakmem_classes[hm_size_to_class(size)] : NULL;
 	if (unlikely(!hc || hc->c != s->cache)) {
 		hm_report_block(s->cache, HM_ERR_WRONG_CACHE, s, p, _RET_IP_);
-		return;
+		goto out;
 	}
 	hakmem_cache_free_one(hc, s, p, _RET_IP_);
+out:
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(hakmem_free);
 
@@ -828,6 +838,7 @@ fail:
 	hakmem_destroy_all();
 	hakmem_debugfs_exit();
 	hm_large_trim();
+	rcu_barrier();		/* what went back waits for a grace period */
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
 	destroy_workqueue(hakmem_wq);
@@ -841,6 +852,7 @@ static void __exit hakmem_exit(void)
 	hakmem_destroy_all();
 	hakmem_debugfs_exit();
 	hm_large_trim();
+	rcu_barrier();		/* what went back waits for a grace period */
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
 	destroy_workqueue(hakmem_wq);

@@ -384,6 +384,7 @@ HM_EXPORT(hm_core_cache_destroy);
 HM_EXPORT(hm_cache_chunk_get);
 HM_EXPORT(hm_cctx_add_chunk);
 HM_EXPORT(hm_cache_shrink);
+HM_EXPORT(hm_slabs_retiring);
 HM_EXPORT(hm_mode_parse);
 HM_EXPORT(hm_mode_name);
 HM_EXPORT(hm_cctx_size);

@@ -110,6 +110,14 @@ static __always_inline unsigned int hm_popcount(unsigned long w)
 
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);
+
+/*
+ * A released slab goes after a grace period: every path that may read it
+ * through a stale pointer runs under rcu_read_lock() or a local lock
+ * (hakmem_main.c).  The module's exit waits for the callbacks.
+ */
+#define hm_plat_retire_t	struct rcu_head
+#define hm_plat_retire(r, fn)	call_rcu((r), (fn))
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_meta_free(void *p, size_t size);
 void hm_plat_meta_flush(void);

@@ -76,6 +76,16 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 	return 0;
 }
 
+bool hm_test_retire_waits(void)
+{
+	return true;
+}
+
+void hm_test_retire_barrier(void)
+{
+	rcu_barrier();
+}
+
 /* as local_lock() without PREEMPT_RT: preemption off, an RCU read side */
 void hm_test_ctx_enter(void)
 {

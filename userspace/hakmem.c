@@ -138,10 +138,65 @@ bool hm_plat_error_hook(int e)
 }
 
 /* Reports come from free() too, which must leave errno alone. */
+/*
+ * A report made inside a bracket (hm_plat_read_begin()) reaches the error
+ * handler when the thread's last bracket closes: the handler is the
+ * program's code, which may wait for a lock whose holder waits, in
+ * hakmem, for that bracket (retiring memory, hm_plat_read_sync()).  The
+ * messages wait in order, copied; without memory for a copy, or to abort,
+ * the handler gets it at once.
+ */
+struct hm_user_msg {
+	struct hm_user_msg *next;
+	size_t size;
+	char text[];
+};
+
+__thread struct hm_user_msg *hm_user_msgs_waiting
+	__attribute__((tls_model("initial-exec")));
+
+static bool hm_user_msg_defer(const char *msg)
+{
+	size_t size = sizeof(struct hm_user_msg) + strlen(msg) + 1;
+	struct hm_user_msg *m, **pp;
+
+	if (!hm_user_reader_self ||
+	    !(hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN))
+		return false;
+	m = hm_plat_meta_alloc(size, HM_GFP_DEFAULT);
+	if (!m)
+		return false;
+	m->size = size;
+	memcpy(m->text, msg, size - sizeof(*m));
+	for (pp = &hm_user_msgs_waiting; *pp; pp = &(*pp)->next)
+		;
+	*pp = m;
+	return true;
+}
+
+/* the thread's last bracket closed: the handler gets what waited */
+void hm_user_msgs_deliver(void)
+{
+	struct hm_user_msg *m;
+	int saved_errno = errno;
+
+	while ((m = hm_user_msgs_waiting)) {
+		hm_user_msgs_waiting = m->next;
+		if (hm_err_fn)
+			hm_err_fn(m->text, hm_err_arg);
+		else
+			fprintf(stderr, "hakmem: %s", m->text);
+		hm_plat_meta_free(m, m->size);
+	}
+	errno = saved_errno;
+}
+
 void hm_user_error_message(const char *msg)
 {
 	int saved_errno = errno;
 
+	if (hm_err_fn && !hm_abort_on_error && hm_user_msg_defer(msg))
+		return;
 	if (hm_err_fn)
 		hm_err_fn(msg, hm_err_arg);
 	else
@@ -586,15 +641,24 @@ static __always_inline void hm_free_local_rest(struct hm_cctx *cc, struct hm_sla
 		hm_free_local_slow(cc, s, ptr, ip);
 }
 
-/* Not a block of a live slab: NULL, a large object, or a bad pointer. */
+/*
+ * Not a block of a live slab: NULL, a large object, or a bad pointer.  A
+ * large chunk found in the slab map may be given back meanwhile (a racing
+ * second free): read in a bracket, as hm_free_unowned() reads a slab.
+ */
 static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned long ip)
 {
+	bool in;
+
 	if (!ptr)
 		return;
+	in = hm_plat_read_begin();
 	if (c)
 		hm_free_other_cache(c, ptr, ip);
 	else
 		hm_free_other(ptr, ip);
+	if (in)
+		hm_plat_read_end();
 }
 
 /*
@@ -605,11 +669,20 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
 static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
 				     void *ptr, unsigned long ip)
 {
-	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB) {
+	/*
+	 * In a bracket: @s, found before it left the slab map, may be
+	 * released meanwhile (a stale pointer); its header and debug memory
+	 * stay until the bracket closes (hm_slab_release()).  Without a
+	 * thread slot (no memory), as before: unbracketed.  Nothing is kept
+	 * across the call (no saved registers): the slot is looked up again.
+	 */
+	hm_plat_read_begin();
+	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB)
 		hm_free_nonslab(c, ptr, ip);
-		return;
-	}
-	hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
+	else
+		hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
+	if (likely(hm_user_reader_self))
+		hm_plat_read_end();
 }
 
 /*
@@ -638,7 +711,16 @@ void hm_free(void *ptr)
 
 size_t hm_malloc_usable_size(const void *ptr)
 {
-	return ptr ? hm_core_usable_size(ptr) : 0;
+	bool in;
+	size_t n;
+
+	if (!ptr)
+		return 0;
+	in = hm_plat_read_begin();	/* a stale @ptr's slab: see hm_free_unowned() */
+	n = hm_core_usable_size(ptr);
+	if (in)
+		hm_plat_read_end();
+	return n;
 }
 
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
@@ -932,6 +1014,7 @@ unsigned long hm_trim(void)
 	for (c = hm_caches; c; c = c->next)
 		n += hm_cache_shrink(c);
 	pthread_mutex_unlock(&hm_caches_lock);
+	hm_user_retire_poll(true);	/* the slabs just released, their pages too */
 	return n + hm_large_trim();
 }
 
@@ -960,7 +1043,8 @@ void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
  */
 static void hm_fork_each(bool lock)
 {
-	hm_lock_t *core[] = { &hm_large_lock, &hm_slabmap_lock, &hm_err_lock, &hm_meta_lock };
+	hm_lock_t *core[] = { &hm_large_lock, &hm_slabmap_lock, &hm_err_lock, &hm_meta_lock,
+			      &hm_retire_lock };
 	struct hm_cache *c;
 	unsigned int i;
 

@@ -301,6 +301,12 @@ static __always_inline bool hm_plat_read_begin(void)
 	return true;
 }
 
+/* reports made inside a bracket, for the error handler once it closes */
+struct hm_user_msg;
+extern __thread struct hm_user_msg *hm_user_msgs_waiting
+	__attribute__((tls_model("initial-exec")));
+void hm_user_msgs_deliver(void);
+
 static __always_inline void hm_plat_read_end(void)
 {
 	struct hm_user_reader *r = hm_user_reader_self;
@@ -310,7 +316,19 @@ static __always_inline void hm_plat_read_end(void)
 		w += HM_USER_READ_CLOSED;
 	/* release: what was read is done with before the slot says so */
 	__atomic_store_n(&r->word.counter, w, __ATOMIC_RELEASE);
+	if (unlikely(hm_user_msgs_waiting) && !(w & HM_USER_READ_OPEN))
+		hm_user_msgs_deliver();
 }
+
+/*
+ * hm_plat_retire(): a released slab waits in a batch until every bracket
+ * open at its release has closed (platform.c, hm_user_retire_poll())
+ */
+typedef struct hm_plat_retire {
+	struct hm_plat_retire *next;
+	void (*fn)(struct hm_plat_retire *r);
+} hm_plat_retire_t;
+void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r));
 
 /*
  * hm_plat_own_inc(): one more on a count that only the calling thread

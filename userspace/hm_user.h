@@ -28,6 +28,10 @@ extern unsigned long hm_user_meta_fail_every;
 /* tests: membarrier() fails (ENOMEM) while set */
 extern bool hm_user_sync_fails;
 extern long hm_user_chunks_live;
+/* released slabs: a batch's wait for the readers, at a point that holds no lock */
+void hm_user_retire_poll(bool all);
+extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
+extern unsigned long hm_user_chunks_kept;
 
 /*
  * hm_posix.c: no request above this can be met (glibc's limit, less two

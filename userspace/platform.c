@@ -31,7 +31,40 @@
 #define hm_lsan_unroot(p, n)	do { (void)(p); (void)(n); } while (0)
 #endif
 
-/* mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE */
+/*
+ * Slab chunks given back keep their address range, their pages returned
+ * (MADV_DONTNEED: they read as zeroes), for the next slab chunk: hm_free()
+ * reads a slab's header before it knows the slab is alive, and a stale
+ * pointer must find memory there, never a hole (jemalloc's "retain").
+ * Linked through the header's retire field; its first word stays 0, no
+ * slab's magic.
+ */
+pthread_mutex_t hm_retire_lock = PTHREAD_MUTEX_INITIALIZER;
+static hm_plat_retire_t *hm_chunks_kept_list;
+static bool hm_user_membarrier_usable(void);
+unsigned long hm_user_chunks_kept;
+
+static void *hm_user_chunk_reuse(void)
+{
+	hm_plat_retire_t *r;
+
+	if (!__atomic_load_n(&hm_user_chunks_kept, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&hm_retire_lock);
+	r = hm_chunks_kept_list;
+	if (r) {
+		hm_chunks_kept_list = r->next;
+		__atomic_store_n(&hm_user_chunks_kept, hm_user_chunks_kept - 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&hm_retire_lock);
+	return r ? (char *)r - offsetof(struct hm_slab, retire) : NULL;
+}
+
+/*
+ * mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE.
+ * Every caller holds none of hakmem's locks: the chunks given back a
+ * batch ago are finished here first (hm_user_retire_poll()).
+ */
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 {
 	const size_t align = 1UL << 16;
@@ -41,6 +74,13 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	(void)gfp;
 	if (hm_user_chunk_fault())
 		return NULL;
+	hm_user_retire_poll(false);
+	if (size == HM_SLAB_SIZE && (p = hm_user_chunk_reuse())) {
+		hm_user_chunk_count(1);
+		hm_plat_mark_alloc(p, size);
+		hm_lsan_root(p, size);
+		return p;
+	}
 	if (size > SIZE_MAX / 2 - align)
 		return NULL;
 	span = size + align;
@@ -69,9 +109,81 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 
 void hm_plat_chunk_free(void *p, size_t size)
 {
+	hm_plat_retire_t *r = &((struct hm_slab *)p)->retire;
+
 	hm_lsan_unroot(p, size);
-	munmap(p, size);
 	hm_user_chunk_count(-1);
+	if (size != HM_SLAB_SIZE) {
+		munmap(p, size);
+		return;
+	}
+	madvise(p, size, MADV_DONTNEED);
+	pthread_mutex_lock(&hm_retire_lock);
+	r->next = hm_chunks_kept_list;
+	hm_chunks_kept_list = r;
+	__atomic_store_n(&hm_user_chunks_kept, hm_user_chunks_kept + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&hm_retire_lock);
+}
+
+/*
+ * Released slabs wait here, a batch at a time, for the readers that may
+ * still have them (hm_plat_read_sync()): a free path that found the slab
+ * before its release reads it inside a bracket.  Without membarrier
+ * there is no waiting: the slab goes at once, as before.
+ */
+#define HM_RETIRE_BATCH	16
+
+static hm_plat_retire_t *hm_retire_list;
+static unsigned long hm_retire_count;
+
+void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r))
+{
+	r->fn = fn;
+	if (!hm_user_membarrier_usable()) {
+		fn(r);
+		return;
+	}
+	pthread_mutex_lock(&hm_retire_lock);
+	r->next = hm_retire_list;
+	hm_retire_list = r;
+	__atomic_store_n(&hm_retire_count, hm_retire_count + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&hm_retire_lock);
+}
+
+/*
+ * Finish a batch of released slabs and large chunks (@all: whatever
+ * waits), if the caller may wait for readers: it holds none of hakmem's
+ * locks (hm_plat_chunk_alloc(), hm_trim()) and is in no bracket.
+ */
+void hm_user_retire_poll(bool all)
+{
+	hm_plat_retire_t *r, *next, *last;
+	unsigned long n = __atomic_load_n(&hm_retire_count, __ATOMIC_RELAXED);
+
+	if (n < (all ? 1 : HM_RETIRE_BATCH) || !hm_plat_read_can_sync())
+		return;
+	pthread_mutex_lock(&hm_retire_lock);
+	r = hm_retire_list;
+	n = hm_retire_count;
+	hm_retire_list = NULL;
+	__atomic_store_n(&hm_retire_count, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&hm_retire_lock);
+	if (!r)
+		return;
+	if (!hm_plat_read_sync()) {	/* no memory for the wait: later */
+		for (last = r; last->next; last = last->next)
+			;
+		pthread_mutex_lock(&hm_retire_lock);
+		last->next = hm_retire_list;
+		hm_retire_list = r;
+		__atomic_store_n(&hm_retire_count, hm_retire_count + n, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&hm_retire_lock);
+		return;
+	}
+	for (; r; r = next) {
+		next = r->next;
+		r->fn(r);
+	}
 }
 
 /*
@@ -308,7 +420,7 @@ void hm_user_readers_fork_child(void)
  * filtered) nothing is retired, nor from inside a bracket (an error
  * handler's switch), whose reads go on.
  */
-bool hm_plat_read_can_sync(void)
+static bool hm_user_membarrier_usable(void)
 {
 	static int usable;	/* 0: not asked yet, 1: yes, -1: no */
 	int u = __atomic_load_n(&usable, __ATOMIC_ACQUIRE);
@@ -317,8 +429,14 @@ bool hm_plat_read_can_sync(void)
 		u = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) ? -1 : 1;
 		__atomic_store_n(&usable, u, __ATOMIC_RELEASE);
 	}
-	return u > 0 && !(hm_user_reader_self &&
-			  (hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN));
+	return u > 0;
+}
+
+bool hm_plat_read_can_sync(void)
+{
+	return hm_user_membarrier_usable() &&
+	       !(hm_user_reader_self &&
+		 (hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN));
 }
 
 /*

@@ -5,6 +5,7 @@
  * hysteresis, bad frees, destroy with live objects.
  */
 #include "hm_test.h"
+#include "hm_debug_hooks.h"
 
 KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -480,6 +481,68 @@ static void hm_chunk_exhaustion(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * A released slab's header and debug memory outlive the release while a
+ * reader that may have found the slab before it is inside its bracket (a
+ * free of a stale pointer, racing with the release): it reads a released
+ * slab's header (magic 0), never memory given back.  They go once the
+ * brackets have closed.
+ */
+static void hm_release_waits_for_readers(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 256, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned long released, track;
+	struct hm_slab_dbg *d;
+	struct hm_slab *s;
+	unsigned int i, n;
+	void **v;
+	bool in;
+
+	if (!hm_test_retire_waits())
+		kunit_skip(test, "released slabs go at once here (no membarrier())");
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
+	n = c->nblocks;
+	v = kunit_kzalloc(test, n * sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	s = hm_ptr_slab(v[0]);
+	KUNIT_ASSERT_TRUE(test, s == hm_ptr_slab(v[n - 1]));
+	d = hm_dbg(s);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_NE(test, hm_atomic_read(&d->track), 0);
+	track = hm_atomic_read(&c->track_bytes);
+	released = c->slabs_released;
+
+	/* the reader: no assertion may leave the case inside it */
+	in = hm_plat_read_begin();
+	KUNIT_EXPECT_TRUE(test, in);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	hm_test_ctx_enter();
+	hm_cctx_flush(cc);
+	hm_test_ctx_exit();
+	hm_cache_shrink(c);
+	KUNIT_EXPECT_EQ(test, c->slabs_released, released + 1);
+	KUNIT_EXPECT_FALSE(test, hm_slabmap_test(v[0]));
+	/* released, and still there: a released slab's header, its records */
+	KUNIT_EXPECT_EQ(test, HM_READ_ONCE(s->magic), 0);
+	KUNIT_EXPECT_EQ(test, s->nblocks, n);
+	KUNIT_EXPECT_PTR_EQ(test, hm_dbg(s), d);
+	KUNIT_EXPECT_NE(test, hm_atomic_read(&d->track), 0);
+	KUNIT_EXPECT_GE(test, hm_atomic_read(&hm_slabs_retiring), 1);
+	/* no longer the cache's memory */
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes),
+			track - (unsigned long)n * sizeof(struct hm_track));
+	if (in)
+		hm_plat_read_end();
+	hm_test_retire_barrier();
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hm_slabs_retiring), 0);
+}
+
 static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_exhaust_and_refill, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_free_lifo, hm_mode_gen_params),
@@ -494,6 +557,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_chunk_exhaustion, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_release_waits_for_readers, hm_mode_gen_params),
 	{}
 };
 

@@ -31,6 +31,15 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 void hm_test_ctx_enter(void);
 void hm_test_ctx_exit(void);
 
+/*
+ * Released slabs and large chunks wait for the readers (hm_plat_retire()):
+ * does the platform wait (kernel: always; userspace: with membarrier()),
+ * and wait until everything released so far is given back (rcu_barrier()
+ * / hm_user_retire_poll()).
+ */
+bool hm_test_retire_waits(void);
+void hm_test_retire_barrier(void);
+
 /* Let other threads run while spinning (cond_resched / sched_yield). */
 void hm_test_relax(void);
 

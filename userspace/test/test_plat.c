@@ -54,6 +54,16 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 	return ret;
 }
 
+bool hm_test_retire_waits(void)
+{
+	return hm_plat_read_can_sync();
+}
+
+void hm_test_retire_barrier(void)
+{
+	hm_user_retire_poll(true);
+}
+
 void hm_test_ctx_enter(void)
 {
 }
