@@ -1014,8 +1014,9 @@ unsigned long hm_trim(void)
 	for (c = hm_caches; c; c = c->next)
 		n += hm_cache_shrink(c);
 	pthread_mutex_unlock(&hm_caches_lock);
-	hm_user_retire_poll(true);	/* the slabs just released, their pages too */
-	return n + hm_large_trim();
+	n += hm_large_trim();
+	hm_user_retire_poll(true);	/* what was just given back, its pages too */
+	return n;
 }
 
 /* @fn on every class, then every created cache (under hm_caches_lock) */

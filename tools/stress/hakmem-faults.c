@@ -379,6 +379,9 @@ static int child(unsigned long every)
 	}
 	hm_trim();
 	chunks_end = (unsigned long)__atomic_load_n(&hm_user_chunks_live, __ATOMIC_RELAXED);
+	/* every chunk back: slabs, large objects, and what waited for readers */
+	if (chunks_end)
+		FAIL("%lu chunks still held after destroy and hm_trim()\n", chunks_end);
 	if (hm_error_count() || reports)
 		FAIL("%lu refused operations reported\n", hm_error_count());
 	printf("  HAKMEM_FAIL_EVERY=%-3lu %s: %lu allocation calls, %lu NULL (%.1f%%), bulk %lu (%lu failed whole), "
