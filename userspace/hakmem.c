@@ -666,23 +666,39 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
  * thread's: another thread's slab (or a wrong cache, for @c), else not a
  * live slab at all (a large object, an orphan, a bad pointer).
  */
-static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
-				     void *ptr, unsigned long ip)
+static noinline void hm_free_unowned_in(struct hm_cache *c, struct hm_slab *s,
+					void *ptr, unsigned long ip)
 {
-	/*
-	 * In a bracket: @s, found before it left the slab map, may be
-	 * released meanwhile (a stale pointer); its header and debug memory
-	 * stay until the bracket closes (hm_slab_release()).  Without a
-	 * thread slot (no memory), as before: unbracketed.  Nothing is kept
-	 * across the call (no saved registers): the slot is looked up again.
-	 */
-	hm_plat_read_begin();
 	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB)
 		hm_free_nonslab(c, ptr, ip);
 	else
 		hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
-	if (likely(hm_user_reader_self))
-		hm_plat_read_end();
+}
+
+/*
+ * In a bracket: @s, found before it left the slab map, may be released
+ * meanwhile (a stale pointer); its header and debug memory stay until the
+ * bracket closes (hm_slab_release()).  Without a thread slot (no memory),
+ * as before: unbracketed.  The common case opens it with one instruction
+ * and keeps nothing across the call (the slot is looked up again): this
+ * is every remote free's path.
+ */
+static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
+				     void *ptr, unsigned long ip)
+{
+	struct hm_user_reader *r = hm_user_reader_self;
+
+	if (unlikely(!r)) {
+		bool in = hm_plat_read_begin();	/* the thread's first: a slot */
+
+		hm_free_unowned_in(c, s, ptr, ip);
+		if (in)
+			hm_plat_read_end();
+		return;
+	}
+	hm_plat_own_inc(&r->word.counter);	/* hm_plat_read_begin() */
+	hm_free_unowned_in(c, s, ptr, ip);
+	hm_plat_read_end();
 }
 
 /*
