@@ -612,6 +612,7 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 		live = hm_slab_live(s);
 		if (!live) {
 			hm_slabmap_set(s, false);
+			HM_WRITE_ONCE(s->magic, 0);	/* a kept chunk: no slab */
 			hm_slab_debug_free(c, s);
 			hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
 			hm_plat_chunk_free(s, HM_SLAB_SIZE);

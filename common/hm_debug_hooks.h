@@ -58,6 +58,19 @@ static inline void hm_dbg_collected(struct hm_slab *s, unsigned int i, unsigned 
 	hm_dbg_poisoned(d)[i] = (hm_dbg_poisoned(d)[i] & ~r) | filled;
 }
 
+/*
+ * The remote frees @bad of word @i of @s, refused when collected (double
+ * frees): the fill they marked belongs to no free, and must not outlive
+ * it into the block's next life.
+ */
+static inline void hm_dbg_refused(struct hm_slab *s, unsigned int i, unsigned long bad)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	if (d && (hm_atomic_read(&d->rpoisoned[i]) & bad))
+		hm_atomic_fetch_and(&d->rpoisoned[i], ~bad);
+}
+
 /* Is the poison of block @p of @c intact (its link bytes aside)? */
 static __always_inline bool hm_dbg_poison_intact(const struct hm_cache *c, void *p)
 {

@@ -55,7 +55,7 @@ static void hm_large_retired(hm_plat_retire_t *r)
  */
 static void hm_large_give(struct hm_large *h)
 {
-	hm_plat_retire(&h->retire, hm_large_retired);
+	hm_plat_retire(&h->retire, hm_large_retired, h->size);
 }
 
 /*

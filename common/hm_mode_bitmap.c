@@ -40,6 +40,7 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 			hm_report_double_free(s->cache, s, p, 0);
 			/* their freers counted them as frees: they were not */
 			hm_atomic_fetch_add(&s->cache->late_refused, hm_popcount(bad));
+			hm_dbg_refused(s, i, bad);
 			r &= ~bad;
 		}
 		if (!r)

@@ -44,10 +44,11 @@
  *                  pointer that has no bracket open: the kernel's direct
  *                  map; userspace keeps the range for its next chunk
  *              hm_plat_retire_t, void hm_plat_retire(hm_plat_retire_t *r,
- *                  void (*fn)(hm_plat_retire_t *r)): fn(r) runs once every
- *                  bracket (hm_plat_read_begin()) open now has closed, in
- *                  any context (call_rcu(); userspace: a batch waits for
- *                  readers, see hm_plat_read_sync()); r is two pointers
+ *                  void (*fn)(hm_plat_retire_t *r), size_t bytes): fn(r)
+ *                  runs once every bracket (hm_plat_read_begin()) open now
+ *                  has closed, in any context, and gives back about @bytes
+ *                  (call_rcu(); userspace: a batch waits for readers, see
+ *                  hm_plat_read_sync()); r is two pointers
  *              void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)  zeroed
  *              void hm_plat_meta_free(void *p, size_t size)
  *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC

@@ -98,8 +98,13 @@ struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk)
 	unsigned long dbg = hm_atomic_read(&s->dbg);
 	unsigned int i;
 
-	hm_memset(s, 0, sizeof(*s) + hm_slab_bitmap_words(c->mode, c->nwords) *
-		  sizeof(unsigned long));
+	/*
+	 * All but the key, which a stale pointer's free may read meanwhile
+	 * (hm_plat_chunk_free()): it goes from the kept chunk's to this
+	 * slab's, never through 0, which a thread without a key matches.
+	 */
+	hm_memset((char *)s + sizeof(s->key), 0, sizeof(*s) - sizeof(s->key) +
+		  hm_slab_bitmap_words(c->mode, c->nwords) * sizeof(unsigned long));
 	hm_atomic_set(&s->dbg, dbg);
 	s->magic = HM_MAGIC_SLAB;
 	s->owner_id = HM_CTX_NONE;
@@ -271,7 +276,7 @@ void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
 	hm_slab_debug_retire(c, s);
 	hm_plat_mark_alloc(s->blocks, (size_t)c->nblocks * c->size);
 	hm_atomic_fetch_add(&hm_slabs_retiring, 1);
-	hm_plat_retire(&s->retire, hm_slab_retired);
+	hm_plat_retire(&s->retire, hm_slab_retired, HM_SLAB_SIZE);
 }
 
 /**

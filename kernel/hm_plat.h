@@ -117,7 +117,12 @@ void hm_plat_chunk_free(void *p, size_t size);
  * (hakmem_main.c).  The module's exit waits for the callbacks.
  */
 #define hm_plat_retire_t	struct rcu_head
-#define hm_plat_retire(r, fn)	call_rcu((r), (fn))
+
+static inline void hm_plat_retire(struct rcu_head *r, rcu_callback_t fn, size_t bytes)
+{
+	call_rcu(r, fn);
+}
+
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_meta_free(void *p, size_t size);
 void hm_plat_meta_flush(void);

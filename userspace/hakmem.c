@@ -578,43 +578,26 @@ static __always_inline void hm_free_foreign_in(struct hm_cctx *cc, struct hm_sla
 }
 
 /*
- * hm_free_foreign_slab() for a thread with no context for @c yet: attach
- * one (free() leaves errno alone) or, without memory, free without one.
+ * A free into a slab this thread does not own, in its own context for
+ * the cache.  A thread with none yet gets @c back: it attaches one outside
+ * the bracket (hm_free_unowned()), since attaching takes hm_caches_lock,
+ * which a switch that waits for the brackets to close may hold.
  */
-static noinline void hm_free_foreign_attach(struct hm_cache *c, struct hm_slab *s,
-					    void *ptr, unsigned long ip)
-{
-	int saved_errno = errno;
-	struct hm_cctx *cc = hm_cache_cctx_slow(c);
-
-	errno = saved_errno;
-	if (likely(cc))
-		hm_free_foreign_in(cc, s, ptr, ip);
-	else
-		hm_cache_free_nocctx(c, s, ptr, ip);
-}
-
-/*
- * A free into a slab this thread does not own: find its own context.
- * Without memory for one, the free is still made, as a remote free
- * without a context.  errno: only the attach may touch it (reports keep
- * it, see hm_user_error_message()), so every path here is a tail call.
- */
-static noinline void hm_free_foreign_slab(struct hm_cache *c,
-							  struct hm_slab *s,
-							  void *ptr, unsigned long ip)
+static noinline struct hm_cache *hm_free_foreign_slab(struct hm_cache *c,
+						      struct hm_slab *s,
+						      void *ptr, unsigned long ip)
 {
 	struct hm_cctx *cc;
 
 	if (unlikely(s->cache != c)) {
 		hm_report_block(c, HM_ERR_WRONG_CACHE, s, ptr, ip);
-		return;
+		return NULL;
 	}
 	cc = hm_cache_cctx_peek(c);
 	if (unlikely(!cc))
-		hm_free_foreign_attach(c, s, ptr, ip);
-	else
-		hm_free_foreign_in(cc, s, ptr, ip);
+		return c;
+	hm_free_foreign_in(cc, s, ptr, ip);
+	return NULL;
 }
 
 /* A local free that hm_cctx_free_try() left: reports, lists. */
@@ -641,10 +624,21 @@ static __always_inline void hm_free_local_rest(struct hm_cctx *cc, struct hm_sla
 		hm_free_local_slow(cc, s, ptr, ip);
 }
 
+/* a pointer into no live slab, of cache @c (NULL: any) */
+static __always_inline void hm_free_other_any(struct hm_cache *c, void *ptr, unsigned long ip)
+{
+	if (c)
+		hm_free_other_cache(c, ptr, ip);
+	else
+		hm_free_other(ptr, ip);
+}
+
 /*
  * Not a block of a live slab: NULL, a large object, or a bad pointer.  A
  * large chunk found in the slab map may be given back meanwhile (a racing
  * second free): read in a bracket, as hm_free_unowned() reads a slab.
+ * A large free may leave chunks waiting for the readers: finished here,
+ * outside the bracket, once enough wait (hm_user_retire_poll()).
  */
 static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned long ip)
 {
@@ -653,12 +647,10 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
 	if (!ptr)
 		return;
 	in = hm_plat_read_begin();
-	if (c)
-		hm_free_other_cache(c, ptr, ip);
-	else
-		hm_free_other(ptr, ip);
+	hm_free_other_any(c, ptr, ip);
 	if (in)
 		hm_plat_read_end();
+	hm_user_retire_poll(false);
 }
 
 /*
@@ -666,13 +658,59 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
  * thread's: another thread's slab (or a wrong cache, for @c), else not a
  * live slab at all (a large object, an orphan, a bad pointer).
  */
-static noinline void hm_free_unowned_in(struct hm_cache *c, struct hm_slab *s,
-					void *ptr, unsigned long ip)
+/* hm_free_unowned_in()'s answer for a pointer into no slab: a large free */
+static char hm_free_was_other;
+#define HM_FREE_OTHER	((struct hm_cache *)&hm_free_was_other)
+
+/*
+ * In the bracket: NULL, or the cache a context must be attached for first,
+ * or HM_FREE_OTHER after a large object's free (its chunk may wait).
+ */
+static noinline struct hm_cache *hm_free_unowned_in(struct hm_cache *c, struct hm_slab *s,
+						    void *ptr, unsigned long ip)
 {
-	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB)
+	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB) {
+		hm_free_other_any(c, ptr, ip);
+		return HM_FREE_OTHER;
+	}
+	return hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
+}
+
+static void hm_free_unowned(struct hm_cache *c, struct hm_slab *s, void *ptr,
+			    unsigned long ip);
+
+/*
+ * The free of hm_free_unowned() that needs a context for @cache first:
+ * attached outside the bracket (free() leaves errno alone), then the free
+ * is looked up again, the slab may have gone meanwhile.  Without memory
+ * for a context, it is made without one, in a bracket of its own.
+ */
+static noinline void hm_free_unowned_attach(struct hm_cache *cache, struct hm_cache *c,
+					    void *ptr, unsigned long ip)
+{
+	int saved_errno = errno;
+	struct hm_cctx *cc = hm_cache_cctx_slow(cache);
+	struct hm_slab *s = hm_ptr_slab(ptr);
+	bool in;
+
+	errno = saved_errno;
+	if (!hm_slabmap_test(ptr)) {
 		hm_free_nonslab(c, ptr, ip);
+		return;
+	}
+	if (likely(cc)) {
+		hm_free_unowned(c, s, ptr, ip);	/* now with a context: no attach */
+		return;
+	}
+	in = hm_plat_read_begin();
+	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB)
+		hm_free_other_any(c, ptr, ip);
+	else if (s->cache != cache)
+		hm_report_block(cache, HM_ERR_WRONG_CACHE, s, ptr, ip);
 	else
-		hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
+		hm_cache_free_nocctx(cache, s, ptr, ip);
+	if (in)
+		hm_plat_read_end();
 }
 
 /*
@@ -687,18 +725,25 @@ static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
 				     void *ptr, unsigned long ip)
 {
 	struct hm_user_reader *r = hm_user_reader_self;
+	struct hm_cache *attach;
 
 	if (unlikely(!r)) {
 		bool in = hm_plat_read_begin();	/* the thread's first: a slot */
 
-		hm_free_unowned_in(c, s, ptr, ip);
+		attach = hm_free_unowned_in(c, s, ptr, ip);
 		if (in)
 			hm_plat_read_end();
-		return;
+	} else {
+		hm_plat_own_inc(&r->word.counter);	/* hm_plat_read_begin() */
+		attach = hm_free_unowned_in(c, s, ptr, ip);
+		hm_plat_read_end();
 	}
-	hm_plat_own_inc(&r->word.counter);	/* hm_plat_read_begin() */
-	hm_free_unowned_in(c, s, ptr, ip);
-	hm_plat_read_end();
+	if (likely(!attach))
+		return;
+	if (attach == HM_FREE_OTHER)
+		hm_user_retire_poll(false);	/* outside the bracket */
+	else
+		hm_free_unowned_attach(attach, c, ptr, ip);
 }
 
 /*

@@ -328,7 +328,7 @@ typedef struct hm_plat_retire {
 	struct hm_plat_retire *next;
 	void (*fn)(struct hm_plat_retire *r);
 } hm_plat_retire_t;
-void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r));
+void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t bytes);
 
 /*
  * hm_plat_own_inc(): one more on a count that only the calling thread

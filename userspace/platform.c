@@ -33,20 +33,33 @@
 
 /*
  * Slab chunks given back keep their address range, their pages returned
- * (MADV_DONTNEED: they read as zeroes), for the next slab chunk: hm_free()
- * reads a slab's header before it knows the slab is alive, and a stale
- * pointer must find memory there, never a hole (jemalloc's "retain").
- * Linked through the header's retire field; its first word stays 0, no
- * slab's magic.
+ * (MADV_DONTNEED), for the next slab chunk: hm_free() reads a slab's
+ * header before it knows the slab is alive, and a stale pointer must find
+ * memory there, never a hole (jemalloc's "retain").  The first page stays
+ * as it is, linked through the header's retire field: its key (a released
+ * slab's: magic 0, owner HM_CTX_NONE; a large chunk's) matches no
+ * thread's, not even 0, the key of a thread that never attached.  A large
+ * chunk keeps its first granule so, the rest is unmapped.
  */
 pthread_mutex_t hm_retire_lock = PTHREAD_MUTEX_INITIALIZER;
 static hm_plat_retire_t *hm_chunks_kept_list;
 static bool hm_user_membarrier_usable(void);
 unsigned long hm_user_chunks_kept;
 
+/* the bytes at a kept chunk's start whose pages stay: its first page */
+static size_t hm_user_kept_head(void)
+{
+	static size_t page;
+
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
 static void *hm_user_chunk_reuse(void)
 {
 	hm_plat_retire_t *r;
+	char *p;
 
 	if (!__atomic_load_n(&hm_user_chunks_kept, __ATOMIC_RELAXED))
 		return NULL;
@@ -57,7 +70,13 @@ static void *hm_user_chunk_reuse(void)
 		__atomic_store_n(&hm_user_chunks_kept, hm_user_chunks_kept - 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&hm_retire_lock);
-	return r ? (char *)r - offsetof(struct hm_slab, retire) : NULL;
+	if (!r)
+		return NULL;
+	p = (char *)r - offsetof(struct hm_slab, retire);
+	hm_plat_mark_alloc(p, HM_SLAB_SIZE);
+	/* reads as zeroes (HM_PLAT_CHUNK_ZEROED) but for the key, which the user's part never is */
+	memset(p + sizeof(u64), 0, HM_MIN(hm_user_kept_head(), (size_t)HM_SLAB_SIZE) - sizeof(u64));
+	return p;
 }
 
 /*
@@ -110,14 +129,14 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 void hm_plat_chunk_free(void *p, size_t size)
 {
 	hm_plat_retire_t *r = &((struct hm_slab *)p)->retire;
+	size_t head = hm_user_kept_head();
 
 	hm_lsan_unroot(p, size);
 	hm_user_chunk_count(-1);
-	if (size != HM_SLAB_SIZE) {
-		munmap(p, size);
-		return;
-	}
-	madvise(p, size, MADV_DONTNEED);
+	if (size > HM_SLAB_SIZE)	/* a large chunk: its first granule stays */
+		munmap((char *)p + HM_SLAB_SIZE, size - HM_SLAB_SIZE);
+	if (head < HM_SLAB_SIZE)
+		madvise((char *)p + head, HM_SLAB_SIZE - head, MADV_DONTNEED);
 	pthread_mutex_lock(&hm_retire_lock);
 	r->next = hm_chunks_kept_list;
 	hm_chunks_kept_list = r;
@@ -131,12 +150,13 @@ void hm_plat_chunk_free(void *p, size_t size)
  * before its release reads it inside a bracket.  Without membarrier
  * there is no waiting: the slab goes at once, as before.
  */
-#define HM_RETIRE_BATCH	16
+#define HM_RETIRE_BATCH		16		/* chunks, or ... */
+#define HM_RETIRE_BATCH_BYTES	(4UL << 20)	/* ... bytes waiting */
 
 static hm_plat_retire_t *hm_retire_list;
-static unsigned long hm_retire_count;
+static unsigned long hm_retire_count, hm_retire_bytes;
 
-void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r))
+void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t bytes)
 {
 	r->fn = fn;
 	if (!hm_user_membarrier_usable()) {
@@ -147,6 +167,7 @@ void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r))
 	r->next = hm_retire_list;
 	hm_retire_list = r;
 	__atomic_store_n(&hm_retire_count, hm_retire_count + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_retire_bytes, hm_retire_bytes + bytes, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&hm_retire_lock);
 }
 
@@ -158,15 +179,19 @@ void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r))
 void hm_user_retire_poll(bool all)
 {
 	hm_plat_retire_t *r, *next, *last;
-	unsigned long n = __atomic_load_n(&hm_retire_count, __ATOMIC_RELAXED);
+	unsigned long n = __atomic_load_n(&hm_retire_count, __ATOMIC_RELAXED), bytes;
 
-	if (n < (all ? 1 : HM_RETIRE_BATCH) || !hm_plat_read_can_sync())
+	if (!n || (!all && n < HM_RETIRE_BATCH &&
+		   __atomic_load_n(&hm_retire_bytes, __ATOMIC_RELAXED) < HM_RETIRE_BATCH_BYTES) ||
+	    !hm_plat_read_can_sync())
 		return;
 	pthread_mutex_lock(&hm_retire_lock);
 	r = hm_retire_list;
 	n = hm_retire_count;
+	bytes = hm_retire_bytes;
 	hm_retire_list = NULL;
 	__atomic_store_n(&hm_retire_count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_retire_bytes, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&hm_retire_lock);
 	if (!r)
 		return;
@@ -177,6 +202,7 @@ void hm_user_retire_poll(bool all)
 		last->next = hm_retire_list;
 		hm_retire_list = r;
 		__atomic_store_n(&hm_retire_count, hm_retire_count + n, __ATOMIC_RELAXED);
+		__atomic_store_n(&hm_retire_bytes, hm_retire_bytes + bytes, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&hm_retire_lock);
 		return;
 	}
@@ -398,6 +424,10 @@ void hm_user_reader_detach(void)
 
 	if (!r)
 		return;
+	/* no bracket is open at exit; were one left, no wait would end */
+	if (hm_atomic_read(&r->word) & HM_USER_READ_OPEN)
+		hm_atomic_set(&r->word, (hm_atomic_read(&r->word) & ~HM_USER_READ_OPEN) +
+			      HM_USER_READ_CLOSED);
 	hm_user_reader_self = NULL;
 	hm_atomic_set(&r->used, 0);
 }

@@ -1315,6 +1315,274 @@ static void hm_user_stale_free_vs_release(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(r->c), 0);
 }
 
+/* ---- stale pointers and the memory given back (review findings) ---- */
+
+struct hm_user_slot {
+	void *large;
+	unsigned long word_after;
+	bool had_slot_before, can_sync_after;
+};
+
+/*
+ * hm_free_unowned()'s bracket cannot get a reader slot (no memory), the
+ * nested one in hm_free_nonslab() can: the outer end must not close a
+ * bracket it never opened (it did once: the slot read open for ever, and
+ * the next wait for readers, hm_trim()'s, hung).
+ */
+static void *hm_user_slot_worker(void *p)
+{
+	struct hm_user_slot *a = p;
+	void *m;
+
+	a->had_slot_before = hm_user_reader_self != NULL;
+	/* parity: the next metadata request fails, the one after succeeds */
+	__atomic_store_n(&hm_user_meta_fail_every, 2, __ATOMIC_RELAXED);
+	while (!(m = hm_plat_meta_alloc(16, HM_GFP_DEFAULT)))
+		;
+	hm_plat_meta_free(m, 16);
+	hm_free(a->large);	/* slab map: yes; key: no; magic LARGE */
+	__atomic_store_n(&hm_user_meta_fail_every, 0, __ATOMIC_RELAXED);
+	a->word_after = hm_user_reader_self ? hm_atomic_read(&hm_user_reader_self->word) : 0;
+	a->can_sync_after = hm_plat_read_can_sync();
+	return NULL;
+}
+
+static void hm_user_bracket_balanced(struct kunit *test)
+{
+	struct hm_user_slot a = { 0 };
+	long *errors = hm_test_count_errors(test);
+	pthread_t t;
+
+	a.large = hm_malloc(3 * HM_SLAB_SIZE);	/* never kept: given back */
+	KUNIT_ASSERT_NOT_NULL(test, a.large);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_slot_worker, &a), 0);
+	pthread_join(t, NULL);
+	kunit_info(test, "slot before %d, word after %#lx, can_sync %d, errors %ld",
+		   a.had_slot_before, a.word_after, a.can_sync_after, *errors);
+	KUNIT_EXPECT_FALSE(test, a.had_slot_before);
+	KUNIT_EXPECT_EQ(test, a.word_after & HM_USER_READ_OPEN, 0UL);
+	KUNIT_EXPECT_TRUE(test, a.can_sync_after);
+}
+
+/*
+ * A slab chunk given back and kept must not read key 0, the slab key of
+ * every thread that never attached: a stale free from such a thread that
+ * passed hm_slabmap_test() before the release would take the slab for
+ * its own (hm_slab_mine()) and free through s->owner == NULL.  The
+ * window is held open in a child, which sets the slab's map bit again.
+ */
+static void *hm_user_key_worker(void *p)
+{
+	const struct hm_slab *s = p;
+
+	/* what hm_slab_mine() compares, in a thread that never attached */
+	return (void *)(unsigned long)(HM_READ_ONCE(s->key) == 0 && !s->owner);
+}
+
+static void *hm_user_free_worker(void *p)
+{
+	hm_free(p);
+	return NULL;
+}
+
+static void hm_user_kept_chunk_key(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-kept-key", 256, 0, HM_MODE_HYBRID, 0);
+	void *x, *res;
+	struct hm_slab *s;
+	pthread_t t;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (!hm_plat_read_can_sync())
+		kunit_skip(test, "no membarrier");
+	x = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	s = hm_ptr_slab(x);
+	hm_cache_free(c, x);
+	KUNIT_ASSERT_EQ(test, hm_cache_destroy(c), 0);
+	hm_trim();			/* released, waited for, kept */
+	KUNIT_ASSERT_FALSE(test, hm_slabmap_test(x));
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_key_worker, s), 0);
+	pthread_join(t, &res);
+	kunit_info(test, "kept chunk key %#llx owner %p", (unsigned long long)s->key, (void *)s->owner);
+	KUNIT_EXPECT_FALSE(test, res != NULL);	/* "mine", with no owner */
+	{
+		/* the window, held open: hm_slabmap_test() saw the slab, then it went */
+		pid_t pid = fork();
+		int st = 0;
+
+		if (!pid) {
+			hm_slabmap_set(s, true);
+			pthread_create(&t, NULL, hm_user_free_worker, x);
+			pthread_join(t, NULL);
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		kunit_info(test, "child: %s %d", WIFSIGNALED(st) ? "signal" : "exit",
+			   WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		KUNIT_EXPECT_FALSE(test, WIFSIGNALED(st));
+	}
+}
+
+#define HM_ATTACH_N	20000
+
+struct hm_user_attach {
+	struct hm_cache *a, *b;
+	void **va, **vb;
+	unsigned long progress;
+	int stop;
+};
+
+/* remote frees into two caches whose thread slots collide: each attaches */
+static void *hm_user_attach_freer(void *p)
+{
+	struct hm_user_attach *r = p;
+	unsigned int i;
+
+	for (i = 0; i < HM_ATTACH_N; i++) {
+		hm_cache_free(r->a, r->va[i]);
+		hm_cache_free(r->b, r->vb[i]);
+		__atomic_store_n(&r->progress, i + 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* tracking on and off: off waits for the readers under hm_caches_lock */
+static void *hm_user_attach_switcher(void *p)
+{
+	struct hm_user_attach *r = p;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		hm_set_debug(r->a, "track=1");
+		hm_set_debug(r->a, "track=0");
+	}
+	return NULL;
+}
+
+/*
+ * A thread's first free into a cache whose thread slot another cache
+ * holds attaches a context, which takes hm_caches_lock.  Tracking going
+ * off holds that lock while it waits for the readers' brackets to close:
+ * the attach must happen outside the free's bracket (it did not, once,
+ * and the two waited for each other for ever).
+ */
+static void hm_user_attach_outside_bracket(struct kunit *test)
+{
+	struct hm_user_attach *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct hm_cache *extra[64];
+	unsigned long last = 0, now;
+	unsigned int i, n = 0, idle = 0;
+	pthread_t t1, t2;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (!hm_plat_read_can_sync() || hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "no membarrier(), or the tool too slow for its 5 s watchdog");
+	r->a = hm_cache_create("u-attach-a", 64, 0, HM_MODE_HYBRID, 0);
+	for (n = 0; n < 63; n++)
+		extra[n] = hm_cache_create("u-attach-x", 64, 0, HM_MODE_HYBRID, 0);
+	r->b = hm_cache_create("u-attach-b", 64, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, r->b);
+	r->va = malloc(HM_ATTACH_N * sizeof(void *));
+	r->vb = malloc(HM_ATTACH_N * sizeof(void *));
+	for (i = 0; i < HM_ATTACH_N; i++) {
+		r->va[i] = hm_cache_alloc(r->a);
+		r->vb[i] = hm_cache_alloc(r->b);
+	}
+	pthread_create(&t1, NULL, hm_user_attach_freer, r);
+	pthread_create(&t2, NULL, hm_user_attach_switcher, r);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && idle < 50) {
+		usleep(100000);
+		now = __atomic_load_n(&r->progress, __ATOMIC_RELAXED);
+		idle = now == last ? idle + 1 : 0;
+		last = now;
+	}
+	kunit_info(test, "progress %lu of %u, stalled for %u00 ms", last, HM_ATTACH_N, idle);
+	KUNIT_ASSERT_LT(test, idle, 50U);	/* else: deadlocked, the threads are left */
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	KUNIT_EXPECT_EQ(test, hm_validate(r->a), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(r->a), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(r->b), 0);
+	while (n)
+		hm_cache_destroy(extra[--n]);
+	free(r->va);
+	free(r->vb);
+}
+
+static long hm_user_rss_mb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * sysconf(_SC_PAGESIZE) >> 20;
+}
+
+/*
+ * A large object's chunk waits for the readers before it is unmapped; a
+ * free of a big one must not leave its memory held until 16 more wait or
+ * hm_trim() (it did once: 256 MiB stayed resident).  The wait is finished
+ * right after the free once 4 MiB wait.
+ */
+static void hm_user_large_free_returns_memory(struct kunit *test)
+{
+	size_t size = 64UL << 20;
+	long before, live, after;
+	char *p;
+
+	if (!hm_plat_read_can_sync() || hm_user_on_valgrind())
+		kunit_skip(test, "no membarrier(), or too slow under memcheck");
+	before = hm_user_rss_mb();
+	p = hm_malloc(size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 1, size);
+	live = hm_user_rss_mb();
+	hm_free(p);
+	after = hm_user_rss_mb();
+	kunit_info(test, "RSS MiB: before %ld, live %ld, after free %ld", before, live, after);
+	KUNIT_EXPECT_GE(test, live, before + 48);
+	KUNIT_EXPECT_LT(test, after, live - 48);
+}
+
+/*
+ * calloc() of a large object from a kept slab chunk: fresh chunks read as
+ * zeroes (HM_PLAT_CHUNK_ZEROED), and a kept one must too, though its first
+ * page carried the list link and the old header (once, 5 bytes did not).
+ */
+static void hm_user_kept_chunk_calloc(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-kept-calloc", 256, 0, HM_MODE_HYBRID, 0);
+	size_t size = HM_SLAB_SIZE - HM_LARGE_HDR, i, bad = 0;
+	void *v[1024];
+	unsigned int n;
+	unsigned char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (!hm_plat_read_can_sync())
+		kunit_skip(test, "no membarrier");
+	hm_large_trim();
+	for (n = 0; n < 1024 && (v[n] = hm_cache_alloc(c)); n++)	/* a few slabs */
+		;
+	while (n)
+		hm_cache_free(c, v[--n]);
+	KUNIT_ASSERT_EQ(test, hm_cache_destroy(c), 0);
+	hm_trim();		/* released, waited for: kept */
+	kunit_info(test, "chunks kept %lu", hm_user_chunks_kept);
+	KUNIT_ASSERT_GT(test, hm_user_chunks_kept, 1UL);
+	p = hm_calloc(1, size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < size; i++)
+		if (p[i] && !bad++)
+			kunit_info(test, "calloc'd byte %zu is %#x", i, p[i]);
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+}
+
 /*
  * Tracking off when the wait for readers fails (membarrier() without
  * memory): the switch still goes off, the records stay attached and
@@ -1800,6 +2068,11 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_track_retire_sync_fails),
 	KUNIT_CASE(hm_user_track_on_release_race),
 	KUNIT_CASE(hm_user_stale_free_vs_release),
+	KUNIT_CASE(hm_user_bracket_balanced),
+	KUNIT_CASE(hm_user_kept_chunk_key),
+	KUNIT_CASE(hm_user_kept_chunk_calloc),
+	KUNIT_CASE(hm_user_large_free_returns_memory),
+	KUNIT_CASE(hm_user_attach_outside_bracket),
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
