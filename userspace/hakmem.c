@@ -38,6 +38,15 @@ struct hm_tls {
 	u32 key_id;		/* its unique slab key (hm_key_new()), or 0: tid */
 	u64 slab_key;		/* hm_slab_key() of either, 0 when not attached */
 	bool key_set;
+	/*
+	 * What a free in its bracket leaves for after it (hm_free_unowned()):
+	 * a cache to attach a context for (and the free to make again), or
+	 * HM_FREE_OTHER; NULL: nothing.  Not return values: the free paths
+	 * stay tail calls, and nothing is kept across them.
+	 */
+	struct hm_cache *after_bracket;
+	void *after_ptr;
+	unsigned long after_ip;
 	struct hm_tls_slot slot[HM_TLS_SLOTS];
 };
 
@@ -579,25 +588,28 @@ static __always_inline void hm_free_foreign_in(struct hm_cctx *cc, struct hm_sla
 
 /*
  * A free into a slab this thread does not own, in its own context for
- * the cache.  A thread with none yet gets @c back: it attaches one outside
- * the bracket (hm_free_unowned()), since attaching takes hm_caches_lock,
- * which a switch that waits for the brackets to close may hold.
+ * the cache.  A thread with none yet leaves @c in hm_tls.after_bracket:
+ * it attaches one outside the bracket (hm_free_unowned()), since
+ * attaching takes hm_caches_lock, which a switch that waits for the
+ * brackets to close may hold.
  */
-static noinline struct hm_cache *hm_free_foreign_slab(struct hm_cache *c,
-						      struct hm_slab *s,
-						      void *ptr, unsigned long ip)
+static noinline void hm_free_foreign_slab(struct hm_cache *c, struct hm_slab *s,
+					  void *ptr, unsigned long ip)
 {
 	struct hm_cctx *cc;
 
 	if (unlikely(s->cache != c)) {
 		hm_report_block(c, HM_ERR_WRONG_CACHE, s, ptr, ip);
-		return NULL;
+		return;
 	}
 	cc = hm_cache_cctx_peek(c);
-	if (unlikely(!cc))
-		return c;
-	hm_free_foreign_in(cc, s, ptr, ip);
-	return NULL;
+	if (unlikely(!cc)) {
+		hm_tls.after_bracket = c;
+		hm_tls.after_ptr = ptr;
+		hm_tls.after_ip = ip;
+	} else {
+		hm_free_foreign_in(cc, s, ptr, ip);
+	}
 }
 
 /* A local free that hm_cctx_free_try() left: reports, lists. */
@@ -658,41 +670,50 @@ static noinline void hm_free_nonslab(struct hm_cache *c, void *ptr, unsigned lon
  * thread's: another thread's slab (or a wrong cache, for @c), else not a
  * live slab at all (a large object, an orphan, a bad pointer).
  */
-/* hm_free_unowned_in()'s answer for a pointer into no slab: a large free */
+/* hm_tls.after_bracket after a pointer into no slab: a large free's chunk may wait */
 static char hm_free_was_other;
 #define HM_FREE_OTHER	((struct hm_cache *)&hm_free_was_other)
 
-/*
- * In the bracket: NULL, or the cache a context must be attached for first,
- * or HM_FREE_OTHER after a large object's free (its chunk may wait).
- */
-static noinline struct hm_cache *hm_free_unowned_in(struct hm_cache *c, struct hm_slab *s,
-						    void *ptr, unsigned long ip)
+/* In the bracket; what is left for after it goes to hm_tls.after_bracket. */
+static noinline void hm_free_unowned_in(struct hm_cache *c, struct hm_slab *s,
+					void *ptr, unsigned long ip)
 {
 	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB) {
 		hm_free_other_any(c, ptr, ip);
-		return HM_FREE_OTHER;
+		hm_tls.after_bracket = HM_FREE_OTHER;
+	} else {
+		hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
 	}
-	return hm_free_foreign_slab(c ? c : s->cache, s, ptr, ip);
 }
 
 static void hm_free_unowned(struct hm_cache *c, struct hm_slab *s, void *ptr,
 			    unsigned long ip);
 
 /*
- * The free of hm_free_unowned() that needs a context for @cache first:
- * attached outside the bracket (free() leaves errno alone), then the free
- * is looked up again, the slab may have gone meanwhile.  Without memory
- * for a context, it is made without one, in a bracket of its own.
+ * What hm_free_unowned()'s bracket left (hm_tls.after_bracket): a large
+ * free's chunk may wait for the readers; or the free needs a context for
+ * its cache first: attached outside the bracket (free() leaves errno
+ * alone), then the free is looked up again, the slab may have gone
+ * meanwhile.  Without memory for a context, it is made without one, in a
+ * bracket of its own.
  */
-static noinline void hm_free_unowned_attach(struct hm_cache *cache, struct hm_cache *c,
-					    void *ptr, unsigned long ip)
+static noinline void hm_free_after_bracket(void)
 {
-	int saved_errno = errno;
-	struct hm_cctx *cc = hm_cache_cctx_slow(cache);
+	struct hm_cache *c = hm_tls.after_bracket;
+	void *ptr = hm_tls.after_ptr;
+	unsigned long ip = hm_tls.after_ip;
 	struct hm_slab *s = hm_ptr_slab(ptr);
+	struct hm_cctx *cc;
+	int saved_errno;
 	bool in;
 
+	hm_tls.after_bracket = NULL;
+	if (c == HM_FREE_OTHER) {
+		hm_user_retire_poll(false);
+		return;
+	}
+	saved_errno = errno;
+	cc = hm_cache_cctx_slow(c);
 	errno = saved_errno;
 	if (!hm_slabmap_test(ptr)) {
 		hm_free_nonslab(c, ptr, ip);
@@ -705,10 +726,10 @@ static noinline void hm_free_unowned_attach(struct hm_cache *cache, struct hm_ca
 	in = hm_plat_read_begin();
 	if (HM_READ_ONCE(s->magic) != HM_MAGIC_SLAB)
 		hm_free_other_any(c, ptr, ip);
-	else if (s->cache != cache)
-		hm_report_block(cache, HM_ERR_WRONG_CACHE, s, ptr, ip);
+	else if (s->cache != c)
+		hm_report_block(c, HM_ERR_WRONG_CACHE, s, ptr, ip);
 	else
-		hm_cache_free_nocctx(cache, s, ptr, ip);
+		hm_cache_free_nocctx(c, s, ptr, ip);
 	if (in)
 		hm_plat_read_end();
 }
@@ -725,25 +746,20 @@ static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
 				     void *ptr, unsigned long ip)
 {
 	struct hm_user_reader *r = hm_user_reader_self;
-	struct hm_cache *attach;
 
 	if (unlikely(!r)) {
 		bool in = hm_plat_read_begin();	/* the thread's first: a slot */
 
-		attach = hm_free_unowned_in(c, s, ptr, ip);
+		hm_free_unowned_in(c, s, ptr, ip);
 		if (in)
 			hm_plat_read_end();
 	} else {
 		hm_plat_own_inc(&r->word.counter);	/* hm_plat_read_begin() */
-		attach = hm_free_unowned_in(c, s, ptr, ip);
+		hm_free_unowned_in(c, s, ptr, ip);
 		hm_plat_read_end();
 	}
-	if (likely(!attach))
-		return;
-	if (attach == HM_FREE_OTHER)
-		hm_user_retire_poll(false);	/* outside the bracket */
-	else
-		hm_free_unowned_attach(attach, c, ptr, ip);
+	if (unlikely(hm_tls.after_bracket))
+		hm_free_after_bracket();	/* outside the bracket */
 }
 
 /*
