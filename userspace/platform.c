@@ -49,11 +49,14 @@ unsigned long hm_user_chunks_kept;
 /* the bytes at a kept chunk's start whose pages stay: its first page */
 static size_t hm_user_kept_head(void)
 {
-	static size_t page;
+	static size_t page;	/* the same whoever sets it first */
+	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
 
-	if (!page)
-		page = (size_t)sysconf(_SC_PAGESIZE);
-	return page;
+	if (!p) {
+		p = (size_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
+	}
+	return p;
 }
 
 static void *hm_user_chunk_reuse(void)
