@@ -696,6 +696,53 @@ static void hm_user_set_debug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/* what the handler saw: called, and with a reader bracket open or not */
+struct hm_bracket_seen {
+	long calls;
+	long in_bracket;
+};
+
+static void hm_handler_sees_bracket(const char *msg, void *arg)
+{
+	struct hm_bracket_seen *b = arg;
+
+	(void)msg;
+	b->calls++;
+	b->in_bracket += hm_user_reader_self &&
+			 (hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN);
+}
+
+static void *hm_user_free_elsewhere(void *p)
+{
+	hm_free(p);	/* another thread's block: the remote path, in a bracket */
+	return NULL;
+}
+
+/*
+ * A report made while hakmem reads inside a bracket (a remote double
+ * free) reaches the error handler once the bracket has closed, and before
+ * the free returns: the handler may take the program's locks, which a
+ * thread waiting in hakmem for the bracket may hold.
+ */
+static void hm_user_handler_outside_bracket(struct kunit *test)
+{
+	struct hm_bracket_seen seen = { 0 };
+	void *p = hm_malloc(48);
+	pthread_t t;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_set_error_handler(hm_handler_sees_bracket, &seen);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_free_elsewhere, p), 0);
+	pthread_join(t, NULL);
+	KUNIT_EXPECT_EQ(test, seen.calls, 0);	/* a correct remote free */
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_free_elsewhere, p), 0);
+	pthread_join(t, NULL);			/* the double free: reported by now */
+	hm_set_error_handler(NULL, NULL);
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	KUNIT_EXPECT_EQ(test, seen.in_bracket, 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
 /*
  * The freelist mode's write after free to a free block's link word (which
  * poisoning cannot cover), reported as a poison hit is: one message with
@@ -2058,6 +2105,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
+	KUNIT_CASE(hm_user_handler_outside_bracket),
 	KUNIT_CASE(hm_user_global_debug_new_caches),
 	KUNIT_CASE(hm_user_sym_names),
 	KUNIT_CASE(hm_user_xowner_needs_track),
