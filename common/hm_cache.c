@@ -139,6 +139,7 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	cc->size = c->size;
 	cc->adapt.on = !!(c->flags & HM_CACHE_ADAPTIVE);	/* hm_adapt.c */
 	cc->adapt.backoff = 4;		/* HM_ADAPT_HOLD_MIN */
+	hm_plat_cctx_copies(cc);
 }
 
 /**

@@ -48,6 +48,8 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip);
 void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip);
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip);
+void hm_cctx_free_debug_slow(struct hm_cctx *cc, struct hm_slab *s, void *p,
+			     unsigned long ip);
 void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			       unsigned long ip);
 
@@ -139,6 +141,8 @@ static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
  * @cc: the caller's context for the cache, hm_cctx_debug_hybrid()
  * @ip: the allocation call site
  * @pp: where the object goes
+ * @span: HM_SPAN_ANY, or (a constant) the span of @cc's block size where
+ *        it has one: HM_SPAN_BYTES(hm_dbg_span_of(@cc->size)), not 0
  *
  * For an adapter that calls hm_cctx_alloc_debug_slow() itself when this
  * gives up (one call less than hm_cctx_alloc_debug()).
@@ -146,13 +150,33 @@ static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
  * Return: true with the object in *@pp, or false having changed nothing.
  */
 static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
-						    void **pp)
+						    void **pp, unsigned int span)
 {
-	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp, true))) {
+	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp, span))) {
 		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
 		return true;
 	}
 	return false;
+}
+
+/**
+ * hm_cctx_free_debug_try() - the common case of a local free on the hybrid
+ * debug route, only
+ * @cc: the caller's context, s->owner, hm_cctx_debug_hybrid()
+ * @s: hm_ptr_slab(@p), a live slab
+ * @p: the object
+ * @ip: the caller
+ * @span: as hm_cctx_alloc_debug_try()'s
+ *
+ * For an adapter that calls hm_cctx_free_debug_slow() itself when this
+ * gives up.
+ *
+ * Return: true when @p is freed, or false having changed nothing.
+ */
+static __always_inline bool hm_cctx_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
+						   void *p, unsigned long ip, unsigned int span)
+{
+	return hm_hybrid_free_debug_try(cc, s, p, ip, span);
 }
 
 /**
@@ -164,11 +188,19 @@ static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned
  * Return: true when @p is freed; false, having changed nothing, when
  * hm_cctx_free_local() must run (reports, debugging, list changes).
  */
+static __always_inline bool hm_cctx_free_try_route(struct hm_cctx *cc, u8 route,
+						   struct hm_slab *s, void *p);
+
 static __always_inline bool hm_cctx_free_try(struct hm_cctx *cc, struct hm_slab *s,
 					     void *p)
 {
-	u8 route = HM_READ_ONCE(cc->route);
+	return hm_cctx_free_try_route(cc, HM_READ_ONCE(cc->route), s, p);
+}
 
+/* hm_cctx_free_try() with @cc's route read by the caller, as for the alloc */
+static __always_inline bool hm_cctx_free_try_route(struct hm_cctx *cc, u8 route,
+						   struct hm_slab *s, void *p)
+{
 	if (likely(route == HM_MODE_HYBRID))
 		return hm_hybrid_free_try(cc, s, p);
 	if (route == HM_MODE_BITMAP)

@@ -762,7 +762,7 @@ void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 		goto out;
 	}
 	/* hybrid, its blocks or stamps not inline: the try with calls */
-	if (route == HM_ROUTE_DEBUG_CALLS && hm_hybrid_alloc_debug_try(cc, ip, &p, false))
+	if (route == HM_ROUTE_DEBUG_CALLS && hm_hybrid_alloc_debug_try(cc, ip, &p, HM_SPAN_CALLS))
 		goto out;
 	/* a quarantined block is not handed out: take the next */
 	do {
@@ -783,7 +783,7 @@ static noinline void *hm_cctx_alloc_debug_hybrid(struct hm_cctx *cc, unsigned lo
 {
 	void *p;
 
-	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p, HM_SPAN_ANY)))
 		return p;
 	return hm_cctx_alloc_debug_slow(cc, ip);
 }
@@ -800,9 +800,18 @@ void *hm_cctx_alloc_debug(struct hm_cctx *cc, unsigned long ip)
 	return hm_cctx_alloc_debug_slow(cc, ip);
 }
 
-/* hm_cctx_free_local_debug() but for the hybrid mode's common case */
-static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm_slab *s,
-						   void *p, unsigned long ip)
+/**
+ * hm_cctx_free_debug_slow() - hm_cctx_free_local_debug() but for the
+ * hybrid mode's common case
+ * @cc: the caller's context, s->owner
+ * @s: hm_ptr_slab(@p), a live slab
+ * @p: the object
+ * @ip: the caller
+ *
+ * For an adapter that ran hm_cctx_free_debug_try() already.
+ */
+noinline void hm_cctx_free_debug_slow(struct hm_cctx *cc, struct hm_slab *s, void *p,
+				      unsigned long ip)
 {
 	u8 route = HM_READ_ONCE(cc->route);
 
@@ -814,7 +823,8 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
 	switch (cc->mode) {
 	case HM_MODE_HYBRID:
 		/* its blocks or stamps not inline: the try with calls first */
-		if (route == HM_ROUTE_DEBUG_CALLS && hm_hybrid_free_debug_try(cc, s, p, ip, false))
+		if (route == HM_ROUTE_DEBUG_CALLS &&
+		    hm_hybrid_free_debug_try(cc, s, p, ip, HM_SPAN_CALLS))
 			return;
 		hm_hybrid_free_local(cc, s, p, ip, true);
 		return;
@@ -843,9 +853,9 @@ static noinline void hm_cctx_free_local_debug_slow(struct hm_cctx *cc, struct hm
 noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
 					void *p, unsigned long ip)
 {
-	if (likely(hm_hybrid_free_debug_try(cc, s, p, ip, true)))
+	if (likely(hm_cctx_free_debug_try(cc, s, p, ip, HM_SPAN_ANY)))
 		return;
-	hm_cctx_free_local_debug_slow(cc, s, p, ip);
+	hm_cctx_free_debug_slow(cc, s, p, ip);
 }
 
 /*
@@ -858,5 +868,5 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 	if (likely(hm_cctx_debug_hybrid(cc)))
 		hm_cctx_free_debug_hybrid(cc, s, p, ip);
 	else
-		hm_cctx_free_local_debug_slow(cc, s, p, ip);
+		hm_cctx_free_debug_slow(cc, s, p, ip);
 }

@@ -96,6 +96,32 @@ static __always_inline bool hm_dbg_poison_inline(size_t size)
 }
 
 /*
+ * The poison spans of the hybrid debug route's try functions (their @span
+ * argument): HM_SPAN_CALLS, with the platform's calls; HM_SPAN_ANY, inline
+ * for any size the platform does inline; or a constant power of two s from
+ * 16 to HM_PLAT_MEM_SPAN_MAX, for blocks of s / 2 < size <= s bytes (8 for
+ * 16), where the check and the fill test no size: an adapter may keep a
+ * copy per span, and give a context the one of its block size
+ * (hm_dbg_span_of(), hm_plat_cctx_copies()).
+ */
+#define HM_SPAN_CALLS	0
+#define HM_SPAN_ANY	1
+#define HM_SPAN_BYTES(i)	(8U << (i))	/* of hm_dbg_span_of() i > 0 */
+
+/* The span of blocks of @size: 0 for HM_SPAN_ANY, else i of HM_SPAN_BYTES(i). */
+static inline u8 hm_dbg_span_of(u32 size)
+{
+	u8 i;
+
+	if (HM_MAG_LINK || size < 8)	/* the check starts after a link */
+		return 0;
+	for (i = 1; HM_SPAN_BYTES(i) <= HM_PLAT_MEM_SPAN_MAX; i++)
+		if (size <= HM_SPAN_BYTES(i))
+			return i;
+	return 0;
+}
+
+/*
  * The fast-path route of a context of mode @mode, block size @size, with
  * switches @flags.  The hybrid debug route's leaf try functions poison
  * inline and stamp records with hm_plat_stamp_raw(): where they cannot,

@@ -540,38 +540,45 @@ static __always_inline void *hm_hybrid_alloc(struct hm_cctx *cc)
 }
 
 /*
- * The try functions' poison check, fill and stamp.  @inl (a constant):
- * calling nothing, where the check and fill are false for a size not
- * hm_dbg_poison_inline() (which the route keeps from them), so that the
- * compiler sees no call either; else the hooks' own, with calls.
+ * The try functions' poison check, fill and stamp, by @span (a constant,
+ * HM_SPAN_*).  Inline (not HM_SPAN_CALLS), they call nothing, where the
+ * check and fill are false for a size not hm_dbg_poison_inline() (which
+ * the route keeps from them), so that the compiler sees no call either;
+ * with HM_SPAN_CALLS, the hooks' own, with calls.
  */
-static __always_inline bool hm_dbg_try_intact(struct hm_cctx *cc, void *p, bool inl)
+static __always_inline bool hm_dbg_try_intact(struct hm_cctx *cc, void *p, unsigned int span)
 {
 	size_t n = cc->size - HM_MAG_LINK;
 
-	if (!inl)
+	if (span == HM_SPAN_CALLS)
 		return hm_dbg_poison_intact(cc->cache, p);
+	if (span != HM_SPAN_ANY)	/* no link then: hm_dbg_span_of() */
+		return hm_plat_mem_is_span(p, HM_POISON_FREE, n, span);
 	return hm_plat_mem_inline(n) && hm_plat_mem_is((char *)p + HM_MAG_LINK, HM_POISON_FREE, n);
 }
 
-static __always_inline bool hm_dbg_try_fill(struct hm_cctx *cc, void *p, bool inl)
+static __always_inline bool hm_dbg_try_fill(struct hm_cctx *cc, void *p, unsigned int span)
 {
 	size_t n = cc->size;
 
-	if (!inl) {
+	if (span == HM_SPAN_CALLS) {
 		hm_dbg_poison_fill(cc->cache, p);
 		return true;
 	}
 	hm_plat_mark_alloc(p, n);
+	if (span != HM_SPAN_ANY) {
+		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, span);
+		return true;
+	}
 	if (!hm_plat_mem_inline(n))
 		return false;
 	hm_plat_mem_fill(p, HM_POISON_FREE, n);
 	return true;
 }
 
-static __always_inline u64 hm_dbg_try_stamp(bool inl)
+static __always_inline u64 hm_dbg_try_stamp(unsigned int span)
 {
-	return inl ? hm_plat_stamp_raw() : hm_plat_stamp();
+	return span != HM_SPAN_CALLS ? hm_plat_stamp_raw() : hm_plat_stamp();
 }
 
 /*
@@ -583,12 +590,13 @@ static __always_inline u64 hm_dbg_try_stamp(bool inl)
  * owner's free, as it fills; a remote free's, when the owner collects it:
  * hm_dbg_collected()).  False, having changed nothing, for anything else:
  * the slow path sorts out a block never poisoned from one written after
- * its free.  @inl (a constant): calling nothing, a leaf without a frame
- * (HM_ROUTE_DEBUG_HYBRID), or with the platform's calls for the check and
- * the stamp (HM_ROUTE_DEBUG_CALLS, from the slow path).
+ * its free.  @span (a constant, HM_SPAN_*): calling nothing, a leaf
+ * without a frame (HM_ROUTE_DEBUG_HYBRID), or with the platform's calls
+ * for the check and the stamp (HM_SPAN_CALLS: HM_ROUTE_DEBUG_CALLS, from
+ * the slow path).
  */
 static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
-						      void **pp, bool inl)
+						      void **pp, unsigned int span)
 {
 	unsigned int sw = HM_READ_ONCE(cc->debug);
 	u32 n = cc->mag_count;
@@ -618,7 +626,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	if (sw & HM_DBG_POISON) {
 		/* the sanitizers' view first: hm_hybrid_taken() would do it */
 		hm_plat_mark_alloc(p, cc->size);
-		if (unlikely(!hm_dbg_try_intact(cc, p, inl))) {
+		if (unlikely(!hm_dbg_try_intact(cc, p, span))) {
 			if (t)
 				hm_plat_read_ctx_end(&cc->read_seq);
 			return false;
@@ -628,7 +636,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (t) {
 		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
-				   hm_dbg_try_stamp(inl));
+				   hm_dbg_try_stamp(span));
 		hm_plat_read_ctx_end(&cc->read_seq);
 		hm_dbg_site_alloc(cc);
 	}
@@ -705,10 +713,10 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
  * As hm_hybrid_free_try() on the debug route: the owner's free of a block
  * it allocated, from the call site of its last allocation, in its slab's
  * switch generation.  False, having changed nothing, for anything else.
- * @inl: as hm_hybrid_alloc_debug_try()'s.
+ * @span: as hm_hybrid_alloc_debug_try()'s.
  */
 static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
-						     void *p, unsigned long ip, bool inl)
+						     void *p, unsigned long ip, unsigned int span)
 {
 	unsigned long idx = hm_block_start(cc->recip, s, p);
 	unsigned int sw = HM_READ_ONCE(cc->debug);
@@ -736,7 +744,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 				hm_plat_read_ctx_end(&cc->read_seq);
 				return false;
 			}
-			hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(inl));
+			hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(span));
 		}
 		hm_plat_read_ctx_end(&cc->read_seq);
 	}
@@ -744,7 +752,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	if (sw & HM_DBG_POISON) {
 		unsigned long *pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
 
-		if (likely(hm_dbg_try_fill(cc, p, inl)))
+		if (likely(hm_dbg_try_fill(cc, p, span)))
 			*pw |= 1UL << (idx % HM_BPL);
 		else	/* the bit of the block's last life goes (alloc keeps it) */
 			*pw &= ~(1UL << (idx % HM_BPL));

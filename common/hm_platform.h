@@ -88,6 +88,13 @@
  *                                  (the poisoning; memset())
  *              bool hm_plat_mem_inline(n)  both of @n bytes call nothing
  *                                  (or, as stamps, a call is fine)
+ *              hm_plat_mem_is_span(p, c, n, span), _fill_span(...)  the
+ *                                  same for @span / 2 < @n <= @span, a
+ *                                  constant power of two up to
+ *                                  HM_PLAT_MEM_SPAN_MAX (0: no copies)
+ *              hm_plat_cctx_copies(cc)  a new context's copies of the
+ *                                  hybrid debug route (cc->debug_alloc,
+ *                                  debug_free), or nothing
  * Retiring:    bool hm_plat_read_begin(), hm_plat_read_end()  bracket a
  *                  use of memory that another context may retire (the
  *                  tracking records); they nest, cost a few plain

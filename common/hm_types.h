@@ -217,6 +217,12 @@ struct hm_cctx {
 	unsigned long site_ip;		/* ... last call site looked up */
 	struct hm_site *site;		/* ... and its profile entry */
 	unsigned long site_allocs;	/* ... and its count not yet added */
+	/*
+	 * The adapter's copies of the hybrid debug route's common case for
+	 * the block size (hm_plat_cctx_copies()), or NULL without any.
+	 */
+	void *(*debug_alloc)(struct hm_cctx *cc, unsigned long ip);
+	void (*debug_free)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
 	bool registered;
 	bool dynamic;			/* allocated by hm_cctx_new() */
 	struct hm_fit_state fit;	/* fit policies (hm_fit.c), owner-private */

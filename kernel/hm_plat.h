@@ -139,6 +139,11 @@ void hm_plat_meta_flush(void);
 #define hm_plat_mem_inline(n)	((void)(n), true)
 #define hm_plat_mem_is(p, c, n)	(!memchr_inv(p, c, n))
 #define hm_plat_mem_fill(p, c, n)	memset(p, c, n)
+/* one copy of the hybrid debug route: memchr_inv() and memset() take any size */
+#define HM_PLAT_MEM_SPAN_MAX	0
+#define hm_plat_mem_is_span(p, c, n, span)	((void)(span), hm_plat_mem_is(p, c, n))
+#define hm_plat_mem_fill_span(p, c, n, span)	((void)(span), hm_plat_mem_fill(p, c, n))
+#define hm_plat_cctx_copies(cc)	((void)(cc))	/* none: hm_cctx_alloc_debug() */
 #define HM_RET_IP		_RET_IP_
 
 /* stamps are nanoseconds already; another CPU's may be a little behind */

@@ -495,14 +495,73 @@ static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 	return likely(p) ? p : hm_alloc_refill(cc->cache, cc, ip);
 }
 
-/* on the hybrid debug route: its common case in this frame */
-static noinline void *hm_malloc_debug_hybrid(struct hm_cctx *cc, unsigned long ip)
-{
-	void *p;
+/*
+ * On the hybrid debug route: its common cases in their own frames, a copy
+ * per span of block sizes (hm_dbg_span_of()), where the poison check and
+ * fill test no size; the table's first for the others.  Each copy is a
+ * leaf, and everything else a tail call.
+ */
+#define HM_DEBUG_HYBRID_COPY(name, span)					\
+static noinline void *hm_malloc_debug_##name(struct hm_cctx *cc, unsigned long ip)	\
+{										\
+	void *p;								\
+										\
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p, span)))			\
+		return p;							\
+	return hm_malloc_debug_slow(cc, ip);					\
+}										\
+										\
+static noinline void hm_free_debug_##name(struct hm_cctx *cc, struct hm_slab *s,	\
+					  void *ptr, unsigned long ip)		\
+{										\
+	if (likely(hm_cctx_free_debug_try(cc, s, ptr, ip, span)))		\
+		return;								\
+	hm_cctx_free_debug_slow(cc, s, ptr, ip);				\
+}
 
-	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p)))
-		return p;
-	return hm_malloc_debug_slow(cc, ip);
+HM_DEBUG_HYBRID_COPY(any, HM_SPAN_ANY)
+#if HM_PLAT_MEM_SPAN_MAX
+HM_DEBUG_HYBRID_COPY(16, 16)
+HM_DEBUG_HYBRID_COPY(32, 32)
+HM_DEBUG_HYBRID_COPY(64, 64)
+HM_DEBUG_HYBRID_COPY(128, 128)
+HM_DEBUG_HYBRID_COPY(256, 256)
+#endif
+
+/* by hm_dbg_span_of(): the copy of span HM_SPAN_BYTES(i) at i, HM_SPAN_ANY at 0 */
+static void *(*const hm_malloc_debug_copies[])(struct hm_cctx *, unsigned long) = {
+	hm_malloc_debug_any,
+#if HM_PLAT_MEM_SPAN_MAX
+	hm_malloc_debug_16, hm_malloc_debug_32, hm_malloc_debug_64,
+	hm_malloc_debug_128, hm_malloc_debug_256,
+#endif
+};
+
+static void (*const hm_free_debug_copies[])(struct hm_cctx *, struct hm_slab *, void *,
+					    unsigned long) = {
+	hm_free_debug_any,
+#if HM_PLAT_MEM_SPAN_MAX
+	hm_free_debug_16, hm_free_debug_32, hm_free_debug_64,
+	hm_free_debug_128, hm_free_debug_256,
+#endif
+};
+
+_Static_assert(!HM_PLAT_MEM_SPAN_MAX || HM_SPAN_BYTES(5) == HM_PLAT_MEM_SPAN_MAX,
+	       "the spans are 16 to 256 bytes");
+_Static_assert(sizeof(hm_malloc_debug_copies) / sizeof(hm_malloc_debug_copies[0]) ==
+	       (HM_PLAT_MEM_SPAN_MAX ? 6 : 1), "a copy per span");
+
+/*
+ * Every context's, from hm_cctx_init(): in the context, its route is one
+ * indirect jump, as many instructions as a direct one (a table would cost
+ * three more).
+ */
+void hm_user_cctx_copies(struct hm_cctx *cc)
+{
+	u8 i = hm_dbg_span_of(cc->size);
+
+	cc->debug_alloc = hm_malloc_debug_copies[i];
+	cc->debug_free = hm_free_debug_copies[i];
 }
 
 /*
@@ -544,9 +603,12 @@ void *hm_malloc(size_t size)
 		route = HM_READ_ONCE(cc->route);
 		if (likely(hm_cctx_alloc_try_route(cc, route, &p)))
 			return p;
-		/* a switch on (never hm_cctx_none): one frame less */
+		/*
+		 * A switch on (never hm_cctx_none): one frame less.  Tested
+		 * after the modes, which this test would cost two more.
+		 */
 		if (route == HM_ROUTE_DEBUG_HYBRID)
-			return hm_malloc_debug_hybrid(cc, HM_RET_IP);
+			return cc->debug_alloc(cc, HM_RET_IP);
 		if (route & HM_ROUTES_SPECIAL)
 			return hm_malloc_debug_slow(cc, HM_RET_IP);
 	}
@@ -620,20 +682,25 @@ static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
 }
 
 /*
- * The tail call after hm_cctx_free_try() gave up: the debug route's copy
- * directly (one frame less while a switch is on), else the slow path.
+ * The free of a block of the caller's own slab @s: the mode's try, else a
+ * tail call: the hybrid debug route's copy directly (one frame less while
+ * a switch is on; tested after the modes, as in hm_malloc()), the other
+ * special routes' debug path, or the slow path (reports, lists).  Its
+ * HM_RET_IP is the caller's, read where needed: no register kept for it.
  */
-static __always_inline void hm_free_local_rest(struct hm_cctx *cc, struct hm_slab *s,
-					       void *ptr, unsigned long ip)
+static __always_inline void hm_free_mine(struct hm_slab *s, void *ptr)
 {
+	struct hm_cctx *cc = HM_READ_ONCE(s->owner);
 	u8 route = HM_READ_ONCE(cc->route);
 
+	if (likely(hm_cctx_free_try_route(cc, route, s, ptr)))
+		return;
 	if (route == HM_ROUTE_DEBUG_HYBRID)
-		hm_cctx_free_debug_hybrid(cc, s, ptr, ip);
+		cc->debug_free(cc, s, ptr, HM_RET_IP);
 	else if (route & HM_ROUTES_SPECIAL)
-		hm_cctx_free_local_debug(cc, s, ptr, ip);
+		hm_cctx_free_local_debug(cc, s, ptr, HM_RET_IP);
 	else
-		hm_free_local_slow(cc, s, ptr, ip);
+		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
 }
 
 /* a pointer into no live slab, of cache @c (NULL: any) */
@@ -771,7 +838,6 @@ static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
 void hm_free(void *ptr)
 {
 	struct hm_slab *s = hm_ptr_slab(ptr);
-	struct hm_cctx *cc;
 
 	if (unlikely(!hm_slabmap_test(ptr))) {
 		hm_free_nonslab(NULL, ptr, HM_RET_IP);
@@ -781,9 +847,7 @@ void hm_free(void *ptr)
 		hm_free_unowned(NULL, s, ptr, HM_RET_IP);
 		return;
 	}
-	cc = HM_READ_ONCE(s->owner);
-	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
-		hm_free_local_rest(cc, s, ptr, HM_RET_IP);
+	hm_free_mine(s, ptr);
 }
 
 size_t hm_malloc_usable_size(const void *ptr)
@@ -853,7 +917,6 @@ void *hm_cache_alloc(struct hm_cache *c)
 void hm_cache_free(struct hm_cache *c, void *ptr)
 {
 	struct hm_slab *s = hm_ptr_slab(ptr);
-	struct hm_cctx *cc;
 
 	if (unlikely(!hm_slabmap_test(ptr))) {
 		hm_free_nonslab(c, ptr, HM_RET_IP);
@@ -863,9 +926,7 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 		hm_free_unowned(c, s, ptr, HM_RET_IP);
 		return;
 	}
-	cc = HM_READ_ONCE(s->owner);
-	if (unlikely(!hm_cctx_free_try(cc, s, ptr)))
-		hm_free_local_rest(cc, s, ptr, HM_RET_IP);
+	hm_free_mine(s, ptr);
 }
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)

@@ -231,13 +231,72 @@ static __always_inline void hm_plat_mem_fill(void *p, unsigned char c, size_t n)
 		_mm_storeu_si128((__m128i *)(void *)(b + i + 16), v);
 	}
 }
+
+/*
+ * The same for @n bytes, @span / 2 < @n <= @span, where @span is a
+ * constant power of two from 16 to HM_PLAT_MEM_SPAN_MAX (and 8 <= @n for
+ * 16): the loads or stores that start at 0 cover the first half of @span,
+ * those that end at @n the rest, and nothing tests @n.  The hybrid debug
+ * route has a copy of its common case per span (hm_dbg_span_of()).
+ */
+#define HM_PLAT_MEM_SPAN_MAX	256
+
+static __always_inline bool hm_plat_mem_is_span(const void *p, unsigned char c, size_t n,
+						size_t span)
+{
+	const unsigned char *b = (const unsigned char *)p;
+	__m128i v = _mm_set1_epi8((char)c), acc = _mm_setzero_si128();
+	size_t i;
+
+	if (span <= 16) {	/* two words, overlapping when @n < 16 */
+		u64 w0, w1;
+
+		memcpy(&w0, b, sizeof(w0));
+		memcpy(&w1, b + n - 8, sizeof(w1));
+		return ((w0 ^ HM_USER_WORD(c)) | (w1 ^ HM_USER_WORD(c))) == 0;
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < span / 2; i += 16)
+		acc = _mm_or_si128(acc, _mm_or_si128(hm_user_diff(b, i, v),
+						     hm_user_diff(b, n - span / 2 + i, v)));
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) == 0xffff;
+}
+
+static __always_inline void hm_plat_mem_fill_span(void *p, unsigned char c, size_t n,
+						  size_t span)
+{
+	unsigned char *b = (unsigned char *)p;
+	__m128i v = _mm_set1_epi8((char)c);
+	size_t i;
+
+	if (span <= 16) {
+		u64 w = HM_USER_WORD(c);
+
+		memcpy(b, &w, sizeof(w));
+		memcpy(b + n - 8, &w, sizeof(w));
+		return;
+	}
+#pragma GCC unroll 8
+	for (i = 0; i < span / 2; i += 16) {
+		_mm_storeu_si128((__m128i *)(void *)(b + i), v);
+		_mm_storeu_si128((__m128i *)(void *)(b + n - span / 2 + i), v);
+	}
+}
 #else
 #define hm_plat_mem_inline(n)		((void)(n), false)
 #define hm_plat_mem_is(p, c, n)		hm_user_mem_is((p), (c), (n))
 #define hm_plat_mem_fill(p, c, n)	memset((p), (c), (n))
+#define HM_PLAT_MEM_SPAN_MAX		0	/* no copies per span */
+#define hm_plat_mem_is_span(p, c, n, span)	hm_plat_mem_is((p), (c), (n))
+#define hm_plat_mem_fill_span(p, c, n, span)	hm_plat_mem_fill((p), (c), (n))
 #endif
 
 #define HM_RET_IP	((unsigned long)__builtin_return_address(0))
+
+/* a context's copies of the hybrid debug route: hm_malloc()'s, per span */
+struct hm_cctx;
+void hm_user_cctx_copies(struct hm_cctx *cc);
+#define hm_plat_cctx_copies(cc)	hm_user_cctx_copies(cc)
 
 void hm_plat_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

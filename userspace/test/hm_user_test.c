@@ -2093,8 +2093,93 @@ static void hm_user_poison_sizes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ok);
 }
 
+/*
+ * The same for the hybrid debug route's copies per span: every size of
+ * each span (hm_dbg_span_of() puts each size in one), every byte.
+ */
+static void hm_user_poison_spans(struct kunit *test)
+{
+	static unsigned char buf[8 + HM_PLAT_MEM_SPAN_MAX + 1];
+	unsigned char *b = buf + 8;
+	unsigned int i, spans = 0;
+	bool ok = true;
+	size_t n, at;
+
+	for (n = 0; n <= HM_PLAT_MEM_SPAN_MAX + 8; n++) {
+		u8 k = hm_dbg_span_of((u32)n);
+		size_t span = HM_SPAN_BYTES(k);
+
+		if (!k) {
+			ok &= HM_MAG_LINK || n < 8 || n > HM_PLAT_MEM_SPAN_MAX;
+			continue;
+		}
+		ok &= n <= span && (n > span / 2 || (span == 16 && n >= 8));
+		spans |= 1U << k;
+		memset(buf, 0, sizeof(buf));
+		hm_plat_mem_fill_span(b, HM_POISON_FREE, n, span);
+		ok &= hm_plat_mem_is_span(b, HM_POISON_FREE, n, span);
+		ok &= !buf[7] && !b[n];
+		for (at = 0; at < n; at++) {
+			ok &= b[at] == HM_POISON_FREE;
+			b[at] ^= 1;
+			ok &= !hm_plat_mem_is_span(b, HM_POISON_FREE, n, span);
+			b[at] ^= 1;
+		}
+	}
+	KUNIT_EXPECT_TRUE(test, ok);
+	/* every span has its sizes, unless the platform keeps no copies */
+	for (i = 1; HM_SPAN_BYTES(i) <= HM_PLAT_MEM_SPAN_MAX; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, HM_MAG_LINK || (spans & (1U << i)), "span %u", i);
+}
+
+/*
+ * A write after free into a block of hm_malloc(), at its first, middle
+ * and last checked byte, for every size class the route's copies per
+ * span serve and past them: each is reported once and the block not
+ * handed out again.
+ */
+static void hm_user_malloc_poison_spans(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	long want = 0;
+	size_t n;
+
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1 track=1"), 0);
+	for (n = 8; n <= HM_PLAT_MEM_SPAN_MAX + 72; n += 8) {
+		size_t size, offs[3];
+		unsigned int k;
+		void *p = hm_malloc(n);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		size = hm_malloc_usable_size(p);
+		/* an intrusive magazine's link is no poison: not written */
+		offs[0] = HM_MAG_LINK;
+		offs[1] = HM_MAG_LINK + (size - HM_MAG_LINK) / 2;
+		offs[2] = size - 1;
+		for (k = 0; k < 3 && size > HM_MAG_LINK; k++) {
+			void *q;
+
+			hm_free(p);
+			hm_test_poke(p, offs[k], 0x42);
+			q = hm_malloc(n);
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			KUNIT_EXPECT_TRUE_MSG(test, q != p, "size %zu offset %zu handed out",
+					      n, offs[k]);
+			want++;
+			KUNIT_EXPECT_TRUE_MSG(test, *errors == want, "size %zu offset %zu: %ld reports",
+					      n, offs[k], *errors);
+			p = q;
+		}
+		hm_free(p);
+	}
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "off"), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_poison_sizes),
+	KUNIT_CASE(hm_user_poison_spans),
+	KUNIT_CASE(hm_user_malloc_poison_spans),
 	KUNIT_CASE(hm_user_tool_marks_links),
 	KUNIT_CASE(hm_user_stamps_without_tsc),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
