@@ -111,6 +111,7 @@ void *hm_bitmap_alloc_slow(struct hm_cctx *cc);
 void hm_bitmap_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			   unsigned long ip);
 unsigned int hm_bitmap_collect(struct hm_slab *s);
+void hm_bitmap_refuse_late(struct hm_slab *s, unsigned int i, unsigned long bad, bool report);
 
 void *hm_freelist_alloc_slow(struct hm_cctx *cc);
 void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,

@@ -12,6 +12,26 @@
 #include "hm_mode.h"
 
 /**
+ * hm_bitmap_refuse_late() - refuse remote frees found double when taken
+ * @s: their slab
+ * @i: their word of the remote bitmap, which no longer has them
+ * @bad: their bits (each freed a block free already)
+ * @report: report the first (once per slab is enough for a release)
+ *
+ * Their freers counted them as frees: they were not (late_refused).  The
+ * fill they marked belongs to no free (hm_dbg_refused()).
+ */
+void hm_bitmap_refuse_late(struct hm_slab *s, unsigned int i, unsigned long bad, bool report)
+{
+	struct hm_cache *c = s->cache;
+
+	if (report)
+		hm_report_double_free(c, s, hm_block_addr(c, s, i * HM_BPL + hm_ctz(bad)), 0);
+	hm_atomic_fetch_add(&c->late_refused, hm_popcount(bad));
+	hm_dbg_refused(s, i, bad);
+}
+
+/**
  * hm_bitmap_collect() - fold remote frees into the owner's free bitmap
  * @s: a bitmap or hybrid slab, owned by the caller
  *
@@ -35,12 +55,7 @@ unsigned int hm_bitmap_collect(struct hm_slab *s)
 		if (s->live_bits)
 			bad |= r & ~s->live_bits[i];
 		if (unlikely(bad)) {
-			void *p = hm_block_addr(s->cache, s, i * HM_BPL + hm_ctz(bad));
-
-			hm_report_double_free(s->cache, s, p, 0);
-			/* their freers counted them as frees: they were not */
-			hm_atomic_fetch_add(&s->cache->late_refused, hm_popcount(bad));
-			hm_dbg_refused(s, i, bad);
+			hm_bitmap_refuse_late(s, i, bad, true);
 			r &= ~bad;
 		}
 		if (!r)

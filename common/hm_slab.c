@@ -220,9 +220,9 @@ static void hm_slab_retired(hm_plat_retire_t *r)
  * its freer counted it.  Reported, and no longer counted.  No remote free
  * is in flight (s->inflight).
  */
-static void hm_slab_release_late(struct hm_cache *c, struct hm_slab *s)
+static void hm_slab_release_late(struct hm_slab *s)
 {
-	unsigned long bad = 0, first = 0;
+	bool reported = false;
 	unsigned int i;
 
 	if (s->mode == HM_MODE_FREELIST)
@@ -230,14 +230,11 @@ static void hm_slab_release_late(struct hm_cache *c, struct hm_slab *s)
 	for (i = 0; i < s->nwords; i++) {
 		unsigned long r = hm_atomic_xchg(&s->remote_bits[i], 0);
 
-		if (r && !bad)
-			first = i * HM_BPL + hm_ctz(r);
-		bad += hm_popcount(r);
+		if (r) {
+			hm_bitmap_refuse_late(s, i, r, !reported);
+			reported = true;
+		}
 	}
-	if (!bad)
-		return;
-	hm_report_double_free(c, s, hm_block_addr(c, s, first), 0);
-	hm_atomic_fetch_add(&c->late_refused, bad);
 }
 
 /**
@@ -270,7 +267,7 @@ void hm_slab_release(struct hm_cache *c, struct hm_slab *s)
 	c->slabs_released++;
 	hm_unlock(&c->lock, flags);
 
-	hm_slab_release_late(c, s);
+	hm_slab_release_late(s);
 	hm_slabmap_set(s, false);
 	HM_WRITE_ONCE(s->magic, 0);
 	hm_slab_debug_retire(c, s);

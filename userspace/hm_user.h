@@ -31,7 +31,7 @@ extern long hm_user_chunks_live;
 /* released slabs: a batch's wait for the readers, at a point that holds no lock */
 void hm_user_retire_poll(bool all);
 extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
-extern unsigned long hm_user_chunks_kept;
+unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
 
 /*
  * hm_posix.c: no request above this can be met (glibc's limit, less two

@@ -42,9 +42,58 @@
  * chunk keeps its first granule so, the rest is unmapped.
  */
 pthread_mutex_t hm_retire_lock = PTHREAD_MUTEX_INITIALIZER;
-static hm_plat_retire_t *hm_chunks_kept_list;
 static bool hm_user_membarrier_usable(void);
-unsigned long hm_user_chunks_kept;
+
+/*
+ * A list of chunks under hm_retire_lock, its length and bytes also read
+ * without the lock (a hint: the caller takes the lock to be sure).
+ */
+struct hm_user_rlist {
+	hm_plat_retire_t *head;
+	unsigned long n, bytes;
+};
+
+/* Push the chain @first .. @last of @n chunks, @bytes in all, onto @l. */
+static void hm_rlist_push(struct hm_user_rlist *l, hm_plat_retire_t *first,
+			  hm_plat_retire_t *last, unsigned long n, unsigned long bytes)
+{
+	pthread_mutex_lock(&hm_retire_lock);
+	last->next = l->head;
+	l->head = first;
+	__atomic_store_n(&l->n, l->n + n, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->bytes, l->bytes + bytes, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&hm_retire_lock);
+}
+
+/*
+ * Take @l's first chunk (@all false; its bytes are not counted) or the
+ * whole chain, with its length and bytes in *@n and *@bytes.
+ */
+static hm_plat_retire_t *hm_rlist_take(struct hm_user_rlist *l, bool all, unsigned long *n,
+				       unsigned long *bytes)
+{
+	hm_plat_retire_t *r;
+
+	pthread_mutex_lock(&hm_retire_lock);
+	r = l->head;
+	*n = r ? (all ? l->n : 1) : 0;
+	*bytes = all ? l->bytes : 0;
+	if (r) {
+		l->head = all ? NULL : r->next;
+		__atomic_store_n(&l->n, l->n - *n, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->bytes, l->bytes - *bytes, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&hm_retire_lock);
+	return r;
+}
+
+/* the slab chunks given back, their address range kept for the next ones */
+static struct hm_user_rlist hm_chunks_kept;
+
+unsigned long hm_user_chunks_kept_count(void)
+{
+	return __atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED);
+}
 
 /* the bytes at a kept chunk's start whose pages stay: its first page */
 static size_t hm_user_kept_head(void)
@@ -61,18 +110,13 @@ static size_t hm_user_kept_head(void)
 
 static void *hm_user_chunk_reuse(void)
 {
+	unsigned long n, bytes;
 	hm_plat_retire_t *r;
 	char *p;
 
-	if (!__atomic_load_n(&hm_user_chunks_kept, __ATOMIC_RELAXED))
+	if (!hm_user_chunks_kept_count())
 		return NULL;
-	pthread_mutex_lock(&hm_retire_lock);
-	r = hm_chunks_kept_list;
-	if (r) {
-		hm_chunks_kept_list = r->next;
-		__atomic_store_n(&hm_user_chunks_kept, hm_user_chunks_kept - 1, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&hm_retire_lock);
+	r = hm_rlist_take(&hm_chunks_kept, false, &n, &bytes);
 	if (!r)
 		return NULL;
 	p = (char *)r - offsetof(struct hm_slab, retire);
@@ -140,11 +184,7 @@ void hm_plat_chunk_free(void *p, size_t size)
 		munmap((char *)p + HM_SLAB_SIZE, size - HM_SLAB_SIZE);
 	if (head < HM_SLAB_SIZE)
 		madvise((char *)p + head, HM_SLAB_SIZE - head, MADV_DONTNEED);
-	pthread_mutex_lock(&hm_retire_lock);
-	r->next = hm_chunks_kept_list;
-	hm_chunks_kept_list = r;
-	__atomic_store_n(&hm_user_chunks_kept, hm_user_chunks_kept + 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&hm_retire_lock);
+	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 
 /*
@@ -156,8 +196,7 @@ void hm_plat_chunk_free(void *p, size_t size)
 #define HM_RETIRE_BATCH		16		/* chunks, or ... */
 #define HM_RETIRE_BATCH_BYTES	(4UL << 20)	/* ... bytes waiting */
 
-static hm_plat_retire_t *hm_retire_list;
-static unsigned long hm_retire_count, hm_retire_bytes;
+static struct hm_user_rlist hm_retiring;
 
 void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t bytes)
 {
@@ -166,12 +205,7 @@ void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t
 		fn(r);
 		return;
 	}
-	pthread_mutex_lock(&hm_retire_lock);
-	r->next = hm_retire_list;
-	hm_retire_list = r;
-	__atomic_store_n(&hm_retire_count, hm_retire_count + 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&hm_retire_bytes, hm_retire_bytes + bytes, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&hm_retire_lock);
+	hm_rlist_push(&hm_retiring, r, r, 1, bytes);
 }
 
 /*
@@ -182,31 +216,19 @@ void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t
 void hm_user_retire_poll(bool all)
 {
 	hm_plat_retire_t *r, *next, *last;
-	unsigned long n = __atomic_load_n(&hm_retire_count, __ATOMIC_RELAXED), bytes;
+	unsigned long n = __atomic_load_n(&hm_retiring.n, __ATOMIC_RELAXED), bytes;
 
 	if (!n || (!all && n < HM_RETIRE_BATCH &&
-		   __atomic_load_n(&hm_retire_bytes, __ATOMIC_RELAXED) < HM_RETIRE_BATCH_BYTES) ||
+		   __atomic_load_n(&hm_retiring.bytes, __ATOMIC_RELAXED) < HM_RETIRE_BATCH_BYTES) ||
 	    !hm_plat_read_can_sync())
 		return;
-	pthread_mutex_lock(&hm_retire_lock);
-	r = hm_retire_list;
-	n = hm_retire_count;
-	bytes = hm_retire_bytes;
-	hm_retire_list = NULL;
-	__atomic_store_n(&hm_retire_count, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&hm_retire_bytes, 0, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&hm_retire_lock);
+	r = hm_rlist_take(&hm_retiring, true, &n, &bytes);
 	if (!r)
 		return;
 	if (!hm_plat_read_sync()) {	/* no memory for the wait: later */
 		for (last = r; last->next; last = last->next)
 			;
-		pthread_mutex_lock(&hm_retire_lock);
-		last->next = hm_retire_list;
-		hm_retire_list = r;
-		__atomic_store_n(&hm_retire_count, hm_retire_count + n, __ATOMIC_RELAXED);
-		__atomic_store_n(&hm_retire_bytes, hm_retire_bytes + bytes, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&hm_retire_lock);
+		hm_rlist_push(&hm_retiring, r, last, n, bytes);
 		return;
 	}
 	for (; r; r = next) {

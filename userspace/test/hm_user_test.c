@@ -1222,6 +1222,25 @@ static void hm_user_track_retire_no_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/* Allocate up to @max blocks of @c into @v.  Return: how many. */
+static unsigned int hm_user_fill(struct hm_cache *c, void **v, unsigned int max)
+{
+	unsigned int n;
+
+	for (n = 0; n < max && (v[n] = hm_cache_alloc(c)); n++)
+		;
+	return n;
+}
+
+/* ... and free them, emptying their slabs for hm_trim() to release */
+static void hm_user_empty(struct hm_cache *c, void **v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		hm_cache_free(c, v[i]);
+}
+
 #define HM_RELEASE_BLOCKS	2048	/* 8 slabs of 256-byte blocks */
 
 struct hm_release_race {
@@ -1235,14 +1254,12 @@ static void *hm_user_release_helper(void *p)
 {
 	static void *v[HM_RELEASE_BLOCKS];
 	struct hm_release_race *r = p;
-	unsigned int i, n;
+	unsigned int n;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
-		for (n = 0; n < HM_RELEASE_BLOCKS && (v[n] = hm_cache_alloc(r->c)); n++)
-			;
+		n = hm_user_fill(r->c, v, HM_RELEASE_BLOCKS);
 		__atomic_store_n(&r->phase, 1, __ATOMIC_RELEASE);
-		for (i = 0; i < n; i++)
-			hm_cache_free(r->c, v[i]);
+		hm_user_empty(r->c, v, n);
 		hm_trim();	/* the empty slabs are released */
 		while (__atomic_load_n(&r->phase, __ATOMIC_ACQUIRE) != 2)
 			if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
@@ -1304,10 +1321,8 @@ static void *hm_user_stale_owner(void *p)
 	unsigned int i, n, k;
 
 	for (k = 0; k < r->rounds; k++) {
-		for (n = 0; n < HM_STALE_BLOCKS && (v[n] = hm_cache_alloc(r->c)); n++)
-			;
-		for (i = 0; i < n; i++)
-			hm_cache_free(r->c, v[i]);
+		n = hm_user_fill(r->c, v, HM_STALE_BLOCKS);
+		hm_user_empty(r->c, v, n);
 		for (i = 0; i < n; i++)
 			__atomic_store_n(&r->freed[i], v[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&r->nfreed, n, __ATOMIC_RELEASE);
@@ -1619,14 +1634,12 @@ static void hm_user_kept_chunk_calloc(struct kunit *test)
 	if (!hm_plat_read_can_sync())
 		kunit_skip(test, "no membarrier");
 	hm_large_trim();
-	for (n = 0; n < 1024 && (v[n] = hm_cache_alloc(c)); n++)	/* a few slabs */
-		;
-	while (n)
-		hm_cache_free(c, v[--n]);
+	n = hm_user_fill(c, v, 1024);	/* a few slabs */
+	hm_user_empty(c, v, n);
 	KUNIT_ASSERT_EQ(test, hm_cache_destroy(c), 0);
 	hm_trim();		/* released, waited for: kept */
-	kunit_info(test, "chunks kept %lu", hm_user_chunks_kept);
-	KUNIT_ASSERT_GT(test, hm_user_chunks_kept, 1UL);
+	kunit_info(test, "chunks kept %lu", hm_user_chunks_kept_count());
+	KUNIT_ASSERT_GT(test, hm_user_chunks_kept_count(), 1UL);
 	p = hm_calloc(1, size);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	for (i = 0; i < size; i++)
