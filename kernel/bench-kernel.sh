@@ -6,7 +6,7 @@
 #
 # Usage: kernel/bench-kernel.sh KIND [--boots N] [--max-boots N] [--max-spread P]
 #          [--ops N] [--reps N] [--cpu N] [--smp N] [--append 'K=V ...'] [--only 'k=v,...']
-#          [--timeout S] [--profile]
+#          [--timeout S] [--profile] [--name NAME]
 #   KIND       uml-perf      UML without debug options: native speed
 #              distro-6.12 | distro-6.1   Debian's kernel under QEMU TCG
 #              x86_64        the self-built KUnit kernel (lockdep!) under TCG
@@ -25,8 +25,10 @@
 #              --profile: the profile of that row alone)
 #   --profile  UML only: one more boot under `perf record -e cpu-clock`,
 #              then the top symbols (build/bench/perf-uml-perf.data)
-# Output: build/bench/kernel-<KIND>.txt (the table), per boot
-# build/bench/kernel-<KIND>-<n>.{log,txt}; exit status 1 if a boot failed
+#   --name NAME  the outputs' name instead of KIND (a run with --only
+#              beside the full table)
+# Output: build/bench/kernel-<NAME>.txt (the table), per boot
+# build/bench/kernel-<NAME>-<n>.{log,txt}; exit status 1 if a boot failed
 # tools/vm/check-log.sh's verdict or printed no table.
 set -eu
 
@@ -37,7 +39,7 @@ usage() { sed -n '/^# Usage:/,/^# Output:/p' "$0" | sed 's/^# \{0,1\}//' >&2; ex
 kind=$1
 shift
 boots=5 max_boots="" max_spread=25 ops=20000 reps=21 cpu="" smp=2 append="" only=""
-tmo="" profile=0
+tmo="" profile=0 name=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--boots) boots=$2; shift ;;
@@ -51,11 +53,13 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift ;;
 	--timeout) tmo=$2; shift ;;
 	--profile) profile=1 ;;
+	--name) name=$2; shift ;;
 	*) usage ;;
 	esac
 	shift
 done
 [ -n "$max_boots" ] && [ "$max_boots" -ge "$boots" ] || max_boots=$boots
+: "${name:=$kind}"
 
 case $kind in
 uml-perf) boot=(--kind uml --perf) ;;
@@ -110,16 +114,16 @@ while [ "$b" -lt "$max_boots" ]; do
 		[ "$s" -gt "$max_spread" ] || { b=$((b - 1)); break; }
 		echo "boot $b: slub pair medians: iqr ${s}% over ${#tables[@]} boots (> ${max_spread}%): one more" >&2
 	fi
-	log=$out/kernel-$kind-$b.log
+	log=$out/kernel-$name-$b.log
 	"$VM/boot.sh" "${boot[@]}" --initrd "$initrd" --log "$log" --timeout "$tmo" \
 		--append "$cmdline" || true
-	if ! "$VM/check-log.sh" "$log" >"$out/kernel-$kind-$b.check" 2>&1; then
-		cat "$out/kernel-$kind-$b.check" >&2
+	if ! "$VM/check-log.sh" "$log" >"$out/kernel-$name-$b.check" 2>&1; then
+		cat "$out/kernel-$name-$b.check" >&2
 		rc=1
 		continue
 	fi
-	if table "$log" "$out/kernel-$kind-$b.txt"; then
-		tables+=("$out/kernel-$kind-$b.txt")
+	if table "$log" "$out/kernel-$name-$b.txt"; then
+		tables+=("$out/kernel-$name-$b.txt")
 		echo "boot $b: $(grep -o "took [0-9]* s" "$log" | head -n1)" >&2
 	else
 		echo "bench-kernel.sh: boot $b printed no table ($log)" >&2
@@ -129,7 +133,7 @@ done
 if [ ${#tables[@]} = 0 ]; then
 	[ "$boots" = 0 ] || { echo "bench-kernel.sh: no table" >&2; exit 1; }
 else
-python3 - "$kind" "$KVER" "${tables[@]}" >"$out/kernel-$kind.txt" <<'EOF'
+python3 - "$kind" "$KVER" "${tables[@]}" >"$out/kernel-$name.txt" <<'EOF'
 import statistics, sys
 
 kind, kver, files = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -164,27 +168,38 @@ print(f"# {kind} ({kver}): {len(files)} boots; per row: median over boots of eac
       "boot's median/slub, iqr = interquartile range / median of the per-boot medians")
 for h in header:
     print(h)
-print(f"{'size':<5} {'work':<9} {'allocator':<12} {'median':>8} {'min':>8} {'max':>8} "
+print(f"{'size':<5} {'work':<9} {'allocator':<15} {'median':>8} {'min':>8} {'max':>8} "
       f"{'ratio':>6} {'iqr':>7}")
 for key in order:
     v = rows[key]
     meds = [x[0] for x in v]
     ratios = [x[3] for x in v if x[3] is not None]
     ratio = f"{statistics.median(ratios):6.2f}" if ratios else f"{'-':>6}"
-    print(f"{key[0]:<5} {key[1]:<9} {key[2]:<12} {statistics.median(meds):8.1f} "
+    print(f"{key[0]:<5} {key[1]:<9} {key[2]:<15} {statistics.median(meds):8.1f} "
           f"{min(x[1] for x in v):8.1f} {max(x[2] for x in v):8.1f} "
           f"{ratio} {spread(meds):6.0f}%")
-print("# primitives: ns per section (one lock+unlock or one cmpxchg), same statistics")
-print(f"{'prim':<5} {'primitive':<20} {'median':>8} {'min':>8} {'max':>8} {'irqsafe':>7} "
-      f"{'words':>5} {'iqr':>7}")
+# the debug switches' cost: each boot's -dbg median over its mode's, same run
+dbg = [k for k in order if k[2].endswith("-dbg") and (k[0], k[1], k[2][:-4]) in rows]
+if dbg:
+    print("# debug cost: median over boots of each boot's median with the switches "
+          "on / the same mode's median without")
+    print(f"{'size':<5} {'work':<9} {'allocator':<15} {'vs_off':>7}")
+for key in dbg:
+    on, off = rows[key], rows[(key[0], key[1], key[2][:-4])]
+    r = statistics.median(a[0] / b[0] for a, b in zip(on, off) if b[0])
+    print(f"{key[0]:<5} {key[1]:<9} {key[2]:<15} {r:6.2f}x")
+if porder:
+    print("# primitives: ns per section (one lock+unlock or one cmpxchg), same statistics")
+    print(f"{'prim':<5} {'primitive':<20} {'median':>8} {'min':>8} {'max':>8} {'irqsafe':>7} "
+          f"{'words':>5} {'iqr':>7}")
 for key in porder:
     v = prims[key]
     meds = [x[0] for x in v]
     print(f"{'prim':<5} {key:<20} {statistics.median(meds):8.1f} {min(x[1] for x in v):8.1f} "
           f"{max(x[2] for x in v):8.1f} {v[0][3]:>7} {v[0][4]:>5} {spread(meds):6.0f}%")
 EOF
-cat "$out/kernel-$kind.txt"
-echo "bench-kernel.sh: $kind, ${#tables[@]}/$b boots in $(($(date +%s) - t0)) s: $out/kernel-$kind.txt" >&2
+cat "$out/kernel-$name.txt"
+echo "bench-kernel.sh: $kind, ${#tables[@]}/$b boots in $(($(date +%s) - t0)) s: $out/kernel-$name.txt" >&2
 fi
 
 # The profile: samples of the UML process ("linux"); module code sits in
@@ -192,7 +207,7 @@ fi
 # modules' .text addresses (printed by the scenario) and `objdump -t`.
 if [ $profile = 1 ] && [ "$kind" = uml-perf ]; then
 	data=$out/perf-$kind.data
-	plog=$out/kernel-$kind-profile.log
+	plog=$out/kernel-$name-profile.log
 	perf record -q -e cpu-clock -o "$data" -- "$VM/boot.sh" "${boot[@]}" --initrd "$initrd" \
 		--log "$plog" --timeout "$tmo" --append "$cmdline" || true
 	"$VM/check-log.sh" "$plog" >/dev/null || { echo "profile boot failed: $plog" >&2; rc=1; }

@@ -33,7 +33,10 @@
  *   bulk1000   the same with 1000
  *
  * Allocators: hakmem_cache_alloc/free in each mode (hm-bitmap, hm-freelist
- * without HAKMEM_CHECKS, hm-hybrid) on caches of the size; SLUB's
+ * without HAKMEM_CHECKS, hm-hybrid) on caches of the size; only when named
+ * (alloc=), the same with poisoning and tracking on (hm-bitmap-dbg,
+ * hm-freelist-dbg, hm-hybrid-dbg: "poison=1 track=1" written to the
+ * cache's debug file, hakmem_debugfs_write()); SLUB's
  * kmem_cache_alloc/free on a cache of the size (slub; SLAB_NO_MERGE where
  * it exists); kmalloc/kfree of the size (kmalloc).  The bulk workloads
  * compare hakmem_cache_alloc_bulk/free_bulk with kmem_cache_alloc_bulk/
@@ -71,13 +74,14 @@
 #include <linux/vmalloc.h>
 
 #include "hakmem_cmd.h"
+#include "hakmem_internal.h"
 #include "hakmem_slab.h"
 
 #define HB_MAX_OPS	100000000UL
 #define HB_MAX_REPS	99U
 #define HB_MAX_BATCH	1000U
 #define HB_TEXT_SIZE	(32 * 1024)
-#define HB_CMD_MAX	96
+#define HB_CMD_MAX	192	/* every allocator named with alloc=: 150 */
 
 /* a SLUB cache of its own, not merged into kmalloc-<size> (6.5+) */
 #ifdef SLAB_NO_MERGE
@@ -94,8 +98,15 @@ enum hb_alloc {
 	HB_HM_HYBRID,
 	HB_SLUB,
 	HB_KMALLOC,
+	/* the debug switches' cost: only when named (not in HB_ALLOCS_DEFAULT) */
+	HB_HM_BITMAP_DBG,
+	HB_HM_FREELIST_DBG,
+	HB_HM_HYBRID_DBG,
 	HB_NR_ALLOC
 };
+
+#define HB_ALLOCS_DEFAULT	(BIT(HB_KMALLOC + 1) - 1)
+#define HB_DBG_SWITCHES		"poison=1 track=1"
 
 static const char *const hb_alloc_names[HB_NR_ALLOC] = {
 	[HB_HM_BITMAP] = "hm-bitmap",
@@ -103,13 +114,30 @@ static const char *const hb_alloc_names[HB_NR_ALLOC] = {
 	[HB_HM_HYBRID] = "hm-hybrid",
 	[HB_SLUB] = "slub",
 	[HB_KMALLOC] = "kmalloc",
+	[HB_HM_BITMAP_DBG] = "hm-bitmap-dbg",
+	[HB_HM_FREELIST_DBG] = "hm-freelist-dbg",
+	[HB_HM_HYBRID_DBG] = "hm-hybrid-dbg",
 };
 
-static const unsigned int hb_hm_flags[] = {
+static const unsigned int hb_hm_flags[HB_NR_ALLOC] = {
 	[HB_HM_BITMAP] = HAKMEM_MODE_BITMAP,
 	[HB_HM_FREELIST] = HAKMEM_MODE_FREELIST,
 	[HB_HM_HYBRID] = HAKMEM_MODE_HYBRID,
+	[HB_HM_BITMAP_DBG] = HAKMEM_MODE_BITMAP,
+	[HB_HM_FREELIST_DBG] = HAKMEM_MODE_FREELIST,
+	[HB_HM_HYBRID_DBG] = HAKMEM_MODE_HYBRID,
 };
+
+/* a hakmem cache's row (its mode: hb_hm_flags[]) */
+static bool hb_is_hakmem(enum hb_alloc a)
+{
+	return hb_hm_flags[a] != 0;
+}
+
+static bool hb_is_debug(enum hb_alloc a)
+{
+	return a >= HB_HM_BITMAP_DBG;
+}
 
 enum hb_work {
 	HB_PAIR,
@@ -567,11 +595,16 @@ static int hb_size(struct hb_run *r, unsigned int si)
 	enum hb_work w;
 	int ret = 0;
 
-	for (a = HB_HM_BITMAP; a <= HB_HM_HYBRID; a++) {
+	for (a = 0; a < HB_NR_ALLOC; a++) {
+		if (!hb_is_hakmem(a) || !(r->p.allocs & BIT(a)))
+			continue;
 		snprintf(name, sizeof(name), "bench-%s-%u", hb_alloc_names[a] + 3, size);
 		env[a].hc = hakmem_cache_create(name, size, 0, hb_hm_flags[a]);
 		if (!env[a].hc)
 			ret = -ENOMEM;
+		else if (hb_is_debug(a) &&
+			 hakmem_debugfs_write(env[a].hc, "debug", HB_DBG_SWITCHES))
+			ret = -EINVAL;
 	}
 	snprintf(name, sizeof(name), "hakmem_bench_%u", size);
 	env[HB_SLUB].kc = kmem_cache_create(name, size, 0, HB_SLUB_FLAGS, NULL);
@@ -610,7 +643,7 @@ static int hb_size(struct hb_run *r, unsigned int si)
 		}
 	}
 
-	for (a = HB_HM_BITMAP; a <= HB_HM_HYBRID; a++) {
+	for (a = 0; a < HB_NR_ALLOC; a++) {
 		if (env[a].hc && hakmem_cache_destroy(env[a].hc)) {
 			pr_err("%s: objects left in the %u-byte cache\n", hb_alloc_names[a], size);
 			ret = ret ?: -EIO;
@@ -690,7 +723,7 @@ static size_t hb_render_header(struct hb_run *r, char *buf, size_t size)
 			 "# hakmem_bench: ops=%lu reps=%u cpu=%u: ns per object (alloc + free), median [min max] over reps; ratio = median / slub median\n",
 			 r->p.ops, r->p.reps, r->p.cpu);
 	if (r->p.sizes != BIT(ARRAY_SIZE(hb_sizes)) - 1 || r->p.works != BIT(HB_NR_WORK) - 1 ||
-	    r->p.allocs != BIT(HB_NR_ALLOC) - 1 || !r->p.prims)
+	    r->p.allocs != HB_ALLOCS_DEFAULT || !r->p.prims)
 		len += scnprintf(buf + len, size - len,
 				 "# filtered: sizes 0x%x works 0x%x allocs 0x%x prims %d\n",
 				 r->p.sizes, r->p.works, r->p.allocs, r->p.prims);
@@ -713,6 +746,9 @@ static size_t hb_render_header(struct hb_run *r, char *buf, size_t size)
 	len += scnprintf(buf + len, size - len,
 			 "# hakmem: fast path local_lock (tasks), local_lock_irqsave (interrupts); two-word cmpxchg row: %s\n",
 			 HB_CMPXCHG2_HOW);
+	if (r->p.allocs & ~HB_ALLOCS_DEFAULT)
+		len += scnprintf(buf + len, size - len, "# -dbg rows: debug switches %s\n",
+				 HB_DBG_SWITCHES);
 	return len;
 }
 
@@ -721,7 +757,7 @@ static void hb_render(struct hb_run *r, char *buf, size_t size)
 	size_t len = hb_render_header(r, buf, size);
 	unsigned int i;
 
-	len += scnprintf(buf + len, size - len, "%-5s %-9s %-12s %8s %8s %8s %6s\n",
+	len += scnprintf(buf + len, size - len, "%-5s %-9s %-15s %8s %8s %8s %6s\n",
 			 "size", "work", "allocator", "median", "min", "max", "ratio");
 	for (i = 0; i < HB_NR_ROWS - HB_NR_PRIM; i++) {
 		struct hb_row *row = &r->rows[i], *ref;
@@ -731,7 +767,7 @@ static void hb_render(struct hb_run *r, char *buf, size_t size)
 		if (!row->used)
 			continue;
 		ref = &r->rows[i - row->alloc + HB_SLUB];
-		len += scnprintf(buf + len, size - len, "%-5u %-9s %-12s %8s %8s %8s ",
+		len += scnprintf(buf + len, size - len, "%-5u %-9s %-15s %8s %8s %8s ",
 				 row->size, hb_works[row->work].name, hb_alloc_names[row->alloc],
 				 hb_ns(med, sizeof(med), row->median),
 				 hb_ns(lo, sizeof(lo), row->min), hb_ns(hi, sizeof(hi), row->max));
@@ -821,8 +857,8 @@ static unsigned int hb_pick(const char *val, const char *const *names, unsigned 
  * "ops=N reps=N cpu=N" (any subset, any order; words separated by blanks
  * or commas), or "run": the defaults.  Filters for profiling one row:
  * size=16|64|256, work=<workload>, alloc=<allocator> (each may repeat;
- * without any, all rows run), prims=0|1 (default 1, 0 once a filter is
- * given).
+ * without any, all rows but the -dbg ones run), prims=0|1 (default 1, 0
+ * once a filter is given).
  */
 static int hb_parse(char *text, struct hb_params *out)
 {
@@ -875,7 +911,7 @@ static int hb_parse(char *text, struct hb_params *out)
 	p.prims = prims;
 	p.sizes = p.sizes ?: BIT(ARRAY_SIZE(hb_sizes)) - 1;
 	p.works = p.works ?: BIT(HB_NR_WORK) - 1;
-	p.allocs = p.allocs ?: BIT(HB_NR_ALLOC) - 1;
+	p.allocs = p.allocs ?: HB_ALLOCS_DEFAULT;
 	*out = p;
 	return 0;
 }
@@ -928,3 +964,4 @@ module_exit(hb_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Benchmark of hakmem_slab against SLUB, and of per-CPU fast-path primitives");
+MODULE_IMPORT_NS(HAKMEM_NS);

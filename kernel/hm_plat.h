@@ -20,6 +20,7 @@
 #include <linux/bitops.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
+#include <linux/jiffies.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -133,7 +134,8 @@ void hm_plat_meta_flush(void);
 #define hm_strscpy(dst, src, n)	((void)strscpy(dst, src, n))
 
 #define hm_plat_ctx_id()	((u32)raw_smp_processor_id())
-#define hm_plat_stamp()		ktime_get_coarse_ns()	/* tracking stamps */
+/* tracking stamps: jiffies, as SLUB's; the coarse clock moves with them, one load */
+#define hm_plat_stamp()		get_jiffies_64()
 #define hm_plat_stamp_inline()	true	/* a call is no cost worth a detour here */
 #define hm_plat_stamp_raw()	hm_plat_stamp()
 #define hm_plat_mem_inline(n)	((void)(n), true)
@@ -146,10 +148,10 @@ void hm_plat_meta_flush(void);
 #define hm_plat_cctx_copies(cc)	((void)(cc))	/* none: hm_cctx_alloc_debug() */
 #define HM_RET_IP		_RET_IP_
 
-/* stamps are nanoseconds already; another CPU's may be a little behind */
+/* a difference of two stamps, jiffies, in nanoseconds (0 if negative) */
 static inline u64 hm_plat_stamp_ns(u64 d)
 {
-	return (s64)d > 0 ? d : 0;
+	return (s64)d > 0 ? jiffies64_to_nsecs(d) : 0;
 }
 
 #define hm_plat_err(fmt, ...)	pr_err(fmt, ##__VA_ARGS__)

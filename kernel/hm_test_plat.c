@@ -108,15 +108,15 @@ void hm_test_sleep_ms(unsigned int ms)
 }
 
 /*
- * The stamps' own clock, ktime_get_coarse_ns(): it moves only when the
- * tick updates the timekeeper, so it lags ktime_get_ns() by up to a tick
- * plus the tick's lateness (a loaded QEMU or UML host delays the tick
- * interrupt by milliseconds).  Read around an event, it brackets the
- * event's stamp exactly, whatever that lag.
+ * The stamps' own clock, jiffies in nanoseconds: it moves only with the
+ * tick, so it lags ktime_get_ns() by up to a tick plus the tick's
+ * lateness (a loaded QEMU or UML host delays the tick interrupt by
+ * milliseconds).  Read around an event, it brackets the event's stamp
+ * exactly, whatever that lag.
  */
 u64 hm_test_now_ns(void)
 {
-	return ktime_get_coarse_ns();
+	return jiffies64_to_nsecs(get_jiffies_64());
 }
 
 void *hm_test_malloc(size_t size)

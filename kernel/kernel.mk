@@ -28,6 +28,10 @@
 #                      (native speed), BENCH_BOOTS boots, medians over boots
 #   make bench-kernel-qemu  the same on Debian 6.12 under QEMU TCG -smp 2,
 #                      init_on_alloc=0: ratios only
+#   make bench-kernel-debug  the pair rows of each mode with poison=1
+#                      track=1 and without, and SLUB, on the UML perf
+#                      kernel: the debug switches' cost in the kernel
+#                      (build/bench/kernel-debug.txt)
 #                      (both: Documentation/benchmarks-kernel.rst)
 # Each VM target ends with tools/vm/check-log.sh's verdict and fails with it.
 # Variables: KDIR (module), HAKMEM_MODE (smoke: bitmap|freelist|hybrid),
@@ -73,7 +77,7 @@ STRESS_KERNEL_SEED ?=
 STRESS_KERNEL_TIMEOUT ?= 2400
 
 .PHONY: module module-check checkpatch sparse run-vm test-vm kunit kunit-uml \
-	kunit-x86_64 test-kernel bench-kernel bench-kernel-qemu stress-kernel \
+	kunit-x86_64 test-kernel bench-kernel bench-kernel-debug bench-kernel-qemu stress-kernel \
 	stress-kernel-smoke
 
 module:
@@ -160,6 +164,14 @@ test-kernel:
 bench-kernel:
 	$(Q)kernel/bench-kernel.sh uml-perf --boots $(BENCH_BOOTS) --max-boots $(BENCH_MAX_BOOTS) \
 		--ops $(BENCH_OPS) --reps $(BENCH_REPS)
+
+BENCH_DEBUG_ROWS := work=pair,alloc=slub,alloc=hm-bitmap,alloc=hm-bitmap-dbg,alloc=hm-freelist,$\
+		    alloc=hm-freelist-dbg,alloc=hm-hybrid,alloc=hm-hybrid-dbg
+
+bench-kernel-debug:
+	$(Q)kernel/bench-kernel.sh uml-perf --name debug --boots $(BENCH_BOOTS) \
+		--max-boots $(BENCH_MAX_BOOTS) --ops $(BENCH_OPS) --reps $(BENCH_REPS) \
+		--only '$(BENCH_DEBUG_ROWS)'
 
 # CPU 1: CPU 0 takes the emulated devices' interrupts.  Debian's kernel
 # zeroes every SLUB object (init_on_alloc); hakmem does not: off for both.

@@ -231,6 +231,15 @@ if load hakmem_bench; then
 	sum=$(cksum <"$H/bench")
 	printf 'ops=1 junk' >"$H/bench" 2>/dev/null && fail "bench accepted 'ops=1 junk'"
 	[ "$(cksum <"$H/bench")" = "$sum" ] || fail "a refused write changed the bench table"
+	# the debug switches' rows: only when named, their caches poisoned and tracked
+	must sh -c "echo 'ops=1000 reps=1 work=pair alloc=hm-hybrid-dbg alloc=hm-hybrid alloc=slub' > $H/bench"
+	dump_file "$H/bench"
+	n=$(grep -cE '^[0-9]+ +pair +hm-hybrid-dbg +[0-9]' "$H/bench")
+	[ "$n" = 3 ] || fail "bench: $n hm-hybrid-dbg rows, want 3"
+	n=$(grep -c '^[0-9]' "$H/bench")
+	[ "$n" = 9 ] || fail "bench: $n rows for three allocators, want 9"
+	grep -q '^# -dbg rows: debug switches poison=1 track=1' "$H/bench" ||
+		fail "bench: the -dbg rows' switches not named"
 	check_validate "$H/validate"
 	unload hakmem_bench
 fi
