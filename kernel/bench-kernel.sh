@@ -24,7 +24,7 @@
 #   --only     rows to run, e.g. size=64,work=pair,alloc=hm-hybrid (with
 #              --profile: the profile of that row alone)
 #   --profile  UML only: one more boot under `perf record -e cpu-clock`,
-#              then the top symbols (build/bench/perf-uml-perf.data)
+#              then the top symbols (build/bench/perf-<NAME>.data)
 #   --name NAME  the outputs' name instead of KIND (a run with --only
 #              beside the full table)
 # Output: build/bench/kernel-<NAME>.txt (the table), per boot
@@ -186,8 +186,10 @@ if dbg:
     print(f"{'size':<5} {'work':<9} {'allocator':<15} {'vs_off':>7}")
 for key in dbg:
     on, off = rows[key], rows[(key[0], key[1], key[2][:-4])]
-    r = statistics.median(a[0] / b[0] for a, b in zip(on, off) if b[0])
-    print(f"{key[0]:<5} {key[1]:<9} {key[2]:<15} {r:6.2f}x")
+    # every boot prints both rows (the same filter), in boot order
+    r = [a[0] / b[0] for a, b in zip(on, off) if b[0]]
+    print(f"{key[0]:<5} {key[1]:<9} {key[2]:<15} " +
+          (f"{statistics.median(r):6.2f}x" if r else f"{'-':>7}"))
 if porder:
     print("# primitives: ns per section (one lock+unlock or one cmpxchg), same statistics")
     print(f"{'prim':<5} {'primitive':<20} {'median':>8} {'min':>8} {'max':>8} {'irqsafe':>7} "
@@ -206,13 +208,13 @@ fi
 # UML's physical memory file, so its addresses are resolved here from the
 # modules' .text addresses (printed by the scenario) and `objdump -t`.
 if [ $profile = 1 ] && [ "$kind" = uml-perf ]; then
-	data=$out/perf-$kind.data
+	data=$out/perf-$name.data
 	plog=$out/kernel-$name-profile.log
 	perf record -q -e cpu-clock -o "$data" -- "$VM/boot.sh" "${boot[@]}" --initrd "$initrd" \
 		--log "$plog" --timeout "$tmo" --append "$cmdline" || true
 	"$VM/check-log.sh" "$plog" >/dev/null || { echo "profile boot failed: $plog" >&2; rc=1; }
 	perf script -i "$data" -F comm,time,ip,sym,dso 2>/dev/null |
-		python3 /dev/fd/3 "$plog" "$KMOD" 3<<'EOF' | tee "$out/perf-$kind.txt"
+		python3 /dev/fd/3 "$plog" "$KMOD" 3<<'EOF' | tee "$out/perf-$name.txt"
 import bisect, collections, re, subprocess, sys
 
 log, kmod = sys.argv[1], sys.argv[2]

@@ -602,9 +602,8 @@ static int hb_size(struct hb_run *r, unsigned int si)
 		env[a].hc = hakmem_cache_create(name, size, 0, hb_hm_flags[a]);
 		if (!env[a].hc)
 			ret = -ENOMEM;
-		else if (hb_is_debug(a) &&
-			 hakmem_debugfs_write(env[a].hc, "debug", HB_DBG_SWITCHES))
-			ret = -EINVAL;
+		else if (hb_is_debug(a))
+			ret = hakmem_debugfs_write(env[a].hc, "debug", HB_DBG_SWITCHES) ?: ret;
 	}
 	snprintf(name, sizeof(name), "hakmem_bench_%u", size);
 	env[HB_SLUB].kc = kmem_cache_create(name, size, 0, HB_SLUB_FLAGS, NULL);

@@ -499,7 +499,9 @@ static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
  * On the hybrid debug route: its common cases in their own frames, a copy
  * per span of block sizes (hm_dbg_span_of()), where the poison check and
  * fill test no size; the table's first for the others.  Each copy is a
- * leaf, and everything else a tail call.
+ * leaf, and everything else a tail call.  hm_malloc() and hm_cache_alloc()
+ * allocate with them (their slow paths are the same for a context of any
+ * cache), hm_free() and hm_cache_free() free.
  */
 #define HM_DEBUG_HYBRID_COPY(name, span)					\
 static noinline void *hm_malloc_debug_##name(struct hm_cctx *cc, unsigned long ip)	\
@@ -904,10 +906,19 @@ static noinline void *hm_cache_alloc_slow(struct hm_cache *c, unsigned long ip)
 void *hm_cache_alloc(struct hm_cache *c)
 {
 	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	struct hm_cctx *cc;
 	void *p;
+	u8 route;
 
-	if (likely(sl->id == c->id) && likely(hm_cctx_alloc_try(sl->cc, &p)))
+	if (unlikely(sl->id != c->id))
+		return hm_cache_alloc_slow(c, HM_RET_IP);
+	cc = sl->cc;
+	route = HM_READ_ONCE(cc->route);
+	if (likely(hm_cctx_alloc_try_route(cc, route, &p)))
 		return p;
+	/* as in hm_malloc(): the hybrid debug route's copy for the block size */
+	if (route == HM_ROUTE_DEBUG_HYBRID)
+		return cc->debug_alloc(cc, HM_RET_IP);
 	return hm_cache_alloc_slow(c, HM_RET_IP);
 }
 

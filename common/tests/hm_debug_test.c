@@ -888,9 +888,10 @@ static void hm_debug_error_log(struct kunit *test)
  * Tracking stamps are platform ticks (the TSC in userspace): a report's
  * ages must still come out in nanoseconds, within the intervals a clock of
  * the test's own measured around each event (hm_test_now_ns(): in the
- * kernel the coarse clock the stamps read, which brackets them exactly
- * however late the tick that moves it; a precise clock's bracket missed
- * them by the coarse clock's lag, more than a tick on a loaded host).
+ * kernel the jiffies the stamps read, in nanoseconds, which bracket them
+ * exactly however late the tick that moves them; a precise clock's
+ * bracket missed them by the tick's lag, more than a tick on a loaded
+ * host).
  */
 static void hm_debug_report_ages(struct kunit *test)
 {

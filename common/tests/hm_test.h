@@ -48,10 +48,11 @@ void hm_test_sleep_ms(unsigned int ms);
 
 /*
  * A monotonic clock in nanoseconds whose readings around an event bracket
- * the event's hm_plat_stamp(): the stamps' own clock where stamps are
- * nanoseconds already (kernel: the coarse clock), a clock independent of
- * the stamps where they are ticks converted (userspace: CLOCK_MONOTONIC,
- * never the TSC), so that the conversion is what a test checks.
+ * the event's hm_plat_stamp(): the stamps' own clock in nanoseconds where
+ * it moves by whole ticks (kernel: jiffies), a clock independent of the
+ * stamps where they are finer ticks (userspace: CLOCK_MONOTONIC, never the
+ * TSC); either way the conversion of stamps to nanoseconds is what a test
+ * checks.
  */
 u64 hm_test_now_ns(void);
 

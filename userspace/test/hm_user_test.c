@@ -2096,7 +2096,9 @@ static void hm_user_poison_sizes(struct kunit *test)
 		memset(buf, 0, sizeof(buf));
 		hm_plat_mem_fill(b, HM_POISON_FREE, n);
 		ok &= hm_plat_mem_is(b, HM_POISON_FREE, n);
-		ok &= !buf[7] && !b[n];		/* nothing outside */
+		ok &= !buf[7];			/* nothing outside */
+		for (at = n; at < sizeof(buf) - 8; at++)
+			ok &= !b[at];
 		for (at = 0; at < n; at++) {
 			b[at] ^= 1;
 			ok &= !hm_plat_mem_is(b, HM_POISON_FREE, n);
@@ -2131,7 +2133,9 @@ static void hm_user_poison_spans(struct kunit *test)
 		memset(buf, 0, sizeof(buf));
 		hm_plat_mem_fill_span(b, HM_POISON_FREE, n, span);
 		ok &= hm_plat_mem_is_span(b, HM_POISON_FREE, n, span);
-		ok &= !buf[7] && !b[n];
+		ok &= !buf[7];
+		for (at = n; at < sizeof(buf) - 8; at++)	/* nothing past the block */
+			ok &= !b[at];
 		for (at = 0; at < n; at++) {
 			ok &= b[at] == HM_POISON_FREE;
 			b[at] ^= 1;
@@ -2145,45 +2149,87 @@ static void hm_user_poison_spans(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, HM_MAG_LINK || (spans & (1U << i)), "span %u", i);
 }
 
+/* every switch off again, whatever failed (kunit_add_action_or_reset()) */
+static void hm_user_debug_off(void *unused)
+{
+	hm_set_debug(NULL, "off");
+}
+
 /*
- * A write after free into a block of hm_malloc(), at its first, middle
- * and last checked byte, for every size class the route's copies per
- * span serve and past them: each is reported once and the block not
- * handed out again.
+ * Writes after free into the block @p of @size bytes, at its first, middle
+ * and last checked byte, each freed and allocated again with @free and
+ * @alloc (of cache @c, or hm_malloc() of @size when NULL): each is
+ * reported once (*@want more) and the block is not handed out again.
+ * Return: the block allocated last, live.
+ */
+static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p, size_t size,
+				long *want)
+{
+	long *errors = hm_test_count_errors(test);
+	size_t offs[3];
+	unsigned int k;
+
+	/* an intrusive magazine's link is no poison: not written */
+	offs[0] = HM_MAG_LINK;
+	offs[1] = HM_MAG_LINK + (size - HM_MAG_LINK) / 2;
+	offs[2] = size - 1;
+	for (k = 0; k < 3 && size > HM_MAG_LINK; k++) {
+		void *q;
+
+		if (c)
+			hm_cache_free(c, p);
+		else
+			hm_free(p);
+		hm_test_poke(p, offs[k], 0x42);
+		q = c ? hm_cache_alloc(c) : hm_malloc(size);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		KUNIT_EXPECT_TRUE_MSG(test, q != p, "size %zu offset %zu handed out", size,
+				      offs[k]);
+		(*want)++;
+		KUNIT_EXPECT_TRUE_MSG(test, *errors == *want, "size %zu offset %zu: %ld reports",
+				      size, offs[k], *errors);
+		p = q;
+	}
+	return p;
+}
+
+/*
+ * Writes after free caught by the hybrid debug route's copies per span:
+ * hm_malloc()'s size classes (each the size of its span) and past them,
+ * and caches of every size of 8 to 264 bytes in steps of 8 (most of them
+ * inside their span, where the loads overlap), through hm_cache_alloc()
+ * and hm_cache_free().  poison=1 alone: its route is the copies' whether
+ * or not the TSC is calibrated (tracking's is not).
  */
 static void hm_user_malloc_poison_spans(struct kunit *test)
 {
-	long *errors = hm_test_count_errors(test);
 	long want = 0;
 	size_t n;
 
-	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1 track=1"), 0);
+	hm_test_count_errors(test);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_user_debug_off, NULL), 0);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1"), 0);
 	for (n = 8; n <= HM_PLAT_MEM_SPAN_MAX + 72; n += 8) {
-		size_t size, offs[3];
-		unsigned int k;
 		void *p = hm_malloc(n);
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
-		size = hm_malloc_usable_size(p);
-		/* an intrusive magazine's link is no poison: not written */
-		offs[0] = HM_MAG_LINK;
-		offs[1] = HM_MAG_LINK + (size - HM_MAG_LINK) / 2;
-		offs[2] = size - 1;
-		for (k = 0; k < 3 && size > HM_MAG_LINK; k++) {
-			void *q;
+		hm_free(hm_user_uaf_rounds(test, NULL, p, hm_malloc_usable_size(p), &want));
+	}
+	for (n = 8; n <= HM_PLAT_MEM_SPAN_MAX + 8; n += 8) {
+		struct hm_cache *c = hm_cache_create("u-span", n, 0, HM_MODE_HYBRID, 0);
+		void *p;
 
-			hm_free(p);
-			hm_test_poke(p, offs[k], 0x42);
-			q = hm_malloc(n);
-			KUNIT_ASSERT_NOT_NULL(test, q);
-			KUNIT_EXPECT_TRUE_MSG(test, q != p, "size %zu offset %zu handed out",
-					      n, offs[k]);
-			want++;
-			KUNIT_EXPECT_TRUE_MSG(test, *errors == want, "size %zu offset %zu: %ld reports",
-					      n, offs[k], *errors);
-			p = q;
-		}
-		hm_free(p);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_EXPECT_EQ(test, c->size, (u32)n);
+		p = hm_cache_alloc(c);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_cache_free(c, hm_user_uaf_rounds(test, c, p, n, &want));
+		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+		/* the blocks written after free stay allocated, quarantined: reported */
+		hm_test_tools_quiet(true);
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), n > HM_MAG_LINK ? 3UL : 0UL);
+		hm_test_tools_quiet(false);
+		want += n > HM_MAG_LINK;
 	}
 	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "off"), 0);
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
