@@ -462,9 +462,13 @@ void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d)
 	HM_WRITE_ONCE(d->poison_gen, gen);
 }
 
-static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
+/*
+ * The entry of call site @ip in the table @sites (open addressing, entries
+ * never freed), taken for it when it has none and @add.  NULL: none (the
+ * table full, or @ip not there and not @add).
+ */
+static struct hm_site *hm_site_slot(struct hm_site *sites, unsigned long ip, bool add)
 {
-	struct hm_site *sites = HM_READ_ONCE(c->sites);
 	unsigned int i, h;
 
 	if (!sites || !ip)
@@ -476,12 +480,31 @@ static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
 
 		if (cur == ip)
 			return e;
+		if (!cur && !add)
+			return NULL;
 		if (!cur && hm_atomic_try_cmpxchg(&e->site, &cur, ip))
 			return e;
 		if (cur == ip)
 			return e;
 	}
 	return NULL;	/* table full: the site is not profiled */
+}
+
+static struct hm_site *hm_site_get(struct hm_cache *c, unsigned long ip)
+{
+	return hm_site_slot(HM_READ_ONCE(c->sites), ip, true);
+}
+
+/**
+ * hm_site_find() - the profile entry of call site @ip in @sites, if any
+ * @sites: a cache's site table (c->sites), or NULL
+ * @ip: the call site
+ *
+ * Return: the entry, or NULL when the site has none.
+ */
+struct hm_site *hm_site_find(struct hm_site *sites, unsigned long ip)
+{
+	return hm_site_slot(sites, ip, false);
 }
 
 /*

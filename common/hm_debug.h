@@ -164,6 +164,7 @@ void hm_slab_debug_drop(struct hm_slab *s);
 void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s);
 void hm_track_free(struct hm_cache *c, void *t);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);
+struct hm_site *hm_site_find(struct hm_site *sites, unsigned long ip);
 
 /*
  * A copy of record @t, which its block's owner or a remote free may be
@@ -174,7 +175,6 @@ static inline void hm_track_snapshot(struct hm_track *dst, const struct hm_track
 	dst->site = HM_READ_ONCE(t->site);
 	dst->when = HM_READ_ONCE(t->when);
 	dst->tag = HM_READ_ONCE(t->tag);
-	dst->prof = HM_READ_ONCE(t->prof);
 	dst->free_site = HM_READ_ONCE(t->free_site);
 	dst->free_when = HM_READ_ONCE(t->free_when);
 	dst->free_owner = HM_READ_ONCE(t->free_owner);

@@ -87,18 +87,18 @@ static __always_inline void hm_dbg_poison_fill(const struct hm_cache *c, void *p
 }
 
 /*
- * Record @t of a block handed out to call site @ip (profile entry @site)
- * at @when by the context and in the generation of @tag (hm_track_tag());
- * the caller counts it at @site when there is one.
+ * Record @t of a block handed out to call site @ip at @when by the
+ * context and in the generation of @tag (hm_track_tag()); the caller
+ * counts it at the site's profile entry when there is one.  The walk that
+ * counts live objects per site finds the entry from @ip (hm_site_find()).
  */
 static __always_inline void hm_dbg_track_alloc(struct hm_track *t, unsigned long ip,
-					       struct hm_site *site, u64 tag, u64 when)
+					       u64 tag, u64 when)
 {
 	/* read meanwhile by walks and reports (hm_track_snapshot()) */
 	HM_WRITE_ONCE(t->site, ip);
 	HM_WRITE_ONCE(t->when, when);
 	HM_WRITE_ONCE(t->tag, tag);
-	HM_WRITE_ONCE(t->prof, site);
 	HM_WRITE_ONCE(t->free_site, 0);
 }
 
@@ -187,7 +187,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 				       cc->site : hm_debug_site(cc, ip);
 		u64 tag = hm_track_tag(HM_READ_ONCE(cc->ctx_id), HM_READ_ONCE(c->track_gen));
 
-		hm_dbg_track_alloc(t + idx, ip, site, tag, hm_plat_stamp());
+		hm_dbg_track_alloc(t + idx, ip, tag, hm_plat_stamp());
 		if (likely(site))
 			hm_dbg_site_alloc(cc);
 	}

@@ -362,15 +362,18 @@ static void hm_sites_live_held(struct hm_cache *c, struct hm_slab *s, unsigned i
 		return;
 	t = hm_debug_track(s, 0);
 	for (i = 0; t && i < s->nblocks; i++, t++) {
+		struct hm_site *e;
 		struct hm_track r;
 
 		if (map[i] != HM_MAP_LIVE)
 			continue;
 		hm_track_snapshot(&r, t);
-		/* a record of this period, of a block allocated now */
-		if (r.gen == l->gen && r.site && !r.free_site &&
-		    r.prof >= l->sites && r.prof < l->sites + HM_SITES)
-			l->live[r.prof - l->sites]++;
+		/* a record of this period, of a block allocated now ... */
+		if (r.gen != l->gen || !r.site || r.free_site)
+			continue;
+		e = hm_site_find(l->sites, r.site);	/* ... at a profiled site */
+		if (e)
+			l->live[e - l->sites]++;
 	}
 }
 

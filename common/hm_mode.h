@@ -636,7 +636,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	idx = hm_block_index_recip(cc->recip, s, p);
 	hm_hybrid_taken(cc, n, s, p, idx);
 	if (t) {
-		hm_dbg_track_alloc(t + idx, ip, cc->site, HM_READ_ONCE(cc->track_tag),
+		hm_dbg_track_alloc(t + idx, ip, HM_READ_ONCE(cc->track_tag),
 				   hm_dbg_try_stamp(span));
 		hm_plat_read_ctx_end(&cc->read_seq);
 		hm_dbg_site_alloc(cc);

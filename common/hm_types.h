@@ -251,7 +251,6 @@ struct hm_track {
 		};
 		u64 tag;	/* both: one store, one compare (hm_track_tag()) */
 	};
-	struct hm_site *prof;	/* the site's profile entry, or NULL */
 	unsigned long free_site;	/* last free's call site, 0: live */
 	u64 free_when;		/* ... its time */
 	u32 free_owner;		/* ... and the context that made it */

@@ -374,23 +374,34 @@ static void hm_debug_sites_live_periods(struct kunit *test)
 }
 
 /*
- * A full site table: the sites it cannot hold are not profiled, and what a
- * context counted for no entry is not carried over to the next site.
+ * A full site table: the sites it cannot hold are not profiled (their live
+ * objects counted at no entry), and what a context counted for no entry
+ * is not carried over to the next site.
  */
 static void hm_debug_sites_table_full(struct kunit *test)
 {
 	struct hm_cache *c = hm_test_cache(test, 32, 0, MODE(test));
 	struct hm_cctx *cc = hm_test_cctx(test, c);
 	void **v = kunit_kzalloc(test, (HM_SITES + 8) * sizeof(void *), GFP_KERNEL);
+	struct hm_site_stat *all = kunit_kzalloc(test, HM_SITES * sizeof(*all), GFP_KERNEL);
 	struct hm_site_stat top[2];
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, k;
+	long live = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, all);
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK, HM_GFP_DEFAULT), 0);
 	for (i = 0; i < HM_SITES; i++)		/* one object per site: full */
 		v[n++] = hm_test_alloc_ip(cc, HM_SITE_A + 16 * i);
 	for (i = 0; i < 3; i++)			/* a site without an entry */
 		v[n++] = hm_test_alloc_ip(cc, HM_SITE_B + 16 * HM_SITES);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	k = hm_sites_top(c, all, HM_SITES, true);
+	KUNIT_EXPECT_EQ(test, k, HM_SITES);
+	for (i = 0; i < k; i++)
+		live += all[i].live;
+	KUNIT_EXPECT_EQ(test, live, (long)HM_SITES);	/* not the three without */
 	for (i = 0; i < 3; i++)
 		hm_test_free_in(cc, v[--n]);
 	v[n++] = hm_test_alloc_ip(cc, HM_SITE_A);	/* the first site again */
