@@ -815,16 +815,18 @@ static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
 				     void *ptr, unsigned long ip)
 {
 	struct hm_user_reader *r = hm_user_reader_self;
-	bool in = true;
 
-	/* hm_plat_read_begin(), or its common case: the thread has its slot */
-	if (likely(r))
-		hm_plat_own_inc(&r->word.counter);
-	else
-		in = hm_plat_read_begin();
-	hm_free_unowned_in(c, s, ptr, ip);
-	if (likely(in))
+	if (unlikely(!r)) {
+		bool in = hm_plat_read_begin();	/* the thread's first: a slot */
+
+		hm_free_unowned_in(c, s, ptr, ip);
+		if (in)
+			hm_plat_read_end();
+	} else {
+		hm_plat_own_inc(&r->word.counter);	/* hm_plat_read_begin() */
+		hm_free_unowned_in(c, s, ptr, ip);
 		hm_plat_read_end();
+	}
 	if (unlikely(hm_tls.after_bracket))
 		hm_free_after_bracket();	/* outside the bracket */
 }
