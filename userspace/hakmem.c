@@ -530,27 +530,24 @@ HM_DEBUG_HYBRID_COPY(128, 128)
 HM_DEBUG_HYBRID_COPY(256, 256)
 #endif
 
-/* by hm_dbg_span_of(): the copy of span HM_SPAN_BYTES(i) at i, HM_SPAN_ANY at 0 */
-static void *(*const hm_malloc_debug_copies[])(struct hm_cctx *, unsigned long) = {
-	hm_malloc_debug_any,
+/* by hm_dbg_span_of(): the copies of span HM_SPAN_BYTES(i) at i, HM_SPAN_ANY at 0 */
+static const struct {
+	void *(*alloc)(struct hm_cctx *cc, unsigned long ip);
+	void (*free)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
+} hm_debug_copies[] = {
+	{ hm_malloc_debug_any, hm_free_debug_any },
 #if HM_PLAT_MEM_SPAN_MAX
-	hm_malloc_debug_16, hm_malloc_debug_32, hm_malloc_debug_64,
-	hm_malloc_debug_128, hm_malloc_debug_256,
-#endif
-};
-
-static void (*const hm_free_debug_copies[])(struct hm_cctx *, struct hm_slab *, void *,
-					    unsigned long) = {
-	hm_free_debug_any,
-#if HM_PLAT_MEM_SPAN_MAX
-	hm_free_debug_16, hm_free_debug_32, hm_free_debug_64,
-	hm_free_debug_128, hm_free_debug_256,
+	{ hm_malloc_debug_16, hm_free_debug_16 },
+	{ hm_malloc_debug_32, hm_free_debug_32 },
+	{ hm_malloc_debug_64, hm_free_debug_64 },
+	{ hm_malloc_debug_128, hm_free_debug_128 },
+	{ hm_malloc_debug_256, hm_free_debug_256 },
 #endif
 };
 
 _Static_assert(!HM_PLAT_MEM_SPAN_MAX || HM_SPAN_BYTES(5) == HM_PLAT_MEM_SPAN_MAX,
 	       "the spans are 16 to 256 bytes");
-_Static_assert(sizeof(hm_malloc_debug_copies) / sizeof(hm_malloc_debug_copies[0]) ==
+_Static_assert(sizeof(hm_debug_copies) / sizeof(hm_debug_copies[0]) ==
 	       (HM_PLAT_MEM_SPAN_MAX ? 6 : 1), "a copy per span");
 
 /*
@@ -562,8 +559,8 @@ void hm_user_cctx_copies(struct hm_cctx *cc)
 {
 	u8 i = hm_dbg_span_of(cc->size);
 
-	cc->debug_alloc = hm_malloc_debug_copies[i];
-	cc->debug_free = hm_free_debug_copies[i];
+	cc->debug_alloc = hm_debug_copies[i].alloc;
+	cc->debug_free = hm_debug_copies[i].free;
 }
 
 /*
