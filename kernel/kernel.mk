@@ -47,8 +47,10 @@ else
 KDIR_KIND := kdir:$(KDIR)
 endif
 HAKMEM_MODE ?= hybrid
-CHECKPATCH ?= $(firstword $(wildcard /var/cache/hakmem/kernels/src-*/scripts/checkpatch.pl) \
-	$(wildcard /usr/src/linux-headers-*/scripts/checkpatch.pl))
+# default: the one of the unpacked linux-source (tools/vm/build-kernel.sh
+# source unpacks it on a fresh machine: a make variable, expanded with the
+# recipe before its first line runs, could not find it yet)
+CHECKPATCH ?=
 # common/tests/hm_test.h defines HM_TEST_SUITES, a bare comma list for
 # kunit_test_suites(), which cannot be parenthesized: COMPLEX_MACRO is
 # ignored for that one file.
@@ -86,10 +88,15 @@ module:
 
 checkpatch:
 	$(Q)tools/deps.sh kunit
-	$(Q)test -n "$(CHECKPATCH)" || { echo "checkpatch.pl not found (run make kunit once to unpack linux-source)"; exit 1; }
-	$(Q)out=$$(perl $(CHECKPATCH) --strict --no-tree --terse --show-types \
+	$(Q)cp="$(CHECKPATCH)"; \
+	if [ -z "$$cp" ]; then \
+		src=$$(tools/vm/build-kernel.sh source | sed -n 's/^KSRC=//p') || exit 1; \
+		cp=$$src/scripts/checkpatch.pl; \
+	fi; \
+	test -f "$$cp" || { echo "checkpatch.pl not found: $$cp"; exit 1; }; \
+	out=$$(perl "$$cp" --strict --no-tree --terse --show-types \
 		-f $(filter-out $(CHECKPATCH_LIST_FILE),$(KERNEL_SRCS)) 2>&1; \
-		perl $(CHECKPATCH) --strict --no-tree --terse --show-types \
+		perl "$$cp" --strict --no-tree --terse --show-types \
 		--ignore COMPLEX_MACRO -f $(CHECKPATCH_LIST_FILE) 2>&1); \
 	out=$$(echo "$$out" | grep -v '^total: 0 errors, 0 warnings, 0 checks' || true); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch: FAIL"; exit 1; fi; \

@@ -3,11 +3,12 @@
 #
 # Build (or reuse) a test kernel from Debian's linux-source-6.12.
 #
-# Usage: tools/vm/build-kernel.sh {uml|x86_64} [--kasan] [--perf]
+# Usage: tools/vm/build-kernel.sh {uml|x86_64|source} [--kasan] [--perf]
 #   uml           UML, KUnit + KASAN + lockdep + PREEMPT + kmemleak (configs/uml-kunit.config)
 #   uml --perf    UML without debug options, for benchmarks (configs/uml-perf.config)
 #   x86_64        tinyconfig + configs/x86_64-kunit.config, for QEMU TCG -smp N
 #   x86_64 --kasan  the same plus configs/x86_64-kasan.config
+#   source        only unpack the source (scripts/checkpatch.pl): prints KSRC=
 #   (uml --kasan is accepted: the UML KUnit kernel already has KASAN.)
 #
 # Prints, for eval:  KDIR=<build dir> KIMAGE=<linux|bzImage> KSRC=<source>
@@ -26,7 +27,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-usage() { echo "usage: $0 {uml|x86_64} [--kasan] [--perf]" >&2; exit 2; }
+usage() { echo "usage: $0 {uml|x86_64|source} [--kasan] [--perf]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 arch=$1; shift
 kasan=0 perf=0
@@ -61,6 +62,10 @@ x86_64)
 	fi
 	image=arch/x86/boot/bzImage
 	;;
+source)
+	[ $perf = 0 ] && [ $kasan = 0 ] || usage
+	karch=none base=none variant=source frags=/dev/null image=none
+	;;
 *) usage ;;
 esac
 
@@ -93,14 +98,14 @@ result() {
 	echo "KARCH=$karch"
 }
 
-if [ -f "$bld/.built" ] && [ -f "$src/.unpacked" ]; then
-	result
+if [ -f "$src/.unpacked" ] && { [ -f "$bld/.built" ] || [ $arch = source ]; }; then
+	[ $arch = source ] && echo "KSRC=$src" || result
 	exit 0
 fi
 
 take_lock "$kcache/.lock"
-if [ -f "$bld/.built" ] && [ -f "$src/.unpacked" ]; then
-	result
+if [ -f "$src/.unpacked" ] && { [ -f "$bld/.built" ] || [ $arch = source ]; }; then
+	[ $arch = source ] && echo "KSRC=$src" || result
 	exit 0
 fi
 
@@ -117,6 +122,10 @@ if [ ! -f "$src/.unpacked" ]; then
 	mv "$src.tmp" "$src"
 	touch "$src/.unpacked"
 	msg "unpacked in $(elapsed "$t0") s"
+fi
+if [ $arch = source ]; then
+	echo "KSRC=$src"
+	exit 0
 fi
 
 log=$bld/.build.log
