@@ -148,16 +148,35 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
  * @flags: HM_DBG_* (c->debug)
  *
  * With its debug generation: the tag of the tracking records @cc writes.
+ * @cc's thread reads them meanwhile, one field at a time.  Whatever it
+ * does after reading a switch on must take the debug route: a block it
+ * marks poisoned and that the plain route then handed out and took back
+ * would keep the mark over its new contents, a false write after free
+ * (hm_dbg_view_poisons()).  So the route goes to debug before the
+ * switches and back after them, and the generations come before the
+ * switches they belong to.
  */
 void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
 {
 	struct hm_cache *c = cc->cache;
+	u8 route = hm_cctx_route(cc, c, flags);
 
+	if (route & HM_ROUTE_DEBUG) {
+		HM_WRITE_ONCE(cc->route, route);
+		hm_smp_wmb();
+		hm_plat_switch_step();
+	}
 	HM_WRITE_ONCE(cc->checks, hm_debug_checks(c, flags));
-	HM_WRITE_ONCE(cc->debug, (u8)flags);
 	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->track_gen));
 	HM_WRITE_ONCE(cc->poison_gen, c->poison_gen);
-	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, flags));
+	hm_smp_wmb();
+	hm_plat_switch_step();
+	HM_WRITE_ONCE(cc->debug, (u8)flags);
+	if (!(route & HM_ROUTE_DEBUG)) {
+		hm_smp_wmb();
+		hm_plat_switch_step();
+		HM_WRITE_ONCE(cc->route, route);
+	}
 }
 
 /* Make @cc visible to stats, validation and destroy. */

@@ -152,6 +152,26 @@ void hm_slab_debug_drop(struct hm_slab *s)
 		hm_dbg_free(s, d, s->mode == HM_MODE_FREELIST, s->nblocks, s->nwords);
 }
 
+/**
+ * hm_slab_debug_adopt() - @cc takes @s, a slab of another context's
+ * @cc: the new owner
+ * @s: the slab, all free (from the pool)
+ *
+ * The poisoned marks the last owner kept are true for a context whose
+ * switches are as its were.  @cc's may not be, yet: hm_set_debug() updates
+ * contexts one after the other.  Unless @cc may keep marks in the slab's
+ * generation (hm_dbg_view_poisons()), the marks go: generation 0 is no
+ * period's, so the first check resets them and remote frees leave the
+ * blocks unfilled meanwhile.
+ */
+void hm_slab_debug_adopt(struct hm_cctx *cc, struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	if (d && !hm_dbg_view_poisons(cc, d))
+		HM_WRITE_ONCE(d->poison_gen, 0);
+}
+
 /* @s's cache is destroyed, or @s is a stand-in: nobody uses its debug memory. */
 void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s)
 {
@@ -359,9 +379,12 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 		HM_WRITE_ONCE(c->sites, sites);
 		sites = NULL;
 	}
-	/* bits and records of an earlier period describe other lives */
+	/*
+	 * bits and records of an earlier period describe other lives; no
+	 * period has poisoning generation 0 (hm_slab_debug_adopt())
+	 */
 	if (newly & HM_DBG_POISON)
-		HM_WRITE_ONCE(c->poison_gen, c->poison_gen + 1);
+		HM_WRITE_ONCE(c->poison_gen, c->poison_gen + 1 ? c->poison_gen + 1 : 1);
 	if (newly & HM_DBG_TRACK)
 		HM_WRITE_ONCE(c->track_gen, c->track_gen + 1);
 	HM_WRITE_ONCE(c->debug, flags);
@@ -446,13 +469,12 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 }
 
 /*
- * A new switch generation: poisoned bits of the old one mean nothing.
- * Only the slab's owner resets (remote frees skip poisoning meanwhile),
- * so the owner's bitmap stays its own.
+ * A new switch generation, @gen: poisoned bits of the old one mean
+ * nothing.  Only the slab's owner resets (remote frees skip poisoning
+ * meanwhile), so the owner's bitmap stays its own.
  */
-void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d)
+void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d, u32 gen)
 {
-	u32 gen = HM_READ_ONCE(c->poison_gen);
 	unsigned int i;
 
 	for (i = 0; i < c->nwords; i++) {

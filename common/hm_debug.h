@@ -161,6 +161,7 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp);
 void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s);
 void hm_slab_debug_retire(struct hm_cache *c, struct hm_slab *s);
 void hm_slab_debug_drop(struct hm_slab *s);
+void hm_slab_debug_adopt(struct hm_cctx *cc, struct hm_slab *s);
 void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s);
 void hm_track_free(struct hm_cache *c, void *t);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);

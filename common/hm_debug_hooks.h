@@ -18,7 +18,7 @@
 #include "hm_slab.h"
 #include "hm_debug.h"
 
-void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d);
+void hm_debug_new_gen(struct hm_cache *c, struct hm_slab_dbg *d, u32 gen);
 struct hm_site *hm_debug_site(struct hm_cctx *cc, unsigned long ip);
 void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
 void hm_debug_xowner(struct hm_cache *c, unsigned int sw, const struct hm_slab *s,
@@ -29,32 +29,55 @@ static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
 }
 
-/* poisoned[] bits of an older switch generation (not @gen) mean nothing */
+/*
+ * poisoned[] bits of another switch generation than @gen, the owner's
+ * (cc->poison_gen), mean nothing
+ */
 static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d,
 					    u32 gen)
 {
 	if (unlikely(HM_READ_ONCE(d->poison_gen) != gen))
-		hm_debug_new_gen(c, d);
+		hm_debug_new_gen(c, d, gen);
+}
+
+/*
+ * May @cc, the owner of the slab of @d, mark blocks poisoned in @d now?
+ * Only while its own switches, not just the cache's, have poisoning on, in
+ * the generation of @d: then all it does later takes the debug route
+ * (hm_cctx_switches()), which keeps the marks true.  The plain route keeps
+ * them as they are: a block marked, handed out and freed by it would be
+ * called written after its free (hm_debug_on_alloc()), its new contents
+ * not the poison.  Slabs of other contexts are handed over the same way
+ * (hm_slab_debug_adopt()).
+ */
+static inline bool hm_dbg_view_poisons(const struct hm_cctx *cc, const struct hm_slab_dbg *d)
+{
+	bool on = HM_READ_ONCE(cc->debug) & HM_DBG_POISON;
+
+	hm_smp_rmb();	/* the generation of that switch, and its route after */
+	return on && HM_READ_ONCE(d->poison_gen) == HM_READ_ONCE(cc->poison_gen);
 }
 
 /*
  * The remote frees @r of word @i of @s, collected by its owner: their
  * poisoned bits become the owner's, which the hybrid debug route does not
  * clear when it hands a block out.  So the bit of a block's earlier life
- * goes here, unless its remote free filled it (rpoisoned).  Bits of an
- * older generation are left: the owner resets them before it reads one.
+ * goes here, set again only when its remote free filled it (rpoisoned)
+ * and the owner may keep the mark (hm_dbg_view_poisons()).  An unowned
+ * slab (collected under the cache lock) keeps none.
  */
 static inline void hm_dbg_collected(struct hm_slab *s, unsigned int i, unsigned long r)
 {
 	struct hm_slab_dbg *d = hm_dbg(s);
-	struct hm_cache *c = s->cache;
+	struct hm_cctx *owner = HM_READ_ONCE(s->owner);
 	unsigned long filled = 0;
 
-	if (!d || !(HM_READ_ONCE(c->debug) & HM_DBG_POISON) ||
-	    HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen))
+	if (!d)
 		return;
 	if (hm_atomic_read(&d->rpoisoned[i]) & r)
 		filled = hm_atomic_fetch_and(&d->rpoisoned[i], ~r) & r;
+	if (!owner || !hm_dbg_view_poisons(owner, d))
+		filled = 0;
 	hm_dbg_poisoned(d)[i] = (hm_dbg_poisoned(d)[i] & ~r) | filled;
 }
 
@@ -159,7 +182,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		unsigned long bit = 1UL << (idx % HM_BPL);
 		bool poisoned = true;
 
-		hm_dbg_sync_gen(c, d, HM_READ_ONCE(c->poison_gen));
+		hm_dbg_sync_gen(c, d, HM_READ_ONCE(cc->poison_gen));
 		/*
 		 * The owner's bit is its own; a remote free's is cleared
 		 * atomically, only when set (a free sets it, and @p is not
@@ -216,7 +239,6 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	struct hm_slab_dbg *d = hm_dbg(s);
 	unsigned int sw;
 	struct hm_track *t;
-	u32 gen;
 
 	if (unlikely(!d))
 		return;
@@ -254,11 +276,13 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	}
 	if (!(sw & HM_DBG_POISON))
 		return;
-	gen = HM_READ_ONCE(c->poison_gen);
-	/* only the owner starts a generation: a remote free's block goes unchecked */
+	/*
+	 * only the owner starts a generation, its own (hm_dbg_view_poisons());
+	 * a remote free's block goes unchecked meanwhile
+	 */
 	if (!remote)
-		hm_dbg_sync_gen(c, d, gen);
-	else if (HM_READ_ONCE(d->poison_gen) != gen)
+		hm_dbg_sync_gen(c, d, HM_READ_ONCE(cc->poison_gen));
+	else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen))
 		return;
 	hm_dbg_poison_fill(c, p);
 	if (remote)

@@ -14,6 +14,8 @@
  *              HM_PRINTF(fmt, args) (optional: printf-format attribute)
  * Relaxed:     HM_READ_ONCE(x), HM_WRITE_ONCE(x, v)   (plain fields that
  *              observers on other CPUs/threads read while the owner writes)
+ *              hm_smp_wmb(), hm_smp_rmb()  order such stores, or loads,
+ *              among themselves (smp_wmb(), smp_rmb())
  * Atomics:     hm_atomic_t (one unsigned long), with
  *                unsigned long hm_atomic_read(const hm_atomic_t *a)   acquire
  *                void hm_atomic_set(hm_atomic_t *a, unsigned long v) release
@@ -81,6 +83,9 @@
  *                                  on (a static key in the kernel)
  *              hm_plat_debug_ref(delta)  a cache's switches went from all
  *                                  off to some on (+1) or back (-1)
+ *              hm_plat_switch_step()  between the steps in which a
+ *                                  context's switches change: nothing,
+ *                                  or a pause a test asks for
  *              hm_snprintf(buf, n, fmt, ...)
  *              bool hm_plat_mem_is(p, c, n)  all @n bytes at @p are @c
  *                                  (the poison check; memchr_inv())

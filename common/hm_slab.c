@@ -545,6 +545,7 @@ static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
 		HM_WRITE_ONCE(c->npool, c->npool - 1);
 		s->next = NULL;
 		hm_slab_set_owner(s, cc);
+		hm_slab_debug_adopt(cc, s);
 	}
 	hm_unlock(&c->lock, flags);
 	return s;

@@ -36,6 +36,10 @@
 
 #define HM_READ_ONCE(x)		READ_ONCE(x)
 #define HM_WRITE_ONCE(x, v)	WRITE_ONCE(x, v)
+/* pairs: a context's switches, written in order (hm_cctx_switches()) ... */
+#define hm_smp_wmb()		smp_wmb()
+/* ... and read in order by its owner (hm_dbg_view_poisons()) */
+#define hm_smp_rmb()		smp_rmb()
 
 /* the contract's types are the kernel's own: aliases, not new typedefs */
 #define hm_atomic_t		atomic_long_t
@@ -165,6 +169,7 @@ bool hm_plat_error_hook(int e);
 DECLARE_STATIC_KEY_FALSE(hm_debug_key);
 #define HM_DEBUG_ACTIVE()	static_branch_unlikely(&hm_debug_key)
 void hm_plat_debug_ref(int delta);
+#define hm_plat_switch_step()	do { } while (0)
 #define hm_snprintf		snprintf
 
 /* retired tracking records: RCU (readers run with interrupts on or off) */

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -130,6 +131,19 @@ bool hm_user_meta_fault(void)
 	return hm_user_fault(&hm_user_meta_fail_every, &hm_meta_requests);
 }
 
+/*
+ * HAKMEM_TEST_SWITCH_PAUSE=us: hm_set_debug() sleeps between the steps in
+ * which it changes each context's switches, so that threads running
+ * meanwhile see them half changed, as they rarely would otherwise.
+ */
+static unsigned int hm_user_switch_pause_us;
+
+void hm_user_switch_step(void)
+{
+	if (unlikely(hm_user_switch_pause_us))
+		usleep(hm_user_switch_pause_us);
+}
+
 void hm_user_chunk_count(long delta)
 {
 	__atomic_add_fetch(&hm_user_chunks_live, delta, __ATOMIC_RELAXED);
@@ -247,6 +261,7 @@ static void hm_init(void)
 	const char *ab = getenv("HAKMEM_ABORT_ON_ERROR");
 	const char *fail = getenv("HAKMEM_FAIL_EVERY");
 	const char *dbg = getenv("HAKMEM_DEBUG");
+	const char *pause = getenv("HAKMEM_TEST_SWITCH_PAUSE");
 	enum hm_mode mode;
 	unsigned int i;
 	char name[16];
@@ -261,6 +276,8 @@ static void hm_init(void)
 	hm_abort_on_error = ab && *ab == '1';
 	if (fail && *fail)
 		hm_user_fail_every = strtoul(fail, NULL, 0);
+	if (pause && *pause)
+		hm_user_switch_pause_us = (unsigned int)strtoul(pause, NULL, 0);
 	pthread_key_create(&hm_exit_key, hm_thread_exit);
 	hm_user_readers_init();
 	for (i = 0; i < HM_USER_CLASSES; i++) {

@@ -318,6 +318,8 @@ const char *hm_user_sym(unsigned long ip, char *buf);
 #endif
 void hm_user_debug_ref(long delta);	/* calibrates the TSC once */
 #define hm_plat_debug_ref(delta)	hm_user_debug_ref(delta)
+void hm_user_switch_step(void);		/* HAKMEM_TEST_SWITCH_PAUSE */
+#define hm_plat_switch_step()		hm_user_switch_step()
 #define hm_snprintf		snprintf
 
 /*
@@ -406,6 +408,18 @@ void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t
 #endif
 #if defined(__SANITIZE_THREAD__)
 #define HM_USER_TSAN	1
+#endif
+
+/*
+ * ThreadSanitizer does not take fences (GCC warns, -Wtsan): there they
+ * only keep the compiler from moving the accesses, which TSO then keeps.
+ */
+#ifdef HM_USER_TSAN
+#define hm_smp_wmb()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+#define hm_smp_rmb()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+#else
+#define hm_smp_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
+#define hm_smp_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #endif
 
 #if defined(__x86_64__) && !defined(HM_USER_TSAN)

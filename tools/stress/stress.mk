@@ -31,6 +31,9 @@ STRESS_FAULTS_OPS	?= 20000
 STRESS_HARD_ARGS	?= --threads 8 --large 0 --remote 95
 # and this one: hm_set_debug() switching poisoning, tracking, checks under load
 STRESS_FLIP_ARGS	?= --threads 4 --debug-flip 20
+# and it again with each context's switches changing in steps this many us
+# apart (HAKMEM_TEST_SWITCH_PAUSE): threads see them half changed
+STRESS_SWITCH_PAUSE_US	?= 1000
 FUZZ_SMOKE_RUNS		?= 20000
 FUZZ_SMOKE_SECONDS	?= 20
 FUZZ_SECONDS		?= 600
@@ -134,6 +137,7 @@ stress-asan: stress-deps
 		$(call stress_run,stress-asan,$(STRESS_ASAN_ENV),--mode $$m --threads $(STRESS_THREADS) --seconds $(STRESS_SAN_SECONDS),smoke-$$m); \
 		$(call stress_run,stress-asan,$(STRESS_ASAN_ENV),--mode $$m $(STRESS_HARD_ARGS) --seconds $(STRESS_SAN_SECONDS),hard-$$m); \
 		$(call stress_run,stress-asan,$(STRESS_ASAN_ENV),--mode $$m $(STRESS_FLIP_ARGS) --seconds $(STRESS_SAN_SECONDS),flip-$$m); \
+		$(call stress_run,stress-asan,HAKMEM_TEST_SWITCH_PAUSE=$(STRESS_SWITCH_PAUSE_US) $(STRESS_ASAN_ENV),--mode $$m $(STRESS_FLIP_ARGS) --seconds $(STRESS_SAN_SECONDS),flip-paused-$$m); \
 	done
 	$(Q)for m in $(STRESS_MODES); do \
 		$(STRESS_ASAN_ENV) $(call FAULTS_BIN,stress-asan) --mode $$m --every 1,3,8 --ops 5000 || exit 1; \
@@ -151,6 +155,7 @@ stress-tsan: stress-deps
 		$(call stress_run,stress-tsan,$(STRESS_TSAN_ENV),--mode $$m --threads $(STRESS_THREADS) --seconds $(STRESS_SAN_SECONDS),smoke-$$m); \
 		$(call stress_run,stress-tsan,$(STRESS_TSAN_ENV),--mode $$m $(STRESS_HARD_ARGS) --seconds $(STRESS_SAN_SECONDS),hard-$$m); \
 		$(call stress_run,stress-tsan,$(STRESS_TSAN_ENV),--mode $$m $(STRESS_FLIP_ARGS) --seconds $(STRESS_SAN_SECONDS),flip-$$m); \
+		$(call stress_run,stress-tsan,HAKMEM_TEST_SWITCH_PAUSE=$(STRESS_SWITCH_PAUSE_US) $(STRESS_TSAN_ENV),--mode $$m $(STRESS_FLIP_ARGS) --seconds $(STRESS_SAN_SECONDS),flip-paused-$$m); \
 	done
 	$(Q)for m in $(STRESS_MODES); do \
 		$(STRESS_TSAN_ENV) $(call FAULTS_BIN,stress-tsan) --mode $$m --every 2,8 --ops 3000 || exit 1; \

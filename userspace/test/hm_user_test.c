@@ -1310,6 +1310,7 @@ struct hm_stale_race {
 	void *freed[HM_STALE_BLOCKS];	/* the owner's last round, all freed */
 	unsigned int nfreed;
 	unsigned int rounds;
+	unsigned long stale;	/* the freeing thread's count so far */
 	int stop;
 };
 
@@ -1326,6 +1327,9 @@ static void *hm_user_stale_owner(void *p)
 		for (i = 0; i < n; i++)
 			__atomic_store_n(&r->freed[i], v[i], __ATOMIC_RELAXED);
 		__atomic_store_n(&r->nfreed, n, __ATOMIC_RELEASE);
+		/* a loaded machine may run all rounds before the freer starts */
+		while (!k && !__atomic_load_n(&r->stale, __ATOMIC_ACQUIRE))
+			sched_yield();
 		hm_trim();	/* the empty slabs are released */
 	}
 	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
@@ -1367,7 +1371,7 @@ static void hm_user_stale_free_vs_release(struct kunit *test)
 		}
 		x = x * 6364136223846793005UL + 1442695040888963407UL;
 		hm_cache_free(r->c, __atomic_load_n(&r->freed[(x >> 33) % n], __ATOMIC_RELAXED));
-		stale++;
+		__atomic_store_n(&r->stale, ++stale, __ATOMIC_RELEASE);
 	}
 	pthread_join(t, NULL);
 	/*
