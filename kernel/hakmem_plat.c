@@ -390,6 +390,7 @@ HM_EXPORT(hm_mode_name);
 HM_EXPORT(hm_cctx_size);
 HM_EXPORT(hm_cctx_init);
 HM_EXPORT(hm_cctx_register);
+HM_EXPORT(hm_cctx_switches);
 HM_EXPORT(hm_cctx_new);
 HM_EXPORT(hm_cctx_adopt);
 HM_EXPORT(hm_cctx_flush);
