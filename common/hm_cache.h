@@ -60,6 +60,16 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp);
  * (hm_report.h).
  */
 extern hm_lock_t hm_large_lock;
+/*
+ * The largest size hm_large_alloc*() try: more cannot fit the platform's
+ * address space (HM_PLAT_ADDR_BITS, else half the size_t range, so that
+ * sums with it cannot wrap) and is reported as HM_ERR_BAD_SIZE.
+ */
+#ifdef HM_PLAT_ADDR_BITS
+#define HM_LARGE_MAX	(HM_BIT(HM_PLAT_ADDR_BITS) - HM_SLAB_SIZE)
+#else
+#define HM_LARGE_MAX	(((size_t)-1 >> 1) - HM_SLAB_SIZE)
+#endif
 void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp);
 bool hm_large_resize(void *p, size_t size);
 unsigned long hm_large_trim(void);

@@ -138,9 +138,6 @@ unsigned long hm_large_trim(void)
 	}
 }
 
-/* Largest size hm_large_alloc_aligned() tries: the rest is reported. */
-#define HM_LARGE_MAX	(((size_t)-1 >> 1) - HM_SLAB_SIZE)
-
 /* Register a fresh chunk span at @base, header @h, object @off after it. */
 static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 			   u32 off, size_t size, hm_gfp_t gfp)

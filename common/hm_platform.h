@@ -54,6 +54,8 @@
  *              void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)  zeroed
  *              void hm_plat_meta_free(void *p, size_t size)
  *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC
+ *              optional: HM_PLAT_ADDR_BITS, the address bits a chunk
+ *                  can have: larger objects are reported as bad sizes
  *              optional: HM_PLAT_FLATMAP_BITS, the address bits a flat
  *                  slab-map bitmap covers (hm_slabmap.h), with
  *                  void *hm_plat_map_reserve(size_t size): address space

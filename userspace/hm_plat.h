@@ -117,6 +117,15 @@ void hm_plat_meta_free(void *p, size_t size);
  * of address space that holds chunks, a page backed per 2 GiB).
  */
 #define HM_PLAT_FLATMAP_BITS	47
+/*
+ * A process's mappings, unless it asks for higher addresses (hakmem does
+ * not): below 2^47 on x86-64 (also with 5-level paging), 2^48 on arm64
+ */
+#if defined(__x86_64__)
+#define HM_PLAT_ADDR_BITS	47
+#elif defined(__aarch64__)
+#define HM_PLAT_ADDR_BITS	48
+#endif
 void *hm_plat_map_reserve(size_t size);
 int hm_plat_map_commit(void *p, size_t size);
 

@@ -24,6 +24,14 @@
 #include "hm_cache.h"
 #include "hm_user.h"
 
+/*
+ * No request above this can be met: glibc's limit, less two granules of
+ * headroom for a large object's header and rounding, or the address
+ * space's (HM_LARGE_MAX), which hm_malloc() would report.  Here, as in
+ * glibc, it is ENOMEM and no report.
+ */
+#define HM_USER_MAX_ALLOC	HM_MIN((size_t)PTRDIFF_MAX - (2UL << 16), (size_t)HM_LARGE_MAX)
+
 static inline bool hm_pow2(size_t a)
 {
 	return a && !(a & (a - 1));

@@ -33,11 +33,6 @@ void hm_user_retire_poll(bool all);
 extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
 unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
 
-/*
- * hm_posix.c: no request above this can be met (glibc's limit, less two
- * granules of headroom for a large object's header and rounding)
- */
-#define HM_USER_MAX_ALLOC	((size_t)PTRDIFF_MAX - (2UL << 16))
 void *hm_user_malloc(size_t size);
 
 /*

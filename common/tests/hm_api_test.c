@@ -41,8 +41,18 @@ static void hm_api_zero_null_huge(struct kunit *test)
 	/* userspace: a unique minimal object; kernel: ZERO_SIZE_PTR */
 	hm_test_free(p);
 	KUNIT_EXPECT_NULL(test, hm_test_malloc((size_t)1 << 62));
+	/* bad where it exceeds the platform's address space */
+	KUNIT_EXPECT_EQ(test, *errors, ((size_t)1 << 62) > HM_LARGE_MAX);
 	KUNIT_EXPECT_NULL(test, hm_test_malloc((size_t)-1));
-	KUNIT_EXPECT_EQ(test, *errors, 1);	/* (size_t)-1 is a bad size */
+	KUNIT_EXPECT_EQ(test, *errors, 1 + (((size_t)1 << 62) > HM_LARGE_MAX));
+#ifdef HM_PLAT_ADDR_BITS
+	/* the edge: the largest size tried, then the smallest reported */
+	*errors = 0;
+	KUNIT_EXPECT_NULL(test, hm_test_malloc(HM_LARGE_MAX));
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_NULL(test, hm_test_malloc(HM_LARGE_MAX + 1));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+#endif
 }
 
 /* pointers hakmem never handed out are refused without being touched */
