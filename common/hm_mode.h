@@ -732,21 +732,21 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	if ((sw & HM_DBG_POISON) &&
 	    unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(cc->poison_gen)))
 		return false;
-	/* this context's id and tracking's generation, as a record has them */
-	me.tag = HM_READ_ONCE(cc->track_tag);
 	if (sw & HM_DBG_TRACK) {
+		/* this context's id and tracking's generation, as a record has them */
+		me.tag = HM_READ_ONCE(cc->track_tag);
 		hm_plat_read_ctx_begin(&cc->read_seq);	/* see the alloc try */
 		t = (struct hm_track *)hm_atomic_read(&d->track);
-		/* a record of this life */
-		if (t && hm_dbg_track_live(&t[idx], me.gen)) {
-			t += idx;
-			/* the owner's free (another's is counted: the slow path) */
-			if (unlikely(t->tag != me.tag)) {
-				hm_plat_read_ctx_end(&cc->read_seq);
-				return false;
-			}
-			hm_dbg_track_free(t, ip, me.owner, hm_dbg_try_stamp(span));
+		/*
+		 * a live record of this context, this generation; anything
+		 * else (another's free, to be counted; a block from before
+		 * tracking went on) is the slow path's
+		 */
+		if (unlikely(!t || t[idx].tag != me.tag || t[idx].free_site)) {
+			hm_plat_read_ctx_end(&cc->read_seq);
+			return false;
 		}
+		hm_dbg_track_free(t + idx, ip, me.owner, hm_dbg_try_stamp(span));
 		hm_plat_read_ctx_end(&cc->read_seq);
 	}
 	/* poisoned only if filled (inline: hm_dbg_poison_inline() sizes) */
