@@ -400,6 +400,7 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	void *late;
 
 	hm_slab_set_owner(s, cc);
+	hm_slab_debug_adopt(cc, s);	/* before any free can reach the slab */
 	hm_lock(&c->lock, flags);
 	/* records of a chunk got just before tracking went off */
 	late = hm_slab_track_unseen(c, s);

@@ -153,23 +153,32 @@ void hm_slab_debug_drop(struct hm_slab *s)
 }
 
 /**
- * hm_slab_debug_adopt() - @cc takes @s, a slab of another context's
+ * hm_slab_debug_adopt() - @cc takes @s, a new slab or another context's
  * @cc: the new owner
- * @s: the slab, all free (from the pool)
+ * @s: the slab, all free (new, or from the pool)
  *
- * The poisoned marks the last owner kept are true for a context whose
- * switches are as its were.  @cc's may not be, yet: hm_set_debug() updates
- * contexts one after the other.  Unless @cc may keep marks in the slab's
- * generation (hm_dbg_view_poisons()), the marks go: generation 0 is no
- * period's, so the first check resets them and remote frees leave the
- * blocks unfilled meanwhile.
+ * What the slab's debug memory says was written by the cache's switches
+ * (a new slab's, the pool's rebuild) or the last owner's: true for a
+ * context whose switches are as those were.  @cc's may not be, yet:
+ * hm_set_debug() updates contexts one after the other, and @cc's plain
+ * route would leave the marks and the free-state bits as they are.
+ * Unless @cc may keep poisoned marks in the slab's generation
+ * (hm_dbg_view_poisons()), they go: generation 0 is no period's, so its
+ * first check resets them and remote frees leave blocks unfilled
+ * meanwhile.  Unless @cc's freelist checks are on, the exact free state
+ * goes too (checks generation 0: none), or its allocations would not
+ * clear the bits a remote free checks (hm_fl_remote_double()).
  */
 void hm_slab_debug_adopt(struct hm_cctx *cc, struct hm_slab *s)
 {
 	struct hm_slab_dbg *d = hm_dbg(s);
 
-	if (d && !hm_dbg_view_poisons(cc, d))
+	if (!d)
+		return;
+	if (!hm_dbg_view_poisons(cc, d))
 		HM_WRITE_ONCE(d->poison_gen, 0);
+	if (d->fl_free && !HM_READ_ONCE(cc->checks))
+		HM_WRITE_ONCE(d->checks_gen, 0);
 }
 
 /* @s's cache is destroyed, or @s is a stand-in: nobody uses its debug memory. */

@@ -182,6 +182,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		unsigned long bit = 1UL << (idx % HM_BPL);
 		bool poisoned = true;
 
+		hm_smp_rmb();	/* the generation of that switch: hm_cctx_switches() */
 		hm_dbg_sync_gen(c, d, HM_READ_ONCE(cc->poison_gen));
 		/*
 		 * The owner's bit is its own; a remote free's is cleared
@@ -280,10 +281,12 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	 * only the owner starts a generation, its own (hm_dbg_view_poisons());
 	 * a remote free's block goes unchecked meanwhile
 	 */
-	if (!remote)
+	if (!remote) {
+		hm_smp_rmb();	/* as in hm_debug_on_alloc() */
 		hm_dbg_sync_gen(c, d, HM_READ_ONCE(cc->poison_gen));
-	else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen))
+	} else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen)) {
 		return;
+	}
 	hm_dbg_poison_fill(c, p);
 	if (remote)
 		hm_atomic_fetch_or(&d->rpoisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));

@@ -294,8 +294,7 @@ static void hm_lagged_reuse(struct kunit *test, struct hm_cctx *cc, void **v,
 	unsigned int i, got;
 
 	KUNIT_ASSERT_TRUE(test, hm_alloc_until(test, cc, v, n, x, &got));
-	for (i = 0; i < c->size; i++)
-		hm_test_poke(x, i, 0x5a);		/* live data */
+	hm_memset(x, 0x5a, c->size);			/* live data */
 	for (i = 0; i < got; i++)
 		hm_test_free_in(cc, v[i]);		/* plain route: unfilled */
 	hm_test_switches_as(cc, c->debug);		/* it catches up */
@@ -309,17 +308,19 @@ static void hm_lagged_reuse(struct kunit *test, struct hm_cctx *cc, void **v,
 }
 
 /*
- * Poisoning goes on while the owner's own switches are still off: a
- * remote free fills a block of the owner's slab, made meanwhile (in the
- * new generation), and the owner collects it, hands it out and takes it
- * back on its plain route, written as live.  Once the owner's switches
- * catch up, in the same generation, the block is handed out again with
- * no report: a collection marks blocks poisoned only by the owner's own
- * switches.  This was one run in 100 of stress-asan's flip mix.
+ * @flags go on in a cache of @mode while the owner's own switches are
+ * still off, and the owner makes a slab meanwhile.  Poisoning: the slab starts in no generation
+ * (hm_slab_debug_adopt()), so a remote free of one of its blocks leaves
+ * it unfilled and unmarked.  The owner collects it, hands it out and
+ * takes it back on its plain route, written as live; once its switches
+ * catch up, the block comes back with no report.  With the slab in the
+ * new generation from the start, the remote free filled and marked the
+ * block, and the collection (by the cache's switches) kept the mark over
+ * the owner's data: one run in 100 of stress-asan's flip mix.
  */
-static void hm_debug_poison_owner_lags(struct kunit *test)
+static void hm_debug_owner_lags(struct kunit *test, enum hm_mode mode, unsigned int flags)
 {
-	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cache *c = hm_test_cache(test, 64, 0, mode);
 	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
 	long *errors = hm_test_count_errors(test);
 	unsigned int n = 3 * c->nblocks;
@@ -327,13 +328,32 @@ static void hm_debug_poison_owner_lags(struct kunit *test)
 
 	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, flags, HM_GFP_DEFAULT), 0);
 	hm_test_switches_as(a, 0);			/* a lags behind */
 	x = hm_test_alloc(a);				/* a new slab */
 	KUNIT_ASSERT_NOT_NULL(test, x);
-	hm_cctx_free(b, hm_ptr_slab(x), x, HM_RET_IP);	/* remote: filled */
-	KUNIT_EXPECT_EQ(test, hm_test_peek(x, 20), HM_POISON_FREE);
+	hm_memset(x, 0x11, c->size);		/* (a reused chunk may hold poison) */
+	hm_cctx_free(b, hm_ptr_slab(x), x, HM_RET_IP);	/* remote */
+	KUNIT_EXPECT_EQ(test, *errors, 0);		/* a free, not a double one */
+	KUNIT_EXPECT_EQ(test, hm_test_peek(x, 20), 0x11);	/* unfilled */
 	hm_lagged_reuse(test, a, v, n, x, errors);	/* a collects it */
+}
+
+static void hm_debug_poison_owner_lags(struct kunit *test)
+{
+	hm_debug_owner_lags(test, MODE(test), HM_DBG_POISON);
+}
+
+/*
+ * The same for freelist checks: they go on while the owner's switches are
+ * still off, and the owner makes a slab meanwhile, whose exact free state
+ * (built by the cache's switch) its plain route would not keep: the block
+ * it hands out stays free there.  Then a remote free of it, from a context
+ * whose checks are on, was refused as a double free, and the block lost.
+ */
+static void hm_debug_checks_owner_lags(struct kunit *test)
+{
+	hm_debug_owner_lags(test, HM_MODE_FREELIST, HM_DBG_CHECKS);
 }
 
 /*
@@ -1190,7 +1210,8 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_remote_uaf, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_bit_outlived, hm_bitmap_mode_gen_params),
-	KUNIT_CASE_PARAM(hm_debug_poison_owner_lags, hm_bitmap_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_poison_owner_lags, hm_mode_gen_params),
+	KUNIT_CASE(hm_debug_checks_owner_lags),
 	KUNIT_CASE_PARAM(hm_debug_poison_adopter_lags, hm_bitmap_mode_gen_params),
 	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
