@@ -350,6 +350,12 @@ static void hm_cache_track_retire(struct hm_cache *c, hm_gfp_t gfp)
 		hm_plat_meta_free(batch, cap * sizeof(*batch));
 }
 
+/* The generation after @gen: never 0, which means "none" (hm_slab_dbg) */
+static u32 hm_gen_next(u32 gen)
+{
+	return gen + 1 ? gen + 1 : 1;
+}
+
 /**
  * hm_cache_set_debug() - switch poisoning, tracking and checks of @c
  * @c: the cache
@@ -393,13 +399,13 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 	 * period has poisoning generation 0 (hm_slab_debug_adopt())
 	 */
 	if (newly & HM_DBG_POISON)
-		HM_WRITE_ONCE(c->poison_gen, c->poison_gen + 1 ? c->poison_gen + 1 : 1);
+		HM_WRITE_ONCE(c->poison_gen, hm_gen_next(c->poison_gen));
 	if (newly & HM_DBG_TRACK)
 		HM_WRITE_ONCE(c->track_gen, c->track_gen + 1);
 	HM_WRITE_ONCE(c->debug, flags);
 	/* freelist state bitmaps kept while checks were off mean nothing */
 	if (hm_cache_checks_on(c) != checks)
-		HM_WRITE_ONCE(c->checks_gen, c->checks_gen + 1 ? c->checks_gen + 1 : 1);
+		HM_WRITE_ONCE(c->checks_gen, hm_gen_next(c->checks_gen));
 	for (cc = c->cctxs; cc; cc = cc->next)
 		hm_cctx_switches(cc, flags);
 	hm_unlock(&c->lock, lflags);

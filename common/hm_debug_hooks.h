@@ -30,14 +30,17 @@ static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 }
 
 /*
- * poisoned[] bits of another switch generation than @gen, the owner's
- * (cc->poison_gen), mean nothing
+ * poisoned[] bits of another switch generation than its owner @cc's
+ * (cc->poison_gen, read after the switch that sent @cc here) mean nothing
  */
-static __always_inline void hm_dbg_sync_gen(struct hm_cache *c, struct hm_slab_dbg *d,
-					    u32 gen)
+static __always_inline void hm_dbg_sync_gen(struct hm_cctx *cc, struct hm_slab_dbg *d)
 {
+	u32 gen;
+
+	hm_smp_rmb();	/* the generation of that switch: hm_cctx_switches() */
+	gen = HM_READ_ONCE(cc->poison_gen);
 	if (unlikely(HM_READ_ONCE(d->poison_gen) != gen))
-		hm_debug_new_gen(c, d, gen);
+		hm_debug_new_gen(cc->cache, d, gen);
 }
 
 /*
@@ -182,8 +185,7 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 		unsigned long bit = 1UL << (idx % HM_BPL);
 		bool poisoned = true;
 
-		hm_smp_rmb();	/* the generation of that switch: hm_cctx_switches() */
-		hm_dbg_sync_gen(c, d, HM_READ_ONCE(cc->poison_gen));
+		hm_dbg_sync_gen(cc, d);
 		/*
 		 * The owner's bit is its own; a remote free's is cleared
 		 * atomically, only when set (a free sets it, and @p is not
@@ -281,12 +283,10 @@ static __always_inline void hm_debug_on_free(struct hm_cctx *cc, struct hm_slab 
 	 * only the owner starts a generation, its own (hm_dbg_view_poisons());
 	 * a remote free's block goes unchecked meanwhile
 	 */
-	if (!remote) {
-		hm_smp_rmb();	/* as in hm_debug_on_alloc() */
-		hm_dbg_sync_gen(c, d, HM_READ_ONCE(cc->poison_gen));
-	} else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen)) {
+	if (!remote)
+		hm_dbg_sync_gen(cc, d);
+	else if (HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(c->poison_gen))
 		return;
-	}
 	hm_dbg_poison_fill(c, p);
 	if (remote)
 		hm_atomic_fetch_or(&d->rpoisoned[idx / HM_BPL], 1UL << (idx % HM_BPL));

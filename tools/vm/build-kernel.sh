@@ -63,7 +63,7 @@ x86_64)
 	image=arch/x86/boot/bzImage
 	;;
 source)
-	[ $perf = 0 ] && [ $kasan = 0 ] || usage
+	{ [ $perf = 0 ] && [ $kasan = 0 ]; } || usage
 	karch=none base=none variant=source frags=/dev/null image=none
 	;;
 *) usage ;;
@@ -89,7 +89,12 @@ key=$( {
 } | sha256sum | cut -c1-16)
 bld=$kcache/build-$variant-$key
 
+# the answer: KSRC= alone for source
 result() {
+	if [ "$arch" = source ]; then
+		echo "KSRC=$src"
+		return
+	fi
 	kver=$(cat "$bld/include/config/kernel.release" 2>/dev/null || echo unknown)
 	echo "KDIR=$bld"
 	echo "KIMAGE=$bld/$image"
@@ -98,14 +103,17 @@ result() {
 	echo "KARCH=$karch"
 }
 
-if [ -f "$src/.unpacked" ] && { [ -f "$bld/.built" ] || [ $arch = source ]; }; then
-	[ $arch = source ] && echo "KSRC=$src" || result
+# nothing left to do: unpacked, and built unless only the source is wanted
+ready() { [ -f "$src/.unpacked" ] && { [ "$arch" = source ] || [ -f "$bld/.built" ]; }; }
+
+if ready; then
+	result
 	exit 0
 fi
 
 take_lock "$kcache/.lock"
-if [ -f "$src/.unpacked" ] && { [ -f "$bld/.built" ] || [ $arch = source ]; }; then
-	[ $arch = source ] && echo "KSRC=$src" || result
+if ready; then
+	result
 	exit 0
 fi
 
@@ -123,8 +131,8 @@ if [ ! -f "$src/.unpacked" ]; then
 	touch "$src/.unpacked"
 	msg "unpacked in $(elapsed "$t0") s"
 fi
-if [ $arch = source ]; then
-	echo "KSRC=$src"
+if [ "$arch" = source ]; then
+	result
 	exit 0
 fi
 
