@@ -264,7 +264,7 @@ static void hm_test_switches_as(struct hm_cctx *cc, unsigned int flags)
 
 /*
  * Allocate from @cc until @x comes back (true), at most @n times, into
- * @v; *@got: how many.  No report may come meanwhile.
+ * @v; *@got: how many.  (hm_alloc_count() allocates all @n and counts.)
  */
 static bool hm_alloc_until(struct kunit *test, struct hm_cctx *cc, void **v,
 			   unsigned int n, const void *x, unsigned int *got)
