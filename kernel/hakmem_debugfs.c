@@ -389,25 +389,44 @@ static int hakmem_debug_show(struct seq_file *m, void *v)
 }
 
 /*
- * The words of @text applied to every cache (@only NULL) or to @only;
- * with @set false, only checked: -EINVAL if a cache would be left with a
- * bad set (xowner without track).  Context: hakmem_mutex held.
+ * Serializes changes of the debug switches, as hm_cache_set_debug()
+ * wants.  A cache's own debug file takes this mutex only, never
+ * hakmem_mutex: a destroy holds that one while it waits for the users of
+ * the cache's files (hakmem_debugfs_remove()).  The top-level file takes
+ * hakmem_mutex first (the list, hakmem_debug_global), then this one.
  */
-static int hakmem_debug_each(struct hakmem_cache *only, const char *text, bool set)
+static DEFINE_MUTEX(hakmem_debug_mutex);
+
+/*
+ * The words of @text applied to @hc's switches; with @set false, only
+ * checked: -EINVAL if the cache would be left with a bad set (xowner
+ * without track).  Context: hakmem_debug_mutex held.
+ */
+static int hakmem_debug_one(struct hakmem_cache *hc, const char *text, bool set)
 {
-	struct hakmem_cache *hc;
 	unsigned int flags;
 	bool ok;
+
+	lockdep_assert_held(&hakmem_debug_mutex);
+	flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
+	if (!hm_debug_flags_valid(flags))
+		return -EINVAL;
+	if (set && hm_cache_set_debug(hc->c, flags, GFP_KERNEL))
+		return -EINVAL;
+	return 0;
+}
+
+/* hakmem_debug_one() on every cache.  Context: both mutexes held. */
+static int hakmem_debug_each(const char *text, bool set)
+{
+	struct hakmem_cache *hc;
 	int ret = 0;
 
+	lockdep_assert_held(&hakmem_mutex);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (only && hc != only)
-			continue;
-		flags = hm_debug_parse(text, READ_ONCE(hc->c->debug), &ok);
-		if (!set && !hm_debug_flags_valid(flags))
-			return -EINVAL;
-		if (set && hm_cache_set_debug(hc->c, flags, GFP_KERNEL))
-			ret = -EINVAL;
+		ret = hakmem_debug_one(hc, text, set) ? : ret;
+		if (ret && !set)
+			break;
 	}
 	return ret;
 }
@@ -427,15 +446,23 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 	hm_debug_parse(text, 0, &ok);
 	if (!ok)
 		return -EINVAL;
-	mutex_lock(&hakmem_mutex);	/* also keeps the list as it is */
-	/* top level: for caches created from now on too */
-	global = only ? hakmem_debug_global : hm_debug_parse(text, hakmem_debug_global, &ok);
+	if (only) {
+		mutex_lock(&hakmem_debug_mutex);
+		ret = hakmem_debug_one(only, text, true);
+		mutex_unlock(&hakmem_debug_mutex);
+		return ret;
+	}
+	mutex_lock(&hakmem_mutex);	/* keeps the list as it is */
+	mutex_lock(&hakmem_debug_mutex);
+	/* for caches created from now on too */
+	global = hm_debug_parse(text, hakmem_debug_global, &ok);
 	/* all or nothing: checked in every cache first */
-	ret = hm_debug_flags_valid(global) ? hakmem_debug_each(only, text, false) : -EINVAL;
+	ret = hm_debug_flags_valid(global) ? hakmem_debug_each(text, false) : -EINVAL;
 	if (!ret) {
-		ret = hakmem_debug_each(only, text, true);
+		ret = hakmem_debug_each(text, true);
 		hakmem_debug_global = global;
 	}
+	mutex_unlock(&hakmem_debug_mutex);
 	mutex_unlock(&hakmem_mutex);
 	return ret;
 }
@@ -488,7 +515,10 @@ static int hakmem_learn_show(struct seq_file *m, void *v)
 /*
  * "on", "on SEED", "freeze" or "off"; at the top level for every cache in
  * bitmap mode.  Anything else, or a cache in another mode: -EINVAL.
- * Sleeps (the learner's memory), so the list is walked under the mutex.
+ * Sleeps (the learner's memory), so the top level walks the list under
+ * hakmem_mutex; a cache's own file must not take it (see
+ * hakmem_debug_mutex), and needs no lock: hm_cache_learn() takes the
+ * cache's.
  */
 static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 {
@@ -499,9 +529,11 @@ static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 
 	if (!hm_learn_parse(text, &st, &seed))
 		return -EINVAL;
+	if (only)
+		return hm_cache_learn(only->c, st, seed) ? -EINVAL : 0;
 	mutex_lock(&hakmem_mutex);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (only ? hc != only : hc->c->mode != HM_MODE_BITMAP)
+		if (hc->c->mode != HM_MODE_BITMAP)
 			continue;
 		if (hm_cache_learn(hc->c, st, seed))
 			ret = -EINVAL;

@@ -5,7 +5,10 @@
  *
  * Lock order (outermost first):
  *   hakmem_mutex          create/destroy of caches, debugfs directories;
- *                         the top-level slabs and frag files' walks
+ *                         the top-level slabs and frag files' walks; never
+ *                         taken by a cache's own debugfs files (destroy
+ *                         holds it while it waits for their users)
+ *   hakmem_debug_mutex    changes of the debug switches (hakmem_debugfs.c)
  *   cpu_hotplug_lock      (the CPU-dead callback runs under it)
  *   hakmem_reserve_mutex  hakmem_shrink_all()'s drain of the reserves
  *                         (reclaim may enter it under the locks above);

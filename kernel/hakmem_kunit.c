@@ -11,7 +11,8 @@
  *   hakmem_debugfs  file contents against the counters (and frag's runs
  *                   against the slabs file's maps), validate, junk
  *                   writes refused, destroy with live objects reported,
- *                   xowner without track refused, a wrong-cache free's
+ *                   a cache's files written through the VFS while it is
+ *                   destroyed, xowner without track refused, a wrong-cache free's
  *                   report and errors file; the debug switches (per cache
  *                   and for all: routes, static key, junk refused), the
  *                   errors, sites and frag files against errors, call
@@ -23,10 +24,17 @@
 
 #include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "hm_test.h"
@@ -1101,6 +1109,146 @@ static void hakmem_debugfs_debug_global(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/*
+ * A write(2) of a cache's debugfs file in a kthread of its own (its text
+ * in user memory: kunit_vm_mmap(), 6.10), through the VFS's debugfs
+ * proxy (which counts the file's users, what a removal of the file waits
+ * for) into hakmem's write handler.
+ */
+struct hakmem_writer {
+	struct file *file;
+	char __user *ubuf;
+	size_t len;
+	struct mm_struct *mm;
+	ssize_t ret;
+	struct completion done;
+};
+
+static int hakmem_writer_fn(void *arg)
+{
+	struct hakmem_writer *w = arg;
+	loff_t pos = 0;
+
+	kthread_use_mm(w->mm);
+	w->ret = w->file->f_op->write(w->file, w->ubuf, w->len, &pos);
+	kthread_unuse_mm(w->mm);
+	fput(w->file);
+	mmput(w->mm);
+	complete(&w->done);
+	return 0;
+}
+
+struct hakmem_destroyer {
+	struct hakmem_cache *hc;
+	unsigned long leaked;
+	struct completion started, done;
+};
+
+static int hakmem_destroyer_fn(void *arg)
+{
+	struct hakmem_destroyer *d = arg;
+
+	complete(&d->started);
+	d->leaked = hakmem_cache_destroy(d->hc);
+	complete(&d->done);
+	return 0;
+}
+
+/* Has @t gone to sleep (on a lock) or finished (@done)?  Up to 5 s. */
+static bool hakmem_wait_asleep(struct task_struct *t, struct completion *done)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (completion_done(done) || READ_ONCE(t->__state) == TASK_UNINTERRUPTIBLE)
+			return true;
+		usleep_range(1000, 2000);
+	}
+	return false;
+}
+
+/*
+ * A write of @text to a cache's file @name while the cache is destroyed:
+ * destroy holds hakmem_mutex and waits for the file's users (debugfs
+ * removal), so the write must not wait for hakmem_mutex.  The test holds
+ * the mutex until the destroy waits for it and the write is in the file.
+ * The write returns @want.
+ */
+static void hakmem_write_destroy(struct kunit *test, const char *name, const char *text,
+				 ssize_t want)
+{
+	struct hakmem_cache *hc = hakmem_cache_create("kunit-wdestroy", 64, 0,
+						      hakmem_flags_of(MODE(test)));
+	struct hakmem_destroyer *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	struct hakmem_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct task_struct *dt, *wt;
+	unsigned long addr;
+	bool stuck;
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	d->hc = hc;
+	init_completion(&d->started);
+	init_completion(&d->done);
+	init_completion(&w->done);
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	w->file = hc->dir ? filp_open(hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s",
+						 hc->dir, name), O_WRONLY, 0) : ERR_PTR(-ENOENT);
+	if (!addr || IS_ERR(w->file)) {
+		if (!IS_ERR(w->file))
+			fput(w->file);
+		hakmem_cache_destroy(hc);
+		kunit_skip(test, "no user memory or no debugfs file to write");
+	}
+	w->ubuf = (char __user *)addr;
+	w->len = strlen(text);
+	KUNIT_ASSERT_EQ(test, copy_to_user(w->ubuf, text, w->len), 0);
+	w->mm = current->mm;
+	mmget(w->mm);
+
+	mutex_lock(&hakmem_mutex);
+	dt = kthread_run(hakmem_destroyer_fn, d, "hakmem-destroy");
+	if (IS_ERR(dt)) {
+		mutex_unlock(&hakmem_mutex);
+		fput(w->file);
+		mmput(w->mm);
+		hakmem_cache_destroy(hc);
+		KUNIT_FAIL(test, "no kthread");
+		return;
+	}
+	wait_for_completion(&d->started);
+	/* the destroy waits for hakmem_mutex: it gets it first */
+	KUNIT_EXPECT_TRUE(test, hakmem_wait_asleep(dt, &d->done));
+	wt = kthread_run(hakmem_writer_fn, w, "hakmem-write");
+	if (IS_ERR(wt)) {
+		fput(w->file);
+		mmput(w->mm);
+	} else {
+		KUNIT_EXPECT_TRUE(test, hakmem_wait_asleep(wt, &w->done));
+	}
+	mutex_unlock(&hakmem_mutex);
+
+	stuck = !wait_for_completion_timeout(&d->done, 10 * HZ);
+	KUNIT_ASSERT_FALSE_MSG(test, stuck, "the destroy and the write wait for each other");
+	KUNIT_EXPECT_EQ(test, d->leaked, 0);
+	if (!IS_ERR(wt)) {
+		stuck = !wait_for_completion_timeout(&w->done, 10 * HZ);
+		KUNIT_ASSERT_FALSE_MSG(test, stuck, "the write never returned");
+		KUNIT_EXPECT_EQ(test, w->ret, want < 0 ? want : (ssize_t)w->len);
+	}
+}
+
+/* the debug and learn files of a cache written while it is destroyed */
+static void hakmem_debugfs_write_destroy(struct kunit *test)
+{
+	hakmem_write_destroy(test, "debug", "poison=1 track=1\n", 0);
+	/* the learner is for bitmap caches only; the others refuse it */
+	hakmem_write_destroy(test, "learn", "on 7\n",
+			     MODE(test) == HM_MODE_BITMAP ? 0 : -EINVAL);
+}
+
 /* The count on the line of error kind @kind in an errors file, or -1. */
 static long hakmem_error_count(const char *buf, const char *kind)
 {
@@ -1509,6 +1657,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
