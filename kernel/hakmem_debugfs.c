@@ -755,30 +755,40 @@ struct dentry *hakmem_debugfs_add_file(const char *name,
 }
 EXPORT_SYMBOL_GPL(hakmem_debugfs_add_file);
 
+/* Is @name no directory name of its own in hakmem/ (taken, or a dot name)? */
+static bool hakmem_debugfs_taken(const char *name)
+{
+	struct dentry *d;
+
+	if (!name[0] || !strcmp(name, ".") || !strcmp(name, ".."))
+		return true;
+	/* any entry: a cache's directory, a file, fail_chunk/, a module's file */
+	d = debugfs_lookup(name, hakmem_dir);
+	dput(d);
+	return d;
+}
+
 /**
  * hakmem_debugfs_add() - the directory of a created cache
  * @hc: the cache, not yet on hakmem_caches
  *
- * Named after the cache; a second cache of the same name gets its unique
- * id appended.  Context: hakmem_mutex held.
+ * Named after the cache ('/' replaced by '_'); when that name is taken in
+ * hakmem/ (a namesake, a file) or cannot be one, the cache's unique id is
+ * appended.  Context: hakmem_mutex held.
  */
 void hakmem_debugfs_add(struct hakmem_cache *hc)
 {
 	char name[HM_NAME_LEN + 24];
-	struct hakmem_cache *it;
-	bool taken = false;
 
 	lockdep_assert_held(&hakmem_mutex);
-	spin_lock(&hakmem_list_lock);
-	list_for_each_entry(it, &hakmem_caches, list)
-		taken |= !it->builtin && !strcmp(it->c->name, hc->c->name);
-	spin_unlock(&hakmem_list_lock);
-	/* the top-level file names are taken too */
-	if (taken || hakmem_dbg_find(hc->c->name) || !hc->c->name[0])
-		snprintf(name, sizeof(name), "%s-%llu", hc->c->name, hc->c->id);
-	else
-		strscpy(name, hc->c->name, sizeof(name));
+	if (IS_ERR_OR_NULL(hakmem_dir))
+		return;
+	strscpy(name, hc->c->name, sizeof(name));
 	strreplace(name, '/', '_');
+	if (hakmem_debugfs_taken(name)) {
+		snprintf(name, sizeof(name), "%s-%llu", hc->c->name, hc->c->id);
+		strreplace(name, '/', '_');
+	}
 	hc->dir = debugfs_create_dir(name, hakmem_dir);
 	if (IS_ERR(hc->dir)) {
 		hc->dir = NULL;

@@ -12,7 +12,8 @@
  *                   against the slabs file's maps), validate, junk
  *                   writes refused, destroy with live objects reported,
  *                   a cache's files written through the VFS while it is
- *                   destroyed, xowner without track refused, a wrong-cache free's
+ *                   destroyed, a directory for every cache name, xowner
+ *                   without track refused, a wrong-cache free's
  *                   report and errors file; the debug switches (per cache
  *                   and for all: routes, static key, junk refused), the
  *                   errors, sites and frag files against errors, call
@@ -1477,6 +1478,32 @@ static void hakmem_debugfs_errors_namesake(struct kunit *test)
 }
 
 /*
+ * Every created cache gets a directory of its own, whatever its name:
+ * not only a namesake but a name that is another entry of hakmem/
+ * (a file, fail_chunk/), "." and "..", and a name that becomes another
+ * cache's directory name once its '/' is replaced.
+ */
+static void hakmem_debugfs_dir_names(struct kunit *test)
+{
+	static const char *const names[] = {
+		"kunit-dir", "kunit-dir", "shrink", "fail_chunk", ".", "..", "",
+		"kunit/dir", "kunit_dir",
+	};
+	struct hakmem_cache *hc[ARRAY_SIZE(names)];
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		hc[i] = hakmem_test_cache(test, names[i], 32, MODE(test));
+		KUNIT_EXPECT_FALSE_MSG(test, IS_ERR_OR_NULL(hc[i]->dir),
+				       "no directory for cache '%s'", names[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_PTR_NE_MSG(test, hc[i]->dir, hc[j]->dir,
+						"'%s' and '%s'", names[i], names[j]);
+}
+
+/*
  * The sites file with tracking on: each call site by its %pS name, its
  * live objects and allocations, sorted by each.  Here: 40 allocations
  * from this function, 25 live; 50 from hakmem_sites_other(), 5 live.
@@ -1663,6 +1690,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_namesake, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_dir_names, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_sites, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
 	{}
