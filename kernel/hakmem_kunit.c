@@ -43,6 +43,7 @@
 #include "hm_debug.h"
 #include "hm_fit.h"
 #include "hm_frag.h"
+#include "hm_learn.h"
 #include "hm_report.h"
 #include "hm_stats.h"
 
@@ -810,6 +811,35 @@ static void hakmem_debugfs_policy(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"),
 					   MODE(test) == HM_MODE_HYBRID ? "adaptive=1" :
 					   "adaptive=0"));
+}
+
+/*
+ * hakmem/learn "freeze" with a bitmap cache that never learned: refused,
+ * and no other cache frozen either.
+ */
+static void hakmem_debugfs_learn_global(struct kunit *test)
+{
+	struct hakmem_cache *on, *never;
+
+	if (MODE(test) != HM_MODE_BITMAP)
+		kunit_skip(test, "bitmap caches only: once is enough");
+	on = hakmem_test_cache(test, "kunit-learn-on", 64, HM_MODE_BITMAP);
+	never = hakmem_test_cache(test, "kunit-learn-never", 64, HM_MODE_BITMAP);
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(on, "learn", "on 5"), 0);
+	KUNIT_ASSERT_NOT_NULL(test, on->c->learn);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(never, "learn", "freeze"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "learn", "freeze"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, on->c->learn->state, HM_LEARN_ON);
+	KUNIT_EXPECT_EQ(test, on->c->learning, 1);
+	KUNIT_EXPECT_NULL(test, never->c->learn);
+	/* with a learner in every bitmap cache, all freeze */
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(NULL, "learn", "on 9\n"), 0);
+	KUNIT_ASSERT_NOT_NULL(test, never->c->learn);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "learn", "freeze"), 0);
+	KUNIT_EXPECT_EQ(test, on->c->learn->state, HM_LEARN_FROZEN);
+	KUNIT_EXPECT_EQ(test, never->c->learn->state, HM_LEARN_FROZEN);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "learn", "off"), 0);
+	KUNIT_EXPECT_EQ(test, on->c->learning, 0);
 }
 
 /* destroy with live objects: reported (counted here), memory kept */
@@ -1682,6 +1712,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag_runs, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_learn_global, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
