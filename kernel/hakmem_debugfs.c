@@ -312,15 +312,17 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 			   (void *)log[i].ip);
 		if (log[i].kind == HM_ERR_USE_AFTER_FREE)
 			seq_printf(m, "  first changed byte at offset %u\n", log[i].offset);
-		/* tracking's history of the block, when it was on */
+		/* tracking's history of the block, when it was on: context ids */
 		if (log[i].alloc_ip)
-			seq_printf(m, "  allocated cpu%u %pS %llu ns before\n",
-				   log[i].alloc_ctx, (void *)log[i].alloc_ip,
-				   log[i].alloc_age_ns);
+			seq_printf(m, "  allocated cpu%u%s %pS %llu ns before\n",
+				   log[i].alloc_ctx & ~HAKMEM_CTX_IRQ,
+				   log[i].alloc_ctx & HAKMEM_CTX_IRQ ? "-irq" : "",
+				   (void *)log[i].alloc_ip, log[i].alloc_age_ns);
 		if (log[i].free_ip)
-			seq_printf(m, "  freed cpu%u %pS %llu ns before\n",
-				   log[i].free_ctx, (void *)log[i].free_ip,
-				   log[i].free_age_ns);
+			seq_printf(m, "  freed cpu%u%s %pS %llu ns before\n",
+				   log[i].free_ctx & ~HAKMEM_CTX_IRQ,
+				   log[i].free_ctx & HAKMEM_CTX_IRQ ? "-irq" : "",
+				   (void *)log[i].free_ip, log[i].free_age_ns);
 	}
 	kfree(log);
 	return 0;

@@ -1508,6 +1508,59 @@ static void hakmem_debugfs_errors_namesake(struct kunit *test)
 }
 
 /*
+ * The context in a line of a block's history, "\n  @what cpu<N>...": @cpu
+ * set to N, and the text right after N returned (NULL: no such line).
+ */
+static const char *hakmem_history_cpu(const char *buf, const char *what, unsigned int *cpu)
+{
+	const char *at = strstr(buf, what);
+	int len;
+
+	if (!at || sscanf(at + strlen(what), "%u%n", cpu, &len) != 1)
+		return NULL;
+	return at + strlen(what) + len;
+}
+
+/*
+ * A block's history in the errors file names an interrupt context as the
+ * slabs file does, "cpu<N>-irq", not by its context id (the CPU with
+ * HAKMEM_CTX_IRQ set).  Here: allocated in a hardirq handler, freed
+ * twice by the task.
+ */
+static void hakmem_debugfs_errors_irq(struct kunit *test)
+{
+	struct hakmem_irq *ir = kunit_kzalloc(test, sizeof(*ir), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	const char *buf, *at;
+	unsigned int cpu;
+	void *in = NULL;
+
+	KUNIT_ASSERT_NOT_NULL(test, ir);
+	ir->hc = hakmem_test_cache(test, "kunit-errirq", 64, MODE(test));
+	/* checks: the freelist's double-free detection */
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(ir->hc, "debug", "track=1 checks=1"), 0);
+	ir->n = 1;
+	ir->in = &in;
+	ir->out = kunit_kzalloc(test, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ir->out);
+	hakmem_irq_run(test, ir, true);
+	KUNIT_ASSERT_NOT_NULL(test, ir->out[0]);
+	hakmem_cache_free(ir->hc, ir->out[0]);
+	hakmem_cache_free(ir->hc, ir->out[0]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	buf = hakmem_read_file(test, ir->hc, "errors");
+	at = hakmem_history_cpu(buf, "\n  allocated cpu", &cpu);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no allocation history in:\n%s", buf);
+	KUNIT_EXPECT_LT_MSG(test, cpu, nr_cpu_ids, "in:\n%s", buf);
+	KUNIT_EXPECT_EQ_MSG(test, strncmp(at, "-irq ", 5), 0, "in:\n%s", buf);
+	at = hakmem_history_cpu(buf, "\n  freed cpu", &cpu);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, at, "no free history in:\n%s", buf);
+	KUNIT_EXPECT_LT_MSG(test, cpu, nr_cpu_ids, "in:\n%s", buf);
+	KUNIT_EXPECT_EQ_MSG(test, *at, ' ', "in:\n%s", buf);
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(ir->hc, "debug", "off"), 0);
+}
+
+/*
  * Every created cache gets a directory of its own, whatever its name:
  * not only a namesake but a name that is another entry of hakmem/
  * (a file, fail_chunk/), "." and "..", and a name that becomes another
@@ -1721,6 +1774,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_namesake, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_errors_irq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_names, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_sites, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
