@@ -23,8 +23,9 @@
  * @len: its length
  *
  * The whole text or nothing: unlike kstrto*_from_user(), a write too long
- * for @text is refused, not cut to a prefix that may parse.
- * Return: 0, -EINVAL for an empty or too long write, -EFAULT.
+ * for @text, or with a NUL inside, is refused, not cut to a prefix that
+ * may parse.
+ * Return: 0, -EINVAL for an empty or too long write or a NUL, -EFAULT.
  */
 static inline int hakmem_cmd_copy(char *text, size_t size, const char __user *ubuf,
 				  size_t len)
@@ -34,7 +35,7 @@ static inline int hakmem_cmd_copy(char *text, size_t size, const char __user *ub
 	if (copy_from_user(text, ubuf, len))
 		return -EFAULT;
 	text[len] = '\0';
-	return 0;
+	return strlen(text) == len ? 0 : -EINVAL;
 }
 
 /**

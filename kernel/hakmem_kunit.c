@@ -1280,6 +1280,67 @@ static void hakmem_debugfs_write_destroy(struct kunit *test)
 			     MODE(test) == HM_MODE_BITMAP ? 0 : -EINVAL);
 }
 
+/*
+ * write(2) of the @len bytes at @text (NULs allowed) to file @name of
+ * @hc's directory, through the VFS, from this thread; kunit_skip() without
+ * user memory or the file.
+ */
+static ssize_t hakmem_vfs_write(struct kunit *test, struct hakmem_cache *hc,
+				const char *name, const char *text, size_t len)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t ret;
+
+	file = hc->dir ? filp_open(hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s",
+					      hc->dir, name), O_WRONLY, 0) : ERR_PTR(-ENOENT);
+	if (!addr || IS_ERR(file)) {
+		if (!IS_ERR(file))
+			fput(file);
+		kunit_skip(test, "no user memory or no debugfs file to write");
+	}
+	KUNIT_ASSERT_LE(test, len, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, copy_to_user((char __user *)addr, text, len), 0);
+	ret = file->f_op->write(file, (char __user *)addr, len, &pos);
+	fput(file);
+	return ret;
+}
+
+/*
+ * A write with a NUL inside is refused whole, not cut at the NUL to a
+ * prefix that parses; the same text without the NUL's tail is taken.
+ */
+static void hakmem_debugfs_write_nul(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-nul", 512, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	static const char debug_nul[] = "poison=1\0junk";
+	static const char shrink_nul[] = "1\0junk";
+	unsigned long nslabs;
+
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", debug_nul,
+					       sizeof(debug_nul) - 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", "poison=1\n\0", 10),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
+	nslabs = hc->c->nslabs;
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "shrink", shrink_nul,
+					       sizeof(shrink_nul) - 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->nslabs, nslabs);
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	/* the file itself takes the same write without the NUL */
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", debug_nul, 8), 8);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", "poison=0", 8), 8);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "shrink", shrink_nul, 1), 1);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+}
+
 /* The count on the line of error kind @kind in an errors file, or -1. */
 static long hakmem_error_count(const char *buf, const char *kind)
 {
@@ -1769,6 +1830,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_write_nul, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
