@@ -634,11 +634,12 @@ static void hm_track_info(const struct hm_track *t, char *buf, unsigned int size
 	buf[0] = '\0';
 	if (!t)
 		return;
-	pos = hm_snprintf(buf, size, "INFO: last allocated at " HM_SYM_FMT " by %u\n",
-			  HM_SYM(t->site), t->owner);
+	pos = hm_snprintf(buf, size, "INFO: last allocated at " HM_SYM_FMT " by " HM_CTX_FMT "\n",
+			  HM_SYM(t->site), HM_CTX(t->owner));
 	if (t->free_site && pos < size)
-		hm_snprintf(buf + pos, size - pos, "INFO: last freed at " HM_SYM_FMT " by %u\n",
-			    HM_SYM(t->free_site), t->free_owner);
+		hm_snprintf(buf + pos, size - pos,
+			    "INFO: last freed at " HM_SYM_FMT " by " HM_CTX_FMT "\n",
+			    HM_SYM(t->free_site), HM_CTX(t->free_owner));
 }
 
 /*

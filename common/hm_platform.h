@@ -65,6 +65,8 @@
  *                  HM_FLATMAP_UNIT-aligned range of it writable, 0 or -1
  *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
+ *              HM_CTX_FMT, HM_CTX(id)          printf format and argument
+ *                                              of such an id, in reports
  *              u64 hm_plat_stamp(void)         a cheap monotonic stamp
  *              bool hm_plat_stamp_inline(void) hm_plat_stamp_raw() may be
  *                                              used: calls nothing (or a

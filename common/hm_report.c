@@ -86,18 +86,20 @@ void hm_report_track(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 	}
 	now = hm_plat_stamp();
 	if (!t->free_site) {
-		hm_plat_err(HM_REPORT_FMT "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n",
+		hm_plat_err(HM_REPORT_FMT
+			    "  allocated by " HM_CTX_FMT " at " HM_SYM_FMT ", %llu ns ago\n",
 			    kind, p, name, (const void *)s, of_txt, of_name, HM_SYM(ip),
-			    t->owner, HM_SYM(t->site),
+			    HM_CTX(t->owner), HM_SYM(t->site),
 			    (unsigned long long)hm_plat_stamp_ns(now - t->when));
 		return;
 	}
-	hm_plat_err(HM_REPORT_FMT "  allocated by %u at " HM_SYM_FMT ", %llu ns ago\n"
-		    "  freed by %u at " HM_SYM_FMT ", %llu ns ago\n",
+	hm_plat_err(HM_REPORT_FMT
+		    "  allocated by " HM_CTX_FMT " at " HM_SYM_FMT ", %llu ns ago\n"
+		    "  freed by " HM_CTX_FMT " at " HM_SYM_FMT ", %llu ns ago\n",
 		    kind, p, name, (const void *)s, of_txt, of_name, HM_SYM(ip),
-		    t->owner, HM_SYM(t->site),
+		    HM_CTX(t->owner), HM_SYM(t->site),
 		    (unsigned long long)hm_plat_stamp_ns(now - t->when),
-		    t->free_owner, HM_SYM(t->free_site),
+		    HM_CTX(t->free_owner), HM_SYM(t->free_site),
 		    (unsigned long long)hm_plat_stamp_ns(now - t->free_when));
 }
 

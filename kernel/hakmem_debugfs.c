@@ -167,8 +167,7 @@ static void hakmem_slab_print(struct hm_cache *c, const struct hm_frag_slab *fs,
 	/* slabs are numbered in list order: addresses would be hashed */
 	seq_printf(m, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), fs->nr);
 	if (l->owned)
-		seq_printf(m, "cpu%u%-4s", l->owner_id & ~HAKMEM_CTX_IRQ,
-			   l->owner_id & HAKMEM_CTX_IRQ ? "-irq" : "");
+		seq_printf(m, "%-8s", HM_CTX(l->owner_id));
 	else
 		seq_puts(m, "-      ");
 	seq_printf(m, " inuse %5u/%-5u %s\n", fs->live, fs->nblocks,
@@ -314,15 +313,13 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 			seq_printf(m, "  first changed byte at offset %u\n", log[i].offset);
 		/* tracking's history of the block, when it was on: context ids */
 		if (log[i].alloc_ip)
-			seq_printf(m, "  allocated cpu%u%s %pS %llu ns before\n",
-				   log[i].alloc_ctx & ~HAKMEM_CTX_IRQ,
-				   log[i].alloc_ctx & HAKMEM_CTX_IRQ ? "-irq" : "",
-				   (void *)log[i].alloc_ip, log[i].alloc_age_ns);
+			seq_printf(m, "  allocated " HM_CTX_FMT " %pS %llu ns before\n",
+				   HM_CTX(log[i].alloc_ctx), (void *)log[i].alloc_ip,
+				   log[i].alloc_age_ns);
 		if (log[i].free_ip)
-			seq_printf(m, "  freed cpu%u%s %pS %llu ns before\n",
-				   log[i].free_ctx & ~HAKMEM_CTX_IRQ,
-				   log[i].free_ctx & HAKMEM_CTX_IRQ ? "-irq" : "",
-				   (void *)log[i].free_ip, log[i].free_age_ns);
+			seq_printf(m, "  freed " HM_CTX_FMT " %pS %llu ns before\n",
+				   HM_CTX(log[i].free_ctx), (void *)log[i].free_ip,
+				   log[i].free_age_ns);
 	}
 	kfree(log);
 	return 0;

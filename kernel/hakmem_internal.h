@@ -79,7 +79,7 @@ extern enum hm_mode hakmem_default_mode;
  * ctx_id of a CPU's interrupt context: the CPU with this bit, so that
  * tracking tells the two contexts of a CPU apart (cross-owner frees).
  */
-#define HAKMEM_CTX_IRQ	0x80000000U
+#define HAKMEM_CTX_IRQ	HM_PLAT_CTX_IRQ
 
 /* the task context of @cpu (@irq false) or its interrupt context */
 static inline struct hm_cctx *hakmem_cpu_cctx(struct hakmem_cache *hc,

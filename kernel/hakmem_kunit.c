@@ -1619,6 +1619,9 @@ static void hakmem_debugfs_errors_irq(struct kunit *test)
 	KUNIT_EXPECT_LT_MSG(test, cpu, nr_cpu_ids, "in:\n%s", buf);
 	KUNIT_EXPECT_EQ_MSG(test, *at, ' ', "in:\n%s", buf);
 	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(ir->hc, "debug", "off"), 0);
+	/* the core's reports in the log name contexts the same way */
+	KUNIT_EXPECT_STREQ(test, HM_CTX(3), "cpu3");
+	KUNIT_EXPECT_STREQ(test, HM_CTX(3 | HAKMEM_CTX_IRQ), "cpu3-irq");
 }
 
 /*

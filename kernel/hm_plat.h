@@ -162,6 +162,20 @@ static inline u64 hm_plat_stamp_ns(u64 d)
 #define hm_plat_info(fmt, ...)	pr_info(fmt, ##__VA_ARGS__)
 #define HM_SYM_FMT		"%pS"
 #define HM_SYM(ip)		((void *)(ip))
+/* a CPU's interrupt context: the CPU with this bit (HAKMEM_CTX_IRQ) */
+#define HM_PLAT_CTX_IRQ		0x80000000U
+#define HM_CTX_LEN		20
+
+/* context id @id as "cpu<N>" or, its interrupt context, "cpu<N>-irq" */
+static inline const char *hm_plat_ctx_name(u32 id, char *buf)
+{
+	snprintf(buf, HM_CTX_LEN, "cpu%u%s", id & ~HM_PLAT_CTX_IRQ,
+		 id & HM_PLAT_CTX_IRQ ? "-irq" : "");
+	return buf;
+}
+
+#define HM_CTX_FMT		"%s"
+#define HM_CTX(id)		hm_plat_ctx_name(id, (char [HM_CTX_LEN]) { 0 })
 
 bool hm_plat_error_hook(int e);
 

@@ -318,6 +318,9 @@ void hm_plat_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *hm_user_sym(unsigned long ip, char *buf);
 #define HM_SYM_FMT	"%s"
 #define HM_SYM(ip)	hm_user_sym((unsigned long)(ip), (char [HM_USER_SYM_LEN]){ 0 })
+/* a context id: the thread's (hm_plat_ctx_id()) */
+#define HM_CTX_FMT	"thread %u"
+#define HM_CTX(id)	(id)
 
 /* debug switches: one byte test per operation, no patching in userspace */
 #ifdef HM_NO_DEBUG		/* the baseline the cost of the switches is measured against */

@@ -683,6 +683,9 @@ static void hm_user_set_debug(struct kunit *test)
 	hm_expect_in_msg(test, &cap, "byte 33 is 0x00, not 0x6b\n");
 	hm_expect_in_msg(test, &cap, "INFO: last allocated at ");
 	hm_expect_in_msg(test, &cap, "INFO: last freed at ");
+	/* both by this thread, named as one (HM_CTX_FMT) */
+	hm_expect_in_msg(test, &cap, " by thread %u\nINFO: last freed at ", hm_plat_ctx_id());
+	hm_expect_in_msg(test, &cap, " by thread %u\n", hm_plat_ctx_id());
 	hm_expect_in_msg(test, &cap, "Object %p: 6b 00 6b 6b", (char *)victim + 32);
 	hm_expect_in_msg(test, &cap, "FIX %s: block %p quarantined", name, victim);
 	n = hm_report_log_copy(log);
