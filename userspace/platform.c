@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <linux/membarrier.h>
@@ -39,7 +40,11 @@
  * as it is, linked through the header's retire field: its key (a released
  * slab's: magic 0, owner HM_CTX_NONE; a large chunk's) matches no
  * thread's, not even 0, the key of a thread that never attached.  A large
- * chunk keeps its first granule so, the rest is unmapped.
+ * chunk keeps its first granule so, the rest is unmapped; the next large
+ * chunk maps its own rest right after such a granule where that range is
+ * still free (hm_user_chunk_extend()), or every large free would leave one
+ * more granule mapped for good, a mapping of its own, until the process
+ * reached vm.max_map_count.
  */
 pthread_mutex_t hm_retire_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool hm_user_membarrier_usable(void);
@@ -87,12 +92,17 @@ static hm_plat_retire_t *hm_rlist_take(struct hm_user_rlist *l, bool all, unsign
 	return r;
 }
 
-/* the slab chunks given back, their address range kept for the next ones */
-static struct hm_user_rlist hm_chunks_kept;
+/*
+ * The chunks given back, their address range kept for the next ones; a
+ * large chunk's rest could not be mapped after those in hm_chunks_stuck
+ * (the range is taken), which serve only as slab chunks, first.
+ */
+static struct hm_user_rlist hm_chunks_kept, hm_chunks_stuck;
 
 unsigned long hm_user_chunks_kept_count(void)
 {
-	return __atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED);
+	return __atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&hm_chunks_stuck.n, __ATOMIC_RELAXED);
 }
 
 /* the bytes at a kept chunk's start whose pages stay: its first page */
@@ -108,22 +118,65 @@ static size_t hm_user_kept_head(void)
 	return p;
 }
 
-static void *hm_user_chunk_reuse(void)
+/* The kept granule @r as a chunk's first: it reads as a fresh one. */
+static char *hm_user_kept_ready(hm_plat_retire_t *r)
 {
-	unsigned long n, bytes;
-	hm_plat_retire_t *r;
-	char *p;
+	char *p = (char *)r - offsetof(struct hm_slab, retire);
 
-	if (!hm_user_chunks_kept_count())
-		return NULL;
-	r = hm_rlist_take(&hm_chunks_kept, false, &n, &bytes);
-	if (!r)
-		return NULL;
-	p = (char *)r - offsetof(struct hm_slab, retire);
 	hm_plat_mark_alloc(p, HM_SLAB_SIZE);
 	/* reads as zeroes (HM_PLAT_CHUNK_ZEROED) but for the key, which the user's part never is */
 	memset(p + sizeof(u64), 0, HM_MIN(hm_user_kept_head(), (size_t)HM_SLAB_SIZE) - sizeof(u64));
 	return p;
+}
+
+static void *hm_user_chunk_reuse(void)
+{
+	unsigned long n, bytes;
+	hm_plat_retire_t *r;
+
+	if (!hm_user_chunks_kept_count())
+		return NULL;
+	r = hm_rlist_take(&hm_chunks_stuck, false, &n, &bytes);
+	if (!r)
+		r = hm_rlist_take(&hm_chunks_kept, false, &n, &bytes);
+	return r ? hm_user_kept_ready(r) : NULL;
+}
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+/*
+ * A large chunk of @size bytes whose first granule is a kept one: its
+ * rest mapped right after it, where the rest of the large chunk given
+ * back last most likely was.  A few granules are tried; those whose next
+ * range is taken go to hm_chunks_stuck.  NULL: none would do.
+ */
+static void *hm_user_chunk_extend(size_t size)
+{
+	size_t rest = size - HM_SLAB_SIZE;
+	int saved_errno = errno;	/* a try that fails is no failure of malloc() */
+	unsigned long n, bytes;
+	unsigned int tries;
+	hm_plat_retire_t *r;
+	char *p, *q;
+
+	for (tries = 0; tries < 4; tries++, errno = saved_errno) {
+		if (!__atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED))
+			return NULL;
+		r = hm_rlist_take(&hm_chunks_kept, false, &n, &bytes);
+		if (!r)
+			return NULL;
+		p = (char *)r - offsetof(struct hm_slab, retire);
+		q = mmap(p + HM_SLAB_SIZE, rest, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+		if (q == p + HM_SLAB_SIZE)
+			return hm_user_kept_ready(r);
+		if (q != MAP_FAILED)	/* a kernel before 4.17 took the address as a hint */
+			munmap(q, rest);
+		hm_rlist_push(&hm_chunks_stuck, r, r, 1, 0);
+	}
+	return NULL;
 }
 
 /*
@@ -141,7 +194,8 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	if (hm_user_chunk_fault())
 		return NULL;
 	hm_user_retire_poll(false);
-	if (size == HM_SLAB_SIZE && (p = hm_user_chunk_reuse())) {
+	if ((size == HM_SLAB_SIZE && (p = hm_user_chunk_reuse())) ||
+	    (size > HM_SLAB_SIZE && size <= SIZE_MAX / 2 && (p = hm_user_chunk_extend(size)))) {
 		hm_user_chunk_count(1);
 		hm_plat_mark_alloc(p, size);
 		hm_lsan_root(p, size);
