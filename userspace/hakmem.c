@@ -40,6 +40,15 @@ struct hm_tls {
 	u64 slab_key;		/* hm_slab_key() of either, 0 when not attached */
 	bool key_set;
 	/*
+	 * Its exit destructor ran: a free attaches no context now, since it
+	 * may come after the destructors' last round (glibc frees a thread's
+	 * strerror() and dlerror() buffers then), and nothing would ever
+	 * abandon that context.  An allocation still attaches (and re-arms
+	 * the destructor).  Its reader slot goes back too, for good
+	 * (hm_user_reader_exit_thread()).
+	 */
+	bool exited;
+	/*
 	 * What a free in its bracket leaves for after it (hm_free_unowned()):
 	 * a cache to attach a context for (and the free to make again), or
 	 * HM_FREE_OTHER; NULL: nothing.  Not return values: the free paths
@@ -353,7 +362,9 @@ static void hm_thread_exit(void *unused)
 	hm_tls.key_set = false;
 	hm_tls.key_id = 0;
 	hm_tls.slab_key = 0;
+	hm_tls.exited = true;
 	pthread_mutex_unlock(&hm_caches_lock);
+	hm_user_reader_exit_thread();
 }
 
 void hm_thread_flush(void)
@@ -777,8 +788,9 @@ static void hm_free_unowned(struct hm_cache *c, struct hm_slab *s, void *ptr,
  * free's chunk may wait for the readers; or the free needs a context for
  * its cache first: attached outside the bracket (free() leaves errno
  * alone), then the free is looked up again, the slab may have gone
- * meanwhile.  Without memory for a context, it is made without one, in a
- * bracket of its own.
+ * meanwhile.  Without memory for a context, or in a thread whose exit
+ * destructor ran (hm_tls.exited), it is made without one, in a bracket of
+ * its own.
  */
 static noinline void hm_free_after_bracket(void)
 {
@@ -796,7 +808,7 @@ static noinline void hm_free_after_bracket(void)
 		return;
 	}
 	saved_errno = errno;
-	cc = hm_cache_cctx_slow(c);
+	cc = likely(!hm_tls.exited) ? hm_cache_cctx_slow(c) : NULL;
 	errno = saved_errno;
 	if (!hm_slabmap_test(ptr)) {
 		hm_free_nonslab(c, ptr, ip);

@@ -356,6 +356,7 @@ extern __thread struct hm_user_reader *hm_user_reader_self
 void hm_user_readers_init(void);
 struct hm_user_reader *hm_user_reader_attach(void);
 void hm_user_reader_detach(void);
+void hm_user_reader_exit_thread(void);
 void hm_user_readers_fork_child(void);
 bool hm_plat_read_can_sync(void);
 bool hm_plat_read_sync(void);

@@ -32,6 +32,7 @@ extern long hm_user_chunks_live;
 void hm_user_retire_poll(bool all);
 extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
 unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
+unsigned int hm_user_readers_used(void);	/* tests: reader slots held */
 
 void *hm_user_malloc(size_t size);
 

@@ -445,10 +445,25 @@ static struct hm_user_reader *hm_user_readers;	/* pushed, never unlinked */
 static pthread_once_t hm_user_readers_once = PTHREAD_ONCE_INIT;
 static pthread_key_t hm_user_reader_key;	/* gives a slot back at thread exit */
 
+/*
+ * Set when the thread's slot went back at its exit: a read after that may
+ * come after the key destructors' last round (glibc's own frees of the
+ * thread's buffers), where a slot taken would never be given back; it
+ * goes without a bracket, as without memory for a slot.
+ */
+static __thread bool hm_user_reader_gone __attribute__((tls_model("initial-exec")));
+
+/* the thread exits: its slot goes back, and it takes none again */
+void hm_user_reader_exit_thread(void)
+{
+	hm_user_reader_detach();
+	hm_user_reader_gone = true;
+}
+
 static void hm_user_reader_exit(void *unused)
 {
 	(void)unused;
-	hm_user_reader_detach();
+	hm_user_reader_exit_thread();
 }
 
 static void hm_user_readers_key(void)
@@ -467,14 +482,16 @@ void hm_user_readers_init(void)
 
 /*
  * The calling thread's slot: a free one, or a new one; NULL without
- * memory.  Slots are never freed, so a sync may walk them while threads
- * come and go.
+ * memory, or once the thread's own slot went back at its exit.  Slots
+ * are never freed, so a sync may walk them while threads come and go.
  */
 struct hm_user_reader *hm_user_reader_attach(void)
 {
 	struct hm_user_reader *r;
 	unsigned long zero = 0;
 
+	if (hm_user_reader_gone)
+		return NULL;
 	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next)
 		if (hm_atomic_try_cmpxchg(&r->used, &zero, 1))
 			goto out;
@@ -494,6 +511,17 @@ out:
 	/* a thread that exits or detaches and reads again: another round */
 	pthread_setspecific(hm_user_reader_key, r);
 	return r;
+}
+
+/* tests: the reader slots threads hold */
+unsigned int hm_user_readers_used(void)
+{
+	struct hm_user_reader *r;
+	unsigned int n = 0;
+
+	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next)
+		n += hm_atomic_read(&r->used) != 0;
+	return n;
 }
 
 /* the thread exits (no bracket open): its slot goes to the next thread */

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -110,6 +111,92 @@ static void *hm_late_worker(void *p)
 		hm_free(hm_malloc(24));
 	pthread_setspecific(a->key, a);
 	return NULL;
+}
+
+/* a class's contexts that a live thread holds (not abandoned) */
+static unsigned int hm_live_cctxs(struct hm_cache *c)
+{
+	unsigned long flags;
+	struct hm_cctx *cc;
+	unsigned int n = 0;
+
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next)
+		n += !cc->abandoned;
+	hm_unlock(&c->lock, flags);
+	return n;
+}
+
+static pthread_key_t hm_freeres_key;
+
+struct hm_freeres_arg {
+	void *obj;		/* another thread's, freed after the last round */
+	unsigned int round;
+};
+
+/* re-armed each round; in the last one, frees as __libc_thread_freeres() */
+static void hm_freeres_destructor(void *p)
+{
+	struct hm_freeres_arg *a = p;
+
+	if (++a->round < PTHREAD_DESTRUCTOR_ITERATIONS) {
+		pthread_setspecific(hm_freeres_key, a);
+		return;
+	}
+	hm_free(a->obj);
+}
+
+static void *hm_freeres_worker(void *p)
+{
+	hm_free(hm_malloc(64));
+	hm_free(hm_malloc(100));
+	pthread_setspecific(hm_freeres_key, p);
+	return NULL;
+}
+
+/*
+ * glibc frees a thread's strerror(), strsignal() and dlerror() buffers
+ * after the key destructors' last round (__libc_thread_freeres()); a free
+ * there must attach no context nor reader slot, which nothing would give
+ * back: every such thread once left one of each behind (LD_PRELOAD: 6 KiB
+ * a thread that called strerror() of an unknown error, and each exit
+ * slower than the one before).
+ */
+static void hm_user_free_after_last_round(struct kunit *test)
+{
+	struct hm_cache *c = hm_class_cache(64);
+	unsigned int i, cctxs, readers;
+	struct hm_freeres_arg a;
+	pthread_t t;
+
+#if defined(__SANITIZE_THREAD__)
+	/* its own thread state is gone by then: nothing instrumented may run */
+	kunit_skip(test, "ThreadSanitizer finishes a thread in the last round");
+#endif
+	KUNIT_ASSERT_EQ(test, pthread_key_create(&hm_freeres_key, hm_freeres_destructor), 0);
+	hm_free(hm_malloc(64));		/* hakmem's keys come first */
+	for (i = 0; i < 4; i++) {	/* adoptable contexts to start from */
+		a.obj = hm_malloc(64);
+		a.round = 0;
+		KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_freeres_worker, &a), 0);
+		pthread_join(t, NULL);
+	}
+	cctxs = hm_live_cctxs(c);
+	readers = hm_user_readers_used();
+	for (i = 0; i < 32; i++) {
+		a.obj = hm_malloc(64);
+		a.round = 0;
+		KUNIT_ASSERT_NOT_NULL(test, a.obj);
+		KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_freeres_worker, &a), 0);
+		pthread_join(t, NULL);
+		KUNIT_EXPECT_EQ(test, a.round, PTHREAD_DESTRUCTOR_ITERATIONS);
+	}
+	kunit_info(test, "live contexts %u -> %u, reader slots %u -> %u", cctxs,
+		   hm_live_cctxs(c), readers, hm_user_readers_used());
+	KUNIT_EXPECT_LE(test, hm_live_cctxs(c), cctxs + 1);
+	KUNIT_EXPECT_LE(test, hm_user_readers_used(), readers + 1);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	pthread_key_delete(hm_freeres_key);
 }
 
 /*
@@ -2281,6 +2368,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
+	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_chunks_merge),
