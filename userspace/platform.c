@@ -169,7 +169,7 @@ static void *hm_user_chunk_extend(size_t size)
 			return NULL;
 		p = (char *)r - offsetof(struct hm_slab, retire);
 		q = mmap(p + HM_SLAB_SIZE, rest, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		if (q == p + HM_SLAB_SIZE)
 			return hm_user_kept_ready(r);
 		if (q != MAP_FAILED)	/* a kernel before 4.17 took the address as a hint */
@@ -181,6 +181,9 @@ static void *hm_user_chunk_extend(size_t size)
 
 /*
  * mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE.
+ * Not MAP_NORESERVE: the kernel's overcommit heuristic refuses a chunk
+ * beyond the machine's memory and swap, and malloc() returns NULL as on
+ * glibc, not memory the program is killed for when it touches it.
  * Every caller holds none of hakmem's locks: the chunks given back a
  * batch ago are finished here first (hm_user_retire_poll()).
  */
@@ -204,8 +207,7 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	if (size > SIZE_MAX / 2 - align)
 		return NULL;
 	span = size + align;
-	raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
 	/*

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "hakmem.h"
@@ -232,12 +234,54 @@ static void hm_posix_errno(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(NULL), 0);
 }
 
+/*
+ * Under the kernel's default overcommit heuristic a request for more than
+ * the machine's memory and swap fails, as on glibc: malloc(64 GiB) on a
+ * box of 23 GiB returned a pointer (chunks were mapped MAP_NORESERVE,
+ * which skips the heuristic), and the program was killed once it used it
+ * instead of handling NULL.
+ */
+static void hm_posix_more_than_memory(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	unsigned long long total;
+	struct sysinfo si;
+	size_t size;
+	FILE *f;
+	int mode = -1;
+
+	f = fopen("/proc/sys/vm/overcommit_memory", "r");
+	if (f) {
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = -1;
+		fclose(f);
+	}
+	if (mode != 0)
+		kunit_skip(test, "vm.overcommit_memory is not 0 (the heuristic)");
+	KUNIT_ASSERT_EQ(test, sysinfo(&si), 0);
+	total = ((unsigned long long)si.totalram + si.totalswap) * si.mem_unit;
+	if (total > (1ULL << 42))
+		kunit_skip(test, "more memory than the test asks for");
+	size = (size_t)total * 4;
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_user_malloc(size));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_calloc(4, (size_t)total));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_aligned_alloc(1UL << 20, size));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
 static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_calloc_recycled),
 	KUNIT_CASE(hm_posix_realloc),
 	KUNIT_CASE(hm_posix_alignment),
 	KUNIT_CASE(hm_posix_aligned_large),
 	KUNIT_CASE(hm_posix_errno),
+	KUNIT_CASE(hm_posix_more_than_memory),
 	{}
 };
 
