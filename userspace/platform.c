@@ -184,8 +184,9 @@ static void *hm_user_chunk_extend(size_t size)
  * Not MAP_NORESERVE: the kernel's overcommit heuristic refuses a chunk
  * beyond the machine's memory and swap, and malloc() returns NULL as on
  * glibc, not memory the program is killed for when it touches it.
- * Every caller holds none of hakmem's locks: the chunks given back a
- * batch ago are finished here first (hm_user_retire_poll()).
+ * NULL with errno ENOMEM when there is none.  Every caller holds none of
+ * hakmem's locks: the chunks given back a batch ago are finished here
+ * first (hm_user_retire_poll()).
  */
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 {
@@ -195,7 +196,7 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 
 	(void)gfp;
 	if (hm_user_chunk_fault())
-		return NULL;
+		goto fail;
 	hm_user_retire_poll(false);
 	if ((size == HM_SLAB_SIZE && (p = hm_user_chunk_reuse())) ||
 	    (size > HM_SLAB_SIZE && size <= SIZE_MAX / 2 && (p = hm_user_chunk_extend(size)))) {
@@ -205,11 +206,11 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 		return p;
 	}
 	if (size > SIZE_MAX / 2 - align)
-		return NULL;
+		goto fail;
 	span = size + align;
 	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
-		return NULL;
+		goto fail;
 	/*
 	 * The aligned chunk at the top of the span: mmap places mappings top
 	 * down, so it abuts the chunk mapped before and the kernel merges the
@@ -227,6 +228,10 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	hm_plat_mark_alloc(p, size);
 	hm_lsan_root(p, size);
 	return p;
+fail:
+	/* malloc()'s ENOMEM, whatever mmap said (memcheck: EINVAL for a huge one) */
+	errno = ENOMEM;
+	return NULL;
 }
 
 void hm_plat_chunk_free(void *p, size_t size)
