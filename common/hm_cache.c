@@ -160,21 +160,26 @@ void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
 {
 	struct hm_cache *c = cc->cache;
 	u8 route = hm_cctx_route(cc, c, flags);
+	/* tests' pauses: only a registered context runs meanwhile */
+	bool pause = cc->registered;
 
 	if (route & HM_ROUTE_DEBUG) {
 		HM_WRITE_ONCE(cc->route, route);
 		hm_smp_wmb();
-		hm_plat_switch_step();
+		if (pause)
+			hm_plat_switch_step();
 	}
 	HM_WRITE_ONCE(cc->checks, hm_debug_checks(c, flags));
 	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->track_gen));
 	HM_WRITE_ONCE(cc->poison_gen, c->poison_gen);
 	hm_smp_wmb();
-	hm_plat_switch_step();
+	if (pause)
+		hm_plat_switch_step();
 	HM_WRITE_ONCE(cc->debug, (u8)flags);
 	if (!(route & HM_ROUTE_DEBUG)) {
 		hm_smp_wmb();
-		hm_plat_switch_step();
+		if (pause)
+			hm_plat_switch_step();
 		HM_WRITE_ONCE(cc->route, route);
 	}
 }

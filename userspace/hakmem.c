@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -147,6 +149,24 @@ bool hm_user_meta_fault(void)
  */
 static unsigned int hm_user_switch_pause_us;
 
+unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
+			      unsigned long def)
+{
+	const char *s = getenv(name);
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+		fprintf(stderr, "hakmem: %s=%s: not %lu..%lu; using %lu\n", name, s, min, max, def);
+		return def;
+	}
+	return v;
+}
+
 void hm_user_switch_step(void)
 {
 	if (unlikely(hm_user_switch_pause_us))
@@ -268,9 +288,7 @@ static void hm_init(void)
 {
 	const char *env = getenv("HAKMEM_MODE");
 	const char *ab = getenv("HAKMEM_ABORT_ON_ERROR");
-	const char *fail = getenv("HAKMEM_FAIL_EVERY");
 	const char *dbg = getenv("HAKMEM_DEBUG");
-	const char *pause = getenv("HAKMEM_TEST_SWITCH_PAUSE");
 	enum hm_mode mode;
 	unsigned int i;
 	char name[16];
@@ -283,10 +301,10 @@ static void hm_init(void)
 				env, hm_mode_name(hm_mode_default));
 	}
 	hm_abort_on_error = ab && *ab == '1';
-	if (fail && *fail)
-		hm_user_fail_every = strtoul(fail, NULL, 0);
-	if (pause && *pause)
-		hm_user_switch_pause_us = (unsigned int)strtoul(pause, NULL, 0);
+	hm_user_fail_every = hm_user_env_num("HAKMEM_FAIL_EVERY", 0, ULONG_MAX, 0);
+	/* a second at most: it runs for every context of every switch change */
+	hm_user_switch_pause_us = (unsigned int)hm_user_env_num("HAKMEM_TEST_SWITCH_PAUSE", 0,
+								1000000, 0);
 	pthread_key_create(&hm_exit_key, hm_thread_exit);
 	hm_user_readers_init();
 	for (i = 0; i < HM_USER_CLASSES; i++) {
@@ -1576,9 +1594,7 @@ struct hm_cache *hm_class_cache(size_t size)
 
 static u32 hm_learn_seed(void)
 {
-	const char *s = getenv("HAKMEM_LEARN_SEED");
-
-	return s && *s ? (u32)strtoul(s, NULL, 0) : 1;
+	return (u32)hm_user_env_num("HAKMEM_LEARN_SEED", 0, UINT32_MAX, 1);
 }
 
 static bool hm_is_learn(const char *policy)

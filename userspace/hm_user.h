@@ -33,6 +33,13 @@ void hm_user_retire_poll(bool all);
 extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
 unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
 unsigned int hm_user_readers_used(void);	/* tests: reader slots held */
+/*
+ * The number in environment variable @name, @def when it is unset or
+ * empty; a value that is not a number in @min..@max is reported on stderr,
+ * and @def used.
+ */
+unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
+			      unsigned long def);
 
 void *hm_user_malloc(size_t size);
 

@@ -141,11 +141,9 @@ static bool hm_sf_expand(const char *path, pid_t pid)
 void hm_stats_file_start(void)
 {
 	const char *path = getenv("HAKMEM_STATS_FILE");
-	const char *ms = getenv("HAKMEM_STATS_INTERVAL_MS");
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
-	char *end;
 
 	if (!path || !*path)
 		return;
@@ -154,15 +152,9 @@ void hm_stats_file_start(void)
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
 		return;
 	}
-	if (ms && *ms) {
-		unsigned long v = strtoul(ms, &end, 10);
-
-		if (*end || v < HM_STATS_FILE_MIN_MS || v > 3600000UL)
-			fprintf(stderr, "hakmem: HAKMEM_STATS_INTERVAL_MS=%s: not %u..3600000; using %u\n",
-				ms, HM_STATS_FILE_MIN_MS, hm_sf_interval_ms);
-		else
-			hm_sf_interval_ms = (unsigned int)v;
-	}
+	hm_sf_interval_ms = (unsigned int)hm_user_env_num("HAKMEM_STATS_INTERVAL_MS",
+							  HM_STATS_FILE_MIN_MS, 3600000UL,
+							  hm_sf_interval_ms);
 	atexit(hm_sf_atexit);
 	/* the writer takes no signals meant for the program */
 	sigfillset(&all);

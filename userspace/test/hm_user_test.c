@@ -155,6 +155,35 @@ static void *hm_freeres_worker(void *p)
 }
 
 /*
+ * The numbers of the environment (HAKMEM_FAIL_EVERY, _TEST_SWITCH_PAUSE,
+ * _LEARN_SEED, _STATS_INTERVAL_MS): anything but a number in range is
+ * the default, not strtoul()'s reading of it ("-1" as 2^64 - 1: a pause
+ * of 71 minutes at every switch step).
+ */
+static void hm_user_env_numbers(struct kunit *test)
+{
+	static const struct {
+		const char *text;
+		unsigned long want;
+	} cases[] = {
+		{ "12", 12 }, { "0x10", 16 }, { "1000", 1000 }, { "10", 10 },
+		{ "-1", 7 }, { "x", 7 }, { "12x", 7 }, { " 12", 7 }, { "+12", 7 },
+		{ "9", 7 }, { "1001", 7 }, { "99999999999999999999999", 7 }, { "", 7 },
+	};
+	const char *name = "HAKMEM_TEST_ENV_NUMBER";
+	unsigned int i;
+
+	unsetenv(name);
+	KUNIT_EXPECT_EQ(test, hm_user_env_num(name, 10, 1000, 7), 7);
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
+		setenv(name, cases[i].text, 1);
+		KUNIT_EXPECT_TRUE_MSG(test, hm_user_env_num(name, 10, 1000, 7) == cases[i].want,
+				      "%s='%s'", name, cases[i].text);
+	}
+	unsetenv(name);
+}
+
+/*
  * glibc frees a thread's strerror(), strsignal() and dlerror() buffers
  * after the key destructors' last round (__libc_thread_freeres()); a free
  * there must attach no context nor reader slot, which nothing would give
@@ -2369,6 +2398,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_free_after_last_round),
+	KUNIT_CASE(hm_user_env_numbers),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_chunks_merge),
