@@ -74,6 +74,13 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 bool hm_large_resize(void *p, size_t size);
 unsigned long hm_large_trim(void);
 unsigned long hm_large_kept(void);
+
+struct hm_large_use {
+	unsigned long objs, bytes;	/* live large objects, their chunks */
+	unsigned long kept, kept_bytes;	/* chunks kept for the next ones */
+};
+
+void hm_large_usage(struct hm_large_use *u);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
 void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,

@@ -67,6 +67,34 @@ static unsigned int hm_large_nkept;
 static size_t hm_large_kept_bytes;
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
+/* the live objects and their chunks' bytes (hm_large_usage()) */
+static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
+static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
+
+/* @h is handed out (@n 1) or freed (@n -1) */
+static void hm_large_count(const struct hm_large *h, long n)
+{
+	hm_atomic_fetch_add(&hm_large_live_objs, (unsigned long)n);
+	hm_atomic_fetch_add(&hm_large_live_bytes, (unsigned long)n * h->size);
+}
+
+/**
+ * hm_large_usage() - what large objects take now
+ * @u: filled: live objects, their chunks' bytes, and the chunks kept for
+ *     reuse and their bytes (a few operations behind while others run)
+ */
+void hm_large_usage(struct hm_large_use *u)
+{
+	unsigned long flags;
+
+	u->objs = hm_atomic_read(&hm_large_live_objs);
+	u->bytes = hm_atomic_read(&hm_large_live_bytes);
+	hm_lock(&hm_large_lock, flags);
+	u->kept = hm_large_nkept;
+	u->kept_bytes = hm_large_kept_bytes;
+	hm_unlock(&hm_large_lock, flags);
+}
+
 /*
  * The smallest kept chunk of @bytes to twice that, taken out of the cache,
  * or NULL.  Not only exact sizes: programs whose large sizes vary (a
@@ -155,6 +183,7 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 	h->user = size;
 	h->base = base;
 	hm_slabmap_set(h, true);
+	hm_large_count(h, 1);
 	return (char *)h + off;
 }
 
@@ -192,6 +221,7 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 		h = hm_large_take(bytes, off);
 		if (h) {
 			h->user = size;
+			hm_large_count(h, 1);
 			if (zero)
 				hm_memset((char *)h + off, 0, size);
 			return (char *)h + off;
@@ -234,6 +264,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		hm_report(NULL, HM_ERR_DOUBLE_FREE, p, ip);
 		return;
 	}
+	hm_large_count(h, -1);
 	keep = h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
 	       hm_large_nkept < HM_LARGE_KEEP &&
 	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;

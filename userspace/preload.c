@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -193,4 +194,66 @@ size_t malloc_usable_size(void *ptr)
 	if (unlikely(hm_pl_is_boot(ptr)))
 		return hm_pl_boot_size(ptr);
 	return hm_malloc_usable_size(ptr);
+}
+
+/*
+ * The rest of glibc's malloc API that programs call to watch or trim the
+ * heap, about hakmem's (glibc's own would speak of its unused arenas).
+ * mallopt(), malloc_info() and the hooks stay glibc's: their settings and
+ * XML are about its arenas, which serve nothing here.
+ */
+
+/* the pooled empty slabs and kept large chunks back; 1 when any went */
+int malloc_trim(size_t pad)
+{
+	(void)pad;
+	if (hm_pl_boot())
+		return 0;
+	return hm_trim() ? 1 : 0;
+}
+
+struct mallinfo2 mallinfo2(void)
+{
+	struct mallinfo2 r = { 0 };
+	struct hm_mallinfo mi;
+
+	if (hm_pl_boot())
+		return r;
+	hm_mallinfo(&mi);
+	r.arena = mi.arena;
+	r.ordblks = mi.ordblks;
+	r.hblks = mi.hblks;
+	r.hblkhd = mi.hblkhd;
+	r.uordblks = mi.uordblks;
+	r.fordblks = mi.fordblks;
+	r.keepcost = mi.keepcost;
+	return r;
+}
+
+/* glibc's older form: ints, which cut figures over 2 GiB, so clamped */
+static int hm_pl_int(size_t v)
+{
+	return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+struct mallinfo mallinfo(void)
+{
+	struct mallinfo2 m = mallinfo2();
+	struct mallinfo r = { 0 };
+
+	r.arena = hm_pl_int(m.arena);
+	r.ordblks = hm_pl_int(m.ordblks);
+	r.hblks = hm_pl_int(m.hblks);
+	r.hblkhd = hm_pl_int(m.hblkhd);
+	r.uordblks = hm_pl_int(m.uordblks);
+	r.fordblks = hm_pl_int(m.fordblks);
+	r.keepcost = hm_pl_int(m.keepcost);
+	return r;
+}
+
+/* glibc prints its arenas' totals to stderr: here the classes and caches */
+void malloc_stats(void)
+{
+	if (!hm_pl_boot())
+		hm_stats_dump(stderr, HM_STATS_CLASSES | HM_STATS_CACHES);
 }

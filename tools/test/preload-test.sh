@@ -31,6 +31,8 @@ cat > "$W/hello.c" <<'EOF'
 int main(void) { char *p = malloc(100); snprintf(p, 100, "compiled %d", 42); puts(p); free(p); return 0; }
 EOF
 $CC -std=gnu11 -O2 -pthread -o "$W/preload-mt" "$REPO/tools/test/preload-mt.c" || exit 1
+$CC -std=gnu11 -O2 -Wno-deprecated-declarations -o "$W/preload-mallinfo" \
+	"$REPO/tools/test/preload-mallinfo.c" || exit 1
 
 # name and command line (run by sh -c, from $W)
 PROGS=(
@@ -49,6 +51,7 @@ print(len(d), sorted(out))'"
 	"git|git --version && git -C $REPO log --oneline -200 | md5sum"
 	"gcc|$CC -O2 -o hello-\$\$ hello.c && ./hello-\$\$; rm -f hello-\$\$"
 	"threads|./preload-mt"
+	"mallinfo|./preload-mallinfo"
 	"fork|sh -c 'head -50000 big.txt | tr a-z A-Z | sort -r | uniq -c | sort -n | tail -3; for i in 1 2 3; do (echo sub \$i | cat); done'"
 )
 

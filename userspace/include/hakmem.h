@@ -138,6 +138,20 @@ unsigned long hm_error_count(void);
 /* give empty slabs back to the system; returns slabs released */
 unsigned long hm_trim(void);
 
+/* the memory figures of glibc's mallinfo2() (what the preload library's
+ * mallinfo2() and mallinfo() return): a few operations behind while
+ * other threads run */
+struct hm_mallinfo {
+	size_t arena;		/* bytes of the slabs of every class and cache */
+	size_t ordblks;		/* their blocks not in use (free or cached) */
+	size_t hblks;		/* large objects (over 1024 bytes) */
+	size_t hblkhd;		/* bytes of their chunks */
+	size_t uordblks;	/* bytes of the slabs' objects in use */
+	size_t fordblks;	/* arena - uordblks */
+	size_t keepcost;	/* bytes hm_trim() would give back now */
+};
+void hm_mallinfo(struct hm_mallinfo *mi);
+
 /* flush the calling thread's caches (also done at thread exit) */
 void hm_thread_flush(void);
 

@@ -1741,6 +1741,48 @@ static void hm_user_large_free_returns_memory(struct kunit *test)
 }
 
 /*
+ * hm_mallinfo(), what the preload library's mallinfo2() returns: slab
+ * bytes and the bytes of their objects in use, large objects and their
+ * chunks, and what hm_trim() would give back (a kept large chunk).
+ */
+static void hm_user_mallinfo(struct kunit *test)
+{
+	struct hm_mallinfo a, b, c, d;
+	const size_t big = 3UL << 20, mid = 512UL << 10;
+	void *v[100], *p, *q;
+	unsigned int i;
+
+	hm_trim();
+	hm_mallinfo(&a);
+	for (i = 0; i < HM_ARRAY_SIZE(v); i++)
+		v[i] = hm_malloc(64);
+	p = hm_malloc(big);
+	q = hm_malloc(mid);
+	KUNIT_ASSERT_TRUE(test, p && q);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.uordblks, a.uordblks + 6400);
+	KUNIT_EXPECT_EQ(test, b.hblks, a.hblks + 2);
+	KUNIT_EXPECT_GE(test, b.hblkhd, a.hblkhd + big + mid);
+	KUNIT_EXPECT_LE(test, b.hblkhd, a.hblkhd + big + mid + 2 * HM_SLAB_SIZE);
+	KUNIT_EXPECT_EQ(test, b.arena % HM_SLAB_SIZE, 0);
+	KUNIT_EXPECT_GE(test, b.arena, b.uordblks);
+	KUNIT_EXPECT_EQ(test, b.fordblks, b.arena - b.uordblks);
+	KUNIT_EXPECT_GE(test, b.ordblks * 64, b.fordblks / 2);
+	for (i = 0; i < HM_ARRAY_SIZE(v); i++)
+		hm_free(v[i]);
+	hm_free(p);
+	hm_free(q);	/* up to 1 MiB: kept for the next one */
+	hm_mallinfo(&c);
+	KUNIT_EXPECT_EQ(test, c.uordblks, a.uordblks);
+	KUNIT_EXPECT_EQ(test, c.hblks, a.hblks);
+	KUNIT_EXPECT_EQ(test, c.hblkhd, a.hblkhd);
+	KUNIT_EXPECT_GE(test, c.keepcost, a.keepcost + mid);
+	KUNIT_EXPECT_GT(test, hm_trim(), 0);
+	hm_mallinfo(&d);
+	KUNIT_EXPECT_LE(test, d.keepcost + mid, c.keepcost);
+}
+
+/*
  * A large object's chunk, given back, keeps its first granule mapped
  * (hm_plat_chunk_free()): a program that mallocs and frees a big buffer
  * over and over must get those granules back, not leave one more island
@@ -2425,6 +2467,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_kept_chunk_key),
 	KUNIT_CASE(hm_user_kept_chunk_calloc),
 	KUNIT_CASE(hm_user_large_cycles_reuse),
+	KUNIT_CASE(hm_user_mallinfo),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
 	KUNIT_CASE(hm_user_attach_outside_bracket),
 	KUNIT_CASE(hm_user_frag_runs),

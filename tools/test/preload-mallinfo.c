@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * preload-mallinfo.c - glibc's heap-watching calls for the preload tests
+ * (tools/test/preload-test.sh): mallinfo2(), mallinfo(), malloc_trim()
+ * and malloc_stats() must tell about the allocator that serves malloc().
+ * Under libhakmem-preload.so they once went to glibc, which spoke of its
+ * idle arenas: nothing allocated, nothing to trim.  Each line checks what
+ * holds on any allocator, so the output is the same on glibc and hakmem.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define N	1000
+
+static const char *names[8];
+static int oks[8], nchecks;
+
+/* printed at the end: stdio's own buffers would count in the figures */
+static void check(const char *what, int ok)
+{
+	names[nchecks] = what;
+	oks[nchecks++] = ok;
+}
+
+int main(void)
+{
+	static void *v[N];
+	struct mallinfo2 a, b, b2, c;
+	struct mallinfo old;
+	char *volatile big;	/* not optimised away with its free */
+	int i, fd[2], saved;
+	ssize_t n;
+	char buf[64];
+
+	a = mallinfo2();
+	for (i = 0; i < N; i++)
+		v[i] = malloc(64);
+	big = malloc(4 << 20);
+	big[0] = 1;
+	b = mallinfo2();
+	old = mallinfo();
+	b2 = mallinfo2();
+	check("small objects in use", b.uordblks >= a.uordblks + N * 64);
+	check("a large object mapped", b.hblks == a.hblks + 1 && b.hblkhd >= a.hblkhd + (4 << 20));
+	check("mallinfo() as mallinfo2()", (size_t)old.hblks == b2.hblks &&
+	      (size_t)old.uordblks == b2.uordblks && (size_t)old.arena == b2.arena);
+	for (i = 0; i < N; i++)
+		free(v[i]);
+	free(big);
+	c = mallinfo2();
+	check("freed", c.hblks == a.hblks && c.uordblks + N * 64 <= b.uordblks);
+	i = malloc_trim(0);
+	check("malloc_trim() says 0 or 1", i == 0 || i == 1);
+	/* malloc_stats() writes to stderr: a pipe here */
+	if (pipe(fd))
+		return 1;
+	saved = dup(2);
+	dup2(fd[1], 2);
+	malloc_stats();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(fd[1]);
+	n = read(fd[0], buf, sizeof(buf));
+	check("malloc_stats() prints", n > 0);
+	for (i = 0; i < nchecks; i++)
+		printf("%s: %s\n", names[i], oks[i] ? "ok" : "WRONG");
+	return 0;
+}
