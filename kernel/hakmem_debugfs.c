@@ -258,10 +258,18 @@ static int hakmem_validate_show(struct seq_file *m, void *v)
 
 static unsigned long hakmem_last_shrunk;
 
+/* at the top level every cache's, in a cache's directory its own */
 static int hakmem_shrink_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
-		   READ_ONCE(hakmem_last_shrunk), hakmem_reclaimable());
+	struct hakmem_cache *hc = hakmem_file_cache(m);
+
+	if (hc)
+		seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
+			   READ_ONCE(hc->last_shrunk),
+			   READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve));
+	else
+		seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
+			   READ_ONCE(hakmem_last_shrunk), hakmem_reclaimable());
 	return 0;
 }
 
@@ -273,7 +281,7 @@ static int hakmem_shrink_cmd(struct hakmem_cache *only, const char *text)
 	if (kstrtouint(text, 10, &val) || val != 1)
 		return -EINVAL;
 	if (only)
-		WRITE_ONCE(hakmem_last_shrunk, hm_cache_shrink(only->c));
+		WRITE_ONCE(only->last_shrunk, hm_cache_shrink(only->c));
 	else
 		WRITE_ONCE(hakmem_last_shrunk, hakmem_shrink_all());
 	return 0;
@@ -661,7 +669,7 @@ static const struct file_operations hakmem_dbg_rw_fops = {
 /**
  * hakmem_debugfs_read() - render a debugfs file into a buffer
  * @hc: the cache of a per-cache file, or NULL for the top-level file
- * @name: "stats", "cpus", "slabs", "validate" or "shrink"
+ * @name: the name of a file of hakmem_dbg_files[] ("stats", "errors", ...)
  * @buf: where to put the text, NUL-terminated
  * @size: bytes at @buf
  *

@@ -65,6 +65,7 @@ struct hakmem_cache {
 	struct hakmem_pcpu __percpu *pcpu_irq;	/* interrupts: ..._irqsave() */
 	struct list_head list;		/* hakmem_caches, hakmem_list_lock */
 	struct dentry *dir;		/* debugfs, NULL for the classes */
+	unsigned long last_shrunk;	/* by the last write of its shrink file */
 	bool builtin;			/* one of the eight size classes */
 };
 

@@ -760,6 +760,7 @@ static void hakmem_debugfs_junk(struct kunit *test)
 	struct hakmem_work w = { .hc = hc };
 	static const char *const junk[] = { "junk", "2", "1x", "-1", "0", " ", "", "\n" };
 	unsigned long nslabs;
+	char want[96];
 	unsigned int i;
 
 	hakmem_work_here(test, &w, hc->c->nblocks * 8);
@@ -777,6 +778,10 @@ static void hakmem_debugfs_junk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "shrink", "1\n"), 0);
 	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
 	KUNIT_EXPECT_LT(test, hc->c->nslabs, nslabs);
+	/* a cache's own file speaks of the cache: what it released, what is left */
+	snprintf(want, sizeof(want), "%lu slabs released by the last write, %lu reclaimable now\n",
+		 nslabs - hc->c->nslabs, hm_atomic_read(&hc->c->nreserve));
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, hc, "shrink"), want);
 }
 
 /* the policy file: each name switches the cache, junk changes nothing */
