@@ -106,6 +106,28 @@ void free(void *ptr)
 	hm_free(ptr);
 }
 
+/*
+ * C23's sized frees: glibc 2.39's call its own free() inside libc, which
+ * would take a hakmem object for a corrupt chunk.  The size and alignment
+ * are hints C23 lets a free ignore (a wrong one is undefined behaviour).
+ * Declared here: glibc before 2.39 has no prototypes.
+ */
+void free_sized(void *ptr, size_t size);
+void free_aligned_sized(void *ptr, size_t align, size_t size);
+
+void free_sized(void *ptr, size_t size)
+{
+	(void)size;
+	free(ptr);
+}
+
+void free_aligned_sized(void *ptr, size_t align, size_t size)
+{
+	(void)align;
+	(void)size;
+	free(ptr);
+}
+
 void *calloc(size_t n, size_t size)
 {
 	if (hm_pl_boot()) {

@@ -8,6 +8,7 @@
  * holds on any allocator, so the output is the same on glibc and hakmem.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,8 @@
 
 #define N	1000
 
-static const char *names[8];
-static int oks[8], nchecks;
+static const char *names[16];
+static int oks[16], nchecks;
 
 /* printed at the end: stdio's own buffers would count in the figures */
 static void check(const char *what, int ok)
@@ -28,6 +29,7 @@ static void check(const char *what, int ok)
 int main(void)
 {
 	static void *v[N];
+	void (*fs)(void *, size_t);
 	struct mallinfo2 a, b, b2, c;
 	struct mallinfo old;
 	char *volatile big;	/* not optimised away with its free */
@@ -54,6 +56,17 @@ int main(void)
 	check("freed", c.hblks == a.hblks && c.uordblks + N * 64 <= b.uordblks);
 	i = malloc_trim(0);
 	check("malloc_trim() says 0 or 1", i == 0 || i == 1);
+	/* C23's sized free, where the C library has one (glibc 2.39) or hakmem */
+	fs = (void (*)(void *, size_t))dlsym(RTLD_DEFAULT, "free_sized");
+	if (fs) {
+		a = mallinfo2();
+		for (i = 0; i < N; i++)
+			v[i] = malloc(64);
+		for (i = 0; i < N; i++)
+			fs(v[i], 64);
+		b = mallinfo2();
+	}
+	check("free_sized() frees", !fs || b.uordblks <= a.uordblks + 64);
 	/* malloc_stats() writes to stderr: a pipe here */
 	if (pipe(fd))
 		return 1;

@@ -32,7 +32,7 @@ int main(void) { char *p = malloc(100); snprintf(p, 100, "compiled %d", 42); put
 EOF
 $CC -std=gnu11 -O2 -pthread -o "$W/preload-mt" "$REPO/tools/test/preload-mt.c" || exit 1
 $CC -std=gnu11 -O2 -Wno-deprecated-declarations -o "$W/preload-mallinfo" \
-	"$REPO/tools/test/preload-mallinfo.c" || exit 1
+	"$REPO/tools/test/preload-mallinfo.c" -ldl || exit 1
 
 # name and command line (run by sh -c, from $W)
 PROGS=(
