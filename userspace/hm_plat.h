@@ -135,8 +135,8 @@ int hm_plat_map_commit(void *p, size_t size);
 void hm_strscpy(char *dst, const char *src, size_t n);
 
 u32 hm_plat_ctx_id(void);
-/* tracking stamps: the calibrated TSC, or the clock (platform.c) */
-extern u64 hm_user_tsc_mult;
+/* tracking stamps: the TSC's ticks, or the clock's ns (platform.c) */
+extern u64 hm_user_tsc_ticks;
 u64 hm_user_clock_ns(void);
 u64 hm_plat_stamp_ns(u64 d);
 
@@ -144,7 +144,7 @@ u64 hm_plat_stamp_ns(u64 d);
 static __always_inline bool hm_plat_stamp_inline(void)
 {
 #if defined(__x86_64__)
-	return __builtin_expect(__atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED) != 0, 1);
+	return __builtin_expect(__atomic_load_n(&hm_user_tsc_ticks, __ATOMIC_RELAXED) != 0, 1);
 #else
 	return false;
 #endif

@@ -642,12 +642,18 @@ void hm_plat_read_sync_ctx(hm_atomic_t *seq)
  * Tracking timestamps.  clock_gettime() costs about 20 instructions a call
  * through the vDSO, twice per allocation and free while tracking is on;
  * the time-stamp counter costs one, and its ticks are kept as they are:
- * only a report or a dump turns a difference into nanoseconds.  It is
- * calibrated against CLOCK_MONOTONIC (10 ms) the first time a debug switch
- * goes on, before any stamp is taken, and only where the CPU says it runs at
- * a constant rate whatever the power state; elsewhere the clock is read.
+ * only a report or a dump turns a difference into nanoseconds.  The
+ * counter is used where the CPU says it runs at a constant rate whatever
+ * the power state; elsewhere the clock is read.  Its rate is measured
+ * against CLOCK_MONOTONIC over 10 ms or more: a first (ticks, ns) pair
+ * when a debug switch first goes on, the second when a difference is
+ * first turned into nanoseconds, mostly long after.  A wait of 10 ms at
+ * the switch cost every process run with HAKMEM_DEBUG 10 ms of CPU ('ls'
+ * took 12 ms instead of 1.4).
  */
-u64 hm_user_tsc_mult;		/* ns per tick << 32; 0: not calibrated */
+u64 hm_user_tsc_ticks;		/* stamps are the counter's ticks */
+static u64 hm_tsc_t0, hm_tsc_n0, hm_tsc_w0;	/* the first pair, its uncertainty */
+static u64 hm_tsc_mult;		/* ns per tick << 32; 0: not measured yet */
 
 u64 hm_user_clock_ns(void)
 {
@@ -715,33 +721,53 @@ static u64 hm_tsc_pair(u64 *tick, u64 *ns)
 	return best;
 }
 
-/*
- * Ticks against nanoseconds over 10 ms.  The result is kept only when the
- * two pairs' uncertainty is under 0.5% of the window, so ages are good to
- * 0.5%; after three tries the clock is read instead.
- */
-static void hm_tsc_calibrate(void)
+/* The first pair, then stamps are ticks: before the first switch is on. */
+static void hm_tsc_start(void)
 {
-	u64 t0 = 0, n0 = 0, t1 = 0, n1 = 0, w;
-	unsigned int tries;
-
 	if (!hm_tsc_invariant())
 		return;
-	for (tries = 0; tries < 3; tries++) {
-		w = hm_tsc_pair(&t0, &n0);
-		while (hm_user_clock_ns() - n0 < 10000000)	/* 10 ms */
+	hm_tsc_w0 = hm_tsc_pair(&hm_tsc_t0, &hm_tsc_n0);
+	__atomic_store_n(&hm_user_tsc_ticks, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The rate, from the first pair to one taken now, at least 10 ms later
+ * (a report that soon waits the rest): kept once the two pairs'
+ * uncertainty is under 0.5% of the window, so ages are good to 0.5%, or
+ * after 100 ms whatever it is.  Threads that ask at once may each measure;
+ * the first stored stays.
+ */
+static u64 hm_tsc_rate(void)
+{
+	u64 mult = __atomic_load_n(&hm_tsc_mult, __ATOMIC_ACQUIRE), t1 = 0, n1 = 0, w, want = 0;
+
+	while (!mult) {
+		want += 10000000;	/* 10 ms more */
+		while (hm_user_clock_ns() - hm_tsc_n0 < want)
 			;
-		w += hm_tsc_pair(&t1, &n1);
-		if (t1 > t0 && n1 > n0 && w < (t1 - t0) / 200) {
-			__atomic_store_n(&hm_user_tsc_mult, ((n1 - n0) << 32) / (t1 - t0),
-					 __ATOMIC_RELEASE);
-			return;
+		w = hm_tsc_w0 + hm_tsc_pair(&t1, &n1);
+		want = n1 - hm_tsc_n0;
+		if (t1 <= hm_tsc_t0) {	/* a counter that went back: ticks as ns */
+			mult = 1ULL << 32;
+		} else if (w < (t1 - hm_tsc_t0) / 200 || want >= 100000000) {
+			mult = ((n1 - hm_tsc_n0) << 32) / (t1 - hm_tsc_t0);
+		}
+		if (mult) {
+			if (!__atomic_compare_exchange_n(&hm_tsc_mult, &(u64){ 0 }, mult, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				mult = __atomic_load_n(&hm_tsc_mult, __ATOMIC_ACQUIRE);
 		}
 	}
+	return mult;
 }
 #else
-static void hm_tsc_calibrate(void)
+static void hm_tsc_start(void)
 {
+}
+
+static u64 hm_tsc_rate(void)
+{
+	return 0;
 }
 #endif
 
@@ -772,12 +798,12 @@ bool hm_user_mem_is(const void *p, unsigned char c, size_t n)
 /* Stamps are ticks once calibrated, nanoseconds before and elsewhere. */
 u64 hm_plat_stamp_ns(u64 d)
 {
-	u64 mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED);
-
 	/* another CPU's counter may be a little behind: a negative age is 0 */
 	if ((s64)d <= 0)
 		return 0;
-	return mult ? (u64)(((unsigned __int128)d * mult) >> 32) : d;
+	if (!__atomic_load_n(&hm_user_tsc_ticks, __ATOMIC_ACQUIRE))
+		return d;
+	return (u64)(((unsigned __int128)d * hm_tsc_rate()) >> 32);
 }
 
 void hm_user_debug_ref(long delta)
@@ -785,7 +811,14 @@ void hm_user_debug_ref(long delta)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	if (delta > 0)
-		pthread_once(&once, hm_tsc_calibrate);
+		pthread_once(&once, hm_tsc_start);
+}
+
+/* tests: the first pair again, the rate to be measured anew */
+void hm_user_tsc_restart(void)
+{
+	__atomic_store_n(&hm_tsc_mult, 0, __ATOMIC_RELEASE);
+	hm_tsc_start();
 }
 
 /**

@@ -2118,6 +2118,48 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
 }
 
+/* CPU time of the calling thread, in ns */
+static u64 hm_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/*
+ * The first switch starts the TSC's stamps without waiting: its rate is
+ * measured when a difference is first turned into nanoseconds, 10 ms or
+ * more after.  The 10 ms it once waited at the switch cost every process
+ * run with HAKMEM_DEBUG 10 ms of CPU (LD_PRELOAD 'ls': 12 ms, not 1.4).
+ */
+static void hm_user_tsc_start_no_wait(struct kunit *test)
+{
+	u64 cpu, t0, n0, t1, n1, ns;
+
+	if (!hm_plat_stamp_inline())
+		kunit_skip(test, "stamps are the clock's here");
+	cpu = hm_thread_cpu_ns();
+	hm_user_tsc_restart();
+	cpu = hm_thread_cpu_ns() - cpu;
+	kunit_info(test, "start: %llu us of CPU", (unsigned long long)cpu / 1000);
+	KUNIT_EXPECT_LT(test, cpu, 5000000ULL);
+	/* a difference right away waits for the rest of the 10 ms, once */
+	t0 = hm_plat_stamp();
+	n0 = hm_user_clock_ns();
+	ns = hm_plat_stamp_ns(hm_plat_stamp() - t0);
+	KUNIT_EXPECT_GE(test, hm_user_clock_ns() - n0, 9000000ULL);
+	KUNIT_EXPECT_LT(test, ns, 1000000ULL);
+	/* then no wait, and 50 ms of ticks come out as 50 ms (0.5%, and the sleep's slack) */
+	hm_test_sleep_ms(50);
+	t1 = hm_plat_stamp();
+	n1 = hm_user_clock_ns();
+	ns = hm_plat_stamp_ns(t1 - t0);
+	KUNIT_EXPECT_LT(test, hm_user_clock_ns() - n1, 1000000ULL);
+	KUNIT_EXPECT_GE(test, ns + 2000000, n1 - n0);
+	KUNIT_EXPECT_LE(test, ns, n1 - n0 + 2000000);
+}
+
 /*
  * Without a calibrated TSC a stamp needs a call: a hybrid context takes
  * the try functions' copy with calls (HM_ROUTE_DEBUG_CALLS), records carry
@@ -2129,13 +2171,13 @@ static void hm_user_stamps_without_tsc(struct kunit *test)
 	const struct hm_track *t;
 	struct hm_cache *c;
 	struct hm_cctx *cc;
-	u64 before, after, mult;
+	u64 before, after, ticks;
 	void *p, *q, *r;
 
-	/* calibrated already (the first switch does it once), then cleared */
+	/* on already (the first switch does it once), then off */
 	hm_user_debug_ref(1);
-	mult = __atomic_load_n(&hm_user_tsc_mult, __ATOMIC_RELAXED);
-	__atomic_store_n(&hm_user_tsc_mult, 0, __ATOMIC_RELAXED);
+	ticks = __atomic_load_n(&hm_user_tsc_ticks, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_user_tsc_ticks, 0, __ATOMIC_RELAXED);
 	c = hm_core_cache_create("hm-notsc", 64, 0, HM_MODE_HYBRID, 0, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	cc = hm_test_cctx(test, c);
@@ -2165,7 +2207,7 @@ static void hm_user_stamps_without_tsc(struct kunit *test)
 	hm_test_free_in(cc, r);
 	hm_test_free_in(cc, p);
 	HM_EXPECT_VALID(test, c);
-	__atomic_store_n(&hm_user_tsc_mult, mult, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_user_tsc_ticks, ticks, __ATOMIC_RELAXED);
 	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);	/* q, quarantined */
 }
 
@@ -2436,6 +2478,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_malloc_poison_spans),
 	KUNIT_CASE(hm_user_tool_marks_links),
 	KUNIT_CASE(hm_user_stamps_without_tsc),
+	KUNIT_CASE(hm_user_tsc_start_no_wait),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
