@@ -104,7 +104,7 @@ struct worker {
 	struct held held[HELD];
 	/* [0]: objects up to 1024 bytes, [1]: larger */
 	struct hist h_alloc[2], h_free_local[2], h_free_remote[2];
-	uint64_t quota;
+	uint64_t quota;		/* allocations to do; UINT64_MAX: no --ops */
 	uint64_t allocs, frees, frees_remote, handoffs, backpressure, io_jobs, io_bytes;
 	uint64_t churn_ops, verified;
 	uint64_t t_produced, t_drained, t_done;	/* wind-down, ns */
@@ -873,7 +873,8 @@ static void worker_teardown(struct worker *w)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	bool produce = true;
+	/* --ops below the thread count leaves some workers nothing to do */
+	bool produce = w->quota > 0;
 	unsigned int s, i;
 	uint64_t now;
 
@@ -892,7 +893,7 @@ static void *worker_main(void *arg)
 			churn(w, true);
 		io_reap(w, idle ? 200 : 0);
 		now = now_ns();
-		if ((w->quota && w->allocs >= w->quota) || now >= t_deadline ||
+		if (w->allocs >= w->quota || now >= t_deadline ||
 		    get(&n_fatal) || get(&n_io_errors) > 100)
 			produce = false;
 		else if ((w->churn_ops & 1023) == 0)
@@ -1042,7 +1043,8 @@ static unsigned long num(const char *s, const char *what, unsigned long max)
 
 	errno = 0;
 	v = strtoul(s, &end, 0);
-	if (errno || *end || v > max) {
+	/* strtoul() takes "-5" as ULONG_MAX - 4 */
+	if (errno || end == s || *end || strchr(s, '-') || v > max) {
 		fprintf(stderr, "hakmem-stress: bad %s '%s'\n", what, s);
 		exit(2);
 	}
@@ -1084,7 +1086,8 @@ static void parse(int argc, char **argv)
 			break;
 		case 's':
 			seconds = strtod(optarg, &end);
-			if (*end || seconds < 0 || seconds > 86400) {
+			/* the negated test refuses NaN too, which never ends */
+			if (end == optarg || *end || !(seconds >= 0 && seconds <= 86400)) {
 				fprintf(stderr, "hakmem-stress: bad seconds '%s'\n", optarg);
 				exit(2);
 			}
@@ -1236,8 +1239,8 @@ int main(int argc, char **argv)
 		w->id = i;
 		w->rng = (seed0 + 1) * 0x9E3779B97F4A7C15ULL + i * 0xD1B54A32D192ED03ULL;
 		w->file_fd = -1;
-		if (total_ops)
-			w->quota = total_ops / nthreads + (i < total_ops % nthreads);
+		w->quota = total_ops ? total_ops / nthreads + (i < total_ops % nthreads) :
+			   UINT64_MAX;
 		if (worker_setup(w))
 			return 1;
 	}

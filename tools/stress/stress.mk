@@ -4,6 +4,7 @@
 # (included by the top-level Makefile; see Documentation/stress.rst).
 #
 #   make stress-smoke    hakmem-stress, a short run per mode and one on malloc
+#                        (and its bad arguments: tools/stress/test-args.sh)
 #   make stress-soak     the same, minutes per mode (STRESS_SOAK_SECONDS)
 #   make stress-asan     stress (three mixes), faults and the fuzz target's
 #                        own driver under ASan+UBSan
@@ -116,6 +117,8 @@ stress-deps:
 
 stress-smoke: stress-deps
 	$(Q)$(STRESS_MAKE) VARIANT=stress $(call STRESS_BIN,stress)
+	$(Q)tools/stress/test-args.sh stress $(call STRESS_BIN,stress) > $(BUILD)/stress/args.log 2>&1 || \
+		{ cat $(BUILD)/stress/args.log; exit 1; }
 	$(Q)for m in $(STRESS_MODES); do \
 		$(call stress_run,stress,,--mode $$m --threads $(STRESS_THREADS) --seconds $(STRESS_SMOKE_SECONDS),smoke-$$m); \
 	done

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The stress tools' command lines (make stress-smoke):
+# bad arguments are refused with a message and exit 2 before anything
+# runs, and the bounds asked for are the bounds kept.
+#
+# Usage: tools/stress/test-args.sh stress BINARY
+set -eu
+
+kind=$1 bin=$2
+tmp=$(mktemp -d /tmp/hakmem-stress-args.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+NAME=test-args
+# shellcheck source=tools/test/lib.sh
+. "$(dirname "$0")/../test/lib.sh"
+
+case $kind in
+stress)
+	expect_rc 2 "bad op count '-5'" "$bin" --ops -5
+	expect_rc 2 "bad op count 'x'" "$bin" --ops x
+	expect_rc 2 "bad seed '-1'" "$bin" --seed -1
+	# NaN passed every comparison and the run never ended
+	expect_rc 2 "bad seconds 'nan'" "$bin" --seconds nan --ops 1000
+	expect_rc 2 "bad seconds ''" "$bin" --seconds= --ops 1000
+	# fewer ops than threads: the workers with none to do must not run
+	# until --seconds (a quota of 0 used to mean no limit)
+	out=$(timeout 60 "$bin" --ops 3 --threads 8 --seconds 50 --quiet) ||
+		fail "--ops 3 --threads 8 failed: $out"
+	s=$(echo "$out" | sed -n 's/^RESULT .* seconds=\([0-9.]*\) .*/\1/p')
+	awk -v s="$s" 'BEGIN { exit !(s != "" && s < 10) }' ||
+		fail "--ops 3 --threads 8 --seconds 50 ran ${s:-?} s, not until its 3 ops"
+	echo "$NAME: --ops 3 --threads 8: done in $s s"
+	;;
+*)
+	echo "usage: $0 stress BINARY" >&2
+	exit 2
+	;;
+esac
+echo "$NAME: $kind: PASS"
