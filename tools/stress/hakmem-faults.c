@@ -384,13 +384,14 @@ static int child(unsigned long every)
 		FAIL("%lu chunks still held after destroy and hm_trim()\n", chunks_end);
 	if (hm_error_count() || reports)
 		FAIL("%lu refused operations reported\n", hm_error_count());
+	/* before the summary line, whose verdict must include it */
+	if (every && every <= 16 && !nulls)
+		FAIL("no allocation failed with HAKMEM_FAIL_EVERY=%lu\n", every);
 	printf("  HAKMEM_FAIL_EVERY=%-3lu %s: %lu allocation calls, %lu NULL (%.1f%%), bulk %lu (%lu failed whole), "
 	       "recovered after NULL %lu, remote frees %lu, live %lu, validate %ld, errors %lu, chunks kept %lu: %s\n",
 	       every, mode, calls, nulls, calls ? 100.0 * (double)nulls / (double)calls : 0.0,
 	       bulk, bulk_fail, recovered, remote, live, problems, hm_error_count(), chunks_end,
 	       failures ? "FAIL" : "ok");
-	if (every && every <= 16 && !nulls)
-		FAIL("no allocation failed with HAKMEM_FAIL_EVERY=%lu\n", every);
 	fflush(stdout);
 	return failures ? 1 : 0;
 }
@@ -428,6 +429,27 @@ static int run_child(unsigned long every)
 	return WEXITSTATUS(st) ? 1 : 0;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hakmem-faults [--mode M] [--threads T] [--ops N] [--every N,N,...] [--timeout S] [--verbose]\n");
+}
+
+/* a whole unsigned number up to @max, or exit 2: strtoul() alone takes
+ * "abc" as 0 (a run without faults) and "-1" as ULONG_MAX */
+static unsigned long num(const char *s, const char *what, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || strchr(s, '-') || v > max) {
+		fprintf(stderr, "hakmem-faults: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -437,45 +459,79 @@ int main(int argc, char **argv)
 		{ "every", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *every = "1,2,3,5,8,13,64";
-	char *list, *tok, *save = NULL;
-	int c, fails = 0, runs = 0;
+	unsigned long *list;
+	const char *p;
+	int c, fails = 0, runs = 0, n, i;
 
-	while ((c = getopt_long(argc, argv, "m:t:n:e:T:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:t:n:e:T:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			mode = optarg;
 			break;
 		case 't':
-			nthreads = (unsigned int)strtoul(optarg, NULL, 0);
+			nthreads = (unsigned int)num(optarg, "thread count", MAX_THREADS);
 			break;
 		case 'n':
-			ops = strtoul(optarg, NULL, 0);
+			ops = num(optarg, "op count", ~0UL);
 			break;
 		case 'e':
 			every = optarg;
 			break;
 		case 'T':
-			timeout_s = (unsigned int)strtoul(optarg, NULL, 0);
+			timeout_s = (unsigned int)num(optarg, "timeout", 86400);
 			break;
 		case 'v':
 			child_verbose = true;
 			break;
+		case 'h':
+			usage(stdout);
+			return 0;
 		default:
-			fprintf(stderr, "usage: hakmem-faults [--mode M] [--threads T] [--ops N] [--every N,N,...] [--timeout S] [--verbose]\n");
+			usage(stderr);
 			return 2;
 		}
 	}
-	if (!nthreads || nthreads > MAX_THREADS || !timeout_s) {
-		fprintf(stderr, "hakmem-faults: 1..%d threads, timeout > 0\n", MAX_THREADS);
+	if (optind < argc) {
+		fprintf(stderr, "hakmem-faults: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!nthreads || !ops || !timeout_s) {
+		fprintf(stderr, "hakmem-faults: bad %s '0'\n",
+			!nthreads ? "thread count" : !ops ? "op count" : "timeout");
+		return 2;
+	}
+	/* the library would warn and run hybrid: every run a FAIL, not a usage error */
+	if (strcmp(mode, "bitmap") && strcmp(mode, "freelist") && strcmp(mode, "hybrid")) {
+		fprintf(stderr, "hakmem-faults: mode is bitmap, freelist or hybrid\n");
+		return 2;
+	}
+	/* every N checked before the first run, none empty */
+	list = calloc(strlen(every) + 1, sizeof(*list));
+	if (!list)
+		return 1;
+	for (n = 0, p = every; *p; n++) {
+		char tok[32];
+		size_t len = strcspn(p, ",");
+
+		snprintf(tok, sizeof(tok), "%.*s", (int)len, p);
+		list[n] = num(tok, "fault interval", ~0UL);
+		p += len;
+		if (*p == ',' && !*++p)
+			num("", "fault interval", 0);
+	}
+	if (!n) {
+		fprintf(stderr, "hakmem-faults: no fault interval in --every '%s'\n", every);
+		free(list);
 		return 2;
 	}
 	printf("=== hakmem-faults: mode %s, %u threads, %lu ops per thread and N\n", mode, nthreads, ops);
-	list = strdup(every);
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		fails += run_child(strtoul(tok, NULL, 0));
+	for (i = 0; i < n; i++) {
+		fails += run_child(list[i]);
 		runs++;
 	}
 	free(list);

@@ -10,6 +10,7 @@
 #                        own driver under ASan+UBSan
 #   make stress-tsan     stress (three mixes) and faults under ThreadSanitizer
 #   make stress-faults   hakmem-faults: HAKMEM_FAIL_EVERY=N for several N
+#                        (and its bad arguments: tools/stress/test-args.sh)
 #   make fuzz-smoke      fuzz_hakmem (libFuzzer), bounded, each mode
 #   make fuzz            the same, FUZZ_SECONDS per mode
 #   make fuzz-corpus     regenerate the seed corpus in tools/stress/corpus/
@@ -166,6 +167,8 @@ stress-tsan: stress-deps
 
 stress-faults: stress-deps
 	$(Q)$(STRESS_MAKE) VARIANT=stress $(call FAULTS_BIN,stress)
+	$(Q)tools/stress/test-args.sh faults $(call FAULTS_BIN,stress) > $(BUILD)/stress/faults-args.log 2>&1 || \
+		{ cat $(BUILD)/stress/faults-args.log; exit 1; }
 	$(Q)for m in $(STRESS_MODES); do \
 		$(call FAULTS_BIN,stress) --mode $$m --every $(STRESS_FAULTS_EVERY) \
 			--ops $(STRESS_FAULTS_OPS) || exit 1; \

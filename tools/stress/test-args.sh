@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The stress tools' command lines (make stress-smoke):
+# The stress tools' command lines (make stress-smoke, make stress-faults):
 # bad arguments are refused with a message and exit 2 before anything
 # runs, and the bounds asked for are the bounds kept.
 #
-# Usage: tools/stress/test-args.sh stress BINARY
+# Usage: tools/stress/test-args.sh stress|faults BINARY
 set -eu
 
 kind=$1 bin=$2
@@ -32,8 +32,27 @@ stress)
 		fail "--ops 3 --threads 8 --seconds 50 ran ${s:-?} s, not until its 3 ops"
 	echo "$NAME: --ops 3 --threads 8: done in $s s"
 	;;
+faults)
+	expect_rc 2 "bad fault interval 'abc'" "$bin" --every abc
+	expect_rc 2 "bad fault interval ''" "$bin" --every 1,,2
+	expect_rc 2 "bad fault interval '-1'" "$bin" --every -1
+	expect_rc 2 "bad fault interval ''" "$bin" --every 2,
+	expect_rc 2 "no fault interval" "$bin" --every ''
+	expect_rc 2 "bad op count 'x'" "$bin" --ops x
+	expect_rc 2 "bad op count '0'" "$bin" --ops 0
+	expect_rc 2 "bad thread count '0'" "$bin" --threads 0
+	expect_rc 2 "bad timeout '-1'" "$bin" --timeout -1
+	expect_rc 2 "mode is bitmap, freelist or hybrid" "$bin" --mode junk
+	expect_rc 2 "unexpected argument" "$bin" extra
+	"$bin" --help | grep -q '^usage: hakmem-faults' || fail "--help"
+	# a run that fails its last check (one op: no fault can hit) must not
+	# say ok on its summary line
+	expect_rc 1 "no allocation failed" "$bin" --every 16 --ops 1 --threads 1
+	grep -q 'HAKMEM_FAIL_EVERY=16 .*: FAIL$' "$tmp/out" ||
+		fail "a failed run's summary line: $(grep FAIL_EVERY "$tmp/out")"
+	;;
 *)
-	echo "usage: $0 stress BINARY" >&2
+	echo "usage: $0 stress|faults BINARY" >&2
 	exit 2
 	;;
 esac
