@@ -52,6 +52,11 @@ expect_rc 1 "unknown block state 'Q'" "$HM" -c alpha "$tmp/badch"
 sed 's/age-ms 5 10/age-ms 5/' "$known" >"$tmp/badage"
 expect_rc 1 "9 ages for 10 blocks" "$HM" -c beta "$tmp/badage"
 expect_rc 2 "wants 1..64" "$HM" --cell 0 "$known"
+# a reader that stopped: ended as cat would be (SIGPIPE), not a message
+# blaming the input file with exit 1
+{ sleep 0.5; rc=0; "$HM" -c alpha "$known" 2>"$tmp/pipe.err" || rc=$?; echo $rc >"$tmp/pipe.rc"; } | true
+[ ! -s "$tmp/pipe.err" ] || fail "into a closed pipe: $(tail -n 1 "$tmp/pipe.err")"
+case $(cat "$tmp/pipe.rc") in 0 | 141) ;; *) fail "into a closed pipe: exit $(cat "$tmp/pipe.rc")" ;; esac
 
 # ---- real runs: the larson-like workload in each mode -------------------
 

@@ -74,6 +74,9 @@ o1=$("$TOP" -o -f "$f" -s name -R -n 1 | tail -n 1)
 [ "$(echo "$o1" | awk '{ print $1 }')" = top-fixed ] || fail "-s name -R -n 1: '$o1'"
 o1=$("$TOP" -o -f "$f" -s n -n 1 | tail -n 1)
 [ "$(echo "$o1" | awk '{ print $1 }')" = hm-8 ] || fail "-s n -n 1: '$o1'"
+# -n 0: the summary and the header only (it printed every row)
+o1=$("$TOP" -o -f "$f" -n 0 | tail -n 1)
+[ "$(echo "$o1" | awk '{ print $1 }')" = NAME ] || fail "-n 0: '$o1'"
 echo "test-top: sort keys -s a, inuse, name -R, n: ok"
 
 # ---- interactive, through tmux -----------------------------------------
@@ -148,4 +151,10 @@ fi
 expect_rc 2 "unknown sort key" "$TOP" -o -f "$f" -s bogus
 expect_rc 2 "wants seconds" "$TOP" -o -f "$f" -d 0
 expect_rc 2 "needs a terminal" "$TOP" -f "$f"
+# -n -1 printed all rows but the last
+expect_rc 2 "wants a number of rows" "$TOP" -o -f "$f" -n -1
+# a reader that stopped: ended as cat would be (SIGPIPE), no traceback
+{ sleep 0.5; rc=0; "$TOP" -o -f "$f" 2>"$tmp/pipe.err" || rc=$?; echo $rc >"$tmp/pipe.rc"; } | true
+[ ! -s "$tmp/pipe.err" ] || fail "-o into a closed pipe: $(tail -n 1 "$tmp/pipe.err")"
+case $(cat "$tmp/pipe.rc") in 0 | 141) ;; *) fail "-o into a closed pipe: exit $(cat "$tmp/pipe.rc")" ;; esac
 echo "test-top: PASS"
