@@ -72,9 +72,11 @@ one() {
 	rm -rf "$tmp"
 }
 
-if [ "${1:-}" = --one ]; then	# xargs worker: --one N WARM BINDIR ALLOC WL SIZE
-	n=$2 warm=$3 bindir=$4
-	one "$5" "$6" "$7"
+# xargs worker: --one ALLOC WL SIZE; N, the warm-up and BINDIR come in the
+# environment, as xargs would split a BINDIR with a space
+if [ "${1:-}" = --one ]; then
+	n=$CG_N warm=$CG_WARM bindir=$CG_BINDIR
+	one "$2" "$3" "$4"
 	exit
 fi
 
@@ -96,7 +98,7 @@ for wl in $wls; do
 				[ "$wl$size" = a16 ] && echo "callgrind-ops: $a not built, skipped" >&2
 				continue
 			fi
-			echo "$n $warm $bindir $a $wl $size"
+			echo "$a $wl $size"
 		done
 	done
 done > "$list"
@@ -112,9 +114,9 @@ start=$(date +%s)
 res=$out/callgrind.tsv
 printf 'lib\talloc\twl\tsize\tops\tir_op\td1mr_op\td1mw_op\td1m_op\tbcm_op\tbim_op\tbm_op\tharness_op\tnet_op\tir_n\tir_0\n' > "$res"
 # shellcheck disable=SC2086
-xargs -P "$jobs" -L 1 "$here/callgrind-ops.sh" --one < "$list" > "$res.tmp" || { echo "callgrind-ops: some runs failed" >&2; exit 1; }
+CG_N=$n CG_WARM=$warm CG_BINDIR=$bindir xargs -P "$jobs" -L 1 "$here/callgrind-ops.sh" --one < "$list" > "$res.tmp" || { echo "callgrind-ops: some runs failed" >&2; exit 1; }
 # back into the order of the list
-while read -r _ _ _ a wl size; do
+while read -r a wl size; do
 	[ "$wl" = f ] && size=0
 	awk -F'\t' -v a="$a" -v wl="$wl" -v s="$size" '$2 == a && $3 == wl && $4 == s' "$res.tmp"
 done < "$list" >> "$res"

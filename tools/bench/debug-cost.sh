@@ -40,12 +40,14 @@ per_op() {
 	awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { printf "%.1f\n", (a - b) / n }'
 }
 
-if [ "${1:-}" = --one ]; then	# xargs worker: --one N BINDIR BUILD MODE SIZE [SWITCHES]
-	n=$2 bindir=$3
+# xargs worker: --one BUILD MODE SIZE [SWITCHES]; N and BINDIR come in the
+# environment, as xargs would split a BINDIR with a space
+if [ "${1:-}" = --one ]; then
+	n=$DC_N bindir=$DC_BINDIR
 	bin=$bindir/hm-ops-hakmem
-	[ "$4" = nodebug ] && bin=$bindir/hm-ops-hakmem-nodebug
-	dbg="${*:7}"	# xargs split the switches into words
-	printf '%s\t%s\t%s\t%s\t%s\n' "$4" "$5" "$6" "$dbg" "$(per_op "$bin" "$5" "$6" "$dbg")"
+	[ "$2" = nodebug ] && bin=$bindir/hm-ops-hakmem-nodebug
+	dbg="${*:5}"	# xargs split the switches into words
+	printf '%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$dbg" "$(per_op "$bin" "$3" "$4" "$dbg")"
 	exit
 fi
 
@@ -63,20 +65,20 @@ done
 list=$(mktemp)
 trap 'rm -f "$list" "$list.res"' EXIT
 for mode in $allocs; do
-	echo "$n $bindir nodebug $mode 64"
+	echo "nodebug $mode 64"
 	for dbg in off poison=1 track=1 "poison=1 track=1"; do
-		echo "$n $bindir debug $mode 64 $dbg"
+		echo "debug $mode 64 $dbg"
 	done
 	[ "$mode" = hybrid ] || continue
 	for size in $sizes; do
-		echo "$n $bindir nodebug $mode $size"
-		echo "$n $bindir debug $mode $size poison=1 track=1"
+		echo "nodebug $mode $size"
+		echo "debug $mode $size poison=1 track=1"
 	done
 done > "$list"
 
 start=$(date +%s)
 # shellcheck disable=SC2086
-xargs -P "$jobs" -L 1 "$here/debug-cost.sh" --one < "$list" > "$list.res" ||
+DC_N=$n DC_BINDIR=$bindir xargs -P "$jobs" -L 1 "$here/debug-cost.sh" --one < "$list" > "$list.res" ||
 	{ echo "debug-cost: some runs failed" >&2; exit 1; }
 
 # each row against the build without diagnostics, same mode and size, in
@@ -87,13 +89,13 @@ awk -v OFS='\t' '
 	f == 1 { split($0, c, "\t"); ir[c[1], c[2], c[3], c[4]] = c[5]; next }
 	FNR == 1 { print "mode", "size", "switches", "ir_op", "nodebug_op", "ratio", "target", "verdict" }
 	{
-		sw = $6; for (i = 7; i <= NF; i++) sw = sw " " $i
-		if ($3 == "nodebug") next
-		x = ir["debug", $4, $5, sw]; b = ir["nodebug", $4, $5, ""]
+		sw = $4; for (i = 5; i <= NF; i++) sw = sw " " $i
+		if ($1 == "nodebug") next
+		x = ir["debug", $2, $3, sw]; b = ir["nodebug", $2, $3, ""]
 		t = sw == "off" ? 1.02 : sw == "poison=1 track=1" ? 1.5 : 0
-		if (x == "" || b == "") { print "debug-cost: no result for " $4 " " $5 " " sw > "/dev/stderr"; bad = 1; next }
+		if (x == "" || b == "") { print "debug-cost: no result for " $2 " " $3 " " sw > "/dev/stderr"; bad = 1; next }
 		r = x / b
-		print $4, $5, sw, x, b, sprintf("%.2f", r), t ? t "x" : "-", \
+		print $2, $3, sw, x, b, sprintf("%.2f", r), t ? t "x" : "-", \
 			t == 0 ? "-" : r <= t ? "met" : "not met"
 	}
 	END { exit bad
