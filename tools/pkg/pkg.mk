@@ -62,39 +62,42 @@ pkg-build:
 		$(PKG_OUT)/$(SOFILE) $(PKG_OUT)/hakmem.pc $(PKG_OUT)/libhakmem-preload.so
 
 install: pkg-build
-	$(Q)$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
-	$(Q)$(INSTALL) -m 644 $(PKG_OUT)/libhakmem.a $(DESTDIR)$(LIBDIR)/libhakmem.a
-	$(Q)$(INSTALL) -m 755 $(PKG_OUT)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
-	$(Q)ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
-	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhakmem.so
-	$(Q)$(INSTALL) -m 755 $(PKG_OUT)/libhakmem-preload.so $(DESTDIR)$(LIBDIR)/libhakmem-preload.so
-	$(Q)$(INSTALL) -m 644 userspace/include/hakmem.h $(DESTDIR)$(INCLUDEDIR)/hakmem.h
-	$(Q)$(INSTALL) -m 644 $(PKG_OUT)/hakmem.pc $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc
+	$(Q)$(INSTALL) -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)" \
+		"$(DESTDIR)$(PKGCONFIGDIR)" "$(DESTDIR)$(BINDIR)"
+	$(Q)$(INSTALL) -m 644 $(PKG_OUT)/libhakmem.a "$(DESTDIR)$(LIBDIR)/libhakmem.a"
+	$(Q)$(INSTALL) -m 755 $(PKG_OUT)/$(SOFILE) "$(DESTDIR)$(LIBDIR)/$(SOFILE)"
+	$(Q)ln -sf $(SOFILE) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
+	$(Q)ln -sf $(SONAME) "$(DESTDIR)$(LIBDIR)/libhakmem.so"
+	$(Q)$(INSTALL) -m 755 $(PKG_OUT)/libhakmem-preload.so "$(DESTDIR)$(LIBDIR)/libhakmem-preload.so"
+	$(Q)$(INSTALL) -m 644 userspace/include/hakmem.h "$(DESTDIR)$(INCLUDEDIR)/hakmem.h"
+	$(Q)$(INSTALL) -m 644 $(PKG_OUT)/hakmem.pc "$(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc"
 	$(Q)for t in $(PKG_TOOLS); do \
-		$(INSTALL) -m 755 $$t $(DESTDIR)$(BINDIR)/$$(basename $$t) || exit 1; done
-	$(Q)$(if $(PKG_OPS),$(INSTALL) -m 755 $(PKG_OPS) $(DESTDIR)$(BINDIR)/hakmem-ops)
+		$(INSTALL) -m 755 $$t "$(DESTDIR)$(BINDIR)/$$(basename $$t)" || exit 1; done
+	$(Q)$(if $(PKG_OPS),$(INSTALL) -m 755 $(PKG_OPS) "$(DESTDIR)$(BINDIR)/hakmem-ops")
 	@echo "installed libhakmem $(HAKMEM_VERSION) under $(DESTDIR)$(PREFIX)"
 
+# the paths quoted: a DESTDIR with a space must not become two words, the
+# first of them a file this would remove
 uninstall:
-	$(Q)rm -f $(DESTDIR)$(LIBDIR)/libhakmem.a $(DESTDIR)$(LIBDIR)/$(SOFILE) \
-		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libhakmem.so \
-		$(DESTDIR)$(LIBDIR)/libhakmem-preload.so $(DESTDIR)$(INCLUDEDIR)/hakmem.h $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc \
-		$(DESTDIR)$(BINDIR)/hakmem-top $(DESTDIR)$(BINDIR)/hakmem-heatmap \
-		$(DESTDIR)$(BINDIR)/hakmem-stress $(DESTDIR)$(BINDIR)/hakmem-ops
-	$(Q)rmdir $(DESTDIR)$(PKGCONFIGDIR) 2>/dev/null || true
+	$(Q)rm -f "$(DESTDIR)$(LIBDIR)/libhakmem.a" "$(DESTDIR)$(LIBDIR)/$(SOFILE)" \
+		"$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libhakmem.so" \
+		"$(DESTDIR)$(LIBDIR)/libhakmem-preload.so" "$(DESTDIR)$(INCLUDEDIR)/hakmem.h" \
+		"$(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc" \
+		"$(DESTDIR)$(BINDIR)/hakmem-top" "$(DESTDIR)$(BINDIR)/hakmem-heatmap" \
+		"$(DESTDIR)$(BINDIR)/hakmem-stress" "$(DESTDIR)$(BINDIR)/hakmem-ops"
+	$(Q)rmdir "$(DESTDIR)$(PKGCONFIGDIR)" 2>/dev/null || true
 	@echo "uninstalled libhakmem from $(DESTDIR)$(PREFIX)"
 
 modules_install:
 	$(Q)tools/pkg/modules-install.sh $(KDIR_KIND) "$(DESTDIR)" "$(INSTALL_MOD_DIR)"
 
 dkms-source:
-	$(Q)d=$(DESTDIR)/usr/src/hakmem-slab-$(HAKMEM_VERSION); \
-	rm -rf $$d && $(INSTALL) -d $$d/common $$d/kernel && \
-	$(INSTALL) -m 644 dkms.conf Kbuild $$d/ && \
-	$(INSTALL) -m 644 common/*.[ch] $$d/common/ && \
-	cp -r common/tests $$d/common/ && \
-	$(INSTALL) -m 644 kernel/*.[ch] $$d/kernel/ && \
+	$(Q)d="$(DESTDIR)/usr/src/hakmem-slab-$(HAKMEM_VERSION)"; \
+	rm -rf "$$d" && $(INSTALL) -d "$$d/common" "$$d/kernel" && \
+	$(INSTALL) -m 644 dkms.conf Kbuild "$$d/" && \
+	$(INSTALL) -m 644 common/*.[ch] "$$d/common/" && \
+	cp -r common/tests "$$d/common/" && \
+	$(INSTALL) -m 644 kernel/*.[ch] "$$d/kernel/" && \
 	echo "DKMS sources: $$d"
 
 test-pkg:

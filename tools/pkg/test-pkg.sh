@@ -52,4 +52,25 @@ echo "test-pkg: static: $out"
 make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$d" PREFIX=$prefix >/dev/null
 left=$(cd "$d" && find . -type f -o -type l)
 [ -z "$left" ] || fail "left after uninstall: $left"
-echo "test-pkg: uninstall removed everything: PASS"
+echo "test-pkg: uninstall removed everything"
+
+# a DESTDIR with a space: one directory, not two words (install made
+# "$tmp/dest" and "dir/..." in the source tree, uninstall would remove a
+# file "$tmp/dest"); dkms-source the same
+d="$tmp/dest dir"
+echo decoy >"$tmp/dest"
+make -s -C "$ROOT" --no-print-directory install DESTDIR="$d" PREFIX=$prefix >"$tmp/install.log" 2>&1 ||
+	{ cat "$tmp/install.log"; fail "make install DESTDIR='$d'"; }
+for f in "$d$prefix/lib/libhakmem.so.$ver" "$d$prefix/bin/hakmem-top"; do
+	[ -e "$f" ] || fail "make install DESTDIR='$d': no $f"
+done
+make -s -C "$ROOT" --no-print-directory dkms-source DESTDIR="$d" >/dev/null 2>&1 ||
+	fail "make dkms-source DESTDIR='$d'"
+[ -e "$d/usr/src/hakmem-slab-$ver/dkms.conf" ] || fail "dkms-source DESTDIR='$d': no dkms.conf"
+rm -rf "${d:?}/usr"
+make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$d" PREFIX=$prefix >/dev/null
+left=$(cd "$d" && find . -type f -o -type l)
+[ -z "$left" ] || fail "DESTDIR='$d': left after uninstall: $left"
+[ "$(cat "$tmp/dest")" = decoy ] || fail "uninstall DESTDIR='$d' removed $tmp/dest"
+[ ! -e "$ROOT/dir" ] || fail "install DESTDIR='$d' wrote $ROOT/dir"
+echo "test-pkg: install, dkms-source, uninstall with DESTDIR='dest dir': PASS"
