@@ -1206,8 +1206,10 @@ static int run_path(const char *path, unsigned long *files)
 		return run_file(path);
 	}
 	d = opendir(path);
-	if (!d)
+	if (!d) {
+		perror(path);
 		return -1;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -1401,6 +1403,21 @@ static int mkcorpus(const char *dir)
 	return ret;
 }
 
+/* a whole unsigned number, or exit 2: "abc" must not be 0 runs */
+static uint64_t num(const char *opt, const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = s ? strtoull(s, &end, 0) : 0;
+	if (!s || errno || end == s || *end || strchr(s, '-')) {
+		fprintf(stderr, "fuzz_hakmem: %s wants a number, not '%s'\n", opt, s ? s : "");
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long random_runs = 0, files = 0, i;
@@ -1409,14 +1426,25 @@ int main(int argc, char **argv)
 
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--mkcorpus") && a + 1 < argc)
+		if (!strcmp(argv[a], "--mkcorpus")) {
+			if (a + 1 >= argc) {
+				fprintf(stderr, "fuzz_hakmem: --mkcorpus wants a directory\n");
+				return 2;
+			}
 			return mkcorpus(argv[++a]) ? 1 : 0;
-		if (!strcmp(argv[a], "-n") && a + 1 < argc)
-			random_runs = strtoul(argv[++a], NULL, 0);
-		else if (!strcmp(argv[a], "-s") && a + 1 < argc)
-			seed = strtoull(argv[++a], NULL, 0);
-		else
+		}
+		if (!strcmp(argv[a], "-n")) {
+			random_runs = (unsigned long)num("-n", argv[++a]);
+		} else if (!strcmp(argv[a], "-s")) {
+			seed = num("-s", argv[++a]);
+			/* xorshift stays at 0: every input would be one zero byte */
+			if (!seed) {
+				fprintf(stderr, "fuzz_hakmem: -s wants a seed other than 0\n");
+				return 2;
+			}
+		} else {
 			ret |= run_path(argv[a], &files);
+		}
 	}
 	for (i = 0; i < random_runs; i++) {
 		static uint8_t buf[2048];
@@ -1434,8 +1462,9 @@ int main(int argc, char **argv)
 		}
 		LLVMFuzzerTestOneInput(buf, n);
 	}
-	printf("fuzz_hakmem (standalone, classes %s): %lu files, %lu random inputs: ok\n",
-	       hm_mode_str(class_mode), files, random_runs);
+	printf("fuzz_hakmem (standalone, classes %s): %lu files, %lu random inputs: %s\n",
+	       hm_mode_str(class_mode), files, random_runs,
+	       ret ? "FAIL (a file or directory could not be read)" : "ok");
 	return ret ? 1 : 0;
 }
 #endif /* FUZZ_STANDALONE */

@@ -206,6 +206,8 @@ fuzz: fuzz-build
 # the standalone driver under gcc, replaying the corpus and random inputs
 fuzz-standalone: stress-deps
 	$(Q)$(STRESS_MAKE) VARIANT=stress $(BUILD)/stress/fuzz_hakmem-standalone
+	$(Q)tools/stress/test-args.sh fuzz $(BUILD)/stress/fuzz_hakmem-standalone > $(BUILD)/stress/fuzz-args.log 2>&1 || \
+		{ cat $(BUILD)/stress/fuzz-args.log; exit 1; }
 	$(Q)for m in $(STRESS_MODES); do \
 		HAKMEM_MODE=$$m $(BUILD)/stress/fuzz_hakmem-standalone -n 2000 $(FUZZ_CORPUS) || exit 1; \
 	done

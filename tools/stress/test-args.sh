@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The stress tools' command lines (make stress-smoke, make stress-faults):
-# bad arguments are refused with a message and exit 2 before anything
-# runs, and the bounds asked for are the bounds kept.
+# The stress tools' command lines (make stress-smoke, stress-faults,
+# fuzz-standalone): bad arguments are refused with a message and exit 2
+# before anything runs, and the bounds asked for are the bounds kept.
 #
-# Usage: tools/stress/test-args.sh stress|faults BINARY
+# Usage: tools/stress/test-args.sh stress|faults|fuzz BINARY
 set -eu
 
 kind=$1 bin=$2
@@ -51,8 +51,18 @@ faults)
 	grep -q 'HAKMEM_FAIL_EVERY=16 .*: FAIL$' "$tmp/out" ||
 		fail "a failed run's summary line: $(grep FAIL_EVERY "$tmp/out")"
 	;;
+fuzz)
+	expect_rc 2 "-n wants a number, not 'abc'" "$bin" -n abc
+	expect_rc 2 "-n wants a number, not ''" "$bin" -n
+	expect_rc 2 "-s wants a number, not '-1'" "$bin" -s -1
+	expect_rc 2 "-s wants a seed other than 0" "$bin" -s 0 -n 3
+	expect_rc 2 "--mkcorpus wants a directory" "$bin" --mkcorpus
+	# an unreadable input fails, and the last line does not say ok
+	expect_rc 1 "No such file" "$bin" "$tmp/none"
+	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"
+	;;
 *)
-	echo "usage: $0 stress|faults BINARY" >&2
+	echo "usage: $0 stress|faults|fuzz BINARY" >&2
 	exit 2
 	;;
 esac
