@@ -10,6 +10,7 @@
 #   make module   hakmem_slab.ko against KDIR
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)
+#   make help     these lines, and those of each included .mk file
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
 # and the orchestration of the VM harnesses under tools/vm/.
@@ -39,7 +40,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib help test-help test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -171,7 +172,7 @@ test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang tes
 	stress-asan stress-tsan test-tools
 
 # the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)
-test-tools: test-pkg test-top test-heatmap
+test-tools: test-pkg test-top test-heatmap test-help
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
 # style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
@@ -191,6 +192,24 @@ run: run-vm
 
 clean:
 	rm -rf $(BUILD)
+
+# the "make X" lines of the header comments of this file and each .mk
+HELP_FILES = Makefile kernel/kernel.mk tools/bench/bench.mk tools/stress/stress.mk \
+	     tools/pkg/pkg.mk tools/top/top.mk tools/heatmap/heatmap.mk
+help:
+	@for f in $(HELP_FILES); do \
+		echo "$$f:"; \
+		awk 'NR > 1 && !/^#/ { exit } /^#   make / { p = 1; print substr($$0, 3); next } \
+		     p && /^#     / { print substr($$0, 3); next } { p = 0 }' $$f; \
+	done
+
+# every target "make help" names exists (the comments follow the rules)
+test-help:
+	$(Q)targets=$$($(MAKE) -pRrq -f Makefile : 2>/dev/null | \
+		awk -F: '/^[a-zA-Z0-9][^$$#\/\t=]*:([^=]|$$)/ { print $$1 }' | sort -u); \
+	bad=0; for t in $$($(MAKE) --no-print-directory help | sed -n 's/^ *make \([a-z0-9_-]*\).*/\1/p' | sort -u); do \
+		echo "$$targets" | grep -qx "$$t" || { echo "make help names '$$t', no such target"; bad=1; }; \
+	done; [ $$bad = 0 ] && echo "test-help: every target make help names exists"
 
 # kernel module, VM harness and KUnit targets (module, run-vm, kunit, ...)
 -include kernel/kernel.mk
