@@ -40,7 +40,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib help test-help test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib help test-help test-vm-args test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -172,7 +172,7 @@ test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang tes
 	stress-asan stress-tsan test-tools
 
 # the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)
-test-tools: test-pkg test-top test-heatmap test-help
+test-tools: test-pkg test-top test-heatmap test-help test-vm-args
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
 # style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
@@ -202,6 +202,10 @@ help:
 		awk 'NR > 1 && !/^#/ { exit } /^#   make / { p = 1; print substr($$0, 3); next } \
 		     p && /^#     / { print substr($$0, 3); next } { p = 0 }' $$f; \
 	done
+
+# the VM harness scripts' bad command lines (nothing boots)
+test-vm-args:
+	$(Q)tools/vm/test-args.sh
 
 # every target "make help" names exists (the comments follow the rules)
 test-help:

@@ -41,6 +41,8 @@ shift
 boots=5 max_boots="" max_spread=25 ops=20000 reps=21 cpu="" smp=2 append="" only=""
 tmo="" profile=0 name=""
 while [ $# -gt 0 ]; do
+	# a value missing: a usage error, not set -u's "unbound variable"
+	case $1 in --profile) ;; --*) [ $# -ge 2 ] || usage ;; esac
 	case $1 in
 	--boots) boots=$2; shift ;;
 	--max-boots) max_boots=$2; shift ;;

@@ -21,6 +21,8 @@ scen=$1 kind=$2
 shift 2
 smp=2 append="" tee="" timeout=900
 while [ $# -gt 0 ]; do
+	# a value missing: a usage error, not set -u's "unbound variable"
+	case $1 in --tee) ;; --*) [ $# -ge 2 ] || { echo "vm-run.sh: $1 needs a value" >&2; exit 2; } ;; esac
 	case $1 in
 	--smp) smp=$2; shift ;;
 	--append) append=$2; shift ;;

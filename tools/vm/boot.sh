@@ -34,6 +34,8 @@ usage() {
 kind="" initrd="" log="" smp="" mem="" append="" tmo=300 kasan=0 perf=0
 kernel="" quiet=quiet tee=0 extra=""
 while [ $# -gt 0 ]; do
+	# a value missing: a usage error, not set -u's "unbound variable"
+	case $1 in --kasan | --perf | --verbose | --tee) ;; --*) [ $# -ge 2 ] || usage ;; esac
 	case $1 in
 	--kind) kind=$2; shift ;;
 	--initrd) initrd=$2; shift ;;

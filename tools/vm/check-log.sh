@@ -37,6 +37,8 @@ usage() {
 
 log="" allow=0 ignore="" keep="" kunit_py=${KUNIT_PY:-}
 while [ $# -gt 0 ]; do
+	# a value missing: a usage error, not set -u's "unbound variable"
+	case $1 in -*) [ $# -ge 2 ] || usage ;; esac
 	case $1 in
 	--allow-taint) allow=$(($2)); shift ;;
 	--ignore) ignore=$2; shift ;;
