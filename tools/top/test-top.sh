@@ -151,6 +151,13 @@ fi
 expect_rc 2 "unknown sort key" "$TOP" -o -f "$f" -s bogus
 expect_rc 2 "wants seconds" "$TOP" -o -f "$f" -d 0
 expect_rc 2 "needs a terminal" "$TOP" -f "$f"
+# a file no process rewrites any more: the wait is -d plus max(5 s, 2 x -d),
+# and the message says so (it said -d + 5 s)
+sed '1 s/ final$//' "$f" >"$tmp/stale"
+t0=$(date +%s.%N)
+expect_rc 1 "not rewritten in 9 s" "$TOP" -o -f "$tmp/stale" -d 3
+awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a >= 8.5 && b - a < 12) }' ||
+	fail "-d 3 on a stale file: gave up after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }') s, not 9"
 # -n -1 printed all rows but the last
 expect_rc 2 "wants a number of rows" "$TOP" -o -f "$f" -n -1
 # a reader that stopped: ended as cat would be (SIGPIPE), no traceback
