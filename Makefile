@@ -11,6 +11,29 @@
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)
 #   make help     these lines, and those of each included .mk file
+#   make clean    removes build/
+#   make deps     installs the packages the userspace build needs, when
+#                 missing (tools/deps.sh build)
+#
+# The userspace tests (Documentation/testing.rst):
+#   make test-user       all of these, test-preload, bench-smoke and the
+#                        stress targets' smokes (tools/stress/stress.mk)
+#   make test-unit       the suites, -O2
+#   make test-modes      hakmem_api with HAKMEM_MODE = each mode, and with
+#                        HM_FLATMAP=0
+#   make test-asan       the suites under ASan + UBSan and LeakSanitizer
+#   make test-tsan       the suites under ThreadSanitizer
+#   make test-valgrind   the suites under memcheck
+#   make test-clang      the suites built with clang (skipped without it)
+#   make test-intrusive  the suites with the hybrid magazine as an
+#                        intrusive list
+#   make test-json       the JSON dump parses, with tracking on, each mode
+#   make test-tool-uaf   ASan and memcheck report a use after free of a
+#                        hakmem object (tools/test/uaf-test.sh)
+#   make test-tools      test-pkg, test-top, test-heatmap, test-help and
+#                        test-vm-args
+#   make test-help       make help names every target, and only targets
+#   make test-vm-args    the VM harness scripts' bad command lines
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
 # and the orchestration of the VM harnesses under tools/vm/.
@@ -207,13 +230,22 @@ help:
 test-vm-args:
 	$(Q)tools/vm/test-args.sh
 
-# every target "make help" names exists (the comments follow the rules)
+# the targets only others depend on, which "make help" need not name
+HELP_INTERNAL = all bench-bins bench-build fuzz-build pkg-build stress-deps
+
+# every target "make help" names exists (the comments follow the rules),
+# and every target of the makefiles, but HELP_INTERNAL, is named
 test-help:
 	$(Q)targets=$$($(MAKE) -pRrq -f Makefile : 2>/dev/null | \
 		awk -F: '/^[a-zA-Z0-9][^$$#\/\t=]*:([^=]|$$)/ { print $$1 }' | sort -u); \
-	bad=0; for t in $$($(MAKE) --no-print-directory help | sed -n 's/^ *make \([a-z0-9_-]*\).*/\1/p' | sort -u); do \
+	named=$$($(MAKE) --no-print-directory help | sed -n 's/^ *make \([a-z0-9_-]*\).*/\1/p' | sort -u); \
+	bad=0; for t in $$named; do \
 		echo "$$targets" | grep -qx "$$t" || { echo "make help names '$$t', no such target"; bad=1; }; \
-	done; [ $$bad = 0 ] && echo "test-help: every target make help names exists"
+	done; \
+	for t in $$(sed -n 's/^\([a-z][a-z0-9_-]*\):\([^=].*\)*$$/\1/p' $(HELP_FILES) | sort -u); do \
+		case " $(HELP_INTERNAL) " in *" $$t "*) continue ;; esac; \
+		echo "$$named" | grep -qx "$$t" || { echo "make help does not name target '$$t'"; bad=1; }; \
+	done; [ $$bad = 0 ] && echo "test-help: make help names every target, and only targets"
 
 # kernel module, VM harness and KUnit targets (module, run-vm, kunit, ...)
 -include kernel/kernel.mk

@@ -8,6 +8,9 @@
 #   make module-check  W=1 builds against Debian 6.1 and 6.12 headers and
 #                      the UML KUnit kernel, checkpatch --strict on kernel/
 #                      and common/, sparse (C=2) on every file
+#   make checkpatch    checkpatch --strict on kernel/ and common/
+#   make sparse        sparse (C=2) against distro 6.12 and the x86_64
+#                      KUnit kernel
 #   make run-vm        distro 6.12 under QEMU TCG -smp 2: the smoke
 #                      scenario (load in each mode, cross-CPU workload,
 #                      debugfs, hotplug, shrinker, unload) + summary
@@ -15,6 +18,8 @@
 #   make kunit         hakmem_slab_test.ko on the UML KUnit kernel (KASAN,
 #                      lockdep, PREEMPT) and the x86_64 KUnit kernel with
 #                      -smp 2 (lockdep, DEBUG_PREEMPT, CPU hotplug)
+#   make kunit-uml     the UML half of kunit only
+#   make kunit-x86_64  the x86_64 half of kunit only
 #   make stress-kernel-smoke  hakmem_stress.ko, STRESS_KERNEL_SMOKE_OPS (1M)
 #                      per mode on the x86_64 KUnit kernel (lockdep, -smp 2,
 #                      plus a fault-injection run per mode) and on distro

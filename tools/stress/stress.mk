@@ -13,6 +13,9 @@
 #                        (and its bad arguments: tools/stress/test-args.sh)
 #   make fuzz-smoke      fuzz_hakmem (libFuzzer), bounded, each mode
 #   make fuzz            the same, FUZZ_SECONDS per mode
+#   make fuzz-standalone  the fuzz target's own driver under gcc over
+#                        the corpus and random inputs (and its bad
+#                        arguments), each mode
 #   make fuzz-corpus     regenerate the seed corpus in tools/stress/corpus/
 #   make stress-repro    the reproducers of bugs found (fails while any is open)
 #   make stress          smoke, faults and fuzz-smoke
