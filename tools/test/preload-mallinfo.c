@@ -30,6 +30,7 @@ int main(void)
 {
 	static void *v[N];
 	void (*fs)(void *, size_t);
+	void (*fas)(void *, size_t, size_t);
 	struct mallinfo2 a, b, b2, c;
 	struct mallinfo old;
 	char *volatile big;	/* not optimised away with its free */
@@ -67,6 +68,16 @@ int main(void)
 		b = mallinfo2();
 	}
 	check("free_sized() frees", !fs || b.uordblks <= a.uordblks + 64);
+	fas = (void (*)(void *, size_t, size_t))dlsym(RTLD_DEFAULT, "free_aligned_sized");
+	if (fas) {
+		a = mallinfo2();
+		for (i = 0; i < N; i++)
+			v[i] = aligned_alloc(256, 256);
+		for (i = 0; i < N; i++)
+			fas(v[i], 256, 256);
+		b = mallinfo2();
+	}
+	check("free_aligned_sized() frees", !fas || b.uordblks <= a.uordblks + 256);
 	/* malloc_stats() writes to stderr: a pipe here */
 	if (pipe(fd))
 		return 1;

@@ -21,6 +21,16 @@ fail=0
 rm -rf "$W" && mkdir -p "$W" || exit 1
 [ -f "$LIB" ] || { echo "preload: $LIB missing"; exit 1; }
 
+# what the library must define: a C library call left out frees or reports
+# on glibc's heap (preload-mallinfo's sized frees look their function up,
+# and before glibc 2.39 find none at all without these)
+syms=$(nm -D --defined-only "$LIB" | awk '{ print $NF }')
+for s in malloc free free_sized free_aligned_sized calloc realloc reallocarray \
+	 posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size \
+	 malloc_trim mallinfo mallinfo2 malloc_stats; do
+	echo "$syms" | grep -qx "$s" || { echo "preload: $LIB does not define $s"; fail=1; }
+done
+
 # inputs: a 10 MB file of numbered lines, a C program, a threaded one
 awk 'BEGIN { for (i = 0; i < 600000; i++)
 	printf "%08d line %d of the %s\n", (i * 7919) % 1000003, i, i % 3 ? "input" : "test" }' \
