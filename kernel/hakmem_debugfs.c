@@ -787,19 +787,24 @@ static bool hakmem_debugfs_taken(const char *name)
  *
  * Named after the cache ('/' replaced by '_'); when that name is taken in
  * hakmem/ (a namesake, a file) or cannot be one, the cache's unique id is
- * appended.  Context: hakmem_mutex held.
+ * appended, and when that is taken too (a cache named so) a count after
+ * it.  Context: hakmem_mutex held.
  */
 void hakmem_debugfs_add(struct hakmem_cache *hc)
 {
-	char name[HM_NAME_LEN + 24];
+	char name[HM_NAME_LEN + 32];
+	unsigned int n;
 
 	lockdep_assert_held(&hakmem_mutex);
 	if (IS_ERR_OR_NULL(hakmem_dir))
 		return;
 	strscpy(name, hc->c->name, sizeof(name));
 	strreplace(name, '/', '_');
-	if (hakmem_debugfs_taken(name)) {
-		snprintf(name, sizeof(name), "%s-%llu", hc->c->name, hc->c->id);
+	for (n = 0; hakmem_debugfs_taken(name) && n < 100; n++) {
+		if (n)
+			snprintf(name, sizeof(name), "%s-%llu.%u", hc->c->name, hc->c->id, n);
+		else
+			snprintf(name, sizeof(name), "%s-%llu", hc->c->name, hc->c->id);
 		strreplace(name, '/', '_');
 	}
 	hc->dir = debugfs_create_dir(name, hakmem_dir);

@@ -1656,6 +1656,32 @@ static void hakmem_debugfs_dir_names(struct kunit *test)
 }
 
 /*
+ * A namesake's fallback name, NAME-ID, may be taken too: by a cache
+ * named so.  Here "kunit-ids-<N>" is created first, and the second
+ * "kunit-ids" gets id N: it still gets a directory of its own.
+ */
+static void hakmem_debugfs_dir_id_taken(struct kunit *test)
+{
+	struct hakmem_cache *a, *b, *c;
+	char name[HM_NAME_LEN];
+	u64 id;
+
+	a = hakmem_test_cache(test, "kunit-ids", 32, MODE(test));
+	id = a->c->id;
+	/* ids are handed out in order: b gets id + 1, c id + 2 */
+	snprintf(name, sizeof(name), "kunit-ids-%llu", id + 2);
+	b = hakmem_test_cache(test, name, 32, MODE(test));
+	c = hakmem_test_cache(test, "kunit-ids", 32, MODE(test));
+	KUNIT_ASSERT_EQ(test, b->c->id, id + 1);
+	KUNIT_ASSERT_EQ(test, c->c->id, id + 2);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(a->dir));
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(b->dir));
+	KUNIT_EXPECT_FALSE_MSG(test, IS_ERR_OR_NULL(c->dir),
+			       "no directory for the second 'kunit-ids' (id %llu)", id + 2);
+	KUNIT_EXPECT_PTR_NE(test, c->dir, b->dir);
+}
+
+/*
  * The sites file with tracking on: each call site by its %pS name, its
  * live objects and allocations, sorted by each.  Here: 40 allocations
  * from this function, 25 live; 50 from hakmem_sites_other(), 5 live.
@@ -1846,6 +1872,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_namesake, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_irq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_names, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_dir_id_taken, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_sites, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
 	{}
