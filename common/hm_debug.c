@@ -363,7 +363,8 @@ static u32 hm_gen_next(u32 gen)
  * @gfp: how to allocate the debug memory (may sleep: process context)
  *
  * Safe while other contexts allocate and free.  Callers serialize changes
- * of switches (the kernel adapter holds its cache mutex): the platform's
+ * of switches (the kernel adapter: hakmem_debug_mutex, or hakmem_mutex
+ * for a cache not yet listed; userspace: hm_debug_lock): the platform's
  * count of caches with a switch on must not go below zero.  Tracking
  * going off gives its records back, after waiting for their readers
  * (hm_cache_track_retire()).

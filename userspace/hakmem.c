@@ -159,7 +159,7 @@ unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long
 	if (!s || !*s)
 		return def;
 	errno = 0;
-	v = strtoul(s, &end, 0);
+	v = strtoul(s, &end, 10);	/* decimal: "010" is ten, not octal eight */
 	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
 		fprintf(stderr, "hakmem: %s=%s: not %lu..%lu; using %lu\n", name, s, min, max, def);
 		return def;

@@ -35,7 +35,7 @@ unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
 unsigned int hm_user_readers_used(void);	/* tests: reader slots held */
 void hm_user_tsc_restart(void);		/* tests: the TSC's first pair again */
 /*
- * The number in environment variable @name, @def when it is unset or
+ * The decimal number in environment variable @name, @def when it is unset or
  * empty; a value that is not a number in @min..@max is reported on stderr,
  * and @def used.
  */
