@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "hakmem.h"
+#include "stress-args.h"
 #include "stress-rand.h"
 #include "hm_user.h"		/* hm_user_fail_every, hm_user_chunks_live */
 
@@ -434,20 +435,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: hakmem-faults [--mode M] [--threads T] [--ops N] [--every N,N,...] [--timeout S] [--verbose]\n");
 }
 
-/* a whole unsigned number up to @max, or exit 2: strtoul() alone takes
- * "abc" as 0 (a run without faults) and "-1" as ULONG_MAX */
+/* "abc" must not be 0, a run without faults (stress-args.h) */
 static unsigned long num(const char *s, const char *what, unsigned long max)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || strchr(s, '-') || v > max) {
-		fprintf(stderr, "hakmem-faults: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
+	return stress_num("hakmem-faults", s, what, max);
 }
 
 int main(int argc, char **argv)

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "hakmem.h"
+#include "stress-args.h"
 #include "stress-rand.h"
 
 #define STRESS_CACHE_CHECKS	0x2U	/* HM_CACHE_CHECKS (common/hm_types.h) */
@@ -1038,17 +1039,7 @@ static void usage(FILE *f)
 
 static unsigned long num(const char *s, const char *what, unsigned long max)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	/* strtoul() takes "-5" as ULONG_MAX - 4 */
-	if (errno || end == s || *end || strchr(s, '-') || v > max) {
-		fprintf(stderr, "hakmem-stress: bad %s '%s'\n", what, s);
-		exit(2);
-	}
-	return v;
+	return stress_num("hakmem-stress", s, what, max);
 }
 
 static void parse(int argc, char **argv)

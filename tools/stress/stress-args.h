@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * stress-args.h - the number arguments of hakmem-stress and hakmem-faults:
+ * a whole unsigned number up to a bound, or a message and exit 2.
+ * strtoul() alone takes "abc" as 0 (a run of nothing) and "-5" as
+ * ULONG_MAX - 4.
+ */
+#ifndef STRESS_ARGS_H
+#define STRESS_ARGS_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* @s as a number up to @max; else "@prog: bad @what '@s'" and exit 2 */
+static inline unsigned long stress_num(const char *prog, const char *s, const char *what,
+				       unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || strchr(s, '-') || v > max) {
+		fprintf(stderr, "%s: bad %s '%s'\n", prog, what, s);
+		exit(2);
+	}
+	return v;
+}
+
+#endif /* STRESS_ARGS_H */
