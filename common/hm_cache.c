@@ -142,6 +142,15 @@ void hm_cctx_init(struct hm_cctx *cc, struct hm_cache *c, u32 ctx_id)
 	hm_plat_cctx_copies(cc);
 }
 
+/* between two steps of hm_cctx_switches(): the order, and the tests' pause */
+static void hm_cctx_switch_step(const struct hm_cctx *cc)
+{
+	hm_smp_wmb();
+	/* only a registered context runs meanwhile */
+	if (cc->registered)
+		hm_plat_switch_step();
+}
+
 /**
  * hm_cctx_switches() - copy the cache's debug switches @flags into @cc
  * @cc: a context of the cache, whose lock the caller holds
@@ -160,26 +169,18 @@ void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
 {
 	struct hm_cache *c = cc->cache;
 	u8 route = hm_cctx_route(cc, c, flags);
-	/* tests' pauses: only a registered context runs meanwhile */
-	bool pause = cc->registered;
 
 	if (route & HM_ROUTE_DEBUG) {
 		HM_WRITE_ONCE(cc->route, route);
-		hm_smp_wmb();
-		if (pause)
-			hm_plat_switch_step();
+		hm_cctx_switch_step(cc);
 	}
 	HM_WRITE_ONCE(cc->checks, hm_debug_checks(c, flags));
 	HM_WRITE_ONCE(cc->track_tag, hm_track_tag(cc->ctx_id, c->track_gen));
 	HM_WRITE_ONCE(cc->poison_gen, c->poison_gen);
-	hm_smp_wmb();
-	if (pause)
-		hm_plat_switch_step();
+	hm_cctx_switch_step(cc);
 	HM_WRITE_ONCE(cc->debug, (u8)flags);
 	if (!(route & HM_ROUTE_DEBUG)) {
-		hm_smp_wmb();
-		if (pause)
-			hm_plat_switch_step();
+		hm_cctx_switch_step(cc);
 		HM_WRITE_ONCE(cc->route, route);
 	}
 }

@@ -263,13 +263,10 @@ static int hakmem_shrink_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *hc = hakmem_file_cache(m);
 
-	if (hc)
-		seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
-			   READ_ONCE(hc->last_shrunk),
-			   READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve));
-	else
-		seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
-			   READ_ONCE(hakmem_last_shrunk), hakmem_reclaimable());
+	seq_printf(m, "%lu slabs released by the last write, %lu reclaimable now\n",
+		   hc ? READ_ONCE(hc->last_shrunk) : READ_ONCE(hakmem_last_shrunk),
+		   hc ? READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve) :
+		   hakmem_reclaimable());
 	return 0;
 }
 

@@ -1146,8 +1146,32 @@ static void hakmem_debugfs_debug_global(struct kunit *test)
 }
 
 /*
+ * Cache @hc's debugfs file @name, open for writing, and the @len bytes at
+ * @text copied to user memory at *@ubuf (kunit_vm_mmap(), 6.10): what a
+ * write(2) of the file through the VFS takes.  NULL, nothing held, without
+ * user memory or the file.
+ */
+static struct file *hakmem_open_write(struct kunit *test, struct hakmem_cache *hc,
+				      const char *name, const char *text, size_t len,
+				      char __user **ubuf)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	struct file *file;
+
+	if (!addr || !hc->dir)
+		return NULL;
+	*ubuf = (char __user *)addr;
+	KUNIT_ASSERT_LE(test, len, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, copy_to_user(*ubuf, text, len), 0);
+	file = filp_open(hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s", hc->dir, name),
+			 O_WRONLY, 0);
+	return IS_ERR(file) ? NULL : file;
+}
+
+/*
  * A write(2) of a cache's debugfs file in a kthread of its own (its text
- * in user memory: kunit_vm_mmap(), 6.10), through the VFS's debugfs
+ * in user memory: hakmem_open_write()), through the VFS's debugfs
  * proxy (which counts the file's users, what a removal of the file waits
  * for) into hakmem's write handler.
  */
@@ -1218,7 +1242,6 @@ static void hakmem_write_destroy(struct kunit *test, const char *name, const cha
 	struct hakmem_destroyer *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 	struct hakmem_writer *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
 	struct task_struct *dt, *wt;
-	unsigned long addr;
 	bool stuck;
 
 	KUNIT_ASSERT_NOT_NULL(test, hc);
@@ -1228,19 +1251,12 @@ static void hakmem_write_destroy(struct kunit *test, const char *name, const cha
 	init_completion(&d->started);
 	init_completion(&d->done);
 	init_completion(&w->done);
-	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	w->file = hc->dir ? filp_open(hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s",
-						 hc->dir, name), O_WRONLY, 0) : ERR_PTR(-ENOENT);
-	if (!addr || IS_ERR(w->file)) {
-		if (!IS_ERR(w->file))
-			fput(w->file);
+	w->len = strlen(text);
+	w->file = hakmem_open_write(test, hc, name, text, w->len, &w->ubuf);
+	if (!w->file) {
 		hakmem_cache_destroy(hc);
 		kunit_skip(test, "no user memory or no debugfs file to write");
 	}
-	w->ubuf = (char __user *)addr;
-	w->len = strlen(text);
-	KUNIT_ASSERT_EQ(test, copy_to_user(w->ubuf, text, w->len), 0);
 	w->mm = current->mm;
 	mmget(w->mm);
 
@@ -1293,22 +1309,14 @@ static void hakmem_debugfs_write_destroy(struct kunit *test)
 static ssize_t hakmem_vfs_write(struct kunit *test, struct hakmem_cache *hc,
 				const char *name, const char *text, size_t len)
 {
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	struct file *file;
+	char __user *ubuf;
+	struct file *file = hakmem_open_write(test, hc, name, text, len, &ubuf);
 	loff_t pos = 0;
 	ssize_t ret;
 
-	file = hc->dir ? filp_open(hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s",
-					      hc->dir, name), O_WRONLY, 0) : ERR_PTR(-ENOENT);
-	if (!addr || IS_ERR(file)) {
-		if (!IS_ERR(file))
-			fput(file);
+	if (!file)
 		kunit_skip(test, "no user memory or no debugfs file to write");
-	}
-	KUNIT_ASSERT_LE(test, len, PAGE_SIZE);
-	KUNIT_ASSERT_EQ(test, copy_to_user((char __user *)addr, text, len), 0);
-	ret = file->f_op->write(file, (char __user *)addr, len, &pos);
+	ret = file->f_op->write(file, ubuf, len, &pos);
 	fput(file);
 	return ret;
 }
