@@ -1013,18 +1013,29 @@ void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs)
 		hm_cache_free(c, ptrs[i]);
 }
 
+/*
+ * Only a live cache of hm_cache_create() is destroyed: a built-in class
+ * (hm_class_cache()) or a cache destroyed already is refused, reported
+ * without reading it (its memory may be gone), and nothing changes.
+ */
 unsigned long hm_cache_destroy(struct hm_cache *c)
 {
 	struct hm_cache **pp;
+	bool live;
 
 	if (!c)
 		return 0;
 	pthread_mutex_lock(&hm_caches_lock);
 	for (pp = &hm_caches; *pp && *pp != c; pp = &(*pp)->next)
 		;
-	if (*pp)
+	live = *pp;
+	if (live)
 		*pp = c->next;
 	pthread_mutex_unlock(&hm_caches_lock);
+	if (!live) {
+		hm_report(NULL, HM_ERR_FOREIGN, c, HM_RET_IP);
+		return 0;
+	}
 	if (hm_tls.slot[c->id % HM_TLS_SLOTS].id == c->id) {
 		hm_tls.slot[c->id % HM_TLS_SLOTS].id = 0;
 		hm_tls.slot[c->id % HM_TLS_SLOTS].cc = NULL;

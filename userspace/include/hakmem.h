@@ -69,7 +69,10 @@ void hm_cache_free(struct hm_cache *c, void *ptr);
 /* all or nothing: returns n, or 0 with nothing allocated */
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs);
 void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs);
-/* returns the number of objects still live (reported, memory kept) */
+/* returns the number of objects still live (reported, memory kept); a
+ * pointer that is no live cache of hm_cache_create() (a built-in class,
+ * a cache destroyed already) is refused: reported as a pointer not from
+ * hakmem, 0 returned, nothing changed */
 unsigned long hm_cache_destroy(struct hm_cache *c);
 
 /* the mode of the built-in classes, and its name */

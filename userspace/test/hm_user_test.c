@@ -709,6 +709,42 @@ static void hm_user_destroy_with_thread_slot(struct kunit *test)
 	pthread_barrier_destroy(&bar);
 }
 
+/*
+ * hm_cache_destroy() of what is no live created cache: a built-in class
+ * (it would free the class under hm_malloc()'s objects) and a cache
+ * destroyed already (a second free of its memory) are refused, one report
+ * each, and nothing changes.
+ */
+static void hm_user_destroy_refuses_non_caches(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	struct hm_cache *cls = hm_class_cache(64), *c;
+	void *p = hm_malloc(64), *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(cls), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_TRUE(test, hm_class_cache(64) == cls);
+	q = hm_malloc(64);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hm_free(q);
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, hm_validate(cls), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+
+	c = hm_cache_create("twice", 48, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	p = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);	/* no second free */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
 /* per-thread stats rows name their thread; class rows add up */
 static void hm_user_stats_rows(struct kunit *test)
 {
@@ -2492,6 +2528,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_free_keeps_errno),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
+	KUNIT_CASE(hm_user_destroy_refuses_non_caches),
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
