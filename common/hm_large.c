@@ -346,14 +346,43 @@ void hm_free_other(void *p, unsigned long ip)
 	hm_report(NULL, HM_ERR_FOREIGN, p, ip);
 }
 
-/* Usable size of any object hakmem handed out, 0 if unknown. */
+/*
+ * Is @p a live block of @s: the start of a block, neither free nor freed
+ * remotely, nor cached in a magazine?  Read as hm_frag.c reads a map,
+ * word by word while the owner may run.  A free-list slab keeps no state
+ * of its blocks without checks: there only the start is checked.
+ */
+static bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
+{
+	unsigned int idx = hm_block_index(c, s, p);
+	unsigned long bit = 1UL << (idx % HM_BPL), *live;
+	unsigned int w = idx / HM_BPL;
+	struct hm_slab_dbg *d;
+
+	if (!hm_block_valid(c, s, p, idx))
+		return false;
+	if (s->mode == HM_MODE_FREELIST) {
+		d = hm_fl_state(c, s);
+		return !d || !hm_fl_state_free(d, idx);
+	}
+	if ((HM_READ_ONCE(s->free_bits[w]) | hm_atomic_read(&s->remote_bits[w])) & bit)
+		return false;
+	live = HM_READ_ONCE(s->live_bits);
+	return !live || (HM_READ_ONCE(live[w]) & bit);
+}
+
+/*
+ * Usable size of any object hakmem handed out, 0 if unknown: a pointer
+ * into a block but not at its start, or a block that is free (as far as
+ * its slab tells), is no object.
+ */
 size_t hm_core_usable_size(const void *p)
 {
 	struct hm_slab *s = hm_ptr_to_slab(p);
 	struct hm_large *h;
 
 	if (s)
-		return s->cache->size;
+		return hm_block_live(s->cache, s, p) ? s->cache->size : 0;
 	h = hm_large_live(p);
 	return h ? h->user : 0;
 }

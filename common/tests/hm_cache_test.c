@@ -399,6 +399,36 @@ static void hm_bad_frees_refused(struct kunit *test)
 	hm_test_foreign_free(foreign);
 }
 
+/*
+ * The usable size of a block is its stride while it is live; 0 for a
+ * pointer into it but not at its start (the caller would write past the
+ * block), for the slab header, and for a block freed locally or by
+ * another context (freelist mode knows that with checks on).
+ */
+static void hm_usable_size_live_only(struct kunit *test)
+{
+	unsigned int flags = MODE(test) == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+	struct hm_cache *c = hm_test_cache_flags(test, 64, 0, MODE(test), flags);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_cctx *other = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void **v = hm_alloc_n(test, cc, 3);
+
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(v[0]), c->size);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size((char *)v[0] + 8), 0);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size((char *)v[0] + c->size - 1), 0);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(hm_ptr_slab(v[0])), 0);
+	hm_test_free_in(cc, v[1]);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(v[1]), 0);
+	hm_test_free_in(other, v[2]);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(v[2]), 0);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(v[0]), c->size);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_expect_intact(test, cc, v, 1);
+	hm_test_free_in(cc, v[0]);
+	HM_EXPECT_VALID(test, c);
+}
+
 /* the same block handed out twice would be caught here */
 static void hm_no_duplicate_blocks(struct kunit *test)
 {
@@ -554,6 +584,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_pair_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_boundary_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_chunk_exhaustion, hm_mode_gen_params),

@@ -156,6 +156,44 @@ static void hm_posix_alignment(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/*
+ * realloc() of a pointer into a block of a slab but not at its start, or
+ * of a freed block: refused with EINVAL and one report, like a large
+ * object's; never resized in place over the next block, and the block
+ * untouched.  malloc_usable_size() of either is 0.
+ */
+static void hm_posix_realloc_interior(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	char *p = hm_malloc(64), *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 64);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + 8), 0);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_realloc(p + 8, 60));	/* would fit in place */
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_realloc(p + 8, 10));	/* would move */
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
+	KUNIT_EXPECT_EQ(test, p[0], 0x5a);
+	KUNIT_EXPECT_EQ(test, p[63], 0x5a);
+	q = hm_malloc(64);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hm_free(q);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 0);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_realloc(q, 64));		/* freed: a double free */
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+}
+
 /* an over-aligned large object: interior frees refused, usable size kept */
 static void hm_posix_aligned_large(struct kunit *test)
 {
@@ -278,6 +316,7 @@ static void hm_posix_more_than_memory(struct kunit *test)
 static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_calloc_recycled),
 	KUNIT_CASE(hm_posix_realloc),
+	KUNIT_CASE(hm_posix_realloc_interior),
 	KUNIT_CASE(hm_posix_alignment),
 	KUNIT_CASE(hm_posix_aligned_large),
 	KUNIT_CASE(hm_posix_errno),
