@@ -55,6 +55,8 @@ static void hm_hybrid_refill(struct hm_cctx *cc, struct hm_slab *s)
 	while (s->nfree && n < target) {
 		unsigned long w, take;
 		unsigned int k, j;
+		void **slot;
+		char *base;
 
 		while (!(w = s->free_bits[i]))
 			i++;
@@ -70,11 +72,13 @@ static void hm_hybrid_refill(struct hm_cctx *cc, struct hm_slab *s)
 		HM_WRITE_ONCE(s->free_bits[i], s->free_bits[i] & ~take);
 		s->nfree -= k;
 		/* highest block at the bottom: pops return low addresses first */
-		for (j = 0; j < k; j++) {
-			cc->mag[n + k - 1 - j] = hm_block_addr(c, s, i * HM_BPL + hm_ctz(take));
+		base = hm_block_addr(c, s, i * HM_BPL);
+		slot = &cc->mag[n + k];
+		n += k;
+		while (take) {
+			*--slot = base + (unsigned long)hm_ctz(take) * c->size;
 			take &= take - 1;
 		}
-		n += k;
 	}
 	s->hint = (u16)i;
 	cc->mag_count = n;
@@ -117,20 +121,23 @@ u32 hm_hybrid_flush(struct hm_cctx *cc, u32 n)
 	hm_mag_to_array(cc);
 	while (i < n) {
 		struct hm_slab *s = hm_ptr_slab(cc->mag[i]);
-		unsigned int w = hm_block_index(c, s, cc->mag[i]) / HM_BPL;
+		unsigned int idx = hm_block_index(c, s, cc->mag[i]);
+		unsigned int w = idx / HM_BPL, k = 0;
 		unsigned long mask = 0;
 
-		for (; i < n && hm_ptr_slab(cc->mag[i]) == s; i++) {
-			unsigned int idx = hm_block_index(c, s, cc->mag[i]);
-
-			if (idx / HM_BPL != w)
-				break;
+		/* the run of entries in one word of one slab */
+		do {
 			mask |= 1UL << (idx % HM_BPL);
-		}
+			k++;
+			if (++i == n || hm_ptr_slab(cc->mag[i]) != s)
+				break;
+			idx = hm_block_index(c, s, cc->mag[i]);
+		} while (idx / HM_BPL == w);
 		HM_WRITE_ONCE(s->free_bits[w], s->free_bits[w] | mask);
 		if (w < s->hint)
 			s->hint = (u16)w;
-		s->nfree += hm_popcount(mask);
+		/* k bits: a block is in a magazine once (its live bit) */
+		s->nfree += k;
 		hm_slab_settle(cc, s);
 	}
 	hm_memmove(cc->mag, cc->mag + n, rest * sizeof(void *));

@@ -356,9 +356,11 @@ static bool hm_slab_unwatch(struct hm_slab *s)
 	return v == HM_NOTIFY_OFF;
 }
 
-/* hm_slab_settle() for a slab that may change lists: out of line */
-static noinline void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
+/* hm_slab_settle()'s other cases: a slab that may change lists, or adapting */
+void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 {
+	if (s == cc->active || s->list == HM_LIST_EMPTY)
+		goto tick;
 	if (s->list == HM_LIST_FULL) {
 		/* still full after a drain: watch again, or take what came */
 		while (!hm_slab_free_count(s) &&
@@ -375,27 +377,9 @@ static noinline void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 	} else if (s->list == HM_LIST_NONE) {
 		hm_partial_add(cc, s);
 	}
+tick:
 	if (unlikely(cc->adapt.on))
 		hm_adapt_tick(cc);
-}
-
-/**
- * hm_slab_settle() - put an owned slab on the list its free count asks for
- * @cc: the owner
- * @s: a slab of @cc whose free count just changed in a slow path
- *
- * Both fast paths come here periodically under churn: the adaptive mode
- * measures then (it only decides here; hm_adapt.c).
- */
-void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
-{
-	/* the common case (a pair on an active slab): no frame, two loads */
-	if (s == cc->active || s->list == HM_LIST_EMPTY) {
-		if (unlikely(cc->adapt.on))
-			hm_adapt_tick(cc);
-		return;
-	}
-	hm_slab_settle_list(cc, s);
 }
 
 /**

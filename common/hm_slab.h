@@ -112,7 +112,7 @@ unsigned int hm_slab_collect(struct hm_slab *s);
 bool hm_slab_remote_pending(const struct hm_slab *s);
 unsigned int hm_slab_free_count(const struct hm_slab *s);
 bool hm_slab_is_empty(const struct hm_slab *s);
-void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s);
+void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_notify_owner(struct hm_slab *s);
 void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_remote_refused(struct hm_cache *c, struct hm_slab *s, void *p,
@@ -124,5 +124,23 @@ void hm_cctx_drain_notify(struct hm_cctx *cc);
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
 extern hm_atomic_t hm_slabs_retiring;
 bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
+
+/**
+ * hm_slab_settle() - put an owned slab on the list its free count asks for
+ * @cc: the owner
+ * @s: a slab of @cc whose free count just changed in a slow path
+ *
+ * Inline for its common case (a pair on the active slab, or a slab that
+ * is already on the empty list: two loads), as a magazine flush settles
+ * once for each bitmap word it touches.  Both fast paths come here
+ * periodically under churn: the adaptive mode measures then (it only
+ * decides in hm_slab_settle_list(); hm_adapt.c).
+ */
+static inline void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if ((s == cc->active || s->list == HM_LIST_EMPTY) && likely(!cc->adapt.on))
+		return;
+	hm_slab_settle_list(cc, s);
+}
 
 #endif /* HM_SLAB_H */

@@ -415,7 +415,7 @@ HM_EXPORT(hm_slab_collect);
 HM_EXPORT(hm_slab_remote_pending);
 HM_EXPORT(hm_slab_free_count);
 HM_EXPORT(hm_slab_is_empty);
-HM_EXPORT(hm_slab_settle);
+HM_EXPORT(hm_slab_settle_list);
 HM_EXPORT(hm_slabmap);
 HM_EXPORT(hm_slabmap_prepare);
 HM_EXPORT(hm_slabmap_set);
