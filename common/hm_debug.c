@@ -160,7 +160,7 @@ void hm_slab_debug_drop(struct hm_slab *s)
  * What the slab's debug memory says was written by the cache's switches
  * (a new slab's, the pool's rebuild) or the last owner's: true for a
  * context whose switches are as those were.  @cc's may not be, yet:
- * hm_set_debug() updates contexts one after the other, and @cc's plain
+ * hm_cache_set_debug() updates contexts one after the other, and @cc's plain
  * route would leave the marks and the free-state bits as they are.
  * Unless @cc may keep poisoned marks in the slab's generation
  * (hm_dbg_view_poisons()), they go: generation 0 is no period's, so its

@@ -2,9 +2,10 @@
 #
 # Kernel targets, included by the top-level Makefile.
 #
-#   make module        hakmem_slab.ko (+ hakmem_client.ko, and
-#                      hakmem_slab_test.ko if the kernel has KUnit) against
-#                      KDIR, W=1, any warning fails; objects in build/kmod/
+#   make module        hakmem_slab.ko (+ hakmem_client.ko, hakmem_bench.ko,
+#                      hakmem_stress.ko, and hakmem_slab_test.ko if the
+#                      kernel has KUnit) against KDIR, W=1, any warning
+#                      fails; objects in build/kmod/
 #   make module-check  W=1 builds against Debian 6.1 and 6.12 headers and
 #                      the UML KUnit kernel, checkpatch --strict on kernel/
 #                      and common/, sparse (C=2) on every file

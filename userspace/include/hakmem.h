@@ -2,7 +2,7 @@
 /*
  * hakmem.h - libhakmem, the userspace build of the hakmem-slab allocator.
  *
- * Objects up to 1024 bytes come from eight size classes (8, 16, ... 1024
+ * Objects up to 4096 bytes come from ten size classes (8, 16, ... 4096
  * bytes) with per-thread caches in front; larger ones get chunks of their
  * own.  Each class and each cache runs in one of three modes, chosen at
  * creation (for the built-in classes by HAKMEM_MODE=bitmap|freelist|hybrid
@@ -147,7 +147,7 @@ unsigned long hm_trim(void);
 struct hm_mallinfo {
 	size_t arena;		/* bytes of the slabs of every class and cache */
 	size_t ordblks;		/* their blocks not in use (free or cached) */
-	size_t hblks;		/* large objects (over 1024 bytes) */
+	size_t hblks;		/* large objects (over 4096 bytes) */
 	size_t hblkhd;		/* bytes of their chunks */
 	size_t uordblks;	/* bytes of the slabs' objects in use */
 	size_t fordblks;	/* arena - uordblks */
