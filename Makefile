@@ -7,7 +7,7 @@
 #   make demo     the userspace library's demo in each mode
 #   make lib      libhakmem.a, libhakmem.so and libhakmem-preload.so
 #   make test-preload  real programs under LD_PRELOAD=libhakmem-preload.so
-#   make module   hakmem_slab.ko against KDIR
+#   make module   hakmem_slab.ko and its companions against KDIR
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)
 #   make help     these lines, and those of each included .mk file
