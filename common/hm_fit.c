@@ -29,6 +29,7 @@
  */
 #include "hm_fit.h"
 #include "hm_learn.h"
+#include "hm_debug_hooks.h"
 
 static const char *const hm_fit_names[HM_FIT_NR] = {
 	[HM_FIT_DEFAULT]	= "default",
@@ -483,6 +484,45 @@ static void *hm_contig_objects(struct hm_cctx *cc, void *p, unsigned int n)
 	return p;
 }
 
+/* A block of a broken run goes back as its caller would free it. */
+static void hm_contig_give_back(struct hm_cctx *cc, struct hm_slab *s, void *p,
+				unsigned long ip)
+{
+	hm_plat_obj_alloc(p, cc->cache->obj_size);
+	hm_cctx_free(cc, s, p, ip);
+}
+
+/*
+ * The run of @n blocks from @idx in @s, just taken: each block's poison
+ * checked and its allocation recorded while a switch is on, as a single
+ * allocation's (hm_debug_on_alloc()).  A block written after its free is
+ * reported and quarantined (stays allocated, never handed out); the run
+ * is broken then: its other blocks go back, and false asks for another.
+ */
+static bool hm_contig_debug(struct hm_cctx *cc, struct hm_slab *s, unsigned int idx,
+			    unsigned int n, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	bool broken = false;
+	unsigned int k, j;
+
+	if (!HM_READ_ONCE(cc->debug))
+		return true;
+	for (k = idx; k < idx + n; k++) {
+		void *p = hm_block_addr(c, s, k);
+
+		if (hm_debug_on_alloc(cc, s, p, k, ip)) {
+			if (broken)
+				hm_contig_give_back(cc, s, p, ip);
+			continue;
+		}
+		for (j = idx; !broken && j < k; j++)
+			hm_contig_give_back(cc, s, hm_block_addr(c, s, j), ip);
+		broken = true;
+	}
+	return !broken;
+}
+
 /* Take @s off the context's empty reserve (a singly linked list). */
 static void hm_empty_unlink(struct hm_cctx *cc, struct hm_slab *s)
 {
@@ -531,6 +571,7 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
  * @n: how many, 1..blocks per slab
  * @need_chunk: set when only a new chunk can serve (then call
  *	hm_cctx_add_chunk_contig()), cleared otherwise
+ * @ip: the caller, for the reports and the tracking records
  *
  * Best fit: the smallest free run of at least @n blocks among the
  * context's slabs (active, partial, then its empty reserve), the lowest
@@ -542,29 +583,34 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
  *
  * Return: the first block, or NULL.
  */
-void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk)
+void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
+			   unsigned long ip)
 {
 	struct hm_cache *c = cc->cache;
 	unsigned int idx = 0;
 	struct hm_slab *s;
+	void *p;
 
 	*need_chunk = false;
 	if (unlikely(!n || n > c->nblocks || cc->mode == HM_MODE_FREELIST)) {
-		hm_report(c, HM_ERR_BAD_SIZE, (void *)(unsigned long)n, HM_RET_IP);
+		hm_report(c, HM_ERR_BAD_SIZE, (void *)(unsigned long)n, ip);
 		return NULL;
 	}
-	s = hm_contig_pick(cc, n, &idx);
-	if (!s && cc->mode == HM_MODE_HYBRID && cc->mag_count) {
-		/* cached blocks may close a run: give them back and look again */
-		hm_hybrid_flush(cc, cc->mag_count);
+	do {	/* a quarantined block breaks its run: each retry has one less */
 		s = hm_contig_pick(cc, n, &idx);
-	}
-	if (!s) {
-		*need_chunk = true;
-		return NULL;
-	}
-	hm_cctx_set_active(cc, s);
-	return hm_contig_objects(cc, hm_fit_take(cc, s, idx, n), n);
+		if (!s && cc->mode == HM_MODE_HYBRID && cc->mag_count) {
+			/* cached blocks may close a run: give them back, look again */
+			hm_hybrid_flush(cc, cc->mag_count);
+			s = hm_contig_pick(cc, n, &idx);
+		}
+		if (!s) {
+			*need_chunk = true;
+			return NULL;
+		}
+		hm_cctx_set_active(cc, s);
+		p = hm_fit_take(cc, s, idx, n);
+	} while (unlikely(!hm_contig_debug(cc, s, idx, n, ip)));
+	return hm_contig_objects(cc, p, n);
 }
 
 /**
@@ -572,14 +618,24 @@ void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk)
  * @cc: the caller's context
  * @chunk: from hm_cache_chunk_get()
  * @n: as accepted by hm_cctx_alloc_contig()
+ * @ip: the caller, as for hm_cctx_alloc_contig()
  *
  * Return: the first of @n blocks at the start of the new slab.
  */
-void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n)
+void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n,
+			       unsigned long ip)
 {
 	struct hm_slab *s = hm_cctx_link_chunk(cc, chunk);
+	void *p;
 
 	s->list = HM_LIST_NONE;
 	hm_cctx_set_active(cc, s);
-	return hm_contig_objects(cc, hm_fit_take(cc, s, 0, n), n);
+	p = hm_fit_take(cc, s, 0, n);
+	if (unlikely(!hm_contig_debug(cc, s, 0, n, ip))) {
+		bool need;
+
+		/* a chunk kept with its marks: the rest of the slab is free again */
+		return hm_cctx_alloc_contig(cc, n, &need, ip);
+	}
+	return hm_contig_objects(cc, p, n);
 }

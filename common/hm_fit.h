@@ -56,8 +56,10 @@ void hm_fit_route_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		       unsigned long ip);
 struct hm_slab *hm_fit_partial(struct hm_cctx *cc);
 
-void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk);
-void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n);
+void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
+			   unsigned long ip);
+void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n,
+			       unsigned long ip);
 
 /* the mode's allocation with the cache's policy, for the debug route */
 static inline void *hm_fit_alloc_raw(struct hm_cctx *cc)

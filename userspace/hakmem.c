@@ -1732,7 +1732,7 @@ void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
 
 	if (unlikely(!cc))
 		return NULL;
-	p = hm_cctx_alloc_contig(cc, n > ~0U ? 0 : (unsigned int)n, &need);
+	p = hm_cctx_alloc_contig(cc, n > ~0U ? 0 : (unsigned int)n, &need, HM_RET_IP);
 	for (tries = 0; !p && need && tries < 4; tries++) {
 		void *chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
 
@@ -1741,7 +1741,7 @@ void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
 			errno = ENOMEM;
 			return NULL;
 		}
-		p = hm_cctx_add_chunk_contig(cc, chunk, (unsigned int)n);
+		p = hm_cctx_add_chunk_contig(cc, chunk, (unsigned int)n, HM_RET_IP);
 	}
 	if (!p)
 		errno = EINVAL;

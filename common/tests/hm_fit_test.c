@@ -168,19 +168,24 @@ static void hm_fit_next_cursor(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
-/* hm_cctx_alloc_contig() the way an adapter calls it */
-static void *hm_test_contig(struct hm_cctx *cc, unsigned int n)
+/* hm_cctx_alloc_contig() the way an adapter calls it, from call site @ip */
+static void *hm_test_contig_ip(struct hm_cctx *cc, unsigned int n, unsigned long ip)
 {
 	bool need;
-	void *p = hm_cctx_alloc_contig(cc, n, &need);
+	void *p = hm_cctx_alloc_contig(cc, n, &need, ip);
 
 	if (!p && need) {
 		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
 
 		if (chunk)
-			p = hm_cctx_add_chunk_contig(cc, chunk, n);
+			p = hm_cctx_add_chunk_contig(cc, chunk, n, ip);
 	}
 	return p;
+}
+
+static void *hm_test_contig(struct hm_cctx *cc, unsigned int n)
+{
+	return hm_test_contig_ip(cc, n, HM_RET_IP);
 }
 
 /* best fit of runs: the smallest hole that holds n; bad n is refused */
@@ -241,6 +246,79 @@ static void hm_fit_contig_best(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 3);
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A run is checked and recorded as single allocations are: a block of it
+ * written after its free is reported and quarantined, the run is taken
+ * elsewhere, the broken run's clean blocks go back and are handed out
+ * later unreported; each block of a run has its own tracking record.
+ */
+#define HM_SITE_RUN	0x2000UL	/* a made-up call site */
+
+static void hm_fit_contig_debug(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = c->nblocks, i;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	struct hm_err_entry en;
+	unsigned long seq;
+	char *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST)
+		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, c->nslabs, 1);
+	/* one hole of 8 blocks, v[10] to v[17]; the bug in v[13] */
+	for (i = 10; i < 18; i++)
+		hm_test_free_in(cc, v[i]);
+	hm_test_poke(v[13], 20, 0x42);
+	seq = hm_test_report_seq(test);
+	p = hm_test_contig_ip(cc, 8, HM_SITE_RUN);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_USE_AFTER_FREE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[13]);
+		KUNIT_EXPECT_EQ(test, en.offset, 20);
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+	/* the hole is broken: a new slab's first blocks */
+	KUNIT_EXPECT_EQ(test, c->nslabs, 2);
+	KUNIT_EXPECT_PTR_EQ(test, p, hm_ptr_slab(p)->blocks);
+	for (i = 0; i < 8; i++) {
+		const struct hm_track *t;
+		struct hm_slab *s = hm_ptr_slab(p);
+
+		t = hm_debug_block_track(s, p + i * c->size);
+		KUNIT_ASSERT_NOT_NULL(test, t);
+		KUNIT_EXPECT_EQ(test, t->site, HM_SITE_RUN);
+		KUNIT_EXPECT_EQ(test, t->owner, cc->ctx_id);
+		KUNIT_EXPECT_EQ(test, t->free_site, 0);
+	}
+	/* 7 of 8 back, poisoned: the longest part, v[14..17], unreported */
+	q = hm_test_contig(cc, 4);
+	KUNIT_EXPECT_PTR_EQ(test, q, v[14]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), n - 3 + 8);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < 8; i++)
+		hm_test_free_in(cc, p + i * c->size);
+	for (i = 0; i < n; i++)
+		if (i < 10 || i > 13)
+			hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* v[13] */
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
 }
 
 /* Free the first block of @s among @v; hybrid: back to the slab itself. */
@@ -408,6 +486,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_near_closest),
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_partial_choice, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_switch_churn, hm_fit_mode_gen_params),
 	{}
