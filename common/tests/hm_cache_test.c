@@ -345,7 +345,7 @@ static void hm_free_refused(struct kunit *test, struct hm_cctx *cc, void *p, uns
  */
 static void hm_bad_frees_refused(struct kunit *test)
 {
-	unsigned int flags = MODE(test) == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+	unsigned int flags = hm_test_exact_flags(MODE(test));
 	struct hm_cache *c = hm_test_cache_named(test, "hm-bad", 64, 0, MODE(test), flags);
 	struct hm_cache *other = hm_test_cache_named(test, "hm-other", 64, 0, MODE(test), 0);
 	struct hm_cctx *cc = hm_test_cctx(test, c);
@@ -407,7 +407,7 @@ static void hm_bad_frees_refused(struct kunit *test)
  */
 static void hm_usable_size_live_only(struct kunit *test)
 {
-	unsigned int flags = MODE(test) == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+	unsigned int flags = hm_test_exact_flags(MODE(test));
 	struct hm_cache *c = hm_test_cache_flags(test, 64, 0, MODE(test), flags);
 	struct hm_cctx *cc = hm_test_cctx(test, c);
 	struct hm_cctx *other = hm_test_cctx(test, c);

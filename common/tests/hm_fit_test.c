@@ -188,6 +188,18 @@ static void *hm_test_contig(struct hm_cctx *cc, unsigned int n)
 	return hm_test_contig_ip(cc, n, HM_RET_IP);
 }
 
+/* @v: every block of the cache's one slab, in address order */
+static void hm_fill_one_slab(struct kunit *test, struct hm_cctx *cc, void **v)
+{
+	unsigned int i;
+
+	for (i = 0; i < cc->cache->nblocks; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, cc->cache->nslabs, 1);
+}
+
 /* best fit of runs: the smallest hole that holds n; bad n is refused */
 static void hm_fit_contig_best(struct kunit *test)
 {
@@ -206,11 +218,7 @@ static void hm_fit_contig_best(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(cc);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
-	KUNIT_ASSERT_EQ(test, c->nslabs, 1);
+	hm_fill_one_slab(test, cc, v);
 	/* one slab, v[] in address order: holes of 5, 2 and 3 blocks */
 	for (i = 10; i < 15; i++)
 		hm_test_free_in(cc, v[i]);
@@ -272,11 +280,7 @@ static void hm_fit_contig_debug(struct kunit *test)
 		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
 						 HM_GFP_DEFAULT), 0);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(cc);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
-	KUNIT_ASSERT_EQ(test, c->nslabs, 1);
+	hm_fill_one_slab(test, cc, v);
 	/* one hole of 8 blocks, v[10] to v[17]; the bug in v[13] */
 	for (i = 10; i < 18; i++)
 		hm_test_free_in(cc, v[i]);

@@ -81,7 +81,7 @@ static void hm_remote_then_local_double_free(struct kunit *test)
  */
 static void hm_remote_double_free(struct kunit *test)
 {
-	unsigned int flags = MODE(test) == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+	unsigned int flags = hm_test_exact_flags(MODE(test));
 	struct hm_cache *c = hm_test_cache_flags(test, 32, 0, MODE(test), flags);
 	struct hm_cctx *a = hm_test_cctx(test, c);
 	struct hm_cctx *b = hm_test_cctx(test, c);

@@ -111,6 +111,12 @@ struct hm_cache *hm_test_cache_named(struct kunit *test, const char *name,
 				     enum hm_mode mode, unsigned int flags);
 struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c);
 
+/* the flags that make a @mode cache know each block's state: free-list checks */
+static inline unsigned int hm_test_exact_flags(enum hm_mode mode)
+{
+	return mode == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0;
+}
+
 /* one context allocating through the core the way an adapter does */
 void *hm_test_alloc(struct hm_cctx *cc);
 void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip);
