@@ -26,13 +26,39 @@
  */
 #include "hm_cache.h"
 
-#define HM_LARGE_KEEP		64
-#define HM_LARGE_KEEP_MAX	(16 * HM_SLAB_SIZE)	/* 1 MiB */
-#define HM_LARGE_KEEP_BYTES	(256 * HM_SLAB_SIZE)	/* 16 MiB */
+/* kept with their pages: reused at once, no fault */
+#define HM_LARGE_RESIDENT	64
+#define HM_LARGE_RESIDENT_MAX	(16 * HM_SLAB_SIZE)	/* 1 MiB */
+#define HM_LARGE_RESIDENT_BYTES	(256 * HM_SLAB_SIZE)	/* 16 MiB */
 
+#ifdef HM_PLAT_CHUNK_DECOMMIT
+/*
+ * Where the platform can give a kept chunk's pages back and keep its
+ * address range (userspace), many more are kept, the rest decommitted:
+ * they cost address space, not memory.  A chunk given back instead leaves
+ * its first granule mapped for good (a stale pointer must find memory
+ * there), a mapping of its own: a program whose large sizes vary, in
+ * several threads, otherwise reached vm.max_map_count (65 530 mappings:
+ * four threads, 16 objects each of 5 KB to 3 MiB, 800 000 frees), and
+ * mapped and unmapped at nearly every allocation.
+ */
+#define HM_LARGE_DECOMMIT	1
+#define HM_LARGE_KEEP		1024
+#define HM_LARGE_KEEP_MAX	(1024 * HM_SLAB_SIZE)	/* 64 MiB */
+#define HM_LARGE_KEEP_BYTES	(16384 * HM_SLAB_SIZE)	/* 1 GiB */
+#else
+#define HM_LARGE_DECOMMIT	0
+#define hm_plat_chunk_decommit(p, size)	do { (void)(p); (void)(size); } while (0)
+#define HM_LARGE_KEEP		HM_LARGE_RESIDENT
+#define HM_LARGE_KEEP_MAX	HM_LARGE_RESIDENT_MAX
+#define HM_LARGE_KEEP_BYTES	HM_LARGE_RESIDENT_BYTES
+#endif
+
+/* within HM_LARGE_HDR bytes (56 on 64-bit), before the object */
 struct hm_large {
 	u32 magic;		/* HM_MAGIC_LARGE, or _LARGE_FREE while kept */
 	u32 off;		/* the object starts this far after the header */
+	bool resident;		/* kept with its pages; else past the first granule, zeroes */
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
 	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
@@ -63,8 +89,8 @@ static void hm_large_give(struct hm_large *h)
  * change); hm_large_nkept is read without it too, as a hint.
  */
 static struct hm_large *hm_large_keep[HM_LARGE_KEEP];
-static unsigned int hm_large_nkept;
-static size_t hm_large_kept_bytes;
+static unsigned int hm_large_nkept, hm_large_nresident;
+static size_t hm_large_kept_bytes, hm_large_resident_bytes;
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
 /* the live objects and their chunks' bytes (hm_large_usage()) */
@@ -95,6 +121,36 @@ void hm_large_usage(struct hm_large_use *u)
 	hm_unlock(&hm_large_lock, flags);
 }
 
+/* Take kept chunk @i out of the cache, under hm_large_lock. */
+static void hm_large_unkeep(unsigned int i)
+{
+	struct hm_large *h = hm_large_keep[i];
+
+	hm_large_keep[i] = hm_large_keep[hm_large_nkept - 1];
+	HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
+	hm_large_kept_bytes -= h->size;
+	if (h->resident) {
+		hm_large_nresident--;
+		hm_large_resident_bytes -= h->size;
+	}
+}
+
+/* Put the freed chunk @h in the cache, if there is room, under hm_large_lock. */
+static bool hm_large_put(struct hm_large *h)
+{
+	if (h->base != h || h->size > HM_LARGE_KEEP_MAX || hm_large_nkept >= HM_LARGE_KEEP ||
+	    hm_large_kept_bytes + h->size > HM_LARGE_KEEP_BYTES)
+		return false;
+	hm_large_keep[hm_large_nkept] = h;
+	HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
+	hm_large_kept_bytes += h->size;
+	if (h->resident) {
+		hm_large_nresident++;
+		hm_large_resident_bytes += h->size;
+	}
+	return true;
+}
+
 /*
  * The smallest kept chunk of @bytes to twice that, taken out of the cache,
  * or NULL.  Not only exact sizes: programs whose large sizes vary (a
@@ -122,9 +178,7 @@ static struct hm_large *hm_large_take(size_t bytes, u32 off)
 	}
 	if (h) {
 		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
-		hm_large_keep[best] = hm_large_keep[hm_large_nkept - 1];
-		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
-		hm_large_kept_bytes -= h->size;
+		hm_large_unkeep(best);
 		h->magic = HM_MAGIC_LARGE;
 		h->off = off;
 	}
@@ -152,8 +206,7 @@ unsigned long hm_large_trim(void)
 		hm_lock(&hm_large_lock, flags);
 		h = hm_large_nkept ? hm_large_keep[hm_large_nkept - 1] : NULL;
 		if (h) {
-			HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
-			hm_large_kept_bytes -= h->size;
+			hm_large_unkeep(hm_large_nkept - 1);
 			hm_slabmap_set(h, false);
 			h->magic = 0;
 		}
@@ -222,8 +275,10 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 		if (h) {
 			h->user = size;
 			hm_large_count(h, 1);
+			/* decommitted, only the first granule has old contents */
 			if (zero)
-				hm_memset((char *)h + off, 0, size);
+				hm_memset((char *)h + off, 0, h->resident ? size :
+					  HM_MIN(size, (size_t)HM_SLAB_SIZE - off));
 			return (char *)h + off;
 		}
 	} else {
@@ -265,23 +320,33 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		return;
 	}
 	hm_large_count(h, -1);
-	keep = h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
-	       hm_large_nkept < HM_LARGE_KEEP &&
-	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
-	if (keep) {
-		/* a use after free of the object stays visible to the sanitizers */
-		hm_plat_mark_free(p, h->size - h->off);
-		h->magic = HM_MAGIC_LARGE_FREE;
-		hm_large_keep[hm_large_nkept] = h;
-		HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
-		hm_large_kept_bytes += h->size;
-	} else {
-		hm_slabmap_set(h, false);
-		h->magic = 0;
-	}
+	/* a use after free of the object stays visible to the sanitizers */
+	hm_plat_mark_free(p, h->size - h->off);
+	h->magic = HM_MAGIC_LARGE_FREE;	/* a racing second free is reported */
+	h->resident = h->size <= HM_LARGE_RESIDENT_MAX &&
+		      hm_large_nresident < HM_LARGE_RESIDENT &&
+		      hm_large_resident_bytes + h->size <= HM_LARGE_RESIDENT_BYTES;
+	keep = h->resident && hm_large_put(h);
 	hm_unlock(&hm_large_lock, flags);
-	if (!keep)
-		hm_large_give(h);
+	if (keep)
+		return;
+	if (HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
+	    HM_READ_ONCE(hm_large_nkept) < HM_LARGE_KEEP) {
+		/* its pages first, while no one can take it: then kept */
+		h->resident = false;
+		hm_plat_chunk_decommit((char *)h + HM_SLAB_SIZE, h->size - HM_SLAB_SIZE);
+		hm_lock(&hm_large_lock, flags);
+		keep = hm_large_put(h);
+		hm_unlock(&hm_large_lock, flags);
+		if (keep)
+			return;
+	}
+	hm_lock(&hm_large_lock, flags);
+	hm_slabmap_set(h, false);
+	h->magic = 0;
+	hm_unlock(&hm_large_lock, flags);
+	hm_plat_mark_alloc(h, h->size);	/* the next user of the range */
+	hm_large_give(h);
 }
 
 /*

@@ -248,6 +248,12 @@ void hm_plat_chunk_free(void *p, size_t size)
 	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 
+/* A kept large chunk's pages past its first granule: the range stays. */
+void hm_plat_chunk_decommit(void *p, size_t size)
+{
+	madvise(p, size, MADV_DONTNEED);
+}
+
 /*
  * Released slabs wait here, a batch at a time, for the readers that may
  * still have them (hm_plat_read_sync()): a free path that found the slab
