@@ -156,29 +156,15 @@ static __always_inline void hm_dbg_track_free(struct hm_track *t, unsigned long 
 	HM_WRITE_ONCE(t->free_owner, me);
 }
 
-/**
- * hm_debug_on_alloc() - checks and records of block @p being handed out
- * @cc: the allocating context
- * @s: hm_ptr_slab(@p)
- * @p: the block the mode just took
- * @idx: its index in @s
- * @ip: the caller
- *
- * Return: false when the poison of @p was overwritten: it is reported and
- * quarantined (stays allocated, never handed out), and the caller takes
- * another block.
+/*
+ * hm_debug_on_alloc()'s poison half, with @cc's switches @sw and @s's
+ * debug memory @d (not NULL): false when @p was written after its free,
+ * reported and counted quarantined.
  */
-static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab *s,
-					      void *p, unsigned long idx,
-					      unsigned long ip)
+static __always_inline bool hm_debug_alloc_poison(struct hm_cctx *cc, struct hm_slab *s,
+						  struct hm_slab_dbg *d, unsigned int sw,
+						  void *p, unsigned long idx, unsigned long ip)
 {
-	struct hm_cache *c = cc->cache;
-	struct hm_slab_dbg *d = hm_dbg(s);
-	unsigned int sw = HM_READ_ONCE(cc->debug);
-	struct hm_track *t;
-
-	if (unlikely(!d))
-		return true;
 	if (sw & HM_DBG_POISON) {
 		unsigned long *pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
 		hm_atomic_t *rw = &d->rpoisoned[idx / HM_BPL];
@@ -197,13 +183,27 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 			hm_atomic_fetch_and(rw, ~bit);
 		else
 			poisoned = false;
-		if (poisoned && unlikely(!hm_dbg_poison_intact(c, p))) {
+		if (poisoned && unlikely(!hm_dbg_poison_intact(cc->cache, p))) {
 			hm_debug_poison_hit(cc, s, p, ip);
 			return false;
 		}
 	}
+	return true;
+}
+
+/*
+ * hm_debug_on_alloc()'s tracking half, as hm_debug_alloc_poison()'s
+ * arguments: the record of block @idx, handed out to @ip, and its count.
+ */
+static __always_inline void hm_debug_alloc_track(struct hm_cctx *cc, struct hm_slab_dbg *d,
+						 unsigned int sw, unsigned long idx,
+						 unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	struct hm_track *t;
+
 	if (!(sw & HM_DBG_TRACK))
-		return true;
+		return;
 	/* records are retired when tracking goes off: the owner's bracket */
 	hm_plat_read_ctx_begin(&cc->read_seq);
 	t = (struct hm_track *)hm_atomic_read(&d->track);
@@ -218,6 +218,32 @@ static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab
 			hm_dbg_site_alloc(cc);
 	}
 	hm_plat_read_ctx_end(&cc->read_seq);
+}
+
+/**
+ * hm_debug_on_alloc() - checks and records of block @p being handed out
+ * @cc: the allocating context
+ * @s: hm_ptr_slab(@p)
+ * @p: the block the mode just took
+ * @idx: its index in @s
+ * @ip: the caller
+ *
+ * Return: false when the poison of @p was overwritten: it is reported and
+ * quarantined (stays allocated, never handed out), and the caller takes
+ * another block.
+ */
+static __always_inline bool hm_debug_on_alloc(struct hm_cctx *cc, struct hm_slab *s,
+					      void *p, unsigned long idx,
+					      unsigned long ip)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+
+	if (unlikely(!d))
+		return true;
+	if (!hm_debug_alloc_poison(cc, s, d, sw, p, idx, ip))
+		return false;
+	hm_debug_alloc_track(cc, d, sw, idx, ip);
 	return true;
 }
 

@@ -498,20 +498,24 @@ static void hm_contig_give_back(struct hm_cctx *cc, struct hm_slab *s, void *p,
  * allocation's (hm_debug_on_alloc()).  A block written after its free is
  * reported and quarantined (stays allocated, never handed out); the run
  * is broken then: its other blocks go back, and false asks for another.
+ * They were never handed out: the records and the site's count are the
+ * run's only once every block of it is checked.
  */
 static bool hm_contig_debug(struct hm_cctx *cc, struct hm_slab *s, unsigned int idx,
 			    unsigned int n, unsigned long ip)
 {
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+	struct hm_slab_dbg *d = hm_dbg(s);
 	struct hm_cache *c = cc->cache;
 	bool broken = false;
 	unsigned int k, j;
 
-	if (!HM_READ_ONCE(cc->debug))
+	if (!sw || !d)
 		return true;
 	for (k = idx; k < idx + n; k++) {
 		void *p = hm_block_addr(c, s, k);
 
-		if (hm_debug_on_alloc(cc, s, p, k, ip)) {
+		if (hm_debug_alloc_poison(cc, s, d, sw, p, k, ip)) {
 			if (broken)
 				hm_contig_give_back(cc, s, p, ip);
 			continue;
@@ -520,7 +524,11 @@ static bool hm_contig_debug(struct hm_cctx *cc, struct hm_slab *s, unsigned int 
 			hm_contig_give_back(cc, s, hm_block_addr(c, s, j), ip);
 		broken = true;
 	}
-	return !broken;
+	if (broken)
+		return false;
+	for (k = idx; k < idx + n; k++)
+		hm_debug_alloc_track(cc, d, sw, k, ip);
+	return true;
 }
 
 /* Take @s off the context's empty reserve (a singly linked list). */

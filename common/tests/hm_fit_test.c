@@ -8,6 +8,7 @@
  */
 #include "hm_test.h"
 #include "hm_fit.h"
+#include "hm_frag.h"
 
 KUNIT_ARRAY_PARAM(hm_fit_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -325,6 +326,72 @@ static void hm_fit_contig_debug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
 }
 
+/*
+ * The blocks of a broken run never reach the caller: their tracking
+ * records keep the life they last had (allocated and freed by the test,
+ * not by the run's site), and the run's site counts only the blocks it
+ * was handed.
+ */
+#define HM_SITE_FILL	0x3000UL
+#define HM_SITE_FREE	0x4000UL
+
+static void hm_fit_contig_debug_history(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = c->nblocks, i, k;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	struct hm_site_stat top[4];
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST)
+		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc_ip(cc, HM_SITE_FILL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, c->nslabs, 1);
+	for (i = 10; i < 18; i++)
+		hm_test_free_in_ip(cc, v[i], HM_SITE_FREE);
+	hm_test_poke(v[13], 20, 0x42);
+	p = hm_test_contig_ip(cc, 8, HM_SITE_RUN);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, c->nslabs, 2);
+	for (i = 10; i < 18; i++) {
+		const struct hm_track *t;
+
+		if (i == 13)
+			continue;
+		t = hm_debug_block_track(hm_ptr_slab(v[i]), v[i]);
+		KUNIT_ASSERT_NOT_NULL(test, t);
+		KUNIT_EXPECT_EQ(test, t->site, HM_SITE_FILL);
+		KUNIT_EXPECT_EQ(test, t->free_site, HM_SITE_FREE);
+	}
+	/* one allocation of @n at the fill site first, so the run's count is added */
+	hm_test_free_in(cc, hm_test_alloc_ip(cc, HM_SITE_FILL));
+	k = hm_sites_top(c, top, 4, false);
+	for (i = 0; i < k; i++)
+		if (top[i].site == HM_SITE_RUN)
+			break;
+	KUNIT_ASSERT_LT(test, i, k);
+	KUNIT_EXPECT_EQ(test, top[i].allocs, 8);
+	KUNIT_EXPECT_EQ(test, top[i].live, 8);
+	for (i = 0; i < 8; i++)
+		hm_test_free_in(cc, p + i * c->size);
+	for (i = 0; i < n; i++)
+		if (i < 10 || i > 17)
+			hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* v[13] */
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+}
+
 /* Free the first block of @s among @v; hybrid: back to the slab itself. */
 static void hm_free_one_of(struct hm_cctx *cc, void **v, unsigned int n,
 			   struct hm_slab *s)
@@ -491,6 +558,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_partial_choice, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_switch_churn, hm_fit_mode_gen_params),
 	{}
