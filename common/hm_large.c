@@ -311,6 +311,7 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp)
 static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 {
 	unsigned long flags;
+	char *end;
 	bool keep;
 
 	hm_lock(&hm_large_lock, flags);
@@ -320,8 +321,13 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		return;
 	}
 	hm_large_count(h, -1);
-	/* a use after free of the object stays visible to the sanitizers */
-	hm_plat_mark_free(p, h->size - h->off);
+	/*
+	 * a use after free of the object stays visible to the sanitizers; the
+	 * chunk ends h->size bytes from its base, which an object aligned to
+	 * HM_SLAB_SIZE or more has before its header
+	 */
+	end = (char *)h->base + h->size;
+	hm_plat_mark_free(p, (size_t)(end - (char *)p));
 	h->magic = HM_MAGIC_LARGE_FREE;	/* a racing second free is reported */
 	h->resident = h->size <= HM_LARGE_RESIDENT_MAX &&
 		      hm_large_nresident < HM_LARGE_RESIDENT &&
@@ -345,7 +351,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	hm_slabmap_set(h, false);
 	h->magic = 0;
 	hm_unlock(&hm_large_lock, flags);
-	hm_plat_mark_alloc(h, h->size);	/* the next user of the range */
+	hm_plat_mark_alloc(h, (size_t)(end - (char *)h));	/* the next user of the range */
 	hm_large_give(h);
 }
 

@@ -2449,6 +2449,49 @@ static void hm_user_tool_marks_links(struct kunit *test)
 	}
 }
 
+/*
+ * An object aligned to 128 KiB has its chunk over-allocated by 64 KiB,
+ * its header at the chunk's start or 64 KiB in: its free must mark for
+ * the memory tool the chunk's range, not h->size bytes from the header,
+ * which ran up to 64 KiB past the chunk into the next one (a kept chunk
+ * there read as allocated: its use after free unseen).
+ */
+static void hm_user_tool_large_aligned_free(struct kunit *test)
+{
+	const size_t size = 4 * HM_SLAB_SIZE, n = 4096;
+	char *a = NULL, *b = NULL, *v[3 * 32];
+	unsigned int i, k = 0;
+
+	if (hm_tool_free_bytes(&k, 1) < 0)
+		kunit_skip(test, "built without ASan or not under memcheck");
+	hm_trim();
+	/* a large object whose chunk starts where the aligned one's ends */
+	while (k + 3 <= HM_ARRAY_SIZE(v) && !b) {
+		v[k] = hm_malloc(100000);
+		v[k + 1] = hm_aligned_alloc(2 * HM_SLAB_SIZE, size);
+		v[k + 2] = hm_malloc(100000);
+		KUNIT_ASSERT_TRUE(test, v[k] && v[k + 1] && v[k + 2]);
+		a = v[k + 1];
+		for (i = k; i < k + 3; i += 2)
+			if (v[i] - HM_LARGE_HDR == a + size)
+				b = v[i];
+		k += 3;
+	}
+	if (!b) {
+		while (k)
+			hm_free(v[--k]);
+		kunit_skip(test, "no chunk placed after an aligned one's");
+	}
+	hm_free(b);				/* kept: free to the tool */
+	KUNIT_EXPECT_EQ(test, hm_tool_free_bytes(b, n), (int)n);
+	hm_free(a);
+	KUNIT_EXPECT_EQ(test, hm_tool_free_bytes(b, n), (int)n);
+	while (k--)
+		if (v[k] != a && v[k] != b)
+			hm_free(v[k]);
+	hm_trim();
+}
+
 /* the poison check and fill at every size up to past the inline ones */
 static void hm_user_poison_sizes(struct kunit *test)
 {
@@ -2605,6 +2648,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_poison_spans),
 	KUNIT_CASE(hm_user_malloc_poison_spans),
 	KUNIT_CASE(hm_user_tool_marks_links),
+	KUNIT_CASE(hm_user_tool_large_aligned_free),
 	KUNIT_CASE(hm_user_stamps_without_tsc),
 	KUNIT_CASE(hm_user_tsc_start_no_wait),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
