@@ -48,7 +48,7 @@
 #define HM_LARGE_KEEP_BYTES	(16384 * HM_SLAB_SIZE)	/* 1 GiB */
 #else
 #define HM_LARGE_DECOMMIT	0
-#define hm_plat_chunk_decommit(p, size)	do { (void)(p); (void)(size); } while (0)
+#define hm_plat_chunk_decommit(p, size)	((void)(p), (void)(size), false)
 #define HM_LARGE_KEEP		HM_LARGE_RESIDENT
 #define HM_LARGE_KEEP_MAX	HM_LARGE_RESIDENT_MAX
 #define HM_LARGE_KEEP_BYTES	HM_LARGE_RESIDENT_BYTES
@@ -338,14 +338,18 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		return;
 	if (HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
 	    HM_READ_ONCE(hm_large_nkept) < HM_LARGE_KEEP) {
-		/* its pages first, while no one can take it: then kept */
+		/*
+		 * its pages first, while no one can take it: then kept; pages
+		 * that stayed (locked) keep old bytes calloc() would hand out
+		 */
 		h->resident = false;
-		hm_plat_chunk_decommit((char *)h + HM_SLAB_SIZE, h->size - HM_SLAB_SIZE);
-		hm_lock(&hm_large_lock, flags);
-		keep = hm_large_put(h);
-		hm_unlock(&hm_large_lock, flags);
-		if (keep)
-			return;
+		if (hm_plat_chunk_decommit((char *)h + HM_SLAB_SIZE, h->size - HM_SLAB_SIZE)) {
+			hm_lock(&hm_large_lock, flags);
+			keep = hm_large_put(h);
+			hm_unlock(&hm_large_lock, flags);
+			if (keep)
+				return;
+		}
 	}
 	hm_lock(&hm_large_lock, flags);
 	hm_slabmap_set(h, false);

@@ -45,11 +45,12 @@
  *                  chunk stays readable (zeroes, or a new slab) to a stale
  *                  pointer that has no bracket open: the kernel's direct
  *                  map; userspace keeps the range for its next chunk
- *              optional: HM_PLAT_CHUNK_DECOMMIT and void
+ *              optional: HM_PLAT_CHUNK_DECOMMIT and bool
  *                  hm_plat_chunk_decommit(void *p, size_t size): the pages
  *                  of a chunk's range go back, the range stays mapped and
- *                  reads as zeroes (userspace: madvise); freed large chunks
- *                  are then kept by the thousand (hm_large.c)
+ *                  reads as zeroes (userspace: madvise); false when some
+ *                  could not go (locked) and keep their bytes; freed large
+ *                  chunks are then kept by the thousand (hm_large.c)
  *              hm_plat_retire_t, void hm_plat_retire(hm_plat_retire_t *r,
  *                  void (*fn)(hm_plat_retire_t *r), size_t bytes): fn(r)
  *                  runs once every bracket (hm_plat_read_begin()) open now

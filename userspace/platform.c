@@ -248,10 +248,14 @@ void hm_plat_chunk_free(void *p, size_t size)
 	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 
-/* A kept large chunk's pages past its first granule: the range stays. */
-void hm_plat_chunk_decommit(void *p, size_t size)
+/*
+ * A kept large chunk's pages past its first granule: the range stays.
+ * madvise() refuses locked pages (mlock(), mlockall(MCL_FUTURE)), which
+ * keep their bytes: false.
+ */
+bool hm_plat_chunk_decommit(void *p, size_t size)
 {
-	madvise(p, size, MADV_DONTNEED);
+	return !madvise(p, size, MADV_DONTNEED);
 }
 
 /*

@@ -1941,6 +1941,35 @@ static void hm_user_large_kept_decommitted(struct kunit *test)
 }
 
 /*
+ * A freed large chunk whose pages madvise() cannot give back (locked:
+ * mlock(), mlockall(MCL_FUTURE)) keeps its contents: kept as
+ * decommitted, calloc() of it cleared only its first granule and handed
+ * out the old bytes past it.
+ */
+static void hm_user_large_kept_locked(struct kunit *test)
+{
+	size_t size = 4UL << 20, i, bad = 0;
+	unsigned char *p;
+
+	hm_trim();
+	p = hm_malloc(size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, size);
+	if (mlock(p + size / 2, 1UL << 20)) {
+		hm_free(p);
+		kunit_skip(test, "mlock: %s", strerror(errno));
+	}
+	hm_free(p);
+	p = hm_calloc(1, size);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < size; i++)
+		bad += p[i] != 0;
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	hm_free(p);
+	hm_trim();
+}
+
+/*
  * calloc() of a large object from a kept slab chunk: fresh chunks read as
  * zeroes (HM_PLAT_CHUNK_ZEROED), and a kept one must too, though its first
  * page carried the list link and the old header (once, 5 bytes did not).
@@ -2685,6 +2714,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_cycles_reuse),
 	KUNIT_CASE(hm_user_large_varied_threads),
 	KUNIT_CASE(hm_user_large_kept_decommitted),
+	KUNIT_CASE(hm_user_large_kept_locked),
 	KUNIT_CASE(hm_user_mallinfo),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
 	KUNIT_CASE(hm_user_attach_outside_bracket),
