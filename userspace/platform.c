@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hm_platform.h"
+#include "hm_cache.h"
 #include "hm_debug.h"
 #include "hm_user.h"
 
@@ -180,13 +181,28 @@ static void *hm_user_chunk_extend(size_t size)
 }
 
 /*
+ * Freed large chunks kept for reuse hold address space and commit charge,
+ * up to 1 GiB (hm_large.c): where the system refuses a mapping
+ * (RLIMIT_AS, vm.overcommit_memory=2) they go back before a chunk fails,
+ * and the caller tries again.  False: none was kept.
+ */
+static bool hm_user_give_kept(void)
+{
+	if (!hm_large_kept() || !hm_large_trim())
+		return false;
+	hm_user_retire_poll(true);
+	return true;
+}
+
+/*
  * mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE.
  * Not MAP_NORESERVE: the kernel's overcommit heuristic refuses a chunk
  * beyond the machine's memory and swap, and malloc() returns NULL as on
  * glibc, not memory the program is killed for when it touches it.
  * NULL with errno ENOMEM when there is none.  Every caller holds none of
  * hakmem's locks: the chunks given back a batch ago are finished here
- * first (hm_user_retire_poll()).
+ * first (hm_user_retire_poll()), and the kept large ones when the mapping
+ * fails (hm_user_give_kept()).
  */
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 {
@@ -209,6 +225,8 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 		goto fail;
 	span = size + align;
 	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED && hm_user_give_kept())
+		raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		goto fail;
 	/*

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1969,6 +1970,62 @@ static void hm_user_large_kept_locked(struct kunit *test)
 	hm_trim();
 }
 
+/* VmSize of this process, in bytes */
+static size_t hm_user_vm_bytes(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	size_t kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmSize:", 7))
+			sscanf(line + 7, "%zu", &kb);
+	fclose(f);
+	return kb << 10;
+}
+
+/*
+ * Kept chunks are address space (and commit charge) the program freed:
+ * where the system refuses more (RLIMIT_AS, vm.overcommit_memory=2), an
+ * allocation that fails must have them given back first.  15 objects of
+ * 60 MiB freed, then 1 GiB under a limit with room for one or the other.
+ */
+static void hm_user_large_kept_given_under_limit(struct kunit *test)
+{
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		struct rlimit r;
+		void *v[15], *big;
+		unsigned int i;
+
+		hm_trim();
+		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + (1280UL << 20);
+		if (setrlimit(RLIMIT_AS, &r))
+			_exit(3);
+		for (i = 0; i < HM_ARRAY_SIZE(v); i++)
+			if (!(v[i] = hm_malloc(60UL << 20)))
+				_exit(2);
+		for (i = 0; i < HM_ARRAY_SIZE(v); i++)
+			hm_free(v[i]);
+		big = hm_malloc(1UL << 30);
+		_exit(!big);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
 /*
  * calloc() of a large object from a kept slab chunk: fresh chunks read as
  * zeroes (HM_PLAT_CHUNK_ZEROED), and a kept one must too, though its first
@@ -2715,6 +2772,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_varied_threads),
 	KUNIT_CASE(hm_user_large_kept_decommitted),
 	KUNIT_CASE(hm_user_large_kept_locked),
+	KUNIT_CASE(hm_user_large_kept_given_under_limit),
 	KUNIT_CASE(hm_user_mallinfo),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
 	KUNIT_CASE(hm_user_attach_outside_bracket),
