@@ -89,6 +89,8 @@ static void hm_large_give(struct hm_large *h)
  * change); hm_large_nkept is read without it too, as a hint.
  */
 static struct hm_large *hm_large_keep[HM_LARGE_KEEP];
+/* their sizes: a search reads these, not a header in each chunk */
+static size_t hm_large_keep_size[HM_LARGE_KEEP];
 static unsigned int hm_large_nkept, hm_large_nresident;
 static size_t hm_large_kept_bytes, hm_large_resident_bytes;
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
@@ -127,6 +129,7 @@ static void hm_large_unkeep(unsigned int i)
 	struct hm_large *h = hm_large_keep[i];
 
 	hm_large_keep[i] = hm_large_keep[hm_large_nkept - 1];
+	hm_large_keep_size[i] = hm_large_keep_size[hm_large_nkept - 1];
 	HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept - 1);
 	hm_large_kept_bytes -= h->size;
 	if (h->resident) {
@@ -142,6 +145,7 @@ static bool hm_large_put(struct hm_large *h)
 	    hm_large_kept_bytes + h->size > HM_LARGE_KEEP_BYTES)
 		return false;
 	hm_large_keep[hm_large_nkept] = h;
+	hm_large_keep_size[hm_large_nkept] = h->size;
 	HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
 	hm_large_kept_bytes += h->size;
 	if (h->resident) {
@@ -160,23 +164,29 @@ static bool hm_large_put(struct hm_large *h)
 static struct hm_large *hm_large_take(size_t bytes, u32 off)
 {
 	struct hm_large *h = NULL;
+	size_t size, fit = 0;
 	unsigned long flags;
-	unsigned int i, best = 0;
+	unsigned int i, j, best = 0;
 
 	if (!HM_READ_ONCE(hm_large_nkept))
 		return NULL;
 	hm_lock(&hm_large_lock, flags);
-	for (i = 0; i < hm_large_nkept; i++) {
-		struct hm_large *k = hm_large_keep[i];
-
-		if (k->size < bytes || k->size / 2 > bytes || (h && k->size >= h->size))
+	for (j = 0; j < hm_large_nkept; j++) {
+		/*
+		 * by the thousand: newest first, where a program that frees
+		 * and allocates one size finds its chunk at once
+		 */
+		i = HM_LARGE_DECOMMIT ? hm_large_nkept - 1 - j : j;
+		size = hm_large_keep_size[i];
+		if (size < bytes || size / 2 > bytes || (fit && size >= fit))
 			continue;
-		h = k;
+		fit = size;
 		best = i;
-		if (k->size == bytes)
+		if (size == bytes)
 			break;
 	}
-	if (h) {
+	if (fit) {
+		h = hm_large_keep[best];
 		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
 		hm_large_unkeep(best);
 		h->magic = HM_MAGIC_LARGE;
