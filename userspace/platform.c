@@ -261,8 +261,12 @@ void hm_plat_chunk_free(void *p, size_t size)
 	hm_user_chunk_count(-1);
 	if (size > HM_SLAB_SIZE)	/* a large chunk: its first granule stays */
 		munmap((char *)p + HM_SLAB_SIZE, size - HM_SLAB_SIZE);
-	if (head < HM_SLAB_SIZE)
-		madvise((char *)p + head, HM_SLAB_SIZE - head, MADV_DONTNEED);
+	if (head < HM_SLAB_SIZE &&
+	    madvise((char *)p + head, HM_SLAB_SIZE - head, MADV_DONTNEED)) {
+		/* locked pages stay as they were: the next chunk here reads as fresh */
+		hm_plat_mark_alloc((char *)p + head, HM_SLAB_SIZE - head);
+		memset((char *)p + head, 0, HM_SLAB_SIZE - head);
+	}
 	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 

@@ -2022,6 +2022,42 @@ static void hm_user_large_kept_locked(struct kunit *test)
 	hm_trim();
 }
 
+/*
+ * A large chunk given back keeps its first granule for the next chunk,
+ * its pages past the first given back with madvise(); locked ones stay
+ * (madvise() refuses them): the next chunk there, which reads as fresh
+ * (HM_PLAT_CHUNK_ZEROED), handed calloc() the old bytes.
+ */
+static void hm_user_kept_granule_locked(struct kunit *test)
+{
+	size_t size = 65UL << 20, page = (size_t)sysconf(_SC_PAGESIZE), i, bad = 0;
+	unsigned char *p, *lock;
+
+	if (!hm_plat_read_can_sync())
+		kunit_skip(test, "no membarrier");
+	hm_trim();
+	p = hm_malloc(size);		/* above what is kept: given back */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, HM_SLAB_SIZE - HM_LARGE_HDR);
+	lock = (unsigned char *)((uintptr_t)p & ~(uintptr_t)(page - 1)) + 2 * page;
+	if (mlock(lock, page)) {
+		hm_free(p);
+		kunit_skip(test, "mlock: %s", strerror(errno));
+	}
+	hm_free(p);
+	hm_user_retire_poll(true);	/* its granule kept, the rest unmapped */
+	p = hm_calloc(1, 1UL << 20);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < (1UL << 20); i++)
+		bad += p[i] != 0;
+	kunit_info(test, "calloc %s the locked granule", p + 2 * page - HM_LARGE_HDR == lock ?
+		   "reused" : "did not reuse");
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	munlock(lock, page);
+	hm_free(p);
+	hm_trim();
+}
+
 /* VmSize of this process, in bytes */
 static size_t hm_user_vm_bytes(void)
 {
@@ -2825,6 +2861,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_kept_decommitted),
 	KUNIT_CASE(hm_user_large_take_many_kept),
 	KUNIT_CASE(hm_user_large_kept_locked),
+	KUNIT_CASE(hm_user_kept_granule_locked),
 	KUNIT_CASE(hm_user_large_kept_given_under_limit),
 	KUNIT_CASE(hm_user_mallinfo),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
