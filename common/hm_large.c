@@ -35,9 +35,9 @@
 /*
  * Where the platform can give a kept chunk's pages back and keep its
  * address range (userspace), many more are kept, the rest decommitted:
- * they cost address space, not memory.  A chunk given back instead leaves
- * its first granule mapped for good (a stale pointer must find memory
- * there), a mapping of its own: a program whose large sizes vary, in
+ * they cost address space and the header's page, not their memory.  A
+ * chunk given back instead leaves its first granule mapped for good (a
+ * stale pointer must find memory there), a mapping of its own: a program whose large sizes vary, in
  * several threads, otherwise reached vm.max_map_count (65 530 mappings:
  * four threads, 16 objects each of 5 KB to 3 MiB, 800 000 frees), and
  * mapped and unmapped at nearly every allocation.
@@ -48,7 +48,7 @@
 #define HM_LARGE_KEEP_BYTES	(16384 * HM_SLAB_SIZE)	/* 1 GiB */
 #else
 #define HM_LARGE_DECOMMIT	0
-#define hm_plat_chunk_decommit(p, size)	((void)(p), (void)(size), false)
+#define hm_plat_chunk_decommit(p, size)	((void)(p), (size_t)(size))
 #define HM_LARGE_KEEP		HM_LARGE_RESIDENT
 #define HM_LARGE_KEEP_MAX	HM_LARGE_RESIDENT_MAX
 #define HM_LARGE_KEEP_BYTES	HM_LARGE_RESIDENT_BYTES
@@ -58,7 +58,8 @@
 struct hm_large {
 	u32 magic;		/* HM_MAGIC_LARGE, or _LARGE_FREE while kept */
 	u32 off;		/* the object starts this far after the header */
-	bool resident;		/* kept with its pages; else past the first granule, zeroes */
+	bool resident;		/* kept with its pages; else zeroes from ... */
+	u32 dirty;		/* ... this many bytes from the header on */
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
 	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
@@ -138,12 +139,16 @@ static void hm_large_unkeep(unsigned int i)
 	}
 }
 
-/* Put the freed chunk @h in the cache, if there is room, under hm_large_lock. */
-static bool hm_large_put(struct hm_large *h)
+/* Is there room in the cache for the freed chunk @h?  Under hm_large_lock. */
+static bool hm_large_fits(const struct hm_large *h)
 {
-	if (h->base != h || h->size > HM_LARGE_KEEP_MAX || hm_large_nkept >= HM_LARGE_KEEP ||
-	    hm_large_kept_bytes + h->size > HM_LARGE_KEEP_BYTES)
-		return false;
+	return h->base == h && h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP &&
+	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
+}
+
+/* Put the freed chunk @h in the cache, which has room for it, under hm_large_lock. */
+static void hm_large_put(struct hm_large *h)
+{
 	hm_large_keep[hm_large_nkept] = h;
 	hm_large_keep_size[hm_large_nkept] = h->size;
 	HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
@@ -152,7 +157,6 @@ static bool hm_large_put(struct hm_large *h)
 		hm_large_nresident++;
 		hm_large_resident_bytes += h->size;
 	}
-	return true;
 }
 
 /*
@@ -285,10 +289,10 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 		if (h) {
 			h->user = size;
 			hm_large_count(h, 1);
-			/* decommitted, only the first granule has old contents */
-			if (zero)
+			/* decommitted, only the header's page has old contents */
+			if (zero && (h->resident || h->dirty > off))
 				hm_memset((char *)h + off, 0, h->resident ? size :
-					  HM_MIN(size, (size_t)HM_SLAB_SIZE - off));
+					  HM_MIN(size, (size_t)(h->dirty - off)));
 			return (char *)h + off;
 		}
 	} else {
@@ -320,8 +324,9 @@ void *hm_large_alloc(size_t size, hm_gfp_t gfp)
 /* Free the large object @p of chunk @h: keep the chunk, or give it back. */
 static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 {
+	/* a chunk aligned to HM_SLAB_SIZE or more has its base before its header */
+	size_t tail = (size_t)((char *)h->base + h->size - (char *)p), head;
 	unsigned long flags;
-	char *end;
 	bool keep;
 
 	hm_lock(&hm_large_lock, flags);
@@ -331,18 +336,16 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		return;
 	}
 	hm_large_count(h, -1);
-	/*
-	 * a use after free of the object stays visible to the sanitizers; the
-	 * chunk ends h->size bytes from its base, which an object aligned to
-	 * HM_SLAB_SIZE or more has before its header
-	 */
-	end = (char *)h->base + h->size;
-	hm_plat_mark_free(p, (size_t)(end - (char *)p));
 	h->magic = HM_MAGIC_LARGE_FREE;	/* a racing second free is reported */
 	h->resident = h->size <= HM_LARGE_RESIDENT_MAX &&
 		      hm_large_nresident < HM_LARGE_RESIDENT &&
 		      hm_large_resident_bytes + h->size <= HM_LARGE_RESIDENT_BYTES;
-	keep = h->resident && hm_large_put(h);
+	keep = h->resident && hm_large_fits(h);
+	if (keep) {
+		/* a use after free of the object stays visible to the sanitizers */
+		hm_plat_mark_free(p, tail);
+		hm_large_put(h);
+	}
 	hm_unlock(&hm_large_lock, flags);
 	if (keep)
 		return;
@@ -353,19 +356,24 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		 * that stayed (locked) keep old bytes calloc() would hand out
 		 */
 		h->resident = false;
-		if (hm_plat_chunk_decommit((char *)h + HM_SLAB_SIZE, h->size - HM_SLAB_SIZE)) {
+		head = hm_plat_chunk_decommit((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
+		if (head < h->size - HM_LARGE_HDR) {
+			h->dirty = (u32)(HM_LARGE_HDR + head);
+			hm_plat_mark_free(p, tail);
 			hm_lock(&hm_large_lock, flags);
-			keep = hm_large_put(h);
+			keep = hm_large_fits(h);
+			if (keep)
+				hm_large_put(h);
 			hm_unlock(&hm_large_lock, flags);
 			if (keep)
 				return;
+			hm_plat_mark_alloc(p, tail);	/* the next user of the range */
 		}
 	}
 	hm_lock(&hm_large_lock, flags);
 	hm_slabmap_set(h, false);
 	h->magic = 0;
 	hm_unlock(&hm_large_lock, flags);
-	hm_plat_mark_alloc(h, (size_t)(end - (char *)h));	/* the next user of the range */
 	hm_large_give(h);
 }
 

@@ -45,12 +45,14 @@
  *                  chunk stays readable (zeroes, or a new slab) to a stale
  *                  pointer that has no bracket open: the kernel's direct
  *                  map; userspace keeps the range for its next chunk
- *              optional: HM_PLAT_CHUNK_DECOMMIT and bool
+ *              optional: HM_PLAT_CHUNK_DECOMMIT and size_t
  *                  hm_plat_chunk_decommit(void *p, size_t size): the pages
- *                  of a chunk's range go back, the range stays mapped and
- *                  reads as zeroes (userspace: madvise); false when some
- *                  could not go (locked) and keep their bytes; freed large
- *                  chunks are then kept by the thousand (hm_large.c)
+ *                  of a chunk's range [p, p + size) go back, the range
+ *                  stays mapped and reads as zeroes (userspace: madvise);
+ *                  returns how many bytes from p keep theirs (up to the
+ *                  first page boundary), @size when the pages could not go
+ *                  (locked); freed large chunks are then kept by the
+ *                  thousand (hm_large.c)
  *              hm_plat_retire_t, void hm_plat_retire(hm_plat_retire_t *r,
  *                  void (*fn)(hm_plat_retire_t *r), size_t bytes): fn(r)
  *                  runs once every bracket (hm_plat_read_begin()) open now

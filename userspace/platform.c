@@ -271,13 +271,20 @@ void hm_plat_chunk_free(void *p, size_t size)
 }
 
 /*
- * A kept large chunk's pages past its first granule: the range stays.
+ * A kept large chunk's pages from the first page boundary at or after @p
+ * on: the range stays; the bytes before that boundary keep theirs.
  * madvise() refuses locked pages (mlock(), mlockall(MCL_FUTURE)), which
- * keep their bytes: false.
+ * keep their bytes: @size then.
  */
-bool hm_plat_chunk_decommit(void *p, size_t size)
+size_t hm_plat_chunk_decommit(void *p, size_t size)
 {
-	return !madvise(p, size, MADV_DONTNEED);
+	size_t page = hm_user_kept_head();
+	char *from = (char *)(((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1));
+	size_t head = (size_t)(from - (char *)p);
+
+	if (head >= size || madvise(from, size - head, MADV_DONTNEED))
+		return size;
+	return head;
 }
 
 /*

@@ -1919,11 +1919,12 @@ static void hm_user_large_kept_decommitted(struct kunit *test)
 	p = hm_malloc(size);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0x5a, size);
-	n = (size - HM_SLAB_SIZE) / page;
+	/* the chunk: the object's size, and its header's granule */
+	n = (size + HM_SLAB_SIZE) / page - 1;
 	vec = calloc(n, 1);
 	KUNIT_ASSERT_NOT_NULL(test, vec);
-	/* the object's pages past its chunk's first granule */
-	q = (unsigned char *)((uintptr_t)p & ~(uintptr_t)(HM_SLAB_SIZE - 1)) + HM_SLAB_SIZE;
+	/* its pages past its header's (the first granule's stayed, 60 KiB a chunk, once) */
+	q = (unsigned char *)((uintptr_t)p & ~(uintptr_t)(HM_SLAB_SIZE - 1)) + page;
 	hm_free(p);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1UL);
 	KUNIT_ASSERT_EQ(test, mincore(q, n * page, vec), 0);
@@ -1931,7 +1932,7 @@ static void hm_user_large_kept_decommitted(struct kunit *test)
 		resident += vec[i] & 1;
 	free(vec);
 	KUNIT_EXPECT_EQ(test, resident, 0UL);
-	/* calloc clears only the first granule of a decommitted chunk: the rest reads 0 */
+	/* calloc clears only the header's page of a decommitted chunk: the rest reads 0 */
 	p = hm_calloc(1, size);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0UL);
