@@ -189,13 +189,14 @@ static void *hm_test_contig(struct hm_cctx *cc, unsigned int n)
 	return hm_test_contig_ip(cc, n, HM_RET_IP);
 }
 
-/* @v: every block of the cache's one slab, in address order */
-static void hm_fill_one_slab(struct kunit *test, struct hm_cctx *cc, void **v)
+/* @v: every block of the cache's one slab, in address order, from site @ip */
+static void hm_fill_one_slab(struct kunit *test, struct hm_cctx *cc, void **v,
+			     unsigned long ip)
 {
 	unsigned int i;
 
 	for (i = 0; i < cc->cache->nblocks; i++) {
-		v[i] = hm_test_alloc(cc);
+		v[i] = hm_test_alloc_ip(cc, ip);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
 	}
 	KUNIT_ASSERT_EQ(test, cc->cache->nslabs, 1);
@@ -219,7 +220,7 @@ static void hm_fit_contig_best(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 		return;
 	}
-	hm_fill_one_slab(test, cc, v);
+	hm_fill_one_slab(test, cc, v, HM_RET_IP);
 	/* one slab, v[] in address order: holes of 5, 2 and 3 blocks */
 	for (i = 10; i < 15; i++)
 		hm_test_free_in(cc, v[i]);
@@ -265,6 +266,39 @@ static void hm_fit_contig_best(struct kunit *test)
  */
 #define HM_SITE_RUN	0x2000UL	/* a made-up call site */
 
+/* A broken-run case's start: poison and tracking on, @v the whole slab from @ip. */
+static void hm_contig_debug_start(struct kunit *test, struct hm_cctx *cc, void **v,
+				  unsigned long ip)
+{
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST)
+		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(cc->cache, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	hm_fill_one_slab(test, cc, v, ip);
+}
+
+/*
+ * ... and its end: the run @p of 8 freed, and @v but v[@lo] to v[@hi]
+ * (free already, or the one quarantined block): one report in all.
+ */
+static void hm_contig_debug_end(struct kunit *test, struct hm_cctx *cc, char *p, void **v,
+				unsigned int lo, unsigned int hi, long *errors)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		hm_test_free_in(cc, p + i * c->size);
+	for (i = 0; i < c->nblocks; i++)
+		if (i < lo || i > hi)
+			hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the quarantined block */
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+}
+
 static void hm_fit_contig_debug(struct kunit *test)
 {
 	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
@@ -276,12 +310,7 @@ static void hm_fit_contig_debug(struct kunit *test)
 	unsigned long seq;
 	char *p, *q;
 
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	if (MODE(test) == HM_MODE_FREELIST)
-		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
-	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
-						 HM_GFP_DEFAULT), 0);
-	hm_fill_one_slab(test, cc, v);
+	hm_contig_debug_start(test, cc, v, HM_RET_IP);
 	/* one hole of 8 blocks, v[10] to v[17]; the bug in v[13] */
 	for (i = 10; i < 18; i++)
 		hm_test_free_in(cc, v[i]);
@@ -315,15 +344,7 @@ static void hm_fit_contig_debug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), n - 3 + 8);
 	HM_EXPECT_VALID(test, c);
-	for (i = 0; i < 8; i++)
-		hm_test_free_in(cc, p + i * c->size);
-	for (i = 0; i < n; i++)
-		if (i < 10 || i > 13)
-			hm_test_free_in(cc, v[i]);
-	KUNIT_EXPECT_EQ(test, *errors, 1);
-	HM_EXPECT_VALID(test, c);
-	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* v[13] */
-	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	hm_contig_debug_end(test, cc, p, v, 10, 13, errors);
 }
 
 /*
@@ -345,16 +366,7 @@ static void hm_fit_contig_debug_history(struct kunit *test)
 	struct hm_site_stat top[4];
 	char *p;
 
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	if (MODE(test) == HM_MODE_FREELIST)
-		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
-	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
-						 HM_GFP_DEFAULT), 0);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc_ip(cc, HM_SITE_FILL);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
-	KUNIT_ASSERT_EQ(test, c->nslabs, 1);
+	hm_contig_debug_start(test, cc, v, HM_SITE_FILL);
 	for (i = 10; i < 18; i++)
 		hm_test_free_in_ip(cc, v[i], HM_SITE_FREE);
 	hm_test_poke(v[13], 20, 0x42);
@@ -381,15 +393,7 @@ static void hm_fit_contig_debug_history(struct kunit *test)
 	KUNIT_ASSERT_LT(test, i, k);
 	KUNIT_EXPECT_EQ(test, top[i].allocs, 8);
 	KUNIT_EXPECT_EQ(test, top[i].live, 8);
-	for (i = 0; i < 8; i++)
-		hm_test_free_in(cc, p + i * c->size);
-	for (i = 0; i < n; i++)
-		if (i < 10 || i > 17)
-			hm_test_free_in(cc, v[i]);
-	KUNIT_EXPECT_EQ(test, *errors, 1);
-	HM_EXPECT_VALID(test, c);
-	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* v[13] */
-	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	hm_contig_debug_end(test, cc, p, v, 10, 17, errors);
 }
 
 /* Free the first block of @s among @v; hybrid: back to the slab itself. */
