@@ -37,10 +37,11 @@
  * address range (userspace), many more are kept, the rest decommitted:
  * they cost address space and the header's page, not their memory.  A
  * chunk given back instead leaves its first granule mapped for good (a
- * stale pointer must find memory there), a mapping of its own: a program whose large sizes vary, in
- * several threads, otherwise reached vm.max_map_count (65 530 mappings:
- * four threads, 16 objects each of 5 KB to 3 MiB, 800 000 frees), and
- * mapped and unmapped at nearly every allocation.
+ * stale pointer must find memory there), a mapping of its own: a program
+ * whose large sizes vary, in several threads, otherwise reached
+ * vm.max_map_count (65 530 mappings: four threads, 16 objects each of
+ * 5 KB to 3 MiB, 800 000 frees), and mapped and unmapped at nearly every
+ * allocation.
  */
 #define HM_LARGE_DECOMMIT	1
 #define HM_LARGE_KEEP		1024
