@@ -1141,19 +1141,25 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
 	return n;
 }
 
-void hm_stats_dump(FILE *out, unsigned int what)
+/*
+ * The rows are taken first and printed after, so that no cache lock is held
+ * while @pr writes.  Their buffer is library metadata, not a malloc(): where
+ * libhakmem is the process's malloc, the stats writer's dumps must not show
+ * in the figures they report (mallinfo2() of the program it watches).
+ */
+void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what)
 {
-	struct hm_file_printer fp = { { hm_file_printf }, out };
 	struct hm_stat_row *rows;
 	struct hm_stats st;
-	size_t n, i;
+	size_t n, i, bytes;
 
-	n = hm_stats_snapshot(NULL, 0, what);
-	rows = calloc(n ? n : 1, sizeof(*rows));
+	n = HM_MAX(hm_stats_snapshot(NULL, 0, what), (size_t)1);
+	bytes = n * sizeof(*rows);
+	rows = hm_plat_meta_alloc(bytes, HM_GFP_DEFAULT);
 	if (!rows)
 		return;
 	n = HM_MIN(n, hm_stats_snapshot(rows, n, what));
-	hm_stats_print_header(&fp.pr);
+	hm_stats_print_header(pr);
 	for (i = 0; i < n; i++) {
 		char label[48];
 
@@ -1175,11 +1181,18 @@ void hm_stats_dump(FILE *out, unsigned int what)
 			snprintf(label, sizeof(label), "%s@%lu", rows[i].name, rows[i].thread);
 		else
 			snprintf(label, sizeof(label), "%s", rows[i].name);
-		hm_stats_print(&fp.pr, label, rows[i].mode, rows[i].size, &st);
+		hm_stats_print(pr, label, rows[i].mode, rows[i].size, &st);
 	}
-	free(rows);
+	hm_plat_meta_free(rows, bytes);
 	if (what & HM_STATS_DIAG)
-		hm_dump_diag(&fp.pr);
+		hm_dump_diag(pr);
+}
+
+void hm_stats_dump(FILE *out, unsigned int what)
+{
+	struct hm_file_printer fp = { { hm_file_printf }, out };
+
+	hm_stats_dump_pr(&fp.pr, what);
 }
 
 long hm_validate(struct hm_cache *c)
@@ -1449,7 +1462,7 @@ static void hm_print_errors(struct hm_printer *pr)
 static void hm_dump_diag(struct hm_printer *pr)
 {
 	struct hm_site_stat top[HM_SITES_TOP];
-	char *map = malloc(HM_MAP_MAX);
+	char *map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT);
 	struct hm_cache *c;
 	unsigned int i;
 
@@ -1478,7 +1491,7 @@ static void hm_dump_diag(struct hm_printer *pr)
 			hm_adapt_print(c, pr);
 	}
 	pthread_mutex_unlock(&hm_caches_lock);
-	free(map);
+	hm_plat_meta_free(map, HM_MAP_MAX);
 }
 
 /* "learn": the learner's state, choice and ratings, once it ran */
@@ -1584,7 +1597,7 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 void hm_stats_dump_json(FILE *out)
 {
 	struct hm_err_entry log[HM_ERR_LOG];
-	char *map = malloc(HM_MAP_MAX), name[HM_JSON_NAME];
+	char *map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT), name[HM_JSON_NAME];
 	struct hm_cache *c;
 	unsigned int i, n, e;
 	bool first = true;
@@ -1615,7 +1628,7 @@ void hm_stats_dump_json(FILE *out)
 			log[i].ctx, (void *)log[i].ip, log[i].alloc_ctx,
 			(void *)log[i].alloc_ip, log[i].free_ctx, (void *)log[i].free_ip);
 	fprintf(out, "]\n}\n");
-	free(map);
+	hm_plat_meta_free(map, HM_MAP_MAX);
 }
 
 /* ---- research: fit policies, contiguous runs, fragmentation ---------- */

@@ -17,6 +17,9 @@ void hm_user_ctx_id_reset(void);
 void hm_user_error_message(const char *msg);
 void hm_stats_file_start(void);	/* stats_file.c */
 struct hm_cache;
+struct hm_printer;
+/* hm_stats_dump() to any printer; allocates nothing from the heap */
+void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what);
 void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg);
 
 /* tests: count errors instead of printing them (NULL: off) */

@@ -22,9 +22,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "hakmem.h"
+#include "hm_stats.h"
 #include "hm_user.h"
 
 #define HM_STATS_FILE_MIN_MS	10
@@ -45,26 +48,90 @@ static unsigned long hm_sf_seq;
 static pid_t hm_sf_pid;
 static bool hm_sf_stopped, hm_sf_warned;
 
+/*
+ * The writer's printer: formatted into a buffer on its stack, written to a
+ * file descriptor.  A FILE would be malloc()ed, and where libhakmem is the
+ * process's malloc the writer's allocations would show in the program's own
+ * heap figures (mallinfo2()) at random moments.
+ */
+struct hm_sf_printer {
+	struct hm_printer pr;
+	int fd;
+	bool failed;
+	size_t used;
+	char buf[4096];
+};
+
+static void hm_sf_flush(struct hm_sf_printer *p)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < p->used && !p->failed) {
+		w = write(p->fd, p->buf + off, p->used - off);
+		if (w > 0)
+			off += (size_t)w;
+		else if (w < 0 && errno != EINTR)
+			p->failed = true;
+	}
+	p->used = 0;
+}
+
+static void hm_sf_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_sf_printer *p = (struct hm_sf_printer *)pr;
+	size_t room = sizeof(p->buf) - p->used;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p->buf + p->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		p->failed = true;
+		return;
+	}
+	if ((size_t)n >= room) {		/* did not fit: again in an empty buffer */
+		hm_sf_flush(p);
+		va_start(ap, fmt);
+		n = vsnprintf(p->buf, sizeof(p->buf), fmt, ap);
+		va_end(ap);
+		if (n < 0 || (size_t)n >= sizeof(p->buf)) {
+			p->failed = true;	/* a line of 4 KiB: not one of ours */
+			return;
+		}
+	}
+	p->used += (size_t)n;
+}
+
 /* One snapshot into the file, atomically.  Caller holds hm_sf_lock. */
 static int hm_sf_write(bool final)
 {
+	struct hm_sf_printer p = { .pr = { hm_sf_printf } };
 	char tmp[PATH_MAX + 32];
 	struct timespec ts;
-	FILE *f;
+	int saved;
 
 	if (getpid() != hm_sf_pid)
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", hm_sf_path, (int)hm_sf_pid);
-	f = fopen(tmp, "w");
-	if (!f)
+	p.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (p.fd < 0)
 		goto err;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	fprintf(f, "# libhakmem stats: pid %d seq %lu mono %ld.%06ld interval_ms %u%s\n",
-		(int)hm_sf_pid, ++hm_sf_seq, (long)ts.tv_sec, ts.tv_nsec / 1000,
-		hm_sf_interval_ms, final ? " final" : "");
-	hm_stats_dump(f, HM_STATS_CLASSES | HM_STATS_CACHES);
-	if (fclose(f)) {
+	hm_print(&p.pr, "# libhakmem stats: pid %d seq %lu mono %ld.%06ld interval_ms %u%s\n",
+		 (int)hm_sf_pid, ++hm_sf_seq, (long)ts.tv_sec, ts.tv_nsec / 1000,
+		 hm_sf_interval_ms, final ? " final" : "");
+	hm_stats_dump_pr(&p.pr, HM_STATS_CLASSES | HM_STATS_CACHES);
+	hm_sf_flush(&p);
+	saved = errno;
+	if (close(p.fd) && !p.failed) {
+		p.failed = true;
+		saved = errno;
+	}
+	if (p.failed) {
 		unlink(tmp);
+		errno = saved;
 		goto err;
 	}
 	if (rename(tmp, hm_sf_path)) {
