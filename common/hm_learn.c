@@ -204,33 +204,18 @@ void hm_learn_report(struct hm_cctx *cc)
 	hm_unlock(&c->lock, flags);
 }
 
-/**
- * hm_cache_learn() - start, freeze or stop the learner of @c
- * @c: a bitmap-mode cache (the only mode whose block choice it changes)
- * @state: HM_LEARN_ON (from fresh ratings), HM_LEARN_FROZEN (now, on the
- *	best-rated policy so far) or HM_LEARN_OFF (back to default)
- * @seed: the order of turns, for HM_LEARN_ON (0 is taken as 1)
- *
- * Return: 0, or -1 for another mode, state, a freeze with no learner, or
- * no memory (nothing changes).
- */
-int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
+/* @c's learner set to @state; @fresh, when @c has none, becomes it */
+static int hm_cache_learn_with(struct hm_cache *c, enum hm_learn_state state, u32 seed,
+			       struct hm_learn **fresh)
 {
-	struct hm_learn *fresh = NULL, *l;
+	struct hm_learn *l;
 	unsigned long flags;
 	unsigned int f;
 
-	if (c->mode != HM_MODE_BITMAP || state > HM_LEARN_FROZEN)
-		return -1;
-	if (state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
-		fresh = hm_plat_meta_alloc(sizeof(*fresh), HM_GFP_DEFAULT);
-		if (!fresh)
-			return -1;
-	}
 	hm_lock(&c->lock, flags);
-	if (!c->learn) {
-		c->learn = fresh;
-		fresh = NULL;
+	if (!c->learn && state == HM_LEARN_ON) {
+		c->learn = *fresh;
+		*fresh = NULL;
 	}
 	l = c->learn;
 	switch (state) {
@@ -260,9 +245,110 @@ int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
 		hm_cache_fit_locked(c, HM_FIT_DEFAULT);
 	}
 	hm_unlock(&c->lock, flags);
+	return 0;
+}
+
+/**
+ * hm_cache_learn() - start, freeze or stop the learner of @c
+ * @c: a bitmap-mode cache (the only mode whose block choice it changes)
+ * @state: HM_LEARN_ON (from fresh ratings), HM_LEARN_FROZEN (now, on the
+ *	best-rated policy so far) or HM_LEARN_OFF (back to default)
+ * @seed: the order of turns, for HM_LEARN_ON (0 is taken as 1)
+ *
+ * Return: 0, or -1 for another mode, state, a freeze with no learner, or
+ * no memory (nothing changes).
+ */
+int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
+{
+	struct hm_learn *fresh = NULL;
+	int ret;
+
+	if (c->mode != HM_MODE_BITMAP || state > HM_LEARN_FROZEN)
+		return -1;
+	if (state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
+		fresh = hm_plat_meta_alloc(sizeof(*fresh), HM_GFP_DEFAULT);
+		if (!fresh)
+			return -1;
+	}
+	ret = hm_cache_learn_with(c, state, seed, &fresh);
 	if (fresh)
 		hm_plat_meta_free(fresh, sizeof(*fresh));
-	return 0;
+	return ret;
+}
+
+/*
+ * One command for every bitmap-mode cache, all or none: the caller walks
+ * its caches twice, with hm_learn_batch_check(), then, when
+ * hm_learn_batch_prepare() says yes, with hm_learn_batch_apply(); and ends
+ * with hm_learn_batch_end().  A freeze where a cache never learned, or too
+ * little memory for the new learners, refuses before any cache changed.
+ */
+void hm_learn_batch_start(struct hm_learn_batch *b, enum hm_learn_state state, u32 seed)
+{
+	hm_memset(b, 0, sizeof(*b));
+	b->state = state;
+	b->seed = seed;
+}
+
+void hm_learn_batch_check(struct hm_learn_batch *b, struct hm_cache *c)
+{
+	if (c->mode != HM_MODE_BITMAP || HM_READ_ONCE(c->learn))
+		return;
+	if (b->state == HM_LEARN_FROZEN)
+		b->refused = true;
+	else if (b->state == HM_LEARN_ON)
+		b->n++;
+}
+
+/* Return: false when refused (hm_learn_batch_check()) or out of memory. */
+bool hm_learn_batch_prepare(struct hm_learn_batch *b)
+{
+	unsigned int i;
+
+	if (b->refused || b->state > HM_LEARN_FROZEN)
+		return false;
+	if (!b->n)
+		return true;
+	b->fresh = hm_plat_meta_alloc(b->n * sizeof(*b->fresh), HM_GFP_DEFAULT);
+	if (!b->fresh)
+		return false;
+	for (i = 0; i < b->n; i++) {
+		b->fresh[i] = hm_plat_meta_alloc(sizeof(**b->fresh), HM_GFP_DEFAULT);
+		if (!b->fresh[i])
+			return false;	/* hm_learn_batch_end() frees the others */
+	}
+	return true;
+}
+
+/*
+ * A cache made between the two walks, with no learner set aside for it,
+ * is left as it is: it came after the command.
+ */
+void hm_learn_batch_apply(struct hm_learn_batch *b, struct hm_cache *c)
+{
+	struct hm_learn *none = NULL;
+
+	if (c->mode != HM_MODE_BITMAP)
+		return;
+	if (b->state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
+		if (b->used < b->n)
+			hm_cache_learn_with(c, b->state, b->seed, &b->fresh[b->used++]);
+		return;
+	}
+	hm_cache_learn_with(c, b->state, b->seed, &none);
+}
+
+void hm_learn_batch_end(struct hm_learn_batch *b)
+{
+	unsigned int i;
+
+	if (!b->fresh)
+		return;
+	for (i = 0; i < b->n; i++)
+		if (b->fresh[i])
+			hm_plat_meta_free(b->fresh[i], sizeof(**b->fresh));
+	hm_plat_meta_free(b->fresh, b->n * sizeof(*b->fresh));
+	b->fresh = NULL;
 }
 
 /**

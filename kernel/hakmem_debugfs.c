@@ -518,14 +518,16 @@ static int hakmem_learn_show(struct seq_file *m, void *v)
 
 /*
  * "on", "on SEED", "freeze" or "off"; at the top level for every cache in
- * bitmap mode.  Anything else, a cache in another mode, or a freeze where
- * a cache never learned: -EINVAL, nothing changed.  Sleeps (the learner's
- * memory), so the top level walks the list under hakmem_mutex; a cache's
- * own file must not take it (see hakmem_debug_mutex), and needs no lock:
+ * bitmap mode, all or none.  Anything else, a cache in another mode, or a
+ * freeze where a cache never learned: -EINVAL; no memory for the new
+ * learners: -ENOMEM; nothing changed.  Sleeps (the learners' memory), so
+ * the top level walks the list under hakmem_mutex; a cache's own file must
+ * not take it (see hakmem_debug_mutex), and needs no lock:
  * hm_cache_learn() takes the cache's.
  */
 static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 {
+	struct hm_learn_batch b;
 	enum hm_learn_state st;
 	struct hakmem_cache *hc;
 	int ret = 0;
@@ -536,18 +538,15 @@ static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 	if (only)
 		return hm_cache_learn(only->c, st, seed) ? -EINVAL : 0;
 	mutex_lock(&hakmem_mutex);
-	/* a learner, once made, stays until its cache is destroyed */
+	hm_learn_batch_start(&b, st, seed);
 	list_for_each_entry(hc, &hakmem_caches, list)
-		if (st == HM_LEARN_FROZEN && hc->c->mode == HM_MODE_BITMAP &&
-		    !READ_ONCE(hc->c->learn))
-			ret = -EINVAL;
-	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (ret || hc->c->mode != HM_MODE_BITMAP)
-			continue;
-		/* only "on" can fail now (no memory): the caches before it changed */
-		if (hm_cache_learn(hc->c, st, seed))
-			ret = -ENOMEM;
-	}
+		hm_learn_batch_check(&b, hc->c);
+	if (hm_learn_batch_prepare(&b))
+		list_for_each_entry(hc, &hakmem_caches, list)
+			hm_learn_batch_apply(&b, hc->c);
+	else
+		ret = b.refused ? -EINVAL : -ENOMEM;
+	hm_learn_batch_end(&b);
 	mutex_unlock(&hakmem_mutex);
 	return ret;
 }

@@ -92,6 +92,7 @@ static inline struct hm_cctx *hakmem_cpu_cctx(struct hakmem_cache *hc,
 struct dentry;
 
 void hakmem_chunk_faults(unsigned long every);
+void hakmem_meta_faults(unsigned long every);
 unsigned long hakmem_reserve_drain_items(void);
 unsigned long hakmem_chunk_faults_injected(void);
 int hakmem_fail_chunk_init(void);

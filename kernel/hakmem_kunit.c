@@ -837,6 +837,12 @@ static void hakmem_debugfs_learn_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, on->c->learn->state, HM_LEARN_ON);
 	KUNIT_EXPECT_EQ(test, on->c->learning, 1);
 	KUNIT_EXPECT_NULL(test, never->c->learn);
+	/* no memory for the new learners: no cache starts, not even "on"'s own */
+	hakmem_meta_faults(1);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "learn", "on 4"), -ENOMEM);
+	hakmem_meta_faults(0);
+	KUNIT_EXPECT_NULL(test, never->c->learn);
+	KUNIT_EXPECT_EQ(test, on->c->learn->seed0, 5);
 	/* with a learner in every bitmap cache, all freeze */
 	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(NULL, "learn", "on 9\n"), 0);
 	KUNIT_ASSERT_NOT_NULL(test, never->c->learn);

@@ -185,6 +185,11 @@ void hm_test_chunk_faults(unsigned long every)
 	hakmem_chunk_faults(every);
 }
 
+void hm_test_meta_faults(unsigned long every)
+{
+	hakmem_meta_faults(every);
+}
+
 struct hm_test_errors {
 	struct kunit_resource res;
 	long count;

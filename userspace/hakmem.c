@@ -142,6 +142,13 @@ bool hm_user_meta_fault(void)
 	return hm_user_fault(&hm_user_meta_fail_every, &hm_meta_requests);
 }
 
+/* tests: every @every-th metadata request from now fails, counted from 0 */
+void hm_user_meta_faults(unsigned long every)
+{
+	__atomic_store_n(&hm_meta_requests, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_user_meta_fail_every, every, __ATOMIC_RELAXED);
+}
+
 /*
  * HAKMEM_TEST_SWITCH_PAUSE=us: hm_set_debug() sleeps between the steps in
  * which it changes each context's switches, so that threads running
@@ -1680,29 +1687,37 @@ static void hm_research_init(void)
 		hm_cache_set_fit(hm_classes[i], fit);
 }
 
+static void hm_learn_check_one(struct hm_cache *c, void *b)
+{
+	hm_learn_batch_check(b, c);
+}
+
+static void hm_learn_apply_one(struct hm_cache *c, void *b)
+{
+	hm_learn_batch_apply(b, c);
+}
+
 int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
 {
+	struct hm_learn_batch b;
 	enum hm_learn_state st;
-	struct hm_cache *it;
-	unsigned int i;
+	int ret = 0;
 	u32 seed;
-	int bad = 0;
 
 	pthread_once(&hm_once, hm_init);
 	if (!cmd || !hm_learn_parse(cmd, &st, &seed))
 		return -EINVAL;
 	if (c)
 		return hm_cache_learn(c, st, seed) ? -EINVAL : 0;
-	/* every bitmap-mode class and cache: the others cannot learn */
-	for (i = 0; i < HM_USER_CLASSES; i++)
-		if (hm_classes[i]->mode == HM_MODE_BITMAP)
-			bad |= hm_cache_learn(hm_classes[i], st, seed);
-	pthread_mutex_lock(&hm_caches_lock);
-	for (it = hm_caches; it; it = it->next)
-		if (it->mode == HM_MODE_BITMAP)
-			bad |= hm_cache_learn(it, st, seed);
-	pthread_mutex_unlock(&hm_caches_lock);
-	return bad ? -EINVAL : 0;
+	/* every bitmap-mode class and cache, all or none: the others cannot learn */
+	hm_learn_batch_start(&b, st, seed);
+	hm_user_each_cache(hm_learn_check_one, &b);
+	if (hm_learn_batch_prepare(&b))
+		hm_user_each_cache(hm_learn_apply_one, &b);
+	else
+		ret = b.refused ? -EINVAL : -ENOMEM;
+	hm_learn_batch_end(&b);
+	return ret;
 }
 
 int hm_cache_set_policy(struct hm_cache *c, const char *policy)

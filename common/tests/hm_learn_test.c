@@ -202,12 +202,78 @@ static void hm_learn_freeze_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/* hm_learn_batch_*() over @n caches: prepare's verdict, applied when yes */
+static bool hm_learn_batch_run(struct hm_cache **c, unsigned int n,
+			       enum hm_learn_state st, u32 seed)
+{
+	struct hm_learn_batch b;
+	unsigned int i;
+	bool ok;
+
+	hm_learn_batch_start(&b, st, seed);
+	for (i = 0; i < n; i++)
+		hm_learn_batch_check(&b, c[i]);
+	ok = hm_learn_batch_prepare(&b);
+	for (i = 0; ok && i < n; i++)
+		hm_learn_batch_apply(&b, c[i]);
+	hm_learn_batch_end(&b);
+	return ok;
+}
+
+/*
+ * One command for many caches changes all or none: a freeze where one
+ * bitmap cache never learned, or memory running out at any of the
+ * learners' requests, leaves every cache as it was (and leaks nothing:
+ * the memory tools and kmemleak see the set-aside learners freed).
+ */
+static void hm_learn_batch_all_or_none(struct kunit *test)
+{
+	struct hm_cache *c[4];
+	unsigned int i, every;
+
+	c[0] = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	c[1] = hm_test_cache(test, 64, 0, HM_MODE_HYBRID);	/* not a learner's */
+	c[2] = hm_test_cache(test, 128, 0, HM_MODE_BITMAP);
+	c[3] = hm_test_cache(test, 32, 0, HM_MODE_BITMAP);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c[0], HM_LEARN_ON, 3), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c[0], HM_LEARN_OFF, 0), 0);
+	/* c[2] and c[3] never learned: a freeze of all is refused */
+	KUNIT_EXPECT_FALSE(test, hm_learn_batch_run(c, 4, HM_LEARN_FROZEN, 0));
+	KUNIT_EXPECT_EQ(test, c[0]->learn->state, HM_LEARN_OFF);
+	/* "on" needs two new learners and their list: each request fails in turn */
+	for (every = 1; every <= 3; every++) {
+		hm_test_meta_faults(every);
+		KUNIT_EXPECT_FALSE(test, hm_learn_batch_run(c, 4, HM_LEARN_ON, 5));
+		hm_test_meta_faults(0);
+		KUNIT_EXPECT_EQ(test, c[0]->learn->state, HM_LEARN_OFF);
+		KUNIT_EXPECT_EQ(test, c[0]->learning, 0);
+		KUNIT_EXPECT_NULL(test, c[2]->learn);
+		KUNIT_EXPECT_NULL(test, c[3]->learn);
+	}
+	KUNIT_EXPECT_TRUE(test, hm_learn_batch_run(c, 4, HM_LEARN_ON, 5));
+	for (i = 0; i < 4; i++) {
+		if (i == 1) {
+			KUNIT_EXPECT_NULL(test, c[i]->learn);
+			continue;
+		}
+		KUNIT_ASSERT_NOT_NULL(test, c[i]->learn);
+		KUNIT_EXPECT_EQ(test, c[i]->learn->state, HM_LEARN_ON);
+		KUNIT_EXPECT_EQ(test, c[i]->learn->seed0, 5);
+		KUNIT_EXPECT_EQ(test, c[i]->learning, 1);
+	}
+	KUNIT_EXPECT_TRUE(test, hm_learn_batch_run(c, 4, HM_LEARN_FROZEN, 0));
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			KUNIT_EXPECT_EQ(test, c[i]->learn->state, HM_LEARN_FROZEN);
+}
+
 static struct kunit_case hm_learn_cases[] = {
 	KUNIT_CASE(hm_learn_elo_math),
 	KUNIT_CASE(hm_learn_commands),
 	KUNIT_CASE(hm_learn_run_freezes),
 	KUNIT_CASE(hm_learn_deterministic),
 	KUNIT_CASE(hm_learn_freeze_switch),
+	KUNIT_CASE(hm_learn_batch_all_or_none),
 	{}
 };
 

@@ -85,6 +85,8 @@ bool hm_test_lock_free(hm_lock_t *l);
 
 /* Make every @every-th request for a chunk fail (0: none fail). */
 void hm_test_chunk_faults(unsigned long every);
+/* ... and for metadata (hm_plat_meta_alloc(): contexts, learners, records) */
+void hm_test_meta_faults(unsigned long every);
 
 /*
  * Count refused operations instead of reporting them, until the case

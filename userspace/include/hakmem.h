@@ -188,14 +188,16 @@ void *hm_cache_alloc_contig(struct hm_cache *c, size_t n);
 void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n);
 
 /* The policy learner (bitmap mode): the policies take turns for an epoch
- * of 1024 allocations each, twice, rated ELO-style by their measured cost
+ * of 128 allocations each, twice, rated ELO-style by their measured cost
  * (work per allocation, weighted by the share of partial slabs); then the
  * cache freezes on the best-rated one.  @cmd: "on", "on SEED", "freeze"
  * (now, on the best so far), "off" (back to default); @c NULL: every
  * class and cache in bitmap mode.  hm_cache_set_policy(c, "learn") is
  * "on", with HAKMEM_LEARN_SEED (default 1); HAKMEM_POLICY=learn starts it
  * for the classes.  Ratings and choice: hm_stats_dump() with
- * HM_STATS_DIAG, and the JSON dump.  Returns 0, or -EINVAL. */
+ * HM_STATS_DIAG, and the JSON dump.  Returns 0, or -EINVAL (a bad @cmd,
+ * @c not in bitmap mode, a freeze where a cache never learned), or with
+ * @c NULL -ENOMEM (no memory for the learners); then nothing changed. */
 int hm_cache_set_learner(struct hm_cache *c, const char *cmd);
 
 /* fragmentation of a cache (NULL: the built-in classes summed) */

@@ -25,6 +25,7 @@
 
 #include "hakmem.h"
 #include "hm_frag.h"
+#include "hm_learn.h"
 #include "hm_test.h"
 #include "hm_user.h"
 
@@ -1960,6 +1961,19 @@ static long hm_user_large_cycles_ns(size_t size, unsigned int n)
 	return (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
 }
 
+/* the least of three: a time slice lost to another process counts once */
+static long hm_user_large_cycles_min_ns(size_t size, unsigned int n)
+{
+	long t, best = LONG_MAX;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		t = hm_user_large_cycles_ns(size, n);
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
 /*
  * A thousand kept chunks cost each large allocation no more than a few:
  * the search read every kept chunk's header, each in a chunk of its own
@@ -1979,7 +1993,7 @@ static void hm_user_large_take_many_kept(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	hm_trim();
 	hm_user_large_cycles_ns(5000, 1000);	/* warm */
-	base = hm_user_large_cycles_ns(5000, rounds);
+	base = hm_user_large_cycles_min_ns(5000, rounds);
 	for (i = 0; i < n; i++) {
 		v[i] = hm_malloc(100000);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
@@ -1987,7 +2001,7 @@ static void hm_user_large_take_many_kept(struct kunit *test)
 	for (i = 0; i < n; i++)
 		hm_free(v[i]);
 	KUNIT_EXPECT_GE(test, hm_large_kept(), (unsigned long)n);
-	many = hm_user_large_cycles_ns(5000, rounds);
+	many = hm_user_large_cycles_min_ns(5000, rounds);
 	kunit_info(test, "ns per malloc+free of 5000 bytes: %ld, with %lu kept %ld",
 		   base / rounds, hm_large_kept(), many / rounds);
 	KUNIT_EXPECT_LE(test, many, 4 * base + 20000000L);
@@ -2421,6 +2435,41 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
 }
 
+/*
+ * hm_cache_set_learner(NULL, ...) changes every bitmap cache or none: a
+ * freeze froze the caches that had learned, then said -EINVAL for one
+ * that never had; "on" without memory for every learner said -ENOMEM
+ * after starting some.
+ */
+static void hm_user_learner_all_or_none(struct kunit *test)
+{
+	struct hm_cache *a = hm_cache_create("u-learn-a", 64, 0, HM_MODE_BITMAP, 0);
+	struct hm_cache *b = hm_cache_create("u-learn-b", 96, 0, HM_MODE_BITMAP, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(a, "on 3"), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(NULL, "freeze"), -EINVAL);
+	KUNIT_ASSERT_NOT_NULL(test, a->learn);
+	KUNIT_EXPECT_EQ(test, a->learn->state, HM_LEARN_ON);
+	KUNIT_EXPECT_NULL(test, b->learn);
+	hm_test_meta_faults(1);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(NULL, "on 7"), -ENOMEM);
+	hm_test_meta_faults(0);
+	KUNIT_EXPECT_EQ(test, a->learn->seed0, 3);
+	KUNIT_EXPECT_NULL(test, b->learn);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(NULL, "on 7"), 0);
+	KUNIT_EXPECT_EQ(test, a->learn->seed0, 7);
+	KUNIT_ASSERT_NOT_NULL(test, b->learn);
+	KUNIT_EXPECT_EQ(test, b->learn->state, HM_LEARN_ON);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(NULL, "freeze"), 0);
+	KUNIT_EXPECT_EQ(test, b->learn->state, HM_LEARN_FROZEN);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(NULL, "off"), 0);
+	KUNIT_EXPECT_EQ(test, a->learning, 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(b), 0);
+}
+
 /* CPU time of the calling thread, in ns */
 static u64 hm_thread_cpu_ns(void)
 {
@@ -2438,7 +2487,8 @@ static u64 hm_thread_cpu_ns(void)
  */
 static void hm_user_tsc_start_no_wait(struct kunit *test)
 {
-	u64 cpu, t0, n0, t1, n1, ns;
+	u64 cpu, t0, n0a, n0, nd, t1, n1a, n1, ns, d, call = ~0ULL;
+	int i;
 
 	if (!hm_plat_stamp_inline())
 		kunit_skip(test, "stamps are the clock's here");
@@ -2447,20 +2497,34 @@ static void hm_user_tsc_start_no_wait(struct kunit *test)
 	cpu = hm_thread_cpu_ns() - cpu;
 	kunit_info(test, "start: %llu us of CPU", (unsigned long long)cpu / 1000);
 	KUNIT_EXPECT_LT(test, cpu, 5000000ULL);
-	/* a difference right away waits for the rest of the 10 ms, once */
+	/*
+	 * Each stamp lies between two clock reads, so that a time slice lost
+	 * between a stamp and its clock read widens the bounds, not the error.
+	 * A difference right away waits for the rest of the 10 ms, once.
+	 */
+	n0a = hm_user_clock_ns();
 	t0 = hm_plat_stamp();
 	n0 = hm_user_clock_ns();
-	ns = hm_plat_stamp_ns(hm_plat_stamp() - t0);
+	d = hm_plat_stamp() - t0;
+	nd = hm_user_clock_ns();
+	ns = hm_plat_stamp_ns(d);
 	KUNIT_EXPECT_GE(test, hm_user_clock_ns() - n0, 9000000ULL);
-	KUNIT_EXPECT_LT(test, ns, 1000000ULL);
-	/* then no wait, and 50 ms of ticks come out as 50 ms (0.5%, and the sleep's slack) */
+	KUNIT_EXPECT_LE(test, ns, nd - n0a + 1000000ULL);
+	/* then no wait (the quickest of three calls), and 50 ms of ticks come out as 50 ms */
 	hm_test_sleep_ms(50);
+	n1a = hm_user_clock_ns();
 	t1 = hm_plat_stamp();
 	n1 = hm_user_clock_ns();
-	ns = hm_plat_stamp_ns(t1 - t0);
-	KUNIT_EXPECT_LT(test, hm_user_clock_ns() - n1, 1000000ULL);
-	KUNIT_EXPECT_GE(test, ns + 2000000, n1 - n0);
-	KUNIT_EXPECT_LE(test, ns, n1 - n0 + 2000000);
+	for (i = 0; i < 3; i++) {
+		u64 c0 = hm_user_clock_ns();
+
+		ns = hm_plat_stamp_ns(t1 - t0);
+		call = HM_MIN(call, hm_user_clock_ns() - c0);
+	}
+	KUNIT_EXPECT_LT(test, call, 1000000ULL);
+	/* within 0.5% and the clock's slack of the clock's bounds */
+	KUNIT_EXPECT_GE(test, ns + 2000000, n1a - n0);
+	KUNIT_EXPECT_LE(test, ns, n1 - n0a + 2000000);
 }
 
 /*
@@ -2870,6 +2934,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
+	KUNIT_CASE(hm_user_learner_all_or_none),
 	KUNIT_CASE(hm_user_free_without_context),
 	{}
 };

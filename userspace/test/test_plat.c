@@ -124,6 +124,11 @@ void hm_test_chunk_faults(unsigned long every)
 	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
 }
 
+void hm_test_meta_faults(unsigned long every)
+{
+	hm_user_meta_faults(every);
+}
+
 void hm_test_tools_quiet(bool quiet)
 {
 #ifdef HM_VALGRIND
