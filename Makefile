@@ -7,6 +7,8 @@
 #   make demo     the userspace library's demo in each mode
 #   make lib      libhakmem.a, libhakmem.so and libhakmem-preload.so
 #   make test-preload  real programs under LD_PRELOAD=libhakmem-preload.so
+#   make test-stats-file  HAKMEM_STATS_FILE's writer across fork, ulimit -f,
+#                 dlclose, a planted link and a set-user-ID program
 #   make module   hakmem_slab.ko and its companions against KDIR
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)
@@ -63,7 +65,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib help test-help test-vm-args test test-user test-tools test-preload test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib help test-help test-vm-args test test-user test-tools test-preload test-stats-file test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -77,8 +79,10 @@ $(OUT)/%.o: %.c
 $(OUT)/libhakmem.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
+# never unloaded (-z nodelete): HAKMEM_STATS_FILE's writer thread and the
+# thread-exit key would run in unmapped code after a dlclose()
 $(OUT)/libhakmem.so: $(LIB_OBJS)
-	$(Q)$(CC) -shared -pthread -o $@ $^
+	$(Q)$(CC) -shared -pthread -Wl,-z,nodelete -o $@ $^
 
 # the override library: the same objects and preload.c, which defines
 # malloc & co (no builtins: calloc must not become malloc + memset, or
@@ -184,6 +188,10 @@ test-preload: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
 	$(Q)CC=$(CC) tools/test/preload-test.sh $(BUILD)/release
 
+test-stats-file: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=release lib
+	$(Q)CC=$(CC) tools/test/stats-file-test.sh $(BUILD)/release
+
 test-clang:
 	$(Q)if command -v clang >/dev/null; then \
 		$(MAKE) --no-print-directory VARIANT=clang CC=clang $(BUILD)/clang/hakmem-test && \
@@ -191,7 +199,7 @@ test-clang:
 	else echo "clang not installed: skipped"; fi
 
 test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang test-intrusive \
-	test-tool-uaf test-json test-preload bench-smoke stress-smoke stress-faults fuzz-smoke \
+	test-tool-uaf test-json test-preload test-stats-file bench-smoke stress-smoke stress-faults fuzz-smoke \
 	stress-asan stress-tsan test-tools
 
 # the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)

@@ -159,7 +159,7 @@ static unsigned int hm_user_switch_pause_us;
 unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
 			      unsigned long def)
 {
-	const char *s = getenv(name);
+	const char *s = secure_getenv(name);
 	unsigned long v;
 	char *end;
 
@@ -293,9 +293,9 @@ static void hm_research_init(void);
 
 static void hm_init(void)
 {
-	const char *env = getenv("HAKMEM_MODE");
-	const char *ab = getenv("HAKMEM_ABORT_ON_ERROR");
-	const char *dbg = getenv("HAKMEM_DEBUG");
+	const char *env = secure_getenv("HAKMEM_MODE");
+	const char *ab = secure_getenv("HAKMEM_ABORT_ON_ERROR");
+	const char *dbg = secure_getenv("HAKMEM_DEBUG");
 	enum hm_mode mode;
 	unsigned int i;
 	char name[16];
@@ -1660,8 +1660,8 @@ static bool hm_is_learn(const char *policy)
 
 static void hm_research_init(void)
 {
-	const char *pol = getenv("HAKMEM_POLICY");
-	const char *ad = getenv("HAKMEM_ADAPTIVE");
+	const char *pol = secure_getenv("HAKMEM_POLICY");
+	const char *ad = secure_getenv("HAKMEM_ADAPTIVE");
 	enum hm_fit fit;
 	unsigned int i;
 

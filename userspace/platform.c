@@ -443,7 +443,7 @@ void hm_plat_meta_free(void *p, size_t size)
  */
 void *hm_plat_map_reserve(size_t size)
 {
-	const char *env = getenv("HM_FLATMAP");
+	const char *env = secure_getenv("HM_FLATMAP");
 	void *p;
 
 	if (env && !strcmp(env, "0"))

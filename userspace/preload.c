@@ -7,8 +7,8 @@
  * being the process's malloc is here:
  *  - ld.so and libc allocate before any constructor runs, so there is no
  *    constructor: the first call initialises libhakmem.
- *  - libhakmem's initialisation itself calls into libc (atexit, fopen of
- *    HAKMEM_STATS_FILE's writer, pthread_create), which may allocate: a
+ *  - libhakmem's initialisation itself calls into libc (atexit,
+ *    pthread_create of HAKMEM_STATS_FILE's writer), which may allocate: a
  *    thread that is initialising gets those from a static bootstrap area,
  *    whose blocks are never freed (free() ignores them).
  *  - libhakmem's own metadata comes from platform.c's arena, never from

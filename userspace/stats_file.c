@@ -17,8 +17,13 @@
  *
  * mono is CLOCK_MONOTONIC in seconds at the snapshot, so a reader can
  * compute rates from two files without guessing when each was written.
- * A child after fork() does not write (the file belongs to the parent).
- * "%p" in the path is the process id (a file per process).
+ * "%p" in the path is the process id (a file per process); a child after
+ * fork() then writes its own file once, at exit.  Without "%p" the file
+ * belongs to the parent, and a child does not write.
+ *
+ * Read with secure_getenv(): a set-user-ID program does not write where its
+ * caller says.  The temporary file is created anew (O_EXCL, O_NOFOLLOW), so
+ * a link planted under its name is not followed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +48,8 @@
 
 pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char hm_sf_path[PATH_MAX];
+static char hm_sf_template[PATH_MAX];	/* as given, with its "%p" */
+static bool hm_sf_per_process;		/* the template has a "%p" */
 static unsigned int hm_sf_interval_ms = HM_STATS_FILE_DEF_MS;
 static unsigned long hm_sf_seq;
 static pid_t hm_sf_pid;
@@ -57,22 +64,30 @@ static bool hm_sf_stopped, hm_sf_warned;
 struct hm_sf_printer {
 	struct hm_printer pr;
 	int fd;
-	bool failed;
+	int err;		/* the first failure's errno; 0: none */
 	size_t used;
 	char buf[4096];
 };
+
+static void hm_sf_fail(struct hm_sf_printer *p, int err)
+{
+	if (!p->err)
+		p->err = err ? err : EIO;
+}
 
 static void hm_sf_flush(struct hm_sf_printer *p)
 {
 	size_t off = 0;
 	ssize_t w;
 
-	while (off < p->used && !p->failed) {
+	while (off < p->used && !p->err) {
 		w = write(p->fd, p->buf + off, p->used - off);
 		if (w > 0)
 			off += (size_t)w;
-		else if (w < 0 && errno != EINTR)
-			p->failed = true;
+		else if (!w)
+			hm_sf_fail(p, ENOSPC);	/* nothing written: no progress to wait for */
+		else if (errno != EINTR)
+			hm_sf_fail(p, errno);
 	}
 	p->used = 0;
 }
@@ -88,7 +103,7 @@ static void hm_sf_printf(struct hm_printer *pr, const char *fmt, ...)
 	n = vsnprintf(p->buf + p->used, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		p->failed = true;
+		hm_sf_fail(p, errno);
 		return;
 	}
 	if ((size_t)n >= room) {		/* did not fit: again in an empty buffer */
@@ -97,52 +112,84 @@ static void hm_sf_printf(struct hm_printer *pr, const char *fmt, ...)
 		n = vsnprintf(p->buf, sizeof(p->buf), fmt, ap);
 		va_end(ap);
 		if (n < 0 || (size_t)n >= sizeof(p->buf)) {
-			p->failed = true;	/* a line of 4 KiB: not one of ours */
+			hm_sf_fail(p, EOVERFLOW);	/* a line of 4 KiB: not one of ours */
 			return;
 		}
 	}
 	p->used += (size_t)n;
 }
 
+static bool hm_sf_expand(const char *path, pid_t pid);
+
+/*
+ * The snapshot into @tmp.  SIGXFSZ (a file size limit) is held off, as the
+ * writer thread holds every signal: the final write runs in the program's
+ * thread, and the limit must fail the write (EFBIG), not kill the program.
+ */
+static int hm_sf_fill(const char *tmp, bool final)
+{
+	struct hm_sf_printer p = { .pr = { hm_sf_printf } };
+	sigset_t xfsz, old, pending;
+	struct timespec ts, zero = { 0, 0 };
+	bool was_pending;
+
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGXFSZ);
+	unlink(tmp);
+	p.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (p.fd < 0) {
+		hm_sf_fail(&p, errno);
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		hm_print(&p.pr,
+			 "# libhakmem stats: pid %d seq %lu mono %ld.%06ld interval_ms %u%s\n",
+			 (int)hm_sf_pid, ++hm_sf_seq, (long)ts.tv_sec, ts.tv_nsec / 1000,
+			 hm_sf_interval_ms, final ? " final" : "");
+		hm_stats_dump_pr(&p.pr, HM_STATS_CLASSES | HM_STATS_CACHES);
+		hm_sf_flush(&p);
+		if (close(p.fd))
+			hm_sf_fail(&p, errno);
+		if (p.err)
+			unlink(tmp);
+	}
+	/* the signal our own write raised, not one that was already waiting */
+	sigpending(&pending);
+	if (!was_pending && sigismember(&pending, SIGXFSZ))
+		sigtimedwait(&xfsz, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return p.err;
+}
+
 /* One snapshot into the file, atomically.  Caller holds hm_sf_lock. */
 static int hm_sf_write(bool final)
 {
-	struct hm_sf_printer p = { .pr = { hm_sf_printf } };
 	char tmp[PATH_MAX + 32];
-	struct timespec ts;
-	int saved;
+	int err;
 
-	if (getpid() != hm_sf_pid)
-		return 0;
+	if (getpid() != hm_sf_pid) {
+		/* a child after fork(): with "%p", its own file at its exit */
+		if (!final || !hm_sf_per_process)
+			return 0;
+		hm_sf_pid = getpid();
+		hm_sf_seq = 0;
+		hm_sf_warned = false;
+		if (!hm_sf_expand(hm_sf_template, hm_sf_pid))
+			return -1;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", hm_sf_path, (int)hm_sf_pid);
-	p.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (p.fd < 0)
-		goto err;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	hm_print(&p.pr, "# libhakmem stats: pid %d seq %lu mono %ld.%06ld interval_ms %u%s\n",
-		 (int)hm_sf_pid, ++hm_sf_seq, (long)ts.tv_sec, ts.tv_nsec / 1000,
-		 hm_sf_interval_ms, final ? " final" : "");
-	hm_stats_dump_pr(&p.pr, HM_STATS_CLASSES | HM_STATS_CACHES);
-	hm_sf_flush(&p);
-	saved = errno;
-	if (close(p.fd) && !p.failed) {
-		p.failed = true;
-		saved = errno;
-	}
-	if (p.failed) {
+	err = hm_sf_fill(tmp, final);
+	if (!err && rename(tmp, hm_sf_path)) {
+		err = errno;
 		unlink(tmp);
-		errno = saved;
-		goto err;
 	}
-	if (rename(tmp, hm_sf_path)) {
-		unlink(tmp);
-		goto err;
-	}
-	return 0;
-err:
+	if (!err)
+		return 0;
 	if (!hm_sf_warned)
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: %s (not written)\n",
-			hm_sf_path, strerror(errno));
+			hm_sf_path, strerror(err));
 	hm_sf_warned = true;
 	return -1;
 }
@@ -207,7 +254,7 @@ static bool hm_sf_expand(const char *path, pid_t pid)
 /* Called once from the library's initialization. */
 void hm_stats_file_start(void)
 {
-	const char *path = getenv("HAKMEM_STATS_FILE");
+	const char *path = secure_getenv("HAKMEM_STATS_FILE");
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -215,10 +262,12 @@ void hm_stats_file_start(void)
 	if (!path || !*path)
 		return;
 	hm_sf_pid = getpid();
-	if (!hm_sf_expand(path, hm_sf_pid)) {
+	if (strlen(path) >= sizeof(hm_sf_template) || !hm_sf_expand(path, hm_sf_pid)) {
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
 		return;
 	}
+	strcpy(hm_sf_template, path);
+	hm_sf_per_process = strstr(path, "%p");
 	hm_sf_interval_ms = (unsigned int)hm_user_env_num("HAKMEM_STATS_INTERVAL_MS",
 							  HM_STATS_FILE_MIN_MS, 3600000UL,
 							  hm_sf_interval_ms);

@@ -46,7 +46,7 @@ PKG_OPS		= $(wildcard $(BUILD)/bench/hm-ops-hakmem)
 
 # the versioned shared library: same objects as libhakmem.so, with a soname
 $(OUT)/$(SOFILE): $(LIB_OBJS)
-	$(Q)$(CC) -shared -pthread -Wl,-soname,$(SONAME) -o $@ $^
+	$(Q)$(CC) -shared -pthread -Wl,-z,nodelete -Wl,-soname,$(SONAME) -o $@ $^
 
 $(OUT)/hakmem.pc: userspace/hakmem.pc.in dkms.conf FORCE
 	@mkdir -p $(dir $@)

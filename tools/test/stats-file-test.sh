@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tools/test/stats-file-test.sh - HAKMEM_STATS_FILE's writer where the
+# process around it does something other than run and exit (make
+# test-stats-file): each case failed before its fix.
+#  - fork(): with "%p", a child writes its own file at its exit;
+#  - a file size limit (ulimit -f): the final write fails with a message,
+#    the program exits as it would have (it was killed by SIGXFSZ);
+#  - a link planted at the temporary file's name is not followed;
+#  - dlclose() of libhakmem.so while its writer runs (the writer woke in
+#    unmapped code: SIGSEGV);
+#  - a set-user-ID program ignores the variable (it wrote a root-only file
+#    for any user); run as root only, where /tmp allows set-user-ID.
+#
+# Usage: stats-file-test.sh BUILD_DIR  (holds libhakmem.so, libhakmem-preload.so)
+set -eu
+
+OUT=$(cd "$1" && pwd)
+PRE=$OUT/libhakmem-preload.so
+SO=$OUT/libhakmem.so
+CC=${CC:-gcc}
+NAME=stats-file
+tmp=$(mktemp -d /tmp/hakmem-sf.XXXXXX)
+chmod 755 "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+if [ ! -f "$PRE" ] || [ ! -f "$SO" ]; then
+	fail "$OUT: libhakmem.so or libhakmem-preload.so missing"
+fi
+
+cat >"$tmp/forkc.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void)
+{
+	char *volatile p = malloc(10);	/* volatile: not elided with its free */
+	char *volatile q;
+	pid_t c = fork();
+
+	if (!c) {
+		q = malloc(100);
+		free(q);
+		exit(0);
+	}
+	waitpid(c, NULL, 0);
+	printf("%d %d\n", (int)getpid(), (int)c);
+	free(p);
+	return 0;
+}
+EOF
+# one allocation; unlike ls, stderr stays open for the final write's message
+printf '%s\n' '#include <stdlib.h>' \
+	'int main(void) { char *volatile p = malloc(64); p[0] = 1; free(p); return 0; }' >"$tmp/one.c"
+cat >"$tmp/dl.c" <<'EOF'
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+	void *(*m)(size_t);
+	void (*f)(void *);
+
+	if (argc < 2 || !h)
+		return 2;
+	m = (void *(*)(size_t))dlsym(h, "hm_malloc");
+	f = (void (*)(void *))dlsym(h, "hm_free");
+	if (!m || !f)
+		return 3;
+	f(m(64));
+	if (dlclose(h))
+		return 4;
+	usleep(200000);		/* twenty of the writer's intervals */
+	puts("survived");
+	return 0;
+}
+EOF
+$CC -O2 -o "$tmp/forkc" "$tmp/forkc.c"
+$CC -O2 -o "$tmp/dl" "$tmp/dl.c" -ldl
+$CC -O2 -o "$tmp/one" "$tmp/one.c"
+
+# fork(): one file per process
+read -r parent child < <(HAKMEM_STATS_FILE="$tmp/sf.%p" LD_PRELOAD=$PRE "$tmp/forkc")
+[ -s "$tmp/sf.$parent" ] || fail "fork: no file for the parent ($parent)"
+[ -s "$tmp/sf.$child" ] || fail "fork: no file for the child ($child): $(ls "$tmp")"
+head -n 1 "$tmp/sf.$child" | grep -q "pid $child seq 1 .* final$" ||
+	fail "fork: the child's file: $(head -n 1 "$tmp/sf.$child")"
+echo "$NAME: fork with %p: the parent's file and the child's (written at its exit): PASS"
+
+# a file size limit: a message, the program's own exit status, nothing left
+rc=0
+(ulimit -f 1; HAKMEM_STATS_FILE=$tmp/fs LD_PRELOAD=$PRE "$tmp/one" 2>"$tmp/fs.err") || rc=$?
+[ "$rc" = 0 ] || fail "ulimit -f 1: the program exited $rc ($(cat "$tmp/fs.err"))"
+grep -q "HAKMEM_STATS_FILE=$tmp/fs: File too large (not written)" "$tmp/fs.err" ||
+	fail "ulimit -f 1: said '$(cat "$tmp/fs.err")'"
+left=$(find "$tmp" -name 'fs.tmp.*')
+[ -z "$left" ] || fail "ulimit -f 1: a temporary file was left: $left"
+echo "$NAME: ulimit -f 1: the writes fail with a message, the program exits 0: PASS"
+
+# a link at the temporary name (the pid is the shell's, which exec keeps)
+sh -c 'ln -s "$1/victim" "$1/ln.tmp.$$" &&
+	exec env HAKMEM_STATS_FILE="$1/ln" LD_PRELOAD="$2" "$1/one"' sh "$tmp" "$PRE"
+[ ! -e "$tmp/victim" ] || fail "a link at the temporary name was followed"
+[ -s "$tmp/ln" ] || fail "no file written past the planted link"
+echo "$NAME: a link at the temporary name: not followed, the file written: PASS"
+
+# dlclose() while the writer runs
+out=$(HAKMEM_STATS_FILE=$tmp/dl HAKMEM_STATS_INTERVAL_MS=10 "$tmp/dl" "$SO" 2>&1) ||
+	fail "dlclose with the writer running: exit $?, '$out'"
+[ "$out" = survived ] || fail "dlclose: printed '$out'"
+echo "$NAME: dlclose() of libhakmem.so with the writer running: PASS"
+
+# set-user-ID: the caller's HAKMEM_STATS_FILE is not the program's
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	echo "$NAME: set-user-ID: skipped (needs root and setpriv)"
+elif findmnt -no OPTIONS -T "$tmp" | grep -qw nosuid; then
+	echo "$NAME: set-user-ID: skipped ($tmp is on a nosuid mount)"
+else
+	mkdir -m 700 "$tmp/root-only"
+	# LD_PRELOAD is not honoured for set-user-ID programs: libhakmem linked in
+	printf '%s\n' '#include <stddef.h>' 'void *hm_malloc(size_t); void hm_free(void *);' \
+		'int main(void) { hm_free(hm_malloc(64)); return 0; }' >"$tmp/suid.c"
+	$CC -O2 -o "$tmp/suid" "$tmp/suid.c" "$OUT/libhakmem.a" -pthread
+	chmod 4755 "$tmp/suid"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups env \
+		HAKMEM_STATS_FILE="$tmp/root-only/conf" "$tmp/suid" 2>&1) ||
+		fail "set-user-ID program: exit $?, '$out'"
+	[ -z "$(ls -A "$tmp/root-only")" ] ||
+		fail "a set-user-ID program wrote $(ls "$tmp/root-only") for uid 65534"
+	echo "$NAME: set-user-ID program run by uid 65534: HAKMEM_STATS_FILE ignored: PASS"
+fi
