@@ -78,6 +78,7 @@ unsigned long hm_large_kept(void);
 struct hm_large_use {
 	unsigned long objs, bytes;	/* live large objects, their chunks */
 	unsigned long kept, kept_bytes;	/* chunks kept for the next ones */
+	unsigned long kept_resident;	/* of kept_bytes, in memory */
 };
 
 void hm_large_usage(struct hm_large_use *u);

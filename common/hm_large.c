@@ -95,6 +95,7 @@ static struct hm_large *hm_large_keep[HM_LARGE_KEEP];
 static size_t hm_large_keep_size[HM_LARGE_KEEP];
 static unsigned int hm_large_nkept, hm_large_nresident;
 static size_t hm_large_kept_bytes, hm_large_resident_bytes;
+static size_t hm_large_dirty_bytes;	/* the decommitted ones' heads, still in memory */
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
 /* the live objects and their chunks' bytes (hm_large_usage()) */
@@ -111,7 +112,9 @@ static void hm_large_count(const struct hm_large *h, long n)
 /**
  * hm_large_usage() - what large objects take now
  * @u: filled: live objects, their chunks' bytes, and the chunks kept for
- *     reuse and their bytes (a few operations behind while others run)
+ *     reuse, their bytes and of those the bytes still in memory (a kept
+ *     chunk whose pages were given back holds only its head); a few
+ *     operations behind while others run
  */
 void hm_large_usage(struct hm_large_use *u)
 {
@@ -122,6 +125,7 @@ void hm_large_usage(struct hm_large_use *u)
 	hm_lock(&hm_large_lock, flags);
 	u->kept = hm_large_nkept;
 	u->kept_bytes = hm_large_kept_bytes;
+	u->kept_resident = hm_large_resident_bytes + hm_large_dirty_bytes;
 	hm_unlock(&hm_large_lock, flags);
 }
 
@@ -137,6 +141,8 @@ static void hm_large_unkeep(unsigned int i)
 	if (h->resident) {
 		hm_large_nresident--;
 		hm_large_resident_bytes -= h->size;
+	} else {
+		hm_large_dirty_bytes -= h->dirty;
 	}
 }
 
@@ -157,6 +163,8 @@ static void hm_large_put(struct hm_large *h)
 	if (h->resident) {
 		hm_large_nresident++;
 		hm_large_resident_bytes += h->size;
+	} else {
+		hm_large_dirty_bytes += h->dirty;
 	}
 }
 

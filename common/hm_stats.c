@@ -60,8 +60,14 @@ void hm_cache_stats(struct hm_cache *c, struct hm_stats *st)
 	st->frees -= HM_MIN(st->frees, hm_atomic_read(&c->late_refused));
 
 	st->objs_total = st->slabs * c->nblocks;
-	/* frees may be counted before the matching alloc is visible */
+	/*
+	 * The contexts are read one after another while they run: a free may
+	 * be counted before its alloc, an alloc after a free read earlier.
+	 * Neither bound is crossed at any instant (mallinfo()'s free blocks,
+	 * objs_total - objs_inuse, wrapped to 2^64 - 88658).
+	 */
 	st->objs_inuse = st->allocs > st->frees ? st->allocs - st->frees : 0;
+	st->objs_inuse = HM_MIN(st->objs_inuse, st->objs_total);
 	st->bytes_inuse = st->objs_inuse * c->obj_size;
 	st->util_permille = st->objs_total ? st->objs_inuse * 1000 / st->objs_total : 0;
 	for (e = 0; e < HM_ERR_NR; e++)

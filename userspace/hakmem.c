@@ -1124,7 +1124,8 @@ static size_t hm_cache_rows(struct hm_cache *c, struct hm_stat_row *rows,
 				continue;
 			if (n < max)
 				hm_row(&rows[n], c->name, c, &st,
-				       cc->abandoned ? 0 : HM_READ_ONCE(cc->ctx_id));
+				       cc->abandoned ? HM_STAT_THREAD_EXITED :
+				       HM_READ_ONCE(cc->ctx_id));
 			n++;
 		}
 		hm_unlock(&c->lock, flags);
@@ -1184,7 +1185,9 @@ void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what)
 		st.remote_frees = rows[i].remote_frees;
 		st.objs_cached = rows[i].cached;
 		st.errors = rows[i].errors;
-		if (rows[i].thread)
+		if (rows[i].thread == HM_STAT_THREAD_EXITED)
+			snprintf(label, sizeof(label), "%s@exited", rows[i].name);
+		else if (rows[i].thread)
 			snprintf(label, sizeof(label), "%s@%lu", rows[i].name, rows[i].thread);
 		else
 			snprintf(label, sizeof(label), "%s", rows[i].name);
@@ -1265,7 +1268,7 @@ void hm_mallinfo(struct hm_mallinfo *mi)
 	mi->hblks = large.objs;
 	mi->hblkhd = large.bytes;
 	mi->fordblks = mi->arena - HM_MIN(mi->uordblks, mi->arena);
-	mi->keepcost += large.kept_bytes;
+	mi->keepcost += large.kept_resident;	/* memory, as glibc's: not address space */
 }
 
 /* @fn on every class, then every created cache (under hm_caches_lock) */
@@ -1530,21 +1533,60 @@ static void hm_json_run(struct hm_cache *c, const struct hm_frag_slab *fs,
 /* room for a cache name in JSON: every byte may become \u00XX */
 #define HM_JSON_NAME	(6 * HM_NAME_LEN + 1)
 
-/* @s as a JSON string's contents: quotes, backslashes, control bytes escaped */
+/* The length of the valid UTF-8 sequence at @s (RFC 3629), 0 if not one. */
+static unsigned int hm_utf8_len(const unsigned char *s)
+{
+	unsigned int n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * @s as a JSON string's contents: quotes, backslashes and control bytes
+ * escaped; a byte that is not part of valid UTF-8 (a name cut inside a
+ * character, or in another encoding) as \u00XX, so the dump stays JSON.
+ */
 static const char *hm_json_str(const char *s, char *buf)
 {
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned int n;
 	size_t k = 0;
 
-	for (; *s && k + 7 <= HM_JSON_NAME; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
+	for (; *u && k + 7 <= HM_JSON_NAME; u++) {
+		if (*u == '"' || *u == '\\') {
 			buf[k++] = '\\';
-			buf[k++] = (char)ch;
-		} else if (ch < 0x20) {
-			k += (size_t)snprintf(buf + k, HM_JSON_NAME - k, "\\u%04x", ch);
+			buf[k++] = (char)*u;
+		} else if (*u < 0x20 || (*u >= 0x80 && !(n = hm_utf8_len(u)))) {
+			k += (size_t)snprintf(buf + k, HM_JSON_NAME - k, "\\u%04x", *u);
+		} else if (*u < 0x80) {
+			buf[k++] = (char)*u;
 		} else {
-			buf[k++] = (char)ch;
+			memcpy(buf + k, u, n);
+			k += n;
+			u += n - 1;
 		}
 	}
 	buf[k] = '\0';

@@ -429,6 +429,42 @@ static void hm_usable_size_live_only(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * The contexts' counters are read one after another while they run, so a
+ * sum can hold an allocation whose free in another context was read
+ * before it: in use never exceeds what the slabs hold, nor goes below 0
+ * (mallinfo()'s free blocks, total - in use, wrapped to 2^64 - 88658).
+ */
+static void hm_stats_within_bounds(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_cctx *other = hm_test_cctx(test, c);
+	void **v = hm_alloc_n(test, cc, 3);
+	struct hm_stats st;
+
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.objs_inuse, 3);
+	KUNIT_EXPECT_EQ(test, st.bytes_inuse, 3 * c->obj_size);
+	/* as read halfway through other frees: allocations far ahead */
+	cc->st.allocs += 10 * c->nblocks;
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.objs_inuse, st.objs_total);
+	KUNIT_EXPECT_LE(test, st.util_permille, 1000);
+	cc->st.allocs -= 10 * c->nblocks;
+	/* and frees ahead of their allocations */
+	other->st.frees += 5;
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.objs_inuse, 0);
+	other->st.frees -= 5;
+	hm_test_free_in(cc, v[0]);
+	hm_test_free_in(cc, v[1]);
+	hm_test_free_in(cc, v[2]);
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.objs_inuse, 0);
+	HM_EXPECT_VALID(test, c);
+}
+
 /* the same block handed out twice would be caught here */
 static void hm_no_duplicate_blocks(struct kunit *test)
 {
@@ -585,6 +621,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_boundary_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_stats_within_bounds, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_chunk_exhaustion, hm_mode_gen_params),

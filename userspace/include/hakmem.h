@@ -84,13 +84,17 @@ struct hm_stat_row {
 	char name[32];		/* class "hm-64", cache name, or "thread N" */
 	char mode[12];
 	unsigned int size;	/* object size */
-	unsigned long thread;	/* thread id for per-thread rows, else 0 */
+	unsigned long thread;	/* thread id for per-thread rows, else 0;
+				 * HM_STAT_THREAD_EXITED: threads gone */
 	unsigned long slabs, objs_inuse, objs_total, bytes_inuse;
 	unsigned long util_permille;
 	unsigned long allocs, frees, alloc_fast, alloc_slow;
 	unsigned long free_fast, free_slow, remote_frees;
 	unsigned long cached, errors;
 };
+
+/* a per-thread row of a context whose thread exited (its counts stay) */
+#define HM_STAT_THREAD_EXITED	(~0UL)
 
 #define HM_STATS_CLASSES	0x1U	/* one row per built-in class */
 #define HM_STATS_CACHES		0x2U	/* one row per created cache */
@@ -151,7 +155,8 @@ struct hm_mallinfo {
 	size_t hblkhd;		/* bytes of their chunks */
 	size_t uordblks;	/* bytes of the slabs' objects in use */
 	size_t fordblks;	/* arena - uordblks */
-	size_t keepcost;	/* bytes hm_trim() would give back now */
+	size_t keepcost;	/* memory hm_trim() would give back now (a kept
+				 * large chunk already decommitted: its head) */
 };
 void hm_mallinfo(struct hm_mallinfo *mi);
 

@@ -767,6 +767,49 @@ static void hm_user_stats_rows(struct kunit *test)
 	hm_free(p);
 }
 
+static void *hm_rows_thread(void *c)
+{
+	hm_cache_free(c, hm_cache_alloc(c));
+	return NULL;
+}
+
+/*
+ * A thread that exited keeps its row, marked as such: it was thread 0,
+ * which hm_stats_dump() printed as the bare cache name, a second total.
+ */
+static void hm_user_stats_rows_exited(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-rows", 40, 0, HM_MODE_HYBRID, 0);
+	struct hm_stat_row rows[256];
+	unsigned int exited = 0, totals = 0;
+	char *text = NULL;
+	size_t n, i, len;
+	pthread_t t;
+	FILE *f;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_rows_thread, c), 0);
+	pthread_join(t, NULL);
+	n = hm_stats_snapshot(rows, 256, HM_STATS_CACHES | HM_STATS_THREADS);
+	KUNIT_ASSERT_LE(test, n, 256);
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].name, "u-rows"))
+			continue;
+		totals += !rows[i].thread;
+		exited += rows[i].thread == HM_STAT_THREAD_EXITED && rows[i].allocs == 1;
+	}
+	KUNIT_EXPECT_EQ(test, totals, 1);
+	KUNIT_EXPECT_EQ(test, exited, 1);
+	f = open_memstream(&text, &len);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	hm_stats_dump(f, HM_STATS_CACHES | HM_STATS_THREADS);
+	fclose(f);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nu-rows@exited "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nu-rows "));
+	free(text);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 static void hm_count_errors(const char *msg, void *arg)
 {
 	(void)msg;
@@ -1292,6 +1335,41 @@ static void hm_user_json(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, depth, 0);
 	KUNIT_EXPECT_EQ(test, buf[len - 2], '}');	/* then a newline */
+	free(buf);
+}
+
+/*
+ * Names that are not UTF-8 (another encoding, or cut inside a character)
+ * made the dump bytes a JSON parser refuses (python3: can't decode byte
+ * 0xff); valid characters pass as they are.
+ */
+static void hm_user_json_utf8(struct kunit *test)
+{
+	static const struct {
+		const char *name, *json;
+	} cases[] = {
+		{ "caf\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80", "\"caf\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80\"" },
+		{ "bad\xff\xfe", "\"bad\\u00ff\\u00fe\"" },
+		{ "cut\xe2\x82", "\"cut\\u00e2\\u0082\"" },
+		{ "long\xc0\xaf-sur\xed\xa0\x80", "\"long\\u00c0\\u00af-sur\\u00ed\\u00a0\\u0080\"" },
+	};
+	struct hm_cache *c[HM_ARRAY_SIZE(cases)];
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
+		c[i] = hm_cache_create(cases[i].name, 32, 0, HM_MODE_HYBRID, 0);
+		KUNIT_ASSERT_NOT_NULL(test, c[i]);
+	}
+	f = open_memstream(&buf, &len);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	hm_stats_dump_json(f);
+	fclose(f);
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
+		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, cases[i].json));
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c[i]), 0);
+	}
 	free(buf);
 }
 
@@ -1914,6 +1992,7 @@ static void hm_user_large_varied_threads(struct kunit *test)
 static void hm_user_large_kept_decommitted(struct kunit *test)
 {
 	size_t size = 8UL << 20, page = (size_t)sysconf(_SC_PAGESIZE), n, i, resident = 0;
+	struct hm_mallinfo mi;
 	unsigned char *vec, *p, *q;
 
 	hm_trim();
@@ -1933,6 +2012,11 @@ static void hm_user_large_kept_decommitted(struct kunit *test)
 		resident += vec[i] & 1;
 	free(vec);
 	KUNIT_EXPECT_EQ(test, resident, 0UL);
+	/* what a trim would give back is memory, as glibc's keepcost: its head's page */
+	hm_mallinfo(&mi);
+	KUNIT_EXPECT_EQ(test, mi.keepcost % page, 0UL);
+	KUNIT_EXPECT_LE(test, mi.keepcost, 4 * page);
+	KUNIT_EXPECT_GE(test, mi.keepcost, page);
 	/* calloc clears only the header's page of a decommitted chunk: the rest reads 0 */
 	p = hm_calloc(1, size);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -2905,6 +2989,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_destroy_refuses_non_caches),
 	KUNIT_CASE(hm_user_stats_rows),
+	KUNIT_CASE(hm_user_stats_rows_exited),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
 	KUNIT_CASE(hm_user_handler_outside_bracket),
@@ -2913,6 +2998,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_xowner_needs_track),
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
+	KUNIT_CASE(hm_user_json_utf8),
 	KUNIT_CASE(hm_user_debug_counts),
 	KUNIT_CASE(hm_user_track_retire_no_memory),
 	KUNIT_CASE(hm_user_track_retire_sync_fails),
