@@ -44,9 +44,13 @@ $CC -std=gnu11 -O2 -pthread -o "$W/preload-mt" "$REPO/tools/test/preload-mt.c" |
 $CC -std=gnu11 -O2 -Wno-deprecated-declarations -o "$W/preload-mallinfo" \
 	"$REPO/tools/test/preload-mallinfo.c" -ldl || exit 1
 
+# a directory of 3000 entries that nothing else changes between the
+# reference run and the others (/usr/bin did, when apt ran meanwhile)
+mkdir "$W/tree" && (cd "$W/tree" && seq -f 'entry-%05g.bin' 0 2999 | xargs touch -d @0) || exit 1
+
 # name and command line (run by sh -c, from $W)
 PROGS=(
-	"ls|ls -la /usr/bin"
+	"ls|ls -lA --time-style=+%s tree"
 	"sort|sort big.txt | md5sum"
 	"python|python3 -c 'import threading, json
 d = {str(i): [i] * (i % 7) for i in range(200000)}

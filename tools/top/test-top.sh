@@ -38,8 +38,18 @@ HAKMEM_STATS_FILE=$f HAKMEM_STATS_INTERVAL_MS=100 "$wl" 900 >"$tmp/wl.out" &
 pid=$!
 for _ in $(seq 100); do grep -q ready "$tmp/wl.out" && [ -s "$f" ] && break; sleep 0.1; done
 grep -q ready "$tmp/wl.out" || fail "the workload did not start"
-# a snapshot written after "ready"
-sleep 0.3
+# a snapshot written after "ready": the header's seq two further on (the
+# one being written at "ready" may hold counts from before it)
+seq_of() { sed -n '1s/.* seq \([0-9]*\) .*/\1/p' "$f" 2>/dev/null; }
+s0=$(seq_of)
+for _ in $(seq 200); do
+	s1=$(seq_of)
+	[ -n "$s1" ] && [ -n "$s0" ] && [ "$s1" -ge $((s0 + 2)) ] && break
+	[ -n "$s0" ] || s0=$s1
+	sleep 0.05
+done
+[ -n "$s1" ] && [ -n "$s0" ] && [ "$s1" -ge $((s0 + 2)) ] ||
+	fail "the stats file's seq went from ${s0:-none} to ${s1:-none} in 10 s"
 out=$("$TOP" -o -f "$f" -d 1 -s name) || fail "hakmem-top -o -d 1 failed"
 echo "$out" | sed 's/^/  /'
 [ "$(col "$out" top-fixed 5)" = 500 ] || fail "top-fixed: inuse $(col "$out" top-fixed 5), want 500"
@@ -53,9 +63,10 @@ util=$(awk -v t="$total" 'BEGIN { printf "%.1f", int(500000 / t) / 10 }')
 [ "$(col "$out" top-fixed 10)" = 40.0 ] || fail "top-fixed: remote share $(col "$out" top-fixed 10), want 40.0"
 [ "$(col "$out" top-fixed 12)" = 1 ] || fail "top-fixed: errors $(col "$out" top-fixed 12), want 1"
 a=$(col "$out" top-busy 8) fr=$(col "$out" top-busy 9)
-# 100 every >= 10 ms: at most 10000/s (+ one batch); at least 2000/s on a
-# loaded machine
-[ "$a" -ge 2000 ] && [ "$a" -le 10200 ] || fail "top-busy: alloc rate $a, want 2000..10200"
+# 100 every >= 10 ms: at most 10000/s (+ one batch), 12000 allowing for
+# a writer that stalled between its time stamp and its counts (a count
+# read twice, 19600, still fails); at least 2000/s on a loaded machine
+[ "$a" -ge 2000 ] && [ "$a" -le 12000 ] || fail "top-busy: alloc rate $a, want 2000..12000"
 [ $((a - fr)) -le 200 ] && [ $((fr - a)) -le 200 ] || fail "top-busy: free rate $fr vs alloc rate $a"
 [ "$(col "$out" top-busy 5)" -le 100 ] || fail "top-busy: more than a batch in use"
 [ "$(col "$out" top-busy 10)" = 0.0 ] || fail "top-busy: remote frees"
@@ -131,6 +142,22 @@ a=$(col "$out" top-busy 8)
 [ "$a" = - ] || fail "final, one sample: rate '$a', want -"
 for t in "$tmp"/stats.tmp.*; do [ -e "$t" ] && fail "a temporary file was left behind: $t"; done
 echo "test-top: exit writes a final snapshot (interval 60 s): ok"
+
+# ---- names a table makes hard: spaces, a leading '#', one name twice --------
+
+# the final file's table with top-fixed's row three more times, renamed
+# "two words" and "#hash", and as it is (a second cache of that name)
+{ sed -n '1,2p' "$f"; grep '^top-fixed ' "$f"
+  grep '^top-fixed ' "$f" | sed 's/^top-fixed /two words /'
+  grep '^top-fixed ' "$f" | sed 's/^top-fixed /#hash     /'
+  grep '^top-fixed ' "$f"; } >"$tmp/names"
+out=$("$TOP" -o -f "$tmp/names" -s name) || fail "odd names: $out"
+echo "$out" | grep -q "caches 4 .* objects 2000/" ||
+	fail "odd names: want 4 caches, 2000 objects in use: $(echo "$out" | head -n 3)"
+[ "$(echo "$out" | grep -c '^top-fixed ')" = 2 ] || fail "odd names: top-fixed twice: $out"
+echo "$out" | grep -q '^two words  *bitmap ' || fail "odd names: no 'two words' row: $out"
+echo "$out" | grep -q '^#hash  *bitmap ' || fail "odd names: no '#hash' row: $out"
+echo "test-top: a name with a space, one with '#', one twice: 4 rows, 2000 in use: ok"
 
 # ---- errors ---------------------------------------------------------------
 
