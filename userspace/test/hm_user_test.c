@@ -767,6 +767,36 @@ static void hm_user_stats_rows(struct kunit *test)
 	hm_free(p);
 }
 
+/* @f's text, NUL-terminated, by @dump */
+static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	dump(f, arg);
+	fclose(f);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	return buf;
+}
+
+static void hm_user_dump_json(FILE *f, void *arg)
+{
+	hm_stats_dump_json(f);
+}
+
+static void hm_user_dump_diag(FILE *f, void *arg)
+{
+	hm_stats_dump(f, HM_STATS_CACHES | HM_STATS_DIAG);
+}
+
+/* hm_stats_dump() of what *@what says */
+static void hm_user_dump_what(FILE *f, void *what)
+{
+	hm_stats_dump(f, *(unsigned int *)what);
+}
+
 static void *hm_rows_thread(void *c)
 {
 	hm_cache_free(c, hm_cache_alloc(c));
@@ -780,17 +810,16 @@ static void *hm_rows_thread(void *c)
 static void hm_user_stats_rows_exited(struct kunit *test)
 {
 	struct hm_cache *c = hm_cache_create("u-rows", 40, 0, HM_MODE_HYBRID, 0);
+	unsigned int what = HM_STATS_CACHES | HM_STATS_THREADS, exited = 0, totals = 0;
 	struct hm_stat_row rows[256];
-	unsigned int exited = 0, totals = 0;
-	char *text = NULL;
-	size_t n, i, len;
+	size_t n, i;
 	pthread_t t;
-	FILE *f;
+	char *text;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_rows_thread, c), 0);
 	pthread_join(t, NULL);
-	n = hm_stats_snapshot(rows, 256, HM_STATS_CACHES | HM_STATS_THREADS);
+	n = hm_stats_snapshot(rows, 256, what);
 	KUNIT_ASSERT_LE(test, n, 256);
 	for (i = 0; i < n; i++) {
 		if (strcmp(rows[i].name, "u-rows"))
@@ -800,10 +829,7 @@ static void hm_user_stats_rows_exited(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, totals, 1);
 	KUNIT_EXPECT_EQ(test, exited, 1);
-	f = open_memstream(&text, &len);
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	hm_stats_dump(f, HM_STATS_CACHES | HM_STATS_THREADS);
-	fclose(f);
+	text = hm_user_capture(test, hm_user_dump_what, &what);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nu-rows@exited "));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nu-rows "));
 	free(text);
@@ -814,15 +840,11 @@ static void hm_user_stats_rows_exited(struct kunit *test)
 static void hm_user_stats_rows_one_line(struct kunit *test)
 {
 	struct hm_cache *c = hm_cache_create("u-two\nlines\t", 40, 0, HM_MODE_HYBRID, 0);
-	char *text = NULL;
-	size_t len;
-	FILE *f;
+	unsigned int what = HM_STATS_CACHES;
+	char *text;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	f = open_memstream(&text, &len);
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	hm_stats_dump(f, HM_STATS_CACHES);
-	fclose(f);
+	text = hm_user_capture(test, hm_user_dump_what, &what);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nu-two?lines? "));
 	KUNIT_EXPECT_NULL(test, strstr(text, "\nlines"));
 	free(text);
@@ -1373,18 +1395,14 @@ static void hm_user_json_utf8(struct kunit *test)
 		{ "long\xc0\xaf-sur\xed\xa0\x80", "\"long\\u00c0\\u00af-sur\\u00ed\\u00a0\\u0080\"" },
 	};
 	struct hm_cache *c[HM_ARRAY_SIZE(cases)];
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *f;
+	size_t i;
+	char *buf;
 
 	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
 		c[i] = hm_cache_create(cases[i].name, 32, 0, HM_MODE_HYBRID, 0);
 		KUNIT_ASSERT_NOT_NULL(test, c[i]);
 	}
-	f = open_memstream(&buf, &len);
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	hm_stats_dump_json(f);
-	fclose(f);
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
 	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
 		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, cases[i].json));
 		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c[i]), 0);
@@ -2299,30 +2317,6 @@ static void hm_user_track_retire_sync_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=0"), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
-}
-
-/* @f's text, NUL-terminated, by @dump */
-static char *hm_user_capture(struct kunit *test, void (*dump)(FILE *f, void *arg), void *arg)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	dump(f, arg);
-	fclose(f);
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	return buf;
-}
-
-static void hm_user_dump_json(FILE *f, void *arg)
-{
-	hm_stats_dump_json(f);
-}
-
-static void hm_user_dump_diag(FILE *f, void *arg)
-{
-	hm_stats_dump(f, HM_STATS_CACHES | HM_STATS_DIAG);
 }
 
 /*
