@@ -47,7 +47,7 @@ Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
 USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c \
-	     userspace/frag_dump.c userspace/hm_posix.c
+	     userspace/frag_dump.c userspace/hm_posix.c userspace/mallinfo.c
 TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c \
 	     userspace/test/hm_posix_test.c
 

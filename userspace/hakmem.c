@@ -1246,31 +1246,6 @@ unsigned long hm_trim(void)
 	return n;
 }
 
-static void hm_mallinfo_add(struct hm_cache *c, void *arg)
-{
-	struct hm_mallinfo *mi = arg;
-	struct hm_stats st;
-
-	hm_cache_stats(c, &st);
-	mi->arena += st.slabs * (size_t)HM_SLAB_SIZE;
-	mi->ordblks += st.objs_total - st.objs_inuse;
-	mi->uordblks += st.bytes_inuse;
-	mi->keepcost += st.slabs_pool * (size_t)HM_SLAB_SIZE;
-}
-
-void hm_mallinfo(struct hm_mallinfo *mi)
-{
-	struct hm_large_use large;
-
-	memset(mi, 0, sizeof(*mi));
-	hm_user_each_cache(hm_mallinfo_add, mi);
-	hm_large_usage(&large);
-	mi->hblks = large.objs;
-	mi->hblkhd = large.bytes;
-	mi->fordblks = mi->arena - HM_MIN(mi->uordblks, mi->arena);
-	mi->keepcost += large.kept_resident;	/* memory, as glibc's: not address space */
-}
-
 /* @fn on every class, then every created cache (under hm_caches_lock) */
 void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 {

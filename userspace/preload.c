@@ -221,8 +221,8 @@ size_t malloc_usable_size(void *ptr)
 /*
  * The rest of glibc's malloc API that programs call to watch or trim the
  * heap, about hakmem's (glibc's own would speak of its unused arenas).
- * mallopt(), malloc_info() and the hooks stay glibc's: their settings and
- * XML are about its arenas, which serve nothing here.
+ * mallopt() stays glibc's: its settings are about its arenas, which serve
+ * nothing here.
  */
 
 /* the pooled empty slabs and kept large chunks back; 1 when any went */
@@ -271,6 +271,16 @@ struct mallinfo mallinfo(void)
 	r.fordblks = hm_pl_int(m.fordblks);
 	r.keepcost = hm_pl_int(m.keepcost);
 	return r;
+}
+
+/* glibc's XML, of hakmem's memory; @options must be 0 (glibc returns EINVAL) */
+int malloc_info(int options, FILE *fp)
+{
+	if (options)
+		return EINVAL;
+	if (hm_pl_boot())
+		return 0;
+	return hm_malloc_info(fp);
 }
 
 /* glibc prints its arenas' totals to stderr: here the classes and caches */

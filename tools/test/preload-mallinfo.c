@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * preload-mallinfo.c - glibc's heap-watching calls for the preload tests
- * (tools/test/preload-test.sh): mallinfo2(), mallinfo(), malloc_trim()
- * and malloc_stats() must tell about the allocator that serves malloc().
+ * (tools/test/preload-test.sh): mallinfo2(), mallinfo(), malloc_trim(),
+ * malloc_info() and malloc_stats() must tell about the allocator that
+ * serves malloc().
  * Under libhakmem-preload.so they once went to glibc, which spoke of its
  * idle arenas: nothing allocated, nothing to trim.  Each line checks what
  * holds on any allocator, so the output is the same on glibc and hakmem.
@@ -11,9 +12,11 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +65,9 @@ int main(void)
 	int i, fd[2], saved;
 	ssize_t n;
 	char buf[64];
+	static char xml[16384];
+	const char *at;
+	FILE *mf;
 
 	check("nothing allocates behind the program", quiet());
 	a = mallinfo2();
@@ -104,6 +110,20 @@ int main(void)
 		b = mallinfo2();
 	}
 	check("free_aligned_sized() frees", !fas || b.uordblks <= a.uordblks + 256);
+	/* malloc_info(): XML whose mmap count is mallinfo2()'s large objects */
+	big = malloc(4 << 20);
+	big[0] = 1;
+	b = mallinfo2();
+	mf = fmemopen(xml, sizeof(xml) - 1, "w");
+	if (!mf)
+		return 1;
+	i = malloc_info(0, mf);
+	fclose(mf);
+	at = strstr(xml, "<total type=\"mmap\" count=\"");
+	check("malloc_info() is glibc's XML", !i && !strncmp(xml, "<malloc version=\"1\">", 20) &&
+	      strstr(xml, "</malloc>\n") && at && strtoul(at + 26, NULL, 10) == b.hblks);
+	free(big);
+	check("malloc_info(1) returns EINVAL", malloc_info(1, stdout) == EINVAL);
 	/* malloc_stats() writes to stderr: a pipe here */
 	if (pipe(fd))
 		return 1;

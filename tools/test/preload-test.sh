@@ -27,7 +27,7 @@ rm -rf "$W" && mkdir -p "$W" || exit 1
 syms=$(nm -D --defined-only "$LIB" | awk '{ print $NF }')
 for s in malloc free free_sized free_aligned_sized calloc realloc reallocarray \
 	 posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size \
-	 malloc_trim mallinfo mallinfo2 malloc_stats; do
+	 malloc_trim mallinfo mallinfo2 malloc_stats malloc_info; do
 	echo "$syms" | grep -qx "$s" || { echo "preload: $LIB does not define $s"; fail=1; }
 done
 

@@ -159,6 +159,10 @@ struct hm_mallinfo {
 				 * large chunk already decommitted: its head) */
 };
 void hm_mallinfo(struct hm_mallinfo *mi);
+/* the same and each class's and cache's blocks not in use, as glibc's
+ * malloc_info() XML (one heap; large objects are its "mmap" total).
+ * Returns 0, or -1 (EINVAL for a NULL @out, or the stream's error) */
+int hm_malloc_info(FILE *out);
 
 /* flush the calling thread's caches (also done at thread exit) */
 void hm_thread_flush(void);

@@ -797,6 +797,41 @@ static void hm_user_dump_what(FILE *f, void *what)
 	hm_stats_dump(f, *(unsigned int *)what);
 }
 
+static void hm_user_dump_malloc_info(FILE *f, void *arg)
+{
+	*(int *)arg = hm_malloc_info(f);
+}
+
+/*
+ * malloc_info()'s XML of hakmem's memory: a <size> line per class with
+ * its blocks not in use, large objects as the "mmap" total.
+ */
+static void hm_user_malloc_info(struct kunit *test)
+{
+	char *big = hm_malloc(1 << 20), *p = hm_malloc(100), *text, want[96];
+	struct hm_mallinfo mi;
+	int ret = -1;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_mallinfo(&mi);
+	text = hm_user_capture(test, hm_user_dump_malloc_info, &ret);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, strncmp(text, "<malloc version=\"1\">\n<heap nr=\"0\">\n", 34), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "  <size from=\"128\" to=\"128\" total=\""));
+	snprintf(want, sizeof(want), "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>",
+		 mi.hblks, mi.hblkhd);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "</heap>\n"));
+	KUNIT_EXPECT_EQ(test, strcmp(text + strlen(text) - 10, "</malloc>\n"), 0);
+	free(text);
+	errno = 0;
+	KUNIT_EXPECT_EQ(test, hm_malloc_info(NULL), -1);
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	hm_free(p);
+	hm_free(big);
+}
+
 static void *hm_rows_thread(void *c)
 {
 	hm_cache_free(c, hm_cache_alloc(c));
@@ -3006,6 +3041,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_stats_rows_exited),
 	KUNIT_CASE(hm_user_stats_rows_one_line),
+	KUNIT_CASE(hm_user_malloc_info),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
 	KUNIT_CASE(hm_user_handler_outside_bracket),

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * mallinfo.c - hakmem's memory in glibc's figures: hm_mallinfo() (what
+ * mallinfo2() and mallinfo() return under the preload library) and
+ * hm_malloc_info() (malloc_info()'s XML).  The slab classes and caches
+ * are glibc's arena, large objects its mmapped chunks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hakmem.h"
+#include "hm_cache.h"
+#include "hm_stats.h"
+#include "hm_user.h"
+
+static void hm_mallinfo_add(struct hm_cache *c, void *arg)
+{
+	struct hm_mallinfo *mi = arg;
+	struct hm_stats st;
+
+	hm_cache_stats(c, &st);
+	mi->arena += st.slabs * (size_t)HM_SLAB_SIZE;
+	mi->ordblks += st.objs_total - st.objs_inuse;
+	mi->uordblks += st.bytes_inuse;
+	mi->keepcost += st.slabs_pool * (size_t)HM_SLAB_SIZE;
+}
+
+void hm_mallinfo(struct hm_mallinfo *mi)
+{
+	struct hm_large_use large;
+
+	memset(mi, 0, sizeof(*mi));
+	hm_user_each_cache(hm_mallinfo_add, mi);
+	hm_large_usage(&large);
+	mi->hblks = large.objs;
+	mi->hblkhd = large.bytes;
+	mi->fordblks = mi->arena - HM_MIN(mi->uordblks, mi->arena);
+	mi->keepcost += large.kept_resident;	/* memory, as glibc's: not address space */
+}
+
+/* one <size> per class and cache: its blocks not in use, as glibc's free chunks */
+static void hm_malloc_info_size(struct hm_cache *c, void *out)
+{
+	struct hm_stats st;
+	unsigned long idle;
+
+	hm_cache_stats(c, &st);
+	idle = st.objs_total - st.objs_inuse;
+	fprintf(out, "  <size from=\"%u\" to=\"%u\" total=\"%lu\" count=\"%lu\"/>\n",
+		c->obj_size, c->obj_size, idle * c->obj_size, idle);
+}
+
+/*
+ * glibc's malloc_info() XML, of hakmem's memory: one heap, whose <size>
+ * lines are the classes and caches and their blocks not in use; large
+ * objects are glibc's mmapped chunks.  No maximum is kept: "max" is the
+ * current figure.
+ */
+int hm_malloc_info(FILE *out)
+{
+	struct hm_mallinfo mi;
+	size_t idle, system;
+
+	if (!out) {
+		errno = EINVAL;
+		return -1;
+	}
+	hm_mallinfo(&mi);
+	idle = mi.arena - HM_MIN(mi.uordblks, mi.arena);
+	system = mi.arena + mi.hblkhd;
+	fprintf(out, "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n");
+	hm_user_each_cache(hm_malloc_info_size, out);
+	fprintf(out, "</sizes>\n<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+		"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
+		"<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
+		"</heap>\n", mi.ordblks, idle, mi.arena, mi.arena, mi.arena, mi.arena);
+	fprintf(out, "<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+		"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
+		"<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
+		"</malloc>\n", mi.ordblks, idle, mi.hblks, mi.hblkhd, system, system, system,
+		system);
+	return ferror(out) ? -1 : 0;
+}
