@@ -234,7 +234,7 @@ static int hm_cache_learn_with(struct hm_cache *c, enum hm_learn_state state, u3
 	case HM_LEARN_FROZEN:
 		if (!l) {
 			hm_unlock(&c->lock, flags);
-			return -1;
+			return HM_LEARN_REFUSED;
 		}
 		hm_learn_freeze(c, l);
 		break;
@@ -255,8 +255,8 @@ static int hm_cache_learn_with(struct hm_cache *c, enum hm_learn_state state, u3
  *	best-rated policy so far) or HM_LEARN_OFF (back to default)
  * @seed: the order of turns, for HM_LEARN_ON (0 is taken as 1)
  *
- * Return: 0, or -1 for another mode, state, a freeze with no learner, or
- * no memory (nothing changes).
+ * Return: 0; HM_LEARN_REFUSED for another mode, state, or a freeze with no
+ * learner; HM_LEARN_NOMEM for no memory.  Nothing changes on either.
  */
 int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
 {
@@ -264,11 +264,11 @@ int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
 	int ret;
 
 	if (c->mode != HM_MODE_BITMAP || state > HM_LEARN_FROZEN)
-		return -1;
+		return HM_LEARN_REFUSED;
 	if (state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
 		fresh = hm_plat_meta_alloc(sizeof(*fresh), HM_GFP_DEFAULT);
 		if (!fresh)
-			return -1;
+			return HM_LEARN_NOMEM;
 	}
 	ret = hm_cache_learn_with(c, state, seed, &fresh);
 	if (fresh)
@@ -276,22 +276,19 @@ int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed)
 	return ret;
 }
 
-/*
- * One command for every bitmap-mode cache, all or none: the caller walks
- * its caches twice, with hm_learn_batch_check(), then, when
- * hm_learn_batch_prepare() says yes, with hm_learn_batch_apply(); and ends
- * with hm_learn_batch_end().  A freeze where a cache never learned, or too
- * little memory for the new learners, refuses before any cache changed.
- */
-void hm_learn_batch_start(struct hm_learn_batch *b, enum hm_learn_state state, u32 seed)
-{
-	hm_memset(b, 0, sizeof(*b));
-	b->state = state;
-	b->seed = seed;
-}
+/* one command for many caches: what the two walks of hm_learn_all() share */
+struct hm_learn_batch {
+	enum hm_learn_state state;
+	u32 seed;
+	bool refused;		/* a freeze where a cache never learned */
+	unsigned int n, used;	/* learners set aside, taken */
+	struct hm_learn **fresh;
+};
 
-void hm_learn_batch_check(struct hm_learn_batch *b, struct hm_cache *c)
+static void hm_learn_batch_check(struct hm_cache *c, void *arg)
 {
+	struct hm_learn_batch *b = arg;
+
 	if (c->mode != HM_MODE_BITMAP || HM_READ_ONCE(c->learn))
 		return;
 	if (b->state == HM_LEARN_FROZEN)
@@ -300,13 +297,26 @@ void hm_learn_batch_check(struct hm_learn_batch *b, struct hm_cache *c)
 		b->n++;
 }
 
-/* Return: false when refused (hm_learn_batch_check()) or out of memory. */
-bool hm_learn_batch_prepare(struct hm_learn_batch *b)
+static void hm_learn_batch_apply(struct hm_cache *c, void *arg)
+{
+	struct hm_learn_batch *b = arg;
+	struct hm_learn *none = NULL;
+
+	if (c->mode != HM_MODE_BITMAP)
+		return;
+	if (b->state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
+		if (b->used < b->n)	/* else a cache the first walk did not see */
+			hm_cache_learn_with(c, b->state, b->seed, &b->fresh[b->used++]);
+		return;
+	}
+	hm_cache_learn_with(c, b->state, b->seed, &none);
+}
+
+/* the new learners the first walk counted; false when one is not to be had */
+static bool hm_learn_batch_prepare(struct hm_learn_batch *b)
 {
 	unsigned int i;
 
-	if (b->refused || b->state > HM_LEARN_FROZEN)
-		return false;
 	if (!b->n)
 		return true;
 	b->fresh = hm_plat_meta_alloc(b->n * sizeof(*b->fresh), HM_GFP_DEFAULT);
@@ -315,30 +325,13 @@ bool hm_learn_batch_prepare(struct hm_learn_batch *b)
 	for (i = 0; i < b->n; i++) {
 		b->fresh[i] = hm_plat_meta_alloc(sizeof(**b->fresh), HM_GFP_DEFAULT);
 		if (!b->fresh[i])
-			return false;	/* hm_learn_batch_end() frees the others */
+			return false;
 	}
 	return true;
 }
 
-/*
- * A cache made between the two walks, with no learner set aside for it,
- * is left as it is: it came after the command.
- */
-void hm_learn_batch_apply(struct hm_learn_batch *b, struct hm_cache *c)
-{
-	struct hm_learn *none = NULL;
-
-	if (c->mode != HM_MODE_BITMAP)
-		return;
-	if (b->state == HM_LEARN_ON && !HM_READ_ONCE(c->learn)) {
-		if (b->used < b->n)
-			hm_cache_learn_with(c, b->state, b->seed, &b->fresh[b->used++]);
-		return;
-	}
-	hm_cache_learn_with(c, b->state, b->seed, &none);
-}
-
-void hm_learn_batch_end(struct hm_learn_batch *b)
+/* what was set aside and not taken */
+static void hm_learn_batch_end(struct hm_learn_batch *b)
 {
 	unsigned int i;
 
@@ -348,7 +341,39 @@ void hm_learn_batch_end(struct hm_learn_batch *b)
 		if (b->fresh[i])
 			hm_plat_meta_free(b->fresh[i], sizeof(**b->fresh));
 	hm_plat_meta_free(b->fresh, b->n * sizeof(*b->fresh));
-	b->fresh = NULL;
+}
+
+/**
+ * hm_learn_all() - one learner command for every bitmap-mode cache, all or none
+ * @each: calls its first argument on every cache, with its second, in the
+ *	same order each time; the caller holds whatever keeps that set of
+ *	caches from changing between the two walks
+ * @each_arg: @each's third argument
+ * @state: as hm_cache_learn()'s
+ * @seed: as hm_cache_learn()'s
+ *
+ * Two walks: the first checks every cache and counts the learners to make,
+ * which are then allocated; the second applies.  A freeze where a cache
+ * never learned, or too little memory, refuses before any cache changed.
+ *
+ * Return: 0, HM_LEARN_REFUSED or HM_LEARN_NOMEM (nothing changed).
+ */
+int hm_learn_all(hm_cache_walk_t each, void *each_arg, enum hm_learn_state state, u32 seed)
+{
+	struct hm_learn_batch b = { .state = state, .seed = seed };
+	int ret = 0;
+
+	if (state > HM_LEARN_FROZEN)
+		return HM_LEARN_REFUSED;
+	each(hm_learn_batch_check, &b, each_arg);
+	if (b.refused)
+		ret = HM_LEARN_REFUSED;
+	else if (!hm_learn_batch_prepare(&b))
+		ret = HM_LEARN_NOMEM;
+	else
+		each(hm_learn_batch_apply, &b, each_arg);
+	hm_learn_batch_end(&b);
+	return ret;
 }
 
 /**

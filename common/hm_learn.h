@@ -36,22 +36,16 @@ struct hm_learn {
 	u32 choice;		/* the frozen choice */
 };
 
+/* hm_cache_learn() and hm_learn_all() refuse with one of these */
+#define HM_LEARN_REFUSED	(-1)	/* mode, state, or a freeze with no learner */
+#define HM_LEARN_NOMEM		(-2)
+
+/* @fn(c, fn_arg) on every cache of a set, @each_arg saying which set */
+typedef void (*hm_cache_walk_t)(void (*fn)(struct hm_cache *c, void *fn_arg), void *fn_arg,
+				void *each_arg);
+
 int hm_cache_learn(struct hm_cache *c, enum hm_learn_state state, u32 seed);
-
-/* one learner command for many caches, all or none (hm_learn.c) */
-struct hm_learn_batch {
-	enum hm_learn_state state;
-	u32 seed;
-	bool refused;		/* a freeze where a cache never learned */
-	unsigned int n, used;	/* learners set aside, taken */
-	struct hm_learn **fresh;
-};
-
-void hm_learn_batch_start(struct hm_learn_batch *b, enum hm_learn_state state, u32 seed);
-void hm_learn_batch_check(struct hm_learn_batch *b, struct hm_cache *c);
-bool hm_learn_batch_prepare(struct hm_learn_batch *b);
-void hm_learn_batch_apply(struct hm_learn_batch *b, struct hm_cache *c);
-void hm_learn_batch_end(struct hm_learn_batch *b);
+int hm_learn_all(hm_cache_walk_t each, void *each_arg, enum hm_learn_state state, u32 seed);
 bool hm_learn_parse(const char *str, enum hm_learn_state *state, u32 *seed);
 void hm_learn_report(struct hm_cctx *cc);
 void hm_learn_destroy(struct hm_cache *c);

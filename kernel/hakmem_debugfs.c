@@ -516,39 +516,41 @@ static int hakmem_learn_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* every cache, for hm_learn_all(); the caller holds hakmem_mutex */
+static void hakmem_learn_walk(void (*fn)(struct hm_cache *c, void *fn_arg), void *fn_arg,
+			      void *unused)
+{
+	struct hakmem_cache *hc;
+
+	list_for_each_entry(hc, &hakmem_caches, list)
+		fn(hc->c, fn_arg);
+}
+
 /*
  * "on", "on SEED", "freeze" or "off"; at the top level for every cache in
  * bitmap mode, all or none.  Anything else, a cache in another mode, or a
  * freeze where a cache never learned: -EINVAL; no memory for the new
- * learners: -ENOMEM; nothing changed.  Sleeps (the learners' memory), so
- * the top level walks the list under hakmem_mutex; a cache's own file must
- * not take it (see hakmem_debug_mutex), and needs no lock:
- * hm_cache_learn() takes the cache's.
+ * learners (or a cache's own): -ENOMEM; nothing changed.  Sleeps (the
+ * learners' memory), so the top level walks the list under hakmem_mutex;
+ * a cache's own file must not take it (see hakmem_debug_mutex), and needs
+ * no lock: hm_cache_learn() takes the cache's.
  */
 static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 {
-	struct hm_learn_batch b;
 	enum hm_learn_state st;
-	struct hakmem_cache *hc;
-	int ret = 0;
 	u32 seed;
+	int r;
 
 	if (!hm_learn_parse(text, &st, &seed))
 		return -EINVAL;
-	if (only)
-		return hm_cache_learn(only->c, st, seed) ? -EINVAL : 0;
-	mutex_lock(&hakmem_mutex);
-	hm_learn_batch_start(&b, st, seed);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		hm_learn_batch_check(&b, hc->c);
-	if (hm_learn_batch_prepare(&b))
-		list_for_each_entry(hc, &hakmem_caches, list)
-			hm_learn_batch_apply(&b, hc->c);
-	else
-		ret = b.refused ? -EINVAL : -ENOMEM;
-	hm_learn_batch_end(&b);
-	mutex_unlock(&hakmem_mutex);
-	return ret;
+	if (only) {
+		r = hm_cache_learn(only->c, st, seed);
+	} else {
+		mutex_lock(&hakmem_mutex);
+		r = hm_learn_all(hakmem_learn_walk, NULL, st, seed);
+		mutex_unlock(&hakmem_mutex);
+	}
+	return r == HM_LEARN_NOMEM ? -ENOMEM : r ? -EINVAL : 0;
 }
 
 static int hakmem_adaptive_show(struct seq_file *m, void *v)

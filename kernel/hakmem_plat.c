@@ -265,34 +265,40 @@ void hm_plat_chunk_free(void *p, size_t size)
 	__free_pages(virt_to_page(p), get_order(size));
 }
 
+static unsigned long hm_meta_fail_every;
+static atomic_long_t hm_meta_requests;
+static struct task_struct *hm_meta_fail_task;
+
+/**
+ * hakmem_meta_faults() - make every @every-th metadata request of this task fail
+ * @every: the period, counted from this call; 0 to turn failures off
+ *
+ * For the KUnit cases: contexts, learners, debug records and the like
+ * (hm_plat_meta_alloc()) running out of memory at a known request.  Only
+ * the calling task's requests count and fail: another CPU's work at the
+ * same moment neither shifts the count nor gets a failure it did not ask for.
+ */
+void hakmem_meta_faults(unsigned long every)
+{
+	WRITE_ONCE(hm_meta_fail_every, 0);
+	atomic_long_set(&hm_meta_requests, 0);
+	WRITE_ONCE(hm_meta_fail_task, every ? current : NULL);
+	WRITE_ONCE(hm_meta_fail_every, every);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_meta_faults, HAKMEM_NS);
+
 /*
  * Metadata: caches, dynamic contexts, slab map levels.  Only the slab
  * map's 512 KiB top level is large enough for vmalloc; it is allocated
  * with GFP_KERNEL at module load (kvzalloc() falls back to kmalloc for
  * atomic flags).
  */
-static unsigned long hm_meta_fail_every;
-static atomic_long_t hm_meta_requests;
-
-/**
- * hakmem_meta_faults() - make every @every-th metadata request fail
- * @every: the period, counted from this call; 0 to turn failures off
- *
- * For the KUnit cases: contexts, learners, debug records and the like
- * (hm_plat_meta_alloc()) running out of memory at a known request.
- */
-void hakmem_meta_faults(unsigned long every)
-{
-	atomic_long_set(&hm_meta_requests, 0);
-	WRITE_ONCE(hm_meta_fail_every, every);
-}
-EXPORT_SYMBOL_NS_GPL(hakmem_meta_faults, HAKMEM_NS);
-
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 {
 	unsigned long every = READ_ONCE(hm_meta_fail_every);
 
-	if (unlikely(every) && atomic_long_inc_return(&hm_meta_requests) % every == 0)
+	if (unlikely(every) && current == READ_ONCE(hm_meta_fail_task) &&
+	    atomic_long_inc_return(&hm_meta_requests) % every == 0)
 		return NULL;
 	return kvzalloc(size, gfp);
 }
@@ -483,11 +489,7 @@ HM_EXPORT(hm_cctx_alloc_contig);
 HM_EXPORT(hm_cctx_add_chunk_contig);
 HM_EXPORT(hm_cache_learn);
 HM_EXPORT(hm_learn_parse);
-HM_EXPORT(hm_learn_batch_start);
-HM_EXPORT(hm_learn_batch_check);
-HM_EXPORT(hm_learn_batch_prepare);
-HM_EXPORT(hm_learn_batch_apply);
-HM_EXPORT(hm_learn_batch_end);
+HM_EXPORT(hm_learn_all);
 HM_EXPORT(hm_elo_expect);
 HM_EXPORT(hm_cache_set_adaptive);
 HM_EXPORT(hakmem_mutex);

@@ -137,16 +137,34 @@ bool hm_user_chunk_fault(void)
 	return hm_user_fault(&hm_user_fail_every, &hm_chunk_requests);
 }
 
+/* hm_user_meta_faults()'s thread, whose requests alone count (0: every thread's) */
+static pid_t hm_meta_fault_tid;
+
 bool hm_user_meta_fault(void)
 {
+	pid_t only = __atomic_load_n(&hm_meta_fault_tid, __ATOMIC_RELAXED);
+
+	if (likely(!__atomic_load_n(&hm_user_meta_fail_every, __ATOMIC_RELAXED)) ||
+	    (only && only != gettid()))
+		return false;
 	return hm_user_fault(&hm_user_meta_fail_every, &hm_meta_requests);
 }
 
-/* tests: every @every-th metadata request from now fails, counted from 0 */
+/* tests: every @every-th metadata request of this thread fails, counted from now */
 void hm_user_meta_faults(unsigned long every)
 {
+	__atomic_store_n(&hm_user_meta_fail_every, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&hm_meta_requests, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_meta_fault_tid, every ? gettid() : 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&hm_user_meta_fail_every, every, __ATOMIC_RELAXED);
+}
+
+/* tests: every @every-th chunk request fails, counted from now */
+void hm_user_chunk_faults(unsigned long every)
+{
+	__atomic_store_n(&hm_user_fail_every, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_chunk_requests, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
 }
 
 /*
@@ -1246,18 +1264,24 @@ unsigned long hm_trim(void)
 	return n;
 }
 
-/* @fn on every class, then every created cache (under hm_caches_lock) */
-void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
+/* @fn on every class, then every created cache; the caller holds hm_caches_lock */
+static void hm_walk_locked(void (*fn)(struct hm_cache *c, void *arg), void *arg, void *unused)
 {
 	struct hm_cache *c;
 	unsigned int i;
 
-	pthread_once(&hm_once, hm_init);
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		fn(hm_classes[i], arg);
-	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next)
 		fn(c, arg);
+}
+
+/* @fn on every class, then every created cache (under hm_caches_lock) */
+void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
+{
+	pthread_once(&hm_once, hm_init);
+	pthread_mutex_lock(&hm_caches_lock);
+	hm_walk_locked(fn, arg, NULL);
 	pthread_mutex_unlock(&hm_caches_lock);
 }
 
@@ -1704,37 +1728,24 @@ static void hm_research_init(void)
 		hm_cache_set_fit(hm_classes[i], fit);
 }
 
-static void hm_learn_check_one(struct hm_cache *c, void *b)
-{
-	hm_learn_batch_check(b, c);
-}
-
-static void hm_learn_apply_one(struct hm_cache *c, void *b)
-{
-	hm_learn_batch_apply(b, c);
-}
-
 int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
 {
-	struct hm_learn_batch b;
 	enum hm_learn_state st;
-	int ret = 0;
 	u32 seed;
+	int r;
 
 	pthread_once(&hm_once, hm_init);
 	if (!cmd || !hm_learn_parse(cmd, &st, &seed))
 		return -EINVAL;
-	if (c)
-		return hm_cache_learn(c, st, seed) ? -EINVAL : 0;
-	/* every bitmap-mode class and cache, all or none: the others cannot learn */
-	hm_learn_batch_start(&b, st, seed);
-	hm_user_each_cache(hm_learn_check_one, &b);
-	if (hm_learn_batch_prepare(&b))
-		hm_user_each_cache(hm_learn_apply_one, &b);
-	else
-		ret = b.refused ? -EINVAL : -ENOMEM;
-	hm_learn_batch_end(&b);
-	return ret;
+	if (c) {
+		r = hm_cache_learn(c, st, seed);
+	} else {
+		/* every class and cache, all or none: no cache comes or goes meanwhile */
+		pthread_mutex_lock(&hm_caches_lock);
+		r = hm_learn_all(hm_walk_locked, NULL, st, seed);
+		pthread_mutex_unlock(&hm_caches_lock);
+	}
+	return r == HM_LEARN_NOMEM ? -ENOMEM : r ? -EINVAL : 0;
 }
 
 int hm_cache_set_policy(struct hm_cache *c, const char *policy)

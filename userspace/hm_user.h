@@ -28,7 +28,8 @@ extern long *volatile hm_user_error_counter;
 extern unsigned long hm_user_fail_every;
 /* ... and every Nth metadata allocation (contexts, debug memory; 0: off) */
 extern unsigned long hm_user_meta_fail_every;
-void hm_user_meta_faults(unsigned long every);	/* the same, counted from now */
+void hm_user_meta_faults(unsigned long every);	/* the same, of this thread, from now */
+void hm_user_chunk_faults(unsigned long every);	/* hm_user_fail_every, from now */
 /* tests: membarrier() fails (ENOMEM) while set */
 extern bool hm_user_sync_fails;
 extern long hm_user_chunks_live;

@@ -125,21 +125,22 @@ static bool hm_sf_expand(const char *path, pid_t pid);
  * The snapshot into @tmp.  SIGXFSZ (a file size limit) is held off, as the
  * writer thread holds every signal: the final write runs in the program's
  * thread, and the limit must fail the write (EFBIG), not kill the program.
+ * The signal our failed write raised is sent to this thread, and taken
+ * before any the process has pending; none is taken unless a write failed
+ * so (another, the program's own, is left to it).
  */
 static int hm_sf_fill(const char *tmp, bool final)
 {
 	struct hm_sf_printer p = { .pr = { hm_sf_printf } };
-	sigset_t xfsz, old, pending;
 	struct timespec ts, zero = { 0, 0 };
-	bool was_pending;
+	sigset_t xfsz, old;
 
 	sigemptyset(&xfsz);
 	sigaddset(&xfsz, SIGXFSZ);
 	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGXFSZ);
 	unlink(tmp);
-	p.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* 0666 less the umask, as fopen()'s */
+	p.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (p.fd < 0) {
 		hm_sf_fail(&p, errno);
 	} else {
@@ -155,9 +156,7 @@ static int hm_sf_fill(const char *tmp, bool final)
 		if (p.err)
 			unlink(tmp);
 	}
-	/* the signal our own write raised, not one that was already waiting */
-	sigpending(&pending);
-	if (!was_pending && sigismember(&pending, SIGXFSZ))
+	if (p.err == EFBIG)
 		sigtimedwait(&xfsz, NULL, &zero);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return p.err;

@@ -53,9 +53,9 @@ static void hm_learn_commands(struct kunit *test)
 	for (i = 0; i < HM_ARRAY_SIZE(bad); i++)
 		KUNIT_EXPECT_FALSE(test, hm_learn_parse(bad[i], &st, &seed));
 	/* only bitmap caches learn; nothing to freeze before a start */
-	KUNIT_EXPECT_EQ(test, hm_cache_learn(hy, HM_LEARN_ON, 1), -1);
+	KUNIT_EXPECT_EQ(test, hm_cache_learn(hy, HM_LEARN_ON, 1), HM_LEARN_REFUSED);
 	KUNIT_EXPECT_NULL(test, hy->learn);
-	KUNIT_EXPECT_EQ(test, hm_cache_learn(c, HM_LEARN_FROZEN, 1), -1);
+	KUNIT_EXPECT_EQ(test, hm_cache_learn(c, HM_LEARN_FROZEN, 1), HM_LEARN_REFUSED);
 	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_DEFAULT);
 }
 
@@ -202,22 +202,26 @@ static void hm_learn_freeze_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
-/* hm_learn_batch_*() over @n caches: prepare's verdict, applied when yes */
-static bool hm_learn_batch_run(struct hm_cache **c, unsigned int n,
-			       enum hm_learn_state st, u32 seed)
-{
-	struct hm_learn_batch b;
-	unsigned int i;
-	bool ok;
+struct hm_cache_set {
+	struct hm_cache **c;
+	unsigned int n;
+};
 
-	hm_learn_batch_start(&b, st, seed);
-	for (i = 0; i < n; i++)
-		hm_learn_batch_check(&b, c[i]);
-	ok = hm_learn_batch_prepare(&b);
-	for (i = 0; ok && i < n; i++)
-		hm_learn_batch_apply(&b, c[i]);
-	hm_learn_batch_end(&b);
-	return ok;
+static void hm_set_walk(void (*fn)(struct hm_cache *c, void *fn_arg), void *fn_arg, void *arg)
+{
+	struct hm_cache_set *set = arg;
+	unsigned int i;
+
+	for (i = 0; i < set->n; i++)
+		fn(set->c[i], fn_arg);
+}
+
+/* hm_learn_all() over the @n caches @c */
+static int hm_learn_set(struct hm_cache **c, unsigned int n, enum hm_learn_state st, u32 seed)
+{
+	struct hm_cache_set set = { c, n };
+
+	return hm_learn_all(hm_set_walk, &set, st, seed);
 }
 
 /*
@@ -226,7 +230,7 @@ static bool hm_learn_batch_run(struct hm_cache **c, unsigned int n,
  * learners' requests, leaves every cache as it was (and leaks nothing:
  * the memory tools and kmemleak see the set-aside learners freed).
  */
-static void hm_learn_batch_all_or_none(struct kunit *test)
+static void hm_learn_all_or_none(struct kunit *test)
 {
 	struct hm_cache *c[4];
 	unsigned int i, every;
@@ -238,19 +242,24 @@ static void hm_learn_batch_all_or_none(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, hm_cache_learn(c[0], HM_LEARN_ON, 3), 0);
 	KUNIT_ASSERT_EQ(test, hm_cache_learn(c[0], HM_LEARN_OFF, 0), 0);
 	/* c[2] and c[3] never learned: a freeze of all is refused */
-	KUNIT_EXPECT_FALSE(test, hm_learn_batch_run(c, 4, HM_LEARN_FROZEN, 0));
+	KUNIT_EXPECT_EQ(test, hm_learn_set(c, 4, HM_LEARN_FROZEN, 0), HM_LEARN_REFUSED);
 	KUNIT_EXPECT_EQ(test, c[0]->learn->state, HM_LEARN_OFF);
 	/* "on" needs two new learners and their list: each request fails in turn */
 	for (every = 1; every <= 3; every++) {
 		hm_test_meta_faults(every);
-		KUNIT_EXPECT_FALSE(test, hm_learn_batch_run(c, 4, HM_LEARN_ON, 5));
+		KUNIT_EXPECT_EQ(test, hm_learn_set(c, 4, HM_LEARN_ON, 5), HM_LEARN_NOMEM);
 		hm_test_meta_faults(0);
 		KUNIT_EXPECT_EQ(test, c[0]->learn->state, HM_LEARN_OFF);
 		KUNIT_EXPECT_EQ(test, c[0]->learning, 0);
 		KUNIT_EXPECT_NULL(test, c[2]->learn);
 		KUNIT_EXPECT_NULL(test, c[3]->learn);
 	}
-	KUNIT_EXPECT_TRUE(test, hm_learn_batch_run(c, 4, HM_LEARN_ON, 5));
+	/* one cache's own learner: no memory is said as such */
+	hm_test_meta_faults(1);
+	KUNIT_EXPECT_EQ(test, hm_cache_learn(c[2], HM_LEARN_ON, 5), HM_LEARN_NOMEM);
+	hm_test_meta_faults(0);
+	KUNIT_EXPECT_NULL(test, c[2]->learn);
+	KUNIT_EXPECT_EQ(test, hm_learn_set(c, 4, HM_LEARN_ON, 5), 0);
 	for (i = 0; i < 4; i++) {
 		if (i == 1) {
 			KUNIT_EXPECT_NULL(test, c[i]->learn);
@@ -261,7 +270,7 @@ static void hm_learn_batch_all_or_none(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, c[i]->learn->seed0, 5);
 		KUNIT_EXPECT_EQ(test, c[i]->learning, 1);
 	}
-	KUNIT_EXPECT_TRUE(test, hm_learn_batch_run(c, 4, HM_LEARN_FROZEN, 0));
+	KUNIT_EXPECT_EQ(test, hm_learn_set(c, 4, HM_LEARN_FROZEN, 0), 0);
 	for (i = 0; i < 4; i++)
 		if (i != 1)
 			KUNIT_EXPECT_EQ(test, c[i]->learn->state, HM_LEARN_FROZEN);
@@ -273,7 +282,7 @@ static struct kunit_case hm_learn_cases[] = {
 	KUNIT_CASE(hm_learn_run_freezes),
 	KUNIT_CASE(hm_learn_deterministic),
 	KUNIT_CASE(hm_learn_freeze_switch),
-	KUNIT_CASE(hm_learn_batch_all_or_none),
+	KUNIT_CASE(hm_learn_all_or_none),
 	{}
 };
 

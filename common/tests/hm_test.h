@@ -83,9 +83,12 @@ void hm_test_tools_quiet(bool quiet);
  */
 bool hm_test_lock_free(hm_lock_t *l);
 
-/* Make every @every-th request for a chunk fail (0: none fail). */
+/* Make every @every-th request for a chunk fail, counted from now (0: none fail). */
 void hm_test_chunk_faults(unsigned long every);
-/* ... and for metadata (hm_plat_meta_alloc(): contexts, learners, records) */
+/*
+ * ... and for metadata (hm_plat_meta_alloc(): contexts, learners, records),
+ * of the calling thread or task only.
+ */
 void hm_test_meta_faults(unsigned long every);
 
 /*

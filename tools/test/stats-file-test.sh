@@ -7,7 +7,8 @@
 #  - fork(): with "%p", a child writes its own file at its exit;
 #  - a file size limit (ulimit -f): the final write fails with a message,
 #    the program exits as it would have (it was killed by SIGXFSZ);
-#  - a link planted at the temporary file's name is not followed;
+#  - a link planted at the temporary file's name is not followed (where
+#    the program cannot remove it);
 #  - dlclose() of libhakmem.so while its writer runs (the writer woke in
 #    unmapped code: SIGSEGV);
 #  - a set-user-ID program ignores the variable (it wrote a root-only file
@@ -101,12 +102,23 @@ left=$(find "$tmp" -name 'fs.tmp.*')
 [ -z "$left" ] || fail "ulimit -f 1: a temporary file was left: $left"
 echo "$NAME: ulimit -f 1: the writes fail with a message, the program exits 0: PASS"
 
-# a link at the temporary name (the pid is the shell's, which exec keeps)
-sh -c 'ln -s "$1/victim" "$1/ln.tmp.$$" &&
-	exec env HAKMEM_STATS_FILE="$1/ln" LD_PRELOAD="$2" "$1/one"' sh "$tmp" "$PRE"
-[ ! -e "$tmp/victim" ] || fail "a link at the temporary name was followed"
-[ -s "$tmp/ln" ] || fail "no file written past the planted link"
-echo "$NAME: a link at the temporary name: not followed, the file written: PASS"
+# a link at the temporary name, in a directory the program cannot write
+# (root's), so that it cannot unlink the link either: it must not open
+# through it (the old fopen("w") wrote the victim, then failed the rename)
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	echo "$NAME: a link at the temporary name: skipped (needs root and setpriv)"
+else
+	mkdir -m 755 "$tmp/ro" && mkdir -m 777 "$tmp/open"
+	cp "$PRE" "$tmp/preload.so"	# readable by uid 65534 wherever the build is
+	sh -c 'ln -s "$1/open/victim" "$1/ro/ln.tmp.$$" &&
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env HAKMEM_STATS_FILE="$1/ro/ln" LD_PRELOAD="$1/preload.so" "$1/one"' sh "$tmp" \
+		2>"$tmp/ln.err" || fail "a link at the temporary name: the program failed"
+	[ ! -e "$tmp/open/victim" ] || fail "a link at the temporary name was followed"
+	grep -q "HAKMEM_STATS_FILE=$tmp/ro/ln: File exists (not written)" "$tmp/ln.err" ||
+		fail "a link at the temporary name: said '$(cat "$tmp/ln.err")'"
+	echo "$NAME: a link at the temporary name: not followed (File exists): PASS"
+fi
 
 # dlclose() while the writer runs
 out=$(HAKMEM_STATS_FILE=$tmp/dl HAKMEM_STATS_INTERVAL_MS=10 "$tmp/dl" "$SO" 2>&1) ||

@@ -155,8 +155,9 @@ struct hm_mallinfo {
 	size_t hblkhd;		/* bytes of their chunks */
 	size_t uordblks;	/* bytes of the slabs' objects in use */
 	size_t fordblks;	/* arena - uordblks */
-	size_t keepcost;	/* memory hm_trim() would give back now (a kept
-				 * large chunk already decommitted: its head) */
+	size_t keepcost;	/* memory hm_trim() would give back now: pooled
+				 * slabs, kept large chunks (one already
+				 * decommitted: its head only) */
 };
 void hm_mallinfo(struct hm_mallinfo *mi);
 /* the same and each class's and cache's blocks not in use, as glibc's

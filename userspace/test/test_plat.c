@@ -121,7 +121,7 @@ bool hm_test_lock_free(hm_lock_t *l)
 
 void hm_test_chunk_faults(unsigned long every)
 {
-	__atomic_store_n(&hm_user_fail_every, every, __ATOMIC_RELAXED);
+	hm_user_chunk_faults(every);
 }
 
 void hm_test_meta_faults(unsigned long every)
