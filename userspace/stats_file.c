@@ -48,7 +48,7 @@
 
 pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char hm_sf_path[PATH_MAX];
-static char hm_sf_template[PATH_MAX];	/* as given, with its "%p" */
+static char hm_sf_template[PATH_MAX];	/* as given, absolute, with its "%p" */
 static bool hm_sf_per_process;		/* the template has a "%p" */
 static unsigned int hm_sf_interval_ms = HM_STATS_FILE_DEF_MS;
 static unsigned long hm_sf_seq;
@@ -250,6 +250,28 @@ static bool hm_sf_expand(const char *path, pid_t pid)
 	return true;
 }
 
+/*
+ * hm_sf_template from @path, a relative one from the directory the program
+ * starts in: its file stays where it was named after a chdir().  False when
+ * it does not fit (or the directory cannot be named).
+ */
+static bool hm_sf_absolute(const char *path)
+{
+	size_t n = 0;
+
+	if (path[0] != '/') {
+		if (!getcwd(hm_sf_template, sizeof(hm_sf_template)))
+			return false;
+		n = strlen(hm_sf_template);
+		if (n > 1 && n + 1 < sizeof(hm_sf_template))
+			hm_sf_template[n++] = '/';
+	}
+	if (n + strlen(path) >= sizeof(hm_sf_template))
+		return false;
+	strcpy(hm_sf_template + n, path);
+	return true;
+}
+
 /* Called once from the library's initialization. */
 void hm_stats_file_start(void)
 {
@@ -261,11 +283,10 @@ void hm_stats_file_start(void)
 	if (!path || !*path)
 		return;
 	hm_sf_pid = getpid();
-	if (strlen(path) >= sizeof(hm_sf_template) || !hm_sf_expand(path, hm_sf_pid)) {
+	if (!hm_sf_absolute(path) || !hm_sf_expand(hm_sf_template, hm_sf_pid)) {
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
 		return;
 	}
-	strcpy(hm_sf_template, path);
 	hm_sf_per_process = strstr(path, "%p");
 	hm_sf_interval_ms = (unsigned int)hm_user_env_num("HAKMEM_STATS_INTERVAL_MS",
 							  HM_STATS_FILE_MIN_MS, 3600000UL,

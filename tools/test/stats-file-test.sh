@@ -11,6 +11,7 @@
 #    the program cannot remove it);
 #  - dlclose() of libhakmem.so while its writer runs (the writer woke in
 #    unmapped code: SIGSEGV);
+#  - a relative path, then a chdir() (the file followed the program);
 #  - a set-user-ID program ignores the variable (it wrote a root-only file
 #    for any user); run as root only, where /tmp allows set-user-ID.
 #
@@ -56,6 +57,9 @@ EOF
 # one allocation; unlike ls, stderr stays open for the final write's message
 printf '%s\n' '#include <stdlib.h>' \
 	'int main(void) { char *volatile p = malloc(64); p[0] = 1; free(p); return 0; }' >"$tmp/one.c"
+printf '%s\n' '#include <stdlib.h>' '#include <unistd.h>' \
+	'int main(int argc, char **argv) { char *volatile p = malloc(64); p[0] = 1;' \
+	'if (argc < 2 || chdir(argv[1])) return 2; usleep(50000); free(p); return 0; }' >"$tmp/cd.c"
 cat >"$tmp/dl.c" <<'EOF'
 #include <dlfcn.h>
 #include <stdio.h>
@@ -83,6 +87,7 @@ EOF
 $CC -O2 -o "$tmp/forkc" "$tmp/forkc.c"
 $CC -O2 -o "$tmp/dl" "$tmp/dl.c" -ldl
 $CC -O2 -o "$tmp/one" "$tmp/one.c"
+$CC -O2 -o "$tmp/cd" "$tmp/cd.c"
 
 # fork(): one file per process
 read -r parent child < <(HAKMEM_STATS_FILE="$tmp/sf.%p" LD_PRELOAD=$PRE "$tmp/forkc")
@@ -119,6 +124,14 @@ else
 		fail "a link at the temporary name: said '$(cat "$tmp/ln.err")'"
 	echo "$NAME: a link at the temporary name: not followed (File exists): PASS"
 fi
+
+# a relative path is the starting directory's, whatever chdir() comes after
+mkdir "$tmp/sub"
+(cd "$tmp" && HAKMEM_STATS_FILE=rel HAKMEM_STATS_INTERVAL_MS=10 LD_PRELOAD=$PRE ./cd sub) ||
+	fail "relative path: the program failed"
+[ ! -e "$tmp/sub/rel" ] || fail "relative path: written in the directory chdir() went to"
+head -n 1 "$tmp/rel" | grep -q " final$" || fail "relative path: no final snapshot in $tmp/rel"
+echo "$NAME: a relative path and a chdir(): the file stays where it was named: PASS"
 
 # dlclose() while the writer runs
 out=$(HAKMEM_STATS_FILE=$tmp/dl HAKMEM_STATS_INTERVAL_MS=10 "$tmp/dl" "$SO" 2>&1) ||
