@@ -82,7 +82,6 @@ struct hm_large_use {
 };
 
 void hm_large_usage(struct hm_large_use *u);
-bool hm_large_busy(void);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
 void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,

@@ -98,25 +98,6 @@ static size_t hm_large_kept_bytes, hm_large_resident_bytes;
 static size_t hm_large_dirty_bytes;	/* the decommitted ones' heads, still in memory */
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
-/*
- * Frees between their first locked step and their last act, counted up
- * under hm_large_lock: their chunk is in no list meanwhile (its pages being
- * decommitted, or on its way back), and a child forked then would never
- * find it.  Userspace's fork() waits for none to be left (hm_large_busy()).
- */
-static hm_atomic_t hm_large_in_flight = HM_ATOMIC_INIT(0);
-
-/**
- * hm_large_busy() - is a large free halfway?
- *
- * Return: true while a free holds a chunk in no list; with hm_large_lock
- * held and false, none is, and none can start until it is released.
- */
-bool hm_large_busy(void)
-{
-	return hm_atomic_read(&hm_large_in_flight) != 0;
-}
-
 /* the live objects and their chunks' bytes (hm_large_usage()) */
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
 static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
@@ -373,8 +354,6 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		/* a use after free of the object stays visible to the sanitizers */
 		hm_plat_mark_free(p, tail);
 		hm_large_put(h);
-	} else {
-		hm_atomic_fetch_add(&hm_large_in_flight, 1);
 	}
 	hm_unlock(&hm_large_lock, flags);
 	if (keep)
@@ -395,10 +374,8 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 			if (keep)
 				hm_large_put(h);
 			hm_unlock(&hm_large_lock, flags);
-			if (keep) {
-				hm_atomic_fetch_add(&hm_large_in_flight, -1UL);
+			if (keep)
 				return;
-			}
 			hm_plat_mark_alloc(p, tail);	/* the next user of the range */
 		}
 	}
@@ -407,7 +384,6 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	h->magic = 0;
 	hm_unlock(&hm_large_lock, flags);
 	hm_large_give(h);
-	hm_atomic_fetch_add(&hm_large_in_flight, -1UL);
 }
 
 /*

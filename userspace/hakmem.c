@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <stdarg.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1308,19 +1307,6 @@ static void hm_fork_each(bool lock)
 		lock ? pthread_mutex_lock(&c->lock) : pthread_mutex_unlock(&c->lock);
 	for (i = 0; i < HM_ARRAY_SIZE(core); i++)
 		lock ? pthread_mutex_lock(core[i]) : pthread_mutex_unlock(core[i]);
-	/*
-	 * A large free halfway holds its chunk in no list, and would finish
-	 * in the parent only: the child would never find the chunk.  Wait
-	 * for none to be left; what such a free still takes (the slab map's,
-	 * the retire list's locks) comes after hm_large_lock, not yet held.
-	 */
-	while (lock && hm_large_busy()) {
-		for (i = HM_ARRAY_SIZE(core); i-- > 0;)
-			pthread_mutex_unlock(core[i]);
-		sched_yield();
-		for (i = 0; i < HM_ARRAY_SIZE(core); i++)
-			pthread_mutex_lock(core[i]);
-	}
 }
 
 static void hm_fork_prepare(void)

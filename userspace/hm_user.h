@@ -30,8 +30,6 @@ extern unsigned long hm_user_fail_every;
 extern unsigned long hm_user_meta_fail_every;
 void hm_user_meta_faults(unsigned long every);	/* the same, of this thread, from now */
 void hm_user_chunk_faults(unsigned long every);	/* hm_user_fail_every, from now */
-/* tests: a large free pauses this long in its decommit (0: off) */
-extern unsigned int hm_user_decommit_pause_us;
 /* tests: membarrier() fails (ENOMEM) while set */
 extern bool hm_user_sync_fails;
 extern long hm_user_chunks_live;

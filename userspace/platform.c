@@ -270,9 +270,6 @@ void hm_plat_chunk_free(void *p, size_t size)
 	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 
-/* tests: a large free pauses this long in its decommit (a fork meanwhile) */
-unsigned int hm_user_decommit_pause_us;
-
 /*
  * A kept large chunk's pages from the first page boundary at or after @p
  * on: the range stays; the bytes before that boundary keep theirs.
@@ -285,8 +282,6 @@ size_t hm_plat_chunk_decommit(void *p, size_t size)
 	char *from = (char *)(((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1));
 	size_t head = (size_t)(from - (char *)p);
 
-	if (unlikely(__atomic_load_n(&hm_user_decommit_pause_us, __ATOMIC_RELAXED)))
-		usleep(hm_user_decommit_pause_us);
 	if (head >= size || madvise(from, size - head, MADV_DONTNEED))
 		return size;
 	return head;

@@ -522,54 +522,6 @@ static void hm_user_fork_track_retire(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
-static void *hm_user_free_thread_large(void *p)
-{
-	hm_free(p);
-	return NULL;
-}
-
-/*
- * fork() while another thread's large free is between its two locked
- * steps (decommitting the chunk's pages, the chunk in no list): the child
- * never found that chunk, a leak of up to 64 MiB of its address space for
- * its life.  fork() now waits for the free to finish: the child has the
- * chunk kept, as the parent.  The free is held 300 ms in its decommit.
- */
-static void hm_user_fork_during_large_free(struct kunit *test)
-{
-	char *p = hm_malloc(8UL << 20);
-	unsigned long kept;
-	int status = -1;
-	pthread_t t;
-	pid_t pid;
-
-	if (HM_TEST_TSAN) {
-		hm_free(p);
-		kunit_skip(test, "ThreadSanitizer reports the freeing thread leaked in the child");
-	}
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	p[0] = 1;
-	kept = hm_large_kept();
-	__atomic_store_n(&hm_user_decommit_pause_us, 300000, __ATOMIC_RELAXED);
-	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_user_free_thread_large, p), 0);
-	hm_test_sleep_ms(100);		/* it is in its decommit now */
-	pid = fork();
-	KUNIT_ASSERT_GE(test, pid, 0);
-	if (pid == 0) {
-		signal(SIGALRM, SIG_DFL);
-		alarm(10);
-		_exit(hm_large_kept() == kept + 1 ? 0 : 1);
-	}
-	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
-	pthread_join(t, NULL);
-	__atomic_store_n(&hm_user_decommit_pause_us, 0, __ATOMIC_RELAXED);
-	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status), "child killed by signal %d",
-			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);	/* 1: the child has not the chunk kept */
-	KUNIT_EXPECT_EQ(test, hm_large_kept(), kept + 1);
-	hm_trim();
-}
-
 struct hm_keys_arg {
 	struct hm_cache *c;
 	void *v[16];
@@ -3082,7 +3034,6 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_chunks_merge),
 	KUNIT_CASE(hm_user_fork_rekeys),
 	KUNIT_CASE(hm_user_fork_track_retire),
-	KUNIT_CASE(hm_user_fork_during_large_free),
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_free_keeps_errno),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
