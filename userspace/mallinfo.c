@@ -48,20 +48,23 @@ static void hm_malloc_info_size(struct hm_cache *c, void *out)
 
 	hm_cache_stats(c, &st);
 	idle = st.objs_total - st.objs_inuse;
+	if (!idle)
+		return;		/* as glibc's, which lists only sizes it has free */
 	fprintf(out, "  <size from=\"%u\" to=\"%u\" total=\"%lu\" count=\"%lu\"/>\n",
 		c->obj_size, c->obj_size, idle * c->obj_size, idle);
 }
 
 /*
  * glibc's malloc_info() XML, of hakmem's memory: one heap, whose <size>
- * lines are the classes and caches and their blocks not in use; large
- * objects are glibc's mmapped chunks.  No maximum is kept: "max" is the
- * current figure.
+ * lines are the classes and caches with blocks not in use; large objects
+ * are glibc's mmapped chunks, counted apart from "system" as glibc counts
+ * them.  No maximum is kept: "max" is the current figure.  0 always, as
+ * glibc's, but for a NULL @out (glibc's would crash).
  */
 int hm_malloc_info(FILE *out)
 {
 	struct hm_mallinfo mi;
-	size_t idle, system;
+	size_t idle;
 
 	if (!out) {
 		errno = EINVAL;
@@ -69,7 +72,6 @@ int hm_malloc_info(FILE *out)
 	}
 	hm_mallinfo(&mi);
 	idle = mi.arena - HM_MIN(mi.uordblks, mi.arena);
-	system = mi.arena + mi.hblkhd;
 	fprintf(out, "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n");
 	hm_user_each_cache(hm_malloc_info_size, out);
 	fprintf(out, "</sizes>\n<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
@@ -82,7 +84,7 @@ int hm_malloc_info(FILE *out)
 		"<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
 		"<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
 		"<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
-		"</malloc>\n", mi.ordblks, idle, mi.hblks, mi.hblkhd, system, system, system,
-		system);
-	return ferror(out) ? -1 : 0;
+		"</malloc>\n", mi.ordblks, idle, mi.hblks, mi.hblkhd, mi.arena, mi.arena, mi.arena,
+		mi.arena);
+	return 0;
 }

@@ -49,6 +49,7 @@
 pthread_mutex_t hm_sf_lock = PTHREAD_MUTEX_INITIALIZER;
 static char hm_sf_path[PATH_MAX];
 static char hm_sf_template[PATH_MAX];	/* as given, absolute, with its "%p" */
+static size_t hm_sf_cwd_len;		/* of it, the working directory's name */
 static bool hm_sf_per_process;		/* the template has a "%p" */
 static unsigned int hm_sf_interval_ms = HM_STATS_FILE_DEF_MS;
 static unsigned long hm_sf_seq;
@@ -119,7 +120,7 @@ static void hm_sf_printf(struct hm_printer *pr, const char *fmt, ...)
 	p->used += (size_t)n;
 }
 
-static bool hm_sf_expand(const char *path, pid_t pid);
+static bool hm_sf_expand(pid_t pid);
 
 /*
  * The snapshot into @tmp.  SIGXFSZ (a file size limit) is held off, as the
@@ -175,7 +176,7 @@ static int hm_sf_write(bool final)
 		hm_sf_pid = getpid();
 		hm_sf_seq = 0;
 		hm_sf_warned = false;
-		if (!hm_sf_expand(hm_sf_template, hm_sf_pid))
+		if (!hm_sf_expand(hm_sf_pid))
 			return -1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", hm_sf_path, (int)hm_sf_pid);
@@ -224,15 +225,18 @@ static void hm_sf_atexit(void)
 }
 
 /*
- * hm_sf_path from @path, each "%p" the process id: one file per process
+ * hm_sf_path from hm_sf_template, each "%p" the process id (in the part
+ * the user gave, not in the working directory's name): one file per process
  * when every process of a pipeline runs on libhakmem (LD_PRELOAD).
  * False when it does not fit.
  */
-static bool hm_sf_expand(const char *path, pid_t pid)
+static bool hm_sf_expand(pid_t pid)
 {
-	size_t n = 0;
+	const char *path = hm_sf_template + hm_sf_cwd_len;
+	size_t n = hm_sf_cwd_len;	/* the working directory's name, as it is */
 	int w;
 
+	memcpy(hm_sf_path, hm_sf_template, n);
 	for (; *path; path++) {
 		if (path[0] == '%' && path[1] == 'p') {
 			w = snprintf(hm_sf_path + n, sizeof(hm_sf_path) - n, "%d", (int)pid);
@@ -260,14 +264,20 @@ static bool hm_sf_absolute(const char *path)
 	size_t n = 0;
 
 	if (path[0] != '/') {
-		if (!getcwd(hm_sf_template, sizeof(hm_sf_template)))
+		if (!getcwd(hm_sf_template, sizeof(hm_sf_template))) {
+			fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: the working directory: %s; not written\n",
+				path, strerror(errno));
 			return false;
+		}
 		n = strlen(hm_sf_template);
 		if (n > 1 && n + 1 < sizeof(hm_sf_template))
 			hm_sf_template[n++] = '/';
 	}
-	if (n + strlen(path) >= sizeof(hm_sf_template))
+	hm_sf_cwd_len = n;
+	if (n + strlen(path) >= sizeof(hm_sf_template)) {
+		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
 		return false;
+	}
 	strcpy(hm_sf_template + n, path);
 	return true;
 }
@@ -283,7 +293,9 @@ void hm_stats_file_start(void)
 	if (!path || !*path)
 		return;
 	hm_sf_pid = getpid();
-	if (!hm_sf_absolute(path) || !hm_sf_expand(hm_sf_template, hm_sf_pid)) {
+	if (!hm_sf_absolute(path))
+		return;
+	if (!hm_sf_expand(hm_sf_pid)) {
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
 		return;
 	}

@@ -131,7 +131,12 @@ mkdir "$tmp/sub"
 	fail "relative path: the program failed"
 [ ! -e "$tmp/sub/rel" ] || fail "relative path: written in the directory chdir() went to"
 head -n 1 "$tmp/rel" | grep -q " final$" || fail "relative path: no final snapshot in $tmp/rel"
-echo "$NAME: a relative path and a chdir(): the file stays where it was named: PASS"
+# a "%p" in the working directory's name is a name, not the process id
+mkdir "$tmp/a%pb"
+(cd "$tmp/a%pb" && HAKMEM_STATS_FILE=rel LD_PRELOAD=$PRE ../one 2>"$tmp/pct.err") ||
+	fail "relative path under a%pb: the program failed"
+[ -s "$tmp/a%pb/rel" ] || fail "relative path under a%pb: no file ($(cat "$tmp/pct.err"))"
+echo "$NAME: a relative path and a chdir(), a %p in the directory's name: the file stays where it was named: PASS"
 
 # dlclose() while the writer runs
 out=$(HAKMEM_STATS_FILE=$tmp/dl HAKMEM_STATS_INTERVAL_MS=10 "$tmp/dl" "$SO" 2>&1) ||

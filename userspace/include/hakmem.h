@@ -161,8 +161,8 @@ struct hm_mallinfo {
 };
 void hm_mallinfo(struct hm_mallinfo *mi);
 /* the same and each class's and cache's blocks not in use, as glibc's
- * malloc_info() XML (one heap; large objects are its "mmap" total).
- * Returns 0, or -1 (EINVAL for a NULL @out, or the stream's error) */
+ * malloc_info() XML (one heap; large objects are its "mmap" total, apart
+ * from "system").  Returns 0, or -1 with errno EINVAL for a NULL @out */
 int hm_malloc_info(FILE *out);
 
 /* flush the calling thread's caches (also done at thread exit) */

@@ -819,9 +819,13 @@ static void hm_user_malloc_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, strncmp(text, "<malloc version=\"1\">\n<heap nr=\"0\">\n", 34), 0);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "  <size from=\"128\" to=\"128\" total=\""));
+	KUNIT_EXPECT_NULL(test, strstr(text, " count=\"0\"/>"));	/* sizes with none free */
 	snprintf(want, sizeof(want), "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>",
 		 mi.hblks, mi.hblkhd);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	/* large objects apart from "system", as glibc's */
+	snprintf(want, sizeof(want), "<system type=\"current\" size=\"%zu\"/>\n<system", mi.arena);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(strstr(text, "</heap>"), want));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "</heap>\n"));
 	KUNIT_EXPECT_EQ(test, strcmp(text + strlen(text) - 10, "</malloc>\n"), 0);
 	free(text);
