@@ -351,6 +351,16 @@ static void hm_init(void)
 }
 
 /*
+ * The library's initialization, for paths that attach no context (large
+ * objects): a program whose only allocations are large still gets its
+ * fork handlers, HAKMEM_DEBUG and HAKMEM_STATS_FILE.
+ */
+void hm_user_init(void)
+{
+	pthread_once(&hm_once, hm_init);
+}
+
+/*
  * Is the created cache with unique id @id still alive?  Caller holds
  * hm_caches_lock.  Asked by id, so a slot whose cache was destroyed (and
  * whose context was freed with it) is never dereferenced.
@@ -644,8 +654,10 @@ static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
 	void *p;
 
 	if (unlikely(cc == &hm_cctx_none)) {	/* medium, large, or first use */
-		if (unlikely(size > HM_USER_MAX_CLASS))
+		if (unlikely(size > HM_USER_MAX_CLASS)) {
+			hm_user_init();
 			return hm_large_alloc(size, HM_GFP_DEFAULT);
+		}
 		cc = hm_class_cctx(hm_user_class(size));
 		if (unlikely(!cc))
 			return NULL;

@@ -70,9 +70,11 @@ void *hm_calloc(size_t n, size_t size)
 		return NULL;
 	}
 	/* a fresh large chunk is zero already: only a reused one is cleared */
-	if (bytes > HM_USER_MAX_CLASS)
+	if (bytes > HM_USER_MAX_CLASS) {
+		hm_user_init();
 		return hm_enomem(hm_large_alloc_aligned(bytes, HM_LARGE_HDR, true,
 							HM_GFP_DEFAULT));
+	}
 	p = hm_malloc(bytes);
 	if (likely(p))
 		memset(p, 0, bytes);	/* what was asked for, not the block */
@@ -140,6 +142,7 @@ static void *hm_aligned(size_t align, size_t size)
 	if (size <= HM_USER_MAX_CLASS && align <= HM_USER_MAX_CLASS)
 		return hm_enomem(hm_malloc(HM_MAX(size, align)));
 	/* size 0 too gets an object of its own, told apart from a foreign one */
+	hm_user_init();
 	return hm_enomem(hm_large_alloc_aligned(size ? size : 1, align, false,
 						HM_GFP_DEFAULT));
 }

@@ -15,6 +15,7 @@ bool hm_user_meta_fault(void);
 void hm_user_chunk_count(long delta);
 void hm_user_ctx_id_reset(void);
 void hm_user_error_message(const char *msg);
+void hm_user_init(void);		/* the library's initialization, once */
 void hm_stats_file_start(void);	/* stats_file.c */
 struct hm_cache;
 struct hm_printer;

@@ -12,6 +12,7 @@
 #  - dlclose() of libhakmem.so while its writer runs (the writer woke in
 #    unmapped code: SIGSEGV);
 #  - a relative path, then a chdir() (the file followed the program);
+#  - a program whose only allocations are large (the library never started);
 #  - a set-user-ID program ignores the variable (it wrote a root-only file
 #    for any user); run as root only, where /tmp allows set-user-ID.
 #
@@ -143,6 +144,24 @@ out=$(HAKMEM_STATS_FILE=$tmp/dl HAKMEM_STATS_INTERVAL_MS=10 "$tmp/dl" "$SO" 2>&1
 	fail "dlclose with the writer running: exit $?, '$out'"
 [ "$out" = survived ] || fail "dlclose: printed '$out'"
 echo "$NAME: dlclose() of libhakmem.so with the writer running: PASS"
+
+# a program whose only allocation is large still starts the library (its
+# fork handlers, HAKMEM_DEBUG, this file): a large hm_malloc(), hm_calloc()
+# or hm_aligned_alloc() skipped the initialization
+printf '%s\n' '#include <stddef.h>' '#include <string.h>' \
+	'void *hm_malloc(size_t); void *hm_calloc(size_t, size_t);' \
+	'void *hm_aligned_alloc(size_t, size_t); void hm_free(void *);' \
+	'int main(int argc, char **argv) { void *p = argc < 2 ? NULL :' \
+	'!strcmp(argv[1], "malloc") ? hm_malloc(1 << 20) : !strcmp(argv[1], "calloc") ?' \
+	'hm_calloc(1, 1 << 20) : hm_aligned_alloc(8192, 1 << 20);' \
+	'if (!p) return 2; hm_free(p); return 0; }' >"$tmp/large.c"
+$CC -O2 -o "$tmp/large" "$tmp/large.c" "$OUT/libhakmem.a" -pthread
+for how in malloc calloc aligned; do
+	HAKMEM_STATS_FILE=$tmp/large-$how "$tmp/large" $how || fail "large only ($how): exit $?"
+	head -n 1 "$tmp/large-$how" 2>/dev/null | grep -q " final$" ||
+		fail "large only ($how): the library never started (no stats file)"
+done
+echo "$NAME: a program whose only allocation is large (malloc, calloc, aligned): the library starts: PASS"
 
 # set-user-ID: the caller's HAKMEM_STATS_FILE is not the program's
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
