@@ -8,7 +8,8 @@
 #   make lib      libhakmem.a, libhakmem.so and libhakmem-preload.so
 #   make test-preload  real programs under LD_PRELOAD=libhakmem-preload.so
 #   make test-stats-file  HAKMEM_STATS_FILE's writer across fork, ulimit -f,
-#                 dlclose, a planted link and a set-user-ID program
+#                 a planted link, chdir, dlclose, a large-only program and
+#                 a set-user-ID program
 #   make module   hakmem_slab.ko and its companions against KDIR
 #   make install  libhakmem, hakmem.h, hakmem.pc, the tools (PREFIX, DESTDIR);
 #                 also uninstall, modules_install (tools/pkg/pkg.mk)

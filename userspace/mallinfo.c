@@ -54,6 +54,19 @@ static void hm_malloc_info_size(struct hm_cache *c, void *out)
 		c->obj_size, c->obj_size, idle * c->obj_size, idle);
 }
 
+/* the lines a heap and the whole end with: fast, rest[, mmap], system, aspace */
+static void hm_malloc_info_totals(FILE *out, const struct hm_mallinfo *mi, bool mmap)
+{
+	fprintf(out, "<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+		"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n", mi->ordblks, mi->fordblks);
+	if (mmap)
+		fprintf(out, "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n",
+			mi->hblks, mi->hblkhd);
+	fprintf(out, "<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
+		"<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n",
+		mi->arena, mi->arena, mi->arena, mi->arena);
+}
+
 /*
  * glibc's malloc_info() XML, of hakmem's memory: one heap, whose <size>
  * lines are the classes and caches with blocks not in use; large objects
@@ -64,27 +77,18 @@ static void hm_malloc_info_size(struct hm_cache *c, void *out)
 int hm_malloc_info(FILE *out)
 {
 	struct hm_mallinfo mi;
-	size_t idle;
 
 	if (!out) {
 		errno = EINVAL;
 		return -1;
 	}
 	hm_mallinfo(&mi);
-	idle = mi.arena - HM_MIN(mi.uordblks, mi.arena);
 	fprintf(out, "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n");
 	hm_user_each_cache(hm_malloc_info_size, out);
-	fprintf(out, "</sizes>\n<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
-		"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
-		"<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
-		"<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
-		"</heap>\n", mi.ordblks, idle, mi.arena, mi.arena, mi.arena, mi.arena);
-	fprintf(out, "<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
-		"<total type=\"rest\" count=\"%zu\" size=\"%zu\"/>\n"
-		"<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
-		"<system type=\"current\" size=\"%zu\"/>\n<system type=\"max\" size=\"%zu\"/>\n"
-		"<aspace type=\"total\" size=\"%zu\"/>\n<aspace type=\"mprotect\" size=\"%zu\"/>\n"
-		"</malloc>\n", mi.ordblks, idle, mi.hblks, mi.hblkhd, mi.arena, mi.arena, mi.arena,
-		mi.arena);
+	fprintf(out, "</sizes>\n");
+	hm_malloc_info_totals(out, &mi, false);
+	fprintf(out, "</heap>\n");
+	hm_malloc_info_totals(out, &mi, true);
+	fprintf(out, "</malloc>\n");
 	return 0;
 }
