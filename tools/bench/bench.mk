@@ -9,6 +9,8 @@
 #                           cache lines per call; slab geometry; annotations
 #   make bench-debug-cost   the debug switches' instructions per op against
 #                           the build without diagnostic code (-DHM_NO_DEBUG)
+#   make bench-debug-floor  the least poison=1 track=1 can cost (a patched
+#                           copy of the tree) against the same two
 #   make bench-plots        PNG plots of what the two above left in build/bench
 #   make bench-smoke        every workload once per allocator, tiny N (seconds)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
@@ -24,7 +26,8 @@ BENCH_LIBA	:= $(BUILD)/release/libhakmem.a
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g -pthread $(WARN)
 BENCH_CG_N	?= 100000
 
-.PHONY: bench bench-bins bench-build bench-callgrind bench-debug-cost bench-plots bench-smoke \
+.PHONY: bench bench-bins bench-build bench-callgrind bench-debug-cost bench-debug-floor \
+	bench-plots bench-smoke \
 	bench-real
 
 # the peers' link flags, probed only when the bench binaries are built
@@ -86,10 +89,17 @@ bench: bench-bins
 	$(Q)tools/bench/hakmem-bench $(if $(filter 1,$(BENCH_FULL)),-f,-q) -o $(BENCH_DIR)
 	$(Q)tools/bench/table.sh -k ns $(BENCH_DIR)
 
-bench-debug-cost: bench-bins
+bench-debug-cost: bench-nodebug
+	$(Q)tools/bench/debug-cost.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)
+
+bench-debug-floor: bench-nodebug
+	$(Q)tools/bench/debug-floor.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)
+
+# the two builds the debug-cost tables compare: with the debug code and without
+.PHONY: bench-nodebug
+bench-nodebug: bench-bins
 	$(Q)$(MAKE) --no-print-directory VARIANT=nodebug EXTRA_CFLAGS=-DHM_NO_DEBUG lib
 	$(Q)$(MAKE) --no-print-directory $(BENCH_DIR)/hm-ops-hakmem-nodebug
-	$(Q)tools/bench/debug-cost.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)
 
 bench-callgrind: bench-bins
 	$(Q)tools/bench/callgrind-ops.sh -n $(BENCH_CG_N) -o $(BENCH_DIR)
@@ -117,4 +127,6 @@ bench-smoke: bench-bins
 		-o $(BENCH_DIR)/smoke 2>/dev/null
 	$(Q)grep -q '^hakmem	hm-hybrid	g	64	1000	' $(BENCH_DIR)/smoke/callgrind.tsv || \
 		{ echo "bench-smoke: callgrind-ops left no row"; exit 1; }
+	$(Q)patch -s --dry-run -p1 < tools/bench/debug-floor.patch > /dev/null || \
+		{ echo "bench-smoke: tools/bench/debug-floor.patch no longer applies"; exit 1; }
 	@echo "bench-smoke: every workload ran on every allocator"

@@ -25,21 +25,6 @@ allocs="hybrid bitmap freelist"
 sizes="8 16 256"
 warm=10000
 
-# instructions per op of one configuration: BIN MODE SIZE SWITCHES
-per_op() {
-	local bin=$1 mode=$2 size=$3 dbg=$4 cnt ir a b
-	for cnt in "$n" 0; do
-		if ! ir=$(HAKMEM_DEBUG="$dbg" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-			"$bin" -c -W "$warm" -s "$size" "hm-$mode" g "$cnt" 2>&1 >/dev/null |
-			awk '/refs:/ { gsub(",", "", $NF); print $NF }') || [ -z "$ir" ]; then
-			echo "debug-cost: FAILED: $mode $size [$dbg] at $cnt" >&2
-			return 1
-		fi
-		if [ "$cnt" = 0 ]; then b=$ir; else a=$ir; fi
-	done
-	awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { printf "%.1f\n", (a - b) / n }'
-}
-
 # xargs worker: --one BUILD MODE SIZE [SWITCHES]; N and BINDIR come in the
 # environment, as xargs would split a BINDIR with a space
 if [ "${1:-}" = --one ]; then
@@ -47,7 +32,7 @@ if [ "${1:-}" = --one ]; then
 	bin=$bindir/hm-ops-hakmem
 	[ "$2" = nodebug ] && bin=$bindir/hm-ops-hakmem-nodebug
 	dbg="${*:5}"	# xargs split the switches into words
-	printf '%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$dbg" "$(per_op "$bin" "$3" "$4" "$dbg")"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$dbg" "$(per_op "$bin" "$3" "$4" "$dbg" "$n" "$warm")"
 	exit
 fi
 
@@ -56,10 +41,7 @@ while getopts n:j:b:o:a:z: opt; do
 done
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"
-command -v valgrind >/dev/null || { echo "debug-cost: valgrind not installed (tools/deps.sh bench)" >&2; exit 1; }
-for b in hm-ops-hakmem hm-ops-hakmem-nodebug; do
-	[ -x "$bindir/$b" ] || { echo "debug-cost: $bindir/$b not built (make bench-debug-cost)" >&2; exit 1; }
-done
+debug_bins_ready bench-debug-cost
 
 # the rows: each mode's switches at 64 bytes, the hybrid's both at more sizes
 list=$(mktemp)

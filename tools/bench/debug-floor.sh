@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# debug-floor.sh - the least that poison=1 track=1 can cost on the hybrid
+# fast path, to weigh issue #5's 1.5x target against: a copy of the tree
+# with debug-floor.patch, whose hybrid try functions check the 64-byte
+# block's poison and write its record (site, time, owner) at allocation,
+# and compare the owner and fill the poison at free, inline, with no
+# switch, no route, no report and no bookkeeping (a never-poisoned block
+# passes unchecked).  Anything that does what the issue asks does at least
+# this.  Compared, in instructions per op of hm_malloc/hm_free pairs
+# (workload g, 64 bytes, as debug-cost.sh), with the build without
+# diagnostic code and with the real debug route.
+#
+# usage: tools/bench/debug-floor.sh [-n N] [-b BINDIR] [-o OUTDIR]
+# Needs BINDIR's hm-ops-hakmem and hm-ops-hakmem-nodebug (make
+# bench-debug-floor builds them).  Output: OUTDIR/debug-floor.tsv (build
+# ir_op ratio) and the table on stdout.
+set -eu
+
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+out=
+n=100000
+warm=10000
+
+while getopts n:b:o: opt; do
+	bench_opt "$opt" "${OPTARG:-}" || bench_usage 15,18
+done
+[ -n "$out" ] || out=$bindir
+mkdir -p "$out"
+debug_bins_ready bench-debug-floor
+
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
+# the working tree as it is, edits included; the patch must apply
+tar -C "$top" --exclude=./build --exclude=./.git -cf - . | tar -C "$tree" -xf -
+patch -s -d "$tree" -p1 < "$here/debug-floor.patch" ||
+	{ echo "debug-floor: debug-floor.patch no longer applies: update it" >&2; exit 1; }
+make -s -C "$tree" --no-print-directory VARIANT=floor EXTRA_CFLAGS=-DHM_DEBUG_FLOOR lib >&2
+${CC:-cc} -std=gnu11 -O2 -g -pthread -I"$tree/userspace/include" -DBENCH_HAKMEM \
+	-DBENCH_LIB='"hakmem"' -o "$tree/hm-ops-floor" "$here/hm-ops.c" "$tree/build/floor/libhakmem.a"
+
+base=$(per_op "$bindir/hm-ops-hakmem-nodebug" hybrid 64 "" "$n" "$warm")
+floor=$(per_op "$tree/hm-ops-floor" hybrid 64 "poison=1 track=1" "$n" "$warm")
+real=$(per_op "$bindir/hm-ops-hakmem" hybrid 64 "poison=1 track=1" "$n" "$warm")
+
+res=$out/debug-floor.tsv
+awk -v OFS='\t' -v b="$base" -v f="$floor" -v r="$real" 'BEGIN {
+	print "build", "ir_op", "ratio"
+	print "nodebug", b, "1.00"
+	print "floor", f, sprintf("%.2f", f / b)
+	print "route", r, sprintf("%.2f", r / b)
+	}' > "$res"
+column -t -s "$(printf '\t')" "$res"
+# the floor's code must have run: it is more than the build without it
+if awk -v b="$base" -v f="$floor" 'BEGIN { exit !(f < b + 20) }'; then
+	echo "debug-floor: the floor ($floor) is no more than the base ($base): its code did not run" >&2
+	exit 1
+fi
+echo "debug-floor: N=$n, 1.5x of $base is $(awk -v b="$base" 'BEGIN { print b * 1.5 }'), -> $res" >&2
