@@ -87,6 +87,7 @@ void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
 void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
 			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);
+bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p);
 
 /* The mode's allocation, without the debug hook. */
 static __always_inline void *hm_cctx_alloc_raw(struct hm_cctx *cc)

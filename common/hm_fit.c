@@ -574,6 +574,52 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
 }
 
 /**
+ * hm_contig_free_check() - may the run of @n blocks at @first be freed?
+ * @c: the cache the run came from (hm_cctx_alloc_contig())
+ * @s: hm_ptr_to_slab(@first), in the platform's read bracket
+ * @first: the run's first block
+ * @n: how many blocks
+ * @ip: the caller, for the report
+ *
+ * The whole run is checked before any of it is freed, so that a run that
+ * reaches past what was allocated frees nothing, not another object: the
+ * slab is @c's, @first starts a block, the @n blocks end inside the slab
+ * and every one is live.  The first fault is reported, once: a wrong
+ * cache, an interior pointer, HM_ERR_BAD_SIZE for @n of 0 or past the
+ * slab's end, a double free for a block not live.
+ *
+ * Return: true when the caller may free the @n blocks.
+ */
+bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *first,
+			  size_t n, unsigned long ip)
+{
+	unsigned int idx = hm_block_index(c, s, first);
+	size_t i;
+
+	if (s->cache != c) {
+		hm_report_block(c, HM_ERR_WRONG_CACHE, s, first, ip);
+		return false;
+	}
+	if (!hm_block_valid(c, s, first, idx)) {
+		hm_report_block(c, HM_ERR_INTERIOR, s, first, ip);
+		return false;
+	}
+	if (!n || n > s->nblocks - idx) {
+		hm_report(c, HM_ERR_BAD_SIZE, (void *)n, ip);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		const char *p = (const char *)first + i * c->size;
+
+		if (!hm_block_live(c, s, p)) {
+			hm_report_block(c, HM_ERR_DOUBLE_FREE, s, p, ip);
+			return false;
+		}
+	}
+	return true;
+}
+
+/**
  * hm_cctx_alloc_contig() - @n adjacent blocks of one slab
  * @cc: the caller's context (bitmap or hybrid mode)
  * @n: how many, 1..blocks per slab
@@ -584,8 +630,8 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
  * Best fit: the smallest free run of at least @n blocks among the
  * context's slabs (active, partial, then its empty reserve), the lowest
  * address on a tie.  The blocks are @n ordinary objects, each freed on its
- * own (or all by hm_cctx_free_contig()); together they are @n times the
- * block stride.  That slab becomes the active one.  @n of 0 or above a
+ * own (or all at once after hm_contig_free_check()); together they are @n
+ * times the block stride.  That slab becomes the active one.  @n of 0 or above a
  * slab's blocks, and free-list mode (no bitmap to search), are refused as
  * HM_ERR_BAD_SIZE.
  *

@@ -58,6 +58,8 @@ struct hm_slab *hm_fit_partial(struct hm_cctx *cc);
 
 void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
 			   unsigned long ip);
+bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *first,
+			  size_t n, unsigned long ip);
 void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n,
 			       unsigned long ip);
 

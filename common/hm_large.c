@@ -452,9 +452,10 @@ void hm_free_other(void *p, unsigned long ip)
  * Is @p a live block of @s: the start of a block, neither free nor freed
  * remotely, nor cached in a magazine?  Read as hm_frag.c reads a map,
  * word by word while the owner may run.  A free-list slab keeps no state
- * of its blocks without checks: there only the start is checked.
+ * of its blocks without checks: there only the start is checked.  In the
+ * platform's read bracket, or on a slab that cannot go meanwhile.
  */
-static bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
+bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 {
 	unsigned int idx = hm_block_index(c, s, p);
 	unsigned long bit = 1UL << (idx % HM_BPL), *live;

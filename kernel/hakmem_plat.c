@@ -486,6 +486,7 @@ HM_EXPORT(hm_fit_parse);
 HM_EXPORT(hm_fit_name);
 HM_EXPORT(hm_cache_set_fit);
 HM_EXPORT(hm_cctx_alloc_contig);
+HM_EXPORT(hm_contig_free_check);
 HM_EXPORT(hm_cctx_add_chunk_contig);
 HM_EXPORT(hm_cache_learn);
 HM_EXPORT(hm_learn_parse);

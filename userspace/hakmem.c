@@ -1818,14 +1818,21 @@ void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
 
 void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
 {
+	struct hm_slab *s;
+	bool in, ok;
 	size_t i;
 
 	if (!first)
 		return;
-	if (!n || n > c->nblocks) {
-		hm_report(c, HM_ERR_BAD_SIZE, (void *)n, HM_RET_IP);
+	in = hm_plat_read_begin();	/* a stale @first's slab: see hm_free_unowned() */
+	s = hm_ptr_to_slab(first);
+	ok = s && hm_contig_free_check(c, s, first, n, HM_RET_IP);
+	if (in)
+		hm_plat_read_end();
+	if (!s)		/* no block of a slab: its own free reports it */
+		hm_cache_free(c, first);
+	if (!ok)
 		return;
-	}
 	for (i = 0; i < n; i++)
 		hm_cache_free(c, (char *)first + i * c->size);
 }

@@ -259,6 +259,75 @@ static void hm_fit_contig_best(struct kunit *test)
 }
 
 /*
+ * A run freed as one is checked whole first: one that reaches past its
+ * slab, holds a block not live, or does not start a block of this cache
+ * is reported once and frees nothing.
+ */
+static void hm_fit_contig_free_check(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cache *other = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = c->nblocks;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	static const struct {
+		int first;		/* below 0: from the slab's end */
+		unsigned int n, bad;	/* bad: the block reported free */
+		u32 kind;
+	} refused[] = {
+		{ 10, 0, 0, HM_ERR_BAD_SIZE },		/* an empty run */
+		{ -4, 5, 0, HM_ERR_BAD_SIZE },		/* past the slab's end */
+		{ 0, ~0U, 0, HM_ERR_BAD_SIZE },
+		{ 8, 4, 9, HM_ERR_DOUBLE_FREE },	/* v[9] free */
+		{ 9, 1, 9, HM_ERR_DOUBLE_FREE },
+	};
+	struct hm_err_entry en;
+	struct hm_slab *s;
+	unsigned int i;
+	void *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST)	/* no block state to check without checks */
+		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
+	hm_fill_one_slab(test, cc, v, HM_RET_IP);
+	KUNIT_ASSERT_GE(test, n, 16);
+	s = hm_ptr_slab(v[0]);
+	hm_test_free_in(cc, v[9]);
+	KUNIT_EXPECT_TRUE(test, hm_contig_free_check(c, s, v[10], 8, HM_RET_IP));
+	KUNIT_EXPECT_TRUE(test, hm_contig_free_check(c, s, v[0], 9, HM_RET_IP));
+	KUNIT_EXPECT_TRUE(test, hm_contig_free_check(c, s, v[n - 1], 1, HM_RET_IP));
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	for (i = 0; i < HM_ARRAY_SIZE(refused); i++) {
+		unsigned int first = refused[i].first < 0 ? n + refused[i].first :
+				     (unsigned int)refused[i].first;
+		unsigned long seq = hm_test_report_seq(test);
+
+		KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, s, v[first], refused[i].n,
+							      HM_RET_IP));
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		if (hm_test_report_since(test, seq, &en)) {
+			KUNIT_EXPECT_EQ(test, en.kind, refused[i].kind);
+			if (refused[i].kind == HM_ERR_DOUBLE_FREE)
+				KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[refused[i].bad]);
+		}
+	}
+	/* not a block's start, or a run of another cache */
+	KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, s, (char *)v[3] + 8, 1, HM_RET_IP));
+	KUNIT_EXPECT_FALSE(test, hm_contig_free_check(other, s, v[3], 1, HM_RET_IP));
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(refused) + 2);
+	/* nothing was freed: all but v[9] still live */
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), n - 1);
+	q = hm_test_alloc(cc);
+	KUNIT_EXPECT_PTR_EQ(test, q, v[9]);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(refused) + 2);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
  * A run is checked and recorded as single allocations are: a block of it
  * written after its free is reported and quarantined, the run is taken
  * elsewhere, the broken run's clean blocks go back and are handed out
@@ -561,6 +630,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_near_closest),
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_contig_free_check, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_partial_choice, hm_fit_mode_gen_params),

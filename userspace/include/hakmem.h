@@ -193,7 +193,10 @@ const char *hm_cache_policy(struct hm_cache *c);
  * smallest free run that holds them.  They are n objects of the cache,
  * each freed by hm_cache_free() or all by hm_cache_free_contig().  NULL
  * with errno EINVAL (and an error counted) when n is 0, more than a slab
- * holds, or the cache is in freelist mode; ENOMEM when memory runs out. */
+ * holds, or the cache is in freelist mode; ENOMEM when memory runs out.
+ * hm_cache_free_contig() checks the whole run first: one that reaches
+ * past its slab, holds a block not in use, or is not this cache's is
+ * reported once and nothing of it is freed. */
 void *hm_cache_alloc_contig(struct hm_cache *c, size_t n);
 void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n);
 

@@ -2547,13 +2547,23 @@ static void hm_user_research_api(struct kunit *test)
 	q = hm_cache_alloc(bm);
 	KUNIT_EXPECT_TRUE(test, q < p || q >= p + 8 * 64);
 	hm_cache_free(bm, q);
+	/*
+	 * A run freed past its end (the block after it is free), or into
+	 * another cache, is refused whole: it once freed the run first.
+	 */
+	hm_cache_free_contig(bm, p, 9);
+	hm_cache_free_contig(fl, p, 8);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + i * 64), 64);
 	hm_cache_free_contig(bm, p, 8);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 0));
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 100000));
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(fl, 2));
-	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on 5"), 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(fl, "on 5"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on five"), -EINVAL);
@@ -2562,7 +2572,7 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "freeze"), 0);
 	KUNIT_EXPECT_NULL(test, hm_cache_create("u-bad", 64, 0, HM_MODE_BITMAP,
 						HM_CACHE_ADAPTIVE));
-	KUNIT_EXPECT_EQ(test, *errors, 4);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
 	hm_frag_info(bm, &fi);
 	KUNIT_EXPECT_GE(test, fi.slabs, 1);
 	KUNIT_EXPECT_EQ(test, fi.live, 0);
