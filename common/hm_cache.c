@@ -74,8 +74,9 @@ bool hm_mode_parse(const char *str, enum hm_mode *mode)
  * @flags: HM_CACHE_* flags
  * @gfp: how to allocate the cache structure
  *
- * Return: the cache, or NULL for a bad size, alignment or mode (reported
- * as HM_ERR_BAD_SIZE) or when memory is exhausted.
+ * Return: the cache, or NULL for a bad size, alignment, mode or flags
+ * (reported as HM_ERR_BAD_SIZE with the value at fault) or when memory is
+ * exhausted.
  */
 struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 				      unsigned int align, enum hm_mode mode,
@@ -83,8 +84,10 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 {
 	struct hm_cache *c;
 
-	if (mode >= HM_MODE_NR) {
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)mode, HM_RET_IP);
+	if (mode >= HM_MODE_NR || (flags & ~HM_CACHE_FLAGS)) {
+		/* the value at fault: the mode, else the flags */
+		hm_report(NULL, HM_ERR_BAD_SIZE,
+			  (void *)(unsigned long)(mode >= HM_MODE_NR ? mode : flags), HM_RET_IP);
 		return NULL;
 	}
 	c = hm_plat_meta_alloc(sizeof(*c), gfp);
@@ -97,10 +100,14 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	else
 		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
 	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
-	if (c->fit >= HM_FIT_NR || hm_cache_geometry(c, size, align) ||
-	    ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID)) {
+	if (c->fit >= HM_FIT_NR || ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID) ||
+	    hm_cache_geometry(c, size, align)) {
+		/* the value at fault: the flags, the size, else the alignment */
+		unsigned long bad = c->fit >= HM_FIT_NR || (flags & HM_CACHE_ADAPTIVE) ? flags :
+				    !size || size > HM_MAX_OBJ_SIZE ? size : align;
+
 		hm_plat_meta_free(c, sizeof(*c));
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)bad, HM_RET_IP);
 		return NULL;
 	}
 	hm_strscpy(c->name, name ? name : "hakmem", sizeof(c->name));

@@ -22,6 +22,7 @@ enum hm_fit {
 #define HM_CACHE_FIT_SHIFT	8
 #define HM_CACHE_FIT_MASK	(0x7U << HM_CACHE_FIT_SHIFT)
 #define HM_CACHE_FIT(f)		((unsigned int)(f) << HM_CACHE_FIT_SHIFT)
+#define HM_CACHE_FLAGS		(HM_CACHE_FLAGS_BASE | HM_CACHE_FIT_MASK)
 
 /* the fast-path route of @cc (of cache @c) with debug switches @debug */
 static inline u8 hm_cctx_route(const struct hm_cctx *cc, const struct hm_cache *c,

@@ -332,5 +332,7 @@ struct hm_cache {
 #define HM_CACHE_NO_MERGE	0x1U	/* reserved, caches never merge */
 #define HM_CACHE_CHECKS		0x2U	/* freelist: detect double frees (O(n)) */
 #define HM_CACHE_ADAPTIVE	0x10U	/* hybrid: contexts switch to bitmap and back */
+/* with HM_CACHE_FIT_MASK (hm_fit.h), every flag there is; others are refused */
+#define HM_CACHE_FLAGS_BASE	(HM_CACHE_NO_MERGE | HM_CACHE_CHECKS | HM_CACHE_ADAPTIVE)
 
 #endif /* HM_TYPES_H */

@@ -119,6 +119,10 @@ static void hm_dump_cache(struct hm_cache *c, void *arg)
 
 void hm_frag_dump(FILE *out, struct hm_cache *c)
 {
+	if (!out) {
+		errno = EINVAL;
+		return;
+	}
 	fprintf(out, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
 	if (c)
 		hm_dump_cache(c, out);

@@ -312,7 +312,6 @@ static void hm_research_init(void);
 static void hm_init(void)
 {
 	const char *env = secure_getenv("HAKMEM_MODE");
-	const char *ab = secure_getenv("HAKMEM_ABORT_ON_ERROR");
 	const char *dbg = secure_getenv("HAKMEM_DEBUG");
 	enum hm_mode mode;
 	unsigned int i;
@@ -325,7 +324,7 @@ static void hm_init(void)
 			fprintf(stderr, "hakmem: HAKMEM_MODE=%s is not bitmap, freelist or hybrid; using %s\n",
 				env, hm_mode_name(hm_mode_default));
 	}
-	hm_abort_on_error = ab && *ab == '1';
+	hm_abort_on_error = hm_user_env_num("HAKMEM_ABORT_ON_ERROR", 0, 1, 0);
 	hm_user_fail_every = hm_user_env_num("HAKMEM_FAIL_EVERY", 0, ULONG_MAX, 0);
 	/* a second at most: it runs for every context of every switch change */
 	hm_user_switch_pause_us = (unsigned int)hm_user_env_num("HAKMEM_TEST_SWITCH_PAUSE", 0,
@@ -548,6 +547,17 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 
 /* ---- allocation ------------------------------------------------------ */
 
+/*
+ * A NULL cache given to the cache API: refused and reported as a pointer
+ * not from hakmem (as hm_cache_destroy() reports a cache it does not
+ * know), errno EINVAL.  Off the fast paths: a frame of its own.
+ */
+static noinline void hm_cache_null(unsigned long ip)
+{
+	hm_report(NULL, HM_ERR_FOREIGN, NULL, ip);
+	errno = EINVAL;
+}
+
 /* Slow path: the context needs a new slab. */
 static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned long ip)
 {
@@ -656,7 +666,10 @@ static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
 	if (unlikely(cc == &hm_cctx_none)) {	/* medium, large, or first use */
 		if (unlikely(size > HM_USER_MAX_CLASS)) {
 			hm_user_init();
-			return hm_large_alloc(size, HM_GFP_DEFAULT);
+			p = hm_large_alloc(size, HM_GFP_DEFAULT);
+			if (unlikely(!p))	/* also a size past the address space */
+				errno = ENOMEM;
+			return p;
 		}
 		cc = hm_class_cctx(hm_user_class(size));
 		if (unlikely(!cc))
@@ -953,8 +966,9 @@ struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 	struct hm_cache *c;
 
 	pthread_once(&hm_once, hm_init);
-	if (size > HM_MAX_OBJ_SIZE || align > HM_MAX_OBJ_SIZE) {
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
+	if (size > HM_MAX_OBJ_SIZE || align > HM_MAX_OBJ_SIZE) {	/* unsigned int below */
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(size > HM_MAX_OBJ_SIZE ? size : align),
+			  HM_RET_IP);
 		return NULL;
 	}
 	c = hm_core_cache_create(name, (unsigned int)size, (unsigned int)align,
@@ -975,9 +989,14 @@ struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 
 static noinline void *hm_cache_alloc_slow(struct hm_cache *c, unsigned long ip)
 {
-	struct hm_cctx *cc = hm_cache_cctx(c);
+	struct hm_cctx *cc;
 	void *p;
 
+	if (unlikely(!c)) {
+		hm_cache_null(ip);
+		return NULL;
+	}
+	cc = hm_cache_cctx(c);
 	if (unlikely(!cc))
 		return NULL;
 	p = hm_cctx_alloc_ip(cc, ip);
@@ -988,11 +1007,14 @@ static noinline void *hm_cache_alloc_slow(struct hm_cache *c, unsigned long ip)
 
 void *hm_cache_alloc(struct hm_cache *c)
 {
-	struct hm_tls_slot *sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
+	struct hm_tls_slot *sl;
 	struct hm_cctx *cc;
 	void *p;
 	u8 route;
 
+	if (unlikely(!c))	/* a tail call: no frame on the fast path */
+		return hm_cache_alloc_slow(c, HM_RET_IP);
+	sl = &hm_tls.slot[c->id % HM_TLS_SLOTS];
 	if (unlikely(sl->id != c->id))
 		return hm_cache_alloc_slow(c, HM_RET_IP);
 	cc = sl->cc;
@@ -1005,17 +1027,31 @@ void *hm_cache_alloc(struct hm_cache *c)
 	return hm_cache_alloc_slow(c, HM_RET_IP);
 }
 
+/*
+ * hm_cache_free()'s other cases: no block of a slab, not this thread's
+ * slab, another cache's, no cache (where hm_free_*() would take NULL for
+ * "any cache": a block of any cache would be freed unreported).
+ */
+static noinline void hm_cache_free_slow(struct hm_cache *c, struct hm_slab *s, void *ptr,
+					unsigned long ip)
+{
+	if (unlikely(!c)) {
+		if (ptr)
+			hm_report(NULL, HM_ERR_WRONG_CACHE, ptr, ip);
+	} else if (!hm_slabmap_test(ptr)) {
+		hm_free_nonslab(c, ptr, ip);
+	} else {
+		hm_free_unowned(c, s, ptr, ip);
+	}
+}
+
 /* As hm_free(), and a block of another cache is refused. */
 void hm_cache_free(struct hm_cache *c, void *ptr)
 {
 	struct hm_slab *s = hm_ptr_slab(ptr);
 
-	if (unlikely(!hm_slabmap_test(ptr))) {
-		hm_free_nonslab(c, ptr, HM_RET_IP);
-		return;
-	}
-	if (unlikely(!hm_slab_mine(s) || s->cache != c)) {
-		hm_free_unowned(c, s, ptr, HM_RET_IP);
+	if (unlikely(!hm_slabmap_test(ptr) || !hm_slab_mine(s) || s->cache != c)) {
+		hm_cache_free_slow(c, s, ptr, HM_RET_IP);
 		return;
 	}
 	hm_free_mine(s, ptr);
@@ -1023,9 +1059,14 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)
 {
-	struct hm_cctx *cc = hm_cache_cctx(c);
+	struct hm_cctx *cc;
 	size_t done = 0;
 
+	if (unlikely(!c || (n && !ptrs))) {
+		hm_cache_null(HM_RET_IP);
+		return 0;
+	}
+	cc = hm_cache_cctx(c);
 	if (unlikely(!cc))
 		return 0;
 	while (done < n) {
@@ -1046,6 +1087,10 @@ void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs)
 {
 	size_t i;
 
+	if (unlikely(n && (!c || !ptrs))) {	/* once, not for every object */
+		hm_cache_null(HM_RET_IP);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		hm_cache_free(c, ptrs[i]);
 }
@@ -1169,6 +1214,9 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
 	unsigned int i;
 	size_t n = 0;
 
+	if (!rows)	/* only the count */
+		max = 0;
+
 	pthread_once(&hm_once, hm_init);
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		n = hm_cache_rows(hm_classes[i], rows, max, n, what, true);
@@ -1232,6 +1280,10 @@ void hm_stats_dump(FILE *out, unsigned int what)
 {
 	struct hm_file_printer fp = { { hm_file_printf }, out };
 
+	if (!out) {
+		errno = EINVAL;
+		return;
+	}
 	hm_stats_dump_pr(&fp.pr, what);
 }
 
@@ -1657,12 +1709,17 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 void hm_stats_dump_json(FILE *out)
 {
 	struct hm_err_entry log[HM_ERR_LOG];
-	char *map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT), name[HM_JSON_NAME];
+	char *map, name[HM_JSON_NAME];
 	struct hm_cache *c;
 	unsigned int i, n, e;
 	bool first = true;
 
+	if (!out) {
+		errno = EINVAL;
+		return;
+	}
 	pthread_once(&hm_once, hm_init);
+	map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT);
 	if (!map)
 		return;
 	fprintf(out, "{\"mode\": \"%s\", \"caches\": [", hm_mode_name(hm_mode_default));
@@ -1714,11 +1771,11 @@ static bool hm_is_learn(const char *policy)
 static void hm_research_init(void)
 {
 	const char *pol = secure_getenv("HAKMEM_POLICY");
-	const char *ad = secure_getenv("HAKMEM_ADAPTIVE");
 	enum hm_fit fit;
 	unsigned int i;
+	u32 seed;
 
-	if (ad && *ad == '1') {
+	if (hm_user_env_num("HAKMEM_ADAPTIVE", 0, 1, 0)) {
 		if (hm_mode_default != HM_MODE_HYBRID)
 			fprintf(stderr, "hakmem: HAKMEM_ADAPTIVE=1 needs HAKMEM_MODE=hybrid; ignored\n");
 		for (i = 0; i < HM_USER_CLASSES && hm_mode_default == HM_MODE_HYBRID; i++)
@@ -1726,9 +1783,16 @@ static void hm_research_init(void)
 	}
 	if (!pol || !*pol)
 		return;
-	if (hm_is_learn(pol)) {
+	if (hm_is_learn(pol)) {	/* the learner picks bitmap mode's block choice */
+		if (hm_mode_default != HM_MODE_BITMAP) {
+			fprintf(stderr, "hakmem: HAKMEM_POLICY=learn needs HAKMEM_MODE=bitmap; ignored\n");
+			return;
+		}
+		seed = hm_learn_seed();
 		for (i = 0; i < HM_USER_CLASSES; i++)
-			hm_cache_learn(hm_classes[i], HM_LEARN_ON, hm_learn_seed());
+			if (hm_cache_learn(hm_classes[i], HM_LEARN_ON, seed))
+				fprintf(stderr, "hakmem: HAKMEM_POLICY=learn: no memory for %s's learner\n",
+					hm_classes[i]->name);
 		return;
 	}
 	if (!hm_fit_parse(pol, &fit)) {
@@ -1793,11 +1857,16 @@ const char *hm_cache_policy(struct hm_cache *c)
 
 void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
 {
-	struct hm_cctx *cc = hm_cache_cctx(c);
+	struct hm_cctx *cc;
 	unsigned int tries;
 	bool need;
 	void *p;
 
+	if (unlikely(!c)) {
+		hm_cache_null(HM_RET_IP);
+		return NULL;
+	}
+	cc = hm_cache_cctx(c);
 	if (unlikely(!cc))
 		return NULL;
 	p = hm_cctx_alloc_contig(cc, n > ~0U ? 0 : (unsigned int)n, &need, HM_RET_IP);
@@ -1824,6 +1893,10 @@ void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
 
 	if (!first)
 		return;
+	if (unlikely(!c)) {
+		hm_cache_null(HM_RET_IP);
+		return;
+	}
 	in = hm_plat_read_begin();	/* a stale @first's slab: see hm_free_unowned() */
 	s = hm_ptr_to_slab(first);
 	ok = s && hm_contig_free_check(c, s, first, n, HM_RET_IP);
@@ -1856,10 +1929,15 @@ static void hm_frag_add(struct hm_cache *c, struct hm_frag_info *f, char *map)
 
 void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f)
 {
-	char *map = malloc(HM_MAP_MAX);
+	char *map;
 	unsigned int i;
 
+	if (!f) {
+		errno = EINVAL;
+		return;
+	}
 	memset(f, 0, sizeof(*f));
+	map = malloc(HM_MAP_MAX);
 	if (!map)
 		return;
 	pthread_once(&hm_once, hm_init);

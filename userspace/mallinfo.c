@@ -31,6 +31,10 @@ void hm_mallinfo(struct hm_mallinfo *mi)
 {
 	struct hm_large_use large;
 
+	if (!mi) {
+		errno = EINVAL;
+		return;
+	}
 	memset(mi, 0, sizeof(*mi));
 	hm_user_each_cache(hm_mallinfo_add, mi);
 	hm_large_usage(&large);

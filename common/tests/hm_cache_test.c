@@ -6,6 +6,7 @@
  */
 #include "hm_test.h"
 #include "hm_debug_hooks.h"
+#include "hm_fit.h"
 
 KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -609,6 +610,50 @@ static void hm_release_waits_for_readers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hm_slabs_retiring), 0);
 }
 
+/*
+ * A cache is not created with a bad size, alignment, mode or flag, and
+ * the report names the value at fault (it once named the size for all).
+ */
+static void hm_cache_create_refused(struct kunit *test)
+{
+	static const struct {
+		unsigned int size, align, mode, flags;
+		unsigned long bad;
+	} bad[] = {
+		{ 0, 0, HM_MODE_BITMAP, 0, 0 },
+		{ HM_MAX_OBJ_SIZE + 1, 0, HM_MODE_HYBRID, 0, HM_MAX_OBJ_SIZE + 1 },
+		{ 64, 3, HM_MODE_BITMAP, 0, 3 },
+		{ 64, 2 * HM_MAX_OBJ_SIZE, HM_MODE_BITMAP, 0, 2 * HM_MAX_OBJ_SIZE },
+		{ 64, 0, HM_MODE_NR, 0, HM_MODE_NR },
+		{ 64, 0, HM_MODE_FREELIST, 0x8000, 0x8000 },
+		{ 64, 0, HM_MODE_BITMAP, HM_CACHE_FIT(7), HM_CACHE_FIT(7) },
+		{ 64, 0, HM_MODE_BITMAP, HM_CACHE_ADAPTIVE, HM_CACHE_ADAPTIVE },
+	};
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	struct hm_cache *c;
+	unsigned int i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++) {
+		unsigned long seq = hm_test_report_seq(test);
+
+		KUNIT_EXPECT_NULL(test, hm_core_cache_create("hm-bad", bad[i].size, bad[i].align,
+							     bad[i].mode, bad[i].flags,
+							     HM_GFP_DEFAULT));
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		if (hm_test_report_since(test, seq, &en)) {
+			KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_BAD_SIZE);
+			KUNIT_EXPECT_EQ(test, en.ptr, bad[i].bad);
+		}
+	}
+	/* every flag there is: created */
+	c = hm_core_cache_create("hm-flags", 64, 0, HM_MODE_HYBRID,
+				 HM_CACHE_FLAGS & ~HM_CACHE_FIT_MASK, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad));
+}
+
 static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_exhaust_and_refill, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_free_lifo, hm_mode_gen_params),
@@ -620,6 +665,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_pair_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_boundary_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
+	KUNIT_CASE(hm_cache_create_refused),
 	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_stats_within_bounds, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),

@@ -60,7 +60,11 @@ void *hm_pvalloc(size_t size);
  * Mode switches are counted in hm_stats_dump(HM_STATS_DIAG) and the JSON */
 #define HM_CACHE_ADAPTIVE	0x10U
 
-/* caches of one object size */
+/* caches of one object size.  A NULL cache is refused: reported as a
+ * pointer not from hakmem (a free of @ptr to it: as a wrong cache), NULL
+ * or 0 returned with errno EINVAL, nothing freed; so is a NULL @ptrs with
+ * n > 0.  hm_cache_create() refuses a bad size, alignment, mode or flag,
+ * reported as a bad size with the value at fault. */
 struct hm_cache;
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 				 enum hm_mode mode, unsigned int flags);
@@ -105,6 +109,8 @@ struct hm_stat_row {
  * are read while their threads go on: a row may be a few operations
  * behind (exact when the process is quiet) */
 size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what);
+/* this and the dumps below, hm_mallinfo() and hm_frag_info(): a NULL
+ * output writes nothing and sets errno EINVAL (rows NULL: the count) */
 void hm_stats_dump(FILE *out, unsigned int what);
 
 /* the same as JSON: every class and cache with its fragmentation and top

@@ -1179,52 +1179,134 @@ int hm_user_abort_child(const char *what)
 /*
  * HAKMEM_ABORT_ON_ERROR=1: the first report aborts the program, after the
  * whole report is out (a write after free's hexdump too), in a child that
- * starts afresh with the variable set.
+ * starts afresh with the variable set.  Another value is not 1: it is
+ * reported and the program goes on (1junk once aborted, true did not).
  */
-static void hm_user_abort_on_error(struct kunit *test)
+/*
+ * Run this program again as "SELF ARG WHAT" with the environment variables
+ * @env ("NAME=value" pairs, NULL-terminated) set: its stdout and stderr go
+ * to @out (@size bytes, a string); returns its wait status.
+ */
+static int hm_user_run_child(struct kunit *test, const char *arg, const char *what,
+			     const char *const *env, char *out, size_t size)
 {
-	static const char *const what[] = { "double", "uaf" };
-	static const char *const want[] = { "double free: ", "quarantined, not handed out" };
-	char self[4096], out[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	unsigned int k;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1), r;
+	int fds[2], status = 0;
+	size_t len = 0;
+	pid_t pid;
 
 	KUNIT_ASSERT_GT(test, n, 0);
 	self[n] = '\0';
-	for (k = 0; k < HM_ARRAY_SIZE(what); k++) {
-		size_t len = 0;
-		int fds[2], status = 0;
-		const char *at;
-		unsigned int msgs = 0;
-		ssize_t r;
-		pid_t pid;
-
-		KUNIT_ASSERT_EQ(test, pipe(fds), 0);
-		pid = fork();
-		KUNIT_ASSERT_GE(test, pid, 0);
-		if (pid == 0) {
-			dup2(fds[1], STDERR_FILENO);
-			close(fds[0]);
-			close(fds[1]);
-			setenv("HAKMEM_ABORT_ON_ERROR", "1", 1);
-			execl(self, self, "--abort-child", what[k], (char *)NULL);
-			_exit(127);
-		}
-		close(fds[1]);
-		while (len < sizeof(out) - 1 &&
-		       (r = read(fds[0], out + len, sizeof(out) - 1 - len)) > 0)
-			len += (size_t)r;
-		out[len] = '\0';
+	KUNIT_ASSERT_EQ(test, pipe(fds), 0);
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
-		KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
-		KUNIT_EXPECT_TRUE_MSG(test, WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
-				      "%s: status 0x%x, output:\n%s", what[k], status, out);
+		close(fds[1]);
+		for (; *env; env++)
+			putenv((char *)*env);
+		execl(self, self, arg, what, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len < size - 1 && (r = read(fds[0], out + len, size - 1 - len)) > 0)
+		len += (size_t)r;
+	out[len] = '\0';
+	close(fds[0]);
+	KUNIT_EXPECT_EQ(test, waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static unsigned int hm_user_count_msgs(const char *out)
+{
+	unsigned int msgs = 0;
+
+	for (; (out = strstr(out, "hakmem: ")); out++)
+		msgs++;
+	return msgs;
+}
+
+static void hm_user_abort_on_error(struct kunit *test)
+{
+	static const char *const what[] = { "double", "uaf", "double" };
+	static const char *const env[][2] = {
+		{ "HAKMEM_ABORT_ON_ERROR=1" }, { "HAKMEM_ABORT_ON_ERROR=1" },
+		{ "HAKMEM_ABORT_ON_ERROR=1junk" },
+	};
+	static const char *const want[] = {
+		"double free: ", "quarantined, not handed out",
+		"HAKMEM_ABORT_ON_ERROR=1junk: not 0..1; using 0",
+	};
+	char out[4096];
+	unsigned int k;
+
+	for (k = 0; k < HM_ARRAY_SIZE(what); k++) {
+		int status = hm_user_run_child(test, "--abort-child", what[k], env[k], out,
+					       sizeof(out));
+
 		KUNIT_EXPECT_TRUE_MSG(test, strstr(out, want[k]), "%s: no \"%s\" in:\n%s",
 				      what[k], want[k], out);
+		if (k == 2) {	/* the warning, the report, no abort */
+			KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && WEXITSTATUS(status) == 1,
+					      "status 0x%x, output:\n%s", status, out);
+			KUNIT_EXPECT_EQ(test, hm_user_count_msgs(out), 2);
+			continue;
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+				      "%s: status 0x%x, output:\n%s", what[k], status, out);
 		/* one report, then the abort */
-		for (at = out; (at = strstr(at, "hakmem: ")); at++)
-			msgs++;
-		KUNIT_EXPECT_EQ(test, msgs, 1);
+		KUNIT_EXPECT_EQ(test, hm_user_count_msgs(out), 1);
+	}
+}
+
+/* The child of hm_user_env_switches(): the 64-byte class's learner and adaptive flag. */
+int hm_user_env_child(void);	/* called by runner.c's main() */
+int hm_user_env_child(void)
+{
+	struct hm_cache *c = hm_class_cache(64);
+
+	printf("learner %s adaptive %d\n", c->learn ? "on" : "off",
+	       !!(c->flags & HM_CACHE_ADAPTIVE));
+	return 0;
+}
+
+/*
+ * The class switches of the environment: one that cannot apply says why
+ * (HAKMEM_POLICY=learn in hybrid mode once did nothing, unsaid), a value
+ * that is not 0 or 1 is reported (HAKMEM_ADAPTIVE=1x once turned it on).
+ */
+static void hm_user_env_switches(struct kunit *test)
+{
+	static const struct {
+		const char *env[3];
+		const char *want;
+	} cases[] = {
+		{ { "HAKMEM_MODE=hybrid", "HAKMEM_POLICY=learn" },
+		  "HAKMEM_POLICY=learn needs HAKMEM_MODE=bitmap; ignored\n"
+		  "learner off adaptive 0\n" },
+		{ { "HAKMEM_MODE=bitmap", "HAKMEM_POLICY=learn" },
+		  "learner on adaptive 0\n" },
+		{ { "HAKMEM_MODE=hybrid", "HAKMEM_ADAPTIVE=1x" },
+		  "HAKMEM_ADAPTIVE=1x: not 0..1; using 0\n"
+		  "learner off adaptive 0\n" },
+		{ { "HAKMEM_MODE=hybrid", "HAKMEM_ADAPTIVE=1" },
+		  "learner off adaptive 1\n" },
+	};
+	char out[4096];
+	unsigned int k;
+
+	for (k = 0; k < HM_ARRAY_SIZE(cases); k++) {
+		int status = hm_user_run_child(test, "--env-child", NULL, cases[k].env, out,
+					       sizeof(out));
+		const char *got = strstr(out, "hakmem: ") ? out + strlen("hakmem: ") : out;
+
+		KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+				      "case %u: status 0x%x", k, status);
+		KUNIT_EXPECT_TRUE_MSG(test, !strcmp(got, cases[k].want),
+				      "case %u: got:\n%s\nwant:\n%s", k, out, cases[k].want);
 	}
 }
 
@@ -2582,6 +2664,67 @@ static void hm_user_research_api(struct kunit *test)
 }
 
 /*
+ * NULL where a cache or an output belongs: refused, nothing freed or
+ * changed.  A NULL cache is reported (as hm_cache_destroy() reports a
+ * cache it does not know); hm_cache_free(NULL, p) once freed @p to
+ * whichever cache it was, unreported.  The calls below crashed, but the
+ * frees and hm_stats_snapshot(NULL, n > 0).  hm_malloc() of a size past
+ * the address space left errno alone.
+ */
+static void hm_user_null_args(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-null", 64, 0, HM_MODE_HYBRID, 0);
+	long *errors = hm_test_count_errors(test);
+	void *v[4], *p, *big = hm_malloc(100000);
+	struct hm_frag_info fi;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	p = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_cache_alloc(NULL));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	errno = 0;
+	KUNIT_EXPECT_EQ(test, hm_cache_alloc_bulk(NULL, 4, v), 0);
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_cache_alloc_bulk(c, 4, NULL), 0);
+	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(NULL, 2));
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hm_cache_free(NULL, p);
+	hm_cache_free(NULL, big);
+	hm_cache_free(NULL, NULL);		/* nothing to free: no report */
+	hm_cache_free_bulk(NULL, 1, &p);
+	hm_cache_free_bulk(c, 1, NULL);
+	hm_cache_free_bulk(NULL, 0, NULL);
+	hm_cache_free_contig(NULL, p, 1);
+	KUNIT_EXPECT_EQ(test, *errors, 9);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
+	KUNIT_EXPECT_GE(test, hm_malloc_usable_size(big), 100000);
+	/* no output: nothing written, errno EINVAL, nothing counted */
+#define HM_EXPECT_EINVAL(call) do { errno = 0; call; KUNIT_EXPECT_EQ(test, errno, EINVAL); } while (0)
+	HM_EXPECT_EINVAL(hm_stats_dump(NULL, HM_STATS_CLASSES | HM_STATS_DIAG));
+	HM_EXPECT_EINVAL(hm_stats_dump_json(NULL));
+	HM_EXPECT_EINVAL(hm_frag_dump(NULL, c));
+	HM_EXPECT_EINVAL(hm_mallinfo(NULL));
+	HM_EXPECT_EINVAL(hm_frag_info(c, NULL));
+#undef HM_EXPECT_EINVAL
+	KUNIT_EXPECT_EQ(test, hm_stats_snapshot(NULL, 4, HM_STATS_CACHES),
+			hm_stats_snapshot(NULL, 0, HM_STATS_CACHES));
+	KUNIT_EXPECT_GE(test, hm_stats_snapshot(NULL, 4, HM_STATS_CACHES), 1);
+	hm_frag_info(c, &fi);
+	KUNIT_EXPECT_EQ(test, fi.live, 1);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_malloc(SIZE_MAX));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	KUNIT_EXPECT_EQ(test, *errors, 10);	/* that size's report */
+	hm_cache_free(c, p);
+	hm_free(big);
+	KUNIT_EXPECT_EQ(test, *errors, 10);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+/*
  * hm_cache_set_learner(NULL, ...) changes every bitmap cache or none: a
  * freeze froze the caches that had learned, then said -EINVAL for one
  * that never had; "on" without memory for every learner said -ENOMEM
@@ -3043,6 +3186,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),
+	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
 	KUNIT_CASE(hm_user_chunks_merge),
@@ -3086,6 +3230,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_frag_runs),
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
+	KUNIT_CASE(hm_user_null_args),
 	KUNIT_CASE(hm_user_learner_all_or_none),
 	KUNIT_CASE(hm_user_free_without_context),
 	{}
