@@ -1866,10 +1866,15 @@ void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
 		hm_cache_null(HM_RET_IP);
 		return NULL;
 	}
+	if (unlikely(n > c->nblocks)) {	/* the count as asked, not cut to 32 bits */
+		hm_report(c, HM_ERR_BAD_SIZE, (void *)n, HM_RET_IP);
+		errno = EINVAL;
+		return NULL;
+	}
 	cc = hm_cache_cctx(c);
 	if (unlikely(!cc))
 		return NULL;
-	p = hm_cctx_alloc_contig(cc, n > ~0U ? 0 : (unsigned int)n, &need, HM_RET_IP);
+	p = hm_cctx_alloc_contig(cc, (unsigned int)n, &need, HM_RET_IP);
 	for (tries = 0; !p && need && tries < 4; tries++) {
 		void *chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
 

@@ -2613,6 +2613,8 @@ static void hm_user_research_api(struct kunit *test)
 	struct hm_cache *fl = hm_cache_create("u-fl", 64, 0, HM_MODE_FREELIST, 0);
 	long *errors = hm_test_count_errors(test);
 	struct hm_frag_info fi;
+	struct hm_err_entry en;
+	unsigned long seq;
 	char *p, *q;
 	size_t i;
 
@@ -2643,7 +2645,11 @@ static void hm_user_research_api(struct kunit *test)
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 0));
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
-	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 100000));
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, (size_t)1 << 32));
+	/* the count as asked: it was cut to 0 */
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.ptr, (size_t)1 << 32);
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(fl, 2));
 	KUNIT_EXPECT_EQ(test, *errors, 5);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on 5"), 0);
