@@ -783,7 +783,14 @@ static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
  * special routes' debug path, or the slow path (reports, lists).  Its
  * HM_RET_IP is the caller's, read where needed: no register kept for it.
  */
-static __always_inline void hm_free_mine(struct hm_slab *s, void *ptr)
+/*
+ * The call site a report names: @ip, or with @ip 0 (a constant) the
+ * caller's return address, read only on the path that reports (passed in,
+ * it is read on entry: 3 instructions more per hm_free()).
+ */
+#define HM_IP_OR_RET(ip)	((ip) ? (ip) : HM_RET_IP)
+
+static __always_inline void hm_free_mine(struct hm_slab *s, void *ptr, unsigned long ip)
 {
 	struct hm_cctx *cc = HM_READ_ONCE(s->owner);
 	u8 route = HM_READ_ONCE(cc->route);
@@ -791,11 +798,11 @@ static __always_inline void hm_free_mine(struct hm_slab *s, void *ptr)
 	if (likely(hm_cctx_free_try_route(cc, route, s, ptr)))
 		return;
 	if (route == HM_ROUTE_DEBUG_HYBRID)
-		cc->debug_free(cc, s, ptr, HM_RET_IP);
+		cc->debug_free(cc, s, ptr, HM_IP_OR_RET(ip));
 	else if (route & HM_ROUTES_SPECIAL)
-		hm_cctx_free_local_debug(cc, s, ptr, HM_RET_IP);
+		hm_cctx_free_local_debug(cc, s, ptr, HM_IP_OR_RET(ip));
 	else
-		hm_free_local_slow(cc, s, ptr, HM_RET_IP);
+		hm_free_local_slow(cc, s, ptr, HM_IP_OR_RET(ip));
 }
 
 /* a pointer into no live slab, of cache @c (NULL: any) */
@@ -931,19 +938,30 @@ static noinline void hm_free_unowned(struct hm_cache *c, struct hm_slab *s,
  * own here: the granule at address 0 is never a chunk (mmap does not hand
  * it out), so it is not a slab's.
  */
-void hm_free(void *ptr)
+static __always_inline void hm_free_ip(void *ptr, unsigned long ip)
 {
 	struct hm_slab *s = hm_ptr_slab(ptr);
 
 	if (unlikely(!hm_slabmap_test(ptr))) {
-		hm_free_nonslab(NULL, ptr, HM_RET_IP);
+		hm_free_nonslab(NULL, ptr, HM_IP_OR_RET(ip));
 		return;
 	}
 	if (unlikely(!hm_slab_mine(s))) {
-		hm_free_unowned(NULL, s, ptr, HM_RET_IP);
+		hm_free_unowned(NULL, s, ptr, HM_IP_OR_RET(ip));
 		return;
 	}
-	hm_free_mine(s, ptr);
+	hm_free_mine(s, ptr, ip);
+}
+
+void hm_free(void *ptr)
+{
+	hm_free_ip(ptr, 0);
+}
+
+/* hm_free() for the library's own entry points: reports name @ip, their caller */
+void hm_user_free(void *ptr, unsigned long ip)
+{
+	hm_free_ip(ptr, ip);
 }
 
 size_t hm_malloc_usable_size(const void *ptr)
@@ -1054,7 +1072,7 @@ void hm_cache_free(struct hm_cache *c, void *ptr)
 		hm_cache_free_slow(c, s, ptr, HM_RET_IP);
 		return;
 	}
-	hm_free_mine(s, ptr);
+	hm_free_mine(s, ptr, 0);
 }
 
 size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)

@@ -94,7 +94,7 @@ void *hm_realloc(void *ptr, size_t size)
 	if (!ptr)
 		return hm_user_malloc(size);
 	if (!size) {			/* glibc: free, and NULL */
-		hm_free(ptr);
+		hm_user_free(ptr, HM_RET_IP);
 		return NULL;
 	}
 	if (size > HM_USER_MAX_ALLOC) {
@@ -103,8 +103,8 @@ void *hm_realloc(void *ptr, size_t size)
 	}
 	old = hm_malloc_usable_size(ptr);
 	if (!old) {
-		/* not a live object: hm_free() refuses it with the right report */
-		hm_free(ptr);
+		/* not a live object: a free refuses it with the right report */
+		hm_user_free(ptr, HM_RET_IP);
 		errno = EINVAL;
 		return NULL;
 	}

@@ -49,6 +49,8 @@ unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long
 			      unsigned long def);
 
 void *hm_user_malloc(size_t size);
+/* hm_free() for the library's entry points: a report names @ip, their caller */
+void hm_user_free(void *ptr, unsigned long ip);
 
 /*
  * malloc's classes (hakmem.c): the core's eight, 8 to 1024 bytes, and two

@@ -199,6 +199,49 @@ static void hm_posix_realloc_interior(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/* hm_realloc() from a call site of its own: not a tail call, so that the return is here */
+static noinline void *hm_posix_realloc_site(void *p, size_t size)
+{
+	void *r = hm_realloc(p, size);
+
+	__asm__ volatile("" : : "r"(r) : "memory");
+	return r;
+}
+
+/*
+ * A refused realloc() names its caller, not hm_realloc(): it reported
+ * the free it made inside.  Each kind of refusal: an interior pointer, a
+ * block freed already (a local double free), a large object freed
+ * already, a pointer hakmem never gave; and the free of realloc(p, 0).
+ */
+static void hm_posix_realloc_names_caller(struct kunit *test)
+{
+	unsigned long site = (unsigned long)hm_posix_realloc_site;
+	char *p = hm_malloc(64), *q = hm_malloc(64), *big = hm_malloc(100000);
+	long *errors = hm_test_count_errors(test);
+	char *bad[] = { p + 8, q, big, (char *)&site, q };
+	size_t size[] = { 60, 60, 60, 60, 0 };
+	struct hm_err_entry en;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	hm_free(q);
+	hm_free(big);
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++) {
+		unsigned long seq = hm_test_report_seq(test);
+
+		KUNIT_EXPECT_NULL(test, hm_posix_realloc_site(bad[i], size[i]));
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		if (hm_test_report_since(test, seq, &en))
+			KUNIT_EXPECT_TRUE_MSG(test, en.ip > site && en.ip < site + 64,
+					      "case %u: ip %#lx, the call in %#lx", i, en.ip, site);
+	}
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad));
+}
+
 /* an over-aligned large object: interior frees refused, usable size kept */
 static void hm_posix_aligned_large(struct kunit *test)
 {
@@ -323,6 +366,7 @@ static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_calloc_recycled),
 	KUNIT_CASE(hm_posix_realloc),
 	KUNIT_CASE(hm_posix_realloc_interior),
+	KUNIT_CASE(hm_posix_realloc_names_caller),
 	KUNIT_CASE(hm_posix_alignment),
 	KUNIT_CASE(hm_posix_aligned_large),
 	KUNIT_CASE(hm_posix_errno),
