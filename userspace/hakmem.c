@@ -682,10 +682,17 @@ static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
 }
 
 /*
+ * The call site a report or a tracking record names: @ip, or with @ip 0 (a constant) the
+ * caller's return address, read only on the path that reports (passed in,
+ * it is read on entry: 3 instructions more per pair).
+ */
+#define HM_IP_OR_RET(ip)	((ip) ? (ip) : HM_RET_IP)
+
+/*
  * The fast paths below call nothing but, as a tail call, their slow path:
  * no stack frame, no saved registers (see hm_cctx_alloc_try()).
  */
-void *hm_malloc(size_t size)
+static __always_inline void *hm_malloc_ip(size_t size, unsigned long ip)
 {
 	struct hm_cctx *cc = &hm_cctx_none;
 
@@ -703,11 +710,22 @@ void *hm_malloc(size_t size)
 		 * after the modes, which this test would cost two more.
 		 */
 		if (route == HM_ROUTE_DEBUG_HYBRID)
-			return cc->debug_alloc(cc, HM_RET_IP);
+			return cc->debug_alloc(cc, HM_IP_OR_RET(ip));
 		if (route & HM_ROUTES_SPECIAL)
-			return hm_malloc_debug_slow(cc, HM_RET_IP);
+			return hm_malloc_debug_slow(cc, HM_IP_OR_RET(ip));
 	}
-	return hm_malloc_slow(size, cc, HM_RET_IP);
+	return hm_malloc_slow(size, cc, HM_IP_OR_RET(ip));
+}
+
+void *hm_malloc(size_t size)
+{
+	return hm_malloc_ip(size, 0);
+}
+
+/* hm_malloc() for the library's entry points: tracking records @ip, their caller */
+void *hm_user_malloc_ip(size_t size, unsigned long ip)
+{
+	return hm_malloc_ip(size, ip);
 }
 
 /*
@@ -783,13 +801,6 @@ static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
  * special routes' debug path, or the slow path (reports, lists).  Its
  * HM_RET_IP is the caller's, read where needed: no register kept for it.
  */
-/*
- * The call site a report names: @ip, or with @ip 0 (a constant) the
- * caller's return address, read only on the path that reports (passed in,
- * it is read on entry: 3 instructions more per hm_free()).
- */
-#define HM_IP_OR_RET(ip)	((ip) ? (ip) : HM_RET_IP)
-
 static __always_inline void hm_free_mine(struct hm_slab *s, void *ptr, unsigned long ip)
 {
 	struct hm_cctx *cc = HM_READ_ONCE(s->owner);
@@ -958,7 +969,7 @@ void hm_free(void *ptr)
 	hm_free_ip(ptr, 0);
 }
 
-/* hm_free() for the library's own entry points: reports name @ip, their caller */
+/* hm_free() for the library's entry points: reports name @ip, their caller */
 void hm_user_free(void *ptr, unsigned long ip)
 {
 	hm_free_ip(ptr, ip);

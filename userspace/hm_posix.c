@@ -46,16 +46,17 @@ static inline void *hm_enomem(void *p)
 
 /*
  * hm_malloc(), with ENOMEM and no report for what cannot fit the address
- * space.  A tail call: hm_malloc()'s caller, which tracking records as the
- * call site, stays the program's.
+ * space, for the call site @ip (which tracking records): the program's
+ * call of the entry point (0: this call's return address, where it is a
+ * tail call from the program's).
  */
-void *hm_user_malloc(size_t size)
+void *hm_user_malloc(size_t size, unsigned long ip)
 {
 	if (unlikely(size > HM_USER_MAX_ALLOC)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return hm_malloc(size);		/* sets ENOMEM when it fails */
+	return hm_user_malloc_ip(size, ip);	/* sets ENOMEM when it fails */
 }
 
 void *hm_calloc(size_t n, size_t size)
@@ -75,7 +76,7 @@ void *hm_calloc(size_t n, size_t size)
 		return hm_enomem(hm_large_alloc_aligned(bytes, HM_LARGE_HDR, true,
 							HM_GFP_DEFAULT));
 	}
-	p = hm_malloc(bytes);
+	p = hm_user_malloc_ip(bytes, HM_RET_IP);
 	if (likely(p))
 		memset(p, 0, bytes);	/* what was asked for, not the block */
 	return hm_enomem(p);
@@ -86,15 +87,15 @@ void *hm_calloc(size_t n, size_t size)
  * (hm_large_resize()), a block of a slab while the size is more than half
  * the block (a shrink to much less moves to a smaller class).
  */
-void *hm_realloc(void *ptr, size_t size)
+static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 {
 	size_t old;
 	void *p;
 
 	if (!ptr)
-		return hm_user_malloc(size);
+		return hm_user_malloc(size, ip);
 	if (!size) {			/* glibc: free, and NULL */
-		hm_user_free(ptr, HM_RET_IP);
+		hm_user_free(ptr, ip);
 		return NULL;
 	}
 	if (size > HM_USER_MAX_ALLOC) {
@@ -104,7 +105,7 @@ void *hm_realloc(void *ptr, size_t size)
 	old = hm_malloc_usable_size(ptr);
 	if (!old) {
 		/* not a live object: a free refuses it with the right report */
-		hm_user_free(ptr, HM_RET_IP);
+		hm_user_free(ptr, ip);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -114,7 +115,7 @@ void *hm_realloc(void *ptr, size_t size)
 	} else if (hm_large_resize(ptr, size)) {
 		return ptr;
 	}
-	p = hm_user_malloc(size);
+	p = hm_user_malloc(size, ip);
 	if (!p)
 		return NULL;		/* @ptr is untouched */
 	memcpy(p, ptr, HM_MIN(old, size));
@@ -122,25 +123,30 @@ void *hm_realloc(void *ptr, size_t size)
 	return p;
 }
 
+void *hm_realloc(void *ptr, size_t size)
+{
+	return hm_realloc_ip(ptr, size, HM_RET_IP);
+}
+
 void *hm_reallocarray(void *ptr, size_t n, size_t size)
 {
 	size_t bytes;
 
-	return hm_user_array(n, size, &bytes) ? hm_realloc(ptr, bytes) : NULL;
+	return hm_user_array(n, size, &bytes) ? hm_realloc_ip(ptr, bytes, HM_RET_IP) : NULL;
 }
 
-/* @align a power of two */
-static void *hm_aligned(size_t align, size_t size)
+/* @align a power of two; @ip: the program's call site */
+static void *hm_aligned(size_t align, size_t size, unsigned long ip)
 {
 	if (size > HM_USER_MAX_ALLOC || align > HM_USER_MAX_ALLOC - size) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (align <= HM_MIN_OBJ_SIZE)
-		return hm_user_malloc(size);
+		return hm_user_malloc(size, ip);
 	/* the class of max(size, align) is aligned to its size, >= align */
 	if (size <= HM_USER_MAX_CLASS && align <= HM_USER_MAX_CLASS)
-		return hm_enomem(hm_malloc(HM_MAX(size, align)));
+		return hm_enomem(hm_user_malloc_ip(HM_MAX(size, align), ip));
 	/* size 0 too gets an object of its own, told apart from a foreign one */
 	hm_user_init();
 	return hm_enomem(hm_large_alloc_aligned(size ? size : 1, align, false,
@@ -153,7 +159,7 @@ void *hm_aligned_alloc(size_t align, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	return hm_aligned(align, size);
+	return hm_aligned(align, size, HM_RET_IP);
 }
 
 int hm_posix_memalign(void **memptr, size_t align, size_t size)
@@ -163,7 +169,7 @@ int hm_posix_memalign(void **memptr, size_t align, size_t size)
 
 	if (!hm_pow2(align) || align % sizeof(void *))
 		return EINVAL;
-	p = hm_aligned(align, size);
+	p = hm_aligned(align, size, HM_RET_IP);
 	errno = saved;			/* POSIX: the result says it, not errno */
 	if (!p)
 		return ENOMEM;
@@ -182,7 +188,7 @@ void *hm_memalign(size_t align, size_t size)
 	}
 	while (a < align)
 		a <<= 1;
-	return hm_aligned(a, size);
+	return hm_aligned(a, size, HM_RET_IP);
 }
 
 static size_t hm_page_size(void)
@@ -196,7 +202,7 @@ static size_t hm_page_size(void)
 
 void *hm_valloc(size_t size)
 {
-	return hm_aligned(hm_page_size(), size);
+	return hm_aligned(hm_page_size(), size, HM_RET_IP);
 }
 
 /* valloc() of the size rounded up to whole pages (0: one page) */
@@ -208,5 +214,5 @@ void *hm_pvalloc(size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return hm_aligned(page, size ? HM_ALIGN_UP(size, page) : page);
+	return hm_aligned(page, size ? HM_ALIGN_UP(size, page) : page, HM_RET_IP);
 }

@@ -199,6 +199,72 @@ static void hm_posix_realloc_interior(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/*
+ * Each allocating entry point from a call site of its own, a small
+ * function (the call no tail call): its record's site must lie in there.
+ */
+#define HM_POSIX_AT(name, call)							\
+static noinline void *hm_posix_at_##name(void *old)				\
+{										\
+	void *r = (call);							\
+										\
+	__asm__ volatile("" : : "r"(r), "r"(old) : "memory");			\
+	return r;								\
+}
+HM_POSIX_AT(calloc, hm_calloc(3, 20))
+HM_POSIX_AT(realloc_null, hm_realloc(NULL, 60))
+HM_POSIX_AT(realloc_move, hm_realloc(old, 60))		/* 16 to 64 bytes */
+HM_POSIX_AT(aligned_alloc, hm_aligned_alloc(64, 60))
+HM_POSIX_AT(memalign, hm_memalign(48, 60))		/* rounded up to 64 */
+HM_POSIX_AT(reallocarray, hm_reallocarray(NULL, 6, 10))
+
+static noinline void *hm_posix_at_posix_memalign(void *old)
+{
+	void *r = NULL;
+
+	if (hm_posix_memalign(&r, 32, 60))
+		r = NULL;
+	__asm__ volatile("" : : "r"(r), "r"(old) : "memory");
+	return r;
+}
+
+/*
+ * With tracking on, a block's record names the program's call of calloc,
+ * realloc and the aligned calls, as malloc's: they were all inside
+ * hm_posix.c, one site each for the whole program.
+ */
+static void hm_posix_track_names_caller(struct kunit *test)
+{
+	static void *(*const at[])(void *) = {
+		hm_posix_at_calloc, hm_posix_at_realloc_null, hm_posix_at_realloc_move,
+		hm_posix_at_aligned_alloc, hm_posix_at_memalign, hm_posix_at_reallocarray,
+		hm_posix_at_posix_memalign,
+	};
+	struct hm_cache *c = hm_class_cache(64);
+	unsigned int k;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	for (k = 0; k < HM_ARRAY_SIZE(at); k++) {
+		unsigned long site = (unsigned long)at[k];
+		void *old = at[k] == hm_posix_at_realloc_move ? hm_malloc(16) : NULL;
+		void *p = at[k](old);
+		const struct hm_track *t;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
+		t = hm_debug_block_track(hm_ptr_slab(p), p);
+		KUNIT_EXPECT_NOT_NULL(test, t);
+		/* in the caller, not past its end (a few hundred bytes under ASan) */
+		if (t)
+			KUNIT_EXPECT_TRUE_MSG(test, t->site > site && t->site < site + 512,
+					      "case %u: site %#lx, the call in %#lx", k, t->site,
+					      site);
+		hm_free(p);
+	}
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "off"), 0);
+}
+
 /* hm_realloc() from a call site of its own: not a tail call, so that the return is here */
 static noinline void *hm_posix_realloc_site(void *p, size_t size)
 {
@@ -315,7 +381,7 @@ static void hm_posix_errno(struct kunit *test)
 	KUNIT_EXPECT_GE(test, hm_malloc_usable_size(v), 2 * page);
 	hm_free(v);
 	errno = 0;
-	KUNIT_EXPECT_NULL(test, hm_user_malloc(SIZE_MAX - 4096));
+	KUNIT_EXPECT_NULL(test, hm_user_malloc(SIZE_MAX - 4096, 0));
 	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
 	KUNIT_EXPECT_EQ(test, *errors, 0);			/* no reports */
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(NULL), 0);
@@ -351,7 +417,7 @@ static void hm_posix_more_than_memory(struct kunit *test)
 		kunit_skip(test, "more memory than the test asks for");
 	size = (size_t)total * 4;
 	errno = 0;
-	KUNIT_EXPECT_NULL(test, hm_user_malloc(size));
+	KUNIT_EXPECT_NULL(test, hm_user_malloc(size, 0));
 	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_calloc(4, (size_t)total));
@@ -367,6 +433,7 @@ static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_realloc),
 	KUNIT_CASE(hm_posix_realloc_interior),
 	KUNIT_CASE(hm_posix_realloc_names_caller),
+	KUNIT_CASE(hm_posix_track_names_caller),
 	KUNIT_CASE(hm_posix_alignment),
 	KUNIT_CASE(hm_posix_aligned_large),
 	KUNIT_CASE(hm_posix_errno),
