@@ -6,7 +6,7 @@
  * A module of its own (hakmem_bench.ko): it uses only hakmem_slab's exported
  * API and SLUB's, so the allocator carries no benchmark code, and its
  * debugfs file lives here too: loading it adds /sys/kernel/debug/hakmem/bench
- * to hakmem_slab's directory (found with debugfs_lookup()).
+ * to hakmem_slab's directory (hakmem_debugfs_add_file()).
  *
  *   echo "ops=20000 reps=21 cpu=0" > /sys/kernel/debug/hakmem/bench
  *   cat /sys/kernel/debug/hakmem/bench

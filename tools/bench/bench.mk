@@ -11,7 +11,8 @@
 #                           the build without diagnostic code (-DHM_NO_DEBUG)
 #   make bench-debug-floor  the least poison=1 track=1 can cost (a patched
 #                           copy of the tree) against the same two
-#   make bench-plots        PNG plots of what the two above left in build/bench
+#   make bench-plots        PNG plots of what make bench and bench-callgrind
+#                           left in build/bench (make bench first if nothing)
 #   make bench-smoke        every workload once per allocator, tiny N (seconds)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
 #                           (each mode), mimalloc, jemalloc, tcmalloc (LD_PRELOAD)

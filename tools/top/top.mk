@@ -24,6 +24,7 @@ test-top: deps
 
 test-top-vm:
 	$(Q)tools/deps.sh tools
+	$(Q)mkdir -p build/vm
 	$(Q)logs=$$(ls build/vm/smoke-distro-*.log 2>/dev/null || true); \
 	if [ -z "$$logs" ]; then \
 		kernel/vm-run.sh smoke distro-6.12 --smp 2 >build/vm/top-vm.out 2>&1 || \

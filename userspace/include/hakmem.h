@@ -63,8 +63,9 @@ void *hm_pvalloc(size_t size);
 /* caches of one object size.  A NULL cache is refused: reported as a
  * pointer not from hakmem (a free of @ptr to it: as a wrong cache), NULL
  * or 0 returned with errno EINVAL, nothing freed; so is a NULL @ptrs with
- * n > 0.  hm_cache_create() refuses a bad size, alignment, mode or flag,
- * reported as a bad size with the value at fault. */
+ * n > 0.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
+ * hm_cache_create() refuses a bad size, alignment, mode or flag, reported
+ * as a bad size with the value at fault (errno left alone). */
 struct hm_cache;
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 				 enum hm_mode mode, unsigned int flags);
@@ -85,7 +86,8 @@ const char *hm_mode_str(enum hm_mode mode);
 
 /* one row of a stats snapshot */
 struct hm_stat_row {
-	char name[32];		/* class "hm-64", cache name, or "thread N" */
+	char name[32];		/* class "hm-64" or cache name (per thread
+				 * too: the thread is in .thread) */
 	char mode[12];
 	unsigned int size;	/* object size */
 	unsigned long thread;	/* thread id for per-thread rows, else 0;
@@ -148,7 +150,8 @@ typedef void (*hm_error_handler_t)(const char *msg, void *arg);
 void hm_set_error_handler(hm_error_handler_t fn, void *arg);
 unsigned long hm_error_count(void);
 
-/* give empty slabs back to the system; returns slabs released */
+/* flush the calling thread's caches, then give pooled empty slabs and
+ * kept large chunks back to the system; returns how many of both */
 unsigned long hm_trim(void);
 
 /* the memory figures of glibc's mallinfo2() (what the preload library's
