@@ -18,6 +18,9 @@
  *                   and for all: routes, static key, junk refused), the
  *                   errors, sites and frag files against errors, call
  *                   sites and a block layout made on purpose
+ *   hakmem_badinput the exported API's bad input: a second destroy, a
+ *                   built-in class destroyed; each refused with one
+ *                   report and nothing changed
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -1902,7 +1905,121 @@ static struct kunit_suite hakmem_debugfs_suite = {
 	.test_cases = hakmem_debugfs_cases,
 };
 
-kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite);
+/* ---- hakmem_badinput ------------------------------------------------ */
+
+/* The caches on the list: the built-in classes and the created ones. */
+static unsigned int hakmem_nr_caches(void)
+{
+	struct hakmem_cache *hc;
+	unsigned int n = 0;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		n++;
+	spin_unlock(&hakmem_list_lock);
+	return n;
+}
+
+/*
+ * The one report made since @seq (the case fails unless there is exactly
+ * one): of kind @e, about @p, in cache @cache ("-": none), made by a call
+ * from function @fn.  Return: the report's slab, or 0 when it is missing.
+ */
+static unsigned long hakmem_expect_report(struct kunit *test, unsigned long seq,
+					  enum hm_error e, unsigned long p,
+					  const char *cache, const char *fn)
+{
+	struct hm_err_entry en;
+
+	if (!hm_test_report_since(test, seq, &en))
+		return 0;
+	KUNIT_EXPECT_EQ(test, en.kind, (u32)e);
+	KUNIT_EXPECT_EQ(test, en.ptr, p);
+	KUNIT_EXPECT_STREQ(test, en.cache, cache);
+	hakmem_expect_sym(test, hakmem_fmt(test, "%pS", (void *)en.ip), fn);
+	return en.slab;
+}
+
+/*
+ * A second destroy of a cache, and a destroy of what never was one, are
+ * refused without reading the pointer (KASAN, where it runs, would see
+ * the read of freed memory): each is counted once as a pointer not from
+ * hakmem, with the pointer and this caller, and no cache goes away.
+ */
+static void hakmem_badinput_destroy_twice(struct kunit *test)
+{
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-other", 64, MODE(test));
+	struct hakmem_cache *hc = hakmem_cache_create("kunit-twice", 64, 0,
+						      hakmem_flags_of(MODE(test)));
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign = hm_errors(HM_ERR_FOREIGN), seq, junk = 0;
+	unsigned int n;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(hc), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	n = hakmem_nr_caches();
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(hc), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, (unsigned long)hc, "-", __func__);
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy((struct hakmem_cache *)&junk), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, (unsigned long)&junk, "-", __func__);
+	KUNIT_EXPECT_EQ(test, junk, 0);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN), foreign + 2);
+	KUNIT_EXPECT_EQ(test, hakmem_nr_caches(), n);
+
+	/* the other cache works as before */
+	p = hakmem_cache_alloc(other, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(other, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&other->c->errors[HM_ERR_FOREIGN]), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HAKMEM_EXPECT_VALID(test, other);
+}
+
+/* a built-in class is no cache to destroy: refused, reported, still there */
+static void hakmem_badinput_destroy_class(struct kunit *test)
+{
+	struct hakmem_cache *cls = hakmem_classes[0];
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = hakmem_nr_caches();
+	unsigned long seq = hm_test_report_seq(test);
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(cls), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, (unsigned long)cls, "-", __func__);
+	KUNIT_EXPECT_EQ(test, hakmem_nr_caches(), n);
+	KUNIT_EXPECT_PTR_EQ(test, hakmem_classes[0], cls);
+	p = hakmem_alloc(hm_class_size(0), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(p)->cache, cls->c);
+	hakmem_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+static struct kunit_case hakmem_badinput_cases[] = {
+	KUNIT_CASE_PARAM(hakmem_badinput_destroy_twice, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_badinput_destroy_class),
+	{}
+};
+
+static struct kunit_suite hakmem_badinput_suite = {
+	.name = "hakmem_badinput",
+	.test_cases = hakmem_badinput_cases,
+};
+
+kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite, &hakmem_badinput_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("hakmem-slab KUnit tests: shared core suites and kernel adapter suites");

@@ -33,6 +33,7 @@
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -232,6 +233,42 @@ static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
 	hakmem_unlock(hc, flags);
 }
 
+/* ---- bad input ------------------------------------------------------- */
+
+/*
+ * A call refused for its arguments: counted and logged as @e with @p, as
+ * the core's reports are (the errors files, the tests' count), and, unless
+ * a test counts it, printed with the arguments' values, which the core's
+ * report would show as a hashed pointer, and the caller @ip.
+ */
+static __cold __printf(4, 5) void hakmem_refuse(enum hm_error e, const void *p,
+					      unsigned long ip, const char *fmt, ...)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+	struct va_format vaf;
+	va_list args;
+
+	if (!hm_report_count(NULL, e, NULL, p, 0, ip, NULL) || !__ratelimit(&rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err("%pV, caller %pS\n", &vaf, (void *)ip);
+	va_end(args);
+}
+
+/*
+ * @cache, named by the call @fn, is no live cache (destroyed already):
+ * refused as a pointer not from hakmem, as userspace's hm_cache_destroy()
+ * refuses one.
+ */
+static noinline __cold void hakmem_refuse_cache(const char *fn, const void *cache,
+						unsigned long ip)
+{
+	hakmem_refuse(HM_ERR_FOREIGN, cache, ip, "%s: %p is not a live cache", fn, cache);
+}
+
 /**
  * hakmem_cache_create() - create a cache of objects of one size
  * @name: name in reports and under /sys/kernel/debug/hakmem/ (copied)
@@ -274,6 +311,24 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_create);
 
+/* Is @cache on the list of caches?  Compared, never read.  hakmem_mutex held. */
+static bool hakmem_cache_listed(const struct hakmem_cache *cache)
+{
+	struct hakmem_cache *hc;
+	bool found = false;
+
+	lockdep_assert_held(&hakmem_mutex);
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (hc == cache) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&hakmem_list_lock);
+	return found;
+}
+
 /**
  * hakmem_cache_destroy() - destroy a cache
  * @cache: the cache, or NULL; nobody may use it any more
@@ -282,8 +337,17 @@ EXPORT_SYMBOL_GPL(hakmem_cache_create);
  * slab that holds them, and their memory is kept (never freed under a
  * user); a later free of one of them is refused and reported.
  *
+ * Only a live cache of hakmem_cache_create() is destroyed.  Anything else,
+ * a cache destroyed already or one of the built-in classes, is refused
+ * and nothing changes: @cache is looked up among the live caches before it
+ * is read, and the call is counted as a ``pointer not from hakmem`` in the
+ * errors file and reported in the kernel log (ratelimited) with @cache and
+ * the caller.  (A destroyed cache's memory that a later
+ * hakmem_cache_create() was given is that new cache.)
+ *
  * Context: process context, may sleep.
- * Return: the number of objects that were still allocated.
+ * Return: the number of objects that were still allocated; 0 for NULL and
+ * for what is refused.
  */
 unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
 {
@@ -292,9 +356,20 @@ unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
 	if (!cache)
 		return 0;
 	might_sleep();
-	if (WARN_ON_ONCE(cache->builtin))
-		return 0;
 	mutex_lock(&hakmem_mutex);
+	/* a destroyed cache's memory may be gone: nothing is read before this */
+	if (!hakmem_cache_listed(cache)) {
+		mutex_unlock(&hakmem_mutex);
+		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return 0;
+	}
+	if (unlikely(cache->builtin)) {
+		mutex_unlock(&hakmem_mutex);
+		hakmem_refuse(HM_ERR_FOREIGN, cache, _RET_IP_,
+			      "%s: %p is the built-in class %s", __func__, cache,
+			      cache->c->name);
+		return 0;
+	}
 	leaked = hakmem_cache_free_all(cache);
 	mutex_unlock(&hakmem_mutex);
 	return leaked;
