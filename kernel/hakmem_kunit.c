@@ -19,8 +19,9 @@
  *                   errors, sites and frag files against errors, call
  *                   sites and a block layout made on purpose
  *   hakmem_badinput the exported API's bad input: a second destroy, a
- *                   built-in class destroyed; each refused with one
- *                   report and nothing changed
+ *                   built-in class destroyed, a NULL cache to each
+ *                   allocation and free; each refused with one report
+ *                   and nothing changed
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2008,9 +2009,108 @@ static void hakmem_badinput_destroy_class(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 }
 
+/*
+ * Allocations from a NULL cache: NULL (bulk: 0, the array untouched),
+ * each counted once as a pointer not from hakmem naming this caller;
+ * nothing else changes.
+ */
+static void hakmem_badinput_null_alloc(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-nullalloc", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign = hm_errors(HM_ERR_FOREIGN), seq;
+	struct hm_stats before, after;
+	void *v[4], *p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		v[i] = v;
+	hm_cache_stats(hc->c, &before);
+
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(NULL, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(NULL, GFP_KERNEL, ARRAY_SIZE(v), v), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		KUNIT_EXPECT_PTR_EQ(test, v[i], (void *)v);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN), foreign + 2);
+
+	/* nothing changed, and the cache works */
+	hm_cache_stats(hc->c, &after);
+	KUNIT_EXPECT_EQ(test, after.allocs, before.allocs);
+	KUNIT_EXPECT_EQ(test, after.objs_inuse, before.objs_inuse);
+	KUNIT_EXPECT_EQ(test, after.errors, 0);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * Frees to a NULL cache: refused, counted once per call as a free to the
+ * wrong cache naming none, with the object's slab; the object stays live
+ * and intact.  A NULL object to a NULL cache is nothing to refuse.
+ */
+static void hakmem_badinput_null_free(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-nullfree", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long wrong = hm_errors(HM_ERR_WRONG_CACHE), seq;
+	void *v[4] = { NULL, NULL, NULL, NULL };
+	struct hm_stats before, after;
+	void *p;
+
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 64);
+	hm_cache_stats(hc->c, &before);
+
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free(NULL, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hakmem_expect_report(test, seq, HM_ERR_WRONG_CACHE,
+						   (unsigned long)p, "-", __func__),
+			(unsigned long)hm_ptr_slab(p));
+
+	/* a bulk free of the object, given twice: one report for the call */
+	v[1] = p;
+	v[3] = p;
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free_bulk(NULL, ARRAY_SIZE(v), v);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hakmem_expect_report(test, seq, HM_ERR_WRONG_CACHE, (unsigned long)p, "-", __func__);
+
+	hakmem_cache_free(NULL, NULL);
+	v[1] = NULL;
+	v[3] = NULL;
+	hakmem_cache_free_bulk(NULL, ARRAY_SIZE(v), v);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_WRONG_CACHE), wrong + 2);
+
+	/* nothing changed: the object is live, intact, and frees to its cache */
+	hm_cache_stats(hc->c, &after);
+	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
+	KUNIT_EXPECT_EQ(test, after.errors, 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x5a, 64));
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_badinput_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_badinput_destroy_twice, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_badinput_destroy_class),
+	KUNIT_CASE_PARAM(hakmem_badinput_null_alloc, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_badinput_null_free, hakmem_mode_gen_params),
 	{}
 };
 

@@ -259,14 +259,34 @@ static __cold __printf(4, 5) void hakmem_refuse(enum hm_error e, const void *p,
 }
 
 /*
- * @cache, named by the call @fn, is no live cache (destroyed already):
- * refused as a pointer not from hakmem, as userspace's hm_cache_destroy()
- * refuses one.
+ * @cache, named by the call @fn, is no live cache (NULL, or destroyed
+ * already): refused as a pointer not from hakmem, as userspace's
+ * hm_cache_destroy() refuses one.  Out of line, so that the callers' test
+ * of @cache is all the fast path pays.
  */
 static noinline __cold void hakmem_refuse_cache(const char *fn, const void *cache,
 						unsigned long ip)
 {
 	hakmem_refuse(HM_ERR_FOREIGN, cache, ip, "%s: %p is not a live cache", fn, cache);
+}
+
+/*
+ * A free of @ptr to no cache (a NULL @cache): refused before anything
+ * changes, reported as a free to the wrong cache naming none, with the
+ * block's slab and history when @ptr is in a live slab.
+ */
+static noinline __cold void hakmem_free_no_cache(void *ptr, unsigned long ip)
+{
+	struct hm_slab *s;
+
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
+	s = hm_ptr_to_slab(ptr);
+	if (s)
+		hm_report_block(NULL, HM_ERR_WRONG_CACHE, s, ptr, ip);
+	else
+		hm_free_other_cache(NULL, ptr, ip);
+	rcu_read_unlock();
 }
 
 /**
@@ -383,12 +403,19 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
  *       optionally | __GFP_ZERO
  *
  * The fast path takes this CPU's local lock only: no shared lock, no atomic
- * instruction.
+ * instruction.  A NULL @cache is refused: counted as a ``pointer not from
+ * hakmem`` in the errors file and reported in the kernel log (ratelimited)
+ * with the caller.
  *
  * Return: the object, aligned as the cache was created, or NULL.
  */
 void *hakmem_cache_alloc(struct hakmem_cache *cache, gfp_t gfp)
 {
+	/* here, not in hakmem_cache_alloc_one(): hakmem_alloc()'s are never NULL */
+	if (unlikely(!cache)) {
+		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return NULL;
+	}
 	return hakmem_cache_alloc_one(cache, gfp);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
@@ -402,7 +429,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
  * state under its local lock; a free on another CPU is one atomic OR
  * (bitmap, hybrid) or compare-and-exchange (freelist) on the slab.  Double
  * frees, foreign or interior pointers and frees to the wrong cache are
- * refused before they change anything, and reported.
+ * refused before they change anything, and reported.  So is a free of a
+ * non-NULL @ptr to a NULL @cache: a free to the wrong cache, naming none.
  *
  * Context: any context but NMI.
  */
@@ -412,8 +440,11 @@ void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 	struct hm_cctx *cc;
 	struct hm_slab *s;
 
-	if (unlikely(!ptr))
+	if (unlikely(!ptr || !cache)) {
+		if (ptr)
+			hakmem_free_no_cache(ptr, _RET_IP_);
 		return;
+	}
 	/*
 	 * The lookup under the local lock, an RCU read side: a stale
 	 * pointer's slab, released meanwhile, stays until the unlock
@@ -441,7 +472,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  * @ptrs: array of @nr pointers to fill
  *
  * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
- * already allocated are freed again.
+ * already allocated are freed again.  A NULL @cache is refused (counted as
+ * a ``pointer not from hakmem``) and reported, and @ptrs is left as it was.
  *
  * Return: @nr, or 0 on failure.
  */
@@ -452,6 +484,10 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 	size_t done = 0;
 
 	might_alloc(gfp);
+	if (unlikely(!cache)) {
+		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return 0;
+	}
 	if (unlikely(nr > INT_MAX))
 		return 0;
 	while (done < nr) {
@@ -483,6 +519,10 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
  * @nr: number of objects
  * @ptrs: the objects; NULL entries are skipped
  *
+ * Each object is checked as hakmem_cache_free() checks it.  With a NULL
+ * @cache none is freed, and the call is reported once, as a free of its
+ * first non-NULL object to the wrong cache (naming none).
+ *
  * Context: any context but NMI.
  */
 void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
@@ -491,6 +531,15 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 	struct hm_cctx *cc;
 	size_t i, j;
 
+	if (unlikely(!cache)) {
+		for (i = 0; i < nr; i++) {
+			if (ptrs[i]) {
+				hakmem_free_no_cache(ptrs[i], _RET_IP_);
+				break;
+			}
+		}
+		return;
+	}
 	for (i = 0; i < nr; i += HAKMEM_BULK_BATCH) {
 		size_t end = min_t(size_t, nr, i + HAKMEM_BULK_BATCH);
 
