@@ -20,8 +20,9 @@
  *                   sites and a block layout made on purpose
  *   hakmem_badinput the exported API's bad input: a second destroy, a
  *                   built-in class destroyed, a NULL cache to each
- *                   allocation and free; each refused with one report
- *                   and nothing changed
+ *                   allocation and free, bad create flags, sizes and
+ *                   alignments; each refused with one report and nothing
+ *                   changed
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2106,11 +2107,63 @@ static void hakmem_badinput_null_free(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/*
+ * hakmem_cache_create() with an unknown flag, a bad size or a bad
+ * alignment: NULL, counted once as a bad size with the flags (or the
+ * size) and this caller, and no cache made; the limits themselves are
+ * good.
+ */
+static void hakmem_badinput_create(struct kunit *test)
+{
+	const unsigned int mode = hakmem_flags_of(MODE(test));
+	const unsigned int known = HAKMEM_MODE_MASK | HAKMEM_CHECKS;
+	const struct {
+		unsigned int size, align, flags;
+	} bad[] = {
+		{ 64, 0, mode | 0x8 },
+		{ 64, 0, mode | HAKMEM_CHECKS | 0x80000000U },
+		{ 0, 0, mode },
+		{ HM_MAX_OBJ_SIZE + 1, 0, mode },
+		{ 64, 24, mode },
+		{ 64, HM_MAX_OBJ_SIZE * 2, mode },
+	};
+	long *errors = hm_test_count_errors(test);
+	unsigned long bad_size = hm_errors(HM_ERR_BAD_SIZE), seq;
+	unsigned int i, n = hakmem_nr_caches();
+	struct hakmem_cache *hc;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		seq = hm_test_report_seq(test);
+		KUNIT_EXPECT_NULL_MSG(test, hakmem_cache_create("kunit-bad", bad[i].size,
+								bad[i].align, bad[i].flags),
+				      "size %u align %u flags %#x", bad[i].size, bad[i].align,
+				      bad[i].flags);
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE,
+				     bad[i].flags & ~known ? bad[i].flags : bad[i].size,
+				     "-", __func__);
+	}
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_BAD_SIZE), bad_size + ARRAY_SIZE(bad));
+	KUNIT_EXPECT_EQ(test, hakmem_nr_caches(), n);
+
+	hc = hakmem_cache_create("kunit-limits", HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE, mode);
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, HM_MAX_OBJ_SIZE));
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, *errors, (long)ARRAY_SIZE(bad));
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_badinput_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_badinput_destroy_twice, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_badinput_destroy_class),
 	KUNIT_CASE_PARAM(hakmem_badinput_null_alloc, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_badinput_null_free, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_badinput_create, hakmem_mode_gen_params),
 	{}
 };
 

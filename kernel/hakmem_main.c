@@ -293,9 +293,13 @@ static noinline __cold void hakmem_free_no_cache(void *ptr, unsigned long ip)
  * hakmem_cache_create() - create a cache of objects of one size
  * @name: name in reports and under /sys/kernel/debug/hakmem/ (copied)
  * @size: object size, 1 to 4096 bytes
- * @align: required alignment, a power of two or 0 (8 bytes)
+ * @align: required alignment, a power of two up to 4096, or 0 (8 bytes)
  * @flags: HAKMEM_MODE_* (the slab design; HAKMEM_MODE_DEFAULT is the
  *         module's mode= parameter), optionally | HAKMEM_CHECKS
+ *
+ * A size, alignment or flag outside these is refused: nothing is created,
+ * and the call is counted as a ``bad size`` in the errors file and
+ * reported in the kernel log (ratelimited) with the values and the caller.
  *
  * Context: process context, may sleep.
  * Return: the cache, or NULL for a bad size, alignment or flag, or when
@@ -309,12 +313,29 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 		[HAKMEM_MODE_FREELIST] = HM_MODE_FREELIST,
 		[HAKMEM_MODE_HYBRID] = HM_MODE_HYBRID,
 	};
+	const unsigned int known = HAKMEM_MODE_MASK | HAKMEM_CHECKS;
 	unsigned int m = flags & HAKMEM_MODE_MASK;
 	struct hakmem_cache *hc;
 
 	might_sleep();
-	if (flags & ~(HAKMEM_MODE_MASK | HAKMEM_CHECKS))
+	if (unlikely(flags & ~known)) {
+		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(unsigned long)flags, _RET_IP_,
+			      "cache %s: unknown flags %#x", name, flags & ~known);
 		return NULL;
+	}
+	/*
+	 * The core refuses these too, but its report shows the size hashed
+	 * (%p) and names none of this call's values, nor its caller.  Every
+	 * size and alignment let through here has its geometry (a slab holds
+	 * at least 15 blocks of HM_MAX_OBJ_SIZE).
+	 */
+	if (unlikely(!size || size > HM_MAX_OBJ_SIZE || (align & (align - 1)) ||
+		     align > HM_MAX_OBJ_SIZE)) {
+		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(unsigned long)size, _RET_IP_,
+			      "cache %s: size %u, align %u: not 1 to %lu bytes aligned to 0 or a power of two up to %lu",
+			      name, size, align, HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE);
+		return NULL;
+	}
 	hc = hakmem_cache_new(name, size, align,
 			      m ? modes[m] : hakmem_default_mode,
 			      flags & HAKMEM_CHECKS ? HM_CACHE_CHECKS : 0);
