@@ -21,8 +21,8 @@
  *   hakmem_badinput the exported API's bad input: a second destroy, a
  *                   built-in class destroyed, a NULL cache to each
  *                   allocation and free, bad create flags, sizes and
- *                   alignments; each refused with one report and nothing
- *                   changed
+ *                   alignments, a bulk count above INT_MAX; each refused
+ *                   with one report and nothing changed
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2158,12 +2158,51 @@ static void hakmem_badinput_create(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/*
+ * A bulk allocation of more than INT_MAX objects: 0, the array untouched,
+ * counted once as a bad size of the cache with the count and this caller;
+ * nothing allocated, and the cache works.
+ */
+static void hakmem_badinput_bulk_nr(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-bulknr", 64, MODE(test));
+	static const size_t nrs[] = { (size_t)INT_MAX + 1, SIZE_MAX };
+	long *errors = hm_test_count_errors(test);
+	void *v[2] = { v, v };
+	struct hm_stats st;
+	unsigned long seq;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nrs); i++) {
+		seq = hm_test_report_seq(test);
+		KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, nrs[i], v), 0);
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE, nrs[i], "kunit-bulknr",
+				     __func__);
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_BAD_SIZE]), ARRAY_SIZE(nrs));
+	KUNIT_EXPECT_PTR_EQ(test, v[0], (void *)v);
+	KUNIT_EXPECT_PTR_EQ(test, v[1], (void *)v);
+	hm_cache_stats(hc->c, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, 0);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0);
+
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, ARRAY_SIZE(v), v),
+			ARRAY_SIZE(v));
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), ARRAY_SIZE(v));
+	hakmem_cache_free_bulk(hc, ARRAY_SIZE(v), v);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, (long)ARRAY_SIZE(nrs));
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_badinput_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_badinput_destroy_twice, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_badinput_destroy_class),
 	KUNIT_CASE_PARAM(hakmem_badinput_null_alloc, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_badinput_null_free, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_badinput_create, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_badinput_bulk_nr, hakmem_mode_gen_params),
 	{}
 };
 

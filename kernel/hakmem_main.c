@@ -493,8 +493,9 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  * @ptrs: array of @nr pointers to fill
  *
  * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
- * already allocated are freed again.  A NULL @cache is refused (counted as
- * a ``pointer not from hakmem``) and reported, and @ptrs is left as it was.
+ * already allocated are freed again.  A NULL @cache (counted as a ``pointer
+ * not from hakmem``) and an @nr above INT_MAX (a ``bad size`` of @cache)
+ * are refused, reported, and @ptrs is left as it was.
  *
  * Return: @nr, or 0 on failure.
  */
@@ -509,8 +510,10 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		hakmem_refuse_cache(__func__, cache, _RET_IP_);
 		return 0;
 	}
-	if (unlikely(nr > INT_MAX))
+	if (unlikely(nr > INT_MAX)) {
+		hm_report(cache->c, HM_ERR_BAD_SIZE, (void *)nr, _RET_IP_);
 		return 0;
+	}
 	while (done < nr) {
 		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
 		unsigned int got;
