@@ -18,6 +18,11 @@
  *                   and for all: routes, static key, junk refused), the
  *                   errors, sites and frag files against errors, call
  *                   sites and a block layout made on purpose
+ *   hakmem_badinput the exported API's bad input: a second destroy, a
+ *                   built-in class destroyed, a NULL cache to each
+ *                   allocation and free, bad create flags, sizes and
+ *                   alignments, a bulk count above INT_MAX; each refused
+ *                   with one report and nothing changed
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -1902,7 +1907,311 @@ static struct kunit_suite hakmem_debugfs_suite = {
 	.test_cases = hakmem_debugfs_cases,
 };
 
-kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite);
+/* ---- hakmem_badinput ------------------------------------------------ */
+
+/* The caches on the list: the built-in classes and the created ones. */
+static unsigned int hakmem_nr_caches(void)
+{
+	struct hakmem_cache *hc;
+	unsigned int n = 0;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		n++;
+	spin_unlock(&hakmem_list_lock);
+	return n;
+}
+
+/*
+ * The one report made since @seq (the case fails unless there is exactly
+ * one): of kind @e, about @p, in cache @cache ("-": none), made by a call
+ * from function @fn.  Return: the report's slab, or 0 when it is missing.
+ */
+static unsigned long hakmem_expect_report(struct kunit *test, unsigned long seq,
+					  enum hm_error e, unsigned long p,
+					  const char *cache, const char *fn)
+{
+	struct hm_err_entry en;
+
+	if (!hm_test_report_since(test, seq, &en))
+		return 0;
+	KUNIT_EXPECT_EQ(test, en.kind, (u32)e);
+	KUNIT_EXPECT_EQ(test, en.ptr, p);
+	KUNIT_EXPECT_STREQ(test, en.cache, cache);
+	hakmem_expect_sym(test, hakmem_fmt(test, "%pS", (void *)en.ip), fn);
+	return en.slab;
+}
+
+/*
+ * A second destroy of a cache, and a destroy of what never was one, are
+ * refused without reading the pointer (KASAN, where it runs, would see
+ * the read of freed memory): each is counted once as a pointer not from
+ * hakmem, with the pointer and this caller, and no cache goes away.
+ */
+static void hakmem_badinput_destroy_twice(struct kunit *test)
+{
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-other", 64, MODE(test));
+	struct hakmem_cache *hc = hakmem_cache_create("kunit-twice", 64, 0,
+						      hakmem_flags_of(MODE(test)));
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign = hm_errors(HM_ERR_FOREIGN), seq, junk = 0;
+	unsigned int n;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(hc), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	n = hakmem_nr_caches();
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(hc), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, (unsigned long)hc, "-", __func__);
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy((struct hakmem_cache *)&junk), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, (unsigned long)&junk, "-", __func__);
+	KUNIT_EXPECT_EQ(test, junk, 0);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN), foreign + 2);
+	KUNIT_EXPECT_EQ(test, hakmem_nr_caches(), n);
+
+	/* the other cache works as before */
+	p = hakmem_cache_alloc(other, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(other, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&other->c->errors[HM_ERR_FOREIGN]), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HAKMEM_EXPECT_VALID(test, other);
+}
+
+/* a built-in class is no cache to destroy: refused, reported, still there */
+static void hakmem_badinput_destroy_class(struct kunit *test)
+{
+	struct hakmem_cache *cls = hakmem_classes[0];
+	long *errors = hm_test_count_errors(test);
+	unsigned int n = hakmem_nr_caches();
+	unsigned long seq = hm_test_report_seq(test);
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(cls), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, (unsigned long)cls, "-", __func__);
+	KUNIT_EXPECT_EQ(test, hakmem_nr_caches(), n);
+	KUNIT_EXPECT_PTR_EQ(test, hakmem_classes[0], cls);
+	p = hakmem_alloc(hm_class_size(0), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(p)->cache, cls->c);
+	hakmem_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+/*
+ * Allocations from a NULL cache: NULL (bulk: 0, the array untouched),
+ * each counted once as a pointer not from hakmem naming this caller;
+ * nothing else changes.
+ */
+static void hakmem_badinput_null_alloc(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-nullalloc", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign = hm_errors(HM_ERR_FOREIGN), seq;
+	struct hm_stats before, after;
+	void *v[4], *p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		v[i] = v;
+	hm_cache_stats(hc->c, &before);
+
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(NULL, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(NULL, GFP_KERNEL, ARRAY_SIZE(v), v), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		KUNIT_EXPECT_PTR_EQ(test, v[i], (void *)v);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN), foreign + 2);
+
+	/* nothing changed, and the cache works */
+	hm_cache_stats(hc->c, &after);
+	KUNIT_EXPECT_EQ(test, after.allocs, before.allocs);
+	KUNIT_EXPECT_EQ(test, after.objs_inuse, before.objs_inuse);
+	KUNIT_EXPECT_EQ(test, after.errors, 0);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * Frees to a NULL cache: refused, counted once per call as a free to the
+ * wrong cache naming none, with the object's slab; the object stays live
+ * and intact.  A NULL object to a NULL cache is nothing to refuse.
+ */
+static void hakmem_badinput_null_free(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-nullfree", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long wrong = hm_errors(HM_ERR_WRONG_CACHE), seq;
+	void *v[4] = { NULL, NULL, NULL, NULL };
+	struct hm_stats before, after;
+	void *p;
+
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, 64);
+	hm_cache_stats(hc->c, &before);
+
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free(NULL, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hakmem_expect_report(test, seq, HM_ERR_WRONG_CACHE,
+						   (unsigned long)p, "-", __func__),
+			(unsigned long)hm_ptr_slab(p));
+
+	/* a bulk free of the object, given twice: one report for the call */
+	v[1] = p;
+	v[3] = p;
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free_bulk(NULL, ARRAY_SIZE(v), v);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hakmem_expect_report(test, seq, HM_ERR_WRONG_CACHE, (unsigned long)p, "-", __func__);
+
+	hakmem_cache_free(NULL, NULL);
+	v[1] = NULL;
+	v[3] = NULL;
+	hakmem_cache_free_bulk(NULL, ARRAY_SIZE(v), v);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_WRONG_CACHE), wrong + 2);
+
+	/* nothing changed: the object is live, intact, and frees to its cache */
+	hm_cache_stats(hc->c, &after);
+	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
+	KUNIT_EXPECT_EQ(test, after.errors, 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x5a, 64));
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * hakmem_cache_create() with an unknown flag, a bad size or a bad
+ * alignment: NULL, counted once as a bad size with the flags (or the
+ * size) and this caller, and no cache made; the limits themselves are
+ * good.
+ */
+static void hakmem_badinput_create(struct kunit *test)
+{
+	const unsigned int mode = hakmem_flags_of(MODE(test));
+	const unsigned int known = HAKMEM_MODE_MASK | HAKMEM_CHECKS;
+	const struct {
+		unsigned int size, align, flags;
+	} bad[] = {
+		{ 64, 0, mode | 0x8 },
+		{ 64, 0, mode | HAKMEM_CHECKS | 0x80000000U },
+		{ 0, 0, mode },
+		{ HM_MAX_OBJ_SIZE + 1, 0, mode },
+		{ 64, 24, mode },
+		{ 64, HM_MAX_OBJ_SIZE * 2, mode },
+	};
+	long *errors = hm_test_count_errors(test);
+	unsigned long bad_size = hm_errors(HM_ERR_BAD_SIZE), seq;
+	unsigned int i, n = hakmem_nr_caches();
+	struct hakmem_cache *hc;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		seq = hm_test_report_seq(test);
+		KUNIT_EXPECT_NULL_MSG(test, hakmem_cache_create("kunit-bad", bad[i].size,
+								bad[i].align, bad[i].flags),
+				      "size %u align %u flags %#x", bad[i].size, bad[i].align,
+				      bad[i].flags);
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE,
+				     bad[i].flags & ~known ? bad[i].flags : bad[i].size,
+				     "-", __func__);
+	}
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_BAD_SIZE), bad_size + ARRAY_SIZE(bad));
+	KUNIT_EXPECT_EQ(test, hakmem_nr_caches(), n);
+
+	hc = hakmem_cache_create("kunit-limits", HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE, mode);
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, HM_MAX_OBJ_SIZE));
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, *errors, (long)ARRAY_SIZE(bad));
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * A bulk allocation of more than INT_MAX objects: 0, the array untouched,
+ * counted once as a bad size of the cache with the count and this caller;
+ * nothing allocated, and the cache works.
+ */
+static void hakmem_badinput_bulk_nr(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-bulknr", 64, MODE(test));
+	static const size_t nrs[] = { (size_t)INT_MAX + 1, SIZE_MAX };
+	long *errors = hm_test_count_errors(test);
+	void *v[2] = { v, v };
+	struct hm_stats st;
+	unsigned long seq;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nrs); i++) {
+		seq = hm_test_report_seq(test);
+		KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, nrs[i], v), 0);
+		KUNIT_EXPECT_EQ(test, *errors, i + 1);
+		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE, nrs[i], "kunit-bulknr",
+				     __func__);
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_BAD_SIZE]), ARRAY_SIZE(nrs));
+	KUNIT_EXPECT_PTR_EQ(test, v[0], (void *)v);
+	KUNIT_EXPECT_PTR_EQ(test, v[1], (void *)v);
+	hm_cache_stats(hc->c, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, 0);
+	KUNIT_EXPECT_EQ(test, st.slabs, 0);
+
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, ARRAY_SIZE(v), v),
+			ARRAY_SIZE(v));
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), ARRAY_SIZE(v));
+	hakmem_cache_free_bulk(hc, ARRAY_SIZE(v), v);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, (long)ARRAY_SIZE(nrs));
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+static struct kunit_case hakmem_badinput_cases[] = {
+	KUNIT_CASE_PARAM(hakmem_badinput_destroy_twice, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_badinput_destroy_class),
+	KUNIT_CASE_PARAM(hakmem_badinput_null_alloc, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_badinput_null_free, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_badinput_create, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_badinput_bulk_nr, hakmem_mode_gen_params),
+	{}
+};
+
+static struct kunit_suite hakmem_badinput_suite = {
+	.name = "hakmem_badinput",
+	.test_cases = hakmem_badinput_cases,
+};
+
+kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite, &hakmem_badinput_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("hakmem-slab KUnit tests: shared core suites and kernel adapter suites");

@@ -33,6 +33,7 @@
 #include <linux/errno.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -232,13 +233,73 @@ static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
 	hakmem_unlock(hc, flags);
 }
 
+/* ---- bad input ------------------------------------------------------- */
+
+/*
+ * A call refused for its arguments: counted and logged as @e with @p, as
+ * the core's reports are (the errors files, the tests' count), and, unless
+ * a test counts it, printed with the arguments' values, which the core's
+ * report would show as a hashed pointer, and the caller @ip.
+ */
+static __cold __printf(4, 5) void hakmem_refuse(enum hm_error e, const void *p,
+					      unsigned long ip, const char *fmt, ...)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+	struct va_format vaf;
+	va_list args;
+
+	if (!hm_report_count(NULL, e, NULL, p, 0, ip, NULL) || !__ratelimit(&rs))
+		return;
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err("%pV, caller %pS\n", &vaf, (void *)ip);
+	va_end(args);
+}
+
+/*
+ * @cache, named by the call @fn, is no live cache (NULL, or destroyed
+ * already): refused as a pointer not from hakmem, as userspace's
+ * hm_cache_destroy() refuses one.  Out of line, so that the callers' test
+ * of @cache is all the fast path pays.
+ */
+static noinline __cold void hakmem_refuse_cache(const char *fn, const void *cache,
+						unsigned long ip)
+{
+	hakmem_refuse(HM_ERR_FOREIGN, cache, ip, "%s: %p is not a live cache", fn, cache);
+}
+
+/*
+ * A free of @ptr to no cache (a NULL @cache): refused before anything
+ * changes, reported as a free to the wrong cache naming none, with the
+ * block's slab and history when @ptr is in a live slab.
+ */
+static noinline __cold void hakmem_free_no_cache(void *ptr, unsigned long ip)
+{
+	struct hm_slab *s;
+
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
+	s = hm_ptr_to_slab(ptr);
+	if (s)
+		hm_report_block(NULL, HM_ERR_WRONG_CACHE, s, ptr, ip);
+	else
+		hm_free_other_cache(NULL, ptr, ip);
+	rcu_read_unlock();
+}
+
 /**
  * hakmem_cache_create() - create a cache of objects of one size
  * @name: name in reports and under /sys/kernel/debug/hakmem/ (copied)
  * @size: object size, 1 to 4096 bytes
- * @align: required alignment, a power of two or 0 (8 bytes)
+ * @align: required alignment, a power of two up to 4096, or 0 (8 bytes)
  * @flags: HAKMEM_MODE_* (the slab design; HAKMEM_MODE_DEFAULT is the
  *         module's mode= parameter), optionally | HAKMEM_CHECKS
+ *
+ * A size, alignment or flag outside these is refused: nothing is created,
+ * and the call is counted as a ``bad size`` in the errors file and
+ * reported in the kernel log (ratelimited) with the values and the caller.
  *
  * Context: process context, may sleep.
  * Return: the cache, or NULL for a bad size, alignment or flag, or when
@@ -252,12 +313,29 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 		[HAKMEM_MODE_FREELIST] = HM_MODE_FREELIST,
 		[HAKMEM_MODE_HYBRID] = HM_MODE_HYBRID,
 	};
+	const unsigned int known = HAKMEM_MODE_MASK | HAKMEM_CHECKS;
 	unsigned int m = flags & HAKMEM_MODE_MASK;
 	struct hakmem_cache *hc;
 
 	might_sleep();
-	if (flags & ~(HAKMEM_MODE_MASK | HAKMEM_CHECKS))
+	if (unlikely(flags & ~known)) {
+		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(unsigned long)flags, _RET_IP_,
+			      "cache %s: unknown flags %#x", name, flags & ~known);
 		return NULL;
+	}
+	/*
+	 * The core refuses these too, but its report shows the size hashed
+	 * (%p) and names none of this call's values, nor its caller.  Every
+	 * size and alignment let through here has its geometry (a slab holds
+	 * at least 15 blocks of HM_MAX_OBJ_SIZE).
+	 */
+	if (unlikely(!size || size > HM_MAX_OBJ_SIZE || (align & (align - 1)) ||
+		     align > HM_MAX_OBJ_SIZE)) {
+		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(unsigned long)size, _RET_IP_,
+			      "cache %s: size %u, align %u: not 1 to %lu bytes aligned to 0 or a power of two up to %lu",
+			      name, size, align, HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE);
+		return NULL;
+	}
 	hc = hakmem_cache_new(name, size, align,
 			      m ? modes[m] : hakmem_default_mode,
 			      flags & HAKMEM_CHECKS ? HM_CACHE_CHECKS : 0);
@@ -274,6 +352,24 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_create);
 
+/* Is @cache on the list of caches?  Compared, never read.  hakmem_mutex held. */
+static bool hakmem_cache_listed(const struct hakmem_cache *cache)
+{
+	struct hakmem_cache *hc;
+	bool found = false;
+
+	lockdep_assert_held(&hakmem_mutex);
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (hc == cache) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&hakmem_list_lock);
+	return found;
+}
+
 /**
  * hakmem_cache_destroy() - destroy a cache
  * @cache: the cache, or NULL; nobody may use it any more
@@ -282,8 +378,17 @@ EXPORT_SYMBOL_GPL(hakmem_cache_create);
  * slab that holds them, and their memory is kept (never freed under a
  * user); a later free of one of them is refused and reported.
  *
+ * Only a live cache of hakmem_cache_create() is destroyed.  Anything else,
+ * a cache destroyed already or one of the built-in classes, is refused
+ * and nothing changes: @cache is looked up among the live caches before it
+ * is read, and the call is counted as a ``pointer not from hakmem`` in the
+ * errors file and reported in the kernel log (ratelimited) with @cache and
+ * the caller.  (A destroyed cache's memory that a later
+ * hakmem_cache_create() was given is that new cache.)
+ *
  * Context: process context, may sleep.
- * Return: the number of objects that were still allocated.
+ * Return: the number of objects that were still allocated; 0 for NULL and
+ * for what is refused.
  */
 unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
 {
@@ -292,9 +397,20 @@ unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
 	if (!cache)
 		return 0;
 	might_sleep();
-	if (WARN_ON_ONCE(cache->builtin))
-		return 0;
 	mutex_lock(&hakmem_mutex);
+	/* a destroyed cache's memory may be gone: nothing is read before this */
+	if (!hakmem_cache_listed(cache)) {
+		mutex_unlock(&hakmem_mutex);
+		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return 0;
+	}
+	if (unlikely(cache->builtin)) {
+		mutex_unlock(&hakmem_mutex);
+		hakmem_refuse(HM_ERR_FOREIGN, cache, _RET_IP_,
+			      "%s: %p is the built-in class %s", __func__, cache,
+			      cache->c->name);
+		return 0;
+	}
 	leaked = hakmem_cache_free_all(cache);
 	mutex_unlock(&hakmem_mutex);
 	return leaked;
@@ -308,12 +424,19 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
  *       optionally | __GFP_ZERO
  *
  * The fast path takes this CPU's local lock only: no shared lock, no atomic
- * instruction.
+ * instruction.  A NULL @cache is refused: counted as a ``pointer not from
+ * hakmem`` in the errors file and reported in the kernel log (ratelimited)
+ * with the caller.
  *
  * Return: the object, aligned as the cache was created, or NULL.
  */
 void *hakmem_cache_alloc(struct hakmem_cache *cache, gfp_t gfp)
 {
+	/* here, not in hakmem_cache_alloc_one(): hakmem_alloc()'s are never NULL */
+	if (unlikely(!cache)) {
+		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return NULL;
+	}
 	return hakmem_cache_alloc_one(cache, gfp);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
@@ -327,7 +450,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
  * state under its local lock; a free on another CPU is one atomic OR
  * (bitmap, hybrid) or compare-and-exchange (freelist) on the slab.  Double
  * frees, foreign or interior pointers and frees to the wrong cache are
- * refused before they change anything, and reported.
+ * refused before they change anything, and reported.  So is a free of a
+ * non-NULL @ptr to a NULL @cache: a free to the wrong cache, naming none.
  *
  * Context: any context but NMI.
  */
@@ -337,8 +461,11 @@ void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 	struct hm_cctx *cc;
 	struct hm_slab *s;
 
-	if (unlikely(!ptr))
+	if (unlikely(!ptr || !cache)) {
+		if (ptr)
+			hakmem_free_no_cache(ptr, _RET_IP_);
 		return;
+	}
 	/*
 	 * The lookup under the local lock, an RCU read side: a stale
 	 * pointer's slab, released meanwhile, stays until the unlock
@@ -366,7 +493,9 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  * @ptrs: array of @nr pointers to fill
  *
  * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
- * already allocated are freed again.
+ * already allocated are freed again.  A NULL @cache (counted as a ``pointer
+ * not from hakmem``) and an @nr above INT_MAX (a ``bad size`` of @cache)
+ * are refused, reported, and @ptrs is left as it was.
  *
  * Return: @nr, or 0 on failure.
  */
@@ -377,8 +506,14 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 	size_t done = 0;
 
 	might_alloc(gfp);
-	if (unlikely(nr > INT_MAX))
+	if (unlikely(!cache)) {
+		hakmem_refuse_cache(__func__, cache, _RET_IP_);
 		return 0;
+	}
+	if (unlikely(nr > INT_MAX)) {
+		hm_report(cache->c, HM_ERR_BAD_SIZE, (void *)nr, _RET_IP_);
+		return 0;
+	}
 	while (done < nr) {
 		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
 		unsigned int got;
@@ -408,6 +543,10 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
  * @nr: number of objects
  * @ptrs: the objects; NULL entries are skipped
  *
+ * Each object is checked as hakmem_cache_free() checks it.  With a NULL
+ * @cache none is freed, and the call is reported once, as a free of its
+ * first non-NULL object to the wrong cache (naming none).
+ *
  * Context: any context but NMI.
  */
 void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
@@ -416,6 +555,15 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 	struct hm_cctx *cc;
 	size_t i, j;
 
+	if (unlikely(!cache)) {
+		for (i = 0; i < nr; i++) {
+			if (ptrs[i]) {
+				hakmem_free_no_cache(ptrs[i], _RET_IP_);
+				break;
+			}
+		}
+		return;
+	}
 	for (i = 0; i < nr; i += HAKMEM_BULK_BATCH) {
 		size_t end = min_t(size_t, nr, i + HAKMEM_BULK_BATCH);
 

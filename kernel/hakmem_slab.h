@@ -16,6 +16,11 @@
  *  - hakmem_cache_free() and hakmem_free() never sleep and may be called
  *    from any context except NMI, on any CPU.
  *  - hakmem_cache_create() and hakmem_cache_destroy() sleep.
+ *
+ * Bad input is refused before it changes anything, counted in debugfs
+ * hakmem/errors and reported in the kernel log: bad create arguments, a
+ * NULL cache to an allocation or free, a destroy of a cache destroyed
+ * already (see each function's kernel-doc in hakmem_main.c).
  */
 #ifndef HAKMEM_SLAB_H
 #define HAKMEM_SLAB_H

@@ -2,7 +2,8 @@
 # shellcheck shell=sh
 #
 # Guest scenario: the KUnit suites of hakmem_slab_test.ko (the shared suites
-# of common/tests/ and the kernel adapter's hakmem_percpu/hakmem_debugfs).
+# of common/tests/ and the kernel adapter's hakmem_percpu, hakmem_debugfs and
+# hakmem_badinput).
 # Sourced by /init with tools/vm/guest-lib.sh; needs a KUnit kernel.
 # KUnit runs a module's suites when it is loaded; each suite's results are
 # printed from debugfs before rmmod, one KTAP document per suite.
