@@ -682,9 +682,10 @@ static noinline void *hm_malloc_slow(size_t size, struct hm_cctx *cc,
 }
 
 /*
- * The call site a report or a tracking record names: @ip, or with @ip 0 (a constant) the
- * caller's return address, read only on the path that reports (passed in,
- * it is read on entry: 3 instructions more per pair).
+ * The call site a report or a tracking record names: @ip, or with @ip 0
+ * (a constant) the caller's return address, read only on the paths that
+ * need it (passed in as HM_RET_IP, it was read on entry: 3 instructions
+ * more per pair).
  */
 #define HM_IP_OR_RET(ip)	((ip) ? (ip) : HM_RET_IP)
 
@@ -798,8 +799,8 @@ static noinline void hm_free_local_slow(struct hm_cctx *cc, struct hm_slab *s,
  * The free of a block of the caller's own slab @s: the mode's try, else a
  * tail call: the hybrid debug route's copy directly (one frame less while
  * a switch is on; tested after the modes, as in hm_malloc()), the other
- * special routes' debug path, or the slow path (reports, lists).  Its
- * HM_RET_IP is the caller's, read where needed: no register kept for it.
+ * special routes' debug path, or the slow path (reports, lists).  The
+ * call site is HM_IP_OR_RET(@ip), read where needed: no register kept.
  */
 static __always_inline void hm_free_mine(struct hm_slab *s, void *ptr, unsigned long ip)
 {
