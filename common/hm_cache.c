@@ -103,8 +103,10 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	if (c->fit >= HM_FIT_NR || ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID) ||
 	    hm_cache_geometry(c, size, align)) {
 		/* the value at fault: the flags, the size, else the alignment */
-		unsigned long bad = c->fit >= HM_FIT_NR || (flags & HM_CACHE_ADAPTIVE) ? flags :
-				    !size || size > HM_MAX_OBJ_SIZE ? size : align;
+		bool bad_flags = c->fit >= HM_FIT_NR ||
+				 ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID);
+		unsigned long bad = bad_flags ? flags : !size || size > HM_MAX_OBJ_SIZE ? size :
+				    align;
 
 		hm_plat_meta_free(c, sizeof(*c));
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)bad, HM_RET_IP);

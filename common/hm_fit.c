@@ -600,8 +600,8 @@ bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *fir
 		hm_report_block(c, HM_ERR_WRONG_CACHE, s, first, ip);
 		return false;
 	}
-	if (!hm_block_valid(c, s, first, idx)) {
-		hm_report_block(c, HM_ERR_INTERIOR, s, first, ip);
+	if (!hm_block_valid(c, s, first, idx)) {	/* as a free reports it */
+		hm_report_bad_block(c, s, first, ip);
 		return false;
 	}
 	if (!n || n > s->nblocks - idx) {

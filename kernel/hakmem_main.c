@@ -331,7 +331,10 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 	 */
 	if (unlikely(!size || size > HM_MAX_OBJ_SIZE || (align & (align - 1)) ||
 		     align > HM_MAX_OBJ_SIZE)) {
-		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(unsigned long)size, _RET_IP_,
+		/* the value at fault, as the core's report: the size, else the alignment */
+		unsigned long bad = !size || size > HM_MAX_OBJ_SIZE ? size : align;
+
+		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)bad, _RET_IP_,
 			      "cache %s: size %u, align %u: not 1 to %lu bytes aligned to 0 or a power of two up to %lu",
 			      name, size, align, HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE);
 		return NULL;

@@ -178,15 +178,20 @@ unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long
 			      unsigned long def)
 {
 	const char *s = secure_getenv(name);
+	int saved = errno;	/* read at a first malloc(): errno is the program's */
 	unsigned long v;
+	bool bad;
 	char *end;
 
 	if (!s || !*s)
 		return def;
 	errno = 0;
 	v = strtoul(s, &end, 10);	/* decimal: "010" is ten, not octal eight */
-	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+	bad = *s < '0' || *s > '9' || *end || errno || v < min || v > max;
+	errno = saved;
+	if (bad) {
 		fprintf(stderr, "hakmem: %s=%s: not %lu..%lu; using %lu\n", name, s, min, max, def);
+		errno = saved;
 		return def;
 	}
 	return v;
@@ -1058,16 +1063,31 @@ void *hm_cache_alloc(struct hm_cache *c)
 }
 
 /*
- * hm_cache_free()'s other cases: no block of a slab, not this thread's
- * slab, another cache's, no cache (where hm_free_*() would take NULL for
- * "any cache": a block of any cache would be freed unreported).
+ * A free of @ptr (not NULL) to no cache, where hm_free_*() would take NULL
+ * for "any cache" and free it: refused as a free to the wrong cache, with
+ * the block's slab when it has one, else as any pointer that is no block
+ * of a slab (a live large object: a wrong cache too).  As the kernel's.
  */
+static noinline void hm_free_no_cache(void *ptr, unsigned long ip)
+{
+	bool in = hm_plat_read_begin();	/* a stale @ptr's slab: see hm_free_unowned() */
+	struct hm_slab *s = hm_ptr_to_slab(ptr);
+
+	if (s)
+		hm_report_block(NULL, HM_ERR_WRONG_CACHE, s, ptr, ip);
+	else
+		hm_free_other_cache(NULL, ptr, ip);
+	if (in)
+		hm_plat_read_end();
+}
+
+/* hm_cache_free()'s other cases: not a slab's block, another thread's or cache's, no cache */
 static noinline void hm_cache_free_slow(struct hm_cache *c, struct hm_slab *s, void *ptr,
 					unsigned long ip)
 {
 	if (unlikely(!c)) {
 		if (ptr)
-			hm_report(NULL, HM_ERR_WRONG_CACHE, ptr, ip);
+			hm_free_no_cache(ptr, ip);
 	} else if (!hm_slabmap_test(ptr)) {
 		hm_free_nonslab(c, ptr, ip);
 	} else {
@@ -1117,8 +1137,17 @@ void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs)
 {
 	size_t i;
 
-	if (unlikely(n && (!c || !ptrs))) {	/* once, not for every object */
-		hm_cache_null(HM_RET_IP);
+	if (unlikely(n && !ptrs)) {
+		hm_report(c, HM_ERR_FOREIGN, NULL, HM_RET_IP);
+		return;
+	}
+	if (unlikely(!c)) {	/* once, for the first object: none is freed */
+		for (i = 0; i < n; i++) {
+			if (ptrs[i]) {
+				hm_free_no_cache(ptrs[i], HM_RET_IP);
+				break;
+			}
+		}
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -1929,7 +1958,7 @@ void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
 	if (!first)
 		return;
 	if (unlikely(!c)) {
-		hm_cache_null(HM_RET_IP);
+		hm_free_no_cache(first, HM_RET_IP);
 		return;
 	}
 	in = hm_plat_read_begin();	/* a stale @first's slab: see hm_free_unowned() */
@@ -1937,8 +1966,8 @@ void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
 	ok = s && hm_contig_free_check(c, s, first, n, HM_RET_IP);
 	if (in)
 		hm_plat_read_end();
-	if (!s)		/* no block of a slab: its own free reports it */
-		hm_cache_free(c, first);
+	if (!s)		/* no block of a slab: reported as its free would */
+		hm_free_nonslab(c, first, HM_RET_IP);
 	if (!ok)
 		return;
 	for (i = 0; i < n; i++)

@@ -46,17 +46,26 @@ static inline void *hm_enomem(void *p)
 
 /*
  * hm_malloc(), with ENOMEM and no report for what cannot fit the address
- * space, for the call site @ip (which tracking records): the program's
- * call of the entry point (0: this call's return address, where it is a
- * tail call from the program's).
+ * space.  A tail call: hm_malloc()'s caller, which tracking records as the
+ * call site, stays the program's (the preload library's malloc()).
  */
-void *hm_user_malloc(size_t size, unsigned long ip)
+void *hm_user_malloc(size_t size)
 {
 	if (unlikely(size > HM_USER_MAX_ALLOC)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return hm_user_malloc_ip(size, ip);	/* sets ENOMEM when it fails */
+	return hm_malloc(size);		/* sets ENOMEM when it fails */
+}
+
+/* The same for the call site @ip: the program's call of an entry point here. */
+static void *hm_user_malloc_at(size_t size, unsigned long ip)
+{
+	if (unlikely(size > HM_USER_MAX_ALLOC)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hm_user_malloc_ip(size, ip);
 }
 
 void *hm_calloc(size_t n, size_t size)
@@ -93,7 +102,7 @@ static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 	void *p;
 
 	if (!ptr)
-		return hm_user_malloc(size, ip);
+		return hm_user_malloc_at(size, ip);
 	if (!size) {			/* glibc: free, and NULL */
 		hm_user_free(ptr, ip);
 		return NULL;
@@ -115,11 +124,11 @@ static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 	} else if (hm_large_resize(ptr, size)) {
 		return ptr;
 	}
-	p = hm_user_malloc(size, ip);
+	p = hm_user_malloc_at(size, ip);
 	if (!p)
 		return NULL;		/* @ptr is untouched */
 	memcpy(p, ptr, HM_MIN(old, size));
-	hm_free(ptr);
+	hm_user_free(ptr, ip);		/* its record's free site: the program's too */
 	return p;
 }
 
@@ -143,7 +152,7 @@ static void *hm_aligned(size_t align, size_t size, unsigned long ip)
 		return NULL;
 	}
 	if (align <= HM_MIN_OBJ_SIZE)
-		return hm_user_malloc(size, ip);
+		return hm_user_malloc_at(size, ip);
 	/* the class of max(size, align) is aligned to its size, >= align */
 	if (size <= HM_USER_MAX_CLASS && align <= HM_USER_MAX_CLASS)
 		return hm_enomem(hm_user_malloc_ip(HM_MAX(size, align), ip));

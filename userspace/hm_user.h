@@ -48,11 +48,10 @@ void hm_user_tsc_restart(void);		/* tests: the TSC's first pair again */
 unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
 			      unsigned long def);
 
-void *hm_user_malloc(size_t size, unsigned long ip);
+void *hm_user_malloc(size_t size);
 /*
  * hm_malloc() and hm_free() for the library's entry points: a tracking
- * record or a report names @ip, their caller, not the library; @ip 0:
- * the return address, for a chain of tail calls from the program
+ * record or a report names @ip, their caller, not the library
  */
 void *hm_user_malloc_ip(size_t size, unsigned long ip);
 void hm_user_free(void *ptr, unsigned long ip);

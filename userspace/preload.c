@@ -96,7 +96,7 @@ void *malloc(size_t size)
 {
 	if (hm_pl_boot())
 		return hm_pl_boot_alloc(16, size);
-	return hm_user_malloc(size, 0);	/* tail calls: the site is the program's */
+	return hm_user_malloc(size);
 }
 
 void free(void *ptr)

@@ -628,6 +628,9 @@ static void hm_cache_create_refused(struct kunit *test)
 		{ 64, 0, HM_MODE_FREELIST, 0x8000, 0x8000 },
 		{ 64, 0, HM_MODE_BITMAP, HM_CACHE_FIT(7), HM_CACHE_FIT(7) },
 		{ 64, 0, HM_MODE_BITMAP, HM_CACHE_ADAPTIVE, HM_CACHE_ADAPTIVE },
+		/* a flag that is right: the size or alignment is at fault */
+		{ 0, 0, HM_MODE_HYBRID, HM_CACHE_ADAPTIVE, 0 },
+		{ 64, 3, HM_MODE_HYBRID, HM_CACHE_ADAPTIVE, 3 },
 	};
 	long *errors = hm_test_count_errors(test);
 	struct hm_err_entry en;

@@ -283,6 +283,7 @@ static void hm_fit_contig_free_check(struct kunit *test)
 		{ 9, 1, 9, HM_ERR_DOUBLE_FREE },
 	};
 	struct hm_err_entry en;
+	unsigned long seq;
 	struct hm_slab *s;
 	unsigned int i;
 	void *q;
@@ -301,8 +302,8 @@ static void hm_fit_contig_free_check(struct kunit *test)
 	for (i = 0; i < HM_ARRAY_SIZE(refused); i++) {
 		unsigned int first = refused[i].first < 0 ? n + refused[i].first :
 				     (unsigned int)refused[i].first;
-		unsigned long seq = hm_test_report_seq(test);
 
+		seq = hm_test_report_seq(test);
 		KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, s, v[first], refused[i].n,
 							      HM_RET_IP));
 		KUNIT_EXPECT_EQ(test, *errors, i + 1);
@@ -312,17 +313,24 @@ static void hm_fit_contig_free_check(struct kunit *test)
 				KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[refused[i].bad]);
 		}
 	}
-	/* not a block's start, or a run of another cache */
+	/* not a block's start (inside one; in the header), a run of another cache */
+	seq = hm_test_report_seq(test);
 	KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, s, (char *)v[3] + 8, 1, HM_RET_IP));
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_INTERIOR);
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, s, (char *)s + 8, 1, HM_RET_IP));
+	if (hm_test_report_since(test, seq, &en))	/* as a free reports it */
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_FOREIGN);
 	KUNIT_EXPECT_FALSE(test, hm_contig_free_check(other, s, v[3], 1, HM_RET_IP));
-	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(refused) + 2);
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(refused) + 3);
 	/* nothing was freed: all but v[9] still live */
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), n - 1);
 	q = hm_test_alloc(cc);
 	KUNIT_EXPECT_PTR_EQ(test, q, v[9]);
 	for (i = 0; i < n; i++)
 		hm_test_free_in(cc, v[i]);
-	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(refused) + 2);
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(refused) + 3);
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }

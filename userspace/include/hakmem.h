@@ -60,10 +60,10 @@ void *hm_pvalloc(size_t size);
  * Mode switches are counted in hm_stats_dump(HM_STATS_DIAG) and the JSON */
 #define HM_CACHE_ADAPTIVE	0x10U
 
-/* caches of one object size.  A NULL cache is refused: reported as a
- * pointer not from hakmem (a free of @ptr to it: as a wrong cache), NULL
- * or 0 returned with errno EINVAL, nothing freed; so is a NULL @ptrs with
- * n > 0.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
+/* caches of one object size.  A NULL cache is refused: an allocation is
+ * reported as a pointer not from hakmem, NULL or 0 returned with errno
+ * EINVAL; a free to it as a free to the wrong cache (a bulk free: its
+ * first object), nothing freed.  So is a NULL @ptrs with n > 0.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
  * hm_cache_create() refuses a bad size, alignment, mode or flag, reported
  * as a bad size with the value at fault (errno left alone). */
 struct hm_cache;

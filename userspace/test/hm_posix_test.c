@@ -231,7 +231,8 @@ static noinline void *hm_posix_at_posix_memalign(void *old)
 /*
  * With tracking on, a block's record names the program's call of calloc,
  * realloc and the aligned calls, as malloc's: they were all inside
- * hm_posix.c, one site each for the whole program.
+ * hm_posix.c, one site each for the whole program.  So does the free
+ * site of the block a realloc() moved from.
  */
 static void hm_posix_track_names_caller(struct kunit *test)
 {
@@ -240,18 +241,22 @@ static void hm_posix_track_names_caller(struct kunit *test)
 		hm_posix_at_aligned_alloc, hm_posix_at_memalign, hm_posix_at_reallocarray,
 		hm_posix_at_posix_memalign,
 	};
-	struct hm_cache *c = hm_class_cache(64);
+	struct hm_cache *c = hm_class_cache(64), *c16 = hm_class_cache(16);
 	unsigned int k;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, c16);
 	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c16, "track=1"), 0);
 	for (k = 0; k < HM_ARRAY_SIZE(at); k++) {
 		unsigned long site = (unsigned long)at[k];
 		void *old = at[k] == hm_posix_at_realloc_move ? hm_malloc(16) : NULL;
 		void *p = at[k](old);
 		const struct hm_track *t;
 
-		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			continue;
 		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
 		t = hm_debug_block_track(hm_ptr_slab(p), p);
 		KUNIT_EXPECT_NOT_NULL(test, t);
@@ -260,8 +265,15 @@ static void hm_posix_track_names_caller(struct kunit *test)
 			KUNIT_EXPECT_TRUE_MSG(test, t->site > site && t->site < site + 512,
 					      "case %u: site %#lx, the call in %#lx", k, t->site,
 					      site);
+		t = old ? hm_debug_block_track(hm_ptr_slab(old), old) : NULL;
+		if (t)	/* where realloc() freed the old block: the same call */
+			KUNIT_EXPECT_TRUE_MSG(test, t->free_site > site && t->free_site < site + 512,
+					      "case %u: free site %#lx, the call in %#lx", k,
+					      t->free_site, site);
+		KUNIT_EXPECT_TRUE(test, !old || t);
 		hm_free(p);
 	}
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c16, "off"), 0);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "off"), 0);
 }
 
@@ -381,7 +393,7 @@ static void hm_posix_errno(struct kunit *test)
 	KUNIT_EXPECT_GE(test, hm_malloc_usable_size(v), 2 * page);
 	hm_free(v);
 	errno = 0;
-	KUNIT_EXPECT_NULL(test, hm_user_malloc(SIZE_MAX - 4096, 0));
+	KUNIT_EXPECT_NULL(test, hm_user_malloc(SIZE_MAX - 4096));
 	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
 	KUNIT_EXPECT_EQ(test, *errors, 0);			/* no reports */
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(NULL), 0);
@@ -417,7 +429,7 @@ static void hm_posix_more_than_memory(struct kunit *test)
 		kunit_skip(test, "more memory than the test asks for");
 	size = (size_t)total * 4;
 	errno = 0;
-	KUNIT_EXPECT_NULL(test, hm_user_malloc(size, 0));
+	KUNIT_EXPECT_NULL(test, hm_user_malloc(size));
 	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_calloc(4, (size_t)total));

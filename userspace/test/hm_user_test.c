@@ -181,8 +181,10 @@ static void hm_user_env_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_user_env_num(name, 10, 1000, 7), 7);
 	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
 		setenv(name, cases[i].text, 1);
+		errno = 42;	/* the program's, read at its first malloc(): kept */
 		KUNIT_EXPECT_TRUE_MSG(test, hm_user_env_num(name, 10, 1000, 7) == cases[i].want,
 				      "%s='%s'", name, cases[i].text);
+		KUNIT_EXPECT_EQ(test, errno, 42);
 	}
 	unsetenv(name);
 }
@@ -1177,12 +1179,6 @@ int hm_user_abort_child(const char *what)
 }
 
 /*
- * HAKMEM_ABORT_ON_ERROR=1: the first report aborts the program, after the
- * whole report is out (a write after free's hexdump too), in a child that
- * starts afresh with the variable set.  Another value is not 1: it is
- * reported and the program goes on (1junk once aborted, true did not).
- */
-/*
  * Run this program again as "SELF ARG WHAT" with the environment variables
  * @env ("NAME=value" pairs, NULL-terminated) set: its stdout and stderr go
  * to @out (@size bytes, a string); returns its wait status.
@@ -1229,6 +1225,12 @@ static unsigned int hm_user_count_msgs(const char *out)
 	return msgs;
 }
 
+/*
+ * HAKMEM_ABORT_ON_ERROR=1: the first report aborts the program, after the
+ * whole report is out (a write after free's hexdump too), in a child that
+ * starts afresh with the variable set.  Another value is not 1: it is
+ * reported and the program goes on (1junk once aborted, true did not).
+ */
 static void hm_user_abort_on_error(struct kunit *test)
 {
 	static const char *const what[] = { "double", "uaf", "double" };
@@ -2682,7 +2684,10 @@ static void hm_user_null_args(struct kunit *test)
 	struct hm_cache *c = hm_cache_create("u-null", 64, 0, HM_MODE_HYBRID, 0);
 	long *errors = hm_test_count_errors(test);
 	void *v[4], *p, *big = hm_malloc(100000);
+	struct hm_err_entry log[HM_ERR_LOG];
 	struct hm_frag_info fi;
+	unsigned long seq;
+	unsigned int i, n;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_ASSERT_NOT_NULL(test, big);
@@ -2697,13 +2702,20 @@ static void hm_user_null_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_alloc_bulk(c, 4, NULL), 0);
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(NULL, 2));
 	KUNIT_EXPECT_EQ(test, *errors, 4);
+	/* a free to no cache: the wrong cache, as in the kernel */
+	seq = hm_test_report_seq(test);
 	hm_cache_free(NULL, p);
 	hm_cache_free(NULL, big);
 	hm_cache_free(NULL, NULL);		/* nothing to free: no report */
-	hm_cache_free_bulk(NULL, 1, &p);
-	hm_cache_free_bulk(c, 1, NULL);
+	hm_cache_free_bulk(NULL, 1, &p);	/* once, for the first object */
 	hm_cache_free_bulk(NULL, 0, NULL);
 	hm_cache_free_contig(NULL, p, 1);
+	KUNIT_EXPECT_EQ(test, *errors, 8);
+	n = hm_report_log_copy(log);
+	for (i = 0; i < n; i++)
+		if (log[i].seq > seq)
+			KUNIT_EXPECT_EQ(test, log[i].kind, HM_ERR_WRONG_CACHE);
+	hm_cache_free_bulk(c, 1, NULL);
 	KUNIT_EXPECT_EQ(test, *errors, 9);
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
 	KUNIT_EXPECT_GE(test, hm_malloc_usable_size(big), 100000);
