@@ -66,6 +66,38 @@ bool hm_mode_parse(const char *str, enum hm_mode *mode)
 }
 
 /**
+ * hm_cache_arg_bad() - which of hm_core_cache_create()'s arguments is bad
+ * @size: object size, 1..HM_MAX_OBJ_SIZE
+ * @align: 0, or a power of two up to HM_MAX_OBJ_SIZE
+ * @mode: an enum hm_mode
+ * @flags: HM_CACHE_* flags (HM_CACHE_ADAPTIVE in hybrid mode only)
+ *
+ * In this order: the first at fault is named.  Every size and alignment
+ * let through has a slab geometry in every mode (a slab holds at least 15
+ * blocks of HM_MAX_OBJ_SIZE).  For the adapters, which report a refusal
+ * in their own words (the kernel's values and caller, userspace's errno),
+ * and for hm_core_cache_create().
+ *
+ * Return: HM_ARG_OK, or the argument at fault.
+ */
+enum hm_cache_arg hm_cache_arg_bad(unsigned long size, unsigned long align,
+				   unsigned int mode, unsigned int flags)
+{
+	unsigned int fit = (flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT;
+
+	if (mode >= HM_MODE_NR)
+		return HM_ARG_MODE;
+	if ((flags & ~HM_CACHE_FLAGS) || fit >= HM_FIT_NR ||
+	    ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID))
+		return HM_ARG_FLAGS;
+	if (!size || size > HM_MAX_OBJ_SIZE)
+		return HM_ARG_SIZE;
+	if ((align & (align - 1)) || align > HM_MAX_OBJ_SIZE)
+		return HM_ARG_ALIGN;
+	return HM_ARG_OK;
+}
+
+/**
  * hm_core_cache_create() - create a cache of objects of one size
  * @name: for reports and stats (copied, truncated to HM_NAME_LEN - 1)
  * @size: object size, 1..HM_MAX_OBJ_SIZE
@@ -82,12 +114,12 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 				      unsigned int align, enum hm_mode mode,
 				      unsigned int flags, hm_gfp_t gfp)
 {
+	enum hm_cache_arg bad = hm_cache_arg_bad(size, align, mode, flags);
 	struct hm_cache *c;
 
-	if (mode >= HM_MODE_NR || (flags & ~HM_CACHE_FLAGS)) {
-		/* the value at fault: the mode, else the flags */
+	if (bad != HM_ARG_OK) {
 		hm_report(NULL, HM_ERR_BAD_SIZE,
-			  (void *)(unsigned long)(mode >= HM_MODE_NR ? mode : flags), HM_RET_IP);
+			  (void *)hm_cache_arg_value(bad, size, align, mode, flags), HM_RET_IP);
 		return NULL;
 	}
 	c = hm_plat_meta_alloc(sizeof(*c), gfp);
@@ -100,16 +132,9 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	else
 		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
 	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
-	if (c->fit >= HM_FIT_NR || ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID) ||
-	    hm_cache_geometry(c, size, align)) {
-		/* the value at fault: the flags, the size, else the alignment */
-		bool bad_flags = c->fit >= HM_FIT_NR ||
-				 ((flags & HM_CACHE_ADAPTIVE) && mode != HM_MODE_HYBRID);
-		unsigned long bad = bad_flags ? flags : !size || size > HM_MAX_OBJ_SIZE ? size :
-				    align;
-
+	if (hm_cache_geometry(c, size, align)) {	/* never, by hm_cache_arg_bad() */
 		hm_plat_meta_free(c, sizeof(*c));
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)bad, HM_RET_IP);
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
 		return NULL;
 	}
 	hm_strscpy(c->name, name ? name : "hakmem", sizeof(c->name));

@@ -18,6 +18,20 @@
 
 #define HM_LARGE_HDR	64	/* large objects start this far into their chunk */
 
+/* which of hm_core_cache_create()'s arguments is at fault (HM_ARG_OK: none) */
+enum hm_cache_arg { HM_ARG_OK, HM_ARG_MODE, HM_ARG_FLAGS, HM_ARG_SIZE, HM_ARG_ALIGN };
+enum hm_cache_arg hm_cache_arg_bad(unsigned long size, unsigned long align,
+				   unsigned int mode, unsigned int flags);
+
+/* ... and its value, for the report */
+static inline unsigned long hm_cache_arg_value(enum hm_cache_arg a, unsigned long size,
+					       unsigned long align, unsigned int mode,
+					       unsigned int flags)
+{
+	return a == HM_ARG_MODE ? mode : a == HM_ARG_FLAGS ? flags : a == HM_ARG_SIZE ? size :
+	       align;
+}
+
 struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 				      unsigned int align, enum hm_mode mode,
 				      unsigned int flags, hm_gfp_t gfp);

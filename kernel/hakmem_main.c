@@ -316,6 +316,7 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 	const unsigned int known = HAKMEM_MODE_MASK | HAKMEM_CHECKS;
 	unsigned int m = flags & HAKMEM_MODE_MASK;
 	struct hakmem_cache *hc;
+	enum hm_cache_arg bad;
 
 	might_sleep();
 	if (unlikely(flags & ~known)) {
@@ -324,17 +325,13 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 		return NULL;
 	}
 	/*
-	 * The core refuses these too, but its report shows the size hashed
-	 * (%p) and names none of this call's values, nor its caller.  Every
-	 * size and alignment let through here has its geometry (a slab holds
-	 * at least 15 blocks of HM_MAX_OBJ_SIZE).
+	 * The core refuses these too, but its report shows the value hashed
+	 * (%p) and names none of this call's values, nor its caller.
 	 */
-	if (unlikely(!size || size > HM_MAX_OBJ_SIZE || (align & (align - 1)) ||
-		     align > HM_MAX_OBJ_SIZE)) {
-		/* the value at fault, as the core's report: the size, else the alignment */
-		unsigned long bad = !size || size > HM_MAX_OBJ_SIZE ? size : align;
-
-		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)bad, _RET_IP_,
+	bad = hm_cache_arg_bad(size, align, HM_MODE_BITMAP, 0);
+	if (unlikely(bad != HM_ARG_OK)) {
+		hakmem_refuse(HM_ERR_BAD_SIZE,
+			      (void *)hm_cache_arg_value(bad, size, align, 0, 0), _RET_IP_,
 			      "cache %s: size %u, align %u: not 1 to %lu bytes aligned to 0 or a power of two up to %lu",
 			      name, size, align, HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE);
 		return NULL;

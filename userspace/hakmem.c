@@ -998,18 +998,22 @@ size_t hm_malloc_usable_size(const void *ptr)
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 				 enum hm_mode mode, unsigned int flags)
 {
+	enum hm_cache_arg bad = hm_cache_arg_bad(size, align, mode, flags);
 	struct hm_cache *c;
 
 	pthread_once(&hm_once, hm_init);
-	if (size > HM_MAX_OBJ_SIZE || align > HM_MAX_OBJ_SIZE) {	/* unsigned int below */
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(size > HM_MAX_OBJ_SIZE ? size : align),
-			  HM_RET_IP);
+	if (bad != HM_ARG_OK) {	/* with the program's call site, and errno */
+		hm_report(NULL, HM_ERR_BAD_SIZE,
+			  (void *)hm_cache_arg_value(bad, size, align, mode, flags), HM_RET_IP);
+		errno = EINVAL;
 		return NULL;
 	}
 	c = hm_core_cache_create(name, (unsigned int)size, (unsigned int)align,
 				 mode, flags, HM_GFP_DEFAULT);
-	if (!c)
+	if (!c) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	/* no global switch may change between its reading and the listing */
 	pthread_mutex_lock(&hm_debug_lock);
 	if (hm_debug_global)

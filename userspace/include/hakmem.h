@@ -64,8 +64,9 @@ void *hm_pvalloc(size_t size);
  * reported as a pointer not from hakmem, NULL or 0 returned with errno
  * EINVAL; a free to it as a free to the wrong cache (a bulk free: its
  * first object), nothing freed.  So is a NULL @ptrs with n > 0.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
- * hm_cache_create() refuses a bad size, alignment, mode or flag, reported
- * as a bad size with the value at fault (errno left alone). */
+ * hm_cache_create() refuses a bad size, alignment, mode or flag: NULL,
+ * errno EINVAL, reported as a bad size with the value at fault (ENOMEM
+ * without memory). */
 struct hm_cache;
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 				 enum hm_mode mode, unsigned int flags);

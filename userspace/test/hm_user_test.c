@@ -2660,9 +2660,18 @@ static void hm_user_research_api(struct kunit *test)
 	for (i = 0; i < 5000; i++)
 		hm_cache_free(bm, hm_cache_alloc(bm));
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "freeze"), 0);
+	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_cache_create("u-bad", 64, 0, HM_MODE_BITMAP,
 						HM_CACHE_ADAPTIVE));
-	KUNIT_EXPECT_EQ(test, *errors, 6);
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	/* a size past 32 bits is named as asked (the value at fault) */
+	seq = hm_test_report_seq(test);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_cache_create("u-bad", (size_t)1 << 40, 0, HM_MODE_BITMAP, 0));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.ptr, (size_t)1 << 40);
+	KUNIT_EXPECT_EQ(test, *errors, 7);
 	hm_frag_info(bm, &fi);
 	KUNIT_EXPECT_GE(test, fi.slabs, 1);
 	KUNIT_EXPECT_EQ(test, fi.live, 0);
