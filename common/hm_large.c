@@ -413,6 +413,28 @@ static struct hm_large *hm_large_live(const void *p)
 	return h && h->magic == HM_MAGIC_LARGE && p == (char *)h + h->off ? h : NULL;
 }
 
+/*
+ * What a free of @p, no block of a live slab, finds: its chunk's header
+ * read once, so that a chunk reused meanwhile by another thread cannot
+ * turn a refusal into a free halfway.  HM_ERR_NR: the live large object
+ * starting at @p, whose header goes to *@hp; else the report to make.
+ */
+static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
+{
+	struct hm_large *h = hm_large_of(p);
+	u32 magic;
+
+	if (!h)
+		return HM_ERR_FOREIGN;
+	magic = HM_READ_ONCE(h->magic);
+	*hp = h;
+	if (magic == HM_MAGIC_LARGE)
+		return p == (char *)h + HM_READ_ONCE(h->off) ? HM_ERR_NR : HM_ERR_INTERIOR;
+	if (magic == HM_MAGIC_LARGE_FREE)
+		return HM_ERR_DOUBLE_FREE;
+	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;
+}
+
 /**
  * hm_free_other() - free what hm_ptr_to_slab() did not recognise
  * @p: a non-NULL pointer
@@ -423,29 +445,13 @@ static struct hm_large *hm_large_live(const void *p)
  */
 void hm_free_other(void *p, unsigned long ip)
 {
-	struct hm_large *h = hm_large_of(p);
+	struct hm_large *h = NULL;
+	enum hm_error e = hm_other_kind(p, &h);
 
-	if (!h) {
-		hm_report(NULL, HM_ERR_FOREIGN, p, ip);
-		return;
-	}
-	if (h->magic == HM_MAGIC_LARGE) {
-		if (p != (char *)h + h->off) {
-			hm_report(NULL, HM_ERR_INTERIOR, p, ip);
-			return;
-		}
-		hm_large_free(h, p, ip);
-		return;
-	}
-	if (h->magic == HM_MAGIC_LARGE_FREE) {
-		hm_report(NULL, HM_ERR_DOUBLE_FREE, p, ip);
-		return;
-	}
-	if (h->magic == HM_MAGIC_ORPHAN) {
-		hm_report(NULL, HM_ERR_DESTROYED, p, ip);
-		return;
-	}
-	hm_report(NULL, HM_ERR_FOREIGN, p, ip);
+	if (e == HM_ERR_NR)
+		hm_large_free(h, p, ip);	/* which checks again, locked */
+	else
+		hm_report(NULL, e, p, ip);
 }
 
 /*
@@ -521,13 +527,18 @@ bool hm_large_resize(void *p, size_t size)
  * @p: a non-NULL pointer that is not a block of a live slab
  * @ip: caller, for reports
  *
- * A large object belongs to no cache: freeing one to @c is refused.
+ * A large object belongs to no cache: freeing one to @c is refused, and
+ * nothing is ever freed here.  It once looked at @p twice, as live, then
+ * as anything else to free: a stale @p whose chunk another thread took
+ * between the two looks had that thread's object freed.
  */
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip)
 {
-	if (hm_large_live(p)) {
+	struct hm_large *h = NULL;
+	enum hm_error e = hm_other_kind(p, &h);
+
+	if (e == HM_ERR_NR)
 		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
-		return;
-	}
-	hm_free_other(p, ip);
+	else
+		hm_report(NULL, e, p, ip);
 }

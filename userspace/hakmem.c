@@ -318,6 +318,7 @@ static void hm_init(void)
 {
 	const char *env = secure_getenv("HAKMEM_MODE");
 	const char *dbg = secure_getenv("HAKMEM_DEBUG");
+	int saved = errno;	/* a first malloc() that succeeds leaves the program's */
 	enum hm_mode mode;
 	unsigned int i;
 	char name[16];
@@ -352,6 +353,7 @@ static void hm_init(void)
 			dbg);
 	hm_research_init();	/* HAKMEM_POLICY */
 	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
+	errno = saved;		/* a warning to a closed stderr set it */
 }
 
 /*

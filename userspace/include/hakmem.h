@@ -63,7 +63,8 @@ void *hm_pvalloc(size_t size);
 /* caches of one object size.  A NULL cache is refused: an allocation is
  * reported as a pointer not from hakmem, NULL or 0 returned with errno
  * EINVAL; a free to it as a free to the wrong cache (a bulk free: its
- * first object), nothing freed.  So is a NULL @ptrs with n > 0.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
+ * first object), nothing freed.  A NULL @ptrs with n > 0 is refused as a
+ * pointer not from hakmem.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
  * hm_cache_create() refuses a bad size, alignment, mode or flag: NULL,
  * errno EINVAL, reported as a bad size with the value at fault (ENOMEM
  * without memory). */

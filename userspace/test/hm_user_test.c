@@ -1264,12 +1264,26 @@ static void hm_user_abort_on_error(struct kunit *test)
 	}
 }
 
-/* The child of hm_user_env_switches(): the 64-byte class's learner and adaptive flag. */
-int hm_user_env_child(void);	/* called by runner.c's main() */
-int hm_user_env_child(void)
+/*
+ * The child of hm_user_env_switches(): the 64-byte class's learner and
+ * adaptive flag; with @what "errno", whether a first hm_malloc() whose
+ * warnings cannot be written (stderr closed) keeps the program's errno.
+ */
+int hm_user_env_child(const char *what);	/* called by runner.c's main() */
+int hm_user_env_child(const char *what)
 {
-	struct hm_cache *c = hm_class_cache(64);
+	struct hm_cache *c;
+	void *p;
 
+	if (what && !strcmp(what, "errno")) {
+		close(STDERR_FILENO);
+		errno = EDOM;
+		p = hm_malloc(8);
+		printf("%s errno %s\n", p ? "allocated" : "no memory",
+		       errno == EDOM ? "kept" : strerror(errno));
+		return 0;
+	}
+	c = hm_class_cache(64);
 	printf("learner %s adaptive %d\n", c->learn ? "on" : "off",
 	       !!(c->flags & HM_CACHE_ADAPTIVE));
 	return 0;
@@ -1283,26 +1297,29 @@ int hm_user_env_child(void)
 static void hm_user_env_switches(struct kunit *test)
 {
 	static const struct {
-		const char *env[3];
-		const char *want;
+		const char *env[4];
+		const char *what, *want;
 	} cases[] = {
 		{ { "HAKMEM_MODE=hybrid", "HAKMEM_POLICY=learn" },
-		  "HAKMEM_POLICY=learn needs HAKMEM_MODE=bitmap; ignored\n"
+		  NULL, "HAKMEM_POLICY=learn needs HAKMEM_MODE=bitmap; ignored\n"
 		  "learner off adaptive 0\n" },
 		{ { "HAKMEM_MODE=bitmap", "HAKMEM_POLICY=learn" },
-		  "learner on adaptive 0\n" },
+		  NULL, "learner on adaptive 0\n" },
 		{ { "HAKMEM_MODE=hybrid", "HAKMEM_ADAPTIVE=1x" },
-		  "HAKMEM_ADAPTIVE=1x: not 0..1; using 0\n"
+		  NULL, "HAKMEM_ADAPTIVE=1x: not 0..1; using 0\n"
 		  "learner off adaptive 0\n" },
 		{ { "HAKMEM_MODE=hybrid", "HAKMEM_ADAPTIVE=1" },
-		  "learner off adaptive 1\n" },
+		  NULL, "learner off adaptive 1\n" },
+		/* the warnings to a closed stderr set errno (EBADF) */
+		{ { "HAKMEM_MODE=nope", "HAKMEM_DEBUG=bogus", "HAKMEM_POLICY=bogus" },
+		  "errno", "allocated errno kept\n" },
 	};
 	char out[4096];
 	unsigned int k;
 
 	for (k = 0; k < HM_ARRAY_SIZE(cases); k++) {
-		int status = hm_user_run_child(test, "--env-child", NULL, cases[k].env, out,
-					       sizeof(out));
+		int status = hm_user_run_child(test, "--env-child", cases[k].what, cases[k].env,
+					       out, sizeof(out));
 		const char *got = strstr(out, "hakmem: ") ? out + strlen("hakmem: ") : out;
 
 		KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
@@ -2607,12 +2624,21 @@ static void hm_user_frag_lets_waiter_in(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(w.c), 0);
 }
 
+/* hm_cache_create() from a call site of its own (not a tail call) */
+static noinline struct hm_cache *hm_user_create_at(enum hm_mode mode, unsigned int flags)
+{
+	struct hm_cache *c = hm_cache_create("u-at", 64, 0, mode, flags);
+
+	__asm__ volatile("" : : "r"(c) : "memory");
+	return c;
+}
+
 /* the research API: policies, contiguous runs, learner, adaptive flag */
 static void hm_user_research_api(struct kunit *test)
 {
 	struct hm_cache *bm = hm_cache_create("u-fit", 64, 0, HM_MODE_BITMAP,
 					      HM_CACHE_POLICY_BEST);
-	struct hm_cache *fl = hm_cache_create("u-fl", 64, 0, HM_MODE_FREELIST, 0);
+	struct hm_cache *fl = hm_cache_create("u-fl", 64, 0, HM_MODE_FREELIST, 0), *ok;
 	long *errors = hm_test_count_errors(test);
 	struct hm_frag_info fi;
 	struct hm_err_entry en;
@@ -2660,10 +2686,21 @@ static void hm_user_research_api(struct kunit *test)
 	for (i = 0; i < 5000; i++)
 		hm_cache_free(bm, hm_cache_alloc(bm));
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "freeze"), 0);
+	/* a bad flag: errno, and the report names this call, not the library */
+	seq = hm_test_report_seq(test);
 	errno = 0;
-	KUNIT_EXPECT_NULL(test, hm_cache_create("u-bad", 64, 0, HM_MODE_BITMAP,
-						HM_CACHE_ADAPTIVE));
+	KUNIT_EXPECT_NULL(test, hm_user_create_at(HM_MODE_BITMAP, HM_CACHE_ADAPTIVE));
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_TRUE_MSG(test, en.ip > (unsigned long)hm_user_create_at &&
+				      en.ip < (unsigned long)hm_user_create_at + 256,
+				      "ip %#lx, the call in %p", en.ip, hm_user_create_at);
+	/* a good create leaves errno as it was */
+	errno = EDOM;
+	ok = hm_user_create_at(HM_MODE_HYBRID, HM_CACHE_ADAPTIVE);
+	KUNIT_EXPECT_NOT_NULL(test, ok);
+	KUNIT_EXPECT_EQ(test, errno, EDOM);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(ok), 0);
 	/* a size past 32 bits is named as asked (the value at fault) */
 	seq = hm_test_report_seq(test);
 	errno = 0;
@@ -2749,6 +2786,74 @@ static void hm_user_null_args(struct kunit *test)
 	hm_free(big);
 	KUNIT_EXPECT_EQ(test, *errors, 10);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+struct hm_stale_arg {
+	void *stale;
+	int stop;
+	unsigned long tries;
+};
+
+static void *hm_stale_freer(void *arg)
+{
+	struct hm_stale_arg *a = arg;
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
+		hm_cache_free(NULL, a->stale);
+		__atomic_store_n(&a->tries, a->tries + 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * Frees to no cache of a stale large pointer while this thread takes its
+ * chunk again and again: each is refused (a double free while the chunk
+ * is kept, a wrong cache while it is this thread's object), none frees
+ * this thread's object.  The refusal looked at the chunk twice, as live,
+ * then as anything else to free: a chunk taken between the two looks was
+ * freed under its new owner.
+ */
+static void hm_user_wrong_cache_free_race(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	struct hm_stale_arg a = { NULL, 0, 0 };
+	unsigned long lost = 0, rounds = 0;
+	struct timespec t0, t;
+	long ns;
+	pthread_t th;
+
+#if defined(__SANITIZE_THREAD__)
+	/* a stale pointer's chunk header is read as its new owner writes it, by design */
+	kunit_skip(test, "ThreadSanitizer reports the stale pointer's header read");
+#endif
+	hm_trim();	/* the chunk below is the one kept, and taken back */
+	a.stale = hm_malloc(256 << 10);
+	KUNIT_ASSERT_NOT_NULL(test, a.stale);
+	hm_free(a.stale);
+	KUNIT_ASSERT_EQ(test, pthread_create(&th, NULL, hm_stale_freer, &a), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		void *p = hm_malloc(256 << 10);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		if (hm_malloc_usable_size(p))
+			hm_free(p);
+		else
+			lost++;		/* freed by the other thread's refused free */
+		if (!(++rounds % 1024))
+			sched_yield();	/* memcheck runs one thread at a time */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ns = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
+		/* 0.3 s and a thousand stale frees, 10 s at most */
+	} while ((ns < 300000000L || __atomic_load_n(&a.tries, __ATOMIC_RELAXED) < 1000) &&
+		 ns < 10000000000L);
+	__atomic_store_n(&a.stop, 1, __ATOMIC_RELEASE);
+	KUNIT_ASSERT_EQ(test, pthread_join(th, NULL), 0);
+	kunit_info(test, "%lu rounds, %lu stale frees refused, %lu objects lost",
+		   rounds, a.tries, lost);
+	KUNIT_EXPECT_EQ(test, lost, 0);
+	KUNIT_EXPECT_EQ(test, *errors, (long)a.tries);	/* each one refused, nothing else */
+	KUNIT_EXPECT_GT(test, a.tries, 0);
 }
 
 /*
@@ -3258,6 +3363,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
 	KUNIT_CASE(hm_user_null_args),
+	KUNIT_CASE(hm_user_wrong_cache_free_race),
 	KUNIT_CASE(hm_user_learner_all_or_none),
 	KUNIT_CASE(hm_user_free_without_context),
 	{}

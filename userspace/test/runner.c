@@ -15,7 +15,7 @@
 extern struct kunit_suite hm_user_suite;	/* userspace adapter only */
 extern struct kunit_suite hm_posix_suite;	/* hm_calloc, hm_realloc, ... */
 int hm_user_abort_child(const char *what);	/* hm_user_test.c */
-int hm_user_env_child(void);
+int hm_user_env_child(const char *what);
 
 static struct kunit_suite *const suites[] = { HM_TEST_SUITES, &hm_user_suite,
 					      &hm_posix_suite };
@@ -189,8 +189,8 @@ int main(int argc, char **argv)
 	/* the child of hm_user_abort_on_error() */
 	if (argc == 3 && !strcmp(argv[1], "--abort-child"))
 		return hm_user_abort_child(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "--env-child"))
-		return hm_user_env_child();
+	if (argc >= 2 && !strcmp(argv[1], "--env-child"))
+		return hm_user_env_child(argc > 2 ? argv[2] : NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < HM_ARRAY_SIZE(suites); i++)
 		n += selected(suites[i]->name, argc, argv);
