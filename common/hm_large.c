@@ -336,7 +336,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	/* a chunk aligned to HM_SLAB_SIZE or more has its base before its header */
 	size_t tail = (size_t)((char *)h->base + h->size - (char *)p), head;
 	unsigned long flags;
-	bool keep;
+	bool keep, decommit;
 
 	hm_lock(&hm_large_lock, flags);
 	if (h->magic != HM_MAGIC_LARGE) {	/* a racing second free */
@@ -350,34 +350,42 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		      hm_large_nresident < HM_LARGE_RESIDENT &&
 		      hm_large_resident_bytes + h->size <= HM_LARGE_RESIDENT_BYTES;
 	keep = h->resident && hm_large_fits(h);
+	decommit = !keep && HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
+		   hm_large_nkept < HM_LARGE_KEEP;
 	if (keep) {
 		/* a use after free of the object stays visible to the sanitizers */
 		hm_plat_mark_free(p, tail);
 		hm_large_put(h);
+	} else if (!decommit) {
+		/* given back: out of the map in this locked step, not a second one */
+		hm_slabmap_set(h, false);
+		h->magic = 0;
 	}
 	hm_unlock(&hm_large_lock, flags);
 	if (keep)
 		return;
-	if (HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
-	    HM_READ_ONCE(hm_large_nkept) < HM_LARGE_KEEP) {
-		/*
-		 * its pages first, while no one can take it: then kept; pages
-		 * that stayed (locked) keep old bytes calloc() would hand out
-		 */
-		h->resident = false;
-		head = hm_plat_chunk_decommit((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
-		if (head < h->size - HM_LARGE_HDR) {
-			h->dirty = (u32)(HM_LARGE_HDR + head);
-			hm_plat_mark_free(p, tail);
-			hm_lock(&hm_large_lock, flags);
-			keep = hm_large_fits(h);
-			if (keep)
-				hm_large_put(h);
-			hm_unlock(&hm_large_lock, flags);
-			if (keep)
-				return;
-			hm_plat_mark_alloc(p, tail);	/* the next user of the range */
-		}
+	if (!decommit) {
+		hm_large_give(h);
+		return;
+	}
+	/*
+	 * decommitted and kept (userspace): its pages first, while no one can
+	 * take it; pages that stayed (locked) keep old bytes calloc() would
+	 * hand out
+	 */
+	h->resident = false;
+	head = hm_plat_chunk_decommit((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
+	if (head < h->size - HM_LARGE_HDR) {
+		h->dirty = (u32)(HM_LARGE_HDR + head);
+		hm_plat_mark_free(p, tail);
+		hm_lock(&hm_large_lock, flags);
+		keep = hm_large_fits(h);
+		if (keep)
+			hm_large_put(h);
+		hm_unlock(&hm_large_lock, flags);
+		if (keep)
+			return;
+		hm_plat_mark_alloc(p, tail);	/* the next user of the range */
 	}
 	hm_lock(&hm_large_lock, flags);
 	hm_slabmap_set(h, false);
