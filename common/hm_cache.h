@@ -98,6 +98,7 @@ struct hm_large_use {
 void hm_large_usage(struct hm_large_use *u);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);
+void hm_free_no_cache(void *const *ptrs, size_t n, unsigned long ip);
 void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
 			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);

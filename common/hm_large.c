@@ -413,14 +413,6 @@ static struct hm_large *hm_large_of(const void *p)
 	return hm_slabmap_test(h) ? h : NULL;
 }
 
-/* The live large object starting at @p, or NULL. */
-static struct hm_large *hm_large_live(const void *p)
-{
-	struct hm_large *h = hm_large_of(p);
-
-	return h && h->magic == HM_MAGIC_LARGE && p == (char *)h + h->off ? h : NULL;
-}
-
 /*
  * What a free of @p, no block of a live slab, finds: its chunk's header
  * read once, so that a chunk reused meanwhile by another thread cannot
@@ -441,6 +433,14 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
 	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;
+}
+
+/* The live large object starting at @p, or NULL. */
+static struct hm_large *hm_large_live(const void *p)
+{
+	struct hm_large *h = NULL;
+
+	return hm_other_kind(p, &h) == HM_ERR_NR ? h : NULL;
 }
 
 /**
@@ -549,4 +549,31 @@ void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip)
 		hm_report(c, HM_ERR_WRONG_CACHE, p, ip);
 	else
 		hm_report(NULL, e, p, ip);
+}
+
+/**
+ * hm_free_no_cache() - refuse a free to no cache (a NULL cache)
+ * @ptrs: the objects, of which the first that is not NULL is reported
+ * @n: how many
+ * @ip: caller, for the report
+ *
+ * Where a free's NULL cache would mean "any cache" and free: refused as a
+ * free to the wrong cache, with the block's slab when it has one, else as
+ * any pointer that is no block of a slab (hm_free_other_cache()); one
+ * report for a bulk free, nothing freed.  In the platform's read bracket.
+ */
+void hm_free_no_cache(void *const *ptrs, size_t n, unsigned long ip)
+{
+	struct hm_slab *s;
+	size_t i;
+
+	for (i = 0; i < n && !ptrs[i]; i++)
+		;
+	if (i == n)
+		return;
+	s = hm_ptr_to_slab(ptrs[i]);
+	if (s)
+		hm_report_block(NULL, HM_ERR_WRONG_CACHE, s, ptrs[i], ip);
+	else
+		hm_free_other_cache(NULL, ptrs[i], ip);
 }

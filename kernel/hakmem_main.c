@@ -271,21 +271,14 @@ static noinline __cold void hakmem_refuse_cache(const char *fn, const void *cach
 }
 
 /*
- * A free of @ptr to no cache (a NULL @cache): refused before anything
- * changes, reported as a free to the wrong cache naming none, with the
- * block's slab and history when @ptr is in a live slab.
+ * A free to no cache (a NULL cache) of @ptrs: the first that is not NULL
+ * refused and reported (hm_free_no_cache()), nothing freed.
  */
-static noinline __cold void hakmem_free_no_cache(void *ptr, unsigned long ip)
+static noinline __cold void hakmem_free_no_cache(void *const *ptrs, size_t n, unsigned long ip)
 {
-	struct hm_slab *s;
-
 	/* a stale pointer's slab, released meanwhile, stays until the unlock */
 	rcu_read_lock();
-	s = hm_ptr_to_slab(ptr);
-	if (s)
-		hm_report_block(NULL, HM_ERR_WRONG_CACHE, s, ptr, ip);
-	else
-		hm_free_other_cache(NULL, ptr, ip);
+	hm_free_no_cache(ptrs, n, ip);
 	rcu_read_unlock();
 }
 
@@ -463,7 +456,7 @@ void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 
 	if (unlikely(!ptr || !cache)) {
 		if (ptr)
-			hakmem_free_no_cache(ptr, _RET_IP_);
+			hakmem_free_no_cache(&ptr, 1, _RET_IP_);
 		return;
 	}
 	/*
@@ -556,12 +549,7 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 	size_t i, j;
 
 	if (unlikely(!cache)) {
-		for (i = 0; i < nr; i++) {
-			if (ptrs[i]) {
-				hakmem_free_no_cache(ptrs[i], _RET_IP_);
-				break;
-			}
-		}
+		hakmem_free_no_cache(ptrs, nr, _RET_IP_);
 		return;
 	}
 	for (i = 0; i < nr; i += HAKMEM_BULK_BATCH) {

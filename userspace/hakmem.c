@@ -188,13 +188,10 @@ unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long
 	errno = 0;
 	v = strtoul(s, &end, 10);	/* decimal: "010" is ten, not octal eight */
 	bad = *s < '0' || *s > '9' || *end || errno || v < min || v > max;
-	errno = saved;
-	if (bad) {
+	if (bad)
 		fprintf(stderr, "hakmem: %s=%s: not %lu..%lu; using %lu\n", name, s, min, max, def);
-		errno = saved;
-		return def;
-	}
-	return v;
+	errno = saved;
+	return bad ? def : v;
 }
 
 void hm_user_switch_step(void)
@@ -1068,21 +1065,12 @@ void *hm_cache_alloc(struct hm_cache *c)
 	return hm_cache_alloc_slow(c, HM_RET_IP);
 }
 
-/*
- * A free of @ptr (not NULL) to no cache, where hm_free_*() would take NULL
- * for "any cache" and free it: refused as a free to the wrong cache, with
- * the block's slab when it has one, else as any pointer that is no block
- * of a slab (a live large object: a wrong cache too).  As the kernel's.
- */
-static noinline void hm_free_no_cache(void *ptr, unsigned long ip)
+/* hm_free_no_cache() of @ptrs in a bracket: a stale pointer's slab (hm_free_unowned()) */
+static noinline void hm_cache_free_none(void *const *ptrs, size_t n, unsigned long ip)
 {
-	bool in = hm_plat_read_begin();	/* a stale @ptr's slab: see hm_free_unowned() */
-	struct hm_slab *s = hm_ptr_to_slab(ptr);
+	bool in = hm_plat_read_begin();
 
-	if (s)
-		hm_report_block(NULL, HM_ERR_WRONG_CACHE, s, ptr, ip);
-	else
-		hm_free_other_cache(NULL, ptr, ip);
+	hm_free_no_cache(ptrs, n, ip);
 	if (in)
 		hm_plat_read_end();
 }
@@ -1091,10 +1079,9 @@ static noinline void hm_free_no_cache(void *ptr, unsigned long ip)
 static noinline void hm_cache_free_slow(struct hm_cache *c, struct hm_slab *s, void *ptr,
 					unsigned long ip)
 {
-	if (unlikely(!c)) {
-		if (ptr)
-			hm_free_no_cache(ptr, ip);
-	} else if (!hm_slabmap_test(ptr)) {
+	if (unlikely(!c))
+		hm_cache_free_none(&ptr, 1, ip);
+	else if (!hm_slabmap_test(ptr)) {
 		hm_free_nonslab(c, ptr, ip);
 	} else {
 		hm_free_unowned(c, s, ptr, ip);
@@ -1148,12 +1135,7 @@ void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs)
 		return;
 	}
 	if (unlikely(!c)) {	/* once, for the first object: none is freed */
-		for (i = 0; i < n; i++) {
-			if (ptrs[i]) {
-				hm_free_no_cache(ptrs[i], HM_RET_IP);
-				break;
-			}
-		}
+		hm_cache_free_none(ptrs, n, HM_RET_IP);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -1964,7 +1946,7 @@ void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n)
 	if (!first)
 		return;
 	if (unlikely(!c)) {
-		hm_free_no_cache(first, HM_RET_IP);
+		hm_cache_free_none(&first, 1, HM_RET_IP);
 		return;
 	}
 	in = hm_plat_read_begin();	/* a stale @first's slab: see hm_free_unowned() */
