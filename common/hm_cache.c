@@ -97,9 +97,25 @@ enum hm_cache_arg hm_cache_arg_bad(unsigned long size, unsigned long align,
 	return HM_ARG_OK;
 }
 
+/*
+ * A cache's name, as every report, table, dump and debugfs directory shows
+ * it: one line, so a control byte is copied as '?' (a name is not refused
+ * for it, as the kernel's kmem_cache_create() does not).
+ */
+static void hm_name_copy(char *dst, const char *name, unsigned int n)
+{
+	unsigned int i;
+
+	hm_strscpy(dst, name ? name : "hakmem", n);
+	for (i = 0; dst[i]; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = '?';
+}
+
 /**
  * hm_core_cache_create() - create a cache of objects of one size
- * @name: for reports and stats (copied, truncated to HM_NAME_LEN - 1)
+ * @name: for reports and stats (copied, truncated to HM_NAME_LEN - 1, a
+ *        control byte as '?'), NULL for "hakmem"
  * @size: object size, 1..HM_MAX_OBJ_SIZE
  * @align: alignment, a power of two, 0 for the default of 8
  * @mode: bitmap, freelist or hybrid
@@ -137,7 +153,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
 		return NULL;
 	}
-	hm_strscpy(c->name, name ? name : "hakmem", sizeof(c->name));
+	hm_name_copy(c->name, name, sizeof(c->name));
 	c->flags = flags;
 	c->checks_gen = 1;	/* never 0: hm_slab_dbg's "none" */
 	/* about 8 KiB of cached objects per context, 16..128 of them */

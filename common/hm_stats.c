@@ -86,7 +86,8 @@ void hm_stats_print_header(struct hm_printer *pr)
 /**
  * hm_stats_print() - one row under hm_stats_print_header()
  * @pr: where to print
- * @name: row label (cache, class or context); control bytes print as '?', "" as "-"
+ * @name: row label (cache, class or context; a cache's has no control
+ *        byte: hm_core_cache_create()); "" prints as "-"
  * @mode: mode name
  * @size: object size
  * @st: the figures
@@ -94,18 +95,9 @@ void hm_stats_print_header(struct hm_printer *pr)
 void hm_stats_print(struct hm_printer *pr, const char *name, const char *mode,
 		    unsigned int size, const struct hm_stats *st)
 {
-	char safe[64];
-	unsigned int i;
-
-	/* one line a row: a control byte in a cache's name is printed as '?' */
-	for (i = 0; name[i] && i < sizeof(safe) - 1; i++)
-		safe[i] = (unsigned char)name[i] < 0x20 || name[i] == 0x7f ? '?' : name[i];
-	if (!i)
-		safe[i++] = '-';	/* not an empty first column */
-	safe[i] = '\0';
 	hm_print(pr,
 		 "%-16s %-8s %5u %6lu %10lu %10lu %3lu.%lu %12lu %12lu %12lu %10lu %12lu %10lu %10lu %8lu %6lu\n",
-		 safe, mode, size, st->slabs, st->objs_inuse, st->objs_total,
+		 name[0] ? name : "-", mode, size, st->slabs, st->objs_inuse, st->objs_total,
 		 st->util_permille / 10, st->util_permille % 10,
 		 st->allocs, st->frees, st->alloc_fast, st->alloc_slow,
 		 st->free_fast, st->free_slow, st->remote_frees,

@@ -284,7 +284,8 @@ static noinline __cold void hakmem_free_no_cache(void *const *ptrs, size_t n, un
 
 /**
  * hakmem_cache_create() - create a cache of objects of one size
- * @name: name in reports and under /sys/kernel/debug/hakmem/ (copied)
+ * @name: name in reports and under /sys/kernel/debug/hakmem/ (copied, cut
+ *        to 31 bytes, a control byte as '?')
  * @size: object size, 1 to 4096 bytes
  * @align: required alignment, a power of two up to 4096, or 0 (8 bytes)
  * @flags: HAKMEM_MODE_* (the slab design; HAKMEM_MODE_DEFAULT is the

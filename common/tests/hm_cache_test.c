@@ -657,6 +657,41 @@ static void hm_cache_create_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad));
 }
 
+/*
+ * A name is one line wherever it is shown (the tables, the dumps, the
+ * reports, the kernel's debugfs directory): a control byte is a '?'; the
+ * rest is kept, cut to HM_NAME_LEN - 1 bytes.
+ */
+static void hm_cache_name_printable(struct kunit *test)
+{
+	static const char *const name[][2] = {
+		{ "a\nb\tc\x7f d\x01", "a?b?c? d?" },
+		{ "0123456789abcdef0123456789abcdefXYZ", "0123456789abcdef0123456789abcde" },
+		{ "\n", "?" },
+		{ NULL, "hakmem" },
+	};
+	long *errors = hm_test_count_errors(test);
+	unsigned int i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(name); i++) {
+		struct hm_cache *c = hm_test_cache_named(test, name[i][0], 64, 0,
+							 HM_MODE_HYBRID, 0);
+		struct hm_cctx *cc = hm_test_cctx(test, c);
+		unsigned long seq = hm_test_report_seq(test);
+		struct hm_err_entry en;
+		void *p = hm_test_alloc(cc);
+
+		KUNIT_EXPECT_STREQ(test, c->name, name[i][1]);
+		/* and a report names it so */
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_test_free_in(cc, (char *)p + 1);
+		if (hm_test_report_since(test, seq, &en))
+			KUNIT_EXPECT_STREQ(test, en.cache, name[i][1]);
+		hm_test_free_in(cc, p);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(name));
+}
+
 static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_exhaust_and_refill, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_free_lifo, hm_mode_gen_params),
@@ -669,6 +704,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_boundary_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
 	KUNIT_CASE(hm_cache_create_refused),
+	KUNIT_CASE(hm_cache_name_printable),
 	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_stats_within_bounds, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),

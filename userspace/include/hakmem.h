@@ -67,7 +67,8 @@ void *hm_pvalloc(size_t size);
  * pointer not from hakmem.  hm_cache_destroy(NULL) does nothing (as kmem_cache_destroy()).
  * hm_cache_create() refuses a bad size, alignment, mode or flag: NULL,
  * errno EINVAL, reported as a bad size with the value at fault (ENOMEM
- * without memory). */
+ * without memory).  @name (NULL: "hakmem") is copied, cut to 31 bytes, a
+ * control byte as '?', so that tables, dumps and reports show one line. */
 struct hm_cache;
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 				 enum hm_mode mode, unsigned int flags);
