@@ -35,6 +35,18 @@ grep -q 'by age 5..40 ms' "$tmp/beta.svg" || fail "beta --age: no age legend"
 echo "test-heatmap: known dump, beta --age: $r, shaded 5..40 ms"
 [ "$("$HM" -l "$known")" = "alpha bitmap 3 slabs
 beta hybrid 1 slabs" ] || fail "-l"
+# names the dumps print as they are: a space (the name ended at it:
+# "not a hakmem slabs dump" or "unknown block state"), a leading '#' (a
+# comment: its map went to the cache above, "more blocks than")
+sed -e 's/^alpha           /two words       /' -e 's/^beta            /#beta           /' \
+	"$known" >"$tmp/names"
+[ "$("$HM" -l "$tmp/names" 2>&1)" = "two words bitmap 3 slabs
+#beta hybrid 1 slabs" ] || fail "names with a space, a '#': $("$HM" -l "$tmp/names" 2>&1)"
+"$HM" -c "two words" "$tmp/names" | sed 's/two words/alpha/' | cmp -s - "$tmp/alpha.svg" ||
+	fail "-c 'two words': not alpha's picture"
+"$HM" -c "#beta" "$tmp/names" >"$tmp/hash.svg" || fail "-c '#beta'"
+r=$("$CHECK" "$tmp/hash.svg" 1 10 live=4 cached=1 free=4 remote=1) || fail "#beta: $r"
+echo "test-heatmap: names 'two words' and '#beta': alpha's and beta's pictures"
 mkdir "$tmp/debugfs" && cp "$known" "$tmp/debugfs/slabs"
 "$HM" -c alpha "$tmp/debugfs" | cmp -s - "$tmp/alpha.svg" || fail "a directory: not its slabs file"
 
