@@ -1403,14 +1403,14 @@ static int mkcorpus(const char *dir)
 	return ret;
 }
 
-/* a whole unsigned number, or exit 2: "abc" must not be 0 runs */
+/* a whole unsigned decimal number, or exit 2: "abc" must not be 0 runs */
 static uint64_t num(const char *opt, const char *s)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
-	v = s ? strtoull(s, &end, 0) : 0;
+	v = s ? strtoull(s, &end, 10) : 0;
 	if (!s || errno || end == s || *end || strchr(s, '-')) {
 		fprintf(stderr, "fuzz_hakmem: %s wants a number, not '%s'\n", opt, s ? s : "");
 		exit(2);

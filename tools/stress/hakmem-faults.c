@@ -506,11 +506,16 @@ int main(int argc, char **argv)
 	if (!list)
 		return 1;
 	for (n = 0, p = every; *p; n++) {
-		char tok[32];
 		size_t len = strcspn(p, ",");
+		/* the whole token: one cut to 31 bytes was another number */
+		char *tok = strndup(p, len);
 
-		snprintf(tok, sizeof(tok), "%.*s", (int)len, p);
+		if (!tok) {
+			free(list);
+			return 1;
+		}
 		list[n] = num(tok, "fault interval", ~0UL);
+		free(tok);
 		p += len;
 		if (*p == ',' && !*++p)
 			num("", "fault interval", 0);

@@ -23,6 +23,12 @@ stress)
 	# NaN passed every comparison and the run never ended
 	expect_rc 2 "bad seconds 'nan'" "$bin" --seconds nan --ops 1000
 	expect_rc 2 "bad seconds ''" "$bin" --seconds= --ops 1000
+	# numbers are decimal: base 0 took "010" as 8 threads and refused "08"
+	expect_rc 2 "bad thread count '0x4'" "$bin" --threads 0x4 --ops 100
+	out=$("$bin" --threads 010 --ops 100 --quiet) || fail "--threads 010: $out"
+	echo "$out" | grep -q '^RESULT .* threads=10 ' ||
+		fail "--threads 010 ran $(echo "$out" | grep -o 'threads=[0-9]*' | head -n 1), not 10"
+	echo "$NAME: --threads 010: 10 threads"
 	# fewer ops than threads: the workers with none to do must not run
 	# until --seconds (a quota of 0 used to mean no limit)
 	out=$(timeout 60 "$bin" --ops 3 --threads 8 --seconds 50 --quiet) ||
@@ -44,6 +50,11 @@ faults)
 	expect_rc 2 "bad timeout '-1'" "$bin" --timeout -1
 	expect_rc 2 "mode is bitmap, freelist or hybrid" "$bin" --mode junk
 	expect_rc 2 "unexpected argument" "$bin" extra
+	# numbers are decimal: base 0 took "017" as 15 threads, within the 16
+	expect_rc 2 "bad thread count '017'" "$bin" --threads 017 --every 0 --ops 10
+	# each N whole: one cut to 31 bytes was 31 zeros, a run without faults
+	expect_rc 2 "bad fault interval '00000000000000000000000000000001x'" \
+		"$bin" --every 00000000000000000000000000000001x --ops 10 --threads 1
 	"$bin" --help | grep -q '^usage: hakmem-faults' || fail "--help"
 	# a run that fails its last check (one op: no fault can hit) must not
 	# say ok on its summary line
@@ -57,6 +68,10 @@ fuzz)
 	expect_rc 2 "-s wants a number, not '-1'" "$bin" -s -1
 	expect_rc 2 "-s wants a seed other than 0" "$bin" -s 0 -n 3
 	expect_rc 2 "--mkcorpus wants a directory" "$bin" --mkcorpus
+	# numbers are decimal: base 0 took "010" as 8 random inputs
+	expect_rc 2 "-n wants a number, not '0x3'" "$bin" -n 0x3
+	out=$("$bin" -n 010) || fail "-n 010: $out"
+	echo "$out" | grep -q ' 10 random inputs: ok$' || fail "-n 010: $out"
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"
