@@ -393,7 +393,8 @@ static int child(unsigned long every)
 	       every, mode, calls, nulls, calls ? 100.0 * (double)nulls / (double)calls : 0.0,
 	       bulk, bulk_fail, recovered, remote, live, problems, hm_error_count(), chunks_end,
 	       failures ? "FAIL" : "ok");
-	fflush(stdout);
+	if (stress_stdout_check("hakmem-faults"))
+		return 1;
 	return failures ? 1 : 0;
 }
 
@@ -532,5 +533,7 @@ int main(int argc, char **argv)
 	}
 	free(list);
 	printf("hakmem-faults: %d of %d runs failed\n", fails, runs);
+	if (stress_stdout_check("hakmem-faults"))
+		return 1;
 	return fails ? 1 : 0;
 }

@@ -1363,5 +1363,7 @@ int main(int argc, char **argv)
 				    n_track + hm_errs),
 	       fails ? "FAIL" : "ok");
 	free(workers);
+	if (stress_stdout_check("hakmem-stress"))
+		fails++;
 	return fails ? 1 : 0;
 }

@@ -29,4 +29,20 @@ static inline unsigned long stress_num(const char *prog, const char *s, const ch
 	return v;
 }
 
+/*
+ * 0 if everything printed reached stdout; else "@prog: FAIL: write error
+ * on stdout" and -1.  printf()'s errors are sticky and silent: a run
+ * into a full disk (>/dev/full) printed nothing and exited 0.
+ */
+static inline int stress_stdout_check(const char *prog)
+{
+	int err = fflush(stdout) ? errno : 0;
+
+	if (!err && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "%s: FAIL: write error on stdout%s%s\n", prog,
+		err ? ": " : "", err ? strerror(err) : "");
+	return -1;
+}
+
 #endif /* STRESS_ARGS_H */

@@ -15,6 +15,18 @@ NAME=test-args
 # shellcheck source=tools/test/lib.sh
 . "$(dirname "$0")/../test/lib.sh"
 
+# full_stdout ARGS...: the run into /dev/full exits 1 and says so (it
+# printed nothing, RESULT line and all, and exited 0)
+full_stdout() {
+	local rc=0
+
+	"$bin" "$@" >/dev/full 2>"$tmp/full.err" || rc=$?
+	if [ "$rc" != 1 ] || ! grep -q 'write error on stdout' "$tmp/full.err"; then
+		fail "'$*' >/dev/full: exit $rc: $(tail -n 3 "$tmp/full.err")"
+	fi
+	echo "$NAME: '$*' >/dev/full -> exit 1: $(tail -n 1 "$tmp/full.err")"
+}
+
 case $kind in
 stress)
 	expect_rc 2 "bad op count '-5'" "$bin" --ops -5
@@ -29,6 +41,7 @@ stress)
 	echo "$out" | grep -q '^RESULT .* threads=10 ' ||
 		fail "--threads 010 ran $(echo "$out" | grep -o 'threads=[0-9]*' | head -n 1), not 10"
 	echo "$NAME: --threads 010: 10 threads"
+	full_stdout --ops 200 --threads 2 --quiet
 	# fewer ops than threads: the workers with none to do must not run
 	# until --seconds (a quota of 0 used to mean no limit)
 	out=$(timeout 60 "$bin" --ops 3 --threads 8 --seconds 50 --quiet) ||
@@ -55,6 +68,7 @@ faults)
 	# each N whole: one cut to 31 bytes was 31 zeros, a run without faults
 	expect_rc 2 "bad fault interval '00000000000000000000000000000001x'" \
 		"$bin" --every 00000000000000000000000000000001x --ops 10 --threads 1
+	full_stdout --every 0 --ops 10 --threads 1
 	"$bin" --help | grep -q '^usage: hakmem-faults' || fail "--help"
 	# a run that fails its last check (one op: no fault can hit) must not
 	# say ok on its summary line
@@ -72,6 +86,7 @@ fuzz)
 	expect_rc 2 "-n wants a number, not '0x3'" "$bin" -n 0x3
 	out=$("$bin" -n 010) || fail "-n 010: $out"
 	echo "$out" | grep -q ' 10 random inputs: ok$' || fail "-n 010: $out"
+	full_stdout -n 3
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"
