@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The bench tools' command lines (make bench-smoke): hm-ops refuses a
-# number that is not a whole decimal number in its range, exit 2 and
-# the usage, before anything runs.
+# number that is not a whole decimal number in its range, and every
+# script refuses a stray argument, exit 2 and the usage, before anything
+# runs.
 #
 # Usage: tools/bench/test-args.sh BINDIR   (build/bench, hm-ops-hakmem built)
 set -eu
@@ -33,4 +34,10 @@ case $row in
 esac
 echo "$NAME: hm-ops-hakmem -r 2 -W 0 -s 32 hm-hybrid a 100: the row says so"
 
+# a stray word was ignored: hakmem-bench ran the whole sweep
+for s in hakmem-bench callgrind-ops.sh debug-cost.sh debug-floor.sh lines.sh research.sh; do
+	expect_rc 2 "unexpected argument 'stray'" \
+		timeout 60 "$here/$s" -b "$tmp/none" -o "$tmp/out" stray
+done
+expect_rc 2 "unexpected argument 'stray'" timeout 60 "$here/real-programs.sh" -o "$tmp/out" stray
 echo "$NAME: PASS"
