@@ -35,6 +35,13 @@ stress)
 	# NaN passed every comparison and the run never ended
 	expect_rc 2 "bad seconds 'nan'" "$bin" --seconds nan --ops 1000
 	expect_rc 2 "bad seconds ''" "$bin" --seconds= --ops 1000
+	# refused with the usage alone, no word of why
+	expect_rc 2 "unexpected argument 'extra'" "$bin" --ops 100 extra
+	expect_rc 2 "unexpected argument 'extra'" "$bin" --ops 100 -- extra
+	expect_rc 2 "bad thread count '0'" "$bin" --threads 0
+	expect_rc 2 "bad queue depth '0'" "$bin" --qd 0
+	expect_rc 2 "no end: --ops 0 and --seconds 0" "$bin" --ops 0 --seconds 0
+	"$bin" --help | grep -q '^  -h, --help' || fail "--help does not list itself"
 	# numbers are decimal: base 0 took "010" as 8 threads and refused "08"
 	expect_rc 2 "bad thread count '0x4'" "$bin" --threads 0x4 --ops 100
 	out=$("$bin" --threads 010 --ops 100 --quiet) || fail "--threads 010: $out"
