@@ -1422,7 +1422,7 @@ int main(int argc, char **argv)
 {
 	unsigned long random_runs = 0, files = 0, i;
 	uint64_t seed = 1;
-	int a, ret = 0;
+	int a, ret = 0, dashdash = 0;
 
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (a = 1; a < argc; a++) {
@@ -1442,6 +1442,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fuzz_hakmem: -s wants a seed other than 0\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			puts("usage: fuzz_hakmem [-n N] [-s SEED] [--mkcorpus DIR] [--] [PATH]...");
+			return 0;
+		} else if (!strcmp(argv[a], "--") && !dashdash) {
+			dashdash = 1;	/* the rest are paths, "-x" too */
+		} else if (argv[a][0] == '-' && argv[a][1] && !dashdash) {
+			/* was a file of that name: "No such file", exit 1 */
+			fprintf(stderr, "fuzz_hakmem: unknown option '%s'\n", argv[a]);
+			return 2;
 		} else {
 			ret |= run_path(argv[a], &files);
 		}

@@ -94,6 +94,15 @@ fuzz)
 	out=$("$bin" -n 010) || fail "-n 010: $out"
 	echo "$out" | grep -q ' 10 random inputs: ok$' || fail "-n 010: $out"
 	full_stdout -n 3
+	# an option it does not know was a file name: "No such file", exit 1
+	expect_rc 2 "unknown option '-x'" "$bin" -x
+	expect_rc 2 "unknown option '--runs=5'" "$bin" --runs=5
+	"$bin" --help | grep -q '^usage: fuzz_hakmem' || fail "--help"
+	# after --, a path is a path
+	cp "$(dirname "$0")/corpus/seed-classes" "$tmp/-x"
+	abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+	(cd "$tmp" && "$abs" -- -x) | grep -q ': 1 files, 0 random inputs: ok$' ||
+		fail "-- -x: not the file -x"
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"
