@@ -13,7 +13,8 @@
 #                           copy of the tree) against the same two
 #   make bench-plots        PNG plots of what make bench and bench-callgrind
 #                           left in build/bench (make bench first if nothing)
-#   make bench-smoke        every workload once per allocator, tiny N (seconds)
+#   make bench-smoke        every workload once per allocator, tiny N (seconds),
+#                           and bad command lines (tools/bench/test-args.sh)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
 #                           (each mode), mimalloc, jemalloc, tcmalloc (LD_PRELOAD)
 #
@@ -120,6 +121,8 @@ bench-real:
 	$(Q)tools/bench/real-programs.sh -o $(BENCH_DIR)
 
 bench-smoke: bench-bins
+	$(Q)tools/bench/test-args.sh $(BENCH_DIR) > $(BENCH_DIR)/args.log 2>&1 || \
+		{ cat $(BENCH_DIR)/args.log; exit 1; }
 	$(Q)tools/bench/hakmem-bench -s -o $(BENCH_DIR)/smoke
 	@# the binaries through a directory with a space in its name: the
 	@# xargs workers once split it

@@ -83,6 +83,8 @@ fi
 while getopts n:j:b:o:a:w:z: opt; do
 	bench_opt "$opt" "${OPTARG:-}" || bench_usage 10,12
 done
+shift $((OPTIND - 1))
+bench_no_operands 10,12 "$@"
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"
 command -v valgrind >/dev/null || { echo "callgrind-ops: valgrind not installed (tools/deps.sh bench)" >&2; exit 1; }

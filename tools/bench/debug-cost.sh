@@ -39,6 +39,8 @@ fi
 while getopts n:j:b:o:a:z: opt; do
 	bench_opt "$opt" "${OPTARG:-}" || bench_usage 11,15
 done
+shift $((OPTIND - 1))
+bench_no_operands 11,15 "$@"
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"
 debug_bins_ready bench-debug-cost

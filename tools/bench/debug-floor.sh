@@ -27,6 +27,8 @@ warm=10000
 while getopts n:b:o: opt; do
 	bench_opt "$opt" "${OPTARG:-}" || bench_usage 15,18
 done
+shift $((OPTIND - 1))
+bench_no_operands 15,18 "$@"
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"
 debug_bins_ready bench-debug-floor

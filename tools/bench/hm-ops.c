@@ -41,6 +41,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -747,6 +748,27 @@ static void usage(void)
 	exit(2);
 }
 
+/*
+ * @s as a whole decimal number from @min to @max, or a message and the
+ * usage (exit 2): atoi() and strtoul() alone took "abc" as 0 (N: a row
+ * of no operations), "-5" as a huge N, "64k" as 64.
+ */
+static unsigned long num(const char *s, const char *what, unsigned long min,
+			 unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || strchr(s, '-') || v < min || v > max) {
+		fprintf(stderr, "hm-ops-%s: bad %s '%s' (%lu..%lu)\n", BENCH_LIB, what, s,
+			min, max);
+		usage();
+	}
+	return v;
+}
+
 static void setup_alloc(const char *name, struct job *j)
 {
 #ifdef BENCH_HAKMEM
@@ -839,13 +861,13 @@ int main(int argc, char **argv)
 			header = 1;
 			break;
 		case 'r':
-			reps = atoi(optarg);
+			reps = (int)num(optarg, "REPS", 1, MAX_REPS);
 			break;
 		case 'W':
-			warm = atol(optarg);
+			warm = (long)num(optarg, "WARMUP_OPS", 0, LONG_MAX);
 			break;
 		case 's':
-			j.size = strtoul(optarg, NULL, 0);
+			j.size = num(optarg, "SIZE", 1, 4096);
 			break;
 		default:
 			usage();
@@ -855,7 +877,7 @@ int main(int argc, char **argv)
 		usage();
 	alloc_name = argv[optind];
 	j.wl = argv[optind + 1][0];
-	j.n = strtoul(argv[optind + 2], NULL, 0);
+	j.n = num(argv[optind + 2], "N", 0, ULONG_MAX);
 	if (!strchr("agbcdeflp", j.wl) || argv[optind + 1][1])
 		usage();
 	if (j.wl == 'f')

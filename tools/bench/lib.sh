@@ -11,6 +11,10 @@
 #                       false for any other
 #   bench_usage LINES   the script's usage, lines LINES (sed's "A,B") of
 #                       its header, on stderr; exits 2
+#   bench_no_operands LINES ARG...
+#                       after the options (shift $((OPTIND - 1))): any
+#                       ARG left is refused, with the usage (exit 2); a
+#                       stray word once ran the whole sweep, ignored
 #   bin_of ALLOC [SUF]  the hm-ops binary that runs allocator ALLOC (the
 #                       SUF build of it: -trace)
 #   per_op BIN MODE SIZE SWITCHES N WARM
@@ -44,6 +48,15 @@ bench_opt() {
 bench_usage() {
 	sed -n "$1s/^# \{0,1\}//p" "$0" >&2
 	exit 2
+}
+
+bench_no_operands() {
+	local lines=$1
+
+	shift
+	[ $# -eq 0 ] && return 0
+	echo "$(basename "$0"): unexpected argument '$1'" >&2
+	bench_usage "$lines"
 }
 
 bin_of() {

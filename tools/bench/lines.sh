@@ -24,6 +24,8 @@ sizes="64"
 while getopts n:b:o:a:w:z: opt; do
 	bench_opt "$opt" "${OPTARG:-}" || bench_usage 10,11
 done
+shift $((OPTIND - 1))
+bench_no_operands 10,11 "$@"
 [ -n "$out" ] || out=$bindir
 mkdir -p "$out"
 

@@ -23,6 +23,12 @@ while getopts r:o: opt; do
 	*) sed -n '8,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
+shift $((OPTIND - 1))
+if [ $# -gt 0 ]; then
+	echo "real-programs.sh: unexpected argument '$1'" >&2
+	sed -n '8,12s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+fi
 lib=$top/build/release/libhakmem-preload.so
 sys=/usr/lib/x86_64-linux-gnu
 w=$out/real

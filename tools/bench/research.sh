@@ -43,6 +43,8 @@ while getopts b:o:n:t:r:j:m:p:w:kC opt; do
 	*) bench_opt "$opt" "${OPTARG:-}" || bench_usage 14,19 ;;
 	esac
 done
+shift $((OPTIND - 1))
+bench_no_operands 14,19 "$@"
 mkdir -p "$out"
 bin=$bindir/hm-ops-hakmem
 

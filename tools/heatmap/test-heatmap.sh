@@ -35,6 +35,18 @@ grep -q 'by age 5..40 ms' "$tmp/beta.svg" || fail "beta --age: no age legend"
 echo "test-heatmap: known dump, beta --age: $r, shaded 5..40 ms"
 [ "$("$HM" -l "$known")" = "alpha bitmap 3 slabs
 beta hybrid 1 slabs" ] || fail "-l"
+# names the dumps print as they are: a space (the name ended at it:
+# "not a hakmem slabs dump" or "unknown block state"), a leading '#' (a
+# comment: its map went to the cache above, "more blocks than")
+sed -e 's/^alpha           /two words       /' -e 's/^beta            /#beta           /' \
+	"$known" >"$tmp/names"
+[ "$("$HM" -l "$tmp/names" 2>&1)" = "two words bitmap 3 slabs
+#beta hybrid 1 slabs" ] || fail "names with a space, a '#': $("$HM" -l "$tmp/names" 2>&1)"
+"$HM" -c "two words" "$tmp/names" | sed 's/two words/alpha/' | cmp -s - "$tmp/alpha.svg" ||
+	fail "-c 'two words': not alpha's picture"
+"$HM" -c "#beta" "$tmp/names" >"$tmp/hash.svg" || fail "-c '#beta'"
+r=$("$CHECK" "$tmp/hash.svg" 1 10 live=4 cached=1 free=4 remote=1) || fail "#beta: $r"
+echo "test-heatmap: names 'two words' and '#beta': alpha's and beta's pictures"
 mkdir "$tmp/debugfs" && cp "$known" "$tmp/debugfs/slabs"
 "$HM" -c alpha "$tmp/debugfs" | cmp -s - "$tmp/alpha.svg" || fail "a directory: not its slabs file"
 
@@ -52,6 +64,26 @@ expect_rc 1 "unknown block state 'Q'" "$HM" -c alpha "$tmp/badch"
 sed 's/age-ms 5 10/age-ms 5/' "$known" >"$tmp/badage"
 expect_rc 1 "9 ages for 10 blocks" "$HM" -c beta "$tmp/badage"
 expect_rc 2 "wants 1..64" "$HM" --cell 0 "$known"
+# bytes that are not UTF-8 were a UnicodeDecodeError traceback
+printf '\377\376\000\001 binary\n' >"$tmp/binary"
+expect_rc 1 "not a hakmem slabs dump" "$HM" "$tmp/binary"
+! grep -q Traceback "$tmp/err" || fail "a binary file: a traceback"
+expect_rc 1 "not a hakmem slabs dump" "$HM" - <"$tmp/binary"
+# a name's Latin-1 byte (the dump prints a name's bytes as they are)
+sed 's/^beta  /bet\xe9 /' "$known" >"$tmp/latin1"
+"$HM" -l "$tmp/latin1" | grep -q '^bet. hybrid 1 slabs$' || fail "a Latin-1 name: $("$HM" -l "$tmp/latin1" 2>&1)"
+# a full stdout blamed the input file ("known.slabs: No space left on
+# device"), or, for -l, was Python's notice at exit with status 120
+for a in "-c alpha" -l; do
+	rc=0
+	# shellcheck disable=SC2086 # two words, or one
+	"$HM" $a "$known" >/dev/full 2>"$tmp/full.err" || rc=$?
+	if [ "$rc" != 1 ] || grep -q -e Traceback -e 'Exception ignored' -e known.slabs "$tmp/full.err" ||
+		! grep -q '<stdout>: write error: No space left on device' "$tmp/full.err"; then
+		fail "$a >/dev/full: exit $rc: $(cat "$tmp/full.err")"
+	fi
+done
+expect_rc 1 "/dev/full: write error: No space left on device" "$HM" -c alpha -o /dev/full "$known"
 # a reader that stopped: ended as cat would be (SIGPIPE), not a message
 # blaming the input file with exit 1
 { sleep 0.5; rc=0; "$HM" -c alpha "$known" 2>"$tmp/pipe.err" || rc=$?; echo $rc >"$tmp/pipe.rc"; } | true

@@ -1403,14 +1403,14 @@ static int mkcorpus(const char *dir)
 	return ret;
 }
 
-/* a whole unsigned number, or exit 2: "abc" must not be 0 runs */
+/* a whole unsigned decimal number, or exit 2: "abc" must not be 0 runs */
 static uint64_t num(const char *opt, const char *s)
 {
 	unsigned long long v;
 	char *end;
 
 	errno = 0;
-	v = s ? strtoull(s, &end, 0) : 0;
+	v = s ? strtoull(s, &end, 10) : 0;
 	if (!s || errno || end == s || *end || strchr(s, '-')) {
 		fprintf(stderr, "fuzz_hakmem: %s wants a number, not '%s'\n", opt, s ? s : "");
 		exit(2);
@@ -1422,7 +1422,7 @@ int main(int argc, char **argv)
 {
 	unsigned long random_runs = 0, files = 0, i;
 	uint64_t seed = 1;
-	int a, ret = 0;
+	int a, ret = 0, dashdash = 0;
 
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (a = 1; a < argc; a++) {
@@ -1442,6 +1442,15 @@ int main(int argc, char **argv)
 				fprintf(stderr, "fuzz_hakmem: -s wants a seed other than 0\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			puts("usage: fuzz_hakmem [-n N] [-s SEED] [--mkcorpus DIR] [--] [PATH]...");
+			return 0;
+		} else if (!strcmp(argv[a], "--") && !dashdash) {
+			dashdash = 1;	/* the rest are paths, "-x" too */
+		} else if (argv[a][0] == '-' && argv[a][1] && !dashdash) {
+			/* was a file of that name: "No such file", exit 1 */
+			fprintf(stderr, "fuzz_hakmem: unknown option '%s'\n", argv[a]);
+			return 2;
 		} else {
 			ret |= run_path(argv[a], &files);
 		}
@@ -1465,6 +1474,11 @@ int main(int argc, char **argv)
 	printf("fuzz_hakmem (standalone, classes %s): %lu files, %lu random inputs: %s\n",
 	       hm_mode_str(class_mode), files, random_runs,
 	       ret ? "FAIL (a file or directory could not be read)" : "ok");
+	/* a summary that never arrived is not a pass (>/dev/full: exit 0) */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "fuzz_hakmem: FAIL: write error on stdout\n");
+		return 1;
+	}
 	return ret ? 1 : 0;
 }
 #endif /* FUZZ_STANDALONE */

@@ -393,7 +393,8 @@ static int child(unsigned long every)
 	       every, mode, calls, nulls, calls ? 100.0 * (double)nulls / (double)calls : 0.0,
 	       bulk, bulk_fail, recovered, remote, live, problems, hm_error_count(), chunks_end,
 	       failures ? "FAIL" : "ok");
-	fflush(stdout);
+	if (stress_stdout_check("hakmem-faults"))
+		return 1;
 	return failures ? 1 : 0;
 }
 
@@ -506,11 +507,16 @@ int main(int argc, char **argv)
 	if (!list)
 		return 1;
 	for (n = 0, p = every; *p; n++) {
-		char tok[32];
 		size_t len = strcspn(p, ",");
+		/* the whole token: one cut to 31 bytes was another number */
+		char *tok = strndup(p, len);
 
-		snprintf(tok, sizeof(tok), "%.*s", (int)len, p);
+		if (!tok) {
+			free(list);
+			return 1;
+		}
 		list[n] = num(tok, "fault interval", ~0UL);
+		free(tok);
 		p += len;
 		if (*p == ',' && !*++p)
 			num("", "fault interval", 0);
@@ -527,5 +533,7 @@ int main(int argc, char **argv)
 	}
 	free(list);
 	printf("hakmem-faults: %d of %d runs failed\n", fails, runs);
+	if (stress_stdout_check("hakmem-faults"))
+		return 1;
 	return fails ? 1 : 0;
 }

@@ -1033,7 +1033,8 @@ static void usage(FILE *f)
 		"      --track           check no live object is handed out twice (slower)\n"
 		"      --sync-io         read(2)/write(2) instead of io_uring (the fallback)\n"
 		"      --debug SWITCHES  hm_set_debug(NULL, SWITCHES) first (\"poison=1 track=1\")\n"
-		"      --debug-flip MS   switch the debug options on and off every MS ms\n",
+		"      --debug-flip MS   switch the debug options on and off every MS ms\n"
+		"  -h, --help            this text\n",
 		MAX_THREADS, MAX_QD);
 }
 
@@ -1135,7 +1136,15 @@ static void parse(int argc, char **argv)
 			exit(2);
 		}
 	}
+	/* each refusal says why (the usage alone left one guessing) */
 	if (optind < argc || !nthreads || !qd || (!total_ops && seconds <= 0)) {
+		if (optind < argc)
+			fprintf(stderr, "hakmem-stress: unexpected argument '%s'\n", argv[optind]);
+		else if (!nthreads || !qd)
+			fprintf(stderr, "hakmem-stress: bad %s '0'\n",
+				!nthreads ? "thread count" : "queue depth");
+		else
+			fprintf(stderr, "hakmem-stress: no end: --ops 0 and --seconds 0\n");
 		usage(stderr);
 		exit(2);
 	}
@@ -1363,5 +1372,7 @@ int main(int argc, char **argv)
 				    n_track + hm_errs),
 	       fails ? "FAIL" : "ok");
 	free(workers);
+	if (stress_stdout_check("hakmem-stress"))
+		fails++;
 	return fails ? 1 : 0;
 }

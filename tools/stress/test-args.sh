@@ -15,6 +15,18 @@ NAME=test-args
 # shellcheck source=tools/test/lib.sh
 . "$(dirname "$0")/../test/lib.sh"
 
+# full_stdout ARGS...: the run into /dev/full exits 1 and says so (it
+# printed nothing, RESULT line and all, and exited 0)
+full_stdout() {
+	local rc=0
+
+	"$bin" "$@" >/dev/full 2>"$tmp/full.err" || rc=$?
+	if [ "$rc" != 1 ] || ! grep -q 'write error on stdout' "$tmp/full.err"; then
+		fail "'$*' >/dev/full: exit $rc: $(tail -n 3 "$tmp/full.err")"
+	fi
+	echo "$NAME: '$*' >/dev/full -> exit 1: $(tail -n 1 "$tmp/full.err")"
+}
+
 case $kind in
 stress)
 	expect_rc 2 "bad op count '-5'" "$bin" --ops -5
@@ -23,6 +35,20 @@ stress)
 	# NaN passed every comparison and the run never ended
 	expect_rc 2 "bad seconds 'nan'" "$bin" --seconds nan --ops 1000
 	expect_rc 2 "bad seconds ''" "$bin" --seconds= --ops 1000
+	# refused with the usage alone, no word of why
+	expect_rc 2 "unexpected argument 'extra'" "$bin" --ops 100 extra
+	expect_rc 2 "unexpected argument 'extra'" "$bin" --ops 100 -- extra
+	expect_rc 2 "bad thread count '0'" "$bin" --threads 0
+	expect_rc 2 "bad queue depth '0'" "$bin" --qd 0
+	expect_rc 2 "no end: --ops 0 and --seconds 0" "$bin" --ops 0 --seconds 0
+	"$bin" --help | grep -q '^  -h, --help' || fail "--help does not list itself"
+	# numbers are decimal: base 0 took "010" as 8 threads and refused "08"
+	expect_rc 2 "bad thread count '0x4'" "$bin" --threads 0x4 --ops 100
+	out=$("$bin" --threads 010 --ops 100 --quiet) || fail "--threads 010: $out"
+	echo "$out" | grep -q '^RESULT .* threads=10 ' ||
+		fail "--threads 010 ran $(echo "$out" | grep -o 'threads=[0-9]*' | head -n 1), not 10"
+	echo "$NAME: --threads 010: 10 threads"
+	full_stdout --ops 200 --threads 2 --quiet
 	# fewer ops than threads: the workers with none to do must not run
 	# until --seconds (a quota of 0 used to mean no limit)
 	out=$(timeout 60 "$bin" --ops 3 --threads 8 --seconds 50 --quiet) ||
@@ -44,6 +70,12 @@ faults)
 	expect_rc 2 "bad timeout '-1'" "$bin" --timeout -1
 	expect_rc 2 "mode is bitmap, freelist or hybrid" "$bin" --mode junk
 	expect_rc 2 "unexpected argument" "$bin" extra
+	# numbers are decimal: base 0 took "017" as 15 threads, within the 16
+	expect_rc 2 "bad thread count '017'" "$bin" --threads 017 --every 0 --ops 10
+	# each N whole: one cut to 31 bytes was 31 zeros, a run without faults
+	expect_rc 2 "bad fault interval '00000000000000000000000000000001x'" \
+		"$bin" --every 00000000000000000000000000000001x --ops 10 --threads 1
+	full_stdout --every 0 --ops 10 --threads 1
 	"$bin" --help | grep -q '^usage: hakmem-faults' || fail "--help"
 	# a run that fails its last check (one op: no fault can hit) must not
 	# say ok on its summary line
@@ -57,6 +89,20 @@ fuzz)
 	expect_rc 2 "-s wants a number, not '-1'" "$bin" -s -1
 	expect_rc 2 "-s wants a seed other than 0" "$bin" -s 0 -n 3
 	expect_rc 2 "--mkcorpus wants a directory" "$bin" --mkcorpus
+	# numbers are decimal: base 0 took "010" as 8 random inputs
+	expect_rc 2 "-n wants a number, not '0x3'" "$bin" -n 0x3
+	out=$("$bin" -n 010) || fail "-n 010: $out"
+	echo "$out" | grep -q ' 10 random inputs: ok$' || fail "-n 010: $out"
+	full_stdout -n 3
+	# an option it does not know was a file name: "No such file", exit 1
+	expect_rc 2 "unknown option '-x'" "$bin" -x
+	expect_rc 2 "unknown option '--runs=5'" "$bin" --runs=5
+	"$bin" --help | grep -q '^usage: fuzz_hakmem' || fail "--help"
+	# after --, a path is a path
+	cp "$(dirname "$0")/corpus/seed-classes" "$tmp/-x"
+	abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+	(cd "$tmp" && "$abs" -- -x) | grep -q ': 1 files, 0 random inputs: ok$' ||
+		fail "-- -x: not the file -x"
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"

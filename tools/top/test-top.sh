@@ -185,6 +185,28 @@ t0=$(date +%s.%N)
 expect_rc 1 "not rewritten in 9 s" "$TOP" -o -f "$tmp/stale" -d 3
 awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a >= 8.5 && b - a < 12) }' ||
 	fail "-d 3 on a stale file: gave up after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }') s, not 9"
+# bytes that are not UTF-8 were a UnicodeDecodeError traceback: a binary
+# file is not a stats table, and a name in Latin-1 (the library prints a
+# name's bytes >= 0x80 as they are) is a row like any other
+printf '\377\376\000\001 binary\n' >"$tmp/binary"
+expect_rc 1 "not a hakmem stats table" "$TOP" -o -f "$tmp/binary"
+! grep -q Traceback "$tmp/err" || fail "a binary file: a traceback"
+{ sed -n '1,2p' "$f"; grep '^top-fixed ' "$f" | sed 's/^top-fixed /caf\xe9     /'; } >"$tmp/latin1"
+out=$("$TOP" -o -f "$tmp/latin1" 2>&1) || fail "a Latin-1 name: $out"
+echo "$out" | grep -q '^caf.  *bitmap  *48 ' || fail "a Latin-1 name: no row: $out"
+echo "test-top: a binary file refused, a Latin-1 name shown: ok"
+# a full stdout was a traceback (exit 1) or, for the last lines, Python's
+# "Exception ignored" notice at exit (status 120)
+rc=0; "$TOP" -o -f "$f" >/dev/full 2>"$tmp/full.err" || rc=$?
+if [ "$rc" != 1 ] || grep -q -e Traceback -e 'Exception ignored' "$tmp/full.err" ||
+	! grep -q 'write error on stdout: No space left on device' "$tmp/full.err"; then
+	fail "-o >/dev/full: exit $rc: $(cat "$tmp/full.err")"
+fi
+rc=0; "$TOP" -o -f "$f" -n 0 >/dev/full 2>"$tmp/full.err" || rc=$?
+if [ "$rc" != 1 ] || grep -q -e Traceback -e 'Exception ignored' "$tmp/full.err"; then
+	fail "-o -n 0 >/dev/full (one buffer, written at exit): exit $rc: $(cat "$tmp/full.err")"
+fi
+echo "test-top: -o >/dev/full: exit 1, one line, no traceback: ok"
 # -n -1 printed all rows but the last
 expect_rc 2 "wants a number of rows" "$TOP" -o -f "$f" -n -1
 # a reader that stopped: ended as cat would be (SIGPIPE), no traceback
