@@ -170,6 +170,12 @@ test-json: deps
 		grep -q '"sites": \[{' $(BUILD)/release/demo-$$m.json || exit 1; \
 		echo "json $$m: valid, with call sites"; \
 	done
+	@# a bad command line is refused (2), a dump not written fails (1)
+	$(Q)rc=0; $(BUILD)/release/hakmem-demo --bogus 2>/dev/null || rc=$$?; \
+		[ $$rc = 2 ] || { echo "hakmem-demo --bogus: exit $$rc, not 2"; exit 1; }
+	$(Q)rc=0; $(BUILD)/release/hakmem-demo --json >/dev/full 2>/dev/null || rc=$$?; \
+		[ $$rc = 1 ] || { echo "hakmem-demo >/dev/full: exit $$rc, not 1"; exit 1; }
+	@echo "demo: a bad command line and a full stdout fail"
 
 # a use after free of a hakmem object must be reported by ASan and memcheck,
 # the link word of a free-list or intrusive-magazine block included: each

@@ -3,6 +3,10 @@
  * hakmem-demo - a small workload on libhakmem in the mode HAKMEM_MODE
  * selects: mixed sizes, a producer thread whose objects a consumer thread
  * frees, a churn phase; then the stats dump and a validation.
+ *
+ * usage: hakmem-demo [--json]
+ * Exit 0 when the heap validates, no error was reported and the dump was
+ * written; 1 otherwise; 2 for a bad command line.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -47,14 +51,36 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
+/* the demo's verdict: validation, reports, and the output really written */
+static int verdict(long problems)
+{
+	unsigned long errors = hm_error_count();
+
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("hakmem-demo: stdout");
+		return 1;
+	}
+	if (problems || errors) {
+		fprintf(stderr, "hakmem-demo: %ld validation problems, %lu errors reported\n",
+			problems, errors);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int json = argc > 1 && !strcmp(argv[1], "--json");
+	int json = argc == 2 && !strcmp(argv[1], "--json");
 	enum { SLOTS = 20000, OPS = 400000 };
 	static void *slot[SLOTS];
 	unsigned long i, seed = 42, n = 200000;
 	pthread_t p, c;
 	long problems;
+
+	if (argc > 2 || (argc == 2 && !json)) {
+		fprintf(stderr, "usage: hakmem-demo [--json]\n");
+		return 2;
+	}
 
 	if (!json)
 		printf("=== hakmem-demo: mode %s ===\n", hm_mode_str(hm_default_mode()));
@@ -72,15 +98,18 @@ int main(int argc, char **argv)
 		}
 	}
 	/* cross-thread: one thread allocates, another frees */
-	pthread_create(&p, NULL, producer, (void *)n);
-	pthread_create(&c, NULL, consumer, (void *)n);
+	if (pthread_create(&p, NULL, producer, (void *)n) ||
+	    pthread_create(&c, NULL, consumer, (void *)n)) {
+		fprintf(stderr, "hakmem-demo: no thread\n");
+		return 1;	/* exit() ends the one that may have started */
+	}
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
 
 	problems = hm_validate(NULL);
 	if (json) {
 		hm_stats_dump_json(stdout);
-		return problems ? 1 : 0;
+		return verdict(problems);
 	}
 	hm_stats_dump(stdout, HM_STATS_CLASSES | HM_STATS_DIAG);
 	printf("validate: %s (%ld problems), errors reported: %lu\n",
@@ -88,5 +117,5 @@ int main(int argc, char **argv)
 	for (i = 0; i < SLOTS; i++)
 		hm_free(slot[i]);
 	printf("trimmed %lu empty slabs\n\n", hm_trim());
-	return problems ? 1 : 0;
+	return verdict(problems);
 }
