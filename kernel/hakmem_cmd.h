@@ -21,16 +21,21 @@
  * @size: bytes at @text
  * @ubuf: the write's buffer
  * @len: its length
+ * @pos: the file position the write is at
  *
  * The whole text or nothing: unlike kstrto*_from_user(), a write too long
  * for @text, or with a NUL inside, is refused, not cut to a prefix that
- * may parse.
- * Return: 0, -EINVAL for an empty or too long write or a NUL, -EFAULT.
+ * may parse.  So is a write at a position other than 0 (pwrite(2), or
+ * after an lseek(2) or a read on the same open file): it would be the
+ * tail of a command, not one.  A write does not move the position, so
+ * writes one after another on one open file each are a command.
+ * Return: 0, -EINVAL for an empty or too long write, a NUL or a position
+ * other than 0, -EFAULT.
  */
 static inline int hakmem_cmd_copy(char *text, size_t size, const char __user *ubuf,
-				  size_t len)
+				  size_t len, loff_t pos)
 {
-	if (!len || len >= size)
+	if (!len || len >= size || pos)
 		return -EINVAL;
 	if (copy_from_user(text, ubuf, len))
 		return -EFAULT;
@@ -103,7 +108,7 @@ static ssize_t __name##_write(struct file *file, const char __user *ubuf,	\
 			      size_t len, loff_t *ppos)				\
 {										\
 	char text[__cmd_max];							\
-	int ret = hakmem_cmd_copy(text, sizeof(text), ubuf, len);		\
+	int ret = hakmem_cmd_copy(text, sizeof(text), ubuf, len, *ppos);	\
 										\
 	if (!ret)								\
 		ret = __name##_cmd(text);					\

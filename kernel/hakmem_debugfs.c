@@ -640,7 +640,7 @@ static ssize_t hakmem_dbg_write(struct file *file, const char __user *ubuf,
 
 	if (!f || !f->cmd)
 		return -EINVAL;
-	ret = hakmem_cmd_copy(text, sizeof(text), ubuf, len);
+	ret = hakmem_cmd_copy(text, sizeof(text), ubuf, len, *ppos);
 	if (ret)
 		return ret;
 	ret = f->cmd(m->private, text);

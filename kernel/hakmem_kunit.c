@@ -1313,23 +1313,33 @@ static void hakmem_debugfs_write_destroy(struct kunit *test)
 }
 
 /*
- * write(2) of the @len bytes at @text (NULs allowed) to file @name of
- * @hc's directory, through the VFS, from this thread; kunit_skip() without
- * user memory or the file.
+ * pwrite(2) of the @len bytes at @text (NULs allowed) at position @pos to
+ * file @name of @hc's directory, through the VFS, from this thread;
+ * kunit_skip() without user memory or the file.  The position must not
+ * move.
  */
-static ssize_t hakmem_vfs_write(struct kunit *test, struct hakmem_cache *hc,
-				const char *name, const char *text, size_t len)
+static ssize_t hakmem_vfs_write_at(struct kunit *test, struct hakmem_cache *hc,
+				   const char *name, const char *text, size_t len,
+				   loff_t pos)
 {
 	char __user *ubuf;
 	struct file *file = hakmem_open_write(test, hc, name, text, len, &ubuf);
-	loff_t pos = 0;
+	loff_t at = pos;
 	ssize_t ret;
 
 	if (!file)
 		kunit_skip(test, "no user memory or no debugfs file to write");
-	ret = file->f_op->write(file, ubuf, len, &pos);
+	ret = file->f_op->write(file, ubuf, len, &at);
 	fput(file);
+	KUNIT_EXPECT_EQ(test, at, pos);
 	return ret;
+}
+
+/* write(2) of the @len bytes at @text: hakmem_vfs_write_at() position 0 */
+static ssize_t hakmem_vfs_write(struct kunit *test, struct hakmem_cache *hc,
+				const char *name, const char *text, size_t len)
+{
+	return hakmem_vfs_write_at(test, hc, name, text, len, 0);
 }
 
 /*
@@ -1362,6 +1372,39 @@ static void hakmem_debugfs_write_nul(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON);
 	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", "poison=0", 8), 8);
 	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "shrink", shrink_nul, 1), 1);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+}
+
+/*
+ * A write at a position other than 0 (pwrite(2), or a write after an
+ * lseek(2) or a read on the same open file) is the tail of a command, not
+ * one: refused, nothing changed.  The same text at 0 is taken.
+ */
+static void hakmem_debugfs_write_offset(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-offset", 512, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	unsigned long nslabs;
+
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write_at(test, hc, "debug", "poison=1", 8, 8),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write_at(test, hc, "debug", "poison=1", 8, 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write_at(test, hc, "policy", "best", 4, 4096),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_DEFAULT);
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
+	nslabs = hc->c->nslabs;
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write_at(test, hc, "shrink", "1", 1, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->nslabs, nslabs);
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	/* at 0 the same writes are taken */
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", "poison=1", 8), 8);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, HM_DBG_POISON);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", "off", 3), 3);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "shrink", "1", 1), 1);
 	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
 }
 
@@ -1889,6 +1932,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_nul, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_write_offset, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),

@@ -133,6 +133,15 @@ for junk in junk poison=2 'poison=1 junk' track Poison=1 off=1 "$long"; do
 	refused "$D/debug" "$junk"
 done
 refused "$H/debug" 'track=1 junk'
+# a write at a position other than 0 (dd seek=: an lseek, then the write)
+if _err=$(printf 'poison=1' | dd of="$D/debug" bs=8 seek=1 conv=notrunc 2>&1); then
+	fail "$D/debug accepted a write at position 8"
+else
+	case $_err in
+	*"Invalid argument"*) echo "$D/debug refused a write at position 8: EINVAL" ;;
+	*) fail "$D/debug refused a write at position 8 with: $_err" ;;
+	esac
+fi
 if [ "$(cat "$D/debug")" != "$before" ] || [ "$(cat "$H/debug")" != "$all" ]; then
 	fail "refused writes changed switches: $(cat "$H/debug")"
 else
