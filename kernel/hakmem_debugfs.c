@@ -270,12 +270,13 @@ static int hakmem_shrink_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* Only "1" (with an optional newline) is accepted; anything else: -EINVAL. */
+/*
+ * Only "1" (with an optional newline) is accepted; anything else, "+1" and
+ * "01" too (which kstrtouint() takes): -EINVAL.
+ */
 static int hakmem_shrink_cmd(struct hakmem_cache *only, const char *text)
 {
-	unsigned int val;
-
-	if (kstrtouint(text, 10, &val) || val != 1)
+	if (!sysfs_streq(text, "1"))
 		return -EINVAL;
 	if (only)
 		WRITE_ONCE(only->last_shrunk, hm_cache_shrink(only->c));
@@ -566,14 +567,21 @@ static int hakmem_adaptive_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* "1" or "0"; at the top level for every hybrid cache.  Else -EINVAL. */
+/*
+ * "1" or "0" (with an optional newline); at the top level for every hybrid
+ * cache.  Else, "+1" and "01" too: -EINVAL.
+ */
 static int hakmem_adaptive_cmd(struct hakmem_cache *only, const char *text)
 {
 	struct hakmem_cache *hc;
-	unsigned int val;
+	bool val;
 	int ret = 0;
 
-	if (kstrtouint(text, 10, &val) || val > 1)
+	if (sysfs_streq(text, "1"))
+		val = true;
+	else if (sysfs_streq(text, "0"))
+		val = false;
+	else
 		return -EINVAL;
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {

@@ -763,7 +763,11 @@ static void hakmem_debugfs_junk(struct kunit *test)
 {
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-junk", 512, MODE(test));
 	struct hakmem_work w = { .hc = hc };
-	static const char *const junk[] = { "junk", "2", "1x", "-1", "0", " ", "", "\n" };
+	static const char *const junk[] = {
+		"junk", "2", "1x", "-1", "0", " ", "", "\n",
+		/* only "1": no sign, no leading zero, one newline at most */
+		"+1", "01", "0x1", " 1", "1 ", "1\n\n",
+	};
 	unsigned long nslabs;
 	char want[96];
 	unsigned int i;
@@ -818,6 +822,10 @@ static void hakmem_debugfs_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "1"),
 			MODE(test) == HM_MODE_HYBRID ? 0 : -EINVAL);
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "2"), -EINVAL);
+	/* only "0" and "1": no sign, no leading zero */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "+0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "00"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "adaptive", "1\n\n"), -EINVAL);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"),
 					   MODE(test) == HM_MODE_HYBRID ? "adaptive=1" :
 					   "adaptive=0"));
