@@ -427,7 +427,9 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
  * @str: space- or comma-separated NAME=0|1 (poison, track, xowner,
  *	 checks, all), or "off"; a trailing newline is fine
  * @cur: the switches now
- * @ok: set to false when @str has anything else
+ * @ok: set to false when @str has anything else, or names a switch twice
+ *	("poison=1 poison=0"; "all" and "off" name every switch): a later
+ *	word would silently undo an earlier one
  *
  * Only the text is checked: whether a cache can have the result (xowner
  * needs tracking) is hm_cache_set_debug()'s to say, or the caller's with
@@ -442,7 +444,7 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 		{ "xowner", HM_DBG_FLAG_XOWNER }, { "checks", HM_DBG_CHECKS },
 		{ "all", HM_DBG_ALL },
 	};
-	unsigned int flags = cur, i, words = 0;
+	unsigned int flags = cur, named = 0, i, words = 0;
 	const char *p = str;
 
 	*ok = false;
@@ -458,6 +460,9 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 		while (*p && *p != ' ' && *p != ',' && *p != '\t' && *p != '\n')
 			p++, len++;
 		if (len == 3 && w[0] == 'o' && w[1] == 'f' && w[2] == 'f') {
+			if (named)
+				return cur;
+			named = HM_DBG_ALL;
 			flags = 0;
 			words++;
 			continue;
@@ -470,6 +475,9 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 			if (names[i].name[n] || n + 2 != len || w[n] != '=' ||
 			    (w[n + 1] != '0' && w[n + 1] != '1'))
 				continue;
+			if (named & names[i].flag)
+				return cur;
+			named |= names[i].flag;
 			if (w[n + 1] == '1')
 				flags |= names[i].flag;
 			else

@@ -437,10 +437,11 @@ static int hakmem_debug_each(const char *text, bool set)
 }
 
 /*
- * "poison=1 track=0 xowner=1 checks=0 all=1" in any order and subset, or
- * "off"; at the top level for every cache.  Text with anything else, or
- * that would leave a cache with xowner but not track: -EINVAL, nothing
- * changed.  Sleeps (debug memory, the static key).
+ * "poison=1 track=0 xowner=1 checks=0" in any order and subset, each
+ * switch once, or "all=0|1" or "off" alone; at the top level for every
+ * cache.  Text with anything else, a switch named twice, or that would
+ * leave a cache with xowner but not track: -EINVAL, nothing changed.
+ * Sleeps (debug memory, the static key).
  */
 static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 {

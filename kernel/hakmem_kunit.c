@@ -1002,7 +1002,10 @@ static const char *hakmem_debug_text(struct kunit *test, struct hakmem_cache *hc
 /* text each debug file refuses; the last, filled in, is too long */
 static const char *const hakmem_debug_junk[] = {
 	"junk", "poison", "poison=", "poison=2", "poison=1 junk", "poison=1,track=x",
-	"Poison=1", "off=1", "offline", "poison=10", "", " ", "\n", NULL,
+	"Poison=1", "off=1", "offline", "poison=10", "", " ", "\n",
+	/* a switch named twice (all and off name them all): which one counts? */
+	"poison=1 poison=0", "track=1,track=1", "off poison=1", "poison=0 off",
+	"all=1 track=0", "track=1 all=0", "off off", NULL,
 };
 
 /* "poison=1" and blanks, longer than a write may be */

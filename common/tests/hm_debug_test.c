@@ -707,6 +707,26 @@ static void hm_debug_parse_switches(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ok);
 	KUNIT_EXPECT_EQ(test, hm_debug_parse("poisonous=1", 5, &ok), 5);
 	KUNIT_EXPECT_FALSE(test, ok);
+	/* a switch named twice: refused, not the last word taken */
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 poison=0", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("track=1,track=1", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	/* "all" and "off" name every switch */
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("all=1 track=0", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 off", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("off checks=1", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("off,off", 5, &ok), 5);
+	KUNIT_EXPECT_FALSE(test, ok);
+	/* each once, in any order */
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("checks=1,xowner=0 track=1\tpoison=0", 0, &ok),
+			HM_DBG_CHECKS | HM_DBG_TRACK);
+	KUNIT_EXPECT_TRUE(test, ok);
+	KUNIT_EXPECT_EQ(test, hm_debug_parse("all=1\n", 0, &ok), HM_DBG_ALL);
+	KUNIT_EXPECT_TRUE(test, ok);
 }
 
 /* the fragmentation figures of a layout built on purpose */

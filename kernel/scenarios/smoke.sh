@@ -129,7 +129,8 @@ before=$(cat "$D/debug")
 all=$(cat "$H/debug")
 echo "$before"
 long=$(printf 'poison=1%80s' '')
-for junk in junk poison=2 'poison=1 junk' track Poison=1 off=1 "$long"; do
+for junk in junk poison=2 'poison=1 junk' track Poison=1 off=1 "$long" \
+	'poison=1 poison=0' 'off poison=1'; do
 	refused "$D/debug" "$junk"
 done
 refused "$H/debug" 'track=1 junk'
