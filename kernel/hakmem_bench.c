@@ -866,7 +866,7 @@ static int hb_parse(char *text, struct hb_params *out)
 	struct hb_params p = {
 		.ops = 20000, .reps = 21, .cpu = cpumask_first(cpu_online_mask),
 	};
-	unsigned int words = 0, i, bit, prims = 2;
+	unsigned int words = 0, seen = 0, i, bit, prims = 2;
 	char *tok, *val;
 	int ret;
 
@@ -876,15 +876,20 @@ static int hb_parse(char *text, struct hb_params *out)
 	while ((ret = hakmem_cmd_next_kv(&text, &tok, &val, &words)) > 0) {
 		int err;
 
+		/* ops, reps, cpu and prims once each; size, work, alloc may repeat */
 		if (!strcmp(tok, "ops")) {
-			err = kstrtoul(val, 10, &p.ops) || !p.ops || p.ops > HB_MAX_OPS;
+			err = !hakmem_cmd_once(&seen, BIT(0)) ||
+			      hakmem_cmd_ulong(val, &p.ops) || !p.ops || p.ops > HB_MAX_OPS;
 		} else if (!strcmp(tok, "reps")) {
-			err = kstrtouint(val, 10, &p.reps) || !p.reps || p.reps > HB_MAX_REPS;
+			err = !hakmem_cmd_once(&seen, BIT(1)) ||
+			      hakmem_cmd_uint(val, &p.reps) || !p.reps || p.reps > HB_MAX_REPS;
 		} else if (!strcmp(tok, "cpu")) {
-			err = kstrtouint(val, 10, &p.cpu) || p.cpu >= nr_cpu_ids ||
+			err = !hakmem_cmd_once(&seen, BIT(2)) ||
+			      hakmem_cmd_uint(val, &p.cpu) || p.cpu >= nr_cpu_ids ||
 			      !cpu_online(p.cpu);
 		} else if (!strcmp(tok, "prims")) {
-			err = kstrtouint(val, 10, &prims) || prims > 1;
+			err = !hakmem_cmd_once(&seen, BIT(3)) ||
+			      hakmem_cmd_uint(val, &prims) || prims > 1;
 		} else if (!strcmp(tok, "size")) {
 			bit = hb_pick(val, size_names, ARRAY_SIZE(size_names));
 			p.sizes |= bit;

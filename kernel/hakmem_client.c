@@ -211,7 +211,7 @@ static int hc_file_cmd(char *text)
 	unsigned int nr;
 	int ret;
 
-	if (kstrtouint(text, 10, &nr) || !nr || nr > HC_MAX_ROUNDS)
+	if (hakmem_cmd_uint(text, &nr) || !nr || nr > HC_MAX_ROUNDS)
 		return -EINVAL;
 	ret = mutex_lock_interruptible(&hc_mutex);
 	if (ret)

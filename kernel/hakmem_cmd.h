@@ -8,6 +8,7 @@
 #ifndef HAKMEM_CMD_H
 #define HAKMEM_CMD_H
 
+#include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -90,6 +91,48 @@ static inline int hakmem_cmd_next_kv(char **text, char **key, char **val,
 			return -EINVAL;
 	}
 	return *words ? 0 : -EINVAL;
+}
+
+/**
+ * hakmem_cmd_ulong() - a decimal number of a command
+ * @s: the text: digits only, then at most a newline (kstrtoul() would
+ *	take a leading '+' too)
+ * @val: the number
+ *
+ * Return: 0, -EINVAL, or -ERANGE.
+ */
+static inline int hakmem_cmd_ulong(const char *s, unsigned long *val)
+{
+	return isdigit(*s) ? kstrtoul(s, 10, val) : -EINVAL;
+}
+
+/**
+ * hakmem_cmd_uint() - hakmem_cmd_ulong() into an unsigned int
+ * @s: the text
+ * @val: the number
+ *
+ * Return: 0, -EINVAL, or -ERANGE.
+ */
+static inline int hakmem_cmd_uint(const char *s, unsigned int *val)
+{
+	return isdigit(*s) ? kstrtouint(s, 10, val) : -EINVAL;
+}
+
+/**
+ * hakmem_cmd_once() - is this the first time a command names this key?
+ * @seen: the keys named so far, a bit each; 0 before the first word
+ * @bit: the key's bit
+ *
+ * A key that takes one value must be given once: "ops=1 ops=2" would
+ * otherwise run with the last and silently drop the first.
+ * Return: true the first time.
+ */
+static inline bool hakmem_cmd_once(unsigned int *seen, unsigned int bit)
+{
+	bool first = !(*seen & bit);
+
+	*seen |= bit;
+	return first;
 }
 
 /**

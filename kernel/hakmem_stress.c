@@ -1064,24 +1064,30 @@ static int hs_parse(char *text, struct hs_params *out)
 		.ops = 1000000, .remote = 25, .mode = -1,
 		.seed = get_random_u64(),
 	};
-	unsigned int words = 0, faults = 0;
+	unsigned int words = 0, seen = 0, faults = 0;
 	char *tok, *val;
 	int ret;
 
 	while ((ret = hakmem_cmd_next_kv(&text, &tok, &val, &words)) > 0) {
 		int err;
 
+		/* each key once */
 		if (!strcmp(tok, "ops")) {
-			err = kstrtoul(val, 10, &p.ops) || !p.ops || p.ops > HS_MAX_OPS;
+			err = !hakmem_cmd_once(&seen, BIT(0)) ||
+			      hakmem_cmd_ulong(val, &p.ops) || !p.ops || p.ops > HS_MAX_OPS;
 		} else if (!strcmp(tok, "seed")) {
-			err = kstrtou64(val, 0, &p.seed);
+			/* decimal, 0x hex or 0 octal: a seed is a bit pattern */
+			err = !hakmem_cmd_once(&seen, BIT(1)) || !isdigit(*val) ||
+			      kstrtou64(val, 0, &p.seed);
 		} else if (!strcmp(tok, "remote")) {
-			err = kstrtouint(val, 10, &p.remote) || p.remote > 100;
+			err = !hakmem_cmd_once(&seen, BIT(2)) ||
+			      hakmem_cmd_uint(val, &p.remote) || p.remote > 100;
 		} else if (!strcmp(tok, "faults")) {
-			err = kstrtouint(val, 10, &faults) || faults > 1;
+			err = !hakmem_cmd_once(&seen, BIT(3)) ||
+			      hakmem_cmd_uint(val, &faults) || faults > 1;
 		} else if (!strcmp(tok, "mode")) {
 			p.mode = hs_mode_index(val);
-			err = p.mode < 0;
+			err = !hakmem_cmd_once(&seen, BIT(4)) || p.mode < 0;
 		} else {
 			err = 1;
 		}

@@ -152,7 +152,7 @@ fi
 must sh -c "echo 'poison=1 track=1' > $D/debug"
 dump_file "$D/debug"
 grep -q ' poison=1 track=1 ' "$D/debug" || fail "client-hybrid: switches not on"
-for junk in 0 101 junk; do
+for junk in 0 101 junk +1 '1 1'; do
 	refused "$H/client" "$junk"
 done
 must sh -c "echo 1 > $H/client"
@@ -224,7 +224,8 @@ section bench
 # hakmem_bench.ko: junk refused and nothing run, then a tiny run (no timing
 # is judged); the real runs are make bench-kernel and bench-kernel-qemu
 if load hakmem_bench; then
-	for junk in junk run=1 ops=0 ops=x reps=0 reps=100 cpu=4096 'ops=10 bogus=1'; do
+	for junk in junk run=1 ops=0 ops=x reps=0 reps=100 cpu=4096 'ops=10 bogus=1' \
+		ops=+1000 'ops=1000 ops=2000' 'reps=1,reps=2' prims=+0; do
 		if printf '%s' "$junk" >"$H/bench" 2>/dev/null; then
 			fail "bench accepted '$junk'"
 		else

@@ -97,7 +97,8 @@ cpus
 load hakmem_slab || exit 1
 load hakmem_stress || exit 1
 for junk in junk ops=0 ops=x ops=-1 ops=99999999999 mode=junk mode= remote=101 \
-	faults=2 seed=x 'ops=10 bogus=1' 'ops=10 mode'; do
+	faults=2 seed=x 'ops=10 bogus=1' 'ops=10 mode' ops=+10 'ops=10 ops=20' \
+	remote=+5 'mode=bitmap mode=hybrid'; do
 	refused "$junk" 'Invalid argument'
 done
 grep -q '^# no results yet' "$S" || fail "stress has results after junk writes only"
