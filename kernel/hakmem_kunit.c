@@ -12,7 +12,8 @@
  *                   against the slabs file's maps), validate, junk
  *                   writes refused, destroy with live objects reported,
  *                   a cache's files written through the VFS while it is
- *                   destroyed, a directory for every cache name, xowner
+ *                   destroyed and at a position other than 0, read a
+ *                   byte at a time and after an lseek, a directory for every cache name, xowner
  *                   without track refused, a wrong-cache free's
  *                   report and errors file; the debug switches (per cache
  *                   and for all: routes, static key, junk refused), the
@@ -1419,6 +1420,73 @@ static void hakmem_debugfs_write_offset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
 }
 
+/*
+ * read(2) of cache @hc's file @name through the VFS, @chunk bytes at a
+ * time (dd bs=1), from position @from (an lseek(2)); the text, or NULL
+ * without user memory or the file.
+ */
+static char *hakmem_vfs_read(struct kunit *test, struct hakmem_cache *hc,
+			     const char *name, size_t chunk, loff_t from)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	char *text = kunit_kzalloc(test, HAKMEM_FILE_MAX, GFP_KERNEL);
+	char __user *ubuf = (char __user *)addr;
+	struct file *file;
+	size_t got = 0;
+	ssize_t n;
+	loff_t pos;
+
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	KUNIT_ASSERT_LE(test, chunk, PAGE_SIZE);
+	if (!addr || !hc->dir)
+		return NULL;
+	file = filp_open(hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s", hc->dir, name),
+			 O_RDONLY, 0);
+	if (IS_ERR(file))
+		return NULL;
+	pos = vfs_llseek(file, from, SEEK_SET);
+	KUNIT_EXPECT_EQ(test, pos, from);
+	while (got + chunk < HAKMEM_FILE_MAX) {
+		n = file->f_op->read(file, ubuf, chunk, &file->f_pos);
+		KUNIT_EXPECT_GE(test, n, 0);
+		if (n <= 0)
+			break;
+		KUNIT_EXPECT_LE(test, n, chunk);
+		KUNIT_ASSERT_EQ(test, copy_from_user(text + got, ubuf, n), 0);
+		got += n;
+	}
+	KUNIT_EXPECT_EQ(test, file->f_pos, from + got);
+	fput(file);
+	return text;
+}
+
+/*
+ * Reads of a byte at a time, of 7 bytes, and after an lseek(2) give the
+ * file's text (the show function's), or its tail.
+ */
+static void hakmem_debugfs_read_small(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-readsmall", 64, MODE(test));
+	static const char *const names[] = { "debug", "policy", "stats", "frag" };
+	struct hakmem_work w = { .hc = hc };
+	unsigned int i;
+
+	hakmem_work_here(test, &w, 100);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		char *want = hakmem_read_file(test, hc, names[i]);
+		char *one = hakmem_vfs_read(test, hc, names[i], 1, 0);
+		char *seven = hakmem_vfs_read(test, hc, names[i], 7, 0);
+		char *tail = hakmem_vfs_read(test, hc, names[i], 3, 5);
+
+		if (!one || !seven || !tail)
+			kunit_skip(test, "no user memory or no debugfs file to read");
+		KUNIT_EXPECT_STREQ(test, one, want);
+		KUNIT_EXPECT_STREQ(test, seven, want);
+		KUNIT_EXPECT_STREQ(test, tail, want + 5);
+	}
+}
+
 /* The count on the line of error kind @kind in an errors file, or -1. */
 static long hakmem_error_count(const char *buf, const char *kind)
 {
@@ -1944,6 +2012,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_nul, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_offset, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_read_small, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_global, hakmem_mode_gen_params),
