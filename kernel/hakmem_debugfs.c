@@ -775,12 +775,26 @@ struct dentry *hakmem_debugfs_add_file(const char *name,
 }
 EXPORT_SYMBOL_GPL(hakmem_debugfs_add_file);
 
-/* Is @name no directory name of its own in hakmem/ (taken, or a dot name)? */
+/*
+ * The files the companion modules add to hakmem/ when they load
+ * (hakmem_debugfs_add_file()): a cache's directory must not take their
+ * names meanwhile, or hakmem_bench and hakmem_stress would fail to load
+ * (-EEXIST) and hakmem_client would run without its file.
+ */
+static const char *const hakmem_companion_files[] = { "bench", "client", "stress" };
+
+/*
+ * Is @name no directory name of its own in hakmem/ (taken, reserved for a
+ * companion module's file, or a dot name)?
+ */
 static bool hakmem_debugfs_taken(const char *name)
 {
 	struct dentry *d;
 
 	if (!name[0] || !strcmp(name, ".") || !strcmp(name, ".."))
+		return true;
+	if (match_string(hakmem_companion_files, ARRAY_SIZE(hakmem_companion_files),
+			 name) >= 0)
 		return true;
 	/* any entry: a cache's directory, a file, fail_chunk/, a module's file */
 	d = debugfs_lookup(name, hakmem_dir);

@@ -31,6 +31,7 @@
 
 #include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -1801,6 +1802,42 @@ static void hakmem_debugfs_dir_names(struct kunit *test)
 						"'%s' and '%s'", names[i], names[j]);
 }
 
+/* a file of no use but its name */
+static const struct file_operations hakmem_test_fops = {
+	.owner = THIS_MODULE,
+};
+
+/*
+ * A cache named after a companion module's file (bench, client, stress)
+ * gets <name>-<id>: the module, loaded later, still adds its file.
+ */
+static void hakmem_debugfs_dir_companion(struct kunit *test)
+{
+	static const char *const names[] = { "bench", "client", "stress" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		struct hakmem_cache *hc;
+		struct dentry *f;
+
+		/* a companion module loaded now has its file there: skip it */
+		f = hakmem_debugfs_add_file(names[i], &hakmem_test_fops);
+		if (IS_ERR(f))
+			continue;
+		debugfs_remove(f);
+		hc = hakmem_test_cache(test, names[i], 32, MODE(test));
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(hc->dir));
+		KUNIT_EXPECT_STREQ(test, hc->dir->d_name.name,
+				   hakmem_fmt(test, "%s-%llu", names[i], hc->c->id));
+		/* the module's file can still be added */
+		f = hakmem_debugfs_add_file(names[i], &hakmem_test_fops);
+		KUNIT_EXPECT_FALSE_MSG(test, IS_ERR_OR_NULL(f), "no file %s next to the cache",
+				       names[i]);
+		if (!IS_ERR_OR_NULL(f))
+			debugfs_remove(f);
+	}
+}
+
 /*
  * A namesake's fallback name, NAME-ID, may be taken too: by a cache
  * named so.  Here "kunit-ids-<N>" is created first, and the second
@@ -2020,6 +2057,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_namesake, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_irq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_names, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_dir_companion, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_id_taken, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_sites, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag, hakmem_mode_gen_params),
