@@ -178,6 +178,19 @@ fi
 expect_rc 2 "unknown sort key" "$TOP" -o -f "$f" -s bogus
 expect_rc 2 "wants seconds" "$TOP" -o -f "$f" -d 0
 expect_rc 2 "needs a terminal" "$TOP" -f "$f"
+# -n was ignored without -o
+expect_rc 2 "-n is for -o" "$TOP" -f "$f" -n 3
+# a table interrupted before it is printed (Ctrl-C between -d's two
+# samples) exited 0 with no table; SIGINT's default restored, as a
+# script's background job starts with it ignored
+env --default-signal=INT "$TOP" -o -f "$f" -d 30 >"$tmp/int.out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT "$pid"
+rc=0; wait "$pid" || rc=$?
+[ "$rc" = 130 ] || fail "-o -d 30 interrupted: exit $rc, want 130: $(cat "$tmp/int.out")"
+[ ! -s "$tmp/int.out" ] || fail "-o -d 30 interrupted printed: $(cat "$tmp/int.out")"
+echo "$NAME: -o -d 30, interrupted -> exit 130, nothing printed"
 # a file no process rewrites any more: the wait is -d plus max(5 s, 2 x -d),
 # and the message says so (it said -d + 5 s)
 sed '1 s/ final$//' "$f" >"$tmp/stale"
