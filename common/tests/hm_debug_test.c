@@ -689,44 +689,37 @@ static void hm_debug_xowner_needs_track(struct kunit *test)
 /* switch names, and junk that changes nothing */
 static void hm_debug_parse_switches(struct kunit *test)
 {
+	static const struct {
+		const char *str;
+		unsigned int cur, want;
+	} good[] = {
+		{ "poison=1 track=1\n", 0, HM_DBG_POISON | HM_DBG_TRACK },
+		{ "track=0,xowner=0", HM_DBG_ALL, HM_DBG_POISON | HM_DBG_CHECKS },
+		{ "off", HM_DBG_ALL, 0 },
+		/* each once, in any order */
+		{ "checks=1,xowner=0 track=1\tpoison=0", 0, HM_DBG_CHECKS | HM_DBG_TRACK },
+		{ "all=1\n", 0, HM_DBG_ALL },
+	};
+	static const char *const bad[] = {
+		"poison=2", "poison=1 junk", "", "poisonous=1",
+		/* a switch named twice: refused, not the last word taken */
+		"poison=1 poison=0", "track=1,track=1",
+		/* "all" and "off" name every switch */
+		"all=1 track=0", "poison=1 off", "off checks=1", "off,off",
+	};
+	unsigned int i, got;
 	bool ok;
 
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 track=1\n", 0, &ok),
-			HM_DBG_POISON | HM_DBG_TRACK);
-	KUNIT_EXPECT_TRUE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("track=0,xowner=0", HM_DBG_ALL, &ok),
-			HM_DBG_POISON | HM_DBG_CHECKS);
-	KUNIT_EXPECT_TRUE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("off", HM_DBG_ALL, &ok), 0);
-	KUNIT_EXPECT_TRUE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=2", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 junk", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("poisonous=1", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	/* a switch named twice: refused, not the last word taken */
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 poison=0", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("track=1,track=1", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	/* "all" and "off" name every switch */
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("all=1 track=0", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("poison=1 off", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("off checks=1", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("off,off", 5, &ok), 5);
-	KUNIT_EXPECT_FALSE(test, ok);
-	/* each once, in any order */
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("checks=1,xowner=0 track=1\tpoison=0", 0, &ok),
-			HM_DBG_CHECKS | HM_DBG_TRACK);
-	KUNIT_EXPECT_TRUE(test, ok);
-	KUNIT_EXPECT_EQ(test, hm_debug_parse("all=1\n", 0, &ok), HM_DBG_ALL);
-	KUNIT_EXPECT_TRUE(test, ok);
+	for (i = 0; i < HM_ARRAY_SIZE(good); i++) {
+		got = hm_debug_parse(good[i].str, good[i].cur, &ok);
+		KUNIT_EXPECT_TRUE_MSG(test, ok && got == good[i].want, "'%s': %#x, ok %d",
+				      good[i].str, got, ok);
+	}
+	/* refused: the switches as they were */
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++) {
+		got = hm_debug_parse(bad[i], 5, &ok);
+		KUNIT_EXPECT_TRUE_MSG(test, !ok && got == 5, "'%s': %#x, ok %d", bad[i], got, ok);
+	}
 }
 
 /* the fragmentation figures of a layout built on purpose */
