@@ -10,7 +10,8 @@
 #   make bench-debug-cost   the debug switches' instructions per op against
 #                           the build without diagnostic code (-DHM_NO_DEBUG)
 #   make bench-debug-floor  the least poison=1 track=1 can cost (a patched
-#                           copy of the tree) against the same two
+#                           copy of the tree; its records as they are and
+#                           at a fixed place) against the same two
 #   make bench-plots        PNG plots of what make bench and bench-callgrind
 #                           left in build/bench (make bench first if nothing)
 #   make bench-smoke        every workload once per allocator, tiny N (seconds),
