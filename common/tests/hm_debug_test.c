@@ -421,6 +421,9 @@ static void hm_debug_track_sites(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, top[0].allocs, 30);
 	KUNIT_EXPECT_EQ(test, top[1].site, HM_SITE_B);
 	KUNIT_EXPECT_EQ(test, top[1].allocs, 10);
+	/* a look-up of a site never seen finds no entry, and makes none */
+	KUNIT_EXPECT_NULL(test, hm_site_find(c->sites, HM_SITE_C));
+	KUNIT_EXPECT_EQ(test, hm_sites_top(c, top, 4, false), 2);
 	for (i = 0; i < 25; i++)
 		hm_test_free_in(cc, a[i]);
 	n = hm_sites_top(c, top, 4, true);	/* by live: b (10) before a (5) */
