@@ -114,6 +114,93 @@ static void hm_adapt_pairs_stay(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * One measurement window of @cc as a workload leaves it: HM_ADAPT_WINDOW
+ * allocations, each a block flushed back to its slab (@high churn) or
+ * none; then the tick at its end.
+ */
+static void hm_window(struct hm_cctx *cc, bool high)
+{
+	cc->st.allocs += HM_ADAPT_WINDOW;
+	if (high)
+		cc->st.flushes += HM_ADAPT_WINDOW;
+	hm_adapt_tick(cc);
+}
+
+/*
+ * The hysteresis window by window: HM_ADAPT_CONFIRM windows of high churn
+ * in a row, and not fewer, decide the switch to bitmap; a window of low
+ * churn between them starts the count again.
+ */
+static void hm_adapt_confirm_windows(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void *keep = hm_test_alloc(cc);
+	unsigned int i, high = 0, windows = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_EQ(test, cc->adapt.pending, 0);
+	hm_window(cc, true);
+	hm_window(cc, false);
+	windows += 2;
+	high++;
+	for (i = 1; i < HM_ADAPT_CONFIRM; i++) {
+		hm_window(cc, true);
+		windows++;
+		high++;
+		KUNIT_EXPECT_EQ(test, cc->adapt.pending, 0);
+		KUNIT_EXPECT_NE(test, cc->route, HM_ROUTE_ADAPT);
+	}
+	hm_window(cc, true);			/* the last one */
+	windows++;
+	high++;
+	KUNIT_EXPECT_EQ(test, cc->adapt.pending, HM_MODE_BITMAP + 1);
+	KUNIT_EXPECT_EQ(test, cc->route, HM_ROUTE_ADAPT);
+	/* the counters as they were; the next operation switches */
+	cc->st.allocs -= windows * HM_ADAPT_WINDOW;
+	cc->st.flushes -= high * HM_ADAPT_WINDOW;
+	hm_test_free_in(cc, keep);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_BITMAP);
+	KUNIT_EXPECT_EQ(test, cc->adapt.switches, 1);
+	KUNIT_EXPECT_EQ(test, hm_misshapen(cc), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A probe's outcome, window by window: low churn keeps the hybrid path and
+ * starts the backoff over; high churn goes back to bitmap at once, to hold
+ * there for the backoff, which doubles.
+ */
+static void hm_adapt_probe_outcomes(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void *keep = hm_test_alloc(cc);
+
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	cc->adapt.probing = 1;
+	cc->adapt.backoff = 4 * HM_ADAPT_HOLD_MIN;
+	hm_window(cc, false);
+	KUNIT_EXPECT_EQ(test, cc->adapt.probing, 0);
+	KUNIT_EXPECT_EQ(test, cc->adapt.backoff, HM_ADAPT_HOLD_MIN);
+	KUNIT_EXPECT_EQ(test, cc->adapt.pending, 0);
+	cc->adapt.probing = 1;
+	cc->adapt.backoff = 2 * HM_ADAPT_HOLD_MIN;
+	hm_window(cc, true);
+	KUNIT_EXPECT_EQ(test, cc->adapt.pending, HM_MODE_BITMAP + 1);
+	KUNIT_EXPECT_EQ(test, cc->adapt.hold, 2 * HM_ADAPT_HOLD_MIN);
+	KUNIT_EXPECT_EQ(test, cc->adapt.backoff, 4 * HM_ADAPT_HOLD_MIN);
+	/* the counters as they were; the next operation switches */
+	cc->st.allocs -= 2 * HM_ADAPT_WINDOW;
+	cc->st.flushes -= HM_ADAPT_WINDOW;
+	hm_test_free_in(cc, keep);
+	KUNIT_EXPECT_EQ(test, cc->mode, HM_MODE_BITMAP);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* make @cc switch to @mode at its next operation, as a tick would */
 static void hm_force(struct hm_cctx *cc, unsigned int mode)
 {
@@ -353,6 +440,8 @@ static void hm_adapt_pool_shape(struct kunit *test)
 static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_batches_then_pairs),
 	KUNIT_CASE(hm_adapt_pairs_stay),
+	KUNIT_CASE(hm_adapt_confirm_windows),
+	KUNIT_CASE(hm_adapt_probe_outcomes),
 	KUNIT_CASE(hm_adapt_remote_across),
 	KUNIT_CASE(hm_adapt_bad_and_off),
 	KUNIT_CASE(hm_adapt_threads),

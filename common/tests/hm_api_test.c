@@ -55,6 +55,20 @@ static void hm_api_zero_null_huge(struct kunit *test)
 #endif
 }
 
+/* hm_test_free() of @p, refused: one report of kind @e, in no slab */
+static void hm_api_free_refused(struct kunit *test, void *p, enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+
+	hm_test_free(p);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, en.slab, 0);
+}
+
 /* pointers hakmem never handed out are refused without being touched */
 static void hm_api_foreign(struct kunit *test)
 {
@@ -65,12 +79,13 @@ static void hm_api_foreign(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_NOT_NULL(test, big);
-	hm_test_free(f);
-	hm_test_free(&local);
-	hm_test_free((char *)big + 16);		/* interior of a large object */
+	hm_api_free_refused(test, f, HM_ERR_FOREIGN);
+	hm_api_free_refused(test, &local, HM_ERR_FOREIGN);
+	/* interior of a large object */
+	hm_api_free_refused(test, (char *)big + 16, HM_ERR_INTERIOR);
 	KUNIT_EXPECT_EQ(test, *errors, 3);
 	hm_test_free(big);
-	hm_test_free(big);			/* double free of a large object */
+	hm_api_free_refused(test, big, HM_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
 	hm_test_foreign_free(f);
 }
@@ -101,6 +116,39 @@ static void hm_api_all_classes(struct kunit *test)
 		}
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0);
+}
+
+/*
+ * A large object is resized in place while it fills more than half of
+ * its chunk, up to the chunk's end; at half, or past the end, it must move
+ * (nothing changes).
+ */
+static void hm_api_large_resize(struct kunit *test)
+{
+	size_t lo = 40000, hi = 64UL << 20, mid, cap;
+	char *p;
+
+	hm_large_trim();	/* a fresh chunk, not a larger one kept */
+	p = hm_large_alloc(40000, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, hm_large_resize(p, lo));
+	KUNIT_ASSERT_FALSE(test, hm_large_resize(p, hi));
+	while (hi - lo > 1) {	/* the room from @p to the chunk's end */
+		mid = lo + (hi - lo) / 2;
+		if (hm_large_resize(p, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	cap = lo;
+	KUNIT_EXPECT_TRUE(test, hm_large_resize(p, cap));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), cap);
+	KUNIT_EXPECT_FALSE(test, hm_large_resize(p, cap + 1));
+	KUNIT_EXPECT_TRUE(test, hm_large_resize(p, cap / 2 + 1));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), cap / 2 + 1);
+	KUNIT_EXPECT_FALSE(test, hm_large_resize(p, cap / 2));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), cap / 2 + 1);
+	hm_free_other(p, 0);
 }
 
 /* a freed large chunk is kept and reused; a second free is refused */
@@ -137,6 +185,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_foreign),
 	KUNIT_CASE(hm_api_all_classes),
 	KUNIT_CASE(hm_api_large_reuse),
+	KUNIT_CASE(hm_api_large_resize),
 	{}
 };
 

@@ -85,10 +85,17 @@ static void hm_exhaust_and_refill(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 	for (i = 0; i < n; i++)
 		hm_test_free_in(cc, v[i]);
+	/* the empty slabs: the active one, the reserve, then the pool */
+	if (MODE(test) != HM_MODE_HYBRID) {	/* (no block in a magazine) */
+		KUNIT_EXPECT_EQ(test, cc->nempty, c->max_empty);
+		KUNIT_EXPECT_EQ(test, c->npool, c->max_pool);
+	}
 	hm_cctx_flush(cc);
 	HM_EXPECT_VALID(test, c);
 	/* empty slabs beyond the pool bound went back to the platform */
-	KUNIT_EXPECT_LE(test, c->nslabs, c->max_pool + 1);
+	KUNIT_EXPECT_EQ(test, cc->nempty, 0);
+	KUNIT_EXPECT_EQ(test, c->npool, c->max_pool);
+	KUNIT_EXPECT_EQ(test, c->nslabs, c->max_pool);
 }
 
 enum hm_order { HM_LIFO, HM_FIFO, HM_RANDOM };
@@ -401,6 +408,34 @@ static void hm_bad_frees_refused(struct kunit *test)
 }
 
 /*
+ * The report log keeps the last HM_ERR_LOG reports, oldest first: after
+ * more than it holds, a copy has exactly HM_ERR_LOG of them, numbered one
+ * after the other, the newest last.
+ */
+static void hm_report_log_last(struct kunit *test)
+{
+	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	void *foreign = hm_test_foreign_alloc(64);
+	unsigned int i, n, more = HM_ERR_LOG + 3;
+
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	for (i = 0; i < more; i++)
+		hm_free_other(foreign, HM_BAD_SITE + i);
+	KUNIT_EXPECT_EQ(test, *errors, more);
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_EQ(test, n, HM_ERR_LOG);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, log[i].seq, log[n - 1].seq - (n - 1 - i));
+		KUNIT_EXPECT_EQ(test, log[i].kind, HM_ERR_FOREIGN);
+		KUNIT_EXPECT_EQ(test, log[i].ptr, (unsigned long)foreign);
+		KUNIT_EXPECT_EQ(test, log[i].ip, HM_BAD_SITE + more - HM_ERR_LOG + i);
+	}
+	hm_test_foreign_free(foreign);
+}
+
+/*
  * The usable size of a block is its stride while it is live; 0 for a
  * pointer into it but not at its start (the caller would write past the
  * block), for the slab header, and for a block freed locally or by
@@ -463,6 +498,113 @@ static void hm_stats_within_bounds(struct kunit *test)
 	hm_test_free_in(cc, v[2]);
 	hm_cache_stats(c, &st);
 	KUNIT_EXPECT_EQ(test, st.objs_inuse, 0);
+	HM_EXPECT_VALID(test, c);
+}
+
+/*
+ * Hybrid: a refill is counted once per trip to the slab, and the blocks
+ * cached are those of every context's magazine.
+ */
+static void hm_stats_magazines(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_HYBRID);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_cctx *other = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, (c->mag_cap + 2) * sizeof(void *), GFP_KERNEL);
+	unsigned int i, cached;
+	struct hm_stats st;
+	void *o;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	v[0] = hm_test_alloc(cc);	/* a new slab, one refill */
+	KUNIT_ASSERT_NOT_NULL(test, v[0]);
+	cached = cc->mag_count;
+	KUNIT_ASSERT_GT(test, cached, 0);
+	KUNIT_ASSERT_LE(test, cached, c->mag_cap);
+	KUNIT_ASSERT_LT(test, cached + 1, c->nblocks);	/* the slab has more */
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.refills, 1);
+	KUNIT_EXPECT_EQ(test, st.flushes, 0);
+	KUNIT_EXPECT_EQ(test, st.objs_cached, cached);
+	for (i = 1; i <= cached; i++) {	/* the magazine, emptied */
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.refills, 1);
+	KUNIT_EXPECT_EQ(test, st.objs_cached, 0);
+	v[cached + 1] = hm_test_alloc(cc);	/* the next refill */
+	KUNIT_ASSERT_NOT_NULL(test, v[cached + 1]);
+	o = hm_test_alloc(other);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.refills, 3);	/* cc's two, other's first */
+	KUNIT_EXPECT_GT(test, other->mag_count, 0);
+	KUNIT_EXPECT_EQ(test, st.objs_cached, cc->mag_count + other->mag_count);
+	for (i = 0; i < cached + 2; i++)
+		hm_test_free_in(cc, v[i]);
+	hm_test_free_in(other, o);
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.objs_inuse, 0);
+	KUNIT_EXPECT_EQ(test, st.objs_cached, cc->mag_count + other->mag_count);
+	HM_EXPECT_VALID(test, c);
+}
+
+/* a printer that counts the problems hm_cache_validate() prints */
+struct hm_count_printer {
+	struct hm_printer pr;
+	unsigned int lines;
+};
+
+static void hm_count_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	((struct hm_count_printer *)pr)->lines++;
+}
+
+/* hm_cache_validate() of @c: its problems, each printed once */
+static long hm_problems(struct kunit *test, struct hm_cache *c)
+{
+	struct hm_count_printer cp = { .pr.printf = hm_count_printf };
+	long n = hm_cache_validate(c, &cp.pr);
+
+	KUNIT_EXPECT_EQ(test, cp.lines, n);
+	return n;
+}
+
+/*
+ * The oracle of most cases finds what it is there for: a slab's free
+ * count that its bitmap or lists do not bear out, counters that disagree
+ * with the slabs, a slab off the list its state names.  Each is found,
+ * and the cache is consistent again once it is undone.
+ */
+static void hm_validate_finds_problems(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = hm_alloc_n(test, cc, 10);
+	struct hm_slab *s = hm_ptr_slab(v[0]);
+	bool fl = MODE(test) == HM_MODE_FREELIST;
+
+	KUNIT_ASSERT_PTR_EQ(test, cc->active, s);
+	KUNIT_EXPECT_EQ(test, hm_problems(test, c), 0);
+	/* free-list mode: its lists and the objects counted disagree */
+	if (fl)
+		s->used++;
+	else
+		s->nfree++;
+	KUNIT_EXPECT_EQ(test, hm_problems(test, c), fl ? 2 : 1);
+	if (fl)
+		s->used--;
+	else
+		s->nfree--;
+	cc->st.allocs++;
+	KUNIT_EXPECT_EQ(test, hm_problems(test, c), 1);
+	cc->st.allocs--;
+	s->list = HM_LIST_PARTIAL;	/* the slab's and its context's view */
+	KUNIT_EXPECT_EQ(test, hm_problems(test, c), 2);
+	s->list = HM_LIST_ACTIVE;
+	KUNIT_EXPECT_EQ(test, hm_problems(test, c), 0);
+	hm_cctx_free_bulk(cc, 10, v, 0);
 	HM_EXPECT_VALID(test, c);
 }
 
@@ -705,8 +847,11 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
 	KUNIT_CASE(hm_cache_create_refused),
 	KUNIT_CASE(hm_cache_name_printable),
+	KUNIT_CASE(hm_report_log_last),
 	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_stats_within_bounds, hm_mode_gen_params),
+	KUNIT_CASE(hm_stats_magazines),
+	KUNIT_CASE_PARAM(hm_validate_finds_problems, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_chunk_exhaustion, hm_mode_gen_params),

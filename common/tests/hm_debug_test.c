@@ -421,6 +421,9 @@ static void hm_debug_track_sites(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, top[0].allocs, 30);
 	KUNIT_EXPECT_EQ(test, top[1].site, HM_SITE_B);
 	KUNIT_EXPECT_EQ(test, top[1].allocs, 10);
+	/* a look-up of a site never seen finds no entry, and makes none */
+	KUNIT_EXPECT_NULL(test, hm_site_find(c->sites, HM_SITE_C));
+	KUNIT_EXPECT_EQ(test, hm_sites_top(c, top, 4, false), 2);
 	for (i = 0; i < 25; i++)
 		hm_test_free_in(cc, a[i]);
 	n = hm_sites_top(c, top, 4, true);	/* by live: b (10) before a (5) */
@@ -645,6 +648,56 @@ static void hm_debug_cross_owner(struct kunit *test)
 		hm_test_free_in(a, v[i]);	/* the owner: not flagged */
 	KUNIT_EXPECT_EQ(test, *errors, 5);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_XOWNER]), 5);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A context another thread or CPU adopted (its first one exited) frees on
+ * its local path what the first one allocated: frees by another owner
+ * too, counted and, with xowner on, reported with the allocation's
+ * context; the adopter's own allocations are not flagged.
+ */
+static void hm_debug_cross_owner_adopted(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b;
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	unsigned long seq;
+	void *v[8], *w;
+	unsigned int i;
+	u32 first;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_TRACK | HM_DBG_FLAG_XOWNER,
+						 HM_GFP_DEFAULT), 0);
+	for (i = 0; i < 8; i++) {
+		v[i] = hm_test_alloc_ip(a, HM_SITE_A);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	first = a->ctx_id;
+	hm_cctx_abandon(a, false);
+	b = hm_test_cctx(test, c);
+	KUNIT_ASSERT_PTR_EQ(test, b, a);	/* adopted, with its slabs */
+	KUNIT_ASSERT_NE(test, b->ctx_id, first);
+	w = hm_test_alloc_ip(b, HM_SITE_B);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(v[0])->owner, b);	/* a local free */
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, v[0], HM_SITE_C);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_XOWNER);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[0]);
+		KUNIT_EXPECT_EQ(test, en.ip, HM_SITE_C);
+		KUNIT_EXPECT_EQ(test, en.alloc_ip, HM_SITE_A);
+		KUNIT_EXPECT_EQ(test, en.alloc_ctx, first);
+	}
+	for (i = 1; i < 8; i++)
+		hm_test_free_in(b, v[i]);
+	hm_test_free_in(b, w);			/* its own */
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->xowner_frees), 8);
+	KUNIT_EXPECT_EQ(test, *errors, 8);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_XOWNER]), 8);
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
@@ -1097,7 +1150,7 @@ static void hm_debug_report_ages(struct kunit *test)
 static void hm_debug_double_free_history(struct kunit *test)
 {
 	struct hm_cache *c = hm_test_cache(test, 48, 0, MODE(test));
-	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_cctx *cc = hm_test_cctx(test, c), *other = hm_test_cctx(test, c);
 	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
 	long *errors = hm_test_count_errors(test);
 	unsigned int n;
@@ -1130,13 +1183,26 @@ static void hm_debug_double_free_history(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_debug_track(hm_ptr_slab(q),
 					     hm_block_index(c, hm_ptr_slab(q), q))->free_site, 0);
 	hm_test_free_in(cc, q);
+	/* freed by another context first: the report names that free's */
+	q = hm_test_alloc_ip(cc, HM_SITE_A);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hm_test_free_in_ip(other, q, HM_SITE_C);	/* remote */
+	hm_test_free_in_ip(other, q, HM_SITE_C + 8);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	n = hm_report_log_copy(log);
+	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, log[n - 1].ip, HM_SITE_C + 8);
+	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ip, HM_SITE_A);
+	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ctx, cc->ctx_id);
+	KUNIT_EXPECT_EQ(test, log[n - 1].free_ip, HM_SITE_C);
+	KUNIT_EXPECT_EQ(test, log[n - 1].free_ctx, other->ctx_id);
 	/* without tracking a report has no history */
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_CHECKS, HM_GFP_DEFAULT), 0);
 	p = hm_test_alloc(cc);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	hm_test_free_in(cc, p);
 	hm_test_free_in(cc, p);
-	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
 	n = hm_report_log_copy(log);
 	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ip, 0);
 	KUNIT_EXPECT_EQ(test, log[n - 1].free_ip, 0);
@@ -1232,6 +1298,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_table_full, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_cross_owner, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_cross_owner_adopted, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_parse_switches),
 	KUNIT_CASE_PARAM(hm_debug_xowner_needs_track, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_frag_figures, hm_mode_gen_params),

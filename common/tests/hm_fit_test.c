@@ -128,6 +128,53 @@ static void hm_fit_near_closest(struct kunit *test)
 	hm_fit_churn_check(test, HM_FIT_NEAR);
 }
 
+/*
+ * near: free blocks in two slabs equally far from the last block in or
+ * out (the active slab full): the lower address is handed out.
+ */
+static void hm_fit_near_tie(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache_flags(test, 128, 0, HM_MODE_BITMAP,
+						 HM_CACHE_FIT(HM_FIT_NEAR));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = 3 * c->nblocks, i;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	struct hm_slab *a, *b, *t;
+	void *x, *y, *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_ASSERT_EQ(test, c->nslabs, 3);
+	a = hm_ptr_slab(v[0]);
+	b = hm_ptr_slab(v[c->nblocks]);
+	KUNIT_ASSERT_PTR_NE(test, a, b);
+	KUNIT_ASSERT_PTR_NE(test, a, cc->active);
+	KUNIT_ASSERT_PTR_NE(test, b, cc->active);
+	KUNIT_ASSERT_EQ(test, cc->active->nfree, 0);
+	if (b < a) {
+		t = a;
+		a = b;
+		b = t;
+	}
+	x = hm_block_addr(c, a, c->nblocks - 1);	/* the top of the lower slab */
+	y = hm_block_addr(c, b, 0);			/* the bottom of the upper */
+	hm_test_free_in(cc, x);
+	hm_test_free_in(cc, y);
+	cc->fit.last = (unsigned long)x + ((unsigned long)y - (unsigned long)x) / 2;
+	p = hm_test_alloc(cc);
+	KUNIT_EXPECT_PTR_EQ(test, p, x);
+	for (i = 0; i < n; i++)
+		if (v[i] != x && v[i] != y)
+			hm_test_free_in(cc, v[i]);
+	if (p)
+		hm_test_free_in(cc, p);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* best: every allocation starts the smallest free run */
 static void hm_fit_best_smallest_run(struct kunit *test)
 {
@@ -636,6 +683,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_first_lowest),
 	KUNIT_CASE(hm_fit_next_cursor),
 	KUNIT_CASE(hm_fit_near_closest),
+	KUNIT_CASE(hm_fit_near_tie),
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_free_check, hm_fit_mode_gen_params),

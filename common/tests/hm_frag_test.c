@@ -241,6 +241,68 @@ static void hm_frag_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/* a block size whose slabs in the mode of @test hold a multiple of 4 blocks */
+static unsigned int hm_frag_size_by_4(struct kunit *test)
+{
+	unsigned int size;
+
+	for (size = 256; size < 1024; size += 8) {
+		struct hm_cache *c = hm_core_cache_create("hm-by4", size, 0, PARAM(test)->mode,
+							  PARAM(test)->flags, HM_GFP_DEFAULT);
+		unsigned int n;
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		n = c->nblocks;
+		hm_core_cache_destroy(c);
+		if (n % 4 == 0)
+			return size;
+	}
+	KUNIT_ASSERT_TRUE(test, false);
+	return 0;
+}
+
+/*
+ * The fullness buckets at their edges: a slab a quarter, a half, three
+ * quarters full is in 1-25%, 26-50%, 51-75%; one block more than a
+ * quarter is in 26-50%.
+ */
+static void hm_frag_bucket_edges(struct kunit *test)
+{
+	struct hm_cache *c = hm_frag_cache(test, hm_frag_size_by_4(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks, keep[4], i, k;
+	void **v = kunit_kzalloc(test, 4 * n * sizeof(void *), GFP_KERNEL);
+	char *map = kunit_kzalloc(test, HM_MAP_MAX, GFP_KERNEL);
+	struct hm_slab *sl[4];
+	struct hm_frag f;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	KUNIT_ASSERT_EQ(test, n % 4, 0);
+	keep[0] = n / 4;
+	keep[1] = n / 2;
+	keep[2] = 3 * n / 4;
+	keep[3] = n / 4 + 1;
+	hm_frag_full_slabs(test, c, cc, 4, sl, v);
+	for (k = 0; k < 4; k++)
+		for (i = keep[k]; i < n; i++)
+			hm_frag_free_one(cc, v, k * n + i);
+	hm_cctx_flush(cc);			/* no block cached */
+	hm_cache_frag(c, &f, map);
+	KUNIT_EXPECT_EQ(test, f.slabs, 4);
+	KUNIT_EXPECT_EQ(test, f.partial, 4);
+	KUNIT_EXPECT_EQ(test, f.live, keep[0] + keep[1] + keep[2] + keep[3]);
+	KUNIT_EXPECT_EQ(test, f.hist[0], 0);
+	KUNIT_EXPECT_EQ(test, f.hist[1], 1);	/* a quarter */
+	KUNIT_EXPECT_EQ(test, f.hist[2], 2);	/* a half, a quarter and one */
+	KUNIT_EXPECT_EQ(test, f.hist[3], 1);	/* three quarters */
+	KUNIT_EXPECT_EQ(test, f.hist[4], 0);
+	KUNIT_EXPECT_EQ(test, f.hist[HM_FRAG_BUCKETS - 1], 0);
+	hm_frag_free_rest(cc, v, 4 * n);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /*
  * Freelist: checks switched on later keep exact state only for slabs
  * (re)built since; the older slabs' maps come from their lists and are
@@ -734,6 +796,7 @@ static void hm_frag_walk_under_load(struct kunit *test)
 
 static struct kunit_case hm_frag_cases[] = {
 	KUNIT_CASE_PARAM(hm_frag_layout, hm_frag_gen_params),
+	KUNIT_CASE_PARAM(hm_frag_bucket_edges, hm_frag_gen_params),
 	KUNIT_CASE(hm_frag_freelist_exact),
 	KUNIT_CASE(hm_frag_freelist_abandoned),
 	KUNIT_CASE_PARAM(hm_frag_one_slab_per_hold, hm_frag_gen_params),

@@ -106,8 +106,12 @@ static void hm_learn_run_freezes(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	KUNIT_EXPECT_EQ(test, cc->route, HM_ROUTE_FIT);
 	/* every policy's epochs, plus the reports of one context in flight */
-	while (l->state == HM_LEARN_ON && rounds++ < 40)
+	while (l->state == HM_LEARN_ON && rounds++ < 40) {
 		hm_churn(test, cc, v, HM_LEARN_EPOCH, &seed);
+		/* the policy in use is the running epoch's */
+		if (l->state == HM_LEARN_ON)
+			KUNIT_EXPECT_EQ(test, c->fit, l->turn);
+	}
 	KUNIT_EXPECT_EQ(test, l->state, HM_LEARN_FROZEN);
 	KUNIT_EXPECT_LE(test, rounds, HM_LEARN_ROUNDS * HM_FIT_NR + 2);
 	KUNIT_EXPECT_EQ(test, l->epoch, HM_LEARN_ROUNDS * HM_FIT_NR);
@@ -202,6 +206,60 @@ static void hm_learn_freeze_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/* every policy of @l played once, at cost @cost and rating HM_ELO_START */
+static void hm_learn_played(struct hm_learn *l, unsigned long cost)
+{
+	unsigned int f;
+
+	for (f = 0; f < HM_FIT_NR; f++) {
+		l->played[f] = 1;
+		l->cost[f] = cost;
+		l->rating[f] = HM_ELO_START;
+	}
+}
+
+/*
+ * The choice a freeze makes: the best rated of the policies played whose
+ * cost is within HM_LEARN_SLACK of the cheapest; on equal ratings the
+ * cheaper, then the lower number; none played: the default.
+ */
+static void hm_learn_choice_rules(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	struct hm_learn *l;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 1), 0);
+	l = c->learn;
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	hm_learn_played(l, 100);	/* all alike: the lowest number */
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_FROZEN, 0), 0);
+	KUNIT_EXPECT_EQ(test, l->choice, HM_FIT_DEFAULT);
+	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_DEFAULT);
+
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 1), 0);
+	hm_learn_played(l, 100);	/* equal ratings: the cheaper, the lower */
+	l->cost[HM_FIT_NEAR] = 99;
+	l->cost[HM_FIT_BEST] = 99;
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_FROZEN, 0), 0);
+	KUNIT_EXPECT_EQ(test, l->choice, HM_FIT_NEAR);
+	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_NEAR);
+
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 1), 0);
+	hm_learn_played(l, 100);	/* the best rated within the slack */
+	l->rating[HM_FIT_NEXT] = HM_ELO_START + 10;
+	l->cost[HM_FIT_FIRST] = 200;
+	l->rating[HM_FIT_FIRST] = HM_ELO_START + 100;
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_FROZEN, 0), 0);
+	KUNIT_EXPECT_EQ(test, l->choice, HM_FIT_NEXT);
+	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_NEXT);
+
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 1), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_FROZEN, 0), 0);
+	KUNIT_EXPECT_EQ(test, l->choice, HM_FIT_DEFAULT);	/* none played */
+	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_DEFAULT);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_OFF, 0), 0);
+}
+
 struct hm_cache_set {
 	struct hm_cache **c;
 	unsigned int n;
@@ -282,6 +340,7 @@ static struct kunit_case hm_learn_cases[] = {
 	KUNIT_CASE(hm_learn_run_freezes),
 	KUNIT_CASE(hm_learn_deterministic),
 	KUNIT_CASE(hm_learn_freeze_switch),
+	KUNIT_CASE(hm_learn_choice_rules),
 	KUNIT_CASE(hm_learn_all_or_none),
 	{}
 };

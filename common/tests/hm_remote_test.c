@@ -5,6 +5,7 @@
  * cached objects and are adopted, and real threads doing it concurrently.
  */
 #include "hm_test.h"
+#include "hm_stats.h"
 
 KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -153,6 +154,152 @@ static void hm_remote_double_free_switched(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, *errors, 1);
 		HM_EXPECT_VALID(test, c);
 	}
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/* the call site of each remote bad free below: reports carry it */
+#define HM_REMOTE_SITE	0x7100UL
+
+/*
+ * The one report since @seq: kind @e, pointer @p, in cache @c (the one
+ * the freer named), slab @slab, call site @ip.
+ */
+static void hm_expect_report(struct kunit *test, unsigned long seq, enum hm_error e,
+			     const void *p, const struct hm_cache *c, const void *slab,
+			     unsigned long ip)
+{
+	struct hm_err_entry en;
+
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	KUNIT_EXPECT_STREQ(test, en.cache, c->name);
+	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)slab);
+	KUNIT_EXPECT_EQ(test, en.ip, ip);
+}
+
+/*
+ * Bad frees on the remote path (a block of a slab another context owns):
+ * an interior pointer, the slab header, a double free of a block freed
+ * remotely and not collected, a block of another cache, and from a caller
+ * without a context the last and the first.  Each is refused,
+ * counted once in the cache the freer named, and reported once with its
+ * kind, pointer, slab and call site; nothing changes.
+ */
+static void hm_remote_bad_frees_refused(struct kunit *test)
+{
+	unsigned int flags = hm_test_exact_flags(MODE(test));
+	struct hm_cache *c = hm_test_cache_named(test, "hm-rbad", 64, 0, MODE(test), flags);
+	struct hm_cache *other = hm_test_cache_named(test, "hm-rother", 64, 0, MODE(test), 0);
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	struct hm_cctx *o = hm_test_cctx(test, other);
+	long *errors = hm_test_count_errors(test);
+	void *p = hm_test_alloc(a), *q = hm_test_alloc(a), *x = hm_test_alloc(o);
+	struct hm_slab *s;
+	unsigned long seq;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	s = hm_ptr_slab(p);
+	KUNIT_ASSERT_PTR_EQ(test, s->owner, a);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, (char *)p + 8, HM_REMOTE_SITE);
+	hm_expect_report(test, seq, HM_ERR_INTERIOR, (char *)p + 8, c, s, HM_REMOTE_SITE);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, s, HM_REMOTE_SITE + 1);	/* the slab header */
+	hm_expect_report(test, seq, HM_ERR_FOREIGN, s, c, s, HM_REMOTE_SITE + 1);
+	hm_test_free_in_ip(b, q, HM_REMOTE_SITE + 2);	/* a good one */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, q, HM_REMOTE_SITE + 3);	/* pending: not collected */
+	hm_expect_report(test, seq, HM_ERR_DOUBLE_FREE, q, c, s, HM_REMOTE_SITE + 3);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, x, HM_REMOTE_SITE + 4);
+	hm_expect_report(test, seq, HM_ERR_WRONG_CACHE, x, c, hm_ptr_slab(x), HM_REMOTE_SITE + 4);
+	/* the same from a caller without a context (no memory for one) */
+	seq = hm_test_report_seq(test);
+	hm_test_ctx_enter();
+	hm_cache_free_nocctx(c, hm_ptr_slab(x), x, HM_REMOTE_SITE + 5);
+	hm_test_ctx_exit();
+	hm_expect_report(test, seq, HM_ERR_WRONG_CACHE, x, c, hm_ptr_slab(x), HM_REMOTE_SITE + 5);
+	seq = hm_test_report_seq(test);
+	hm_test_ctx_enter();
+	hm_cache_free_nocctx(c, s, (char *)p + 1, HM_REMOTE_SITE + 6);
+	hm_test_ctx_exit();
+	hm_expect_report(test, seq, HM_ERR_INTERIOR, (char *)p + 1, c, s, HM_REMOTE_SITE + 6);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_INTERIOR]), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_FOREIGN]), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_WRONG_CACHE]), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nocctx_frees), 0);
+	KUNIT_EXPECT_EQ(test, b->st.remote_frees, 1);
+	KUNIT_EXPECT_EQ(test, b->st.frees, 1);
+	/* nothing changed: p and x are live and free fine */
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);
+	hm_test_free_in(a, p);
+	hm_test_free_in(o, x);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+	HM_EXPECT_VALID(test, c);
+	HM_EXPECT_VALID(test, other);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other), 0);
+}
+
+/* the modes whose remote frees wait in remote_bits for the owner */
+static const enum hm_mode hm_bitmap_modes[] = { HM_MODE_BITMAP, HM_MODE_HYBRID };
+KUNIT_ARRAY_PARAM(hm_bitmap_mode, hm_bitmap_modes, hm_test_mode_desc);
+
+/*
+ * A remote free that raced the owner's own free of the same block: it
+ * found the block live, the owner's free then made it free (bitmap) or
+ * cached (hybrid), and its bit landed in remote_bits after.  The owner
+ * refuses it when it collects the slab: one report of a double free of
+ * the block (no caller to name), counted in late_refused and no longer
+ * as a free, and the block is free or cached once, not twice.  The race
+ * is made by hiding the owner's free from the remote free's check.
+ */
+static void hm_remote_raced_double_free(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void *p = hm_test_alloc(a), *q = hm_test_alloc(a);
+	unsigned long seq, idx, bit, *w;
+	struct hm_stats st;
+	struct hm_slab *s;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	s = hm_ptr_slab(p);
+	idx = hm_block_index(c, s, p);
+	bit = 1UL << (idx % HM_BITS_PER_LONG);
+	/* the word the remote check reads: live bits (hybrid), free bits */
+	w = s->live_bits ? &s->live_bits[idx / HM_BITS_PER_LONG] :
+	    &s->free_bits[idx / HM_BITS_PER_LONG];
+	hm_test_free_in(a, p);
+	*w ^= bit;			/* as the remote free read it: live */
+	hm_test_free_in(b, p);		/* passes its check: the bit lands */
+	*w ^= bit;
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, b->st.remote_frees, 1);
+	seq = hm_test_report_seq(test);
+	hm_test_ctx_enter();
+	KUNIT_EXPECT_EQ(test, hm_slab_collect(s), 0);	/* nothing became free */
+	hm_test_ctx_exit();
+	hm_expect_report(test, seq, HM_ERR_DOUBLE_FREE, p, c, s, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->late_refused), 1);
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.frees, 1);		/* the owner's */
+	KUNIT_EXPECT_EQ(test, st.objs_inuse, 1);	/* q */
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);
+	hm_test_free_in(a, q);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
@@ -377,6 +524,8 @@ static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
 	KUNIT_CASE(hm_remote_double_free_switched),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_bad_frees_refused, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_raced_double_free, hm_bitmap_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_exit_with_cached, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_adopt_unique_key, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_owner_id_follows, hm_mode_gen_params),

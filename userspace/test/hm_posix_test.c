@@ -65,6 +65,14 @@ static void hm_posix_realloc(struct kunit *test)
 	memset(p, 'a', 40);
 	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 64), p);	/* grow in the block */
 	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 33), p);	/* shrink in the block */
+	q = hm_realloc(p, 32);			/* half the block: to the class of 32 */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 32);
+	p = hm_realloc(q, 33);				/* back up: moves */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
+	memset(p + 32, 'a', 1);
 	q = hm_realloc(p, 500);				/* grow: moves */
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	for (i = 0; i < 33; i++)
@@ -369,6 +377,13 @@ static void hm_posix_errno(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_aligned_alloc(64, SIZE_MAX));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	/* glibc: an alignment past the largest power of two is EINVAL; that one, ENOMEM */
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_memalign((SIZE_MAX >> 1) + 2, 8));
+	KUNIT_EXPECT_EQ(test, errno, EINVAL);
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_memalign((SIZE_MAX >> 1) + 1, 8));
 	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
 	p = hm_memalign(48, 8);				/* glibc: rounded up to 64 */
 	KUNIT_ASSERT_NOT_NULL(test, p);

@@ -2425,12 +2425,17 @@ static void hm_user_kept_chunk_calloc(struct kunit *test)
 /*
  * Tracking off when the wait for readers fails (membarrier() without
  * memory): the switch still goes off, the records stay attached and
- * counted, nothing is freed under a reader; the next off gives them back.
+ * counted, nothing is freed under a reader; on again, they tell no
+ * block's history (neither the live objects of a site nor a report);
+ * the next off gives them back.
  */
 static void hm_user_track_retire_sync_fails(struct kunit *test)
 {
 	struct hm_cache *c = hm_cache_create("u-nosync", 64, 0, HM_MODE_HYBRID, 0);
-	unsigned long tb;
+	struct hm_site_stat top[HM_SITES_TOP];
+	unsigned long tb, seq;
+	struct hm_err_entry en;
+	long *errors;
 	void *v[64];
 	unsigned int i;
 
@@ -2450,10 +2455,28 @@ static void hm_user_track_retire_sync_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->debug, 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), tb);
 	KUNIT_EXPECT_NOT_NULL(test, hm_debug_track(hm_ptr_slab(v[0]), 0));
+	/*
+	 * On again: the records kept are of the earlier period, no block's
+	 * history now; the 64 blocks live are none the site has allocated
+	 * since, and a double free's report names no allocation.
+	 */
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	KUNIT_EXPECT_EQ(test, hm_sites_top(c, top, HM_SITES_TOP, true), 1);
+	KUNIT_EXPECT_EQ(test, top[0].allocs, 64);
+	KUNIT_EXPECT_EQ(test, top[0].live, 0);
 	for (i = 0; i < 64; i++)
 		hm_cache_free(c, v[i]);
 	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
-	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	errors = hm_test_count_errors(test);
+	seq = hm_test_report_seq(test);
+	hm_cache_free(c, v[0]);		/* freed already */
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)v[0]);
+		KUNIT_EXPECT_EQ(test, en.alloc_ip, 0);
+		KUNIT_EXPECT_EQ(test, en.free_ip, 0);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 1);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "track=0"), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->track_bytes), 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
@@ -2715,6 +2738,65 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(bm), 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(bm), 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
+}
+
+/*
+ * The cache API's refusals, each in its own words: a block of another
+ * cache freed to a cache (the wrong cache, counted in the one named, the
+ * block untouched), a cache destroyed twice (a pointer not from hakmem:
+ * the cache is not read), an allocation no chunk can serve (ENOMEM, and
+ * a failure the cache counts, no report).
+ */
+static void hm_user_cache_refusals(struct kunit *test)
+{
+	struct hm_cache *a = hm_cache_create("u-ref-a", 64, 0, HM_MODE_BITMAP, 0);
+	struct hm_cache *b = hm_cache_create("u-ref-b", 64, 0, HM_MODE_BITMAP, 0);
+	struct hm_cache *d = hm_cache_create("u-ref-d", 256, 0, HM_MODE_HYBRID, 0);
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	struct hm_stats st;
+	unsigned long seq;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	p = hm_cache_alloc(b);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	seq = hm_test_report_seq(test);
+	hm_cache_free(a, p);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_WRONG_CACHE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+		KUNIT_EXPECT_STREQ(test, en.cache, "u-ref-a");
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)hm_ptr_slab(p));
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&a->errors[HM_ERR_WRONG_CACHE]), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&b->errors[HM_ERR_WRONG_CACHE]), 0);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);	/* still live */
+	hm_cache_free(b, p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a), 0);
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(a), 0);		/* again */
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_FOREIGN);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)a);
+		KUNIT_EXPECT_STREQ(test, en.cache, "-");
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hm_test_chunk_faults(1);
+	errno = 0;
+	p = hm_cache_alloc(d);
+	hm_test_chunk_faults(0);
+	KUNIT_EXPECT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	hm_cache_stats(d, &st);
+	KUNIT_EXPECT_EQ(test, st.alloc_fail, 1);
+	KUNIT_EXPECT_EQ(test, st.allocs, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(b), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(d), 0);
 }
 
 /*
@@ -3363,6 +3445,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_frag_lets_waiter_in),
 	KUNIT_CASE(hm_user_research_api),
 	KUNIT_CASE(hm_user_null_args),
+	KUNIT_CASE(hm_user_cache_refusals),
 	KUNIT_CASE(hm_user_wrong_cache_free_race),
 	KUNIT_CASE(hm_user_learner_all_or_none),
 	KUNIT_CASE(hm_user_free_without_context),
