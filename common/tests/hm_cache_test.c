@@ -796,6 +796,14 @@ static void hm_cache_create_refused(struct kunit *test)
 				 HM_CACHE_FLAGS & ~HM_CACHE_FIT_MASK, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 0);
+	/* the largest size and alignment, in every mode: created */
+	for (i = 0; i < HM_MODE_NR; i++) {
+		c = hm_core_cache_create("hm-max", HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE, i, 0,
+					 HM_GFP_DEFAULT);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_EXPECT_EQ(test, c->size, HM_MAX_OBJ_SIZE);
+		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 0);
+	}
 	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad));
 }
 
