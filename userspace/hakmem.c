@@ -346,7 +346,7 @@ static void hm_init(void)
 	}
 	pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_child);
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
-		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 all=0|1 or off, xowner=1 with track=1; ignored\n",
+		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 (each once), all=0|1 or off (alone), xowner=1 with track=1; ignored\n",
 			dbg);
 	hm_research_init();	/* HAKMEM_POLICY */
 	hm_stats_file_start();		/* HAKMEM_STATS_FILE */

@@ -322,13 +322,8 @@ static void hm_expect_refused(struct kunit *test, const struct hm_before *b, enu
 		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[e]), b->kind + 1);
 		KUNIT_EXPECT_EQ(test, hm_cache_errors_sum(c), b->sum + 1);
 	}
-	if (!hm_test_report_since(test, b->seq, &en))
+	if (!hm_test_expect_report(test, b->seq, e, p, c, slab, ip, &en))
 		return;
-	KUNIT_EXPECT_EQ(test, en.kind, e);
-	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
-	KUNIT_EXPECT_STREQ(test, en.cache, c ? c->name : "-");
-	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)slab);
-	KUNIT_EXPECT_EQ(test, en.ip, ip);
 	KUNIT_EXPECT_EQ(test, en.offset, 0);
 	KUNIT_EXPECT_EQ(test, en.alloc_ip, 0);	/* no tracking */
 }

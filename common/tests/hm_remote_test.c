@@ -161,25 +161,6 @@ static void hm_remote_double_free_switched(struct kunit *test)
 #define HM_REMOTE_SITE	0x7100UL
 
 /*
- * The one report since @seq: kind @e, pointer @p, in cache @c (the one
- * the freer named), slab @slab, call site @ip.
- */
-static void hm_expect_report(struct kunit *test, unsigned long seq, enum hm_error e,
-			     const void *p, const struct hm_cache *c, const void *slab,
-			     unsigned long ip)
-{
-	struct hm_err_entry en;
-
-	if (!hm_test_report_since(test, seq, &en))
-		return;
-	KUNIT_EXPECT_EQ(test, en.kind, e);
-	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
-	KUNIT_EXPECT_STREQ(test, en.cache, c->name);
-	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)slab);
-	KUNIT_EXPECT_EQ(test, en.ip, ip);
-}
-
-/*
  * Bad frees on the remote path (a block of a slab another context owns):
  * an interior pointer, the slab header, a double free of a block freed
  * remotely and not collected, a block of another cache, and from a caller
@@ -206,29 +187,33 @@ static void hm_remote_bad_frees_refused(struct kunit *test)
 	KUNIT_ASSERT_PTR_EQ(test, s->owner, a);
 	seq = hm_test_report_seq(test);
 	hm_test_free_in_ip(b, (char *)p + 8, HM_REMOTE_SITE);
-	hm_expect_report(test, seq, HM_ERR_INTERIOR, (char *)p + 8, c, s, HM_REMOTE_SITE);
+	hm_test_expect_report(test, seq, HM_ERR_INTERIOR, (char *)p + 8, c, s, HM_REMOTE_SITE,
+			      NULL);
 	seq = hm_test_report_seq(test);
 	hm_test_free_in_ip(b, s, HM_REMOTE_SITE + 1);	/* the slab header */
-	hm_expect_report(test, seq, HM_ERR_FOREIGN, s, c, s, HM_REMOTE_SITE + 1);
+	hm_test_expect_report(test, seq, HM_ERR_FOREIGN, s, c, s, HM_REMOTE_SITE + 1, NULL);
 	hm_test_free_in_ip(b, q, HM_REMOTE_SITE + 2);	/* a good one */
 	KUNIT_EXPECT_EQ(test, *errors, 2);
 	seq = hm_test_report_seq(test);
 	hm_test_free_in_ip(b, q, HM_REMOTE_SITE + 3);	/* pending: not collected */
-	hm_expect_report(test, seq, HM_ERR_DOUBLE_FREE, q, c, s, HM_REMOTE_SITE + 3);
+	hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, q, c, s, HM_REMOTE_SITE + 3, NULL);
 	seq = hm_test_report_seq(test);
 	hm_test_free_in_ip(b, x, HM_REMOTE_SITE + 4);
-	hm_expect_report(test, seq, HM_ERR_WRONG_CACHE, x, c, hm_ptr_slab(x), HM_REMOTE_SITE + 4);
+	hm_test_expect_report(test, seq, HM_ERR_WRONG_CACHE, x, c, hm_ptr_slab(x),
+			      HM_REMOTE_SITE + 4, NULL);
 	/* the same from a caller without a context (no memory for one) */
 	seq = hm_test_report_seq(test);
 	hm_test_ctx_enter();
 	hm_cache_free_nocctx(c, hm_ptr_slab(x), x, HM_REMOTE_SITE + 5);
 	hm_test_ctx_exit();
-	hm_expect_report(test, seq, HM_ERR_WRONG_CACHE, x, c, hm_ptr_slab(x), HM_REMOTE_SITE + 5);
+	hm_test_expect_report(test, seq, HM_ERR_WRONG_CACHE, x, c, hm_ptr_slab(x),
+			      HM_REMOTE_SITE + 5, NULL);
 	seq = hm_test_report_seq(test);
 	hm_test_ctx_enter();
 	hm_cache_free_nocctx(c, s, (char *)p + 1, HM_REMOTE_SITE + 6);
 	hm_test_ctx_exit();
-	hm_expect_report(test, seq, HM_ERR_INTERIOR, (char *)p + 1, c, s, HM_REMOTE_SITE + 6);
+	hm_test_expect_report(test, seq, HM_ERR_INTERIOR, (char *)p + 1, c, s, HM_REMOTE_SITE + 6,
+			      NULL);
 	KUNIT_EXPECT_EQ(test, *errors, 6);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_INTERIOR]), 2);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_FOREIGN]), 1);
@@ -291,7 +276,7 @@ static void hm_remote_raced_double_free(struct kunit *test)
 	hm_test_ctx_enter();
 	KUNIT_EXPECT_EQ(test, hm_slab_collect(s), 0);	/* nothing became free */
 	hm_test_ctx_exit();
-	hm_expect_report(test, seq, HM_ERR_DOUBLE_FREE, p, c, s, 0);
+	hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, p, c, s, 0, NULL);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->late_refused), 1);
 	hm_cache_stats(c, &st);

@@ -104,6 +104,14 @@ long *hm_test_count_errors(struct kunit *test);
  */
 unsigned long hm_test_report_seq(struct kunit *test);
 bool hm_test_report_since(struct kunit *test, unsigned long seq, struct hm_err_entry *out);
+/*
+ * That one report is of kind @e, pointer @p, in cache @c (the one the
+ * caller named; NULL: none, "-"), slab @slab, from call site @ip; copied
+ * to @out (NULL: not) for more checks.  False when there was none.
+ */
+bool hm_test_expect_report(struct kunit *test, unsigned long seq, enum hm_error e,
+			   const void *p, const struct hm_cache *c, const void *slab,
+			   unsigned long ip, struct hm_err_entry *out);
 
 /* Test caches and contexts, destroyed/abandoned by the helpers below. */
 struct hm_cache *hm_test_cache(struct kunit *test, unsigned int size,

@@ -102,6 +102,24 @@ bool hm_test_report_since(struct kunit *test, unsigned long seq, struct hm_err_e
 	return log[n - 1].seq == seq + 1;
 }
 
+bool hm_test_expect_report(struct kunit *test, unsigned long seq, enum hm_error e,
+			   const void *p, const struct hm_cache *c, const void *slab,
+			   unsigned long ip, struct hm_err_entry *out)
+{
+	struct hm_err_entry en;
+
+	if (!hm_test_report_since(test, seq, &en))
+		return false;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	KUNIT_EXPECT_STREQ(test, en.cache, c ? c->name : "-");
+	KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)slab);
+	KUNIT_EXPECT_EQ(test, en.ip, ip);
+	if (out)
+		*out = en;
+	return true;
+}
+
 static void hm_test_cache_release(void *c)
 {
 	hm_core_cache_destroy(c);

@@ -24,7 +24,8 @@
 # each only when its library links (looked up when the binaries are built).
 
 BENCH_DIR	:= $(BUILD)/bench
-BENCH_SRC	:= tools/bench/hm-ops.c
+# (the first is what each rule compiles; the header: its number arguments)
+BENCH_SRC	:= tools/bench/hm-ops.c tools/stress/stress-args.h
 BENCH_LIBA	:= $(BUILD)/release/libhakmem.a
 BENCH_CFLAGS	:= -std=gnu11 -O2 -g -pthread $(WARN)
 BENCH_CG_N	?= 100000

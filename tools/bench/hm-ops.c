@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../stress/stress-args.h"
+
 #ifdef BENCH_HAKMEM
 #include "hakmem.h"
 #endif
@@ -749,24 +751,14 @@ static void usage(void)
 }
 
 /*
- * @s as a whole decimal number from @min to @max, or a message and the
- * usage (exit 2): atoi() and strtoul() alone took "abc" as 0 (N: a row
- * of no operations), "-5" as a huge N, "64k" as 64.
+ * @s as a whole decimal number from @min to @max, or a message and exit 2:
+ * atoi() and strtoul() alone took "abc" as 0 (N: a row of no operations),
+ * "-5" as a huge N, "64k" as 64.
  */
 static unsigned long num(const char *s, const char *what, unsigned long min,
 			 unsigned long max)
 {
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || strchr(s, '-') || v < min || v > max) {
-		fprintf(stderr, "hm-ops-%s: bad %s '%s' (%lu..%lu)\n", BENCH_LIB, what, s,
-			min, max);
-		usage();
-	}
-	return v;
+	return stress_num_range("hm-ops-" BENCH_LIB, s, what, min, max);
 }
 
 static void setup_alloc(const char *name, struct job *j)

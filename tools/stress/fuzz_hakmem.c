@@ -1426,14 +1426,16 @@ int main(int argc, char **argv)
 
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--mkcorpus")) {
+		if (dashdash) {
+			/* after --, every word is a path: "-n" and "-x" too */
+			ret |= run_path(argv[a], &files);
+		} else if (!strcmp(argv[a], "--mkcorpus")) {
 			if (a + 1 >= argc) {
 				fprintf(stderr, "fuzz_hakmem: --mkcorpus wants a directory\n");
 				return 2;
 			}
 			return mkcorpus(argv[++a]) ? 1 : 0;
-		}
-		if (!strcmp(argv[a], "-n")) {
+		} else if (!strcmp(argv[a], "-n")) {
 			random_runs = (unsigned long)num("-n", argv[++a]);
 		} else if (!strcmp(argv[a], "-s")) {
 			seed = num("-s", argv[++a]);
@@ -1445,9 +1447,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
 			puts("usage: fuzz_hakmem [-n N] [-s SEED] [--mkcorpus DIR] [--] [PATH]...");
 			return 0;
-		} else if (!strcmp(argv[a], "--") && !dashdash) {
-			dashdash = 1;	/* the rest are paths, "-x" too */
-		} else if (argv[a][0] == '-' && argv[a][1] && !dashdash) {
+		} else if (!strcmp(argv[a], "--")) {
+			dashdash = 1;
+		} else if (argv[a][0] == '-' && argv[a][1]) {
 			/* was a file of that name: "No such file", exit 1 */
 			fprintf(stderr, "fuzz_hakmem: unknown option '%s'\n", argv[a]);
 			return 2;

@@ -103,6 +103,12 @@ fuzz)
 	abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 	(cd "$tmp" && "$abs" -- -x) | grep -q ': 1 files, 0 random inputs: ok$' ||
 		fail "-- -x: not the file -x"
+	# the driver's own options too: after --, "-n" and "-h" were options
+	cp "$tmp/-x" "$tmp/-n"
+	cp "$tmp/-x" "$tmp/-h"
+	(cd "$tmp" && "$abs" -- -n -h) | grep -q ': 2 files, 0 random inputs: ok$' ||
+		fail "-- -n -h: not the files -n and -h"
+	echo "$NAME: -- -x, -- -n -h: files"
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"

@@ -132,8 +132,9 @@ void hm_frag_dump(FILE *out, struct hm_cache *c);
 /* debug switches, as text: "poison=1 track=1 xowner=0 checks=0", "all=1"
  * or "off", for cache @c or (NULL) every class and cache; also from
  * HAKMEM_DEBUG in the environment at start.  Safe while other threads
- * allocate.  Returns 0, or -1 for text it does not accept or that would
- * leave a cache with xowner=1 but track=0 (nothing changes).  poison: free
+ * allocate.  Returns 0, or -1 for text it does not accept, that names a
+ * switch twice ("all" and "off" name every switch: they stand alone) or
+ * that would leave a cache with xowner=1 but track=0 (nothing changes).  poison: free
  * blocks are filled with 0x6b and checked when handed out again; a write
  * after free is reported and the block withheld.  track: owner thread,
  * time and call site of each block, and a per-cache profile of call

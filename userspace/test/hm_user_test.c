@@ -1292,7 +1292,8 @@ int hm_user_env_child(const char *what)
 /*
  * The class switches of the environment: one that cannot apply says why
  * (HAKMEM_POLICY=learn in hybrid mode once did nothing, unsaid), a value
- * that is not 0 or 1 is reported (HAKMEM_ADAPTIVE=1x once turned it on).
+ * that is not 0 or 1 is reported (HAKMEM_ADAPTIVE=1x once turned it on),
+ * a HAKMEM_DEBUG refused for a switch named twice says that is the rule.
  */
 static void hm_user_env_switches(struct kunit *test)
 {
@@ -1310,6 +1311,11 @@ static void hm_user_env_switches(struct kunit *test)
 		  "learner off adaptive 0\n" },
 		{ { "HAKMEM_MODE=hybrid", "HAKMEM_ADAPTIVE=1" },
 		  NULL, "learner off adaptive 1\n" },
+		/* a switch named twice: the warning says each once */
+		{ { "HAKMEM_MODE=hybrid", "HAKMEM_DEBUG=all=1 xowner=0" },
+		  NULL, "HAKMEM_DEBUG=all=1 xowner=0: expected poison=0|1 track=0|1 "
+		  "xowner=0|1 checks=0|1 (each once), all=0|1 or off (alone), xowner=1 "
+		  "with track=1; ignored\nlearner off adaptive 0\n" },
 		/* the warnings to a closed stderr set errno (EBADF) */
 		{ { "HAKMEM_MODE=nope", "HAKMEM_DEBUG=bogus", "HAKMEM_POLICY=bogus" },
 		  "errno", "allocated errno kept\n" },
