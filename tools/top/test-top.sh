@@ -185,7 +185,15 @@ expect_rc 2 "-n is for -o" "$TOP" -f "$f" -n 3
 # script's background job starts with it ignored
 env --default-signal=INT "$TOP" -o -f "$f" -d 30 >"$tmp/int.out" 2>&1 &
 pid=$!
-sleep 1
+# the signal only once Python sleeps between the samples: sent during its
+# start-up, SIGINT's default action would end it with 130 too
+# (a kernel that shows no wait channel, "0": a 2 s start-up allowed)
+for _ in $(seq 100); do
+	w=$(cat "/proc/$pid/wchan" 2>/dev/null) || w=
+	[ "$w" = hrtimer_nanosleep ] && break
+	case $w in 0 | "") sleep 2; break ;; esac
+	sleep 0.1
+done
 kill -INT "$pid"
 rc=0; wait "$pid" || rc=$?
 [ "$rc" = 130 ] || fail "-o -d 30 interrupted: exit $rc, want 130: $(cat "$tmp/int.out")"
