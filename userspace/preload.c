@@ -14,11 +14,14 @@
  *  - libhakmem's own metadata comes from platform.c's arena, never from
  *    calloc() (hm_user_preload below).
  *  - fork() and thread exit are handled in hakmem.c for every user of
- *    the library (pthread_atfork, a re-armed thread key).
+ *    the library (pthread_atfork, a re-armed thread key); a program's
+ *    pthread_atfork() initialises libhakmem first (__register_atfork
+ *    below), so that its fork handlers run as glibc's malloc's do.
  * Only these symbols are exported (preload.map), and libhakmem's own
  * calls bind inside the library.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -90,6 +93,39 @@ static noinline bool hm_pl_boot_needed(void)
 static inline bool hm_pl_boot(void)
 {
 	return unlikely(!__atomic_load_n(&hm_pl_ready, __ATOMIC_ACQUIRE)) && hm_pl_boot_needed();
+}
+
+/*
+ * glibc's fork() takes its malloc's locks after every prepare handler and
+ * releases them before every parent and child handler, so handlers may
+ * allocate.  libhakmem's are pthread_atfork() handlers, run in the order of
+ * registration (prepare ones in reverse): one registered before libhakmem
+ * initialised (a library's constructor, before the first malloc()) had
+ * its prepare handler run with every libhakmem lock taken, and its
+ * malloc() waited for ever.  pthread_atfork() is __register_atfork() in
+ * libc_nonshared.a, linked into each caller: libhakmem initialises here
+ * first, registering its own handlers before the caller's.  Within that
+ * initialisation (hakmem.c's own registration) hm_pl_boot() is true at
+ * once.
+ */
+typedef int (*hm_pl_atfork_fn)(void (*)(void), void (*)(void), void (*)(void), void *);
+int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+		      void *dso);
+
+int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void),
+		      void *dso)
+{
+	static hm_pl_atfork_fn next;
+	hm_pl_atfork_fn fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE);
+
+	(void)hm_pl_boot();
+	if (!fn) {
+		fn = (hm_pl_atfork_fn)dlsym(RTLD_NEXT, "__register_atfork");
+		if (!fn)
+			return ENOMEM;	/* what glibc's returns without memory */
+		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
+	}
+	return fn(prepare, parent, child, dso);
 }
 
 void *malloc(size_t size)

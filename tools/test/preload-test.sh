@@ -27,7 +27,7 @@ rm -rf "$W" && mkdir -p "$W" || exit 1
 syms=$(nm -D --defined-only "$LIB" | awk '{ print $NF }')
 for s in malloc free free_sized free_aligned_sized calloc realloc reallocarray \
 	 posix_memalign aligned_alloc memalign valloc pvalloc malloc_usable_size \
-	 malloc_trim mallinfo mallinfo2 malloc_stats malloc_info; do
+	 malloc_trim mallinfo mallinfo2 malloc_stats malloc_info __register_atfork; do
 	echo "$syms" | grep -qx "$s" || { echo "preload: $LIB does not define $s"; fail=1; }
 done
 
@@ -41,6 +41,7 @@ cat > "$W/hello.c" <<'EOF'
 int main(void) { char *p = malloc(100); snprintf(p, 100, "compiled %d", 42); puts(p); free(p); return 0; }
 EOF
 $CC -std=gnu11 -O2 -pthread -o "$W/preload-mt" "$REPO/tools/test/preload-mt.c" || exit 1
+$CC -std=gnu11 -O2 -pthread -o "$W/preload-fork" "$REPO/tools/test/preload-fork.c" || exit 1
 $CC -std=gnu11 -O2 -Wno-deprecated-declarations -o "$W/preload-mallinfo" \
 	"$REPO/tools/test/preload-mallinfo.c" -ldl || exit 1
 
@@ -65,6 +66,7 @@ print(len(d), sorted(out))'"
 	"git|git --version && git -C $REPO log --oneline -200 | md5sum"
 	"gcc|$CC -O2 -o hello-\$\$ hello.c && ./hello-\$\$; rm -f hello-\$\$"
 	"threads|./preload-mt"
+	"atfork|timeout 60 ./preload-fork atfork"
 	"mallinfo|HAKMEM_STATS_INTERVAL_MS=10 ./preload-mallinfo"
 	"fork|sh -c 'head -50000 big.txt | tr a-z A-Z | sort -r | uniq -c | sort -n | tail -3; for i in 1 2 3; do (echo sub \$i | cat); done'"
 )
