@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/single_threaded.h>
 
 #include "hakmem.h"
 #include "hm_cache.h"
@@ -1420,8 +1421,22 @@ static void hm_fork_each(bool lock)
 		lock ? pthread_mutex_lock(core[i]) : pthread_mutex_unlock(core[i]);
 }
 
+/*
+ * A process of one thread forks with no lock taken, as glibc's malloc
+ * does: no other thread can hold one, and the forking one holds one only
+ * when fork() is called from a signal handler that interrupted it inside
+ * libhakmem, where taking it would wait for ever (a large malloc() under
+ * hm_large_lock, interrupted by a handler that forks, hung).  Such a
+ * child finds that lock taken and must not need it (POSIX allows it only
+ * async-signal-safe calls).  Set and read by the forking thread only.
+ */
+static bool hm_fork_unlocked;
+
 static void hm_fork_prepare(void)
 {
+	hm_fork_unlocked = __libc_single_threaded;
+	if (hm_fork_unlocked)
+		return;
 	pthread_mutex_lock(&hm_sf_lock);
 	pthread_mutex_lock(&hm_debug_lock);
 	pthread_mutex_lock(&hm_caches_lock);
@@ -1430,6 +1445,8 @@ static void hm_fork_prepare(void)
 
 static void hm_fork_release(void)
 {
+	if (hm_fork_unlocked)
+		return;
 	hm_fork_each(false);
 	pthread_mutex_unlock(&hm_caches_lock);
 	pthread_mutex_unlock(&hm_debug_lock);

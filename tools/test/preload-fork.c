@@ -8,16 +8,27 @@
  *                         a second thread: glibc's malloc locks around
  *                         every handler; libhakmem's prepare handler ran
  *                         before it, and its malloc() waited for ever.
+ *   preload-fork signal   a program of one thread whose timer signal's
+ *                         handler forks, for 2 s, while the program
+ *                         allocates and frees: one that interrupted a
+ *                         large malloc() waited for hm_large_lock in
+ *                         libhakmem's prepare handler for ever.  The child
+ *                         calls only async-signal-safe functions.  Run
+ *                         without HAKMEM_STATS_FILE, whose writer thread
+ *                         makes two.
  *
  * Each prints one line and exits 0; one that hangs is killed by the
  * caller's timeout.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *kept;
@@ -101,10 +112,64 @@ static int run_atfork(void)
 	return 0;
 }
 
+static volatile sig_atomic_t forks, fork_failures;
+
+static void tick(int sig)
+{
+	pid_t pid;
+
+	(void)sig;
+	pid = fork();
+	if (!pid)
+		_exit(0);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		fork_failures++;
+	else
+		forks++;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int run_signal(void)
+{
+	struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
+	struct sigaction sa;
+	unsigned long i;
+	double end;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = tick;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	end = now() + 2;
+	for (i = 0; now() < end; i++) {
+		void *p = malloc(i & 1 ? 100000 : i % 1500 + 1);
+
+		free(p);
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	if (fork_failures || !forks) {
+		printf("signal: %d forks, %d failed\n", forks, fork_failures);
+		return 1;
+	}
+	puts("signal: forks from a handler returned");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "atfork"))
 		return run_atfork();
-	fprintf(stderr, "usage: preload-fork atfork\n");
+	if (argc == 2 && !strcmp(argv[1], "signal"))
+		return run_signal();
+	fprintf(stderr, "usage: preload-fork atfork|signal\n");
 	return 2;
 }

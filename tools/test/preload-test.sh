@@ -66,7 +66,7 @@ print(len(d), sorted(out))'"
 	"git|git --version && git -C $REPO log --oneline -200 | md5sum"
 	"gcc|$CC -O2 -o hello-\$\$ hello.c && ./hello-\$\$; rm -f hello-\$\$"
 	"threads|./preload-mt"
-	"atfork|timeout 60 ./preload-fork atfork"
+	"atfork|timeout 60 ./preload-fork atfork && env -u HAKMEM_STATS_FILE timeout 60 ./preload-fork signal"
 	"mallinfo|HAKMEM_STATS_INTERVAL_MS=10 ./preload-mallinfo"
 	"fork|sh -c 'head -50000 big.txt | tr a-z A-Z | sort -r | uniq -c | sort -n | tail -3; for i in 1 2 3; do (echo sub \$i | cat); done'"
 )
