@@ -24,6 +24,8 @@
  *                   allocation and free, bad create flags, sizes and
  *                   alignments, a bulk count above INT_MAX; each refused
  *                   with one report and nothing changed
+ *   hakmem_kapi     the exported API against kmalloc()'s promises:
+ *                   hakmem_alloc()'s alignment
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2372,7 +2374,53 @@ static struct kunit_suite hakmem_badinput_suite = {
 	.test_cases = hakmem_badinput_cases,
 };
 
-kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite, &hakmem_badinput_suite);
+/* ---- hakmem_kapi ---------------------------------------------------- */
+
+/*
+ * hakmem_alloc() is aligned as kmalloc() promises (Documentation/core-api/
+ * memory-allocation.rst): a power-of-two size on a multiple of itself, any
+ * other size on its largest power-of-two divisor, at least
+ * ARCH_KMALLOC_MINALIGN; the large objects too, zeroed with __GFP_ZERO.
+ */
+static void hakmem_kapi_align(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		8, 24, 64, 96, 1000, 1024, 1025, 1536, 2048, 3072, 4096, 6144,
+		8192, 12288, 16384, 32768, 49152, 65536, 98304, 131072, 262144,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i];
+		size_t align = max_t(size_t, size & -size, ARCH_KMALLOC_MINALIGN);
+		u8 *p = hakmem_alloc(size, GFP_KERNEL | __GFP_ZERO);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p & (align - 1), 0,
+				    "hakmem_alloc(%zu): %lu bytes past a multiple of %zu", size,
+				    (unsigned long)p & (align - 1), align);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, size));
+		memset(p, 0xa5, size);
+		hakmem_free(p);
+	}
+}
+
+static struct kunit_case hakmem_kapi_cases[] = {
+	KUNIT_CASE(hakmem_kapi_align),
+	{}
+};
+
+/*
+ * hakmem_kapi: what a user of kmalloc() and kmem_cache_alloc() expects of
+ * the exported API.
+ */
+static struct kunit_suite hakmem_kapi_suite = {
+	.name = "hakmem_kapi",
+	.test_cases = hakmem_kapi_cases,
+};
+
+kunit_test_suites(&hakmem_percpu_suite, &hakmem_debugfs_suite, &hakmem_badinput_suite,
+		  &hakmem_kapi_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("hakmem-slab KUnit tests: shared core suites and kernel adapter suites");

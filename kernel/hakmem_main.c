@@ -582,24 +582,26 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
  *        get pages of their own
  * @gfp: as for hakmem_cache_alloc()
  *
- * Objects of the classes are naturally aligned (a 64-byte object on a
- * 64-byte boundary), like kmalloc()'s power-of-two caches.
+ * Aligned as kmalloc() promises: a power-of-two @size on a multiple of
+ * itself (the classes' objects are naturally aligned, a large object
+ * starts at its alignment in its chunk), any other @size at least on its
+ * largest power-of-two divisor, and never less than 8 bytes.
  *
  * Return: the object, ZERO_SIZE_PTR, or NULL.
  */
 void *hakmem_alloc(size_t size, gfp_t gfp)
 {
-	void *p;
-
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= HM_MAX_CLASS_SIZE))
 		return hakmem_cache_alloc_one(hakmem_classes[hm_size_to_class(size)], gfp);
 	might_alloc(gfp);
-	p = hm_large_alloc(size, gfp & ~__GFP_ZERO);
-	if (p && (gfp & __GFP_ZERO))
-		memset(p, 0, size);
-	return p;
+	/*
+	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
+	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
+	 */
+	return hm_large_alloc_aligned(size, size & -size, gfp & __GFP_ZERO,
+				      gfp & ~__GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(hakmem_alloc);
 

@@ -3,7 +3,7 @@
 #
 # Guest scenario: the KUnit suites of hakmem_slab_test.ko (the shared suites
 # of common/tests/ and the kernel adapter's hakmem_percpu, hakmem_debugfs and
-# hakmem_badinput).
+# hakmem_badinput, hakmem_kapi).
 # Sourced by /init with tools/vm/guest-lib.sh; needs a KUnit kernel.
 # KUnit runs a module's suites when it is loaded; each suite's results are
 # printed from debugfs before rmmod, one KTAP document per suite.
