@@ -25,7 +25,8 @@
  *                   alignments, a bulk count above INT_MAX; each refused
  *                   with one report and nothing changed
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
- *                   hakmem_alloc()'s alignment
+ *                   hakmem_alloc()'s alignment, kmemleak (objects
+ *                   reported when lost, scanned while live)
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2405,14 +2406,180 @@ static void hakmem_kapi_align(struct kunit *test)
 	}
 }
 
+/* a pointer as no scanner takes it for one: its complement */
+#define HAKMEM_HIDE(p)		(~(unsigned long)(p))
+#define HAKMEM_UNHIDE(v)	((void *)~(v))
+
+/*
+ * kmemleak's debugfs file: "scan" written twice (an object whose contents
+ * changed since the last scan is reported only by the next), then its
+ * report searched for "unreferenced object <each of @hidden>" (the
+ * addresses hidden from the scans: HAKMEM_HIDE()).  Return: a
+ * bit per address found, or -1 (the case skipped: no kmemleak, or no
+ * user memory for the VFS calls).
+ */
+static long hakmem_kmemleak_reported(struct kunit *test, const unsigned long *hidden,
+				     unsigned int n)
+{
+	unsigned long uaddr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+					    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	char *buf = kunit_kzalloc(test, 2 * PAGE_SIZE + 1, GFP_KERNEL);
+	char __user *ubuf = (char __user *)uaddr;
+	size_t keep = 0, len;
+	struct file *file;
+	unsigned int i;
+	long found = 0;
+	loff_t pos;
+	ssize_t r;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	if (!uaddr)
+		return -1;
+	file = filp_open("/sys/kernel/debug/kmemleak", O_RDWR, 0);
+	if (IS_ERR(file))
+		return -1;
+	KUNIT_ASSERT_EQ(test, copy_to_user(ubuf, "scan", 4), 0);
+	for (i = 0; i < 2; i++) {
+		pos = 0;
+		r = file->f_op->write(file, ubuf, 4, &pos);
+		if (r != 4) {
+			fput(file);
+			return -1;	/* kmemleak off (-EPERM) */
+		}
+	}
+	/* the report, a page at a time, a line's worth kept across reads */
+	for (;;) {
+		r = file->f_op->read(file, ubuf, PAGE_SIZE, &file->f_pos);
+		if (r <= 0)
+			break;
+		KUNIT_ASSERT_EQ(test, copy_from_user(buf + keep, ubuf, r), 0);
+		len = keep + r;
+		buf[len] = '\0';
+		for (i = 0; i < n; i++)
+			if (strstr(buf, hakmem_fmt(test, "unreferenced object 0x%08lx ",
+						   (unsigned long)HAKMEM_UNHIDE(hidden[i]))))
+				found |= 1L << i;
+		keep = min_t(size_t, len, 80);
+		memmove(buf, buf + len - keep, keep);
+	}
+	KUNIT_EXPECT_EQ(test, r, 0);
+	fput(file);
+	return found;
+}
+
+enum {
+	HAKMEM_LEAK_REF,	/* a kmalloc() buffer only a hakmem object points to */
+	HAKMEM_LEAK_REF_LARGE,	/* one only a large object points to */
+	HAKMEM_LEAK_OBJ,	/* a hakmem object nothing points to */
+	HAKMEM_LEAK_DBG,	/* the debug records only a slab header points to */
+	HAKMEM_LEAK_NR
+};
+
+struct hakmem_leak {
+	struct hakmem_cache *hc;
+	void **holder;		/* the hakmem object of HAKMEM_LEAK_REF */
+	void **large;		/* the large object of HAKMEM_LEAK_REF_LARGE */
+	unsigned long hidden[HAKMEM_LEAK_NR];
+	bool ok;
+	struct completion done;
+};
+
+/*
+ * The objects of hakmem_kapi_kmemleak(), made in a kthread of its own,
+ * whose stack (and the stale pointers in it) is gone when kmemleak scans.
+ * Stale copies of the lost object's pointer are overwritten: the hybrid
+ * magazine's slot it came from (by the free of @dummy, taken from the slot
+ * above), the context's last allocation (@tail's).
+ */
+static int hakmem_leak_fn(void *arg)
+{
+	struct hakmem_leak *lk = arg;
+	void **obj = hakmem_cache_alloc(lk->hc, GFP_KERNEL);
+	void *dummy = hakmem_cache_alloc(lk->hc, GFP_KERNEL);
+	void *lost = hakmem_cache_alloc(lk->hc, GFP_KERNEL);
+	void *tail = hakmem_cache_alloc(lk->hc, GFP_KERNEL);
+	void **large = hakmem_alloc(5000, GFP_KERNEL);
+	void *ref = kmalloc(64, GFP_KERNEL);
+	void *ref_large = kmalloc(64, GFP_KERNEL);
+	struct hm_slab *s = obj ? hm_ptr_to_slab(obj) : NULL;
+
+	hakmem_cache_free(lk->hc, tail);
+	hakmem_cache_free(lk->hc, dummy);
+	lk->ok = obj && dummy && lost && tail && large && ref && ref_large && s;
+	if (lk->ok) {
+		obj[0] = ref;
+		large[100] = ref_large;
+	}
+	lk->holder = obj;
+	lk->large = large;
+	lk->hidden[HAKMEM_LEAK_REF] = HAKMEM_HIDE(ref);
+	lk->hidden[HAKMEM_LEAK_REF_LARGE] = HAKMEM_HIDE(ref_large);
+	lk->hidden[HAKMEM_LEAK_OBJ] = HAKMEM_HIDE(lost);
+	lk->hidden[HAKMEM_LEAK_DBG] = HAKMEM_HIDE(s ? hm_atomic_read(&s->dbg) : 0);
+	complete(&lk->done);
+	return 0;
+}
+
+/*
+ * kmemleak sees hakmem's objects as it sees kmalloc()'s: what only a
+ * hakmem object or a large object points to is no leak, a hakmem object
+ * that nothing points to is one, and the debug records that only a slab
+ * header points to are none.  (Whether a large object nothing points to
+ * is reported is not asserted: hakmem's errors log and its array of kept
+ * chunks keep stale pointers, which kmemleak rightly counts.)  UML KUnit
+ * kernel only (kmemleak).
+ */
+static void hakmem_kapi_kmemleak(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-kmemleak", 64, MODE(test));
+	struct hakmem_leak *lk = kunit_kzalloc(test, sizeof(*lk), GFP_KERNEL);
+	struct task_struct *t;
+	long found;
+
+	KUNIT_ASSERT_NOT_NULL(test, lk);
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "no CONFIG_DEBUG_KMEMLEAK");
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_POISON, GFP_KERNEL), 0);
+	lk->hc = hc;
+	init_completion(&lk->done);
+	t = kthread_run(hakmem_leak_fn, lk, "hakmem-leak");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&lk->done);
+	KUNIT_ASSERT_TRUE(test, lk->ok);
+	KUNIT_ASSERT_NE(test, lk->hidden[HAKMEM_LEAK_DBG], HAKMEM_HIDE(0));
+	/* kmemleak reports nothing younger than 5 s; the kthread is gone */
+	msleep(6000);
+	found = hakmem_kmemleak_reported(test, lk->hidden, HAKMEM_LEAK_NR);
+	kfree(lk->holder[0]);
+	kfree(lk->large[100]);
+	hakmem_cache_free(hc, lk->holder);
+	hakmem_free(lk->large);
+	hakmem_cache_free(hc, HAKMEM_UNHIDE(lk->hidden[HAKMEM_LEAK_OBJ]));
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(hc->c, 0, GFP_KERNEL), 0);
+	if (found < 0)
+		kunit_skip(test, "kmemleak off, or no user memory");
+	KUNIT_EXPECT_FALSE_MSG(test, found & BIT(HAKMEM_LEAK_REF),
+			       "a buffer a hakmem object points to is reported");
+	KUNIT_EXPECT_FALSE_MSG(test, found & BIT(HAKMEM_LEAK_REF_LARGE),
+			       "a buffer a large object points to is reported");
+	KUNIT_EXPECT_TRUE_MSG(test, found & BIT(HAKMEM_LEAK_OBJ),
+			      "a hakmem object nothing points to is not reported");
+	KUNIT_EXPECT_FALSE_MSG(test, found & BIT(HAKMEM_LEAK_DBG),
+			       "a slab's debug records are reported");
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
+	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 
 /*
  * hakmem_kapi: what a user of kmalloc() and kmem_cache_alloc() expects of
- * the exported API.
+ * the exported API: alignment, the gfp flags, the kernel's debugging
+ * facilities.
  */
 static struct kunit_suite hakmem_kapi_suite = {
 	.name = "hakmem_kapi",

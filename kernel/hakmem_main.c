@@ -31,6 +31,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/errno.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
@@ -169,6 +170,14 @@ static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp,
 
 		if (!chunk)
 			break;
+		/*
+		 * kmemleak: the slab header up to the first block, the only
+		 * pointer to the slab's debug records, is scanned and never
+		 * reported (min_count 0); the objects are kmemleak's objects
+		 * of their own (hm_plat_obj_alloc()).  Taken off when the
+		 * chunk goes back (hm_plat_chunk_free()).
+		 */
+		kmemleak_alloc(chunk, hc->c->first_off, 0, gfp);
 		/* never wasted: an unneeded chunk becomes a reserve slab */
 		p = hm_cctx_add_chunk(hakmem_lock(hc, &flags), chunk, ip);
 		hakmem_unlock(hc, flags);
@@ -591,6 +600,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
  */
 void *hakmem_alloc(size_t size, gfp_t gfp)
 {
+	void *p;
+
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= HM_MAX_CLASS_SIZE))
@@ -600,8 +611,10 @@ void *hakmem_alloc(size_t size, gfp_t gfp)
 	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
 	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
 	 */
-	return hm_large_alloc_aligned(size, size & -size, gfp & __GFP_ZERO,
-				      gfp & ~__GFP_ZERO);
+	p = hm_large_alloc_aligned(size, size & -size, gfp & __GFP_ZERO, gfp & ~__GFP_ZERO);
+	/* a kmemleak object, as kmalloc()'s large ones are */
+	kmemleak_alloc(p, size, 1, gfp);
+	return p;
 }
 EXPORT_SYMBOL_GPL(hakmem_alloc);
 
@@ -627,6 +640,9 @@ void hakmem_free(const void *ptr)
 	rcu_read_lock();
 	s = hm_ptr_to_slab(p);
 	if (unlikely(!s)) {
+		/* a live large object's kmemleak object; not a refused pointer's */
+		if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && hm_core_usable_size(p))
+			kmemleak_free(p);
 		hm_free_other(p, _RET_IP_);
 		goto out;
 	}

@@ -262,6 +262,8 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 
 void hm_plat_chunk_free(void *p, size_t size)
 {
+	/* a slab's header, if hakmem_refill() registered it; else nothing */
+	kmemleak_free(p);
 	__free_pages(virt_to_page(p), get_order(size));
 }
 

@@ -23,6 +23,7 @@
 #include <linux/jiffies.h>
 #include <linux/jump_label.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/ktime.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -241,7 +242,17 @@ static inline void hm_plat_read_sync_ctx(hm_atomic_t *seq)
  */
 #define hm_plat_mark_free(p, n)		do { (void)(p); (void)(n); } while (0)
 #define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
-#define hm_plat_obj_alloc(p, n)		do { (void)(p); (void)(n); } while (0)
-#define hm_plat_obj_free(p)		((void)(p))
+
+/*
+ * kmemleak: each object handed out is an object of kmemleak's, as SLUB's
+ * are (kmemleak_alloc_recursive()): scanned for pointers while it lives
+ * and reported when nothing points to it; its free takes it off before
+ * the block is published as free (hm_obj_freed()).  The core calls these
+ * under a local lock or the cache lock, where kmemleak's own record needs
+ * GFP_ATOMIC.  Without CONFIG_DEBUG_KMEMLEAK both are empty.  (The slab
+ * headers and the large objects: hakmem_main.c.)
+ */
+#define hm_plat_obj_alloc(p, n)		kmemleak_alloc(p, n, 1, GFP_ATOMIC)
+#define hm_plat_obj_free(p)		kmemleak_free(p)
 
 #endif /* HM_PLAT_KERNEL_H */
