@@ -26,7 +26,7 @@
  *                   with one report and nothing changed
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
- *                   reported when lost, scanned while live)
+ *                   reported when lost, scanned while live), init_on_alloc
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -40,6 +40,7 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
@@ -2569,10 +2570,74 @@ static void hakmem_kapi_kmemleak(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+static void hakmem_test_init_on_alloc_off(void *unused)
+{
+	static_branch_disable(&init_on_alloc);
+}
+
+/*
+ * init_on_alloc=1 (CONFIG_INIT_ON_ALLOC_DEFAULT_ON: Debian's default)
+ * zeroes every allocation, as SLUB and the page allocator do: an object
+ * again handed out, singly, in bulk, of a class or large, reads zero
+ * without __GFP_ZERO.  The static key is turned on for the case (the
+ * whole kernel zeroes meanwhile) and back off after it.
+ */
+static void hakmem_kapi_init_on_alloc(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-initalloc", 96, MODE(test));
+	unsigned int n = 64, i, dirty = 0;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	void *cls, *large;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (static_key_enabled(&init_on_alloc))
+		kunit_skip(test, "init_on_alloc is on: nothing to turn on");
+	/* objects with contents, freed: the next allocations get them back */
+	for (i = 0; i < n; i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		memset(v[i], 0x5a, 96);
+	}
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	memset(cls, 0x5a, 200);
+	memset(large, 0x5a, 5000);
+	hakmem_free(cls);
+	hakmem_free(large);
+	hakmem_cache_free_bulk(hc, n, v);
+
+	static_branch_enable(&init_on_alloc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_alloc_off,
+							NULL), 0);
+	for (i = 0; i < n / 2; i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		dirty += !!memchr_inv(v[i], 0, 96);
+	}
+	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, n / 2, v + n / 2), n / 2);
+	for (i = n / 2; i < n; i++)
+		dirty += !!memchr_inv(v[i], 0, 96);
+	KUNIT_EXPECT_EQ(test, dirty, 0);
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cls, 0, 200));
+	KUNIT_EXPECT_NULL(test, memchr_inv(large, 0, 5000));
+	hakmem_free(cls);
+	hakmem_free(large);
+	hakmem_cache_free_bulk(hc, n, v);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
 	{}
 };
 

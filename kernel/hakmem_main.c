@@ -32,6 +32,7 @@
 #include <linux/debugfs.h>
 #include <linux/errno.h>
 #include <linux/kmemleak.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
@@ -206,6 +207,18 @@ static noinline void hakmem_free_locked_slow(struct hm_cctx *cc,
 	hm_cctx_free(cc, s, ptr, ip);
 }
 
+/*
+ * Object @p of @hc, allocated for a call with __GFP_ZERO, or on a kernel
+ * that initialises every allocation (init_on_alloc=1, the default with
+ * CONFIG_INIT_ON_ALLOC_DEFAULT_ON, as Debian's): zeroed.  Out of line:
+ * the fast path pays its test only.
+ */
+static noinline void *hakmem_alloc_init(struct hakmem_cache *hc, void *p)
+{
+	memset(p, 0, hc->c->obj_size);
+	return p;
+}
+
 static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
 						    gfp_t gfp)
 {
@@ -223,8 +236,9 @@ static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
 		if (!p)
 			return NULL;
 	}
-	if (unlikely(gfp & __GFP_ZERO))
-		memset(p, 0, hc->c->obj_size);
+	/* a static branch, then the one test of gfp there was for __GFP_ZERO */
+	if (want_init_on_alloc(0) || unlikely(gfp & __GFP_ZERO))
+		return hakmem_alloc_init(hc, p);
 	return p;
 }
 
@@ -431,6 +445,9 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
  * hakmem`` in the errors file and reported in the kernel log (ratelimited)
  * with the caller.
  *
+ * The object is zeroed for __GFP_ZERO, and always when the kernel
+ * initialises every allocation (init_on_alloc=1).
+ *
  * Return: the object, aligned as the cache was created, or NULL.
  */
 void *hakmem_cache_alloc(struct hakmem_cache *cache, gfp_t gfp)
@@ -533,7 +550,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		}
 		done++;
 	}
-	if (unlikely(gfp & __GFP_ZERO))
+	if (want_init_on_alloc(gfp))
 		for (done = 0; done < nr; done++)
 			memset(ptrs[done], 0, cache->c->obj_size);
 	return (int)nr;
@@ -611,7 +628,8 @@ void *hakmem_alloc(size_t size, gfp_t gfp)
 	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
 	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
 	 */
-	p = hm_large_alloc_aligned(size, size & -size, gfp & __GFP_ZERO, gfp & ~__GFP_ZERO);
+	p = hm_large_alloc_aligned(size, size & -size, want_init_on_alloc(gfp),
+				   gfp & ~__GFP_ZERO);
 	/* a kmemleak object, as kmalloc()'s large ones are */
 	kmemleak_alloc(p, size, 1, gfp);
 	return p;
