@@ -26,7 +26,8 @@
  *                   with one report and nothing changed
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
- *                   reported when lost, scanned while live), init_on_alloc
+ *                   reported when lost, scanned while live), init_on_alloc,
+ *                   GFP_DMA refused
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2633,11 +2634,38 @@ static void hakmem_kapi_init_on_alloc(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/*
+ * GFP_DMA and __GFP_DMA32 ask for memory hakmem has none of: each call is
+ * refused (NULL, 0 for bulk) with one report, and nothing stays
+ * allocated; __GFP_HIGHMEM is met by any memory.
+ */
+static void hakmem_kapi_gfp_dma(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-dma", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	void *v[4] = { NULL }, *p;
+
+	KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(hc, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, hakmem_cache_alloc(hc, GFP_ATOMIC | __GFP_DMA32 | __GFP_ZERO));
+	KUNIT_EXPECT_NULL(test, hakmem_alloc(64, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_NULL(test, hakmem_alloc(5000, GFP_KERNEL | __GFP_DMA32));
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL | GFP_DMA, 4, v), 0);
+	KUNIT_EXPECT_NULL(test, v[0]);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	p = hakmem_cache_alloc(hc, GFP_KERNEL | __GFP_HIGHMEM);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	{}
 };
 

@@ -208,13 +208,34 @@ static noinline void hakmem_free_locked_slow(struct hm_cctx *cc,
 }
 
 /*
- * Object @p of @hc, allocated for a call with __GFP_ZERO, or on a kernel
- * that initialises every allocation (init_on_alloc=1, the default with
- * CONFIG_INIT_ON_ALLOC_DEFAULT_ON, as Debian's): zeroed.  Out of line:
- * the fast path pays its test only.
+ * Zones of memory that hakmem has none of: its chunks come from the
+ * direct map, wherever the page allocator puts them.  kmalloc() has
+ * caches for GFP_DMA and fixes __GFP_DMA32 up (with a warning); an object
+ * handed out for either would be a buffer a device cannot reach, so such
+ * a call is refused.  __GFP_HIGHMEM is met by any memory.
  */
-static noinline void *hakmem_alloc_init(struct hakmem_cache *hc, void *p)
+#define HAKMEM_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
+
+static void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip);
+static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
+						  struct hm_slab *s, void *ptr,
+						  unsigned long ip);
+
+/*
+ * Object @p of @hc, allocated for a call whose @gfp asks for more than an
+ * object (__GFP_ZERO, a zone hakmem has no memory of), or on a kernel
+ * that initialises every allocation (init_on_alloc=1, the default with
+ * CONFIG_INIT_ON_ALLOC_DEFAULT_ON, as Debian's): zeroed, or freed again
+ * and the call refused.  Out of line: the fast path pays its test only.
+ */
+static noinline void *hakmem_alloc_init(struct hakmem_cache *hc, void *p, gfp_t gfp,
+					unsigned long ip)
 {
+	if (unlikely(gfp & HAKMEM_GFP_REFUSED)) {
+		hakmem_cache_free_one(hc, hm_ptr_to_slab(p), p, ip);
+		hakmem_refuse_gfp(gfp, ip);
+		return NULL;
+	}
 	memset(p, 0, hc->c->obj_size);
 	return p;
 }
@@ -237,8 +258,8 @@ static __always_inline void *hakmem_cache_alloc_one(struct hakmem_cache *hc,
 			return NULL;
 	}
 	/* a static branch, then the one test of gfp there was for __GFP_ZERO */
-	if (want_init_on_alloc(0) || unlikely(gfp & __GFP_ZERO))
-		return hakmem_alloc_init(hc, p);
+	if (want_init_on_alloc(0) || unlikely(gfp & (__GFP_ZERO | HAKMEM_GFP_REFUSED)))
+		return hakmem_alloc_init(hc, p, gfp, _RET_IP_);
 	return p;
 }
 
@@ -291,6 +312,14 @@ static noinline __cold void hakmem_refuse_cache(const char *fn, const void *cach
 						unsigned long ip)
 {
 	hakmem_refuse(HM_ERR_FOREIGN, cache, ip, "%s: %p is not a live cache", fn, cache);
+}
+
+/* An allocation refused for its gfp: HAKMEM_GFP_REFUSED, counted as a bad size. */
+static noinline __cold void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip)
+{
+	hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(__force unsigned long)gfp, ip,
+		      "gfp %#x (%pGg): hakmem has no DMA or DMA32 memory",
+		      (__force unsigned int)gfp, &gfp);
 }
 
 /*
@@ -446,7 +475,9 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
  * with the caller.
  *
  * The object is zeroed for __GFP_ZERO, and always when the kernel
- * initialises every allocation (init_on_alloc=1).
+ * initialises every allocation (init_on_alloc=1).  GFP_DMA and
+ * __GFP_DMA32 are refused (hakmem has no memory of those zones): NULL,
+ * counted as a ``bad size`` and reported with the flags and the caller.
  *
  * Return: the object, aligned as the cache was created, or NULL.
  */
@@ -514,8 +545,9 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  *
  * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
  * already allocated are freed again.  A NULL @cache (counted as a ``pointer
- * not from hakmem``) and an @nr above INT_MAX (a ``bad size`` of @cache)
- * are refused, reported, and @ptrs is left as it was.
+ * not from hakmem``), an @nr above INT_MAX (a ``bad size`` of @cache) and
+ * GFP_DMA or __GFP_DMA32 (a ``bad size``) are refused, reported, and @ptrs
+ * is left as it was.
  *
  * Return: @nr, or 0 on failure.
  */
@@ -532,6 +564,10 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 	}
 	if (unlikely(nr > INT_MAX)) {
 		hm_report(cache->c, HM_ERR_BAD_SIZE, (void *)nr, _RET_IP_);
+		return 0;
+	}
+	if (unlikely(gfp & HAKMEM_GFP_REFUSED)) {
+		hakmem_refuse_gfp(gfp, _RET_IP_);
 		return 0;
 	}
 	while (done < nr) {
@@ -624,6 +660,10 @@ void *hakmem_alloc(size_t size, gfp_t gfp)
 	if (likely(size <= HM_MAX_CLASS_SIZE))
 		return hakmem_cache_alloc_one(hakmem_classes[hm_size_to_class(size)], gfp);
 	might_alloc(gfp);
+	if (unlikely(gfp & HAKMEM_GFP_REFUSED)) {
+		hakmem_refuse_gfp(gfp, _RET_IP_);
+		return NULL;
+	}
 	/*
 	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
 	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
