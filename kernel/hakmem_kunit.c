@@ -27,7 +27,7 @@
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
- *                   GFP_DMA refused
+ *                   GFP_DMA refused, __GFP_NOFAIL
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -2660,12 +2660,52 @@ static void hakmem_kapi_gfp_dma(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+static void hakmem_test_chunk_faults_off(void *unused)
+{
+	hakmem_chunk_faults(0);
+}
+
+/*
+ * __GFP_NOFAIL with GFP_KERNEL never returns NULL: while every second
+ * chunk request fails, allocations of three slabs' worth, singly and in
+ * bulk, all succeed (the failures are waited out and asked again).
+ */
+static void hakmem_kapi_nofail(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-nofail", 256, MODE(test));
+	unsigned int n = hc->c->nblocks * 3, i, nulls = 0;
+	int got;
+	unsigned long inj0 = hakmem_chunk_faults_injected();
+	void **v = kunit_kmalloc_array(test, 2 * n, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_chunk_faults_off,
+							NULL), 0);
+	hakmem_chunk_faults(2);
+	for (i = 0; i < n; i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL | __GFP_NOFAIL);
+		nulls += !v[i];
+	}
+	KUNIT_EXPECT_EQ(test, nulls, 0);
+	got = hakmem_cache_alloc_bulk(hc, GFP_KERNEL | __GFP_NOFAIL, n, v + n);
+	KUNIT_EXPECT_EQ(test, got, n);
+	hakmem_chunk_faults(0);
+	KUNIT_EXPECT_GE(test, hakmem_chunk_faults_injected() - inj0, 2);
+	for (i = 0; i < n; i++)
+		hakmem_cache_free(hc, v[i]);
+	if (got)
+		hakmem_cache_free_bulk(hc, n, v + n);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
 	{}
 };
 

@@ -158,19 +158,28 @@ static __always_inline void hakmem_unlock(struct hakmem_cache *hc,
  * Slow path: the context of this CPU has no free block.  Called with no
  * lock held; the chunk is allocated as the caller allows (sleeping for
  * GFP_KERNEL) and added to the context of the CPU we run on afterwards.
+ * With __GFP_NOFAIL and a gfp that may sleep it never gives up: it waits
+ * as the page allocator's retry loops do (memalloc_retry_wait()) and asks
+ * again, whatever failed (the page allocator, the slab map's or the debug
+ * records' memory, fault injection).
  */
 static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp,
 				    unsigned long ip)
 {
+	bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
 	unsigned long flags;
 	unsigned int tries;
 	void *p = NULL;
 
-	for (tries = 0; tries < 4; tries++) {
+	for (tries = 0; tries < 4 || nofail; tries++) {
 		void *chunk = hm_cache_chunk_get(hc->c, gfp);
 
-		if (!chunk)
-			break;
+		if (!chunk) {
+			if (!nofail)
+				break;
+			memalloc_retry_wait(gfp);
+			continue;
+		}
 		/*
 		 * kmemleak: the slab header up to the first block, the only
 		 * pointer to the slab's debug records, is scanned and never
@@ -467,7 +476,7 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
  * hakmem_cache_alloc() - allocate an object from a cache
  * @cache: the cache
  * @gfp: GFP_KERNEL (may sleep), GFP_ATOMIC or GFP_NOWAIT (any context),
- *       optionally | __GFP_ZERO
+ *       optionally | __GFP_ZERO, __GFP_NOWARN, __GFP_NOFAIL
  *
  * The fast path takes this CPU's local lock only: no shared lock, no atomic
  * instruction.  A NULL @cache is refused: counted as a ``pointer not from
@@ -475,10 +484,16 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
  * with the caller.
  *
  * The object is zeroed for __GFP_ZERO, and always when the kernel
- * initialises every allocation (init_on_alloc=1).  GFP_DMA and
+ * initialises every allocation (init_on_alloc=1).  __GFP_NOFAIL with a
+ * gfp that may sleep never returns NULL (the slow path retries until it
+ * gets memory); with GFP_ATOMIC or GFP_NOWAIT it is the page allocator's
+ * illegal combination and may fail.  __GFP_NOWARN reaches the page
+ * allocator, the only place that warns of a failure.  GFP_DMA and
  * __GFP_DMA32 are refused (hakmem has no memory of those zones): NULL,
  * counted as a ``bad size`` and reported with the flags and the caller.
  *
+ * Context: any context but NMI with GFP_ATOMIC or GFP_NOWAIT; might_alloc()
+ * checks that a sleeping @gfp comes from where it may sleep.
  * Return: the object, aligned as the cache was created, or NULL.
  */
 void *hakmem_cache_alloc(struct hakmem_cache *cache, gfp_t gfp)
