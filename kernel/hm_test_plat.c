@@ -8,6 +8,7 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/kmemleak.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -137,6 +138,12 @@ void *hm_test_foreign_alloc(size_t size)
 void hm_test_foreign_free(void *p)
 {
 	kfree(p);
+}
+
+/* hakmem's objects are kmemleak objects (hm_plat_obj_alloc()) */
+void hm_test_leak_on_purpose(const void *p)
+{
+	kmemleak_not_leak(p);
 }
 
 /* hakmem blocks are not KASAN-poisoned (see hm_plat.h): nothing to quiet */

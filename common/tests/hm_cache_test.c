@@ -636,6 +636,7 @@ static void hm_destroy_with_live(struct kunit *test)
 						  0, HM_GFP_DEFAULT);
 	long *errors = hm_test_count_errors(test);
 	struct hm_cctx *cc;
+	unsigned int i;
 	void **v;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -643,6 +644,8 @@ static void hm_destroy_with_live(struct kunit *test)
 	v = hm_alloc_n(test, cc, 300);
 	hm_test_free_in(cc, v[0]);
 	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 299);
+	for (i = 1; i < 300; i++)
+		hm_test_leak_on_purpose(v[i]);
 	KUNIT_EXPECT_GE(test, *errors, 1);
 	/* the objects are still usable memory */
 	KUNIT_EXPECT_TRUE(test, hm_check(v[299], 256, 299));
