@@ -226,6 +226,16 @@ static noinline void hakmem_free_locked_slow(struct hm_cctx *cc,
 #define HAKMEM_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
 
 static void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip);
+
+/* Is @gfp refused (HAKMEM_GFP_REFUSED)?  Then reported for caller @ip. */
+static __always_inline bool hakmem_gfp_refused(gfp_t gfp, unsigned long ip)
+{
+	if (likely(!(gfp & HAKMEM_GFP_REFUSED)))
+		return false;
+	hakmem_refuse_gfp(gfp, ip);
+	return true;
+}
+
 static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
 						  struct hm_slab *s, void *ptr,
 						  unsigned long ip);
@@ -240,9 +250,8 @@ static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
 static noinline void *hakmem_alloc_init(struct hakmem_cache *hc, void *p, gfp_t gfp,
 					unsigned long ip)
 {
-	if (unlikely(gfp & HAKMEM_GFP_REFUSED)) {
+	if (hakmem_gfp_refused(gfp, ip)) {
 		hakmem_cache_free_one(hc, hm_ptr_to_slab(p), p, ip);
-		hakmem_refuse_gfp(gfp, ip);
 		return NULL;
 	}
 	memset(p, 0, hc->c->obj_size);
@@ -581,10 +590,8 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		hm_report(cache->c, HM_ERR_BAD_SIZE, (void *)nr, _RET_IP_);
 		return 0;
 	}
-	if (unlikely(gfp & HAKMEM_GFP_REFUSED)) {
-		hakmem_refuse_gfp(gfp, _RET_IP_);
+	if (hakmem_gfp_refused(gfp, _RET_IP_))
 		return 0;
-	}
 	while (done < nr) {
 		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
 		unsigned int got;
@@ -675,10 +682,8 @@ void *hakmem_alloc(size_t size, gfp_t gfp)
 	if (likely(size <= HM_MAX_CLASS_SIZE))
 		return hakmem_cache_alloc_one(hakmem_classes[hm_size_to_class(size)], gfp);
 	might_alloc(gfp);
-	if (unlikely(gfp & HAKMEM_GFP_REFUSED)) {
-		hakmem_refuse_gfp(gfp, _RET_IP_);
+	if (hakmem_gfp_refused(gfp, _RET_IP_))
 		return NULL;
-	}
 	/*
 	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
 	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
