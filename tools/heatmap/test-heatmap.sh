@@ -69,6 +69,16 @@ printf '\377\376\000\001 binary\n' >"$tmp/binary"
 expect_rc 1 "not a hakmem slabs dump" "$HM" "$tmp/binary"
 ! grep -q Traceback "$tmp/err" || fail "a binary file: a traceback"
 expect_rc 1 "not a hakmem slabs dump" "$HM" - <"$tmp/binary"
+# input without end (a device) was read until memory ran out; a dump of
+# exactly --max-input MiB is read, one byte more is refused
+expect_rc 1 "/dev/zero: larger than 1 MiB, not read whole" timeout 20 "$HM" --max-input 1 /dev/zero
+expect_rc 1 "<stdin>: larger than 256 MiB" timeout 60 "$HM" - </dev/zero
+{ cat "$known"; yes '# padding to the limit' | head -c $((1048576 - $(wc -c <"$known") - 1)); echo; } >"$tmp/1mib"
+[ "$(wc -c <"$tmp/1mib")" = 1048576 ] || fail "1mib: $(wc -c <"$tmp/1mib") bytes"
+"$HM" --max-input 1 -c alpha "$tmp/1mib" | cmp -s - "$tmp/alpha.svg" || fail "exactly 1 MiB: not alpha's picture"
+echo >>"$tmp/1mib"
+expect_rc 1 "1mib: larger than 1 MiB" "$HM" --max-input 1 -c alpha "$tmp/1mib"
+expect_rc 2 "wants 1..1048576 MiB" "$HM" --max-input 0 "$known"
 # a name's Latin-1 byte (the dump prints a name's bytes as they are)
 sed 's/^beta  /bet\xe9 /' "$known" >"$tmp/latin1"
 "$HM" -l "$tmp/latin1" | grep -q '^bet. hybrid 1 slabs$' || fail "a Latin-1 name: $("$HM" -l "$tmp/latin1" 2>&1)"

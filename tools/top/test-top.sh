@@ -216,6 +216,9 @@ expect_rc 1 "not a hakmem stats table" "$TOP" -o -f "$tmp/binary"
 out=$("$TOP" -o -f "$tmp/latin1" 2>&1) || fail "a Latin-1 name: $out"
 echo "$out" | grep -q '^caf.  *bitmap  *48 ' || fail "a Latin-1 name: no row: $out"
 echo "test-top: a binary file refused, a Latin-1 name shown: ok"
+# input without end (a device) was read until memory ran out
+expect_rc 1 "/dev/zero: larger than 16 MiB, not a hakmem stats table" timeout 20 "$TOP" -o -f /dev/zero
+echo "test-top: /dev/zero refused at 16 MiB: ok"
 # a full stdout was a traceback (exit 1) or, for the last lines, Python's
 # "Exception ignored" notice at exit (status 120)
 rc=0; "$TOP" -o -f "$f" >/dev/full 2>"$tmp/full.err" || rc=$?
