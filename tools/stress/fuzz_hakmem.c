@@ -1061,9 +1061,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int ops = 0;
 
 	reset_model();
-	while (r.i < r.n && ops++ < MAX_OPS) {
+	while (r.i < r.n && ops < MAX_OPS) {
 		enum op op = (enum op)(u8(&r) % OP_NR);
 
+		ops++;
 		m.seq++;
 		if (verbose > 1)
 			fprintf(stderr, "op %u: %s (objects %u, caches %u, refused so far %ld)\n",
@@ -1173,20 +1174,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 #include <dirent.h>
 #include <sys/stat.h>
 
+/* a file replayed whole, as libFuzzer replays it (it was cut at 64 KiB) */
 static int run_file(const char *path)
 {
-	static uint8_t buf[1 << 16];
 	FILE *f = fopen(path, "rb");
-	size_t n;
+	uint8_t *buf = NULL, *more;
+	size_t n = 0, cap = 0;
+	int ret = 0;
 
 	if (!f) {
 		perror(path);
 		return -1;
 	}
-	n = fread(buf, 1, sizeof(buf), f);
+	do {			/* a short read is the end, or an error */
+		cap = cap ? 2 * cap : 1 << 16;
+		more = realloc(buf, cap);
+		if (!more) {
+			fprintf(stderr, "%s: no memory for %zu bytes\n", path, cap);
+			ret = -1;
+			break;
+		}
+		buf = more;
+		n += fread(buf + n, 1, cap - n, f);
+	} while (n == cap);
+	if (!ret && ferror(f)) {
+		perror(path);
+		ret = -1;
+	}
 	fclose(f);
-	LLVMFuzzerTestOneInput(buf, n);
-	return 0;
+	if (!ret)
+		LLVMFuzzerTestOneInput(buf, n);
+	free(buf);
+	return ret;
 }
 
 static int run_path(const char *path, unsigned long *files)

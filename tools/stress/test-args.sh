@@ -109,6 +109,12 @@ fuzz)
 	(cd "$tmp" && "$abs" -- -n -h) | grep -q ': 2 files, 0 random inputs: ok$' ||
 		fail "-- -n -h: not the files -n and -h"
 	echo "$NAME: -- -x, -- -n -h: files"
+	# a file over 64 KiB is replayed whole: it was cut at 64 KiB, silently
+	head -c 70001 /dev/zero >"$tmp/big"
+	out=$(FUZZ_VERBOSE=1 "$bin" "$tmp/big" 2>&1) || fail "a 70001-byte file: $out"
+	# (its ops stop at MAX_OPS, 4096: the count said 4097)
+	echo "$out" | grep -q '^fuzz_hakmem: 70001 bytes, 4096 ops: ' || fail "a 70001-byte file: $out"
+	echo "$NAME: a 70001-byte file replayed whole"
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"
