@@ -192,7 +192,8 @@ test-tool-uaf: test-asan test-valgrind
 # switches: the same output as on glibc, served by hakmem, nothing reported
 test-preload: deps
 	$(Q)tools/deps.sh preload
-	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so \
+		$(BUILD)/release/libhakmem.so
 	$(Q)CC=$(CC) tools/test/preload-test.sh $(BUILD)/release
 
 test-stats-file: deps

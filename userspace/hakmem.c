@@ -312,6 +312,38 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
 static void hm_dump_diag(struct hm_printer *pr);
 static void hm_research_init(void);
 
+/*
+ * The fork handlers are registered once: at load for libhakmem.so and
+ * libhakmem.a, else (the preload library, which has no constructor, see
+ * preload.c) at set-up.  They act once the set-up has made the classes
+ * (hm_fork_live); a fork() before that takes no lock, as before they
+ * were registered at all.
+ */
+static bool hm_fork_live;
+static bool hm_fork_registered;
+
+static void hm_fork_register(void)
+{
+	if (!__atomic_exchange_n(&hm_fork_registered, true, __ATOMIC_ACQ_REL))
+		pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_child);
+}
+
+/*
+ * glibc runs prepare handlers in the reverse order of their registration,
+ * parent and child ones in that order.  Registered at load, before any the
+ * program or a library using libhakmem registers (the constructors of a
+ * library's users run after its own), libhakmem's prepare handler runs
+ * after theirs, which may therefore allocate, as with glibc's malloc.
+ * Registered at the first hm_* call, it ran before a handler registered
+ * earlier, took every lock, and that handler's hm_malloc() waited for
+ * ever.
+ */
+__attribute__((constructor)) static void hm_fork_register_at_load(void)
+{
+	if (!hm_user_preload)
+		hm_fork_register();
+}
+
 static void hm_init(void)
 {
 	const char *env = secure_getenv("HAKMEM_MODE");
@@ -345,7 +377,9 @@ static void hm_init(void)
 			abort();
 		}
 	}
-	pthread_atfork(hm_fork_prepare, hm_fork_release, hm_fork_child);
+	/* the classes exist: the fork handlers take and give back their locks */
+	__atomic_store_n(&hm_fork_live, true, __ATOMIC_RELEASE);
+	hm_fork_register();
 	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 (each once), all=0|1 or off (alone), xowner=1 with track=1; ignored\n",
 			dbg);
@@ -1432,9 +1466,13 @@ static void hm_fork_each(bool lock)
  */
 static bool hm_fork_unlocked;
 
+/* hm_fork_live was false at prepare: the handlers do nothing at all */
+static bool hm_fork_idle;
+
 static void hm_fork_prepare(void)
 {
-	hm_fork_unlocked = __libc_single_threaded;
+	hm_fork_idle = !__atomic_load_n(&hm_fork_live, __ATOMIC_ACQUIRE);
+	hm_fork_unlocked = hm_fork_idle || __libc_single_threaded;
 	if (hm_fork_unlocked)
 		return;
 	pthread_mutex_lock(&hm_sf_lock);
@@ -1485,6 +1523,8 @@ static void hm_fork_child(void)
 	unsigned int i;
 	u32 tid;
 
+	if (hm_fork_idle)
+		return;
 	hm_user_ctx_id_reset();
 	hm_user_readers_fork_child();
 	for (i = 0; i < HM_USER_CLASSES; i++)

@@ -19,6 +19,12 @@
  *
  * Each prints one line and exits 0; one that hangs is killed by the
  * caller's timeout.
+ *
+ * Built with -DHM_API and linked with libhakmem.so, the program calls
+ * hm_malloc()/hm_free() instead (malloc() stays glibc's): "atfork" then
+ * has its handlers registered before the first hm_* call, where
+ * libhakmem registered its own, so its prepare handler ran first, took
+ * every lock, and the program's hm_malloc() waited for ever.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,6 +36,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef HM_API
+#include "hakmem.h"
+#define malloc(n)	hm_malloc(n)
+#define free(p)		hm_free(p)
+#endif
 
 static void *kept;
 static int handler_calls;
@@ -74,7 +86,7 @@ static int atfork_registered;
 /* glibc gives the program's constructors main()'s arguments */
 __attribute__((constructor)) static void early(int argc, char **argv)
 {
-	/* before main(): no malloc() has been made, libhakmem is not set up */
+	/* before main(): no malloc() (hm_malloc()) has been made, libhakmem is not set up */
 	if (argc == 2 && !strcmp(argv[1], "atfork"))
 		atfork_registered = !pthread_atfork(prepare, parent, child);
 }

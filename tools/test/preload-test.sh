@@ -121,4 +121,19 @@ run "hybrid" hybrid HAKMEM_MODE=hybrid
 run "bitmap" bitmap HAKMEM_MODE=bitmap
 run "freelist" freelist HAKMEM_MODE=freelist
 run "poison=1 track=1" hybrid HAKMEM_DEBUG="poison=1 track=1"
+
+# libhakmem.so, not the preload: fork handlers that call hm_malloc(),
+# registered before the program's first hm_* call (libhakmem registered
+# its own there, after them, and its prepare handler's locks hung the
+# program's)
+$CC -std=gnu11 -O2 -pthread -DHM_API -I"$REPO/userspace/include" -o "$W/hm-fork" \
+	"$REPO/tools/test/preload-fork.c" -L"$OUT" -lhakmem -Wl,-rpath,"$OUT" || exit 1
+for mode in hybrid bitmap freelist; do
+	if out=$(cd "$W" && HAKMEM_MODE=$mode timeout 60 ./hm-fork atfork 2>&1); then
+		echo "libhakmem.so $mode: $out"
+	else
+		echo "libhakmem.so $mode: hm-fork atfork failed (exit $?): $out"
+		fail=1
+	fi
+done
 exit $fail
