@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/single_threaded.h>
+#include <sys/syscall.h>
 
 #include "hakmem.h"
 #include "hm_cache.h"
@@ -51,6 +52,7 @@ struct hm_tls {
 	 * (hm_user_reader_exit_thread()).
 	 */
 	bool exited;
+	struct hm_thread_note *note;	/* while it holds contexts: hm_thread_note() */
 	/*
 	 * What a free in its bracket leaves for after it (hm_free_unowned()):
 	 * a cache to attach a context for (and the free to make again), or
@@ -431,6 +433,135 @@ static void hm_slot_release(struct hm_tls_slot *sl, bool abandon, bool key_live)
 	}
 }
 
+/*
+ * ---- threads that attach after their destructors' last round ----------
+ *
+ * hm_thread_exit() gives a thread's contexts back from libhakmem's key
+ * destructor.  A key destructor that runs after it, or in a later round,
+ * and allocates attaches contexts again and sets libhakmem's key: glibc
+ * runs the destructor another round, unless that was the last of its
+ * PTHREAD_DESTRUCTOR_ITERATIONS rounds, and then nothing gives them back
+ * (a slab each, adopted by no later thread).  A thread whose first
+ * allocation is in that round is the same case, and cannot be told from
+ * any other first allocation.  So each thread that sets the key is noted
+ * (its tid and unique slab key, which its contexts carry) until its
+ * destructor runs; threads that are gone (tgkill() says ESRCH) with a
+ * note left have their contexts abandoned, as the destructor would have,
+ * by hm_trim() and whenever the notes have doubled since the last look
+ * (a syscall a note then: two per new note at most).
+ */
+struct hm_thread_note {
+	struct hm_thread_note *next, **pprev;
+	u32 tid;
+	u32 key_id;
+};
+
+/* under hm_caches_lock */
+static struct hm_thread_note *hm_notes;
+static unsigned long hm_notes_nr, hm_notes_looked;	/* now, after the last look */
+
+static void hm_notes_look(void);
+
+/* hm_attach() gave the thread its key: note it */
+static void hm_thread_note(void)
+{
+	struct hm_thread_note *n;
+
+	if (!hm_tls.key_id)	/* keyed by tid: its contexts are not told apart */
+		return;
+	n = hm_plat_meta_alloc(sizeof(*n), HM_GFP_DEFAULT);
+	if (!n)
+		return;		/* no memory: given back at exit only, as before */
+	n->tid = hm_tls.tid;
+	n->key_id = hm_tls.key_id;
+	pthread_mutex_lock(&hm_caches_lock);
+	n->next = hm_notes;
+	if (n->next)
+		n->next->pprev = &n->next;
+	n->pprev = &hm_notes;
+	hm_notes = n;
+	hm_tls.note = n;
+	if (++hm_notes_nr >= 2 * hm_notes_looked && hm_notes_nr >= 64)
+		hm_notes_look();
+	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+static void hm_note_unlink(struct hm_thread_note *n)
+{
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	hm_notes_nr--;
+	hm_plat_meta_free(n, sizeof(*n));
+}
+
+/* its destructor ran: no note; caller holds hm_caches_lock */
+static void hm_thread_unnote(void)
+{
+	if (hm_tls.note)
+		hm_note_unlink(hm_tls.note);
+	hm_tls.note = NULL;
+}
+
+/* abandon @c's live context keyed @key_id, if any; under hm_caches_lock */
+static void hm_note_abandon(struct hm_cache *c, u32 key_id)
+{
+	unsigned long flags;
+	struct hm_cctx *cc;
+
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next)
+		if (!cc->abandoned && cc->key_unique && cc->key_id == key_id)
+			break;
+	hm_unlock(&c->lock, flags);
+	/* its thread is gone: nobody uses it, nobody adopts it before this */
+	if (cc)
+		hm_cctx_abandon(cc, false);
+}
+
+/* give back the contexts of noted threads that are gone; under hm_caches_lock */
+static void hm_notes_look(void)
+{
+	struct hm_thread_note *n, *next;
+	int saved_errno = errno;
+	pid_t pid = getpid();
+	struct hm_cache *c;
+	unsigned int i;
+
+	for (n = hm_notes; n; n = next) {
+		next = n->next;
+		/* running (its last rounds, or its tid is another's now) */
+		if (n == hm_tls.note || syscall(SYS_tgkill, pid, n->tid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		for (i = 0; i < HM_USER_CLASSES; i++)
+			hm_note_abandon(hm_classes[i], n->key_id);
+		for (c = hm_caches; c; c = c->next)
+			hm_note_abandon(c, n->key_id);
+		hm_note_unlink(n);
+	}
+	hm_notes_looked = hm_notes_nr;
+	/* their reader slots too: a first bracket may come in that round */
+	hm_user_readers_reap();
+	errno = saved_errno;
+}
+
+/*
+ * In a fork() child: the notes of the parent's other threads go (their
+ * contexts stay as they are, see hm_fork_child()); the forking thread's
+ * stays, with its new tid.  Every lock is held.
+ */
+static void hm_notes_fork_child(void)
+{
+	hm_notes = hm_tls.note;
+	hm_notes_nr = hm_notes_looked = hm_notes ? 1 : 0;
+	if (hm_notes) {
+		hm_notes->next = NULL;
+		hm_notes->pprev = &hm_notes;
+		hm_notes->tid = hm_plat_ctx_id();
+	}
+}
+
 static void hm_thread_exit(void *unused)
 {
 	unsigned int i;
@@ -454,6 +585,7 @@ static void hm_thread_exit(void *unused)
 	hm_tls.key_id = 0;
 	hm_tls.slab_key = 0;
 	hm_tls.exited = true;
+	hm_thread_unnote();
 	pthread_mutex_unlock(&hm_caches_lock);
 	hm_user_reader_exit_thread();
 }
@@ -501,6 +633,7 @@ static struct hm_cctx *hm_attach(struct hm_cache *c)
 		hm_tls.key_id = hm_key_new();
 		hm_tls.slab_key = hm_slab_key(hm_tls.key_id ? hm_tls.key_id : hm_tls.tid);
 		hm_tls.key_set = true;
+		hm_thread_note();
 	}
 	cc = hm_cctx_new(c, hm_tls.tid, hm_tls.key_id, HM_GFP_DEFAULT);
 	if (!cc)
@@ -1398,6 +1531,9 @@ unsigned long hm_trim(void)
 	unsigned int i;
 
 	pthread_once(&hm_once, hm_init);
+	pthread_mutex_lock(&hm_caches_lock);
+	hm_notes_look();
+	pthread_mutex_unlock(&hm_caches_lock);
 	hm_thread_flush();
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		n += hm_cache_shrink(hm_classes[i]);
@@ -1526,6 +1662,7 @@ static void hm_fork_child(void)
 	if (hm_fork_idle)
 		return;
 	hm_user_ctx_id_reset();
+	hm_notes_fork_child();
 	hm_user_readers_fork_child();
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_fork_close_brackets(hm_classes[i]);

@@ -357,7 +357,7 @@ void hm_user_switch_step(void);		/* HAKMEM_TEST_SWITCH_PAUSE */
  */
 struct hm_user_reader {
 	hm_atomic_t word;	/* written by its thread only */
-	hm_atomic_t used;	/* a thread has it */
+	hm_atomic_t used;	/* the tid of the thread that has it, or 0 */
 	struct hm_user_reader *next;	/* every slot ever made; never freed */
 };
 
@@ -372,6 +372,7 @@ struct hm_user_reader *hm_user_reader_attach(void);
 void hm_user_reader_detach(void);
 void hm_user_reader_exit_thread(void);
 void hm_user_readers_fork_child(void);
+unsigned int hm_user_readers_reap(void);
 bool hm_plat_read_can_sync(void);
 bool hm_plat_read_sync(void);
 void hm_plat_read_sync_ctx(hm_atomic_t *seq);

@@ -533,20 +533,20 @@ void hm_user_readers_init(void)
  */
 struct hm_user_reader *hm_user_reader_attach(void)
 {
+	unsigned long zero = 0, tid = hm_plat_ctx_id();
 	struct hm_user_reader *r;
-	unsigned long zero = 0;
 
 	if (hm_user_reader_gone)
 		return NULL;
 	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next)
-		if (hm_atomic_try_cmpxchg(&r->used, &zero, 1))
+		if (hm_atomic_try_cmpxchg(&r->used, &zero, tid))
 			goto out;
 		else
 			zero = 0;
 	r = hm_plat_meta_alloc(sizeof(*r), HM_GFP_DEFAULT);
 	if (!r)
 		return NULL;	/* the caller goes without the records */
-	hm_atomic_set(&r->used, 1);
+	hm_atomic_set(&r->used, tid);
 	r->next = __atomic_load_n(&hm_user_readers, __ATOMIC_RELAXED);
 	while (!__atomic_compare_exchange_n(&hm_user_readers, &r->next, r, true,
 					    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
@@ -570,6 +570,14 @@ unsigned int hm_user_readers_used(void)
 	return n;
 }
 
+/* no bracket is open at exit; were one left, no wait would end */
+static void hm_user_reader_close(struct hm_user_reader *r)
+{
+	if (hm_atomic_read(&r->word) & HM_USER_READ_OPEN)
+		hm_atomic_set(&r->word, (hm_atomic_read(&r->word) & ~HM_USER_READ_OPEN) +
+			      HM_USER_READ_CLOSED);
+}
+
 /* the thread exits (no bracket open): its slot goes to the next thread */
 void hm_user_reader_detach(void)
 {
@@ -577,12 +585,34 @@ void hm_user_reader_detach(void)
 
 	if (!r)
 		return;
-	/* no bracket is open at exit; were one left, no wait would end */
-	if (hm_atomic_read(&r->word) & HM_USER_READ_OPEN)
-		hm_atomic_set(&r->word, (hm_atomic_read(&r->word) & ~HM_USER_READ_OPEN) +
-			      HM_USER_READ_CLOSED);
+	hm_user_reader_close(r);
 	hm_user_reader_self = NULL;
 	hm_atomic_set(&r->used, 0);
+}
+
+/*
+ * The slots of threads that are gone without detaching: a thread whose
+ * first bracket came in its key destructors' last round, after which no
+ * destructor runs (hakmem.c: the notes).  tgkill() says ESRCH for a tid
+ * no thread of the process has; a slot taken again meanwhile has another
+ * tid, or its thread is alive.  Return: how many went back.
+ */
+unsigned int hm_user_readers_reap(void)
+{
+	pid_t pid = getpid();
+	struct hm_user_reader *r;
+	unsigned int n = 0;
+	unsigned long tid;
+
+	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next) {
+		tid = hm_atomic_read(&r->used);
+		if (!tid || r == hm_user_reader_self ||
+		    syscall(SYS_tgkill, pid, (pid_t)tid, 0) == 0 || errno != ESRCH)
+			continue;
+		hm_user_reader_close(r);
+		n += hm_atomic_try_cmpxchg(&r->used, &tid, 0);
+	}
+	return n;
 }
 
 /* in a fork() child only this thread runs: the others' brackets are gone */
@@ -591,8 +621,10 @@ void hm_user_readers_fork_child(void)
 	struct hm_user_reader *r;
 
 	for (r = hm_user_readers; r; r = r->next) {
-		if (r == hm_user_reader_self)
+		if (r == hm_user_reader_self) {
+			hm_atomic_set(&r->used, hm_plat_ctx_id());	/* its new tid */
 			continue;
+		}
 		hm_atomic_set(&r->word, 0);
 		hm_atomic_set(&r->used, 0);
 	}
