@@ -229,6 +229,8 @@ void hm_cctx_switches(struct hm_cctx *cc, unsigned int flags)
 	HM_WRITE_ONCE(cc->poison_gen, c->poison_gen);
 	hm_cctx_switch_step(cc);
 	HM_WRITE_ONCE(cc->debug, (u8)flags);
+	/* its route's copies for these switches: as the switches, one write */
+	hm_plat_cctx_copies(cc);
 	if (!(route & HM_ROUTE_DEBUG)) {
 		hm_cctx_switch_step(cc);
 		HM_WRITE_ONCE(cc->route, route);

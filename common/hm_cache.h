@@ -177,6 +177,8 @@ static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
  * @pp: where the object goes
  * @span: HM_SPAN_ANY, or (a constant) the span of @cc's block size where
  *        it has one: HM_SPAN_BYTES(hm_dbg_span_of(@cc->size)), not 0
+ * @sw: HM_DBG_SW_CTX, or (a constant) @cc's HM_DBG_POISON and HM_DBG_TRACK
+ *      as the copy the caller is was chosen for (hm_plat_cctx_copies())
  *
  * For an adapter that calls hm_cctx_alloc_debug_slow() itself when this
  * gives up (one call less than hm_cctx_alloc_debug()).
@@ -184,9 +186,10 @@ static __always_inline bool hm_cctx_debug_hybrid(const struct hm_cctx *cc)
  * Return: true with the object in *@pp, or false having changed nothing.
  */
 static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
-						    void **pp, unsigned int span)
+						    void **pp, unsigned int span,
+						    unsigned int sw)
 {
-	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp, span))) {
+	if (likely(hm_hybrid_alloc_debug_try(cc, ip, pp, span, sw))) {
 		hm_plat_obj_alloc(*pp, cc->cache->obj_size);
 		return true;
 	}
@@ -201,6 +204,7 @@ static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned
  * @p: the object
  * @ip: the caller
  * @span: as hm_cctx_alloc_debug_try()'s
+ * @sw: as hm_cctx_alloc_debug_try()'s
  *
  * For an adapter that calls hm_cctx_free_debug_slow() itself when this
  * gives up.
@@ -208,9 +212,10 @@ static __always_inline bool hm_cctx_alloc_debug_try(struct hm_cctx *cc, unsigned
  * Return: true when @p is freed, or false having changed nothing.
  */
 static __always_inline bool hm_cctx_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
-						   void *p, unsigned long ip, unsigned int span)
+						   void *p, unsigned long ip, unsigned int span,
+						   unsigned int sw)
 {
-	return hm_hybrid_free_debug_try(cc, s, p, ip, span);
+	return hm_hybrid_free_debug_try(cc, s, p, ip, span, sw);
 }
 
 /**

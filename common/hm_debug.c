@@ -832,7 +832,8 @@ void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 		goto out;
 	}
 	/* hybrid, its blocks or stamps not inline: the try with calls */
-	if (route == HM_ROUTE_DEBUG_CALLS && hm_hybrid_alloc_debug_try(cc, ip, &p, HM_SPAN_CALLS))
+	if (route == HM_ROUTE_DEBUG_CALLS &&
+	    hm_hybrid_alloc_debug_try(cc, ip, &p, HM_SPAN_CALLS, HM_DBG_SW_CTX))
 		goto out;
 	/* a quarantined block is not handed out: take the next */
 	do {
@@ -853,7 +854,7 @@ static noinline void *hm_cctx_alloc_debug_hybrid(struct hm_cctx *cc, unsigned lo
 {
 	void *p;
 
-	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p, HM_SPAN_ANY)))
+	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p, HM_SPAN_ANY, HM_DBG_SW_CTX)))
 		return p;
 	return hm_cctx_alloc_debug_slow(cc, ip);
 }
@@ -894,7 +895,7 @@ noinline void hm_cctx_free_debug_slow(struct hm_cctx *cc, struct hm_slab *s, voi
 	case HM_MODE_HYBRID:
 		/* its blocks or stamps not inline: the try with calls first */
 		if (route == HM_ROUTE_DEBUG_CALLS &&
-		    hm_hybrid_free_debug_try(cc, s, p, ip, HM_SPAN_CALLS))
+		    hm_hybrid_free_debug_try(cc, s, p, ip, HM_SPAN_CALLS, HM_DBG_SW_CTX))
 			return;
 		hm_hybrid_free_local(cc, s, p, ip, true);
 		return;
@@ -923,7 +924,7 @@ noinline void hm_cctx_free_debug_slow(struct hm_cctx *cc, struct hm_slab *s, voi
 noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
 					void *p, unsigned long ip)
 {
-	if (likely(hm_cctx_free_debug_try(cc, s, p, ip, HM_SPAN_ANY)))
+	if (likely(hm_cctx_free_debug_try(cc, s, p, ip, HM_SPAN_ANY, HM_DBG_SW_CTX)))
 		return;
 	hm_cctx_free_debug_slow(cc, s, p, ip);
 }

@@ -25,6 +25,12 @@
 /* hm_cache_set_debug() switches */
 #define HM_DBG_POISON		0x1U	/* poison free blocks, check on alloc */
 #define HM_DBG_TRACK		0x2U	/* owner, time, site of each block */
+/*
+ * The hybrid debug route's try functions take their poison and track
+ * switches as a constant (a copy per combination: hm_plat_cctx_copies(),
+ * no test of a switch read at run time), or this: read cc->debug.
+ */
+#define HM_DBG_SW_CTX		(~0U)
 #define HM_DBG_FLAG_XOWNER	0x4U	/* report frees by a non-owner; needs TRACK */
 #define HM_DBG_CHECKS		0x8U	/* freelist: detect double frees */
 #define HM_DBG_ALL		0xfU

@@ -597,9 +597,10 @@ static __always_inline u64 hm_dbg_try_stamp(unsigned int span)
  * the slow path).
  */
 static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
-						      void **pp, unsigned int span)
+						      void **pp, unsigned int span,
+						      unsigned int swc)
 {
-	unsigned int sw = HM_READ_ONCE(cc->debug);
+	unsigned int sw = swc == HM_DBG_SW_CTX ? HM_READ_ONCE(cc->debug) : swc;
 	u32 n = cc->mag_count;
 	struct hm_slab_dbg *d;
 	struct hm_track *t = NULL;
@@ -717,10 +718,11 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
  * @span: as hm_hybrid_alloc_debug_try()'s.
  */
 static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
-						     void *p, unsigned long ip, unsigned int span)
+						     void *p, unsigned long ip, unsigned int span,
+						     unsigned int swc)
 {
 	unsigned long idx = hm_block_start(cc->recip, s, p);
-	unsigned int sw = HM_READ_ONCE(cc->debug);
+	unsigned int sw = swc == HM_DBG_SW_CTX ? HM_READ_ONCE(cc->debug) : swc;
 	struct hm_slab_dbg *d = hm_dbg(s);
 	struct hm_track me, *t;
 

@@ -109,9 +109,11 @@
  *                                  same for @span / 2 < @n <= @span, a
  *                                  constant power of two up to
  *                                  HM_PLAT_MEM_SPAN_MAX (0: no copies)
- *              hm_plat_cctx_copies(cc)  a new context's copies of the
+ *              hm_plat_cctx_copies(cc)  a context's copies of the
  *                                  hybrid debug route (cc->debug_alloc,
- *                                  debug_free), or nothing
+ *                                  debug_free) for its size and switches
+ *                                  (cc->debug), at its set-up and after
+ *                                  each switch change, or nothing
  * Retiring:    bool hm_plat_read_begin(), hm_plat_read_end()  bracket a
  *                  use of memory that another context may retire (the
  *                  tracking records); they nest, cost a few plain
