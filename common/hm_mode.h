@@ -724,7 +724,8 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	unsigned long idx = hm_block_start(cc->recip, s, p);
 	unsigned int sw = swc == HM_DBG_SW_CTX ? HM_READ_ONCE(cc->debug) : swc;
 	struct hm_slab_dbg *d = hm_dbg(s);
-	struct hm_track me, *t;
+	struct hm_track *t;
+	u64 tag;
 
 	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d))
 		return false;
@@ -736,7 +737,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		return false;
 	if (sw & HM_DBG_TRACK) {
 		/* this context's id and tracking's generation, as a record has them */
-		me.tag = HM_READ_ONCE(cc->track_tag);
+		tag = HM_READ_ONCE(cc->track_tag);
 		hm_plat_read_ctx_begin(&cc->read_seq);	/* see the alloc try */
 		t = (struct hm_track *)hm_atomic_read(&d->track);
 		/*
@@ -744,11 +745,11 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 		 * else (another's free, to be counted; a block from before
 		 * tracking went on) is the slow path's
 		 */
-		if (unlikely(!t || t[idx].tag != me.tag || t[idx].free_site)) {
+		if (unlikely(!t || t[idx].tag != tag || t[idx].free_site)) {
 			hm_plat_read_ctx_end(&cc->read_seq);
 			return false;
 		}
-		hm_dbg_track_free(t + idx, ip, me.owner, hm_dbg_try_stamp(span));
+		hm_dbg_track_free(t + idx, ip, hm_track_tag_owner(tag), hm_dbg_try_stamp(span));
 		hm_plat_read_ctx_end(&cc->read_seq);
 	}
 	/* poisoned only if filled (inline: hm_dbg_poison_inline() sizes) */

@@ -266,6 +266,15 @@ static inline u64 hm_track_tag(u32 owner, u32 gen)
 	return t.tag;
 }
 
+/* the owner in a tag of hm_track_tag() */
+static inline u32 hm_track_tag_owner(u64 tag)
+{
+	struct hm_track t;
+
+	t.tag = tag;
+	return t.owner;
+}
+
 /* Counters of refused operations (see hm_report.h). */
 enum hm_error {
 	HM_ERR_DOUBLE_FREE,
