@@ -454,12 +454,25 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 {
 	struct hm_cache *c = cc->cache;
 	struct hm_slab *s = hm_slab_init(c, chunk);
+	unsigned int tries = 0;
 	unsigned long flags;
 	void *late;
 
 	hm_slab_set_owner(s, cc);
-	hm_slab_debug_adopt(cc, s);	/* before any free can reach the slab */
 	hm_lock(&c->lock, flags);
+	/*
+	 * A switch made since the chunk was got (hm_cache_chunk_get()) gave
+	 * debug memory to the listed slabs only: the slab gets what it needs
+	 * before it is listed, or it would go unpoisoned and untracked for
+	 * good.  Nobody else sees it yet; the caller cannot sleep.  Under the
+	 * lock, the switches cannot change between the test and the listing.
+	 */
+	while (unlikely(hm_slab_lacks_dbg(c, s)) && tries++ < 2) {
+		hm_unlock(&c->lock, flags);
+		hm_slab_debug_alloc(c, s, HM_GFP_ATOMIC);	/* -1: goes without */
+		hm_lock(&c->lock, flags);
+	}
+	hm_slab_debug_adopt(cc, s);	/* before any free can reach the slab */
 	/* records of a chunk got just before tracking went off */
 	late = hm_slab_track_unseen(c, s);
 	s->all_next = c->all;

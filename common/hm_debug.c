@@ -192,6 +192,21 @@ void hm_slab_debug_free(struct hm_cache *c, struct hm_slab *s)
 	hm_dbg_free(s, d, c->mode == HM_MODE_FREELIST, c->nblocks, c->nwords);
 }
 
+/**
+ * hm_slab_lacks_dbg() - does @s lack debug memory the switches of @c need?
+ * @c: the cache, whose lock the caller holds (the switches cannot change)
+ * @s: one of its slabs, or one about to be listed (hm_cctx_link_chunk())
+ *
+ * Return: true when @s has no debug memory and @c needs some, or has no
+ * tracking records and @c tracks.
+ */
+bool hm_slab_lacks_dbg(struct hm_cache *c, const struct hm_slab *s)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	return d ? hm_dbg_wants_track(c, d) : hm_cache_needs_dbg(c);
+}
+
 /*
  * The first slab of @c without the debug memory it needs, or NULL; *@has_dbg
  * says whether it lacks only its tracking records.
@@ -204,14 +219,12 @@ static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *a
 
 	hm_lock(&c->lock, flags);
 	for (s = c->all; s; s = s->all_next) {
-		struct hm_slab_dbg *d = hm_dbg(s);
-
 		if (after) {		/* resume where we gave up on one */
 			if (s == after)
 				after = NULL;
 			continue;
 		}
-		if (d ? hm_dbg_wants_track(c, d) : hm_cache_needs_dbg(c))
+		if (hm_slab_lacks_dbg(c, s))
 			break;
 	}
 	*has_dbg = s && hm_dbg(s);

@@ -1077,6 +1077,77 @@ static void hm_debug_track_retire_under_load(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
 }
 
+/*
+ * A switch made while a context holds a chunk it has got but not yet
+ * listed (hm_cache_chunk_get(), then hm_cctx_add_chunk(): the kernel
+ * adapter drops its CPU section between the two): the switch's walk of
+ * the cache's slabs cannot see the chunk, yet its slab must get what the
+ * new switches need.  Poisoning: the slab's blocks poisoned and checked,
+ * a write after free caught; tracking: its blocks recorded.
+ */
+static void hm_debug_switch_chunk_in_flight(struct kunit *test)
+{
+	struct hm_cache *c = hm_core_cache_create("hm-uaf", 64, 0, MODE(test), 0,
+						  HM_GFP_DEFAULT);
+	struct hm_cache *c2 = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc, *cc2 = hm_test_cctx(test, c2);
+	long *errors = hm_test_count_errors(test);
+	const struct hm_track *t;
+	void *chunk, *victim, *p;
+	unsigned int i, n;
+	void **v;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	n = c->nblocks;
+	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	cc = hm_test_cctx(test, c);
+	/* no switch on when the chunk is got: it has no debug memory */
+	chunk = hm_cache_chunk_get(c, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	hm_test_ctx_enter();
+	victim = hm_cctx_add_chunk(cc, chunk, HM_SITE_A);
+	hm_test_ctx_exit();
+	KUNIT_ASSERT_NOT_NULL(test, victim);
+	KUNIT_EXPECT_NOT_NULL(test, hm_dbg(hm_ptr_slab(victim)));
+	hm_test_free_in(cc, victim);
+	KUNIT_EXPECT_EQ(test, hm_test_peek(victim, 20), HM_POISON_FREE);
+	hm_test_poke(victim, 20, 0x42);		/* the bug */
+	KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
+
+	/* tracking goes on while a chunk with debug memory but no records is in flight */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c2, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	chunk = hm_cache_chunk_get(c2, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c2, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	hm_test_ctx_enter();
+	p = hm_cctx_add_chunk(cc2, chunk, HM_SITE_B);
+	hm_test_ctx_exit();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	t = hm_debug_block_track(hm_ptr_slab(p), p);
+	KUNIT_EXPECT_NOT_NULL(test, t);
+	if (t)
+		KUNIT_EXPECT_EQ(test, t->site, HM_SITE_B);
+	hm_test_free_in(cc2, p);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c2, 0, HM_GFP_DEFAULT), 0);
+	if (hm_plat_read_can_sync())
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c2->track_bytes), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	HM_EXPECT_VALID(test, c2);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c2), 0);
+	/* destroy reports the quarantined block and keeps its slab */
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+}
+
 /* the last reports are kept for the errors file and the stats dump */
 static void hm_debug_error_log(struct kunit *test)
 {
@@ -1306,6 +1377,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_switch_under_load, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_retired, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_retire_under_load, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_switch_chunk_in_flight, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_report_ages, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_double_free_history, hm_mode_gen_params),

@@ -11,6 +11,9 @@
 #   make stress-tsan     stress (three mixes) and faults under ThreadSanitizer
 #   make stress-faults   hakmem-faults: HAKMEM_FAIL_EVERY=N for several N
 #                        (and its bad arguments: tools/stress/test-args.sh)
+#   make stress-flip     hakmem-flip: the debug switches flipped in a tight
+#                        loop under a cross-thread load with bad frees and
+#                        writes after free, each mode (release, ASan, TSan)
 #   make fuzz-smoke      fuzz_hakmem (libFuzzer), bounded, each mode
 #   make fuzz            the same, FUZZ_SECONDS per mode
 #   make fuzz-standalone  the fuzz target's own driver under gcc over
@@ -18,7 +21,7 @@
 #                        arguments), each mode
 #   make fuzz-corpus     regenerate the seed corpus in tools/stress/corpus/
 #   make stress-repro    the reproducers of bugs found (fails while any is open)
-#   make stress          smoke, faults and fuzz-smoke
+#   make stress          smoke, faults, flip and fuzz-smoke
 #
 # Binaries are built by a recursive make in the variant's directory, with
 # the top Makefile's rules for the library objects: build/stress (release
@@ -32,6 +35,9 @@ STRESS_SOAK_THREADS	?= 8
 STRESS_SAN_SECONDS	?= 2
 STRESS_FAULTS_EVERY	?= 1,2,3,5,8,13,64
 STRESS_FAULTS_OPS	?= 20000
+# hakmem-flip: seconds per run, and its mixes (each in every mode)
+STRESS_FLIP_SECONDS	?= 2
+STRESS_FLIP_MIXES	?= "-x -X -l 20000 -K -B -c -P" "-x -U -X -A" "-x -Z -X -F" "-x -H -X -l 20000"
 # the sanitizer runs add this mix: small objects only, almost all freed remotely
 STRESS_HARD_ARGS	?= --threads 8 --large 0 --remote 95
 # and this one: hm_set_debug() switching poisoning, tracking, checks under load
@@ -61,7 +67,7 @@ STRESS_MAKE = $(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s)
 STRESS_BIN = $(BUILD)/$(1)/hakmem-stress
 FAULTS_BIN = $(BUILD)/$(1)/hakmem-faults
 
-.PHONY: stress stress-smoke stress-soak stress-asan stress-tsan stress-faults \
+.PHONY: stress stress-smoke stress-soak stress-asan stress-tsan stress-faults stress-flip \
 	fuzz fuzz-smoke fuzz-corpus fuzz-standalone stress-repro
 
 # ---- binaries: rules for the variant a recursive make builds ($(OUT)) ----
@@ -70,6 +76,9 @@ $(OUT)/hakmem-stress: tools/stress/hakmem-stress.c $(OUT)/libhakmem.a
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(OUT)/libhakmem.a -luring
 
 $(OUT)/hakmem-faults: tools/stress/hakmem-faults.c $(OUT)/libhakmem.a
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(OUT)/libhakmem.a
+
+$(OUT)/hakmem-flip: tools/stress/hakmem-flip.c $(OUT)/libhakmem.a
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(OUT)/libhakmem.a
 
 # libFuzzer: the library objects are instrumented too (fuzzer-no-link)
@@ -94,7 +103,7 @@ $(OUT)/repro-debug-new-context: tools/stress/repro/repro-debug-new-context.c $(O
 STRESS_REPROS := $(patsubst tools/stress/repro/%.c,%,$(wildcard tools/stress/repro/repro-*.c))
 
 -include $(STRESS_REPROS:%=$(OUT)/%.d)
--include $(OUT)/hakmem-stress.d $(OUT)/hakmem-faults.d $(OUT)/fuzz_hakmem.d \
+-include $(OUT)/hakmem-stress.d $(OUT)/hakmem-faults.d $(OUT)/hakmem-flip.d $(OUT)/fuzz_hakmem.d \
 	 $(OUT)/fuzz_hakmem-standalone.d
 
 # ---- helpers ------------------------------------------------------------
@@ -177,6 +186,30 @@ stress-faults: stress-deps
 			--ops $(STRESS_FAULTS_OPS) || exit 1; \
 	done
 
+# the classes in the caches' mode; the sanitizers' runs with the first mix
+stress-flip: stress-deps
+	$(Q)tools/deps.sh sanitize
+	$(Q)$(STRESS_MAKE) VARIANT=stress $(BUILD)/stress/hakmem-flip
+	$(Q)$(STRESS_MAKE) VARIANT=stress-asan EXTRA_CFLAGS="$(STRESS_ASAN_FLAGS)" \
+		$(BUILD)/stress-asan/hakmem-flip
+	$(Q)$(STRESS_MAKE) VARIANT=stress-tsan EXTRA_CFLAGS="$(STRESS_TSAN_FLAGS)" \
+		$(BUILD)/stress-tsan/hakmem-flip
+	$(Q)for m in $(STRESS_MODES); do \
+		for a in $(STRESS_FLIP_MIXES); do \
+			echo "== hakmem-flip -m $$m $$a"; \
+			HAKMEM_MODE=$$m $(BUILD)/stress/hakmem-flip -m $$m -s $(STRESS_FLIP_SECONDS) $$a \
+				> $(BUILD)/stress/flip.log 2>&1 || { tail -n 30 $(BUILD)/stress/flip.log; exit 1; }; \
+			tail -n 1 $(BUILD)/stress/flip.log; \
+		done; \
+		for v in asan tsan; do \
+			echo "== hakmem-flip ($$v) -m $$m -x -X -l 5000 -K"; \
+			HAKMEM_MODE=$$m $(STRESS_ASAN_ENV) $(STRESS_TSAN_ENV) $(BUILD)/stress-$$v/hakmem-flip \
+				-m $$m -s $(STRESS_FLIP_SECONDS) -x -X -l 5000 -K \
+				> $(BUILD)/stress-$$v/flip.log 2>&1 || { tail -n 40 $(BUILD)/stress-$$v/flip.log; exit 1; }; \
+			tail -n 1 $(BUILD)/stress-$$v/flip.log; \
+		done; \
+	done
+
 # ---- fuzzing --------------------------------------------------------------
 
 # new inputs go to build/fuzz/corpus-MODE; the committed seeds are read only
@@ -227,4 +260,4 @@ stress-repro: stress-deps
 	done; echo "stress-repro: $$open of $(words $(STRESS_REPROS)) bugs still present"; \
 	[ $$open -eq 0 ]
 
-stress: stress-smoke stress-faults fuzz-smoke
+stress: stress-smoke stress-faults stress-flip fuzz-smoke

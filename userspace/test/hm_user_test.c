@@ -3486,6 +3486,341 @@ static void hm_user_malloc_poison_spans(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/*
+ * The switches flipped in a tight loop, per cache and globally (poison,
+ * track, xowner, checks, off), while threads allocate in every mode and
+ * free their own blocks and each other's (a slot exchange), threads come
+ * and go, and each thread makes bad frees of its own blocks: a double
+ * free, an interior pointer, a free to the wrong cache, a pointer not from
+ * hakmem.  Each bad free is reported once and nothing else is (but
+ * xowner's reports of the cross-thread frees), no live block is written by
+ * anyone else, and with the threads done every count is exact: no live
+ * object, no tracking record, nothing quarantined, hm_validate() clean,
+ * each report counted.  Then poisoning goes on for good: a write after
+ * free is caught in every cache, in the slabs of a thread that exited
+ * while the switches flipped (adopted), and the block is kept out of use.
+ */
+#define HM_FLIP_CACHES	3
+#define HM_FLIP_SLOTS	64
+#define HM_FLIP_HELD	32
+#define HM_FLIP_THREADS	3
+#define HM_FLIP_UAF	8	/* writes after free per cache, at the end */
+#define HM_FLIP_NOHM	((unsigned int)-1)	/* hm_malloc(), not a cache */
+
+struct hm_flip {
+	struct hm_cache *c[HM_FLIP_CACHES];
+	unsigned long slot[HM_FLIP_SLOTS];	/* objects handed between threads */
+	int stop, hold, held;
+	unsigned long ops, flips, bad_ok, bad_wrong, xowner, false_reports, corrupt;
+	unsigned long uaf_ok, uaf_wrong;
+};
+
+static const unsigned int hm_flip_size[HM_FLIP_CACHES] = { 24, 64, 200 };
+static const enum hm_mode hm_flip_mode[HM_FLIP_CACHES] = {
+	HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID
+};
+
+/* the report a thread's bad free expects now, and how many it got */
+static __thread const char *hm_flip_expect;
+static __thread unsigned int hm_flip_got;
+
+static void hm_flip_handler(const char *msg, void *arg)
+{
+	struct hm_flip *x = arg;
+
+	if (hm_flip_expect && !strncmp(msg, hm_flip_expect, strlen(hm_flip_expect)))
+		hm_flip_got++;
+	else if (strstr(msg, "freed by another owner"))
+		__atomic_add_fetch(&x->xowner, 1, __ATOMIC_RELAXED);
+	else if (__atomic_add_fetch(&x->false_reports, 1, __ATOMIC_RELAXED) < 4)
+		fprintf(stderr, "unexpected report: %s", msg);
+}
+
+static u64 hm_flip_rand(u64 *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
+}
+
+/* an object stamped with its address, its cache and its size, first and last word */
+static unsigned long *hm_flip_new(struct hm_flip *x, u64 *r)
+{
+	unsigned int k = (unsigned int)(hm_flip_rand(r) % (HM_FLIP_CACHES + 1));
+	size_t size = k < HM_FLIP_CACHES ? hm_flip_size[k] : 16 + hm_flip_rand(r) % 8 * 64;
+	unsigned long *p = k < HM_FLIP_CACHES ? hm_cache_alloc(x->c[k]) : hm_malloc(size);
+
+	if (!p) {
+		__atomic_add_fetch(&x->corrupt, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	p[0] = (unsigned long)p;
+	p[1] = (unsigned long)(k < HM_FLIP_CACHES ? k : HM_FLIP_NOHM) << 16 | size;
+	if (size >= 24)
+		p[size / 8 - 1] = ~(unsigned long)p;
+	return p;
+}
+
+/* free @p, after checking that nobody wrote it while it was live */
+static void hm_flip_free(struct hm_flip *x, unsigned long *p)
+{
+	unsigned int k = (unsigned int)(p[1] >> 16);
+	size_t size = p[1] & 0xffff;
+
+	if (p[0] != (unsigned long)p || (k != HM_FLIP_NOHM && k >= HM_FLIP_CACHES) ||
+	    (size >= 24 && p[size / 8 - 1] != ~(unsigned long)p)) {
+		__atomic_add_fetch(&x->corrupt, 1, __ATOMIC_RELAXED);
+		return;		/* not freed: whose is it? */
+	}
+	p[0] = 0;
+	if (k == HM_FLIP_NOHM)
+		hm_free(p);
+	else
+		hm_cache_free(x->c[k], p);
+}
+
+/* @p freed into @c (NULL: hm_free()), where a report of @kind is due */
+static void hm_flip_bad(struct hm_flip *x, const char *kind, struct hm_cache *c, void *p)
+{
+	hm_flip_expect = kind;
+	hm_flip_got = 0;
+	hm_test_tools_quiet(true);
+	if (c)
+		hm_cache_free(c, p);
+	else
+		hm_free(p);
+	hm_test_tools_quiet(false);
+	hm_flip_expect = NULL;
+	if (hm_flip_got == 1)
+		__atomic_add_fetch(&x->bad_ok, 1, __ATOMIC_RELAXED);
+	else if (__atomic_add_fetch(&x->bad_wrong, 1, __ATOMIC_RELAXED) < 4)
+		fprintf(stderr, "%s of %p: %u reports\n", kind, p, hm_flip_got);
+}
+
+static void hm_flip_bad_free(struct hm_flip *x, u64 *r)
+{
+	unsigned long *p = hm_flip_new(x, r);
+	unsigned int k;
+	long local;
+	struct hm_cache *c;
+
+	if (!p)
+		return;
+	k = (unsigned int)(p[1] >> 16);
+	c = k == HM_FLIP_NOHM ? NULL : x->c[k];
+	switch (hm_flip_rand(r) % 4) {
+	case 0:
+		hm_flip_bad(x, "interior pointer", c, (char *)p + 8);
+		break;
+	case 1:
+		hm_flip_bad(x, "free to the wrong cache", x->c[(k + 1) % HM_FLIP_CACHES], p);
+		break;
+	case 2:
+		hm_flip_bad(x, "pointer not from hakmem", c, &local);
+		break;
+	default:
+		/* the freelist cache has checks on: double frees are caught in every cache */
+		hm_flip_free(x, p);
+		hm_flip_bad(x, "double free", c, p);
+		return;
+	}
+	hm_flip_free(x, p);
+}
+
+static void *hm_flip_worker(void *arg)
+{
+	struct hm_flip *x = arg;
+	unsigned long *held[HM_FLIP_HELD] = { NULL };
+	u64 r = (u64)(unsigned long)&r | 1;
+	unsigned long ops;
+	unsigned int i;
+
+	/* a while, then exit: its contexts are adopted by the next thread */
+	for (ops = 0; ops < 20000 && !__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE); ops++) {
+		u64 v = hm_flip_rand(&r);
+
+		i = (unsigned int)(v % HM_FLIP_HELD);
+		if ((v >> 20) % 256 == 0) {
+			hm_flip_bad_free(x, &r);
+		} else if (!held[i]) {
+			held[i] = hm_flip_new(x, &r);
+		} else if ((v >> 8) % 4 == 0) {
+			hm_flip_free(x, held[i]);
+			held[i] = NULL;
+		} else {
+			/* to whichever thread takes the slot; free what was there */
+			unsigned long *q = (unsigned long *)__atomic_exchange_n(
+				&x->slot[(v >> 12) % HM_FLIP_SLOTS], (unsigned long)held[i],
+				__ATOMIC_ACQ_REL);
+
+			held[i] = NULL;
+			if (q)
+				hm_flip_free(x, q);
+		}
+	}
+	for (i = 0; i < HM_FLIP_HELD; i++)
+		if (held[i])
+			hm_flip_free(x, held[i]);
+	__atomic_add_fetch(&x->ops, ops, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *hm_flip_switcher(void *arg)
+{
+	static const char *const sets[] = {
+		"poison=1", "poison=0", "track=1", "track=0", "checks=1", "checks=0", "off",
+		"poison=1 track=1", "xowner=1 track=1", "xowner=0", "all=1",
+	};
+	struct hm_flip *x = arg;
+	u64 r = 0x2545f4914f6cdd1dULL;
+
+	while (!__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE)) {
+		u64 v = hm_flip_rand(&r);
+		struct hm_cache *c = NULL;
+
+		if (__atomic_load_n(&x->hold, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&x->held, 1, __ATOMIC_RELEASE);
+			usleep(100);
+			continue;
+		}
+		/* a cache, a class or every one; a refusal (xowner left alone) is fine */
+		if (v % 3 == 1)
+			c = x->c[(v >> 8) % HM_FLIP_CACHES];
+		else if (v % 3 == 2)
+			c = hm_class_cache(16 + (v >> 8) % 8 * 64);
+		hm_set_debug(c, sets[(v >> 16) % HM_ARRAY_SIZE(sets)]);
+		x->flips++;
+		if ((v >> 32) % 8 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* a write after free in a block of @c: caught once, the block kept out of use */
+static void hm_flip_uaf(struct hm_flip *x, struct hm_cache *c, void **v, unsigned int max)
+{
+	unsigned char *p = hm_cache_alloc(c);
+	unsigned int n = 0;
+
+	if (!p)
+		return;
+	hm_cache_free(c, p);
+	hm_test_poke(p, c->size - 1, 0x42);	/* past any link word */
+	hm_flip_expect = "BUG ";
+	hm_flip_got = 0;
+	/* the block comes back within a slab's allocations, in every mode */
+	while (n < max && !hm_flip_got && (!n || v[n - 1] != p))
+		v[n++] = hm_cache_alloc(c);
+	hm_flip_expect = NULL;
+	if (hm_flip_got == 1 && n && v[n - 1] != p)
+		x->uaf_ok++;
+	else
+		x->uaf_wrong++;
+	while (n--)
+		hm_cache_free(c, v[n]);
+}
+
+static void *hm_flip_uaf_thread(void *arg)
+{
+	struct hm_flip *x = arg;
+	unsigned int k, i, max = 4096;
+	void **v = malloc(max * sizeof(*v));
+
+	/* an exited worker's contexts and slabs: adopted here */
+	for (k = 0; v && k < HM_FLIP_CACHES; k++)
+		for (i = 0; i < HM_FLIP_UAF; i++)
+			hm_flip_uaf(x, x->c[k], v, max);
+	free(v);
+	return NULL;
+}
+
+static void hm_user_switch_flip_under_load(struct kunit *test)
+{
+	struct hm_flip *x = calloc(1, sizeof(*x));
+	unsigned long errs0, live0, ops_min = 60000, quarantined = 0;
+	pthread_t sw, th[HM_FLIP_THREADS], uaf;
+	struct hm_frag_info fi;
+	struct timespec t0, t;
+	unsigned int i, started = 0;
+	long ns;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_user_debug_off, NULL), 0);
+	for (i = 0; i < HM_FLIP_CACHES; i++) {
+		x->c[i] = hm_cache_create("u-flip", hm_flip_size[i], 0, hm_flip_mode[i],
+					  hm_flip_mode[i] == HM_MODE_FREELIST ? HM_CACHE_CHECKS : 0);
+		KUNIT_ASSERT_NOT_NULL(test, x->c[i]);
+	}
+	hm_thread_flush();
+	hm_frag_info(NULL, &fi);
+	live0 = fi.live;
+	errs0 = hm_error_count();
+	hm_set_error_handler(hm_flip_handler, x);
+	KUNIT_ASSERT_EQ(test, pthread_create(&sw, NULL, hm_flip_switcher, x), 0);
+	for (i = 0; i < HM_FLIP_THREADS; i++, started++)
+		KUNIT_ASSERT_EQ(test, pthread_create(&th[i], NULL, hm_flip_worker, x), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {	/* each thread's successor once it exits */
+		for (i = 0; i < HM_FLIP_THREADS; i++, started++) {
+			KUNIT_ASSERT_EQ(test, pthread_join(th[i], NULL), 0);
+			KUNIT_ASSERT_EQ(test, pthread_create(&th[i], NULL, hm_flip_worker, x), 0);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ns = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
+		/* 0.5 s and enough operations; 10 s at most (memcheck) */
+	} while ((ns < 500000000L || __atomic_load_n(&x->ops, __ATOMIC_RELAXED) < ops_min) &&
+		 ns < 10000000000L);
+	__atomic_store_n(&x->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < HM_FLIP_THREADS; i++)
+		KUNIT_ASSERT_EQ(test, pthread_join(th[i], NULL), 0);
+	KUNIT_ASSERT_EQ(test, pthread_join(sw, NULL), 0);
+	for (i = 0; i < HM_FLIP_SLOTS; i++)
+		if (x->slot[i])
+			hm_flip_free(x, (unsigned long *)x->slot[i]);
+	kunit_info(test, "%u threads, %lu operations, %lu switches, %lu bad frees, %lu xowner reports",
+		   started, x->ops, x->flips, x->bad_ok, x->xowner);
+	KUNIT_EXPECT_EQ(test, x->false_reports, 0);
+	KUNIT_EXPECT_EQ(test, x->bad_wrong, 0);
+	KUNIT_EXPECT_EQ(test, x->corrupt, 0);
+	KUNIT_EXPECT_GT(test, x->bad_ok, 0);
+	KUNIT_EXPECT_EQ(test, hm_error_count() - errs0, x->bad_ok + x->xowner);
+
+	/* quiet: every count exact, every record given back */
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "off"), 0);
+	hm_thread_flush();
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+	hm_frag_info(NULL, &fi);
+	KUNIT_EXPECT_EQ(test, fi.live, live0);
+	for (i = 0; i < HM_FLIP_CACHES; i++) {
+		hm_frag_info(x->c[i], &fi);
+		KUNIT_EXPECT_EQ(test, fi.live, 0);
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->c[i]->quarantined), 0);
+		if (hm_plat_read_can_sync())
+			KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->c[i]->track_bytes), 0);
+	}
+
+	/* poisoning on for good: every write after free caught */
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "poison=1"), 0);
+	KUNIT_ASSERT_EQ(test, pthread_create(&uaf, NULL, hm_flip_uaf_thread, x), 0);
+	KUNIT_ASSERT_EQ(test, pthread_join(uaf, NULL), 0);
+	hm_set_error_handler(NULL, NULL);
+	KUNIT_EXPECT_EQ(test, x->uaf_ok, HM_FLIP_CACHES * HM_FLIP_UAF);
+	KUNIT_EXPECT_EQ(test, x->uaf_wrong, 0);
+	KUNIT_EXPECT_EQ(test, x->false_reports, 0);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(NULL, "off"), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
+	hm_test_count_errors(test);	/* the destroys report the quarantined blocks */
+	for (i = 0; i < HM_FLIP_CACHES; i++) {
+		unsigned long q = hm_atomic_read(&x->c[i]->quarantined);
+
+		quarantined += q;
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(x->c[i]), q);
+	}
+	KUNIT_EXPECT_EQ(test, quarantined, x->uaf_ok);
+	free(x);
+}
+
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_poison_sizes),
 	KUNIT_CASE(hm_user_poison_spans),
@@ -3547,6 +3882,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_null_args),
 	KUNIT_CASE(hm_user_cache_refusals),
 	KUNIT_CASE(hm_user_wrong_cache_free_race),
+	KUNIT_CASE(hm_user_switch_flip_under_load),
 	KUNIT_CASE(hm_user_learner_all_or_none),
 	KUNIT_CASE(hm_user_free_without_context),
 	{}
