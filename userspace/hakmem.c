@@ -449,6 +449,11 @@ static void hm_slot_release(struct hm_tls_slot *sl, bool abandon, bool key_live)
  * note left have their contexts abandoned, as the destructor would have,
  * by hm_trim() and whenever the notes have doubled since the last look
  * (a syscall a note then: two per new note at most).
+ *
+ * The notes have a lock of their own, after hm_caches_lock: a thread's
+ * first allocation may come while it holds hm_caches_lock (the preload's
+ * stdio buffer in a dump), so noting takes only hm_notes_lock, and its
+ * look happens only if hm_caches_lock is free.
  */
 struct hm_thread_note {
 	struct hm_thread_note *next, **pprev;
@@ -456,7 +461,8 @@ struct hm_thread_note {
 	u32 key_id;
 };
 
-/* under hm_caches_lock */
+static pthread_mutex_t hm_notes_lock = PTHREAD_MUTEX_INITIALIZER;
+/* under hm_notes_lock; unlinked by others than their thread under hm_caches_lock too */
 static struct hm_thread_note *hm_notes;
 static unsigned long hm_notes_nr, hm_notes_looked;	/* now, after the last look */
 
@@ -466,6 +472,7 @@ static void hm_notes_look(void);
 static void hm_thread_note(void)
 {
 	struct hm_thread_note *n;
+	bool look;
 
 	if (!hm_tls.key_id)	/* keyed by tid: its contexts are not told apart */
 		return;
@@ -474,32 +481,39 @@ static void hm_thread_note(void)
 		return;		/* no memory: given back at exit only, as before */
 	n->tid = hm_tls.tid;
 	n->key_id = hm_tls.key_id;
-	pthread_mutex_lock(&hm_caches_lock);
+	pthread_mutex_lock(&hm_notes_lock);
 	n->next = hm_notes;
 	if (n->next)
 		n->next->pprev = &n->next;
 	n->pprev = &hm_notes;
 	hm_notes = n;
 	hm_tls.note = n;
-	if (++hm_notes_nr >= 2 * hm_notes_looked && hm_notes_nr >= 64)
+	look = ++hm_notes_nr >= 2 * hm_notes_looked && hm_notes_nr >= 64;
+	pthread_mutex_unlock(&hm_notes_lock);
+	if (look && !pthread_mutex_trylock(&hm_caches_lock)) {
 		hm_notes_look();
-	pthread_mutex_unlock(&hm_caches_lock);
+		pthread_mutex_unlock(&hm_caches_lock);
+	}
 }
 
+/* under hm_notes_lock */
 static void hm_note_unlink(struct hm_thread_note *n)
 {
 	*n->pprev = n->next;
 	if (n->next)
 		n->next->pprev = n->pprev;
 	hm_notes_nr--;
-	hm_plat_meta_free(n, sizeof(*n));
 }
 
 /* its destructor ran: no note; caller holds hm_caches_lock */
 static void hm_thread_unnote(void)
 {
-	if (hm_tls.note)
-		hm_note_unlink(hm_tls.note);
+	if (!hm_tls.note)
+		return;
+	pthread_mutex_lock(&hm_notes_lock);
+	hm_note_unlink(hm_tls.note);
+	pthread_mutex_unlock(&hm_notes_lock);
+	hm_plat_meta_free(hm_tls.note, sizeof(*hm_tls.note));
 	hm_tls.note = NULL;
 }
 
@@ -519,28 +533,39 @@ static void hm_note_abandon(struct hm_cache *c, u32 key_id)
 		hm_cctx_abandon(cc, false);
 }
 
-/* give back the contexts of noted threads that are gone; under hm_caches_lock */
+/*
+ * Give back the contexts of noted threads that are gone; the caller holds
+ * hm_caches_lock, so no note goes meanwhile (hm_thread_unnote()).
+ */
 static void hm_notes_look(void)
 {
-	struct hm_thread_note *n, *next;
+	struct hm_thread_note *n, *next, *gone = NULL;
 	int saved_errno = errno;
 	pid_t pid = getpid();
 	struct hm_cache *c;
 	unsigned int i;
 
+	pthread_mutex_lock(&hm_notes_lock);
 	for (n = hm_notes; n; n = next) {
 		next = n->next;
 		/* running (its last rounds, or its tid is another's now) */
 		if (n == hm_tls.note || syscall(SYS_tgkill, pid, n->tid, 0) == 0 ||
 		    errno != ESRCH)
 			continue;
+		hm_note_unlink(n);
+		n->next = gone;
+		gone = n;
+	}
+	hm_notes_looked = hm_notes_nr;
+	pthread_mutex_unlock(&hm_notes_lock);
+	for (n = gone; n; n = next) {
+		next = n->next;
 		for (i = 0; i < HM_USER_CLASSES; i++)
 			hm_note_abandon(hm_classes[i], n->key_id);
 		for (c = hm_caches; c; c = c->next)
 			hm_note_abandon(c, n->key_id);
-		hm_note_unlink(n);
+		hm_plat_meta_free(n, sizeof(*n));
 	}
-	hm_notes_looked = hm_notes_nr;
 	/* their reader slots too: a first bracket may come in that round */
 	hm_user_readers_reap();
 	errno = saved_errno;
@@ -1637,6 +1662,7 @@ static void hm_fork_prepare(void)
 	pthread_mutex_lock(&hm_sf_lock);
 	pthread_mutex_lock(&hm_debug_lock);
 	pthread_mutex_lock(&hm_caches_lock);
+	pthread_mutex_lock(&hm_notes_lock);
 	hm_fork_each(true);
 }
 
@@ -1645,6 +1671,7 @@ static void hm_fork_release(void)
 	if (hm_fork_unlocked)
 		return;
 	hm_fork_each(false);
+	pthread_mutex_unlock(&hm_notes_lock);
 	pthread_mutex_unlock(&hm_caches_lock);
 	pthread_mutex_unlock(&hm_debug_lock);
 	pthread_mutex_unlock(&hm_sf_lock);
