@@ -124,8 +124,11 @@ void hm_frag_dump(FILE *out, struct hm_cache *c)
 		return;
 	}
 	fprintf(out, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
-	if (c)
+	if (c) {
+		if (!hm_user_cache_get(c, HM_RET_IP))
+			return;
 		hm_dump_cache(c, out);
-	else
+		hm_user_cache_put();
+	} else
 		hm_user_each_cache(hm_dump_cache, out);
 }

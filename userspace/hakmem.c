@@ -310,7 +310,7 @@ static void hm_thread_exit(void *unused);
 static void hm_fork_prepare(void);
 static void hm_fork_release(void);
 static void hm_fork_child(void);
-static int hm_set_debug_locked(struct hm_cache *c, const char *switches);
+static int hm_set_debug_locked(struct hm_cache *c, const char *switches, unsigned long ip);
 static void hm_dump_diag(struct hm_printer *pr);
 static void hm_research_init(void);
 
@@ -382,7 +382,7 @@ static void hm_init(void)
 	/* the classes exist: the fork handlers take and give back their locks */
 	__atomic_store_n(&hm_fork_live, true, __ATOMIC_RELEASE);
 	hm_fork_register();
-	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg))
+	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg, 0))
 		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 (each once), all=0|1 or off (alone), xowner=1 with track=1; ignored\n",
 			dbg);
 	hm_research_init();	/* HAKMEM_POLICY */
@@ -1359,6 +1359,47 @@ void hm_cache_free_bulk(struct hm_cache *c, size_t n, void **ptrs)
 }
 
 /*
+ * Is @c a built-in class or a live cache of hm_cache_create()?  The caller
+ * holds hm_caches_lock, and keeps it while it uses @c (a destroy waits).
+ * Asked before anything reads @c: a destroyed cache's memory may be gone.
+ */
+static bool hm_cache_known(const struct hm_cache *c)
+{
+	const struct hm_cache *it;
+	unsigned int i;
+
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		if (hm_classes[i] == c)
+			return true;
+	for (it = hm_caches; it; it = it->next)
+		if (it == c)
+			return true;
+	return false;
+}
+
+/*
+ * For the per-cache calls that are not fast paths (debug switches,
+ * validation, dumps, policies): true with hm_caches_lock held, to be let
+ * go with hm_user_cache_put(), when @c is known; else @c is reported as
+ * not from hakmem (at @ip, the call's caller) and nothing is locked.
+ */
+bool hm_user_cache_get(struct hm_cache *c, unsigned long ip)
+{
+	pthread_once(&hm_once, hm_init);
+	pthread_mutex_lock(&hm_caches_lock);
+	if (likely(hm_cache_known(c)))
+		return true;
+	pthread_mutex_unlock(&hm_caches_lock);
+	hm_report(NULL, HM_ERR_FOREIGN, c, ip);
+	return false;
+}
+
+void hm_user_cache_put(void)
+{
+	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+/*
  * Only a live cache of hm_cache_create() is destroyed: a built-in class
  * (hm_class_cache()) or a cache destroyed already is refused, reported
  * without reading it (its memory may be gone), and nothing changes.
@@ -1557,8 +1598,13 @@ long hm_validate(struct hm_cache *c)
 	unsigned int i;
 
 	pthread_once(&hm_once, hm_init);
-	if (c)
-		return hm_cache_validate(c, &fp.pr);
+	if (c) {
+		if (!hm_user_cache_get(c, HM_RET_IP))
+			return -1;
+		r = hm_cache_validate(c, &fp.pr);
+		hm_user_cache_put();
+		return r;
+	}
 	for (i = 0; i < HM_USER_CLASSES; i++) {
 		r = hm_cache_validate(hm_classes[i], &fp.pr);
 		problems += r < 0 ? 1 : r;
@@ -1765,7 +1811,7 @@ static int hm_debug_each(struct hm_cache *c, const char *switches, bool set)
 	return 0;
 }
 
-static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
+static int hm_set_debug_locked(struct hm_cache *c, const char *switches, unsigned long ip)
 {
 	unsigned int global;
 	bool ok;
@@ -1776,6 +1822,12 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
 		return -1;
 	pthread_mutex_lock(&hm_debug_lock);	/* switch changes are serialized */
 	pthread_mutex_lock(&hm_caches_lock);
+	if (c && !hm_cache_known(c)) {
+		pthread_mutex_unlock(&hm_caches_lock);
+		pthread_mutex_unlock(&hm_debug_lock);
+		hm_report(NULL, HM_ERR_FOREIGN, c, ip);
+		return -1;
+	}
 	/* global: the default of caches created later changes too */
 	global = c ? hm_debug_global : hm_debug_parse(switches, hm_debug_global, &ok);
 	/* all or nothing: a cache left with xowner but no tracking refuses */
@@ -1792,7 +1844,7 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches)
 int hm_set_debug(struct hm_cache *c, const char *switches)
 {
 	pthread_once(&hm_once, hm_init);
-	return switches ? hm_set_debug_locked(c, switches) : -1;
+	return switches ? hm_set_debug_locked(c, switches, HM_RET_IP) : -1;
 }
 
 static void hm_print_errors(struct hm_printer *pr)
@@ -2105,7 +2157,10 @@ int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
 	if (!cmd || !hm_learn_parse(cmd, &st, &seed))
 		return -EINVAL;
 	if (c) {
+		if (!hm_user_cache_get(c, HM_RET_IP))
+			return -EINVAL;
 		r = hm_cache_learn(c, st, seed);
+		hm_user_cache_put();
 	} else {
 		/* every class and cache, all or none: no cache comes or goes meanwhile */
 		pthread_mutex_lock(&hm_caches_lock);
@@ -2130,8 +2185,15 @@ int hm_cache_set_policy(struct hm_cache *c, const char *policy)
 	}
 	if (!policy || !hm_fit_parse(policy, &fit))
 		return -EINVAL;
-	if (c)
-		return hm_cache_set_fit(c, fit) ? -EINVAL : 0;
+	if (c) {
+		int r;
+
+		if (!hm_user_cache_get(c, HM_RET_IP))
+			return -EINVAL;
+		r = hm_cache_set_fit(c, fit) ? -EINVAL : 0;
+		hm_user_cache_put();
+		return r;
+	}
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_cache_set_fit(hm_classes[i], fit);
 	pthread_mutex_lock(&hm_caches_lock);
@@ -2143,7 +2205,13 @@ int hm_cache_set_policy(struct hm_cache *c, const char *policy)
 
 const char *hm_cache_policy(struct hm_cache *c)
 {
-	return c ? hm_fit_name(HM_READ_ONCE(c->fit)) : "?";
+	const char *name;
+
+	if (!c || !hm_user_cache_get(c, HM_RET_IP))
+		return "?";
+	name = hm_fit_name(HM_READ_ONCE(c->fit));
+	hm_user_cache_put();
+	return name;
 }
 
 void *hm_cache_alloc_contig(struct hm_cache *c, size_t n)
@@ -2238,7 +2306,10 @@ void hm_frag_info(struct hm_cache *c, struct hm_frag_info *f)
 		return;
 	pthread_once(&hm_once, hm_init);
 	if (c) {
-		hm_frag_add(c, f, map);
+		if (hm_user_cache_get(c, HM_RET_IP)) {
+			hm_frag_add(c, f, map);
+			hm_user_cache_put();
+		}
 	} else {
 		for (i = 0; i < HM_USER_CLASSES; i++)
 			hm_frag_add(hm_classes[i], f, map);

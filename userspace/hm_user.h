@@ -22,6 +22,8 @@ struct hm_printer;
 /* hm_stats_dump() to any printer; allocates nothing from the heap */
 void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what);
 void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg);
+bool hm_user_cache_get(struct hm_cache *c, unsigned long ip);	/* a known cache, locked */
+void hm_user_cache_put(void);
 
 /* tests: count errors instead of printing them (NULL: off) */
 extern long *volatile hm_user_error_counter;

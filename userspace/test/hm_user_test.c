@@ -360,6 +360,54 @@ static void hm_user_first_use_in_destructor(struct kunit *test)
 }
 
 /*
+ * The per-cache calls that are not fast paths refuse a pointer that is no
+ * built-in class or live cache (a destroyed cache, or never one): each is
+ * reported once as not from hakmem, and nothing reads it (ASan: reading
+ * the destroyed cache was a heap-use-after-free).
+ */
+static void hm_user_stale_cache(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("stale", 64, 0, HM_MODE_BITMAP, 0);
+	struct hm_cache *never = (struct hm_cache *)HM_BIT(40);	/* unmapped */
+	struct hm_cache *cls = hm_class_cache(64);
+	long *errors = hm_test_count_errors(test);
+	struct hm_frag_info fi;
+	FILE *out = fopen("/dev/null", "w");
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	KUNIT_ASSERT_EQ(test, hm_cache_destroy(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(c, "poison=1"), -1);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), -1);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(c, "first"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(c, "learn"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(c, "on"), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, hm_cache_policy(c), "?");
+	fi.slabs = 42;
+	hm_frag_info(c, &fi);
+	KUNIT_EXPECT_EQ(test, fi.slabs, 0);
+	hm_frag_dump(out, c);
+	KUNIT_EXPECT_EQ(test, *errors, 8);
+	KUNIT_EXPECT_EQ(test, hm_set_debug(never, "off"), -1);
+	KUNIT_EXPECT_EQ(test, hm_validate(never), -1);
+	KUNIT_EXPECT_EQ(test, *errors, 10);
+	/* a class is known, and so is a live cache */
+	KUNIT_EXPECT_EQ(test, hm_set_debug(cls, "off"), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(cls), 0);
+	KUNIT_EXPECT_STREQ(test, hm_cache_policy(cls), "default");
+	c = hm_cache_create("live", 64, 0, HM_MODE_BITMAP, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(c, "best"), 0);
+	KUNIT_EXPECT_STREQ(test, hm_cache_policy(c), "best");
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(c, "on"), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(c, "off"), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 10);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+	fclose(out);
+}
+
+/*
  * Pointers at and past the end of the slab map's flat bitmap (47 bits),
  * where the tree answers: refused as foreign, never read.  Each is freed
  * through both entry points.
@@ -3833,6 +3881,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_alloc_after_last_round),
+	KUNIT_CASE(hm_user_stale_cache),
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),
 	KUNIT_CASE(hm_user_env_switches),
