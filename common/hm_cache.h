@@ -220,7 +220,8 @@ static __always_inline bool hm_cctx_free_debug_try(struct hm_cctx *cc, struct hm
  * @p: the object
  *
  * Return: true when @p is freed; false, having changed nothing, when
- * hm_cctx_free_local() must run (reports, debugging, list changes).
+ * hm_cctx_free_local() must run (reports, debugging, list changes,
+ * init_on_free).
  */
 static __always_inline bool hm_cctx_free_try_route(struct hm_cctx *cc, u8 route,
 						   struct hm_slab *s, void *p);
@@ -235,6 +236,9 @@ static __always_inline bool hm_cctx_free_try(struct hm_cctx *cc, struct hm_slab 
 static __always_inline bool hm_cctx_free_try_route(struct hm_cctx *cc, u8 route,
 						   struct hm_slab *s, void *p)
 {
+	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
+	if (hm_plat_init_on_free())
+		return false;
 	if (likely(route == HM_MODE_HYBRID))
 		return hm_hybrid_free_try(cc, s, p);
 	if (route == HM_MODE_BITMAP)

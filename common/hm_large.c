@@ -352,6 +352,12 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	keep = h->resident && hm_large_fits(h);
 	decommit = !keep && HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
 		   hm_large_nkept < HM_LARGE_KEEP;
+	/*
+	 * init_on_free: a chunk hakmem keeps is zeroed before another can
+	 * take it; one given back is the page allocator's to zero
+	 */
+	if (hm_plat_init_on_free() && (keep || decommit))
+		hm_memset(p, 0, h->user);
 	if (keep) {
 		/* a use after free of the object stays visible to the sanitizers */
 		hm_plat_mark_free(p, tail);

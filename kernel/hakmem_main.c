@@ -1023,6 +1023,9 @@ static int __init hakmem_init(void)
 	ret = hakmem_fail_chunk_init();
 	if (ret)
 		return ret;
+	/* fixed at boot: the free paths test a key of the module's (hm_plat.h) */
+	if (want_init_on_free())
+		static_branch_enable(&hm_init_on_free_key);
 	hakmem_wq = alloc_workqueue("hakmem", WQ_MEM_RECLAIM, 0);
 	if (!hakmem_wq)
 		return -ENOMEM;
