@@ -27,6 +27,7 @@
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
+ *                   init_on_free,
  *                   GFP_DMA refused, __GFP_NOFAIL
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
@@ -2642,6 +2643,173 @@ static void hakmem_kapi_init_on_alloc(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+static void hakmem_test_init_on_free_off(void *unused)
+{
+	static_branch_disable(&hm_init_on_free_key);
+}
+
+/*
+ * init_on_free on for the case: the module's key (hm_plat.h), which the
+ * kernel's init_on_free=1 turned on at load already, else turned on here
+ * and off again when the case ends.
+ */
+static void hakmem_test_init_on_free(struct kunit *test)
+{
+	if (static_key_enabled(&hm_init_on_free_key))
+		return;
+	static_branch_enable(&hm_init_on_free_key);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_free_off,
+							NULL), 0);
+}
+
+/* A cache of mode @m with HAKMEM_CHECKS (a free list's double frees), destroyed at the end */
+static struct hakmem_cache *hakmem_test_cache_checked(struct kunit *test, const char *name,
+						      unsigned int size, enum hm_mode m)
+{
+	struct hakmem_cache *hc = hakmem_cache_create(name, size, 0,
+						      hakmem_flags_of(m) | HAKMEM_CHECKS);
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
+	return hc;
+}
+
+/* How many of the free blocks @v[0..@n) of @c are not zero past their link bytes? */
+static unsigned int hakmem_test_unwiped(const struct hm_cache *c, void *const *v,
+					unsigned int n)
+{
+	unsigned int link = c->link_bytes, i, dirty = 0;
+
+	for (i = 0; i < n; i++)
+		dirty += !!memchr_inv((const char *)v[i] + link, 0, c->size - link);
+	return dirty;
+}
+
+/* @n objects of @hc, each block written 0x5a all through */
+static void hakmem_test_fill(struct kunit *test, struct hakmem_cache *hc, void **v,
+			     unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		memset(v[i], 0x5a, hc->c->size);
+	}
+}
+
+/*
+ * init_on_free=1 zeroes what is freed, as SLUB does: each block freed,
+ * singly, in bulk, from another CPU, of a class, large, and on the debug
+ * route with tracking, reads zero after its free, but for a free list's
+ * link word; with poisoning on, it keeps the poison.  A refused free
+ * (wrong cache, interior pointer, hakmem_free() of a cache's object, a
+ * double free) zeroes nothing.  The module's key is turned on for the
+ * case.
+ */
+static void hakmem_kapi_init_on_free(struct kunit *test)
+{
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-initfree", 96, m);
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-initfree-other", 96, m);
+	struct hakmem_cache *chk = hakmem_test_cache_checked(test, "kunit-initfree-chk", 96, m);
+	struct hakmem_cache *cls200 = hakmem_classes[hm_size_to_class(200)];
+	unsigned int n = 16, link = hc->c->link_bytes, size = hc->c->size, a, b;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	struct hakmem_work w = { .hc = hc };
+	void *p, *cls, *large;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	hakmem_test_init_on_free(test);
+
+	/* refused frees of live objects change nothing */
+	hakmem_test_fill(test, hc, v, n);
+	hakmem_cache_free(other, v[0]);
+	hakmem_cache_free(hc, (char *)v[1] + 8);
+	hakmem_free(v[2]);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	for (a = 0; a < 3; a++)
+		KUNIT_EXPECT_NULL(test, memchr_inv(v[a], 0x5a, size));
+
+	/* singly (the fast path gives up: the full path zeroes), then in bulk */
+	for (a = 0; a < n; a++)
+		hakmem_cache_free(hc, v[a]);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+	hakmem_test_fill(test, hc, v, n);
+	hakmem_cache_free_bulk(hc, n, v);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+
+	/* remote frees: allocated on one CPU, freed on another (which clears w.v) */
+	if (num_online_cpus() >= 2) {
+		hakmem_two_cpus(test, &a, &b);
+		w.n = n;
+		w.v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w.v);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc, &w), 0);
+		KUNIT_ASSERT_EQ(test, w.fails, 0);
+		memcpy(v, w.v, n * sizeof(void *));
+		for (a = 0; a < n; a++)
+			memset(v[a], 0x5a, size);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &w), 0);
+		KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+	}
+
+	/* a refused double free zeroes nothing (checks on: a free list's are seen) */
+	p = hakmem_cache_alloc(chk, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, size);
+	hakmem_cache_free(chk, p);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(chk->c, &p, 1), 0);
+	memset((char *)p + link, 0x77, size - link);
+	hakmem_cache_free(chk, p);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	KUNIT_EXPECT_NULL(test, memchr_inv((char *)p + link, 0x77, size - link));
+	memset((char *)p + link, 0, size - link);
+
+	/* the debug route: tracking alone zeroes, poisoning keeps its pattern */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_TRACK, GFP_KERNEL), 0);
+	hakmem_test_fill(test, hc, v, n);
+	for (a = 0; a < n; a++)
+		hakmem_cache_free(hc, v[a]);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_POISON, GFP_KERNEL), 0);
+	hakmem_test_fill(test, hc, v, n);
+	for (a = 0; a < n; a++) {
+		hakmem_cache_free(hc, v[a]);
+		KUNIT_EXPECT_NULL(test, memchr_inv((char *)v[a] + link, HM_POISON_FREE,
+						   size - link));
+	}
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(hc->c, 0, GFP_KERNEL), 0);
+
+	/* a class's object, and a large one, which hakmem keeps once freed */
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	memset(cls, 0x5a, cls200->c->size);
+	hakmem_free(cls);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(cls200->c, &cls, 1), 0);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	memset(large, 0x5a, 5000);
+	hakmem_free(large);
+	/* given back, it would be the page allocator's: read only if kept */
+	p = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (static_key_enabled(&init_on_alloc))
+		kunit_info(test, "init_on_alloc is on: the large object's check proves nothing");
+	if (p == large)
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 5000));
+	else
+		kunit_info(test, "the large chunk was not kept: not checked");
+	hakmem_free(p);
+
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(chk->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, chk);
+}
+
 /*
  * GFP_DMA and __GFP_DMA32 ask for memory hakmem has none of: each call is
  * refused (NULL, 0 for bulk) with one report, and nothing stays
@@ -2712,6 +2880,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_init_on_free, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
 	{}
