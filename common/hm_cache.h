@@ -102,6 +102,7 @@ void hm_free_no_cache(void *const *ptrs, size_t n, unsigned long ip);
 void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
 			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);
+size_t hm_core_usable_size_ip(const void *p, unsigned long ip);
 bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p);
 
 /* The mode's allocation, without the debug hook. */

@@ -27,7 +27,7 @@
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
- *                   init_on_free,
+ *                   init_on_free, hakmem_ksize(),
  *                   GFP_DMA refused, __GFP_NOFAIL
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
@@ -41,6 +41,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/kallsyms.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -2811,6 +2812,148 @@ static void hakmem_kapi_init_on_free(struct kunit *test)
 }
 
 /*
+ * hakmem_ksize(@p) refuses @p: 0, and one report, of kind @e for @p with
+ * this function as the caller.  Not inlined: the caller is known.
+ */
+static noinline void hakmem_expect_ksize_refused(struct kunit *test, const void *p,
+						 enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+	char caller[KSYM_SYMBOL_LEN];
+
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), 0);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	snprintf(caller, sizeof(caller), "%ps", (void *)en.ip);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(caller, "hakmem_expect_ksize_refused"),
+			      "caller %s", caller);
+}
+
+static void hakmem_test_init_on_alloc_on(struct kunit *test)
+{
+	if (static_key_enabled(&init_on_alloc))
+		return;
+	static_branch_enable(&init_on_alloc);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_alloc_off,
+							NULL), 0);
+}
+
+/*
+ * hakmem_ksize(): a live object's block size (a class's, a cache's with
+ * its alignment's padding) or a large object's size; 0 for NULL and
+ * ZERO_SIZE_PTR; a foreign, interior or free pointer refused with one
+ * report each.  The whole usable size is the object's: __GFP_ZERO and
+ * init_on_alloc zero all of it, and so does init_on_free.
+ */
+static void hakmem_kapi_ksize(struct kunit *test)
+{
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-ksize", 96, m);
+	struct hakmem_cache *chk = hakmem_test_cache_checked(test, "kunit-ksize-chk", 96, m);
+	struct hakmem_cache *pad = hakmem_cache_create("kunit-ksize-pad", 40, 64,
+						       hakmem_flags_of(m));
+	struct hakmem_cache *cls200 = hakmem_classes[hm_size_to_class(200)];
+	long *errors = hm_test_count_errors(test);
+	void *p, *q, *cls, *large, *foreign, **v;
+	unsigned int nb, i, dirty = 0;
+	size_t n;
+
+	KUNIT_ASSERT_NOT_NULL(test, pad);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, pad), 0);
+	nb = pad->c->nblocks;
+	v = kunit_kmalloc_array(test, nb, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(NULL), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(ZERO_SIZE_PTR), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	/* live objects: a cache's block, a class's, a large object's size */
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), hc->c->size);
+	KUNIT_EXPECT_GE(test, hakmem_ksize(p), 96);
+	q = hakmem_cache_alloc(pad, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(q), 64);	/* 40 bytes, aligned to 64 */
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(cls), 256);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(large), 5000);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	/* refused: interior, foreign, free */
+	hakmem_expect_ksize_refused(test, (char *)p + 8, HM_ERR_INTERIOR);
+	hakmem_expect_ksize_refused(test, (char *)cls + 1, HM_ERR_INTERIOR);
+	hakmem_expect_ksize_refused(test, (char *)large + 64, HM_ERR_INTERIOR);
+	foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	hakmem_expect_ksize_refused(test, foreign, HM_ERR_FOREIGN);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hakmem_cache_free(hc, p);
+	/* a free list keeps no state of its free blocks without checks */
+	if (m != HM_MODE_FREELIST)
+		hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+	p = hakmem_cache_alloc(chk, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), chk->c->size);
+	hakmem_cache_free(chk, p);
+	hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, *errors, m != HM_MODE_FREELIST ? 6 : 5);
+
+	/*
+	 * The whole usable size is the caller's: a slab's worth of the padded
+	 * cache's blocks written all through and freed, so that the next
+	 * allocations (a free list's too) get written blocks back, reads
+	 * zero for __GFP_ZERO ...
+	 */
+	hakmem_cache_free(pad, q);
+	hakmem_test_fill(test, pad, v, nb);
+	hakmem_cache_free_bulk(pad, nb, v);
+	for (i = 0; i < nb; i++) {
+		v[i] = hakmem_cache_alloc(pad, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		dirty += !!memchr_inv(v[i], 0, hakmem_ksize(v[i]));
+		memset(v[i], 0x5a, hakmem_ksize(v[i]));
+	}
+	KUNIT_EXPECT_EQ(test, dirty, 0);
+	/* ... for init_on_alloc ... */
+	n = hakmem_ksize(cls);
+	memset(cls, 0x5a, n);
+	hakmem_free(cls);
+	hakmem_cache_free_bulk(pad, nb, v);
+	hakmem_test_init_on_alloc_on(test);
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cls, 0, n));
+	for (i = 0; i < nb; i++) {
+		v[i] = hakmem_cache_alloc(pad, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		dirty += !!memchr_inv(v[i], 0, hakmem_ksize(v[i]));
+		memset(v[i], 0x5a, hakmem_ksize(v[i]));
+	}
+	KUNIT_EXPECT_EQ(test, dirty, 0);
+	/* ... and for init_on_free (past a free list's link) */
+	hakmem_test_init_on_free(test);
+	memset(cls, 0x5a, n);
+	hakmem_cache_free_bulk(pad, nb, v);
+	hakmem_free(cls);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(pad->c, v, nb), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(cls200->c, &cls, 1), 0);
+
+	hakmem_free(large);
+	KUNIT_EXPECT_EQ(test, *errors, m != HM_MODE_FREELIST ? 6 : 5);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(pad->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, pad);
+}
+
+/*
  * GFP_DMA and __GFP_DMA32 ask for memory hakmem has none of: each call is
  * refused (NULL, 0 for bulk) with one report, and nothing stays
  * allocated; __GFP_HIGHMEM is met by any memory.
@@ -2881,6 +3024,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_free, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_ksize, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
 	{}
