@@ -76,15 +76,23 @@ static void hakmem_test_destroy(void *hc)
 	hakmem_cache_destroy(hc);
 }
 
-/* A cache destroyed when the case ends. */
-static struct hakmem_cache *hakmem_test_cache(struct kunit *test, const char *name,
-					      unsigned int size, enum hm_mode m)
+/* A cache of hakmem_cache_create()'s arguments, destroyed when the case ends. */
+static struct hakmem_cache *hakmem_test_cache_args(struct kunit *test, const char *name,
+						   unsigned int size, unsigned int align,
+						   unsigned int flags)
 {
-	struct hakmem_cache *hc = hakmem_cache_create(name, size, 0, hakmem_flags_of(m));
+	struct hakmem_cache *hc = hakmem_cache_create(name, size, align, flags);
 
 	KUNIT_ASSERT_NOT_NULL(test, hc);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
 	return hc;
+}
+
+/* A cache of mode @m, destroyed when the case ends. */
+static struct hakmem_cache *hakmem_test_cache(struct kunit *test, const char *name,
+					      unsigned int size, enum hm_mode m)
+{
+	return hakmem_test_cache_args(test, name, size, 0, hakmem_flags_of(m));
 }
 
 /* Two distinct online CPUs, or skip. */
@@ -2581,9 +2589,18 @@ static void hakmem_kapi_kmemleak(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
-static void hakmem_test_init_on_alloc_off(void *unused)
+static void hakmem_test_key_off(void *key)
 {
-	static_branch_disable(&init_on_alloc);
+	static_key_disable(key);
+}
+
+/* Static key @key on for the case, and off after it unless it was on. */
+static void hakmem_test_key_on(struct kunit *test, struct static_key *key)
+{
+	if (static_key_enabled(key))
+		return;
+	static_key_enable(key);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_key_off, key), 0);
 }
 
 /*
@@ -2619,9 +2636,7 @@ static void hakmem_kapi_init_on_alloc(struct kunit *test)
 	hakmem_free(large);
 	hakmem_cache_free_bulk(hc, n, v);
 
-	static_branch_enable(&init_on_alloc);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_alloc_off,
-							NULL), 0);
+	hakmem_test_key_on(test, &init_on_alloc.key);
 	for (i = 0; i < n / 2; i++) {
 		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
@@ -2644,35 +2659,20 @@ static void hakmem_kapi_init_on_alloc(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
-static void hakmem_test_init_on_free_off(void *unused)
-{
-	static_branch_disable(&hm_init_on_free_key);
-}
-
 /*
- * init_on_free on for the case: the module's key (hm_plat.h), which the
- * kernel's init_on_free=1 turned on at load already, else turned on here
- * and off again when the case ends.
+ * init_on_free on for the case: the module's key (hm_plat.h), on from the
+ * load with the kernel's init_on_free=1, else turned on for the case
  */
 static void hakmem_test_init_on_free(struct kunit *test)
 {
-	if (static_key_enabled(&hm_init_on_free_key))
-		return;
-	static_branch_enable(&hm_init_on_free_key);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_free_off,
-							NULL), 0);
+	hakmem_test_key_on(test, &hm_init_on_free_key.key);
 }
 
-/* A cache of mode @m with HAKMEM_CHECKS (a free list's double frees), destroyed at the end */
+/* hakmem_test_cache() with HAKMEM_CHECKS: a free list's double frees are seen */
 static struct hakmem_cache *hakmem_test_cache_checked(struct kunit *test, const char *name,
 						      unsigned int size, enum hm_mode m)
 {
-	struct hakmem_cache *hc = hakmem_cache_create(name, size, 0,
-						      hakmem_flags_of(m) | HAKMEM_CHECKS);
-
-	KUNIT_ASSERT_NOT_NULL(test, hc);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
-	return hc;
+	return hakmem_test_cache_args(test, name, size, 0, hakmem_flags_of(m) | HAKMEM_CHECKS);
 }
 
 /* How many of the free blocks @v[0..@n) of @c are not zero past their link bytes? */
@@ -2832,15 +2832,6 @@ static noinline void hakmem_expect_ksize_refused(struct kunit *test, const void 
 			      "caller %s", caller);
 }
 
-static void hakmem_test_init_on_alloc_on(struct kunit *test)
-{
-	if (static_key_enabled(&init_on_alloc))
-		return;
-	static_branch_enable(&init_on_alloc);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_alloc_off,
-							NULL), 0);
-}
-
 /*
  * hakmem_ksize(): a live object's block size (a class's, a cache's with
  * its alignment's padding) or a large object's size; 0 for NULL and
@@ -2853,16 +2844,14 @@ static void hakmem_kapi_ksize(struct kunit *test)
 	enum hm_mode m = MODE(test);
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-ksize", 96, m);
 	struct hakmem_cache *chk = hakmem_test_cache_checked(test, "kunit-ksize-chk", 96, m);
-	struct hakmem_cache *pad = hakmem_cache_create("kunit-ksize-pad", 40, 64,
-						       hakmem_flags_of(m));
+	struct hakmem_cache *pad = hakmem_test_cache_args(test, "kunit-ksize-pad", 40, 64,
+							  hakmem_flags_of(m));
 	struct hakmem_cache *cls200 = hakmem_classes[hm_size_to_class(200)];
 	long *errors = hm_test_count_errors(test);
 	void *p, *q, *cls, *large, *foreign, **v;
 	unsigned int nb, i, dirty = 0;
 	size_t n;
 
-	KUNIT_ASSERT_NOT_NULL(test, pad);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, pad), 0);
 	nb = pad->c->nblocks;
 	v = kunit_kmalloc_array(test, nb, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
@@ -2926,7 +2915,7 @@ static void hakmem_kapi_ksize(struct kunit *test)
 	memset(cls, 0x5a, n);
 	hakmem_free(cls);
 	hakmem_cache_free_bulk(pad, nb, v);
-	hakmem_test_init_on_alloc_on(test);
+	hakmem_test_key_on(test, &init_on_alloc.key);
 	cls = hakmem_alloc(200, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, cls);
 	KUNIT_EXPECT_NULL(test, memchr_inv(cls, 0, n));
