@@ -102,6 +102,7 @@ void hm_free_no_cache(void *const *ptrs, size_t n, unsigned long ip);
 void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
 			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);
+size_t hm_core_usable_size_ip(const void *p, unsigned long ip);
 bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p);
 
 /* The mode's allocation, without the debug hook. */
@@ -225,7 +226,8 @@ static __always_inline bool hm_cctx_free_debug_try(struct hm_cctx *cc, struct hm
  * @p: the object
  *
  * Return: true when @p is freed; false, having changed nothing, when
- * hm_cctx_free_local() must run (reports, debugging, list changes).
+ * hm_cctx_free_local() must run (reports, debugging, list changes,
+ * init_on_free).
  */
 static __always_inline bool hm_cctx_free_try_route(struct hm_cctx *cc, u8 route,
 						   struct hm_slab *s, void *p);
@@ -240,6 +242,9 @@ static __always_inline bool hm_cctx_free_try(struct hm_cctx *cc, struct hm_slab 
 static __always_inline bool hm_cctx_free_try_route(struct hm_cctx *cc, u8 route,
 						   struct hm_slab *s, void *p)
 {
+	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
+	if (hm_plat_init_on_free())
+		return false;
 	if (likely(route == HM_MODE_HYBRID))
 		return hm_hybrid_free_try(cc, s, p);
 	if (route == HM_MODE_BITMAP)

@@ -352,6 +352,12 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	keep = h->resident && hm_large_fits(h);
 	decommit = !keep && HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
 		   hm_large_nkept < HM_LARGE_KEEP;
+	/*
+	 * init_on_free: a chunk hakmem keeps is zeroed before another can
+	 * take it; one given back is the page allocator's to zero
+	 */
+	if (hm_plat_init_on_free() && (keep || decommit))
+		hm_memset(p, 0, h->user);
 	if (keep) {
 		/* a use after free of the object stays visible to the sanitizers */
 		hm_plat_mark_free(p, tail);
@@ -489,19 +495,60 @@ bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 }
 
 /*
+ * Usable size of object @p; 0 for what is no object, reported for caller
+ * @ip when @report, as a free of it would be.
+ */
+static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
+{
+	struct hm_slab *s = hm_ptr_to_slab(p);
+	struct hm_large *h = NULL;
+	struct hm_cache *c;
+	enum hm_error e;
+
+	if (s) {
+		c = s->cache;
+		if (hm_block_live(c, s, p))
+			return c->size;
+		if (!report)
+			return 0;
+		if (hm_block_valid(c, s, p, hm_block_index(c, s, p)))
+			hm_report_double_free(c, s, p, ip);
+		else
+			hm_report_bad_block(c, s, p, ip);
+		return 0;
+	}
+	e = hm_other_kind(p, &h);
+	if (e == HM_ERR_NR)
+		return h->user;
+	if (report)
+		hm_report(NULL, e, p, ip);
+	return 0;
+}
+
+/*
  * Usable size of any object hakmem handed out, 0 if unknown: a pointer
  * into a block but not at its start, or a block that is free (as far as
  * its slab tells), is no object.
  */
 size_t hm_core_usable_size(const void *p)
 {
-	struct hm_slab *s = hm_ptr_to_slab(p);
-	struct hm_large *h;
+	return hm_usable_size(p, 0, false);
+}
 
-	if (s)
-		return hm_block_live(s->cache, s, p) ? s->cache->size : 0;
-	h = hm_large_live(p);
-	return h ? h->user : 0;
+/**
+ * hm_core_usable_size_ip() - hm_core_usable_size() that reports a refusal
+ * @p: a non-NULL pointer, in the platform's read bracket
+ * @ip: caller, for reports
+ *
+ * What is no live object is reported as its free would be: a pointer not
+ * from hakmem, an interior pointer, a double free (of a free block or a
+ * freed large object), a free into a destroyed cache.
+ *
+ * Return: the usable size, or 0.
+ */
+size_t hm_core_usable_size_ip(const void *p, unsigned long ip)
+{
+	return hm_usable_size(p, ip, true);
 }
 
 /**

@@ -61,13 +61,14 @@ static __always_inline void hm_remote_debug_hook(struct hm_cctx *cc,
 /*
  * A remote free's common case, which its mode handles without a call but
  * the tail ones: a context (@cc) of the slab's cache @c, @idx a block
- * start of @s, no debug switch on.
+ * start of @s, no debug switch on, no init_on_free (hm_obj_wipe()).
  */
 static __always_inline bool hm_remote_plain(struct hm_cctx *cc, struct hm_cache *c,
 					    struct hm_slab *s, unsigned long idx)
 {
 	return likely(cc && c == cc->cache && idx < s->nblocks &&
-		      !(HM_DEBUG_ACTIVE() && (HM_READ_ONCE(cc->route) & HM_ROUTE_DEBUG)));
+		      !(HM_DEBUG_ACTIVE() && (HM_READ_ONCE(cc->route) & HM_ROUTE_DEBUG)) &&
+		      !hm_plat_init_on_free());
 }
 
 /*
@@ -104,6 +105,22 @@ static __always_inline void hm_obj_freed(void *p, unsigned int size)
 {
 	hm_plat_mark_free(p, size);
 	hm_plat_obj_free(p);
+}
+
+/*
+ * A free of block @p of @size bytes passed its checks: with the
+ * platform's init_on_free on, its bytes are zeroed, as SLUB zeroes an
+ * object at its free.  Before the debug hook and the mode's link store,
+ * which write over the zeroes: a poisoned block keeps its pattern, a
+ * free list its link.  Only the full paths call it: while it is on, the
+ * fast paths give up at once (hm_cctx_free_try_route(),
+ * hm_remote_plain(), hm_hybrid_free_debug_try()), so that off it costs
+ * them a static branch and no call, no saved register.
+ */
+static __always_inline void hm_obj_wipe(void *p, unsigned int size)
+{
+	if (hm_plat_init_on_free())
+		hm_memset(p, 0, size);
 }
 
 /* slow paths, one file per mode */
@@ -220,6 +237,7 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
+	hm_obj_wipe(p, c->size);
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	hm_obj_freed(p, c->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
@@ -421,6 +439,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 		if (d)
 			hm_fl_state_set(d, idx, true);	/* ours: on the list below */
 	}
+	hm_obj_wipe(p, c->size);
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	*(void **)p = s->local_free;
 	s->local_free = p;
@@ -703,6 +722,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
+	hm_obj_wipe(p, c->size);
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
 	HM_WRITE_ONCE(*lw, w & ~bit);
 	n = cc->mag_count;
@@ -727,7 +747,9 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	struct hm_track *t;
 	u64 tag;
 
-	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d))
+	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
+	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d ||
+		     hm_plat_init_on_free()))
 		return false;
 	if (unlikely(hm_hybrid_not_live(s, idx / HM_BPL, hm_slab_live_bits(s)[idx / HM_BPL],
 					1UL << (idx % HM_BPL))))

@@ -107,9 +107,14 @@ static __always_inline void hm_bitmap_remote_land(struct hm_cctx *cc, struct hm_
 		hm_slab_remote_refused(c, s, p, ip);
 		return;
 	}
-	/* before the bit publishes the block: the owner may reuse it at once */
-	if (dbg)
+	/*
+	 * before the bit publishes the block: the owner may reuse it at once
+	 * (init_on_free: only the slow path, @dbg, runs with it on)
+	 */
+	if (dbg) {
+		hm_obj_wipe(p, c->size);
 		hm_remote_debug_hook(cc, s, p, idx, ip);
+	}
 	hm_obj_freed(p, c->size);
 	if (unlikely(hm_atomic_fetch_or(&s->remote_bits[i], bit) & bit)) {
 		/* a racing double free: the block was free already */

@@ -338,8 +338,11 @@ static __always_inline void hm_freelist_remote_land(struct hm_cctx *cc, struct h
 		hm_slab_remote_refused(c, s, p, ip);
 		return;
 	}
-	if (dbg)
+	/* init_on_free: only the slow path, @dbg, runs with it on */
+	if (dbg) {
+		hm_obj_wipe(p, c->size);
 		hm_remote_debug_hook(cc, s, p, idx, ip);
+	}
 	/* before the push publishes the block: the owner may reuse it at once */
 	hm_obj_freed(p, c->size);
 	head = hm_atomic_read(&s->xthread_free);

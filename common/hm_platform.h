@@ -114,6 +114,10 @@
  *                                  debug_free) for its size and switches
  *                                  (cc->debug), at its set-up and after
  *                                  each switch change, or nothing
+ * Hardening:   bool hm_plat_init_on_free(void)  every free that passes
+ *                  its checks zeroes its block (the kernel's init_on_free=1,
+ *                  a static branch there; userspace: false, compiled out):
+ *                  hm_obj_wipe(), and the large objects hakmem keeps
  * Retiring:    bool hm_plat_read_begin(), hm_plat_read_end()  bracket a
  *                  use of memory that another context may retire (the
  *                  tracking records); they nest, cost a few plain

@@ -27,6 +27,7 @@
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
+ *                   init_on_free, hakmem_ksize(),
  *                   GFP_DMA refused, __GFP_NOFAIL
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
@@ -40,6 +41,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/kallsyms.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -74,15 +76,23 @@ static void hakmem_test_destroy(void *hc)
 	hakmem_cache_destroy(hc);
 }
 
-/* A cache destroyed when the case ends. */
-static struct hakmem_cache *hakmem_test_cache(struct kunit *test, const char *name,
-					      unsigned int size, enum hm_mode m)
+/* A cache of hakmem_cache_create()'s arguments, destroyed when the case ends. */
+static struct hakmem_cache *hakmem_test_cache_args(struct kunit *test, const char *name,
+						   unsigned int size, unsigned int align,
+						   unsigned int flags)
 {
-	struct hakmem_cache *hc = hakmem_cache_create(name, size, 0, hakmem_flags_of(m));
+	struct hakmem_cache *hc = hakmem_cache_create(name, size, align, flags);
 
 	KUNIT_ASSERT_NOT_NULL(test, hc);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_destroy, hc), 0);
 	return hc;
+}
+
+/* A cache of mode @m, destroyed when the case ends. */
+static struct hakmem_cache *hakmem_test_cache(struct kunit *test, const char *name,
+					      unsigned int size, enum hm_mode m)
+{
+	return hakmem_test_cache_args(test, name, size, 0, hakmem_flags_of(m));
 }
 
 /* Two distinct online CPUs, or skip. */
@@ -2579,9 +2589,18 @@ static void hakmem_kapi_kmemleak(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
-static void hakmem_test_init_on_alloc_off(void *unused)
+static void hakmem_test_key_off(void *key)
 {
-	static_branch_disable(&init_on_alloc);
+	static_key_disable(key);
+}
+
+/* Static key @key on for the case, and off after it unless it was on. */
+static void hakmem_test_key_on(struct kunit *test, struct static_key *key)
+{
+	if (static_key_enabled(key))
+		return;
+	static_key_enable(key);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_key_off, key), 0);
 }
 
 /*
@@ -2617,9 +2636,7 @@ static void hakmem_kapi_init_on_alloc(struct kunit *test)
 	hakmem_free(large);
 	hakmem_cache_free_bulk(hc, n, v);
 
-	static_branch_enable(&init_on_alloc);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_init_on_alloc_off,
-							NULL), 0);
+	hakmem_test_key_on(test, &init_on_alloc.key);
 	for (i = 0; i < n / 2; i++) {
 		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
@@ -2640,6 +2657,289 @@ static void hakmem_kapi_init_on_alloc(struct kunit *test)
 	hakmem_cache_free_bulk(hc, n, v);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * init_on_free on for the case: the module's key (hm_plat.h), on from the
+ * load with the kernel's init_on_free=1, else turned on for the case
+ */
+static void hakmem_test_init_on_free(struct kunit *test)
+{
+	hakmem_test_key_on(test, &hm_init_on_free_key.key);
+}
+
+/* hakmem_test_cache() with HAKMEM_CHECKS: a free list's double frees are seen */
+static struct hakmem_cache *hakmem_test_cache_checked(struct kunit *test, const char *name,
+						      unsigned int size, enum hm_mode m)
+{
+	return hakmem_test_cache_args(test, name, size, 0, hakmem_flags_of(m) | HAKMEM_CHECKS);
+}
+
+/* How many of the free blocks @v[0..@n) of @c are not zero past their link bytes? */
+static unsigned int hakmem_test_unwiped(const struct hm_cache *c, void *const *v,
+					unsigned int n)
+{
+	unsigned int link = c->link_bytes, i, dirty = 0;
+
+	for (i = 0; i < n; i++)
+		dirty += !!memchr_inv((const char *)v[i] + link, 0, c->size - link);
+	return dirty;
+}
+
+/* @n objects of @hc, each block written 0x5a all through */
+static void hakmem_test_fill(struct kunit *test, struct hakmem_cache *hc, void **v,
+			     unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		memset(v[i], 0x5a, hc->c->size);
+	}
+}
+
+/*
+ * init_on_free=1 zeroes what is freed, as SLUB does: each block freed,
+ * singly, in bulk, from another CPU, of a class, large, and on the debug
+ * route with tracking, reads zero after its free, but for a free list's
+ * link word; with poisoning on, it keeps the poison.  A refused free
+ * (wrong cache, interior pointer, hakmem_free() of a cache's object, a
+ * double free) zeroes nothing.  The module's key is turned on for the
+ * case.
+ */
+static void hakmem_kapi_init_on_free(struct kunit *test)
+{
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-initfree", 96, m);
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-initfree-other", 96, m);
+	struct hakmem_cache *chk = hakmem_test_cache_checked(test, "kunit-initfree-chk", 96, m);
+	struct hakmem_cache *cls200 = hakmem_classes[hm_size_to_class(200)];
+	unsigned int n = 16, link = hc->c->link_bytes, size = hc->c->size, a, b;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	struct hakmem_work w = { .hc = hc };
+	void *p, *cls, *large;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	hakmem_test_init_on_free(test);
+
+	/* refused frees of live objects change nothing */
+	hakmem_test_fill(test, hc, v, n);
+	hakmem_cache_free(other, v[0]);
+	hakmem_cache_free(hc, (char *)v[1] + 8);
+	hakmem_free(v[2]);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	for (a = 0; a < 3; a++)
+		KUNIT_EXPECT_NULL(test, memchr_inv(v[a], 0x5a, size));
+
+	/* singly (the fast path gives up: the full path zeroes), then in bulk */
+	for (a = 0; a < n; a++)
+		hakmem_cache_free(hc, v[a]);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+	hakmem_test_fill(test, hc, v, n);
+	hakmem_cache_free_bulk(hc, n, v);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+
+	/* remote frees: allocated on one CPU, freed on another (which clears w.v) */
+	if (num_online_cpus() >= 2) {
+		hakmem_two_cpus(test, &a, &b);
+		w.n = n;
+		w.v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w.v);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc, &w), 0);
+		KUNIT_ASSERT_EQ(test, w.fails, 0);
+		memcpy(v, w.v, n * sizeof(void *));
+		for (a = 0; a < n; a++)
+			memset(v[a], 0x5a, size);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &w), 0);
+		KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+	}
+
+	/* a refused double free zeroes nothing (checks on: a free list's are seen) */
+	p = hakmem_cache_alloc(chk, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, size);
+	hakmem_cache_free(chk, p);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(chk->c, &p, 1), 0);
+	memset((char *)p + link, 0x77, size - link);
+	hakmem_cache_free(chk, p);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	KUNIT_EXPECT_NULL(test, memchr_inv((char *)p + link, 0x77, size - link));
+	memset((char *)p + link, 0, size - link);
+
+	/* the debug route: tracking alone zeroes, poisoning keeps its pattern */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_TRACK, GFP_KERNEL), 0);
+	hakmem_test_fill(test, hc, v, n);
+	for (a = 0; a < n; a++)
+		hakmem_cache_free(hc, v[a]);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(hc->c, v, n), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_POISON, GFP_KERNEL), 0);
+	hakmem_test_fill(test, hc, v, n);
+	for (a = 0; a < n; a++) {
+		hakmem_cache_free(hc, v[a]);
+		KUNIT_EXPECT_NULL(test, memchr_inv((char *)v[a] + link, HM_POISON_FREE,
+						   size - link));
+	}
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(hc->c, 0, GFP_KERNEL), 0);
+
+	/* a class's object, and a large one, which hakmem keeps once freed */
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	memset(cls, 0x5a, cls200->c->size);
+	hakmem_free(cls);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(cls200->c, &cls, 1), 0);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	memset(large, 0x5a, 5000);
+	hakmem_free(large);
+	/* given back, it would be the page allocator's: read only if kept */
+	p = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	if (static_key_enabled(&init_on_alloc))
+		kunit_info(test, "init_on_alloc is on: the large object's check proves nothing");
+	if (p == large)
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 5000));
+	else
+		kunit_info(test, "the large chunk was not kept: not checked");
+	hakmem_free(p);
+
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(chk->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, chk);
+}
+
+/*
+ * hakmem_ksize(@p) refuses @p: 0, and one report, of kind @e for @p with
+ * this function as the caller.  Not inlined: the caller is known.
+ */
+static noinline void hakmem_expect_ksize_refused(struct kunit *test, const void *p,
+						 enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+	char caller[KSYM_SYMBOL_LEN];
+
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), 0);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	snprintf(caller, sizeof(caller), "%ps", (void *)en.ip);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(caller, "hakmem_expect_ksize_refused"),
+			      "caller %s", caller);
+}
+
+/*
+ * hakmem_ksize(): a live object's block size (a class's, a cache's with
+ * its alignment's padding) or a large object's size; 0 for NULL and
+ * ZERO_SIZE_PTR; a foreign, interior or free pointer refused with one
+ * report each.  The whole usable size is the object's: __GFP_ZERO and
+ * init_on_alloc zero all of it, and so does init_on_free.
+ */
+static void hakmem_kapi_ksize(struct kunit *test)
+{
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-ksize", 96, m);
+	struct hakmem_cache *chk = hakmem_test_cache_checked(test, "kunit-ksize-chk", 96, m);
+	struct hakmem_cache *pad = hakmem_test_cache_args(test, "kunit-ksize-pad", 40, 64,
+							  hakmem_flags_of(m));
+	struct hakmem_cache *cls200 = hakmem_classes[hm_size_to_class(200)];
+	long *errors = hm_test_count_errors(test);
+	void *p, *q, *cls, *large, *foreign, **v;
+	unsigned int nb, i, dirty = 0;
+	size_t n;
+
+	nb = pad->c->nblocks;
+	v = kunit_kmalloc_array(test, nb, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(NULL), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(ZERO_SIZE_PTR), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	/* live objects: a cache's block, a class's, a large object's size */
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), hc->c->size);
+	KUNIT_EXPECT_GE(test, hakmem_ksize(p), 96);
+	q = hakmem_cache_alloc(pad, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(q), 64);	/* 40 bytes, aligned to 64 */
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(cls), 256);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(large), 5000);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	/* refused: interior, foreign, free */
+	hakmem_expect_ksize_refused(test, (char *)p + 8, HM_ERR_INTERIOR);
+	hakmem_expect_ksize_refused(test, (char *)cls + 1, HM_ERR_INTERIOR);
+	hakmem_expect_ksize_refused(test, (char *)large + 64, HM_ERR_INTERIOR);
+	foreign = kunit_kmalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	hakmem_expect_ksize_refused(test, foreign, HM_ERR_FOREIGN);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hakmem_cache_free(hc, p);
+	/* a free list keeps no state of its free blocks without checks */
+	if (m != HM_MODE_FREELIST)
+		hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+	p = hakmem_cache_alloc(chk, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), chk->c->size);
+	hakmem_cache_free(chk, p);
+	hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, *errors, m != HM_MODE_FREELIST ? 6 : 5);
+
+	/*
+	 * The whole usable size is the caller's: a slab's worth of the padded
+	 * cache's blocks written all through and freed, so that the next
+	 * allocations (a free list's too) get written blocks back, reads
+	 * zero for __GFP_ZERO ...
+	 */
+	hakmem_cache_free(pad, q);
+	hakmem_test_fill(test, pad, v, nb);
+	hakmem_cache_free_bulk(pad, nb, v);
+	for (i = 0; i < nb; i++) {
+		v[i] = hakmem_cache_alloc(pad, GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		dirty += !!memchr_inv(v[i], 0, hakmem_ksize(v[i]));
+		memset(v[i], 0x5a, hakmem_ksize(v[i]));
+	}
+	KUNIT_EXPECT_EQ(test, dirty, 0);
+	/* ... for init_on_alloc ... */
+	n = hakmem_ksize(cls);
+	memset(cls, 0x5a, n);
+	hakmem_free(cls);
+	hakmem_cache_free_bulk(pad, nb, v);
+	hakmem_test_key_on(test, &init_on_alloc.key);
+	cls = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cls);
+	KUNIT_EXPECT_NULL(test, memchr_inv(cls, 0, n));
+	for (i = 0; i < nb; i++) {
+		v[i] = hakmem_cache_alloc(pad, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		dirty += !!memchr_inv(v[i], 0, hakmem_ksize(v[i]));
+		memset(v[i], 0x5a, hakmem_ksize(v[i]));
+	}
+	KUNIT_EXPECT_EQ(test, dirty, 0);
+	/* ... and for init_on_free (past a free list's link) */
+	hakmem_test_init_on_free(test);
+	memset(cls, 0x5a, n);
+	hakmem_cache_free_bulk(pad, nb, v);
+	hakmem_free(cls);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(pad->c, v, nb), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(cls200->c, &cls, 1), 0);
+
+	hakmem_free(large);
+	KUNIT_EXPECT_EQ(test, *errors, m != HM_MODE_FREELIST ? 6 : 5);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(pad->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, pad);
 }
 
 /*
@@ -2712,6 +3012,8 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_init_on_free, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_ksize, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
 	{}

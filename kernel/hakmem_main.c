@@ -254,7 +254,8 @@ static noinline void *hakmem_alloc_init(struct hakmem_cache *hc, void *p, gfp_t 
 		hakmem_cache_free_one(hc, hm_ptr_to_slab(p), p, ip);
 		return NULL;
 	}
-	memset(p, 0, hc->c->obj_size);
+	/* the whole block: hakmem_ksize() lets the caller use it all */
+	memset(p, 0, hc->c->size);
 	return p;
 }
 
@@ -610,7 +611,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 	}
 	if (want_init_on_alloc(gfp))
 		for (done = 0; done < nr; done++)
-			memset(ptrs[done], 0, cache->c->obj_size);
+			memset(ptrs[done], 0, cache->c->size);
 	return (int)nr;
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
@@ -735,6 +736,41 @@ out:
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(hakmem_free);
+
+/**
+ * hakmem_ksize() - the usable size of a live hakmem object, as ksize()
+ * @objp: an object of hakmem_cache_alloc() or hakmem_alloc(), NULL or
+ *        ZERO_SIZE_PTR
+ *
+ * The caller may use every byte of it: the block of the object's cache or
+ * class (hakmem_alloc(200) is a 256-byte block), or a large object's size.
+ * __GFP_ZERO and init_on_alloc=1 zero that much, init_on_free=1 and the
+ * poison debug switch fill that much at the free.
+ *
+ * A pointer hakmem did not hand out, an interior pointer and a free
+ * object are refused: 0, counted in the errors file and reported in the
+ * kernel log with the caller, as hakmem_free() would report them (a
+ * ``pointer not from hakmem``, an ``interior pointer``, a ``double
+ * free``).  A free-list cache without HAKMEM_CHECKS keeps no state of its
+ * free blocks: a free object of one reads as live.
+ *
+ * Context: any context but NMI.
+ * Return: the usable size in bytes; 0 for NULL, ZERO_SIZE_PTR and what is
+ * refused.
+ */
+size_t hakmem_ksize(const void *objp)
+{
+	size_t n;
+
+	if (unlikely(ZERO_OR_NULL_PTR(objp)))
+		return 0;
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
+	n = hm_core_usable_size_ip(objp, _RET_IP_);
+	rcu_read_unlock();
+	return n;
+}
+EXPORT_SYMBOL_GPL(hakmem_ksize);
 
 /* ---- reclaim, validation -------------------------------------------- */
 
@@ -1023,6 +1059,9 @@ static int __init hakmem_init(void)
 	ret = hakmem_fail_chunk_init();
 	if (ret)
 		return ret;
+	/* fixed at boot: the free paths test a key of the module's (hm_plat.h) */
+	if (want_init_on_free())
+		static_branch_enable(&hm_init_on_free_key);
 	hakmem_wq = alloc_workqueue("hakmem", WQ_MEM_RECLAIM, 0);
 	if (!hakmem_wq)
 		return -ENOMEM;

@@ -377,6 +377,16 @@ bool hm_plat_error_hook(int e)
 
 DEFINE_STATIC_KEY_FALSE(hm_debug_key);
 
+/*
+ * On when the kernel zeroes what is freed (init_on_free=1,
+ * CONFIG_INIT_ON_FREE_DEFAULT_ON): set once at load (hakmem_init()) from
+ * want_init_on_free(), which the kernel fixes at boot.  A key of the
+ * module's own rather than the kernel's init_on_free: the KUnit case
+ * turns it on for itself, where turning the kernel's on at run time would
+ * make the page allocator skip zeroing __GFP_ZERO pages freed before.
+ */
+DEFINE_STATIC_KEY_FALSE(hm_init_on_free_key);
+
 /**
  * hm_plat_debug_ref() - count the caches that have a debug switch on
  * @delta: +1 when a cache's switches go from all off to some on, -1 back
@@ -459,6 +469,7 @@ HM_EXPORT(hm_report_bad_block);
 HM_EXPORT(hm_cache_validate);
 HM_EXPORT(hm_cache_live_objects);
 HM_EXPORT(hm_debug_key);
+HM_EXPORT(hm_init_on_free_key);
 HM_EXPORT(hm_plat_debug_ref);
 HM_EXPORT(hm_cache_set_debug);
 HM_EXPORT(hm_debug_parse);

@@ -53,6 +53,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs);
 void *hakmem_alloc(size_t size, gfp_t gfp);
 void hakmem_free(const void *ptr);
+size_t hakmem_ksize(const void *objp);
 
 /* for companion modules (bench, stress): a file of their own in hakmem/ */
 struct dentry *hakmem_debugfs_add_file(const char *name,

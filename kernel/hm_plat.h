@@ -184,6 +184,14 @@ bool hm_plat_error_hook(int e);
 DECLARE_STATIC_KEY_FALSE(hm_debug_key);
 #define HM_DEBUG_ACTIVE()	static_branch_unlikely(&hm_debug_key)
 void hm_plat_debug_ref(int delta);
+/*
+ * init_on_free=1: each free that passes its checks zeroes its block
+ * (hm_obj_wipe()).  The module's own key, set at load from
+ * want_init_on_free(), which is fixed at boot: hakmem_kapi_init_on_free
+ * turns this key alone on (hakmem_plat.c).
+ */
+DECLARE_STATIC_KEY_FALSE(hm_init_on_free_key);
+#define hm_plat_init_on_free()	static_branch_unlikely(&hm_init_on_free_key)
 #define hm_plat_switch_step()	do { } while (0)
 #define hm_snprintf		snprintf
 

@@ -23,6 +23,8 @@
 #                      -smp 2 (lockdep, DEBUG_PREEMPT, CPU hotplug)
 #   make kunit-uml     the UML half of kunit only
 #   make kunit-x86_64  the x86_64 half of kunit only
+#   make kunit-init-on-free  the x86_64 half booted with init_on_free=1:
+#                      every case with freed blocks zeroed
 #   make stress-kernel-smoke  hakmem_stress.ko, STRESS_KERNEL_SMOKE_OPS (1M)
 #                      per mode on the x86_64 KUnit kernel (lockdep, -smp 2,
 #                      plus a fault-injection run per mode) and on distro
@@ -87,7 +89,7 @@ STRESS_KERNEL_SEED ?=
 STRESS_KERNEL_TIMEOUT ?= 2400
 
 .PHONY: module module-check checkpatch sparse run-vm test-vm kunit kunit-uml \
-	kunit-x86_64 test-kernel bench-kernel bench-kernel-debug bench-kernel-qemu stress-kernel \
+	kunit-x86_64 kunit-init-on-free test-kernel bench-kernel bench-kernel-debug bench-kernel-qemu stress-kernel \
 	stress-kernel-smoke
 
 module:
@@ -147,6 +149,9 @@ kunit-uml:
 kunit-x86_64:
 	$(Q)kernel/vm-run.sh kunit x86_64 --smp 2
 
+kunit-init-on-free:
+	$(Q)kernel/vm-run.sh kunit x86_64 --smp 2 --append init_on_free=1
+
 kunit:
 	$(Q)rc=0; $(MAKE) --no-print-directory kunit-uml || rc=1; \
 	$(MAKE) --no-print-directory kunit-x86_64 || rc=1; exit $$rc
@@ -175,7 +180,7 @@ stress-kernel:
 	$(call vm-stress,$(STRESS_KERNEL_KINDS),$(STRESS_KERNEL_OPS),$(STRESS_KERNEL_FAULT_OPS),HAKMEM_STRESS_ALL=1,$(STRESS_KERNEL_TIMEOUT))
 
 test-kernel:
-	$(Q)rc=0; for t in module-check test-vm kunit stress-kernel-smoke; do \
+	$(Q)rc=0; for t in module-check test-vm kunit kunit-init-on-free stress-kernel-smoke; do \
 		$(MAKE) --no-print-directory $$t || rc=1; done; exit $$rc
 
 bench-kernel:

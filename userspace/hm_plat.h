@@ -344,6 +344,8 @@ const char *hm_user_sym(unsigned long ip, char *buf);
 #endif
 void hm_user_debug_ref(long delta);	/* calibrates the TSC once */
 #define hm_plat_debug_ref(delta)	hm_user_debug_ref(delta)
+/* no init_on_free in userspace: freed blocks keep their bytes */
+#define hm_plat_init_on_free()		false
 void hm_user_switch_step(void);		/* HAKMEM_TEST_SWITCH_PAUSE */
 #define hm_plat_switch_step()		hm_user_switch_step()
 #define hm_snprintf		snprintf
