@@ -29,3 +29,8 @@ v=$(cat "$DEBUGFS/hakmem/validate")
 echo "validate: $v"
 [ "$v" = ok ] || fail "validate after the tests: $v"
 unload hakmem_slab
+section kmemleak
+# After both modules are gone, so that what they leaked for their whole
+# lifetime counts too; objects the tests leave live on purpose are marked
+# (hm_test_leak_on_purpose()). No kmemleak (x86_64 kernel): a note only.
+kmemleak_check

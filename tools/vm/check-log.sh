@@ -18,7 +18,9 @@
 # matching BUG:|WARNING:|Oops|Kernel panic|KASAN|possible circular locking|
 # suspicious RCU|unreferenced object|sleeping function called from invalid
 # context|Call Trace; a taint outside the allowed mask; any KTAP test that
-# is not ok (or a KTAP block kunit.py cannot parse or that has no test).
+# is not ok (or a KTAP block kunit.py cannot parse or that has no test);
+# a non-empty kmemleak report ("@@ KMEMLEAK-BEGIN" ... "@@ KMEMLEAK-END"
+# of guest-lib.sh's kmemleak_check), shown whole (200 lines at most).
 # Each "@@ KTAP-BEGIN <suite>" ... "@@ KTAP-END <suite>" block is parsed ON
 # ITS OWN by kunit.py (it reads only the first KTAP document of its input:
 # recipe pitfall 2), with absolute paths (it chdirs: pitfall 3).
@@ -98,6 +100,16 @@ pat='BUG:|WARNING:|Oops|Kernel panic|KASAN|possible circular locking|suspicious 
 while IFS= read -r l; do
 	console_bad+=("splat: $l")
 done < <(grep -E "$pat" "$log" | { if [ -n "$ignore" ]; then grep -Ev "$ignore"; else cat; fi; } | head -n 20 || true)
+
+# kmemleak_check's report (guest-lib.sh): its "unreferenced object" lines
+# fail the run above; the whole report (hex dump, backtrace) is shown.
+kml=$(awk '$0 == "@@ KMEMLEAK-END" { on = 0 } on; $0 == "@@ KMEMLEAK-BEGIN" { on = 1 }' "$log")
+if [ -n "$kml" ]; then
+	console_bad+=("kmemleak report:")
+	while IFS= read -r l; do
+		console_bad+=("  $l")
+	done < <(printf '%s\n' "$kml" | head -n 200)
+fi
 
 default_allow=$((4096 | 8192 | 262144))
 taint=$(sed -n 's/^@@ TAINTED \([0-9]*\)$/\1/p' "$log" | tail -n1)
