@@ -155,7 +155,10 @@ void hm_set_error_handler(hm_error_handler_t fn, void *arg);
 unsigned long hm_error_count(void);
 
 /* flush the calling thread's caches, then give pooled empty slabs and
- * kept large chunks back to the system; returns how many of both */
+ * kept large chunks back to the system; returns how many of both.  Also
+ * gives back the contexts of threads that are gone without their exit
+ * destructor having run after their last allocation (one made in the
+ * last round of key destructors) */
 unsigned long hm_trim(void);
 
 /* the memory figures of glibc's mallinfo2() (what the preload library's
