@@ -3141,41 +3141,28 @@ static void hakmem_kapi_nofail(struct kunit *test)
 
 /* ---- the hybrid debug route's copies --------------------------------- */
 
-/* hm_plat_mem_is_span() of @n bytes at @p, @span a constant in each case */
-static bool hakmem_span_is(const void *p, size_t n, unsigned int span)
+/* hm_plat_mem_fill_span() (@fill) and hm_plat_mem_is_span() of @n bytes at @p */
+static __always_inline bool hakmem_span_do(void *p, size_t n, size_t span, bool fill)
 {
-	switch (span) {
-	case 16:
-		return hm_plat_mem_is_span(p, HM_POISON_FREE, n, 16);
-	case 32:
-		return hm_plat_mem_is_span(p, HM_POISON_FREE, n, 32);
-	case 64:
-		return hm_plat_mem_is_span(p, HM_POISON_FREE, n, 64);
-	case 128:
-		return hm_plat_mem_is_span(p, HM_POISON_FREE, n, 128);
-	default:
-		return hm_plat_mem_is_span(p, HM_POISON_FREE, n, 256);
-	}
+	if (fill)
+		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, span);
+	return hm_plat_mem_is_span(p, HM_POISON_FREE, n, span);
 }
 
-/* hm_plat_mem_fill_span() likewise */
-static void hakmem_span_fill(void *p, size_t n, unsigned int span)
+/* ... with @span a constant in each case, as the copies have it */
+static bool hakmem_span_op(void *p, size_t n, unsigned int span, bool fill)
 {
 	switch (span) {
 	case 16:
-		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, 16);
-		break;
+		return hakmem_span_do(p, n, 16, fill);
 	case 32:
-		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, 32);
-		break;
+		return hakmem_span_do(p, n, 32, fill);
 	case 64:
-		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, 64);
-		break;
+		return hakmem_span_do(p, n, 64, fill);
 	case 128:
-		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, 128);
-		break;
+		return hakmem_span_do(p, n, 128, fill);
 	default:
-		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, 256);
+		return hakmem_span_do(p, n, 256, fill);
 	}
 }
 
@@ -3199,22 +3186,22 @@ static void hakmem_kapi_span_words(struct kunit *test)
 		for (n = span == 16 ? 8 : span / 2 + sizeof(long); n <= span;
 		     n += sizeof(long)) {
 			memset(buf, 0x5a, HM_PLAT_MEM_SPAN_MAX + 2 * HAKMEM_SPAN_GUARD);
-			hakmem_span_fill(p, n, span);
+			hakmem_span_op(p, n, span, true);
 			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, HM_POISON_FREE, n),
 					      "span %u, %u bytes", span, n);
 			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf, 0x5a, HAKMEM_SPAN_GUARD),
 					      "span %u, %u bytes: before", span, n);
 			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p + n, 0x5a, HAKMEM_SPAN_GUARD),
 					      "span %u, %u bytes: after", span, n);
-			KUNIT_EXPECT_TRUE_MSG(test, hakmem_span_is(p, n, span),
+			KUNIT_EXPECT_TRUE_MSG(test, hakmem_span_op(p, n, span, false),
 					      "span %u, %u bytes", span, n);
 			/* the bytes around are not the block's */
 			p[-1] = 0;
 			p[n] = 0;
-			KUNIT_EXPECT_TRUE(test, hakmem_span_is(p, n, span));
+			KUNIT_EXPECT_TRUE(test, hakmem_span_op(p, n, span, false));
 			for (k = 0, misses = 0; k < n; k++) {
 				p[k] ^= 1;
-				misses += hakmem_span_is(p, n, span);
+				misses += hakmem_span_op(p, n, span, false);
 				p[k] ^= 1;
 			}
 			KUNIT_EXPECT_EQ_MSG(test, misses, 0, "span %u, %u bytes", span, n);
