@@ -3209,15 +3209,34 @@ static void hakmem_kapi_span_words(struct kunit *test)
 	}
 }
 
-/* Not inlined: each is one call site, which the route's try needs. */
+/*
+ * Not inlined, and no tail call (the barrier after it): each is one call
+ * site of its own, which the route's try needs and the records name.
+ */
 static noinline void *hakmem_dbg_alloc(struct hakmem_cache *hc)
 {
-	return hakmem_cache_alloc(hc, GFP_KERNEL);
+	void *p = hakmem_cache_alloc(hc, GFP_KERNEL);
+
+	barrier();
+	return p;
 }
 
 static noinline void hakmem_dbg_free(struct hakmem_cache *hc, void *p)
 {
 	hakmem_cache_free(hc, p);
+	barrier();
+}
+
+/* @p's record's allocation and free sites (0: no record), read in a bracket */
+static void hakmem_dbg_sites(const void *p, unsigned long *site, unsigned long *free_site)
+{
+	const struct hm_track *t;
+
+	rcu_read_lock();
+	t = hm_debug_block_track(hm_ptr_slab(p), p);
+	*site = t ? READ_ONCE(t->site) : 0;
+	*free_site = t ? READ_ONCE(t->free_site) : 0;
+	rcu_read_unlock();
 }
 
 /* Is @addr function @name's (%ps: the name, and " [module]" for a module's)? */
@@ -3254,11 +3273,10 @@ static void hakmem_kapi_debug_copies(struct kunit *test)
 	static const unsigned int sizes[] = { 8, 24, 64, 256, 512 };
 	unsigned int on = HM_DBG_POISON | HM_DBG_TRACK, k, j, size, offs[4];
 	long *errors = hm_test_count_errors(test);
-	const struct hm_track *t;
+	unsigned long seq, site, free_site;
 	struct hm_err_entry en;
 	struct hakmem_cache *hc;
 	const char *span, *name;
-	unsigned long seq;
 	struct hm_cctx *cc;
 	void *p, *q;
 	u8 i;
@@ -3296,21 +3314,14 @@ static void hakmem_kapi_debug_copies(struct kunit *test)
 		/* the pair through the copies: the magazine's top again, bit left */
 		KUNIT_EXPECT_PTR_EQ(test, hakmem_dbg_alloc(hc), p);
 		KUNIT_EXPECT_TRUE_MSG(test, hakmem_dbg_poisoned_bit(p), "%u bytes", size);
-		rcu_read_lock();
-		t = hm_debug_block_track(hm_ptr_slab(p), p);
-		KUNIT_EXPECT_NOT_NULL(test, t);
-		if (t) {
-			KUNIT_EXPECT_TRUE(test, hakmem_sym_is((void *)t->site, "hakmem_dbg_alloc"));
-			KUNIT_EXPECT_EQ(test, t->free_site, 0);
-		}
-		rcu_read_unlock();
+		hakmem_dbg_sites(p, &site, &free_site);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is((void *)site, "hakmem_dbg_alloc"),
+				      "%u bytes: %ps", size, (void *)site);
+		KUNIT_EXPECT_EQ(test, free_site, 0);
 		hakmem_dbg_free(hc, p);
-		rcu_read_lock();
-		t = hm_debug_block_track(hm_ptr_slab(p), p);
-		if (t)
-			KUNIT_EXPECT_TRUE(test, hakmem_sym_is((void *)t->free_site,
-							      "hakmem_dbg_free"));
-		rcu_read_unlock();
+		hakmem_dbg_sites(p, &site, &free_site);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is((void *)free_site, "hakmem_dbg_free"),
+				      "%u bytes: %ps", size, (void *)free_site);
 		KUNIT_EXPECT_NULL(test, memchr_inv(p, HM_POISON_FREE, size));
 
 		/* a write after free at either end and on both sides of the middle */
