@@ -3139,8 +3139,226 @@ static void hakmem_kapi_nofail(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/* ---- the hybrid debug route's copies --------------------------------- */
+
+/* hm_plat_mem_fill_span() (@fill) and hm_plat_mem_is_span() of @n bytes at @p */
+static __always_inline bool hakmem_span_do(void *p, size_t n, size_t span, bool fill)
+{
+	if (fill)
+		hm_plat_mem_fill_span(p, HM_POISON_FREE, n, span);
+	return hm_plat_mem_is_span(p, HM_POISON_FREE, n, span);
+}
+
+/* ... with @span a constant in each case, as the copies have it */
+static bool hakmem_span_op(void *p, size_t n, unsigned int span, bool fill)
+{
+	switch (span) {
+	case 16:
+		return hakmem_span_do(p, n, 16, fill);
+	case 32:
+		return hakmem_span_do(p, n, 32, fill);
+	case 64:
+		return hakmem_span_do(p, n, 64, fill);
+	case 128:
+		return hakmem_span_do(p, n, 128, fill);
+	default:
+		return hakmem_span_do(p, n, 256, fill);
+	}
+}
+
+#define HAKMEM_SPAN_GUARD	32
+
+/*
+ * The kernel's poison check and fill per span, in words: for every block
+ * size of each span (whole words, span / 2 < n <= span, 8 for 16) the
+ * fill writes the n bytes and no other, and the check sees a change of
+ * any one of them and none outside.
+ */
+static void hakmem_kapi_span_words(struct kunit *test)
+{
+	unsigned char *buf = kunit_kmalloc(test, HM_PLAT_MEM_SPAN_MAX + 2 * HAKMEM_SPAN_GUARD,
+					   GFP_KERNEL);
+	unsigned char *p = buf + HAKMEM_SPAN_GUARD;
+	unsigned int span, n, k, misses;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (span = 16; span <= HM_PLAT_MEM_SPAN_MAX; span *= 2) {
+		for (n = span == 16 ? 8 : span / 2 + sizeof(long); n <= span;
+		     n += sizeof(long)) {
+			memset(buf, 0x5a, HM_PLAT_MEM_SPAN_MAX + 2 * HAKMEM_SPAN_GUARD);
+			hakmem_span_op(p, n, span, true);
+			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, HM_POISON_FREE, n),
+					      "span %u, %u bytes", span, n);
+			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf, 0x5a, HAKMEM_SPAN_GUARD),
+					      "span %u, %u bytes: before", span, n);
+			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p + n, 0x5a, HAKMEM_SPAN_GUARD),
+					      "span %u, %u bytes: after", span, n);
+			KUNIT_EXPECT_TRUE_MSG(test, hakmem_span_op(p, n, span, false),
+					      "span %u, %u bytes", span, n);
+			/* the bytes around are not the block's */
+			p[-1] = 0;
+			p[n] = 0;
+			KUNIT_EXPECT_TRUE(test, hakmem_span_op(p, n, span, false));
+			for (k = 0, misses = 0; k < n; k++) {
+				p[k] ^= 1;
+				misses += hakmem_span_op(p, n, span, false);
+				p[k] ^= 1;
+			}
+			KUNIT_EXPECT_EQ_MSG(test, misses, 0, "span %u, %u bytes", span, n);
+		}
+	}
+}
+
+/*
+ * Not inlined, and no tail call (the barrier after it): each is one call
+ * site of its own, which the route's try needs and the records name.
+ */
+static noinline void *hakmem_dbg_alloc(struct hakmem_cache *hc)
+{
+	void *p = hakmem_cache_alloc(hc, GFP_KERNEL);
+
+	barrier();
+	return p;
+}
+
+static noinline void hakmem_dbg_free(struct hakmem_cache *hc, void *p)
+{
+	hakmem_cache_free(hc, p);
+	barrier();
+}
+
+/* @p's record's allocation and free sites (0: no record), read in a bracket */
+static void hakmem_dbg_sites(const void *p, unsigned long *site, unsigned long *free_site)
+{
+	const struct hm_track *t;
+
+	rcu_read_lock();
+	t = hm_debug_block_track(hm_ptr_slab(p), p);
+	*site = t ? READ_ONCE(t->site) : 0;
+	*free_site = t ? READ_ONCE(t->free_site) : 0;
+	rcu_read_unlock();
+}
+
+/* Is @addr function @name's (%ps: the name, and " [module]" for a module's)? */
+static bool hakmem_sym_is(const void *addr, const char *name)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+
+	snprintf(buf, sizeof(buf), "%ps", addr);
+	return !strncmp(buf, name, len) && (!buf[len] || buf[len] == ' ');
+}
+
+/* Is @p's poisoned bit set?  The route's try leaves it as it hands @p out. */
+static bool hakmem_dbg_poisoned_bit(const void *p)
+{
+	struct hm_slab *s = hm_ptr_slab(p);
+	struct hm_slab_dbg *d = hm_dbg(s);
+	unsigned long idx = ((const char *)p - s->blocks) / s->cache->size;
+
+	return d && (hm_dbg_poisoned(d)[idx / BITS_PER_LONG] >> (idx % BITS_PER_LONG)) & 1;
+}
+
+/*
+ * hakmem_cache_alloc() and hakmem_cache_free() with poison=1 track=1 on
+ * the hybrid route: each context has the copies of its span and switches
+ * (by name), a pair through the copies hands out a poisoned block with its
+ * poisoned bit left (the try, not the slow path, which clears it) and
+ * records both call sites; a write after free anywhere in the block is
+ * caught, reported at its offset, and the block quarantined.  Sizes of
+ * each kind: 8 (span 16), 24 (32), 64, 256, and 512 (no span: "any").
+ */
+static void hakmem_kapi_debug_copies(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 24, 64, 256, 512 };
+	unsigned int on = HM_DBG_POISON | HM_DBG_TRACK, k, j, size, offs[4];
+	long *errors = hm_test_count_errors(test);
+	unsigned long seq, site, free_site;
+	struct hm_err_entry en;
+	struct hakmem_cache *hc;
+	const char *span, *name;
+	struct hm_cctx *cc;
+	void *p, *q;
+	u8 i;
+
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		hc = hakmem_test_cache(test, hakmem_fmt(test, "kunit-dbgcopy-%u", sizes[k]),
+				       sizes[k], HM_MODE_HYBRID);
+		size = hc->c->size;
+		i = hm_dbg_span_of(size);
+		span = i ? hakmem_fmt(test, "%u", HM_SPAN_BYTES(i)) : "any";
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, on, GFP_KERNEL), 0);
+		*errors = 0;
+
+		/* one CPU: the magazine the free fills is the one the alloc takes */
+		migrate_disable();
+		cc = &this_cpu_ptr(hc->pcpu)->cc;
+		KUNIT_EXPECT_EQ(test, cc->route, HM_ROUTE_DEBUG_HYBRID);
+		name = hakmem_fmt(test, "hakmem_alloc_debug_%s_pt", span);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is(cc->debug_alloc, name),
+				      "%u bytes: %ps", size, cc->debug_alloc);
+		name = hakmem_fmt(test, "hakmem_free_debug_%s_pt", span);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is(cc->debug_free, name),
+				      "%u bytes: %ps", size, cc->debug_free);
+
+		/* the first from this site looks it up (the slow path, or a refill) */
+		p = hakmem_dbg_alloc(hc);
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		if (!p)
+			goto out;
+		hakmem_dbg_free(hc, p);
+		KUNIT_EXPECT_PTR_EQ(test, hakmem_dbg_alloc(hc), p);
+		hakmem_dbg_free(hc, p);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, HM_POISON_FREE, size));
+		KUNIT_EXPECT_TRUE(test, hakmem_dbg_poisoned_bit(p));
+		/* the pair through the copies: the magazine's top again, bit left */
+		KUNIT_EXPECT_PTR_EQ(test, hakmem_dbg_alloc(hc), p);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_dbg_poisoned_bit(p), "%u bytes", size);
+		hakmem_dbg_sites(p, &site, &free_site);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is((void *)site, "hakmem_dbg_alloc"),
+				      "%u bytes: %ps", size, (void *)site);
+		KUNIT_EXPECT_EQ(test, free_site, 0);
+		hakmem_dbg_free(hc, p);
+		hakmem_dbg_sites(p, &site, &free_site);
+		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is((void *)free_site, "hakmem_dbg_free"),
+				      "%u bytes: %ps", size, (void *)free_site);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, HM_POISON_FREE, size));
+
+		/* a write after free at either end and on both sides of the middle */
+		offs[0] = 0;
+		offs[1] = size / 2 - 1;
+		offs[2] = size / 2;
+		offs[3] = size - 1;
+		for (j = 0; j < ARRAY_SIZE(offs); j++) {
+			((unsigned char *)p)[offs[j]] = 0x42;	/* the bug */
+			seq = hm_test_report_seq(test);
+			q = hakmem_dbg_alloc(hc);
+			KUNIT_EXPECT_NOT_NULL(test, q);
+			KUNIT_EXPECT_PTR_NE(test, q, p);
+			KUNIT_EXPECT_EQ(test, *errors, j + 1);
+			if (hm_test_report_since(test, seq, &en)) {
+				KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_USE_AFTER_FREE);
+				KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+				KUNIT_EXPECT_EQ(test, en.offset, offs[j]);
+			}
+			if (!q)
+				break;
+			/* the next victim: freed, poisoned, on the magazine's top */
+			hakmem_dbg_free(hc, q);
+			p = q;
+		}
+		hakmem_dbg_free(hc, hakmem_dbg_alloc(hc));
+out:
+		migrate_enable();
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), ARRAY_SIZE(offs));
+		HAKMEM_EXPECT_VALID(test, hc);
+	}
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
+	KUNIT_CASE(hakmem_kapi_span_words),
+	KUNIT_CASE(hakmem_kapi_debug_copies),
 	KUNIT_CASE_PARAM_ATTR(hakmem_kapi_kmemleak, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),

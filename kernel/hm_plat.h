@@ -146,11 +146,53 @@ void hm_plat_meta_flush(void);
 #define hm_plat_mem_inline(n)	((void)(n), true)
 #define hm_plat_mem_is(p, c, n)	(!memchr_inv(p, c, n))
 #define hm_plat_mem_fill(p, c, n)	memset(p, c, n)
-/* one copy of the hybrid debug route: memchr_inv() and memset() take any size */
-#define HM_PLAT_MEM_SPAN_MAX	0
-#define hm_plat_mem_is_span(p, c, n, span)	((void)(span), hm_plat_mem_is(p, c, n))
-#define hm_plat_mem_fill_span(p, c, n, span)	((void)(span), hm_plat_mem_fill(p, c, n))
-#define hm_plat_cctx_copies(cc)	((void)(cc))	/* none: hm_cctx_alloc_debug() */
+
+/*
+ * The same for @n bytes, @span / 2 < @n <= @span, where @span is a
+ * constant power of two from 16 to HM_PLAT_MEM_SPAN_MAX (and 8 <= @n for
+ * 16), as userspace's: the words that start at 0 cover the first half of
+ * @span, those that end at @n the rest (overlapping when @n < @span), and
+ * nothing tests @n.  Plain word loads and stores, no SIMD in the kernel:
+ * @p and @n are multiples of the word, as every block is (HM_MIN_OBJ_SIZE
+ * alignment and stride).  The differences or'ed together, one test at
+ * the end, the loops unrolled (HM_PLAT_MEM_SPAN_MAX / 16 steps at most).
+ * The hybrid debug route has a copy of its common case per span
+ * and per combination of the poison and track switches (hakmem_main.c).
+ */
+#define HM_PLAT_MEM_SPAN_MAX	256
+#define HM_PLAT_WORD(c)		(~0UL / 0xff * (unsigned char)(c))
+
+static __always_inline bool hm_plat_mem_is_span(const void *p, unsigned char c, size_t n,
+						size_t span)
+{
+	const unsigned long *lo = p, *hi = (const void *)((const char *)p + n - span / 2);
+	unsigned long v = HM_PLAT_WORD(c), acc = 0;
+	size_t i;
+
+#pragma GCC unroll 16
+	for (i = 0; i < span / 2 / sizeof(long); i++)
+		acc |= (lo[i] ^ v) | (hi[i] ^ v);
+	return !acc;
+}
+
+static __always_inline void hm_plat_mem_fill_span(void *p, unsigned char c, size_t n,
+						  size_t span)
+{
+	unsigned long *lo = p, *hi = (void *)((char *)p + n - span / 2);
+	unsigned long v = HM_PLAT_WORD(c);
+	size_t i;
+
+#pragma GCC unroll 16
+	for (i = 0; i < span / 2 / sizeof(long); i++) {
+		lo[i] = v;
+		hi[i] = v;
+	}
+}
+
+/* a context's copies of the hybrid debug route, for its size and switches */
+struct hm_cctx;
+void hakmem_cctx_copies(struct hm_cctx *cc);
+#define hm_plat_cctx_copies(cc)	hakmem_cctx_copies(cc)
 #define HM_RET_IP		_RET_IP_
 
 /* a difference of two stamps, jiffies, in nanoseconds (0 if negative) */
