@@ -265,6 +265,98 @@ static void *hm_lastround_worker(void *p)
 	return NULL;
 }
 
+/* a thread holding a reader slot until told to go; it then exits as usual */
+struct hm_reap_arg {
+	struct hm_user_reader *slot;
+	unsigned long tid;
+	int go;			/* 1: took its slot, 2: told to exit */
+	pthread_t thread;
+	/* the live thread that takes the slot meanwhile, and what it saw */
+	unsigned long taker;
+	bool taken;
+};
+
+static void *hm_reap_holder(void *p)
+{
+	struct hm_reap_arg *a = p;
+
+	if (hm_plat_read_begin())
+		hm_plat_read_end();
+	a->slot = hm_user_reader_self;
+	a->tid = hm_plat_ctx_id();
+	__atomic_store_n(&a->go, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&a->go, __ATOMIC_ACQUIRE) != 2)
+		usleep(100);
+	return NULL;	/* its key destructor detaches the slot */
+}
+
+static struct hm_reap_arg *hm_reap_arg;
+
+/*
+ * Called by hm_user_readers_reap() after it read the holder's tid from
+ * its slot: the holder detaches and dies, and a live thread takes the
+ * slot and opens a bracket in it, as its hm_user_reader_attach() and
+ * hm_plat_read_begin() would (claim 'used' from 0 to its tid, then the
+ * word up by one).
+ */
+static void hm_reap_hook(struct hm_user_reader *r)
+{
+	struct hm_reap_arg *a = hm_reap_arg;
+	unsigned long zero = 0;
+	unsigned int i;
+
+	if (r != a->slot || a->taken)
+		return;
+	__atomic_store_n(&a->go, 2, __ATOMIC_RELEASE);
+	pthread_join(a->thread, NULL);
+	/* gone from the kernel a little after the join */
+	for (i = 0; i < 1000 && !(syscall(SYS_tgkill, getpid(), (pid_t)a->tid, 0) &&
+				  errno == ESRCH); i++)
+		usleep(1000);
+	a->taken = hm_atomic_try_cmpxchg(&r->used, &zero, a->taker);
+	if (a->taken)
+		hm_atomic_set(&r->word, hm_atomic_read(&r->word) + 1);
+}
+
+/*
+ * The reap reads a slot's tid, then asks whether that thread is gone: a
+ * slot whose thread detached and died in between may be another live
+ * thread's by then, in a bracket.  The reap closed that bracket under it
+ * (a retire would then free what it reads) and, the tid not matching,
+ * left the slot to it with its word broken.
+ */
+static void hm_user_reap_stale_tid(struct kunit *test)
+{
+	struct hm_reap_arg a = { .taker = hm_plat_ctx_id() };
+	struct hm_user_reader *r;
+	unsigned long w;
+
+	hm_reap_arg = &a;
+	KUNIT_ASSERT_EQ(test, pthread_create(&a.thread, NULL, hm_reap_holder, &a), 0);
+	while (!__atomic_load_n(&a.go, __ATOMIC_ACQUIRE))
+		usleep(100);
+	r = a.slot;
+	if (!r) {
+		__atomic_store_n(&a.go, 2, __ATOMIC_RELEASE);
+		pthread_join(a.thread, NULL);
+		kunit_skip(test, "no reader slot");
+	}
+	__atomic_store_n(&hm_user_reap_test_hook, hm_reap_hook, __ATOMIC_RELAXED);
+	hm_user_readers_reap();
+	__atomic_store_n(&hm_user_reap_test_hook, NULL, __ATOMIC_RELAXED);
+	if (!a.taken) {
+		/* the holder's detach raced the hook: not the case asked for */
+		kunit_skip(test, "the slot was taken by another thread");
+	}
+	w = hm_atomic_read(&r->word);
+	/* the taker's bracket is still open, the slot still its own */
+	KUNIT_EXPECT_EQ(test, w & HM_USER_READ_OPEN, 1UL);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&r->used), a.taker);
+	/* the taker closes its bracket and detaches */
+	hm_atomic_set(&r->word, (w & ~HM_USER_READ_OPEN) + HM_USER_READ_CLOSED);
+	__atomic_store_n(&r->used.counter, 0, __ATOMIC_RELEASE);
+}
+
 /*
  * A key destructor that allocates in glibc's last round attaches a
  * context that no destructor round gives back: each such thread kept one
@@ -3881,6 +3973,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_alloc_after_last_round),
+	KUNIT_CASE(hm_user_reap_stale_tid),
 	KUNIT_CASE(hm_user_stale_cache),
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),
