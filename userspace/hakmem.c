@@ -338,9 +338,12 @@ static void hm_fork_register(void)
  * after theirs, which may therefore allocate, as with glibc's malloc.
  * Registered at the first hm_* call, it ran before a handler registered
  * earlier, took every lock, and that handler's hm_malloc() waited for
- * ever.
+ * ever.  The first priority a program may use (101): linked from
+ * libhakmem.a, this constructor is one of the program's, and the linker
+ * runs those in the order of their objects, main()'s first; prioritized
+ * ones come before all others (in libhakmem.so it changes nothing).
  */
-__attribute__((constructor)) static void hm_fork_register_at_load(void)
+__attribute__((constructor(101))) static void hm_fork_register_at_load(void)
 {
 	if (!hm_user_preload)
 		hm_fork_register();
