@@ -265,6 +265,101 @@ static void *hm_lastround_worker(void *p)
 	return NULL;
 }
 
+/* the calling thread's live context of @c, or NULL */
+static struct hm_cctx *hm_my_cctx(struct hm_cache *c)
+{
+	unsigned long flags;
+	struct hm_cctx *cc, *mine = NULL;
+
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next)
+		if (!cc->abandoned && cc->ctx_id == hm_plat_ctx_id())
+			mine = cc;
+	hm_unlock(&c->lock, flags);
+	return mine;
+}
+
+typedef void *(*hm_stale_alloc_t)(struct hm_cctx *cc, unsigned long ip);
+typedef void (*hm_stale_free_t)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
+
+/*
+ * A thread may run the hybrid debug route's copy of the switches before a
+ * change for one more operation (hm_user_cctx_copies()): it read the copy's
+ * pointer, then the switch changed.  Emulated by calling the copies taken
+ * before the change: the on-copy after the switch went off (the records
+ * retired, the poison fill of a block the plain route then hands out and
+ * takes back), the off-copy after it went on again (a new generation).
+ * No report, no lost block, and ASan sees no use of retired records.
+ */
+static void hm_user_stale_copy(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("stale", 64, 0, HM_MODE_HYBRID, 0);
+	unsigned long errs = hm_error_count();
+	hm_stale_alloc_t sa;
+	hm_stale_free_t sf;
+	struct hm_cctx *cc;
+	void *p[64], *q;
+	unsigned int i, round;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (round = 0; round < 3; round++) {
+		static const char *const on[] = { "track=1", "poison=1", "poison=1 track=1" };
+		static const char *const off[] = { "track=0", "poison=0", "off" };
+
+		/* A: the on-copy, after the switch went off (records retired) */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, on[round]), 0);
+		for (i = 0; i < 64; i++)
+			p[i] = hm_cache_alloc(c);
+		for (i = 0; i < 64; i++)
+			hm_cache_free(c, p[i]);
+		for (i = 0; i < 8; i++)
+			hm_cache_free(c, hm_cache_alloc(c));
+		cc = hm_my_cctx(c);
+		KUNIT_ASSERT_NOT_NULL(test, cc);
+		sa = HM_READ_ONCE(cc->debug_alloc);
+		sf = HM_READ_ONCE(cc->debug_free);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, off[round]), 0);
+		KUNIT_EXPECT_TRUE(test, sa != HM_READ_ONCE(cc->debug_alloc));
+		KUNIT_EXPECT_EQ(test, (unsigned int)cc->route, (unsigned int)HM_MODE_HYBRID);
+		q = sa(cc, 0x1234);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		memset(q, 0x5a, 64);
+		sf(cc, hm_ptr_slab(q), q, 0x1234);	/* filled under off */
+		q = hm_cache_alloc(c);			/* the same block, plain */
+		memset(q, 0x11, 64);
+		hm_cache_free(c, q);
+		/* on again, a new generation: no false report */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, on[round]), 0);
+		for (i = 0; i < 64; i++)
+			p[i] = hm_cache_alloc(c);
+		for (i = 0; i < 64; i++)
+			hm_cache_free(c, p[i]);
+		/* B: the off-copy after the switch went on */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, off[round]), 0);
+		q = hm_cache_alloc(c);
+		hm_cache_free(c, q);
+		/* route plain: copies are the _0 ones; take them, then on */
+		sa = HM_READ_ONCE(cc->debug_alloc);
+		sf = HM_READ_ONCE(cc->debug_free);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, on[round]), 0);
+		KUNIT_EXPECT_TRUE(test, sa != HM_READ_ONCE(cc->debug_alloc));
+		q = sa(cc, 0x4321);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		memset(q, 0x77, 64);
+		sf(cc, hm_ptr_slab(q), q, 0x4321);	/* not filled under on */
+		for (i = 0; i < 64; i++)
+			p[i] = hm_cache_alloc(c);
+		for (i = 0; i < 64; i++)
+			hm_cache_free(c, p[i]);
+		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, "off"), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, hm_error_count() == errs, "round %u: %lu errors",
+				      round, hm_error_count() - errs);
+		errs = hm_error_count();
+	}
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 /* a thread holding a reader slot until told to go; it then exits as usual */
 struct hm_reap_arg {
 	struct hm_user_reader *slot;
@@ -3974,6 +4069,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_alloc_after_last_round),
 	KUNIT_CASE(hm_user_reap_stale_tid),
+	KUNIT_CASE(hm_user_stale_copy),
 	KUNIT_CASE(hm_user_stale_cache),
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),
