@@ -577,7 +577,8 @@ static void hm_notes_look(void)
 /*
  * In a fork() child: the notes of the parent's other threads go (their
  * contexts stay as they are, see hm_fork_child()); the forking thread's
- * stays, with its new tid.  Every lock is held.
+ * stays, with its new tid.  Every lock is held, or (before the set-up)
+ * none is needed: the child has one thread.
  */
 static void hm_notes_fork_child(void)
 {
@@ -1699,7 +1700,10 @@ static void hm_fork_each(bool lock)
  */
 static bool hm_fork_unlocked;
 
-/* hm_fork_live was false at prepare: the handlers do nothing at all */
+/*
+ * hm_fork_live was false at prepare: the handlers take no lock, and the
+ * child only forgets the parent's tid (see hm_fork_child())
+ */
 static bool hm_fork_idle;
 
 static void hm_fork_prepare(void)
@@ -1758,11 +1762,21 @@ static void hm_fork_child(void)
 	unsigned int i;
 	u32 tid;
 
-	if (hm_fork_idle)
-		return;
+	/*
+	 * Before the set-up too: a report made then (hm_cache_destroy() or
+	 * hm_free() of a stranger) remembered the thread's tid and may have
+	 * taken a reader slot with it.  Left as they were, the child's thread
+	 * would attach with the parent's tid, which no thread of the child
+	 * has: a look from another thread (hm_trim(), the notes doubling)
+	 * took it for gone, abandoned its live contexts, which others then
+	 * adopted while it used them, and closed its reader slot.  Nothing
+	 * here needs a lock: the child has one thread.
+	 */
 	hm_user_ctx_id_reset();
 	hm_notes_fork_child();
 	hm_user_readers_fork_child();
+	if (hm_fork_idle)
+		return;
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_fork_close_brackets(hm_classes[i]);
 	for (c = hm_caches; c; c = c->next)

@@ -1506,6 +1506,58 @@ int hm_user_abort_child(const char *what)
 	return 1;
 }
 
+static void *hm_fork_child_trim(void *unused)
+{
+	(void)unused;
+	hm_trim();
+	return NULL;
+}
+
+/*
+ * The child of hm_user_fork_before_setup(), a fresh process: a report
+ * before libhakmem's set-up, then fork(); the fork's child attaches, and
+ * another of its threads calls hm_trim().  Exit 0: the first thread's
+ * context and reader slot are still its own; 3: its context was
+ * abandoned; 4: its slot was reaped; 2: the set-up went wrong.
+ */
+int hm_user_fork_child(void);	/* called by runner.c's main() */
+int hm_user_fork_child(void)
+{
+	static int stranger;
+	int status = 0;
+	pid_t pid;
+
+	/* reported before the set-up: the tid is remembered */
+	hm_cache_destroy((struct hm_cache *)&stranger);
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0) {
+		struct hm_cache *c;
+		unsigned int cctxs;
+		pthread_t t;
+		void *p = hm_malloc(64);
+
+		c = hm_class_cache(64);
+		if (!p || !c || !hm_plat_read_begin())
+			_exit(2);
+		hm_plat_read_end();
+		hm_free(p);
+		cctxs = hm_live_cctxs(c);
+		if (pthread_create(&t, NULL, hm_fork_child_trim, NULL))
+			_exit(2);
+		pthread_join(t, NULL);
+		if (hm_live_cctxs(c) != cctxs)
+			_exit(3);
+		if (hm_atomic_read(&hm_user_reader_self->used) != (unsigned long)syscall(SYS_gettid))
+			_exit(4);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 2;
+	return WEXITSTATUS(status);
+}
+
 /*
  * Run this program again as "SELF ARG WHAT" with the environment variables
  * @env ("NAME=value" pairs, NULL-terminated) set: its stdout and stderr go
@@ -1542,6 +1594,24 @@ static int hm_user_run_child(struct kunit *test, const char *arg, const char *wh
 	close(fds[0]);
 	KUNIT_EXPECT_EQ(test, waitpid(pid, &status, 0), pid);
 	return status;
+}
+
+/*
+ * A fork() before libhakmem's set-up leaves its handlers idle, and the
+ * child kept the tid a report had remembered in the parent: its first
+ * thread attached with the parent's tid, and a look from another thread
+ * took that thread for gone (tgkill() ESRCH), abandoning its live context
+ * for others to adopt (false double frees, slabs that no longer add up)
+ * and reaping its reader slot.
+ */
+static void hm_user_fork_before_setup(struct kunit *test)
+{
+	static const char *const env[] = { NULL };
+	char out[4096];
+	int st = hm_user_run_child(test, "--fork-child", "x", env, out, sizeof(out));
+
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			      "status %#x: %s", st, out);
 }
 
 static unsigned int hm_user_count_msgs(const char *out)
@@ -4069,6 +4139,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_alloc_after_last_round),
 	KUNIT_CASE(hm_user_reap_stale_tid),
+	KUNIT_CASE(hm_user_fork_before_setup),
 	KUNIT_CASE(hm_user_stale_copy),
 	KUNIT_CASE(hm_user_stale_cache),
 	KUNIT_CASE(hm_user_free_after_last_round),
