@@ -193,7 +193,7 @@ test-tool-uaf: test-asan test-valgrind
 test-preload: deps
 	$(Q)tools/deps.sh preload
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so \
-		$(BUILD)/release/libhakmem.so
+		$(BUILD)/release/libhakmem.so $(BUILD)/release/libhakmem.a
 	$(Q)CC=$(CC) tools/test/preload-test.sh $(BUILD)/release
 
 test-stats-file: deps

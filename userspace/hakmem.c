@@ -338,9 +338,12 @@ static void hm_fork_register(void)
  * after theirs, which may therefore allocate, as with glibc's malloc.
  * Registered at the first hm_* call, it ran before a handler registered
  * earlier, took every lock, and that handler's hm_malloc() waited for
- * ever.
+ * ever.  The first priority a program may use (101): linked from
+ * libhakmem.a, this constructor is one of the program's, and the linker
+ * runs those in the order of their objects, main()'s first; prioritized
+ * ones come before all others (in libhakmem.so it changes nothing).
  */
-__attribute__((constructor)) static void hm_fork_register_at_load(void)
+__attribute__((constructor(101))) static void hm_fork_register_at_load(void)
 {
 	if (!hm_user_preload)
 		hm_fork_register();
@@ -574,7 +577,8 @@ static void hm_notes_look(void)
 /*
  * In a fork() child: the notes of the parent's other threads go (their
  * contexts stay as they are, see hm_fork_child()); the forking thread's
- * stays, with its new tid.  Every lock is held.
+ * stays, with its new tid.  Every lock is held, or (before the set-up)
+ * none is needed: the child has one thread.
  */
 static void hm_notes_fork_child(void)
 {
@@ -1696,7 +1700,10 @@ static void hm_fork_each(bool lock)
  */
 static bool hm_fork_unlocked;
 
-/* hm_fork_live was false at prepare: the handlers do nothing at all */
+/*
+ * hm_fork_live was false at prepare: the handlers take no lock, and the
+ * child only forgets the parent's tid (see hm_fork_child())
+ */
 static bool hm_fork_idle;
 
 static void hm_fork_prepare(void)
@@ -1755,11 +1762,21 @@ static void hm_fork_child(void)
 	unsigned int i;
 	u32 tid;
 
-	if (hm_fork_idle)
-		return;
+	/*
+	 * Before the set-up too: a report made then (hm_cache_destroy() or
+	 * hm_free() of a stranger) remembered the thread's tid and may have
+	 * taken a reader slot with it.  Left as they were, the child's thread
+	 * would attach with the parent's tid, which no thread of the child
+	 * has: a look from another thread (hm_trim(), the notes doubling)
+	 * took it for gone, abandoned its live contexts, which others then
+	 * adopted while it used them, and closed its reader slot.  Nothing
+	 * here needs a lock: the child has one thread.
+	 */
 	hm_user_ctx_id_reset();
 	hm_notes_fork_child();
 	hm_user_readers_fork_child();
+	if (hm_fork_idle)
+		return;
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_fork_close_brackets(hm_classes[i]);
 	for (c = hm_caches; c; c = c->next)

@@ -366,6 +366,8 @@ struct hm_user_reader {
 #define HM_USER_READ_SHIFT	(HM_BITS_PER_LONG / 2)
 #define HM_USER_READ_OPEN	((1UL << HM_USER_READ_SHIFT) - 1)	/* brackets open */
 #define HM_USER_READ_CLOSED	(1UL << HM_USER_READ_SHIFT)	/* one outermost closed */
+/* 'used' while hm_user_readers_reap() looks at a slot: no tid, no attach takes it */
+#define HM_USER_READER_REAPING	(~0UL)
 
 extern __thread struct hm_user_reader *hm_user_reader_self
 	__attribute__((tls_model("initial-exec")));
@@ -375,6 +377,7 @@ void hm_user_reader_detach(void);
 void hm_user_reader_exit_thread(void);
 void hm_user_readers_fork_child(void);
 unsigned int hm_user_readers_reap(void);
+extern void (*hm_user_reap_test_hook)(struct hm_user_reader *r);
 bool hm_plat_read_can_sync(void);
 bool hm_plat_read_sync(void);
 void hm_plat_read_sync_ctx(hm_atomic_t *seq);

@@ -590,15 +590,32 @@ void hm_user_reader_detach(void)
 	hm_atomic_set(&r->used, 0);
 }
 
+/* tests: between the reap's read of a slot's tid and its look at that thread */
+void (*hm_user_reap_test_hook)(struct hm_user_reader *r);
+
+/* is no thread of the process @tid now? */
+static bool hm_user_tid_gone(pid_t pid, unsigned long tid)
+{
+	return syscall(SYS_tgkill, pid, (pid_t)tid, 0) && errno == ESRCH;
+}
+
 /*
  * The slots of threads that are gone without detaching: a thread whose
  * first bracket came in its key destructors' last round, after which no
  * destructor runs (hakmem.c: the notes).  tgkill() says ESRCH for a tid
- * no thread of the process has; a slot taken again meanwhile has another
- * tid, or its thread is alive.  Return: how many went back.
+ * no thread of the process has.  The tid read may be stale: its thread
+ * detached and died since, and another took the slot and may be in a
+ * bracket, which closing the slot would end under it (a retire would
+ * free what it reads, and its own close would underflow the word).  So
+ * the slot is claimed first (its 'used' from that tid to
+ * HM_USER_READER_REAPING, which no attach takes), and closed only if the
+ * tid is still gone then; a thread that got the same tid back and the
+ * slot keeps it.  Return: how many went back.
  */
 unsigned int hm_user_readers_reap(void)
 {
+	void (*hook)(struct hm_user_reader *r) = __atomic_load_n(&hm_user_reap_test_hook,
+								 __ATOMIC_RELAXED);
 	pid_t pid = getpid();
 	struct hm_user_reader *r;
 	unsigned int n = 0;
@@ -606,11 +623,21 @@ unsigned int hm_user_readers_reap(void)
 
 	for (r = __atomic_load_n(&hm_user_readers, __ATOMIC_ACQUIRE); r; r = r->next) {
 		tid = hm_atomic_read(&r->used);
-		if (!tid || r == hm_user_reader_self ||
-		    syscall(SYS_tgkill, pid, (pid_t)tid, 0) == 0 || errno != ESRCH)
+		if (!tid || tid == HM_USER_READER_REAPING || r == hm_user_reader_self)
 			continue;
+		if (unlikely(hook))
+			hook(r);
+		if (!hm_user_tid_gone(pid, tid) ||
+		    !hm_atomic_try_cmpxchg(&r->used, &tid, HM_USER_READER_REAPING))
+			continue;
+		if (!hm_user_tid_gone(pid, tid)) {
+			/* the tid came back, to the thread that took the slot */
+			hm_atomic_set(&r->used, tid);
+			continue;
+		}
 		hm_user_reader_close(r);
-		n += hm_atomic_try_cmpxchg(&r->used, &tid, 0);
+		__atomic_store_n(&r->used.counter, 0, __ATOMIC_RELEASE);
+		n++;
 	}
 	return n;
 }

@@ -136,4 +136,15 @@ for mode in hybrid bitmap freelist; do
 		fail=1
 	fi
 done
+# the same linked with libhakmem.a: its constructor is one of the
+# program's, which the linker ran after main()'s object's (the program's
+# handler then ran first, and hung)
+$CC -std=gnu11 -O2 -pthread -DHM_API -I"$REPO/userspace/include" -o "$W/hm-fork-static" \
+	"$REPO/tools/test/preload-fork.c" "$OUT/libhakmem.a" || exit 1
+if out=$(cd "$W" && timeout 60 ./hm-fork-static atfork 2>&1); then
+	echo "libhakmem.a: $out"
+else
+	echo "libhakmem.a: hm-fork-static atfork failed (exit $?): $out"
+	fail=1
+fi
 exit $fail

@@ -265,6 +265,193 @@ static void *hm_lastround_worker(void *p)
 	return NULL;
 }
 
+/* the calling thread's live context of @c, or NULL */
+static struct hm_cctx *hm_my_cctx(struct hm_cache *c)
+{
+	unsigned long flags;
+	struct hm_cctx *cc, *mine = NULL;
+
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next)
+		if (!cc->abandoned && cc->ctx_id == hm_plat_ctx_id())
+			mine = cc;
+	hm_unlock(&c->lock, flags);
+	return mine;
+}
+
+typedef void *(*hm_stale_alloc_t)(struct hm_cctx *cc, unsigned long ip);
+typedef void (*hm_stale_free_t)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
+
+/*
+ * A thread may run the hybrid debug route's copy of the switches before a
+ * change for one more operation (hm_user_cctx_copies()): it read the copy's
+ * pointer, then the switch changed.  Emulated by calling the copies taken
+ * before the change: the on-copy after the switch went off (the records
+ * retired, the poison fill of a block the plain route then hands out and
+ * takes back), the off-copy after it went on again (a new generation).
+ * No report, no lost block, and ASan sees no use of retired records.
+ */
+static void hm_user_stale_copy(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("stale", 64, 0, HM_MODE_HYBRID, 0);
+	unsigned long errs = hm_error_count();
+	hm_stale_alloc_t sa;
+	hm_stale_free_t sf;
+	struct hm_cctx *cc;
+	void *p[64], *q;
+	unsigned int i, round;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (round = 0; round < 3; round++) {
+		static const char *const on[] = { "track=1", "poison=1", "poison=1 track=1" };
+		static const char *const off[] = { "track=0", "poison=0", "off" };
+
+		/* A: the on-copy, after the switch went off (records retired) */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, on[round]), 0);
+		for (i = 0; i < 64; i++)
+			p[i] = hm_cache_alloc(c);
+		for (i = 0; i < 64; i++)
+			hm_cache_free(c, p[i]);
+		for (i = 0; i < 8; i++)
+			hm_cache_free(c, hm_cache_alloc(c));
+		cc = hm_my_cctx(c);
+		KUNIT_ASSERT_NOT_NULL(test, cc);
+		sa = HM_READ_ONCE(cc->debug_alloc);
+		sf = HM_READ_ONCE(cc->debug_free);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, off[round]), 0);
+		KUNIT_EXPECT_TRUE(test, sa != HM_READ_ONCE(cc->debug_alloc));
+		KUNIT_EXPECT_EQ(test, (unsigned int)cc->route, (unsigned int)HM_MODE_HYBRID);
+		q = sa(cc, 0x1234);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		memset(q, 0x5a, 64);
+		sf(cc, hm_ptr_slab(q), q, 0x1234);	/* filled under off */
+		q = hm_cache_alloc(c);			/* the same block, plain */
+		memset(q, 0x11, 64);
+		hm_cache_free(c, q);
+		/* on again, a new generation: no false report */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, on[round]), 0);
+		for (i = 0; i < 64; i++)
+			p[i] = hm_cache_alloc(c);
+		for (i = 0; i < 64; i++)
+			hm_cache_free(c, p[i]);
+		/* B: the off-copy after the switch went on */
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, off[round]), 0);
+		q = hm_cache_alloc(c);
+		hm_cache_free(c, q);
+		/* route plain: copies are the _0 ones; take them, then on */
+		sa = HM_READ_ONCE(cc->debug_alloc);
+		sf = HM_READ_ONCE(cc->debug_free);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, on[round]), 0);
+		KUNIT_EXPECT_TRUE(test, sa != HM_READ_ONCE(cc->debug_alloc));
+		q = sa(cc, 0x4321);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		memset(q, 0x77, 64);
+		sf(cc, hm_ptr_slab(q), q, 0x4321);	/* not filled under on */
+		for (i = 0; i < 64; i++)
+			p[i] = hm_cache_alloc(c);
+		for (i = 0; i < 64; i++)
+			hm_cache_free(c, p[i]);
+		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, "off"), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, hm_error_count() == errs, "round %u: %lu errors",
+				      round, hm_error_count() - errs);
+		errs = hm_error_count();
+	}
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+/* a thread holding a reader slot until told to go; it then exits as usual */
+struct hm_reap_arg {
+	struct hm_user_reader *slot;
+	unsigned long tid;
+	int go;			/* 1: took its slot, 2: told to exit */
+	pthread_t thread;
+	/* the live thread that takes the slot meanwhile, and what it saw */
+	unsigned long taker;
+	bool taken;
+};
+
+static void *hm_reap_holder(void *p)
+{
+	struct hm_reap_arg *a = p;
+
+	if (hm_plat_read_begin())
+		hm_plat_read_end();
+	a->slot = hm_user_reader_self;
+	a->tid = hm_plat_ctx_id();
+	__atomic_store_n(&a->go, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&a->go, __ATOMIC_ACQUIRE) != 2)
+		usleep(100);
+	return NULL;	/* its key destructor detaches the slot */
+}
+
+static struct hm_reap_arg *hm_reap_arg;
+
+/*
+ * Called by hm_user_readers_reap() after it read the holder's tid from
+ * its slot: the holder detaches and dies, and a live thread takes the
+ * slot and opens a bracket in it, as its hm_user_reader_attach() and
+ * hm_plat_read_begin() would (claim 'used' from 0 to its tid, then the
+ * word up by one).
+ */
+static void hm_reap_hook(struct hm_user_reader *r)
+{
+	struct hm_reap_arg *a = hm_reap_arg;
+	unsigned long zero = 0;
+	unsigned int i;
+
+	if (r != a->slot || a->taken)
+		return;
+	__atomic_store_n(&a->go, 2, __ATOMIC_RELEASE);
+	pthread_join(a->thread, NULL);
+	/* gone from the kernel a little after the join */
+	for (i = 0; i < 1000 && !(syscall(SYS_tgkill, getpid(), (pid_t)a->tid, 0) &&
+				  errno == ESRCH); i++)
+		usleep(1000);
+	a->taken = hm_atomic_try_cmpxchg(&r->used, &zero, a->taker);
+	if (a->taken)
+		hm_atomic_set(&r->word, hm_atomic_read(&r->word) + 1);
+}
+
+/*
+ * The reap reads a slot's tid, then asks whether that thread is gone: a
+ * slot whose thread detached and died in between may be another live
+ * thread's by then, in a bracket.  The reap closed that bracket under it
+ * (a retire would then free what it reads) and, the tid not matching,
+ * left the slot to it with its word broken.
+ */
+static void hm_user_reap_stale_tid(struct kunit *test)
+{
+	struct hm_reap_arg a = { .taker = hm_plat_ctx_id() };
+	struct hm_user_reader *r;
+	unsigned long w;
+
+	hm_reap_arg = &a;
+	KUNIT_ASSERT_EQ(test, pthread_create(&a.thread, NULL, hm_reap_holder, &a), 0);
+	while (!__atomic_load_n(&a.go, __ATOMIC_ACQUIRE))
+		usleep(100);
+	r = a.slot;
+	if (!r) {
+		__atomic_store_n(&a.go, 2, __ATOMIC_RELEASE);
+		pthread_join(a.thread, NULL);
+		kunit_skip(test, "no reader slot");
+	}
+	__atomic_store_n(&hm_user_reap_test_hook, hm_reap_hook, __ATOMIC_RELAXED);
+	hm_user_readers_reap();
+	__atomic_store_n(&hm_user_reap_test_hook, NULL, __ATOMIC_RELAXED);
+	if (!a.taken) {
+		/* the holder's detach raced the hook: not the case asked for */
+		kunit_skip(test, "the slot was taken by another thread");
+	}
+	w = hm_atomic_read(&r->word);
+	/* the taker's bracket is still open, the slot still its own */
+	KUNIT_EXPECT_EQ(test, w & HM_USER_READ_OPEN, 1UL);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&r->used), a.taker);
+	/* the taker closes its bracket and detaches */
+	hm_atomic_set(&r->word, (w & ~HM_USER_READ_OPEN) + HM_USER_READ_CLOSED);
+	__atomic_store_n(&r->used.counter, 0, __ATOMIC_RELEASE);
+}
+
 /*
  * A key destructor that allocates in glibc's last round attaches a
  * context that no destructor round gives back: each such thread kept one
@@ -1319,6 +1506,58 @@ int hm_user_abort_child(const char *what)
 	return 1;
 }
 
+static void *hm_fork_child_trim(void *unused)
+{
+	(void)unused;
+	hm_trim();
+	return NULL;
+}
+
+/*
+ * The child of hm_user_fork_before_setup(), a fresh process: a report
+ * before libhakmem's set-up, then fork(); the fork's child attaches, and
+ * another of its threads calls hm_trim().  Exit 0: the first thread's
+ * context and reader slot are still its own; 3: its context was
+ * abandoned; 4: its slot was reaped; 2: the set-up went wrong.
+ */
+int hm_user_fork_child(void);	/* called by runner.c's main() */
+int hm_user_fork_child(void)
+{
+	static int stranger;
+	int status = 0;
+	pid_t pid;
+
+	/* reported before the set-up: the tid is remembered */
+	hm_cache_destroy((struct hm_cache *)&stranger);
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0) {
+		struct hm_cache *c;
+		unsigned int cctxs;
+		pthread_t t;
+		void *p = hm_malloc(64);
+
+		c = hm_class_cache(64);
+		if (!p || !c || !hm_plat_read_begin())
+			_exit(2);
+		hm_plat_read_end();
+		hm_free(p);
+		cctxs = hm_live_cctxs(c);
+		if (pthread_create(&t, NULL, hm_fork_child_trim, NULL))
+			_exit(2);
+		pthread_join(t, NULL);
+		if (hm_live_cctxs(c) != cctxs)
+			_exit(3);
+		if (hm_atomic_read(&hm_user_reader_self->used) != (unsigned long)syscall(SYS_gettid))
+			_exit(4);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 2;
+	return WEXITSTATUS(status);
+}
+
 /*
  * Run this program again as "SELF ARG WHAT" with the environment variables
  * @env ("NAME=value" pairs, NULL-terminated) set: its stdout and stderr go
@@ -1355,6 +1594,24 @@ static int hm_user_run_child(struct kunit *test, const char *arg, const char *wh
 	close(fds[0]);
 	KUNIT_EXPECT_EQ(test, waitpid(pid, &status, 0), pid);
 	return status;
+}
+
+/*
+ * A fork() before libhakmem's set-up leaves its handlers idle, and the
+ * child kept the tid a report had remembered in the parent: its first
+ * thread attached with the parent's tid, and a look from another thread
+ * took that thread for gone (tgkill() ESRCH), abandoning its live context
+ * for others to adopt (false double frees, slabs that no longer add up)
+ * and reaping its reader slot.
+ */
+static void hm_user_fork_before_setup(struct kunit *test)
+{
+	static const char *const env[] = { NULL };
+	char out[4096];
+	int st = hm_user_run_child(test, "--fork-child", "x", env, out, sizeof(out));
+
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			      "status %#x: %s", st, out);
 }
 
 static unsigned int hm_user_count_msgs(const char *out)
@@ -3881,6 +4138,9 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
 	KUNIT_CASE(hm_user_alloc_after_last_round),
+	KUNIT_CASE(hm_user_reap_stale_tid),
+	KUNIT_CASE(hm_user_fork_before_setup),
+	KUNIT_CASE(hm_user_stale_copy),
 	KUNIT_CASE(hm_user_stale_cache),
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),

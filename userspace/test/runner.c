@@ -16,6 +16,7 @@ extern struct kunit_suite hm_user_suite;	/* userspace adapter only */
 extern struct kunit_suite hm_posix_suite;	/* hm_calloc, hm_realloc, ... */
 int hm_user_abort_child(const char *what);	/* hm_user_test.c */
 int hm_user_env_child(const char *what);
+int hm_user_fork_child(void);
 
 static struct kunit_suite *const suites[] = { HM_TEST_SUITES, &hm_user_suite,
 					      &hm_posix_suite };
@@ -191,6 +192,8 @@ int main(int argc, char **argv)
 		return hm_user_abort_child(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "--env-child"))
 		return hm_user_env_child(argc > 2 ? argv[2] : NULL);
+	if (argc >= 2 && !strcmp(argv[1], "--fork-child"))
+		return hm_user_fork_child();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < HM_ARRAY_SIZE(suites); i++)
 		n += selected(suites[i]->name, argc, argv);
