@@ -10,7 +10,8 @@
  * so a port to a third world reads this file and nothing else.
  *
  * Types:       u8 u16 u32 u64 s64, size_t, uintptr_t, bool, NULL
- * Compiler:    likely(x), unlikely(x), __always_inline, __maybe_unused,
+ * Compiler:    likely(x), unlikely(x), __always_inline, noinline,
+ *              __maybe_unused, static_assert(expr, msg),
  *              HM_PRINTF(fmt, args) (optional: printf-format attribute)
  * Relaxed:     HM_READ_ONCE(x), HM_WRITE_ONCE(x, v)   (plain fields that
  *              observers on other CPUs/threads read while the owner writes)

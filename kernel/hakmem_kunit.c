@@ -3294,10 +3294,10 @@ static void hakmem_kapi_debug_copies(struct kunit *test)
 		migrate_disable();
 		cc = &this_cpu_ptr(hc->pcpu)->cc;
 		KUNIT_EXPECT_EQ(test, cc->route, HM_ROUTE_DEBUG_HYBRID);
-		name = hakmem_fmt(test, "hakmem_alloc_debug_%s_pt", span);
+		name = hakmem_fmt(test, "hm_debug_alloc_%s_pt", span);
 		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is(cc->debug_alloc, name),
 				      "%u bytes: %ps", size, cc->debug_alloc);
-		name = hakmem_fmt(test, "hakmem_free_debug_%s_pt", span);
+		name = hakmem_fmt(test, "hm_debug_free_%s_pt", span);
 		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is(cc->debug_free, name),
 				      "%u bytes: %ps", size, cc->debug_free);
 

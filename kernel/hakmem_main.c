@@ -200,120 +200,23 @@ static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp,
 }
 
 /*
- * The hybrid debug route (cc->route HM_ROUTE_DEBUG_HYBRID: a switch on):
- * its common cases in frames of their own, under the local lock as the
- * rest, a copy per span of block sizes (hm_dbg_span_of(): the poison
- * check and fill a fixed number of words, no size tested) and per
- * combination of the poison and track switches (tested as constants), as
- * userspace's; the first row (HM_SPAN_ANY) for the sizes of no span, with
- * memchr_inv() and memset().  The slow paths below reach a context's
- * pair through cc->debug_alloc and cc->debug_free (hakmem_cctx_copies()),
- * an indirect tail call inside the section; what the try leaves, the
- * copy's slow path does, as before: NULL still means a refill, after the
- * unlock.
+ * The hybrid debug route's copies (common/hm_debug_copies.h), under the
+ * local lock as the rest; the first row (HM_SPAN_ANY) for the sizes of no
+ * span, with memchr_inv() and memset().  The slow paths below reach a
+ * context's pair through cc->debug_alloc and cc->debug_free, an indirect
+ * tail call inside the section; what the try leaves, the copy's slow path
+ * does, as before: NULL still means a refill, after the unlock.
  */
-/* the spans and switches of the copies, by the ends of their names */
-#define HAKMEM_SPAN_any	HM_SPAN_ANY
-#define HAKMEM_SPAN_16	16
-#define HAKMEM_SPAN_32	32
-#define HAKMEM_SPAN_64	64
-#define HAKMEM_SPAN_128	128
-#define HAKMEM_SPAN_256	256
-#define HAKMEM_SW_0	0
-#define HAKMEM_SW_p	HM_DBG_POISON
-#define HAKMEM_SW_t	HM_DBG_TRACK
-#define HAKMEM_SW_pt	(HM_DBG_POISON | HM_DBG_TRACK)
+#define HM_DEBUG_COPY_ALLOC_SLOW(cc, ip)	hm_cctx_alloc_debug_slow(cc, ip)
+#define HM_DEBUG_COPY_FREE_SLOW(cc, s, p, ip)	hm_cctx_free_debug_slow(cc, s, p, ip)
+#include "hm_debug_copies.h"
 
-/* the pair of span @span and switches @sw: hakmem_{alloc,free}_debug_<span>_<sw> */
-#define HAKMEM_DEBUG_COPY(span, sw)							\
-static noinline void *hakmem_alloc_debug_##span##_##sw(struct hm_cctx *cc,		\
-						       unsigned long ip)		\
-{											\
-	void *p;									\
-											\
-	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p, HAKMEM_SPAN_##span,		\
-					   HAKMEM_SW_##sw)))				\
-		return p;								\
-	return hm_cctx_alloc_debug_slow(cc, ip);					\
-}											\
-											\
-static noinline void hakmem_free_debug_##span##_##sw(struct hm_cctx *cc,		\
-						     struct hm_slab *s, void *p,	\
-						     unsigned long ip)			\
-{											\
-	if (likely(hm_cctx_free_debug_try(cc, s, p, ip, HAKMEM_SPAN_##span,		\
-					  HAKMEM_SW_##sw)))				\
-		return;									\
-	hm_cctx_free_debug_slow(cc, s, p, ip);						\
-}
-
-HAKMEM_DEBUG_COPY(any, 0)
-HAKMEM_DEBUG_COPY(any, p)
-HAKMEM_DEBUG_COPY(any, t)
-HAKMEM_DEBUG_COPY(any, pt)
-HAKMEM_DEBUG_COPY(16, 0)
-HAKMEM_DEBUG_COPY(16, p)
-HAKMEM_DEBUG_COPY(16, t)
-HAKMEM_DEBUG_COPY(16, pt)
-HAKMEM_DEBUG_COPY(32, 0)
-HAKMEM_DEBUG_COPY(32, p)
-HAKMEM_DEBUG_COPY(32, t)
-HAKMEM_DEBUG_COPY(32, pt)
-HAKMEM_DEBUG_COPY(64, 0)
-HAKMEM_DEBUG_COPY(64, p)
-HAKMEM_DEBUG_COPY(64, t)
-HAKMEM_DEBUG_COPY(64, pt)
-HAKMEM_DEBUG_COPY(128, 0)
-HAKMEM_DEBUG_COPY(128, p)
-HAKMEM_DEBUG_COPY(128, t)
-HAKMEM_DEBUG_COPY(128, pt)
-HAKMEM_DEBUG_COPY(256, 0)
-HAKMEM_DEBUG_COPY(256, p)
-HAKMEM_DEBUG_COPY(256, t)
-HAKMEM_DEBUG_COPY(256, pt)
-
-/* the four combinations of one span, by the switches poison and track (bits 0, 1) */
-#define HAKMEM_DEBUG_ROW(span) {						\
-	{ hakmem_alloc_debug_##span##_0, hakmem_free_debug_##span##_0 },	\
-	{ hakmem_alloc_debug_##span##_p, hakmem_free_debug_##span##_p },	\
-	{ hakmem_alloc_debug_##span##_t, hakmem_free_debug_##span##_t },	\
-	{ hakmem_alloc_debug_##span##_pt, hakmem_free_debug_##span##_pt } }
-
-/*
- * By hm_dbg_span_of() (the copies of span HM_SPAN_BYTES(i) at i,
- * HM_SPAN_ANY at 0), then by the switches poison and track (bits 0, 1).
- */
-static const struct hakmem_debug_copy {
-	void *(*alloc)(struct hm_cctx *cc, unsigned long ip);
-	void (*free)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
-} hakmem_debug_copies[][4] = {
-	HAKMEM_DEBUG_ROW(any),
-	HAKMEM_DEBUG_ROW(16),
-	HAKMEM_DEBUG_ROW(32),
-	HAKMEM_DEBUG_ROW(64),
-	HAKMEM_DEBUG_ROW(128),
-	HAKMEM_DEBUG_ROW(256),
-};
-
-static_assert(HM_SPAN_BYTES(5) == HM_PLAT_MEM_SPAN_MAX, "the spans are 16 to 256 bytes");
-static_assert(ARRAY_SIZE(hakmem_debug_copies) == 6, "a row per span");
-static_assert(HM_DBG_POISON == 1 && HM_DBG_TRACK == 2, "a column per combination");
 /* the spans' words: every block is word aligned, a whole number of words */
 static_assert(HM_MIN_OBJ_SIZE % sizeof(long) == 0, "blocks of whole words");
 
-/*
- * Every context's, from hm_cctx_init() and after each switch change (its
- * cache's lock held).  A context may run the copy of the switches before
- * a change for one more operation, as it could have read those switches
- * just before the change (hm_cctx_switches()).
- */
 void hakmem_cctx_copies(struct hm_cctx *cc)
 {
-	unsigned int sw = READ_ONCE(cc->debug) & (HM_DBG_POISON | HM_DBG_TRACK);
-	const struct hakmem_debug_copy *cp = &hakmem_debug_copies[hm_dbg_span_of(cc->size)][sw];
-
-	WRITE_ONCE(cc->debug_alloc, cp->alloc);
-	WRITE_ONCE(cc->debug_free, cp->free);
+	hm_debug_copies_set(cc);
 }
 
 /*

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/single_threaded.h>
-#include <sys/syscall.h>
 
 #include "hakmem.h"
 #include "hm_cache.h"
@@ -552,8 +551,7 @@ static void hm_notes_look(void)
 	for (n = hm_notes; n; n = next) {
 		next = n->next;
 		/* running (its last rounds, or its tid is another's now) */
-		if (n == hm_tls.note || syscall(SYS_tgkill, pid, n->tid, 0) == 0 ||
-		    errno != ESRCH)
+		if (n == hm_tls.note || !hm_user_tid_gone(pid, n->tid))
 			continue;
 		hm_note_unlink(n);
 		n->next = gone;
@@ -788,94 +786,19 @@ static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 }
 
 /*
- * On the hybrid debug route: its common cases in their own frames, a copy
- * per span of block sizes (hm_dbg_span_of()), where the poison check and
- * fill test no size, the table's first for the others; and per
- * combination of the poison and track switches, which the copy tests as
- * constants (19 instructions a pair less than reading them, at 64 bytes
- * with both on).  Each copy is a leaf, and everything else a tail call.
- * hm_malloc() and hm_cache_alloc() allocate with them (their slow paths
- * are the same for a context of any cache), hm_free() and hm_cache_free()
- * free.
+ * The hybrid debug route's copies (common/hm_debug_copies.h): hm_malloc()
+ * and hm_cache_alloc() allocate with them (their slow paths are the same
+ * for a context of any cache), hm_free() and hm_cache_free() free.  Each
+ * copy tests its switches as constants: 19 instructions a pair less than
+ * reading them, at 64 bytes with both on.
  */
-#define HM_DEBUG_HYBRID_COPY(name, span, sw)					\
-static noinline void *hm_malloc_debug_##name(struct hm_cctx *cc, unsigned long ip)	\
-{										\
-	void *p;								\
-										\
-	if (likely(hm_cctx_alloc_debug_try(cc, ip, &p, span, sw)))		\
-		return p;							\
-	return hm_malloc_debug_slow(cc, ip);					\
-}										\
-										\
-static noinline void hm_free_debug_##name(struct hm_cctx *cc, struct hm_slab *s,	\
-					  void *ptr, unsigned long ip)		\
-{										\
-	if (likely(hm_cctx_free_debug_try(cc, s, ptr, ip, span, sw)))		\
-		return;								\
-	hm_cctx_free_debug_slow(cc, s, ptr, ip);				\
-}
+#define HM_DEBUG_COPY_ALLOC_SLOW(cc, ip)	hm_malloc_debug_slow(cc, ip)
+#define HM_DEBUG_COPY_FREE_SLOW(cc, s, p, ip)	hm_cctx_free_debug_slow(cc, s, p, ip)
+#include "hm_debug_copies.h"
 
-/* the four combinations of one span; their names end _0, _p, _t, _pt */
-#define HM_DEBUG_HYBRID_COPIES(name, span)					\
-	HM_DEBUG_HYBRID_COPY(name##_0, span, 0)					\
-	HM_DEBUG_HYBRID_COPY(name##_p, span, HM_DBG_POISON)			\
-	HM_DEBUG_HYBRID_COPY(name##_t, span, HM_DBG_TRACK)			\
-	HM_DEBUG_HYBRID_COPY(name##_pt, span, HM_DBG_POISON | HM_DBG_TRACK)
-
-#define HM_DEBUG_HYBRID_ROW(name) {						\
-	{ hm_malloc_debug_##name##_0, hm_free_debug_##name##_0 },		\
-	{ hm_malloc_debug_##name##_p, hm_free_debug_##name##_p },		\
-	{ hm_malloc_debug_##name##_t, hm_free_debug_##name##_t },		\
-	{ hm_malloc_debug_##name##_pt, hm_free_debug_##name##_pt } }
-
-HM_DEBUG_HYBRID_COPIES(any, HM_SPAN_ANY)
-#if HM_PLAT_MEM_SPAN_MAX
-HM_DEBUG_HYBRID_COPIES(16, 16)
-HM_DEBUG_HYBRID_COPIES(32, 32)
-HM_DEBUG_HYBRID_COPIES(64, 64)
-HM_DEBUG_HYBRID_COPIES(128, 128)
-HM_DEBUG_HYBRID_COPIES(256, 256)
-#endif
-
-/*
- * By hm_dbg_span_of() (the copies of span HM_SPAN_BYTES(i) at i,
- * HM_SPAN_ANY at 0), then by the switches poison and track (bits 0, 1).
- */
-static const struct {
-	void *(*alloc)(struct hm_cctx *cc, unsigned long ip);
-	void (*free)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
-} hm_debug_copies[][4] = {
-	HM_DEBUG_HYBRID_ROW(any),
-#if HM_PLAT_MEM_SPAN_MAX
-	HM_DEBUG_HYBRID_ROW(16),
-	HM_DEBUG_HYBRID_ROW(32),
-	HM_DEBUG_HYBRID_ROW(64),
-	HM_DEBUG_HYBRID_ROW(128),
-	HM_DEBUG_HYBRID_ROW(256),
-#endif
-};
-
-_Static_assert(!HM_PLAT_MEM_SPAN_MAX || HM_SPAN_BYTES(5) == HM_PLAT_MEM_SPAN_MAX,
-	       "the spans are 16 to 256 bytes");
-_Static_assert(sizeof(hm_debug_copies) / sizeof(hm_debug_copies[0]) ==
-	       (HM_PLAT_MEM_SPAN_MAX ? 6 : 1), "a row per span");
-_Static_assert(HM_DBG_POISON == 1 && HM_DBG_TRACK == 2, "a column per combination");
-
-/*
- * Every context's, from hm_cctx_init() and after each switch change (its
- * cache's lock held): in the context, its route is one indirect jump, as
- * many instructions as a direct one (a table would cost three more).  A
- * thread may run the copy of the switches before a change for one more
- * operation, as it could have read those switches just before the change.
- */
 void hm_user_cctx_copies(struct hm_cctx *cc)
 {
-	unsigned int sw = HM_READ_ONCE(cc->debug) & (HM_DBG_POISON | HM_DBG_TRACK);
-	u8 i = hm_dbg_span_of(cc->size);
-
-	HM_WRITE_ONCE(cc->debug_alloc, hm_debug_copies[i][sw].alloc);
-	HM_WRITE_ONCE(cc->debug_free, hm_debug_copies[i][sw].free);
+	hm_debug_copies_set(cc);
 }
 
 /*

@@ -7,6 +7,7 @@
 #ifndef HM_PLAT_USER_H
 #define HM_PLAT_USER_H
 
+#include <assert.h>	/* static_assert(), as the kernel's */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -377,6 +378,7 @@ void hm_user_reader_detach(void);
 void hm_user_reader_exit_thread(void);
 void hm_user_readers_fork_child(void);
 unsigned int hm_user_readers_reap(void);
+bool hm_user_tid_gone(pid_t pid, unsigned long tid);
 extern void (*hm_user_reap_test_hook)(struct hm_user_reader *r);
 bool hm_plat_read_can_sync(void);
 bool hm_plat_read_sync(void);

@@ -593,8 +593,11 @@ void hm_user_reader_detach(void)
 /* tests: between the reap's read of a slot's tid and its look at that thread */
 void (*hm_user_reap_test_hook)(struct hm_user_reader *r);
 
-/* is no thread of the process @tid now? */
-static bool hm_user_tid_gone(pid_t pid, unsigned long tid)
+/*
+ * Is no thread of process @pid (getpid()) @tid now?  tgkill() says ESRCH;
+ * any other answer (alive, or a sandbox refusing the call) is not gone.
+ */
+bool hm_user_tid_gone(pid_t pid, unsigned long tid)
 {
 	return syscall(SYS_tgkill, pid, (pid_t)tid, 0) && errno == ESRCH;
 }
