@@ -3278,15 +3278,33 @@ struct hm_stale_arg {
 	void *stale;
 	int stop;
 	unsigned long tries;
+	unsigned long rounds;
 };
+
+/*
+ * memcheck runs one thread at a time, and a yield may give its lock
+ * straight back (a CI run saw no stale free in 10 s): either side sleeps
+ * when the other one has not moved since its last look.
+ */
+static void hm_stale_let_other_run(unsigned long *other, unsigned long *seen)
+{
+	unsigned long now = __atomic_load_n(other, __ATOMIC_RELAXED);
+
+	if (now == *seen)
+		hm_test_sleep_ms(1);
+	*seen = now;
+}
 
 static void *hm_stale_freer(void *arg)
 {
 	struct hm_stale_arg *a = arg;
+	unsigned long seen = 0;
 
 	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
 		hm_cache_free(NULL, a->stale);
 		__atomic_store_n(&a->tries, a->tries + 1, __ATOMIC_RELAXED);
+		if (!(a->tries % 1024))
+			hm_stale_let_other_run(&a->rounds, &seen);
 	}
 	return NULL;
 }
@@ -3302,8 +3320,8 @@ static void *hm_stale_freer(void *arg)
 static void hm_user_wrong_cache_free_race(struct kunit *test)
 {
 	long *errors = hm_test_count_errors(test);
-	struct hm_stale_arg a = { NULL, 0, 0 };
-	unsigned long lost = 0, rounds = 0;
+	struct hm_stale_arg a = { NULL, 0, 0, 0 };
+	unsigned long lost = 0, rounds = 0, seen = 0;
 	struct timespec t0, t;
 	long ns;
 	pthread_t th;
@@ -3326,8 +3344,9 @@ static void hm_user_wrong_cache_free_race(struct kunit *test)
 			hm_free(p);
 		else
 			lost++;		/* freed by the other thread's refused free */
-		if (!(++rounds % 1024))
-			sched_yield();	/* memcheck runs one thread at a time */
+		__atomic_store_n(&a.rounds, ++rounds, __ATOMIC_RELAXED);
+		if (!(rounds % 1024))
+			hm_stale_let_other_run(&a.tries, &seen);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		ns = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
 		/* 0.3 s and a thousand stale frees, 10 s at most */
