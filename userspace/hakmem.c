@@ -104,6 +104,13 @@ static __thread struct hm_tls hm_tls __attribute__((tls_model("initial-exec"))) 
 	.cls = { [0 ... HM_USER_CLASSES - 1] = &hm_cctx_none },
 };
 static pthread_once_t hm_once = PTHREAD_ONCE_INIT;
+/*
+ * Held through hm_init(): a fork() waits for a set-up another thread is
+ * in the middle of (hm_fork_prepare()), whose locks the child would find
+ * taken, and whose pthread_once() it would run again.  First in the lock
+ * order.
+ */
+static pthread_mutex_t hm_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t hm_exit_key;
 static pthread_mutex_t hm_caches_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hm_cache *hm_classes[HM_USER_CLASSES];
@@ -348,7 +355,16 @@ __attribute__((constructor(101))) static void hm_fork_register_at_load(void)
 		hm_fork_register();
 }
 
+static void hm_init_locked(void);
+
 static void hm_init(void)
+{
+	pthread_mutex_lock(&hm_init_lock);
+	hm_init_locked();
+	pthread_mutex_unlock(&hm_init_lock);
+}
+
+static void hm_init_locked(void)
 {
 	const char *env = secure_getenv("HAKMEM_MODE");
 	const char *dbg = secure_getenv("HAKMEM_DEBUG");
@@ -1629,8 +1645,20 @@ static bool hm_fork_unlocked;
  */
 static bool hm_fork_idle;
 
+/*
+ * With other threads, one of them may be in the set-up: waited for, or
+ * the child found hm_fork_live false here, and then the set-up's locks
+ * taken (hm_debug_lock, for HAKMEM_DEBUG), and its set-up waited for
+ * them for ever.  Once hm_init_lock is held, the set-up is done or not
+ * begun.
+ */
+static bool hm_fork_init_locked;
+
 static void hm_fork_prepare(void)
 {
+	hm_fork_init_locked = !__libc_single_threaded;
+	if (hm_fork_init_locked)
+		pthread_mutex_lock(&hm_init_lock);
 	hm_fork_idle = !__atomic_load_n(&hm_fork_live, __ATOMIC_ACQUIRE);
 	hm_fork_unlocked = hm_fork_idle || __libc_single_threaded;
 	if (hm_fork_unlocked)
@@ -1644,13 +1672,15 @@ static void hm_fork_prepare(void)
 
 static void hm_fork_release(void)
 {
-	if (hm_fork_unlocked)
-		return;
-	hm_fork_each(false);
-	pthread_mutex_unlock(&hm_notes_lock);
-	pthread_mutex_unlock(&hm_caches_lock);
-	pthread_mutex_unlock(&hm_debug_lock);
-	pthread_mutex_unlock(&hm_sf_lock);
+	if (!hm_fork_unlocked) {
+		hm_fork_each(false);
+		pthread_mutex_unlock(&hm_notes_lock);
+		pthread_mutex_unlock(&hm_caches_lock);
+		pthread_mutex_unlock(&hm_debug_lock);
+		pthread_mutex_unlock(&hm_sf_lock);
+	}
+	if (hm_fork_init_locked)
+		pthread_mutex_unlock(&hm_init_lock);
 }
 
 /*
@@ -1698,8 +1728,10 @@ static void hm_fork_child(void)
 	hm_user_ctx_id_reset();
 	hm_notes_fork_child();
 	hm_user_readers_fork_child();
-	if (hm_fork_idle)
+	if (hm_fork_idle) {
+		hm_fork_release();	/* hm_init_lock */
 		return;
+	}
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_fork_close_brackets(hm_classes[i]);
 	for (c = hm_caches; c; c = c->next)

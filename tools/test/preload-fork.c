@@ -16,6 +16,12 @@
  *                         calls only async-signal-safe functions.  Run
  *                         without HAKMEM_STATS_FILE, whose writer thread
  *                         makes two.
+ *   hm-fork setup         (-DHM_API only) fork() while another thread
+ *                         makes libhakmem's set-up (its first hm_*
+ *                         call), at 1000 moments into it: the fork
+ *                         waits for the set-up (hm_init_lock), and the
+ *                         child's hm_malloc() goes on; one child that
+ *                         hangs fails.
  *
  * Each prints one line and exits 0; one that hangs is killed by the
  * caller's timeout.
@@ -176,12 +182,113 @@ static int run_signal(void)
 	return 0;
 }
 
+#ifdef HM_API
+static int setup_state;	/* 1: the first call began, 2: it returned */
+
+static void *first_call(void *arg)
+{
+	__atomic_store_n(&setup_state, 1, __ATOMIC_RELEASE);
+	free(fresh(48));
+	free(fresh(300000));
+	__atomic_store_n(&setup_state, 2, __ATOMIC_RELEASE);
+	return arg;
+}
+
+/* spins of about @n * 2 ns: a moment in the other thread's set-up */
+static void spin(unsigned int n)
+{
+	volatile unsigned int i;
+
+	for (i = 0; i < n; i++)
+		;
+}
+
+/*
+ * One process, new from the untouched parent, so libhakmem is not set up:
+ * a thread's first call sets it up while this thread forks @delay spins
+ * after the call began.
+ * The grandchild allocates (set-up, classes, a large chunk) with 10 s to
+ * do it; a hang is a SIGALRM.  Exit 0, or 100 when fork() was called
+ * while the first call ran.
+ */
+static int setup_once(unsigned int delay)
+{
+	pthread_t t;
+	pid_t pid;
+	int st, during;
+
+	if (pthread_create(&t, NULL, first_call, NULL))
+		return 10;
+	while (!__atomic_load_n(&setup_state, __ATOMIC_ACQUIRE))
+		;
+	spin(delay);
+	during = __atomic_load_n(&setup_state, __ATOMIC_ACQUIRE) == 1;
+	pid = fork();
+	if (pid < 0)
+		return 11;
+	if (!pid) {
+		alarm(10);
+		free(fresh(48));
+		free(fresh(100));
+		free(fresh(300000));
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return 12;
+	pthread_join(t, NULL);
+	if (WIFSIGNALED(st))
+		return 20 + WTERMSIG(st) % 64;
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return 13;
+	return during ? 100 : 0;
+}
+
+/*
+ * 1000 forks at moments from 0 to about 150 us into the first call, the
+ * set-up.  How many come during it depends on the machine's load (on
+ * one CPU, the other thread may run it whole before this one looks):
+ * counted, not required.  Before hm_init_lock, 1 to 10 of 1000 children
+ * hung with HAKMEM_DEBUG set (hm_debug_lock taken between the prepare
+ * handler's look and the fork).
+ */
+static int run_setup(void)
+{
+	unsigned int k, bad = 0, during = 0;
+	pid_t pid;
+	int st;
+
+	for (k = 0; k < 1000; k++) {
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (!pid)
+			_exit(setup_once(k % 200 * 1000));
+		if (waitpid(pid, &st, 0) != pid)
+			return 1;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 100)
+			during++;
+		else if ((!WIFEXITED(st) || WEXITSTATUS(st)) && bad++ < 5)
+			printf("setup: fork at moment %u: status %#x\n", k % 200, st);
+	}
+	if (bad) {
+		printf("setup: %u of %u forks failed, %u during the set-up\n", bad, k, during);
+		return 1;
+	}
+	printf("setup: %u forks, %u during another thread's set-up, went on\n", k, during);
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "atfork"))
 		return run_atfork();
 	if (argc == 2 && !strcmp(argv[1], "signal"))
 		return run_signal();
-	fprintf(stderr, "usage: preload-fork atfork|signal\n");
+#ifdef HM_API
+	if (argc == 2 && !strcmp(argv[1], "setup"))
+		return run_setup();
+#endif
+	fprintf(stderr, "usage: preload-fork atfork|signal|setup\n");
 	return 2;
 }

@@ -136,6 +136,14 @@ for mode in hybrid bitmap freelist; do
 		fail=1
 	fi
 done
+# fork() while another thread is in the set-up: the child found the
+# set-up's lock taken (HAKMEM_DEBUG: hm_debug_lock) and hung
+if out=$(cd "$W" && HAKMEM_DEBUG="poison=1 track=1" timeout 120 ./hm-fork setup 2>&1); then
+	echo "libhakmem.so: $out"
+else
+	echo "libhakmem.so: hm-fork setup failed (exit $?): $out"
+	fail=1
+fi
 # the same linked with libhakmem.a: its constructor is one of the
 # program's, which the linker ran after main()'s object's (the program's
 # handler then ran first, and hung)
