@@ -33,10 +33,11 @@
 #   make test-json       the JSON dump parses, with tracking on, each mode
 #   make test-tool-uaf   ASan and memcheck report a use after free of a
 #                        hakmem object (tools/test/uaf-test.sh)
-#   make test-tools      test-pkg, test-top, test-heatmap, test-help and
-#                        test-vm-args
+#   make test-tools      test-pkg, test-top, test-heatmap, test-help,
+#                        test-vm-args and check-docs
 #   make test-help       make help names every target, and only targets
 #   make test-vm-args    the VM harness scripts' bad command lines
+#   make check-docs      Documentation/*.rst parse without an error or warning
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
 # and the orchestration of the VM harnesses under tools/vm/.
@@ -66,7 +67,7 @@ OUT	:= $(BUILD)/$(VARIANT)
 LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
-.PHONY: all lib help test-help test-vm-args test test-user test-tools test-preload test-stats-file test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
+.PHONY: all lib help test-help test-vm-args check-docs test test-user test-tools test-preload test-stats-file test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
 	test-modes run demo clean deps module
 
 all: lib
@@ -211,7 +212,7 @@ test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang tes
 	stress-asan stress-tsan test-tools
 
 # the tools' tests (tools/pkg/pkg.mk, tools/top/top.mk, tools/heatmap/heatmap.mk)
-test-tools: test-pkg test-top test-heatmap test-help test-vm-args
+test-tools: test-pkg test-top test-heatmap test-help test-vm-args check-docs
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
 # style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
@@ -245,6 +246,12 @@ help:
 # the VM harness scripts' bad command lines (nothing boots)
 test-vm-args:
 	$(Q)tools/vm/test-args.sh
+
+# docutils, which Sphinx builds on: a python3 that has it (pip's or Debian's)
+check-docs:
+	$(Q)py=$$(for p in python3 /usr/bin/python3; do $$p -c 'import docutils' 2>/dev/null && { echo $$p; break; }; done); \
+	if [ -z "$$py" ]; then tools/deps.sh docs && py=/usr/bin/python3; fi; \
+	$$py tools/test/check-rst.py Documentation/*.rst
 
 # the targets only others depend on, which "make help" need not name
 HELP_INTERNAL = all bench-bins bench-build bench-nodebug fuzz-build pkg-build stress-deps

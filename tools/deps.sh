@@ -3,7 +3,7 @@
 #
 # Install the Debian packages a hakmem-slab target needs, only when missing.
 # Usage: tools/deps.sh GROUP...   (groups: build, sanitize, vm, kunit, bench, lint,
-#                                  pkg, tools, preload)
+#                                  pkg, tools, preload, docs)
 # Every make target that needs a package calls this first, so a fresh
 # machine needs nothing done by hand.
 set -eu
@@ -17,6 +17,7 @@ pkgs_lint="sparse"
 pkgs_pkg="dkms"
 pkgs_tools="python3 tmux"
 pkgs_preload="python3 perl git bc"
+pkgs_docs="python3-docutils"
 
 want=""
 for g in "$@"; do
