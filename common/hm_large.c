@@ -22,7 +22,9 @@
  * allocate a few kilobytes at a time ran several times slower than on
  * glibc), and a second free of a kept chunk is reported as the double
  * free it is.  hm_large_trim()
- * gives them all back (trim, the shrinker, exit).
+ * gives them all back (trim, the shrinker, exit).  A second free of an
+ * object whose chunk went back is still called a double free while its
+ * address is among the last HM_LARGE_GONE given back (hm_large_gone[]).
  */
 #include "hm_cache.h"
 
@@ -97,6 +99,34 @@ static unsigned int hm_large_nkept, hm_large_nresident;
 static size_t hm_large_kept_bytes, hm_large_resident_bytes;
 static size_t hm_large_dirty_bytes;	/* the decommitted ones' heads, still in memory */
 HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
+
+/*
+ * The objects whose chunks went back last, a ring under hm_large_lock,
+ * read without it by a free that found no chunk (hm_large_was_gone()):
+ * such a free is a double free, not a pointer from elsewhere.  A range
+ * the platform hands out again is found live first (the slab map).
+ */
+#define HM_LARGE_GONE	64
+static unsigned long hm_large_gone[HM_LARGE_GONE];
+static unsigned int hm_large_gone_next;
+
+/* @h's object leaves the slab map for good; under hm_large_lock */
+static void hm_large_gone_note(const struct hm_large *h)
+{
+	HM_WRITE_ONCE(hm_large_gone[hm_large_gone_next],
+		      (unsigned long)h + h->off);
+	hm_large_gone_next = (hm_large_gone_next + 1) % HM_LARGE_GONE;
+}
+
+static bool hm_large_was_gone(const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < HM_LARGE_GONE; i++)
+		if (HM_READ_ONCE(hm_large_gone[i]) == (unsigned long)p)
+			return true;
+	return false;
+}
 
 /* the live objects and their chunks' bytes (hm_large_usage()) */
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
@@ -232,6 +262,7 @@ unsigned long hm_large_trim(void)
 			hm_large_unkeep(hm_large_nkept - 1);
 			hm_slabmap_set(h, false);
 			h->magic = 0;
+			hm_large_gone_note(h);
 		}
 		hm_unlock(&hm_large_lock, flags);
 		if (!h)
@@ -366,6 +397,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		/* given back: out of the map in this locked step, not a second one */
 		hm_slabmap_set(h, false);
 		h->magic = 0;
+		hm_large_gone_note(h);
 	}
 	hm_unlock(&hm_large_lock, flags);
 	if (keep)
@@ -396,6 +428,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	hm_lock(&hm_large_lock, flags);
 	hm_slabmap_set(h, false);
 	h->magic = 0;
+	hm_large_gone_note(h);
 	hm_unlock(&hm_large_lock, flags);
 	hm_large_give(h);
 }
@@ -431,7 +464,7 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	u32 magic;
 
 	if (!h)
-		return HM_ERR_FOREIGN;
+		return hm_large_was_gone(p) ? HM_ERR_DOUBLE_FREE : HM_ERR_FOREIGN;
 	magic = HM_READ_ONCE(h->magic);
 	*hp = h;
 	if (magic == HM_MAGIC_LARGE)
