@@ -37,7 +37,7 @@
 #                        test-vm-args and check-docs
 #   make test-help       make help names every target, and only targets
 #   make test-vm-args    the VM harness scripts' bad command lines
-#   make check-docs      Documentation/*.rst parse without an error or warning
+#   make check-docs      the Documentation pages parse without an error or warning
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
 # and the orchestration of the VM harnesses under tools/vm/.
@@ -251,7 +251,7 @@ test-vm-args:
 check-docs:
 	$(Q)py=$$(for p in python3 /usr/bin/python3; do $$p -c 'import docutils' 2>/dev/null && { echo $$p; break; }; done); \
 	if [ -z "$$py" ]; then tools/deps.sh docs && py=/usr/bin/python3; fi; \
-	$$py tools/test/check-rst.py Documentation/*.rst
+	$$py tools/test/check-rst.py $$(find Documentation -name "*.rst" | sort)
 
 # the targets only others depend on, which "make help" need not name
 HELP_INTERNAL = all bench-bins bench-build bench-nodebug fuzz-build pkg-build stress-deps
