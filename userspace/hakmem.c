@@ -1369,12 +1369,91 @@ const char *hm_mode_str(enum hm_mode mode)
 
 /* ---- stats, validation, trimming ------------------------------------ */
 
-struct hm_file_printer {
-	struct hm_printer pr;
-	FILE *out;
-};
+/*
+ * No dump writes to its caller's FILE (or printer) while it holds
+ * hm_caches_lock or a cache's lock: the write may allocate (stdio's
+ * buffer; a created cache's first use on a taken slot locks
+ * hm_caches_lock) or call back in (a fopencookie() stream whose write
+ * asks hm_frag_info() or mallinfo2(), stderr pointed at one), and would
+ * wait for ever on the lock its own thread holds.  What is read under
+ * the lock is printed into an hm_user_text, written once it is let go.
+ * Its pages are metadata of a page or more, mmap()ed (platform.c): no
+ * lock, no malloc(), nothing in the heap figures the dump reports.
+ */
+#define HM_TEXT_MIN	16384UL
 
-static void hm_file_printf(struct hm_printer *pr, const char *fmt, ...)
+void hm_user_text_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_user_text *t = (struct hm_user_text *)pr;
+	size_t size;
+	va_list ap;
+	char *buf;
+	int n;
+
+	if (t->lost)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->lost = true;
+		return;
+	}
+	if ((size_t)n >= t->size - t->len) {	/* did not fit: a buffer twice the size */
+		for (size = HM_MAX(2 * t->size, HM_TEXT_MIN); size - t->len <= (size_t)n;)
+			size *= 2;
+		buf = hm_plat_meta_alloc(size, HM_GFP_DEFAULT);
+		if (!buf) {
+			t->lost = true;
+			return;
+		}
+		if (t->buf) {
+			memcpy(buf, t->buf, t->len);
+			hm_plat_meta_free(t->buf, t->size);
+		}
+		t->buf = buf;
+		t->size = size;
+		va_start(ap, fmt);
+		vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+		va_end(ap);
+	}
+	t->len += (size_t)n;
+}
+
+/* @t's memory goes; what was lost (no memory) leaves errno ENOMEM */
+static void hm_user_text_done(struct hm_user_text *t)
+{
+	if (t->buf)
+		hm_plat_meta_free(t->buf, t->size);
+	t->buf = NULL;
+	t->len = t->size = 0;
+	if (t->lost)
+		errno = ENOMEM;
+}
+
+/* what @t holds, to @out; no lock of hakmem's is held */
+void hm_user_text_write(struct hm_user_text *t, FILE *out)
+{
+	if (t->len)
+		fwrite(t->buf, 1, t->len, out);
+	hm_user_text_done(t);
+}
+
+/* the same to @pr, a line a call (the stats file's takes lines of < 4 KiB) */
+void hm_user_text_print(struct hm_user_text *t, struct hm_printer *pr)
+{
+	size_t off, n;
+	char *nl;
+
+	for (off = 0; off < t->len; off += n) {
+		nl = memchr(t->buf + off, '\n', t->len - off);
+		n = nl ? (size_t)(nl - t->buf) + 1 - off : t->len - off;
+		hm_print(pr, "%.*s", (int)n, t->buf + off);
+	}
+	hm_user_text_done(t);
+}
+
+void hm_file_printf(struct hm_printer *pr, const char *fmt, ...)
 {
 	struct hm_file_printer *fp = (struct hm_file_printer *)pr;
 	va_list ap;
@@ -1518,9 +1597,10 @@ void hm_stats_dump(FILE *out, unsigned int what)
 	hm_stats_dump_pr(&fp.pr, what);
 }
 
+/* problems are found under the cache's lock: printed to stderr after */
 long hm_validate(struct hm_cache *c)
 {
-	struct hm_file_printer fp = { { hm_file_printf }, stderr };
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	long problems = 0, r;
 	unsigned int i;
 
@@ -1528,20 +1608,22 @@ long hm_validate(struct hm_cache *c)
 	if (c) {
 		if (!hm_user_cache_get(c, HM_RET_IP))
 			return -1;
-		r = hm_cache_validate(c, &fp.pr);
+		r = hm_cache_validate(c, &t.pr);
 		hm_user_cache_put();
+		hm_user_text_write(&t, stderr);
 		return r;
 	}
 	for (i = 0; i < HM_USER_CLASSES; i++) {
-		r = hm_cache_validate(hm_classes[i], &fp.pr);
+		r = hm_cache_validate(hm_classes[i], &t.pr);
 		problems += r < 0 ? 1 : r;
 	}
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next) {
-		r = hm_cache_validate(c, &fp.pr);
+		r = hm_cache_validate(c, &t.pr);
 		problems += r < 0 ? 1 : r;
 	}
 	pthread_mutex_unlock(&hm_caches_lock);
+	hm_user_text_write(&t, stderr);
 	return problems;
 }
 
@@ -1586,6 +1668,37 @@ void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 	pthread_mutex_lock(&hm_caches_lock);
 	hm_walk_locked(fn, arg, NULL);
 	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+/*
+ * The same, the classes (which are never destroyed) with @class_arg and
+ * no lock, then the created caches with @cache_arg under hm_caches_lock
+ */
+void hm_user_each_cache_split(void (*fn)(struct hm_cache *c, void *arg), void *class_arg,
+			      void *cache_arg)
+{
+	struct hm_cache *c;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		fn(hm_classes[i], class_arg);
+	pthread_mutex_lock(&hm_caches_lock);
+	for (c = hm_caches; c; c = c->next)
+		fn(c, cache_arg);
+	pthread_mutex_unlock(&hm_caches_lock);
+}
+
+/* Is @c one of the built-in classes (read with no lock: they stay)? */
+bool hm_user_is_class(const struct hm_cache *c)
+{
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		if (hm_classes[i] == c)
+			return true;
+	return false;
 }
 
 /* ---- diagnostics ----------------------------------------------------- */
@@ -1814,11 +1927,15 @@ static void hm_print_errors(struct hm_printer *pr)
 	}
 }
 
-/* the observatory's sections of the dump: errors, sites, fragmentation */
+/*
+ * The observatory's sections of the dump: errors, sites, fragmentation.
+ * The created caches' are printed under hm_caches_lock: to @pr after.
+ */
 static void hm_dump_diag(struct hm_printer *pr)
 {
 	struct hm_site_stat top[HM_SITES_TOP];
 	char *map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT);
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	struct hm_cache *c;
 	unsigned int i;
 
@@ -1837,43 +1954,45 @@ static void hm_dump_diag(struct hm_printer *pr)
 	}
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next) {
-		hm_debug_counts_print(c, pr);
-		hm_frag_print(c, pr, map, false);
+		hm_debug_counts_print(c, &t.pr);
+		hm_frag_print(c, &t.pr, map, false);
 		if (c->sites)
-			hm_sites_print(c, pr, top);
+			hm_sites_print(c, &t.pr, top);
 		if (c->learn)
-			hm_learn_print(c, pr);
+			hm_learn_print(c, &t.pr);
 		if (c->flags & HM_CACHE_ADAPTIVE)
-			hm_adapt_print(c, pr);
+			hm_adapt_print(c, &t.pr);
 	}
 	pthread_mutex_unlock(&hm_caches_lock);
+	hm_user_text_print(&t, pr);
 	hm_plat_meta_free(map, HM_MAP_MAX);
 }
 
 /* "learn": the learner's state, choice and ratings, once it ran */
-static void hm_json_learn(FILE *out, struct hm_cache *c)
+static void hm_json_learn(struct hm_printer *pr, struct hm_cache *c)
 {
 	struct hm_learn l;
 	unsigned int f;
 
 	if (!hm_learn_snapshot(c, &l))
 		return;
-	fprintf(out, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
+	hm_print(pr, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
 		"\"choice\": \"%s\", \"ratings\": {", hm_learn_state_name(l.state), l.epoch,
 		l.seed0, hm_fit_name(l.state == HM_LEARN_FROZEN ? l.choice : l.turn));
 	for (f = 0; f < HM_FIT_NR; f++)
-		fprintf(out, "%s\"%s\": %lld", f ? ", " : "", hm_fit_name(f), (long long)l.rating[f]);
-	fprintf(out, "}, \"cost\": {");
+		hm_print(pr, "%s\"%s\": %lld", f ? ", " : "", hm_fit_name(f),
+			 (long long)l.rating[f]);
+	hm_print(pr, "}, \"cost\": {");
 	for (f = 0; f < HM_FIT_NR; f++)
-		fprintf(out, "%s\"%s\": %lu", f ? ", " : "", hm_fit_name(f), l.cost[f]);
-	fprintf(out, "}},\n");
+		hm_print(pr, "%s\"%s\": %lu", f ? ", " : "", hm_fit_name(f), l.cost[f]);
+	hm_print(pr, "}},\n");
 }
 
 /* "longest_runs": the longest free run of each slab, in list order */
 static void hm_json_run(struct hm_cache *c, const struct hm_frag_slab *fs,
 			const char *map, void *arg)
 {
-	fprintf(arg, "%s%u", fs->nr ? ", " : "", fs->longest);
+	hm_print((struct hm_printer *)arg, "%s%u", fs->nr ? ", " : "", fs->longest);
 }
 
 /* room for a cache name in JSON: every byte may become \u00XX */
@@ -1939,7 +2058,7 @@ static const char *hm_json_str(const char *s, char *buf)
 	return buf;
 }
 
-static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
+static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first, char *map)
 {
 	char name[HM_JSON_NAME];
 	struct hm_site_stat top[HM_SITES_TOP];
@@ -1948,7 +2067,7 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 	unsigned int i, n;
 
 	hm_cache_stats(c, &st);
-	fprintf(out, "%s\n    {\"name\": \"%s\", \"mode\": \"%s\", \"size\": %u, "
+	hm_print(pr, "%s\n    {\"name\": \"%s\", \"mode\": \"%s\", \"size\": %u, "
 		"\"slabs\": %lu, \"inuse\": %lu, \"total\": %lu, \"util_permille\": %lu, "
 		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
@@ -1964,33 +2083,36 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		hm_atomic_read(&c->xowner_frees), hm_atomic_read(&c->nocctx_frees),
 		hm_atomic_read(&c->track_bytes), c->debug, hm_fit_name(c->fit));
 	/* one walk: the per-slab runs and the figures agree */
-	hm_cache_frag_each(c, &f, map, hm_json_run, out);
-	fprintf(out, "], \"partial\": %lu, \"live\": %lu, \"cached\": %lu, \"free\": %lu, "
+	hm_cache_frag_each(c, &f, map, hm_json_run, pr);
+	hm_print(pr, "], \"partial\": %lu, \"live\": %lu, \"cached\": %lu, \"free\": %lu, "
 		"\"remote\": %lu, \"longest_run_min\": %lu, \"longest_run_avg\": %lu, "
 		"\"longest_run_max\": %lu, \"approximate\": %lu, \"by_fullness\": [",
 		f.partial, f.live, f.cached, f.free, f.remote, f.longest_run_min,
 		f.slabs ? f.longest_run_sum / f.slabs : 0, f.longest_run_max, f.approx);
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
-		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
-	fprintf(out, "]},\n");
-	hm_json_learn(out, c);
+		hm_print(pr, "%s%lu", i ? ", " : "", f.hist[i]);
+	hm_print(pr, "]},\n");
+	hm_json_learn(pr, c);
 	if (c->flags & HM_CACHE_ADAPTIVE) {
 		struct hm_adapt_sum as;
 
 		hm_adapt_sum(c, &as);
-		fprintf(out, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
+		hm_print(pr, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
 			"\"switches\": %lu},\n", as.contexts, as.bitmap, as.switches);
 	}
-	fprintf(out, "     \"sites\": [");
+	hm_print(pr, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);
 	for (i = 0; i < n; i++)
-		fprintf(out, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
+		hm_print(pr, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
 			i ? ", " : "", (void *)top[i].site, top[i].allocs, top[i].live);
-	fprintf(out, "]}");
+	hm_print(pr, "]}");
 }
 
+/* the created caches' are printed under hm_caches_lock: to @out after */
 void hm_stats_dump_json(FILE *out)
 {
+	struct hm_file_printer fp = { { hm_file_printf }, out };
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	struct hm_err_entry log[HM_ERR_LOG];
 	char *map, name[HM_JSON_NAME];
 	struct hm_cache *c;
@@ -2007,11 +2129,12 @@ void hm_stats_dump_json(FILE *out)
 		return;
 	fprintf(out, "{\"mode\": \"%s\", \"caches\": [", hm_mode_name(hm_mode_default));
 	for (i = 0; i < HM_USER_CLASSES; i++, first = false)
-		hm_json_cache(out, hm_classes[i], first, map);
+		hm_json_cache(&fp.pr, hm_classes[i], first, map);
 	pthread_mutex_lock(&hm_caches_lock);
 	for (c = hm_caches; c; c = c->next, first = false)
-		hm_json_cache(out, c, first, map);
+		hm_json_cache(&t.pr, c, first, map);
 	pthread_mutex_unlock(&hm_caches_lock);
+	hm_user_text_write(&t, out);
 	fprintf(out, "\n  ],\n  \"errors\": {");
 	for (e = 0; e < HM_ERR_NR; e++)
 		fprintf(out, "%s\"%s\": %lu", e ? ", " : "", hm_error_name(e), hm_errors(e));
