@@ -52,6 +52,7 @@ struct hm_tls {
 	 */
 	bool exited;
 	struct hm_thread_note *note;	/* while it holds contexts: hm_thread_note() */
+	bool caches_held;	/* it holds hm_caches_lock: reports wait (hm_caches_take()) */
 	/*
 	 * What a free in its bracket leaves for after it (hm_free_unowned()):
 	 * a cache to attach a context for (and the free to make again), or
@@ -236,13 +237,18 @@ struct hm_user_msg {
 __thread struct hm_user_msg *hm_user_msgs_waiting
 	__attribute__((tls_model("initial-exec")));
 
+static bool hm_user_in_bracket(void)
+{
+	return hm_user_reader_self &&
+	       (hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN);
+}
+
 static bool hm_user_msg_defer(const char *msg)
 {
 	size_t size = sizeof(struct hm_user_msg) + strlen(msg) + 1;
 	struct hm_user_msg *m, **pp;
 
-	if (!hm_user_reader_self ||
-	    !(hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN))
+	if (!hm_tls.caches_held && !hm_user_in_bracket())
 		return false;
 	m = hm_plat_meta_alloc(size, HM_GFP_DEFAULT);
 	if (!m)
@@ -255,12 +261,14 @@ static bool hm_user_msg_defer(const char *msg)
 	return true;
 }
 
-/* the thread's last bracket closed: the handler gets what waited */
+/* its last bracket closed, or hm_caches_lock went: the handler gets what waited */
 void hm_user_msgs_deliver(void)
 {
 	struct hm_user_msg *m;
 	int saved_errno = errno;
 
+	if (hm_tls.caches_held || hm_user_in_bracket())
+		return;		/* the other one's end delivers */
 	while ((m = hm_user_msgs_waiting)) {
 		hm_user_msgs_waiting = m->next;
 		if (hm_err_fn)
@@ -276,7 +284,8 @@ void hm_user_error_message(const char *msg)
 {
 	int saved_errno = errno;
 
-	if (hm_err_fn && !hm_abort_on_error && hm_user_msg_defer(msg))
+	/* under hm_caches_lock stderr waits too: it may be a stream that calls in */
+	if ((hm_err_fn || hm_tls.caches_held) && !hm_abort_on_error && hm_user_msg_defer(msg))
 		return;
 	if (hm_err_fn)
 		hm_err_fn(msg, hm_err_arg);
@@ -403,6 +412,35 @@ void hm_user_init(void)
 }
 
 /*
+ * hm_caches_lock, taken and let go by these.  A report made meanwhile (a
+ * double free found as hm_thread_flush(), hm_trim() or a thread's exit
+ * collects remote frees) reaches the error handler, or stderr, once it is
+ * let go: the handler may call back in (hm_frag_info(), a dump) and take
+ * it, and would wait for ever.  fork()'s handlers take it as it is.
+ */
+static void hm_caches_take(void)
+{
+	pthread_mutex_lock(&hm_caches_lock);
+	hm_tls.caches_held = true;
+}
+
+static bool hm_caches_try(void)
+{
+	if (pthread_mutex_trylock(&hm_caches_lock))
+		return false;
+	hm_tls.caches_held = true;
+	return true;
+}
+
+static void hm_caches_give(void)
+{
+	hm_tls.caches_held = false;
+	pthread_mutex_unlock(&hm_caches_lock);
+	if (unlikely(hm_user_msgs_waiting))
+		hm_user_msgs_deliver();
+}
+
+/*
  * Is the created cache with unique id @id still alive?  Caller holds
  * hm_caches_lock.  Asked by id, so a slot whose cache was destroyed (and
  * whose context was freed with it) is never dereferenced.
@@ -492,9 +530,9 @@ static void hm_thread_note(void)
 	hm_tls.note = n;
 	look = ++hm_notes_nr >= 2 * hm_notes_looked && hm_notes_nr >= 64;
 	pthread_mutex_unlock(&hm_notes_lock);
-	if (look && !pthread_mutex_trylock(&hm_caches_lock)) {
+	if (look && hm_caches_try()) {
 		hm_notes_look();
-		pthread_mutex_unlock(&hm_caches_lock);
+		hm_caches_give();
 	}
 }
 
@@ -594,7 +632,7 @@ static void hm_thread_exit(void *unused)
 	unsigned int i;
 
 	(void)unused;
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (i = 0; i < HM_USER_CLASSES; i++) {
 		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_abandon(hm_tls.cls[i], false);
@@ -613,7 +651,7 @@ static void hm_thread_exit(void *unused)
 	hm_tls.slab_key = 0;
 	hm_tls.exited = true;
 	hm_thread_unnote();
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_user_reader_exit_thread();
 }
 
@@ -624,10 +662,10 @@ void hm_thread_flush(void)
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_flush(hm_tls.cls[i]);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (i = 0; i < HM_TLS_SLOTS; i++)
 		hm_slot_release(&hm_tls.slot[i], false, true);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 }
 
 /*
@@ -734,9 +772,9 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 		return hm_class_cctx_slow((unsigned int)cls);
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
-		pthread_mutex_lock(&hm_caches_lock);
+		hm_caches_take();
 		hm_slot_release(sl, true, true);
-		pthread_mutex_unlock(&hm_caches_lock);
+		hm_caches_give();
 	}
 	sl->cc = hm_attach(c);
 	if (sl->cc)
@@ -1160,10 +1198,10 @@ struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 	pthread_mutex_lock(&hm_debug_lock);
 	if (hm_debug_global)
 		hm_cache_set_debug(c, hm_debug_global, HM_GFP_DEFAULT);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	c->next = hm_caches;
 	hm_caches = c;
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	pthread_mutex_unlock(&hm_debug_lock);
 	return c;
 }
@@ -1313,17 +1351,17 @@ static bool hm_cache_known(const struct hm_cache *c)
 bool hm_user_cache_get(struct hm_cache *c, unsigned long ip)
 {
 	pthread_once(&hm_once, hm_init);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	if (likely(hm_cache_known(c)))
 		return true;
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_report(NULL, HM_ERR_FOREIGN, c, ip);
 	return false;
 }
 
 void hm_user_cache_put(void)
 {
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 }
 
 /*
@@ -1338,13 +1376,13 @@ unsigned long hm_cache_destroy(struct hm_cache *c)
 
 	if (!c)
 		return 0;
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (pp = &hm_caches; *pp && *pp != c; pp = &(*pp)->next)
 		;
 	live = *pp;
 	if (live)
 		*pp = c->next;
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	if (!live) {
 		hm_report(NULL, HM_ERR_FOREIGN, c, HM_RET_IP);
 		return 0;
@@ -1530,10 +1568,10 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
 	pthread_once(&hm_once, hm_init);
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		n = hm_cache_rows(hm_classes[i], rows, max, n, what, true);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
 		n = hm_cache_rows(c, rows, max, n, what, false);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	return n;
 }
 
@@ -1617,12 +1655,12 @@ long hm_validate(struct hm_cache *c)
 		r = hm_cache_validate(hm_classes[i], &t.pr);
 		problems += r < 0 ? 1 : r;
 	}
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next) {
 		r = hm_cache_validate(c, &t.pr);
 		problems += r < 0 ? 1 : r;
 	}
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_user_text_write(&t, stderr);
 	return problems;
 }
@@ -1634,16 +1672,16 @@ unsigned long hm_trim(void)
 	unsigned int i;
 
 	pthread_once(&hm_once, hm_init);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	hm_notes_look();
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_thread_flush();
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		n += hm_cache_shrink(hm_classes[i]);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
 		n += hm_cache_shrink(c);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	n += hm_large_trim();
 	hm_user_retire_poll(true);	/* what was just given back, its pages too */
 	return n;
@@ -1665,9 +1703,9 @@ static void hm_walk_locked(void (*fn)(struct hm_cache *c, void *arg), void *arg,
 void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 {
 	pthread_once(&hm_once, hm_init);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	hm_walk_locked(fn, arg, NULL);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 }
 
 /*
@@ -1683,10 +1721,10 @@ void hm_user_each_cache_split(void (*fn)(struct hm_cache *c, void *arg), void *c
 	pthread_once(&hm_once, hm_init);
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		fn(hm_classes[i], class_arg);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
 		fn(c, cache_arg);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 }
 
 /* Is @c one of the built-in classes (read with no lock: they stay)? */
@@ -1874,10 +1912,10 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches, unsigne
 	if (!ok)
 		return -1;
 	pthread_mutex_lock(&hm_debug_lock);	/* switch changes are serialized */
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	if (c && !hm_cache_known(c)) {
-		pthread_mutex_unlock(&hm_caches_lock);
 		pthread_mutex_unlock(&hm_debug_lock);
+		hm_caches_give();
 		hm_report(NULL, HM_ERR_FOREIGN, c, ip);
 		return -1;
 	}
@@ -1889,8 +1927,8 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches, unsigne
 		ret = hm_debug_each(c, switches, true);
 	if (!ret)
 		hm_debug_global = global;
-	pthread_mutex_unlock(&hm_caches_lock);
-	pthread_mutex_unlock(&hm_debug_lock);
+	pthread_mutex_unlock(&hm_debug_lock);	/* first: a report waiting may switch */
+	hm_caches_give();
 	return ret;
 }
 
@@ -1952,7 +1990,7 @@ static void hm_dump_diag(struct hm_printer *pr)
 		if (hm_classes[i]->flags & HM_CACHE_ADAPTIVE)
 			hm_adapt_print(hm_classes[i], pr);
 	}
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next) {
 		hm_debug_counts_print(c, &t.pr);
 		hm_frag_print(c, &t.pr, map, false);
@@ -1963,7 +2001,7 @@ static void hm_dump_diag(struct hm_printer *pr)
 		if (c->flags & HM_CACHE_ADAPTIVE)
 			hm_adapt_print(c, &t.pr);
 	}
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_user_text_print(&t, pr);
 	hm_plat_meta_free(map, HM_MAP_MAX);
 }
@@ -2130,10 +2168,10 @@ void hm_stats_dump_json(FILE *out)
 	fprintf(out, "{\"mode\": \"%s\", \"caches\": [", hm_mode_name(hm_mode_default));
 	for (i = 0; i < HM_USER_CLASSES; i++, first = false)
 		hm_json_cache(&fp.pr, hm_classes[i], first, map);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next, first = false)
 		hm_json_cache(&t.pr, c, first, map);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_user_text_write(&t, out);
 	fprintf(out, "\n  ],\n  \"errors\": {");
 	for (e = 0; e < HM_ERR_NR; e++)
@@ -2226,9 +2264,9 @@ int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
 		hm_user_cache_put();
 	} else {
 		/* every class and cache, all or none: no cache comes or goes meanwhile */
-		pthread_mutex_lock(&hm_caches_lock);
+		hm_caches_take();
 		r = hm_learn_all(hm_walk_locked, NULL, st, seed);
-		pthread_mutex_unlock(&hm_caches_lock);
+		hm_caches_give();
 	}
 	return r == HM_LEARN_NOMEM ? -ENOMEM : r ? -EINVAL : 0;
 }
@@ -2259,10 +2297,10 @@ int hm_cache_set_policy(struct hm_cache *c, const char *policy)
 	}
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_cache_set_fit(hm_classes[i], fit);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (it = hm_caches; it; it = it->next)
 		hm_cache_set_fit(it, fit);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	return 0;
 }
 

@@ -1310,6 +1310,105 @@ static void hm_user_dump_reenter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * The error handler is called with no lock of hakmem's held: it may call
+ * back in (hm_frag_info(), a dump).  A report made while hm_caches_lock
+ * is held (a double free found when hm_thread_flush() collects a created
+ * cache's remote frees) reaches it once the lock is let go.  The race is
+ * made by hand: a free block's remote bit set, as a remote free that
+ * raced its local free leaves it.  In a child: a hang is killed by the
+ * alarm (exit status 14 as a signal).
+ */
+struct hm_handler_reenter {
+	struct hm_cache *c;
+	unsigned int calls;
+	unsigned long slabs;	/* hm_frag_info()'s, from the handler */
+};
+
+static void hm_reenter_handler(const char *msg, void *arg)
+{
+	struct hm_handler_reenter *h = arg;
+	struct hm_frag_info fi;
+
+	h->calls++;
+	hm_frag_info(h->c, &fi);
+	h->slabs = fi.slabs;
+}
+
+/* without a handler, stderr: a stream whose write does the same */
+static ssize_t hm_reenter_stderr(void *cookie, const char *buf, size_t size)
+{
+	hm_reenter_handler(buf, cookie);
+	return (ssize_t)size;
+}
+
+/* a double free of a free block of @c, found when the context is flushed */
+static int hm_handler_race(struct hm_cache *c)
+{
+	struct hm_slab *s;
+	unsigned int idx;
+	void *a = hm_cache_alloc(c), *b = hm_cache_alloc(c);
+
+	if (!a || !b)
+		return 2;
+	s = hm_ptr_slab(a);
+	idx = hm_block_index(c, s, a);
+	hm_cache_free(c, a);
+	if (!(s->free_bits[idx / HM_BPL] & (1UL << (idx % HM_BPL))))
+		return 3;	/* not free in the slab: no race to make */
+	hm_atomic_fetch_or(&s->remote_bits[idx / HM_BPL], 1UL << (idx % HM_BPL));
+	hm_thread_flush();	/* the slot's context, under hm_caches_lock */
+	return 0;
+}
+
+static int hm_handler_reenter_child(struct hm_cache *c)
+{
+	cookie_io_functions_t io = { .write = hm_reenter_stderr };
+	struct hm_handler_reenter h = { .c = c }, e = { .c = c };
+	FILE *f = fopencookie(&e, "w", io), *saved = stderr;
+	int r;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(20);
+	if (!f)
+		return 2;
+	hm_set_error_handler(hm_reenter_handler, &h);
+	r = hm_handler_race(c);
+	hm_set_error_handler(NULL, NULL);
+	if (r)
+		return r;
+	if (h.calls != 1 || !h.slabs)
+		return 4;
+	setvbuf(f, NULL, _IONBF, 0);
+	stderr = f;
+	r = hm_handler_race(c);
+	stderr = saved;
+	fclose(f);
+	if (r)
+		return r + 8;
+	return e.calls && e.slabs ? 0 : 5;
+}
+
+static void hm_user_handler_outside_caches_lock(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("handler-lock", 64, 0, HM_MODE_BITMAP, 0);
+	int status = -1;
+	pid_t pid;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	fflush(NULL);
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0)
+		_exit(hm_handler_reenter_child(c));
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+			      "child exit %d, killed by signal %d (14: hung)",
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 static void *hm_rows_thread(void *c)
 {
 	hm_cache_free(c, hm_cache_alloc(c));
@@ -4322,6 +4421,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows_one_line),
 	KUNIT_CASE(hm_user_malloc_info),
 	KUNIT_CASE(hm_user_dump_reenter),
+	KUNIT_CASE(hm_user_handler_outside_caches_lock),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
 	KUNIT_CASE(hm_user_handler_outside_bracket),
