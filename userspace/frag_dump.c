@@ -12,7 +12,11 @@
  *
  * Maps are read as the kernel's are (hm_frag_walk()): the cache lock held
  * for one slab at a time, bitmaps word by word, lists bounded; exact when
- * no other thread allocates.  Printing waits until the lock is dropped.
+ * no other thread allocates.  Printing waits until the lock is dropped,
+ * and writing to @out until hm_caches_lock is too: the slabs are printed
+ * into library memory (hm_user_text), and the maps' scratch is allocated
+ * before the lock is taken, so that nothing under it calls malloc() or
+ * the caller's FILE (whose write may call back into hakmem).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +37,8 @@ static const char *const hm_list_names[] = {
 
 /* what the walk reads of a slab under the cache lock, printed without it */
 struct hm_dump {
-	FILE *out;
+	struct hm_printer *pr;
+	char *map;		/* HM_MAP_MAX entries */
 	u64 now;
 	u32 gen;
 	bool ages;		/* tracking on: age[] holds this slab's */
@@ -80,55 +85,67 @@ static void hm_dump_slab(struct hm_cache *c, const struct hm_frag_slab *fs,
 			 const char *map, void *arg)
 {
 	struct hm_dump *d = arg;
-	FILE *out = d->out;
+	struct hm_printer *pr = d->pr;
 	unsigned int i;
 
-	fprintf(out, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), fs->nr);
+	hm_print(pr, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), fs->nr);
 	if (d->owned)
-		fprintf(out, "thread%-4u", d->owner_id);
+		hm_print(pr, "thread%-4u", d->owner_id);
 	else
-		fprintf(out, "-         ");
-	fprintf(out, " inuse %5u/%-5u %s\n", fs->live, fs->nblocks,
+		hm_print(pr, "-         ");
+	hm_print(pr, " inuse %5u/%-5u %s\n", fs->live, fs->nblocks,
 		d->list < HM_ARRAY_SIZE(hm_list_names) ? hm_list_names[d->list] : "?");
 	for (i = 0; i < fs->nblocks; i += HM_DUMP_COLS)
-		fprintf(out, "  %.*s\n", (int)HM_MIN(HM_DUMP_COLS, fs->nblocks - i), map + i);
+		hm_print(pr, "  %.*s\n", (int)HM_MIN(HM_DUMP_COLS, fs->nblocks - i), map + i);
 	if (!d->ages)
 		return;
-	fprintf(out, "  age-ms");
+	hm_print(pr, "  age-ms");
 	for (i = 0; i < fs->nblocks; i++) {
 		if (d->age[i] >= 0)
-			fprintf(out, " %ld", d->age[i]);
+			hm_print(pr, " %ld", d->age[i]);
 		else
-			fprintf(out, " -");
+			hm_print(pr, " -");
 	}
-	fprintf(out, "\n");
+	hm_print(pr, "\n");
 }
 
+/* a class as is, a created cache under hm_caches_lock */
 static void hm_dump_cache(struct hm_cache *c, void *arg)
 {
-	struct hm_dump d = { .out = arg, .now = hm_plat_stamp(),
-			     .gen = HM_READ_ONCE(c->track_gen) };
-	char *map = malloc(HM_MAP_MAX);
+	struct hm_dump *d = arg;
 
-	d.age = malloc(HM_MAP_MAX * sizeof(*d.age));
-	if (map && d.age)
-		hm_frag_walk(c, map, hm_dump_held, hm_dump_slab, &d);
-	free(d.age);
-	free(map);
+	if (!d->map || !d->age)
+		return;
+	d->now = hm_plat_stamp();
+	d->gen = HM_READ_ONCE(c->track_gen);
+	hm_frag_walk(c, d->map, hm_dump_held, hm_dump_slab, d);
 }
 
 void hm_frag_dump(FILE *out, struct hm_cache *c)
 {
+	struct hm_file_printer fp = { { hm_file_printf }, out };
+	struct hm_user_text t = HM_USER_TEXT_INIT;
+	struct hm_dump direct = { .pr = &fp.pr }, held = { .pr = &t.pr };
+
 	if (!out) {
 		errno = EINVAL;
 		return;
 	}
 	fprintf(out, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
-	if (c) {
-		if (!hm_user_cache_get(c, HM_RET_IP))
-			return;
-		hm_dump_cache(c, out);
-		hm_user_cache_put();
-	} else
-		hm_user_each_cache(hm_dump_cache, out);
+	direct.map = held.map = malloc(HM_MAP_MAX);
+	direct.age = held.age = malloc(HM_MAP_MAX * sizeof(*held.age));
+	/* a class stays: printed as walked, as a malloc() heap may be large */
+	if (c && hm_user_is_class(c)) {
+		hm_dump_cache(c, &direct);
+	} else if (c) {
+		if (hm_user_cache_get(c, HM_RET_IP)) {
+			hm_dump_cache(c, &held);
+			hm_user_cache_put();
+		}
+	} else {
+		hm_user_each_cache_split(hm_dump_cache, &direct, &held);
+	}
+	free(held.age);
+	free(held.map);
+	hm_user_text_write(&t, out);
 }

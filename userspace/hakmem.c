@@ -52,6 +52,7 @@ struct hm_tls {
 	 */
 	bool exited;
 	struct hm_thread_note *note;	/* while it holds contexts: hm_thread_note() */
+	bool caches_held;	/* it holds hm_caches_lock: reports wait (hm_caches_take()) */
 	/*
 	 * What a free in its bracket leaves for after it (hm_free_unowned()):
 	 * a cache to attach a context for (and the free to make again), or
@@ -243,13 +244,18 @@ struct hm_user_msg {
 __thread struct hm_user_msg *hm_user_msgs_waiting
 	__attribute__((tls_model("initial-exec")));
 
+static bool hm_user_in_bracket(void)
+{
+	return hm_user_reader_self &&
+	       (hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN);
+}
+
 static bool hm_user_msg_defer(const char *msg)
 {
 	size_t size = sizeof(struct hm_user_msg) + strlen(msg) + 1;
 	struct hm_user_msg *m, **pp;
 
-	if (!hm_user_reader_self ||
-	    !(hm_atomic_read(&hm_user_reader_self->word) & HM_USER_READ_OPEN))
+	if (!hm_tls.caches_held && !hm_user_in_bracket())
 		return false;
 	m = hm_plat_meta_alloc(size, HM_GFP_DEFAULT);
 	if (!m)
@@ -262,12 +268,14 @@ static bool hm_user_msg_defer(const char *msg)
 	return true;
 }
 
-/* the thread's last bracket closed: the handler gets what waited */
+/* its last bracket closed, or hm_caches_lock went: the handler gets what waited */
 void hm_user_msgs_deliver(void)
 {
 	struct hm_user_msg *m;
 	int saved_errno = errno;
 
+	if (hm_tls.caches_held || hm_user_in_bracket())
+		return;		/* the other one's end delivers */
 	while ((m = hm_user_msgs_waiting)) {
 		hm_user_msgs_waiting = m->next;
 		if (hm_err_fn)
@@ -283,7 +291,8 @@ void hm_user_error_message(const char *msg)
 {
 	int saved_errno = errno;
 
-	if (hm_err_fn && !hm_abort_on_error && hm_user_msg_defer(msg))
+	/* under hm_caches_lock stderr waits too: it may be a stream that calls in */
+	if ((hm_err_fn || hm_tls.caches_held) && !hm_abort_on_error && hm_user_msg_defer(msg))
 		return;
 	if (hm_err_fn)
 		hm_err_fn(msg, hm_err_arg);
@@ -419,6 +428,35 @@ void hm_user_init(void)
 }
 
 /*
+ * hm_caches_lock, taken and let go by these.  A report made meanwhile (a
+ * double free found as hm_thread_flush(), hm_trim() or a thread's exit
+ * collects remote frees) reaches the error handler, or stderr, once it is
+ * let go: the handler may call back in (hm_frag_info(), a dump) and take
+ * it, and would wait for ever.  fork()'s handlers take it as it is.
+ */
+static void hm_caches_take(void)
+{
+	pthread_mutex_lock(&hm_caches_lock);
+	hm_tls.caches_held = true;
+}
+
+static bool hm_caches_try(void)
+{
+	if (pthread_mutex_trylock(&hm_caches_lock))
+		return false;
+	hm_tls.caches_held = true;
+	return true;
+}
+
+static void hm_caches_give(void)
+{
+	hm_tls.caches_held = false;
+	pthread_mutex_unlock(&hm_caches_lock);
+	if (unlikely(hm_user_msgs_waiting))
+		hm_user_msgs_deliver();
+}
+
+/*
  * Is the created cache with unique id @id still alive?  Caller holds
  * hm_caches_lock.  Asked by id, so a slot whose cache was destroyed (and
  * whose context was freed with it) is never dereferenced.
@@ -508,9 +546,9 @@ static void hm_thread_note(void)
 	hm_tls.note = n;
 	look = ++hm_notes_nr >= 2 * hm_notes_looked && hm_notes_nr >= 64;
 	pthread_mutex_unlock(&hm_notes_lock);
-	if (look && !pthread_mutex_trylock(&hm_caches_lock)) {
+	if (look && hm_caches_try()) {
 		hm_notes_look();
-		pthread_mutex_unlock(&hm_caches_lock);
+		hm_caches_give();
 	}
 }
 
@@ -610,7 +648,7 @@ static void hm_thread_exit(void *unused)
 	unsigned int i;
 
 	(void)unused;
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (i = 0; i < HM_USER_CLASSES; i++) {
 		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_abandon(hm_tls.cls[i], false);
@@ -629,7 +667,7 @@ static void hm_thread_exit(void *unused)
 	hm_tls.slab_key = 0;
 	hm_tls.exited = true;
 	hm_thread_unnote();
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_user_reader_exit_thread();
 }
 
@@ -640,10 +678,10 @@ void hm_thread_flush(void)
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		if (hm_tls.cls[i] != &hm_cctx_none)
 			hm_cctx_flush(hm_tls.cls[i]);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (i = 0; i < HM_TLS_SLOTS; i++)
 		hm_slot_release(&hm_tls.slot[i], false, true);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 }
 
 /*
@@ -750,9 +788,9 @@ static struct hm_cctx *hm_cache_cctx_slow(struct hm_cache *c)
 		return hm_class_cctx_slow((unsigned int)cls);
 	if (sl->cc) {
 		/* slot taken by another cache: give that context back */
-		pthread_mutex_lock(&hm_caches_lock);
+		hm_caches_take();
 		hm_slot_release(sl, true, true);
-		pthread_mutex_unlock(&hm_caches_lock);
+		hm_caches_give();
 	}
 	sl->cc = hm_attach(c);
 	if (sl->cc)
@@ -1176,10 +1214,10 @@ struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,
 	pthread_mutex_lock(&hm_debug_lock);
 	if (hm_debug_global)
 		hm_cache_set_debug(c, hm_debug_global, HM_GFP_DEFAULT);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	c->next = hm_caches;
 	hm_caches = c;
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	pthread_mutex_unlock(&hm_debug_lock);
 	return c;
 }
@@ -1329,17 +1367,17 @@ static bool hm_cache_known(const struct hm_cache *c)
 bool hm_user_cache_get(struct hm_cache *c, unsigned long ip)
 {
 	pthread_once(&hm_once, hm_init);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	if (likely(hm_cache_known(c)))
 		return true;
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_report(NULL, HM_ERR_FOREIGN, c, ip);
 	return false;
 }
 
 void hm_user_cache_put(void)
 {
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 }
 
 /*
@@ -1354,13 +1392,13 @@ unsigned long hm_cache_destroy(struct hm_cache *c)
 
 	if (!c)
 		return 0;
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (pp = &hm_caches; *pp && *pp != c; pp = &(*pp)->next)
 		;
 	live = *pp;
 	if (live)
 		*pp = c->next;
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	if (!live) {
 		hm_report(NULL, HM_ERR_FOREIGN, c, HM_RET_IP);
 		return 0;
@@ -1385,12 +1423,91 @@ const char *hm_mode_str(enum hm_mode mode)
 
 /* ---- stats, validation, trimming ------------------------------------ */
 
-struct hm_file_printer {
-	struct hm_printer pr;
-	FILE *out;
-};
+/*
+ * No dump writes to its caller's FILE (or printer) while it holds
+ * hm_caches_lock or a cache's lock: the write may allocate (stdio's
+ * buffer; a created cache's first use on a taken slot locks
+ * hm_caches_lock) or call back in (a fopencookie() stream whose write
+ * asks hm_frag_info() or mallinfo2(), stderr pointed at one), and would
+ * wait for ever on the lock its own thread holds.  What is read under
+ * the lock is printed into an hm_user_text, written once it is let go.
+ * Its pages are metadata of a page or more, mmap()ed (platform.c): no
+ * lock, no malloc(), nothing in the heap figures the dump reports.
+ */
+#define HM_TEXT_MIN	16384UL
 
-static void hm_file_printf(struct hm_printer *pr, const char *fmt, ...)
+void hm_user_text_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_user_text *t = (struct hm_user_text *)pr;
+	size_t size;
+	va_list ap;
+	char *buf;
+	int n;
+
+	if (t->lost)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->lost = true;
+		return;
+	}
+	if ((size_t)n >= t->size - t->len) {	/* did not fit: a buffer twice the size */
+		for (size = HM_MAX(2 * t->size, HM_TEXT_MIN); size - t->len <= (size_t)n;)
+			size *= 2;
+		buf = hm_plat_meta_alloc(size, HM_GFP_DEFAULT);
+		if (!buf) {
+			t->lost = true;
+			return;
+		}
+		if (t->buf) {
+			memcpy(buf, t->buf, t->len);
+			hm_plat_meta_free(t->buf, t->size);
+		}
+		t->buf = buf;
+		t->size = size;
+		va_start(ap, fmt);
+		vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+		va_end(ap);
+	}
+	t->len += (size_t)n;
+}
+
+/* @t's memory goes; what was lost (no memory) leaves errno ENOMEM */
+static void hm_user_text_done(struct hm_user_text *t)
+{
+	if (t->buf)
+		hm_plat_meta_free(t->buf, t->size);
+	t->buf = NULL;
+	t->len = t->size = 0;
+	if (t->lost)
+		errno = ENOMEM;
+}
+
+/* what @t holds, to @out; no lock of hakmem's is held */
+void hm_user_text_write(struct hm_user_text *t, FILE *out)
+{
+	if (t->len)
+		fwrite(t->buf, 1, t->len, out);
+	hm_user_text_done(t);
+}
+
+/* the same to @pr, a line a call (the stats file's takes lines of < 4 KiB) */
+void hm_user_text_print(struct hm_user_text *t, struct hm_printer *pr)
+{
+	size_t off, n;
+	char *nl;
+
+	for (off = 0; off < t->len; off += n) {
+		nl = memchr(t->buf + off, '\n', t->len - off);
+		n = nl ? (size_t)(nl - t->buf) + 1 - off : t->len - off;
+		hm_print(pr, "%.*s", (int)n, t->buf + off);
+	}
+	hm_user_text_done(t);
+}
+
+void hm_file_printf(struct hm_printer *pr, const char *fmt, ...)
 {
 	struct hm_file_printer *fp = (struct hm_file_printer *)pr;
 	va_list ap;
@@ -1467,10 +1584,10 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
 	pthread_once(&hm_once, hm_init);
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		n = hm_cache_rows(hm_classes[i], rows, max, n, what, true);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
 		n = hm_cache_rows(c, rows, max, n, what, false);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	return n;
 }
 
@@ -1534,9 +1651,10 @@ void hm_stats_dump(FILE *out, unsigned int what)
 	hm_stats_dump_pr(&fp.pr, what);
 }
 
+/* problems are found under the cache's lock: printed to stderr after */
 long hm_validate(struct hm_cache *c)
 {
-	struct hm_file_printer fp = { { hm_file_printf }, stderr };
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	long problems = 0, r;
 	unsigned int i;
 
@@ -1544,20 +1662,22 @@ long hm_validate(struct hm_cache *c)
 	if (c) {
 		if (!hm_user_cache_get(c, HM_RET_IP))
 			return -1;
-		r = hm_cache_validate(c, &fp.pr);
+		r = hm_cache_validate(c, &t.pr);
 		hm_user_cache_put();
+		hm_user_text_write(&t, stderr);
 		return r;
 	}
 	for (i = 0; i < HM_USER_CLASSES; i++) {
-		r = hm_cache_validate(hm_classes[i], &fp.pr);
+		r = hm_cache_validate(hm_classes[i], &t.pr);
 		problems += r < 0 ? 1 : r;
 	}
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next) {
-		r = hm_cache_validate(c, &fp.pr);
+		r = hm_cache_validate(c, &t.pr);
 		problems += r < 0 ? 1 : r;
 	}
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
+	hm_user_text_write(&t, stderr);
 	return problems;
 }
 
@@ -1568,16 +1688,16 @@ unsigned long hm_trim(void)
 	unsigned int i;
 
 	pthread_once(&hm_once, hm_init);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	hm_notes_look();
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	hm_thread_flush();
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		n += hm_cache_shrink(hm_classes[i]);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
 		n += hm_cache_shrink(c);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	n += hm_large_trim();
 	hm_user_retire_poll(true);	/* what was just given back, its pages too */
 	return n;
@@ -1599,9 +1719,40 @@ static void hm_walk_locked(void (*fn)(struct hm_cache *c, void *arg), void *arg,
 void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg)
 {
 	pthread_once(&hm_once, hm_init);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	hm_walk_locked(fn, arg, NULL);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
+}
+
+/*
+ * The same, the classes (which are never destroyed) with @class_arg and
+ * no lock, then the created caches with @cache_arg under hm_caches_lock
+ */
+void hm_user_each_cache_split(void (*fn)(struct hm_cache *c, void *arg), void *class_arg,
+			      void *cache_arg)
+{
+	struct hm_cache *c;
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		fn(hm_classes[i], class_arg);
+	hm_caches_take();
+	for (c = hm_caches; c; c = c->next)
+		fn(c, cache_arg);
+	hm_caches_give();
+}
+
+/* Is @c one of the built-in classes (read with no lock: they stay)? */
+bool hm_user_is_class(const struct hm_cache *c)
+{
+	unsigned int i;
+
+	pthread_once(&hm_once, hm_init);
+	for (i = 0; i < HM_USER_CLASSES; i++)
+		if (hm_classes[i] == c)
+			return true;
+	return false;
 }
 
 /* ---- diagnostics ----------------------------------------------------- */
@@ -1793,10 +1944,10 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches, unsigne
 	if (!ok)
 		return -1;
 	pthread_mutex_lock(&hm_debug_lock);	/* switch changes are serialized */
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	if (c && !hm_cache_known(c)) {
-		pthread_mutex_unlock(&hm_caches_lock);
 		pthread_mutex_unlock(&hm_debug_lock);
+		hm_caches_give();
 		hm_report(NULL, HM_ERR_FOREIGN, c, ip);
 		return -1;
 	}
@@ -1808,8 +1959,8 @@ static int hm_set_debug_locked(struct hm_cache *c, const char *switches, unsigne
 		ret = hm_debug_each(c, switches, true);
 	if (!ret)
 		hm_debug_global = global;
-	pthread_mutex_unlock(&hm_caches_lock);
-	pthread_mutex_unlock(&hm_debug_lock);
+	pthread_mutex_unlock(&hm_debug_lock);	/* first: a report waiting may switch */
+	hm_caches_give();
 	return ret;
 }
 
@@ -1846,11 +1997,15 @@ static void hm_print_errors(struct hm_printer *pr)
 	}
 }
 
-/* the observatory's sections of the dump: errors, sites, fragmentation */
+/*
+ * The observatory's sections of the dump: errors, sites, fragmentation.
+ * The created caches' are printed under hm_caches_lock: to @pr after.
+ */
 static void hm_dump_diag(struct hm_printer *pr)
 {
 	struct hm_site_stat top[HM_SITES_TOP];
 	char *map = hm_plat_meta_alloc(HM_MAP_MAX, HM_GFP_DEFAULT);
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	struct hm_cache *c;
 	unsigned int i;
 
@@ -1867,45 +2022,47 @@ static void hm_dump_diag(struct hm_printer *pr)
 		if (hm_classes[i]->flags & HM_CACHE_ADAPTIVE)
 			hm_adapt_print(hm_classes[i], pr);
 	}
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next) {
-		hm_debug_counts_print(c, pr);
-		hm_frag_print(c, pr, map, false);
+		hm_debug_counts_print(c, &t.pr);
+		hm_frag_print(c, &t.pr, map, false);
 		if (c->sites)
-			hm_sites_print(c, pr, top);
+			hm_sites_print(c, &t.pr, top);
 		if (c->learn)
-			hm_learn_print(c, pr);
+			hm_learn_print(c, &t.pr);
 		if (c->flags & HM_CACHE_ADAPTIVE)
-			hm_adapt_print(c, pr);
+			hm_adapt_print(c, &t.pr);
 	}
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
+	hm_user_text_print(&t, pr);
 	hm_plat_meta_free(map, HM_MAP_MAX);
 }
 
 /* "learn": the learner's state, choice and ratings, once it ran */
-static void hm_json_learn(FILE *out, struct hm_cache *c)
+static void hm_json_learn(struct hm_printer *pr, struct hm_cache *c)
 {
 	struct hm_learn l;
 	unsigned int f;
 
 	if (!hm_learn_snapshot(c, &l))
 		return;
-	fprintf(out, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
+	hm_print(pr, "     \"learn\": {\"state\": \"%s\", \"epoch\": %u, \"seed\": %u, "
 		"\"choice\": \"%s\", \"ratings\": {", hm_learn_state_name(l.state), l.epoch,
 		l.seed0, hm_fit_name(l.state == HM_LEARN_FROZEN ? l.choice : l.turn));
 	for (f = 0; f < HM_FIT_NR; f++)
-		fprintf(out, "%s\"%s\": %lld", f ? ", " : "", hm_fit_name(f), (long long)l.rating[f]);
-	fprintf(out, "}, \"cost\": {");
+		hm_print(pr, "%s\"%s\": %lld", f ? ", " : "", hm_fit_name(f),
+			 (long long)l.rating[f]);
+	hm_print(pr, "}, \"cost\": {");
 	for (f = 0; f < HM_FIT_NR; f++)
-		fprintf(out, "%s\"%s\": %lu", f ? ", " : "", hm_fit_name(f), l.cost[f]);
-	fprintf(out, "}},\n");
+		hm_print(pr, "%s\"%s\": %lu", f ? ", " : "", hm_fit_name(f), l.cost[f]);
+	hm_print(pr, "}},\n");
 }
 
 /* "longest_runs": the longest free run of each slab, in list order */
 static void hm_json_run(struct hm_cache *c, const struct hm_frag_slab *fs,
 			const char *map, void *arg)
 {
-	fprintf(arg, "%s%u", fs->nr ? ", " : "", fs->longest);
+	hm_print((struct hm_printer *)arg, "%s%u", fs->nr ? ", " : "", fs->longest);
 }
 
 /* room for a cache name in JSON: every byte may become \u00XX */
@@ -1971,7 +2128,7 @@ static const char *hm_json_str(const char *s, char *buf)
 	return buf;
 }
 
-static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
+static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first, char *map)
 {
 	char name[HM_JSON_NAME];
 	struct hm_site_stat top[HM_SITES_TOP];
@@ -1980,7 +2137,7 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 	unsigned int i, n;
 
 	hm_cache_stats(c, &st);
-	fprintf(out, "%s\n    {\"name\": \"%s\", \"mode\": \"%s\", \"size\": %u, "
+	hm_print(pr, "%s\n    {\"name\": \"%s\", \"mode\": \"%s\", \"size\": %u, "
 		"\"slabs\": %lu, \"inuse\": %lu, \"total\": %lu, \"util_permille\": %lu, "
 		"\"allocs\": %lu, \"frees\": %lu, \"alloc_fast\": %lu, \"alloc_slow\": %lu, "
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
@@ -1996,33 +2153,36 @@ static void hm_json_cache(FILE *out, struct hm_cache *c, bool first, char *map)
 		hm_atomic_read(&c->xowner_frees), hm_atomic_read(&c->nocctx_frees),
 		hm_atomic_read(&c->track_bytes), c->debug, hm_fit_name(c->fit));
 	/* one walk: the per-slab runs and the figures agree */
-	hm_cache_frag_each(c, &f, map, hm_json_run, out);
-	fprintf(out, "], \"partial\": %lu, \"live\": %lu, \"cached\": %lu, \"free\": %lu, "
+	hm_cache_frag_each(c, &f, map, hm_json_run, pr);
+	hm_print(pr, "], \"partial\": %lu, \"live\": %lu, \"cached\": %lu, \"free\": %lu, "
 		"\"remote\": %lu, \"longest_run_min\": %lu, \"longest_run_avg\": %lu, "
 		"\"longest_run_max\": %lu, \"approximate\": %lu, \"by_fullness\": [",
 		f.partial, f.live, f.cached, f.free, f.remote, f.longest_run_min,
 		f.slabs ? f.longest_run_sum / f.slabs : 0, f.longest_run_max, f.approx);
 	for (i = 0; i < HM_FRAG_BUCKETS; i++)
-		fprintf(out, "%s%lu", i ? ", " : "", f.hist[i]);
-	fprintf(out, "]},\n");
-	hm_json_learn(out, c);
+		hm_print(pr, "%s%lu", i ? ", " : "", f.hist[i]);
+	hm_print(pr, "]},\n");
+	hm_json_learn(pr, c);
 	if (c->flags & HM_CACHE_ADAPTIVE) {
 		struct hm_adapt_sum as;
 
 		hm_adapt_sum(c, &as);
-		fprintf(out, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
+		hm_print(pr, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
 			"\"switches\": %lu},\n", as.contexts, as.bitmap, as.switches);
 	}
-	fprintf(out, "     \"sites\": [");
+	hm_print(pr, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);
 	for (i = 0; i < n; i++)
-		fprintf(out, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
+		hm_print(pr, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
 			i ? ", " : "", (void *)top[i].site, top[i].allocs, top[i].live);
-	fprintf(out, "]}");
+	hm_print(pr, "]}");
 }
 
+/* the created caches' are printed under hm_caches_lock: to @out after */
 void hm_stats_dump_json(FILE *out)
 {
+	struct hm_file_printer fp = { { hm_file_printf }, out };
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	struct hm_err_entry log[HM_ERR_LOG];
 	char *map, name[HM_JSON_NAME];
 	struct hm_cache *c;
@@ -2039,11 +2199,12 @@ void hm_stats_dump_json(FILE *out)
 		return;
 	fprintf(out, "{\"mode\": \"%s\", \"caches\": [", hm_mode_name(hm_mode_default));
 	for (i = 0; i < HM_USER_CLASSES; i++, first = false)
-		hm_json_cache(out, hm_classes[i], first, map);
-	pthread_mutex_lock(&hm_caches_lock);
+		hm_json_cache(&fp.pr, hm_classes[i], first, map);
+	hm_caches_take();
 	for (c = hm_caches; c; c = c->next, first = false)
-		hm_json_cache(out, c, first, map);
-	pthread_mutex_unlock(&hm_caches_lock);
+		hm_json_cache(&t.pr, c, first, map);
+	hm_caches_give();
+	hm_user_text_write(&t, out);
 	fprintf(out, "\n  ],\n  \"errors\": {");
 	for (e = 0; e < HM_ERR_NR; e++)
 		fprintf(out, "%s\"%s\": %lu", e ? ", " : "", hm_error_name(e), hm_errors(e));
@@ -2135,9 +2296,9 @@ int hm_cache_set_learner(struct hm_cache *c, const char *cmd)
 		hm_user_cache_put();
 	} else {
 		/* every class and cache, all or none: no cache comes or goes meanwhile */
-		pthread_mutex_lock(&hm_caches_lock);
+		hm_caches_take();
 		r = hm_learn_all(hm_walk_locked, NULL, st, seed);
-		pthread_mutex_unlock(&hm_caches_lock);
+		hm_caches_give();
 	}
 	return r == HM_LEARN_NOMEM ? -ENOMEM : r ? -EINVAL : 0;
 }
@@ -2168,10 +2329,10 @@ int hm_cache_set_policy(struct hm_cache *c, const char *policy)
 	}
 	for (i = 0; i < HM_USER_CLASSES; i++)
 		hm_cache_set_fit(hm_classes[i], fit);
-	pthread_mutex_lock(&hm_caches_lock);
+	hm_caches_take();
 	for (it = hm_caches; it; it = it->next)
 		hm_cache_set_fit(it, fit);
-	pthread_mutex_unlock(&hm_caches_lock);
+	hm_caches_give();
 	return 0;
 }
 

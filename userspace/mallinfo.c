@@ -44,8 +44,11 @@ void hm_mallinfo(struct hm_mallinfo *mi)
 	mi->keepcost += large.kept_resident;	/* memory, as glibc's: not address space */
 }
 
-/* one <size> per class and cache: its blocks not in use, as glibc's free chunks */
-static void hm_malloc_info_size(struct hm_cache *c, void *out)
+/*
+ * one <size> per class and cache: its blocks not in use, as glibc's free
+ * chunks; under hm_caches_lock, so into @pr's memory, written after
+ */
+static void hm_malloc_info_size(struct hm_cache *c, void *pr)
 {
 	struct hm_stats st;
 	unsigned long idle;
@@ -54,8 +57,9 @@ static void hm_malloc_info_size(struct hm_cache *c, void *out)
 	idle = st.objs_total - st.objs_inuse;
 	if (!idle)
 		return;		/* as glibc's, which lists only sizes it has free */
-	fprintf(out, "  <size from=\"%u\" to=\"%u\" total=\"%lu\" count=\"%lu\"/>\n",
-		c->obj_size, c->obj_size, idle * c->obj_size, idle);
+	hm_print((struct hm_printer *)pr,
+		 "  <size from=\"%u\" to=\"%u\" total=\"%lu\" count=\"%lu\"/>\n",
+		 c->obj_size, c->obj_size, idle * c->obj_size, idle);
 }
 
 /* the lines a heap and the whole end with: fast, rest[, mmap], system, aspace */
@@ -80,6 +84,7 @@ static void hm_malloc_info_totals(FILE *out, const struct hm_mallinfo *mi, bool 
  */
 int hm_malloc_info(FILE *out)
 {
+	struct hm_user_text t = HM_USER_TEXT_INIT;
 	struct hm_mallinfo mi;
 
 	if (!out) {
@@ -88,7 +93,8 @@ int hm_malloc_info(FILE *out)
 	}
 	hm_mallinfo(&mi);
 	fprintf(out, "<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n");
-	hm_user_each_cache(hm_malloc_info_size, out);
+	hm_user_each_cache(hm_malloc_info_size, &t.pr);
+	hm_user_text_write(&t, out);
 	fprintf(out, "</sizes>\n");
 	hm_malloc_info_totals(out, &mi, false);
 	fprintf(out, "</heap>\n");

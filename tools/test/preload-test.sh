@@ -44,6 +44,7 @@ $CC -std=gnu11 -O2 -pthread -o "$W/preload-mt" "$REPO/tools/test/preload-mt.c" |
 $CC -std=gnu11 -O2 -pthread -o "$W/preload-fork" "$REPO/tools/test/preload-fork.c" || exit 1
 $CC -std=gnu11 -O2 -Wno-deprecated-declarations -o "$W/preload-mallinfo" \
 	"$REPO/tools/test/preload-mallinfo.c" -ldl || exit 1
+$CC -std=gnu11 -O2 -pthread -o "$W/preload-reenter" "$REPO/tools/test/preload-reenter.c" || exit 1
 
 # a directory of 3000 entries that nothing else changes between the
 # reference run and the others (/usr/bin did, when apt ran meanwhile)
@@ -68,6 +69,7 @@ print(len(d), sorted(out))'"
 	"threads|./preload-mt"
 	"atfork|timeout 60 ./preload-fork atfork && env -u HAKMEM_STATS_FILE timeout 60 ./preload-fork signal"
 	"mallinfo|HAKMEM_STATS_INTERVAL_MS=10 ./preload-mallinfo"
+	"reenter|./preload-reenter"
 	"fork|sh -c 'head -50000 big.txt | tr a-z A-Z | sort -r | uniq -c | sort -n | tail -3; for i in 1 2 3; do (echo sub \$i | cat); done'"
 )
 

@@ -1166,6 +1166,249 @@ static void hm_user_malloc_info(struct kunit *test)
 	hm_free(big);
 }
 
+/*
+ * A dump's FILE may call back into hakmem from its write: a fopencookie()
+ * stream that logs the heap's figures, a log that allocates.  No dump may
+ * write to it while it holds hm_caches_lock (or a cache's lock): the
+ * callback's hm_frag_info() or hm_mallinfo() would wait for ever on the
+ * lock its own thread holds.  Each dump runs in a child, on a fresh
+ * thread (no context yet), into an unbuffered cookie stream whose every
+ * write allocates a size that thread has not used and asks for the heap's
+ * figures; a hang is killed by the alarm.  hm_validate() writes to
+ * stderr, which the child points at the stream; a context's count bumped
+ * by one gives it a problem to print (the child's copy only).
+ */
+enum {
+	HM_RE_FRAG_ONE, HM_RE_FRAG_ALL, HM_RE_DIAG, HM_RE_JSON, HM_RE_INFO,
+	HM_RE_VALIDATE_ONE, HM_RE_VALIDATE_ALL, HM_RE_NR
+};
+
+static const char *const hm_re_names[HM_RE_NR] = {
+	"hm_frag_dump(c)", "hm_frag_dump(NULL)", "hm_stats_dump(DIAG)",
+	"hm_stats_dump_json()", "hm_malloc_info()", "hm_validate(c)", "hm_validate(NULL)",
+};
+
+struct hm_reenter {
+	struct hm_cache *c;
+	int which;
+	unsigned long writes;
+	long ret;
+	size_t len;
+	char text[1 << 16];
+};
+
+static ssize_t hm_reenter_write(void *cookie, const char *buf, size_t size)
+{
+	struct hm_reenter *r = cookie;
+	struct hm_frag_info fi;
+	struct hm_mallinfo mi;
+	void *p = hm_malloc(24UL << (r->writes++ % 9));	/* 24 B .. 6 KiB */
+
+	hm_free(p);
+	hm_frag_info(r->c, &fi);
+	hm_mallinfo(&mi);
+	if (r->len + size < sizeof(r->text)) {
+		memcpy(r->text + r->len, buf, size);
+		r->len += size;
+	}
+	return (ssize_t)size;
+}
+
+static void *hm_reenter_thread(void *arg)
+{
+	cookie_io_functions_t io = { .write = hm_reenter_write };
+	struct hm_reenter *r = arg;
+	FILE *f = fopencookie(r, "w", io);
+
+	if (!f)
+		return NULL;
+	setvbuf(f, NULL, _IONBF, 0);	/* every write reaches the callback */
+	switch (r->which) {
+	case HM_RE_FRAG_ONE:
+		hm_frag_dump(f, r->c);
+		break;
+	case HM_RE_FRAG_ALL:
+		hm_frag_dump(f, NULL);
+		break;
+	case HM_RE_DIAG:
+		hm_stats_dump(f, HM_STATS_CACHES | HM_STATS_DIAG);
+		break;
+	case HM_RE_JSON:
+		hm_stats_dump_json(f);
+		break;
+	case HM_RE_INFO:
+		r->ret = hm_malloc_info(f);
+		break;
+	default: {
+		FILE *saved = stderr;
+
+		stderr = f;
+		r->ret = hm_validate(r->which == HM_RE_VALIDATE_ONE ? r->c : NULL);
+		stderr = saved;		/* _exit() flushes it under TSan */
+		break;
+	}
+	}
+	fclose(f);
+	return NULL;
+}
+
+static int hm_reenter_child(struct hm_cache *c, void *obj, int which)
+{
+	struct hm_reenter *r = calloc(1, sizeof(*r));
+	pthread_t t;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(20);
+	if (!r)
+		return 2;
+	r->c = c;
+	r->which = which;
+	if (which >= HM_RE_VALIDATE_ONE)
+		hm_ptr_slab(obj)->owner->st.allocs++;	/* one problem to print */
+	if (pthread_create(&t, NULL, hm_reenter_thread, r) || pthread_join(t, NULL))
+		return 3;
+	r->text[r->len] = '\0';
+	if (!r->writes || !strstr(r->text, which == HM_RE_INFO ? "</malloc>\n" : "reenter"))
+		return 4;
+	if (which == HM_RE_INFO && r->ret)
+		return 5;
+	if (which >= HM_RE_VALIDATE_ONE && r->ret != 1)
+		return 6;
+	return 0;
+}
+
+static void hm_user_dump_reenter(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("reenter", 200, 0, HM_MODE_BITMAP, 0);
+	void *obj[20];
+	unsigned int i;
+	int which;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (i = 0; i < 20; i++) {
+		obj[i] = hm_cache_alloc(c);
+		KUNIT_ASSERT_NOT_NULL(test, obj[i]);
+	}
+	fflush(NULL);	/* nothing of the parent's written twice */
+	for (which = 0; which < HM_RE_NR; which++) {
+		int status = -1;
+		pid_t pid = fork();
+
+		KUNIT_ASSERT_GE(test, pid, 0);
+		if (pid == 0)
+			_exit(hm_reenter_child(c, obj[0], which));
+		KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+		KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+				      "%s: child exit %d, killed by signal %d (14: hung)",
+				      hm_re_names[which],
+				      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	}
+	for (i = 0; i < 20; i++)
+		hm_cache_free(c, obj[i]);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+/*
+ * The error handler is called with no lock of hakmem's held: it may call
+ * back in (hm_frag_info(), a dump).  A report made while hm_caches_lock
+ * is held (a double free found when hm_thread_flush() collects a created
+ * cache's remote frees) reaches it once the lock is let go.  The race is
+ * made by hand: a free block's remote bit set, as a remote free that
+ * raced its local free leaves it.  In a child: a hang is killed by the
+ * alarm (exit status 14 as a signal).
+ */
+struct hm_handler_reenter {
+	struct hm_cache *c;
+	unsigned int calls;
+	unsigned long slabs;	/* hm_frag_info()'s, from the handler */
+};
+
+static void hm_reenter_handler(const char *msg, void *arg)
+{
+	struct hm_handler_reenter *h = arg;
+	struct hm_frag_info fi;
+
+	h->calls++;
+	hm_frag_info(h->c, &fi);
+	h->slabs = fi.slabs;
+}
+
+/* without a handler, stderr: a stream whose write does the same */
+static ssize_t hm_reenter_stderr(void *cookie, const char *buf, size_t size)
+{
+	hm_reenter_handler(buf, cookie);
+	return (ssize_t)size;
+}
+
+/* a double free of a free block of @c, found when the context is flushed */
+static int hm_handler_race(struct hm_cache *c)
+{
+	struct hm_slab *s;
+	unsigned int idx;
+	void *a = hm_cache_alloc(c), *b = hm_cache_alloc(c);
+
+	if (!a || !b)
+		return 2;
+	s = hm_ptr_slab(a);
+	idx = hm_block_index(c, s, a);
+	hm_cache_free(c, a);
+	if (!(s->free_bits[idx / HM_BPL] & (1UL << (idx % HM_BPL))))
+		return 3;	/* not free in the slab: no race to make */
+	hm_atomic_fetch_or(&s->remote_bits[idx / HM_BPL], 1UL << (idx % HM_BPL));
+	hm_thread_flush();	/* the slot's context, under hm_caches_lock */
+	return 0;
+}
+
+static int hm_handler_reenter_child(struct hm_cache *c)
+{
+	cookie_io_functions_t io = { .write = hm_reenter_stderr };
+	struct hm_handler_reenter h = { .c = c }, e = { .c = c };
+	FILE *f = fopencookie(&e, "w", io), *saved = stderr;
+	int r;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(20);
+	if (!f)
+		return 2;
+	hm_set_error_handler(hm_reenter_handler, &h);
+	r = hm_handler_race(c);
+	hm_set_error_handler(NULL, NULL);
+	if (r)
+		return r;
+	if (h.calls != 1 || !h.slabs)
+		return 4;
+	setvbuf(f, NULL, _IONBF, 0);
+	stderr = f;
+	r = hm_handler_race(c);
+	stderr = saved;
+	fclose(f);
+	if (r)
+		return r + 8;
+	return e.calls && e.slabs ? 0 : 5;
+}
+
+static void hm_user_handler_outside_caches_lock(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("handler-lock", 64, 0, HM_MODE_BITMAP, 0);
+	int status = -1;
+	pid_t pid;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	fflush(NULL);
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0)
+		_exit(hm_handler_reenter_child(c));
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+			      "child exit %d, killed by signal %d (14: hung)",
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 static void *hm_rows_thread(void *c)
 {
 	hm_cache_free(c, hm_cache_alloc(c));
@@ -4177,6 +4420,8 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows_exited),
 	KUNIT_CASE(hm_user_stats_rows_one_line),
 	KUNIT_CASE(hm_user_malloc_info),
+	KUNIT_CASE(hm_user_dump_reenter),
+	KUNIT_CASE(hm_user_handler_outside_caches_lock),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
 	KUNIT_CASE(hm_user_handler_outside_bracket),
