@@ -26,6 +26,7 @@
 #include "hm_debug.h"
 #include "hm_frag.h"
 #include "hm_user.h"
+#include "hm_user_text.h"
 
 #define HM_DUMP_COLS	64U
 

@@ -28,6 +28,7 @@
 #include "hm_learn.h"
 #include "hm_adapt.h"
 #include "hm_user.h"
+#include "hm_user_text.h"
 
 #define HM_TLS_SLOTS	64	/* per-thread table of created caches */
 

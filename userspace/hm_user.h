@@ -9,9 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
-#include <stdio.h>
-
-#include "hm_stats.h"
 
 bool hm_user_chunk_fault(void);
 bool hm_user_meta_fault(void);
@@ -21,6 +18,7 @@ void hm_user_error_message(const char *msg);
 void hm_user_init(void);		/* the library's initialization, once */
 void hm_stats_file_start(void);	/* stats_file.c */
 struct hm_cache;
+struct hm_printer;
 /* hm_stats_dump() to any printer; allocates nothing from the heap */
 void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what);
 void hm_user_each_cache(void (*fn)(struct hm_cache *c, void *arg), void *arg);
@@ -30,30 +28,6 @@ bool hm_user_is_class(const struct hm_cache *c);
 bool hm_user_cache_get(struct hm_cache *c, unsigned long ip);	/* a known cache, locked */
 void hm_user_cache_put(void);
 
-/*
- * A dump's text, printed while a lock of hakmem's is held and written to
- * the caller's FILE or printer once none is (hakmem.c): in pages of the
- * library's own, so printing takes no lock and calls no malloc().
- */
-struct hm_user_text {
-	struct hm_printer pr;
-	char *buf;
-	size_t len, size;
-	bool lost;		/* no memory for more: the rest is dropped */
-};
-
-void hm_user_text_printf(struct hm_printer *pr, const char *fmt, ...) HM_PRINTF(2, 3);
-#define HM_USER_TEXT_INIT	{ .pr = { hm_user_text_printf } }
-
-/* a printer to a FILE, written as printed (no lock of hakmem's held) */
-struct hm_file_printer {
-	struct hm_printer pr;
-	FILE *out;
-};
-
-void hm_file_printf(struct hm_printer *pr, const char *fmt, ...) HM_PRINTF(2, 3);
-void hm_user_text_write(struct hm_user_text *t, FILE *out);
-void hm_user_text_print(struct hm_user_text *t, struct hm_printer *pr);
 
 /* tests: count errors instead of printing them (NULL: off) */
 extern long *volatile hm_user_error_counter;

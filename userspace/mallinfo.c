@@ -14,6 +14,7 @@
 #include "hm_cache.h"
 #include "hm_stats.h"
 #include "hm_user.h"
+#include "hm_user_text.h"
 
 static void hm_mallinfo_add(struct hm_cache *c, void *arg)
 {
