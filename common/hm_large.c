@@ -496,7 +496,9 @@ bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 
 /*
  * Usable size of object @p; 0 for what is no object, reported for caller
- * @ip when @report, as a free of it would be.
+ * @ip when @report: a pointer that is no object's start as a free of it
+ * would be, a free block or freed large object as a use after free (the
+ * caller uses what it freed; it frees nothing: not a double free).
  */
 static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 {
@@ -512,7 +514,7 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 		if (!report)
 			return 0;
 		if (hm_block_valid(c, s, p, hm_block_index(c, s, p)))
-			hm_report_double_free(c, s, p, ip);
+			hm_report_block(c, HM_ERR_NOT_LIVE, s, p, ip);
 		else
 			hm_report_bad_block(c, s, p, ip);
 		return 0;
@@ -521,7 +523,7 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 	if (e == HM_ERR_NR)
 		return h->user;
 	if (report)
-		hm_report(NULL, e, p, ip);
+		hm_report(NULL, e == HM_ERR_DOUBLE_FREE ? HM_ERR_NOT_LIVE : e, p, ip);
 	return 0;
 }
 
@@ -540,9 +542,10 @@ size_t hm_core_usable_size(const void *p)
  * @p: a non-NULL pointer, in the platform's read bracket
  * @ip: caller, for reports
  *
- * What is no live object is reported as its free would be: a pointer not
- * from hakmem, an interior pointer, a double free (of a free block or a
- * freed large object), a free into a destroyed cache.
+ * What is no live object is reported: a free block or a freed large
+ * object as a use after free (HM_ERR_NOT_LIVE); anything else as its free
+ * would be: a pointer not from hakmem, an interior pointer, a free into a
+ * destroyed cache.
  *
  * Return: the usable size, or 0.
  */

@@ -2982,6 +2982,7 @@ static void hakmem_kapi_ksize(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	void *p, *q, *cls, *large, *foreign, **v;
 	unsigned int nb, i, dirty = 0;
+	unsigned long dfree;
 	size_t n;
 
 	nb = pad->c->nblocks;
@@ -3016,15 +3017,22 @@ static void hakmem_kapi_ksize(struct kunit *test)
 	hakmem_expect_ksize_refused(test, foreign, HM_ERR_FOREIGN);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
 	hakmem_cache_free(hc, p);
-	/* a free list keeps no state of its free blocks without checks */
+	/*
+	 * A free object: a use after free, not a double free (nothing is
+	 * freed).  A free list keeps no state of its free blocks without
+	 * checks.
+	 */
+	dfree = hm_errors(HM_ERR_DOUBLE_FREE);
 	if (m != HM_MODE_FREELIST)
-		hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+		hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
 	p = hakmem_cache_alloc(chk, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), chk->c->size);
 	hakmem_cache_free(chk, p);
-	hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+	hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
 	KUNIT_EXPECT_EQ(test, *errors, m != HM_MODE_FREELIST ? 6 : 5);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&chk->c->errors[HM_ERR_NOT_LIVE]), 1);
 
 	/*
 	 * The whole usable size is the caller's: a slab's worth of the padded

@@ -90,6 +90,54 @@ static void hm_api_foreign(struct kunit *test)
 	hm_test_foreign_free(f);
 }
 
+/* hm_test_usable_size(@p) refuses @p: 0, and one report of kind @e for @p */
+static void hm_api_size_refused(struct kunit *test, const void *p, enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(p), 0);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+}
+
+/*
+ * The usable size of what is no live object is refused with one report
+ * each, saying what was wrong: a foreign or interior pointer as its free
+ * would be, a freed block or large object as a use after free, never as
+ * a double free (nothing was freed).
+ */
+static void hm_api_usable_size_refused(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	void *f = hm_test_foreign_alloc(100);
+	char *small = hm_test_malloc(100), *big = hm_test_malloc(5000);
+	long local = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_GE(test, hm_test_usable_size(small), 100);
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(big), 5000);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_api_size_refused(test, f, HM_ERR_FOREIGN);
+	hm_api_size_refused(test, &local, HM_ERR_FOREIGN);
+	hm_api_size_refused(test, small + 8, HM_ERR_INTERIOR);
+	hm_api_size_refused(test, big + 16, HM_ERR_INTERIOR);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hm_test_free(small);
+	hm_api_size_refused(test, small, HM_ERR_NOT_LIVE);
+	hm_test_free(big);
+	hm_api_size_refused(test, big, HM_ERR_NOT_LIVE);	/* its chunk kept */
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree);
+	KUNIT_EXPECT_STREQ(test, hm_error_name(HM_ERR_NOT_LIVE), "use after free");
+	hm_test_foreign_free(f);
+}
+
 /* many objects of every class at once, all distinct and intact */
 static void hm_api_all_classes(struct kunit *test)
 {
@@ -183,6 +231,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
 	KUNIT_CASE(hm_api_foreign),
+	KUNIT_CASE(hm_api_usable_size_refused),
 	KUNIT_CASE(hm_api_all_classes),
 	KUNIT_CASE(hm_api_large_reuse),
 	KUNIT_CASE(hm_api_large_resize),
