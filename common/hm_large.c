@@ -286,8 +286,7 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 	u32 off;
 
 	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	/* both below half the address space: the sums below cannot wrap */
-	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1))) {
+	if (!hm_large_chunk_size(size, align)) {
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
 		return NULL;
 	}
@@ -315,6 +314,32 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 	if (zero && !HM_PLAT_CHUNK_ZEROED)
 		hm_memset((char *)h + off, 0, size);
 	return hm_large_init(h, base, bytes + slack, off, size, gfp);
+}
+
+/**
+ * hm_large_chunk_size() - the chunk hm_large_alloc_aligned() asks for
+ * @size: bytes
+ * @align: the alignment, a power of two (less than HM_LARGE_HDR counts
+ *	   as HM_LARGE_HDR)
+ *
+ * So that an adapter can tell a size that no chunk of its platform holds
+ * (HM_PLAT_CHUNK_MAX) before it asks for one.
+ *
+ * Return: the bytes of the chunk, header, object and alignment slack; 0
+ * for what hm_large_alloc_aligned() refuses as a bad size (beyond
+ * HM_LARGE_MAX, or @align no power of two).
+ */
+size_t hm_large_chunk_size(size_t size, size_t align)
+{
+	size_t off;
+
+	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
+	/* both below half the address space: the sums below cannot wrap */
+	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1)))
+		return 0;
+	off = HM_MIN(align, (size_t)HM_SLAB_SIZE);
+	return HM_ALIGN_UP(size + off, HM_SLAB_SIZE) +
+	       (align < HM_SLAB_SIZE ? 0 : align - HM_SLAB_SIZE);
 }
 
 /**

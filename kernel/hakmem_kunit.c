@@ -28,7 +28,8 @@
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
  *                   init_on_free, hakmem_ksize(),
- *                   GFP_DMA refused, __GFP_NOFAIL
+ *                   GFP_DMA refused, __GFP_NOFAIL (slabs and large
+ *                   objects), sizes no chunk holds refused
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -3147,6 +3148,79 @@ static void hakmem_kapi_nofail(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/*
+ * hakmem_alloc()'s large objects keep __GFP_NOFAIL's promise too: with
+ * no chunk kept and every second chunk request failing, eight of them,
+ * all live at once (each a chunk of its own), are never NULL.  They once
+ * were on every failed request: only the slab path asked again.
+ */
+static void hakmem_kapi_nofail_large(struct kunit *test)
+{
+	unsigned long inj0 = hakmem_chunk_faults_injected();
+	unsigned int i, nulls = 0;
+	void *v[8];
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_chunk_faults_off,
+							NULL), 0);
+	hm_large_trim();
+	hakmem_chunk_faults(2);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		v[i] = hakmem_alloc(5000, GFP_KERNEL | __GFP_NOFAIL);
+		nulls += !v[i];
+	}
+	hakmem_chunk_faults(0);
+	KUNIT_EXPECT_EQ(test, nulls, 0);
+	KUNIT_EXPECT_GE(test, hakmem_chunk_faults_injected() - inj0, 4);
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		hakmem_free(v[i]);
+	hm_large_trim();
+}
+
+/*
+ * hakmem_alloc() of @size with @gfp is refused: NULL and one report, a
+ * bad size of @size with this function as the caller.  Not inlined: the
+ * caller is known.
+ */
+static noinline void hakmem_expect_alloc_refused(struct kunit *test, size_t size, gfp_t gfp)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+	char caller[KSYM_SYMBOL_LEN];
+
+	KUNIT_EXPECT_NULL(test, hakmem_alloc(size, gfp));
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_BAD_SIZE);
+	KUNIT_EXPECT_EQ(test, en.ptr, size);
+	snprintf(caller, sizeof(caller), "%ps", (void *)en.ip);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(caller, "hakmem_expect_alloc_refused"),
+			      "caller %s", caller);
+}
+
+/*
+ * A size no chunk can hold (the page allocator's largest block is too
+ * small for it, header and alignment included) is refused at once with
+ * one report, __GFP_NOFAIL or not, __GFP_NOWARN or not: it was NULL with
+ * no word, __GFP_NOFAIL's promise broken in silence.  The largest sizes
+ * that fit are not refused (their chunk's size is checked, not allocated:
+ * a block of the largest order may not be there).
+ */
+static void hakmem_kapi_alloc_too_big(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	size_t max = HM_PLAT_CHUNK_MAX;
+
+	/* a power of two is aligned to itself: half the largest block fits */
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max / 2, max / 2), max);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - HM_LARGE_HDR, HM_LARGE_HDR), max);
+	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOFAIL);
+	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOWARN);
+	hakmem_expect_alloc_refused(test, max - HM_LARGE_HDR + 8, GFP_ATOMIC);
+	hakmem_expect_alloc_refused(test, max + max / 2, GFP_NOWAIT);
+	hakmem_expect_alloc_refused(test, (size_t)-1, GFP_KERNEL | __GFP_NOFAIL);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
+}
+
 /* ---- the hybrid debug route's copies --------------------------------- */
 
 /* hm_plat_mem_fill_span() (@fill) and hm_plat_mem_is_span() of @n bytes at @p */
@@ -3374,6 +3448,8 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_kapi_ksize, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_kapi_nofail_large),
+	KUNIT_CASE(hakmem_kapi_alloc_too_big),
 	{}
 };
 

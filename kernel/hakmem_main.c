@@ -705,6 +705,59 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
 
+/*
+ * hakmem_alloc(@size) of caller @ip needs a chunk of @bytes (0: beyond the
+ * address space), more than the page allocator's largest block: refused,
+ * counted as a bad size, and printed unless the caller said __GFP_NOWARN
+ * (a kvmalloc()-like caller that falls back), and always with
+ * __GFP_NOFAIL, which it cannot honour.
+ */
+static noinline __cold void hakmem_refuse_large(size_t size, size_t bytes, gfp_t gfp,
+						unsigned long ip)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	if (!hm_report_count(NULL, HM_ERR_BAD_SIZE, NULL, (void *)size, 0, ip, NULL))
+		return;
+	if ((gfp & __GFP_NOWARN) && !(gfp & __GFP_NOFAIL))
+		return;
+	if (__ratelimit(&rs))
+		pr_err("hakmem_alloc: size %zu (gfp %pGg) needs a chunk of %zu bytes, more than the largest, %lu bytes%s, caller %pS\n",
+		       size, &gfp, bytes, HM_PLAT_CHUNK_MAX,
+		       gfp & __GFP_NOFAIL ? ": __GFP_NOFAIL cannot be honoured" : "",
+		       (void *)ip);
+}
+
+/*
+ * A large object for hakmem_alloc().  No more pages than at HM_LARGE_HDR:
+ * the chunk rounds up to them anyway.  From 64 KiB alignment on, freed
+ * chunks are not kept.  __GFP_NOFAIL with a @gfp that may sleep waits and
+ * asks again whatever failed, as hakmem_refill() does for a slab: the page
+ * allocator, the slab map's memory, fault injection.
+ */
+static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long ip)
+{
+	bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
+	size_t align = size & -size, bytes = hm_large_chunk_size(size, align);
+	void *p;
+
+	if (unlikely(!bytes || bytes > HM_PLAT_CHUNK_MAX)) {
+		hakmem_refuse_large(size, bytes, gfp, ip);
+		return NULL;
+	}
+	for (;;) {
+		p = hm_large_alloc_aligned(size, align, want_init_on_alloc(gfp),
+					   gfp & ~__GFP_ZERO);
+		if (p || !nofail)
+			break;
+		memalloc_retry_wait(gfp);
+	}
+	/* a kmemleak object, as kmalloc()'s large ones are */
+	kmemleak_alloc(p, size, 1, gfp);
+	return p;
+}
+
 /**
  * hakmem_alloc() - kmalloc() over the eight built-in size classes
  * @size: bytes; 0 gives ZERO_SIZE_PTR, sizes above HAKMEM_MAX_CLASS_SIZE
@@ -716,12 +769,19 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
  * starts at its alignment in its chunk), any other @size at least on its
  * largest power-of-two divisor, and never less than 8 bytes.
  *
+ * A large object's chunk (its size, a header and its alignment's slack)
+ * is one block of the page allocator: a @size whose chunk would be larger
+ * than its largest block (with 4 KiB pages: @size plus its alignment, at
+ * least 64 bytes, above 4 MiB; a power of two above 2 MiB) is refused: NULL,
+ * counted as a ``bad size`` and reported with the size, the flags and the
+ * caller (not printed with __GFP_NOWARN, unless with __GFP_NOFAIL, which
+ * it cannot honour).  Any other large allocation with __GFP_NOFAIL and a
+ * @gfp that may sleep never returns NULL, as hakmem_cache_alloc().
+ *
  * Return: the object, ZERO_SIZE_PTR, or NULL.
  */
 void *hakmem_alloc(size_t size, gfp_t gfp)
 {
-	void *p;
-
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= HM_MAX_CLASS_SIZE))
@@ -729,15 +789,7 @@ void *hakmem_alloc(size_t size, gfp_t gfp)
 	might_alloc(gfp);
 	if (hakmem_gfp_refused(gfp, _RET_IP_))
 		return NULL;
-	/*
-	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
-	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
-	 */
-	p = hm_large_alloc_aligned(size, size & -size, want_init_on_alloc(gfp),
-				   gfp & ~__GFP_ZERO);
-	/* a kmemleak object, as kmalloc()'s large ones are */
-	kmemleak_alloc(p, size, 1, gfp);
-	return p;
+	return hakmem_alloc_large(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_alloc);
 
