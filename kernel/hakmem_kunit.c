@@ -53,6 +53,7 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "hm_test.h"
@@ -3149,6 +3150,86 @@ static void hakmem_kapi_nofail(struct kunit *test)
 }
 
 /*
+ * Bulk calls with bad arrays.  No array (NULL) for a count: refused with
+ * one report each (a pointer not from hakmem naming this caller), nothing
+ * allocated or freed; it was a NULL dereference in the kernel (userspace
+ * refused it already).  A bulk free whose array mixes good objects with
+ * bad pointers (NULL, an interior pointer, a kmalloc() object, a stack
+ * address, a vmalloc() address, an ERR_PTR(), a large object, another
+ * cache's object, one object twice): every good object freed, each bad
+ * pointer refused with one report of its kind, nothing of anyone else's
+ * touched.  The cache has checks, so that a free list sees the second
+ * free too.
+ */
+static void hakmem_kapi_bulk_bad(struct kunit *test)
+{
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc = hakmem_test_cache_checked(test, "kunit-bulkbad", 64, m);
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-bulkbad2", 64, m);
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign, interior, wrong, dfree, seq;
+	void *good[4], *o, *large, *km, *vm;
+	long local = 0;
+
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, 4, NULL), 0);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free_bulk(hc, 4, NULL);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free_bulk(NULL, 4, NULL);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	/* no objects: nothing to refuse */
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, 0, NULL), 0);
+	hakmem_cache_free_bulk(hc, 0, NULL);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+
+	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, 4, good), 4);
+	o = hakmem_cache_alloc(other, GFP_KERNEL);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	km = kunit_kmalloc(test, 64, GFP_KERNEL);
+	vm = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	memset(o, 0x5a, 64);
+	memset(large, 0x5a, 5000);
+	memset(km, 0x5a, 64);
+	foreign = hm_errors(HM_ERR_FOREIGN);
+	interior = hm_errors(HM_ERR_INTERIOR);
+	wrong = hm_errors(HM_ERR_WRONG_CACHE);
+	dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	{
+		void *v[] = { good[0], NULL, (char *)good[1] + 8, km, &local, vm,
+			      ERR_PTR(-ENOMEM), large, o, good[1], good[2], good[0],
+			      good[3], NULL };
+
+		hakmem_cache_free_bulk(hc, ARRAY_SIZE(v), v);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 3 + 8);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN) - foreign, 4);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_INTERIOR) - interior, 1);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_WRONG_CACHE) - wrong, 2);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE) - dfree, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other->c), 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(o, 0x5a, 64));
+	KUNIT_EXPECT_NULL(test, memchr_inv(large, 0x5a, 5000));
+	KUNIT_EXPECT_NULL(test, memchr_inv(km, 0x5a, 64));
+	KUNIT_EXPECT_EQ(test, local, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(large), 5000);
+	hakmem_cache_free(other, o);
+	hakmem_free(large);
+	vfree(vm);
+	KUNIT_EXPECT_EQ(test, *errors, 3 + 8);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, other);
+}
+
+/*
  * hakmem_alloc()'s large objects keep __GFP_NOFAIL's promise too: with
  * no chunk kept and every second chunk request failing, eight of them,
  * all live at once (each a chunk of its own), are never NULL.  They once
@@ -3449,6 +3530,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_nofail_large),
+	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
 	{}
 };

@@ -386,6 +386,16 @@ static noinline __cold void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip)
 }
 
 /*
+ * A bulk call @fn of @nr objects given no array (NULL): nothing allocated
+ * or freed, refused as a pointer not from hakmem, as userspace's
+ * hm_cache_alloc_bulk() and hm_cache_free_bulk() refuse it.
+ */
+static noinline __cold void hakmem_refuse_array(const char *fn, size_t nr, unsigned long ip)
+{
+	hakmem_refuse(HM_ERR_FOREIGN, NULL, ip, "%s: no array for %zu objects", fn, nr);
+}
+
+/*
  * A free to no cache (a NULL cache) of @ptrs: the first that is not NULL
  * refused and reported (hm_free_no_cache()), nothing freed.
  */
@@ -613,10 +623,10 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  * @ptrs: array of @nr pointers to fill
  *
  * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
- * already allocated are freed again.  A NULL @cache (counted as a ``pointer
- * not from hakmem``), an @nr above INT_MAX (a ``bad size`` of @cache) and
- * GFP_DMA or __GFP_DMA32 (a ``bad size``) are refused, reported, and @ptrs
- * is left as it was.
+ * already allocated are freed again.  A NULL @cache or a NULL @ptrs with
+ * @nr objects (counted as a ``pointer not from hakmem``), an @nr above
+ * INT_MAX (a ``bad size`` of @cache) and GFP_DMA or __GFP_DMA32 (a ``bad
+ * size``) are refused, reported, and @ptrs is left as it was.
  *
  * Return: @nr, or 0 on failure.
  */
@@ -629,6 +639,10 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 	might_alloc(gfp);
 	if (unlikely(!cache)) {
 		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return 0;
+	}
+	if (unlikely(!ptrs && nr)) {
+		hakmem_refuse_array(__func__, nr, _RET_IP_);
 		return 0;
 	}
 	if (unlikely(nr > INT_MAX)) {
@@ -666,9 +680,12 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
  * @nr: number of objects
  * @ptrs: the objects; NULL entries are skipped
  *
- * Each object is checked as hakmem_cache_free() checks it.  With a NULL
- * @cache none is freed, and the call is reported once, as a free of its
- * first non-NULL object to the wrong cache (naming none).
+ * Each object is checked as hakmem_cache_free() checks it: the good ones
+ * are freed, each bad one is refused and reported (and stays as it was).
+ * With a NULL @cache none is freed, and the call is reported once, as a
+ * free of its first non-NULL object to the wrong cache (naming none).  A
+ * NULL @ptrs with @nr objects frees nothing and is reported as a
+ * ``pointer not from hakmem``.
  *
  * Context: any context but NMI.
  */
@@ -678,6 +695,10 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 	struct hm_cctx *cc;
 	size_t i, j;
 
+	if (unlikely(!ptrs && nr)) {
+		hakmem_refuse_array(__func__, nr, _RET_IP_);
+		return;
+	}
 	if (unlikely(!cache)) {
 		hakmem_free_no_cache(ptrs, nr, _RET_IP_);
 		return;
