@@ -3229,6 +3229,35 @@ static void hakmem_kapi_bulk_bad(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, other);
 }
 
+static const struct file_operations hakmem_test_noop_fops = {
+	.owner = THIS_MODULE,
+};
+
+/*
+ * hakmem_debugfs_add_file() with no name (NULL, an ERR_PTR(), ""): an
+ * -EINVAL, nothing created; NULL and an ERR_PTR() were dereferenced by
+ * debugfs.  A name taken (one of hakmem's own files) is debugfs' -EEXIST,
+ * and that file still reads as before.
+ */
+static void hakmem_kapi_debugfs_add_bad(struct kunit *test)
+{
+	char *buf = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	struct dentry *d;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	d = hakmem_debugfs_add_file(NULL, &hakmem_test_noop_fops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EINVAL);
+	d = hakmem_debugfs_add_file(ERR_PTR(-ENOMEM), &hakmem_test_noop_fops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EINVAL);
+	d = hakmem_debugfs_add_file("", &hakmem_test_noop_fops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EINVAL);
+	d = hakmem_debugfs_add_file("policy", &hakmem_test_noop_fops);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(d));
+	if (!IS_ERR(d))
+		debugfs_remove(d);
+	KUNIT_EXPECT_GT(test, hakmem_debugfs_read(NULL, "policy", buf, 4096), 0);
+}
+
 /*
  * hakmem_alloc()'s large objects keep __GFP_NOFAIL's promise too: with
  * no chunk kept and every second chunk request failing, eight of them,
@@ -3530,6 +3559,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_nofail_large),
+	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
 	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
 	{}
