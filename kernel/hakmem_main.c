@@ -538,7 +538,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
 
 /**
  * hakmem_cache_alloc() - allocate an object from a cache
- * @cache: the cache
+ * @cache: a live cache: NULL is refused, a destroyed cache or an ERR_PTR()
+ *         is the caller's bug and not checked (as for kmem_cache_alloc())
  * @gfp: GFP_KERNEL (may sleep), GFP_ATOMIC or GFP_NOWAIT (any context),
  *       optionally | __GFP_ZERO, __GFP_NOWARN, __GFP_NOFAIL
  *
@@ -573,7 +574,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
 
 /**
  * hakmem_cache_free() - free an object to its cache
- * @cache: the cache @ptr was allocated from
+ * @cache: the cache @ptr was allocated from (NULL is refused; a destroyed
+ *         cache or an ERR_PTR() is the caller's bug and not checked)
  * @ptr: the object, or NULL
  *
  * A free on the CPU that owns the object's slab changes only that CPU's
