@@ -522,8 +522,9 @@ bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 /*
  * Usable size of object @p; 0 for what is no object, reported for caller
  * @ip when @report: a pointer that is no object's start as a free of it
- * would be, a free block or freed large object as a use after free (the
- * caller uses what it freed; it frees nothing: not a double free).
+ * would be; a free block, a freed large object and an object of a
+ * destroyed cache as a use after free (the caller uses what is dead; it
+ * frees nothing: neither a double free nor a free into the cache).
  */
 static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 {
@@ -548,7 +549,8 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 	if (e == HM_ERR_NR)
 		return h->user;
 	if (report)
-		hm_report(NULL, e == HM_ERR_DOUBLE_FREE ? HM_ERR_NOT_LIVE : e, p, ip);
+		hm_report(NULL, e == HM_ERR_DOUBLE_FREE || e == HM_ERR_DESTROYED ?
+			  HM_ERR_NOT_LIVE : e, p, ip);
 	return 0;
 }
 
@@ -567,10 +569,10 @@ size_t hm_core_usable_size(const void *p)
  * @p: a non-NULL pointer, in the platform's read bracket
  * @ip: caller, for reports
  *
- * What is no live object is reported: a free block or a freed large
- * object as a use after free (HM_ERR_NOT_LIVE); anything else as its free
- * would be: a pointer not from hakmem, an interior pointer, a free into a
- * destroyed cache.
+ * What is no live object is reported: a free block, a freed large object
+ * or an object of a destroyed cache as a use after free (HM_ERR_NOT_LIVE);
+ * a pointer that is no object's start as its free would be: a pointer not
+ * from hakmem, an interior pointer.
  *
  * Return: the usable size, or 0.
  */

@@ -870,9 +870,10 @@ EXPORT_SYMBOL_GPL(hakmem_free);
  * object are refused: 0, counted in the errors file and reported in the
  * kernel log with the caller: the first two as hakmem_free() would report
  * them (a ``pointer not from hakmem``, an ``interior pointer``), a free
- * object or freed large object as a ``use after free`` (nothing is freed:
- * not a ``double free``).  A free-list cache without HAKMEM_CHECKS keeps
- * no state of its free blocks: a free object of one reads as live.
+ * object, a freed large object or an object of a destroyed cache as a
+ * ``use after free`` (nothing is freed: not a ``double free``).  A
+ * free-list cache without HAKMEM_CHECKS keeps no state of its free
+ * blocks: a free object of one reads as live.
  *
  * Context: any context but NMI.
  * Return: the usable size in bytes; 0 for NULL, ZERO_SIZE_PTR and what is
