@@ -85,6 +85,7 @@ extern hm_lock_t hm_large_lock;
 #define HM_LARGE_MAX	(((size_t)-1 >> 1) - HM_SLAB_SIZE)
 #endif
 void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp);
+size_t hm_large_chunk_size(size_t size, size_t align);
 bool hm_large_resize(void *p, size_t size);
 unsigned long hm_large_trim(void);
 unsigned long hm_large_kept(void);

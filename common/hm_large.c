@@ -317,8 +317,7 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 	u32 off;
 
 	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	/* both below half the address space: the sums below cannot wrap */
-	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1))) {
+	if (!hm_large_chunk_size(size, align)) {
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
 		return NULL;
 	}
@@ -346,6 +345,32 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 	if (zero && !HM_PLAT_CHUNK_ZEROED)
 		hm_memset((char *)h + off, 0, size);
 	return hm_large_init(h, base, bytes + slack, off, size, gfp);
+}
+
+/**
+ * hm_large_chunk_size() - the chunk hm_large_alloc_aligned() asks for
+ * @size: bytes
+ * @align: the alignment, a power of two (less than HM_LARGE_HDR counts
+ *	   as HM_LARGE_HDR)
+ *
+ * So that an adapter can tell a size that no chunk of its platform holds
+ * (HM_PLAT_CHUNK_MAX) before it asks for one.
+ *
+ * Return: the bytes of the chunk, header, object and alignment slack; 0
+ * for what hm_large_alloc_aligned() refuses as a bad size (beyond
+ * HM_LARGE_MAX, or @align no power of two).
+ */
+size_t hm_large_chunk_size(size_t size, size_t align)
+{
+	size_t off;
+
+	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
+	/* both below half the address space: the sums below cannot wrap */
+	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1)))
+		return 0;
+	off = HM_MIN(align, (size_t)HM_SLAB_SIZE);
+	return HM_ALIGN_UP(size + off, HM_SLAB_SIZE) +
+	       (align < HM_SLAB_SIZE ? 0 : align - HM_SLAB_SIZE);
 }
 
 /**
@@ -529,7 +554,10 @@ bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 
 /*
  * Usable size of object @p; 0 for what is no object, reported for caller
- * @ip when @report, as a free of it would be.
+ * @ip when @report: a pointer that is no object's start as a free of it
+ * would be; a free block, a freed large object and an object of a
+ * destroyed cache as a use after free (the caller uses what is dead; it
+ * frees nothing: neither a double free nor a free into the cache).
  */
 static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 {
@@ -545,7 +573,7 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 		if (!report)
 			return 0;
 		if (hm_block_valid(c, s, p, hm_block_index(c, s, p)))
-			hm_report_double_free(c, s, p, ip);
+			hm_report_block(c, HM_ERR_NOT_LIVE, s, p, ip);
 		else
 			hm_report_bad_block(c, s, p, ip);
 		return 0;
@@ -554,7 +582,8 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 	if (e == HM_ERR_NR)
 		return h->user;
 	if (report)
-		hm_report(NULL, e, p, ip);
+		hm_report(NULL, e == HM_ERR_DOUBLE_FREE || e == HM_ERR_DESTROYED ?
+			  HM_ERR_NOT_LIVE : e, p, ip);
 	return 0;
 }
 
@@ -573,9 +602,10 @@ size_t hm_core_usable_size(const void *p)
  * @p: a non-NULL pointer, in the platform's read bracket
  * @ip: caller, for reports
  *
- * What is no live object is reported as its free would be: a pointer not
- * from hakmem, an interior pointer, a double free (of a free block or a
- * freed large object), a free into a destroyed cache.
+ * What is no live object is reported: a free block, a freed large object
+ * or an object of a destroyed cache as a use after free (HM_ERR_NOT_LIVE);
+ * a pointer that is no object's start as its free would be: a pointer not
+ * from hakmem, an interior pointer.
  *
  * Return: the usable size, or 0.
  */

@@ -65,6 +65,9 @@
  *              hm_gfp_t, HM_GFP_DEFAULT (may sleep), HM_GFP_ATOMIC
  *              optional: HM_PLAT_ADDR_BITS, the address bits a chunk
  *                  can have: larger objects are reported as bad sizes
+ *              optional: HM_PLAT_CHUNK_MAX, the bytes of the largest
+ *                  chunk hm_plat_chunk_alloc() can ever give (default:
+ *                  no bound but the address space's)
  *              optional: HM_PLAT_FLATMAP_BITS, the address bits a flat
  *                  slab-map bitmap covers (hm_slabmap.h), with
  *                  void *hm_plat_map_reserve(size_t size): address space
@@ -157,6 +160,10 @@
 
 #ifndef HM_PLAT_CHUNK_ZEROED
 #define HM_PLAT_CHUNK_ZEROED	0	/* contents undefined: cleared when asked */
+#endif
+
+#ifndef HM_PLAT_CHUNK_MAX
+#define HM_PLAT_CHUNK_MAX	((size_t)-1)	/* the address space is the bound */
 #endif
 
 #ifndef hm_plat_link_read	/* optional: no tool watches the link words */

@@ -24,6 +24,7 @@ static const char *const hm_error_names[HM_ERR_NR] = {
 	[HM_ERR_CORRUPT]	= "metadata corrupt",
 	[HM_ERR_USE_AFTER_FREE]	= "write after free",
 	[HM_ERR_XOWNER]		= "freed by another owner",
+	[HM_ERR_NOT_LIVE]	= "use after free",
 };
 
 const char *hm_error_name(enum hm_error e)

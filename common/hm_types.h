@@ -287,6 +287,7 @@ enum hm_error {
 	HM_ERR_CORRUPT,		/* metadata failed validation */
 	HM_ERR_USE_AFTER_FREE,	/* poison overwritten: block quarantined */
 	HM_ERR_XOWNER,		/* freed by another owner (when flagged) */
+	HM_ERR_NOT_LIVE,	/* a live object's size asked of a dead one */
 	HM_ERR_NR,
 };
 

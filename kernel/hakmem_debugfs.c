@@ -759,6 +759,10 @@ void hakmem_debugfs_exit(void)
  * @fops: its operations (owner set: the file pins its module while open)
  *
  * The caller removes the file with debugfs_remove() before it unloads.
+ * A NULL, ERR_PTR() or empty @name is refused with -EINVAL (debugfs
+ * would dereference the first two), a name taken (a file or a cache's
+ * directory) with debugfs' -EEXIST; nothing is created either way.
+ *
  * Return: the file, or an ERR_PTR() (also when debugfs is not there).
  */
 struct dentry *hakmem_debugfs_add_file(const char *name,
@@ -766,6 +770,11 @@ struct dentry *hakmem_debugfs_add_file(const char *name,
 {
 	struct dentry *d;
 
+	if (IS_ERR_OR_NULL(name) || !*name) {
+		pr_err("%s: no file name (%p), caller %pS\n", __func__, name,
+		       (void *)_RET_IP_);
+		return ERR_PTR(-EINVAL);
+	}
 	if (IS_ERR_OR_NULL(hakmem_dir))
 		return ERR_PTR(-ENOENT);
 	d = debugfs_create_file(name, 0644, hakmem_dir, NULL, fops);

@@ -28,7 +28,8 @@
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
  *                   init_on_free, hakmem_ksize(),
- *                   GFP_DMA refused, __GFP_NOFAIL
+ *                   GFP_DMA refused, __GFP_NOFAIL (slabs and large
+ *                   objects), sizes no chunk holds refused
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -52,6 +53,7 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "hm_test.h"
@@ -2982,6 +2984,7 @@ static void hakmem_kapi_ksize(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	void *p, *q, *cls, *large, *foreign, **v;
 	unsigned int nb, i, dirty = 0;
+	unsigned long dfree;
 	size_t n;
 
 	nb = pad->c->nblocks;
@@ -3016,15 +3019,22 @@ static void hakmem_kapi_ksize(struct kunit *test)
 	hakmem_expect_ksize_refused(test, foreign, HM_ERR_FOREIGN);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
 	hakmem_cache_free(hc, p);
-	/* a free list keeps no state of its free blocks without checks */
+	/*
+	 * A free object: a use after free, not a double free (nothing is
+	 * freed).  A free list keeps no state of its free blocks without
+	 * checks.
+	 */
+	dfree = hm_errors(HM_ERR_DOUBLE_FREE);
 	if (m != HM_MODE_FREELIST)
-		hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+		hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
 	p = hakmem_cache_alloc(chk, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), chk->c->size);
 	hakmem_cache_free(chk, p);
-	hakmem_expect_ksize_refused(test, p, HM_ERR_DOUBLE_FREE);
+	hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
 	KUNIT_EXPECT_EQ(test, *errors, m != HM_MODE_FREELIST ? 6 : 5);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&chk->c->errors[HM_ERR_NOT_LIVE]), 1);
 
 	/*
 	 * The whole usable size is the caller's: a slab's worth of the padded
@@ -3137,6 +3147,188 @@ static void hakmem_kapi_nofail(struct kunit *test)
 		hakmem_cache_free_bulk(hc, n, v + n);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * Bulk calls with bad arrays.  No array (NULL) for a count: refused with
+ * one report each (a pointer not from hakmem naming this caller), nothing
+ * allocated or freed; it was a NULL dereference in the kernel (userspace
+ * refused it already).  A bulk free whose array mixes good objects with
+ * bad pointers (NULL, an interior pointer, a kmalloc() object, a stack
+ * address, a vmalloc() address, an ERR_PTR(), a large object, another
+ * cache's object, one object twice): every good object freed, each bad
+ * pointer refused with one report of its kind, nothing of anyone else's
+ * touched.  The cache has checks, so that a free list sees the second
+ * free too.
+ */
+static void hakmem_kapi_bulk_bad(struct kunit *test)
+{
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc = hakmem_test_cache_checked(test, "kunit-bulkbad", 64, m);
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-bulkbad2", 64, m);
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign, interior, wrong, dfree, seq;
+	void *good[4], *o, *large, *km, *vm;
+	long local = 0;
+
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, 4, NULL), 0);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free_bulk(hc, 4, NULL);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	seq = hm_test_report_seq(test);
+	hakmem_cache_free_bulk(NULL, 4, NULL);
+	hakmem_expect_report(test, seq, HM_ERR_FOREIGN, 0, "-", __func__);
+	/* no objects: nothing to refuse */
+	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, 0, NULL), 0);
+	hakmem_cache_free_bulk(hc, 0, NULL);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+
+	KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, 4, good), 4);
+	o = hakmem_cache_alloc(other, GFP_KERNEL);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	km = kunit_kmalloc(test, 64, GFP_KERNEL);
+	vm = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	memset(o, 0x5a, 64);
+	memset(large, 0x5a, 5000);
+	memset(km, 0x5a, 64);
+	foreign = hm_errors(HM_ERR_FOREIGN);
+	interior = hm_errors(HM_ERR_INTERIOR);
+	wrong = hm_errors(HM_ERR_WRONG_CACHE);
+	dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	{
+		void *v[] = { good[0], NULL, (char *)good[1] + 8, km, &local, vm,
+			      ERR_PTR(-ENOMEM), large, o, good[1], good[2], good[0],
+			      good[3], NULL };
+
+		hakmem_cache_free_bulk(hc, ARRAY_SIZE(v), v);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 3 + 8);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN) - foreign, 4);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_INTERIOR) - interior, 1);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_WRONG_CACHE) - wrong, 2);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE) - dfree, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other->c), 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(o, 0x5a, 64));
+	KUNIT_EXPECT_NULL(test, memchr_inv(large, 0x5a, 5000));
+	KUNIT_EXPECT_NULL(test, memchr_inv(km, 0x5a, 64));
+	KUNIT_EXPECT_EQ(test, local, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(large), 5000);
+	hakmem_cache_free(other, o);
+	hakmem_free(large);
+	vfree(vm);
+	KUNIT_EXPECT_EQ(test, *errors, 3 + 8);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, other);
+}
+
+static const struct file_operations hakmem_test_noop_fops = {
+	.owner = THIS_MODULE,
+};
+
+/*
+ * hakmem_debugfs_add_file() with no name (NULL, an ERR_PTR(), ""): an
+ * -EINVAL, nothing created; NULL and an ERR_PTR() were dereferenced by
+ * debugfs.  A name taken (one of hakmem's own files) is debugfs' -EEXIST,
+ * and that file still reads as before.
+ */
+static void hakmem_kapi_debugfs_add_bad(struct kunit *test)
+{
+	char *buf = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	struct dentry *d;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	d = hakmem_debugfs_add_file(NULL, &hakmem_test_noop_fops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EINVAL);
+	d = hakmem_debugfs_add_file(ERR_PTR(-ENOMEM), &hakmem_test_noop_fops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EINVAL);
+	d = hakmem_debugfs_add_file("", &hakmem_test_noop_fops);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EINVAL);
+	d = hakmem_debugfs_add_file("policy", &hakmem_test_noop_fops);
+	KUNIT_EXPECT_TRUE(test, IS_ERR(d));
+	if (!IS_ERR(d))
+		debugfs_remove(d);
+	KUNIT_EXPECT_GT(test, hakmem_debugfs_read(NULL, "policy", buf, 4096), 0);
+}
+
+/*
+ * hakmem_alloc()'s large objects keep __GFP_NOFAIL's promise too: with
+ * no chunk kept and every second chunk request failing, eight of them,
+ * all live at once (each a chunk of its own), are never NULL.  They once
+ * were on every failed request: only the slab path asked again.
+ */
+static void hakmem_kapi_nofail_large(struct kunit *test)
+{
+	unsigned long inj0 = hakmem_chunk_faults_injected();
+	unsigned int i, nulls = 0;
+	void *v[8];
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_chunk_faults_off,
+							NULL), 0);
+	hm_large_trim();
+	hakmem_chunk_faults(2);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		v[i] = hakmem_alloc(5000, GFP_KERNEL | __GFP_NOFAIL);
+		nulls += !v[i];
+	}
+	hakmem_chunk_faults(0);
+	KUNIT_EXPECT_EQ(test, nulls, 0);
+	KUNIT_EXPECT_GE(test, hakmem_chunk_faults_injected() - inj0, 4);
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		hakmem_free(v[i]);
+	hm_large_trim();
+}
+
+/*
+ * hakmem_alloc() of @size with @gfp is refused: NULL and one report, a
+ * bad size of @size with this function as the caller.  Not inlined: the
+ * caller is known.
+ */
+static noinline void hakmem_expect_alloc_refused(struct kunit *test, size_t size, gfp_t gfp)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+	char caller[KSYM_SYMBOL_LEN];
+
+	KUNIT_EXPECT_NULL(test, hakmem_alloc(size, gfp));
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_BAD_SIZE);
+	KUNIT_EXPECT_EQ(test, en.ptr, size);
+	snprintf(caller, sizeof(caller), "%ps", (void *)en.ip);
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(caller, "hakmem_expect_alloc_refused"),
+			      "caller %s", caller);
+}
+
+/*
+ * A size no chunk can hold (the page allocator's largest block is too
+ * small for it, header and alignment included) is refused at once with
+ * one report, __GFP_NOFAIL or not, __GFP_NOWARN or not: it was NULL with
+ * no word, __GFP_NOFAIL's promise broken in silence.  The largest sizes
+ * that fit are not refused (their chunk's size is checked, not allocated:
+ * a block of the largest order may not be there).
+ */
+static void hakmem_kapi_alloc_too_big(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	size_t max = HM_PLAT_CHUNK_MAX;
+
+	/* a power of two is aligned to itself: half the largest block fits */
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max / 2, max / 2), max);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - HM_LARGE_HDR, HM_LARGE_HDR), max);
+	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOFAIL);
+	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOWARN);
+	hakmem_expect_alloc_refused(test, max - HM_LARGE_HDR + 8, GFP_ATOMIC);
+	hakmem_expect_alloc_refused(test, max + max / 2, GFP_NOWAIT);
+	hakmem_expect_alloc_refused(test, (size_t)-1, GFP_KERNEL | __GFP_NOFAIL);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
 }
 
 /* ---- the hybrid debug route's copies --------------------------------- */
@@ -3366,6 +3558,10 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_kapi_ksize, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_kapi_nofail_large),
+	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
+	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_kapi_alloc_too_big),
 	{}
 };
 

@@ -386,6 +386,16 @@ static noinline __cold void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip)
 }
 
 /*
+ * A bulk call @fn of @nr objects given no array (NULL): nothing allocated
+ * or freed, refused as a pointer not from hakmem, as userspace's
+ * hm_cache_alloc_bulk() and hm_cache_free_bulk() refuse it.
+ */
+static noinline __cold void hakmem_refuse_array(const char *fn, size_t nr, unsigned long ip)
+{
+	hakmem_refuse(HM_ERR_FOREIGN, NULL, ip, "%s: no array for %zu objects", fn, nr);
+}
+
+/*
  * A free to no cache (a NULL cache) of @ptrs: the first that is not NULL
  * refused and reported (hm_free_no_cache()), nothing freed.
  */
@@ -528,7 +538,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_destroy);
 
 /**
  * hakmem_cache_alloc() - allocate an object from a cache
- * @cache: the cache
+ * @cache: a live cache: NULL is refused, a destroyed cache or an ERR_PTR()
+ *         is the caller's bug and not checked (as for kmem_cache_alloc())
  * @gfp: GFP_KERNEL (may sleep), GFP_ATOMIC or GFP_NOWAIT (any context),
  *       optionally | __GFP_ZERO, __GFP_NOWARN, __GFP_NOFAIL
  *
@@ -563,7 +574,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
 
 /**
  * hakmem_cache_free() - free an object to its cache
- * @cache: the cache @ptr was allocated from
+ * @cache: the cache @ptr was allocated from (NULL is refused; a destroyed
+ *         cache or an ERR_PTR() is the caller's bug and not checked)
  * @ptr: the object, or NULL
  *
  * A free on the CPU that owns the object's slab changes only that CPU's
@@ -613,10 +625,10 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  * @ptrs: array of @nr pointers to fill
  *
  * All or nothing, like kmem_cache_alloc_bulk(): on failure the objects
- * already allocated are freed again.  A NULL @cache (counted as a ``pointer
- * not from hakmem``), an @nr above INT_MAX (a ``bad size`` of @cache) and
- * GFP_DMA or __GFP_DMA32 (a ``bad size``) are refused, reported, and @ptrs
- * is left as it was.
+ * already allocated are freed again.  A NULL @cache or a NULL @ptrs with
+ * @nr objects (counted as a ``pointer not from hakmem``), an @nr above
+ * INT_MAX (a ``bad size`` of @cache) and GFP_DMA or __GFP_DMA32 (a ``bad
+ * size``) are refused, reported, and @ptrs is left as it was.
  *
  * Return: @nr, or 0 on failure.
  */
@@ -629,6 +641,10 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 	might_alloc(gfp);
 	if (unlikely(!cache)) {
 		hakmem_refuse_cache(__func__, cache, _RET_IP_);
+		return 0;
+	}
+	if (unlikely(!ptrs && nr)) {
+		hakmem_refuse_array(__func__, nr, _RET_IP_);
 		return 0;
 	}
 	if (unlikely(nr > INT_MAX)) {
@@ -666,9 +682,12 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
  * @nr: number of objects
  * @ptrs: the objects; NULL entries are skipped
  *
- * Each object is checked as hakmem_cache_free() checks it.  With a NULL
- * @cache none is freed, and the call is reported once, as a free of its
- * first non-NULL object to the wrong cache (naming none).
+ * Each object is checked as hakmem_cache_free() checks it: the good ones
+ * are freed, each bad one is refused and reported (and stays as it was).
+ * With a NULL @cache none is freed, and the call is reported once, as a
+ * free of its first non-NULL object to the wrong cache (naming none).  A
+ * NULL @ptrs with @nr objects frees nothing and is reported as a
+ * ``pointer not from hakmem``.
  *
  * Context: any context but NMI.
  */
@@ -678,6 +697,10 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 	struct hm_cctx *cc;
 	size_t i, j;
 
+	if (unlikely(!ptrs && nr)) {
+		hakmem_refuse_array(__func__, nr, _RET_IP_);
+		return;
+	}
 	if (unlikely(!cache)) {
 		hakmem_free_no_cache(ptrs, nr, _RET_IP_);
 		return;
@@ -705,6 +728,59 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
 
+/*
+ * hakmem_alloc(@size) of caller @ip needs a chunk of @bytes (0: beyond the
+ * address space), more than the page allocator's largest block: refused,
+ * counted as a bad size, and printed unless the caller said __GFP_NOWARN
+ * (a kvmalloc()-like caller that falls back), and always with
+ * __GFP_NOFAIL, which it cannot honour.
+ */
+static noinline __cold void hakmem_refuse_large(size_t size, size_t bytes, gfp_t gfp,
+						unsigned long ip)
+{
+	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
+				      DEFAULT_RATELIMIT_BURST);
+
+	if (!hm_report_count(NULL, HM_ERR_BAD_SIZE, NULL, (void *)size, 0, ip, NULL))
+		return;
+	if ((gfp & __GFP_NOWARN) && !(gfp & __GFP_NOFAIL))
+		return;
+	if (__ratelimit(&rs))
+		pr_err("hakmem_alloc: size %zu (gfp %pGg) needs a chunk of %zu bytes, more than the largest, %lu bytes%s, caller %pS\n",
+		       size, &gfp, bytes, HM_PLAT_CHUNK_MAX,
+		       gfp & __GFP_NOFAIL ? ": __GFP_NOFAIL cannot be honoured" : "",
+		       (void *)ip);
+}
+
+/*
+ * A large object for hakmem_alloc().  No more pages than at HM_LARGE_HDR:
+ * the chunk rounds up to them anyway.  From 64 KiB alignment on, freed
+ * chunks are not kept.  __GFP_NOFAIL with a @gfp that may sleep waits and
+ * asks again whatever failed, as hakmem_refill() does for a slab: the page
+ * allocator, the slab map's memory, fault injection.
+ */
+static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long ip)
+{
+	bool nofail = (gfp & __GFP_NOFAIL) && gfpflags_allow_blocking(gfp);
+	size_t align = size & -size, bytes = hm_large_chunk_size(size, align);
+	void *p;
+
+	if (unlikely(!bytes || bytes > HM_PLAT_CHUNK_MAX)) {
+		hakmem_refuse_large(size, bytes, gfp, ip);
+		return NULL;
+	}
+	for (;;) {
+		p = hm_large_alloc_aligned(size, align, want_init_on_alloc(gfp),
+					   gfp & ~__GFP_ZERO);
+		if (p || !nofail)
+			break;
+		memalloc_retry_wait(gfp);
+	}
+	/* a kmemleak object, as kmalloc()'s large ones are */
+	kmemleak_alloc(p, size, 1, gfp);
+	return p;
+}
+
 /**
  * hakmem_alloc() - kmalloc() over the eight built-in size classes
  * @size: bytes; 0 gives ZERO_SIZE_PTR, sizes above HAKMEM_MAX_CLASS_SIZE
@@ -716,12 +792,19 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
  * starts at its alignment in its chunk), any other @size at least on its
  * largest power-of-two divisor, and never less than 8 bytes.
  *
+ * A large object's chunk (its size, a header and its alignment's slack)
+ * is one block of the page allocator: a @size whose chunk would be larger
+ * than its largest block (with 4 KiB pages: @size plus its alignment, at
+ * least 64 bytes, above 4 MiB; a power of two above 2 MiB) is refused: NULL,
+ * counted as a ``bad size`` and reported with the size, the flags and the
+ * caller (not printed with __GFP_NOWARN, unless with __GFP_NOFAIL, which
+ * it cannot honour).  Any other large allocation with __GFP_NOFAIL and a
+ * @gfp that may sleep never returns NULL, as hakmem_cache_alloc().
+ *
  * Return: the object, ZERO_SIZE_PTR, or NULL.
  */
 void *hakmem_alloc(size_t size, gfp_t gfp)
 {
-	void *p;
-
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= HM_MAX_CLASS_SIZE))
@@ -729,15 +812,7 @@ void *hakmem_alloc(size_t size, gfp_t gfp)
 	might_alloc(gfp);
 	if (hakmem_gfp_refused(gfp, _RET_IP_))
 		return NULL;
-	/*
-	 * No more pages than at HM_LARGE_HDR: the chunk rounds up to them
-	 * anyway.  From 64 KiB alignment on, freed chunks are not kept.
-	 */
-	p = hm_large_alloc_aligned(size, size & -size, want_init_on_alloc(gfp),
-				   gfp & ~__GFP_ZERO);
-	/* a kmemleak object, as kmalloc()'s large ones are */
-	kmemleak_alloc(p, size, 1, gfp);
-	return p;
+	return hakmem_alloc_large(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_alloc);
 
@@ -793,10 +868,12 @@ EXPORT_SYMBOL_GPL(hakmem_free);
  *
  * A pointer hakmem did not hand out, an interior pointer and a free
  * object are refused: 0, counted in the errors file and reported in the
- * kernel log with the caller, as hakmem_free() would report them (a
- * ``pointer not from hakmem``, an ``interior pointer``, a ``double
- * free``).  A free-list cache without HAKMEM_CHECKS keeps no state of its
- * free blocks: a free object of one reads as live.
+ * kernel log with the caller: the first two as hakmem_free() would report
+ * them (a ``pointer not from hakmem``, an ``interior pointer``), a free
+ * object, a freed large object or an object of a destroyed cache as a
+ * ``use after free`` (nothing is freed: not a ``double free``).  A
+ * free-list cache without HAKMEM_CHECKS keeps no state of its free
+ * blocks: a free object of one reads as live.
  *
  * Context: any context but NMI.
  * Return: the usable size in bytes; 0 for NULL, ZERO_SIZE_PTR and what is

@@ -31,13 +31,6 @@
 #include "hm_stats.h"
 #include "hm_validate.h"
 
-/* 6.8 renamed the exclusive MAX_ORDER to the inclusive MAX_PAGE_ORDER */
-#ifdef MAX_PAGE_ORDER
-#define HM_MAX_CHUNK_ORDER	MAX_PAGE_ORDER
-#else
-#define HM_MAX_CHUNK_ORDER	(MAX_ORDER - 1)
-#endif
-
 /*
  * Chunk fault injection, two ways:
  *
@@ -438,11 +431,13 @@ HM_EXPORT(hm_cctx_abandon);
 HM_EXPORT(hm_cctx_alloc_bulk);
 HM_EXPORT(hm_cctx_free_bulk);
 HM_EXPORT(hm_large_alloc);
+HM_EXPORT(hm_large_chunk_size);
 HM_EXPORT(hm_free_other);
 HM_EXPORT(hm_free_other_cache);
 HM_EXPORT(hm_cache_free_nocctx);
 HM_EXPORT(hm_large_resize);
 HM_EXPORT(hm_core_usable_size);
+HM_EXPORT(hm_core_usable_size_ip);
 HM_EXPORT(hm_bitmap_alloc_slow);
 HM_EXPORT(hm_bitmap_free_remote);
 HM_EXPORT(hm_bitmap_collect);

@@ -20,7 +20,16 @@
  * Bad input is refused before it changes anything, counted in debugfs
  * hakmem/errors and reported in the kernel log: bad create arguments, a
  * NULL cache to an allocation or free, a destroy of a cache destroyed
- * already (see each function's kernel-doc in hakmem_main.c).
+ * already, bad pointers to a free or to hakmem_ksize(), sizes and gfp
+ * flags hakmem cannot serve (see each function's kernel-doc in
+ * hakmem_main.c).
+ *
+ * Not checked, as with kmem_cache_alloc() and kmem_cache_free(): a cache
+ * pointer that is neither NULL nor a live cache (an ERR_PTR(), a cache
+ * destroyed already) given to an allocation or free.  The fast paths
+ * use it without looking it up (only hakmem_cache_destroy() does, under
+ * its mutex); using a cache after its destroy is the caller's bug, and
+ * undefined.
  */
 #ifndef HAKMEM_SLAB_H
 #define HAKMEM_SLAB_H

@@ -25,6 +25,7 @@
 #include <linux/kernel.h>
 #include <linux/kmemleak.h>
 #include <linux/ktime.h>
+#include <linux/mmzone.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
@@ -113,6 +114,15 @@ static __always_inline unsigned int hm_popcount(unsigned long w)
 #define hm_gfp_t		gfp_t
 #define HM_GFP_DEFAULT	GFP_KERNEL
 #define HM_GFP_ATOMIC	GFP_ATOMIC
+
+/* 6.8 renamed the exclusive MAX_ORDER to the inclusive MAX_PAGE_ORDER */
+#ifdef MAX_PAGE_ORDER
+#define HM_MAX_CHUNK_ORDER	MAX_PAGE_ORDER
+#else
+#define HM_MAX_CHUNK_ORDER	(MAX_ORDER - 1)
+#endif
+/* a chunk is one buddy block: no larger than the page allocator's largest */
+#define HM_PLAT_CHUNK_MAX	(PAGE_SIZE << HM_MAX_CHUNK_ORDER)
 
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);

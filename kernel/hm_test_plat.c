@@ -130,6 +130,11 @@ void hm_test_free(void *p)
 	hakmem_free(p);
 }
 
+size_t hm_test_usable_size(const void *p)
+{
+	return hakmem_ksize(p);
+}
+
 void *hm_test_foreign_alloc(size_t size)
 {
 	return kmalloc(size, GFP_KERNEL);

@@ -1178,7 +1178,11 @@ void hm_user_free(void *ptr, unsigned long ip)
 	hm_free_ip(ptr, ip);
 }
 
-size_t hm_malloc_usable_size(const void *ptr)
+/*
+ * The usable size of @ptr, 0 for NULL; what is no live object is 0 too,
+ * reported for caller @ip when @report (hm_core_usable_size_ip()).
+ */
+size_t hm_user_usable_size(const void *ptr, unsigned long ip, bool report)
 {
 	bool in;
 	size_t n;
@@ -1186,10 +1190,15 @@ size_t hm_malloc_usable_size(const void *ptr)
 	if (!ptr)
 		return 0;
 	in = hm_plat_read_begin();	/* a stale @ptr's slab: see hm_free_unowned() */
-	n = hm_core_usable_size(ptr);
+	n = report ? hm_core_usable_size_ip(ptr, ip) : hm_core_usable_size(ptr);
 	if (in)
 		hm_plat_read_end();
 	return n;
+}
+
+size_t hm_malloc_usable_size(const void *ptr)
+{
+	return hm_user_usable_size(ptr, HM_RET_IP, true);
 }
 
 struct hm_cache *hm_cache_create(const char *name, size_t size, size_t align,

@@ -111,7 +111,7 @@ static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 		errno = ENOMEM;
 		return NULL;
 	}
-	old = hm_malloc_usable_size(ptr);
+	old = hm_user_usable_size(ptr, ip, false);
 	if (!old) {
 		/* not a live object: a free refuses it with the right report */
 		hm_user_free(ptr, ip);

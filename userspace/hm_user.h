@@ -61,6 +61,8 @@ void *hm_user_malloc(size_t size);
  */
 void *hm_user_malloc_ip(size_t size, unsigned long ip);
 void hm_user_free(void *ptr, unsigned long ip);
+/* hm_malloc_usable_size(); @report: what is no live object reported for @ip */
+size_t hm_user_usable_size(const void *ptr, unsigned long ip, bool report);
 
 /*
  * malloc's classes (hakmem.c): the core's eight, 8 to 1024 bytes, and two

@@ -251,7 +251,7 @@ size_t malloc_usable_size(void *ptr)
 {
 	if (unlikely(hm_pl_is_boot(ptr)))
 		return hm_pl_boot_size(ptr);
-	return hm_malloc_usable_size(ptr);
+	return hm_user_usable_size(ptr, HM_RET_IP, true);
 }
 
 /*

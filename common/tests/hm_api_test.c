@@ -30,6 +30,19 @@ static void hm_api_edge_sizes(struct kunit *test)
 	}
 }
 
+/*
+ * Is hm_test_malloc(@size) a bad size: beyond the platform's address
+ * space, or (kernel) a chunk larger than the page allocator's largest
+ * block, aligned as the kernel aligns it (to its largest power-of-two
+ * divisor; userspace's chunks have no bound but the first)?
+ */
+static bool hm_api_too_big(size_t size)
+{
+	size_t bytes = hm_large_chunk_size(size, size & -size);
+
+	return !bytes || bytes > HM_PLAT_CHUNK_MAX;
+}
+
 /* size 0 and NULL behave as documented; huge sizes fail cleanly */
 static void hm_api_zero_null_huge(struct kunit *test)
 {
@@ -41,10 +54,10 @@ static void hm_api_zero_null_huge(struct kunit *test)
 	/* userspace: a unique minimal object; kernel: ZERO_SIZE_PTR */
 	hm_test_free(p);
 	KUNIT_EXPECT_NULL(test, hm_test_malloc((size_t)1 << 62));
-	/* bad where it exceeds the platform's address space */
-	KUNIT_EXPECT_EQ(test, *errors, ((size_t)1 << 62) > HM_LARGE_MAX);
+	/* bad where no chunk of the platform holds it */
+	KUNIT_EXPECT_EQ(test, *errors, hm_api_too_big((size_t)1 << 62));
 	KUNIT_EXPECT_NULL(test, hm_test_malloc((size_t)-1));
-	KUNIT_EXPECT_EQ(test, *errors, 1 + (((size_t)1 << 62) > HM_LARGE_MAX));
+	KUNIT_EXPECT_EQ(test, *errors, 1 + hm_api_too_big((size_t)1 << 62));
 #ifdef HM_PLAT_ADDR_BITS
 	/* the edge: the largest size tried, then the smallest reported */
 	*errors = 0;
@@ -87,6 +100,54 @@ static void hm_api_foreign(struct kunit *test)
 	hm_test_free(big);
 	hm_api_free_refused(test, big, HM_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hm_test_foreign_free(f);
+}
+
+/* hm_test_usable_size(@p) refuses @p: 0, and one report of kind @e for @p */
+static void hm_api_size_refused(struct kunit *test, const void *p, enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(p), 0);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+}
+
+/*
+ * The usable size of what is no live object is refused with one report
+ * each, saying what was wrong: a foreign or interior pointer as its free
+ * would be, a freed block or large object as a use after free, never as
+ * a double free (nothing was freed).
+ */
+static void hm_api_usable_size_refused(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	void *f = hm_test_foreign_alloc(100);
+	char *small = hm_test_malloc(100), *big = hm_test_malloc(5000);
+	long local = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_GE(test, hm_test_usable_size(small), 100);
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(big), 5000);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_api_size_refused(test, f, HM_ERR_FOREIGN);
+	hm_api_size_refused(test, &local, HM_ERR_FOREIGN);
+	hm_api_size_refused(test, small + 8, HM_ERR_INTERIOR);
+	hm_api_size_refused(test, big + 16, HM_ERR_INTERIOR);
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	hm_test_free(small);
+	hm_api_size_refused(test, small, HM_ERR_NOT_LIVE);
+	hm_test_free(big);
+	hm_api_size_refused(test, big, HM_ERR_NOT_LIVE);	/* its chunk kept */
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree);
+	KUNIT_EXPECT_STREQ(test, hm_error_name(HM_ERR_NOT_LIVE), "use after free");
 	hm_test_foreign_free(f);
 }
 
@@ -228,6 +289,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
 	KUNIT_CASE(hm_api_foreign),
+	KUNIT_CASE(hm_api_usable_size_refused),
 	KUNIT_CASE(hm_api_all_classes),
 	KUNIT_CASE(hm_api_large_reuse),
 	KUNIT_CASE(hm_api_large_resize),

@@ -635,7 +635,9 @@ static void hm_destroy_with_live(struct kunit *test)
 	struct hm_cache *c = hm_core_cache_create("hm-leaky", 256, 0, MODE(test),
 						  0, HM_GFP_DEFAULT);
 	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
 	struct hm_cctx *cc;
+	unsigned long seq;
 	unsigned int i;
 	void **v;
 
@@ -651,9 +653,19 @@ static void hm_destroy_with_live(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, hm_check(v[299], 256, 299));
 	/* a free into the destroyed cache is refused, not acted on */
 	*errors = 0;
+	seq = hm_test_report_seq(test);
 	hm_free_other(v[5], 0);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DESTROYED);
 	KUNIT_EXPECT_NULL(test, hm_ptr_to_slab(v[5]));
+	/* its usable size: none, and a use after free, not a free */
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size_ip(v[6], 0), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_NOT_LIVE);
+	KUNIT_EXPECT_TRUE(test, hm_check(v[6], 256, 6));
 }
 
 /* memory runs out: NULL, nothing lost, and the cache recovers */

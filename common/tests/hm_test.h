@@ -59,6 +59,8 @@ u64 hm_test_now_ns(void);
 /* The adapter's kmalloc-like API over the built-in classes. */
 void *hm_test_malloc(size_t size);
 void hm_test_free(void *p);
+/* ... and its usable size (kernel: hakmem_ksize(), userspace: hm_malloc_usable_size()) */
+size_t hm_test_usable_size(const void *p);
 
 /* Memory hakmem never handed out, and its release. */
 void *hm_test_foreign_alloc(size_t size);

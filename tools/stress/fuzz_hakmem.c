@@ -884,9 +884,15 @@ static void op_check(void)
 		if (got != (o->orphan ? 0 : o->usable))
 			fail("usable size of %p is %zu, expected %zu", (void *)o->p, got,
 			     o->orphan ? 0 : o->usable);
+		/* an object of a destroyed cache is no live object: reported */
+		expect_errors(o->orphan ? 1 : 0, "hm_malloc_usable_size");
 	}
-	if (hm_malloc_usable_size(NULL) || hm_malloc_usable_size(static_area))
-		fail("usable size of NULL or a foreign pointer is not 0");
+	if (hm_malloc_usable_size(NULL))
+		fail("usable size of NULL is not 0");
+	expect_errors(0, "hm_malloc_usable_size(NULL)");
+	if (hm_malloc_usable_size(static_area))
+		fail("usable size of a foreign pointer is not 0");
+	expect_errors(1, "hm_malloc_usable_size of a foreign pointer");
 }
 
 /* ---- helper threads: allocations and remote frees ---------------------- */

@@ -33,6 +33,11 @@ enum hm_mode {
 /* malloc-like: any size; size 0 returns a unique minimal object */
 void *hm_malloc(size_t size);
 void hm_free(void *ptr);
+/*
+ * The usable size of a live object, 0 for NULL; what is no live object is
+ * 0 and reported (a pointer not from hakmem, an interior pointer, a use
+ * after free for a freed one), as its free would be
+ */
 size_t hm_malloc_usable_size(const void *ptr);
 
 /*

@@ -173,37 +173,47 @@ static void hm_posix_alignment(struct kunit *test)
  * realloc() of a pointer into a block of a slab but not at its start, or
  * of a freed block: refused with EINVAL and one report, like a large
  * object's; never resized in place over the next block, and the block
- * untouched.  malloc_usable_size() of either is 0.
+ * untouched.  malloc_usable_size() of either is 0, and reported: an
+ * interior pointer, a use after free (it frees nothing: no double free).
  */
 static void hm_posix_realloc_interior(struct kunit *test)
 {
 	long *errors = hm_test_count_errors(test);
 	char *p = hm_malloc(64), *q;
+	unsigned long seq;
+	struct hm_err_entry en;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 0x5a, 64);
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + 8), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_realloc(p + 8, 60));	/* would fit in place */
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
-	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_realloc(p + 8, 10));	/* would move */
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
-	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
 	KUNIT_EXPECT_EQ(test, p[0], 0x5a);
 	KUNIT_EXPECT_EQ(test, p[63], 0x5a);
 	q = hm_malloc(64);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	hm_free(q);
+	seq = hm_test_report_seq(test);
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 0);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_NOT_LIVE);
 	errno = 0;
+	seq = hm_test_report_seq(test);
 	KUNIT_EXPECT_NULL(test, hm_realloc(q, 64));		/* freed: a double free */
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
-	KUNIT_EXPECT_EQ(test, *errors, 3);
+	if (hm_test_report_since(test, seq, &en))	/* one report: the probe makes none */
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
 	hm_free(p);
-	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, *errors, 5);
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
@@ -341,19 +351,21 @@ static void hm_posix_aligned_large(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 200000);
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 5000);
-	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + 65536), 0);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + 65536), 0);	/* interior */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
 	memset(p, 1, 200000);
 	hm_free(p + 64);			/* interior */
 	hm_free(p + 65536);			/* interior, granule-aligned */
-	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
 	r = hm_realloc(q, 40000);		/* in place, still aligned */
 	KUNIT_EXPECT_PTR_EQ(test, r, q);
 	hm_free(p);
 	hm_free(r);
-	KUNIT_EXPECT_EQ(test, *errors, 2);
-	hm_free(p);				/* double free, refused */
 	KUNIT_EXPECT_EQ(test, *errors, 3);
-	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);
+	hm_free(p);				/* double free, refused */
+	KUNIT_EXPECT_EQ(test, *errors, 4);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);	/* refused too */
+	KUNIT_EXPECT_EQ(test, *errors, 5);
 }
 
 static void hm_posix_errno(struct kunit *test)

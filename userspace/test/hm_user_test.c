@@ -3339,7 +3339,11 @@ static void hm_user_research_api(struct kunit *test)
 	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p + i * 64), 64);
 	hm_cache_free_contig(bm, p, 8);
-	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);
+	seq = hm_test_report_seq(test);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);	/* a use after free */
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_NOT_LIVE);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
 	errno = 0;
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(bm, 0));
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
@@ -3349,7 +3353,7 @@ static void hm_user_research_api(struct kunit *test)
 	if (hm_test_report_since(test, seq, &en))
 		KUNIT_EXPECT_EQ(test, en.ptr, (size_t)1 << 32);
 	KUNIT_EXPECT_NULL(test, hm_cache_alloc_contig(fl, 2));
-	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on 5"), 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(fl, "on 5"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, hm_cache_set_learner(bm, "on five"), -EINVAL);
@@ -3378,7 +3382,7 @@ static void hm_user_research_api(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, errno, EINVAL);
 	if (hm_test_report_since(test, seq, &en))
 		KUNIT_EXPECT_EQ(test, en.ptr, (size_t)1 << 40);
-	KUNIT_EXPECT_EQ(test, *errors, 7);
+	KUNIT_EXPECT_EQ(test, *errors, 8);
 	hm_frag_info(bm, &fi);
 	KUNIT_EXPECT_GE(test, fi.slabs, 1);
 	KUNIT_EXPECT_EQ(test, fi.live, 0);

@@ -101,6 +101,11 @@ void hm_test_free(void *p)
 	hm_free(p);
 }
 
+size_t hm_test_usable_size(const void *p)
+{
+	return hm_malloc_usable_size(p);
+}
+
 void *hm_test_foreign_alloc(size_t size)
 {
 	return malloc(size);
