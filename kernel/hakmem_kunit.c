@@ -3384,7 +3384,7 @@ out:
 /* the shadow byte of @p's granule, read unchecked (the shadow is not the object) */
 static __no_kasan_or_inline u8 hakmem_shadow_byte(const void *p)
 {
-	return *(const volatile u8 *)kasan_mem_to_shadow(p);
+	return READ_ONCE(*(const u8 *)kasan_mem_to_shadow(p));
 }
 
 /* How many granules of the @n bytes at @p KASAN lets through (shadow 0)? */
@@ -3492,7 +3492,8 @@ static void hakmem_kapi_kasan_shadow(struct kunit *test)
 	hakmem_free(p);
 	hakmem_kasan_freed(test, "hakmem_free", p, size);
 #else
-	kunit_skip(test, "free blocks are not KASAN-poisoned here: no generic KASAN, or no kasan_poison() export (HM_HAVE_KASAN_POISON, see hm_plat.h)");
+	/* no generic KASAN, or no kasan_poison() export (see hm_plat.h) */
+	kunit_skip(test, "free blocks not KASAN-poisoned: built without HM_HAVE_KASAN_POISON");
 #endif
 }
 

@@ -325,7 +325,7 @@ void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 /* mm/kasan/kasan.h's KASAN_SLAB_FREE: reported as a slab-use-after-free */
 #define HM_KASAN_FREE		0xFB
 /* KASAN_GRANULE_SIZE (mm/kasan/kasan.h) */
-#define HM_KASAN_GRANULE	(1UL << KASAN_SHADOW_SCALE_SHIFT)
+#define HM_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
 
 static inline void hm_plat_kasan_mark(const void *p, size_t n, u8 value)
 {
@@ -342,28 +342,18 @@ static inline void hm_plat_kasan_mark(const void *p, size_t n, u8 value)
  * poisoned whole: unchecked, the shadow left as it is (unpoisoning the
  * word around the access would race with a reader on another CPU, such
  * as a frag walk, and could leave a block handed out meanwhile half
- * poisoned).  __no_kasan_or_inline: with KASAN, functions of their own
- * without instrumentation (an unchecked function cannot be inlined into
- * a checked one); without it they are not compiled at all (no
- * HM_PLAT_KASAN: the core's plain accesses).
+ * poisoned).  READ_ONCE_NOCHECK() loads; the store is in a function of
+ * its own without instrumentation (__no_kasan_or_inline: an unchecked
+ * function is not inlined into a checked one).  Without HM_PLAT_KASAN
+ * the core's plain accesses.
  */
-static __no_kasan_or_inline void *hm_kasan_link_read(const void *b)
-{
-	return *(void *const *)b;
-}
-
-static __no_kasan_or_inline void *hm_kasan_link_read_once(const void *b)
-{
-	return *(void *const volatile *)b;
-}
-
 static __no_kasan_or_inline void hm_kasan_link_write(void *b, void *v)
 {
 	*(void **)b = v;
 }
 
-#define hm_plat_link_read(b)		hm_kasan_link_read(b)
-#define hm_plat_link_read_once(b)	hm_kasan_link_read_once(b)
+#define hm_plat_link_read(b)		READ_ONCE_NOCHECK(*(void *const *)(b))
+#define hm_plat_link_read_once(b)	READ_ONCE_NOCHECK(*(void *const *)(b))
 #define hm_plat_link_write(b, v)	hm_kasan_link_write((b), (v))
 #else
 #define HM_PLAT_KASAN		0

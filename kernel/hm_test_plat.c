@@ -164,12 +164,12 @@ void hm_test_tools_quiet(bool quiet)
 /* a byte of a block, free or live, unchecked: KASAN's shadow left as it is */
 static __no_kasan_or_inline void hm_test_poke_byte(unsigned char *b, unsigned char v)
 {
-	*(volatile unsigned char *)b = v;
+	WRITE_ONCE(*b, v);
 }
 
 static __no_kasan_or_inline unsigned char hm_test_peek_byte(const unsigned char *b)
 {
-	return *(const volatile unsigned char *)b;
+	return READ_ONCE(*b);
 }
 
 void hm_test_poke(void *p, size_t off, unsigned char v)
