@@ -314,7 +314,8 @@ static inline void hm_plat_read_sync_ctx(hm_atomic_t *seq)
  * walks, reports' hexdumps), which KASAN does not check; poison checks
  * and fills unpoison the block first (hm_dbg_poison_fill(), the route's
  * try); init_on_free's zeroing runs before the block is marked free.
- * kmemleak's scan reads free blocks unchecked itself (scan_block()).
+ * kmemleak scans no free block (hm_obj_freed() takes the object off
+ * first), and mm/kmemleak.c is built without KASAN's checks anyway.
  */
 #if defined(HM_HAVE_KASAN_POISON) && IS_ENABLED(CONFIG_KASAN_GENERIC)
 #include <linux/kasan.h>
