@@ -3493,7 +3493,7 @@ static void hakmem_kapi_kasan_shadow(struct kunit *test)
 	hakmem_kasan_freed(test, "hakmem_free", p, size);
 #else
 	/* no generic KASAN, or no kasan_poison() export (see hm_plat.h) */
-	kunit_skip(test, "free blocks not KASAN-poisoned: built without HM_HAVE_KASAN_POISON");
+	kunit_skip(test, "free blocks not poisoned: no generic kasan or no kasan_poison() export");
 #endif
 }
 
