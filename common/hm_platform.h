@@ -144,8 +144,9 @@
  * Sanitizers:  hm_plat_mark_free(p, n), hm_plat_mark_alloc(p, n)  ranges
  *              hm_plat_obj_alloc(p, n), hm_plat_obj_free(p)  once per object
  *              handed out / taken back (Valgrind's MALLOCLIKE/FREELIKE)
- *              (ASan/Valgrind client requests in userspace, no-ops where
- *              there is no such tool)
+ *              (ASan/Valgrind client requests in userspace, KASAN's shadow
+ *              in the kernel with generic KASAN, no-ops where there is no
+ *              such tool)
  *              optional: hm_plat_link_read(b), hm_plat_link_read_once(b)
  *                  (relaxed), hm_plat_link_write(b, v): the allocator's
  *                  own accesses to the void * link word at @b of a free

@@ -108,6 +108,28 @@ static void hakmem_two_cpus(struct kunit *test, unsigned int *a, unsigned int *b
 	*b = cpumask_next(*a, cpu_online_mask);
 }
 
+/*
+ * A case's own look at, or write into, a block it freed, on purpose:
+ * KASAN, which watches hakmem's free blocks (HM_PLAT_KASAN, hm_plat.h),
+ * looks away in between (hm_test_tools_quiet()).
+ */
+static void *hakmem_freed_memchr_inv(const void *p, int c, size_t n)
+{
+	void *r;
+
+	hm_test_tools_quiet(true);
+	r = memchr_inv(p, c, n);
+	hm_test_tools_quiet(false);
+	return r;
+}
+
+static void hakmem_freed_memset(void *p, int c, size_t n)
+{
+	hm_test_tools_quiet(true);
+	memset(p, c, n);
+	hm_test_tools_quiet(false);
+}
+
 /* Nobody but the test uses @hc: the core's check may run directly. */
 #define HAKMEM_EXPECT_VALID(test, hc)	HM_EXPECT_VALID(test, (hc)->c)
 
@@ -2816,7 +2838,8 @@ static unsigned int hakmem_test_unwiped(const struct hm_cache *c, void *const *v
 	unsigned int link = c->link_bytes, i, dirty = 0;
 
 	for (i = 0; i < n; i++)
-		dirty += !!memchr_inv((const char *)v[i] + link, 0, c->size - link);
+		dirty += !!hakmem_freed_memchr_inv((const char *)v[i] + link, 0,
+						   c->size - link);
 	return dirty;
 }
 
@@ -2896,11 +2919,11 @@ static void hakmem_kapi_init_on_free(struct kunit *test)
 	memset(p, 0x5a, size);
 	hakmem_cache_free(chk, p);
 	KUNIT_EXPECT_EQ(test, hakmem_test_unwiped(chk->c, &p, 1), 0);
-	memset((char *)p + link, 0x77, size - link);
+	hakmem_freed_memset((char *)p + link, 0x77, size - link);
 	hakmem_cache_free(chk, p);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
-	KUNIT_EXPECT_NULL(test, memchr_inv((char *)p + link, 0x77, size - link));
-	memset((char *)p + link, 0, size - link);
+	KUNIT_EXPECT_NULL(test, hakmem_freed_memchr_inv((char *)p + link, 0x77, size - link));
+	hakmem_freed_memset((char *)p + link, 0, size - link);
 
 	/* the debug route: tracking alone zeroes, poisoning keeps its pattern */
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_TRACK, GFP_KERNEL), 0);
@@ -2912,8 +2935,8 @@ static void hakmem_kapi_init_on_free(struct kunit *test)
 	hakmem_test_fill(test, hc, v, n);
 	for (a = 0; a < n; a++) {
 		hakmem_cache_free(hc, v[a]);
-		KUNIT_EXPECT_NULL(test, memchr_inv((char *)v[a] + link, HM_POISON_FREE,
-						   size - link));
+		KUNIT_EXPECT_NULL(test, hakmem_freed_memchr_inv((char *)v[a] + link,
+								HM_POISON_FREE, size - link));
 	}
 	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(hc->c, 0, GFP_KERNEL), 0);
 
@@ -3501,7 +3524,7 @@ static void hakmem_kapi_debug_copies(struct kunit *test)
 		hakmem_dbg_free(hc, p);
 		KUNIT_EXPECT_PTR_EQ(test, hakmem_dbg_alloc(hc), p);
 		hakmem_dbg_free(hc, p);
-		KUNIT_EXPECT_NULL(test, memchr_inv(p, HM_POISON_FREE, size));
+		KUNIT_EXPECT_NULL(test, hakmem_freed_memchr_inv(p, HM_POISON_FREE, size));
 		KUNIT_EXPECT_TRUE(test, hakmem_dbg_poisoned_bit(p));
 		/* the pair through the copies: the magazine's top again, bit left */
 		KUNIT_EXPECT_PTR_EQ(test, hakmem_dbg_alloc(hc), p);
@@ -3514,7 +3537,7 @@ static void hakmem_kapi_debug_copies(struct kunit *test)
 		hakmem_dbg_sites(p, &site, &free_site);
 		KUNIT_EXPECT_TRUE_MSG(test, hakmem_sym_is((void *)free_site, "hakmem_dbg_free"),
 				      "%u bytes: %ps", size, (void *)free_site);
-		KUNIT_EXPECT_NULL(test, memchr_inv(p, HM_POISON_FREE, size));
+		KUNIT_EXPECT_NULL(test, hakmem_freed_memchr_inv(p, HM_POISON_FREE, size));
 
 		/* a write after free at either end and on both sides of the middle */
 		offs[0] = 0;
@@ -3522,7 +3545,7 @@ static void hakmem_kapi_debug_copies(struct kunit *test)
 		offs[2] = size / 2;
 		offs[3] = size - 1;
 		for (j = 0; j < ARRAY_SIZE(offs); j++) {
-			((unsigned char *)p)[offs[j]] = 0x42;	/* the bug */
+			hm_test_poke(p, offs[j], 0x42);	/* the bug */
 			seq = hm_test_report_seq(test);
 			q = hakmem_dbg_alloc(hc);
 			KUNIT_EXPECT_NOT_NULL(test, q);
@@ -3547,6 +3570,125 @@ out:
 	}
 }
 
+/* ---- KASAN's view of hakmem objects ---------------------------------- */
+
+#if HM_PLAT_KASAN
+/* the shadow byte of @p's granule, read unchecked (the shadow is not the object) */
+static __no_kasan_or_inline u8 hakmem_shadow_byte(const void *p)
+{
+	return READ_ONCE(*(const u8 *)kasan_mem_to_shadow(p));
+}
+
+/* How many granules of the @n bytes at @p KASAN lets through (shadow 0)? */
+static unsigned int hakmem_shadow_open(const void *p, size_t n)
+{
+	unsigned int open = 0;
+	size_t i;
+
+	for (i = 0; i < n; i += HM_KASAN_GRANULE)
+		open += !hakmem_shadow_byte((const char *)p + i);
+	return open;
+}
+
+/* @p, a block of @size bytes just freed: every granule poisoned */
+static void hakmem_kasan_freed(struct kunit *test, const char *what, const void *p,
+			       size_t size)
+{
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_shadow_open(p, size), 0,
+			    "%s: %zu bytes freed, shadow 0x%02x", what, size,
+			    hakmem_shadow_byte(p));
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_shadow_byte(p), HM_KASAN_FREE, "%s", what);
+}
+
+/* @p, a block of @size bytes just allocated: every granule open */
+static void hakmem_kasan_live(struct kunit *test, const char *what, const void *p,
+			      size_t size)
+{
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_shadow_open(p, size), size / HM_KASAN_GRANULE,
+			    "%s: %zu bytes allocated", what, size);
+}
+
+/*
+ * Two pairs of @hc, the second likely on the block the first freed: the
+ * shadow after each allocation and each free.  Read from the shadow, no
+ * access to a freed object: nothing is reported.
+ */
+static void hakmem_kasan_pairs(struct kunit *test, struct hakmem_cache *hc, const char *what)
+{
+	size_t size = hc->c->size;
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < 2; i++) {
+		p = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hakmem_kasan_live(test, what, p, size);
+		memset(p, 0x5a, size);		/* all of it is the user's */
+		hakmem_cache_free(hc, p);
+		hakmem_kasan_freed(test, what, p, size);
+	}
+}
+#endif
+
+/*
+ * KASAN (generic, with kasan_poison() exported: HM_PLAT_KASAN): a freed
+ * hakmem object's block is poisoned in KASAN's shadow, every granule, and
+ * an allocated one's open all through, in each mode: hakmem_cache_free()
+ * through the fast path and the full one (freelist checks, the debug
+ * route with poison and track on), hakmem_cache_free_bulk(), and
+ * hakmem_free() of a class's object.  Only the shadow is read: the case
+ * provokes no report.
+ */
+static void hakmem_kapi_kasan_shadow(struct kunit *test)
+{
+#if HM_PLAT_KASAN
+	static const unsigned int sizes[] = { 8, 96, 512 };
+	enum hm_mode m = MODE(test);
+	struct hakmem_cache *hc, *chk;
+	void *v[8], *p;
+	size_t size;
+	unsigned int k, i;
+
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		hc = hakmem_test_cache(test, hakmem_fmt(test, "kunit-kasan-%u", sizes[k]),
+				       sizes[k], m);
+		size = hc->c->size;
+		hakmem_kasan_pairs(test, hc, "fast path");
+		chk = hakmem_test_cache_checked(test,
+						hakmem_fmt(test, "kunit-kasan-chk-%u", sizes[k]),
+						sizes[k], m);
+		hakmem_kasan_pairs(test, chk, "checks");
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, HM_DBG_POISON | HM_DBG_TRACK,
+							 GFP_KERNEL), 0);
+		/* twice: the route's try hands out the poisoned block it kept */
+		hakmem_kasan_pairs(test, hc, "poison track");
+		hakmem_kasan_pairs(test, hc, "poison track again");
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(hc->c, 0, GFP_KERNEL), 0);
+
+		KUNIT_ASSERT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, ARRAY_SIZE(v), v),
+				ARRAY_SIZE(v));
+		for (i = 0; i < ARRAY_SIZE(v); i++)
+			hakmem_kasan_live(test, "bulk", v[i], size);
+		hakmem_cache_free_bulk(hc, ARRAY_SIZE(v), v);
+		for (i = 0; i < ARRAY_SIZE(v); i++)
+			hakmem_kasan_freed(test, "bulk", v[i], size);
+		HAKMEM_EXPECT_VALID(test, hc);
+	}
+
+	/* a class's object (the module's mode) */
+	p = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	size = hakmem_ksize(p);
+	hakmem_kasan_live(test, "hakmem_alloc", p, size);
+	memset(p, 0x5a, size);
+	hakmem_free(p);
+	hakmem_kasan_freed(test, "hakmem_free", p, size);
+#else
+	/* no generic KASAN, or no kasan_poison() export (see hm_plat.h) */
+	kunit_skip(test, "free blocks not poisoned: no generic kasan or no kasan_poison() export");
+#endif
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE(hakmem_kapi_span_words),
@@ -3562,6 +3704,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
 	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
+	KUNIT_CASE_PARAM(hakmem_kapi_kasan_shadow, hakmem_mode_gen_params),
 	{}
 };
 

@@ -213,6 +213,11 @@ static noinline void *hakmem_refill(struct hakmem_cache *hc, gfp_t gfp,
 
 /* the spans' words: every block is word aligned, a whole number of words */
 static_assert(HM_MIN_OBJ_SIZE % sizeof(long) == 0, "blocks of whole words");
+#if HM_PLAT_KASAN
+/* KASAN's poisoning: every block whole granules (hm_plat_mark_free()) */
+static_assert(HM_MIN_OBJ_SIZE % HM_KASAN_GRANULE == 0, "blocks of whole KASAN granules");
+static_assert(HM_LARGE_HDR % HM_KASAN_GRANULE == 0, "large objects granule aligned");
+#endif
 
 void hakmem_cctx_copies(struct hm_cctx *cc)
 {

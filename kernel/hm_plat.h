@@ -294,14 +294,83 @@ static inline void hm_plat_read_sync_ctx(hm_atomic_t *seq)
 }
 
 /*
- * KASAN: no object-level poisoning.  kasan_poison()/kasan_unpoison() are
- * internal to mm/kasan and not exported to modules, and the exported hooks
- * (kasan_slab_free() and friends) need a struct kmem_cache.  Chunks are
- * whole buddy pages, so KASAN still catches any access after a chunk went
- * back to the page allocator.
+ * KASAN (generic mode): the ranges the core marks free are poisoned in
+ * KASAN's shadow as SLUB poisons its freed objects, so that a use after
+ * free of a hakmem object is reported at the access; the ranges it marks
+ * allocated are unpoisoned whole (the block, not just the size asked
+ * for: hakmem_ksize() promises all of it).
+ * The core marks: a block at each free, before it is published as free
+ * (hm_obj_freed()), and back at each allocation; a new slab's blocks
+ * all at once, and all back before its chunk goes back to the page
+ * allocator; a large object's chunk hakmem keeps, while kept.
+ *
+ * kasan_poison() is exported (EXPORT_SYMBOL_GPL, mm/kasan/shadow.c) but
+ * declared only in mm/kasan/kasan.h, as are its shadow values: Kbuild
+ * defines HM_HAVE_KASAN_POISON when the target kernel has generic KASAN
+ * and its Module.symvers (in tree: its source) exports the symbol.  Other
+ * kernels keep no-ops: no KASAN, tag-based KASAN (software or hardware
+ * tags: a shadow of tags, not of the generic mode's values), or a kernel
+ * without the export.  Whole buddy pages back every chunk, so there KASAN
+ * still catches an access after a chunk went back to the page allocator.
+ *
+ * Generic KASAN's shadow byte covers an 8-byte granule: 0 accessible,
+ * 0xFB (KASAN_SLAB_FREE) a freed slab object.  Blocks are granules whole
+ * (HM_MIN_OBJ_SIZE stride and alignment), large objects HM_LARGE_HDR
+ * aligned in page-aligned chunks: a range that is not is a bug of the
+ * core, warned about once and left as it was.
+ *
+ * The core's own accesses to a free block go through the link accessors
+ * below (the free-list and intrusive-magazine links, validation, frag
+ * walks, reports' hexdumps), which KASAN does not check; poison checks
+ * and fills unpoison the block first (hm_dbg_poison_fill(), the route's
+ * try); init_on_free's zeroing runs before the block is marked free.
+ * kmemleak scans no free block (hm_obj_freed() takes the object off
+ * first), and mm/kmemleak.c is built without KASAN's checks anyway.
  */
+#if defined(HM_HAVE_KASAN_POISON) && IS_ENABLED(CONFIG_KASAN_GENERIC)
+#include <linux/kasan.h>
+
+#define HM_PLAT_KASAN		1
+/* mm/kasan/kasan.h's, not in a public header */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+/* mm/kasan/kasan.h's KASAN_SLAB_FREE: reported as a slab-use-after-free */
+#define HM_KASAN_FREE		0xFB
+/* KASAN_GRANULE_SIZE (mm/kasan/kasan.h) */
+#define HM_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
+
+static inline void hm_plat_kasan_mark(const void *p, size_t n, u8 value)
+{
+	if (WARN_ON_ONCE(((unsigned long)p | n) & (HM_KASAN_GRANULE - 1)))
+		return;
+	kasan_poison(p, n, value, false);
+}
+
+#define hm_plat_mark_free(p, n)		hm_plat_kasan_mark(p, n, HM_KASAN_FREE)
+#define hm_plat_mark_alloc(p, n)	hm_plat_kasan_mark(p, n, 0)
+
+/*
+ * The core's own accesses to the link word of a free block, which stays
+ * poisoned whole: unchecked, the shadow left as it is (unpoisoning the
+ * word around the access would race with a reader on another CPU, such
+ * as a frag walk, and could leave a block handed out meanwhile half
+ * poisoned).  READ_ONCE_NOCHECK() loads; the store is in a function of
+ * its own without instrumentation (__no_kasan_or_inline: an unchecked
+ * function is not inlined into a checked one).  Without HM_PLAT_KASAN
+ * the core's plain accesses.
+ */
+static __no_kasan_or_inline void hm_kasan_link_write(void *b, void *v)
+{
+	*(void **)b = v;
+}
+
+#define hm_plat_link_read(b)		READ_ONCE_NOCHECK(*(void *const *)(b))
+#define hm_plat_link_read_once(b)	READ_ONCE_NOCHECK(*(void *const *)(b))
+#define hm_plat_link_write(b, v)	hm_kasan_link_write((b), (v))
+#else
+#define HM_PLAT_KASAN		0
 #define hm_plat_mark_free(p, n)		do { (void)(p); (void)(n); } while (0)
 #define hm_plat_mark_alloc(p, n)	do { (void)(p); (void)(n); } while (0)
+#endif
 
 /*
  * kmemleak: each object handed out is an object of kmemleak's, as SLUB's

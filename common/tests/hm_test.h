@@ -80,7 +80,8 @@ unsigned char hm_test_peek(const void *p, size_t off);
 
 /*
  * A bug a test makes on purpose, which the memory tools would rightly
- * report (memcheck: a free of a freed block), runs between
+ * report (memcheck: a free of a freed block; KASAN: an access to a free
+ * block), runs between
  * hm_test_tools_quiet(true) and (false).
  */
 void hm_test_tools_quiet(bool quiet);
