@@ -367,11 +367,38 @@ __attribute__((constructor(101))) static void hm_fork_register_at_load(void)
 
 static void hm_init_locked(void);
 
+/*
+ * The set-up ran (under hm_init_lock).  pthread_once() marks it done only
+ * after hm_init() returns: a fork() in between (the prepare handler took
+ * hm_init_lock once the set-up let it go) left the child's pthread_once()
+ * in progress in the parent's fork generation, which glibc's runs again.
+ * The child then made a second set of classes, leaking the first, and
+ * started a second stats writer and exit hook.
+ */
+static bool hm_init_done;
+
+/*
+ * HAKMEM_TEST_INIT_PAUSE=us: the set-up sleeps this long once it is done
+ * but before pthread_once() marks it so, for a test to fork() meanwhile
+ */
+static unsigned int hm_user_init_pause_us;
+
 static void hm_init(void)
 {
+	bool ran = false;
+
 	pthread_mutex_lock(&hm_init_lock);
-	hm_init_locked();
+	if (!hm_init_done) {
+		hm_init_locked();
+		hm_init_done = ran = true;
+	}
 	pthread_mutex_unlock(&hm_init_lock);
+	if (unlikely(ran && hm_user_init_pause_us)) {
+		int saved = errno;
+
+		usleep(hm_user_init_pause_us);
+		errno = saved;
+	}
 }
 
 static void hm_init_locked(void)
@@ -395,6 +422,8 @@ static void hm_init_locked(void)
 	/* a second at most: it runs for every context of every switch change */
 	hm_user_switch_pause_us = (unsigned int)hm_user_env_num("HAKMEM_TEST_SWITCH_PAUSE", 0,
 								1000000, 0);
+	hm_user_init_pause_us = (unsigned int)hm_user_env_num("HAKMEM_TEST_INIT_PAUSE", 0,
+							      1000000, 0);
 	pthread_key_create(&hm_exit_key, hm_thread_exit);
 	hm_user_readers_init();
 	for (i = 0; i < HM_USER_CLASSES; i++) {

@@ -22,6 +22,13 @@
  *                         waits for the set-up (hm_init_lock), and the
  *                         child's hm_malloc() goes on; one child that
  *                         hangs fails.
+ *   hm-fork setup-end     (-DHM_API only) fork() once another thread's
+ *                         set-up is done but before its pthread_once()
+ *                         marks it so (HAKMEM_TEST_INIT_PAUSE): glibc's
+ *                         pthread_once() in the child runs the set-up
+ *                         again, which made a second set of classes (the
+ *                         HAKMEM_MODE warning, printed by each set-up,
+ *                         came twice); once only.
  *
  * Each prints one line and exits 0; one that hangs is killed by the
  * caller's timeout.
@@ -34,6 +41,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +285,63 @@ static int run_setup(void)
 	printf("setup: %u forks, %u during another thread's set-up, went on\n", k, during);
 	return 0;
 }
+
+/*
+ * The set-up warns of HAKMEM_MODE=bogus once, into a pipe that is stderr;
+ * this thread forks while the other's set-up pauses, done but not marked
+ * (HAKMEM_TEST_INIT_PAUSE=1 s), and the child makes its first call.  The
+ * warning must come once: a second set-up in the child prints it again.
+ */
+static int run_setup_end(void)
+{
+	char buf[4096], *at;
+	int fds[2], st, n = 0;
+	ssize_t len = 0, r;
+	pthread_t t;
+	pid_t pid;
+
+	setenv("HAKMEM_MODE", "bogus", 1);
+	setenv("HAKMEM_TEST_INIT_PAUSE", "1000000", 1);
+	if (pipe(fds) || dup2(fds[1], 2) < 0)
+		return 1;
+	close(fds[1]);
+	if (pthread_create(&t, NULL, first_call, NULL))
+		return 1;
+	/* the warning is the set-up's first step: then it is done in far less */
+	while (len < (ssize_t)sizeof(buf) - 1 && !memchr(buf, '\n', (size_t)len)) {
+		r = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len);
+		if (r <= 0)
+			return 1;
+		len += r;
+	}
+	usleep(300000);
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		alarm(10);
+		free(fresh(48));
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		printf("setup-end: the child failed, status %#x\n", st);
+		return 1;
+	}
+	pthread_join(t, NULL);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       (r = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += r;
+	buf[len] = 0;
+	for (at = buf; (at = strstr(at, "HAKMEM_MODE=bogus")); at++)
+		n++;
+	if (n != 1) {
+		printf("setup-end: the set-up ran %d times, the child's after the parent's\n", n);
+		return 1;
+	}
+	printf("setup-end: a fork() between the set-up and its pthread_once()'s end: set up once\n");
+	return 0;
+}
 #endif
 
 int main(int argc, char **argv)
@@ -288,7 +353,9 @@ int main(int argc, char **argv)
 #ifdef HM_API
 	if (argc == 2 && !strcmp(argv[1], "setup"))
 		return run_setup();
+	if (argc == 2 && !strcmp(argv[1], "setup-end"))
+		return run_setup_end();
 #endif
-	fprintf(stderr, "usage: preload-fork atfork|signal|setup\n");
+	fprintf(stderr, "usage: preload-fork atfork|signal|setup|setup-end\n");
 	return 2;
 }

@@ -146,6 +146,14 @@ else
 	echo "libhakmem.so: hm-fork setup failed (exit $?): $out"
 	fail=1
 fi
+# fork() between the set-up's end and pthread_once()'s: the child's
+# pthread_once() ran the set-up again (a second set of classes)
+if out=$(cd "$W" && timeout 60 ./hm-fork setup-end 2>&1); then
+	echo "libhakmem.so: $out"
+else
+	echo "libhakmem.so: hm-fork setup-end failed (exit $?): $out"
+	fail=1
+fi
 # the same linked with libhakmem.a: its constructor is one of the
 # program's, which the linker ran after main()'s object's (the program's
 # handler then ran first, and hung)
