@@ -1342,8 +1342,16 @@ static ssize_t hm_reenter_stderr(void *cookie, const char *buf, size_t size)
 	return (ssize_t)size;
 }
 
+static int hm_handler_race_at(struct hm_cache *c, bool flush);
+
 /* a double free of a free block of @c, found when the context is flushed */
 static int hm_handler_race(struct hm_cache *c)
+{
+	return hm_handler_race_at(c, true);
+}
+
+/* ... or, without @flush, when the thread exits */
+static int hm_handler_race_at(struct hm_cache *c, bool flush)
 {
 	struct hm_slab *s;
 	unsigned int idx;
@@ -1357,7 +1365,8 @@ static int hm_handler_race(struct hm_cache *c)
 	if (!(s->free_bits[idx / HM_BPL] & (1UL << (idx % HM_BPL))))
 		return 3;	/* not free in the slab: no race to make */
 	hm_atomic_fetch_or(&s->remote_bits[idx / HM_BPL], 1UL << (idx % HM_BPL));
-	hm_thread_flush();	/* the slot's context, under hm_caches_lock */
+	if (flush)
+		hm_thread_flush();	/* the slot's context, under hm_caches_lock */
 	return 0;
 }
 
@@ -1401,6 +1410,50 @@ static void hm_user_handler_outside_caches_lock(struct kunit *test)
 	KUNIT_ASSERT_GE(test, pid, 0);
 	if (pid == 0)
 		_exit(hm_handler_reenter_child(c));
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+			      "child exit %d, killed by signal %d (14: hung)",
+			      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+/* the same race found by a thread's exit (hm_thread_exit() collects) */
+static void *hm_handler_exit_thread(void *c)
+{
+	return (void *)(long)hm_handler_race_at(c, false);
+}
+
+static int hm_handler_exit_child(struct hm_cache *c)
+{
+	struct hm_handler_reenter h = { .c = c };
+	pthread_t t;
+	void *r;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(20);
+	hm_set_error_handler(hm_reenter_handler, &h);
+	if (pthread_create(&t, NULL, hm_handler_exit_thread, c))
+		return 2;
+	pthread_join(t, &r);
+	hm_set_error_handler(NULL, NULL);
+	if (r)
+		return (int)(long)r;
+	return h.calls == 1 && h.slabs ? 0 : 4;
+}
+
+static void hm_user_handler_thread_exit(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("handler-exit", 64, 0, HM_MODE_BITMAP, 0);
+	int status = -1;
+	pid_t pid;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	fflush(NULL);
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0)
+		_exit(hm_handler_exit_child(c));
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
 			      "child exit %d, killed by signal %d (14: hung)",
@@ -4426,6 +4479,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_malloc_info),
 	KUNIT_CASE(hm_user_dump_reenter),
 	KUNIT_CASE(hm_user_handler_outside_caches_lock),
+	KUNIT_CASE(hm_user_handler_thread_exit),
 	KUNIT_CASE(hm_user_set_debug),
 	KUNIT_CASE(hm_user_bad_link_report),
 	KUNIT_CASE(hm_user_handler_outside_bracket),
