@@ -1398,9 +1398,14 @@ static int hm_handler_reenter_child(struct hm_cache *c)
 	return e.calls && e.slabs ? 0 : 5;
 }
 
-static void hm_user_handler_outside_caches_lock(struct kunit *test)
+/*
+ * @child(a bitmap cache of 64 bytes) in a child process, whose alarm
+ * turns a hang into SIGALRM: exit 0 expected
+ */
+static void hm_handler_in_child(struct kunit *test, const char *name,
+				int (*child)(struct hm_cache *c))
 {
-	struct hm_cache *c = hm_cache_create("handler-lock", 64, 0, HM_MODE_BITMAP, 0);
+	struct hm_cache *c = hm_cache_create(name, 64, 0, HM_MODE_BITMAP, 0);
 	int status = -1;
 	pid_t pid;
 
@@ -1409,13 +1414,18 @@ static void hm_user_handler_outside_caches_lock(struct kunit *test)
 	pid = fork();
 	KUNIT_ASSERT_GE(test, pid, 0);
 	if (pid == 0)
-		_exit(hm_handler_reenter_child(c));
+		_exit(child(c));
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
 			      "child exit %d, killed by signal %d (14: hung)",
 			      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
+static void hm_user_handler_outside_caches_lock(struct kunit *test)
+{
+	hm_handler_in_child(test, "handler-lock", hm_handler_reenter_child);
 }
 
 /* the same race found by a thread's exit (hm_thread_exit() collects) */
@@ -1444,22 +1454,7 @@ static int hm_handler_exit_child(struct hm_cache *c)
 
 static void hm_user_handler_thread_exit(struct kunit *test)
 {
-	struct hm_cache *c = hm_cache_create("handler-exit", 64, 0, HM_MODE_BITMAP, 0);
-	int status = -1;
-	pid_t pid;
-
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	fflush(NULL);
-	pid = fork();
-	KUNIT_ASSERT_GE(test, pid, 0);
-	if (pid == 0)
-		_exit(hm_handler_exit_child(c));
-	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
-	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
-			      "child exit %d, killed by signal %d (14: hung)",
-			      WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+	hm_handler_in_child(test, "handler-exit", hm_handler_exit_child);
 }
 
 static void *hm_rows_thread(void *c)
