@@ -110,9 +110,14 @@ HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 static unsigned long hm_large_gone[HM_LARGE_GONE];
 static unsigned int hm_large_gone_next;
 
-/* @h's object leaves the slab map for good; under hm_large_lock */
-static void hm_large_gone_note(const struct hm_large *h)
+/*
+ * @h's chunk leaves the slab map for good, to be given back: no free
+ * finds it now, and its object's address is noted; under hm_large_lock
+ */
+static void hm_large_unmap(struct hm_large *h)
 {
+	hm_slabmap_set(h, false);
+	h->magic = 0;
 	HM_WRITE_ONCE(hm_large_gone[hm_large_gone_next],
 		      (unsigned long)h + h->off);
 	hm_large_gone_next = (hm_large_gone_next + 1) % HM_LARGE_GONE;
@@ -260,9 +265,7 @@ unsigned long hm_large_trim(void)
 		h = hm_large_nkept ? hm_large_keep[hm_large_nkept - 1] : NULL;
 		if (h) {
 			hm_large_unkeep(hm_large_nkept - 1);
-			hm_slabmap_set(h, false);
-			h->magic = 0;
-			hm_large_gone_note(h);
+			hm_large_unmap(h);
 		}
 		hm_unlock(&hm_large_lock, flags);
 		if (!h)
@@ -420,9 +423,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		hm_large_put(h);
 	} else if (!decommit) {
 		/* given back: out of the map in this locked step, not a second one */
-		hm_slabmap_set(h, false);
-		h->magic = 0;
-		hm_large_gone_note(h);
+		hm_large_unmap(h);
 	}
 	hm_unlock(&hm_large_lock, flags);
 	if (keep)
@@ -451,9 +452,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		hm_plat_mark_alloc(p, tail);	/* the next user of the range */
 	}
 	hm_lock(&hm_large_lock, flags);
-	hm_slabmap_set(h, false);
-	h->magic = 0;
-	hm_large_gone_note(h);
+	hm_large_unmap(h);
 	hm_unlock(&hm_large_lock, flags);
 	hm_large_give(h);
 }
