@@ -2106,6 +2106,8 @@ static void hm_json_run(struct hm_cache *c, const struct hm_frag_slab *fs,
 
 /* room for a cache name in JSON: every byte may become \u00XX */
 #define HM_JSON_NAME	(6 * HM_NAME_LEN + 1)
+/* and for a code address as the text dump names it (hm_user_sym()) */
+#define HM_JSON_SYM	(6 * HM_USER_SYM_LEN + 1)
 
 /* The length of the valid UTF-8 sequence at @s (RFC 3629), 0 if not one. */
 static unsigned int hm_utf8_len(const unsigned char *s)
@@ -2143,18 +2145,18 @@ static unsigned int hm_utf8_len(const unsigned char *s)
  * escaped; a byte that is not part of valid UTF-8 (a name cut inside a
  * character, or in another encoding) as \u00XX, so the dump stays JSON.
  */
-static const char *hm_json_str(const char *s, char *buf)
+static const char *hm_json_str_n(const char *s, char *buf, size_t size)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned int n;
 	size_t k = 0;
 
-	for (; *u && k + 7 <= HM_JSON_NAME; u++) {
+	for (; *u && k + 7 <= size; u++) {
 		if (*u == '"' || *u == '\\') {
 			buf[k++] = '\\';
 			buf[k++] = (char)*u;
 		} else if (*u < 0x20 || (*u >= 0x80 && !(n = hm_utf8_len(u)))) {
-			k += (size_t)snprintf(buf + k, HM_JSON_NAME - k, "\\u%04x", *u);
+			k += (size_t)snprintf(buf + k, size - k, "\\u%04x", *u);
 		} else if (*u < 0x80) {
 			buf[k++] = (char)*u;
 		} else {
@@ -2167,9 +2169,27 @@ static const char *hm_json_str(const char *s, char *buf)
 	return buf;
 }
 
+static const char *hm_json_str(const char *s, char *buf)
+{
+	return hm_json_str_n(s, buf, HM_JSON_NAME);
+}
+
+/*
+ * A code address as the text dump and the reports name it, "symbol+0xoff
+ * (file+0xoff)" or "0xaddr (file+0xoff)": the file offset is what
+ * addr2line takes after the process is gone, which the bare address (its
+ * "site", "caller", ...) is not once the mapping is randomized.
+ */
+static const char *hm_json_sym(unsigned long ip, char *buf)
+{
+	char sym[HM_USER_SYM_LEN];
+
+	return hm_json_str_n(hm_user_sym(ip, sym), buf, HM_JSON_SYM);
+}
+
 static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first, char *map)
 {
-	char name[HM_JSON_NAME];
+	char name[HM_JSON_NAME], sym[HM_JSON_SYM];
 	struct hm_site_stat top[HM_SITES_TOP];
 	struct hm_stats st;
 	struct hm_frag f;
@@ -2212,8 +2232,9 @@ static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first,
 	hm_print(pr, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);
 	for (i = 0; i < n; i++)
-		hm_print(pr, "%s{\"site\": \"%p\", \"allocs\": %lu, \"live\": %ld}",
-			i ? ", " : "", (void *)top[i].site, top[i].allocs, top[i].live);
+		hm_print(pr, "%s{\"site\": \"%p\", \"where\": \"%s\", \"allocs\": %lu, "
+			"\"live\": %ld}", i ? ", " : "", (void *)top[i].site,
+			hm_json_sym(top[i].site, sym), top[i].allocs, top[i].live);
 	hm_print(pr, "]}");
 }
 
@@ -2223,7 +2244,7 @@ void hm_stats_dump_json(FILE *out)
 	struct hm_file_printer fp = { { hm_file_printf }, out };
 	struct hm_user_text t = HM_USER_TEXT_INIT;
 	struct hm_err_entry log[HM_ERR_LOG];
-	char *map, name[HM_JSON_NAME];
+	char *map, name[HM_JSON_NAME], sym[HM_JSON_SYM];
 	struct hm_cache *c;
 	unsigned int i, n, e;
 	bool first = true;
@@ -2249,16 +2270,21 @@ void hm_stats_dump_json(FILE *out)
 		fprintf(out, "%s\"%s\": %lu", e ? ", " : "", hm_error_name(e), hm_errors(e));
 	fprintf(out, "},\n  \"last_reports\": [");
 	n = hm_report_log_copy(log);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		fprintf(out, "%s{\"seq\": %lu, \"kind\": \"%s\", \"ptr\": \"%p\", \"cache\": \"%s\", "
 			"\"slab\": \"%p\", \"offset\": %u, "
-			"\"thread\": %u, \"caller\": \"%p\", \"alloc_thread\": %u, "
-			"\"alloc_site\": \"%p\", \"free_thread\": %u, \"free_site\": \"%p\"}",
+			"\"thread\": %u, \"caller\": \"%p\", ",
 			i ? ", " : "", log[i].seq,
 			hm_error_name(log[i].kind), (void *)log[i].ptr, hm_json_str(log[i].cache, name),
-			(void *)log[i].slab, log[i].offset,
-			log[i].ctx, (void *)log[i].ip, log[i].alloc_ctx,
-			(void *)log[i].alloc_ip, log[i].free_ctx, (void *)log[i].free_ip);
+			(void *)log[i].slab, log[i].offset, log[i].ctx, (void *)log[i].ip);
+		fprintf(out, "\"caller_where\": \"%s\", ", hm_json_sym(log[i].ip, sym));
+		fprintf(out, "\"alloc_thread\": %u, \"alloc_site\": \"%p\", ",
+			log[i].alloc_ctx, (void *)log[i].alloc_ip);
+		fprintf(out, "\"alloc_where\": \"%s\", ", hm_json_sym(log[i].alloc_ip, sym));
+		fprintf(out, "\"free_thread\": %u, \"free_site\": \"%p\", ",
+			log[i].free_ctx, (void *)log[i].free_ip);
+		fprintf(out, "\"free_where\": \"%s\"}", hm_json_sym(log[i].free_ip, sym));
+	}
 	fprintf(out, "]\n}\n");
 	hm_plat_meta_free(map, HM_MAP_MAX);
 }

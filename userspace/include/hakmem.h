@@ -126,7 +126,9 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
 void hm_stats_dump(FILE *out, unsigned int what);
 
 /* the same as JSON: every class and cache with its fragmentation and top
- * call sites, error counters and the last reports */
+ * call sites, error counters and the last reports; each code address also
+ * as "where", "symbol+0xoff (file+0xoff)" as the text dump names it
+ * (Documentation/userspace.rst) */
 void hm_stats_dump_json(FILE *out);
 
 /* every slab's block map of cache @c (NULL: every class and cache), in

@@ -2074,6 +2074,58 @@ static void hm_user_sym_names(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * The JSON dump names code addresses as the text dump does: next to each
+ * bare address ("site", "caller", "alloc_site", "free_site", meaningless
+ * once the randomized process is gone) its "where", the symbol and the
+ * file offset that addr2line takes.  It had the bare addresses only.
+ */
+static void hm_user_json_where(struct kunit *test)
+{
+	struct hm_site_stat top[HM_SITES_TOP];
+	char sym[HM_USER_SYM_LEN], want[3 * HM_USER_SYM_LEN], *buf, *at;
+	struct hm_err_entry log[HM_ERR_LOG];
+	long *errors = hm_test_count_errors(test);
+	struct hm_cache *c;
+	unsigned int n;
+	char *p;
+
+	c = hm_cache_create("u-json-where", 32, 0, HM_MODE_HYBRID, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+	p = hm_user_sym_site(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_cache_free(c, p + 1);	/* interior: a report with its history */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	n = hm_sites_top(c, top, HM_SITES_TOP, false);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	hm_user_sym(top[0].site, sym);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(sym, "(hakmem-test+0x"));
+
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
+	at = strstr(buf, "\"name\": \"u-json-where\"");
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	snprintf(want, sizeof(want), "\"sites\": [{\"site\": \"%p\", \"where\": \"%s\", "
+		 "\"allocs\": 1, \"live\": 1}]", (void *)top[0].site, sym);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(at, want), "no '%s' in the JSON", want);
+
+	n = hm_report_log_copy(log);
+	KUNIT_ASSERT_GE(test, n, 1);
+	KUNIT_ASSERT_EQ(test, log[n - 1].kind, HM_ERR_INTERIOR);
+	KUNIT_EXPECT_EQ(test, log[n - 1].alloc_ip, top[0].site);
+	snprintf(want, sizeof(want), "\"caller\": \"%p\", \"caller_where\": \"%s\", ",
+		 (void *)log[n - 1].ip, hm_user_sym(log[n - 1].ip, sym));
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, want), "no '%s' in the JSON", want);
+	snprintf(want, sizeof(want), "\"alloc_site\": \"%p\", \"alloc_where\": \"%s\", ",
+		 (void *)log[n - 1].alloc_ip, hm_user_sym(log[n - 1].alloc_ip, sym));
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, want), "no '%s' in the JSON", want);
+	/* never freed: no free site, "0" as the text dump prints it */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\"free_where\": \"0\"}"));
+	free(buf);
+	hm_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 #define HM_NOCCTX_OBJS	64
 
 struct hm_nocctx_arg {
@@ -4484,6 +4536,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_abort_on_error),
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_json_utf8),
+	KUNIT_CASE(hm_user_json_where),
 	KUNIT_CASE(hm_user_debug_counts),
 	KUNIT_CASE(hm_user_track_retire_no_memory),
 	KUNIT_CASE(hm_user_track_retire_sync_fails),
