@@ -254,7 +254,7 @@ check-docs:
 	$$py tools/test/check-rst.py $$(find Documentation -name "*.rst" | sort)
 
 # the targets only others depend on, which "make help" need not name
-HELP_INTERNAL = all bench-bins bench-build bench-nodebug fuzz-build pkg-build stress-deps
+HELP_INTERNAL = all bench-build bench-nodebug fuzz-build pkg-build stress-deps
 
 # every target "make help" names exists (the comments follow the rules),
 # and every target of the makefiles, but HELP_INTERNAL, is named

@@ -18,6 +18,8 @@
 #                           and bad command lines (tools/bench/test-args.sh)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
 #                           (each mode), mimalloc, jemalloc, tcmalloc (LD_PRELOAD)
+#   make bench-bins         the workload programs alone, build/bench/hm-ops-*
+#                           (hm-ops-hakmem is what make install puts in as hakmem-ops)
 #
 # One workload program (tools/bench/hm-ops.c), one binary per allocator:
 # hakmem (libhakmem.a, static), glibc, and mimalloc, jemalloc and tcmalloc
