@@ -502,6 +502,8 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
 {
 	struct hm_slab *s = hm_cctx_link_chunk(cc, chunk);
+	unsigned long slow = cc->st.alloc_slow;
+	void *p;
 
 	if (!cc->active) {
 		s->list = HM_LIST_ACTIVE;
@@ -510,7 +512,15 @@ void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip)
 		s->list = HM_LIST_NONE;
 		hm_slab_settle(cc, s);
 	}
-	return hm_cctx_alloc_ip(cc, ip);
+	p = hm_cctx_alloc_ip(cc, ip);
+	/*
+	 * One allocation, counted slow already: the slow path that found no
+	 * slab (each mode's, and the fit policies', count before they look)
+	 * sent the caller here.  Hybrid's empty magazine takes it again to
+	 * refill from @chunk: not a second allocation.
+	 */
+	HM_WRITE_ONCE(cc->st.alloc_slow, slow);
+	return p;
 }
 
 /**

@@ -497,6 +497,44 @@ static void hm_stats_within_bounds(struct kunit *test)
 }
 
 /*
+ * An allocation that needs a new chunk is one slow-path allocation: its
+ * slow path finds no slab, the adapter adds a chunk and allocates from it.
+ * Hybrid counted it twice (its magazine, still empty when the chunk came,
+ * took the slow path again to refill), so one allocation showed
+ * alloc_slow 2 and alloc_fast 0, and every new chunk took one allocation
+ * from alloc_fast.  Over three chunks: a slow allocation per new slab
+ * (bitmap, freelist), per refill (hybrid).
+ */
+static void hm_stats_slow_once(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int i, n = 2 * c->nblocks + 1;
+	struct hm_stats st;
+	void **first, **v;
+
+	first = hm_alloc_n(test, cc, 1);
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, 1);
+	KUNIT_EXPECT_EQ(test, st.alloc_slow, 1);
+	KUNIT_EXPECT_EQ(test, st.alloc_fast, 0);
+
+	/* no free meanwhile: freelist's slow path would take it back */
+	v = hm_alloc_n(test, cc, n);
+	hm_cache_stats(c, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, n + 1);
+	KUNIT_EXPECT_EQ(test, st.alloc_fast + st.alloc_slow, st.allocs);
+	if (MODE(test) == HM_MODE_HYBRID)
+		KUNIT_EXPECT_EQ(test, st.alloc_slow, st.refills);
+	else
+		KUNIT_EXPECT_EQ(test, st.alloc_slow, 3);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	hm_test_free_in(cc, first[0]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/*
  * Hybrid: a refill is counted once per trip to the slab, and the blocks
  * cached are those of every context's magazine.
  */
@@ -868,6 +906,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE(hm_report_log_last),
 	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_stats_within_bounds, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_stats_slow_once, hm_mode_gen_params),
 	KUNIT_CASE(hm_stats_magazines),
 	KUNIT_CASE_PARAM(hm_validate_finds_problems, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
