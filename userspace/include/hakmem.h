@@ -208,7 +208,8 @@ struct hm_cache *hm_class_cache(size_t size);
  * or -EINVAL for another name (nothing changes). */
 int hm_cache_set_policy(struct hm_cache *c, const char *policy);
 const char *hm_cache_policy(struct hm_cache *c);
-/* hm_cache_create() flags: the policy from the start */
+/* hm_cache_create() flags: the policy from the start; one of these, the
+ * values of a field, not bits to combine (FIRST | NEXT is NEAR) */
 #define HM_CACHE_POLICY_FIRST	0x100U
 #define HM_CACHE_POLICY_NEXT	0x200U
 #define HM_CACHE_POLICY_NEAR	0x300U
