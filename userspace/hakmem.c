@@ -2291,12 +2291,13 @@ void hm_stats_dump_json(FILE *out)
 
 /* ---- research: fit policies, contiguous runs, fragmentation ---------- */
 
+/* every built-in class, the two medium ones (hm-2048, hm-4096) too */
 struct hm_cache *hm_class_cache(size_t size)
 {
 	pthread_once(&hm_once, hm_init);
-	if (!size || size > HM_MAX_CLASS_SIZE)
+	if (!size || size > HM_USER_MAX_CLASS)
 		return NULL;
-	return hm_classes[hm_size_to_class(size)];
+	return hm_classes[hm_user_class(size)];
 }
 
 static u32 hm_learn_seed(void)

@@ -195,7 +195,9 @@ void hm_thread_flush(void);
 
 /* ---- research: fit policies (Documentation/research.rst) ------------ */
 
-/* the built-in class serving @size (1..1024), for the calls below */
+/* the built-in class serving @size (1..4096: hm-8 to hm-4096), for the
+ * calls below and every other call that takes a cache; NULL for another
+ * size */
 struct hm_cache *hm_class_cache(size_t size);
 
 /* Which free block and which partial slab a cache hands out next:

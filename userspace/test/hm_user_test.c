@@ -2075,6 +2075,51 @@ static void hm_user_sym_names(struct kunit *test)
 }
 
 /*
+ * hm_class_cache() serves every built-in class: the medium ones, hm-2048
+ * and hm-4096, which the stats list as classes, were out of reach of the
+ * per-cache calls (it returned NULL above 1024 bytes).
+ */
+static void hm_user_class_cache_medium(struct kunit *test)
+{
+	static const struct {
+		size_t size;
+		const char *name;
+	} cases[] = {
+		{ 1, "hm-8" }, { 1024, "hm-1024" }, { 1025, "hm-2048" },
+		{ 2048, "hm-2048" }, { 2049, "hm-4096" }, { 4096, "hm-4096" },
+	};
+	long *errors = hm_test_count_errors(test);
+	struct hm_cache *c;
+	size_t i;
+	void *p;
+
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
+		c = hm_class_cache(cases[i].size);
+		KUNIT_EXPECT_TRUE_MSG(test, c, "size %zu: no class", cases[i].size);
+		if (!c)
+			continue;
+		KUNIT_EXPECT_STREQ(test, c->name, cases[i].name);
+		KUNIT_EXPECT_TRUE(test, hm_user_is_class(c));
+	}
+	KUNIT_EXPECT_NULL(test, hm_class_cache(0));
+	KUNIT_EXPECT_NULL(test, hm_class_cache(4097));
+
+	/* a per-cache call on it: the one hm_malloc(3000) allocates from */
+	c = hm_class_cache(3000);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(c, "first"), 0);
+	KUNIT_EXPECT_STREQ(test, hm_cache_policy(c), "first");
+	p = hm_malloc(3000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, hm_ptr_slab(p)->cache == c);
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_policy(c, "default"), 0);
+	KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);	/* refused, reported */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+}
+
+/*
  * The JSON dump names code addresses as the text dump does: next to each
  * bare address ("site", "caller", "alloc_site", "free_site", meaningless
  * once the randomized process is gone) its "where", the symbol and the
@@ -4537,6 +4582,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_json),
 	KUNIT_CASE(hm_user_json_utf8),
 	KUNIT_CASE(hm_user_json_where),
+	KUNIT_CASE(hm_user_class_cache_medium),
 	KUNIT_CASE(hm_user_debug_counts),
 	KUNIT_CASE(hm_user_track_retire_no_memory),
 	KUNIT_CASE(hm_user_track_retire_sync_fails),
