@@ -437,8 +437,9 @@ int hm_cache_set_debug(struct hm_cache *c, unsigned int flags, hm_gfp_t gfp)
 
 /**
  * hm_debug_parse() - switches from text such as "poison=1 track=0"
- * @str: space- or comma-separated NAME=0|1 (poison, track, xowner,
- *	 checks, all), or "off"; a trailing newline is fine
+ * @str: NAME=0|1 words (poison, track, xowner, checks, all), or "off",
+ *	 with blanks (spaces, tabs) or commas between, before and after them,
+ *	 and at most one newline, the last byte
  * @cur: the switches now
  * @ok: set to false when @str has anything else, or names a switch twice
  *	("poison=1 poison=0"; "all" and "off" name every switch): a later
@@ -465,7 +466,8 @@ unsigned int hm_debug_parse(const char *str, unsigned int cur, bool *ok)
 		const char *w = p;
 		unsigned int len = 0;
 
-		while (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n')
+		/* a newline only as the last byte: one command, one line */
+		while (*p == ' ' || *p == ',' || *p == '\t' || (*p == '\n' && !p[1]))
 			p++;
 		if (!*p)
 			break;

@@ -753,6 +753,8 @@ static void hm_debug_parse_switches(struct kunit *test)
 		/* each once, in any order */
 		{ "checks=1,xowner=0 track=1\tpoison=0", 0, HM_DBG_CHECKS | HM_DBG_TRACK },
 		{ "all=1\n", 0, HM_DBG_ALL },
+		/* blanks and commas around the words */
+		{ " ,poison=1\t,\t\n", 0, HM_DBG_POISON },
 	};
 	static const char *const bad[] = {
 		"poison=2", "poison=1 junk", "", "poisonous=1",
@@ -760,6 +762,9 @@ static void hm_debug_parse_switches(struct kunit *test)
 		"poison=1 poison=0", "track=1,track=1",
 		/* "all" and "off" name every switch */
 		"all=1 track=0", "poison=1 off", "off checks=1", "off,off",
+		/* one line: a newline only as the last byte */
+		"poison=1\n\n", "poison=1\ntrack=1", "poison=1\ntrack=1\n", "\npoison=1",
+		"poison=1\n ", "\n",
 	};
 	unsigned int i, got;
 	bool ok;
