@@ -683,17 +683,21 @@ static const struct file_operations hakmem_dbg_rw_fops = {
  * The same code a read(2) of the file runs, without the VFS: kernel_read()
  * cannot read debugfs files (their proxy has no ->read_iter), so the KUnit
  * cases use this.  Context: may sleep (validate stops the machine).
- * Return: the length of the text, or a negative errno (-EOVERFLOW when
- * @size is too small).
+ * Return: the length of the text, or a negative errno: -EINVAL for a
+ * NULL, ERR_PTR() or unknown @name (as hakmem_debugfs_add_file()), a
+ * NULL @buf or a zero @size; -EOVERFLOW when @size is too small.
  */
 ssize_t hakmem_debugfs_read(struct hakmem_cache *hc, const char *name, char *buf,
 			    size_t size)
 {
-	const struct hakmem_dbg_file *f = hakmem_dbg_find(name);
 	struct seq_file m = { .buf = buf, .size = size, .private = hc };
+	const struct hakmem_dbg_file *f;
 	int ret;
 
-	if (!f || !size)
+	if (IS_ERR_OR_NULL(name) || !buf || !size)
+		return -EINVAL;
+	f = hakmem_dbg_find(name);
+	if (!f)
 		return -EINVAL;
 	ret = f->show(&m, NULL);
 	if (ret)
@@ -711,13 +715,18 @@ EXPORT_SYMBOL_NS_GPL(hakmem_debugfs_read, HAKMEM_NS);
  * @name: the file
  * @text: NUL-terminated, as written
  *
- * Return: 0, or -EINVAL for a read-only file or text it does not accept
- * (then nothing changed).
+ * Return: 0, or -EINVAL for a NULL, ERR_PTR() or unknown @name (as
+ * hakmem_debugfs_add_file()), a read-only file, a NULL or ERR_PTR()
+ * @text, or text the file does not accept, or the command's own error
+ * (learn: -ENOMEM); nothing changed on any error.
  */
 int hakmem_debugfs_write(struct hakmem_cache *hc, const char *name, const char *text)
 {
-	const struct hakmem_dbg_file *f = hakmem_dbg_find(name);
+	const struct hakmem_dbg_file *f;
 
+	if (IS_ERR_OR_NULL(name) || IS_ERR_OR_NULL(text))
+		return -EINVAL;
+	f = hakmem_dbg_find(name);
 	if (!f || !f->cmd || strlen(text) >= HAKMEM_CMD_MAX)
 		return -EINVAL;
 	return f->cmd(hc, text);

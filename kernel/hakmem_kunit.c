@@ -1526,6 +1526,44 @@ static void hakmem_debugfs_write_offset(struct kunit *test)
 }
 
 /*
+ * The test hooks refuse a NULL, ERR_PTR() or empty file name, as
+ * hakmem_debugfs_add_file() does, and a NULL or ERR_PTR() text or buffer:
+ * -EINVAL, nothing read, nothing changed.
+ */
+static void hakmem_debugfs_hook_args(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hookargs", 64, MODE(test));
+	static const char *const names[] = { "", "nosuchfile" };
+	const char *bad_names[ARRAY_SIZE(names) + 2] = { NULL, ERR_PTR(-ENOENT) };
+	char *buf = kunit_kzalloc(test, 64, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		bad_names[i + 2] = names[i];
+	for (i = 0; i < ARRAY_SIZE(bad_names); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(hc, bad_names[i], "poison=1"),
+				    -EINVAL, "name %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(NULL, bad_names[i], "off"),
+				    -EINVAL, "name %u", i);
+		memset(buf, 'x', 64);
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_read(hc, bad_names[i], buf, 64),
+				    -EINVAL, "name %u", i);
+		KUNIT_EXPECT_EQ(test, buf[0], 'x');
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", ERR_PTR(-EFAULT)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_read(hc, "debug", NULL, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_read(hc, "debug", buf, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	/* and the good ones still work */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "poison=1"), 0);
+	KUNIT_EXPECT_GT(test, hakmem_debugfs_read(hc, "debug", buf, 64), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "poison=1"));
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off"), 0);
+}
+
+/*
  * read(2) of cache @hc's file @name through the VFS, @chunk bytes at a
  * time (dd bs=1), from position @from (an lseek(2)); the text, or NULL
  * without user memory or the file.
@@ -2161,6 +2199,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_nul, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_offset, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_hook_args, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_read_small, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
