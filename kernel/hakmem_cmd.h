@@ -29,19 +29,27 @@
  * may parse.  So is a write at a position other than 0 (pwrite(2), or
  * after an lseek(2) or a read on the same open file): it would be the
  * tail of a command, not one.  A write does not move the position, so
- * writes one after another on one open file each are a command.
- * Return: 0, -EINVAL for an empty or too long write, a NUL or a position
- * other than 0, -EFAULT.
+ * writes one after another on one open file each are a command.  A
+ * command is one line: a newline only as the last byte (echo's), as
+ * sysfs_streq() takes it; two, or one anywhere else, would make two
+ * commands of one write, which the word splitters would run as one.
+ * Return: 0, -EINVAL for an empty or too long write, a NUL, a newline
+ * before the last byte or a position other than 0, -EFAULT.
  */
 static inline int hakmem_cmd_copy(char *text, size_t size, const char __user *ubuf,
 				  size_t len, loff_t pos)
 {
+	const char *nl;
+
 	if (!len || len >= size || pos)
 		return -EINVAL;
 	if (copy_from_user(text, ubuf, len))
 		return -EFAULT;
 	text[len] = '\0';
-	return strlen(text) == len ? 0 : -EINVAL;
+	if (strlen(text) != len)
+		return -EINVAL;
+	nl = strchr(text, '\n');
+	return nl && nl != text + len - 1 ? -EINVAL : 0;
 }
 
 /**

@@ -57,6 +57,7 @@
 #include <linux/workqueue.h>
 
 #include "hm_test.h"
+#include "hakmem_cmd.h"
 #include "hakmem_internal.h"
 #include "hm_debug.h"
 #include "hm_fit.h"
@@ -1525,6 +1526,62 @@ static void hakmem_debugfs_write_offset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
 }
 
+#define HAKMEM_CMD_TEST_MAX	64
+
+/*
+ * hakmem_cmd_copy(), which takes the text of every command file's write
+ * (the companion modules' too): one line, whole, at position 0; what it
+ * takes is the text written.
+ */
+static void hakmem_debugfs_cmd_copy(struct kunit *test)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		loff_t pos;
+		int want;
+	} cases[] = {
+		{ "run", 3, 0, 0 }, { "run\n", 4, 0, 0 }, { "ops=1 reps=2\n", 13, 0, 0 },
+		{ "\n", 1, 0, 0 },	/* one line, empty: the command's to refuse */
+		{ "run\n\n", 5, 0, -EINVAL }, { "\nrun", 4, 0, -EINVAL },
+		{ "ops=1\nreps=2", 12, 0, -EINVAL }, { "ops=1\nreps=2\n", 13, 0, -EINVAL },
+		{ "\n\n", 2, 0, -EINVAL }, { "run\n ", 5, 0, -EINVAL },
+		{ "", 0, 0, -EINVAL }, { "run\0x", 5, 0, -EINVAL }, { "run", 3, 1, -EINVAL },
+	};
+	char *text = kunit_kzalloc(test, HAKMEM_CMD_TEST_MAX, GFP_KERNEL);
+	struct hakmem_umem u;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	if (!hakmem_umem_get(&u))
+		kunit_skip(test, "no user memory");
+	/* no KUNIT_ASSERT until hakmem_umem_put() */
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (copy_to_user(u.buf, cases[i].text, cases[i].len)) {
+			KUNIT_FAIL(test, "copy_to_user() failed");
+			break;
+		}
+		memset(text, 'x', HAKMEM_CMD_TEST_MAX);
+		ret = hakmem_cmd_copy(text, HAKMEM_CMD_TEST_MAX, u.buf, cases[i].len,
+				      cases[i].pos);
+		KUNIT_EXPECT_EQ_MSG(test, ret, cases[i].want, "'%*pE' at %lld",
+				    (int)cases[i].len, cases[i].text, cases[i].pos);
+		if (!ret)
+			KUNIT_EXPECT_STREQ(test, text, cases[i].text);
+	}
+	/* the longest text is a byte shorter than the buffer */
+	memset(text, 'a', HAKMEM_CMD_TEST_MAX);
+	if (!copy_to_user(u.buf, text, HAKMEM_CMD_TEST_MAX)) {
+		KUNIT_EXPECT_EQ(test, hakmem_cmd_copy(text, HAKMEM_CMD_TEST_MAX, u.buf,
+						      HAKMEM_CMD_TEST_MAX - 1, 0), 0);
+		KUNIT_EXPECT_EQ(test, strlen(text), HAKMEM_CMD_TEST_MAX - 1);
+		KUNIT_EXPECT_EQ(test, hakmem_cmd_copy(text, HAKMEM_CMD_TEST_MAX, u.buf,
+						      HAKMEM_CMD_TEST_MAX, 0), -EINVAL);
+	}
+	hakmem_umem_put(&u);
+}
+
 /*
  * The test hooks refuse a NULL, ERR_PTR() or empty file name, as
  * hakmem_debugfs_add_file() does, and a NULL or ERR_PTR() text or buffer:
@@ -2199,6 +2256,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_nul, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_offset, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_debugfs_cmd_copy),
 	KUNIT_CASE_PARAM(hakmem_debugfs_hook_args, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_read_small, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),

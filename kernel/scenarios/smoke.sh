@@ -229,8 +229,10 @@ section bench
 # hakmem_bench.ko: junk refused and nothing run, then a tiny run (no timing
 # is judged); the real runs are make bench-kernel and bench-kernel-qemu
 if load hakmem_bench; then
+	# one line: a newline only as the last byte (hakmem_cmd_copy())
 	for junk in junk run=1 ops=0 ops=x reps=0 reps=100 cpu=4096 'ops=10 bogus=1' \
-		ops=+1000 'ops=1000 ops=2000' 'reps=1,reps=2' prims=+0; do
+		ops=+1000 'ops=1000 ops=2000' 'reps=1,reps=2' prims=+0 \
+		"$(printf 'ops=1000\nreps=1')" "$(printf '\nrun')" "$(printf 'reps=1\n\nops=1000')"; do
 		if printf '%s' "$junk" >"$H/bench" 2>/dev/null; then
 			fail "bench accepted '$junk'"
 		else
