@@ -1265,10 +1265,10 @@ static bool hakmem_umem_get(struct hakmem_umem *u)
 }
 
 /*
- * Cache @hc's debugfs file @name, open for writing, and the @len bytes at
- * @text copied to the user memory @u (hakmem_umem_get()): what a write(2)
- * of the file through the VFS takes.  NULL, nothing held (@u put), without
- * user memory or the file.
+ * Cache @hc's debugfs file @name (@hc NULL: the top-level one), open for
+ * writing, and the @len bytes at @text copied to the user memory @u
+ * (hakmem_umem_get()): what a write(2) of the file through the VFS takes.
+ * NULL, nothing held (@u put), without user memory or the file.
  */
 static struct file *hakmem_open_write(struct kunit *test, struct hakmem_cache *hc,
 				      const char *name, const char *text, size_t len,
@@ -1278,9 +1278,12 @@ static struct file *hakmem_open_write(struct kunit *test, struct hakmem_cache *h
 	struct file *file;
 
 	KUNIT_ASSERT_LE(test, len, PAGE_SIZE);
-	if (!hc->dir)
+	if (hc && !hc->dir)
 		return NULL;
-	path = hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s", hc->dir, name);
+	if (hc)
+		path = hakmem_fmt(test, "/sys/kernel/debug/hakmem/%pd/%s", hc->dir, name);
+	else
+		path = hakmem_fmt(test, "/sys/kernel/debug/hakmem/%s", name);
 	if (!hakmem_umem_get(u))
 		return NULL;
 	file = filp_open(path, O_WRONLY, 0);
@@ -1431,7 +1434,8 @@ static void hakmem_debugfs_write_destroy(struct kunit *test)
 
 /*
  * pwrite(2) of the @len bytes at @text (NULs allowed) at position @pos to
- * file @name of @hc's directory, through the VFS, from this thread;
+ * file @name of @hc's directory (@hc NULL: hakmem/), through the VFS, from
+ * this thread;
  * kunit_skip() without user memory or the file.  The position must not
  * move.
  */
@@ -1618,6 +1622,237 @@ static void hakmem_debugfs_hook_args(struct kunit *test)
 	KUNIT_EXPECT_GT(test, hakmem_debugfs_read(hc, "debug", buf, 64), 0);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "poison=1"));
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off"), 0);
+}
+
+/* every writable file, a command each takes, and whether blanks may surround it */
+static const struct {
+	const char *name, *good, *two_lines;
+	bool blanks;
+} hakmem_rw_files[] = {
+	{ "shrink", "1", "1\n1" },
+	{ "debug", "poison=1", "poison=1\ntrack=1\n", true },
+	{ "policy", "best", "best\nnear" },
+	{ "learn", "on 5", "on\n5" },
+	{ "adaptive", "1", "1\n0\n" },
+};
+
+#define HAKMEM_RW_STATE_MAX	16384
+
+/*
+ * What the writable files show at the top level and in @hc's directory:
+ * a refused write leaves it as it was.  Of shrink, what the last write
+ * released (what is reclaimable changes with the shrinker too).
+ */
+static char *hakmem_rw_state(struct kunit *test, struct hakmem_cache *hc)
+{
+	char *s = kunit_kzalloc(test, HAKMEM_RW_STATE_MAX, GFP_KERNEL);
+	size_t n = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < 2 * ARRAY_SIZE(hakmem_rw_files); i++) {
+		ssize_t r = hakmem_debugfs_read(i % 2 ? hc : NULL, hakmem_rw_files[i / 2].name,
+						s + n, HAKMEM_RW_STATE_MAX - n);
+		char *comma;
+
+		KUNIT_ASSERT_GE(test, r, 0);
+		comma = strchr(s + n, ',');
+		if (!strcmp(hakmem_rw_files[i / 2].name, "shrink") && comma)
+			r = comma - (s + n);
+		n += r;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+/* "<pre><good>[<mid><good>]<post>": the classes of junk around a command */
+static const struct {
+	const char *pre, *mid, *post;
+} hakmem_bad_forms[] = {
+	/* newlines: one, the last byte, at most */
+	{ "", NULL, "\n\n" }, { "\n", NULL, "" }, { "", "\n", "" }, { "", "\n", "\n" },
+	{ "", NULL, "\n " }, { "", NULL, "\r\n" }, { "\n", NULL, "\n" },
+	/* trailing and leading junk */
+	{ "", NULL, "x" }, { "", NULL, " junk" }, { "junk ", NULL, "" }, { "", NULL, "=1" },
+	{ "+", NULL, "" }, { "-", NULL, "" }, { "0", NULL, "" },
+	/* the command twice */
+	{ "", " ", "" }, { "", ",", "" },
+	/* a number too big for any type */
+	{ "", NULL, "99999999999999999999" },
+};
+
+/* whole texts that are no command of any file */
+static const char *const hakmem_bad_texts[] = {
+	"", "\n", "\n\n", " ", "\t", ",", "\t\n", "junk", "-1", "0x1", "99999999999999999999",
+	"18446744073709551616", "poison=99999999999999999999", "on -1", "on 4294967296",
+};
+
+/* hakmem_rw_state() of @hc is still @before after a write to @name */
+static void hakmem_expect_state(struct kunit *test, struct hakmem_cache *hc, bool top,
+				const char *before, const char *how, const char *name,
+				const char *text, size_t len)
+{
+	char *now = hakmem_rw_state(test, hc);
+
+	KUNIT_EXPECT_STREQ_MSG(test, now, before, "changed by %s of %s%s '%*pE'", how,
+			       top ? "" : "cache ", name, (int)len, text);
+	kunit_kfree(test, now);
+}
+
+/*
+ * @len bytes at @text refused by file @name at the top level (@top) or in
+ * @hc's directory, through the command handler (a C string only) and
+ * write(2), and nothing changed (hakmem_rw_state() of @hc)
+ */
+static void hakmem_expect_refused(struct kunit *test, struct hakmem_cache *hc, bool top,
+				  const char *name, const char *text, size_t len,
+				  const char *before)
+{
+	struct hakmem_cache *at = top ? NULL : hc;
+
+	if (strlen(text) == len) {
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_debugfs_write(at, name, text), -EINVAL,
+				    "%s%s '%*pE'", top ? "" : "cache ", name, (int)len, text);
+		hakmem_expect_state(test, hc, top, before, "the handler", name, text, len);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_vfs_write(test, at, name, text, len), -EINVAL,
+			    "write(2) of %s%s '%*pE'", top ? "" : "cache ", name, (int)len, text);
+	hakmem_expect_state(test, hc, top, before, "write(2)", name, text, len);
+}
+
+/*
+ * Every class of junk to hakmem_rw_files[@f], at the top level (@top) or
+ * in @hc's directory: refused, hakmem_rw_state() still @before.  @buf: a
+ * page and a byte.
+ */
+static void hakmem_bad_writes_file(struct kunit *test, struct hakmem_cache *hc, bool top,
+				   unsigned int f, const char *before, char *buf)
+{
+	const char *name = hakmem_rw_files[f].name, *good = hakmem_rw_files[f].good;
+	struct hakmem_cache *at = top ? NULL : hc;
+	const char *text;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hakmem_bad_texts); i++)
+		hakmem_expect_refused(test, hc, top, name, hakmem_bad_texts[i],
+				      strlen(hakmem_bad_texts[i]), before);
+	for (i = 0; i < ARRAY_SIZE(hakmem_bad_forms); i++) {
+		text = hakmem_fmt(test, "%s%s%s%s%s", hakmem_bad_forms[i].pre, good,
+				  hakmem_bad_forms[i].mid ? : "",
+				  hakmem_bad_forms[i].mid ? good : "", hakmem_bad_forms[i].post);
+		hakmem_expect_refused(test, hc, top, name, text, strlen(text), before);
+	}
+	text = hakmem_rw_files[f].two_lines;
+	hakmem_expect_refused(test, hc, top, name, text, strlen(text), before);
+	/* blanks around a word: the debug file's word lists only */
+	if (!hakmem_rw_files[f].blanks) {
+		text = hakmem_fmt(test, " %s", good);
+		hakmem_expect_refused(test, hc, top, name, text, strlen(text), before);
+		text = hakmem_fmt(test, "%s ", good);
+		hakmem_expect_refused(test, hc, top, name, text, strlen(text), before);
+		text = hakmem_fmt(test, "%s\t\n", good);
+		hakmem_expect_refused(test, hc, top, name, text, strlen(text), before);
+	}
+	/* a NUL inside: not cut to the command before it */
+	text = hakmem_fmt(test, "%s%c%s", good, '\0', good);
+	hakmem_expect_refused(test, hc, top, name, text, 2 * strlen(good) + 1, before);
+	/* longer than a command may be: 64 bytes, a page */
+	memset(buf, ' ', PAGE_SIZE);
+	buf[PAGE_SIZE] = '\0';
+	memcpy(buf, good, strlen(good));
+	hakmem_expect_refused(test, hc, top, name, buf, 64, before);
+	hakmem_expect_refused(test, hc, top, name, buf, PAGE_SIZE, before);
+	/* at a position other than 0: the tail of a command */
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_vfs_write_at(test, at, name, good, strlen(good), 1),
+			    -EINVAL, "%s at 1", name);
+	KUNIT_EXPECT_EQ_MSG(test, hakmem_vfs_write_at(test, at, name, good, strlen(good),
+						      PAGE_SIZE), -EINVAL, "%s at PAGE_SIZE", name);
+	hakmem_expect_state(test, hc, top, before, "pwrite(2)", name, good, strlen(good));
+}
+
+/*
+ * Each writable file, in a cache's directory and at the top level, given
+ * every class of junk, through its command handler and through write(2):
+ * -EINVAL and no file shows a change; nor does the cache's pool (a shrink
+ * taken would empty it).
+ */
+static void hakmem_debugfs_bad_writes(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-badwrite", 512, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	char *long_text = kunit_kzalloc(test, PAGE_SIZE + 1, GFP_KERNEL);
+	unsigned long npool;
+	const char *before;
+	unsigned int f, top;
+
+	KUNIT_ASSERT_NOT_NULL(test, long_text);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_debug_off, NULL), 0);
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
+	npool = hc->c->npool;
+	KUNIT_EXPECT_GT(test, npool, 0);
+	for (top = 0; top < 2; top++) {
+		before = hakmem_rw_state(test, hc);
+		for (f = 0; f < ARRAY_SIZE(hakmem_rw_files); f++)
+			hakmem_bad_writes_file(test, hc, top, f, before, long_text);
+		KUNIT_EXPECT_EQ(test, hc->c->npool, npool);
+	}
+	/* a command split over two writes is two texts, each refused */
+	hakmem_expect_refused(test, hc, false, "debug", "poison", 6, before);
+	hakmem_expect_refused(test, hc, false, "debug", "=1", 2, before);
+	hakmem_expect_refused(test, hc, false, "policy", "be", 2, before);
+	hakmem_expect_refused(test, hc, false, "policy", "st", 2, before);
+	hakmem_expect_refused(test, hc, false, "learn", "on ", 3, before);
+	hakmem_expect_refused(test, hc, false, "learn", "5", 1, before);
+	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_DEFAULT);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, npool);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * What each writable file of a cache accepts: its command, alone or with
+ * one newline after it, through write(2) (the debug file with blanks and
+ * commas around its words too), and the file shows it.
+ */
+static void hakmem_debugfs_good_writes(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-goodwrite", 512, MODE(test));
+	static const char *const debug_on[] = {
+		"poison=1", "poison=1\n", " poison=1 ", "\t,poison=1,\t\n", "poison=1 track=1\n",
+	};
+	struct hakmem_work w = { .hc = hc };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(debug_on); i++) {
+		int len = strlen(debug_on[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, hakmem_vfs_write(test, hc, "debug", debug_on[i], len),
+				    len, "'%*pE'", len, debug_on[i]);
+		KUNIT_EXPECT_TRUE(test, hc->c->debug & HM_DBG_POISON);
+		KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "debug"),
+						   "poison=1"));
+		KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", "off\n", 4), 4);
+		KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
+	}
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "policy", "best\n", 5), 5);
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "policy", "near", 4), 4);
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_NEAR);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "policy"), "near"));
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "learn", "on 5\n", 5),
+			MODE(test) == HM_MODE_BITMAP ? 5 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "learn", "off", 3),
+			MODE(test) == HM_MODE_BITMAP ? 3 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "adaptive", "1\n", 2),
+			MODE(test) == HM_MODE_HYBRID ? 2 : -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "adaptive", "0", 1),
+			MODE(test) == HM_MODE_HYBRID ? 1 : -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"), "adaptive=0"));
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
+	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
+	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "shrink", "1\n", 2), 2);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
 }
 
 /*
@@ -2258,6 +2493,9 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_offset, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_debugfs_cmd_copy),
 	KUNIT_CASE_PARAM(hakmem_debugfs_hook_args, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM_ATTR(hakmem_debugfs_bad_writes, hakmem_mode_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE_PARAM(hakmem_debugfs_good_writes, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_read_small, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
