@@ -1855,6 +1855,112 @@ static void hakmem_debugfs_good_writes(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+/* a write of hakmem_debugfs_racing_writes(): junk must be refused */
+struct hakmem_race_write {
+	bool top;		/* the top-level file, else the cache's */
+	const char *name, *text;
+	bool junk;
+};
+
+static const struct hakmem_race_write hakmem_race_top[] = {
+	{ true, "debug", "poison=1 track=1" }, { true, "debug", "poison=1\n\n", true },
+	{ true, "debug", "track=1 xowner=1\n" }, { true, "debug", "xowner=1 track=0", true },
+	{ true, "debug", "off" }, { true, "debug", "checks=1 checks=0", true },
+	{ true, "shrink", "1" }, { true, "policy", "best\n\n", true },
+	{ true, "learn", "on 5 5", true }, { true, "adaptive", "01", true },
+};
+
+static const struct hakmem_race_write hakmem_race_cache[] = {
+	{ false, "debug", "track=0 xowner=0" }, { false, "debug", "poison=0\ntrack=0", true },
+	{ false, "debug", "all=1\n" }, { false, "debug", "checks=1" },
+	{ false, "policy", "near" }, { false, "policy", "best ", true },
+	{ false, "learn", "on 3" }, { false, "learn", "freeze\n\n", true },
+	{ false, "learn", "off" }, { false, "adaptive", "1" }, { false, "adaptive", "0" },
+	{ false, "shrink", "1" }, { false, "shrink", "1\n1", true },
+};
+
+struct hakmem_racer {
+	struct hakmem_cache *hc;
+	const struct hakmem_race_write *w;
+	unsigned int nw, rounds, junk_taken;
+	struct completion done;
+};
+
+static int hakmem_racer_fn(void *arg)
+{
+	struct hakmem_racer *r = arg;
+	unsigned int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		const struct hakmem_race_write *w = &r->w[i % r->nw];
+		int ret = hakmem_debugfs_write(w->top ? NULL : r->hc, w->name, w->text);
+
+		/* a good write may be refused: xowner left without track */
+		if (w->junk ? ret != -EINVAL : ret && ret != -EINVAL)
+			r->junk_taken++;
+		cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * The writable files written at once at the top level and in a cache's
+ * directory, junk among good commands: the junk is always refused, every
+ * cache is left with switches it can have, the static key counts exactly
+ * the caches with a switch on, and the cache is consistent.
+ */
+static void hakmem_debugfs_racing_writes(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-race", 128, MODE(test));
+	struct hakmem_racer *r = kunit_kcalloc(test, 2, sizeof(*r), GFP_KERNEL);
+	int keys = hakmem_debug_keys();
+	struct hakmem_cache *it;
+	unsigned int i, or, and, on = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	hakmem_all_debug(&or, &and);
+	if (or)
+		kunit_skip(test, "a cache had debug switches on before the test");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_debug_off, NULL), 0);
+	r[0].w = hakmem_race_top;
+	r[0].nw = ARRAY_SIZE(hakmem_race_top);
+	r[1].w = hakmem_race_cache;
+	r[1].nw = ARRAY_SIZE(hakmem_race_cache);
+	for (i = 0; i < 2; i++) {
+		struct task_struct *t;
+
+		r[i].hc = hc;
+		r[i].rounds = 200;
+		init_completion(&r[i].done);
+		t = kthread_run(hakmem_racer_fn, &r[i], "hakmem-race%u", i);
+		if (IS_ERR(t)) {
+			KUNIT_FAIL(test, "no kthread");
+			complete(&r[i].done);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&r[i].done);
+		KUNIT_EXPECT_EQ_MSG(test, r[i].junk_taken, 0, "writer %u", i);
+	}
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(it, &hakmem_caches, list) {
+		unsigned int d = READ_ONCE(it->c->debug);
+
+		on += d != 0;
+		if (!hm_debug_flags_valid(d))
+			break;
+	}
+	spin_unlock(&hakmem_list_lock);
+	KUNIT_EXPECT_TRUE(test, list_entry_is_head(it, &hakmem_caches, list));
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + on);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "debug", "off"), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "learn", "off"),
+			MODE(test) == HM_MODE_BITMAP ? 0 : -EINVAL);
+}
+
 /*
  * read(2) of cache @hc's file @name through the VFS, @chunk bytes at a
  * time (dd bs=1), from position @from (an lseek(2)); the text, or NULL
@@ -2496,6 +2602,8 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM_ATTR(hakmem_debugfs_bad_writes, hakmem_mode_gen_params,
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_debugfs_good_writes, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM_ATTR(hakmem_debugfs_racing_writes, hakmem_mode_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_debugfs_read_small, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_wrong_cache, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_debug_cache, hakmem_mode_gen_params),
