@@ -3343,15 +3343,173 @@ static void hakmem_kapi_alloc_too_big(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	size_t max = HM_PLAT_CHUNK_MAX;
 
+	/* the largest block is kmalloc()'s largest object */
+	KUNIT_EXPECT_EQ(test, max, KMALLOC_MAX_SIZE);
 	/* a power of two is aligned to itself: half the largest block fits */
 	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max / 2, max / 2), max);
 	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - HM_LARGE_HDR, HM_LARGE_HDR), max);
-	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOFAIL);
-	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOWARN);
-	hakmem_expect_alloc_refused(test, max - HM_LARGE_HDR + 8, GFP_ATOMIC);
+	/* what fills the largest block alone: its header out of line */
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max, max), max);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - 8, 8), max);
+	hakmem_expect_alloc_refused(test, max + 1, GFP_KERNEL | __GFP_NOFAIL);
+	hakmem_expect_alloc_refused(test, max + 1, GFP_KERNEL | __GFP_NOWARN);
+	hakmem_expect_alloc_refused(test, max + 8, GFP_ATOMIC);
 	hakmem_expect_alloc_refused(test, max + max / 2, GFP_NOWAIT);
+	hakmem_expect_alloc_refused(test, 2 * max, GFP_KERNEL);
 	hakmem_expect_alloc_refused(test, (size_t)-1, GFP_KERNEL | __GFP_NOFAIL);
-	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+}
+
+/*
+ * hakmem_alloc(@size) as kmalloc() would serve it, or NULL where kmalloc()
+ * cannot have a block of that order either now (then the case says so)
+ */
+static void *hakmem_alloc_as_kmalloc(struct kunit *test, size_t size, gfp_t gfp)
+{
+	void *p = hakmem_alloc(size, gfp | __GFP_NOWARN), *k;
+
+	if (p)
+		return p;
+	k = kmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	KUNIT_EXPECT_NULL_MSG(test, k, "hakmem_alloc(%zu) failed, kmalloc() did not", size);
+	kfree(k);
+	if (!k)
+		kunit_info(test, "no block for %zu bytes, for kmalloc() either", size);
+	return NULL;
+}
+
+/*
+ * Every size kmalloc() serves, up to KMALLOC_MAX_SIZE, is served: each
+ * power of two and odd sizes near the largest (whose header, 64 bytes,
+ * or alignment no longer fits the largest block: they were refused as a
+ * bad size), aligned as kmalloc() promises (a power of two to itself),
+ * zeroed with __GFP_ZERO, writable through hakmem_ksize() bytes, and
+ * freed with no report; the large objects' counts come back.
+ */
+static void hakmem_kapi_alloc_max(struct kunit *test)
+{
+	const size_t max = KMALLOC_MAX_SIZE;
+	const size_t odd[] = {
+		max - 1, max - 8, max - 24, max - 56, max - 64, max - 72, max - 4096 + 8,
+		max - HM_SLAB_SIZE - 8, max / 2 + 8, max / 2 + max / 4, max / 2 + 4096,
+	};
+	long *errors = hm_test_count_errors(test), e0;
+	struct hm_large_use u0, u;
+	size_t size, align, n;
+	unsigned int i;
+	u8 *p;
+
+	hm_large_trim();
+	hm_large_usage(&u0);
+	for (i = 0, size = 8; size <= max || i < ARRAY_SIZE(odd); ) {
+		if (size <= max) {
+			n = size;
+			size *= 2;
+		} else {
+			n = odd[i++];
+		}
+		align = max_t(size_t, n & -n, ARCH_KMALLOC_MINALIGN);
+		e0 = *errors;
+		p = hakmem_alloc_as_kmalloc(test, n, GFP_KERNEL | __GFP_ZERO);
+		if (!p)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p & (align - 1), 0,
+				    "hakmem_alloc(%zu): %lu bytes past a multiple of %zu", n,
+				    (unsigned long)p & (align - 1), align);
+		KUNIT_EXPECT_GE_MSG(test, hakmem_ksize(p), n, "hakmem_alloc(%zu)", n);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, n), "hakmem_alloc(%zu)", n);
+		memset(p, 0xa5, hakmem_ksize(p));
+		KUNIT_EXPECT_EQ(test, p[hakmem_ksize(p) - 1], 0xa5);
+		hakmem_free(p);
+		KUNIT_EXPECT_EQ_MSG(test, *errors, e0, "hakmem_alloc(%zu)", n);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_large_trim();
+	hm_large_usage(&u);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
+}
+
+/* hakmem_free(@p) is refused: one report, of kind @e for @p */
+static void hakmem_expect_free_refused(struct kunit *test, const void *p, enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+
+	hakmem_free(p);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+}
+
+/*
+ * The misuses of an object near KMALLOC_MAX_SIZE are reported as any
+ * large object's: an interior pointer, anywhere in it, freed or asked its
+ * size (the object unchanged, still live); a second free, a double free,
+ * and its size after the free a use after free (the chunk is given back
+ * at once: hm_large_gone[] knows it).  Nothing is freed by them: a new
+ * object of that size and one next to it are whole, the counts right.
+ */
+static void hakmem_kapi_alloc_max_misuse(struct kunit *test)
+{
+	const size_t max = KMALLOC_MAX_SIZE;
+	const size_t sizes[] = { max, max - 8, max - 1 };
+	long *errors = hm_test_count_errors(test);
+	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	struct hm_large_use u0, u;
+	unsigned int i, k;
+	u8 *p, *q, *other;
+
+	hm_large_trim();
+	hm_large_usage(&u0);
+	other = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	memset(other, 0x3c, 5000);
+	for (i = 0, k = 0; i < ARRAY_SIZE(sizes); i++) {
+		const size_t n = sizes[i];
+
+		p = hakmem_alloc_as_kmalloc(test, n, GFP_KERNEL);
+		if (!p)
+			continue;
+		memset(p, 0x5a, n);
+		hakmem_expect_free_refused(test, p + 8, HM_ERR_INTERIOR);
+		hakmem_expect_free_refused(test, p + HM_SLAB_SIZE, HM_ERR_INTERIOR);
+		hakmem_expect_free_refused(test, p + n - 1, HM_ERR_INTERIOR);
+		hakmem_expect_ksize_refused(test, p + 64, HM_ERR_INTERIOR);
+		hakmem_expect_ksize_refused(test, p + n / 2, HM_ERR_INTERIOR);
+		k += 5;
+		KUNIT_EXPECT_EQ(test, *errors, k);
+		KUNIT_EXPECT_EQ(test, hakmem_ksize(p), n);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0x5a, n), "%zu bytes", n);
+		hm_large_usage(&u);
+		KUNIT_EXPECT_EQ(test, u.objs, u0.objs + 2);
+		hakmem_free(p);
+		KUNIT_EXPECT_EQ(test, *errors, k);
+		hakmem_expect_free_refused(test, p, HM_ERR_DOUBLE_FREE);
+		hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
+		k += 2;
+		KUNIT_EXPECT_EQ(test, *errors, k);
+		hm_large_usage(&u);
+		KUNIT_EXPECT_EQ(test, u.objs, u0.objs + 1);
+		/* the next object of the size is whole, nothing freed under it */
+		q = hakmem_alloc_as_kmalloc(test, n, GFP_KERNEL);
+		if (q) {
+			memset(q, 0x77, n);
+			KUNIT_EXPECT_EQ(test, hakmem_ksize(q), n);
+			KUNIT_EXPECT_NULL(test, memchr_inv(q, 0x77, n));
+			hakmem_free(q);
+		}
+		KUNIT_EXPECT_EQ(test, *errors, k);
+	}
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree + (k / 7));
+	KUNIT_EXPECT_NULL(test, memchr_inv(other, 0x3c, 5000));
+	hakmem_free(other);
+	hm_large_trim();
+	hm_large_usage(&u);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
+	KUNIT_EXPECT_EQ(test, *errors, k);
 }
 
 /* ---- the hybrid debug route's copies --------------------------------- */
@@ -3704,6 +3862,8 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
 	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
+	KUNIT_CASE(hakmem_kapi_alloc_max),
+	KUNIT_CASE(hakmem_kapi_alloc_max_misuse),
 	KUNIT_CASE_PARAM(hakmem_kapi_kasan_shadow, hakmem_mode_gen_params),
 	{}
 };
