@@ -612,20 +612,23 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	struct hm_large *h = hm_large_of(p, &before);
 	u32 magic;
 
+	if (h) {
+		magic = HM_READ_ONCE(h->magic);
+		/*
+		 * the granule before @p's is @p's chunk only if a large one
+		 * reaching @p (an object aligned to HM_SLAB_SIZE or more); else
+		 * @p is past it (a slab's, a one-granule chunk's, below a gone
+		 * object or a chunk of HM_PLAT_CHUNK_MAX): in none
+		 */
+		if (before && ((magic != HM_MAGIC_LARGE && magic != HM_MAGIC_LARGE_FREE) ||
+			       (uintptr_t)p - (uintptr_t)h->base >= h->size))
+			h = NULL;
+	}
 	if (!h)
 		return hm_large_was_gone(p) ? HM_ERR_DOUBLE_FREE : HM_ERR_FOREIGN;
-	magic = HM_READ_ONCE(h->magic);
 	*hp = h;
-	if (magic == HM_MAGIC_LARGE && p == hm_large_obj(h))
-		return HM_ERR_NR;
-	/*
-	 * the granule before a gone object's is another chunk's (a slab's, a
-	 * large object's below a chunk of HM_PLAT_CHUNK_MAX): not its
-	 */
-	if (before && hm_large_was_gone(p))
-		return HM_ERR_DOUBLE_FREE;
 	if (magic == HM_MAGIC_LARGE)
-		return HM_ERR_INTERIOR;
+		return p == hm_large_obj(h) ? HM_ERR_NR : HM_ERR_INTERIOR;
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
 	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;
