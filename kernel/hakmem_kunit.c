@@ -3593,19 +3593,6 @@ static void hakmem_kapi_alloc_max(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
 }
 
-/* hakmem_free(@p) is refused: one report, of kind @e for @p */
-static void hakmem_expect_free_refused(struct kunit *test, const void *p, enum hm_error e)
-{
-	unsigned long seq = hm_test_report_seq(test);
-	struct hm_err_entry en;
-
-	hakmem_free(p);
-	if (!hm_test_report_since(test, seq, &en))
-		return;
-	KUNIT_EXPECT_EQ(test, en.kind, e);
-	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
-}
-
 /*
  * The misuses of an object near KMALLOC_MAX_SIZE are reported as any
  * large object's: an interior pointer, anywhere in it, freed or asked its
@@ -3636,9 +3623,9 @@ static void hakmem_kapi_alloc_max_misuse(struct kunit *test)
 		if (!p)
 			continue;
 		memset(p, 0x5a, n);
-		hakmem_expect_free_refused(test, p + 8, HM_ERR_INTERIOR);
-		hakmem_expect_free_refused(test, p + HM_SLAB_SIZE, HM_ERR_INTERIOR);
-		hakmem_expect_free_refused(test, p + n - 1, HM_ERR_INTERIOR);
+		hm_test_free_refused(test, p + 8, HM_ERR_INTERIOR);
+		hm_test_free_refused(test, p + HM_SLAB_SIZE, HM_ERR_INTERIOR);
+		hm_test_free_refused(test, p + n - 1, HM_ERR_INTERIOR);
 		hakmem_expect_ksize_refused(test, p + 64, HM_ERR_INTERIOR);
 		hakmem_expect_ksize_refused(test, p + n / 2, HM_ERR_INTERIOR);
 		k += 5;
@@ -3649,7 +3636,7 @@ static void hakmem_kapi_alloc_max_misuse(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, u.objs, u0.objs + 2);
 		hakmem_free(p);
 		KUNIT_EXPECT_EQ(test, *errors, k);
-		hakmem_expect_free_refused(test, p, HM_ERR_DOUBLE_FREE);
+		hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);
 		hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
 		k += 2;
 		KUNIT_EXPECT_EQ(test, *errors, k);

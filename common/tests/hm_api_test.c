@@ -68,20 +68,6 @@ static void hm_api_zero_null_huge(struct kunit *test)
 #endif
 }
 
-/* hm_test_free() of @p, refused: one report of kind @e, in no slab */
-static void hm_api_free_refused(struct kunit *test, void *p, enum hm_error e)
-{
-	unsigned long seq = hm_test_report_seq(test);
-	struct hm_err_entry en;
-
-	hm_test_free(p);
-	if (!hm_test_report_since(test, seq, &en))
-		return;
-	KUNIT_EXPECT_EQ(test, en.kind, e);
-	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
-	KUNIT_EXPECT_EQ(test, en.slab, 0);
-}
-
 /* pointers hakmem never handed out are refused without being touched */
 static void hm_api_foreign(struct kunit *test)
 {
@@ -92,13 +78,13 @@ static void hm_api_foreign(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_NOT_NULL(test, big);
-	hm_api_free_refused(test, f, HM_ERR_FOREIGN);
-	hm_api_free_refused(test, &local, HM_ERR_FOREIGN);
+	hm_test_free_refused(test, f, HM_ERR_FOREIGN);
+	hm_test_free_refused(test, &local, HM_ERR_FOREIGN);
 	/* interior of a large object */
-	hm_api_free_refused(test, (char *)big + 16, HM_ERR_INTERIOR);
+	hm_test_free_refused(test, (char *)big + 16, HM_ERR_INTERIOR);
 	KUNIT_EXPECT_EQ(test, *errors, 3);
 	hm_test_free(big);
-	hm_api_free_refused(test, big, HM_ERR_DOUBLE_FREE);
+	hm_test_free_refused(test, big, HM_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
 	hm_test_foreign_free(f);
 }
@@ -316,7 +302,7 @@ static void hm_api_past_chunk(struct kunit *test)
 			past = NULL;
 	}
 	if (past) {
-		hm_api_free_refused(test, past, HM_ERR_FOREIGN);
+		hm_test_free_refused(test, past, HM_ERR_FOREIGN);
 		hm_api_size_refused(test, past, HM_ERR_FOREIGN);
 		KUNIT_EXPECT_EQ(test, *errors, 2);
 	}
