@@ -14,6 +14,16 @@
  * starts a granule (slab blocks follow the slab header), so a free of a
  * granule-aligned pointer looks one granule back (hm_large_of()).
  *
+ * An object whose chunk, header and alignment included, would be larger
+ * than the platform's largest (HM_PLAT_CHUNK_MAX: the kernel's page
+ * allocator's largest block, which kmalloc() fills with an object of
+ * KMALLOC_MAX_SIZE) but that fits one alone fills a chunk of
+ * HM_PLAT_CHUNK_MAX from its start, aligned to that, with its header out
+ * of line (struct hm_large_ool, in the platform's metadata).  Its chunk is
+ * not in the slab map, where a registered granule starts with a header: a
+ * small hash table of such chunks, by their start, is read where the map
+ * finds nothing (hm_large_ool_of()).  Never kept.
+ *
  * Freed chunks up to HM_LARGE_KEEP_MAX bytes are kept, HM_LARGE_KEEP of
  * them and HM_LARGE_KEEP_BYTES in all, still registered in the slab map
  * with the magic HM_MAGIC_LARGE_FREE: the next large allocation that needs
@@ -62,6 +72,7 @@ struct hm_large {
 	u32 magic;		/* HM_MAGIC_LARGE, or _LARGE_FREE while kept */
 	u32 off;		/* the object starts this far after the header */
 	bool resident;		/* kept with its pages; else zeroes from ... */
+	bool ool;		/* the header is out of line: a struct hm_large_ool */
 	u32 dirty;		/* ... this many bytes from the header on */
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
@@ -71,11 +82,41 @@ struct hm_large {
 	hm_plat_retire_t retire;
 };
 
+/*
+ * The header of an object filling a chunk of HM_PLAT_CHUNK_MAX, which has
+ * no room for it: in the bucket of its chunk's start, a list readers walk
+ * without hm_large_lock (hm_large_ool_of()), which unlinks and links.
+ */
+struct hm_large_ool {
+	struct hm_large h;
+	hm_atomic_t next;	/* the bucket's next, a struct hm_large_ool * */
+};
+
+#define HM_LARGE_OOL_BUCKETS	64
+static hm_atomic_t hm_large_ool_bucket[HM_LARGE_OOL_BUCKETS];
+static unsigned long hm_large_nool;	/* how many, a hint read without the lock */
+
+/* the bucket of the chunk holding @p (chunks of HM_PLAT_CHUNK_MAX, so aligned) */
+static hm_atomic_t *hm_large_ool_head(uintptr_t p)
+{
+	return &hm_large_ool_bucket[(p / HM_PLAT_CHUNK_MAX) % HM_LARGE_OOL_BUCKETS];
+}
+
+/* the object of @h: where its header's chunk starts, for one out of line */
+static void *hm_large_obj(const struct hm_large *h)
+{
+	/* a kept chunk's off changes as it is taken (hm_large_take()) */
+	return h->ool ? h->base : (char *)h + HM_READ_ONCE(h->off);
+}
+
 static void hm_large_retired(hm_plat_retire_t *r)
 {
 	struct hm_large *h = (struct hm_large *)((char *)r - offsetof(struct hm_large, retire));
+	bool ool = h->ool;	/* else the header is the chunk's */
 
 	hm_plat_chunk_free(h->base, h->size);
+	if (ool)
+		hm_plat_meta_free(h, sizeof(struct hm_large_ool));
 }
 
 /*
@@ -116,10 +157,21 @@ static unsigned int hm_large_gone_next;
  */
 static void hm_large_unmap(struct hm_large *h)
 {
-	hm_slabmap_set(h, false);
+	struct hm_large_ool *o = (struct hm_large_ool *)h, *prev;
+	hm_atomic_t *link;
+
+	if (h->ool) {
+		/* its next stays: a reader on it walks on (freed after a grace period) */
+		link = hm_large_ool_head((uintptr_t)h->base);
+		while ((prev = (struct hm_large_ool *)hm_atomic_read(link)) != o)
+			link = &prev->next;
+		hm_atomic_set(link, hm_atomic_read(&o->next));
+		HM_WRITE_ONCE(hm_large_nool, hm_large_nool - 1);
+	} else {
+		hm_slabmap_set(h, false);
+	}
 	h->magic = 0;
-	HM_WRITE_ONCE(hm_large_gone[hm_large_gone_next],
-		      (unsigned long)h + h->off);
+	HM_WRITE_ONCE(hm_large_gone[hm_large_gone_next], (unsigned long)hm_large_obj(h));
 	hm_large_gone_next = (hm_large_gone_next + 1) % HM_LARGE_GONE;
 }
 
@@ -289,12 +341,61 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 	}
 	h->magic = HM_MAGIC_LARGE;
 	h->off = off;
+	h->ool = false;
 	h->size = bytes;
 	h->user = size;
 	h->base = base;
 	hm_slabmap_set(h, true);
 	hm_large_count(h, 1);
 	return (char *)h + off;
+}
+
+/*
+ * Does the chunk of @bytes, header inline, of a @size aligned to @align
+ * exceed the platform's largest, where a chunk of that largest with the
+ * header out of line holds the object (aligned to the chunk's size)?
+ */
+static bool hm_large_needs_ool(size_t bytes, size_t size, size_t align)
+{
+	return bytes > HM_PLAT_CHUNK_MAX && size <= HM_PLAT_CHUNK_MAX &&
+	       align <= HM_PLAT_CHUNK_MAX;
+}
+
+/*
+ * A large object at the start of a chunk of HM_PLAT_CHUNK_MAX, its header
+ * out of line: hm_large_alloc_aligned() for @size past the largest chunk
+ * with the header inline.
+ */
+static void *hm_large_alloc_ool(size_t size, bool zero, hm_gfp_t gfp)
+{
+	struct hm_large_ool *o = hm_plat_meta_alloc(sizeof(*o), gfp);
+	hm_atomic_t *head;
+	unsigned long flags;
+	char *base;
+
+	if (!o)
+		return NULL;
+	base = hm_plat_chunk_alloc(HM_PLAT_CHUNK_MAX, gfp);
+	if (!base) {
+		hm_plat_meta_free(o, sizeof(*o));
+		return NULL;
+	}
+	hm_plat_mark_alloc(base, HM_PLAT_CHUNK_MAX);
+	if (zero && !HM_PLAT_CHUNK_ZEROED)
+		hm_memset(base, 0, size);
+	o->h.magic = HM_MAGIC_LARGE;
+	o->h.ool = true;
+	o->h.size = HM_PLAT_CHUNK_MAX;
+	o->h.user = size;
+	o->h.base = base;
+	head = hm_large_ool_head((uintptr_t)base);
+	hm_lock(&hm_large_lock, flags);
+	hm_atomic_set(&o->next, hm_atomic_read(head));
+	hm_atomic_set(head, (unsigned long)o);	/* a release: the header first */
+	HM_WRITE_ONCE(hm_large_nool, hm_large_nool + 1);
+	hm_unlock(&hm_large_lock, flags);
+	hm_large_count(&o->h, 1);
+	return base;
 }
 
 /**
@@ -308,6 +409,9 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
  * Below HM_SLAB_SIZE the object starts @align into its chunk; from
  * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
  * and the object starts the first granule so aligned after the header's.
+ * Where that chunk would be larger than the platform's largest and the
+ * object alone is not, it starts a chunk of the largest, its header out
+ * of line.
  *
  * Return: the object, or NULL (sizes beyond the address space are
  * reported as HM_ERR_BAD_SIZE).
@@ -326,6 +430,10 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 	}
 	off = (u32)HM_MIN(align, (size_t)HM_SLAB_SIZE);
 	bytes = HM_ALIGN_UP(size + off, HM_SLAB_SIZE);
+	if (align >= HM_SLAB_SIZE)
+		slack = align - HM_SLAB_SIZE;
+	if (hm_large_needs_ool(bytes + slack, size, align))
+		return hm_large_alloc_ool(size, zero, gfp);
 	if (align < HM_SLAB_SIZE) {
 		h = hm_large_take(bytes, off);
 		if (h) {
@@ -337,8 +445,6 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 					  HM_MIN(size, (size_t)(h->dirty - off)));
 			return (char *)h + off;
 		}
-	} else {
-		slack = align - HM_SLAB_SIZE;
 	}
 	base = hm_plat_chunk_alloc(bytes + slack, gfp);
 	if (!base)
@@ -359,21 +465,23 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
  * So that an adapter can tell a size that no chunk of its platform holds
  * (HM_PLAT_CHUNK_MAX) before it asks for one.
  *
- * Return: the bytes of the chunk, header, object and alignment slack; 0
- * for what hm_large_alloc_aligned() refuses as a bad size (beyond
- * HM_LARGE_MAX, or @align no power of two).
+ * Return: the bytes of the chunk, header, object and alignment slack, or
+ * HM_PLAT_CHUNK_MAX for an object that fills such a chunk alone, its
+ * header out of line; 0 for what hm_large_alloc_aligned() refuses as a
+ * bad size (beyond HM_LARGE_MAX, or @align no power of two).
  */
 size_t hm_large_chunk_size(size_t size, size_t align)
 {
-	size_t off;
+	size_t off, bytes;
 
 	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
 	/* both below half the address space: the sums below cannot wrap */
 	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1)))
 		return 0;
 	off = HM_MIN(align, (size_t)HM_SLAB_SIZE);
-	return HM_ALIGN_UP(size + off, HM_SLAB_SIZE) +
-	       (align < HM_SLAB_SIZE ? 0 : align - HM_SLAB_SIZE);
+	bytes = HM_ALIGN_UP(size + off, HM_SLAB_SIZE) +
+		(align < HM_SLAB_SIZE ? 0 : align - HM_SLAB_SIZE);
+	return hm_large_needs_ool(bytes, size, align) ? HM_PLAT_CHUNK_MAX : bytes;
 }
 
 /**
@@ -405,18 +513,24 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	}
 	hm_large_count(h, -1);
 	h->magic = HM_MAGIC_LARGE_FREE;	/* a racing second free is reported */
+	/*
+	 * init_on_free: a chunk hakmem may keep is zeroed before another can
+	 * take it (one given back is the page allocator's to zero), out of
+	 * the lock, which keeps interrupts off in the kernel (1 MiB under
+	 * QEMU: a median 200 us off, 5 us now).  Until it is kept the chunk
+	 * is this free's alone: on no list, and a second free finds it freed.
+	 */
+	if (hm_plat_init_on_free() && h->base == h && h->size <= HM_LARGE_KEEP_MAX) {
+		hm_unlock(&hm_large_lock, flags);
+		hm_memset(p, 0, h->user);
+		hm_lock(&hm_large_lock, flags);
+	}
 	h->resident = h->size <= HM_LARGE_RESIDENT_MAX &&
 		      hm_large_nresident < HM_LARGE_RESIDENT &&
 		      hm_large_resident_bytes + h->size <= HM_LARGE_RESIDENT_BYTES;
 	keep = h->resident && hm_large_fits(h);
 	decommit = !keep && HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
 		   hm_large_nkept < HM_LARGE_KEEP;
-	/*
-	 * init_on_free: a chunk hakmem keeps is zeroed before another can
-	 * take it; one given back is the page allocator's to zero
-	 */
-	if (hm_plat_init_on_free() && (keep || decommit))
-		hm_memset(p, 0, h->user);
 	if (keep) {
 		/* a use after free of the object stays visible to the sanitizers */
 		hm_plat_mark_free(p, tail);
@@ -458,21 +572,31 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 }
 
 /*
- * The header of the large chunk @p would be in: its granule's, or for a
- * granule-aligned @p that is not a chunk itself the granule before.  NULL
- * when that granule is not registered.  The caller checks the magic, and
+ * The header of the large chunk @p would be in: its granule's, the out of
+ * line one of a chunk holding @p, or for a granule-aligned @p that is not
+ * a chunk itself the granule before (*@before set).  NULL when there is
+ * none.  The caller checks the magic, and
  * whether the object starts at @p.
  */
-static struct hm_large *hm_large_of(const void *p)
+static struct hm_large *hm_large_of(const void *p, bool *before)
 {
 	struct hm_large *h = (struct hm_large *)hm_ptr_slab(p);
+	struct hm_large_ool *o;
 
 	if (hm_slabmap_test(h))
 		return h;
+	/* a chunk with its header out of line has no granule registered */
+	if (HM_READ_ONCE(hm_large_nool)) {
+		o = (struct hm_large_ool *)hm_atomic_read(hm_large_ool_head((uintptr_t)p));
+		for (; o; o = (struct hm_large_ool *)hm_atomic_read(&o->next))
+			if ((uintptr_t)p - (uintptr_t)o->h.base < o->h.size)
+				return &o->h;
+	}
 	if ((const void *)h != p)
 		return NULL;
 	/* as an integer: the granule before address 64 KiB is address 0 */
 	h = (struct hm_large *)((uintptr_t)p - HM_SLAB_SIZE);
+	*before = true;
 	return hm_slabmap_test(h) ? h : NULL;
 }
 
@@ -484,15 +608,27 @@ static struct hm_large *hm_large_of(const void *p)
  */
 static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 {
-	struct hm_large *h = hm_large_of(p);
+	bool before = false;
+	struct hm_large *h = hm_large_of(p, &before);
 	u32 magic;
 
+	if (h) {
+		magic = HM_READ_ONCE(h->magic);
+		/*
+		 * the granule before @p's is @p's chunk only if a large one
+		 * reaching @p (an object aligned to HM_SLAB_SIZE or more); else
+		 * @p is past it (a slab's, a one-granule chunk's, below a gone
+		 * object or a chunk of HM_PLAT_CHUNK_MAX): in none
+		 */
+		if (before && ((magic != HM_MAGIC_LARGE && magic != HM_MAGIC_LARGE_FREE) ||
+			       (uintptr_t)p - (uintptr_t)h->base >= h->size))
+			h = NULL;
+	}
 	if (!h)
 		return hm_large_was_gone(p) ? HM_ERR_DOUBLE_FREE : HM_ERR_FOREIGN;
-	magic = HM_READ_ONCE(h->magic);
 	*hp = h;
 	if (magic == HM_MAGIC_LARGE)
-		return p == (char *)h + HM_READ_ONCE(h->off) ? HM_ERR_NR : HM_ERR_INTERIOR;
+		return p == hm_large_obj(h) ? HM_ERR_NR : HM_ERR_INTERIOR;
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
 	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;

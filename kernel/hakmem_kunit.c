@@ -47,11 +47,14 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/timer.h>
+#include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -3412,6 +3415,166 @@ static void hakmem_kapi_init_on_free(struct kunit *test)
 }
 
 /*
+ * Interrupts-off sections of one CPU, timed through the irq_disable and
+ * irq_enable tracepoints (CONFIG_PREEMPTIRQ_TRACEPOINTS): the longest of
+ * those begun in a hakmem_free() of its worker, and of the others
+ */
+struct hakmem_irqsoff {
+	int cpu;		/* the CPU watched */
+	bool in_free;		/* its worker is in hakmem_free() */
+	bool free_off;		/* the section open began there */
+	u64 since;		/* local_clock() at the open section's start; 0: none */
+	u64 other_worst;
+	u64 *lens;		/* the lengths of those begun in hakmem_free(), ... */
+	unsigned int n, max;	/* ... how many, room for how many */
+};
+
+static void hakmem_irqsoff_begin(void *data, unsigned long ip, unsigned long parent_ip)
+{
+	struct hakmem_irqsoff *m = data;
+
+	if (raw_smp_processor_id() != READ_ONCE(m->cpu))
+		return;
+	m->since = local_clock();
+	m->free_off = READ_ONCE(m->in_free);
+}
+
+static void hakmem_irqsoff_end(void *data, unsigned long ip, unsigned long parent_ip)
+{
+	struct hakmem_irqsoff *m = data;
+	u64 d;
+
+	if (raw_smp_processor_id() != READ_ONCE(m->cpu) || !m->since)
+		return;
+	d = local_clock() - m->since;
+	m->since = 0;
+	if (m->free_off) {
+		if (m->n < m->max)
+			m->lens[m->n++] = d;
+	} else {
+		m->other_worst = max(m->other_worst, d);
+	}
+}
+
+static int hakmem_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void hakmem_find_irq_tp(struct tracepoint *tp, void *priv)
+{
+	struct tracepoint **tps = priv;
+
+	if (!strcmp(tp->name, "irq_disable"))
+		tps[0] = tp;
+	else if (!strcmp(tp->name, "irq_enable"))
+		tps[1] = tp;
+}
+
+/* a worker freeing large objects, written all through first */
+struct hakmem_wipe {
+	struct work_struct work;
+	size_t size;
+	unsigned int rounds, fails, bad;
+	u8 tag;
+	struct hakmem_irqsoff *m;	/* told when in hakmem_free(), or NULL */
+};
+
+static void hakmem_wipe_fn(struct work_struct *work)
+{
+	struct hakmem_wipe *w = container_of(work, struct hakmem_wipe, work);
+	unsigned int i;
+	u8 *p;
+
+	for (i = 0; i < w->rounds; i++) {
+		p = hakmem_alloc(w->size, GFP_KERNEL);
+		if (!p) {
+			w->fails++;
+			continue;
+		}
+		/* no other user of the chunk meanwhile: a zeroing free's among them */
+		memset(p, w->tag, w->size);
+		cond_resched();
+		w->bad += !!memchr_inv(p, w->tag, w->size);
+		if (w->m)
+			WRITE_ONCE(w->m->in_free, true);
+		hakmem_free(p);
+		if (w->m)
+			WRITE_ONCE(w->m->in_free, false);
+	}
+}
+
+/*
+ * init_on_free zeroes a large object hakmem keeps, the largest 1 MiB
+ * chunks included.  Measured where the kernel has the irq tracepoints:
+ * the longest interrupts-off section begun in such a hakmem_free(), and
+ * of the others on its CPU meanwhile (kunit_info()); not asserted, which
+ * a VM's timing cannot carry.  Then two CPUs allocate and free them at
+ * once: no object is written by another's free (zeroed while in use),
+ * none fails.
+ */
+static void hakmem_kapi_large_wipe(struct kunit *test)
+{
+	struct hakmem_irqsoff m = { .cpu = -1, .max = 1024 };
+	struct tracepoint *tps[2] = {};
+	struct hakmem_wipe w[2] = {};
+	unsigned int a, b, i;
+
+	hakmem_two_cpus(test, &a, &b);
+	hakmem_test_init_on_free(test);
+	hm_large_trim();
+	for (i = 0; i < 2; i++) {
+		INIT_WORK_ONSTACK(&w[i].work, hakmem_wipe_fn);
+		/* the largest chunk kept: 1 MiB, header and alignment included */
+		w[i].size = SZ_1M - SZ_4K;
+		w[i].rounds = 64;
+		w[i].tag = 0x5a + i;
+	}
+	KUNIT_ASSERT_EQ(test, hm_large_chunk_size(w[0].size, SZ_4K), SZ_1M);
+	m.lens = kunit_kcalloc(test, m.max, sizeof(*m.lens), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.lens);
+	for_each_kernel_tracepoint(hakmem_find_irq_tp, tps);
+	if (tps[0] && tps[1] &&
+	    !tracepoint_probe_register(tps[0], hakmem_irqsoff_begin, &m)) {
+		if (!tracepoint_probe_register(tps[1], hakmem_irqsoff_end, &m)) {
+			w[0].m = &m;
+			WRITE_ONCE(m.cpu, a);
+			queue_work_on(a, system_highpri_wq, &w[0].work);
+			flush_work(&w[0].work);
+			WRITE_ONCE(m.cpu, -1);
+			tracepoint_probe_unregister(tps[1], hakmem_irqsoff_end, &m);
+		}
+		tracepoint_probe_unregister(tps[0], hakmem_irqsoff_begin, &m);
+		tracepoint_synchronize_unregister();
+	}
+	if (w[0].m && m.n) {
+		sort(m.lens, m.n, sizeof(*m.lens), hakmem_cmp_u64, NULL);
+		kunit_info(test, "init_on_free, %u frees of %zu bytes: %u interrupts-off sections begun in hakmem_free(), ns: median %llu, 90th percentile %llu, longest %llu; longest other on that CPU %llu ns",
+			   w[0].rounds, w[0].size, m.n, m.lens[m.n / 2],
+			   m.lens[m.n * 9 / 10], m.lens[m.n - 1], m.other_worst);
+	} else {
+		kunit_info(test, "no irq_disable/irq_enable tracepoints: nothing measured");
+	}
+	KUNIT_EXPECT_EQ(test, w[0].fails, 0);
+	KUNIT_EXPECT_EQ(test, w[0].bad, 0);
+
+	w[0].m = NULL;
+	w[0].rounds = 256;
+	w[1].rounds = 256;
+	queue_work_on(a, system_highpri_wq, &w[0].work);
+	queue_work_on(b, system_highpri_wq, &w[1].work);
+	flush_work(&w[0].work);
+	flush_work(&w[1].work);
+	destroy_work_on_stack(&w[0].work);
+	destroy_work_on_stack(&w[1].work);
+	KUNIT_EXPECT_EQ(test, w[0].fails + w[1].fails, 0);
+	KUNIT_EXPECT_EQ(test, w[0].bad + w[1].bad, 0);
+	hm_large_trim();
+}
+
+/*
  * hakmem_ksize(@p) refuses @p: 0, and one report, of kind @e for @p with
  * this function as the caller.  Not inlined: the caller is known.
  */
@@ -3786,15 +3949,160 @@ static void hakmem_kapi_alloc_too_big(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	size_t max = HM_PLAT_CHUNK_MAX;
 
+	/* the largest block is kmalloc()'s largest object */
+	KUNIT_EXPECT_EQ(test, max, KMALLOC_MAX_SIZE);
 	/* a power of two is aligned to itself: half the largest block fits */
 	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max / 2, max / 2), max);
 	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - HM_LARGE_HDR, HM_LARGE_HDR), max);
-	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOFAIL);
-	hakmem_expect_alloc_refused(test, max, GFP_KERNEL | __GFP_NOWARN);
-	hakmem_expect_alloc_refused(test, max - HM_LARGE_HDR + 8, GFP_ATOMIC);
+	/* what fills the largest block alone: its header out of line */
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max, max), max);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - 8, 8), max);
+	hakmem_expect_alloc_refused(test, max + 1, GFP_KERNEL | __GFP_NOFAIL);
+	hakmem_expect_alloc_refused(test, max + 1, GFP_KERNEL | __GFP_NOWARN);
+	hakmem_expect_alloc_refused(test, max + 8, GFP_ATOMIC);
 	hakmem_expect_alloc_refused(test, max + max / 2, GFP_NOWAIT);
+	hakmem_expect_alloc_refused(test, 2 * max, GFP_KERNEL);
 	hakmem_expect_alloc_refused(test, (size_t)-1, GFP_KERNEL | __GFP_NOFAIL);
-	KUNIT_EXPECT_EQ(test, *errors, 5);
+	KUNIT_EXPECT_EQ(test, *errors, 6);
+}
+
+/*
+ * hakmem_alloc(@size) as kmalloc() would serve it, or NULL where kmalloc()
+ * cannot have a block of that order either now (then the case says so)
+ */
+static void *hakmem_alloc_as_kmalloc(struct kunit *test, size_t size, gfp_t gfp)
+{
+	void *p = hakmem_alloc(size, gfp | __GFP_NOWARN), *k;
+
+	if (p)
+		return p;
+	k = kmalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	KUNIT_EXPECT_NULL_MSG(test, k, "hakmem_alloc(%zu) failed, kmalloc() did not", size);
+	kfree(k);
+	if (!k)
+		kunit_info(test, "no block for %zu bytes, for kmalloc() either", size);
+	return NULL;
+}
+
+/*
+ * Every size kmalloc() serves, up to KMALLOC_MAX_SIZE, is served: each
+ * power of two and odd sizes near the largest (whose header, 64 bytes,
+ * or alignment no longer fits the largest block: they were refused as a
+ * bad size), aligned as kmalloc() promises (a power of two to itself),
+ * zeroed with __GFP_ZERO, writable through hakmem_ksize() bytes, and
+ * freed with no report; the large objects' counts come back.
+ */
+static void hakmem_kapi_alloc_max(struct kunit *test)
+{
+	const size_t max = KMALLOC_MAX_SIZE;
+	const size_t odd[] = {
+		max - 1, max - 8, max - 24, max - 56, max - 64, max - 72, max - 4096 + 8,
+		max - HM_SLAB_SIZE - 8, max / 2 + 8, max / 2 + max / 4, max / 2 + 4096,
+	};
+	long *errors = hm_test_count_errors(test), e0;
+	struct hm_large_use u0, u;
+	size_t size, align, n;
+	unsigned int i;
+	u8 *p;
+
+	hm_large_trim();
+	hm_large_usage(&u0);
+	for (i = 0, size = 8; size <= max || i < ARRAY_SIZE(odd); ) {
+		if (size <= max) {
+			n = size;
+			size *= 2;
+		} else {
+			n = odd[i++];
+		}
+		align = max_t(size_t, n & -n, ARCH_KMALLOC_MINALIGN);
+		e0 = *errors;
+		p = hakmem_alloc_as_kmalloc(test, n, GFP_KERNEL | __GFP_ZERO);
+		if (!p)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p & (align - 1), 0,
+				    "hakmem_alloc(%zu): %lu bytes past a multiple of %zu", n,
+				    (unsigned long)p & (align - 1), align);
+		KUNIT_EXPECT_GE_MSG(test, hakmem_ksize(p), n, "hakmem_alloc(%zu)", n);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, n), "hakmem_alloc(%zu)", n);
+		memset(p, 0xa5, hakmem_ksize(p));
+		KUNIT_EXPECT_EQ(test, p[hakmem_ksize(p) - 1], 0xa5);
+		hakmem_free(p);
+		KUNIT_EXPECT_EQ_MSG(test, *errors, e0, "hakmem_alloc(%zu)", n);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_large_trim();
+	hm_large_usage(&u);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
+}
+
+/*
+ * The misuses of an object near KMALLOC_MAX_SIZE are reported as any
+ * large object's: an interior pointer, anywhere in it, freed or asked its
+ * size (the object unchanged, still live); a second free, a double free,
+ * and its size after the free a use after free (the chunk is given back
+ * at once: hm_large_gone[] knows it).  Nothing is freed by them: a new
+ * object of that size and one next to it are whole, the counts right.
+ */
+static void hakmem_kapi_alloc_max_misuse(struct kunit *test)
+{
+	const size_t max = KMALLOC_MAX_SIZE;
+	const size_t sizes[] = { max, max - 8, max - 1 };
+	long *errors = hm_test_count_errors(test);
+	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	struct hm_large_use u0, u;
+	unsigned int i, k;
+	u8 *p, *q, *other;
+
+	hm_large_trim();
+	hm_large_usage(&u0);
+	other = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	memset(other, 0x3c, 5000);
+	for (i = 0, k = 0; i < ARRAY_SIZE(sizes); i++) {
+		const size_t n = sizes[i];
+
+		p = hakmem_alloc_as_kmalloc(test, n, GFP_KERNEL);
+		if (!p)
+			continue;
+		memset(p, 0x5a, n);
+		hm_test_free_refused(test, p + 8, HM_ERR_INTERIOR);
+		hm_test_free_refused(test, p + HM_SLAB_SIZE, HM_ERR_INTERIOR);
+		hm_test_free_refused(test, p + n - 1, HM_ERR_INTERIOR);
+		hakmem_expect_ksize_refused(test, p + 64, HM_ERR_INTERIOR);
+		hakmem_expect_ksize_refused(test, p + n / 2, HM_ERR_INTERIOR);
+		k += 5;
+		KUNIT_EXPECT_EQ(test, *errors, k);
+		KUNIT_EXPECT_EQ(test, hakmem_ksize(p), n);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0x5a, n), "%zu bytes", n);
+		hm_large_usage(&u);
+		KUNIT_EXPECT_EQ(test, u.objs, u0.objs + 2);
+		hakmem_free(p);
+		KUNIT_EXPECT_EQ(test, *errors, k);
+		hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);
+		hakmem_expect_ksize_refused(test, p, HM_ERR_NOT_LIVE);
+		k += 2;
+		KUNIT_EXPECT_EQ(test, *errors, k);
+		hm_large_usage(&u);
+		KUNIT_EXPECT_EQ(test, u.objs, u0.objs + 1);
+		/* the next object of the size is whole, nothing freed under it */
+		q = hakmem_alloc_as_kmalloc(test, n, GFP_KERNEL);
+		if (q) {
+			memset(q, 0x77, n);
+			KUNIT_EXPECT_EQ(test, hakmem_ksize(q), n);
+			KUNIT_EXPECT_NULL(test, memchr_inv(q, 0x77, n));
+			hakmem_free(q);
+		}
+		KUNIT_EXPECT_EQ(test, *errors, k);
+	}
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree + (k / 7));
+	KUNIT_EXPECT_NULL(test, memchr_inv(other, 0x3c, 5000));
+	hakmem_free(other);
+	hm_large_trim();
+	hm_large_usage(&u);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
+	KUNIT_EXPECT_EQ(test, *errors, k);
 }
 
 /* ---- the hybrid debug route's copies --------------------------------- */
@@ -4140,6 +4448,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_alloc, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_init_on_free, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_kapi_large_wipe),
 	KUNIT_CASE_PARAM(hakmem_kapi_ksize, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_gfp_dma, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_kapi_nofail, hakmem_mode_gen_params),
@@ -4147,6 +4456,8 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
 	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
+	KUNIT_CASE(hakmem_kapi_alloc_max),
+	KUNIT_CASE(hakmem_kapi_alloc_max_misuse),
 	KUNIT_CASE_PARAM(hakmem_kapi_kasan_shadow, hakmem_mode_gen_params),
 	{}
 };

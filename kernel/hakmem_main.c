@@ -757,6 +757,9 @@ static noinline __cold void hakmem_refuse_large(size_t size, size_t bytes, gfp_t
 		       (void *)ip);
 }
 
+/* every size kmalloc() serves fits a chunk, header out of line or not */
+static_assert(HM_PLAT_CHUNK_MAX >= KMALLOC_MAX_SIZE);
+
 /*
  * A large object for hakmem_alloc().  No more pages than at HM_LARGE_HDR:
  * the chunk rounds up to them anyway.  From 64 KiB alignment on, freed
@@ -798,12 +801,13 @@ static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long i
  * largest power-of-two divisor, and never less than 8 bytes.
  *
  * A large object's chunk (its size, a header and its alignment's slack)
- * is one block of the page allocator: a @size whose chunk would be larger
- * than its largest block (with 4 KiB pages: @size plus its alignment, at
- * least 64 bytes, above 4 MiB; a power of two above 2 MiB) is refused: NULL,
- * counted as a ``bad size`` and reported with the size, the flags and the
- * caller (not printed with __GFP_NOWARN, unless with __GFP_NOFAIL, which
- * it cannot honour).  Any other large allocation with __GFP_NOFAIL and a
+ * is one block of the page allocator; one that would be larger than its
+ * largest block, KMALLOC_MAX_SIZE (4 MiB with 4 KiB pages: 4 MiB, or
+ * 4 MiB less 1 to 63 bytes), fills such a block alone, its header out of
+ * line (hm_large.c): every size kmalloc() serves is served.  A larger
+ * @size is refused: NULL, counted as a ``bad size`` and reported with the
+ * size, the flags and the caller (not printed with __GFP_NOWARN, unless
+ * with __GFP_NOFAIL, which it cannot honour).  Any other large allocation with __GFP_NOFAIL and a
  * @gfp that may sleep never returns NULL, as hakmem_cache_alloc().
  *
  * Return: the object, ZERO_SIZE_PTR, or NULL.

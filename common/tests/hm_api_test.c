@@ -68,20 +68,6 @@ static void hm_api_zero_null_huge(struct kunit *test)
 #endif
 }
 
-/* hm_test_free() of @p, refused: one report of kind @e, in no slab */
-static void hm_api_free_refused(struct kunit *test, void *p, enum hm_error e)
-{
-	unsigned long seq = hm_test_report_seq(test);
-	struct hm_err_entry en;
-
-	hm_test_free(p);
-	if (!hm_test_report_since(test, seq, &en))
-		return;
-	KUNIT_EXPECT_EQ(test, en.kind, e);
-	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
-	KUNIT_EXPECT_EQ(test, en.slab, 0);
-}
-
 /* pointers hakmem never handed out are refused without being touched */
 static void hm_api_foreign(struct kunit *test)
 {
@@ -92,13 +78,13 @@ static void hm_api_foreign(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_NOT_NULL(test, big);
-	hm_api_free_refused(test, f, HM_ERR_FOREIGN);
-	hm_api_free_refused(test, &local, HM_ERR_FOREIGN);
+	hm_test_free_refused(test, f, HM_ERR_FOREIGN);
+	hm_test_free_refused(test, &local, HM_ERR_FOREIGN);
 	/* interior of a large object */
-	hm_api_free_refused(test, (char *)big + 16, HM_ERR_INTERIOR);
+	hm_test_free_refused(test, (char *)big + 16, HM_ERR_INTERIOR);
 	KUNIT_EXPECT_EQ(test, *errors, 3);
 	hm_test_free(big);
-	hm_api_free_refused(test, big, HM_ERR_DOUBLE_FREE);
+	hm_test_free_refused(test, big, HM_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, *errors, 4);
 	hm_test_foreign_free(f);
 }
@@ -292,6 +278,43 @@ static void hm_api_large_gone_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.kind, HM_ERR_FOREIGN);
 }
 
+/*
+ * The first byte past a large object's one-granule chunk, where nothing
+ * of hakmem's is, is refused as a pointer not from hakmem, by a free and
+ * by a size: its granule's lookup falls back to the granule before, the
+ * chunk's header, which once made it an interior pointer of that object
+ * (and would have made a double free of a gone object there one too).
+ */
+static void hm_api_past_chunk(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	void *v[16];
+	char *past = NULL;
+	unsigned int i, n;
+
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(5000, 8), HM_SLAB_SIZE);
+	/* one whose next granule is in no chunk: most are */
+	for (n = 0; n < HM_ARRAY_SIZE(v) && !past; n++) {
+		v[n] = hm_test_malloc(5000);
+		KUNIT_ASSERT_NOT_NULL(test, v[n]);
+		past = (char *)v[n] - HM_LARGE_HDR + HM_SLAB_SIZE;
+		if (hm_slabmap_test(past))
+			past = NULL;
+	}
+	if (past) {
+		hm_test_free_refused(test, past, HM_ERR_FOREIGN);
+		hm_api_size_refused(test, past, HM_ERR_FOREIGN);
+		KUNIT_EXPECT_EQ(test, *errors, 2);
+	}
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, hm_test_usable_size(v[i]), 5000);
+		hm_test_free(v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, past ? 2 : 0);
+	if (!past)
+		kunit_skip(test, "each chunk was followed by another");
+}
+
 static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
@@ -301,6 +324,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_large_reuse),
 	KUNIT_CASE(hm_api_large_resize),
 	KUNIT_CASE(hm_api_large_gone_double_free),
+	KUNIT_CASE(hm_api_past_chunk),
 	{}
 };
 

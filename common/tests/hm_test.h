@@ -121,6 +121,8 @@ bool hm_test_report_since(struct kunit *test, unsigned long seq, struct hm_err_e
 bool hm_test_expect_report(struct kunit *test, unsigned long seq, enum hm_error e,
 			   const void *p, const struct hm_cache *c, const void *slab,
 			   unsigned long ip, struct hm_err_entry *out);
+/* hm_test_free() of @p, refused: one report of kind @e, in no slab */
+void hm_test_free_refused(struct kunit *test, void *p, enum hm_error e);
 
 /* Test caches and contexts, destroyed/abandoned by the helpers below. */
 struct hm_cache *hm_test_cache(struct kunit *test, unsigned int size,

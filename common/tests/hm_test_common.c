@@ -120,6 +120,19 @@ bool hm_test_expect_report(struct kunit *test, unsigned long seq, enum hm_error 
 	return true;
 }
 
+void hm_test_free_refused(struct kunit *test, void *p, enum hm_error e)
+{
+	unsigned long seq = hm_test_report_seq(test);
+	struct hm_err_entry en;
+
+	hm_test_free(p);
+	if (!hm_test_report_since(test, seq, &en))
+		return;
+	KUNIT_EXPECT_EQ(test, en.kind, e);
+	KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+	KUNIT_EXPECT_EQ(test, en.slab, 0);
+}
+
 static void hm_test_cache_release(void *c)
 {
 	hm_core_cache_destroy(c);
