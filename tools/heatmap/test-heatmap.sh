@@ -32,16 +32,19 @@ r=$("$CHECK" "$tmp/beta.svg" 1 10 live=4 cached=1 free=4 remote=1) || fail "beta
 grep -q 'class="live" style="fill:#fed976"' "$tmp/beta.svg" || fail "beta --age: no youngest shade"
 grep -q 'class="live" style="fill:#bd0026"' "$tmp/beta.svg" || fail "beta --age: no oldest shade"
 grep -q 'by age 5..40 ms' "$tmp/beta.svg" || fail "beta --age: no age legend"
+# a count of one is singular: "1 slab", in the title as in -l
+grep -q '>beta (hybrid): 1 slab, 10 blocks each<' "$tmp/beta.svg" || fail "beta: title not '1 slab'"
+grep -q '>alpha (bitmap): 3 slabs, 70 blocks each<' "$tmp/alpha.svg" || fail "alpha: title not '3 slabs'"
 echo "test-heatmap: known dump, beta --age: $r, shaded 5..40 ms"
 [ "$("$HM" -l "$known")" = "alpha bitmap 3 slabs
-beta hybrid 1 slabs" ] || fail "-l"
+beta hybrid 1 slab" ] || fail "-l"
 # names the dumps print as they are: a space (the name ended at it:
 # "not a hakmem slabs dump" or "unknown block state"), a leading '#' (a
 # comment: its map went to the cache above, "more blocks than")
 sed -e 's/^alpha           /two words       /' -e 's/^beta            /#beta           /' \
 	"$known" >"$tmp/names"
 [ "$("$HM" -l "$tmp/names" 2>&1)" = "two words bitmap 3 slabs
-#beta hybrid 1 slabs" ] || fail "names with a space, a '#': $("$HM" -l "$tmp/names" 2>&1)"
+#beta hybrid 1 slab" ] || fail "names with a space, a '#': $("$HM" -l "$tmp/names" 2>&1)"
 "$HM" -c "two words" "$tmp/names" | sed 's/two words/alpha/' | cmp -s - "$tmp/alpha.svg" ||
 	fail "-c 'two words': not alpha's picture"
 "$HM" -c "#beta" "$tmp/names" >"$tmp/hash.svg" || fail "-c '#beta'"
@@ -81,7 +84,7 @@ expect_rc 1 "1mib: larger than 1 MiB" "$HM" --max-input 1 -c alpha "$tmp/1mib"
 expect_rc 2 "wants 1..1048576 MiB" "$HM" --max-input 0 "$known"
 # a name's Latin-1 byte (the dump prints a name's bytes as they are)
 sed 's/^beta  /bet\xe9 /' "$known" >"$tmp/latin1"
-"$HM" -l "$tmp/latin1" | grep -q '^bet. hybrid 1 slabs$' || fail "a Latin-1 name: $("$HM" -l "$tmp/latin1" 2>&1)"
+"$HM" -l "$tmp/latin1" | grep -q '^bet. hybrid 1 slab$' || fail "a Latin-1 name: $("$HM" -l "$tmp/latin1" 2>&1)"
 # a full stdout blamed the input file ("known.slabs: No space left on
 # device"), or, for -l, was Python's notice at exit with status 120
 for a in "-c alpha" -l; do
