@@ -185,11 +185,43 @@ void hm_user_chunk_faults(unsigned long every)
  */
 static unsigned int hm_user_switch_pause_us;
 
-unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
-			      unsigned long def)
+const char *hm_user_env_show(const char *s, char *buf)
+{
+	size_t i, k = 0;
+
+	for (i = 0; s[i] && i < HM_USER_ENV_SHOW_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			k += (size_t)snprintf(buf + k, HM_USER_ENV_SHOW - k, "\\x%02x", c);
+		else
+			buf[k++] = (char)c;
+	}
+	if (s[i])
+		memcpy(buf + k, "...", 3), k += 3;
+	buf[k] = '\0';
+	return buf;
+}
+
+const char *hm_user_env_word(const char *name, const char *what)
+{
+	const char *s = secure_getenv(name);
+	char show[HM_USER_ENV_SHOW];
+
+	if (!s || !*s)
+		return NULL;
+	if (!strchr(s, '\n'))
+		return s;
+	fprintf(stderr, "hakmem: %s=%s: %s\n", name, hm_user_env_show(s, show), what);
+	return NULL;
+}
+
+static unsigned long hm_user_env_parse(const char *name, unsigned long min, unsigned long max,
+					unsigned long def, bool report)
 {
 	const char *s = secure_getenv(name);
 	int saved = errno;	/* read at a first malloc(): errno is the program's */
+	char show[HM_USER_ENV_SHOW];
 	unsigned long v;
 	bool bad;
 	char *end;
@@ -199,10 +231,23 @@ unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long
 	errno = 0;
 	v = strtoul(s, &end, 10);	/* decimal: "010" is ten, not octal eight */
 	bad = *s < '0' || *s > '9' || *end || errno || v < min || v > max;
-	if (bad)
-		fprintf(stderr, "hakmem: %s=%s: not %lu..%lu; using %lu\n", name, s, min, max, def);
+	if (bad && report)
+		fprintf(stderr, "hakmem: %s=%s: not %lu..%lu; using %lu\n", name,
+			hm_user_env_show(s, show), min, max, def);
 	errno = saved;
 	return bad ? def : v;
+}
+
+unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
+			      unsigned long def)
+{
+	return hm_user_env_parse(name, min, max, def, true);
+}
+
+unsigned long hm_user_env_num_quiet(const char *name, unsigned long min, unsigned long max,
+				    unsigned long def)
+{
+	return hm_user_env_parse(name, min, max, def, false);
 }
 
 void hm_user_switch_step(void)
@@ -401,22 +446,30 @@ static void hm_init(void)
 	}
 }
 
+/* what a bad value of HAKMEM_DEBUG, HAKMEM_POLICY is not, and what comes of it */
+#define HM_DEBUG_ENV_BAD	"expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 (each once), " \
+				"all=0|1 or off (alone), xowner=1 with track=1; ignored"
+#define HM_POLICY_ENV_BAD	"not default, first, next, near, best or learn; ignored"
+
 static void hm_init_locked(void)
 {
-	const char *env = secure_getenv("HAKMEM_MODE");
-	const char *dbg = secure_getenv("HAKMEM_DEBUG");
 	int saved = errno;	/* a first malloc() that succeeds leaves the program's */
+	char name[16], show[HM_USER_ENV_SHOW];
+	const char *env, *dbg;
 	enum hm_mode mode;
 	unsigned int i;
-	char name[16];
 
-	if (env && *env) {
+	env = hm_user_env_word("HAKMEM_MODE", "not bitmap, freelist or hybrid; using hybrid");
+	if (env) {
 		if (hm_mode_parse(env, &mode))
 			hm_mode_default = mode;
 		else
-			fprintf(stderr, "hakmem: HAKMEM_MODE=%s is not bitmap, freelist or hybrid; using %s\n",
-				env, hm_mode_name(hm_mode_default));
+			fprintf(stderr, "hakmem: HAKMEM_MODE=%s: not bitmap, freelist or hybrid; using %s\n",
+				hm_user_env_show(env, show), hm_mode_name(hm_mode_default));
 	}
+	dbg = hm_user_env_word("HAKMEM_DEBUG", HM_DEBUG_ENV_BAD);
+	/* read where the flat bitmap is set up, maybe before: reported here */
+	hm_user_env_num("HM_FLATMAP", 0, 1, 1);
 	hm_abort_on_error = hm_user_env_num("HAKMEM_ABORT_ON_ERROR", 0, 1, 0);
 	hm_user_fail_every = hm_user_env_num("HAKMEM_FAIL_EVERY", 0, ULONG_MAX, 0);
 	/* a second at most: it runs for every context of every switch change */
@@ -439,9 +492,9 @@ static void hm_init_locked(void)
 	/* the classes exist: the fork handlers take and give back their locks */
 	__atomic_store_n(&hm_fork_live, true, __ATOMIC_RELEASE);
 	hm_fork_register();
-	if (dbg && *dbg && hm_set_debug_locked(NULL, dbg, 0))
-		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: expected poison=0|1 track=0|1 xowner=0|1 checks=0|1 (each once), all=0|1 or off (alone), xowner=1 with track=1; ignored\n",
-			dbg);
+	if (dbg && hm_set_debug_locked(NULL, dbg, 0))
+		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: " HM_DEBUG_ENV_BAD "\n",
+			hm_user_env_show(dbg, show));
 	hm_research_init();	/* HAKMEM_POLICY */
 	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
 	errno = saved;		/* a warning to a closed stderr set it */
@@ -2312,7 +2365,8 @@ static bool hm_is_learn(const char *policy)
 
 static void hm_research_init(void)
 {
-	const char *pol = secure_getenv("HAKMEM_POLICY");
+	const char *pol = hm_user_env_word("HAKMEM_POLICY", HM_POLICY_ENV_BAD);
+	char show[HM_USER_ENV_SHOW];
 	enum hm_fit fit;
 	unsigned int i;
 	u32 seed;
@@ -2323,7 +2377,7 @@ static void hm_research_init(void)
 		for (i = 0; i < HM_USER_CLASSES && hm_mode_default == HM_MODE_HYBRID; i++)
 			hm_cache_set_adaptive(hm_classes[i], true);
 	}
-	if (!pol || !*pol)
+	if (!pol)
 		return;
 	if (hm_is_learn(pol)) {	/* the learner picks bitmap mode's block choice */
 		if (hm_mode_default != HM_MODE_BITMAP) {
@@ -2338,8 +2392,8 @@ static void hm_research_init(void)
 		return;
 	}
 	if (!hm_fit_parse(pol, &fit)) {
-		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s is not default, first, next, near, best or learn; ignored\n",
-			pol);
+		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s: " HM_POLICY_ENV_BAD "\n",
+			hm_user_env_show(pol, show));
 		return;
 	}
 	for (i = 0; i < HM_USER_CLASSES; i++)

@@ -53,6 +53,21 @@ void hm_user_tsc_restart(void);		/* tests: the TSC's first pair again */
  */
 unsigned long hm_user_env_num(const char *name, unsigned long min, unsigned long max,
 			      unsigned long def);
+/*
+ * An environment value as a report shows it, in @buf (HM_USER_ENV_SHOW
+ * bytes): on one line (a byte that is not printable ASCII as \xNN) and
+ * cut after HM_USER_ENV_SHOW_MAX bytes of it ("...").
+ */
+#define HM_USER_ENV_SHOW_MAX	128
+#define HM_USER_ENV_SHOW	(HM_USER_ENV_SHOW_MAX * 4 + 4)
+const char *hm_user_env_show(const char *s, char *buf);
+/* the value of environment variable @name, NULL when unset or empty; one
+ * with a newline (no word nor number of the environment has one) is
+ * reported, with @what (the values taken, the fallback), and NULL */
+const char *hm_user_env_word(const char *name, const char *what);
+/* hm_user_env_num() that reports nothing: for a second reader of a variable */
+unsigned long hm_user_env_num_quiet(const char *name, unsigned long min, unsigned long max,
+				    unsigned long def);
 
 void *hm_user_malloc(size_t size);
 /*

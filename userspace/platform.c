@@ -439,14 +439,14 @@ void hm_plat_meta_free(void *p, size_t size)
  * pages never written map the zero page.  hm_plat_map_commit() makes the
  * parts that get bits writable, and only those are charged.  Fails under
  * a tight RLIMIT_AS, or with HM_FLATMAP=0 in the environment (to test the
- * tree on its own).
+ * tree on its own; 0 or 1, as the set-up reads it and reports another
+ * value, maybe after this).
  */
 void *hm_plat_map_reserve(size_t size)
 {
-	const char *env = secure_getenv("HM_FLATMAP");
 	void *p;
 
-	if (env && !strcmp(env, "0"))
+	if (!hm_user_env_num_quiet("HM_FLATMAP", 0, 1, 1))
 		return NULL;
 	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);

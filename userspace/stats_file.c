@@ -166,7 +166,7 @@ static int hm_sf_fill(const char *tmp, bool final)
 /* One snapshot into the file, atomically.  Caller holds hm_sf_lock. */
 static int hm_sf_write(bool final)
 {
-	char tmp[PATH_MAX + 32];
+	char tmp[PATH_MAX + 32], show[HM_USER_ENV_SHOW];
 	int err;
 
 	if (getpid() != hm_sf_pid) {
@@ -189,7 +189,7 @@ static int hm_sf_write(bool final)
 		return 0;
 	if (!hm_sf_warned)
 		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: %s (not written)\n",
-			hm_sf_path, strerror(err));
+			hm_user_env_show(hm_sf_path, show), strerror(err));
 	hm_sf_warned = true;
 	return -1;
 }
@@ -261,12 +261,13 @@ static bool hm_sf_expand(pid_t pid)
  */
 static bool hm_sf_absolute(const char *path)
 {
+	char show[HM_USER_ENV_SHOW];
 	size_t n = 0;
 
 	if (path[0] != '/') {
 		if (!getcwd(hm_sf_template, sizeof(hm_sf_template))) {
 			fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: the working directory: %s; not written\n",
-				path, strerror(errno));
+				hm_user_env_show(path, show), strerror(errno));
 			return false;
 		}
 		n = strlen(hm_sf_template);
@@ -275,7 +276,8 @@ static bool hm_sf_absolute(const char *path)
 	}
 	hm_sf_cwd_len = n;
 	if (n + strlen(path) >= sizeof(hm_sf_template)) {
-		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
+		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: too long; not written\n",
+			hm_user_env_show(path, show));
 		return false;
 	}
 	strcpy(hm_sf_template + n, path);
@@ -286,6 +288,7 @@ static bool hm_sf_absolute(const char *path)
 void hm_stats_file_start(void)
 {
 	const char *path = secure_getenv("HAKMEM_STATS_FILE");
+	char show[HM_USER_ENV_SHOW];
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -296,7 +299,8 @@ void hm_stats_file_start(void)
 	if (!hm_sf_absolute(path))
 		return;
 	if (!hm_sf_expand(hm_sf_pid)) {
-		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE is too long; not written\n");
+		fprintf(stderr, "hakmem: HAKMEM_STATS_FILE=%s: too long; not written\n",
+			hm_user_env_show(path, show));
 		return;
 	}
 	hm_sf_per_process = strstr(path, "%p");

@@ -190,6 +190,32 @@ static void hm_user_env_numbers(struct kunit *test)
 }
 
 /*
+ * An environment value in a report: one line, whatever bytes it holds (a
+ * newline made two, an escape sequence reached the terminal), and cut
+ * after HM_USER_ENV_SHOW_MAX bytes (a megabyte value was a megabyte line).
+ */
+static void hm_user_env_shown(struct kunit *test)
+{
+	char buf[HM_USER_ENV_SHOW], *big, want[HM_USER_ENV_SHOW_MAX + 4];
+
+	KUNIT_EXPECT_STREQ(test, hm_user_env_show("", buf), "");
+	KUNIT_EXPECT_STREQ(test, hm_user_env_show("bitmap", buf), "bitmap");
+	KUNIT_EXPECT_STREQ(test, hm_user_env_show("a\nb\033[0m\\\xe9", buf),
+			   "a\\x0ab\\x1b[0m\\x5c\\xe9");
+	big = kunit_kzalloc(test, 4096, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	memset(big, 'a', 4095);
+	memset(want, 'a', HM_USER_ENV_SHOW_MAX);
+	strcpy(want + HM_USER_ENV_SHOW_MAX, "...");
+	KUNIT_EXPECT_STREQ(test, hm_user_env_show(big, buf), want);
+	big[HM_USER_ENV_SHOW_MAX] = '\0';	/* exactly the most: whole */
+	KUNIT_EXPECT_EQ(test, strlen(hm_user_env_show(big, buf)), HM_USER_ENV_SHOW_MAX);
+	/* the longest: every byte escaped, then the dots */
+	memset(big, '\n', 4095);
+	KUNIT_EXPECT_EQ(test, strlen(hm_user_env_show(big, buf)), HM_USER_ENV_SHOW - 1);
+}
+
+/*
  * glibc frees a thread's strerror(), strsignal() and dlerror() buffers
  * after the key destructors' last round (__libc_thread_freeres()); a free
  * there must attach no context nor reader slot, which nothing would give
@@ -2008,6 +2034,20 @@ static void hm_user_env_switches(struct kunit *test)
 		/* the warnings to a closed stderr set errno (EBADF) */
 		{ { "HAKMEM_MODE=nope", "HAKMEM_DEBUG=bogus", "HAKMEM_POLICY=bogus" },
 		  "errno", "allocated errno kept\n" },
+		/* HM_FLATMAP=junk was taken as 1, unsaid */
+		{ { "HAKMEM_MODE=hybrid", "HM_FLATMAP=junk" },
+		  NULL, "HM_FLATMAP=junk: not 0..1; using 1\nlearner off adaptive 0\n" },
+		/*
+		 * a value's newline and escape were written as they are, the
+		 * message on two lines; a word's trailing newline was taken
+		 * (HAKMEM_POLICY=learn\n), a number's not
+		 */
+		{ { "HAKMEM_MODE=x\n\033[31my" },
+		  NULL, "HAKMEM_MODE=x\\x0a\\x1b[31my: not bitmap, freelist or hybrid; using hybrid\n"
+		  "learner off adaptive 0\n" },
+		{ { "HAKMEM_MODE=bitmap", "HAKMEM_POLICY=learn\n" },
+		  NULL, "HAKMEM_POLICY=learn\\x0a: not default, first, next, near, best or learn; "
+		  "ignored\nlearner off adaptive 0\n" },
 	};
 	char out[4096];
 	unsigned int k;
@@ -4555,6 +4595,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stale_cache),
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),
+	KUNIT_CASE(hm_user_env_shown),
 	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
