@@ -161,7 +161,8 @@ test-valgrind: deps
 	@# live in destroyed caches on purpose, which memcheck rightly calls lost
 	$(Q)$(HM_TEST_ENV) valgrind -q --error-exitcode=9 --leak-check=no $(BUILD)/valgrind/hakmem-test
 
-# the JSON dump parses, with tracking on (HAKMEM_DEBUG) in each mode
+# the JSON dump parses, with tracking on (HAKMEM_DEBUG) in each mode; poison
+# brings every cache's checks ("checks": true)
 test-json: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-demo
 	$(Q)for m in bitmap freelist hybrid; do \
@@ -169,7 +170,11 @@ test-json: deps
 			> $(BUILD)/release/demo-$$m.json && \
 		python3 -m json.tool $(BUILD)/release/demo-$$m.json > /dev/null && \
 		grep -q '"sites": \[{' $(BUILD)/release/demo-$$m.json || exit 1; \
-		echo "json $$m: valid, with call sites"; \
+		grep -q '"debug": 3, "checks": true,' $(BUILD)/release/demo-$$m.json || \
+			{ echo "json $$m: poison=1, yet no \"checks\": true"; exit 1; }; \
+		! grep -q '"checks": false' $(BUILD)/release/demo-$$m.json || \
+			{ echo "json $$m: poison=1, yet \"checks\": false"; exit 1; }; \
+		echo "json $$m: valid, with call sites, checks on"; \
 	done
 	@# a bad command line is refused (2), a dump not written fails (1)
 	$(Q)rc=0; $(BUILD)/release/hakmem-demo --bogus 2>/dev/null || rc=$$?; \

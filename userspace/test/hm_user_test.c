@@ -2436,6 +2436,63 @@ static void hm_user_debug_counts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/* the "debug" and "checks" fields of cache @name's object in JSON dump @buf */
+static bool hm_user_json_checks(const char *buf, const char *name, const char *want)
+{
+	char key[64];
+	const char *at;
+
+	snprintf(key, sizeof(key), "\"name\": \"%s\"", name);
+	at = strstr(buf, key);
+	return at && (at = strstr(at, "\"debug\": ")) && !strncmp(at, want, strlen(want));
+}
+
+/*
+ * The JSON dump says whether a cache's checks are on: its "debug" field is
+ * the switches as set, and checks also come from HM_CACHE_CHECKS and from
+ * poisoning, which that field does not show.
+ */
+static void hm_user_json_checks_on(struct kunit *test)
+{
+	static const struct {
+		const char *name;
+		unsigned int flags;
+		const char *debug, *want;
+	} cases[] = {
+		{ "u-chk-plain", 0, NULL, "\"debug\": 0, \"checks\": false," },
+		{ "u-chk-flag", HM_CACHE_CHECKS, NULL, "\"debug\": 0, \"checks\": true," },
+		{ "u-chk-poison", 0, "poison=1", "\"debug\": 1, \"checks\": true," },
+		{ "u-chk-switch", 0, "checks=1", "\"debug\": 8, \"checks\": true," },
+		{ "u-chk-track", 0, "track=1", "\"debug\": 2, \"checks\": false," },
+	};
+	struct hm_cache *c[HM_ARRAY_SIZE(cases)];
+	unsigned int i;
+	char *buf;
+
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
+		c[i] = hm_cache_create(cases[i].name, 64, 0, HM_MODE_FREELIST, cases[i].flags);
+		KUNIT_ASSERT_NOT_NULL(test, c[i]);
+		if (cases[i].debug)
+			KUNIT_ASSERT_EQ(test, hm_set_debug(c[i], cases[i].debug), 0);
+	}
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_TRUE_MSG(test, hm_user_json_checks(buf, cases[i].name, cases[i].want),
+				      "%s: no '%s' in the JSON", cases[i].name, cases[i].want);
+	free(buf);
+	/* switched off, poisoning's checks go with it; the flag's stay */
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c[2], "off"), 0);
+	KUNIT_ASSERT_EQ(test, hm_set_debug(c[1], "off"), 0);
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
+	KUNIT_EXPECT_TRUE(test, hm_user_json_checks(buf, "u-chk-poison",
+						    "\"debug\": 0, \"checks\": false,"));
+	KUNIT_EXPECT_TRUE(test, hm_user_json_checks(buf, "u-chk-flag",
+						    "\"debug\": 0, \"checks\": true,"));
+	free(buf);
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c[i]), 0);
+}
+
 /*
  * Tracking off without memory for the vector of records to retire: they
  * go back all the same, HM_RETIRE_SMALL slabs a wait, none lost.
@@ -4596,6 +4653,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_free_after_last_round),
 	KUNIT_CASE(hm_user_env_numbers),
 	KUNIT_CASE(hm_user_env_shown),
+	KUNIT_CASE(hm_user_json_checks_on),
 	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
