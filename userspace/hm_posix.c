@@ -176,7 +176,8 @@ int hm_posix_memalign(void **memptr, size_t align, size_t size)
 	int saved = errno;
 	void *p;
 
-	if (!hm_pow2(align) || align % sizeof(void *))
+	/* no place for the pointer: refused before anything is allocated */
+	if (!memptr || !hm_pow2(align) || align % sizeof(void *))
 		return EINVAL;
 	p = hm_aligned(align, size, HM_RET_IP);
 	errno = saved;			/* POSIX: the result says it, not errno */

@@ -379,6 +379,9 @@ static void hm_posix_errno(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 24, 8), EINVAL);
 	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 4, 8), EINVAL);	/* < sizeof(void *) */
 	KUNIT_EXPECT_PTR_EQ(test, p, &p);				/* untouched */
+	/* no place for the result was a SIGSEGV, after the allocation */
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(NULL, 64, 8), EINVAL);
+	KUNIT_EXPECT_EQ(test, hm_posix_memalign(NULL, 4096, 100000), EINVAL);
 	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 64, SIZE_MAX - 100), ENOMEM);
 	KUNIT_EXPECT_EQ(test, hm_posix_memalign(&p, 1UL << 62, 10), ENOMEM);
 	errno = 0;
