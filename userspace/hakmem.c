@@ -1664,12 +1664,19 @@ static size_t hm_cache_rows(struct hm_cache *c, struct hm_stat_row *rows,
 	return n;
 }
 
+/* the HM_STATS_* bits hm_stats_snapshot() and hm_stats_dump() take */
+#define HM_STATS_ALL	(HM_STATS_CLASSES | HM_STATS_CACHES | HM_STATS_THREADS | HM_STATS_DIAG)
+
 size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what)
 {
 	struct hm_cache *c;
 	unsigned int i;
 	size_t n = 0;
 
+	if (what & ~HM_STATS_ALL) {	/* a bit of no HM_STATS_*: as hm_cache_create()'s flags */
+		errno = EINVAL;
+		return 0;
+	}
 	if (!rows)	/* only the count */
 		max = 0;
 
@@ -1736,7 +1743,7 @@ void hm_stats_dump(FILE *out, unsigned int what)
 {
 	struct hm_file_printer fp = { { hm_file_printf }, out };
 
-	if (!out) {
+	if (!out || (what & ~HM_STATS_ALL)) {
 		errno = EINVAL;
 		return;
 	}

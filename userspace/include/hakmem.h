@@ -120,7 +120,8 @@ struct hm_stat_row {
  * behind (exact when the process is quiet) */
 size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what);
 /* this and the dumps below, hm_mallinfo() and hm_frag_info(): a NULL
- * output writes nothing and sets errno EINVAL (rows NULL: the count).
+ * output writes nothing and sets errno EINVAL (rows NULL: the count);
+ * so does a @what with a bit of no HM_STATS_* (0 rows).
  * The dumps (hm_validate()'s stderr too) write with no lock of hakmem's
  * held: the stream's write may allocate or call hakmem (fopencookie()) */
 void hm_stats_dump(FILE *out, unsigned int what);

@@ -3763,6 +3763,46 @@ static void hm_user_null_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * A "what" with a bit of no HM_STATS_* is refused, as hm_cache_create()
+ * refuses such flags: errno EINVAL, no row, nothing written.  It was
+ * taken for the bits it had (HM_STATS_CLASSES | 0x10: the classes) or
+ * none (0x100: a dump of the header alone), unsaid.
+ */
+static void hm_user_stats_bad_what(struct kunit *test)
+{
+	static const unsigned int bad[] = { 0x10, HM_STATS_CLASSES | 0x10, 0x100, ~0U };
+	struct hm_stat_row rows[4];
+	char *dump = NULL;
+	unsigned int i;
+	size_t len = 0;
+	FILE *f;
+
+	for (i = 0; i < HM_ARRAY_SIZE(bad); i++) {
+		memset(rows, 0x5a, sizeof(rows));
+		errno = 0;
+		KUNIT_EXPECT_TRUE_MSG(test, hm_stats_snapshot(rows, 4, bad[i]) == 0, "what %#x", bad[i]);
+		KUNIT_EXPECT_TRUE_MSG(test, errno == EINVAL, "what %#x", bad[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned char)rows[0].name[0], 0x5a);
+		errno = 0;
+		KUNIT_EXPECT_EQ(test, hm_stats_snapshot(NULL, 0, bad[i]), 0);
+		KUNIT_EXPECT_EQ(test, errno, EINVAL);
+		f = open_memstream(&dump, &len);
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		errno = 0;
+		hm_stats_dump(f, bad[i]);
+		KUNIT_EXPECT_TRUE_MSG(test, errno == EINVAL, "what %#x", bad[i]);
+		fclose(f);
+		KUNIT_EXPECT_TRUE_MSG(test, len == 0, "what %#x: wrote '%s'", bad[i], dump);
+		free(dump);
+		dump = NULL;
+	}
+	/* every good bit, and none (no rows): taken */
+	KUNIT_EXPECT_EQ(test, hm_stats_snapshot(NULL, 0, HM_STATS_CLASSES | HM_STATS_DIAG),
+			HM_USER_CLASSES);
+	KUNIT_EXPECT_EQ(test, hm_stats_snapshot(rows, 4, 0), 0);
+}
+
 struct hm_stale_arg {
 	void *stale;
 	int stop;
@@ -4654,6 +4694,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_env_numbers),
 	KUNIT_CASE(hm_user_env_shown),
 	KUNIT_CASE(hm_user_json_checks_on),
+	KUNIT_CASE(hm_user_stats_bad_what),
 	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
