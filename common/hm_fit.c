@@ -586,7 +586,8 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
  * slab is @c's, @first starts a block, the @n blocks end inside the slab
  * and every one is live.  The first fault is reported, once: a wrong
  * cache, an interior pointer, HM_ERR_BAD_SIZE for @n of 0 or past the
- * slab's end, a double free for a block not live.
+ * slab's end or a free-list slab (which has no runs), a double free for a
+ * block not live.
  *
  * Return: true when the caller may free the @n blocks.
  */
@@ -604,7 +605,12 @@ bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *fir
 		hm_report_bad_block(c, s, first, ip);
 		return false;
 	}
-	if (!n || n > s->nblocks - idx) {
+	/*
+	 * free-list mode makes no runs (hm_cctx_alloc_contig()), and without
+	 * checks it cannot tell a free block from a live one: the blocks
+	 * after @first were freed whatever they were, a listed one twice
+	 */
+	if (!n || n > s->nblocks - idx || s->mode == HM_MODE_FREELIST) {
 		hm_report(c, HM_ERR_BAD_SIZE, (void *)n, ip);
 		return false;
 	}

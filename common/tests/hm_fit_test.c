@@ -308,7 +308,7 @@ static void hm_fit_contig_best(struct kunit *test)
 /*
  * A run freed as one is checked whole first: one that reaches past its
  * slab, holds a block not live, or does not start a block of this cache
- * is reported once and frees nothing.
+ * is reported once and frees nothing; in free-list mode every run is.
  */
 static void hm_fit_contig_free_check(struct kunit *test)
 {
@@ -336,8 +336,26 @@ static void hm_fit_contig_free_check(struct kunit *test)
 	void *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	if (MODE(test) == HM_MODE_FREELIST)	/* no block state to check without checks */
-		kunit_skip(test, "no runs in free-list mode (hm_fit_contig_best)");
+	if (MODE(test) == HM_MODE_FREELIST) {
+		/*
+		 * no runs, and without checks no block state: each block was
+		 * taken for live, a free one freed again (a block handed out
+		 * twice after); refused as the allocation is
+		 */
+		q = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		seq = hm_test_report_seq(test);
+		KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, hm_ptr_slab(q), q, 2, HM_RET_IP));
+		if (hm_test_report_since(test, seq, &en))
+			KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_BAD_SIZE);
+		KUNIT_EXPECT_FALSE(test, hm_contig_free_check(c, hm_ptr_slab(q), q, 1, HM_RET_IP));
+		KUNIT_EXPECT_EQ(test, *errors, 2);
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);
+		hm_test_free_in(cc, q);
+		KUNIT_EXPECT_EQ(test, *errors, 2);
+		HM_EXPECT_VALID(test, c);
+		return;
+	}
 	hm_fill_one_slab(test, cc, v, HM_RET_IP);
 	KUNIT_ASSERT_GE(test, n, 16);
 	s = hm_ptr_slab(v[0]);

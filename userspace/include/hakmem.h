@@ -225,7 +225,8 @@ const char *hm_cache_policy(struct hm_cache *c);
  * holds, or the cache is in freelist mode; ENOMEM when memory runs out.
  * hm_cache_free_contig() checks the whole run first: one that reaches
  * past its slab, holds a block not in use, or is not this cache's is
- * reported once and nothing of it is freed. */
+ * reported once and nothing of it is freed; so is any in freelist mode,
+ * which makes no runs (free its objects with hm_cache_free()). */
 void *hm_cache_alloc_contig(struct hm_cache *c, size_t n);
 void hm_cache_free_contig(struct hm_cache *c, void *first, size_t n);
 

@@ -3545,6 +3545,46 @@ static noinline struct hm_cache *hm_user_create_at(enum hm_mode mode, unsigned i
 	return c;
 }
 
+/*
+ * A free-list cache makes no runs (hm_cache_alloc_contig() refuses it), and
+ * without checks it cannot tell a free block from a live one: a "run"
+ * freed there was freed whole, unsaid, the free blocks after the first a
+ * second time, and the next allocations handed one block out twice.  Now
+ * refused as the allocation is, nothing freed.
+ */
+static void hm_user_contig_freelist(struct kunit *test)
+{
+	struct hm_cache *fl = hm_cache_create("u-fl-run", 32, 0, HM_MODE_FREELIST, 0);
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	unsigned long seq;
+	unsigned int i, j;
+	void *q, *r[6];
+
+	KUNIT_ASSERT_NOT_NULL(test, fl);
+	q = hm_cache_alloc(fl);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	seq = hm_test_report_seq(test);
+	hm_cache_free_contig(fl, q, 3);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_BAD_SIZE);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 32);	/* still live */
+	for (i = 0; i < HM_ARRAY_SIZE(r); i++) {
+		r[i] = hm_cache_alloc(fl);
+		KUNIT_ASSERT_NOT_NULL(test, r[i]);
+		KUNIT_EXPECT_PTR_NE(test, r[i], q);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_PTR_NE(test, r[i], r[j]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_validate(fl), 0);
+	for (i = 0; i < HM_ARRAY_SIZE(r); i++)
+		hm_cache_free(fl, r[i]);
+	hm_cache_free(fl, q);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(fl), 0);
+}
+
 /* the research API: policies, contiguous runs, learner, adaptive flag */
 static void hm_user_research_api(struct kunit *test)
 {
@@ -4695,6 +4735,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_env_shown),
 	KUNIT_CASE(hm_user_json_checks_on),
 	KUNIT_CASE(hm_user_stats_bad_what),
+	KUNIT_CASE(hm_user_contig_freelist),
 	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
