@@ -454,18 +454,19 @@ static void hm_init(void)
 static void hm_init_locked(void)
 {
 	int saved = errno;	/* a first malloc() that succeeds leaves the program's */
-	char name[16], show[HM_USER_ENV_SHOW];
+	char name[16], show[HM_USER_ENV_SHOW], what[64];
 	const char *env, *dbg;
 	enum hm_mode mode;
 	unsigned int i;
 
-	env = hm_user_env_word("HAKMEM_MODE", "not bitmap, freelist or hybrid; using hybrid");
+	snprintf(what, sizeof(what), "not bitmap, freelist or hybrid; using %s",
+		 hm_mode_name(hm_mode_default));
+	env = hm_user_env_word("HAKMEM_MODE", what);
 	if (env) {
 		if (hm_mode_parse(env, &mode))
 			hm_mode_default = mode;
 		else
-			fprintf(stderr, "hakmem: HAKMEM_MODE=%s: not bitmap, freelist or hybrid; using %s\n",
-				hm_user_env_show(env, show), hm_mode_name(hm_mode_default));
+			fprintf(stderr, "hakmem: HAKMEM_MODE=%s: %s\n", hm_user_env_show(env, show), what);
 	}
 	dbg = hm_user_env_word("HAKMEM_DEBUG", HM_DEBUG_ENV_BAD);
 	/* read where the flat bitmap is set up, maybe before: reported here */
