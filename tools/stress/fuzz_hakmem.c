@@ -49,6 +49,24 @@
 #define ORPHAN_BUDGET	4096	/* orphaned slabs per process (never freed) */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/*
+ * FUZZ_NO_PIN (0 or 1) and FUZZ_VERBOSE (0 to 2), as libhakmem reads its
+ * variables: unset or empty is 0; another value is said on stderr and 0
+ * used (atoi() took "x" for 0 and "1x" for 1, unsaid; FUZZ_NO_PIN=0
+ * left the CPU alone as 1 did).
+ */
+static int fuzz_env_num(const char *name, int max)
+{
+	const char *s = getenv(name);
+
+	if (!s || !*s)
+		return 0;
+	if (s[0] >= '0' && s[0] <= '0' + max && !s[1])
+		return s[0] - '0';
+	fprintf(stderr, "fuzz_hakmem: %s=%s: not 0..%d; using 0\n", name, s, max);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -1155,7 +1173,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * munmap needs no TLB shootdown; in a small VM this is 5x the
 	 * executions a second.  FUZZ_NO_PIN=1 leaves the affinity alone.
 	 */
-	if (!getenv("FUZZ_NO_PIN")) {
+	if (!fuzz_env_num("FUZZ_NO_PIN", 1)) {
 		cpu_set_t set;
 		int cpu = sched_getcpu();
 
@@ -1165,7 +1183,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	unsetenv("HAKMEM_ABORT_ON_ERROR");
 	unsetenv("HAKMEM_FAIL_EVERY");
-	verbose = getenv("FUZZ_VERBOSE") ? atoi(getenv("FUZZ_VERBOSE")) : 0;
+	verbose = fuzz_env_num("FUZZ_VERBOSE", 2);
 	hm_set_error_handler(on_error, NULL);
 	class_mode = hm_default_mode();
 	return 0;

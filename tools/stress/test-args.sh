@@ -115,6 +115,14 @@ fuzz)
 	# (its ops stop at MAX_OPS, 4096: the count said 4097)
 	echo "$out" | grep -q '^fuzz_hakmem: 70001 bytes, 4096 ops: ' || fail "a 70001-byte file: $out"
 	echo "$NAME: a 70001-byte file replayed whole"
+	# its variables as libhakmem's: a bad value said, 0 used (atoi() took
+	# "x" for 0 and "1x" for 1, unsaid; FUZZ_NO_PIN=0 was FUZZ_NO_PIN=1)
+	for v in FUZZ_VERBOSE=x FUZZ_VERBOSE=1x FUZZ_VERBOSE=3 FUZZ_NO_PIN=yes FUZZ_NO_PIN=2; do
+		out=$(env "$v" "$bin" "$tmp/big" 2>&1) || fail "$v: $out"
+		echo "$out" | grep -qx "fuzz_hakmem: $v: not 0\.\.[12]; using 0" || fail "$v: not said: $out"
+		! echo "$out" | grep -q ' ops: ' || fail "$v: taken for verbose: $out"
+	done
+	echo "$NAME: FUZZ_VERBOSE=x, FUZZ_NO_PIN=yes: said, 0 used"
 	# an unreadable input fails, and the last line does not say ok
 	expect_rc 1 "No such file" "$bin" "$tmp/none"
 	grep -q ': FAIL' "$tmp/out" || fail "an unreadable input: $(cat "$tmp/out")"
