@@ -13,6 +13,8 @@
 #    unmapped code: SIGSEGV);
 #  - a relative path, then a chdir() (the file followed the program);
 #  - a program whose only allocations are large (the library never started);
+#  - a path too long, or with a newline, named on one line (it was not
+#    named, or the message was split);
 #  - a set-user-ID program ignores the variable (it wrote a root-only file
 #    for any user); run as root only, where /tmp allows set-user-ID.
 #
@@ -162,6 +164,19 @@ for how in malloc calloc aligned; do
 		fail "large only ($how): the library never started (no stats file)"
 done
 echo "$NAME: a program whose only allocation is large (malloc, calloc, aligned): the library starts: PASS"
+
+# a path too long, with a newline: one line naming it, cut and escaped
+# (it said "HAKMEM_STATS_FILE is too long", not which; a newline in a path
+# the writer could not open split its message)
+long=$(printf 'x%.0s' $(seq 5000))
+HAKMEM_STATS_FILE=$long LD_PRELOAD=$PRE "$tmp/one" 2>"$tmp/long.err" || fail "a long path: exit $?"
+want="hakmem: HAKMEM_STATS_FILE=$(printf 'x%.0s' $(seq 128))...: too long; not written"
+[ "$(cat "$tmp/long.err")" = "$want" ] || fail "a long path: '$(head -c 300 "$tmp/long.err")'"
+HAKMEM_STATS_FILE="$tmp/no/such"$'\n'"dir" LD_PRELOAD=$PRE "$tmp/one" 2>"$tmp/nl.err" ||
+	fail "a newline in the path: exit $?"
+[ "$(wc -l <"$tmp/nl.err")" = 1 ] && grep -qF 'no/such\x0adir: No such file or directory (not written)' "$tmp/nl.err" ||
+	fail "a newline in the path: '$(cat "$tmp/nl.err")'"
+echo "$NAME: a path too long, one with a newline: named on one line: PASS"
 
 # set-user-ID: the caller's HAKMEM_STATS_FILE is not the program's
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
