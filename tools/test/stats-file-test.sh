@@ -174,8 +174,10 @@ want="hakmem: HAKMEM_STATS_FILE=$(printf 'x%.0s' $(seq 128))...: too long; not w
 [ "$(cat "$tmp/long.err")" = "$want" ] || fail "a long path: '$(head -c 300 "$tmp/long.err")'"
 HAKMEM_STATS_FILE="$tmp/no/such"$'\n'"dir" LD_PRELOAD=$PRE "$tmp/one" 2>"$tmp/nl.err" ||
 	fail "a newline in the path: exit $?"
-[ "$(wc -l <"$tmp/nl.err")" = 1 ] && grep -qF 'no/such\x0adir: No such file or directory (not written)' "$tmp/nl.err" ||
+if [ "$(wc -l <"$tmp/nl.err")" != 1 ] ||
+	! grep -qF 'no/such\x0adir: No such file or directory (not written)' "$tmp/nl.err"; then
 	fail "a newline in the path: '$(cat "$tmp/nl.err")'"
+fi
 echo "$NAME: a path too long, one with a newline: named on one line: PASS"
 
 # set-user-ID: the caller's HAKMEM_STATS_FILE is not the program's
