@@ -11,8 +11,11 @@
  * their alignment, inside the header's granule, below HM_SLAB_SIZE; at or
  * above it they start a granule of their own, which is not registered,
  * and their header fills the whole granule before them.  No other object
- * starts a granule (slab blocks follow the slab header), so a free of a
- * granule-aligned pointer looks one granule back (hm_large_of()).
+ * starts a granule (slab blocks follow the slab header).  Only a chunk's
+ * header granule is registered: a pointer in no registered granule looks
+ * back to the nearest registered one, as far as a chunk reaches
+ * (hm_large_of()), whose header tells whether its chunk holds the pointer
+ * (an aligned object, or an interior pointer).
  *
  * An object whose chunk, header and alignment included, would be larger
  * than the platform's largest (HM_PLAT_CHUNK_MAX: the kernel's page
@@ -186,6 +189,12 @@ static bool hm_large_was_gone(const void *p)
 }
 
 /* the live objects and their chunks' bytes (hm_large_usage()) */
+/*
+ * The farthest any registered chunk reaches past its header's start: how
+ * far back an interior pointer's header can be (hm_large_of()); only grows
+ */
+static size_t hm_large_reach;
+
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
 static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
 
@@ -333,11 +342,19 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 			   u32 off, size_t size, hm_gfp_t gfp)
 {
 	/* a kept chunk once at this address left it marked free */
-	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR,
-			   (size_t)((char *)base + bytes - ((char *)h + HM_LARGE_HDR)));
+	size_t reach = (size_t)((char *)base + bytes - (char *)h);
+	unsigned long flags;
+
+	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, reach - HM_LARGE_HDR);
 	if (hm_slabmap_prepare(h, gfp)) {
 		hm_plat_chunk_free(base, bytes);
 		return NULL;
+	}
+	if (reach > HM_READ_ONCE(hm_large_reach)) {
+		hm_lock(&hm_large_lock, flags);
+		if (reach > hm_large_reach)
+			HM_WRITE_ONCE(hm_large_reach, reach);
+		hm_unlock(&hm_large_lock, flags);
 	}
 	h->magic = HM_MAGIC_LARGE;
 	h->off = off;
@@ -573,14 +590,18 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 
 /*
  * The header of the large chunk @p would be in: its granule's, the out of
- * line one of a chunk holding @p, or for a granule-aligned @p that is not
- * a chunk itself the granule before (*@before set).  NULL when there is
- * none.  The caller checks the magic, and
- * whether the object starts at @p.
+ * line one of a chunk holding @p, or else the nearest registered granule
+ * below @p's, no farther than a chunk reaches (*@before set): a chunk's
+ * other granules are not registered, so that is the only header of one
+ * holding @p (an object aligned to HM_SLAB_SIZE or more starts a granule
+ * after its header's; an interior pointer may be any granule in).  NULL
+ * when there is none.  The caller checks the magic, that @p is inside the
+ * chunk when *@before, and whether the object starts at @p.
  */
 static struct hm_large *hm_large_of(const void *p, bool *before)
 {
 	struct hm_large *h = (struct hm_large *)hm_ptr_slab(p);
+	uintptr_t g = (uintptr_t)h, back, reach;
 	struct hm_large_ool *o;
 
 	if (hm_slabmap_test(h))
@@ -592,12 +613,16 @@ static struct hm_large *hm_large_of(const void *p, bool *before)
 			if ((uintptr_t)p - (uintptr_t)o->h.base < o->h.size)
 				return &o->h;
 	}
-	if ((const void *)h != p)
-		return NULL;
-	/* as an integer: the granule before address 64 KiB is address 0 */
-	h = (struct hm_large *)((uintptr_t)p - HM_SLAB_SIZE);
-	*before = true;
-	return hm_slabmap_test(h) ? h : NULL;
+	/* as integers: the granule before address 64 KiB is address 0 */
+	reach = HM_READ_ONCE(hm_large_reach);
+	for (back = HM_SLAB_SIZE; back < reach && back <= g; back += HM_SLAB_SIZE) {
+		h = (struct hm_large *)(g - back);
+		if (hm_slabmap_test(h)) {
+			*before = true;
+			return h;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -615,10 +640,11 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	if (h) {
 		magic = HM_READ_ONCE(h->magic);
 		/*
-		 * the granule before @p's is @p's chunk only if a large one
-		 * reaching @p (an object aligned to HM_SLAB_SIZE or more); else
-		 * @p is past it (a slab's, a one-granule chunk's, below a gone
-		 * object or a chunk of HM_PLAT_CHUNK_MAX): in none
+		 * a granule below @p's is @p's chunk only if a large one
+		 * reaching @p (an object aligned to HM_SLAB_SIZE or more, or
+		 * @p inside a chunk of several granules); else @p is past it
+		 * (a slab's, a shorter chunk's, below a gone object or a
+		 * chunk of HM_PLAT_CHUNK_MAX): in none
 		 */
 		if (before && ((magic != HM_MAGIC_LARGE && magic != HM_MAGIC_LARGE_FREE) ||
 			       (uintptr_t)p - (uintptr_t)h->base >= h->size))
