@@ -37,7 +37,9 @@
  * free it is.  hm_large_trim()
  * gives them all back (trim, the shrinker, exit).  A second free of an
  * object whose chunk went back is still called a double free while its
- * address is among the last HM_LARGE_GONE given back (hm_large_gone[]).
+ * address is among the last HM_LARGE_GONE given back (hm_large_gone[]);
+ * one of the object a kept chunk held before it was taken back at another
+ * offset, while it is that chunk's last (struct hm_large's prev).
  */
 #include "hm_cache.h"
 
@@ -77,6 +79,8 @@ struct hm_large {
 	bool resident;		/* kept with its pages; else zeroes from ... */
 	bool ool;		/* the header is out of line: a struct hm_large_ool */
 	u32 dirty;		/* ... this many bytes from the header on */
+	/* taken back kept at another offset: its old object's off (no object), else 0 */
+	u32 prev;
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
 	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
@@ -84,6 +88,8 @@ struct hm_large {
 	/* given back: a stale pointer's reader may still have it (hm_large_give()) */
 	hm_plat_retire_t retire;
 };
+
+static_assert(sizeof(struct hm_large) <= HM_LARGE_HDR, "the header before the object");
 
 /*
  * The header of an object filling a chunk of HM_PLAT_CHUNK_MAX, which has
@@ -299,6 +305,7 @@ static struct hm_large *hm_large_take(size_t bytes, u32 off)
 		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
 		hm_large_unkeep(best);
 		h->magic = HM_MAGIC_LARGE;
+		HM_WRITE_ONCE(h->prev, h->off != off ? h->off : 0);
 		h->off = off;
 	}
 	hm_unlock(&hm_large_lock, flags);
@@ -358,6 +365,7 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 	}
 	h->magic = HM_MAGIC_LARGE;
 	h->off = off;
+	h->prev = 0;
 	h->ool = false;
 	h->size = bytes;
 	h->user = size;
@@ -635,7 +643,7 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 {
 	bool before = false;
 	struct hm_large *h = hm_large_of(p, &before);
-	u32 magic;
+	u32 magic, prev;
 
 	if (h) {
 		magic = HM_READ_ONCE(h->magic);
@@ -653,8 +661,13 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	if (!h)
 		return hm_large_was_gone(p) ? HM_ERR_DOUBLE_FREE : HM_ERR_FOREIGN;
 	*hp = h;
-	if (magic == HM_MAGIC_LARGE)
-		return p == hm_large_obj(h) ? HM_ERR_NR : HM_ERR_INTERIOR;
+	if (magic == HM_MAGIC_LARGE) {
+		if (p == hm_large_obj(h))
+			return HM_ERR_NR;
+		/* the object its kept chunk held before it was taken at another offset */
+		prev = HM_READ_ONCE(h->prev);
+		return prev && p == (char *)h + prev ? HM_ERR_DOUBLE_FREE : HM_ERR_INTERIOR;
+	}
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
 	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;

@@ -316,6 +316,43 @@ static void hm_api_past_chunk(struct kunit *test)
 }
 
 /*
+ * A kept chunk taken back for an object at another offset (another
+ * alignment): a second free of its old object is a double free, and its
+ * size a use after free, not an interior pointer of the new object, which
+ * neither frees nor touches.
+ */
+static void hm_api_large_reuse_moved(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	char *p, *q;
+	size_t i;
+
+	hm_large_trim();
+	p = hm_large_alloc(20000, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_free_other(p, 0);
+	KUNIT_ASSERT_EQ(test, hm_large_kept(), 1);
+	q = hm_large_alloc_aligned(20000, 4096, false, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(q), hm_ptr_slab(p));
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	memset(q, 0x5e, 20000);
+	hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);
+	hm_api_size_refused(test, p, HM_ERR_NOT_LIVE);
+	/* an address inside it that was never an object's still is interior */
+	hm_test_free_refused(test, q + 8, HM_ERR_INTERIOR);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(q), 20000);
+	for (i = 0; i < 20000 && q[i] == 0x5e; i++)
+		;
+	KUNIT_EXPECT_EQ(test, i, 20000);
+	hm_free_other(q, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	hm_large_trim();
+}
+
+/*
  * A pointer into the second or a later granule of a large object, freed
  * or asked its size, is refused as the interior pointer it is: only a
  * chunk's first granule is in the slab map, and such a pointer was taken
@@ -365,6 +402,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_large_resize),
 	KUNIT_CASE(hm_api_large_gone_double_free),
 	KUNIT_CASE(hm_api_large_interior),
+	KUNIT_CASE(hm_api_large_reuse_moved),
 	KUNIT_CASE(hm_api_past_chunk),
 	{}
 };
