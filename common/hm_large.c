@@ -11,8 +11,11 @@
  * their alignment, inside the header's granule, below HM_SLAB_SIZE; at or
  * above it they start a granule of their own, which is not registered,
  * and their header fills the whole granule before them.  No other object
- * starts a granule (slab blocks follow the slab header), so a free of a
- * granule-aligned pointer looks one granule back (hm_large_of()).
+ * starts a granule (slab blocks follow the slab header).  Only a chunk's
+ * header granule is registered: a pointer in no registered granule looks
+ * back to the nearest registered one, as far as a chunk reaches
+ * (hm_large_of()), whose header tells whether its chunk holds the pointer
+ * (an aligned object, or an interior pointer).
  *
  * An object whose chunk, header and alignment included, would be larger
  * than the platform's largest (HM_PLAT_CHUNK_MAX: the kernel's page
@@ -34,7 +37,9 @@
  * free it is.  hm_large_trim()
  * gives them all back (trim, the shrinker, exit).  A second free of an
  * object whose chunk went back is still called a double free while its
- * address is among the last HM_LARGE_GONE given back (hm_large_gone[]).
+ * address is among the last HM_LARGE_GONE given back (hm_large_gone[]);
+ * one of the object a kept chunk held before it was taken back at another
+ * offset, while it is that chunk's last (struct hm_large's prev).
  */
 #include "hm_cache.h"
 
@@ -74,6 +79,8 @@ struct hm_large {
 	bool resident;		/* kept with its pages; else zeroes from ... */
 	bool ool;		/* the header is out of line: a struct hm_large_ool */
 	u32 dirty;		/* ... this many bytes from the header on */
+	/* taken back kept at another offset: its old object's off (no object), else 0 */
+	u32 prev;
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
 	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
@@ -81,6 +88,8 @@ struct hm_large {
 	/* given back: a stale pointer's reader may still have it (hm_large_give()) */
 	hm_plat_retire_t retire;
 };
+
+static_assert(sizeof(struct hm_large) <= HM_LARGE_HDR, "the header before the object");
 
 /*
  * The header of an object filling a chunk of HM_PLAT_CHUNK_MAX, which has
@@ -186,6 +195,12 @@ static bool hm_large_was_gone(const void *p)
 }
 
 /* the live objects and their chunks' bytes (hm_large_usage()) */
+/*
+ * The farthest any registered chunk reaches past its header's start: how
+ * far back an interior pointer's header can be (hm_large_of()); only grows
+ */
+static size_t hm_large_reach;
+
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
 static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
 
@@ -290,6 +305,7 @@ static struct hm_large *hm_large_take(size_t bytes, u32 off)
 		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
 		hm_large_unkeep(best);
 		h->magic = HM_MAGIC_LARGE;
+		HM_WRITE_ONCE(h->prev, h->off != off ? h->off : 0);
 		h->off = off;
 	}
 	hm_unlock(&hm_large_lock, flags);
@@ -333,14 +349,23 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 			   u32 off, size_t size, hm_gfp_t gfp)
 {
 	/* a kept chunk once at this address left it marked free */
-	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR,
-			   (size_t)((char *)base + bytes - ((char *)h + HM_LARGE_HDR)));
+	size_t reach = (size_t)((char *)base + bytes - (char *)h);
+	unsigned long flags;
+
+	hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, reach - HM_LARGE_HDR);
 	if (hm_slabmap_prepare(h, gfp)) {
 		hm_plat_chunk_free(base, bytes);
 		return NULL;
 	}
+	if (reach > HM_READ_ONCE(hm_large_reach)) {
+		hm_lock(&hm_large_lock, flags);
+		if (reach > hm_large_reach)
+			HM_WRITE_ONCE(hm_large_reach, reach);
+		hm_unlock(&hm_large_lock, flags);
+	}
 	h->magic = HM_MAGIC_LARGE;
 	h->off = off;
+	h->prev = 0;
 	h->ool = false;
 	h->size = bytes;
 	h->user = size;
@@ -573,14 +598,18 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 
 /*
  * The header of the large chunk @p would be in: its granule's, the out of
- * line one of a chunk holding @p, or for a granule-aligned @p that is not
- * a chunk itself the granule before (*@before set).  NULL when there is
- * none.  The caller checks the magic, and
- * whether the object starts at @p.
+ * line one of a chunk holding @p, or else the nearest registered granule
+ * below @p's, no farther than a chunk reaches (*@before set): a chunk's
+ * other granules are not registered, so that is the only header of one
+ * holding @p (an object aligned to HM_SLAB_SIZE or more starts a granule
+ * after its header's; an interior pointer may be any granule in).  NULL
+ * when there is none.  The caller checks the magic, that @p is inside the
+ * chunk when *@before, and whether the object starts at @p.
  */
 static struct hm_large *hm_large_of(const void *p, bool *before)
 {
 	struct hm_large *h = (struct hm_large *)hm_ptr_slab(p);
+	uintptr_t g = (uintptr_t)h, back, reach;
 	struct hm_large_ool *o;
 
 	if (hm_slabmap_test(h))
@@ -592,12 +621,16 @@ static struct hm_large *hm_large_of(const void *p, bool *before)
 			if ((uintptr_t)p - (uintptr_t)o->h.base < o->h.size)
 				return &o->h;
 	}
-	if ((const void *)h != p)
-		return NULL;
-	/* as an integer: the granule before address 64 KiB is address 0 */
-	h = (struct hm_large *)((uintptr_t)p - HM_SLAB_SIZE);
-	*before = true;
-	return hm_slabmap_test(h) ? h : NULL;
+	/* as integers: the granule before address 64 KiB is address 0 */
+	reach = HM_READ_ONCE(hm_large_reach);
+	for (back = HM_SLAB_SIZE; back < reach && back <= g; back += HM_SLAB_SIZE) {
+		h = (struct hm_large *)(g - back);
+		if (hm_slabmap_test(h)) {
+			*before = true;
+			return h;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -610,15 +643,16 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 {
 	bool before = false;
 	struct hm_large *h = hm_large_of(p, &before);
-	u32 magic;
+	u32 magic, prev;
 
 	if (h) {
 		magic = HM_READ_ONCE(h->magic);
 		/*
-		 * the granule before @p's is @p's chunk only if a large one
-		 * reaching @p (an object aligned to HM_SLAB_SIZE or more); else
-		 * @p is past it (a slab's, a one-granule chunk's, below a gone
-		 * object or a chunk of HM_PLAT_CHUNK_MAX): in none
+		 * a granule below @p's is @p's chunk only if a large one
+		 * reaching @p (an object aligned to HM_SLAB_SIZE or more, or
+		 * @p inside a chunk of several granules); else @p is past it
+		 * (a slab's, a shorter chunk's, below a gone object or a
+		 * chunk of HM_PLAT_CHUNK_MAX): in none
 		 */
 		if (before && ((magic != HM_MAGIC_LARGE && magic != HM_MAGIC_LARGE_FREE) ||
 			       (uintptr_t)p - (uintptr_t)h->base >= h->size))
@@ -627,8 +661,13 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	if (!h)
 		return hm_large_was_gone(p) ? HM_ERR_DOUBLE_FREE : HM_ERR_FOREIGN;
 	*hp = h;
-	if (magic == HM_MAGIC_LARGE)
-		return p == hm_large_obj(h) ? HM_ERR_NR : HM_ERR_INTERIOR;
+	if (magic == HM_MAGIC_LARGE) {
+		if (p == hm_large_obj(h))
+			return HM_ERR_NR;
+		/* the object its kept chunk held before it was taken at another offset */
+		prev = HM_READ_ONCE(h->prev);
+		return prev && p == (char *)h + prev ? HM_ERR_DOUBLE_FREE : HM_ERR_INTERIOR;
+	}
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
 	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;

@@ -315,6 +315,83 @@ static void hm_api_past_chunk(struct kunit *test)
 		kunit_skip(test, "each chunk was followed by another");
 }
 
+/*
+ * A kept chunk taken back for an object at another offset (another
+ * alignment): a second free of its old object is a double free, and its
+ * size a use after free, not an interior pointer of the new object, which
+ * neither frees nor touches.
+ */
+static void hm_api_large_reuse_moved(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	char *p, *q;
+	size_t i;
+
+	hm_large_trim();
+	p = hm_large_alloc(20000, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_free_other(p, 0);
+	KUNIT_ASSERT_EQ(test, hm_large_kept(), 1);
+	q = hm_large_alloc_aligned(20000, 4096, false, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
+	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(q), hm_ptr_slab(p));
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	memset(q, 0x5e, 20000);
+	hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);
+	hm_api_size_refused(test, p, HM_ERR_NOT_LIVE);
+	/* an address inside it that was never an object's still is interior */
+	hm_test_free_refused(test, q + 8, HM_ERR_INTERIOR);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(q), 20000);
+	for (i = 0; i < 20000 && q[i] == 0x5e; i++)
+		;
+	KUNIT_EXPECT_EQ(test, i, 20000);
+	hm_free_other(q, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	hm_large_trim();
+}
+
+/*
+ * A pointer into the second or a later granule of a large object, freed
+ * or asked its size, is refused as the interior pointer it is: only a
+ * chunk's first granule is in the slab map, and such a pointer was taken
+ * for one not from hakmem.  So too in an object aligned to 128 KiB,
+ * whose header's granule is one before it.  The objects stay whole.
+ */
+static void hm_api_large_interior(struct kunit *test)
+{
+	const size_t n = 5 * HM_SLAB_SIZE + 100, align = 2 * HM_SLAB_SIZE;
+	const size_t in[] = { HM_SLAB_SIZE, HM_SLAB_SIZE + 8, 3 * HM_SLAB_SIZE - 8,
+			      4 * HM_SLAB_SIZE + 4096, n - 1 };
+	long *errors = hm_test_count_errors(test);
+	char *p = hm_test_malloc(n);
+	char *q = hm_large_alloc_aligned(n, align, false, HM_GFP_DEFAULT);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)q % align, 0);
+	memset(p, 0x6b, n);
+	memset(q, 0x6c, n);
+	for (i = 0; i < HM_ARRAY_SIZE(in); i++) {
+		hm_test_free_refused(test, p + in[i], HM_ERR_INTERIOR);
+		hm_api_size_refused(test, p + in[i], HM_ERR_INTERIOR);
+		hm_test_free_refused(test, q + in[i], HM_ERR_INTERIOR);
+		hm_api_size_refused(test, q + in[i], HM_ERR_INTERIOR);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 4 * HM_ARRAY_SIZE(in));
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(p), n);
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(q), n);
+	for (i = 0; i < n; i++)
+		if (p[i] != 0x6b || q[i] != 0x6c)
+			break;
+	KUNIT_EXPECT_EQ(test, i, n);
+	hm_test_free(p);
+	hm_free_other(q, 0);
+	KUNIT_EXPECT_EQ(test, *errors, 4 * HM_ARRAY_SIZE(in));
+}
+
 static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
@@ -324,6 +401,8 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_large_reuse),
 	KUNIT_CASE(hm_api_large_resize),
 	KUNIT_CASE(hm_api_large_gone_double_free),
+	KUNIT_CASE(hm_api_large_interior),
+	KUNIT_CASE(hm_api_large_reuse_moved),
 	KUNIT_CASE(hm_api_past_chunk),
 	{}
 };
