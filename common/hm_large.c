@@ -528,7 +528,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	/* a chunk aligned to HM_SLAB_SIZE or more has its base before its header */
 	size_t tail = (size_t)((char *)h->base + h->size - (char *)p), head;
 	unsigned long flags;
-	bool keep, decommit;
+	bool keep, decommit, wiped = false;
 
 	hm_lock(&hm_large_lock, flags);
 	if (h->magic != HM_MAGIC_LARGE) {	/* a racing second free */
@@ -544,11 +544,15 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	 * the lock, which keeps interrupts off in the kernel (1 MiB under
 	 * QEMU: a median 200 us off, 5 us now).  Until it is kept the chunk
 	 * is this free's alone: on no list, and a second free finds it freed.
+	 * Only when the cache has room now: with it full, the zeroing would
+	 * be for nothing; a chunk not zeroed is not kept.
 	 */
-	if (hm_plat_init_on_free() && h->base == h && h->size <= HM_LARGE_KEEP_MAX) {
+	if (hm_plat_init_on_free() && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
+	    hm_large_nkept < HM_LARGE_KEEP) {
 		hm_unlock(&hm_large_lock, flags);
 		hm_memset(p, 0, h->user);
 		hm_lock(&hm_large_lock, flags);
+		wiped = true;
 	}
 	h->resident = h->size <= HM_LARGE_RESIDENT_MAX &&
 		      hm_large_nresident < HM_LARGE_RESIDENT &&
@@ -556,6 +560,10 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	keep = h->resident && hm_large_fits(h);
 	decommit = !keep && HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
 		   hm_large_nkept < HM_LARGE_KEEP;
+	if (hm_plat_init_on_free() && !wiped) {
+		keep = false;
+		decommit = false;
+	}
 	if (keep) {
 		/* a use after free of the object stays visible to the sanitizers */
 		hm_plat_mark_free(p, tail);
