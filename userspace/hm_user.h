@@ -46,6 +46,7 @@ extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
 unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
 unsigned int hm_user_readers_used(void);	/* tests: reader slots held */
 void hm_user_tsc_restart(void);		/* tests: the TSC's first pair again */
+u64 hm_user_tsc_mult(u64 dn, u64 dt);	/* ns per tick << 32, @dn ns in @dt ticks */
 /*
  * The decimal number in environment variable @name, @def when it is unset or
  * empty; a value that is not a number in @min..@max is reported on stderr,

@@ -4028,6 +4028,25 @@ static void hm_user_tsc_start_no_wait(struct kunit *test)
 }
 
 /*
+ * The TSC's rate comes from the first switch's pair to the pair of the
+ * first age asked for, which may be hours later: (ns << 32) overflowed
+ * 64 bits past 4.3 s, and ages came out 3 to 20 times too small
+ * (valgrind's hm_debug_report_ages, under load).  5 ns in 13 ticks (2.6 GHz) over
+ * 10 ms, 5 s and an hour give the same rate, 5/13 << 32.
+ */
+static void hm_user_tsc_mult_long_window(struct kunit *test)
+{
+	static const u64 ns[] = { 10000000ULL, 5000000000ULL, 3600000000000ULL };
+	unsigned int i;
+
+	for (i = 0; i < HM_ARRAY_SIZE(ns); i++)
+		KUNIT_EXPECT_TRUE_MSG(test, hm_user_tsc_mult(ns[i], ns[i] / 5 * 13) == 1651910498ULL,
+				      "a window of %llu ns", (unsigned long long)ns[i]);
+	/* a tick a nanosecond: 1 << 32 */
+	KUNIT_EXPECT_EQ(test, hm_user_tsc_mult(5000000000ULL, 5000000000ULL), 1ULL << 32);
+}
+
+/*
  * Without a calibrated TSC a stamp needs a call: a hybrid context takes
  * the try functions' copy with calls (HM_ROUTE_DEBUG_CALLS), records carry
  * the clock's nanoseconds, and poisoning still catches a write after free.
@@ -4725,6 +4744,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_tool_large_aligned_free),
 	KUNIT_CASE(hm_user_stamps_without_tsc),
 	KUNIT_CASE(hm_user_tsc_start_no_wait),
+	KUNIT_CASE(hm_user_tsc_mult_long_window),
 	KUNIT_CASE(hm_user_thread_exit_flushes),
 	KUNIT_CASE(hm_user_trim_after_exit),
 	KUNIT_CASE(hm_user_first_use_in_destructor),
