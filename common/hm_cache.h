@@ -361,7 +361,8 @@ static __always_inline struct hm_slab *hm_ptr_to_slab(const void *p)
 	if (unlikely(!hm_slabmap_test(p)))
 		return NULL;
 	s = hm_ptr_slab(p);
-	return likely(s->magic == HM_MAGIC_SLAB) ? s : NULL;
+	/* a large chunk's magic may change meanwhile (hm_large_free()) */
+	return likely(HM_READ_ONCE(s->magic) == HM_MAGIC_SLAB) ? s : NULL;
 }
 
 #endif /* HM_CACHE_H */

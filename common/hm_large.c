@@ -152,8 +152,9 @@ HM_DEFINE_LOCK(hm_large_lock);	/* also taken around fork() in userspace */
 
 /*
  * The objects whose chunks went back last, a ring under hm_large_lock,
- * read without it by a free that found no chunk (hm_large_was_gone()):
- * such a free is a double free, not a pointer from elsewhere.  A range
+ * read without it by a free that found no chunk, or its magic cleared
+ * by a free giving it back meanwhile (hm_large_was_gone()): such a free
+ * is a double free, not a pointer from elsewhere.  A range
  * the platform hands out again is found live first (the slab map).
  */
 #define HM_LARGE_GONE	64
@@ -169,6 +170,13 @@ static void hm_large_unmap(struct hm_large *h)
 	struct hm_large_ool *o = (struct hm_large_ool *)h, *prev;
 	hm_atomic_t *link;
 
+	/*
+	 * noted first: a free or a size that finds the chunk gone, or finds
+	 * it and then its magic cleared, reads the ring after (hm_other_kind())
+	 */
+	HM_WRITE_ONCE(hm_large_gone[hm_large_gone_next], (unsigned long)hm_large_obj(h));
+	hm_large_gone_next = (hm_large_gone_next + 1) % HM_LARGE_GONE;
+	hm_smp_wmb();
 	if (h->ool) {
 		/* its next stays: a reader on it walks on (freed after a grace period) */
 		link = hm_large_ool_head((uintptr_t)h->base);
@@ -179,15 +187,19 @@ static void hm_large_unmap(struct hm_large *h)
 	} else {
 		hm_slabmap_set(h, false);
 	}
-	h->magic = 0;
-	HM_WRITE_ONCE(hm_large_gone[hm_large_gone_next], (unsigned long)hm_large_obj(h));
-	hm_large_gone_next = (hm_large_gone_next + 1) % HM_LARGE_GONE;
+	HM_WRITE_ONCE(h->magic, 0);
 }
 
+/*
+ * Is @p among the objects gone last?  After the look that found its chunk
+ * gone or its magic cleared: the ring is read after it, as it was written
+ * before (hm_large_unmap()); only off the live objects' path.
+ */
 static bool hm_large_was_gone(const void *p)
 {
 	unsigned int i;
 
+	hm_smp_rmb();
 	for (i = 0; i < HM_LARGE_GONE; i++)
 		if (HM_READ_ONCE(hm_large_gone[i]) == (unsigned long)p)
 			return true;
@@ -304,7 +316,7 @@ static struct hm_large *hm_large_take(size_t bytes, u32 off)
 		h = hm_large_keep[best];
 		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
 		hm_large_unkeep(best);
-		h->magic = HM_MAGIC_LARGE;
+		HM_WRITE_ONCE(h->magic, HM_MAGIC_LARGE);
 		HM_WRITE_ONCE(h->prev, h->off != off ? h->off : 0);
 		h->off = off;
 	}
@@ -537,7 +549,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		return;
 	}
 	hm_large_count(h, -1);
-	h->magic = HM_MAGIC_LARGE_FREE;	/* a racing second free is reported */
+	HM_WRITE_ONCE(h->magic, HM_MAGIC_LARGE_FREE);	/* a racing second free is reported */
 	/*
 	 * init_on_free: a chunk hakmem may keep is zeroed before another can
 	 * take it (one given back is the page allocator's to zero), out of
@@ -678,7 +690,10 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 	}
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
-	return magic == HM_MAGIC_ORPHAN ? HM_ERR_DESTROYED : HM_ERR_FOREIGN;
+	if (magic == HM_MAGIC_ORPHAN)
+		return HM_ERR_DESTROYED;
+	/* cleared since the chunk was found: a free gave it back meanwhile */
+	return hm_large_was_gone(p) ? HM_ERR_DOUBLE_FREE : HM_ERR_FOREIGN;
 }
 
 /* The live large object starting at @p, or NULL. */

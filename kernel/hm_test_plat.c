@@ -25,13 +25,16 @@ struct hm_test_thread {
 	unsigned int i;
 	struct task_struct *task;
 	struct completion done;
+	struct kunit *test;	/* the case: its errors counted, not printed */
 };
 
 static int hm_test_thread_fn(void *data)
 {
 	struct hm_test_thread *t = data;
 
+	current->kunit_test = t->test;
 	t->fn(t->arg, t->i);
+	current->kunit_test = NULL;
 	complete(&t->done);
 	return 0;
 }
@@ -55,7 +58,8 @@ int hm_test_run_threads(unsigned int n, void (*fn)(void *arg, unsigned int i),
 	if (!t)
 		return -1;
 	for (i = 0; i < n; i++) {
-		t[i] = (struct hm_test_thread){ .fn = fn, .arg = arg, .i = i };
+		t[i] = (struct hm_test_thread){ .fn = fn, .arg = arg, .i = i,
+						.test = current->kunit_test };
 		init_completion(&t[i].done);
 		t[i].task = kthread_create(hm_test_thread_fn, &t[i], "hm_test/%u", i);
 		if (IS_ERR(t[i].task)) {

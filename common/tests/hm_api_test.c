@@ -279,6 +279,117 @@ static void hm_api_large_gone_double_free(struct kunit *test)
 }
 
 /*
+ * A second free, or the usable size, of a large object racing another
+ * thread's free that gives its chunk back (hm_large_trim() here): the
+ * racer may have found the chunk (its map bit) just before it went, and
+ * read the magic just after, cleared, or looked for it in the ring of
+ * gone objects before it was noted there.  It reported a pointer not
+ * from hakmem; a double free, or a use after free, is what it is.  The
+ * racer is done with the object before the next one is allocated: its
+ * address may be reused.
+ */
+#define HM_LRACE_NS	(1500ULL * 1000 * 1000)
+
+struct hm_lrace {
+	hm_atomic_t obj;	/* the object of the current round */
+	hm_atomic_t round;	/* the current round's, once obj is set */
+	hm_atomic_t gone;	/* ... once its chunk is given back */
+	hm_atomic_t done;	/* ... once the racer is done with obj */
+	hm_atomic_t stop;
+	hm_atomic_t bad;
+	hm_atomic_t rounds;
+};
+
+static void hm_lrace_thread(void *arg, unsigned int id)
+{
+	struct hm_lrace *x = arg;
+	u64 end = hm_test_now_ns() + HM_LRACE_NS;
+	unsigned long r;
+	bool gone;
+	void *p;
+
+	for (r = 1; id == 0; r++) {
+		/* the freer */
+		p = hm_test_malloc(3 * HM_SLAB_SIZE);
+		if (!p || hm_test_now_ns() > end) {
+			if (p)
+				hm_test_free(p);
+			hm_atomic_set(&x->stop, 1);
+			return;
+		}
+		hm_atomic_set(&x->obj, (unsigned long)p);
+		hm_atomic_set(&x->round, r);
+		hm_test_free(p);
+		hm_large_trim();
+		hm_atomic_set(&x->gone, r);
+		while (hm_atomic_read(&x->done) != r)
+			hm_test_relax();
+		hm_atomic_fetch_add(&x->rounds, 1);
+	}
+	for (r = 1;; r++) {
+		/* the racer: frees in odd rounds, asks the size in even ones */
+		while (hm_atomic_read(&x->round) != r) {
+			if (hm_atomic_read(&x->stop))
+				return;
+			hm_test_relax();
+		}
+		p = (void *)hm_atomic_read(&x->obj);
+		do {
+			gone = hm_atomic_read(&x->gone) == r;
+			if (r & 2)
+				hm_test_free(p);
+			else if (hm_test_usable_size(p) && gone)
+				hm_atomic_fetch_add(&x->bad, 1);
+		} while (!gone);
+		hm_atomic_set(&x->done, r);
+	}
+}
+
+/* reports of every kind so far (a test's count may miss some of its threads') */
+static unsigned long hm_lrace_reports(void)
+{
+	unsigned long n = 0;
+	int e;
+
+	for (e = 0; e < HM_ERR_NR; e++)
+		n += hm_errors(e);
+	return n;
+}
+
+static void hm_api_large_free_race(struct kunit *test)
+{
+	struct hm_lrace *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign = hm_errors(HM_ERR_FOREIGN);
+	unsigned long interior = hm_errors(HM_ERR_INTERIOR);
+	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	unsigned long dead = hm_errors(HM_ERR_NOT_LIVE);
+	unsigned long all = hm_lrace_reports();
+	struct hm_large_use u0, u;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	hm_large_trim();
+	hm_large_usage(&u0);
+	hm_test_tools_quiet(true);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_lrace_thread, x), 0);
+	hm_test_tools_quiet(false);
+	KUNIT_EXPECT_GT(test, hm_atomic_read(&x->rounds), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->bad), 0);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN) - foreign, 0);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_INTERIOR) - interior, 0);
+	/* every report a double free or a use after free */
+	KUNIT_EXPECT_EQ(test, hm_lrace_reports() - all, hm_errors(HM_ERR_DOUBLE_FREE) - dfree +
+			hm_errors(HM_ERR_NOT_LIVE) - dead);
+	KUNIT_EXPECT_GT(test, *errors, 0);
+	/* each object freed once: none left counted live, none kept */
+	hm_large_trim();
+	hm_large_usage(&u);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
+	KUNIT_EXPECT_EQ(test, u.kept, 0);
+}
+
+/*
  * The first byte past a large object's one-granule chunk, where nothing
  * of hakmem's is, is refused as a pointer not from hakmem, by a free and
  * by a size: its granule's lookup falls back to the granule before, the
@@ -404,6 +515,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_large_interior),
 	KUNIT_CASE(hm_api_large_reuse_moved),
 	KUNIT_CASE(hm_api_past_chunk),
+	KUNIT_CASE(hm_api_large_free_race),
 	{}
 };
 
