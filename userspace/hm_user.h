@@ -46,7 +46,7 @@ extern pthread_mutex_t hm_retire_lock;	/* a leaf: taken around fork() */
 unsigned long hm_user_chunks_kept_count(void);	/* slab chunks kept for reuse */
 unsigned int hm_user_readers_used(void);	/* tests: reader slots held */
 void hm_user_tsc_restart(void);		/* tests: the TSC's first pair again */
-u64 hm_user_tsc_mult(u64 dn, u64 dt);	/* ns per tick << 32, @dn ns in @dt ticks */
+uint64_t hm_user_tsc_mult(uint64_t dn, uint64_t dt);	/* ns per tick << 32, @dn ns in @dt ticks */
 /*
  * The decimal number in environment variable @name, @def when it is unset or
  * empty; a value that is not a number in @min..@max is reported on stderr,

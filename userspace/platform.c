@@ -770,7 +770,7 @@ u64 hm_user_clock_ns(void)
  * overflowed 64 bits past 2^32 ns (4.3 s): every age after came out
  * wrong (3 to 20 times too small in the valgrind runs that showed it).
  */
-u64 hm_user_tsc_mult(u64 dn, u64 dt)
+uint64_t hm_user_tsc_mult(uint64_t dn, uint64_t dt)
 {
 	return (u64)(((unsigned __int128)dn << 32) / dt);
 }
