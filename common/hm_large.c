@@ -206,13 +206,13 @@ static bool hm_large_was_gone(const void *p)
 	return false;
 }
 
-/* the live objects and their chunks' bytes (hm_large_usage()) */
 /*
  * The farthest any registered chunk reaches past its header's start: how
  * far back an interior pointer's header can be (hm_large_of()); only grows
  */
 static size_t hm_large_reach;
 
+/* the live objects and their chunks' bytes (hm_large_usage()) */
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
 static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
 
@@ -261,10 +261,15 @@ static void hm_large_unkeep(unsigned int i)
 }
 
 /* Is there room in the cache for the freed chunk @h?  Under hm_large_lock. */
+/* Is @h a chunk kept chunks may hold, with a slot free?  Under hm_large_lock. */
+static bool hm_large_may_keep(const struct hm_large *h)
+{
+	return h->base == h && h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP;
+}
+
 static bool hm_large_fits(const struct hm_large *h)
 {
-	return h->base == h && h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP &&
-	       hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
+	return hm_large_may_keep(h) && hm_large_kept_bytes + h->size <= HM_LARGE_KEEP_BYTES;
 }
 
 /* Put the freed chunk @h in the cache, which has room for it, under hm_large_lock. */
@@ -559,8 +564,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	 * Only when the cache has room now: with it full, the zeroing would
 	 * be for nothing; a chunk not zeroed is not kept.
 	 */
-	if (hm_plat_init_on_free() && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
-	    hm_large_nkept < HM_LARGE_KEEP) {
+	if (hm_plat_init_on_free() && hm_large_may_keep(h)) {
 		hm_unlock(&hm_large_lock, flags);
 		hm_memset(p, 0, h->user);
 		hm_lock(&hm_large_lock, flags);
@@ -570,8 +574,7 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 		      hm_large_nresident < HM_LARGE_RESIDENT &&
 		      hm_large_resident_bytes + h->size <= HM_LARGE_RESIDENT_BYTES;
 	keep = h->resident && hm_large_fits(h);
-	decommit = !keep && HM_LARGE_DECOMMIT && h->base == h && h->size <= HM_LARGE_KEEP_MAX &&
-		   hm_large_nkept < HM_LARGE_KEEP;
+	decommit = !keep && HM_LARGE_DECOMMIT && hm_large_may_keep(h);
 	if (hm_plat_init_on_free() && !wiped) {
 		keep = false;
 		decommit = false;

@@ -807,8 +807,9 @@ static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long i
  * line (hm_large.c): every size kmalloc() serves is served.  A larger
  * @size is refused: NULL, counted as a ``bad size`` and reported with the
  * size, the flags and the caller (not printed with __GFP_NOWARN, unless
- * with __GFP_NOFAIL, which it cannot honour).  Any other large allocation with __GFP_NOFAIL and a
- * @gfp that may sleep never returns NULL, as hakmem_cache_alloc().
+ * with __GFP_NOFAIL, which it cannot honour).  Any other large allocation
+ * with __GFP_NOFAIL and a @gfp that may sleep never returns NULL, as
+ * hakmem_cache_alloc().
  *
  * Return: the object, ZERO_SIZE_PTR, or NULL.
  */

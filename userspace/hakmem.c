@@ -203,16 +203,23 @@ const char *hm_user_env_show(const char *s, char *buf)
 	return buf;
 }
 
+/* "hakmem: NAME=value: what", the value on one line (hm_user_env_show()) */
+static void hm_user_env_refused(const char *name, const char *s, const char *what)
+{
+	char show[HM_USER_ENV_SHOW];
+
+	fprintf(stderr, "hakmem: %s=%s: %s\n", name, hm_user_env_show(s, show), what);
+}
+
 const char *hm_user_env_word(const char *name, const char *what)
 {
 	const char *s = secure_getenv(name);
-	char show[HM_USER_ENV_SHOW];
 
 	if (!s || !*s)
 		return NULL;
 	if (!strchr(s, '\n'))
 		return s;
-	fprintf(stderr, "hakmem: %s=%s: %s\n", name, hm_user_env_show(s, show), what);
+	hm_user_env_refused(name, s, what);
 	return NULL;
 }
 
@@ -454,7 +461,7 @@ static void hm_init(void)
 static void hm_init_locked(void)
 {
 	int saved = errno;	/* a first malloc() that succeeds leaves the program's */
-	char name[16], show[HM_USER_ENV_SHOW], what[64];
+	char name[16], what[64];
 	const char *env, *dbg;
 	enum hm_mode mode;
 	unsigned int i;
@@ -466,7 +473,7 @@ static void hm_init_locked(void)
 		if (hm_mode_parse(env, &mode))
 			hm_mode_default = mode;
 		else
-			fprintf(stderr, "hakmem: HAKMEM_MODE=%s: %s\n", hm_user_env_show(env, show), what);
+			hm_user_env_refused("HAKMEM_MODE", env, what);
 	}
 	dbg = hm_user_env_word("HAKMEM_DEBUG", HM_DEBUG_ENV_BAD);
 	/* read where the flat bitmap is set up, maybe before: reported here */
@@ -494,8 +501,7 @@ static void hm_init_locked(void)
 	__atomic_store_n(&hm_fork_live, true, __ATOMIC_RELEASE);
 	hm_fork_register();
 	if (dbg && hm_set_debug_locked(NULL, dbg, 0))
-		fprintf(stderr, "hakmem: HAKMEM_DEBUG=%s: " HM_DEBUG_ENV_BAD "\n",
-			hm_user_env_show(dbg, show));
+		hm_user_env_refused("HAKMEM_DEBUG", dbg, HM_DEBUG_ENV_BAD);
 	hm_research_init();	/* HAKMEM_POLICY */
 	hm_stats_file_start();		/* HAKMEM_STATS_FILE */
 	errno = saved;		/* a warning to a closed stderr set it */
@@ -2375,7 +2381,6 @@ static bool hm_is_learn(const char *policy)
 static void hm_research_init(void)
 {
 	const char *pol = hm_user_env_word("HAKMEM_POLICY", HM_POLICY_ENV_BAD);
-	char show[HM_USER_ENV_SHOW];
 	enum hm_fit fit;
 	unsigned int i;
 	u32 seed;
@@ -2401,8 +2406,7 @@ static void hm_research_init(void)
 		return;
 	}
 	if (!hm_fit_parse(pol, &fit)) {
-		fprintf(stderr, "hakmem: HAKMEM_POLICY=%s: " HM_POLICY_ENV_BAD "\n",
-			hm_user_env_show(pol, show));
+		hm_user_env_refused("HAKMEM_POLICY", pol, HM_POLICY_ENV_BAD);
 		return;
 	}
 	for (i = 0; i < HM_USER_CLASSES; i++)
