@@ -350,17 +350,21 @@ bool hm_plat_error_hook(int e)
 {
 #if IS_ENABLED(CONFIG_KUNIT)
 	struct kunit_resource *res;
-	unsigned long flags;
+	long *count, old;
 
 	if (!current->kunit_test)
 		return false;
 	res = kunit_find_named_resource(current->kunit_test, "hakmem_errors");
 	if (!res)
 		return false;
-	/* an interrupt of the test task could report too */
-	local_irq_save(flags);
-	(*(long *)res->data)++;
-	local_irq_restore(flags);
+	/*
+	 * The case's threads (on other CPUs) and interrupts count too; the
+	 * shared cases read and reset a plain long, as in userspace.
+	 */
+	count = res->data;
+	old = READ_ONCE(*count);
+	while (!try_cmpxchg(count, &old, old + 1))
+		;
 	kunit_put_resource(res);
 	return true;
 #else

@@ -345,7 +345,7 @@ static void hm_lrace_thread(void *arg, unsigned int id)
 	}
 }
 
-/* reports of every kind so far (a test's count may miss some of its threads') */
+/* reports of every kind so far */
 static unsigned long hm_lrace_reports(void)
 {
 	unsigned long n = 0;
@@ -380,7 +380,9 @@ static void hm_api_large_free_race(struct kunit *test)
 	/* every report a double free or a use after free */
 	KUNIT_EXPECT_EQ(test, hm_lrace_reports() - all, hm_errors(HM_ERR_DOUBLE_FREE) - dfree +
 			hm_errors(HM_ERR_NOT_LIVE) - dead);
+	/* every one counted for the case, whichever thread made it */
 	KUNIT_EXPECT_GT(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, *errors, hm_lrace_reports() - all);
 	/* each object freed once: none left counted live, none kept */
 	hm_large_trim();
 	hm_large_usage(&u);
@@ -503,6 +505,32 @@ static void hm_api_large_interior(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 4 * HM_ARRAY_SIZE(in));
 }
 
+#define HM_REFUSED_EACH	4000
+
+static void hm_refused_thread(void *arg, unsigned int i)
+{
+	long local = i;
+	int n;
+
+	for (n = 0; n < HM_REFUSED_EACH; n++)
+		hm_test_free(&local);
+}
+
+/*
+ * Refusals made at once on two CPUs (threads) are each counted: in the
+ * case's counter (the kernel's KUnit resource is added to from every
+ * thread of the case) and in the global counter of their kind.
+ */
+static void hm_api_refused_counted_threads(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	unsigned long foreign = hm_errors(HM_ERR_FOREIGN);
+
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_refused_thread, NULL), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 2 * HM_REFUSED_EACH);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN) - foreign, 2 * HM_REFUSED_EACH);
+}
+
 static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
@@ -516,6 +544,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_large_reuse_moved),
 	KUNIT_CASE(hm_api_past_chunk),
 	KUNIT_CASE(hm_api_large_free_race),
+	KUNIT_CASE(hm_api_refused_counted_threads),
 	{}
 };
 
