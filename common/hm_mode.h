@@ -206,7 +206,7 @@ static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_sla
 	 * adaptive mode measures there (hm_slab_settle()).
 	 */
 	if (unlikely((nfree == 1 || nfree == s->nblocks) &&
-		     (s != cc->active || cc->adapt.on)))
+		     (s != cc->active || HM_READ_ONCE(cc->adapt.on))))
 		return false;
 	hm_obj_freed(p, cc->cache->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);

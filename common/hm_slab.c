@@ -378,7 +378,7 @@ void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 		hm_partial_add(cc, s);
 	}
 tick:
-	if (unlikely(cc->adapt.on))
+	if (unlikely(HM_READ_ONCE(cc->adapt.on)))
 		hm_adapt_tick(cc);
 }
 
@@ -570,7 +570,7 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 	 * in bitmap mode released it without live bits, perhaps before the
 	 * mode was switched off; a hybrid context needs them.
 	 */
-	if (unlikely(cc->adapt.on) ||
+	if (unlikely(HM_READ_ONCE(cc->adapt.on)) ||
 	    unlikely(cc->mode == HM_MODE_HYBRID && !s->live_bits))
 		hm_adapt_own(cc, s);
 	return s;

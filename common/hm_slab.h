@@ -138,7 +138,8 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
  */
 static inline void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if ((s == cc->active || s->list == HM_LIST_EMPTY) && likely(!cc->adapt.on))
+	if ((s == cc->active || s->list == HM_LIST_EMPTY) &&
+	    likely(!HM_READ_ONCE(cc->adapt.on)))
 		return;
 	hm_slab_settle_list(cc, s);
 }
