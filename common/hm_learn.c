@@ -103,6 +103,26 @@ static void hm_learn_shuffle(struct hm_learn *l)
 	}
 }
 
+/*
+ * Has @s free blocks and allocated ones?  By its free bits, which owners
+ * store with HM_WRITE_ONCE for other contexts to read: its free count is
+ * the owner's private word (a snapshot either way).
+ */
+static bool hm_learn_slab_partial(const struct hm_slab *s)
+{
+	unsigned int i, tail = s->nblocks % HM_BITS_PER_LONG;
+	bool some_free = false, some_used = false;
+
+	for (i = 0; i < s->nwords && !(some_free && some_used); i++) {
+		unsigned long all = i == s->nwords - 1U && tail ? (1UL << tail) - 1 : ~0UL;
+		unsigned long w = HM_READ_ONCE(s->free_bits[i]);
+
+		some_free |= w != 0;
+		some_used |= w != all;
+	}
+	return some_free && some_used;
+}
+
 /* permille of the cache's slabs that are partial; c->lock held */
 static unsigned long hm_learn_partial(struct hm_cache *c)
 {
@@ -110,10 +130,8 @@ static unsigned long hm_learn_partial(struct hm_cache *c)
 	struct hm_slab *s;
 
 	for (s = c->all; s; s = s->all_next) {
-		u32 nfree = HM_READ_ONCE(s->nfree);	/* the owner's: a snapshot */
-
 		n++;
-		partial += nfree && nfree < s->nblocks;
+		partial += hm_learn_slab_partial(s);
 	}
 	return n ? partial * 1000 / n : 0;
 }

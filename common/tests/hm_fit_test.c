@@ -9,6 +9,8 @@
 #include "hm_test.h"
 #include "hm_fit.h"
 #include "hm_frag.h"
+#include "hm_learn.h"
+#include "hm_adapt.h"
 
 KUNIT_ARRAY_PARAM(hm_fit_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -696,6 +698,165 @@ static void hm_fit_switch_churn(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * Two threads on one cache allocate singles and runs, free half of them
+ * themselves and hand half to each other (remote frees), while a third
+ * changes the policy, the learner (bitmap) or the adaptive mode (hybrid)
+ * as fast as it can: no error, nothing lost, the cache validates.
+ */
+struct hm_fthreads {
+	struct hm_cache *c;
+	unsigned int rounds;
+	void **box;		/* per thread: HM_FHALF handoff slots */
+	void **local;		/* per thread: HM_FHALF own objects */
+	hm_atomic_t fails, done;
+};
+
+#define HM_FHALF	200
+
+/* a run of @n blocks in @cc, @n's first block or NULL (free-list: NULL) */
+static void *hm_fthread_contig(struct hm_cctx *cc, unsigned int n)
+{
+	void *p;
+	bool need;
+
+	hm_test_ctx_enter();
+	p = hm_cctx_alloc_contig(cc, n, &need, HM_RET_IP);
+	hm_test_ctx_exit();
+	if (!p && need) {
+		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
+
+		if (chunk) {
+			hm_test_ctx_enter();
+			p = hm_cctx_add_chunk_contig(cc, chunk, n, HM_RET_IP);
+			hm_test_ctx_exit();
+		}
+	}
+	return p;
+}
+
+static void hm_fthread_work(struct hm_fthreads *x, unsigned int id)
+{
+	struct hm_cctx *cc = hm_cctx_new(x->c, 5000 + id, 0, HM_GFP_DEFAULT);
+	void **mine = x->box + id * HM_FHALF, **theirs = x->box + (1 - id) * HM_FHALF;
+	void **local = x->local + id * HM_FHALF;
+	bool runs = x->c->mode != HM_MODE_FREELIST;
+	unsigned int r, i, k;
+	u32 seed = 31 + id;
+
+	if (!cc) {
+		hm_atomic_fetch_add(&x->fails, 1);
+		return;
+	}
+	for (r = 0; r < x->rounds; r++) {
+		while (hm_atomic_read((hm_atomic_t *)&mine[0]))
+			hm_test_relax();
+		/* slots 1.. carry objects, slot 0 says they are there */
+		for (i = 0; i < HM_FHALF; i++) {
+			local[i] = NULL;
+			if (i)
+				mine[i] = NULL;
+		}
+		for (i = 0; i < HM_FHALF; i += k) {
+			k = runs ? 1 + hm_test_rand(&seed) % 4 : 1;
+			k = HM_MIN(k, HM_FHALF - i);
+			if (k > 1) {
+				char *p = hm_fthread_contig(cc, k);
+				unsigned int j;
+
+				if (!p) {
+					hm_atomic_fetch_add(&x->fails, 1);
+					continue;
+				}
+				for (j = 0; j < k; j++)
+					local[i + j] = p + (unsigned long)j * x->c->size;
+			} else {
+				local[i] = hm_test_alloc(cc);
+				if (!local[i])
+					hm_atomic_fetch_add(&x->fails, 1);
+			}
+		}
+		for (i = 1; i < HM_FHALF; i++)
+			if (!(mine[i] = hm_test_alloc(cc)))
+				hm_atomic_fetch_add(&x->fails, 1);
+		/* half of the own ones to the other thread, in place of its own */
+		for (i = 1; i < HM_FHALF; i += 2) {
+			void *t = mine[i];
+
+			mine[i] = local[i];
+			local[i] = t;
+		}
+		hm_atomic_set((hm_atomic_t *)&mine[0], 1);
+		for (i = HM_FHALF - 1; i > 0; i--) {
+			unsigned int j = hm_test_rand(&seed) % (i + 1);
+			void *t = local[i];
+
+			local[i] = local[j];
+			local[j] = t;
+		}
+		for (i = 0; i < HM_FHALF; i++)
+			if (local[i])
+				hm_test_free_in(cc, local[i]);
+		while (!hm_atomic_read((hm_atomic_t *)&theirs[0]))
+			hm_test_relax();
+		for (i = 1; i < HM_FHALF; i++)
+			if (theirs[i])
+				hm_test_free_in(cc, theirs[i]);
+		hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
+	}
+	hm_cctx_abandon(cc, false);
+}
+
+static void hm_fthread(void *arg, unsigned int id)
+{
+	static const char *const learn[] = { "on 7", "freeze", "off", "on 9" };
+	struct hm_fthreads *x = arg;
+	unsigned int k = 0;
+	u32 seed = 5;
+
+	if (id < 2) {
+		hm_fthread_work(x, id);
+		hm_atomic_fetch_add(&x->done, 1);
+		return;
+	}
+	while (hm_atomic_read(&x->done) < 2) {
+		enum hm_learn_state st;
+		u32 ls;
+
+		if (hm_cache_set_fit(x->c, hm_test_rand(&seed) % HM_FIT_NR))
+			hm_atomic_fetch_add(&x->fails, 1);
+		if (x->c->mode == HM_MODE_BITMAP && k % 3 == 0 &&
+		    (!hm_learn_parse(learn[(k / 3) % 4], &st, &ls) ||
+		     hm_cache_learn(x->c, st, ls)))
+			hm_atomic_fetch_add(&x->fails, 1);
+		if (x->c->mode == HM_MODE_HYBRID && hm_cache_set_adaptive(x->c, k % 2))
+			hm_atomic_fetch_add(&x->fails, 1);
+		k++;
+		hm_test_relax();
+	}
+}
+
+static void hm_fit_switch_threads(struct kunit *test)
+{
+	struct hm_fthreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_test_cache_flags(test, 64, 0, MODE(test),
+				   MODE(test) == HM_MODE_HYBRID ? HM_CACHE_ADAPTIVE : 0);
+	x->rounds = 150;
+	x->box = kunit_kzalloc(test, 2 * HM_FHALF * sizeof(void *), GFP_KERNEL);
+	x->local = kunit_kzalloc(test, 2 * HM_FHALF * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->box);
+	KUNIT_ASSERT_NOT_NULL(test, x->local);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(3, hm_fthread, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
 static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_names),
 	KUNIT_CASE(hm_fit_first_lowest),
@@ -709,6 +870,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_partial_choice, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_switch_churn, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_switch_threads, hm_fit_mode_gen_params),
 	{}
 };
 
