@@ -64,10 +64,14 @@ bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *fir
 void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n,
 			       unsigned long ip);
 
-/* the mode's allocation with the cache's policy, for the debug route */
+/*
+ * the mode's allocation with the cache's policy, for the debug route;
+ * while the learner runs, default's turn is counted there too
+ */
 static inline void *hm_fit_alloc_raw(struct hm_cctx *cc)
 {
-	if (cc->mode == HM_MODE_BITMAP && HM_READ_ONCE(cc->cache->fit))
+	if (cc->mode == HM_MODE_BITMAP &&
+	    (HM_READ_ONCE(cc->cache->fit) || HM_READ_ONCE(cc->cache->learning)))
 		return hm_fit_alloc(cc);
 	return hm_cctx_alloc_raw(cc);
 }
