@@ -776,9 +776,11 @@ static void hm_fthread_work(struct hm_fthreads *x, unsigned int id)
 					hm_atomic_fetch_add(&x->fails, 1);
 			}
 		}
-		for (i = 1; i < HM_FHALF; i++)
-			if (!(mine[i] = hm_test_alloc(cc)))
+		for (i = 1; i < HM_FHALF; i++) {
+			mine[i] = hm_test_alloc(cc);
+			if (!mine[i])
 				hm_atomic_fetch_add(&x->fails, 1);
+		}
 		/* half of the own ones to the other thread, in place of its own */
 		for (i = 1; i < HM_FHALF; i += 2) {
 			void *t = mine[i];
@@ -857,6 +859,86 @@ static void hm_fit_switch_threads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
 }
 
+/* the run hm_cctx_alloc_contig() must hand out: best fit over @cc's slabs */
+static void *hm_expect_run(struct hm_cctx *cc, unsigned int n)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long best = 0, blen = ~0UL;
+	struct hm_slab *s;
+	unsigned int i;
+
+	for (s = c->all; s; s = s->all_next) {
+		if (!hm_own(cc, s))
+			continue;
+		for (i = 0; i < s->nblocks; i++) {
+			unsigned long a = (unsigned long)hm_block_addr(c, s, i), run = 0;
+
+			if (!hm_bit(s->free_bits, i) || (i && hm_bit(s->free_bits, i - 1)))
+				continue;
+			while (i + run < s->nblocks && hm_bit(s->free_bits, i + run))
+				run++;
+			if (run >= n && (run < blen || (run == blen && a < best))) {
+				blen = run;
+				best = a;
+			}
+		}
+	}
+	return (void *)best;
+}
+
+/* random singles, runs and frees (bitmap): every run the best fit */
+static void hm_fit_contig_churn(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 256, 0, HM_MODE_BITMAP);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned int i, j, checked = 0, wrong = 0, split = 0;
+	u32 seed = 777;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 20000; i++) {
+		unsigned int k = hm_test_rand(&seed) % SLOTS;
+		unsigned int n = 1 + hm_test_rand(&seed) % 8;
+
+		if (v[k]) {
+			hm_test_free_in(cc, v[k]);
+			v[k] = NULL;
+		} else if (k + n <= SLOTS && hm_test_rand(&seed) % 4 == 0) {
+			void *want;
+			char *p;
+
+			for (j = 0; j < n && !v[k + j]; j++)
+				;
+			if (j < n)
+				continue;
+			want = hm_expect_run(cc, n);
+			p = hm_test_contig(cc, n);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			if (want) {
+				checked++;
+				wrong += p != want;
+			}
+			split += hm_ptr_slab(p) != hm_ptr_slab(p + (n - 1) * c->size);
+			for (j = 0; j < n; j++)
+				v[k + j] = p + (unsigned long)j * c->size;
+		} else {
+			v[k] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[k]);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	KUNIT_EXPECT_EQ(test, split, 0);
+	KUNIT_EXPECT_GT(test, checked, 500);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < SLOTS; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_names),
 	KUNIT_CASE(hm_fit_first_lowest),
@@ -865,6 +947,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_near_tie),
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
+	KUNIT_CASE(hm_fit_contig_churn),
 	KUNIT_CASE_PARAM(hm_fit_contig_free_check, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
