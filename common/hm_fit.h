@@ -52,9 +52,6 @@ void hm_cache_fit_locked(struct hm_cache *c, unsigned int fit);
 #define HM_FIT_WORK_SWITCH	60
 
 void *hm_fit_alloc(struct hm_cctx *cc);
-void *hm_fit_route_alloc(struct hm_cctx *cc, unsigned long ip);
-void hm_fit_route_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
-		       unsigned long ip);
 struct hm_slab *hm_fit_partial(struct hm_cctx *cc);
 
 void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
