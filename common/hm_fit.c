@@ -635,10 +635,11 @@ bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *fir
  *
  * Best fit: the smallest free run of at least @n blocks among the
  * context's slabs (active, partial, then its empty reserve), the lowest
- * address on a tie.  The blocks are @n ordinary objects, each freed on its
- * own (or all at once after hm_contig_free_check()); together they are @n
- * times the block stride.  That slab becomes the active one.  @n of 0 or above a
- * slab's blocks, and free-list mode (no bitmap to search), are refused as
+ * address on a tie; else an empty slab of the cache's pool.  The blocks
+ * are @n ordinary objects, each freed on its own (or all at once after
+ * hm_contig_free_check()); together they are @n times the block stride.
+ * That slab becomes the active one.  @n of 0 or above a slab's blocks,
+ * and free-list mode (no bitmap to search), are refused as
  * HM_ERR_BAD_SIZE.
  *
  * Return: the first block, or NULL.
@@ -662,6 +663,10 @@ void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
 			/* cached blocks may close a run: give them back, look again */
 			hm_hybrid_flush(cc, cc->mag_count);
 			s = hm_contig_pick(cc, n, &idx);
+		}
+		if (!s) {	/* an empty slab of the pool before a new chunk */
+			s = hm_cctx_pool_slab(cc);
+			idx = 0;
 		}
 		if (!s) {
 			*need_chunk = true;

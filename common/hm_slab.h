@@ -118,6 +118,7 @@ void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_remote_refused(struct hm_cache *c, struct hm_slab *s, void *p,
 			    unsigned long ip);
 struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc);
+struct hm_slab *hm_cctx_pool_slab(struct hm_cctx *cc);
 void hm_cctx_retire_active(struct hm_cctx *cc);
 void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s);
 void hm_cctx_drain_notify(struct hm_cctx *cc);

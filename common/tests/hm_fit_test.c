@@ -939,6 +939,47 @@ static void hm_fit_contig_churn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * A run that fits none of the context's slabs takes an empty slab of the
+ * cache's pool before a new chunk, as a single allocation does.
+ */
+static void hm_fit_contig_pool(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	unsigned int i, n = 4 * c->nblocks, slabs, pooled;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	char *p[2];
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST)
+		return;
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	hm_cctx_flush(a);
+	slabs = c->nslabs;
+	pooled = c->npool;
+	KUNIT_ASSERT_GE(test, pooled, 2);
+	for (i = 0; i < 2; i++) {
+		p[i] = hm_test_contig(b, c->nblocks);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->nslabs, slabs);	/* no new chunk */
+	KUNIT_EXPECT_EQ(test, c->npool, pooled - 2);
+	for (i = 0; i < c->nblocks; i++) {
+		hm_test_free_in(b, p[0] + (unsigned long)i * c->size);
+		hm_test_free_in(b, p[1] + (unsigned long)i * c->size);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_names),
 	KUNIT_CASE(hm_fit_first_lowest),
@@ -948,6 +989,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
 	KUNIT_CASE(hm_fit_contig_churn),
+	KUNIT_CASE_PARAM(hm_fit_contig_pool, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_free_check, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
