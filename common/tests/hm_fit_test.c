@@ -980,6 +980,38 @@ static void hm_fit_contig_pool(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * A producer of runs whose consumer frees them remotely: the producer's
+ * slabs come back (remote frees collected, its woken full slabs taken
+ * back) and the cache stays as large as the runs in flight need.
+ */
+static void hm_fit_contig_remote(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	unsigned int r, i, j, q = c->nblocks / 4;
+	long *errors = hm_test_count_errors(test);
+	char *p[8];
+
+	if (MODE(test) == HM_MODE_FREELIST)
+		return;
+	for (r = 0; r < 20; r++) {
+		for (i = 0; i < 8; i++) {	/* two slabs' worth of runs */
+			p[i] = hm_test_contig(a, q);
+			KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		}
+		for (i = 0; i < 8; i++)		/* all freed by the other */
+			for (j = 0; j < q; j++)
+				hm_test_free_in(b, p[i] + (unsigned long)j * c->size);
+	}
+	KUNIT_EXPECT_LE(test, c->nslabs, 4);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_cctx_flush(a);
+	hm_cctx_flush(b);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_names),
 	KUNIT_CASE(hm_fit_first_lowest),
@@ -990,6 +1022,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
 	KUNIT_CASE(hm_fit_contig_churn),
 	KUNIT_CASE_PARAM(hm_fit_contig_pool, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_contig_remote, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_free_check, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
