@@ -240,6 +240,39 @@ static void hm_learn_freeze_switch(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * A run started again (off, then on): what a context counted in the
+ * earlier run and never reported belongs to another run's policy, and is
+ * dropped, not counted in the new run's first epoch.
+ */
+static void hm_learn_restart_drops(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 5), 0);
+	for (i = 0; i < HM_LEARN_FLUSH / 2; i++) {	/* counted, not reported */
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->learn->ops, 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_OFF, 0), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 6), 0);
+	/* one epoch's allocations less what was left over: not an epoch yet */
+	for (; i < HM_LEARN_EPOCH; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->learn->epoch, 0);
+	KUNIT_EXPECT_LE(test, c->learn->ops, HM_LEARN_EPOCH - HM_LEARN_FLUSH);
+	hm_free_all(cc, v);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* every policy of @l played once, at cost @cost and rating HM_ELO_START */
 static void hm_learn_played(struct hm_learn *l, unsigned long cost)
 {
@@ -375,6 +408,7 @@ static struct kunit_case hm_learn_cases[] = {
 	KUNIT_CASE(hm_learn_run_debug),
 	KUNIT_CASE(hm_learn_deterministic),
 	KUNIT_CASE(hm_learn_freeze_switch),
+	KUNIT_CASE(hm_learn_restart_drops),
 	KUNIT_CASE(hm_learn_choice_rules),
 	KUNIT_CASE(hm_learn_all_or_none),
 	{}
