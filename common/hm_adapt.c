@@ -101,26 +101,39 @@ void hm_adapt_switch(struct hm_cctx *cc)
 	unsigned int mode = cc->adapt.pending ? cc->adapt.pending - 1U : cc->mode;
 	unsigned long flags;
 	struct hm_slab *s;
+	bool switched = false;
 
 	cc->adapt.pending = 0;
+	/* switched off since the tick decided: no switch to bitmap */
+	if (mode == HM_MODE_BITMAP && HM_READ_ONCE(cc->adapt.on) != 1)
+		mode = cc->mode;
+	if (mode != cc->mode && mode == HM_MODE_BITMAP && cc->mag_count)
+		hm_hybrid_flush(cc, cc->mag_count);
+	/*
+	 * hm_cache_set_adaptive() writes adapt.on by the mode it reads under
+	 * c->lock: decided under it too, a context never ends in bitmap mode
+	 * with its ticks off (on 0), nor loses an "on" written meanwhile.
+	 */
+	hm_lock(&c->lock, flags);
+	if (mode == HM_MODE_BITMAP && cc->adapt.on != 1)
+		mode = cc->mode;
 	if (mode == HM_MODE_HYBRID && cc->adapt.on == HM_ADAPT_OFF_PENDING)
-		cc->adapt.on = 0;	/* switched off, and back in hybrid now */
+		HM_WRITE_ONCE(cc->adapt.on, 0);	/* switched off, back in hybrid */
 	if (mode != cc->mode) {
-		if (mode == HM_MODE_BITMAP && cc->mag_count)
-			hm_hybrid_flush(cc, cc->mag_count);
-		hm_lock(&c->lock, flags);
 		for (s = c->all; s; s = s->all_next)
 			if (HM_READ_ONCE(s->owner) == cc)
 				hm_adapt_shape(s, mode);
 		cc->mode = (u8)mode;
-		hm_unlock(&c->lock, flags);
-		cc->adapt.switches++;
+		switched = true;
+	}
+	/* the debug switches are read under the lock */
+	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
+	hm_unlock(&c->lock, flags);
+	if (switched) {
+		HM_WRITE_ONCE(cc->adapt.switches, cc->adapt.switches + 1);
 		cc->adapt.fresh = 1;
 		hm_adapt_window(cc);	/* a probe counts its flushes from here */
 	}
-	hm_lock(&c->lock, flags);	/* the debug switches are read under it */
-	HM_WRITE_ONCE(cc->route, hm_cctx_route(cc, c, c->debug));
-	hm_unlock(&c->lock, flags);
 }
 
 /**
@@ -211,10 +224,8 @@ int hm_cache_set_adaptive(struct hm_cache *c, bool on)
 	if (c->mode != HM_MODE_HYBRID)
 		return -1;
 	hm_lock(&c->lock, flags);
-	if (on)
-		c->flags |= HM_CACHE_ADAPTIVE;
-	else
-		c->flags &= ~HM_CACHE_ADAPTIVE;
+	HM_WRITE_ONCE(c->flags, on ? c->flags | HM_CACHE_ADAPTIVE :
+		      c->flags & ~HM_CACHE_ADAPTIVE);
 	/* a context off in bitmap mode keeps ticking until it is back */
 	for (cc = c->cctxs; cc; cc = cc->next)
 		HM_WRITE_ONCE(cc->adapt.on, on ? 1 : cc->mode == HM_MODE_BITMAP ?

@@ -246,6 +246,8 @@ void hm_cctx_register(struct hm_cctx *cc)
 	hm_lock(&c->lock, flags);
 	/* the switches as of now: hm_cache_set_debug() updates registered ones */
 	hm_cctx_switches(cc, c->debug);
+	/* adaptive as of now: hm_cache_set_adaptive() updates registered ones */
+	HM_WRITE_ONCE(cc->adapt.on, !!(c->flags & HM_CACHE_ADAPTIVE));
 	cc->next = c->cctxs;
 	c->cctxs = cc;
 	cc->registered = true;
@@ -486,7 +488,8 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 		hm_track_free(c, late);
 	hm_slabmap_set(s, true);
 	cc->st.slabs_new++;
-	if (unlikely(cc->adapt.on))	/* bitmap-mode context: no live bitmap */
+	/* a bitmap-mode context: no live bitmap */
+	if (unlikely(HM_READ_ONCE(cc->adapt.on)))
 		hm_adapt_own(cc, s);
 	return s;
 }

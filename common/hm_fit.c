@@ -573,6 +573,42 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
 	return best;
 }
 
+/*
+ * No run fits: take back what the context's slabs have out, before the
+ * pool or a new chunk.  Cached blocks (hybrid) go back to their slabs;
+ * the remote frees of the active and partial slabs are collected (a slab
+ * emptied so goes to the reserve or the pool), and the full slabs remote
+ * frees woke up come back to the lists.  A single allocation collects a
+ * slab when it is exhausted; a run skips a slab with too few free blocks,
+ * so without this a context that allocates runs others free never got
+ * its slabs back and took a new chunk each time.
+ * Return: whether anything came back.
+ */
+static bool hm_contig_reclaim(struct hm_cctx *cc)
+{
+	struct hm_slab *s, *next;
+	bool more = false;
+
+	if (cc->mode == HM_MODE_HYBRID && cc->mag_count) {
+		hm_hybrid_flush(cc, cc->mag_count);
+		more = true;
+	}
+	if (hm_atomic_read(&cc->notify)) {
+		hm_cctx_drain_notify(cc);
+		more = true;
+	}
+	if (cc->active && hm_slab_collect(cc->active))
+		more = true;
+	for (s = cc->partial; s; s = next) {
+		next = s->next;		/* settling may unlist @s */
+		if (hm_slab_remote_pending(s) && hm_slab_collect(s)) {
+			hm_slab_settle(cc, s);
+			more = true;
+		}
+	}
+	return more;
+}
+
 /**
  * hm_contig_free_check() - may the run of @n blocks at @first be freed?
  * @c: the cache the run came from (hm_cctx_alloc_contig())
@@ -635,10 +671,11 @@ bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *fir
  *
  * Best fit: the smallest free run of at least @n blocks among the
  * context's slabs (active, partial, then its empty reserve), the lowest
- * address on a tie.  The blocks are @n ordinary objects, each freed on its
- * own (or all at once after hm_contig_free_check()); together they are @n
- * times the block stride.  That slab becomes the active one.  @n of 0 or above a
- * slab's blocks, and free-list mode (no bitmap to search), are refused as
+ * address on a tie; else an empty slab of the cache's pool.  The blocks
+ * are @n ordinary objects, each freed on its own (or all at once after
+ * hm_contig_free_check()); together they are @n times the block stride.
+ * That slab becomes the active one.  @n of 0 or above a slab's blocks,
+ * and free-list mode (no bitmap to search), are refused as
  * HM_ERR_BAD_SIZE.
  *
  * Return: the first block, or NULL.
@@ -658,10 +695,11 @@ void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
 	}
 	do {	/* a quarantined block breaks its run: each retry has one less */
 		s = hm_contig_pick(cc, n, &idx);
-		if (!s && cc->mode == HM_MODE_HYBRID && cc->mag_count) {
-			/* cached blocks may close a run: give them back, look again */
-			hm_hybrid_flush(cc, cc->mag_count);
+		if (!s && hm_contig_reclaim(cc))
 			s = hm_contig_pick(cc, n, &idx);
+		if (!s) {	/* an empty slab of the pool before a new chunk */
+			s = hm_cctx_pool_slab(cc);
+			idx = 0;
 		}
 		if (!s) {
 			*need_chunk = true;

@@ -52,9 +52,6 @@ void hm_cache_fit_locked(struct hm_cache *c, unsigned int fit);
 #define HM_FIT_WORK_SWITCH	60
 
 void *hm_fit_alloc(struct hm_cctx *cc);
-void *hm_fit_route_alloc(struct hm_cctx *cc, unsigned long ip);
-void hm_fit_route_free(struct hm_cctx *cc, struct hm_slab *s, void *p,
-		       unsigned long ip);
 struct hm_slab *hm_fit_partial(struct hm_cctx *cc);
 
 void *hm_cctx_alloc_contig(struct hm_cctx *cc, unsigned int n, bool *need_chunk,
@@ -64,10 +61,14 @@ bool hm_contig_free_check(struct hm_cache *c, struct hm_slab *s, const void *fir
 void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n,
 			       unsigned long ip);
 
-/* the mode's allocation with the cache's policy, for the debug route */
+/*
+ * the mode's allocation with the cache's policy, for the debug route;
+ * while the learner runs, default's turn is counted there too
+ */
 static inline void *hm_fit_alloc_raw(struct hm_cctx *cc)
 {
-	if (cc->mode == HM_MODE_BITMAP && HM_READ_ONCE(cc->cache->fit))
+	if (cc->mode == HM_MODE_BITMAP &&
+	    (HM_READ_ONCE(cc->cache->fit) || HM_READ_ONCE(cc->cache->learning)))
 		return hm_fit_alloc(cc);
 	return hm_cctx_alloc_raw(cc);
 }

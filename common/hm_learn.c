@@ -103,6 +103,26 @@ static void hm_learn_shuffle(struct hm_learn *l)
 	}
 }
 
+/*
+ * Has @s free blocks and allocated ones?  By its free bits, which owners
+ * store with HM_WRITE_ONCE for other contexts to read: its free count is
+ * the owner's private word (a snapshot either way).
+ */
+static bool hm_learn_slab_partial(const struct hm_slab *s)
+{
+	unsigned int i, tail = s->nblocks % HM_BITS_PER_LONG;
+	bool some_free = false, some_used = false;
+
+	for (i = 0; i < s->nwords && !(some_free && some_used); i++) {
+		unsigned long all = i == s->nwords - 1U && tail ? (1UL << tail) - 1 : ~0UL;
+		unsigned long w = HM_READ_ONCE(s->free_bits[i]);
+
+		some_free |= w != 0;
+		some_used |= w != all;
+	}
+	return some_free && some_used;
+}
+
 /* permille of the cache's slabs that are partial; c->lock held */
 static unsigned long hm_learn_partial(struct hm_cache *c)
 {
@@ -110,10 +130,8 @@ static unsigned long hm_learn_partial(struct hm_cache *c)
 	struct hm_slab *s;
 
 	for (s = c->all; s; s = s->all_next) {
-		u32 nfree = HM_READ_ONCE(s->nfree);	/* the owner's: a snapshot */
-
 		n++;
-		partial += nfree && nfree < s->nblocks;
+		partial += hm_learn_slab_partial(s);
 	}
 	return n ? partial * 1000 / n : 0;
 }
@@ -166,6 +184,7 @@ static void hm_learn_epoch_end(struct hm_cache *c, struct hm_learn *l)
 			hm_elo_match(l, t, f);
 	l->cost[t] = l->cost_sum[t] / l->played[t];
 	l->epoch++;
+	l->serial++;
 	l->ops = 0;
 	l->work = 0;
 	if (l->epoch >= HM_LEARN_ROUNDS * HM_FIT_NR) {
@@ -182,7 +201,8 @@ static void hm_learn_epoch_end(struct hm_cache *c, struct hm_learn *l)
  * hm_learn_report() - a context hands in its allocations and their work
  * @cc: the context (its owner)
  *
- * Counts measured under an earlier epoch's policy are dropped.
+ * Counts measured under an earlier epoch's policy, or in an earlier run
+ * of the learner, are dropped (the epoch's serial tags them).
  */
 void hm_learn_report(struct hm_cctx *cc)
 {
@@ -192,13 +212,13 @@ void hm_learn_report(struct hm_cctx *cc)
 
 	hm_lock(&c->lock, flags);
 	l = c->learn;
-	if (l && l->state == HM_LEARN_ON && cc->fit.epoch == l->epoch) {
+	if (l && l->state == HM_LEARN_ON && cc->fit.epoch == l->serial) {
 		l->ops += cc->fit.ops;
 		l->work += cc->fit.work;
 		if (l->ops >= HM_LEARN_EPOCH)
 			hm_learn_epoch_end(c, l);
 	}
-	cc->fit.epoch = l ? l->epoch : 0;
+	cc->fit.epoch = l ? l->serial : 0;
 	cc->fit.ops = 0;
 	cc->fit.work = 0;
 	hm_unlock(&c->lock, flags);
@@ -211,16 +231,21 @@ static int hm_cache_learn_with(struct hm_cache *c, enum hm_learn_state state, u3
 	struct hm_learn *l;
 	unsigned long flags;
 	unsigned int f;
+	u32 serial = 0;
 
 	hm_lock(&c->lock, flags);
 	if (!c->learn && state == HM_LEARN_ON) {
 		c->learn = *fresh;
 		*fresh = NULL;
+	} else if (c->learn) {
+		/* a new run: what contexts hold unreported is the last run's */
+		serial = c->learn->serial + 1;
 	}
 	l = c->learn;
 	switch (state) {
 	case HM_LEARN_ON:
 		hm_memset(l, 0, sizeof(*l));
+		l->serial = serial;
 		l->seed = seed ? seed : 1;
 		l->seed0 = l->seed;
 		for (f = 0; f < HM_FIT_NR; f++)

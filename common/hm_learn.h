@@ -26,6 +26,7 @@ struct hm_learn {
 	u32 seed0;		/* as given */
 	u32 seed;		/* xorshift32 state: the order of the turns */
 	u32 epoch;		/* epochs played */
+	u32 serial;		/* tag of the reports taken: new each epoch and run */
 	u32 turn;		/* policy of the running epoch */
 	u32 order[HM_FIT_NR];	/* one round's order, reshuffled per round */
 	unsigned long ops, work;	/* of the running epoch */

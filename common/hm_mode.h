@@ -203,7 +203,10 @@ static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_sla
 		return false;
 	/*
 	 * A slab that changes lists; the active one never does, but the
-	 * adaptive mode measures there (hm_slab_settle()).
+	 * adaptive mode measures there (hm_slab_settle()).  adapt.on is read
+	 * plainly here, unlike elsewhere (hm_cache_set_adaptive() writes it):
+	 * a marked load costs this path an instruction, and a stale value
+	 * only one tick more or less, or one free on the full path.
 	 */
 	if (unlikely((nfree == 1 || nfree == s->nblocks) &&
 		     (s != cc->active || cc->adapt.on)))

@@ -378,7 +378,7 @@ void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 		hm_partial_add(cc, s);
 	}
 tick:
-	if (unlikely(cc->adapt.on))
+	if (unlikely(HM_READ_ONCE(cc->adapt.on)))
 		hm_adapt_tick(cc);
 }
 
@@ -513,6 +513,19 @@ void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s)
 	cc->active = s;
 }
 
+/*
+ * A slab @cc just took, in its shape: a pool slab may have another, a
+ * context of an adaptive cache in bitmap mode released it without live
+ * bits, perhaps before the mode was switched off; a hybrid context needs
+ * them.
+ */
+static void hm_slab_shape(struct hm_cctx *cc, struct hm_slab *s)
+{
+	if (unlikely(HM_READ_ONCE(cc->adapt.on)) ||
+	    unlikely(cc->mode == HM_MODE_HYBRID && !s->live_bits))
+		hm_adapt_own(cc, s);
+}
+
 /* Adopt an empty slab from the cache pool. */
 static struct hm_slab *hm_pool_take(struct hm_cctx *cc)
 {
@@ -565,13 +578,25 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 	}
 	s->list = HM_LIST_ACTIVE;
 	cc->active = s;
-	/*
-	 * A pool slab may have another shape: a context of an adaptive cache
-	 * in bitmap mode released it without live bits, perhaps before the
-	 * mode was switched off; a hybrid context needs them.
-	 */
-	if (unlikely(cc->adapt.on) ||
-	    unlikely(cc->mode == HM_MODE_HYBRID && !s->live_bits))
-		hm_adapt_own(cc, s);
+	hm_slab_shape(cc, s);
+	return s;
+}
+
+/**
+ * hm_cctx_pool_slab() - an empty slab of the cache's pool for @cc
+ * @cc: the taker, which needs an empty slab and has none of its own
+ *	(hm_cctx_alloc_contig()): before a new chunk, as hm_cctx_take_slab()
+ *
+ * Return: the slab, @cc's now, on no list and in its shape; or NULL when
+ * the pool is empty.
+ */
+struct hm_slab *hm_cctx_pool_slab(struct hm_cctx *cc)
+{
+	struct hm_slab *s = hm_pool_take(cc);
+
+	if (s) {
+		s->list = HM_LIST_NONE;
+		hm_slab_shape(cc, s);
+	}
 	return s;
 }

@@ -118,6 +118,7 @@ void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_remote_refused(struct hm_cache *c, struct hm_slab *s, void *p,
 			    unsigned long ip);
 struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc);
+struct hm_slab *hm_cctx_pool_slab(struct hm_cctx *cc);
 void hm_cctx_retire_active(struct hm_cctx *cc);
 void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s);
 void hm_cctx_drain_notify(struct hm_cctx *cc);
@@ -138,7 +139,8 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
  */
 static inline void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if ((s == cc->active || s->list == HM_LIST_EMPTY) && likely(!cc->adapt.on))
+	if ((s == cc->active || s->list == HM_LIST_EMPTY) &&
+	    likely(!HM_READ_ONCE(cc->adapt.on)))
 		return;
 	hm_slab_settle_list(cc, s);
 }

@@ -165,7 +165,7 @@ struct hm_fit_state {
 	unsigned long cur;	/* next: address of the slab the cursor is in */
 	u32 cursor;		/* next: block index the next search starts at */
 	u32 ops, work;		/* learner: allocations and work not reported */
-	u32 epoch;		/* learner: the epoch they belong to */
+	u32 epoch;		/* learner: the epoch they belong to (its serial) */
 };
 
 /* per-context state of the adaptive mode (hm_adapt.c), owner-private */

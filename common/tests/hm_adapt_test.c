@@ -391,6 +391,77 @@ static void hm_adapt_threads(struct kunit *test)
 }
 
 /*
+ * A context set up while the adaptive mode is switched off (between
+ * hm_cctx_init() and hm_cctx_register(), as a thread's first allocation
+ * may meet a write to <cache>/adaptive): it is not adaptive, and one set
+ * up while it is switched on is.
+ */
+static void hm_adapt_off_before_register(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *cc = hm_plat_meta_alloc(hm_cctx_size(c), HM_GFP_DEFAULT);
+	struct hm_cctx *on = hm_plat_meta_alloc(hm_cctx_size(c), HM_GFP_DEFAULT);
+
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	KUNIT_ASSERT_NOT_NULL(test, on);
+	hm_cctx_init(cc, c, 4000);
+	cc->dynamic = true;			/* freed with the cache */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_adaptive(c, false), 0);
+	hm_cctx_init(on, c, 4001);
+	on->dynamic = true;
+	KUNIT_ASSERT_EQ(test, hm_cache_set_adaptive(c, true), 0);
+	hm_cctx_register(on);
+	KUNIT_EXPECT_EQ(test, on->adapt.on, 1);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_adaptive(c, false), 0);
+	hm_cctx_register(cc);
+	KUNIT_EXPECT_EQ(test, cc->adapt.on, 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_adaptive(c, true), 0);
+	KUNIT_EXPECT_EQ(test, cc->adapt.on, 1);
+	KUNIT_EXPECT_EQ(test, on->adapt.on, 1);
+}
+
+/*
+ * The same two threads while a third switches the adaptive mode on and
+ * off as fast as it can (the kernel's <cache>/adaptive written during
+ * use): no error, nothing lost, and the slabs are in their owners' shape.
+ */
+static void hm_athread_toggle(void *arg, unsigned int id)
+{
+	struct hm_athreads *x = arg;
+	unsigned int k = 0;
+
+	if (id < 2) {
+		hm_athread(arg, id);
+		return;
+	}
+	while (hm_atomic_read(&x->done) < 2) {
+		if (hm_cache_set_adaptive(x->c, ++k % 2))
+			hm_atomic_fetch_add(&x->fails, 1);
+		hm_test_relax();
+	}
+}
+
+static void hm_adapt_toggle_threads(struct kunit *test)
+{
+	struct hm_athreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_adaptive_cache(test, 64);
+	x->rounds = 60;
+	x->box = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
+	x->local = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->box);
+	KUNIT_ASSERT_NOT_NULL(test, x->local);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(3, hm_athread_toggle, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
+/*
  * A slab a bitmap-mode context released to the pool has no live bits; a
  * hybrid context that takes it, even one of a cache whose adaptive mode
  * was switched off since, gets them back: a remote double free of a
@@ -437,6 +508,45 @@ static void hm_adapt_pool_shape(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * Switched off between a decided switch to bitmap and the operation that
+ * makes it: the switch is cancelled (the context stays hybrid), not made
+ * with ticks off for good.  Made, the context stayed in bitmap mode for
+ * ever and its new slabs kept their live bits, which its bitmap path
+ * never sets: a remote free of a block from one was refused as a double
+ * free.
+ */
+static void hm_adapt_off_while_pending(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	unsigned int i, n = 3 * c->nblocks;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	u32 seed = 5;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	hm_force(a, HM_MODE_BITMAP);		/* as a tick decides it */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_adaptive(c, false), 0);
+	for (i = 0; i < n; i++) {		/* new slabs */
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, hm_misshapen(a), 0);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(b, v[i]);	/* remote frees */
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_batches(test, a, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_EXPECT_EQ(test, a->mode, HM_MODE_HYBRID);
+	KUNIT_EXPECT_EQ(test, a->adapt.on, 0);
+	KUNIT_EXPECT_EQ(test, a->route & HM_ROUTE_ADAPT, 0);
+	hm_cctx_flush(a);
+	hm_cctx_flush(b);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_batches_then_pairs),
 	KUNIT_CASE(hm_adapt_pairs_stay),
@@ -444,8 +554,11 @@ static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_probe_outcomes),
 	KUNIT_CASE(hm_adapt_remote_across),
 	KUNIT_CASE(hm_adapt_bad_and_off),
+	KUNIT_CASE(hm_adapt_off_before_register),
 	KUNIT_CASE(hm_adapt_threads),
+	KUNIT_CASE(hm_adapt_toggle_threads),
 	KUNIT_CASE(hm_adapt_pool_shape),
+	KUNIT_CASE(hm_adapt_off_while_pending),
 	{}
 };
 

@@ -9,6 +9,8 @@
 #include "hm_test.h"
 #include "hm_fit.h"
 #include "hm_frag.h"
+#include "hm_learn.h"
+#include "hm_adapt.h"
 
 KUNIT_ARRAY_PARAM(hm_fit_mode, hm_test_modes, hm_test_mode_desc);
 
@@ -696,6 +698,320 @@ static void hm_fit_switch_churn(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * Two threads on one cache allocate singles and runs, free half of them
+ * themselves and hand half to each other (remote frees), while a third
+ * changes the policy, the learner (bitmap) or the adaptive mode (hybrid)
+ * as fast as it can: no error, nothing lost, the cache validates.
+ */
+struct hm_fthreads {
+	struct hm_cache *c;
+	unsigned int rounds;
+	void **box;		/* per thread: HM_FHALF handoff slots */
+	void **local;		/* per thread: HM_FHALF own objects */
+	hm_atomic_t fails, done;
+};
+
+#define HM_FHALF	200
+
+/* a run of @n blocks in @cc, @n's first block or NULL (free-list: NULL) */
+static void *hm_fthread_contig(struct hm_cctx *cc, unsigned int n)
+{
+	void *p;
+	bool need;
+
+	hm_test_ctx_enter();
+	p = hm_cctx_alloc_contig(cc, n, &need, HM_RET_IP);
+	hm_test_ctx_exit();
+	if (!p && need) {
+		void *chunk = hm_cache_chunk_get(cc->cache, HM_GFP_DEFAULT);
+
+		if (chunk) {
+			hm_test_ctx_enter();
+			p = hm_cctx_add_chunk_contig(cc, chunk, n, HM_RET_IP);
+			hm_test_ctx_exit();
+		}
+	}
+	return p;
+}
+
+static void hm_fthread_work(struct hm_fthreads *x, unsigned int id)
+{
+	struct hm_cctx *cc = hm_cctx_new(x->c, 5000 + id, 0, HM_GFP_DEFAULT);
+	void **mine = x->box + id * HM_FHALF, **theirs = x->box + (1 - id) * HM_FHALF;
+	void **local = x->local + id * HM_FHALF;
+	bool runs = x->c->mode != HM_MODE_FREELIST;
+	unsigned int r, i, k;
+	u32 seed = 31 + id;
+
+	if (!cc) {
+		hm_atomic_fetch_add(&x->fails, 1);
+		return;
+	}
+	for (r = 0; r < x->rounds; r++) {
+		while (hm_atomic_read((hm_atomic_t *)&mine[0]))
+			hm_test_relax();
+		/* slots 1.. carry objects, slot 0 says they are there */
+		for (i = 0; i < HM_FHALF; i++) {
+			local[i] = NULL;
+			if (i)
+				mine[i] = NULL;
+		}
+		for (i = 0; i < HM_FHALF; i += k) {
+			k = runs ? 1 + hm_test_rand(&seed) % 4 : 1;
+			k = HM_MIN(k, HM_FHALF - i);
+			if (k > 1) {
+				char *p = hm_fthread_contig(cc, k);
+				unsigned int j;
+
+				if (!p) {
+					hm_atomic_fetch_add(&x->fails, 1);
+					continue;
+				}
+				for (j = 0; j < k; j++)
+					local[i + j] = p + (unsigned long)j * x->c->size;
+			} else {
+				local[i] = hm_test_alloc(cc);
+				if (!local[i])
+					hm_atomic_fetch_add(&x->fails, 1);
+			}
+		}
+		for (i = 1; i < HM_FHALF; i++) {
+			mine[i] = hm_test_alloc(cc);
+			if (!mine[i])
+				hm_atomic_fetch_add(&x->fails, 1);
+		}
+		/* half of the own ones to the other thread, in place of its own */
+		for (i = 1; i < HM_FHALF; i += 2) {
+			void *t = mine[i];
+
+			mine[i] = local[i];
+			local[i] = t;
+		}
+		hm_atomic_set((hm_atomic_t *)&mine[0], 1);
+		for (i = HM_FHALF - 1; i > 0; i--) {
+			unsigned int j = hm_test_rand(&seed) % (i + 1);
+			void *t = local[i];
+
+			local[i] = local[j];
+			local[j] = t;
+		}
+		for (i = 0; i < HM_FHALF; i++)
+			if (local[i])
+				hm_test_free_in(cc, local[i]);
+		while (!hm_atomic_read((hm_atomic_t *)&theirs[0]))
+			hm_test_relax();
+		for (i = 1; i < HM_FHALF; i++)
+			if (theirs[i])
+				hm_test_free_in(cc, theirs[i]);
+		hm_atomic_set((hm_atomic_t *)&theirs[0], 0);
+	}
+	hm_cctx_abandon(cc, false);
+}
+
+static void hm_fthread(void *arg, unsigned int id)
+{
+	static const char *const learn[] = { "on 7", "freeze", "off", "on 9" };
+	struct hm_fthreads *x = arg;
+	unsigned int k = 0;
+	u32 seed = 5;
+
+	if (id < 2) {
+		hm_fthread_work(x, id);
+		hm_atomic_fetch_add(&x->done, 1);
+		return;
+	}
+	while (hm_atomic_read(&x->done) < 2) {
+		enum hm_learn_state st;
+		u32 ls;
+
+		if (hm_cache_set_fit(x->c, hm_test_rand(&seed) % HM_FIT_NR))
+			hm_atomic_fetch_add(&x->fails, 1);
+		if (x->c->mode == HM_MODE_BITMAP && k % 3 == 0 &&
+		    (!hm_learn_parse(learn[(k / 3) % 4], &st, &ls) ||
+		     hm_cache_learn(x->c, st, ls)))
+			hm_atomic_fetch_add(&x->fails, 1);
+		if (x->c->mode == HM_MODE_HYBRID && hm_cache_set_adaptive(x->c, k % 2))
+			hm_atomic_fetch_add(&x->fails, 1);
+		k++;
+		hm_test_relax();
+	}
+}
+
+static void hm_fit_switch_threads(struct kunit *test)
+{
+	struct hm_fthreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_test_cache_flags(test, 64, 0, MODE(test),
+				   MODE(test) == HM_MODE_HYBRID ? HM_CACHE_ADAPTIVE : 0);
+	x->rounds = 150;
+	x->box = kunit_kzalloc(test, 2 * HM_FHALF * sizeof(void *), GFP_KERNEL);
+	x->local = kunit_kzalloc(test, 2 * HM_FHALF * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->box);
+	KUNIT_ASSERT_NOT_NULL(test, x->local);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(3, hm_fthread, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
+/* the run hm_cctx_alloc_contig() must hand out: best fit over @cc's slabs */
+static void *hm_expect_run(struct hm_cctx *cc, unsigned int n)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long best = 0, blen = ~0UL;
+	struct hm_slab *s;
+	unsigned int i;
+
+	for (s = c->all; s; s = s->all_next) {
+		if (!hm_own(cc, s))
+			continue;
+		for (i = 0; i < s->nblocks; i++) {
+			unsigned long a = (unsigned long)hm_block_addr(c, s, i), run = 0;
+
+			if (!hm_bit(s->free_bits, i) || (i && hm_bit(s->free_bits, i - 1)))
+				continue;
+			while (i + run < s->nblocks && hm_bit(s->free_bits, i + run))
+				run++;
+			if (run >= n && (run < blen || (run == blen && a < best))) {
+				blen = run;
+				best = a;
+			}
+		}
+	}
+	return (void *)best;
+}
+
+/* random singles, runs and frees (bitmap): every run the best fit */
+static void hm_fit_contig_churn(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 256, 0, HM_MODE_BITMAP);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned int i, j, checked = 0, wrong = 0, split = 0;
+	u32 seed = 777;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < 20000; i++) {
+		unsigned int k = hm_test_rand(&seed) % SLOTS;
+		unsigned int n = 1 + hm_test_rand(&seed) % 8;
+
+		if (v[k]) {
+			hm_test_free_in(cc, v[k]);
+			v[k] = NULL;
+		} else if (k + n <= SLOTS && hm_test_rand(&seed) % 4 == 0) {
+			void *want;
+			char *p;
+
+			for (j = 0; j < n && !v[k + j]; j++)
+				;
+			if (j < n)
+				continue;
+			want = hm_expect_run(cc, n);
+			p = hm_test_contig(cc, n);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			if (want) {
+				checked++;
+				wrong += p != want;
+			}
+			split += hm_ptr_slab(p) != hm_ptr_slab(p + (n - 1) * c->size);
+			for (j = 0; j < n; j++)
+				v[k + j] = p + (unsigned long)j * c->size;
+		} else {
+			v[k] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[k]);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	KUNIT_EXPECT_EQ(test, split, 0);
+	KUNIT_EXPECT_GT(test, checked, 500);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < SLOTS; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A run that fits none of the context's slabs takes an empty slab of the
+ * cache's pool before a new chunk, as a single allocation does.
+ */
+static void hm_fit_contig_pool(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	unsigned int i, n = 4 * c->nblocks, slabs, pooled;
+	void **v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	char *p[2];
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	if (MODE(test) == HM_MODE_FREELIST)
+		return;
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	hm_cctx_flush(a);
+	slabs = c->nslabs;
+	pooled = c->npool;
+	KUNIT_ASSERT_GE(test, pooled, 2);
+	for (i = 0; i < 2; i++) {
+		p[i] = hm_test_contig(b, c->nblocks);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->nslabs, slabs);	/* no new chunk */
+	KUNIT_EXPECT_EQ(test, c->npool, pooled - 2);
+	for (i = 0; i < c->nblocks; i++) {
+		hm_test_free_in(b, p[0] + (unsigned long)i * c->size);
+		hm_test_free_in(b, p[1] + (unsigned long)i * c->size);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A producer of runs whose consumer frees them remotely: the producer's
+ * slabs come back (remote frees collected, its woken full slabs taken
+ * back) and the cache stays as large as the runs in flight need.
+ */
+static void hm_fit_contig_remote(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	unsigned int r, i, j, q = c->nblocks / 4;
+	long *errors = hm_test_count_errors(test);
+	char *p[8];
+
+	if (MODE(test) == HM_MODE_FREELIST)
+		return;
+	for (r = 0; r < 20; r++) {
+		for (i = 0; i < 8; i++) {	/* two slabs' worth of runs */
+			p[i] = hm_test_contig(a, q);
+			KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		}
+		for (i = 0; i < 8; i++)		/* all freed by the other */
+			for (j = 0; j < q; j++)
+				hm_test_free_in(b, p[i] + (unsigned long)j * c->size);
+	}
+	KUNIT_EXPECT_LE(test, c->nslabs, 4);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_cctx_flush(a);
+	hm_cctx_flush(b);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_names),
 	KUNIT_CASE(hm_fit_first_lowest),
@@ -704,11 +1020,15 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_near_tie),
 	KUNIT_CASE(hm_fit_best_smallest_run),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
+	KUNIT_CASE(hm_fit_contig_churn),
+	KUNIT_CASE_PARAM(hm_fit_contig_pool, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_contig_remote, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_free_check, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_contig_debug_history, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_partial_choice, hm_fit_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_fit_switch_churn, hm_fit_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_fit_switch_threads, hm_fit_mode_gen_params),
 	{}
 };
 

@@ -134,6 +134,40 @@ static void hm_learn_run_freezes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * A run with a debug switch on (poisoning): every policy's turn is
+ * counted, default's too, and the run freezes as without it.  Default's
+ * turn was not counted on the debug route, and the run stalled there for
+ * as long as the switch stayed on.
+ */
+static void hm_learn_run_debug(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 128, 0, HM_MODE_BITMAP);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+	unsigned int f, rounds = 0;
+	struct hm_learn *l;
+	u32 seed = 17;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 7), 0);
+	l = c->learn;
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	while (l->state == HM_LEARN_ON && rounds++ < 40)
+		hm_churn(test, cc, v, HM_LEARN_EPOCH, &seed);
+	KUNIT_EXPECT_EQ(test, l->state, HM_LEARN_FROZEN);
+	KUNIT_EXPECT_EQ(test, l->epoch, HM_LEARN_ROUNDS * HM_FIT_NR);
+	for (f = 0; f < HM_FIT_NR; f++)
+		KUNIT_EXPECT_EQ(test, l->played[f], HM_LEARN_ROUNDS);
+	hm_free_all(cc, v);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* one seed, one sequence of operations: one sequence of choices */
 static void hm_learn_deterministic(struct kunit *test)
 {
@@ -201,6 +235,39 @@ static void hm_learn_freeze_switch(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_OFF, 0), 0);
 	KUNIT_EXPECT_EQ(test, c->fit, HM_FIT_DEFAULT);
 	KUNIT_EXPECT_EQ(test, cc->route, HM_MODE_BITMAP);
+	hm_free_all(cc, v);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A run started again (off, then on): what a context counted in the
+ * earlier run and never reported belongs to another run's policy, and is
+ * dropped, not counted in the new run's first epoch.
+ */
+static void hm_learn_restart_drops(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 5), 0);
+	for (i = 0; i < HM_LEARN_FLUSH / 2; i++) {	/* counted, not reported */
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->learn->ops, 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_OFF, 0), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 6), 0);
+	/* one epoch's allocations less what was left over: not an epoch yet */
+	for (; i < HM_LEARN_EPOCH; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	KUNIT_EXPECT_EQ(test, c->learn->epoch, 0);
+	KUNIT_EXPECT_LE(test, c->learn->ops, HM_LEARN_EPOCH - HM_LEARN_FLUSH);
 	hm_free_all(cc, v);
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
@@ -338,8 +405,10 @@ static struct kunit_case hm_learn_cases[] = {
 	KUNIT_CASE(hm_learn_elo_math),
 	KUNIT_CASE(hm_learn_commands),
 	KUNIT_CASE(hm_learn_run_freezes),
+	KUNIT_CASE(hm_learn_run_debug),
 	KUNIT_CASE(hm_learn_deterministic),
 	KUNIT_CASE(hm_learn_freeze_switch),
+	KUNIT_CASE(hm_learn_restart_drops),
 	KUNIT_CASE(hm_learn_choice_rules),
 	KUNIT_CASE(hm_learn_all_or_none),
 	{}
