@@ -428,6 +428,56 @@ static void hakmem_percpu_hotplug(struct kunit *test)
 #endif
 }
 
+/*
+ * A CPU that stays offline never collects the remote frees into its
+ * slabs: the shrinker does, and gives the slabs they emptied back.
+ */
+static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
+{
+#ifdef CONFIG_HOTPLUG_CPU
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hp-reclaim", 64, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	unsigned long held, before;
+	unsigned int a, b;
+	int ret;
+
+	hakmem_two_cpus(test, &a, &b);
+	/* full slabs (watched for remote frees) and a partial one */
+	w.n = hc->c->nblocks * 3 + hc->c->nblocks / 2;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc, &w), 0);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	ret = remove_cpu(b);
+	if (ret) {
+		hakmem_free_all(&w);
+		kunit_skip(test, "remove_cpu(%u): %d", b, ret);
+	}
+	/* nothing else to reclaim anywhere: what the count shows from here */
+	hakmem_shrink_all();
+	before = hakmem_reclaimable();
+	/* every object freed remotely while @b is away */
+	hakmem_free_all(&w);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	held = hc->c->nslabs;
+	KUNIT_EXPECT_GE(test, held, 4);
+	/* the shrinker's count sees the dead CPU's slabs reached ... */
+	KUNIT_EXPECT_GT(test, hakmem_reclaimable(), before);
+	/* ... and gives every slab back, the dead CPU's too */
+	KUNIT_EXPECT_GE(test, hakmem_shrink_all(), held);
+	KUNIT_EXPECT_EQ(test, hc->c->nslabs, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
+	/* back online, the CPU's contexts serve it as before */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc_free, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.fails, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+#else
+	kunit_skip(test, "CONFIG_HOTPLUG_CPU is off");
+#endif
+}
+
 /* the shrinker's scan gives the pooled empty slabs back (and the reserves) */
 static void hakmem_percpu_shrinker(struct kunit *test)
 {
@@ -597,6 +647,7 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_hardirq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_softirq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_reclaim, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
