@@ -4266,6 +4266,45 @@ static bool hakmem_sym_is(const void *addr, const char *name)
 	return !strncmp(buf, name, len) && (!buf[len] || buf[len] == ' ');
 }
 
+/* hakmem_cache_alloc_bulk() from a call site of its own, as hakmem_dbg_alloc() */
+static noinline int hakmem_dbg_alloc_bulk(struct hakmem_cache *hc, size_t n, void **v)
+{
+	int r = hakmem_cache_alloc_bulk(hc, GFP_KERNEL, n, v);
+
+	barrier();
+	return r;
+}
+
+/*
+ * With tracking on, every object of a bulk allocation names the caller of
+ * hakmem_cache_alloc_bulk() as its site, as a single allocation names its
+ * caller: the objects from the context's slabs and the refill's alike.
+ */
+static void hakmem_kapi_bulk_sites(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-bulksite", 64, MODE(test));
+	unsigned int n = hc->c->nblocks + 10, i, wrong = 0;
+	void **v = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned long site, free_site;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=1"), 0);
+	/* more than a slab: the first from the slab, then refills, then the slab again */
+	KUNIT_ASSERT_EQ(test, hakmem_dbg_alloc_bulk(hc, n, v), n);
+	for (i = 0; i < n; i++) {
+		hakmem_dbg_sites(v[i], &site, &free_site);
+		if (hakmem_sym_is((void *)site, "hakmem_dbg_alloc_bulk"))
+			continue;
+		if (!wrong++)
+			kunit_info(test, "object %u of %u: site %ps", i, n, (void *)site);
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	hakmem_cache_free_bulk(hc, n, v);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off"), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 /* Is @p's poisoned bit set?  The route's try leaves it as it hands @p out. */
 static bool hakmem_dbg_poisoned_bit(const void *p)
 {
@@ -4506,6 +4545,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_nofail_large),
 	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
 	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_bulk_sites, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
 	KUNIT_CASE(hakmem_kapi_alloc_max),
 	KUNIT_CASE(hakmem_kapi_alloc_max_misuse),

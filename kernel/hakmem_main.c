@@ -662,7 +662,8 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
 		unsigned int got;
 
-		got = hm_cctx_alloc_bulk(hakmem_lock(cache, &flags), want, ptrs + done);
+		got = hm_cctx_alloc_bulk(hakmem_lock(cache, &flags), want, ptrs + done,
+					 _RET_IP_);
 		hakmem_unlock(cache, flags);
 		done += got;
 		if (got == want)
