@@ -5,8 +5,9 @@
  *
  *   hakmem_percpu   per-CPU counters, allocation and free in hardirq and
  *                   softirq context, frees on another CPU, CPU offline
- *                   drains a context, the shrinker's reclaim (pools and
- *                   every context's reserve), the fail_chunk fault
+ *                   drains a context, the shrinker's reclaim (pools,
+ *                   every context's reserve, and an offline CPU's slabs
+ *                   that remote frees emptied), the fail_chunk fault
  *                   attribute
  *   hakmem_debugfs  file contents against the counters (and frag's runs
  *                   against the slabs file's maps), validate, junk
@@ -29,7 +30,8 @@
  *                   reported when lost, scanned while live), init_on_alloc,
  *                   init_on_free, hakmem_ksize(),
  *                   GFP_DMA refused, __GFP_NOFAIL (slabs and large
- *                   objects), sizes no chunk holds refused
+ *                   objects), sizes no chunk holds refused, the call
+ *                   site of each object of a bulk allocation
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
