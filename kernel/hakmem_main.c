@@ -925,6 +925,8 @@ static DEFINE_MUTEX(hakmem_reserve_mutex);
 static struct cpumask hakmem_reserve_cpus;	/* where it queued its items */
 static atomic_long_t hakmem_reserve_released;	/* slabs released at once (full pool) */
 static atomic_long_t hakmem_reserve_items;	/* drain items run since load */
+/* CPUs the CPU-dead callback ran for: written under the hotplug lock */
+static struct cpumask hakmem_dead_cpus;
 
 static void hakmem_reserve_drain_fn(struct work_struct *unused)
 {
@@ -979,7 +981,8 @@ static bool hakmem_cpu_has_reserve(unsigned int cpu)
 }
 
 /*
- * The contexts of the CPUs that are offline.  The CPU-dead callback
+ * The contexts of the CPUs that are offline since the CPU-dead callback
+ * ran for them (hakmem_dead_cpus; a CPU never online has nothing).  It
  * flushed them, but remote frees go on into the slabs they keep, and no
  * owner collects those until the CPU comes back, perhaps never (SMT
  * turned off, a CPU unplugged): the shrink does, as the core's reaps the
@@ -1005,7 +1008,7 @@ static unsigned long hakmem_offline_flush(void)
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		unsigned long released = READ_ONCE(hc->c->slabs_released);
 
-		for_each_possible_cpu(cpu) {
+		for_each_cpu(cpu, &hakmem_dead_cpus) {
 			if (cpu_online(cpu))
 				continue;
 			hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));
@@ -1048,7 +1051,7 @@ static unsigned long hakmem_offline_reclaimable(void)
 		return 0;
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		for_each_possible_cpu(cpu) {
+		for_each_cpu(cpu, &hakmem_dead_cpus) {
 			if (cpu_online(cpu))
 				continue;
 			n += hakmem_offline_pending(hakmem_cpu_cctx(hc, cpu, false));
@@ -1186,6 +1189,8 @@ static int hakmem_cpu_dead(unsigned int cpu)
 {
 	struct hakmem_cache *hc;
 
+	/* the shrinker flushes them again while the CPU stays offline */
+	cpumask_set_cpu(cpu, &hakmem_dead_cpus);
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));
