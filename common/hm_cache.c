@@ -556,16 +556,18 @@ void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
  * @cc: the context
  * @n: how many
  * @p: array of @n pointers to fill
+ * @ip: the bulk call's caller, the site tracking records for each object
  *
  * Return: how many were allocated from slabs already present; the adapter
  * adds chunks and calls again for the rest.
  */
-unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p)
+unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p,
+				unsigned long ip)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		p[i] = hm_cctx_alloc(cc);
+		p[i] = hm_cctx_alloc_ip(cc, ip);
 		if (!p[i])
 			break;
 	}

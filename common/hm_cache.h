@@ -53,7 +53,8 @@ void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id, u32 key_id);
 void hm_cctx_flush(struct hm_cctx *cc);
 unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc);
 void hm_cctx_abandon(struct hm_cctx *cc, bool key_live);
-unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p);
+unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p,
+				unsigned long ip);
 unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 			       unsigned long ip);
 

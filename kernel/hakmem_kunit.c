@@ -5,8 +5,9 @@
  *
  *   hakmem_percpu   per-CPU counters, allocation and free in hardirq and
  *                   softirq context, frees on another CPU, CPU offline
- *                   drains a context, the shrinker's reclaim (pools and
- *                   every context's reserve), the fail_chunk fault
+ *                   drains a context, the shrinker's reclaim (pools,
+ *                   every context's reserve, and an offline CPU's slabs
+ *                   that remote frees emptied), the fail_chunk fault
  *                   attribute
  *   hakmem_debugfs  file contents against the counters (and frag's runs
  *                   against the slabs file's maps), validate, junk
@@ -29,7 +30,8 @@
  *                   reported when lost, scanned while live), init_on_alloc,
  *                   init_on_free, hakmem_ksize(),
  *                   GFP_DMA refused, __GFP_NOFAIL (slabs and large
- *                   objects), sizes no chunk holds refused
+ *                   objects), sizes no chunk holds refused, the call
+ *                   site of each object of a bulk allocation
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -428,6 +430,56 @@ static void hakmem_percpu_hotplug(struct kunit *test)
 #endif
 }
 
+/*
+ * A CPU that stays offline never collects the remote frees into its
+ * slabs: the shrinker does, and gives the slabs they emptied back.
+ */
+static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
+{
+#ifdef CONFIG_HOTPLUG_CPU
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hp-reclaim", 64, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	unsigned long held, before;
+	unsigned int a, b;
+	int ret;
+
+	hakmem_two_cpus(test, &a, &b);
+	/* full slabs (watched for remote frees) and a partial one */
+	w.n = hc->c->nblocks * 3 + hc->c->nblocks / 2;
+	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc, &w), 0);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	ret = remove_cpu(b);
+	if (ret) {
+		hakmem_free_all(&w);
+		kunit_skip(test, "remove_cpu(%u): %d", b, ret);
+	}
+	/* nothing else to reclaim anywhere: what the count shows from here */
+	hakmem_shrink_all();
+	before = hakmem_reclaimable();
+	/* every object freed remotely while @b is away */
+	hakmem_free_all(&w);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	held = hc->c->nslabs;
+	KUNIT_EXPECT_GE(test, held, 4);
+	/* the shrinker's count sees the dead CPU's slabs reached ... */
+	KUNIT_EXPECT_GT(test, hakmem_reclaimable(), before);
+	/* ... and gives every slab back, the dead CPU's too */
+	KUNIT_EXPECT_GE(test, hakmem_shrink_all(), held);
+	KUNIT_EXPECT_EQ(test, hc->c->nslabs, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
+	/* back online, the CPU's contexts serve it as before */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc_free, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.fails, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+#else
+	kunit_skip(test, "CONFIG_HOTPLUG_CPU is off");
+#endif
+}
+
 /* the shrinker's scan gives the pooled empty slabs back (and the reserves) */
 static void hakmem_percpu_shrinker(struct kunit *test)
 {
@@ -597,6 +649,7 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_hardirq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_softirq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_reclaim, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
@@ -4215,6 +4268,45 @@ static bool hakmem_sym_is(const void *addr, const char *name)
 	return !strncmp(buf, name, len) && (!buf[len] || buf[len] == ' ');
 }
 
+/* hakmem_cache_alloc_bulk() from a call site of its own, as hakmem_dbg_alloc() */
+static noinline int hakmem_dbg_alloc_bulk(struct hakmem_cache *hc, size_t n, void **v)
+{
+	int r = hakmem_cache_alloc_bulk(hc, GFP_KERNEL, n, v);
+
+	barrier();
+	return r;
+}
+
+/*
+ * With tracking on, every object of a bulk allocation names the caller of
+ * hakmem_cache_alloc_bulk() as its site, as a single allocation names its
+ * caller: the objects from the context's slabs and the refill's alike.
+ */
+static void hakmem_kapi_bulk_sites(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-bulksite", 64, MODE(test));
+	unsigned int n = hc->c->nblocks + 10, i, wrong = 0;
+	void **v = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned long site, free_site;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=1"), 0);
+	/* more than a slab: the first from the slab, then refills, then the slab again */
+	KUNIT_ASSERT_EQ(test, hakmem_dbg_alloc_bulk(hc, n, v), n);
+	for (i = 0; i < n; i++) {
+		hakmem_dbg_sites(v[i], &site, &free_site);
+		if (hakmem_sym_is((void *)site, "hakmem_dbg_alloc_bulk"))
+			continue;
+		if (!wrong++)
+			kunit_info(test, "object %u of %u: site %ps", i, n, (void *)site);
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	hakmem_cache_free_bulk(hc, n, v);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off"), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 /* Is @p's poisoned bit set?  The route's try leaves it as it hands @p out. */
 static bool hakmem_dbg_poisoned_bit(const void *p)
 {
@@ -4455,6 +4547,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_nofail_large),
 	KUNIT_CASE(hakmem_kapi_debugfs_add_bad),
 	KUNIT_CASE_PARAM(hakmem_kapi_bulk_bad, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_bulk_sites, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_alloc_too_big),
 	KUNIT_CASE(hakmem_kapi_alloc_max),
 	KUNIT_CASE(hakmem_kapi_alloc_max_misuse),

@@ -662,7 +662,8 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		unsigned int want = min_t(size_t, nr - done, HAKMEM_BULK_BATCH);
 		unsigned int got;
 
-		got = hm_cctx_alloc_bulk(hakmem_lock(cache, &flags), want, ptrs + done);
+		got = hm_cctx_alloc_bulk(hakmem_lock(cache, &flags), want, ptrs + done,
+					 _RET_IP_);
 		hakmem_unlock(cache, flags);
 		done += got;
 		if (got == want)
@@ -924,6 +925,8 @@ static DEFINE_MUTEX(hakmem_reserve_mutex);
 static struct cpumask hakmem_reserve_cpus;	/* where it queued its items */
 static atomic_long_t hakmem_reserve_released;	/* slabs released at once (full pool) */
 static atomic_long_t hakmem_reserve_items;	/* drain items run since load */
+/* CPUs the CPU-dead callback ran for: written under the hotplug lock */
+static struct cpumask hakmem_dead_cpus;
 
 static void hakmem_reserve_drain_fn(struct work_struct *unused)
 {
@@ -978,15 +981,101 @@ static bool hakmem_cpu_has_reserve(unsigned int cpu)
 }
 
 /*
+ * The contexts of the CPUs that are offline since the CPU-dead callback
+ * ran for them (hakmem_dead_cpus; a CPU never online has nothing).  It
+ * flushed them, but remote frees go on into the slabs they keep, and no
+ * owner collects those until the CPU comes back, perhaps never (SMT
+ * turned off, a CPU unplugged): the shrink does, as the core's reaps the
+ * context of a thread that exited (hm_cache_shrink()), and the slabs they
+ * emptied go to the pool.  Only while no CPU can come online: the hotplug
+ * lock is tried, never waited for (reclaim may run inside a hotplug
+ * operation, which holds it), and a shrink that finds it taken leaves the
+ * contexts to the next.  Each context is flushed by one at a time: under
+ * hakmem_reserve_mutex, and hakmem_list_lock keeps it from the CPU-dead
+ * callback and from hakmem_offline_reclaimable().  Return: the slabs
+ * that went back to the page allocator at once.
+ */
+static unsigned long hakmem_offline_flush(void)
+{
+	struct hakmem_cache *hc;
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	lockdep_assert_held(&hakmem_reserve_mutex);
+	if (!cpus_read_trylock())
+		return 0;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		unsigned long released = READ_ONCE(hc->c->slabs_released);
+
+		for_each_cpu(cpu, &hakmem_dead_cpus) {
+			if (cpu_online(cpu))
+				continue;
+			hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));
+			hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, true));
+		}
+		/* beyond a full pool, given back at once */
+		n += READ_ONCE(hc->c->slabs_released) - released;
+	}
+	spin_unlock(&hakmem_list_lock);
+	cpus_read_unlock();
+	return n;
+}
+
+/* The slabs of @cc, an offline CPU's context, that remote frees reached. */
+static unsigned long hakmem_offline_pending(struct hm_cctx *cc)
+{
+	unsigned long n = hm_atomic_read(&cc->notify) != 0;	/* full ones woken */
+	struct hm_slab *s;
+
+	if (cc->active && hm_slab_remote_pending(cc->active))
+		n++;
+	for (s = cc->partial; s; s = s->next)
+		n += hm_slab_remote_pending(s);
+	return n;
+}
+
+/*
+ * For the shrinker's count: slabs of offline CPUs' contexts that remote
+ * frees reached since their last flush (hakmem_offline_flush() may empty
+ * them).  Read under the same locks as the flush takes, so the lists hold
+ * still: 0 when the hotplug lock is taken.
+ */
+static unsigned long hakmem_offline_reclaimable(void)
+{
+	struct hakmem_cache *hc;
+	unsigned long n = 0;
+	unsigned int cpu;
+
+	if (!cpus_read_trylock())
+		return 0;
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		for_each_cpu(cpu, &hakmem_dead_cpus) {
+			if (cpu_online(cpu))
+				continue;
+			n += hakmem_offline_pending(hakmem_cpu_cctx(hc, cpu, false));
+			n += hakmem_offline_pending(hakmem_cpu_cctx(hc, cpu, true));
+		}
+	}
+	spin_unlock(&hakmem_list_lock);
+	cpus_read_unlock();
+	return n;
+}
+
+/*
  * Every online CPU that keeps a reserve hands it to the pools; waits for
- * those.  Return: the slabs that went back to the page allocator at once.
+ * those.  The offline CPUs' contexts are flushed first.  Return: the
+ * slabs that went back to the page allocator at once.
  */
 static unsigned long hakmem_reserve_drain_all(void)
 {
+	unsigned long offline;
 	unsigned int cpu;
 	long n;
 
 	mutex_lock(&hakmem_reserve_mutex);
+	offline = hakmem_offline_flush();
 	atomic_long_set(&hakmem_reserve_released, 0);
 	cpumask_clear(&hakmem_reserve_cpus);
 	for_each_online_cpu(cpu)
@@ -998,10 +1087,13 @@ static unsigned long hakmem_reserve_drain_all(void)
 		flush_work(per_cpu_ptr(&hakmem_reserve_work, cpu));
 	n = atomic_long_read(&hakmem_reserve_released);
 	mutex_unlock(&hakmem_reserve_mutex);
-	return n;
+	return n + offline;
 }
 
-/* Empty slabs that hakmem_shrink_all() would give back right now. */
+/*
+ * Empty slabs that hakmem_shrink_all() would give back right now, and
+ * the offline CPUs' slabs it may find emptied.
+ */
 unsigned long hakmem_reclaimable(void)
 {
 	struct hakmem_cache *hc;
@@ -1011,13 +1103,14 @@ unsigned long hakmem_reclaimable(void)
 	list_for_each_entry(hc, &hakmem_caches, list)
 		n += READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve);
 	spin_unlock(&hakmem_list_lock);
-	return n + hm_large_kept();
+	return n + hm_large_kept() + hakmem_offline_reclaimable();
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_reclaimable, HAKMEM_NS);
 
 /*
  * Give the empty slabs of every cache back to the page allocator: the
- * pools and the contexts' reserves.
+ * pools, the contexts' reserves, and what remote frees emptied of the
+ * slabs of offline CPUs.
  *
  * Context: process context, may sleep (it waits for every online CPU).
  */
@@ -1096,6 +1189,8 @@ static int hakmem_cpu_dead(unsigned int cpu)
 {
 	struct hakmem_cache *hc;
 
+	/* the shrinker flushes them again while the CPU stays offline */
+	cpumask_set_cpu(cpu, &hakmem_dead_cpus);
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));

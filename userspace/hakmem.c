@@ -1409,7 +1409,8 @@ size_t hm_cache_alloc_bulk(struct hm_cache *c, size_t n, void **ptrs)
 	if (unlikely(!cc))
 		return 0;
 	while (done < n) {
-		done += hm_cctx_alloc_bulk(cc, (unsigned int)(n - done), ptrs + done);
+		done += hm_cctx_alloc_bulk(cc, (unsigned int)(n - done), ptrs + done,
+					   HM_RET_IP);
 		if (done < n) {
 			ptrs[done] = hm_alloc_refill(c, cc, HM_RET_IP);
 			if (!ptrs[done]) {

@@ -192,7 +192,7 @@ static void hm_bulk(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	while (got < n) {
-		got += hm_cctx_alloc_bulk(cc, n - got, v + got);
+		got += hm_cctx_alloc_bulk(cc, n - got, v + got, 0);
 		if (got < n) {
 			v[got] = hm_test_alloc(cc);
 			KUNIT_ASSERT_NOT_NULL(test, v[got]);

@@ -2162,6 +2162,55 @@ static void hm_user_class_cache_medium(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 }
 
+/* hm_cache_alloc_bulk() from a call site of its own (no tail call) */
+static noinline size_t hm_user_at_bulk(struct hm_cache *c, size_t n, void **v)
+{
+	size_t r = hm_cache_alloc_bulk(c, n, v);
+
+	__asm__ volatile("" : : "r"(r) : "memory");
+	return r;
+}
+
+/*
+ * With tracking on, every object of a bulk allocation names the caller of
+ * hm_cache_alloc_bulk() as its site, as hm_cache_alloc() names its
+ * caller: the objects from the context's slabs named a line of
+ * hm_cache_alloc_bulk() itself, only the refills' the caller.
+ */
+static void hm_user_bulk_sites(struct kunit *test)
+{
+	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
+	unsigned long at = (unsigned long)hm_user_at_bulk;
+	unsigned int k;
+
+	for (k = 0; k < HM_ARRAY_SIZE(modes); k++) {
+		struct hm_cache *c = hm_cache_create("u-bulk-site", 64, 0, modes[k], 0);
+		unsigned int n, i, wrong = 0;
+		void **v;
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=1"), 0);
+		n = c->nblocks + 10;	/* the slab, a refill, the new slab */
+		v = kunit_kzalloc(test, n * sizeof(*v), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		KUNIT_ASSERT_EQ(test, hm_user_at_bulk(c, n, v), n);
+		for (i = 0; i < n; i++) {
+			const struct hm_track *t = hm_debug_block_track(hm_ptr_slab(v[i]), v[i]);
+
+			/* in the caller, not past its end (a few hundred bytes under ASan) */
+			if (t && t->site > at && t->site < at + 512)
+				continue;
+			if (!wrong++)
+				kunit_info(test, "%s: object %u of %u: site %#lx, the call in %#lx",
+					   hm_mode_name(modes[k]), i, n, t ? t->site : 0, at);
+		}
+		KUNIT_EXPECT_EQ(test, wrong, 0);
+		hm_cache_free_bulk(c, n, v);
+		KUNIT_EXPECT_EQ(test, hm_set_debug(c, "off"), 0);
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+	}
+}
+
 /*
  * The JSON dump names code addresses as the text dump does: next to each
  * bare address ("site", "caller", "alloc_site", "free_site", meaningless
@@ -4737,6 +4786,7 @@ static void hm_user_switch_flip_under_load(struct kunit *test)
 }
 
 static struct kunit_case hm_user_cases[] = {
+	KUNIT_CASE(hm_user_bulk_sites),
 	KUNIT_CASE(hm_user_poison_sizes),
 	KUNIT_CASE(hm_user_poison_spans),
 	KUNIT_CASE(hm_user_malloc_poison_spans),
