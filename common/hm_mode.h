@@ -206,10 +206,11 @@ static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_sla
 	 * adaptive mode measures there (hm_slab_settle()).  adapt.on is read
 	 * plainly here, unlike elsewhere (hm_cache_set_adaptive() writes it):
 	 * a marked load costs this path an instruction, and a stale value
-	 * only one tick more or less, or one free on the full path.
+	 * only one tick more or less, or one free on the full path.  The race
+	 * is meant: HM_DATA_RACE() says so to ThreadSanitizer and KCSAN.
 	 */
 	if (unlikely((nfree == 1 || nfree == s->nblocks) &&
-		     (s != cc->active || cc->adapt.on)))
+		     (s != cc->active || HM_DATA_RACE(cc->adapt.on))))
 		return false;
 	hm_obj_freed(p, cc->cache->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);

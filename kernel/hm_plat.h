@@ -38,6 +38,8 @@
 
 #define HM_READ_ONCE(x)		READ_ONCE(x)
 #define HM_WRITE_ONCE(x, v)	WRITE_ONCE(x, v)
+/* a read that races on purpose: plain, and no report from KCSAN */
+#define HM_DATA_RACE(x)		data_race(x)
 /* pairs: a context's switches, written in order (hm_cctx_switches()) ... */
 #define hm_smp_wmb()		smp_wmb()
 /* ... and read in order by its owner (hm_dbg_view_poisons()) */

@@ -446,6 +446,18 @@ void hm_plat_retire(hm_plat_retire_t *r, void (*fn)(hm_plat_retire_t *r), size_t
 #endif
 
 /*
+ * HM_DATA_RACE(): a read that races with HM_WRITE_ONCE() on purpose, on a
+ * fast path where a marked load costs an instruction (hm_bitmap_free_try()
+ * reads adapt.on so).  A plain load in the library; ThreadSanitizer gets
+ * the atomic, as the kernel's data_race() tells KCSAN.
+ */
+#ifdef HM_USER_TSAN
+#define HM_DATA_RACE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#else
+#define HM_DATA_RACE(x)		(x)
+#endif
+
+/*
  * ThreadSanitizer does not take fences (GCC warns, -Wtsan): there they
  * only keep the compiler from moving the accesses, which TSO then keeps.
  */

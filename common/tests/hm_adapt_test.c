@@ -547,8 +547,68 @@ static void hm_adapt_off_while_pending(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * The adaptive mode switched on and off (<cache>/adaptive) while the
+ * owner frees in bitmap mode: the free's try path reads adapt.on, which
+ * hm_cache_set_adaptive() writes from another thread without the owner's
+ * lock.  A plain read there was a data race (ThreadSanitizer, KCSAN).
+ */
+struct hm_aflip {
+	struct hm_cache *c;
+	struct hm_cctx *cc;
+	hm_atomic_t done, fails, bitmap_frees;
+};
+
+static void hm_aflip_thread(void *arg, unsigned int id)
+{
+	struct hm_aflip *x = arg;
+	unsigned int i, k = 0;
+
+	if (id) {
+		while (!hm_atomic_read(&x->done)) {
+			if (hm_cache_set_adaptive(x->c, ++k % 2))
+				hm_atomic_fetch_add(&x->fails, 1);
+			hm_test_relax();
+		}
+		return;
+	}
+	for (i = 0; i < 20000; i++) {
+		void *p;
+
+		if (x->cc->mode != HM_MODE_BITMAP)
+			hm_force(x->cc, HM_MODE_BITMAP);
+		p = hm_test_alloc(x->cc);
+		if (!p) {
+			hm_atomic_fetch_add(&x->fails, 1);
+			break;
+		}
+		if (x->cc->mode == HM_MODE_BITMAP)
+			hm_atomic_fetch_add(&x->bitmap_frees, 1);
+		hm_test_free_in(x->cc, p);	/* the try path, on the active slab */
+	}
+	hm_atomic_set(&x->done, 1);
+}
+
+static void hm_adapt_toggle_bitmap_free(struct kunit *test)
+{
+	struct hm_aflip *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->c = hm_adaptive_cache(test, 64);
+	x->cc = hm_test_cctx(test, x->c);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_aflip_thread, x), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
+	KUNIT_EXPECT_GT(test, hm_atomic_read(&x->bitmap_frees), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_cctx_flush(x->cc);
+	HM_EXPECT_VALID(test, x->c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(x->c), 0);
+}
+
 static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_batches_then_pairs),
+	KUNIT_CASE(hm_adapt_toggle_bitmap_free),
 	KUNIT_CASE(hm_adapt_pairs_stay),
 	KUNIT_CASE(hm_adapt_confirm_windows),
 	KUNIT_CASE(hm_adapt_probe_outcomes),
