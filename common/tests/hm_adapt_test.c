@@ -369,10 +369,10 @@ static void hm_athread(void *arg, unsigned int id)
 	hm_atomic_fetch_add(&x->done, 1);
 }
 
-static void hm_adapt_threads(struct kunit *test)
+/* the shared state of the threaded cases, on a 64-byte adaptive cache */
+static struct hm_athreads *hm_athreads_new(struct kunit *test)
 {
 	struct hm_athreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
-	long *errors = hm_test_count_errors(test);
 
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	x->c = hm_adaptive_cache(test, 64);
@@ -381,6 +381,14 @@ static void hm_adapt_threads(struct kunit *test)
 	x->local = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x->box);
 	KUNIT_ASSERT_NOT_NULL(test, x->local);
+	return x;
+}
+
+static void hm_adapt_threads(struct kunit *test)
+{
+	struct hm_athreads *x = hm_athreads_new(test);
+	long *errors = hm_test_count_errors(test);
+
 	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_athread, x), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);
@@ -443,16 +451,9 @@ static void hm_athread_toggle(void *arg, unsigned int id)
 
 static void hm_adapt_toggle_threads(struct kunit *test)
 {
-	struct hm_athreads *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	struct hm_athreads *x = hm_athreads_new(test);
 	long *errors = hm_test_count_errors(test);
 
-	KUNIT_ASSERT_NOT_NULL(test, x);
-	x->c = hm_adaptive_cache(test, 64);
-	x->rounds = 60;
-	x->box = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
-	x->local = kunit_kzalloc(test, 2 * HM_AHALF * sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, x->box);
-	KUNIT_ASSERT_NOT_NULL(test, x->local);
 	KUNIT_ASSERT_EQ(test, hm_test_run_threads(3, hm_athread_toggle, x), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->done), 2);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->fails), 0);

@@ -17,6 +17,20 @@ KUNIT_ARRAY_PARAM(hm_fit_mode, hm_test_modes, hm_test_mode_desc);
 #define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
 #define SLOTS		3000
 
+/* the end of a churn: valid, every slot of @v freed, valid and empty */
+static void hm_fit_free_slots(struct kunit *test, struct hm_cctx *cc, void **v)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned int i;
+
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < SLOTS; i++)
+		if (v[i])
+			hm_test_free_in(cc, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static bool hm_bit(const unsigned long *b, unsigned int i)
 {
 	return b[i / HM_BITS_PER_LONG] & (1UL << (i % HM_BITS_PER_LONG));
@@ -110,12 +124,7 @@ static void hm_fit_churn_check(struct kunit *test, unsigned int fit)
 	KUNIT_EXPECT_EQ(test, wrong, 0);
 	KUNIT_EXPECT_GT(test, checked, 10000);
 	KUNIT_EXPECT_GE(test, c->nslabs, 3);	/* the choice spans slabs */
-	HM_EXPECT_VALID(test, c);
-	for (i = 0; i < SLOTS; i++)
-		if (v[i])
-			hm_test_free_in(cc, v[i]);
-	HM_EXPECT_VALID(test, c);
-	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	hm_fit_free_slots(test, cc, v);
 }
 
 /* first-fit: every allocation is the lowest free address of the context */
@@ -931,12 +940,7 @@ static void hm_fit_contig_churn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, split, 0);
 	KUNIT_EXPECT_GT(test, checked, 500);
 	KUNIT_EXPECT_EQ(test, *errors, 0);
-	HM_EXPECT_VALID(test, c);
-	for (i = 0; i < SLOTS; i++)
-		if (v[i])
-			hm_test_free_in(cc, v[i]);
-	HM_EXPECT_VALID(test, c);
-	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	hm_fit_free_slots(test, cc, v);
 }
 
 /*
