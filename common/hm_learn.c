@@ -14,7 +14,8 @@
  * Cost: work per allocation, a proxy for instructions that hm_fit.c counts
  * as it chooses (slabs looked at, words scanned, active-slab switches;
  * HM_FIT_WORK_*), weighted by fragmentation: the share of the cache's
- * slabs that are partial (HM_LEARN_FRAG_W at 100%).  Both are
+ * slabs that are partial (HM_LEARN_FRAG_W at 100%), of its newest
+ * HM_LEARN_LOOK slabs at most.  Both are
  * deterministic, so one seed gives one sequence of choices for one
  * sequence of operations: the tests rely on it.  The seed orders the
  * turns of each round (xorshift32).
@@ -123,16 +124,24 @@ static bool hm_learn_slab_partial(const struct hm_slab *s)
 	return some_free && some_used;
 }
 
-/* permille of the cache's slabs that are partial; c->lock held */
-static unsigned long hm_learn_partial(struct hm_cache *c)
+/*
+ * Permille of the cache's slabs that are partial, of the newest
+ * HM_LEARN_LOOK at most (new slabs are listed first); c->lock held.  The
+ * bound keeps an epoch's end, which holds the lock with interrupts off in
+ * the kernel, to a fixed time however big the cache.  The newest slabs
+ * are those the running policy filled last; a cache of more slabs gets a
+ * sample, still one result for one sequence of operations.
+ */
+static unsigned long hm_learn_partial(struct hm_cache *c, struct hm_learn *l)
 {
 	unsigned long n = 0, partial = 0;
 	struct hm_slab *s;
 
-	for (s = c->all; s; s = s->all_next) {
+	for (s = c->all; s && n < HM_LEARN_LOOK; s = s->all_next) {
 		n++;
 		partial += hm_learn_slab_partial(s);
 	}
+	l->looked = n;
 	return n ? partial * 1000 / n : 0;
 }
 
@@ -174,7 +183,7 @@ static void hm_learn_epoch_end(struct hm_cache *c, struct hm_learn *l)
 	unsigned int t = l->turn, f;
 	unsigned long cost = l->work * 16 / l->ops;	/* 1/16 units per op */
 
-	cost += cost * HM_LEARN_FRAG_W * hm_learn_partial(c) / 1000000;
+	cost += cost * HM_LEARN_FRAG_W * hm_learn_partial(c, l) / 1000000;
 	l->played[t]++;
 	l->cost_sum[t] += cost;
 	/* this epoch against the others' means; then its own mean */

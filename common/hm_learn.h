@@ -12,6 +12,7 @@
 #define HM_LEARN_EPOCH		128	/* allocations per epoch, cache-wide */
 #define HM_LEARN_ROUNDS		2	/* epochs per policy before freezing */
 #define HM_LEARN_FLUSH		32	/* a context reports this often */
+#define HM_LEARN_LOOK		256	/* slabs an epoch's end looks at, at most */
 #define HM_ELO_START		1500
 #define HM_ELO_K		32
 
@@ -35,6 +36,7 @@ struct hm_learn {
 	unsigned long cost_sum[HM_FIT_NR];
 	unsigned long played[HM_FIT_NR];
 	u32 choice;		/* the frozen choice */
+	unsigned long looked;	/* slabs the last epoch's end looked at */
 };
 
 /* hm_cache_learn() and hm_learn_all() refuse with one of these */

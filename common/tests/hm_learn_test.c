@@ -168,6 +168,46 @@ static void hm_learn_run_debug(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/*
+ * An epoch's end looks at HM_LEARN_LOOK slabs at most, with the cache
+ * lock held (interrupts off in the kernel): it walked every slab of the
+ * cache, a time without bound.  A small cache is looked at whole.
+ */
+static void hm_learn_look_bounded(struct kunit *test)
+{
+	struct hm_cache *small = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_BITMAP);
+	struct hm_cctx *scc = hm_test_cctx(test, small), *cc = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	unsigned long nkeep = (HM_LEARN_LOOK + 8) * (unsigned long)c->nblocks, i;
+	void **keep = kunit_kzalloc(test, nkeep * sizeof(void *), GFP_KERNEL);
+	u32 seed = 11;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(small, HM_LEARN_ON, 3), 0);
+	hm_churn(test, scc, v, HM_LEARN_EPOCH + HM_LEARN_FLUSH, &seed);
+	KUNIT_ASSERT_EQ(test, small->learn->epoch, 1);
+	KUNIT_EXPECT_EQ(test, small->learn->looked, small->nslabs);	/* whole */
+	hm_free_all(scc, v);
+	memset(v, 0, SLOTS * sizeof(void *));
+
+	for (i = 0; i < nkeep; i++) {
+		keep[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, keep[i]);
+	}
+	KUNIT_ASSERT_GT(test, c->nslabs, HM_LEARN_LOOK);
+	KUNIT_ASSERT_EQ(test, hm_cache_learn(c, HM_LEARN_ON, 3), 0);
+	hm_churn(test, cc, v, HM_LEARN_EPOCH + HM_LEARN_FLUSH, &seed);
+	KUNIT_ASSERT_EQ(test, c->learn->epoch, 1);
+	KUNIT_EXPECT_EQ(test, c->learn->looked, HM_LEARN_LOOK);
+	for (i = 0; i < nkeep; i++)
+		hm_test_free_in(cc, keep[i]);
+	hm_free_all(cc, v);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /* one seed, one sequence of operations: one sequence of choices */
 static void hm_learn_deterministic(struct kunit *test)
 {
@@ -406,6 +446,7 @@ static struct kunit_case hm_learn_cases[] = {
 	KUNIT_CASE(hm_learn_commands),
 	KUNIT_CASE(hm_learn_run_freezes),
 	KUNIT_CASE(hm_learn_run_debug),
+	KUNIT_CASE(hm_learn_look_bounded),
 	KUNIT_CASE(hm_learn_deterministic),
 	KUNIT_CASE(hm_learn_freeze_switch),
 	KUNIT_CASE(hm_learn_restart_drops),
