@@ -220,8 +220,12 @@ test-user: test-unit test-modes test-asan test-tsan test-valgrind test-clang tes
 test-tools: test-pkg test-top test-heatmap test-help test-vm-args check-docs
 
 # every test: userspace suites (+ sanitizers), then the kernel module:
-# style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2
-test: test-user
+# style gate, VM smoke on Debian 6.1/6.12, KUnit under UML and QEMU -smp 2.
+# A cold kernel cache is built meanwhile, at nice 19 (tools/vm/prefetch.sh).
+test:
+	$(Q)tools/vm/prefetch.sh start
+	$(Q)$(MAKE) --no-print-directory test-user || { tools/vm/prefetch.sh stop; exit 1; }
+	$(Q)tools/vm/prefetch.sh wait
 	$(Q)$(MAKE) --no-print-directory test-kernel
 	$(Q)$(MAKE) --no-print-directory test-dkms test-top-vm
 

@@ -22,6 +22,7 @@ expect_rc 2 "Usage:" "$R/tools/vm/boot.sh" --kasan --log
 expect_rc 2 "Usage:" "$R/tools/vm/check-log.sh" --ignore
 expect_rc 2 "Usage:" "$R/kernel/bench-kernel.sh" uml-perf --boots
 expect_rc 2 "Usage:" "$R/kernel/bench-kernel.sh" uml-perf --profile --name
+expect_rc 2 "usage:" "$R/tools/vm/prefetch.sh" warm
 # values given: parsed past the options (the log is what is missing)
 expect_rc 2 "no log" "$R/tools/vm/check-log.sh" "$tmp/none.log" --ignore x --keep 3
 echo "$NAME: PASS"
