@@ -95,6 +95,12 @@
  *                                              "%s" of dladdr's name
  *              bool hm_plat_error_hook(e)      true: a test counts report
  *                                              kind e, print nothing
+ *              bool hm_plat_err_ratelimit(e)   true: print this report of
+ *                                              kind e (asked after the
+ *                                              hook; the report is counted
+ *                                              and logged either way): the
+ *                                              kernel's rate limit per
+ *                                              kind; userspace: true
  * Debugging:   HM_DEBUG_ACTIVE()   false while no cache has a debug switch
  *                                  on (a static key in the kernel)
  *              hm_plat_debug_ref(delta)  a cache's switches went from all

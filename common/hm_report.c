@@ -165,6 +165,34 @@ static void hm_report_log(struct hm_cache *c, enum hm_error e, const struct hm_s
 }
 
 /**
+ * hm_report_note() - count and log a report, whether or not it is printed
+ * @c: the cache concerned, or NULL
+ * @e: what was wrong
+ * @s: the slab the pointer is in, or NULL
+ * @p: the pointer
+ * @off: a write after free: the offset of the first changed byte; else 0
+ * @ip: the caller
+ * @t: the block's tracking record, or NULL
+ *
+ * For a caller that may not print the report for reasons of its own (the
+ * kernel's __GFP_NOWARN): when it does print, it asks
+ * hm_plat_err_ratelimit() first.
+ *
+ * Return: false when a test counts it (hm_plat_error_hook()): not to be
+ * printed; else true.
+ */
+bool hm_report_note(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		    const void *p, unsigned int off, unsigned long ip,
+		    const struct hm_track *t)
+{
+	hm_atomic_fetch_add(&hm_errors_total[e], 1);
+	if (c)
+		hm_atomic_fetch_add(&c->errors[e], 1);
+	hm_report_log(c, e, s, p, off, ip, t);
+	return !hm_plat_error_hook(e);
+}
+
+/**
  * hm_report_count() - count and log a report, before it is printed
  * @c: the cache concerned, or NULL
  * @e: what was wrong
@@ -174,18 +202,18 @@ static void hm_report_log(struct hm_cache *c, enum hm_error e, const struct hm_s
  * @ip: the caller
  * @t: the block's tracking record, or NULL
  *
+ * Every report is counted and logged, printed or not.
+ *
  * Return: true when the caller prints the report (in one hm_plat_err()
- * call), false when a test counts it (hm_plat_error_hook()).
+ * call); false when a test counts it (hm_plat_error_hook()) or the
+ * platform's rate limit for kind @e holds it back (hm_plat_err_ratelimit():
+ * the kernel's; userspace prints every report).
  */
 bool hm_report_count(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
 		     const void *p, unsigned int off, unsigned long ip,
 		     const struct hm_track *t)
 {
-	hm_atomic_fetch_add(&hm_errors_total[e], 1);
-	if (c)
-		hm_atomic_fetch_add(&c->errors[e], 1);
-	hm_report_log(c, e, s, p, off, ip, t);
-	return !hm_plat_error_hook(e);
+	return hm_report_note(c, e, s, p, off, ip, t) && hm_plat_err_ratelimit(e);
 }
 
 /**
@@ -212,7 +240,7 @@ void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int li
 {
 	hm_atomic_fetch_add(&hm_errors_total[HM_ERR_LEAK], 1);
 	hm_atomic_fetch_add(&c->errors[HM_ERR_LEAK], 1);
-	if (hm_plat_error_hook(HM_ERR_LEAK))
+	if (hm_plat_error_hook(HM_ERR_LEAK) || !hm_plat_err_ratelimit(HM_ERR_LEAK))
 		return;
 	hm_plat_err("cache %s destroyed with %u live objects of %u bytes in slab %p: slab kept\n",
 		    c->name, live, c->obj_size, (const void *)s);

@@ -8,7 +8,8 @@
  * logged in a ring (hm_report_log_copy()) and printed as one message, one
  * hm_plat_err() call however many lines it has, unless the platform says
  * a test is counting errors (hm_plat_error_hook(), the slub_kunit
- * "slab_errors" pattern).
+ * "slab_errors" pattern) or its rate limit holds the report back
+ * (hm_plat_err_ratelimit(), the kernel's: counted and logged all the same).
  */
 #ifndef HM_REPORT_H
 #define HM_REPORT_H
@@ -35,6 +36,9 @@ struct hm_err_entry {
 
 extern hm_atomic_t hm_errors_total[HM_ERR_NR];
 
+bool hm_report_note(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
+		    const void *p, unsigned int off, unsigned long ip,
+		    const struct hm_track *t);
 bool hm_report_count(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
 		     const void *p, unsigned int off, unsigned long ip,
 		     const struct hm_track *t);

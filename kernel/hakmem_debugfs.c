@@ -7,12 +7,14 @@
  *   slabs     every slab: owner CPU, use, and a map of its blocks
  *   validate  reading it checks every cache with all CPUs stopped
  *   shrink    writing 1 gives empty slabs back to the page allocator
- *   errors    refused operations by kind, and the last reports
+ *   errors    refused operations by kind, and the last reports (top
+ *             level: how many reports the rate limit kept out of the log)
  *   sites     top allocation call sites by live objects and by allocations
  *   frag      utilisation, slabs by fullness, longest free runs (and in a
  *             cache's directory each slab's)
  *   debug     the debug switches: read them, or write "poison=1 track=1"
  *   policy    the fit policy: read it, or write first|next|near|best|default
+ *             (top level: for the caches created later too)
  *   learn     the policy learner: state, choice, ratings; write on [SEED],
  *             freeze or off (bitmap-mode caches)
  *   adaptive  hybrid caches: adaptive or not, contexts by path, switches;
@@ -303,6 +305,14 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 		if (!only || hc == only)
 			hm_debug_counts_print(hc->c, &sp.pr);
 	spin_unlock(&hakmem_list_lock);
+	/* the kernel log's rate limit, of every kind and cache: the top level */
+	if (!only) {
+		struct hakmem_report_counts rc;
+
+		hakmem_report_counts(-1, &rc);
+		seq_printf(m, "# reports printed %lu, not printed (rate limit) %lu\n",
+			   rc.printed, rc.limited);
+	}
 	log = kmalloc_array(HM_ERR_LOG, sizeof(*log), GFP_KERNEL);
 	if (!log)
 		return -ENOMEM;
@@ -475,6 +485,7 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 
 /* ---- policy ---------------------------------------------------------- */
 
+/* a line per cache; at the top level, last, the policy new caches get */
 static int hakmem_policy_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
@@ -486,10 +497,19 @@ static int hakmem_policy_show(struct seq_file *m, void *v)
 				   hm_mode_name(hc->c->mode),
 				   hm_fit_name(READ_ONCE(hc->c->fit)));
 	spin_unlock(&hakmem_list_lock);
+	if (!only)
+		seq_printf(m, "%-16s %-8s %s\n", "(new caches)", "-",
+			   hm_fit_name(READ_ONCE(hakmem_policy_global)));
 	return 0;
 }
 
-/* One policy name (common/hm_fit.c); anything else: -EINVAL, no change. */
+/*
+ * One policy name (common/hm_fit.c); anything else: -EINVAL, no change.
+ * At the top level for every cache and for the caches created from now
+ * on: under hakmem_mutex, which hakmem_cache_create() holds from the
+ * policy it gives a cache until the cache is listed, so none is missed.
+ * A cache's own file must not take it (see hakmem_debug_mutex).
+ */
 static int hakmem_policy_cmd(struct hakmem_cache *only, const char *text)
 {
 	struct hakmem_cache *hc;
@@ -497,11 +517,17 @@ static int hakmem_policy_cmd(struct hakmem_cache *only, const char *text)
 
 	if (!hm_fit_parse(text, &fit))
 		return -EINVAL;
+	if (only) {
+		hm_cache_set_fit(only->c, fit);
+		return 0;
+	}
+	mutex_lock(&hakmem_mutex);
+	WRITE_ONCE(hakmem_policy_global, fit);
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hm_cache_set_fit(hc->c, fit);
+		hm_cache_set_fit(hc->c, fit);
 	spin_unlock(&hakmem_list_lock);
+	mutex_unlock(&hakmem_mutex);
 	return 0;
 }
 

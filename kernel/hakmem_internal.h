@@ -5,7 +5,9 @@
  *
  * Lock order (outermost first):
  *   hakmem_mutex          create/destroy of caches, debugfs directories;
- *                         the top-level slabs and frag files' walks; never
+ *                         the top-level slabs and frag files' walks, the
+ *                         top-level debug and policy writes (the switches
+ *                         and policy new caches get); never
  *                         taken by a cache's own debugfs files (destroy
  *                         holds it while it waits for their users)
  *   hakmem_debug_mutex    changes of the debug switches (hakmem_debugfs.c)
@@ -71,6 +73,7 @@ struct hakmem_cache {
 
 extern struct mutex hakmem_mutex;
 extern unsigned int hakmem_debug_global;	/* under hakmem_mutex */
+extern unsigned int hakmem_policy_global;	/* under hakmem_mutex */
 extern spinlock_t hakmem_list_lock;
 extern struct list_head hakmem_caches;
 extern struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
@@ -102,6 +105,16 @@ void hakmem_fail_chunk_debugfs(struct dentry *parent);
 unsigned long hakmem_reclaimable(void);
 unsigned long hakmem_shrink_all(void);
 long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr);
+
+/* the rate limit of the core's reports (hakmem_plat.c) */
+struct hakmem_report_counts {
+	unsigned long printed;	/* reports printed */
+	unsigned long limited;	/* held back by the rate limit */
+	unsigned long pending;	/* of those, not yet announced as suppressed */
+};
+
+void hakmem_report_limit_set(unsigned int interval, unsigned int burst);
+void hakmem_report_counts(int e, struct hakmem_report_counts *rc);
 
 int hakmem_debugfs_init(void);
 void hakmem_debugfs_exit(void);

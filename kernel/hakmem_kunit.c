@@ -19,19 +19,23 @@
  *                   report and errors file; the debug switches (per cache
  *                   and for all: routes, static key, junk refused), the
  *                   errors, sites and frag files against errors, call
- *                   sites and a block layout made on purpose
+ *                   sites and a block layout made on purpose; the
+ *                   top-level policy and debug writes reach the caches
+ *                   created afterwards
  *   hakmem_badinput the exported API's bad input: a second destroy, a
  *                   built-in class destroyed, a NULL cache to each
  *                   allocation and free, bad create flags, sizes and
- *                   alignments, a bulk count above INT_MAX; each refused
- *                   with one report and nothing changed
+ *                   alignments, a bulk count above INT_MAX (allocation
+ *                   and free); each refused with one report and nothing
+ *                   changed
  *   hakmem_kapi     the exported API against kmalloc()'s promises:
  *                   hakmem_alloc()'s alignment, kmemleak (objects
  *                   reported when lost, scanned while live), init_on_alloc,
  *                   init_on_free, hakmem_ksize(),
  *                   GFP_DMA refused, __GFP_NOFAIL (slabs and large
  *                   objects), sizes no chunk holds refused, the call
- *                   site of each object of a bulk allocation
+ *                   site of each object of a bulk allocation, a flood
+ *                   of reports ratelimited and counted
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -966,6 +970,76 @@ static void hakmem_debugfs_learn_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, on->c->learning, 0);
 }
 
+static void hakmem_test_policy_default(void *unused)
+{
+	hakmem_debugfs_write(NULL, "policy", "default");
+}
+
+/* Does every cache, the built-in classes too, have policy @fit? */
+static bool hakmem_all_fit(enum hm_fit fit)
+{
+	struct hakmem_cache *hc;
+	bool all = true;
+
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		all &= READ_ONCE(hc->c->fit) == fit;
+	spin_unlock(&hakmem_list_lock);
+	return all;
+}
+
+/*
+ * hakmem/policy: a write sets every cache's policy and that of the caches
+ * created afterwards, which the file's last line shows; junk changes
+ * neither; a cache's own write changes neither.
+ */
+static void hakmem_debugfs_policy_global(struct kunit *test)
+{
+	struct hakmem_cache *old, *hc;
+	const char *text;
+
+	if (!hakmem_all_fit(HM_FIT_DEFAULT))
+		kunit_skip(test, "a cache had a policy other than default before the test");
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_policy_default,
+							NULL), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "policy"),
+					   "(new caches)     -        default\n"));
+	old = hakmem_test_cache(test, "kunit-polglob-old", 64, MODE(test));
+
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(NULL, "policy", "best\n"), 0);
+	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_BEST));
+	hc = hakmem_test_cache(test, "kunit-polglob-new", 64, MODE(test));
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
+	text = hakmem_read_file(test, NULL, "policy");
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, "(new caches)     -        best\n"),
+				  "no line for new caches in:\n%s", text);
+	/* the cache's own file: its line only */
+	KUNIT_EXPECT_NULL(test, strstr(hakmem_read_file(test, hc, "policy"), "(new caches)"));
+
+	/* junk: -EINVAL, no cache changed, and new caches still get best */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "junk"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "first first"), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_BEST));
+	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, NULL, "policy"), text);
+	hc = hakmem_test_cache(test, "kunit-polglob-junk", 64, MODE(test));
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
+
+	/* a cache's own write: that cache only, not the caches to come */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(old, "policy", "near"), 0);
+	KUNIT_EXPECT_EQ(test, old->c->fit, HM_FIT_NEAR);
+	hc = hakmem_test_cache(test, "kunit-polglob-own", 64, MODE(test));
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
+
+	/* back to default: for every cache and the new ones */
+	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "default"), 0);
+	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_DEFAULT));
+	hc = hakmem_test_cache(test, "kunit-polglob-dflt", 64, MODE(test));
+	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_DEFAULT);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "policy"),
+					   "(new caches)     -        default\n"));
+	HAKMEM_EXPECT_VALID(test, old);
+}
+
 /* destroy with live objects: reported (counted here), memory kept */
 static void hakmem_debugfs_destroy_live(struct kunit *test)
 {
@@ -1208,8 +1282,28 @@ static unsigned int hakmem_all_debug(unsigned int *or, unsigned int *and)
 }
 
 /*
+ * A cache created now has switches @want (the top-level debug file's),
+ * on every context's route, and takes its reference of the static key
+ * back when it is destroyed.
+ */
+static void hakmem_expect_new_debug(struct kunit *test, enum hm_mode m, unsigned int want)
+{
+	struct hakmem_cache *nc;
+	int keys = hakmem_debug_keys();
+
+	nc = hakmem_cache_create("kunit-global-new", 100, 0, hakmem_flags_of(m));
+	KUNIT_ASSERT_NOT_NULL(test, nc);
+	KUNIT_EXPECT_EQ(test, nc->c->debug, want);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + !!want);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, nc), want ? 2 * num_possible_cpus() : 0);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(nc), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys);
+}
+
+/*
  * hakmem/debug: a write switches every cache, the built-in classes too;
- * junk changes none; "off" clears all and the static key goes back off.
+ * caches created later get
+ * the switches; junk changes none; "off" clears all and the static key goes back off.
  */
 static void hakmem_debugfs_debug_global(struct kunit *test)
 {
@@ -1249,6 +1343,7 @@ static void hakmem_debugfs_debug_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, and, on);
 	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + n);
 	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, NULL, "debug"), text);
+	hakmem_expect_new_debug(test, MODE(test), on);
 
 	/* a per-cache write in between: the top level still sets every cache */
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(hc, "debug", "off"), 0);
@@ -1257,6 +1352,7 @@ static void hakmem_debugfs_debug_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
 	KUNIT_EXPECT_EQ(test, hakmem_classes[0]->c->debug, HM_DBG_POISON);
 	KUNIT_EXPECT_EQ(test, hakmem_debug_keys(), keys + n - 1);
+	hakmem_expect_new_debug(test, MODE(test), HM_DBG_POISON);
 
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "debug", "off"), 0);
 	hakmem_all_debug(&or, &and);
@@ -1266,6 +1362,7 @@ static void hakmem_debugfs_debug_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hc), 0);
 	KUNIT_EXPECT_EQ(test, hakmem_debug_routes(test, hakmem_classes[0]), 0);
 	KUNIT_EXPECT_NULL(test, strstr(hakmem_read_file(test, NULL, "debug"), "=1"));
+	hakmem_expect_new_debug(test, MODE(test), 0);
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
@@ -2648,6 +2745,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_policy, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_learn_global, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_policy_global, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_destroy_live, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_xowner, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_write_destroy, hakmem_mode_gen_params),
@@ -2933,7 +3031,11 @@ static void hakmem_badinput_create(struct kunit *test)
 /*
  * A bulk allocation of more than INT_MAX objects: 0, the array untouched,
  * counted once as a bad size of the cache with the count and this caller;
- * nothing allocated, and the cache works.
+ * nothing allocated, and the cache works.  A bulk free of more than
+ * INT_MAX objects, to the cache or to a NULL cache: refused the same way,
+ * with no entry of the array read (it ends at a page whose next page is a
+ * vmalloc() guard: one read too many faults, or KASAN reports it), nothing
+ * freed, nothing lost.
  */
 static void hakmem_badinput_bulk_nr(struct kunit *test)
 {
@@ -2941,6 +3043,7 @@ static void hakmem_badinput_bulk_nr(struct kunit *test)
 	static const size_t nrs[] = { (size_t)INT_MAX + 1, SIZE_MAX };
 	long *errors = hm_test_count_errors(test);
 	void *v[2] = { v, v };
+	void **page, **tail;
 	struct hm_stats st;
 	unsigned long seq;
 	unsigned int i;
@@ -2962,9 +3065,35 @@ static void hakmem_badinput_bulk_nr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_cache_alloc_bulk(hc, GFP_KERNEL, ARRAY_SIZE(v), v),
 			ARRAY_SIZE(v));
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), ARRAY_SIZE(v));
+
+	/* the last two entries of a page: two live objects, then two NULLs */
+	page = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	tail = page + PAGE_SIZE / sizeof(*page) - 2;
+	for (i = 0; i < ARRAY_SIZE(nrs); i++) {
+		tail[0] = v[0];
+		tail[1] = v[1];
+		seq = hm_test_report_seq(test);
+		hakmem_cache_free_bulk(hc, nrs[i], tail);
+		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE, nrs[i], "kunit-bulknr",
+				     __func__);
+		/* a NULL cache searches the array for a pointer to report */
+		tail[0] = NULL;
+		tail[1] = NULL;
+		seq = hm_test_report_seq(test);
+		hakmem_cache_free_bulk(NULL, nrs[i], tail);
+		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE, nrs[i], "-", __func__);
+	}
+	vfree(page);
+	KUNIT_EXPECT_EQ(test, *errors, 3 * ARRAY_SIZE(nrs));
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_BAD_SIZE]),
+			2 * ARRAY_SIZE(nrs));
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), ARRAY_SIZE(v));
+	HAKMEM_EXPECT_VALID(test, hc);
+
 	hakmem_cache_free_bulk(hc, ARRAY_SIZE(v), v);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
-	KUNIT_EXPECT_EQ(test, *errors, (long)ARRAY_SIZE(nrs));
+	KUNIT_EXPECT_EQ(test, *errors, 3 * ARRAY_SIZE(nrs));
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
@@ -4532,6 +4661,147 @@ static void hakmem_kapi_kasan_shadow(struct kunit *test)
 #endif
 }
 
+static void hakmem_test_report_limit_default(void *unused)
+{
+	hakmem_report_limit_set(DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+}
+
+/* what the console tracepoint saw of the flood's cache */
+struct hakmem_console {
+	const char *cache;		/* its reports name it */
+	atomic_long_t reports;		/* "double free: ... in cache <cache>" */
+	atomic_long_t announced;	/* the sum of "<N> double free reports suppressed" */
+	atomic_long_t lines;		/* the lines announcing that */
+};
+
+/* A printk's text, as it is stored (printk_sprint()), on any CPU. */
+static void hakmem_console_probe(void *data, const char *text, size_t len)
+{
+	struct hakmem_console *con = data;
+	char line[160], *at;
+	unsigned long n;
+
+	/* the text is not NUL-terminated */
+	len = min(len, sizeof(line) - 1);
+	memcpy(line, text, len);
+	line[len] = '\0';
+	if (strstr(line, "double free: ") && strstr(line, con->cache)) {
+		atomic_long_inc(&con->reports);
+		return;
+	}
+	at = strstr(line, " double free reports suppressed");
+	if (!at)
+		return;
+	*at = '\0';
+	at = strrchr(line, ' ');
+	if (!kstrtoul(at ? at + 1 : line, 10, &n)) {
+		atomic_long_add(n, &con->announced);
+		atomic_long_inc(&con->lines);
+	}
+}
+
+static void hakmem_find_console_tp(struct tracepoint *tp, void *priv)
+{
+	struct tracepoint **tpp = priv;
+
+	if (!strcmp(tp->name, "console"))
+		*tpp = tp;
+}
+
+/* The two counts of the top-level errors file's rate-limit line. */
+static void hakmem_read_limit_line(struct kunit *test, struct hakmem_report_counts *rc)
+{
+	const char *at = hakmem_line_after(hakmem_read_file(test, NULL, "errors"),
+					   "# reports printed ");
+
+	int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	n = sscanf(at, "%lu, not printed (rate limit) %lu", &rc->printed, &rc->limited);
+	KUNIT_ASSERT_EQ_MSG(test, n, 2, "'%.60s'", at);
+}
+
+/*
+ * A flood of double frees: every one refused and counted (the errors
+ * files), a burst of them printed per period and the rest held back, and
+ * the first report printed after the period says how many were.  The
+ * period is cut to 100 ms for the case, the burst to 5; where the console
+ * tracepoint is there (CONFIG_TRACEPOINTS), the printed lines are counted
+ * too, and the numbers they announce added up.
+ */
+static void hakmem_kapi_report_flood(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache_checked(test, "kunit-flood", 64,
+							    HM_MODE_BITMAP);
+	const unsigned long period = max(msecs_to_jiffies(100), 2UL), n = 500, burst = 5;
+	struct hakmem_console con = { .cache = hc->c->name };
+	struct hakmem_report_counts before, after, end, file;
+	unsigned long start = jiffies, t0, periods, printed, limited, total;
+	struct tracepoint *tp = NULL;
+	bool traced = false;
+	unsigned long i;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_report_limit_default,
+							NULL), 0);
+	hakmem_report_limit_set(period, burst);
+	/* the period under way, if any, ends: the flood begins one */
+	msleep(jiffies_to_msecs(period + 2));
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hakmem_cache_free(hc, p);
+
+	for_each_kernel_tracepoint(hakmem_find_console_tp, &tp);
+	if (tp)
+		traced = !tracepoint_probe_register(tp, hakmem_console_probe, &con);
+	total = hm_errors(HM_ERR_DOUBLE_FREE);
+	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &before);
+	t0 = jiffies;
+	for (i = 0; i < n; i++)
+		hakmem_cache_free(hc, p);
+	periods = (jiffies - t0) / period + 1;
+	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &after);
+	/* a period later, one more: printed, after the count of the rest */
+	msleep(jiffies_to_msecs(period + 2));
+	hakmem_cache_free(hc, p);
+	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &end);
+	if (traced) {
+		tracepoint_probe_unregister(tp, hakmem_console_probe, &con);
+		tracepoint_synchronize_unregister();
+	}
+
+	/* every one counted and refused */
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_DOUBLE_FREE]), n + 1);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE) - total, n + 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	/* a burst a period printed, the rest held back */
+	printed = after.printed - before.printed;
+	limited = after.limited - before.limited;
+	KUNIT_EXPECT_EQ(test, printed + limited, n);
+	KUNIT_EXPECT_GE(test, printed, burst);
+	KUNIT_EXPECT_LE_MSG(test, printed, burst * periods, "%lu periods", periods);
+	/* the report after the period printed, and every one held back announced */
+	KUNIT_EXPECT_EQ(test, end.printed - after.printed, 1);
+	KUNIT_EXPECT_EQ(test, end.limited, after.limited);
+	KUNIT_EXPECT_EQ(test, end.pending, 0);
+	if (traced) {
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.reports), printed + 1);
+		/* those of an earlier case too: the flood's first report said so */
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.announced), before.pending + limited);
+		KUNIT_EXPECT_LE(test, atomic_long_read(&con.lines), periods + 1);
+	} else {
+		kunit_info(test, "no console tracepoint: the printed lines not counted");
+	}
+	/* the errors file: the totals of every kind */
+	hakmem_report_counts(-1, &end);
+	hakmem_read_limit_line(test, &file);
+	KUNIT_EXPECT_EQ(test, file.printed, end.printed);
+	KUNIT_EXPECT_EQ(test, file.limited, end.limited);
+	kunit_info(test, "%lu double frees in %lu periods: %lu printed, %lu held back; %u ms in all",
+		   n, periods, printed, limited, jiffies_to_msecs(jiffies - start));
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE(hakmem_kapi_span_words),
@@ -4552,6 +4822,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_alloc_max),
 	KUNIT_CASE(hakmem_kapi_alloc_max_misuse),
 	KUNIT_CASE_PARAM(hakmem_kapi_kasan_shadow, hakmem_mode_gen_params),
+	KUNIT_CASE(hakmem_kapi_report_flood),
 	{}
 };
 

@@ -43,6 +43,7 @@
 #include <linux/workqueue.h>
 
 #include "hakmem_internal.h"
+#include "hm_fit.h"
 
 /* serializes cache creation and destruction (debugfs directory names) */
 DEFINE_MUTEX(hakmem_mutex);
@@ -54,6 +55,8 @@ struct hakmem_cache *hakmem_classes[HM_NR_CLASSES];
 enum hm_mode hakmem_default_mode = HM_MODE_DEFAULT;
 /* the top-level debug file's switches, which caches created later get */
 unsigned int hakmem_debug_global;
+/* the top-level policy file's fit policy (enum hm_fit), the same way */
+unsigned int hakmem_policy_global;
 
 static char *hakmem_mode_param = "hybrid";
 module_param_named(mode, hakmem_mode_param, charp, 0444);
@@ -348,20 +351,21 @@ static __always_inline void hakmem_cache_free_one(struct hakmem_cache *hc,
 /* ---- bad input ------------------------------------------------------- */
 
 /*
- * A call refused for its arguments: counted and logged as @e with @p, as
- * the core's reports are (the errors files, the tests' count), and, unless
- * a test counts it, printed with the arguments' values, which the core's
- * report would show as a hashed pointer, and the caller @ip.
+ * A call refused for its arguments: counted and logged as @e with @p, of
+ * cache @c (NULL: none), as the core's reports are (the errors files, the
+ * tests' count), and, unless a test counts it or the rate limit of kind @e
+ * holds it back (hm_report_count()), printed with the arguments' values,
+ * which the core's report would show as a hashed pointer, and the caller
+ * @ip.
  */
-static __cold __printf(4, 5) void hakmem_refuse(enum hm_error e, const void *p,
-					      unsigned long ip, const char *fmt, ...)
+static __cold __printf(5, 6) void hakmem_refuse(struct hm_cache *c, enum hm_error e,
+					      const void *p, unsigned long ip,
+					      const char *fmt, ...)
 {
-	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
-				      DEFAULT_RATELIMIT_BURST);
 	struct va_format vaf;
 	va_list args;
 
-	if (!hm_report_count(NULL, e, NULL, p, 0, ip, NULL) || !__ratelimit(&rs))
+	if (!hm_report_count(c, e, NULL, p, 0, ip, NULL))
 		return;
 	va_start(args, fmt);
 	vaf.fmt = fmt;
@@ -379,13 +383,13 @@ static __cold __printf(4, 5) void hakmem_refuse(enum hm_error e, const void *p,
 static noinline __cold void hakmem_refuse_cache(const char *fn, const void *cache,
 						unsigned long ip)
 {
-	hakmem_refuse(HM_ERR_FOREIGN, cache, ip, "%s: %p is not a live cache", fn, cache);
+	hakmem_refuse(NULL, HM_ERR_FOREIGN, cache, ip, "%s: %p is not a live cache", fn, cache);
 }
 
 /* An allocation refused for its gfp: HAKMEM_GFP_REFUSED, counted as a bad size. */
 static noinline __cold void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip)
 {
-	hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(__force unsigned long)gfp, ip,
+	hakmem_refuse(NULL, HM_ERR_BAD_SIZE, (void *)(__force unsigned long)gfp, ip,
 		      "gfp %#x (%pGg): hakmem has no DMA or DMA32 memory",
 		      (__force unsigned int)gfp, &gfp);
 }
@@ -397,7 +401,21 @@ static noinline __cold void hakmem_refuse_gfp(gfp_t gfp, unsigned long ip)
  */
 static noinline __cold void hakmem_refuse_array(const char *fn, size_t nr, unsigned long ip)
 {
-	hakmem_refuse(HM_ERR_FOREIGN, NULL, ip, "%s: no array for %zu objects", fn, nr);
+	hakmem_refuse(NULL, HM_ERR_FOREIGN, NULL, ip, "%s: no array for %zu objects", fn, nr);
+}
+
+/*
+ * A bulk call @fn of @nr objects, more than INT_MAX (the int the
+ * allocation returns; a negative count cast to size_t): nothing allocated
+ * or freed, no entry of the array read, counted as a bad size of @cache
+ * (or of none) with @nr.
+ */
+static noinline __cold void hakmem_refuse_nr(struct hakmem_cache *cache, const char *fn,
+					     size_t nr, unsigned long ip)
+{
+	hakmem_refuse(cache ? cache->c : NULL, HM_ERR_BAD_SIZE, (void *)nr, ip,
+		      "%s: %zu objects (%zd as signed) of cache %s, more than INT_MAX: refused, nothing done",
+		      fn, nr, (ssize_t)nr, cache ? cache->c->name : "-");
 }
 
 /*
@@ -444,7 +462,7 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 
 	might_sleep();
 	if (unlikely(flags & ~known)) {
-		hakmem_refuse(HM_ERR_BAD_SIZE, (void *)(unsigned long)flags, _RET_IP_,
+		hakmem_refuse(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)flags, _RET_IP_,
 			      "cache %s: unknown flags %#x", name, flags & ~known);
 		return NULL;
 	}
@@ -454,7 +472,7 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 	 */
 	bad = hm_cache_arg_bad(size, align, HM_MODE_BITMAP, 0);
 	if (unlikely(bad != HM_ARG_OK)) {
-		hakmem_refuse(HM_ERR_BAD_SIZE,
+		hakmem_refuse(NULL, HM_ERR_BAD_SIZE,
 			      (void *)hm_cache_arg_value(bad, size, align, 0, 0), _RET_IP_,
 			      "cache %s: size %u, align %u: not 1 to %lu bytes aligned to 0 or a power of two up to %lu",
 			      name, size, align, HM_MAX_OBJ_SIZE, HM_MAX_OBJ_SIZE);
@@ -469,6 +487,8 @@ struct hakmem_cache *hakmem_cache_create(const char *name, unsigned int size,
 	/* under the mutex: no global switch changes before the cache is listed */
 	if (hakmem_debug_global)
 		hm_cache_set_debug(hc->c, hakmem_debug_global, GFP_KERNEL);
+	if (hakmem_policy_global)
+		hm_cache_set_fit(hc->c, hakmem_policy_global);
 	hakmem_debugfs_add(hc);
 	hakmem_cache_publish(hc);
 	mutex_unlock(&hakmem_mutex);
@@ -530,7 +550,7 @@ unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
 	}
 	if (unlikely(cache->builtin)) {
 		mutex_unlock(&hakmem_mutex);
-		hakmem_refuse(HM_ERR_FOREIGN, cache, _RET_IP_,
+		hakmem_refuse(NULL, HM_ERR_FOREIGN, cache, _RET_IP_,
 			      "%s: %p is the built-in class %s", __func__, cache,
 			      cache->c->name);
 		return 0;
@@ -653,7 +673,7 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 		return 0;
 	}
 	if (unlikely(nr > INT_MAX)) {
-		hm_report(cache->c, HM_ERR_BAD_SIZE, (void *)nr, _RET_IP_);
+		hakmem_refuse_nr(cache, __func__, nr, _RET_IP_);
 		return 0;
 	}
 	if (hakmem_gfp_refused(gfp, _RET_IP_))
@@ -693,7 +713,10 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc_bulk);
  * With a NULL @cache none is freed, and the call is reported once, as a
  * free of its first non-NULL object to the wrong cache (naming none).  A
  * NULL @ptrs with @nr objects frees nothing and is reported as a
- * ``pointer not from hakmem``.
+ * ``pointer not from hakmem``.  An @nr above INT_MAX (as
+ * hakmem_cache_alloc_bulk() refuses; a negative count cast to size_t)
+ * frees nothing, reads no entry of @ptrs, and is reported as a ``bad
+ * size`` of @cache.
  *
  * Context: any context but NMI.
  */
@@ -705,6 +728,11 @@ void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs)
 
 	if (unlikely(!ptrs && nr)) {
 		hakmem_refuse_array(__func__, nr, _RET_IP_);
+		return;
+	}
+	/* before the NULL cache's search of @ptrs, which reads up to @nr too */
+	if (unlikely(nr > INT_MAX)) {
+		hakmem_refuse_nr(cache, __func__, nr, _RET_IP_);
 		return;
 	}
 	if (unlikely(!cache)) {
@@ -744,14 +772,11 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free_bulk);
 static noinline __cold void hakmem_refuse_large(size_t size, size_t bytes, gfp_t gfp,
 						unsigned long ip)
 {
-	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
-				      DEFAULT_RATELIMIT_BURST);
-
-	if (!hm_report_count(NULL, HM_ERR_BAD_SIZE, NULL, (void *)size, 0, ip, NULL))
+	if (!hm_report_note(NULL, HM_ERR_BAD_SIZE, NULL, (void *)size, 0, ip, NULL))
 		return;
 	if ((gfp & __GFP_NOWARN) && !(gfp & __GFP_NOFAIL))
 		return;
-	if (__ratelimit(&rs))
+	if (hm_plat_err_ratelimit(HM_ERR_BAD_SIZE))
 		pr_err("hakmem_alloc: size %zu (gfp %pGg) needs a chunk of %zu bytes, more than the largest, %lu bytes%s, caller %pS\n",
 		       size, &gfp, bytes, HM_PLAT_CHUNK_MAX,
 		       gfp & __GFP_NOFAIL ? ": __GFP_NOFAIL cannot be honoured" : "",

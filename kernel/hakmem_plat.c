@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -370,6 +371,103 @@ bool hm_plat_error_hook(int e)
 #else
 	return false;
 #endif
+}
+
+/*
+ * Reports are printed ratelimited, each kind on its own (a flood of double
+ * frees does not hide the one write after free), as printk_ratelimited():
+ * a burst of 10 per 5 seconds.  What the limit holds back is counted, and
+ * the first report of its kind printed after it says how many were not:
+ * "<N> <kind> reports suppressed".  The core counts and logs every report
+ * before it asks (hm_report_count()), so the errors files stay exact.
+ */
+struct hakmem_report_limit {
+	struct ratelimit_state rs;
+	atomic_long_t printed;		/* reports printed */
+	atomic_long_t limited;		/* held back by the limit, in all */
+	atomic_long_t pending;		/* of those, not yet announced */
+};
+
+static struct hakmem_report_limit hakmem_report_limits[HM_ERR_NR] = {
+	/* the count is ours ("reports suppressed"), not ___ratelimit()'s */
+	[0 ... HM_ERR_NR - 1] = {
+		.rs = RATELIMIT_STATE_INIT_FLAGS(hakmem_report_limits,
+						 DEFAULT_RATELIMIT_INTERVAL,
+						 DEFAULT_RATELIMIT_BURST,
+						 RATELIMIT_MSG_ON_RELEASE),
+	},
+};
+
+/**
+ * hakmem_report_limit_set() - the rate limit of every kind of report
+ * @interval: its period in jiffies (0: no limit)
+ * @burst: reports of a kind printed per period
+ *
+ * For the KUnit case, which needs a short period; the printk sysctls
+ * change their ratelimit_state's two fields the same way, while it is in
+ * use.  A period under way keeps its start: it ends @interval after it.
+ */
+void hakmem_report_limit_set(unsigned int interval, unsigned int burst)
+{
+	unsigned int e;
+
+	for (e = 0; e < HM_ERR_NR; e++) {
+		WRITE_ONCE(hakmem_report_limits[e].rs.interval, interval);
+		WRITE_ONCE(hakmem_report_limits[e].rs.burst, burst);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_report_limit_set, HAKMEM_NS);
+
+/**
+ * hakmem_report_counts() - what the rate limit let through and held back
+ * @e: a kind (enum hm_error), or -1 for all kinds together
+ * @rc: the counts since load
+ */
+void hakmem_report_counts(int e, struct hakmem_report_counts *rc)
+{
+	unsigned int k;
+
+	memset(rc, 0, sizeof(*rc));
+	for (k = 0; k < HM_ERR_NR; k++) {
+		struct hakmem_report_limit *rl = &hakmem_report_limits[k];
+
+		if (e >= 0 && k != (unsigned int)e)
+			continue;
+		rc->printed += atomic_long_read(&rl->printed);
+		rc->limited += atomic_long_read(&rl->limited);
+		rc->pending += atomic_long_read(&rl->pending);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_report_counts, HAKMEM_NS);
+
+/**
+ * hm_plat_err_ratelimit() - may a report of kind @e be printed now?
+ * @e: enum hm_error
+ *
+ * Asked once per report that no test counts (hm_report_count()), in any
+ * context but NMI: ___ratelimit() only trylocks.  When a report may be
+ * printed after others of its kind were held back, says how many first.
+ *
+ * Return: true when the caller prints the report.
+ */
+bool hm_plat_err_ratelimit(int e)
+{
+	struct hakmem_report_limit *rl;
+	long missed;
+
+	if (e < 0 || e >= HM_ERR_NR)
+		return true;
+	rl = &hakmem_report_limits[e];
+	if (!__ratelimit(&rl->rs)) {
+		atomic_long_inc(&rl->limited);
+		atomic_long_inc(&rl->pending);
+		return false;
+	}
+	atomic_long_inc(&rl->printed);
+	missed = atomic_long_xchg(&rl->pending, 0);
+	if (missed)
+		pr_err("%ld %s reports suppressed\n", missed, hm_error_name(e));
+	return true;
 }
 
 DEFINE_STATIC_KEY_FALSE(hm_debug_key);

@@ -233,6 +233,7 @@ static inline const char *hm_plat_ctx_name(u32 id, char *buf)
 #define HM_CTX(id)		hm_plat_ctx_name(id, (char [HM_CTX_LEN]) { 0 })
 
 bool hm_plat_error_hook(int e);
+bool hm_plat_err_ratelimit(int e);
 
 /* patched out while no cache has a debug switch on (hakmem_plat.c) */
 DECLARE_STATIC_KEY_FALSE(hm_debug_key);

@@ -501,6 +501,13 @@ static __always_inline void hm_plat_read_ctx_end(hm_atomic_t *seq)
 /* hm_error is an enum of the core; the hook only needs its value */
 bool hm_plat_error_hook(int e);
 
+/* every report reaches the error handler: no rate limit in userspace */
+static inline bool hm_plat_err_ratelimit(int e)
+{
+	(void)e;
+	return true;
+}
+
 #if defined(__SANITIZE_ADDRESS__) || defined(HM_ASAN)
 #include <sanitizer/asan_interface.h>
 #define hm_plat_mark_free(p, n)		ASAN_POISON_MEMORY_REGION((p), (n))
