@@ -396,6 +396,8 @@ void hm_slab_notify_owner(struct hm_slab *s)
 		return;
 	if (!hm_atomic_try_cmpxchg(&s->notify, &watch, HM_NOTIFY_QUEUED))
 		return;
+	/* before the push: the count is never below the slabs on the stacks */
+	hm_atomic_fetch_add(&s->cache->nwoken, 1);
 	owner = HM_READ_ONCE(s->owner);
 	head = hm_atomic_read(&owner->notify);
 	do {
@@ -447,6 +449,7 @@ void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
 void hm_cctx_drain_notify(struct hm_cctx *cc)
 {
 	struct hm_slab *s = (struct hm_slab *)hm_atomic_xchg(&cc->notify, 0);
+	unsigned long n = 0;
 
 	while (s) {
 		struct hm_slab *next = s->notify_next;
@@ -456,7 +459,86 @@ void hm_cctx_drain_notify(struct hm_cctx *cc)
 		hm_slab_collect(s);
 		hm_slab_settle(cc, s);
 		s = next;
+		n++;
 	}
+	if (n)
+		hm_atomic_fetch_add(&cc->cache->nwoken, -n);
+}
+
+/*
+ * Park @s, a slab of @cc on no list, as a full one (watched): the next
+ * remote free into it queues it on cc->notify.  Remote frees that came
+ * before the watch are collected first; a slab they empty goes to the
+ * pool, as the context is not used (hm_cctx_park()).  Return: true when
+ * it went back to the platform.
+ */
+static bool hm_slab_park(struct hm_cctx *cc, struct hm_slab *s)
+{
+	for (;;) {
+		if (hm_slab_is_empty(s))
+			return hm_slab_to_pool(cc->cache, s);
+		/* false: watched, or queued by a remote free already */
+		if (!hm_slab_watch(s))
+			break;
+		hm_slab_collect(s);
+	}
+	s->list = HM_LIST_FULL;
+	return false;
+}
+
+/**
+ * hm_cctx_park() - watch every slab of @cc for remote frees
+ * @cc: a context nobody uses for a while (a CPU gone offline), flushed
+ *	(hm_cctx_flush()): its magazine is empty
+ *
+ * Its active and partial slabs are parked as full slabs are: from now on
+ * the first remote free into any of its slabs queues that slab on
+ * cc->notify and counts it in the cache's nwoken.  So a reclaimer learns
+ * from one counter, without a walk of the slabs, that a flush of @cc may
+ * find slabs emptied; the flush (which drains the notify stack) and
+ * hm_cctx_unpark() take the slabs out of the parking again.
+ *
+ * Return: slabs that went back to the platform at once.
+ */
+unsigned int hm_cctx_park(struct hm_cctx *cc)
+{
+	struct hm_slab *s = cc->active;
+	unsigned int n = 0;
+
+	if (s) {
+		cc->active = NULL;
+		s->list = HM_LIST_NONE;
+		n += hm_slab_park(cc, s);
+	}
+	while ((s = cc->partial)) {
+		hm_partial_del(cc, s);
+		n += hm_slab_park(cc, s);
+	}
+	return n;
+}
+
+/**
+ * hm_cctx_unpark() - take back into use the slabs hm_cctx_park() parked
+ * @cc: a context nobody uses right now, about to be used again
+ *
+ * Its parked slabs with free blocks go back on its partial list (a
+ * really full slab stays watched); a slab that a remote free queued
+ * meanwhile stays for the drain of cc->notify, which settles it.  Parked
+ * slabs are on no list of @cc: this walks the cache's list of all slabs,
+ * under the cache lock.
+ */
+void hm_cctx_unpark(struct hm_cctx *cc)
+{
+	struct hm_cache *c = cc->cache;
+	unsigned long flags;
+	struct hm_slab *s;
+
+	hm_lock(&c->lock, flags);
+	for (s = c->all; s; s = s->all_next)
+		if (s->owner == cc && s->list == HM_LIST_FULL &&
+		    hm_slab_free_count(s) && hm_slab_unwatch(s))
+			hm_partial_add(cc, s);
+	hm_unlock(&c->lock, flags);
 }
 
 /**

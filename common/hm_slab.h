@@ -122,6 +122,8 @@ struct hm_slab *hm_cctx_pool_slab(struct hm_cctx *cc);
 void hm_cctx_retire_active(struct hm_cctx *cc);
 void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s);
 void hm_cctx_drain_notify(struct hm_cctx *cc);
+unsigned int hm_cctx_park(struct hm_cctx *cc);
+void hm_cctx_unpark(struct hm_cctx *cc);
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
 extern hm_atomic_t hm_slabs_retiring;
 bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);

@@ -333,6 +333,8 @@ struct hm_cache {
 	hm_atomic_t late_refused;
 	hm_atomic_t track_bytes;	/* tracking records allocated now */
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
+	/* slabs on contexts' notify stacks: remote frees woke them (hm_slab.c) */
+	hm_atomic_t nwoken;
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
 	struct hm_frag_cursor *cursors;	/* under lock */

@@ -226,7 +226,7 @@ static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
 long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 {
 	struct hm_vstate v = { .c = c, .pr = pr };
-	unsigned long allocated = 0, counted = 0, nslabs = 0, reserve = 0, flags;
+	unsigned long allocated = 0, counted = 0, nslabs = 0, reserve = 0, woken = 0, flags;
 	size_t seen_bytes = c->nwords * sizeof(unsigned long);
 	struct hm_cctx *cc;
 	struct hm_slab *s;
@@ -251,6 +251,7 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 		else
 			allocated += hm_vbitmap(&v, s, cached);
 		hm_vplace(&v, s);
+		woken += hm_atomic_read(&s->notify) == HM_NOTIFY_QUEUED;
 	}
 	if (nslabs != c->nslabs)
 		hm_vfail(&v, "%s: %lu slabs on the list, %lu counted\n",
@@ -272,6 +273,9 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 	if (reserve != hm_atomic_read(&c->nreserve))
 		hm_vfail(&v, "%s: %lu reserve slabs in contexts, counter says %lu\n",
 			 c->name, reserve, hm_atomic_read(&c->nreserve));
+	if (woken != hm_atomic_read(&c->nwoken))
+		hm_vfail(&v, "%s: %lu slabs on notify stacks, counter says %lu\n",
+			 c->name, woken, hm_atomic_read(&c->nwoken));
 	if (allocated != counted)
 		hm_vfail(&v, "%s: %lu objects allocated in slabs, counters say %lu\n",
 			 c->name, allocated, counted);

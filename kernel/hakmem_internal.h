@@ -97,6 +97,7 @@ struct dentry;
 void hakmem_chunk_faults(unsigned long every);
 void hakmem_meta_faults(unsigned long every);
 unsigned long hakmem_reserve_drain_items(void);
+bool hakmem_cpu_dead_kept(unsigned int cpu);
 unsigned long hakmem_chunk_faults_injected(void);
 int hakmem_fail_chunk_init(void);
 bool hakmem_fail_chunk_off(void);

@@ -205,6 +205,31 @@ static void hakmem_free_all(struct hakmem_work *w)
 	}
 }
 
+/* @n objects allocated on @cpu by @fn (hakmem_work_alloc(), or with frees) */
+static void hakmem_work_on(struct kunit *test, struct hakmem_work *w, unsigned int n,
+			   unsigned int cpu, long (*fn)(void *arg))
+{
+	w->n = n;
+	w->v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->v);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, fn, w), 0);
+	KUNIT_ASSERT_EQ(test, w->fails, 0);
+}
+
+#ifdef CONFIG_HOTPLUG_CPU
+/* @cpu taken offline; or, refused, @w's objects freed and the case skipped */
+static void hakmem_offline_or_skip(struct kunit *test, struct hakmem_work *w,
+				   unsigned int cpu)
+{
+	int ret = remove_cpu(cpu);
+
+	if (ret) {
+		hakmem_free_all(w);
+		kunit_skip(test, "remove_cpu(%u): %d", cpu, ret);
+	}
+}
+#endif
+
 /* ---- hakmem_percpu --------------------------------------------------- */
 
 /* each CPU counts exactly what ran on it */
@@ -396,26 +421,16 @@ static void hakmem_percpu_hotplug(struct kunit *test)
 {
 #ifdef CONFIG_HOTPLUG_CPU
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hotplug", 32, MODE(test));
-	struct hakmem_work w = { .hc = hc };
+	struct hakmem_work w = { .hc = hc, .keep = 40 };
 	struct hm_cctx *cc;
 	unsigned int a, b;
-	int ret;
 
 	hakmem_two_cpus(test, &a, &b);
-	w.n = hc->c->nblocks * 2;
-	w.keep = 40;
-	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.v);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc_free, &w), 0);
-	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	hakmem_work_on(test, &w, hc->c->nblocks * 2, b, hakmem_work_alloc_free);
 	cc = hakmem_cpu_cctx(hc, b, false);
 	if (MODE(test) == HM_MODE_HYBRID)
 		KUNIT_EXPECT_GT(test, cc->mag_count, 0);
-	ret = remove_cpu(b);
-	if (ret) {
-		hakmem_free_all(&w);
-		kunit_skip(test, "remove_cpu(%u): %d", b, ret);
-	}
+	hakmem_offline_or_skip(test, &w, b);
 	KUNIT_EXPECT_EQ(test, cc->mag_count, 0);
 	KUNIT_EXPECT_EQ(test, cc->nempty, 0);
 	HAKMEM_EXPECT_VALID(test, hc);
@@ -445,20 +460,11 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 	struct hakmem_work w = { .hc = hc };
 	unsigned long held, before;
 	unsigned int a, b;
-	int ret;
 
 	hakmem_two_cpus(test, &a, &b);
 	/* full slabs (watched for remote frees) and a partial one */
-	w.n = hc->c->nblocks * 3 + hc->c->nblocks / 2;
-	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, w.v);
-	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_alloc, &w), 0);
-	KUNIT_ASSERT_EQ(test, w.fails, 0);
-	ret = remove_cpu(b);
-	if (ret) {
-		hakmem_free_all(&w);
-		kunit_skip(test, "remove_cpu(%u): %d", b, ret);
-	}
+	hakmem_work_on(test, &w, hc->c->nblocks * 3 + hc->c->nblocks / 2, b, hakmem_work_alloc);
+	hakmem_offline_or_skip(test, &w, b);
 	/* nothing else to reclaim anywhere: what the count shows from here */
 	hakmem_shrink_all();
 	before = hakmem_reclaimable();
@@ -482,6 +488,101 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 #else
 	kunit_skip(test, "CONFIG_HOTPLUG_CPU is off");
 #endif
+}
+
+/*
+ * An offline CPU's slabs are parked (hm_cctx_park()): a remote free into
+ * any of them shows in the cache's nwoken, all the shrinker's count reads
+ * of them.  Back online, the CPU leaves the set the shrinker flushes and
+ * allocates from its parked slabs' free blocks again.
+ */
+static void hakmem_percpu_hotplug_park(struct kunit *test)
+{
+#ifdef CONFIG_HOTPLUG_CPU
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hp-park", 64, MODE(test));
+	struct hakmem_work w = { .hc = hc }, more = { .hc = hc };
+	unsigned long before, created;
+	struct hm_cctx *cc;
+	unsigned int a, b;
+
+	hakmem_two_cpus(test, &a, &b);
+	/* two full slabs and half of the active one */
+	hakmem_work_on(test, &w, hc->c->nblocks * 2 + hc->c->nblocks / 2, b, hakmem_work_alloc);
+	cc = hakmem_cpu_cctx(hc, b, false);
+	hakmem_offline_or_skip(test, &w, b);
+	KUNIT_EXPECT_TRUE(test, hakmem_cpu_dead_kept(b));
+	/* no slab to allocate from: every one is watched for remote frees */
+	KUNIT_EXPECT_NULL(test, cc->active);
+	KUNIT_EXPECT_NULL(test, cc->partial);
+	HAKMEM_EXPECT_VALID(test, hc);
+	hakmem_shrink_all();
+	before = hakmem_reclaimable();
+	/* one remote free: its slab woken, and counted */
+	hakmem_cache_free(hc, w.v[w.n - 1]);
+	w.v[w.n - 1] = NULL;
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nwoken), 1);
+	KUNIT_EXPECT_EQ(test, hakmem_reclaimable(), before + 1);
+	/* a shrink collects it (live objects: kept) and parks it again */
+	hakmem_shrink_all();
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nwoken), 0);
+	KUNIT_EXPECT_NULL(test, cc->partial);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, add_cpu(b), 0);
+	/* back: not flushed by the shrinker, its slabs with room usable again */
+	KUNIT_EXPECT_FALSE(test, hakmem_cpu_dead_kept(b));
+	KUNIT_EXPECT_NOT_NULL(test, cc->partial);
+	HAKMEM_EXPECT_VALID(test, hc);
+	created = hc->c->slabs_created;
+	hakmem_work_on(test, &more, hc->c->nblocks / 4, b, hakmem_work_alloc);
+	KUNIT_EXPECT_EQ(test, hc->c->slabs_created, created);
+	hakmem_free_all(&more);
+	hakmem_free_all(&w);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+#else
+	kunit_skip(test, "CONFIG_HOTPLUG_CPU is off");
+#endif
+}
+
+/*
+ * A CPU that allocated and stays idle while another CPU frees all its
+ * objects: the slabs those frees emptied (full ones, which they woke) are
+ * counted, and a shrink sends the idle CPU a drain that gives them back.
+ */
+static void hakmem_percpu_idle_remote(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-idle", 64, MODE(test));
+	struct hakmem_work w = { .hc = hc };
+	unsigned long held, before, items;
+	unsigned int a, b;
+
+	hakmem_two_cpus(test, &a, &b);
+	/* three full slabs (watched for remote frees) and half of the active one */
+	hakmem_work_on(test, &w, hc->c->nblocks * 3 + hc->c->nblocks / 2, a, hakmem_work_alloc);
+	/* nothing else to reclaim anywhere: what the count shows from here */
+	hakmem_shrink_all();
+	before = hakmem_reclaimable();
+	/* every object freed on @b; @a allocates no more */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &w), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	held = hc->c->nslabs;
+	KUNIT_EXPECT_GE(test, held, 4);
+	/* the count sees the full slabs woken ... */
+	KUNIT_EXPECT_GE(test, hakmem_reclaimable(), before + 3);
+	/* ... and a shrink drains @a, which gives them back */
+	items = hakmem_reserve_drain_items();
+	hakmem_shrink_all();
+	KUNIT_EXPECT_GE(test, hakmem_reserve_drain_items() - items, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nwoken), 0);
+	/* @a keeps its active slab (hybrid: and the one its magazine holds) */
+	KUNIT_EXPECT_LE(test, hc->c->nslabs, 2);
+	kunit_info(test, "slabs held %lu, after the shrink %lu\n", held, hc->c->nslabs);
+	HAKMEM_EXPECT_VALID(test, hc);
+	/* @a serves from its contexts as before */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc_free, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.fails, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 }
 
 /* the shrinker's scan gives the pooled empty slabs back (and the reserves) */
@@ -654,6 +755,8 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_softirq, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_reclaim, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_park, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_idle_remote, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),

@@ -933,15 +933,23 @@ EXPORT_SYMBOL_GPL(hakmem_ksize);
 
 /*
  * Each context keeps a reserve of empty slabs (hysteresis against
- * allocating a chunk at every slab turnover).  The reserve is the
- * context's own, so it is handed to the pool on its CPU, under its local
- * lock, by a work item bound to that CPU (lru_add_drain_all()'s shape).
- * A CPU that goes offline meanwhile runs its item elsewhere, where it
- * drains that CPU's contexts instead: harmless, and the CPU-dead
- * callback has flushed the offline CPU's own.  Items are queued only on
- * CPUs whose contexts hold a reserve, and the items waited for are those
- * queued (hakmem_reserve_cpus), hotplug or not: a shrink with nothing in
- * reserve queues nothing and waits for no CPU.
+ * allocating a chunk at every slab turnover), and slabs that remote frees
+ * woke (full slabs, queued on its notify stack) wait until its CPU next
+ * allocates; a CPU that goes idle after other CPUs freed its objects
+ * would keep those slabs, emptied, for good.  Both are the context's own,
+ * so they are handed to the pool on its CPU, under its local lock, by a
+ * work item bound to that CPU (lru_add_drain_all()'s shape): it collects
+ * the woken slabs as the allocation slow path does (hm_cctx_take_slab()),
+ * and the slabs that emptied join the reserve it hands on.  A CPU that
+ * goes offline meanwhile runs its item elsewhere, where it drains that
+ * CPU's contexts instead: harmless, and the CPU-dead callback has flushed
+ * the offline CPU's own.  Items are queued only on CPUs whose contexts
+ * hold a reserve or a woken slab, and the items waited for are those
+ * queued (hakmem_reserve_cpus), hotplug or not: a shrink with nothing to
+ * take queues nothing and waits for no CPU.  Remote frees into a
+ * context's active or partial slabs wake nothing (the owner looks at
+ * those anyway when it allocates): an idle CPU keeps them, and at most
+ * its active slab and magazine of each cache.
  */
 static struct workqueue_struct *hakmem_wq;	/* WQ_MEM_RECLAIM: the shrinker waits on it */
 static DEFINE_PER_CPU(struct work_struct, hakmem_reserve_work);
@@ -950,8 +958,24 @@ static DEFINE_MUTEX(hakmem_reserve_mutex);
 static struct cpumask hakmem_reserve_cpus;	/* where it queued its items */
 static atomic_long_t hakmem_reserve_released;	/* slabs released at once (full pool) */
 static atomic_long_t hakmem_reserve_items;	/* drain items run since load */
-/* CPUs the CPU-dead callback ran for: written under the hotplug lock */
+/*
+ * CPUs the CPU-dead callback ran for and that have not come up again:
+ * written under the hotplug lock (hakmem_cpu_dead(), hakmem_cpu_prepare()),
+ * read under it too.
+ */
 static struct cpumask hakmem_dead_cpus;
+
+/*
+ * @cc, this CPU's context, under its local lock: the slabs remote frees
+ * woke are collected, and the reserve, with those they emptied, goes to
+ * the pool.
+ */
+static void hakmem_cctx_drain(struct hm_cctx *cc)
+{
+	if (hm_atomic_read(&cc->notify))
+		hm_cctx_drain_notify(cc);
+	hm_cctx_drop_reserve(cc);
+}
 
 static void hakmem_reserve_drain_fn(struct work_struct *unused)
 {
@@ -961,12 +985,16 @@ static void hakmem_reserve_drain_fn(struct work_struct *unused)
 
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
+		unsigned long released = READ_ONCE(hc->c->slabs_released);
+
 		local_lock(&hc->pcpu->lock);
-		n += hm_cctx_drop_reserve(&this_cpu_ptr(hc->pcpu)->cc);
+		hakmem_cctx_drain(&this_cpu_ptr(hc->pcpu)->cc);
 		local_unlock(&hc->pcpu->lock);
 		local_lock_irqsave(&hc->pcpu_irq->lock, flags);
-		n += hm_cctx_drop_reserve(&this_cpu_ptr(hc->pcpu_irq)->cc);
+		hakmem_cctx_drain(&this_cpu_ptr(hc->pcpu_irq)->cc);
 		local_unlock_irqrestore(&hc->pcpu_irq->lock, flags);
+		/* beyond a full pool, given back at once (an estimate: others release too) */
+		n += READ_ONCE(hc->c->slabs_released) - released;
 	}
 	spin_unlock(&hakmem_list_lock);
 	atomic_long_add(n, &hakmem_reserve_released);
@@ -984,9 +1012,23 @@ unsigned long hakmem_reserve_drain_items(void)
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_reserve_drain_items, HAKMEM_NS);
 
+/**
+ * hakmem_cpu_dead_kept() - is @cpu among the offline CPUs the shrinker flushes?
+ * @cpu: a CPU
+ *
+ * Return: whether the CPU-dead callback ran for @cpu and it has not been
+ * brought up again since.
+ */
+bool hakmem_cpu_dead_kept(unsigned int cpu)
+{
+	return cpumask_test_cpu(cpu, &hakmem_dead_cpus);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_cpu_dead_kept, HAKMEM_NS);
+
 /*
- * Does a context of @cpu keep empty slabs?  A racy read of the owner's
- * count: a reserve made after it waits for the next shrink.
+ * Does a context of @cpu keep empty slabs, or slabs that remote frees
+ * woke?  Racy reads of the owner's count and notify word: what comes
+ * after them waits for the next shrink.
  */
 static bool hakmem_cpu_has_reserve(unsigned int cpu)
 {
@@ -995,8 +1037,11 @@ static bool hakmem_cpu_has_reserve(unsigned int cpu)
 
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (READ_ONCE(hakmem_cpu_cctx(hc, cpu, false)->nempty) ||
-		    READ_ONCE(hakmem_cpu_cctx(hc, cpu, true)->nempty)) {
+		struct hm_cctx *cc = hakmem_cpu_cctx(hc, cpu, false);
+		struct hm_cctx *ci = hakmem_cpu_cctx(hc, cpu, true);
+
+		if (READ_ONCE(cc->nempty) || READ_ONCE(ci->nempty) ||
+		    hm_atomic_read(&cc->notify) || hm_atomic_read(&ci->notify)) {
 			any = true;
 			break;
 		}
@@ -1006,19 +1051,37 @@ static bool hakmem_cpu_has_reserve(unsigned int cpu)
 }
 
 /*
+ * @cc, the context of an offline CPU (nobody uses it): flushed, unless
+ * @dead is false and no remote free woke one of its slabs since the last
+ * time, and its slabs with live objects parked (hm_cctx_park()), so that
+ * the next remote free into any of them shows in its notify word and in
+ * the cache's nwoken, which the shrinker's count reads instead of walking
+ * the slabs.
+ */
+static void hakmem_offline_park(struct hm_cctx *cc, bool dead)
+{
+	if (!dead && !hm_atomic_read(&cc->notify))
+		return;
+	hm_cctx_flush(cc);
+	hm_cctx_park(cc);
+}
+
+/*
  * The contexts of the CPUs that are offline since the CPU-dead callback
  * ran for them (hakmem_dead_cpus; a CPU never online has nothing).  It
- * flushed them, but remote frees go on into the slabs they keep, and no
- * owner collects those until the CPU comes back, perhaps never (SMT
+ * flushed them and parked their slabs, but remote frees go on into those,
+ * and no owner collects them until the CPU comes back, perhaps never (SMT
  * turned off, a CPU unplugged): the shrink does, as the core's reaps the
  * context of a thread that exited (hm_cache_shrink()), and the slabs they
- * emptied go to the pool.  Only while no CPU can come online: the hotplug
- * lock is tried, never waited for (reclaim may run inside a hotplug
- * operation, which holds it), and a shrink that finds it taken leaves the
- * contexts to the next.  Each context is flushed by one at a time: under
- * hakmem_reserve_mutex, and hakmem_list_lock keeps it from the CPU-dead
- * callback and from hakmem_offline_reclaimable().  Return: the slabs
- * that went back to the page allocator at once.
+ * emptied go to the pool.  A parked slab's first remote free queues it on
+ * the context's notify stack, so only a context with a non-empty stack is
+ * flushed, and parked again.  Only while no CPU can come online: the
+ * hotplug lock is tried, never waited for (reclaim may run inside a
+ * hotplug operation, which holds it), and a shrink that finds it taken
+ * leaves the contexts to the next.  Each context is flushed by one at a
+ * time: under hakmem_reserve_mutex, and hakmem_list_lock keeps it from
+ * the hotplug callbacks.  Return: the slabs that went back to the page
+ * allocator at once.
  */
 static unsigned long hakmem_offline_flush(void)
 {
@@ -1036,8 +1099,8 @@ static unsigned long hakmem_offline_flush(void)
 		for_each_cpu(cpu, &hakmem_dead_cpus) {
 			if (cpu_online(cpu))
 				continue;
-			hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));
-			hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, true));
+			hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, false), false);
+			hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, true), false);
 		}
 		/* beyond a full pool, given back at once */
 		n += READ_ONCE(hc->c->slabs_released) - released;
@@ -1047,51 +1110,10 @@ static unsigned long hakmem_offline_flush(void)
 	return n;
 }
 
-/* The slabs of @cc, an offline CPU's context, that remote frees reached. */
-static unsigned long hakmem_offline_pending(struct hm_cctx *cc)
-{
-	unsigned long n = hm_atomic_read(&cc->notify) != 0;	/* full ones woken */
-	struct hm_slab *s;
-
-	if (cc->active && hm_slab_remote_pending(cc->active))
-		n++;
-	for (s = cc->partial; s; s = s->next)
-		n += hm_slab_remote_pending(s);
-	return n;
-}
-
 /*
- * For the shrinker's count: slabs of offline CPUs' contexts that remote
- * frees reached since their last flush (hakmem_offline_flush() may empty
- * them).  Read under the same locks as the flush takes, so the lists hold
- * still: 0 when the hotplug lock is taken.
- */
-static unsigned long hakmem_offline_reclaimable(void)
-{
-	struct hakmem_cache *hc;
-	unsigned long n = 0;
-	unsigned int cpu;
-
-	if (!cpus_read_trylock())
-		return 0;
-	spin_lock(&hakmem_list_lock);
-	list_for_each_entry(hc, &hakmem_caches, list) {
-		for_each_cpu(cpu, &hakmem_dead_cpus) {
-			if (cpu_online(cpu))
-				continue;
-			n += hakmem_offline_pending(hakmem_cpu_cctx(hc, cpu, false));
-			n += hakmem_offline_pending(hakmem_cpu_cctx(hc, cpu, true));
-		}
-	}
-	spin_unlock(&hakmem_list_lock);
-	cpus_read_unlock();
-	return n;
-}
-
-/*
- * Every online CPU that keeps a reserve hands it to the pools; waits for
- * those.  The offline CPUs' contexts are flushed first.  Return: the
- * slabs that went back to the page allocator at once.
+ * Every online CPU that keeps a reserve or a woken slab hands them to the
+ * pools; waits for those.  The offline CPUs' woken contexts are flushed
+ * first.  Return: the slabs that went back to the page allocator at once.
  */
 static unsigned long hakmem_reserve_drain_all(void)
 {
@@ -1117,7 +1139,9 @@ static unsigned long hakmem_reserve_drain_all(void)
 
 /*
  * Empty slabs that hakmem_shrink_all() would give back right now, and
- * the offline CPUs' slabs it may find emptied.
+ * the slabs that remote frees woke, online and offline CPUs' alike, which
+ * it may find emptied.  Three counters a cache: the shrinker counts often,
+ * and this reads no context and no slab.
  */
 unsigned long hakmem_reclaimable(void)
 {
@@ -1126,16 +1150,17 @@ unsigned long hakmem_reclaimable(void)
 
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list)
-		n += READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve);
+		n += READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve) +
+		     hm_atomic_read(&hc->c->nwoken);
 	spin_unlock(&hakmem_list_lock);
-	return n + hm_large_kept() + hakmem_offline_reclaimable();
+	return n + hm_large_kept();
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_reclaimable, HAKMEM_NS);
 
 /*
  * Give the empty slabs of every cache back to the page allocator: the
  * pools, the contexts' reserves, and what remote frees emptied of the
- * slabs of offline CPUs.
+ * slabs they woke, on idle CPUs and offline ones.
  *
  * Context: process context, may sleep (it waits for every online CPU).
  */
@@ -1207,8 +1232,9 @@ EXPORT_SYMBOL_NS_GPL(hakmem_validate_all, HAKMEM_NS);
 /*
  * Runs on a surviving CPU after @cpu is dead: nothing can use its contexts
  * now, so their magazines and empty slabs go back to the caches.  Slabs
- * with live objects stay with the context; remote frees into them queue up
- * on its notify stack until the CPU comes back.
+ * with live objects stay with the context, parked: the first remote free
+ * into one queues it on the context's notify stack, where the shrinker
+ * finds it (hakmem_offline_flush()).
  */
 static int hakmem_cpu_dead(unsigned int cpu)
 {
@@ -1218,8 +1244,32 @@ static int hakmem_cpu_dead(unsigned int cpu)
 	cpumask_set_cpu(cpu, &hakmem_dead_cpus);
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, false));
-		hm_cctx_flush(hakmem_cpu_cctx(hc, cpu, true));
+		hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, false), true);
+		hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, true), true);
+	}
+	spin_unlock(&hakmem_list_lock);
+	return 0;
+}
+
+/*
+ * Runs before @cpu comes up (the prepare stage, on a CPU that is up):
+ * nothing uses its contexts yet.  The slabs hakmem_cpu_dead() parked go
+ * back on their partial lists, and @cpu leaves hakmem_dead_cpus.  Neither
+ * races: the hotplug lock is held for writing around this and the dead
+ * callback, and the shrinker touches the dead CPUs' contexts and reads
+ * the mask only while it holds it for reading (cpus_read_trylock()).  A
+ * bringup that fails later runs the dead callback, which parks them again.
+ */
+static int hakmem_cpu_prepare(unsigned int cpu)
+{
+	struct hakmem_cache *hc;
+
+	if (!cpumask_test_and_clear_cpu(cpu, &hakmem_dead_cpus))
+		return 0;	/* not offline since the module was loaded */
+	spin_lock(&hakmem_list_lock);
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		hm_cctx_unpark(hakmem_cpu_cctx(hc, cpu, false));
+		hm_cctx_unpark(hakmem_cpu_cctx(hc, cpu, true));
 	}
 	spin_unlock(&hakmem_list_lock);
 	return 0;
@@ -1344,7 +1394,7 @@ static int __init hakmem_init(void)
 		hakmem_cache_publish(hc);
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/hakmem:dead",
-					NULL, hakmem_cpu_dead);
+					hakmem_cpu_prepare, hakmem_cpu_dead);
 	if (ret < 0)
 		goto fail;
 	hakmem_cpuhp_state = ret;

@@ -529,6 +529,8 @@ HM_EXPORT(hm_adapt_tick);
 HM_EXPORT(hm_cctx_new);
 HM_EXPORT(hm_cctx_adopt);
 HM_EXPORT(hm_cctx_flush);
+HM_EXPORT(hm_cctx_park);
+HM_EXPORT(hm_cctx_unpark);
 HM_EXPORT(hm_cctx_abandon);
 HM_EXPORT(hm_cctx_alloc_bulk);
 HM_EXPORT(hm_cctx_free_bulk);

@@ -45,6 +45,95 @@ static void hm_remote_free_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
+/* the slabs on @cc's partial list */
+static unsigned int hm_remote_npartial(const struct hm_cctx *cc)
+{
+	const struct hm_slab *s;
+	unsigned int n = 0;
+
+	for (s = cc->partial; s; s = s->next)
+		n++;
+	return n;
+}
+
+/*
+ * A context left alone (a CPU gone offline) parks its slabs: every remote
+ * free into one of them then wakes it, and the cache's nwoken counts the
+ * slabs woken, which a flush collects and the unpark takes back into use.
+ */
+static void hm_remote_park(struct hm_cache *c, struct kunit *test)
+{
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks * 2 + c->nblocks / 2, i;
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	struct hm_slab *s0, *s1, *half;
+	unsigned long created;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	/* two full slabs, watched, and half of the active one */
+	s0 = hm_ptr_slab(v[0]);
+	s1 = hm_ptr_slab(v[c->nblocks]);
+	half = hm_ptr_slab(v[n - 1]);
+	KUNIT_ASSERT_TRUE(test, s0 != s1 && s1 != half && half == a->active);
+	/* all of s0 but v[0] freed remotely: the first free woke it */
+	for (i = 1; i < c->nblocks; i++)
+		hm_test_free_in(b, v[i]);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 1);
+	HM_EXPECT_VALID(test, c);
+	/* the flush collects it (partial now), the park watches every slab */
+	hm_cctx_flush(a);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a->partial, s0);
+	KUNIT_EXPECT_EQ(test, hm_cctx_park(a), 0);
+	KUNIT_EXPECT_NULL(test, a->active);
+	KUNIT_EXPECT_NULL(test, a->partial);
+	KUNIT_EXPECT_EQ(test, half->list, HM_LIST_FULL);
+	HM_EXPECT_VALID(test, c);
+	/* a remote free into any slab now wakes it, once */
+	hm_test_free_in(b, v[n - 1]);
+	hm_test_free_in(b, v[n - 2]);
+	hm_test_free_in(b, v[c->nblocks]);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 2);
+	hm_test_free_in(b, v[0]);	/* the last object of s0 */
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 3);
+	HM_EXPECT_VALID(test, c);
+	/* the next flush gives s0 up, and the park watches the others again */
+	created = c->nslabs;
+	hm_cctx_flush(a);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
+	KUNIT_EXPECT_EQ(test, hm_cctx_park(a), 0);
+	KUNIT_EXPECT_EQ(test, s0->list, HM_LIST_POOL);
+	KUNIT_EXPECT_EQ(test, s1->list, HM_LIST_FULL);
+	KUNIT_EXPECT_EQ(test, half->list, HM_LIST_FULL);
+	KUNIT_EXPECT_EQ(test, c->nslabs, created);
+	HM_EXPECT_VALID(test, c);
+	/* unparked, the two slabs with free blocks serve @a first */
+	hm_cctx_unpark(a);
+	KUNIT_EXPECT_EQ(test, hm_remote_npartial(a), 2);
+	HM_EXPECT_VALID(test, c);
+	created = c->slabs_created;
+	v[0] = hm_test_alloc(a);
+	KUNIT_ASSERT_NOT_NULL(test, v[0]);
+	KUNIT_EXPECT_TRUE(test, hm_ptr_slab(v[0]) == s1 || hm_ptr_slab(v[0]) == half);
+	KUNIT_EXPECT_EQ(test, c->slabs_created, created);
+	hm_test_free_in(a, v[0]);
+	for (i = c->nblocks + 1; i < n - 2; i++)
+		hm_test_free_in(i % 2 ? a : b, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
+}
+
+static void hm_remote_park_unpark(struct kunit *test)
+{
+	hm_remote_park(hm_test_cache(test, 64, 0, MODE(test)), test);
+}
+
 /* freed remotely, then again by the owner: refused, never handed out twice */
 static void hm_remote_then_local_double_free(struct kunit *test)
 {
@@ -509,6 +598,7 @@ static void hm_threads_handoff(struct kunit *test)
 static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_free_reuse, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_park_unpark, hm_mode_gen_params),
 	KUNIT_CASE(hm_remote_double_free_switched),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_bad_frees_refused, hm_mode_gen_params),
