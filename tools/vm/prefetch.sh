@@ -7,7 +7,7 @@
 #   start  if a kernel that the kernel tests need is not cached yet, build
 #          and download them (UML and x86_64 KUnit kernels, Debian 6.1 and
 #          6.12) at nice 19 in the background; log build/vm/prefetch.log
-#   wait   wait for that to end; 0 if it built everything or never ran.
+#   wait   wait for that to end, at nice 0 from now on (as root); exit 0.
 #          A failure is only reported: the kernel tests run the same
 #          scripts again and fail with their own message.
 #   stop   end it (the builds resume from their stamps next time)
@@ -63,6 +63,9 @@ wait)
 	[ -f "$pidf" ] || exit 0
 	if running; then
 		msg "waiting for the kernel prefetch (log $log)"
+		# nothing of ours competes now: full priority (root only; new
+		# compilers inherit it from their make)
+		renice -n 0 -g "$(cat "$pidf")" >/dev/null 2>&1 || true
 		while running; do sleep 5; done
 	fi
 	rm -f "$pidf"
