@@ -87,6 +87,7 @@ extern hm_lock_t hm_large_lock;
 #endif
 void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp);
 size_t hm_large_chunk_size(size_t size, size_t align);
+void *hm_large_alloc_room(size_t size, size_t room, hm_gfp_t gfp);
 bool hm_large_resize(void *p, size_t size);
 unsigned long hm_large_trim(void);
 unsigned long hm_large_kept(void);

@@ -536,6 +536,7 @@ HM_EXPORT(hm_cctx_alloc_bulk);
 HM_EXPORT(hm_cctx_free_bulk);
 HM_EXPORT(hm_large_alloc);
 HM_EXPORT(hm_large_alloc_aligned);
+HM_EXPORT(hm_large_alloc_room);
 HM_EXPORT(hm_large_chunk_size);
 HM_EXPORT(hm_large_usage);
 HM_EXPORT(hm_free_other);

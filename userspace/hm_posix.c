@@ -94,7 +94,10 @@ void *hm_calloc(size_t n, size_t size)
 /*
  * In place: a large object while it fills more than half its chunk
  * (hm_large_resize()), a block of a slab while the size is more than half
- * the block (a shrink to much less moves to a smaller class).
+ * the block (a shrink to much less moves to a smaller class).  A large
+ * object that grows moves to a chunk with half its new size again as
+ * room (hm_large_alloc_room()): growth by steps is amortised, a move per
+ * 1.5 times the size, not one per granule.
  */
 static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 {
@@ -124,7 +127,12 @@ static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 	} else if (hm_large_resize(ptr, size)) {
 		return ptr;
 	}
-	p = hm_user_malloc_at(size, ip);
+	if (size > old && size > HM_USER_MAX_CLASS) {
+		hm_user_init();
+		p = hm_enomem(hm_large_alloc_room(size, size + size / 2, HM_GFP_DEFAULT));
+	} else {
+		p = hm_user_malloc_at(size, ip);
+	}
 	if (!p)
 		return NULL;		/* @ptr is untouched */
 	memcpy(p, ptr, HM_MIN(old, size));

@@ -175,7 +175,7 @@ static void hm_api_all_classes(struct kunit *test)
 /*
  * A large object is resized in place while it fills more than half of
  * its chunk, up to the chunk's end; at half, or past the end, it must move
- * (nothing changes).
+ * (nothing changes).  One allocated with room grows into it in place.
  */
 static void hm_api_large_resize(struct kunit *test)
 {
@@ -202,6 +202,24 @@ static void hm_api_large_resize(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), cap / 2 + 1);
 	KUNIT_EXPECT_FALSE(test, hm_large_resize(p, cap / 2));
 	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), cap / 2 + 1);
+	hm_free_other(p, 0);
+
+	/*
+	 * with room (realloc()'s growth): the object has its size, and grows
+	 * in place up to the room, by steps, keeping its contents
+	 */
+	p = hm_large_alloc_room(40000, 400000, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), 40000);
+	hm_memset(p, 7, 40000);
+	for (mid = 40000 + 4096; mid <= 400000; mid += 4096) {
+		KUNIT_ASSERT_TRUE(test, hm_large_resize(p, mid));
+		p[mid - 1] = 8;
+	}
+	KUNIT_EXPECT_EQ(test, p[0], 7);
+	KUNIT_EXPECT_EQ(test, p[39999], 7);
+	KUNIT_EXPECT_EQ(test, p[mid - 4096 - 1], 8);
+	KUNIT_EXPECT_GE(test, hm_core_usable_size(p), 400000 - 4096);
 	hm_free_other(p, 0);
 }
 

@@ -169,6 +169,81 @@ static void hm_posix_alignment(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
 }
 
+/* do @n bytes of @p hold the pattern hm_posix_realloc_grows() writes? */
+static bool hm_grown_ok(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (unsigned char)(i / 4096 * 7 + 1))
+			return false;
+	return true;
+}
+
+/*
+ * realloc() by 4 KiB steps: each step past a granule moved the object to
+ * a chunk of just the new size and copied it (to 40 MiB: 647 moves and
+ * two minutes; 200 MiB took more than nine).  A large object that grows
+ * now moves to a chunk with half its new size again as room: a few dozen
+ * moves to 32 MiB, each one counted as the pointer changes (not timed).
+ * The contents follow every move and shrink; a grow that fails (no chunk
+ * to be had, a size no address space holds) returns NULL with ENOMEM and
+ * leaves the object as it was.
+ */
+static void hm_posix_realloc_grows(struct kunit *test)
+{
+	const size_t step = 4096, max = 32UL << 20;
+	long *errors = hm_test_count_errors(test);
+	unsigned char *p = NULL, *q;
+	unsigned int moves = 0;
+	size_t n, last = 0;
+
+	hm_trim();
+	/* more than 64 moves is the old behaviour: stop there */
+	for (n = step; n <= max && moves <= 64; n += step) {
+		q = hm_realloc(p, n);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		moves += q != p;
+		p = q;
+		memset(p + n - step, (int)(unsigned char)((n - step) / step * 7 + 1), step);
+		last = n;
+	}
+	kunit_info(test, "by 4 KiB to %zu KiB: %u moves", last >> 10, moves);
+	KUNIT_EXPECT_EQ(test, last, max);
+	KUNIT_EXPECT_LE(test, moves, 40U);
+	KUNIT_EXPECT_TRUE(test, hm_grown_ok(p, last));
+
+	/* no chunk to be had: NULL, ENOMEM, the object as it was */
+	hm_trim();
+	hm_test_chunk_faults(1);
+	errno = 0;
+	q = hm_realloc(p, 2 * max);
+	hm_test_chunk_faults(0);
+	KUNIT_EXPECT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), last);
+	KUNIT_EXPECT_TRUE(test, hm_grown_ok(p, last));
+	errno = 0;
+	KUNIT_EXPECT_NULL(test, hm_realloc(p, SIZE_MAX / 2));
+	KUNIT_EXPECT_EQ(test, errno, ENOMEM);
+	KUNIT_EXPECT_TRUE(test, hm_grown_ok(p, last));
+
+	/* shrinks, in place or not, and a grow again keep what fits */
+	q = hm_realloc(p, max / 3);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_TRUE(test, hm_grown_ok(q, max / 3));
+	p = hm_realloc(q, 100000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, hm_grown_ok(p, 100000));
+	q = hm_realloc(p, 5UL << 20);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_TRUE(test, hm_grown_ok(q, 100000));
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 5UL << 20);
+	hm_free(q);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_trim();
+}
+
 /*
  * realloc() of a pointer into a block of a slab but not at its start, or
  * of a freed block: refused with EINVAL and one report, like a large
@@ -473,6 +548,7 @@ static void hm_posix_more_than_memory(struct kunit *test)
 static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_calloc_recycled),
 	KUNIT_CASE(hm_posix_realloc),
+	KUNIT_CASE(hm_posix_realloc_grows),
 	KUNIT_CASE(hm_posix_realloc_interior),
 	KUNIT_CASE(hm_posix_realloc_names_caller),
 	KUNIT_CASE(hm_posix_track_names_caller),
