@@ -36,7 +36,8 @@
 #   make test-tools      test-pkg, test-top, test-heatmap, test-help,
 #                        test-vm-args and check-docs
 #   make test-help       make help names every target, and only targets
-#   make test-vm-args    the VM harness scripts' bad command lines
+#   make test-vm-args    the VM harness scripts' bad command lines, and
+#                        prefetch.sh's wait and stop after pids wrapped
 #   make check-docs      the Documentation pages parse without an error or warning
 #
 # Kernel builds go through Kbuild; everything here is the userspace side
@@ -255,6 +256,7 @@ help:
 # the VM harness scripts' bad command lines (nothing boots)
 test-vm-args:
 	$(Q)tools/vm/test-args.sh
+	$(Q)tools/vm/test-prefetch.sh
 
 # docutils, which Sphinx builds on: a python3 that has it (pip's or Debian's)
 check-docs:

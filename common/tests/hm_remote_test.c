@@ -134,6 +134,106 @@ static void hm_remote_park_unpark(struct kunit *test)
 	hm_remote_park(hm_test_cache(test, 64, 0, MODE(test)), test);
 }
 
+/*
+ * Park and unpark a context over and over while other threads free its
+ * objects remotely (a CPU going offline and coming back while the others
+ * free what it allocated): thread 0 does what the hotplug callbacks and
+ * the shrinker do to the context, the others free.  Nothing may be lost,
+ * nwoken must come back to 0, and the cache must stay consistent.
+ */
+struct hm_parkrace {
+	struct hm_cache *c;
+	struct hm_cctx *a;
+	void **v;
+	unsigned int n;
+	hm_atomic_t next;	/* next object to free */
+	hm_atomic_t freers;	/* freeing threads still at it */
+	hm_atomic_t fails;
+};
+
+static void hm_parkrace_worker(void *arg, unsigned int id)
+{
+	struct hm_parkrace *r = arg;
+	struct hm_cctx *cc;
+	unsigned long i;
+
+	if (!id) {
+		unsigned int round = 0, k;
+		void *mine[8];
+
+		while (hm_atomic_read(&r->freers)) {
+			/* the shrinker: flush a woken context, park it again */
+			if (hm_atomic_read(&r->a->notify)) {
+				hm_cctx_flush(r->a);
+				hm_cctx_park(r->a);
+			}
+			if (++round % 16)
+				continue;
+			/* the CPU comes back, allocates and frees, goes again */
+			hm_cctx_unpark(r->a);
+			for (k = 0; k < 8; k++)
+				mine[k] = hm_test_alloc(r->a);
+			for (k = 0; k < 8; k++)
+				hm_test_free_in(r->a, mine[k]);
+			hm_cctx_flush(r->a);
+			hm_cctx_park(r->a);
+		}
+		return;
+	}
+	cc = hm_cctx_new(r->c, 3000 + id, 0, HM_GFP_DEFAULT);
+	if (!cc) {
+		hm_atomic_fetch_add(&r->fails, 1);
+	} else {
+		while ((i = hm_atomic_fetch_add(&r->next, 1)) < r->n) {
+			hm_test_free_in(cc, r->v[i]);
+			if (!(i % 64))
+				hm_test_relax();
+		}
+		hm_cctx_abandon(cc, false);
+	}
+	hm_atomic_fetch_add(&r->freers, (unsigned long)-1);
+}
+
+static void hm_remote_park_race(struct kunit *test)
+{
+	struct hm_parkrace *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct hm_cache *c;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	c = hm_test_cache(test, 64, 0, MODE(test));
+	r->c = c;
+	r->a = hm_test_cctx(test, c);
+	r->n = c->nblocks * 24 + c->nblocks / 3;
+	r->v = kunit_kmalloc_array(test, r->n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->v);
+	for (i = 0; i < r->n; i++) {
+		r->v[i] = hm_test_alloc(r->a);
+		KUNIT_ASSERT_NOT_NULL(test, r->v[i]);
+	}
+	/* the objects in an order that spreads the frees over the slabs */
+	for (i = 0; i < r->n; i++) {
+		unsigned int j = (i * 7919u) % r->n;
+		void *t = r->v[i];
+
+		r->v[i] = r->v[j];
+		r->v[j] = t;
+	}
+	hm_cctx_flush(r->a);
+	hm_cctx_park(r->a);
+	hm_atomic_set(&r->freers, 3);
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(4, hm_parkrace_worker, r), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&r->fails), 0);
+	hm_cctx_flush(r->a);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
+	HM_EXPECT_VALID(test, c);
+	hm_cctx_unpark(r->a);
+	hm_cctx_flush(r->a);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
+}
+
 /* freed remotely, then again by the owner: refused, never handed out twice */
 static void hm_remote_then_local_double_free(struct kunit *test)
 {
@@ -599,6 +699,7 @@ static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_free_reuse, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_park_unpark, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_park_race, hm_mode_gen_params),
 	KUNIT_CASE(hm_remote_double_free_switched),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_bad_frees_refused, hm_mode_gen_params),

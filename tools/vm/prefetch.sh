@@ -24,10 +24,24 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 top=$(dirname "$TOOLS_DIR")
-dir=$top/build/vm
+# HM_PREFETCH_DIR: another place for the pid, rc and log files (the test)
+dir=${HM_PREFETCH_DIR:-$top/build/vm}
 pidf=$dir/prefetch.pid rcf=$dir/prefetch.rc log=$dir/prefetch.log
 
-running() { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }
+# Is the background run still going?  Not whenever its pid is alive: pids
+# wrap (32768 by default) during a long make test, and the pid of a run
+# that ended may name another process, even a group leader, which wait
+# would wait for and renice and stop would kill.  So: the run has not
+# written its rc (its last act), and the pid is still the run's (its
+# command line: "sh .../prefetch.sh run"; a zombie's is empty).
+running() {
+	[ -f "$pidf" ] && [ ! -f "$rcf" ] || return 1
+	cmd=$( (tr '\0' ' ' <"/proc/$(cat "$pidf")/cmdline") 2>/dev/null ) || return 1
+	case $cmd in
+	*prefetch.sh\ run*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
 
 work() {
 	# the distro kernels are downloads: alongside the compiles
