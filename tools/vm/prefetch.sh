@@ -60,7 +60,12 @@ start)
 	rm -f "$rcf"
 	running && exit 0
 	# every package first, in the foreground: one apt run, none racing
-	"$TOOLS_DIR/deps.sh" vm kunit lint
+	# (failed, say without a network: the userspace half runs all the
+	# same, and the kernel targets fail on their own deps.sh)
+	if ! "$TOOLS_DIR/deps.sh" vm kunit lint; then
+		msg "packages not installed: no prefetch"
+		exit 0
+	fi
 	# setsid: its own process group, which stop kills whole.  With a warm
 	# cache each script finds its stamps and the run ends in seconds.
 	setsid nice -n 19 "$0" run >"$log" 2>&1 </dev/null &
