@@ -11,7 +11,7 @@ set -eu
 pkgs_build="build-essential make gcc pkg-config liburing-dev"
 pkgs_sanitize="valgrind clang libclang-rt-14-dev"
 pkgs_vm="qemu-system-x86 busybox-static cpio gzip kmod xz-utils linux-headers-6.1.0-56-amd64 dwarves"
-pkgs_kunit="linux-source-6.12 flex bison bc libelf-dev libssl-dev busybox-static xz-utils cpio kmod qemu-system-x86 python3"
+pkgs_kunit="linux-source-6.12 patch flex bison bc libelf-dev libssl-dev busybox-static xz-utils cpio kmod qemu-system-x86 python3"
 pkgs_bench="valgrind libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev gnuplot-nox liburing-dev"
 pkgs_lint="sparse"
 pkgs_pkg="dkms"

@@ -18,7 +18,8 @@
 # Cache (HAKMEM_CACHE, default /var/cache/hakmem):
 #   kernels/src-<pkgver>/           unpacked source, once per package version
 #   kernels/build-<variant>-<key>/  O= build tree; key = first 16 hex of
-#     sha256(pkg version, gcc --version, base config, fragments, RECIPE_REV)
+#     sha256(pkg version, gcc --version, base config, fragments, UML patches,
+#     RECIPE_REV)
 # Stamp files (.unpacked, .configured, .built) make an interrupted build
 # resume; kernels/.lock serializes builders (one at a time on 2 cores).
 # Trees are never moved after a build: O= trees hold absolute paths.
@@ -79,12 +80,18 @@ tarball=$(dpkg -L $srcpkg | grep '/linux-source-[0-9.]*\.tar\.xz$' | head -n1)
 
 kcache=$HAKMEM_CACHE/kernels
 src=$kcache/src-$(safe_name "$pkgver")
-# shellcheck disable=SC2086 # $frags is a list of paths without spaces
+# Fixes to Debian's source that the UML kernels need on some hosts
+# (patches/README): in the UML variants' key, applied to the shared source.
+patches=
+if [ "$karch" = um ]; then
+	patches=$(find "$VM_DIR/patches" -name 'uml-*.patch' | sort)
+fi
+# shellcheck disable=SC2086 # $frags and $patches are paths without spaces
 key=$( {
 	echo "$srcpkg $pkgver"
 	gcc --version
 	echo "arch=$karch base=$base"
-	cat $frags
+	cat $frags $patches
 	echo "$RECIPE_REV"
 } | sha256sum | cut -c1-16)
 bld=$kcache/build-$variant-$key
@@ -131,6 +138,18 @@ if [ ! -f "$src/.unpacked" ]; then
 	touch "$src/.unpacked"
 	msg "unpacked in $(elapsed "$t0") s"
 fi
+# Each patch once per source tree (a stamp per patch text); one already
+# in the source (reverse applies) is only stamped.  The patched files are
+# built for ARCH=um only, so other variants' trees stay valid.
+for p in $patches; do
+	stamp=$src/.patched-$(sha256sum <"$p" | cut -c1-16)
+	[ -f "$stamp" ] && continue
+	if ! patch -d "$src" -p1 -R -f -s --dry-run <"$p" >/dev/null 2>&1; then
+		patch -d "$src" -p1 -N -f -s <"$p" || die "$p does not apply to $src"
+		msg "applied ${p##*/} to $src"
+	fi
+	touch "$stamp"
+done
 if [ "$arch" = source ]; then
 	result
 	exit 0
