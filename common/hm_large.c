@@ -515,37 +515,6 @@ static void *hm_large_alloc_ool(size_t size, bool zero, hm_gfp_t gfp)
 	return base;
 }
 
-static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool zero,
-				 hm_gfp_t gfp);
-
-/**
- * hm_large_alloc_aligned() - a large object aligned to @align
- * @size: bytes
- * @align: a power of two; up to HM_LARGE_HDR is hm_large_alloc()
- * @zero: the object must read as zeroes (calloc): a kept chunk is
- *	cleared, a fresh one only where the platform's are not zeroed
- * @gfp: allocation flags
- *
- * Below HM_SLAB_SIZE the object starts @align into its chunk; from
- * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
- * and the object starts the first granule so aligned after the header's.
- * Where that chunk would be larger than the platform's largest and the
- * object alone is not, it starts a chunk of the largest, its header out
- * of line.
- *
- * Return: the object, or NULL (sizes beyond the address space are
- * reported as HM_ERR_BAD_SIZE).
- */
-void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
-{
-	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	if (!hm_large_chunk_size(size, align)) {
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
-		return NULL;
-	}
-	return hm_large_alloc_span(size, size, align, zero, gfp);
-}
-
 /*
  * hm_large_alloc_aligned() of a good @size, @align (at least
  * HM_LARGE_HDR), in a chunk that holds @room bytes: @size itself, or
@@ -586,6 +555,34 @@ static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool ze
 	if (zero && !HM_PLAT_CHUNK_ZEROED)
 		hm_memset((char *)h + off, 0, size);
 	return hm_large_init(h, base, bytes + slack, off, size, gfp);
+}
+
+/**
+ * hm_large_alloc_aligned() - a large object aligned to @align
+ * @size: bytes
+ * @align: a power of two; up to HM_LARGE_HDR is hm_large_alloc()
+ * @zero: the object must read as zeroes (calloc): a kept chunk is
+ *	cleared, a fresh one only where the platform's are not zeroed
+ * @gfp: allocation flags
+ *
+ * Below HM_SLAB_SIZE the object starts @align into its chunk; from
+ * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
+ * and the object starts the first granule so aligned after the header's.
+ * Where that chunk would be larger than the platform's largest and the
+ * object alone is not, it starts a chunk of the largest, its header out
+ * of line.
+ *
+ * Return: the object, or NULL (sizes beyond the address space are
+ * reported as HM_ERR_BAD_SIZE).
+ */
+void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
+{
+	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
+	if (!hm_large_chunk_size(size, align)) {
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
+		return NULL;
+	}
+	return hm_large_alloc_span(size, size, align, zero, gfp);
 }
 
 /**
