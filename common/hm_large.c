@@ -198,6 +198,12 @@ static void hm_large_retired(hm_plat_retire_t *r)
 		hm_plat_meta_free(h, sizeof(struct hm_large_ool));
 }
 
+/* the first granule of @r's chunk, whose other pages moved (hm_large_move()) */
+static void hm_large_retired_head(hm_plat_retire_t *r)
+{
+	hm_plat_chunk_free((char *)r - offsetof(struct hm_large, retire), HM_SLAB_SIZE);
+}
+
 /*
  * Give @h's chunk back, off the slab map already: after the brackets open
  * now have closed, as a slab's (hm_slab_release()), since a free of a
@@ -282,23 +288,44 @@ static bool hm_large_was_gone(const void *p)
  */
 static size_t hm_large_reach;
 
-/* the live objects and their chunks' bytes (hm_large_usage()) */
+/*
+ * The live objects, their chunks' bytes and their spans, and the objects
+ * moved without a copy (hm_large_usage())
+ */
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
 static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
+static hm_atomic_t hm_large_live_span = HM_ATOMIC_INIT(0);
+static hm_atomic_t hm_large_moves = HM_ATOMIC_INIT(0);
+
+/*
+ * @h's chunk from its start through its object's end, in whole granules:
+ * the chunk the object would have alone, without the room a growing one
+ * gets (hm_large_alloc_room()) or the rest of a larger kept chunk
+ */
+static size_t hm_large_span(const struct hm_large *h)
+{
+	size_t end = (size_t)((char *)hm_large_obj(h) + h->user - (char *)h->base);
+
+	return HM_MIN(h->size, HM_ALIGN_UP(end, HM_SLAB_SIZE));
+}
 
 /* @h is handed out (@n 1) or freed (@n -1) */
 static void hm_large_count(const struct hm_large *h, long n)
 {
 	hm_atomic_fetch_add(&hm_large_live_objs, (unsigned long)n);
 	hm_atomic_fetch_add(&hm_large_live_bytes, (unsigned long)n * h->size);
+	hm_atomic_fetch_add(&hm_large_live_span, (unsigned long)n * hm_large_span(h));
 }
 
 /**
  * hm_large_usage() - what large objects take now
- * @u: filled: live objects, their chunks' bytes, and the chunks kept for
- *     reuse, their bytes and of those the bytes still in memory (a kept
- *     chunk whose pages were given back holds only its head); a few
- *     operations behind while others run
+ * @u: filled: live objects, their chunks' bytes and their spans (each
+ *     chunk through its object's end, in granules: not the room a
+ *     growing object has past it), the objects moved without a copy
+ *     since the start (hm_large_move()), and the chunks kept for reuse,
+ *     their bytes and of those the bytes still in memory (a kept chunk
+ *     whose pages were given back holds only its head); a few operations
+ *     behind while others run
  */
 void hm_large_usage(struct hm_large_use *u)
 {
@@ -306,6 +333,8 @@ void hm_large_usage(struct hm_large_use *u)
 
 	u->objs = hm_atomic_read(&hm_large_live_objs);
 	u->bytes = hm_atomic_read(&hm_large_live_bytes);
+	u->span = hm_atomic_read(&hm_large_live_span);
+	u->moves = hm_atomic_read(&hm_large_moves);
 	hm_lock(&hm_large_lock, flags);
 	u->kept = hm_large_nkept;
 	u->kept_bytes = hm_large_kept_bytes;
@@ -948,7 +977,7 @@ size_t hm_core_usable_size_ip(const void *p, unsigned long ip)
 bool hm_large_resize(void *p, size_t size)
 {
 	struct hm_large *h = hm_large_live(p);
-	size_t cap, was;
+	size_t cap, was, span;
 
 	if (!h)
 		return false;
@@ -956,9 +985,89 @@ bool hm_large_resize(void *p, size_t size)
 	if (size > cap || (size < h->user && size <= cap / 2))
 		return false;
 	was = hm_large_past(h);
+	span = hm_large_span(h);
 	h->user = size;
+	hm_atomic_fetch_add(&hm_large_live_span, (unsigned long)(hm_large_span(h) - span));
 	hm_large_settle(h, was);
 	return true;
+}
+
+/*
+ * The smallest chunk hm_large_move() moves: below it a copy costs no more
+ * than the mappings a move makes and gives back, and a copy may take a
+ * kept chunk, where a move always maps a new one
+ */
+#define HM_LARGE_MOVE_MIN	(16 * HM_SLAB_SIZE)	/* 1 MiB */
+
+/**
+ * hm_large_move() - grow the large object @p into a new chunk, not copied
+ * @p: a live large object, the caller's
+ * @size: its new size, more than it has
+ * @room: the bytes the new chunk should hold, at least @size: what
+ *	  hm_large_resize() may grow it to afterwards without a move
+ * @gfp: allocation flags
+ *
+ * Where the platform moves a chunk's pages (hm_plat_chunk_move(): mremap()
+ * in userspace), the object goes to a fresh chunk of @room with its pages,
+ * only its chunk's first granule copied (header and object's head), as
+ * glibc's realloc() moves its mmapped chunks: growing by steps to 200 MiB
+ * copied 400 MiB and faulted it in.  The old chunk's first granule, off the
+ * slab map (a free of @p is now a double free), is given back after the
+ * readers that may have found it, as a given-back chunk's is; its other
+ * pages are gone at once.  The write extent, the pages past the object
+ * that count against HM_LARGE_SLACK_BYTES and the object's offset go with
+ * it.  Counted in hm_large_usage()'s moves.
+ *
+ * Return: the object at its new place, of @size bytes, or NULL with
+ * nothing changed: the platform moves no pages (the kernel), @p is no
+ * object a move takes (a chunk below HM_LARGE_MOVE_MIN, aligned to
+ * HM_SLAB_SIZE or more, or with its header out of line), @room fits its
+ * chunk already or no chunk of @room is to be had; the caller copies.
+ */
+void *hm_large_move(void *p, size_t size, size_t room, hm_gfp_t gfp)
+{
+	struct hm_large *h = hm_large_live(p), *n;
+	size_t bytes, was, span;
+	unsigned long flags;
+
+	if (!HM_PLAT_CHUNK_MOVE || !h || h->base != h || h->ool || h->size < HM_LARGE_MOVE_MIN ||
+	    size <= h->user || room < size || room > HM_LARGE_MAX)
+		return NULL;
+	bytes = HM_ALIGN_UP(room + h->off, HM_SLAB_SIZE);
+	if (bytes <= h->size || bytes > HM_PLAT_CHUNK_MAX)
+		return NULL;
+	n = hm_plat_chunk_alloc(bytes, gfp);
+	if (!n)
+		return NULL;
+	if (hm_slabmap_prepare(n, gfp) || !hm_plat_chunk_move(n, h, h->size)) {
+		hm_plat_chunk_free(n, bytes);
+		return NULL;
+	}
+	/* the header and what the object wrote of the first granule */
+	hm_memcpy(n, h, HM_MIN(h->dirty, (size_t)HM_SLAB_SIZE));
+	n->prev = 0;
+	n->base = n;
+	n->size = bytes;
+	if (bytes > HM_READ_ONCE(hm_large_reach)) {
+		hm_lock(&hm_large_lock, flags);
+		if (bytes > hm_large_reach)
+			HM_WRITE_ONCE(hm_large_reach, bytes);
+		hm_unlock(&hm_large_lock, flags);
+	}
+	hm_atomic_fetch_add(&hm_large_live_bytes, (unsigned long)(bytes - h->size));
+	hm_lock(&hm_large_lock, flags);
+	hm_large_unmap(h);
+	hm_slabmap_set(n, true);
+	hm_unlock(&hm_large_lock, flags);
+	hm_plat_retire(&h->retire, hm_large_retired_head, HM_SLAB_SIZE);
+	/* as hm_large_resize() grows it */
+	was = hm_large_past(n);
+	span = hm_large_span(n);
+	n->user = size;
+	hm_atomic_fetch_add(&hm_large_live_span, (unsigned long)(hm_large_span(n) - span));
+	hm_large_settle(n, was);
+	hm_atomic_fetch_add(&hm_large_moves, 1);
+	return (char *)n + n->off;
 }
 
 /**

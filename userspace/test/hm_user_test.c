@@ -3018,6 +3018,63 @@ static void hm_user_mallinfo(struct kunit *test)
 	KUNIT_EXPECT_LE(test, d.keepcost + mid, c.keepcost);
 }
 
+/* what hm_mallinfo()'s hblkhd counts of an object of @size: its granules */
+static size_t hm_user_hblk(size_t size)
+{
+	return HM_ALIGN_UP(size + HM_LARGE_HDR, HM_SLAB_SIZE);
+}
+
+/*
+ * hblkhd is glibc's bytes in mmapped chunks, which hold their objects and
+ * no more (a realloc() mremap()s to the new size): a large object counts
+ * its chunk up to its end, in granules.  Not the room a growing object's
+ * chunk has past it (half its size again, address space not touched),
+ * nor the rest of a larger kept chunk it took: counted, they made 300 000
+ * bytes reallocated 512 KiB, 3 MiB 4.5.  The figure follows the object as
+ * it grows into its room, and goes when it is freed.
+ */
+static void hm_user_mallinfo_room(struct kunit *test)
+{
+	struct hm_mallinfo a, b;
+	void *p, *q, *r;
+
+	hm_trim();
+	hm_mallinfo(&a);
+	/* 256 KiB, then 300 000 bytes in a chunk of 512 KiB: copied */
+	p = hm_malloc(200000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	q = hm_realloc(p, 300000);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* 2 MiB, then 3 MiB in a chunk of 4.5 MiB: moved */
+	p = hm_malloc(2UL << 20);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hm_realloc(p, 3UL << 20);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblks, a.hblks + 2);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd + hm_user_hblk(300000) + hm_user_hblk(3UL << 20));
+	/* into the room, in place */
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 4UL << 20), p);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd + hm_user_hblk(300000) + hm_user_hblk(4UL << 20));
+	/* the kept 256 KiB chunk of 200 000 bytes, taken for 130 000 */
+	r = hm_malloc(200000);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	hm_free(r);
+	r = hm_malloc(130000);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd + hm_user_hblk(300000) +
+			hm_user_hblk(4UL << 20) + hm_user_hblk(130000));
+	hm_free(r);
+	hm_free(q);
+	hm_free(p);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblks, a.hblks);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd);
+	hm_trim();
+}
+
 /*
  * A large object's chunk, given back, keeps its first granule mapped
  * (hm_plat_chunk_free()): a program that mallocs and frees a big buffer
@@ -4968,6 +5025,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_kept_granule_locked),
 	KUNIT_CASE(hm_user_large_kept_given_under_limit),
 	KUNIT_CASE(hm_user_mallinfo),
+	KUNIT_CASE(hm_user_mallinfo_room),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
 	KUNIT_CASE(hm_user_attach_outside_bracket),
 	KUNIT_CASE(hm_user_frag_runs),
