@@ -115,6 +115,12 @@ static size_t hm_large_past(const struct hm_large *h)
  * in again what it just wrote; beyond that they go back (a program that
  * wrote 64 objects of 60 KB and freed them, then kept 5 KB ones, had 64
  * KiB resident for each of them: 386 MB for 31 MB live, glibc 33 MB).
+ * No lock: an object keeps its pages only if the sum its own atomic add
+ * made is within the bound, and one whose add went over gives all of
+ * them back before it takes them off the sum, so what is kept never
+ * exceeds the bound while threads race (but for the bytes to each
+ * object's next page boundary and locked pages); a race only makes a
+ * thread that sees another's pages on their way back give back its own.
  */
 #define HM_LARGE_SLACK_BYTES	(256 * HM_SLAB_SIZE)	/* 16 MiB */
 static hm_atomic_t hm_large_slack = HM_ATOMIC_INIT(0);

@@ -3282,6 +3282,74 @@ static void hm_user_large_kept_small_reuse(struct kunit *test)
 	hm_trim();
 }
 
+#define HM_SLACK_THREADS	4
+#define HM_SLACK_ROUNDS		5
+
+struct hm_slack_run {
+	unsigned char *live[HM_SLACK_THREADS][HM_SLACK_ROUNDS * 64];
+};
+
+/* hm_user_large_kept_small_reuse()'s rounds, in thread @t */
+static void hm_slack_thread(void *arg, unsigned int t)
+{
+	struct hm_slack_run *x = arg;
+	unsigned char *p[64], *q;
+	size_t i, r;
+
+	for (r = 0; r < HM_SLACK_ROUNDS; r++) {
+		for (i = 0; i < 64; i++) {
+			p[i] = hm_malloc(60000);
+			if (p[i])
+				memset(p[i], 0x5a, 60000);
+		}
+		for (i = 0; i < 64; i++)
+			hm_free(p[i]);
+		for (i = 0; i < 64; i++) {
+			q = hm_malloc(5000);
+			if (q)
+				memset(q, 0x33, 5000);
+			x->live[t][r * 64 + i] = q;
+		}
+	}
+}
+
+/*
+ * The bound on pages past live large objects (HM_LARGE_SLACK_BYTES) under
+ * threads that take kept chunks for smaller objects at once: each adds
+ * its pages to one atomic count and keeps them only if the sum it made
+ * is within the bound, else gives them all back; a thread that found the
+ * sum over it while another's pages were on their way back gives back
+ * more than it had to, never keeps more.  Once they are done, the pages
+ * past 1280 objects of 5000 bytes (70 MiB if every page stayed) are at
+ * most 16 MiB, with a page each for the rounding of the measure.
+ */
+static void hm_user_large_slack_threads(struct kunit *test)
+{
+	struct hm_slack_run *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	const size_t n = HM_SLACK_ROUNDS * 64;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), past = 0, i, t;
+	unsigned char *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	hm_trim();
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(HM_SLACK_THREADS, hm_slack_thread, x), 0);
+	for (t = 0; t < HM_SLACK_THREADS; t++)
+		for (i = 0; i < n; i++) {
+			q = x->live[t][i];
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			past += hm_resident_bytes(test, q + 5000, q - HM_LARGE_HDR + HM_SLAB_SIZE);
+		}
+	kunit_info(test, "%zu objects in %d threads: %zu KiB resident past them",
+		   HM_SLACK_THREADS * n, HM_SLACK_THREADS, past >> 10);
+	KUNIT_EXPECT_LE(test, past, (16UL << 20) + HM_SLACK_THREADS * n * page);
+	for (t = 0; t < HM_SLACK_THREADS; t++)
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_EQ(test, x->live[t][i][4999], 0x33);
+			hm_free(x->live[t][i]);
+		}
+	hm_trim();
+}
+
 /*
  * A large object shrunk in place (realloc() to more than half its chunk)
  * kept the pages past its new end: glibc's mremap() gives them back.
@@ -5019,6 +5087,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_varied_threads),
 	KUNIT_CASE(hm_user_large_kept_decommitted),
 	KUNIT_CASE(hm_user_large_kept_small_reuse),
+	KUNIT_CASE(hm_user_large_slack_threads),
 	KUNIT_CASE(hm_user_large_shrink_gives_back),
 	KUNIT_CASE(hm_user_large_take_many_kept),
 	KUNIT_CASE(hm_user_large_kept_locked),
