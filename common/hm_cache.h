@@ -89,11 +89,14 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 size_t hm_large_chunk_size(size_t size, size_t align);
 void *hm_large_alloc_room(size_t size, size_t room, hm_gfp_t gfp);
 bool hm_large_resize(void *p, size_t size);
+void *hm_large_move(void *p, size_t size, size_t room, hm_gfp_t gfp);
 unsigned long hm_large_trim(void);
 unsigned long hm_large_kept(void);
 
 struct hm_large_use {
 	unsigned long objs, bytes;	/* live large objects, their chunks */
+	unsigned long span;		/* of bytes, up to the objects' ends (hblkhd) */
+	unsigned long moves;		/* objects moved without a copy, ever */
 	unsigned long kept, kept_bytes;	/* chunks kept for the next ones */
 	unsigned long kept_resident;	/* of kept_bytes, in memory */
 };

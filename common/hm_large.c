@@ -115,6 +115,12 @@ static size_t hm_large_past(const struct hm_large *h)
  * in again what it just wrote; beyond that they go back (a program that
  * wrote 64 objects of 60 KB and freed them, then kept 5 KB ones, had 64
  * KiB resident for each of them: 386 MB for 31 MB live, glibc 33 MB).
+ * No lock: an object keeps its pages only if the sum its own atomic add
+ * made is within the bound, and one whose add went over gives all of
+ * them back before it takes them off the sum, so what is kept never
+ * exceeds the bound while threads race (but for the bytes to each
+ * object's next page boundary and locked pages); a race only makes a
+ * thread that sees another's pages on their way back give back its own.
  */
 #define HM_LARGE_SLACK_BYTES	(256 * HM_SLAB_SIZE)	/* 16 MiB */
 static hm_atomic_t hm_large_slack = HM_ATOMIC_INIT(0);
@@ -196,6 +202,12 @@ static void hm_large_retired(hm_plat_retire_t *r)
 	hm_plat_chunk_free(h->base, h->size);
 	if (ool)
 		hm_plat_meta_free(h, sizeof(struct hm_large_ool));
+}
+
+/* the first granule of @r's chunk, whose other pages moved (hm_large_move()) */
+static void hm_large_retired_head(hm_plat_retire_t *r)
+{
+	hm_plat_chunk_free((char *)r - offsetof(struct hm_large, retire), HM_SLAB_SIZE);
 }
 
 /*
@@ -282,23 +294,44 @@ static bool hm_large_was_gone(const void *p)
  */
 static size_t hm_large_reach;
 
-/* the live objects and their chunks' bytes (hm_large_usage()) */
+/*
+ * The live objects, their chunks' bytes and their spans, and the objects
+ * moved without a copy (hm_large_usage())
+ */
 static hm_atomic_t hm_large_live_objs = HM_ATOMIC_INIT(0);
 static hm_atomic_t hm_large_live_bytes = HM_ATOMIC_INIT(0);
+static hm_atomic_t hm_large_live_span = HM_ATOMIC_INIT(0);
+static hm_atomic_t hm_large_moves = HM_ATOMIC_INIT(0);
+
+/*
+ * @h's chunk from its start through its object's end, in whole granules:
+ * the chunk the object would have alone, without the room a growing one
+ * gets (hm_large_alloc_room()) or the rest of a larger kept chunk
+ */
+static size_t hm_large_span(const struct hm_large *h)
+{
+	size_t end = (size_t)((char *)hm_large_obj(h) + h->user - (char *)h->base);
+
+	return HM_MIN(h->size, HM_ALIGN_UP(end, HM_SLAB_SIZE));
+}
 
 /* @h is handed out (@n 1) or freed (@n -1) */
 static void hm_large_count(const struct hm_large *h, long n)
 {
 	hm_atomic_fetch_add(&hm_large_live_objs, (unsigned long)n);
 	hm_atomic_fetch_add(&hm_large_live_bytes, (unsigned long)n * h->size);
+	hm_atomic_fetch_add(&hm_large_live_span, (unsigned long)n * hm_large_span(h));
 }
 
 /**
  * hm_large_usage() - what large objects take now
- * @u: filled: live objects, their chunks' bytes, and the chunks kept for
- *     reuse, their bytes and of those the bytes still in memory (a kept
- *     chunk whose pages were given back holds only its head); a few
- *     operations behind while others run
+ * @u: filled: live objects, their chunks' bytes and their spans (each
+ *     chunk through its object's end, in granules: not the room a
+ *     growing object has past it), the objects moved without a copy
+ *     since the start (hm_large_move()), and the chunks kept for reuse,
+ *     their bytes and of those the bytes still in memory (a kept chunk
+ *     whose pages were given back holds only its head); a few operations
+ *     behind while others run
  */
 void hm_large_usage(struct hm_large_use *u)
 {
@@ -306,6 +339,8 @@ void hm_large_usage(struct hm_large_use *u)
 
 	u->objs = hm_atomic_read(&hm_large_live_objs);
 	u->bytes = hm_atomic_read(&hm_large_live_bytes);
+	u->span = hm_atomic_read(&hm_large_live_span);
+	u->moves = hm_atomic_read(&hm_large_moves);
 	hm_lock(&hm_large_lock, flags);
 	u->kept = hm_large_nkept;
 	u->kept_bytes = hm_large_kept_bytes;
@@ -515,37 +550,6 @@ static void *hm_large_alloc_ool(size_t size, bool zero, hm_gfp_t gfp)
 	return base;
 }
 
-static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool zero,
-				 hm_gfp_t gfp);
-
-/**
- * hm_large_alloc_aligned() - a large object aligned to @align
- * @size: bytes
- * @align: a power of two; up to HM_LARGE_HDR is hm_large_alloc()
- * @zero: the object must read as zeroes (calloc): a kept chunk is
- *	cleared, a fresh one only where the platform's are not zeroed
- * @gfp: allocation flags
- *
- * Below HM_SLAB_SIZE the object starts @align into its chunk; from
- * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
- * and the object starts the first granule so aligned after the header's.
- * Where that chunk would be larger than the platform's largest and the
- * object alone is not, it starts a chunk of the largest, its header out
- * of line.
- *
- * Return: the object, or NULL (sizes beyond the address space are
- * reported as HM_ERR_BAD_SIZE).
- */
-void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
-{
-	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	if (!hm_large_chunk_size(size, align)) {
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
-		return NULL;
-	}
-	return hm_large_alloc_span(size, size, align, zero, gfp);
-}
-
 /*
  * hm_large_alloc_aligned() of a good @size, @align (at least
  * HM_LARGE_HDR), in a chunk that holds @room bytes: @size itself, or
@@ -586,6 +590,34 @@ static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool ze
 	if (zero && !HM_PLAT_CHUNK_ZEROED)
 		hm_memset((char *)h + off, 0, size);
 	return hm_large_init(h, base, bytes + slack, off, size, gfp);
+}
+
+/**
+ * hm_large_alloc_aligned() - a large object aligned to @align
+ * @size: bytes
+ * @align: a power of two; up to HM_LARGE_HDR is hm_large_alloc()
+ * @zero: the object must read as zeroes (calloc): a kept chunk is
+ *	cleared, a fresh one only where the platform's are not zeroed
+ * @gfp: allocation flags
+ *
+ * Below HM_SLAB_SIZE the object starts @align into its chunk; from
+ * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
+ * and the object starts the first granule so aligned after the header's.
+ * Where that chunk would be larger than the platform's largest and the
+ * object alone is not, it starts a chunk of the largest, its header out
+ * of line.
+ *
+ * Return: the object, or NULL (sizes beyond the address space are
+ * reported as HM_ERR_BAD_SIZE).
+ */
+void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
+{
+	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
+	if (!hm_large_chunk_size(size, align)) {
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
+		return NULL;
+	}
+	return hm_large_alloc_span(size, size, align, zero, gfp);
 }
 
 /**
@@ -951,7 +983,7 @@ size_t hm_core_usable_size_ip(const void *p, unsigned long ip)
 bool hm_large_resize(void *p, size_t size)
 {
 	struct hm_large *h = hm_large_live(p);
-	size_t cap, was;
+	size_t cap, was, span;
 
 	if (!h)
 		return false;
@@ -959,9 +991,89 @@ bool hm_large_resize(void *p, size_t size)
 	if (size > cap || (size < h->user && size <= cap / 2))
 		return false;
 	was = hm_large_past(h);
+	span = hm_large_span(h);
 	h->user = size;
+	hm_atomic_fetch_add(&hm_large_live_span, (unsigned long)(hm_large_span(h) - span));
 	hm_large_settle(h, was);
 	return true;
+}
+
+/*
+ * The smallest chunk hm_large_move() moves: below it a copy costs no more
+ * than the mappings a move makes and gives back, and a copy may take a
+ * kept chunk, where a move always maps a new one
+ */
+#define HM_LARGE_MOVE_MIN	(16 * HM_SLAB_SIZE)	/* 1 MiB */
+
+/**
+ * hm_large_move() - grow the large object @p into a new chunk, not copied
+ * @p: a live large object, the caller's
+ * @size: its new size, more than it has
+ * @room: the bytes the new chunk should hold, at least @size: what
+ *	  hm_large_resize() may grow it to afterwards without a move
+ * @gfp: allocation flags
+ *
+ * Where the platform moves a chunk's pages (hm_plat_chunk_move(): mremap()
+ * in userspace), the object goes to a fresh chunk of @room with its pages,
+ * only its chunk's first granule copied (header and object's head), as
+ * glibc's realloc() moves its mmapped chunks: growing by steps to 200 MiB
+ * copied 400 MiB and faulted it in.  The old chunk's first granule, off the
+ * slab map (a free of @p is now a double free), is given back after the
+ * readers that may have found it, as a given-back chunk's is; its other
+ * pages are gone at once.  The write extent, the pages past the object
+ * that count against HM_LARGE_SLACK_BYTES and the object's offset go with
+ * it.  Counted in hm_large_usage()'s moves.
+ *
+ * Return: the object at its new place, of @size bytes, or NULL with
+ * nothing changed: the platform moves no pages (the kernel), @p is no
+ * object a move takes (a chunk below HM_LARGE_MOVE_MIN, aligned to
+ * HM_SLAB_SIZE or more, or with its header out of line), @room fits its
+ * chunk already or no chunk of @room is to be had; the caller copies.
+ */
+void *hm_large_move(void *p, size_t size, size_t room, hm_gfp_t gfp)
+{
+	struct hm_large *h = hm_large_live(p), *n;
+	size_t bytes, was, span;
+	unsigned long flags;
+
+	if (!HM_PLAT_CHUNK_MOVE || !h || h->base != h || h->ool || h->size < HM_LARGE_MOVE_MIN ||
+	    size <= h->user || room < size || room > HM_LARGE_MAX)
+		return NULL;
+	bytes = HM_ALIGN_UP(room + h->off, HM_SLAB_SIZE);
+	if (bytes <= h->size || bytes > HM_PLAT_CHUNK_MAX)
+		return NULL;
+	n = hm_plat_chunk_alloc(bytes, gfp);
+	if (!n)
+		return NULL;
+	if (hm_slabmap_prepare(n, gfp) || !hm_plat_chunk_move(n, h, h->size)) {
+		hm_plat_chunk_free(n, bytes);
+		return NULL;
+	}
+	/* the header and what the object wrote of the first granule */
+	hm_memcpy(n, h, HM_MIN(h->dirty, (size_t)HM_SLAB_SIZE));
+	n->prev = 0;
+	n->base = n;
+	n->size = bytes;
+	if (bytes > HM_READ_ONCE(hm_large_reach)) {
+		hm_lock(&hm_large_lock, flags);
+		if (bytes > hm_large_reach)
+			HM_WRITE_ONCE(hm_large_reach, bytes);
+		hm_unlock(&hm_large_lock, flags);
+	}
+	hm_atomic_fetch_add(&hm_large_live_bytes, (unsigned long)(bytes - h->size));
+	hm_lock(&hm_large_lock, flags);
+	hm_large_unmap(h);
+	hm_slabmap_set(n, true);
+	hm_unlock(&hm_large_lock, flags);
+	hm_plat_retire(&h->retire, hm_large_retired_head, HM_SLAB_SIZE);
+	/* as hm_large_resize() grows it */
+	was = hm_large_past(n);
+	span = hm_large_span(n);
+	n->user = size;
+	hm_atomic_fetch_add(&hm_large_live_span, (unsigned long)(hm_large_span(n) - span));
+	hm_large_settle(n, was);
+	hm_atomic_fetch_add(&hm_large_moves, 1);
+	return (char *)n + n->off;
 }
 
 /**

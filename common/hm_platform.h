@@ -54,6 +54,16 @@
  *                  first page boundary), @size when the pages could not go
  *                  (locked); freed large chunks are then kept by the
  *                  thousand (hm_large.c)
+ *              bool hm_plat_chunk_move(void *to, void *from, size_t size):
+ *                  the pages of [from + HM_SLAB_SIZE, from + size), of a
+ *                  large chunk of @size, move to the same offsets of the
+ *                  chunk @to (hm_plat_chunk_alloc()'s, larger), not copied
+ *                  (userspace: mremap()); the first granule of @from stays
+ *                  as it was, given back later as a chunk of HM_SLAB_SIZE,
+ *                  its other pages are gone.  False: nothing moved (the
+ *                  kernel's: never), the caller copies (hm_large_move());
+ *                  HM_PLAT_CHUNK_MOVE 1 where it may move (default 0:
+ *                  hm_large_move() does not try)
  *              hm_plat_retire_t, void hm_plat_retire(hm_plat_retire_t *r,
  *                  void (*fn)(hm_plat_retire_t *r), size_t bytes): fn(r)
  *                  runs once every bracket (hm_plat_read_begin()) open now
@@ -167,6 +177,10 @@
 
 #ifndef HM_PLAT_CHUNK_ZEROED
 #define HM_PLAT_CHUNK_ZEROED	0	/* contents undefined: cleared when asked */
+#endif
+
+#ifndef HM_PLAT_CHUNK_MOVE
+#define HM_PLAT_CHUNK_MOVE	0	/* hm_plat_chunk_move() never moves */
 #endif
 
 #ifndef HM_PLAT_CHUNK_MAX

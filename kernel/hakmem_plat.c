@@ -543,6 +543,7 @@ HM_EXPORT(hm_free_other);
 HM_EXPORT(hm_free_other_cache);
 HM_EXPORT(hm_cache_free_nocctx);
 HM_EXPORT(hm_large_resize);
+HM_EXPORT(hm_large_move);
 HM_EXPORT(hm_core_usable_size);
 HM_EXPORT(hm_core_usable_size_ip);
 HM_EXPORT(hm_bitmap_alloc_slow);

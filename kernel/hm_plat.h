@@ -129,6 +129,12 @@ static __always_inline unsigned int hm_popcount(unsigned long w)
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);
 
+/* a chunk is the page allocator's block: its pages cannot move, a realloc copies */
+static inline bool hm_plat_chunk_move(void *to, void *from, size_t size)
+{
+	return false;
+}
+
 /*
  * A released slab goes after a grace period: every path that may read it
  * through a stale pointer runs under rcu_read_lock() or a local lock

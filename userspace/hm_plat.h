@@ -124,6 +124,8 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);
 #define HM_PLAT_CHUNK_DECOMMIT	1
 size_t hm_plat_chunk_decommit(void *p, size_t size);
+#define HM_PLAT_CHUNK_MOVE	1	/* mremap() */
+bool hm_plat_chunk_move(void *to, void *from, size_t size);
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_meta_free(void *p, size_t size);
 /*

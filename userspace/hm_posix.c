@@ -97,11 +97,13 @@ void *hm_calloc(size_t n, size_t size)
  * the block (a shrink to much less moves to a smaller class).  A large
  * object that grows moves to a chunk with half its new size again as
  * room (hm_large_alloc_room()): growth by steps is amortised, a move per
- * 1.5 times the size, not one per granule.
+ * 1.5 times the size, not one per granule.  A large one of a megabyte or
+ * more moves with its pages, not copied (hm_large_move(): mremap()).
  */
 static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 {
 	size_t old;
+	bool large;
 	void *p;
 
 	if (!ptr)
@@ -121,7 +123,8 @@ static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (hm_ptr_to_slab(ptr)) {
+	large = !hm_ptr_to_slab(ptr);
+	if (!large) {
 		if (size <= old && (size > old / 2 || old <= HM_MIN_OBJ_SIZE))
 			return ptr;
 	} else if (hm_large_resize(ptr, size)) {
@@ -129,6 +132,9 @@ static void *hm_realloc_ip(void *ptr, size_t size, unsigned long ip)
 	}
 	if (size > old && size > HM_USER_MAX_CLASS) {
 		hm_user_init();
+		p = large ? hm_large_move(ptr, size, size + size / 2, HM_GFP_DEFAULT) : NULL;
+		if (p)
+			return p;
 		p = hm_enomem(hm_large_alloc_room(size, size + size / 2, HM_GFP_DEFAULT));
 	} else {
 		p = hm_user_malloc_at(size, ip);

@@ -40,7 +40,12 @@ void hm_mallinfo(struct hm_mallinfo *mi)
 	hm_user_each_cache(hm_mallinfo_add, mi);
 	hm_large_usage(&large);
 	mi->hblks = large.objs;
-	mi->hblkhd = large.bytes;
+	/*
+	 * glibc's bytes of mmapped chunks, each just its object (mremap()
+	 * by realloc()): a chunk through its object's end, not the room of
+	 * a growing one past it nor the rest of a larger kept one taken
+	 */
+	mi->hblkhd = large.span;
 	mi->fordblks = mi->arena - HM_MIN(mi->uordblks, mi->arena);
 	mi->keepcost += large.kept_resident;	/* memory, as glibc's: not address space */
 }

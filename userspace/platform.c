@@ -288,6 +288,32 @@ size_t hm_plat_chunk_decommit(void *p, size_t size)
 }
 
 /*
+ * The large chunk @from's pages past its first granule go to the same
+ * offsets of the fresh chunk @to: mremap() moves the page tables, no byte
+ * is copied (glibc's realloc() of an mmapped chunk).  The first granule
+ * stays mapped, as every given-back large chunk's does, for a stale
+ * pointer's reader; the rest of @from is unmapped at once, so it is given
+ * back as a chunk of HM_SLAB_SIZE.  False, errno kept: nothing moved
+ * (vm.max_map_count, no memory for the page tables).
+ */
+bool hm_plat_chunk_move(void *to, void *from, size_t size)
+{
+	char *src = (char *)from + HM_SLAB_SIZE, *dst = (char *)to + HM_SLAB_SIZE;
+	int saved_errno = errno;
+
+	if (size <= HM_SLAB_SIZE)
+		return false;
+	if (mremap(src, size - HM_SLAB_SIZE, size - HM_SLAB_SIZE,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, dst) != (void *)dst) {
+		errno = saved_errno;
+		return false;
+	}
+	hm_lsan_unroot(from, size);
+	hm_lsan_root(from, HM_SLAB_SIZE);
+	return true;
+}
+
+/*
  * Released slabs wait here, a batch at a time, for the readers that may
  * still have them (hm_plat_read_sync()): a free path that found the slab
  * before its release reads it inside a bracket.  Without membarrier

@@ -223,6 +223,89 @@ static void hm_api_large_resize(struct kunit *test)
 	hm_free_other(p, 0);
 }
 
+/* do @n bytes of @p hold hm_api_large_move()'s pattern? */
+static bool hm_api_moved_ok(const u8 *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (u8)(i / 4096 * 13 + i % 251))
+			return false;
+	return true;
+}
+
+/*
+ * hm_large_move(): where the platform moves pages (HM_PLAT_CHUNK_MOVE,
+ * userspace's mremap()), a large object grows into a new chunk with room,
+ * its bytes there without a copy, counted in hm_large_usage()'s moves; its
+ * old address is a gone object (a free of it, a double free) and it grows
+ * in place into the room.  The live counts follow the chunk: bytes the new
+ * chunk's, span the object's granules.  Where it cannot (the kernel), or
+ * for a chunk of one granule, nothing changes and the caller copies.
+ */
+static void hm_api_large_move(struct kunit *test)
+{
+	const size_t old = 2UL << 20, size = 3UL << 20, room = 4UL << 20;
+	long *errors = hm_test_count_errors(test);
+	struct hm_large_use u0, u;
+	size_t i;
+	u8 *p, *q;
+
+	hm_large_trim();
+	p = hm_large_alloc(old, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < old; i++)
+		p[i] = (u8)(i / 4096 * 13 + i % 251);
+	hm_large_usage(&u0);
+	/* no growth, no room, or a room the chunk has: no move */
+	KUNIT_EXPECT_NULL(test, hm_large_move(p, old, room, HM_GFP_DEFAULT));
+	KUNIT_EXPECT_NULL(test, hm_large_move(p, size, size - 1, HM_GFP_DEFAULT));
+	KUNIT_EXPECT_NULL(test, hm_large_move(p, old + 1, old + 1, HM_GFP_DEFAULT));
+	q = hm_large_move(p, size, room, HM_GFP_DEFAULT);
+	hm_large_usage(&u);
+#if HM_PLAT_CHUNK_MOVE
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_EQ(test, u.moves, u0.moves + 1);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+	KUNIT_EXPECT_EQ(test, u.bytes - u0.bytes,
+			HM_ALIGN_UP(room + HM_LARGE_HDR, HM_SLAB_SIZE) -
+			HM_ALIGN_UP(old + HM_LARGE_HDR, HM_SLAB_SIZE));
+	KUNIT_EXPECT_EQ(test, u.span - u0.span,
+			HM_ALIGN_UP(size + HM_LARGE_HDR, HM_SLAB_SIZE) -
+			HM_ALIGN_UP(old + HM_LARGE_HDR, HM_SLAB_SIZE));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(q), size);
+	KUNIT_EXPECT_TRUE(test, hm_api_moved_ok(q, old));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);
+	/* the new chunk's room: in place, up to it */
+	hm_memset(q + old, 0x5a, size - old);
+	KUNIT_EXPECT_TRUE(test, hm_large_resize(q, room));
+	KUNIT_EXPECT_EQ(test, q[size - 1], 0x5a);
+	KUNIT_EXPECT_TRUE(test, hm_api_moved_ok(q, old));
+	hm_free_other(q, 0);
+#else
+	KUNIT_EXPECT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, u.moves, u0.moves);
+	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), old);
+	KUNIT_EXPECT_TRUE(test, hm_api_moved_ok(p, old));
+	hm_free_other(p, 0);
+#endif
+	/* a chunk of one granule: copied, not moved */
+	p = hm_large_alloc(1000, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NULL(test, hm_large_move(p, old, room, HM_GFP_DEFAULT));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), 1000);
+	hm_free_other(p, 0);
+	hm_large_trim();
+	hm_large_usage(&u);
+	KUNIT_EXPECT_EQ(test, u.objs, u0.objs - 1);
+	KUNIT_EXPECT_EQ(test, u.span, u0.span - HM_ALIGN_UP(old + HM_LARGE_HDR, HM_SLAB_SIZE));
+	KUNIT_EXPECT_EQ(test, *errors, q ? 1 : 0);	/* the double free */
+}
+
 /* a freed large chunk is kept and reused; a second free is refused */
 static void hm_api_large_reuse(struct kunit *test)
 {
@@ -557,6 +640,7 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_all_classes),
 	KUNIT_CASE(hm_api_large_reuse),
 	KUNIT_CASE(hm_api_large_resize),
+	KUNIT_CASE(hm_api_large_move),
 	KUNIT_CASE(hm_api_large_gone_double_free),
 	KUNIT_CASE(hm_api_large_interior),
 	KUNIT_CASE(hm_api_large_reuse_moved),

@@ -3018,6 +3018,63 @@ static void hm_user_mallinfo(struct kunit *test)
 	KUNIT_EXPECT_LE(test, d.keepcost + mid, c.keepcost);
 }
 
+/* what hm_mallinfo()'s hblkhd counts of an object of @size: its granules */
+static size_t hm_user_hblk(size_t size)
+{
+	return HM_ALIGN_UP(size + HM_LARGE_HDR, HM_SLAB_SIZE);
+}
+
+/*
+ * hblkhd is glibc's bytes in mmapped chunks, which hold their objects and
+ * no more (a realloc() mremap()s to the new size): a large object counts
+ * its chunk up to its end, in granules.  Not the room a growing object's
+ * chunk has past it (half its size again, address space not touched),
+ * nor the rest of a larger kept chunk it took: counted, they made 300 000
+ * bytes reallocated 512 KiB, 3 MiB 4.5.  The figure follows the object as
+ * it grows into its room, and goes when it is freed.
+ */
+static void hm_user_mallinfo_room(struct kunit *test)
+{
+	struct hm_mallinfo a, b;
+	void *p, *q, *r;
+
+	hm_trim();
+	hm_mallinfo(&a);
+	/* 256 KiB, then 300 000 bytes in a chunk of 512 KiB: copied */
+	p = hm_malloc(200000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	q = hm_realloc(p, 300000);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* 2 MiB, then 3 MiB in a chunk of 4.5 MiB: moved */
+	p = hm_malloc(2UL << 20);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = hm_realloc(p, 3UL << 20);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblks, a.hblks + 2);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd + hm_user_hblk(300000) + hm_user_hblk(3UL << 20));
+	/* into the room, in place */
+	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(p, 4UL << 20), p);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd + hm_user_hblk(300000) + hm_user_hblk(4UL << 20));
+	/* the kept 256 KiB chunk of 200 000 bytes, taken for 130 000 */
+	r = hm_malloc(200000);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	hm_free(r);
+	r = hm_malloc(130000);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd + hm_user_hblk(300000) +
+			hm_user_hblk(4UL << 20) + hm_user_hblk(130000));
+	hm_free(r);
+	hm_free(q);
+	hm_free(p);
+	hm_mallinfo(&b);
+	KUNIT_EXPECT_EQ(test, b.hblks, a.hblks);
+	KUNIT_EXPECT_EQ(test, b.hblkhd, a.hblkhd);
+	hm_trim();
+}
+
 /*
  * A large object's chunk, given back, keeps its first granule mapped
  * (hm_plat_chunk_free()): a program that mallocs and frees a big buffer
@@ -3222,6 +3279,74 @@ static void hm_user_large_kept_small_reuse(struct kunit *test)
 	}
 	for (i = 0; i < n; i++)
 		hm_free(p[i]);
+	hm_trim();
+}
+
+#define HM_SLACK_THREADS	4
+#define HM_SLACK_ROUNDS		5
+
+struct hm_slack_run {
+	unsigned char *live[HM_SLACK_THREADS][HM_SLACK_ROUNDS * 64];
+};
+
+/* hm_user_large_kept_small_reuse()'s rounds, in thread @t */
+static void hm_slack_thread(void *arg, unsigned int t)
+{
+	struct hm_slack_run *x = arg;
+	unsigned char *p[64], *q;
+	size_t i, r;
+
+	for (r = 0; r < HM_SLACK_ROUNDS; r++) {
+		for (i = 0; i < 64; i++) {
+			p[i] = hm_malloc(60000);
+			if (p[i])
+				memset(p[i], 0x5a, 60000);
+		}
+		for (i = 0; i < 64; i++)
+			hm_free(p[i]);
+		for (i = 0; i < 64; i++) {
+			q = hm_malloc(5000);
+			if (q)
+				memset(q, 0x33, 5000);
+			x->live[t][r * 64 + i] = q;
+		}
+	}
+}
+
+/*
+ * The bound on pages past live large objects (HM_LARGE_SLACK_BYTES) under
+ * threads that take kept chunks for smaller objects at once: each adds
+ * its pages to one atomic count and keeps them only if the sum it made
+ * is within the bound, else gives them all back; a thread that found the
+ * sum over it while another's pages were on their way back gives back
+ * more than it had to, never keeps more.  Once they are done, the pages
+ * past 1280 objects of 5000 bytes (70 MiB if every page stayed) are at
+ * most 16 MiB, with a page each for the rounding of the measure.
+ */
+static void hm_user_large_slack_threads(struct kunit *test)
+{
+	struct hm_slack_run *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	const size_t n = HM_SLACK_ROUNDS * 64;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), past = 0, i, t;
+	unsigned char *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	hm_trim();
+	KUNIT_ASSERT_EQ(test, hm_test_run_threads(HM_SLACK_THREADS, hm_slack_thread, x), 0);
+	for (t = 0; t < HM_SLACK_THREADS; t++)
+		for (i = 0; i < n; i++) {
+			q = x->live[t][i];
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			past += hm_resident_bytes(test, q + 5000, q - HM_LARGE_HDR + HM_SLAB_SIZE);
+		}
+	kunit_info(test, "%zu objects in %d threads: %zu KiB resident past them",
+		   HM_SLACK_THREADS * n, HM_SLACK_THREADS, past >> 10);
+	KUNIT_EXPECT_LE(test, past, (16UL << 20) + HM_SLACK_THREADS * n * page);
+	for (t = 0; t < HM_SLACK_THREADS; t++)
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_EQ(test, x->live[t][i][4999], 0x33);
+			hm_free(x->live[t][i]);
+		}
 	hm_trim();
 }
 
@@ -4962,12 +5087,14 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_varied_threads),
 	KUNIT_CASE(hm_user_large_kept_decommitted),
 	KUNIT_CASE(hm_user_large_kept_small_reuse),
+	KUNIT_CASE(hm_user_large_slack_threads),
 	KUNIT_CASE(hm_user_large_shrink_gives_back),
 	KUNIT_CASE(hm_user_large_take_many_kept),
 	KUNIT_CASE(hm_user_large_kept_locked),
 	KUNIT_CASE(hm_user_kept_granule_locked),
 	KUNIT_CASE(hm_user_large_kept_given_under_limit),
 	KUNIT_CASE(hm_user_mallinfo),
+	KUNIT_CASE(hm_user_mallinfo_room),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
 	KUNIT_CASE(hm_user_attach_outside_bracket),
 	KUNIT_CASE(hm_user_frag_runs),
