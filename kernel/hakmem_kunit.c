@@ -3147,6 +3147,7 @@ static void hakmem_badinput_bulk_nr(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	void *v[2] = { v, v };
 	void **page, **tail;
+	const char *want;
 	struct hm_stats st;
 	unsigned long seq;
 	unsigned int i;
@@ -3157,6 +3158,10 @@ static void hakmem_badinput_bulk_nr(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, *errors, i + 1);
 		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE, nrs[i], "kunit-bulknr",
 				     __func__);
+		/* the errors file shows the count itself, not a hashed pointer */
+		want = hakmem_fmt(test, " bad size kunit-bulknr %zu ", nrs[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, hc, "errors"), want),
+					  "no '%s' in the cache's errors file", want);
 	}
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_BAD_SIZE]), ARRAY_SIZE(nrs));
 	KUNIT_EXPECT_PTR_EQ(test, v[0], (void *)v);
