@@ -1006,7 +1006,9 @@ static void hakmem_debugfs_policy(struct kunit *test)
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-policy", 64, MODE(test));
 	static const char *const junk[] = { "junk", "firs", "best best", "", "\n" };
 	static const char *const names[] = { "first", "next\n", "near", "best", "default" };
-	unsigned int i;
+	struct hm_cctx *cc;
+	unsigned int i, n;
+	char want[64];
 
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "policy"), "default"));
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
@@ -1036,6 +1038,14 @@ static void hakmem_debugfs_policy(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"),
 					   MODE(test) == HM_MODE_HYBRID ? "adaptive=1" :
 					   "adaptive=0"));
+	/* contexts by path: all hybrid or all bitmap; a free-list cache's in neither */
+	for (n = 0, cc = hc->c->cctxs; cc; cc = cc->next)
+		n++;
+	KUNIT_EXPECT_GT(test, n, 0);
+	snprintf(want, sizeof(want), " contexts %u: hybrid %u bitmap %u, ", n,
+		 MODE(test) == HM_MODE_HYBRID ? n : 0, MODE(test) == HM_MODE_BITMAP ? n : 0);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, hc, "adaptive"), want),
+				  "no '%s' in the adaptive file", want);
 }
 
 /*
