@@ -234,7 +234,10 @@ int hm_cache_set_adaptive(struct hm_cache *c, bool on)
 	return 0;
 }
 
-/* contexts, of them in bitmap mode now, and switches, over all contexts */
+/*
+ * contexts, of them in hybrid and in bitmap mode now (a free-list cache's
+ * are in neither), and switches, over all contexts
+ */
 void hm_adapt_sum(struct hm_cache *c, struct hm_adapt_sum *sum)
 {
 	unsigned long flags;
@@ -243,8 +246,11 @@ void hm_adapt_sum(struct hm_cache *c, struct hm_adapt_sum *sum)
 	hm_memset(sum, 0, sizeof(*sum));
 	hm_lock(&c->lock, flags);
 	for (cc = c->cctxs; cc; cc = cc->next) {
+		u8 mode = HM_READ_ONCE(cc->mode);
+
 		sum->contexts++;
-		sum->bitmap += HM_READ_ONCE(cc->mode) == HM_MODE_BITMAP;
+		sum->hybrid += mode == HM_MODE_HYBRID;
+		sum->bitmap += mode == HM_MODE_BITMAP;
 		sum->switches += HM_READ_ONCE(cc->adapt.switches);
 	}
 	hm_unlock(&c->lock, flags);
@@ -262,5 +268,5 @@ void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr)
 	hm_adapt_sum(c, &sum);
 	hm_print(pr, "%-16s %-8s adaptive=%u contexts %lu: hybrid %lu bitmap %lu, switches %lu\n",
 		 c->name, hm_mode_name(c->mode), !!(HM_READ_ONCE(c->flags) & HM_CACHE_ADAPTIVE),
-		 sum.contexts, sum.contexts - sum.bitmap, sum.bitmap, sum.switches);
+		 sum.contexts, sum.hybrid, sum.bitmap, sum.switches);
 }

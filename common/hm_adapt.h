@@ -26,7 +26,7 @@ int hm_cache_set_adaptive(struct hm_cache *c, bool on);
 void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr);
 
 struct hm_adapt_sum {
-	unsigned long contexts, bitmap, switches;
+	unsigned long contexts, hybrid, bitmap, switches;
 };
 
 void hm_adapt_sum(struct hm_cache *c, struct hm_adapt_sum *sum);

@@ -321,9 +321,14 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 	for (i = 0; i < n; i++) {
 		if (only && log[i].cache_id != only->c->id)
 			continue;
-		seq_printf(m, "%lu %s %s %p %p cpu%u %pS\n", log[i].seq,
-			   hm_error_name(log[i].kind), log[i].cache,
-			   (void *)log[i].ptr, (void *)log[i].slab, log[i].ctx,
+		seq_printf(m, "%lu %s %s ", log[i].seq, hm_error_name(log[i].kind),
+			   log[i].cache);
+		/* a bad size's "pointer" is the value at fault: not hashed */
+		if (log[i].kind == HM_ERR_BAD_SIZE)
+			seq_printf(m, "%lu", log[i].ptr);
+		else
+			seq_printf(m, "%p", (void *)log[i].ptr);
+		seq_printf(m, " %p cpu%u %pS\n", (void *)log[i].slab, log[i].ctx,
 			   (void *)log[i].ip);
 		if (log[i].kind == HM_ERR_USE_AFTER_FREE)
 			seq_printf(m, "  first changed byte at offset %u\n", log[i].offset);

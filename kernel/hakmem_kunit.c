@@ -1006,7 +1006,9 @@ static void hakmem_debugfs_policy(struct kunit *test)
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-policy", 64, MODE(test));
 	static const char *const junk[] = { "junk", "firs", "best best", "", "\n" };
 	static const char *const names[] = { "first", "next\n", "near", "best", "default" };
-	unsigned int i;
+	struct hm_cctx *cc;
+	unsigned int i, n;
+	char want[64];
 
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "policy"), "default"));
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
@@ -1036,6 +1038,14 @@ static void hakmem_debugfs_policy(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, hc, "adaptive"),
 					   MODE(test) == HM_MODE_HYBRID ? "adaptive=1" :
 					   "adaptive=0"));
+	/* contexts by path: all hybrid or all bitmap; a free-list cache's in neither */
+	for (n = 0, cc = hc->c->cctxs; cc; cc = cc->next)
+		n++;
+	KUNIT_EXPECT_GT(test, n, 0);
+	snprintf(want, sizeof(want), " contexts %u: hybrid %u bitmap %u, ", n,
+		 MODE(test) == HM_MODE_HYBRID ? n : 0, MODE(test) == HM_MODE_BITMAP ? n : 0);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, hc, "adaptive"), want),
+				  "no '%s' in the adaptive file", want);
 }
 
 /*
@@ -3147,6 +3157,7 @@ static void hakmem_badinput_bulk_nr(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	void *v[2] = { v, v };
 	void **page, **tail;
+	const char *want;
 	struct hm_stats st;
 	unsigned long seq;
 	unsigned int i;
@@ -3157,6 +3168,10 @@ static void hakmem_badinput_bulk_nr(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, *errors, i + 1);
 		hakmem_expect_report(test, seq, HM_ERR_BAD_SIZE, nrs[i], "kunit-bulknr",
 				     __func__);
+		/* the errors file shows the count itself, not a hashed pointer */
+		want = hakmem_fmt(test, " bad size kunit-bulknr %zu ", nrs[i]);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, hc, "errors"), want),
+					  "no '%s' in the cache's errors file", want);
 	}
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_BAD_SIZE]), ARRAY_SIZE(nrs));
 	KUNIT_EXPECT_PTR_EQ(test, v[0], (void *)v);

@@ -655,6 +655,8 @@ EXPORT_SYMBOL_GPL(hakmem_cache_free);
  * INT_MAX (a ``bad size`` of @cache) and GFP_DMA or __GFP_DMA32 (a ``bad
  * size``) are refused, reported, and @ptrs is left as it was.
  *
+ * Context: as hakmem_cache_alloc(): any context but NMI with GFP_ATOMIC or
+ * GFP_NOWAIT.
  * Return: @nr, or 0 on failure.
  */
 int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
@@ -837,6 +839,8 @@ static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long i
  * with __GFP_NOFAIL and a @gfp that may sleep never returns NULL, as
  * hakmem_cache_alloc().
  *
+ * Context: as hakmem_cache_alloc(): any context but NMI with GFP_ATOMIC or
+ * GFP_NOWAIT.
  * Return: the object, ZERO_SIZE_PTR, or NULL.
  */
 void *hakmem_alloc(size_t size, gfp_t gfp)

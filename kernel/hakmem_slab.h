@@ -10,11 +10,13 @@
  * loaded: a client's caches and objects never outlive the allocator.
  *
  * Context rules, as for kmem_cache_alloc()/kmem_cache_free():
- *  - hakmem_cache_alloc() and hakmem_alloc() may be called from any context
- *    when @gfp does not allow blocking (GFP_ATOMIC, GFP_NOWAIT), including
- *    hardirq; with GFP_KERNEL they may sleep to get memory.
- *  - hakmem_cache_free() and hakmem_free() never sleep and may be called
- *    from any context except NMI, on any CPU.
+ *  - hakmem_cache_alloc(), hakmem_cache_alloc_bulk() and hakmem_alloc() may
+ *    be called from any context but NMI when @gfp does not allow blocking
+ *    (GFP_ATOMIC, GFP_NOWAIT), hardirq included; with GFP_KERNEL they may
+ *    sleep to get memory.
+ *  - hakmem_cache_free(), hakmem_cache_free_bulk(), hakmem_free() and
+ *    hakmem_ksize() never sleep and may be called from any context except
+ *    NMI, on any CPU.
  *  - hakmem_cache_create() and hakmem_cache_destroy() sleep.
  *
  * Bad input is refused before it changes anything, counted in debugfs

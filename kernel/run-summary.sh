@@ -50,7 +50,8 @@ cat <<EOT
  debug switches .......... $dbgjunk junk writes refused (EINVAL), switches unchanged: $(ok debug 'switches unchanged by the refused writes')
    poison+track, a round . ${dbg:-NOT SEEN}
  unload .................. $(ok unload 'validate: ok')
- other files ............. cpus (per CPU), slabs (block maps: X . c r): $log
+ other files ............. cpus (per CPU), slabs (block maps: X . c r), frag, debug,
+                           policy, learn, adaptive: $log
 --------------------------------------------------------------------------------
  verdict: ${verdict:-none} (no BUG, WARNING, Oops, leak; taint only OE)
 ================================================================================

@@ -97,7 +97,7 @@ fi
 grep '^hakmem_slab' /proc/modules
 
 section debugfs
-for f in stats cpus validate shrink; do
+for f in stats cpus validate shrink frag debug policy learn adaptive; do
 	dump_file "$H/$f"
 done
 echo "@@ FILE $H/slabs (first 60 lines of $(wc -l <"$H/slabs"))"
@@ -120,6 +120,20 @@ for c in client-bitmap client-freelist client-hybrid; do
 	inuse=$(awk 'NR == 2 { print $5 }' "$H/$c/stats")
 	[ "$inuse" = 100 ] || fail "$c: $inuse objects in use, the client keeps 100"
 	echo "$c: $inuse in use"
+done
+# the adaptive file's contexts by path (no switching: adaptive is off):
+# each on its cache's, a free-list cache's on neither
+for c in bitmap:0:n freelist:0:0 hybrid:n:0; do
+	m=${c%%:*} hy=${c#*:} bm=${c##*:}
+	hy=${hy%:*}
+	line=$(grep "^client-$m " "$H/adaptive")
+	n=$(echo "$line" | sed -n 's/.* contexts \([0-9]*\): .*/\1/p')
+	[ "$hy" = n ] && hy=$n
+	[ "$bm" = n ] && bm=$n
+	case $line in
+	*" contexts $n: hybrid $hy bitmap $bm, "*) echo "adaptive: client-$m: ok" ;;
+	*) fail "adaptive: want $n contexts, hybrid $hy bitmap $bm: $line" ;;
+	esac
 done
 
 section debug
