@@ -138,18 +138,32 @@ if [ ! -f "$src/.unpacked" ]; then
 	touch "$src/.unpacked"
 	msg "unpacked in $(elapsed "$t0") s"
 fi
-# Each patch once per source tree (a stamp per patch text); one already
-# in the source (reverse applies) is only stamped.  The patched files are
-# built for ARCH=um only, so other variants' trees stay valid.
-for p in $patches; do
-	stamp=$src/.patched-$(sha256sum <"$p" | cut -c1-16)
-	[ -f "$stamp" ] && continue
-	if ! patch -d "$src" -p1 -R -f -s --dry-run <"$p" >/dev/null 2>&1; then
+# The source carries the UML patches: a copy of each applied one is kept in
+# $src/.patches/, and one that changed or went is reversed first, so the
+# tree always holds exactly the current set.  The patched files are built
+# for ARCH=um only: the other variants' trees stay valid.
+if [ "$karch" = um ]; then
+	applied=$src/.patches
+	mkdir -p "$applied"
+	for a in "$applied"/*.patch; do
+		[ -f "$a" ] || continue
+		keep=0
+		for p in $patches; do
+			cmp -s "$p" "$a" && keep=1
+		done
+		[ $keep = 1 ] && continue
+		patch -d "$src" -p1 -R -f -s <"$a" || die "cannot reverse $a in $src"
+		rm -f "$a"
+		msg "reversed ${a##*/} in $src"
+	done
+	for p in $patches; do
+		a=$applied/$(sha256sum <"$p" | cut -c1-16).patch
+		[ -f "$a" ] && continue
 		patch -d "$src" -p1 -N -f -s <"$p" || die "$p does not apply to $src"
+		cp "$p" "$a"
 		msg "applied ${p##*/} to $src"
-	fi
-	touch "$stamp"
-done
+	done
+fi
 if [ "$arch" = source ]; then
 	result
 	exit 0
