@@ -490,11 +490,33 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 #endif
 }
 
+#ifdef CONFIG_HOTPLUG_CPU
+static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
+			      const char *name);
+
+/* the slab lines of a slabs file that end in @state */
+static unsigned int hakmem_slabs_in(const char *buf, const char *state)
+{
+	size_t len = strlen(state);
+	unsigned int n = 0;
+	const char *line;
+
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *end = strchrnul(line, '\n');
+
+		n += strnstr(line, " inuse ", end - line) && end - line > len &&
+		     end[-len - 1] == ' ' && !strncmp(end - len, state, len);
+	}
+	return n;
+}
+#endif
+
 /*
  * An offline CPU's slabs are parked (hm_cctx_park()): a remote free into
  * any of them shows in the cache's nwoken, all the shrinker's count reads
- * of them.  Back online, the CPU leaves the set the shrinker flushes and
- * allocates from its parked slabs' free blocks again.
+ * of them, and the slabs file shows them ``parked``.  Back online, the
+ * CPU leaves the set the shrinker flushes and allocates from its parked
+ * slabs' free blocks again.
  */
 static void hakmem_percpu_hotplug_park(struct kunit *test)
 {
@@ -502,8 +524,10 @@ static void hakmem_percpu_hotplug_park(struct kunit *test)
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hp-park", 64, MODE(test));
 	struct hakmem_work w = { .hc = hc }, more = { .hc = hc };
 	unsigned long before, created;
+	unsigned int a, b, parked;
 	struct hm_cctx *cc;
-	unsigned int a, b;
+	struct hm_slab *s;
+	char *buf;
 
 	hakmem_two_cpus(test, &a, &b);
 	/* two full slabs and half of the active one */
@@ -515,6 +539,14 @@ static void hakmem_percpu_hotplug_park(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, cc->active);
 	KUNIT_EXPECT_NULL(test, cc->partial);
 	HAKMEM_EXPECT_VALID(test, hc);
+	/* the half one parked, the two full ones full (nothing woke them) */
+	buf = hakmem_read_file(test, hc, "slabs");
+	KUNIT_EXPECT_GE(test, hakmem_slabs_in(buf, "parked"), 1);
+	for (s = cc->parked, parked = 0; s; s = s->next)
+		parked++;
+	KUNIT_EXPECT_EQ(test, hakmem_slabs_in(buf, "parked"), parked);
+	KUNIT_EXPECT_EQ(test, hakmem_slabs_in(buf, "parked") + hakmem_slabs_in(buf, "full"),
+			hc->c->nslabs - hc->c->npool);
 	hakmem_shrink_all();
 	before = hakmem_reclaimable();
 	/* one remote free: its slab woken, and counted */
@@ -581,6 +613,98 @@ static void hakmem_percpu_idle_remote(struct kunit *test)
 	/* @a serves from its contexts as before */
 	KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc_free, &w), 0);
 	KUNIT_EXPECT_EQ(test, w.fails, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+}
+
+/*
+ * A shrink reports the slabs it released, no more: the drain items that
+ * two CPUs run at once each count what their own drains released, not the
+ * cache's slabs_released before and after, which the other CPU's item
+ * (and any release meanwhile) moves too.  Each CPU here keeps a dozen
+ * slabs that the other CPU's frees emptied, so both items release at once.
+ */
+static void hakmem_percpu_drain_exact(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-drain-n", 64, MODE(test));
+	unsigned long released, n, over = 0;
+	unsigned int a, b, round;
+
+	hakmem_two_cpus(test, &a, &b);
+	for (round = 0; round < 8; round++) {
+		struct hakmem_work wa = { .hc = hc }, wb = { .hc = hc };
+
+		hakmem_work_on(test, &wa, hc->c->nblocks * 12, a, hakmem_work_alloc);
+		hakmem_work_on(test, &wb, hc->c->nblocks * 12, b, hakmem_work_alloc);
+		/* nothing else to give back, of any cache */
+		hakmem_shrink_all();
+		/* each CPU frees the other's objects: full slabs woken, emptied */
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &wa), 0);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_free, &wb), 0);
+		KUNIT_EXPECT_GE(test, hm_atomic_read(&hc->c->nwoken), 20);
+		released = hc->c->slabs_released;
+		n = hakmem_shrink_all();
+		released = hc->c->slabs_released - released;
+		KUNIT_EXPECT_GE(test, released, 20);
+		KUNIT_EXPECT_EQ_MSG(test, n, released, "round %u", round);
+		over += n > released ? n - released : 0;
+		kunit_kfree(test, wa.v);
+		kunit_kfree(test, wb.v);
+	}
+	kunit_info(test, "slabs reported beyond those released: %lu\n", over);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+}
+
+/*
+ * Slabs that a remote free woke but that keep live objects cannot be
+ * given back.  Once a shrink's drain has found such woken slabs, the
+ * count takes the woken slabs at the share found empty
+ * (hm_cache_reclaimable()), not at one slab each; so a count of woken,
+ * nearly full slabs no longer asks for scans that free nothing.
+ */
+static void hakmem_percpu_woken_count(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-woken", 64, MODE(test));
+	struct hakmem_work w[2] = { { .hc = hc }, { .hc = hc } };
+	unsigned long woken[2], counted[2], before, released;
+	unsigned int a, b, round, i;
+
+	hakmem_two_cpus(test, &a, &b);
+	for (round = 0; round < 2; round++) {
+		struct hakmem_work one = { .hc = hc, .n = 8 };
+
+		/* eight full slabs and a block of another on @a */
+		hakmem_work_on(test, &w[round], hc->c->nblocks * 8 + 1, a, hakmem_work_alloc);
+		hakmem_shrink_all();
+		before = hakmem_reclaimable();
+		/* a block of each of the eight (slab) freed on @b: woken, one free block */
+		one.v = kunit_kmalloc_array(test, one.n, sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, one.v);
+		for (i = 0; i < one.n; i++) {
+			one.v[i] = w[round].v[(i + 1) * hc->c->nblocks - 1];
+			w[round].v[(i + 1) * hc->c->nblocks - 1] = NULL;
+		}
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &one), 0);
+		woken[round] = hm_atomic_read(&hc->c->nwoken);
+		counted[round] = hakmem_reclaimable() - before;
+		/* a drain of @a, which can give none of them back */
+		released = hc->c->slabs_released;
+		hakmem_shrink_all();
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nwoken), 0);
+		KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released);
+	}
+	kunit_info(test, "woken %lu counted %lu, then woken %lu counted %lu\n",
+		   woken[0], counted[0], woken[1], counted[1]);
+	/* a new cache: every woken slab may have emptied */
+	KUNIT_EXPECT_GE(test, woken[0], 4);
+	KUNIT_EXPECT_EQ(test, counted[0], woken[0]);
+	/* after a drain that found none empty: fewer than the woken */
+	KUNIT_EXPECT_GE(test, woken[1], 4);
+	KUNIT_EXPECT_LT(test, counted[1], woken[1]);
+	KUNIT_EXPECT_GE(test, counted[1], 1);
+	hakmem_free_all(&w[0]);
+	hakmem_free_all(&w[1]);
 	HAKMEM_EXPECT_VALID(test, hc);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 }
@@ -757,6 +881,8 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_reclaim, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_park, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_idle_remote, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_drain_exact, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_woken_count, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
