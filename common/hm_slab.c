@@ -171,55 +171,55 @@ unsigned int hm_slab_collect(struct hm_slab *s)
 
 /* ---- owner lists ---------------------------------------------------- */
 
-static void hm_partial_add(struct hm_cctx *cc, struct hm_slab *s)
+/* Push @s on the owner list at @head (doubly linked through prev/next). */
+static void hm_owner_list_add(struct hm_slab **head, struct hm_slab *s,
+			      enum hm_slab_list list)
 {
 	s->prev = NULL;
-	s->next = cc->partial;
-	if (cc->partial)
-		cc->partial->prev = s;
-	cc->partial = s;
-	s->list = HM_LIST_PARTIAL;
+	s->next = *head;
+	if (*head)
+		(*head)->prev = s;
+	*head = s;
+	s->list = list;
+}
+
+/* Take @s off the owner list at @head. */
+static void hm_owner_list_del(struct hm_slab **head, struct hm_slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		*head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = NULL;
+	s->next = NULL;
+	s->list = HM_LIST_NONE;
+}
+
+static void hm_partial_add(struct hm_cctx *cc, struct hm_slab *s)
+{
+	hm_owner_list_add(&cc->partial, s, HM_LIST_PARTIAL);
 }
 
 static void hm_partial_del(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		cc->partial = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = NULL;
-	s->next = NULL;
-	s->list = HM_LIST_NONE;
+	hm_owner_list_del(&cc->partial, s);
 }
 
 /*
- * The parked slabs of @cc (hm_cctx_park()), doubly linked through
- * prev/next as the partial list is, so that hm_cctx_unpark() visits those
- * and no other slab of the cache.
+ * The parked slabs of @cc (hm_cctx_park()), linked as the partial list
+ * is, so that hm_cctx_unpark() visits those and no other slab of the
+ * cache.
  */
 static void hm_parked_add(struct hm_cctx *cc, struct hm_slab *s)
 {
-	s->prev = NULL;
-	s->next = cc->parked;
-	if (cc->parked)
-		cc->parked->prev = s;
-	cc->parked = s;
-	s->list = HM_LIST_PARKED;
+	hm_owner_list_add(&cc->parked, s, HM_LIST_PARKED);
 }
 
 static void hm_parked_del(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		cc->parked = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = NULL;
-	s->next = NULL;
-	s->list = HM_LIST_NONE;
+	hm_owner_list_del(&cc->parked, s);
 }
 
 /* Take @s off whatever owner list it is on. */

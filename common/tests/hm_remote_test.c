@@ -137,6 +137,20 @@ static void hm_remote_park_unpark(struct kunit *test)
 	hm_remote_park(hm_test_cache(test, 64, 0, MODE(test)), test);
 }
 
+/* @n objects allocated by @cc, in a test-managed array */
+static void **hm_remote_alloc(struct kunit *test, struct hm_cctx *cc, unsigned int n)
+{
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	return v;
+}
+
 /* the slabs on @cc's list of parked slabs */
 static unsigned int hm_remote_nparked(const struct hm_cctx *cc)
 {
@@ -159,20 +173,10 @@ static void hm_remote_unpark_bounded(struct kunit *test)
 	struct hm_cctx *a = hm_test_cctx(test, c);
 	struct hm_cctx *b = hm_test_cctx(test, c);
 	unsigned int na = c->nblocks * 3 + 1, nb = c->nblocks * 20, i;
-	void **va = kunit_kmalloc_array(test, na, sizeof(void *), GFP_KERNEL);
-	void **vb = kunit_kmalloc_array(test, nb, sizeof(void *), GFP_KERNEL);
+	void **vb = hm_remote_alloc(test, b, nb);
+	void **va = hm_remote_alloc(test, a, na);
 	unsigned long visits;
 
-	KUNIT_ASSERT_NOT_NULL(test, va);
-	KUNIT_ASSERT_NOT_NULL(test, vb);
-	for (i = 0; i < nb; i++) {
-		vb[i] = hm_test_alloc(b);
-		KUNIT_ASSERT_NOT_NULL(test, vb[i]);
-	}
-	for (i = 0; i < na; i++) {
-		va[i] = hm_test_alloc(a);
-		KUNIT_ASSERT_NOT_NULL(test, va[i]);
-	}
 	/* a block of each full slab freed remotely: partial after the flush */
 	for (i = 0; i < 3; i++) {
 		hm_test_free_in(b, va[i * c->nblocks]);
@@ -214,14 +218,9 @@ static void hm_remote_drain_count(struct kunit *test)
 	struct hm_cctx *b = hm_test_cctx(test, c);
 	unsigned int k = c->max_pool + c->max_empty + 3;
 	unsigned int n = c->nblocks * (k + 1) + 1, i, room, got;
-	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	void **v = hm_remote_alloc(test, a, n);
 	unsigned long released;
 
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(a);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
 	/* @k full slabs of @a, emptied remotely (the next one, full too, kept) */
 	for (i = 0; i < c->nblocks * k; i++) {
 		hm_test_free_in(b, v[i]);
@@ -257,15 +256,10 @@ static void hm_remote_woken_estimate(struct kunit *test)
 	struct hm_cctx *a = hm_test_cctx(test, c);
 	struct hm_cctx *b = hm_test_cctx(test, c);
 	unsigned int n = c->nblocks * 8 + 1, i, j;
-	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	void **v = hm_remote_alloc(test, a, n);
 	struct hm_drain d = { };
 	unsigned long base;
 
-	KUNIT_ASSERT_NOT_NULL(test, v);
-	for (i = 0; i < n; i++) {
-		v[i] = hm_test_alloc(a);
-		KUNIT_ASSERT_NOT_NULL(test, v[i]);
-	}
 	base = hm_cache_reclaimable(c);
 	/* one block of each of the eight full slabs: eight woken */
 	for (i = 0; i < 8; i++) {
