@@ -160,6 +160,8 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	c->mag_cap = HM_MIN(HM_MAX(8192U / c->size, 16U), 128U);
 	c->max_empty = 1;
 	c->max_pool = 4;
+	/* no drain measured yet: every woken slab may have emptied */
+	hm_atomic_set(&c->woken_yield, HM_YIELD_ONE);
 	c->id = hm_atomic_fetch_add(&hm_cache_ids, 1) + 1;
 	hm_lock_init(&c->lock);
 	return c;
@@ -346,19 +348,25 @@ struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, u32 key_id, hm_gfp_t
  *
  * Empties the magazine, collects remote frees, and hands empty slabs on
  * to the cache pool.  Slabs with live objects stay with @cc.
+ *
+ * Return: the slabs that went back to the platform at once (the pool
+ * full), but for those the magazine's flush emptied beyond the reserve:
+ * exact for a context whose magazine is empty (an offline CPU's after
+ * its first flush).
  */
-void hm_cctx_flush(struct hm_cctx *cc)
+unsigned int hm_cctx_flush(struct hm_cctx *cc)
 {
 	struct hm_slab *s, *next;
+	unsigned int n;
 
 	if (cc->mag_count)
 		hm_hybrid_flush(cc, cc->mag_count);
-	hm_cctx_drain_notify(cc);
+	n = hm_cctx_drain_notify(cc);
 	/* remote frees into partial slabs: fold them in, release the empty */
 	for (s = cc->partial; s; s = next) {
 		next = s->next;
 		if (hm_slab_collect(s))
-			hm_slab_settle(cc, s);
+			n += hm_slab_settle(cc, s);
 	}
 	s = cc->active;
 	if (s) {
@@ -366,10 +374,10 @@ void hm_cctx_flush(struct hm_cctx *cc)
 		if (hm_slab_is_empty(s)) {
 			cc->active = NULL;
 			s->list = HM_LIST_NONE;
-			hm_slab_settle(cc, s);
+			n += hm_slab_settle(cc, s);
 		}
 	}
-	hm_cctx_drop_reserve(cc);
+	return n + hm_cctx_drop_reserve(cc);
 }
 
 /**
@@ -636,7 +644,7 @@ unsigned long hm_cache_shrink(struct hm_cache *c)
 		hm_unlock(&c->lock, flags);
 		if (!cc)
 			break;
-		hm_cctx_flush(cc);
+		n += hm_cctx_flush(cc);
 		hm_lock(&c->lock, flags);
 		cc->abandoned = true;
 		cc->reaped = true;	/* once per shrink */

@@ -50,7 +50,7 @@ void hm_cctx_register(struct hm_cctx *cc);
 struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, u32 key_id, hm_gfp_t gfp);
 struct hm_cctx *hm_cctx_adopt(struct hm_cache *c, u32 ctx_id, u32 key_id);
 void hm_cctx_rekey(struct hm_cctx *cc, u32 ctx_id, u32 key_id);
-void hm_cctx_flush(struct hm_cctx *cc);
+unsigned int hm_cctx_flush(struct hm_cctx *cc);
 unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc);
 void hm_cctx_abandon(struct hm_cctx *cc, bool key_live);
 unsigned int hm_cctx_alloc_bulk(struct hm_cctx *cc, unsigned int n, void **p,

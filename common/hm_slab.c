@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * hm_slab.c - slab geometry, initialisation, and moving slabs between an
- * owner's lists: active, partial, full (watched for remote frees), empty
- * reserve, and the cache-wide pool of empty slabs.
+ * owner's lists: active, partial, full (watched for remote frees), parked
+ * (watched too, of a context nobody uses), empty reserve, and the
+ * cache-wide pool of empty slabs.
  *
  * Remote frees and full slabs (the only cross-context protocol):
  * a context retiring its active slab as full sets slab->notify to WATCH
@@ -170,22 +171,25 @@ unsigned int hm_slab_collect(struct hm_slab *s)
 
 /* ---- owner lists ---------------------------------------------------- */
 
-static void hm_partial_add(struct hm_cctx *cc, struct hm_slab *s)
+/* Push @s on the owner list at @head (doubly linked through prev/next). */
+static void hm_owner_list_add(struct hm_slab **head, struct hm_slab *s,
+			      enum hm_slab_list list)
 {
 	s->prev = NULL;
-	s->next = cc->partial;
-	if (cc->partial)
-		cc->partial->prev = s;
-	cc->partial = s;
-	s->list = HM_LIST_PARTIAL;
+	s->next = *head;
+	if (*head)
+		(*head)->prev = s;
+	*head = s;
+	s->list = list;
 }
 
-static void hm_partial_del(struct hm_cctx *cc, struct hm_slab *s)
+/* Take @s off the owner list at @head. */
+static void hm_owner_list_del(struct hm_slab **head, struct hm_slab *s)
 {
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		cc->partial = s->next;
+		*head = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
 	s->prev = NULL;
@@ -193,11 +197,38 @@ static void hm_partial_del(struct hm_cctx *cc, struct hm_slab *s)
 	s->list = HM_LIST_NONE;
 }
 
+static void hm_partial_add(struct hm_cctx *cc, struct hm_slab *s)
+{
+	hm_owner_list_add(&cc->partial, s, HM_LIST_PARTIAL);
+}
+
+static void hm_partial_del(struct hm_cctx *cc, struct hm_slab *s)
+{
+	hm_owner_list_del(&cc->partial, s);
+}
+
+/*
+ * The parked slabs of @cc (hm_cctx_park()), linked as the partial list
+ * is, so that hm_cctx_unpark() visits those and no other slab of the
+ * cache.
+ */
+static void hm_parked_add(struct hm_cctx *cc, struct hm_slab *s)
+{
+	hm_owner_list_add(&cc->parked, s, HM_LIST_PARKED);
+}
+
+static void hm_parked_del(struct hm_cctx *cc, struct hm_slab *s)
+{
+	hm_owner_list_del(&cc->parked, s);
+}
+
 /* Take @s off whatever owner list it is on. */
 static void hm_slab_unlist(struct hm_cctx *cc, struct hm_slab *s)
 {
 	if (s->list == HM_LIST_PARTIAL)
 		hm_partial_del(cc, s);
+	else if (s->list == HM_LIST_PARKED)
+		hm_parked_del(cc, s);
 	s->list = HM_LIST_NONE;
 }
 
@@ -315,17 +346,20 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 	return !pooled;
 }
 
-/* An empty slab: the owner's reserve (hysteresis), else the pool. */
-static void hm_slab_retire_empty(struct hm_cctx *cc, struct hm_slab *s)
+/*
+ * An empty slab: the owner's reserve (hysteresis), else the pool.
+ * Return: true when it went back to the platform (the pool was full).
+ */
+static bool hm_slab_retire_empty(struct hm_cctx *cc, struct hm_slab *s)
 {
 	if (cc->nempty < cc->cache->max_empty && !cc->abandoned) {
 		s->next = cc->empty;
 		cc->empty = s;
 		hm_cctx_nempty_add(cc, 1);
 		s->list = HM_LIST_EMPTY;
-		return;
+		return false;
 	}
-	hm_slab_to_pool(cc->cache, s);
+	return hm_slab_to_pool(cc->cache, s);
 }
 
 /*
@@ -356,30 +390,36 @@ static bool hm_slab_unwatch(struct hm_slab *s)
 	return v == HM_NOTIFY_OFF;
 }
 
-/* hm_slab_settle()'s other cases: a slab that may change lists, or adapting */
-void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
+/*
+ * hm_slab_settle()'s other cases: a slab that may change lists, or
+ * adapting.  Return: true when @s went back to the platform.
+ */
+bool hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s)
 {
+	bool released = false;
+
 	if (s == cc->active || s->list == HM_LIST_EMPTY)
 		goto tick;
-	if (s->list == HM_LIST_FULL) {
+	if (s->list == HM_LIST_FULL || s->list == HM_LIST_PARKED) {
 		/* still full after a drain: watch again, or take what came */
 		while (!hm_slab_free_count(s) &&
 		       hm_atomic_read(&s->notify) == HM_NOTIFY_OFF &&
 		       hm_slab_watch(s))
 			hm_slab_collect(s);
 		if (!hm_slab_free_count(s) || !hm_slab_unwatch(s))
-			return;
-		s->list = HM_LIST_NONE;
+			return false;
+		hm_slab_unlist(cc, s);
 	}
 	if (hm_slab_is_empty(s)) {
 		hm_slab_unlist(cc, s);
-		hm_slab_retire_empty(cc, s);
+		released = hm_slab_retire_empty(cc, s);
 	} else if (s->list == HM_LIST_NONE) {
 		hm_partial_add(cc, s);
 	}
 tick:
 	if (unlikely(HM_READ_ONCE(cc->adapt.on)))
 		hm_adapt_tick(cc);
+	return released;
 }
 
 /**
@@ -443,12 +483,19 @@ void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
 }
 
 /**
- * hm_cctx_drain_notify() - collect every slab that remote frees woke up
+ * hm_cctx_drain_woken() - collect every slab that remote frees woke up
  * @cc: the owner
+ * @d: where the slabs woken and those found empty are added, or NULL
+ *
+ * Return: the slabs that went back to the platform (emptied with the
+ * reserve and the pool full): those its own settles released, not a
+ * difference of the cache-wide slabs_released, which other contexts
+ * move meanwhile.
  */
-void hm_cctx_drain_notify(struct hm_cctx *cc)
+unsigned int hm_cctx_drain_woken(struct hm_cctx *cc, struct hm_drain *d)
 {
 	struct hm_slab *s = (struct hm_slab *)hm_atomic_xchg(&cc->notify, 0);
+	unsigned int released = 0, emptied = 0;
 	unsigned long n = 0;
 
 	while (s) {
@@ -457,12 +504,75 @@ void hm_cctx_drain_notify(struct hm_cctx *cc)
 		s->notify_next = NULL;
 		hm_atomic_set(&s->notify, HM_NOTIFY_OFF);
 		hm_slab_collect(s);
-		hm_slab_settle(cc, s);
+		emptied += hm_slab_is_empty(s);
+		released += hm_slab_settle(cc, s);
 		s = next;
 		n++;
 	}
 	if (n)
 		hm_atomic_fetch_add(&cc->cache->nwoken, -n);
+	if (d) {
+		d->woken += n;
+		d->emptied += emptied;
+	}
+	return released;
+}
+
+/**
+ * hm_cctx_drain_notify() - collect every slab that remote frees woke up
+ * @cc: the owner
+ *
+ * Return: the slabs its settles gave back to the platform
+ * (hm_cctx_drain_woken()), as hm_cctx_drop_reserve() returns its own.
+ */
+unsigned int hm_cctx_drain_notify(struct hm_cctx *cc)
+{
+	return hm_cctx_drain_woken(cc, NULL);
+}
+
+/**
+ * hm_cache_woken_yield() - what reclaim's drains of woken slabs freed
+ * @c: the cache
+ * @d: what drains for reclaim found, hm_cctx_drain_woken()'s sums
+ *
+ * A woken slab is a full one that a remote free woke: one free block at
+ * least, all of them free only when every other object went too.  A
+ * shrinker that counted each as a slab to free would send drains that
+ * free little (a slab with one free block stays).  So the share of the
+ * woken slabs that reclaim's drains found empty is kept, an average
+ * halving the weight of the past at each drain, never below
+ * HM_YIELD_MIN (a woken slab stays visible to the count); a cache
+ * starts at HM_YIELD_ONE.  Racy: drains on several CPUs may lose one
+ * another's update, which an estimate can afford.
+ */
+void hm_cache_woken_yield(struct hm_cache *c, const struct hm_drain *d)
+{
+	unsigned long y;
+
+	if (!d->woken)
+		return;
+	y = hm_atomic_read(&c->woken_yield);
+	y = (y + (unsigned long)d->emptied * HM_YIELD_ONE / d->woken) / 2;
+	hm_atomic_set(&c->woken_yield, HM_MAX(y, HM_YIELD_MIN));
+}
+
+/**
+ * hm_cache_reclaimable() - empty slabs a reclaim of @c may give back
+ * @c: the cache
+ *
+ * The pool, the contexts' reserves, and of the woken slabs the share
+ * that reclaim's drains found empty lately (hm_cache_woken_yield()),
+ * rounded up.  Four counters, no walk: a shrinker counts often.
+ *
+ * Return: the estimate, in slabs.
+ */
+unsigned long hm_cache_reclaimable(struct hm_cache *c)
+{
+	unsigned long woken = hm_atomic_read(&c->nwoken);
+
+	return HM_READ_ONCE(c->npool) + hm_atomic_read(&c->nreserve) +
+	       (woken * hm_atomic_read(&c->woken_yield) + HM_YIELD_ONE - 1) /
+	       HM_YIELD_ONE;
 }
 
 /*
@@ -482,7 +592,7 @@ static bool hm_slab_park(struct hm_cctx *cc, struct hm_slab *s)
 			break;
 		hm_slab_collect(s);
 	}
-	s->list = HM_LIST_FULL;
+	hm_parked_add(cc, s);
 	return false;
 }
 
@@ -491,9 +601,10 @@ static bool hm_slab_park(struct hm_cctx *cc, struct hm_slab *s)
  * @cc: a context nobody uses for a while (a CPU gone offline), flushed
  *	(hm_cctx_flush()): its magazine is empty
  *
- * Its active and partial slabs are parked as full slabs are: from now on
- * the first remote free into any of its slabs queues that slab on
- * cc->notify and counts it in the cache's nwoken.  So a reclaimer learns
+ * Its active and partial slabs are parked as full slabs are, watched, on
+ * its list of parked slabs (HM_LIST_PARKED): from now on the first remote
+ * free into any of its slabs queues that slab on cc->notify and counts
+ * it in the cache's nwoken.  So a reclaimer learns
  * from one counter, without a walk of the slabs, that a flush of @cc may
  * find slabs emptied; the flush (which drains the notify stack) and
  * hm_cctx_unpark() take the slabs out of the parking again.
@@ -521,24 +632,24 @@ unsigned int hm_cctx_park(struct hm_cctx *cc)
  * hm_cctx_unpark() - take back into use the slabs hm_cctx_park() parked
  * @cc: a context nobody uses right now, about to be used again
  *
- * Its parked slabs with free blocks go back on its partial list (a
- * really full slab stays watched); a slab that a remote free queued
- * meanwhile stays for the drain of cc->notify, which settles it.  Parked
- * slabs are on no list of @cc: this walks the cache's list of all slabs,
- * under the cache lock.
+ * Its parked slabs with free blocks go back on its partial list; a really
+ * full one stays watched, a full slab as any other; one that a remote
+ * free queued meanwhile too, for the drain of cc->notify, which settles
+ * it.  It walks @cc's own list of parked slabs, no lock taken (the list
+ * is the owner's): the cost is the slabs parked, not the cache's.
  */
 void hm_cctx_unpark(struct hm_cctx *cc)
 {
-	struct hm_cache *c = cc->cache;
-	unsigned long flags;
 	struct hm_slab *s;
 
-	hm_lock(&c->lock, flags);
-	for (s = c->all; s; s = s->all_next)
-		if (s->owner == cc && s->list == HM_LIST_FULL &&
-		    hm_slab_free_count(s) && hm_slab_unwatch(s))
+	while ((s = cc->parked)) {
+		hm_atomic_fetch_add(&cc->cache->unpark_visits, 1);
+		hm_parked_del(cc, s);
+		if (hm_slab_free_count(s) && hm_slab_unwatch(s))
 			hm_partial_add(cc, s);
-	hm_unlock(&c->lock, flags);
+		else
+			s->list = HM_LIST_FULL;
+	}
 }
 
 /**

@@ -112,7 +112,7 @@ unsigned int hm_slab_collect(struct hm_slab *s);
 bool hm_slab_remote_pending(const struct hm_slab *s);
 unsigned int hm_slab_free_count(const struct hm_slab *s);
 bool hm_slab_is_empty(const struct hm_slab *s);
-void hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s);
+bool hm_slab_settle_list(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_notify_owner(struct hm_slab *s);
 void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s);
 void hm_slab_remote_refused(struct hm_cache *c, struct hm_slab *s, void *p,
@@ -121,7 +121,20 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc);
 struct hm_slab *hm_cctx_pool_slab(struct hm_cctx *cc);
 void hm_cctx_retire_active(struct hm_cctx *cc);
 void hm_cctx_set_active(struct hm_cctx *cc, struct hm_slab *s);
-void hm_cctx_drain_notify(struct hm_cctx *cc);
+/* what hm_cctx_drain_woken() found: slabs woken, and of those the empty */
+struct hm_drain {
+	unsigned int woken;
+	unsigned int emptied;
+};
+
+/* hm_cache.woken_yield's unit, and its floor */
+#define HM_YIELD_ONE	1024UL
+#define HM_YIELD_MIN	(HM_YIELD_ONE / 64)
+
+unsigned int hm_cctx_drain_woken(struct hm_cctx *cc, struct hm_drain *d);
+unsigned int hm_cctx_drain_notify(struct hm_cctx *cc);
+void hm_cache_woken_yield(struct hm_cache *c, const struct hm_drain *d);
+unsigned long hm_cache_reclaimable(struct hm_cache *c);
 unsigned int hm_cctx_park(struct hm_cctx *cc);
 void hm_cctx_unpark(struct hm_cctx *cc);
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
@@ -138,13 +151,16 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
  * once for each bitmap word it touches.  Both fast paths come here
  * periodically under churn: the adaptive mode measures then (it only
  * decides in hm_slab_settle_list(); hm_adapt.c).
+ *
+ * Return: true when @s went back to the platform (it emptied, and the
+ * reserve and the pool were full).
  */
-static inline void hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
+static inline bool hm_slab_settle(struct hm_cctx *cc, struct hm_slab *s)
 {
 	if ((s == cc->active || s->list == HM_LIST_EMPTY) &&
 	    likely(!HM_READ_ONCE(cc->adapt.on)))
-		return;
-	hm_slab_settle_list(cc, s);
+		return false;
+	return hm_slab_settle_list(cc, s);
 }
 
 #endif /* HM_SLAB_H */

@@ -62,6 +62,8 @@ enum hm_slab_list {
 	HM_LIST_FULL,		/* no free blocks; remote frees notify */
 	HM_LIST_EMPTY,		/* all blocks free, owner's reserve */
 	HM_LIST_POOL,		/* all blocks free, cache-wide pool, no owner */
+	/* as FULL, of a context nobody uses: on its parked list (hm_cctx_park()) */
+	HM_LIST_PARKED,
 };
 
 /* slab->notify: does a remote free have to tell the owner? */
@@ -206,6 +208,7 @@ struct hm_cctx {
 	struct hm_slab *partial;	/* doubly linked, owner-private */
 	struct hm_slab *empty;		/* reserve of empty slabs */
 	u32 nempty;
+	struct hm_slab *parked;		/* doubly linked: hm_cctx_park()'s slabs */
 	hm_atomic_t notify;		/* stack of slabs with remote frees */
 	struct hm_cctx *next;		/* cache registry, under cache->lock */
 	bool abandoned;			/* its thread exited; may be adopted */
@@ -335,6 +338,12 @@ struct hm_cache {
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
 	/* slabs on contexts' notify stacks: remote frees woke them (hm_slab.c) */
 	hm_atomic_t nwoken;
+	/*
+	 * Of the woken slabs that reclaim drained lately, the share found
+	 * empty, in 1/HM_YIELD_ONE (hm_cache_woken_yield())
+	 */
+	hm_atomic_t woken_yield;
+	hm_atomic_t unpark_visits;	/* slabs hm_cctx_unpark() looked at */
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
 	struct hm_frag_cursor *cursors;	/* under lock */

@@ -192,6 +192,10 @@ static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
 	case HM_LIST_FULL:
 		ok = cc && hm_atomic_read(&s->notify) != HM_NOTIFY_OFF;
 		break;
+	case HM_LIST_PARKED:
+		ok = cc && hm_on_list(cc->parked, s) &&
+		     hm_atomic_read(&s->notify) != HM_NOTIFY_OFF;
+		break;
 	case HM_LIST_EMPTY:
 		ok = cc && hm_on_list(cc->empty, s) && hm_slab_is_empty(s);
 		break;
@@ -266,6 +270,10 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 		for (s = cc->partial; s; s = s->next)
 			if (s->owner != cc || s->list != HM_LIST_PARTIAL)
 				hm_vfail(&v, "%s: context %u: partial slab %p misplaced\n",
+					 c->name, cc->ctx_id, (void *)s);
+		for (s = cc->parked; s; s = s->next)
+			if (s->owner != cc || s->list != HM_LIST_PARKED)
+				hm_vfail(&v, "%s: context %u: parked slab %p misplaced\n",
 					 c->name, cc->ctx_id, (void *)s);
 	}
 	counted -= hm_atomic_read(&c->nocctx_frees);

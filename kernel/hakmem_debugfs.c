@@ -138,6 +138,7 @@ static const char *const hakmem_list_names[] = {
 	[HM_LIST_NONE] = "none", [HM_LIST_ACTIVE] = "active",
 	[HM_LIST_PARTIAL] = "partial", [HM_LIST_FULL] = "full",
 	[HM_LIST_EMPTY] = "empty", [HM_LIST_POOL] = "pool",
+	[HM_LIST_PARKED] = "parked",
 };
 
 /* what the walk reads of a slab under the cache lock, printed without it */

@@ -490,11 +490,33 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 #endif
 }
 
+#ifdef CONFIG_HOTPLUG_CPU
+static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
+			      const char *name);
+
+/* the slab lines of a slabs file that end in @state */
+static unsigned int hakmem_slabs_in(const char *buf, const char *state)
+{
+	size_t len = strlen(state);
+	unsigned int n = 0;
+	const char *line;
+
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *end = strchrnul(line, '\n');
+
+		n += strnstr(line, " inuse ", end - line) && end - line > len &&
+		     end[-len - 1] == ' ' && !strncmp(end - len, state, len);
+	}
+	return n;
+}
+#endif
+
 /*
  * An offline CPU's slabs are parked (hm_cctx_park()): a remote free into
  * any of them shows in the cache's nwoken, all the shrinker's count reads
- * of them.  Back online, the CPU leaves the set the shrinker flushes and
- * allocates from its parked slabs' free blocks again.
+ * of them, and the slabs file shows them ``parked``.  Back online, the
+ * CPU leaves the set the shrinker flushes and allocates from its parked
+ * slabs' free blocks again.
  */
 static void hakmem_percpu_hotplug_park(struct kunit *test)
 {
@@ -502,8 +524,10 @@ static void hakmem_percpu_hotplug_park(struct kunit *test)
 	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hp-park", 64, MODE(test));
 	struct hakmem_work w = { .hc = hc }, more = { .hc = hc };
 	unsigned long before, created;
+	unsigned int a, b, parked;
 	struct hm_cctx *cc;
-	unsigned int a, b;
+	struct hm_slab *s;
+	char *buf;
 
 	hakmem_two_cpus(test, &a, &b);
 	/* two full slabs and half of the active one */
@@ -515,6 +539,14 @@ static void hakmem_percpu_hotplug_park(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, cc->active);
 	KUNIT_EXPECT_NULL(test, cc->partial);
 	HAKMEM_EXPECT_VALID(test, hc);
+	/* the half one parked, the two full ones full (nothing woke them) */
+	buf = hakmem_read_file(test, hc, "slabs");
+	KUNIT_EXPECT_GE(test, hakmem_slabs_in(buf, "parked"), 1);
+	for (s = cc->parked, parked = 0; s; s = s->next)
+		parked++;
+	KUNIT_EXPECT_EQ(test, hakmem_slabs_in(buf, "parked"), parked);
+	KUNIT_EXPECT_EQ(test, hakmem_slabs_in(buf, "parked") + hakmem_slabs_in(buf, "full"),
+			hc->c->nslabs - hc->c->npool);
 	hakmem_shrink_all();
 	before = hakmem_reclaimable();
 	/* one remote free: its slab woken, and counted */
@@ -581,6 +613,159 @@ static void hakmem_percpu_idle_remote(struct kunit *test)
 	/* @a serves from its contexts as before */
 	KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_alloc_free, &w), 0);
 	KUNIT_EXPECT_EQ(test, w.fails, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+}
+
+/*
+ * A release of the cache's while a drain item runs: the item's count must
+ * not take it for its own.  @fn, on one CPU, waits for the drain of
+ * context @drained (by a shrink on the other CPU) to begin and gives the
+ * pool back at once (hm_cache_shrink(), as a cache's debugfs shrink
+ * does), while that drain goes on releasing slabs of its own.
+ */
+struct hakmem_lockstep {
+	struct work_struct work, shrink;
+	struct hakmem_cache *hc;
+	struct hm_cctx *drained;
+	unsigned long released;	/* what the pool's shrink released */
+	unsigned long shrunk;	/* what hakmem_shrink_all() reported */
+	bool polling, timeout;
+};
+
+static void hakmem_lockstep_fn(struct work_struct *work)
+{
+	struct hakmem_lockstep *ls = container_of(work, struct hakmem_lockstep, work);
+	u64 end = ktime_get_ns() + 2 * NSEC_PER_SEC;
+
+	/* a busy wait: the drain is over in a millisecond */
+	WRITE_ONCE(ls->polling, true);
+	while (hm_atomic_read(&ls->drained->notify) && ktime_get_ns() < end)
+		cpu_relax();
+	ls->timeout = hm_atomic_read(&ls->drained->notify);
+	ls->released = hm_cache_shrink(ls->hc->c);
+}
+
+static void hakmem_lockstep_shrink(struct work_struct *work)
+{
+	struct hakmem_lockstep *ls = container_of(work, struct hakmem_lockstep, shrink);
+	u64 end = ktime_get_ns() + 2 * NSEC_PER_SEC;
+
+	/* not before the other CPU watches */
+	while (!READ_ONCE(ls->polling) && ktime_get_ns() < end)
+		cpu_relax();
+	ls->shrunk = hakmem_shrink_all();
+}
+
+/*
+ * A shrink reports the slabs it released, no more: each drain item
+ * counts what its own drains released, not the cache's slabs_released
+ * before and after, which any release on another CPU meanwhile moves too.
+ * Here @b's context holds a hundred slabs that @a's frees emptied (a
+ * drain long enough for @a to see it begin), and as soon as @b's drain
+ * item begins to release them, @a gives the pool back: the shrink must
+ * report all the cache released but that.
+ */
+#define HAKMEM_DRAIN_SLABS	100
+
+static void hakmem_percpu_drain_exact(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-drain-n", 64, MODE(test));
+	struct hakmem_lockstep *ls = kunit_kzalloc(test, sizeof(*ls), GFP_KERNEL);
+	unsigned int a, b, round;
+	unsigned long released;
+
+	KUNIT_ASSERT_NOT_NULL(test, ls);
+	hakmem_two_cpus(test, &a, &b);
+	for (round = 0; round < 3; round++) {
+		struct hakmem_work wb = { .hc = hc }, wa = { .hc = hc };
+
+		/* nothing else to give back, of any cache */
+		hakmem_shrink_all();
+		/* a hundred full slabs on @b, and the pool filled from @a */
+		hakmem_work_on(test, &wb, hc->c->nblocks * HAKMEM_DRAIN_SLABS + 1, b,
+			       hakmem_work_alloc);
+		hakmem_work_on(test, &wa, hc->c->nblocks * 8, a, hakmem_work_alloc_free);
+		KUNIT_ASSERT_GE(test, hc->c->npool, 1);
+		/* @b's full slabs emptied by frees on @a: woken, for @b's drain */
+		wb.keep = 1;
+		KUNIT_ASSERT_EQ(test, work_on_cpu(a, hakmem_work_free, &wb), 0);
+		KUNIT_EXPECT_GE(test, hm_atomic_read(&hc->c->nwoken), HAKMEM_DRAIN_SLABS - 2);
+
+		memset(ls, 0, sizeof(*ls));
+		ls->hc = hc;
+		ls->drained = hakmem_cpu_cctx(hc, b, false);
+		INIT_WORK(&ls->work, hakmem_lockstep_fn);
+		INIT_WORK(&ls->shrink, hakmem_lockstep_shrink);
+		released = hc->c->slabs_released;
+		/* the shrink queued first: the watcher keeps @a busy */
+		schedule_work_on(b, &ls->shrink);
+		schedule_work_on(a, &ls->work);
+		flush_work(&ls->shrink);
+		flush_work(&ls->work);
+		released = hc->c->slabs_released - released;
+		kunit_info(test, "released %lu: by the pool's shrink on the side %lu, the shrink reports %lu\n",
+			   released, ls->released, ls->shrunk);
+		KUNIT_EXPECT_FALSE(test, ls->timeout);
+		KUNIT_EXPECT_GE(test, released, HAKMEM_DRAIN_SLABS - 2);
+		KUNIT_EXPECT_EQ(test, ls->shrunk, released - ls->released);
+		hakmem_free_all(&wb);
+		kunit_kfree(test, wa.v);
+		kunit_kfree(test, wb.v);
+	}
+	HAKMEM_EXPECT_VALID(test, hc);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+}
+
+/*
+ * Slabs that a remote free woke but that keep live objects cannot be
+ * given back.  Once a shrink's drain has found such woken slabs, the
+ * count takes the woken slabs at the share found empty
+ * (hm_cache_reclaimable()), not at one slab each; so a count of woken,
+ * nearly full slabs no longer asks for scans that free nothing.
+ */
+static void hakmem_percpu_woken_count(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-woken", 64, MODE(test));
+	struct hakmem_work w[2] = { { .hc = hc }, { .hc = hc } };
+	unsigned long woken[2], counted[2], before, released;
+	unsigned int a, b, round, i;
+
+	hakmem_two_cpus(test, &a, &b);
+	for (round = 0; round < 2; round++) {
+		struct hakmem_work one = { .hc = hc, .n = 8 };
+
+		/* eight full slabs and a block of another on @a */
+		hakmem_work_on(test, &w[round], hc->c->nblocks * 8 + 1, a, hakmem_work_alloc);
+		hakmem_shrink_all();
+		before = hakmem_reclaimable();
+		/* a block of each of the eight (slab) freed on @b: woken, one free block */
+		one.v = kunit_kmalloc_array(test, one.n, sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, one.v);
+		for (i = 0; i < one.n; i++) {
+			one.v[i] = w[round].v[(i + 1) * hc->c->nblocks - 1];
+			w[round].v[(i + 1) * hc->c->nblocks - 1] = NULL;
+		}
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, hakmem_work_free, &one), 0);
+		woken[round] = hm_atomic_read(&hc->c->nwoken);
+		counted[round] = hakmem_reclaimable() - before;
+		/* a drain of @a, which can give none of them back */
+		released = hc->c->slabs_released;
+		hakmem_shrink_all();
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->nwoken), 0);
+		KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released);
+	}
+	kunit_info(test, "woken %lu counted %lu, then woken %lu counted %lu\n",
+		   woken[0], counted[0], woken[1], counted[1]);
+	/* a new cache: every woken slab may have emptied */
+	KUNIT_EXPECT_GE(test, woken[0], 4);
+	KUNIT_EXPECT_EQ(test, counted[0], woken[0]);
+	/* after a drain that found none empty: fewer than the woken */
+	KUNIT_EXPECT_GE(test, woken[1], 4);
+	KUNIT_EXPECT_LT(test, counted[1], woken[1]);
+	KUNIT_EXPECT_GE(test, counted[1], 1);
+	hakmem_free_all(&w[0]);
+	hakmem_free_all(&w[1]);
 	HAKMEM_EXPECT_VALID(test, hc);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 }
@@ -757,6 +942,8 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_reclaim, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_hotplug_park, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_idle_remote, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_drain_exact, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_woken_count, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),

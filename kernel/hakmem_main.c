@@ -971,14 +971,18 @@ static struct cpumask hakmem_dead_cpus;
 
 /*
  * @cc, this CPU's context, under its local lock: the slabs remote frees
- * woke are collected, and the reserve, with those they emptied, goes to
- * the pool.
+ * woke are collected (what was found is added to @d), and the reserve,
+ * with those they emptied, goes to the pool.  Return: the slabs that
+ * went back to the page allocator at once (beyond a full pool), the ones
+ * this drain released and no other: each call counts its own.
  */
-static void hakmem_cctx_drain(struct hm_cctx *cc)
+static unsigned int hakmem_cctx_drain(struct hm_cctx *cc, struct hm_drain *d)
 {
+	unsigned int n = 0;
+
 	if (hm_atomic_read(&cc->notify))
-		hm_cctx_drain_notify(cc);
-	hm_cctx_drop_reserve(cc);
+		n = hm_cctx_drain_woken(cc, d);
+	return n + hm_cctx_drop_reserve(cc);
 }
 
 static void hakmem_reserve_drain_fn(struct work_struct *unused)
@@ -989,16 +993,16 @@ static void hakmem_reserve_drain_fn(struct work_struct *unused)
 
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		unsigned long released = READ_ONCE(hc->c->slabs_released);
+		struct hm_drain d = { };
 
 		local_lock(&hc->pcpu->lock);
-		hakmem_cctx_drain(&this_cpu_ptr(hc->pcpu)->cc);
+		n += hakmem_cctx_drain(&this_cpu_ptr(hc->pcpu)->cc, &d);
 		local_unlock(&hc->pcpu->lock);
 		local_lock_irqsave(&hc->pcpu_irq->lock, flags);
-		hakmem_cctx_drain(&this_cpu_ptr(hc->pcpu_irq)->cc);
+		n += hakmem_cctx_drain(&this_cpu_ptr(hc->pcpu_irq)->cc, &d);
 		local_unlock_irqrestore(&hc->pcpu_irq->lock, flags);
-		/* beyond a full pool, given back at once (an estimate: others release too) */
-		n += READ_ONCE(hc->c->slabs_released) - released;
+		/* what the count may expect of the next woken slabs */
+		hm_cache_woken_yield(hc->c, &d);
 	}
 	spin_unlock(&hakmem_list_lock);
 	atomic_long_add(n, &hakmem_reserve_released);
@@ -1060,14 +1064,18 @@ static bool hakmem_cpu_has_reserve(unsigned int cpu)
  * time, and its slabs with live objects parked (hm_cctx_park()), so that
  * the next remote free into any of them shows in its notify word and in
  * the cache's nwoken, which the shrinker's count reads instead of walking
- * the slabs.
+ * the slabs.  The woken slabs are drained first, what they held added to
+ * @d.  Return: the slabs this gave back to the page allocator at once.
  */
-static void hakmem_offline_park(struct hm_cctx *cc, bool dead)
+static unsigned int hakmem_offline_park(struct hm_cctx *cc, bool dead, struct hm_drain *d)
 {
+	unsigned int n;
+
 	if (!dead && !hm_atomic_read(&cc->notify))
-		return;
-	hm_cctx_flush(cc);
-	hm_cctx_park(cc);
+		return 0;
+	n = hm_cctx_drain_woken(cc, d);
+	n += hm_cctx_flush(cc);
+	return n + hm_cctx_park(cc);
 }
 
 /*
@@ -1098,16 +1106,16 @@ static unsigned long hakmem_offline_flush(void)
 		return 0;
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		unsigned long released = READ_ONCE(hc->c->slabs_released);
+		struct hm_drain d = { };
 
 		for_each_cpu(cpu, &hakmem_dead_cpus) {
 			if (cpu_online(cpu))
 				continue;
-			hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, false), false);
-			hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, true), false);
+			/* beyond a full pool, given back at once */
+			n += hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, false), false, &d);
+			n += hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, true), false, &d);
 		}
-		/* beyond a full pool, given back at once */
-		n += READ_ONCE(hc->c->slabs_released) - released;
+		hm_cache_woken_yield(hc->c, &d);
 	}
 	spin_unlock(&hakmem_list_lock);
 	cpus_read_unlock();
@@ -1142,10 +1150,14 @@ static unsigned long hakmem_reserve_drain_all(void)
 }
 
 /*
- * Empty slabs that hakmem_shrink_all() would give back right now, and
- * the slabs that remote frees woke, online and offline CPUs' alike, which
- * it may find emptied.  Three counters a cache: the shrinker counts often,
- * and this reads no context and no slab.
+ * Empty slabs that hakmem_shrink_all() would give back right now, and of
+ * the slabs that remote frees woke, online and offline CPUs' alike, those
+ * it may find emptied: their number times the share of woken slabs that
+ * the shrinks' drains found empty lately (hm_cache_reclaimable()), not
+ * every woken slab, most of which hold one free block (list_lru
+ * shrinkers count only what a scan can free; zswap's count scales its
+ * entries by the measured compression ratio likewise).  Four counters a
+ * cache: the shrinker counts often, and this reads no context and no slab.
  */
 unsigned long hakmem_reclaimable(void)
 {
@@ -1154,8 +1166,7 @@ unsigned long hakmem_reclaimable(void)
 
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list)
-		n += READ_ONCE(hc->c->npool) + hm_atomic_read(&hc->c->nreserve) +
-		     hm_atomic_read(&hc->c->nwoken);
+		n += hm_cache_reclaimable(hc->c);
 	spin_unlock(&hakmem_list_lock);
 	return n + hm_large_kept();
 }
@@ -1248,8 +1259,8 @@ static int hakmem_cpu_dead(unsigned int cpu)
 	cpumask_set_cpu(cpu, &hakmem_dead_cpus);
 	spin_lock(&hakmem_list_lock);
 	list_for_each_entry(hc, &hakmem_caches, list) {
-		hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, false), true);
-		hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, true), true);
+		hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, false), true, NULL);
+		hakmem_offline_park(hakmem_cpu_cctx(hc, cpu, true), true, NULL);
 	}
 	spin_unlock(&hakmem_list_lock);
 	return 0;

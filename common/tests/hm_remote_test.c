@@ -92,7 +92,10 @@ static void hm_remote_park(struct hm_cache *c, struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cctx_park(a), 0);
 	KUNIT_EXPECT_NULL(test, a->active);
 	KUNIT_EXPECT_NULL(test, a->partial);
-	KUNIT_EXPECT_EQ(test, half->list, HM_LIST_FULL);
+	/* parked, on its own list (s1 was full already: it stays so) */
+	KUNIT_EXPECT_EQ(test, half->list, HM_LIST_PARKED);
+	KUNIT_EXPECT_EQ(test, s0->list, HM_LIST_PARKED);
+	KUNIT_EXPECT_EQ(test, s1->list, HM_LIST_FULL);
 	HM_EXPECT_VALID(test, c);
 	/* a remote free into any slab now wakes it, once */
 	hm_test_free_in(b, v[n - 1]);
@@ -108,8 +111,8 @@ static void hm_remote_park(struct hm_cache *c, struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
 	KUNIT_EXPECT_EQ(test, hm_cctx_park(a), 0);
 	KUNIT_EXPECT_EQ(test, s0->list, HM_LIST_POOL);
-	KUNIT_EXPECT_EQ(test, s1->list, HM_LIST_FULL);
-	KUNIT_EXPECT_EQ(test, half->list, HM_LIST_FULL);
+	KUNIT_EXPECT_EQ(test, s1->list, HM_LIST_PARKED);
+	KUNIT_EXPECT_EQ(test, half->list, HM_LIST_PARKED);
 	KUNIT_EXPECT_EQ(test, c->nslabs, created);
 	HM_EXPECT_VALID(test, c);
 	/* unparked, the two slabs with free blocks serve @a first */
@@ -132,6 +135,174 @@ static void hm_remote_park(struct hm_cache *c, struct kunit *test)
 static void hm_remote_park_unpark(struct kunit *test)
 {
 	hm_remote_park(hm_test_cache(test, 64, 0, MODE(test)), test);
+}
+
+/* @n objects allocated by @cc, in a test-managed array */
+static void **hm_remote_alloc(struct kunit *test, struct hm_cctx *cc, unsigned int n)
+{
+	void **v = kunit_kmalloc_array(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+	}
+	return v;
+}
+
+/* the slabs on @cc's list of parked slabs */
+static unsigned int hm_remote_nparked(const struct hm_cctx *cc)
+{
+	const struct hm_slab *s;
+	unsigned int n = 0;
+
+	for (s = cc->parked; s; s = s->next)
+		n++;
+	return n;
+}
+
+/*
+ * hm_cctx_unpark() runs at CPU bringup with nothing else to do it: it
+ * visits the slabs that were parked, not every slab of the cache.  Here
+ * three parked slabs of @a among some twenty of @b's.
+ */
+static void hm_remote_unpark_bounded(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	unsigned int na = c->nblocks * 3 + 1, nb = c->nblocks * 20, i;
+	void **vb = hm_remote_alloc(test, b, nb);
+	void **va = hm_remote_alloc(test, a, na);
+	unsigned long visits;
+
+	/* a block of each full slab freed remotely: partial after the flush */
+	for (i = 0; i < 3; i++) {
+		hm_test_free_in(b, va[i * c->nblocks]);
+		va[i * c->nblocks] = NULL;
+	}
+	hm_cctx_flush(a);
+	KUNIT_EXPECT_EQ(test, hm_cctx_park(a), 0);
+	/* the three, and the active slab with its one object */
+	KUNIT_EXPECT_EQ(test, hm_remote_nparked(a), 4);
+	KUNIT_EXPECT_GE(test, c->nslabs, 24);
+	HM_EXPECT_VALID(test, c);
+	visits = hm_atomic_read(&c->unpark_visits);
+	hm_cctx_unpark(a);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->unpark_visits) - visits, 4);
+	KUNIT_EXPECT_EQ(test, hm_remote_npartial(a), 4);
+	KUNIT_EXPECT_NULL(test, a->parked);
+	HM_EXPECT_VALID(test, c);
+	for (i = 0; i < na; i++)
+		if (va[i])
+			hm_test_free_in(i % 2 ? a : b, va[i]);
+	for (i = 0; i < nb; i++)
+		hm_test_free_in(b, vb[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * hm_cctx_drain_notify() returns the slabs that its own settles gave
+ * back to the platform, as hm_cctx_drop_reserve() does: of the woken
+ * slabs remote frees emptied, those that neither the reserve nor the pool
+ * took.  A reclaimer sums these (the kernel's drain items) instead of
+ * reading the cache-wide slabs_released before and after, which other
+ * contexts move too.
+ */
+static void hm_remote_drain_count(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	unsigned int k = c->max_pool + c->max_empty + 3;
+	unsigned int n = c->nblocks * (k + 1) + 1, i, room, got;
+	void **v = hm_remote_alloc(test, a, n);
+	unsigned long released;
+
+	/* @k full slabs of @a, emptied remotely (the next one, full too, kept) */
+	for (i = 0; i < c->nblocks * k; i++) {
+		hm_test_free_in(b, v[i]);
+		v[i] = NULL;
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), k);
+	room = c->max_empty - a->nempty + c->max_pool - c->npool;
+	released = c->slabs_released;
+	got = hm_cctx_drain_notify(a);
+	KUNIT_EXPECT_EQ(test, got, k - room);
+	KUNIT_EXPECT_EQ(test, got, c->slabs_released - released);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 0);
+	/* nothing woken: nothing released */
+	KUNIT_EXPECT_EQ(test, hm_cctx_drain_notify(a), 0);
+	HM_EXPECT_VALID(test, c);
+	for (i = c->nblocks * k; i < n; i++)
+		hm_test_free_in(i % 2 ? a : b, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
+/*
+ * A woken slab (a full one a remote free woke) holds one free block at
+ * least, all of them only when every other object went too.  The count a
+ * shrinker reads (hm_cache_reclaimable()) takes the woken slabs at the
+ * share that drains for reclaim found empty lately: every one in a new
+ * cache, half after a drain that found none empty, more again after one
+ * that found all.
+ */
+static void hm_remote_woken_estimate(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	struct hm_cctx *b = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks * 8 + 1, i, j;
+	void **v = hm_remote_alloc(test, a, n);
+	struct hm_drain d = { };
+	unsigned long base;
+
+	base = hm_cache_reclaimable(c);
+	/* one block of each of the eight full slabs: eight woken */
+	for (i = 0; i < 8; i++) {
+		hm_test_free_in(b, v[i * c->nblocks + 1]);
+		v[i * c->nblocks + 1] = NULL;
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 8);
+	KUNIT_EXPECT_EQ(test, hm_cache_reclaimable(c), base + 8);
+	/* a drain for reclaim finds none empty: the count expects half */
+	KUNIT_EXPECT_EQ(test, hm_cctx_drain_woken(a, &d), 0);
+	KUNIT_EXPECT_EQ(test, d.woken, 8);
+	KUNIT_EXPECT_EQ(test, d.emptied, 0);
+	hm_cache_woken_yield(c, &d);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->woken_yield), HM_YIELD_ONE / 2);
+	/* parked (partial now, watched again) and woken again */
+	hm_cctx_flush(a);
+	hm_cctx_park(a);
+	base = hm_cache_reclaimable(c);
+	for (i = 0; i < 8; i++) {
+		hm_test_free_in(b, v[i * c->nblocks + 2]);
+		v[i * c->nblocks + 2] = NULL;
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nwoken), 8);
+	KUNIT_EXPECT_EQ(test, hm_cache_reclaimable(c), base + 4);
+	/* every object of the eight freed: a drain finds them all empty */
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < c->nblocks; j++) {
+			if (v[i * c->nblocks + j])
+				hm_test_free_in(b, v[i * c->nblocks + j]);
+			v[i * c->nblocks + j] = NULL;
+		}
+	d = (struct hm_drain){ };
+	hm_cctx_drain_woken(a, &d);
+	KUNIT_EXPECT_EQ(test, d.woken, 8);
+	KUNIT_EXPECT_EQ(test, d.emptied, 8);
+	hm_cache_woken_yield(c, &d);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->woken_yield), HM_YIELD_ONE * 3 / 4);
+	HM_EXPECT_VALID(test, c);
+	hm_cctx_unpark(a);
+	for (i = c->nblocks * 8; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
 /*
@@ -700,6 +871,9 @@ static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_park_unpark, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_park_race, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_unpark_bounded, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_drain_count, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_remote_woken_estimate, hm_mode_gen_params),
 	KUNIT_CASE(hm_remote_double_free_switched),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_bad_frees_refused, hm_mode_gen_params),
