@@ -89,6 +89,10 @@
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
  *              HM_CTX_FMT, HM_CTX(id)          printf format and argument
  *                                              of such an id, in reports
+ *              optional: u32 hm_plat_report_ctx(void)  the id a report's
+ *                  log entry names its caller by (struct hm_err_entry's
+ *                  ctx): the kernel's CPU with HM_PLAT_CTX_IRQ set out of
+ *                  task context; default hm_plat_ctx_id()
  *              u64 hm_plat_stamp(void)         a cheap monotonic stamp
  *              bool hm_plat_stamp_inline(void) hm_plat_stamp_raw() may be
  *                                              used: calls nothing (or a
@@ -191,6 +195,10 @@
 #define hm_plat_link_read(b)		(*(void *const *)(b))
 #define hm_plat_link_read_once(b)	HM_READ_ONCE(*(void **)(b))
 #define hm_plat_link_write(b, v)	(*(void **)(b) = (v))
+#endif
+
+#ifndef hm_plat_report_ctx	/* optional: a report names its caller's context id */
+#define hm_plat_report_ctx()	hm_plat_ctx_id()
 #endif
 
 #ifndef HM_PRINTF

@@ -152,7 +152,7 @@ static void hm_report_log(struct hm_cache *c, enum hm_error e, const struct hm_s
 	en->slab = (unsigned long)s;
 	en->offset = off;
 	en->ip = ip;
-	en->ctx = hm_plat_ctx_id();
+	en->ctx = hm_plat_report_ctx();
 	hm_strscpy(en->cache, c ? c->name : "-", sizeof(en->cache));
 	en->cache_id = c ? c->id : 0;
 	en->alloc_ip = t ? t->site : 0;

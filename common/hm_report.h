@@ -24,7 +24,7 @@ struct hm_err_entry {
 	unsigned long slab;	/* the slab @ptr points into, 0: none known */
 	unsigned long ip;
 	u32 kind;		/* enum hm_error */
-	u32 ctx;		/* CPU or thread that made the call */
+	u32 ctx;		/* who made the call: hm_plat_report_ctx() */
 	u32 offset;		/* write after free: the first changed byte, else 0 */
 	char cache[HM_NAME_LEN];
 	u64 cache_id;		/* the cache's unique id (names repeat), 0: none */

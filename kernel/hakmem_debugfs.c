@@ -329,8 +329,8 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 			seq_printf(m, "%lu", log[i].ptr);
 		else
 			seq_printf(m, "%p", (void *)log[i].ptr);
-		seq_printf(m, " %p cpu%u %pS\n", (void *)log[i].slab, log[i].ctx,
-			   (void *)log[i].ip);
+		seq_printf(m, " %p " HM_CTX_FMT " %pS\n", (void *)log[i].slab,
+			   HM_CTX(log[i].ctx), (void *)log[i].ip);
 		if (log[i].kind == HM_ERR_USE_AFTER_FREE)
 			seq_printf(m, "  first changed byte at offset %u\n", log[i].offset);
 		/* tracking's history of the block, when it was on: context ids */

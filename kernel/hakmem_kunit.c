@@ -2777,6 +2777,125 @@ static void hakmem_debugfs_errors_irq(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, HM_CTX(3 | HAKMEM_CTX_IRQ), "cpu3-irq");
 }
 
+/* a free to the wrong cache, in a hardirq handler on the case's own CPU */
+struct hakmem_irq_report {
+	struct hrtimer hrt;
+	struct hakmem_cache *hc;	/* the cache named */
+	void *p;			/* a block of another cache */
+	unsigned int cpu;		/* where the handler ran */
+	bool hardirq;
+	bool ran;
+};
+
+static enum hrtimer_restart hakmem_irq_report_fn(struct hrtimer *t)
+{
+	struct hakmem_irq_report *r = container_of(t, struct hakmem_irq_report, hrt);
+
+	r->hardirq = in_hardirq();
+	r->cpu = smp_processor_id();
+	hakmem_cache_free(r->hc, r->p);
+	/* pairs with the case's acquire: the free and its report come first */
+	smp_store_release(&r->ran, true);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * A report made in an interrupt names its caller as the CPU's interrupt
+ * context, as the block histories and the slabs file do: "cpu<N>-irq" in
+ * the errors files, the CPU with HAKMEM_CTX_IRQ in the log entry.  Here a
+ * free to the wrong cache from a hardirq handler: refused, counted once
+ * in the cache named, nothing changed.
+ *
+ * The timer is pinned to this CPU and the case spins there with
+ * preemption off until the handler has run: the interrupt then comes in
+ * over the case's task, whose kunit_test counts the report
+ * (hm_plat_error_hook()).  Sleeping instead, the handler would find the
+ * idle task there: the report printed, not counted.
+ */
+static void hakmem_debugfs_errors_irq_report(struct kunit *test)
+{
+	struct hakmem_irq_report *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-irqrep", 64, MODE(test));
+	struct hakmem_cache *other = hakmem_test_cache(test, "kunit-irqown", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long seq = hm_test_report_seq(test);
+	const char *buf, *at, *want;
+	struct hm_err_entry en;
+	unsigned int cpu, acpu;
+	struct hm_stats st;
+	u64 deadline;
+	bool ran;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	/* tracking on in the block's cache: its history is the task's */
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(other, "debug", "track=1"), 0);
+	r->hc = hc;
+	r->p = hakmem_cache_alloc(other, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->p);
+	memset(r->p, 0x5a, 64);
+	hrtimer_init(&r->hrt, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	r->hrt.function = hakmem_irq_report_fn;
+	preempt_disable();
+	cpu = smp_processor_id();
+	hrtimer_start(&r->hrt, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
+	deadline = ktime_get_ns() + 5 * NSEC_PER_SEC;
+	/* pairs with the handler's release: its work is seen once @ran is */
+	while (!(ran = smp_load_acquire(&r->ran)) && ktime_get_ns() < deadline)
+		cpu_relax();
+	preempt_enable();
+	hrtimer_cancel(&r->hrt);
+	KUNIT_ASSERT_TRUE_MSG(test, ran, "the timer did not fire in 5 s");
+	KUNIT_EXPECT_TRUE(test, r->hardirq);
+	KUNIT_EXPECT_EQ(test, r->cpu, cpu);
+
+	/* refused and counted once, to this case, in the cache named */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_WRONG_CACHE]), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&other->c->errors[HM_ERR_WRONG_CACHE]), 0);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_WRONG_CACHE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)r->p);
+		KUNIT_EXPECT_STREQ(test, en.cache, "kunit-irqrep");
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)hm_ptr_slab(r->p));
+		KUNIT_EXPECT_EQ(test, en.ctx, cpu | HAKMEM_CTX_IRQ);
+		KUNIT_EXPECT_NE(test, en.alloc_ip, 0);
+		KUNIT_EXPECT_LT(test, en.alloc_ctx, nr_cpu_ids);
+	}
+	/* the errors files: the caller is the handler, on cpu<N>-irq */
+	want = hakmem_fmt(test, "%lu free to the wrong cache %s %p %p cpu%u-irq ", seq + 1,
+			  hc->c->name, r->p, hm_ptr_slab(r->p), cpu);
+	buf = hakmem_read_file(test, hc, "errors");
+	KUNIT_EXPECT_EQ(test, hakmem_error_count(buf, "free to the wrong cache"), 1);
+	at = hakmem_line_after(buf, want);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, at, "no '%s' in:\n%s", want, buf);
+	if (at)
+		hakmem_expect_sym(test, at, "hakmem_irq_report_fn");
+	/* the block's allocation: by a task, "cpu<N> " */
+	at = hakmem_history_cpu(buf, "\n  allocated cpu", &acpu);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, at, "no allocation history in:\n%s", buf);
+	if (at) {
+		KUNIT_EXPECT_LT_MSG(test, acpu, nr_cpu_ids, "in:\n%s", buf);
+		KUNIT_EXPECT_EQ_MSG(test, *at, ' ', "in:\n%s", buf);
+	}
+	buf = hakmem_read_file(test, NULL, "errors");
+	KUNIT_EXPECT_NOT_NULL_MSG(test, hakmem_line_after(buf, want), "no '%s' in:\n%s",
+				  want, buf);
+
+	/* nothing changed: no free counted, the block live in its cache */
+	hakmem_sum_stats(hc, true, &st);
+	KUNIT_EXPECT_EQ(test, st.frees + st.remote_frees, 0);
+	hakmem_sum_stats(hc, false, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs + st.frees + st.remote_frees, 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(r->p, 0x5a, 64));
+	hakmem_cache_free(other, r->p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(other, "debug", "off"), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, other);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(other->c), 0);
+}
+
 /*
  * Every created cache gets a directory of its own, whatever its name:
  * not only a namesake but a name that is another entry of hakmem/
@@ -3065,6 +3184,7 @@ static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_namesake, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_errors_irq, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_errors_irq_report, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_names, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_companion, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_dir_id_taken, hakmem_mode_gen_params),

@@ -26,6 +26,7 @@
 #include <linux/kmemleak.h>
 #include <linux/ktime.h>
 #include <linux/mmzone.h>
+#include <linux/preempt.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
@@ -237,6 +238,20 @@ static inline const char *hm_plat_ctx_name(u32 id, char *buf)
 
 #define HM_CTX_FMT		"%s"
 #define HM_CTX(id)		hm_plat_ctx_name(id, (char [HM_CTX_LEN]) { 0 })
+
+/*
+ * The context a report names: the CPU, with HM_PLAT_CTX_IRQ out of task
+ * context (hardirq, softirq, NMI), as hakmem_main.c picks the CPU's
+ * interrupt context for an allocation or a free.
+ */
+static inline u32 hm_plat_report_ctx(void)
+{
+	u32 cpu = raw_smp_processor_id();
+
+	return in_task() ? cpu : cpu | HM_PLAT_CTX_IRQ;
+}
+
+#define hm_plat_report_ctx	hm_plat_report_ctx
 
 bool hm_plat_error_hook(int e);
 bool hm_plat_err_ratelimit(int e);
