@@ -268,7 +268,7 @@ static unsigned int hm_flush_count_run(struct kunit *test, struct hm_cache *c)
 	/* hybrid: the @k blocks into the magazine, which holds them all */
 	KUNIT_ASSERT_LT(test, k, a->mag_cap ? a->mag_cap : k + 1);
 	for (i = 0; i < k; i++) {
-		KUNIT_EXPECT_NE(test, hm_ptr_slab(v[i * c->nblocks]), hm_ptr_slab(v[n - 1]));
+		KUNIT_EXPECT_PTR_NE(test, hm_ptr_slab(v[i * c->nblocks]), hm_ptr_slab(v[n - 1]));
 		hm_test_free_in(a, v[i * c->nblocks]);
 		v[i * c->nblocks] = NULL;
 	}
