@@ -350,23 +350,23 @@ struct hm_cctx *hm_cctx_new(struct hm_cache *c, u32 ctx_id, u32 key_id, hm_gfp_t
  * to the cache pool.  Slabs with live objects stay with @cc.
  *
  * Return: the slabs that went back to the platform at once (the pool
- * full), but for those the magazine's flush emptied beyond the reserve:
- * exact for a context whose magazine is empty (an offline CPU's after
- * its first flush).
+ * full), every one this call released and no other: those the
+ * magazine's flush emptied beyond the reserve too (the rise of
+ * cc->released, hm_cctx_slab_to_pool()).
  */
 unsigned int hm_cctx_flush(struct hm_cctx *cc)
 {
+	unsigned long released = cc->released;
 	struct hm_slab *s, *next;
-	unsigned int n;
 
 	if (cc->mag_count)
 		hm_hybrid_flush(cc, cc->mag_count);
-	n = hm_cctx_drain_notify(cc);
+	hm_cctx_drain_notify(cc);
 	/* remote frees into partial slabs: fold them in, release the empty */
 	for (s = cc->partial; s; s = next) {
 		next = s->next;
 		if (hm_slab_collect(s))
-			n += hm_slab_settle(cc, s);
+			hm_slab_settle(cc, s);
 	}
 	s = cc->active;
 	if (s) {
@@ -374,10 +374,11 @@ unsigned int hm_cctx_flush(struct hm_cctx *cc)
 		if (hm_slab_is_empty(s)) {
 			cc->active = NULL;
 			s->list = HM_LIST_NONE;
-			n += hm_slab_settle(cc, s);
+			hm_slab_settle(cc, s);
 		}
 	}
-	return n + hm_cctx_drop_reserve(cc);
+	hm_cctx_drop_reserve(cc);
+	return (unsigned int)(cc->released - released);
 }
 
 /**
@@ -400,7 +401,7 @@ unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc)
 		hm_cctx_nempty_add(cc, -1);
 		s->next = NULL;
 		s->list = HM_LIST_NONE;
-		n += hm_slab_to_pool(cc->cache, s);
+		n += hm_cctx_slab_to_pool(cc, s);
 	}
 	return n;
 }

@@ -85,7 +85,8 @@
  *                  charge, never freed; NULL on failure; and
  *                  int hm_plat_map_commit(void *p, size_t size): make an
  *                  HM_FLATMAP_UNIT-aligned range of it writable, 0 or -1
- *              hm_memset, hm_memcpy, hm_memmove, hm_strscpy(dst, src, n)
+ *              hm_memset, hm_memcpy, hm_memmove, hm_strlen,
+ *              hm_strscpy(dst, src, n)
  * Identity:    u32 hm_plat_ctx_id(void)        current CPU or thread id
  *              HM_CTX_FMT, HM_CTX(id)          printf format and argument
  *                                              of such an id, in reports

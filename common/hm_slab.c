@@ -346,6 +346,29 @@ bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s)
 	return !pooled;
 }
 
+/**
+ * hm_cctx_slab_to_pool() - hm_slab_to_pool() for an empty slab of @cc
+ * @cc: its owner, which the caller uses (nobody else does)
+ * @s: the slab, on no owner list
+ *
+ * Every slab that leaves a context's lists for the pool goes this way, so
+ * that cc->released counts each one that went back to the platform
+ * instead: what a call of @cc's released is the difference of cc->released
+ * before and after it, however deep in the call the release was (a
+ * magazine flush's settles, an adaptive tick's), and no release of
+ * another context is in it, as it would be in the cache-wide
+ * slabs_released.
+ *
+ * Return: true when @s went back to the platform.
+ */
+bool hm_cctx_slab_to_pool(struct hm_cctx *cc, struct hm_slab *s)
+{
+	bool released = hm_slab_to_pool(cc->cache, s);
+
+	cc->released += released;
+	return released;
+}
+
 /*
  * An empty slab: the owner's reserve (hysteresis), else the pool.
  * Return: true when it went back to the platform (the pool was full).
@@ -359,7 +382,7 @@ static bool hm_slab_retire_empty(struct hm_cctx *cc, struct hm_slab *s)
 		s->list = HM_LIST_EMPTY;
 		return false;
 	}
-	return hm_slab_to_pool(cc->cache, s);
+	return hm_cctx_slab_to_pool(cc, s);
 }
 
 /*
@@ -488,15 +511,15 @@ void hm_slab_remote_freed(struct hm_cctx *cc, struct hm_slab *s)
  * @d: where the slabs woken and those found empty are added, or NULL
  *
  * Return: the slabs that went back to the platform (emptied with the
- * reserve and the pool full): those its own settles released, not a
- * difference of the cache-wide slabs_released, which other contexts
- * move meanwhile.
+ * reserve and the pool full): those its own settles released (the rise
+ * of cc->released: hm_cctx_slab_to_pool()), not a difference of the
+ * cache-wide slabs_released, which other contexts move meanwhile.
  */
 unsigned int hm_cctx_drain_woken(struct hm_cctx *cc, struct hm_drain *d)
 {
 	struct hm_slab *s = (struct hm_slab *)hm_atomic_xchg(&cc->notify, 0);
-	unsigned int released = 0, emptied = 0;
-	unsigned long n = 0;
+	unsigned long n = 0, released = cc->released;
+	unsigned int emptied = 0;
 
 	while (s) {
 		struct hm_slab *next = s->notify_next;
@@ -505,7 +528,7 @@ unsigned int hm_cctx_drain_woken(struct hm_cctx *cc, struct hm_drain *d)
 		hm_atomic_set(&s->notify, HM_NOTIFY_OFF);
 		hm_slab_collect(s);
 		emptied += hm_slab_is_empty(s);
-		released += hm_slab_settle(cc, s);
+		hm_slab_settle(cc, s);
 		s = next;
 		n++;
 	}
@@ -515,7 +538,7 @@ unsigned int hm_cctx_drain_woken(struct hm_cctx *cc, struct hm_drain *d)
 		d->woken += n;
 		d->emptied += emptied;
 	}
-	return released;
+	return (unsigned int)(cc->released - released);
 }
 
 /**
@@ -586,7 +609,7 @@ static bool hm_slab_park(struct hm_cctx *cc, struct hm_slab *s)
 {
 	for (;;) {
 		if (hm_slab_is_empty(s))
-			return hm_slab_to_pool(cc->cache, s);
+			return hm_cctx_slab_to_pool(cc, s);
 		/* false: watched, or queued by a remote free already */
 		if (!hm_slab_watch(s))
 			break;
@@ -613,19 +636,19 @@ static bool hm_slab_park(struct hm_cctx *cc, struct hm_slab *s)
  */
 unsigned int hm_cctx_park(struct hm_cctx *cc)
 {
+	unsigned long released = cc->released;
 	struct hm_slab *s = cc->active;
-	unsigned int n = 0;
 
 	if (s) {
 		cc->active = NULL;
 		s->list = HM_LIST_NONE;
-		n += hm_slab_park(cc, s);
+		hm_slab_park(cc, s);
 	}
 	while ((s = cc->partial)) {
 		hm_partial_del(cc, s);
-		n += hm_slab_park(cc, s);
+		hm_slab_park(cc, s);
 	}
-	return n;
+	return (unsigned int)(cc->released - released);
 }
 
 /**

@@ -140,6 +140,7 @@ void hm_cctx_unpark(struct hm_cctx *cc);
 void hm_slab_release(struct hm_cache *c, struct hm_slab *s);
 extern hm_atomic_t hm_slabs_retiring;
 bool hm_slab_to_pool(struct hm_cache *c, struct hm_slab *s);
+bool hm_cctx_slab_to_pool(struct hm_cctx *cc, struct hm_slab *s);
 
 /**
  * hm_slab_settle() - put an owned slab on the list its free count asks for

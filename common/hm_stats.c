@@ -74,11 +74,35 @@ void hm_cache_stats(struct hm_cache *c, struct hm_stats *st)
 		st->errors += hm_atomic_read(&c->errors[e]);
 }
 
-void hm_stats_print_header(struct hm_printer *pr)
+/**
+ * hm_stats_name_width() - the name column's width, with @name in it too
+ * @width: the width so far (0 to start with)
+ * @name: a label of a row (NULL: none)
+ *
+ * The column is HM_STATS_NAME_MIN wide, or as wide as its longest label,
+ * so that the other columns stay in line under the header.
+ *
+ * Return: the width.
+ */
+unsigned int hm_stats_name_width(unsigned int width, const char *name)
 {
+	unsigned int len = name ? (unsigned int)hm_strlen(name) : 0;
+
+	width = HM_MAX(width, len);
+	return HM_MAX(width, (unsigned int)HM_STATS_NAME_MIN);
+}
+
+/**
+ * hm_stats_print_header() - the header of the table hm_stats_print() fills
+ * @pr: where to print
+ * @width: the name column's (hm_stats_name_width() of every row's label)
+ */
+void hm_stats_print_header(struct hm_printer *pr, unsigned int width)
+{
+	width = hm_stats_name_width(width, NULL);
 	hm_print(pr,
-		 "%-16s %-8s %5s %6s %10s %10s %5s %12s %12s %12s %10s %12s %10s %10s %8s %6s\n",
-		 "name", "mode", "size", "slabs", "inuse", "total", "util%",
+		 "%-*s %-8s %5s %6s %10s %10s %5s %12s %12s %12s %10s %12s %10s %10s %8s %6s\n",
+		 (int)width, "name", "mode", "size", "slabs", "inuse", "total", "util%",
 		 "allocs", "frees", "alloc_fast", "alloc_slow", "free_fast",
 		 "free_slow", "remote", "cached", "errors");
 }
@@ -86,19 +110,21 @@ void hm_stats_print_header(struct hm_printer *pr)
 /**
  * hm_stats_print() - one row under hm_stats_print_header()
  * @pr: where to print
+ * @width: the name column's, the header's
  * @name: row label (cache, class or context; a cache's has no control
  *        byte: hm_core_cache_create()); "" prints as "-"
  * @mode: mode name
  * @size: object size
  * @st: the figures
  */
-void hm_stats_print(struct hm_printer *pr, const char *name, const char *mode,
-		    unsigned int size, const struct hm_stats *st)
+void hm_stats_print(struct hm_printer *pr, unsigned int width, const char *name,
+		    const char *mode, unsigned int size, const struct hm_stats *st)
 {
+	width = hm_stats_name_width(width, NULL);
 	hm_print(pr,
-		 "%-16s %-8s %5u %6lu %10lu %10lu %3lu.%lu %12lu %12lu %12lu %10lu %12lu %10lu %10lu %8lu %6lu\n",
-		 name[0] ? name : "-", mode, size, st->slabs, st->objs_inuse, st->objs_total,
-		 st->util_permille / 10, st->util_permille % 10,
+		 "%-*s %-8s %5u %6lu %10lu %10lu %3lu.%lu %12lu %12lu %12lu %10lu %12lu %10lu %10lu %8lu %6lu\n",
+		 (int)width, name[0] ? name : "-", mode, size, st->slabs, st->objs_inuse,
+		 st->objs_total, st->util_permille / 10, st->util_permille % 10,
 		 st->allocs, st->frees, st->alloc_fast, st->alloc_slow,
 		 st->free_fast, st->free_slow, st->remote_frees,
 		 st->objs_cached, st->errors);

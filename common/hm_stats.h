@@ -44,8 +44,12 @@ struct hm_stats {
 
 void hm_cctx_stats(const struct hm_cctx *cc, struct hm_stats *st);
 void hm_cache_stats(struct hm_cache *c, struct hm_stats *st);
-void hm_stats_print_header(struct hm_printer *pr);
-void hm_stats_print(struct hm_printer *pr, const char *name, const char *mode,
-		    unsigned int size, const struct hm_stats *st);
+/* the name column of hm_stats_print()'s table, at least (then its longest label) */
+#define HM_STATS_NAME_MIN	16
+
+unsigned int hm_stats_name_width(unsigned int width, const char *name);
+void hm_stats_print_header(struct hm_printer *pr, unsigned int width);
+void hm_stats_print(struct hm_printer *pr, unsigned int width, const char *name,
+		    const char *mode, unsigned int size, const struct hm_stats *st);
 
 #endif /* HM_STATS_H */

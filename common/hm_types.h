@@ -208,6 +208,12 @@ struct hm_cctx {
 	struct hm_slab *partial;	/* doubly linked, owner-private */
 	struct hm_slab *empty;		/* reserve of empty slabs */
 	u32 nempty;
+	/*
+	 * slabs that went back to the platform from this context's lists
+	 * (hm_cctx_slab_to_pool()), owner-private: what one of its calls
+	 * released is the difference of two reads
+	 */
+	unsigned long released;
 	struct hm_slab *parked;		/* doubly linked: hm_cctx_park()'s slabs */
 	hm_atomic_t notify;		/* stack of slabs with remote frees */
 	struct hm_cctx *next;		/* cache registry, under cache->lock */

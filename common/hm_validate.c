@@ -15,13 +15,24 @@
 #include "hm_cache.h"
 #include "hm_validate.h"
 
+/* a problem's line as the log gets it (longer ones are cut) */
+#define HM_VLINE	192
+
 struct hm_vstate {
 	struct hm_cache *c;
 	struct hm_printer *pr;
 	long problems;
 	unsigned long *seen;	/* one bit per block of the slab at hand */
+	/* no printer: the first HM_VALIDATE_LOG_MAX problems' lines, kept */
+	char (*lines)[HM_VLINE];
+	unsigned int nlines;
 };
 
+/*
+ * One problem: counted always; printed to the printer at once, or kept
+ * for the log, which gets at most HM_VALIDATE_LOG_MAX of them after the
+ * cache lock is dropped (hm_vlog()).
+ */
 #define hm_vfail(v, ...)						\
 	do {								\
 		struct hm_vstate *hm_v = (v);				\
@@ -29,9 +40,38 @@ struct hm_vstate {
 		hm_v->problems++;					\
 		if (hm_v->pr)						\
 			hm_print(hm_v->pr, __VA_ARGS__);		\
-		else							\
-			hm_plat_err(__VA_ARGS__);			\
+		else if (hm_v->nlines < HM_VALIDATE_LOG_MAX)		\
+			hm_snprintf(hm_v->lines[hm_v->nlines++], HM_VLINE, \
+				    __VA_ARGS__);			\
 	} while (0)
+
+/* a kept line to @log, or to the platform's error log (@log NULL) */
+static void hm_vlog_line(struct hm_printer *log, const char *line)
+{
+	if (log)
+		hm_print(log, "%s", line);
+	else
+		hm_plat_err("%s", line);
+}
+
+/*
+ * The kept lines of @v, and one line for the problems past them, to @log
+ * (NULL: the platform's error log): no lock held, HM_VALIDATE_LOG_MAX + 1
+ * lines at most however many problems there were.
+ */
+static void hm_vlog(struct hm_vstate *v, struct hm_printer *log)
+{
+	char more[HM_NAME_LEN + 48];
+	unsigned int i;
+
+	for (i = 0; i < v->nlines; i++)
+		hm_vlog_line(log, v->lines[i]);
+	if (v->problems > v->nlines) {
+		hm_snprintf(more, sizeof(more), "%s: ... %ld more problems\n",
+			    v->c->name, v->problems - (long)v->nlines);
+		hm_vlog_line(log, more);
+	}
+}
 
 /* Mark block @p of @s in v->seen; false if it is not a block or seen. */
 static bool hm_vmark(struct hm_vstate *v, struct hm_slab *s, const void *p,
@@ -219,25 +259,24 @@ static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
 	}
 }
 
-/**
- * hm_cache_validate() - check the consistency of a quiescent cache
- * @c: the cache
- * @pr: where to print problems, or NULL for the platform's error log
- *
- * Return: the number of problems found (0: consistent), or -1 when no
- * memory for the check could be had.
+/*
+ * hm_cache_validate() with @pr, or with @log as the log: see
+ * hm_cache_validate() and hm_cache_validate_log().
  */
-long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
+static long hm_validate_to(struct hm_cache *c, struct hm_printer *pr, struct hm_printer *log)
 {
 	struct hm_vstate v = { .c = c, .pr = pr };
 	unsigned long allocated = 0, counted = 0, nslabs = 0, reserve = 0, woken = 0, flags;
 	size_t seen_bytes = c->nwords * sizeof(unsigned long);
+	size_t bytes = seen_bytes + (pr ? 0 : HM_VALIDATE_LOG_MAX * HM_VLINE);
 	struct hm_cctx *cc;
 	struct hm_slab *s;
 
-	v.seen = hm_plat_meta_alloc(seen_bytes, HM_GFP_ATOMIC);
+	v.seen = hm_plat_meta_alloc(bytes, HM_GFP_ATOMIC);
 	if (!v.seen)
 		return -1;
+	if (!pr)
+		v.lines = (char (*)[HM_VLINE])(v.seen + c->nwords);
 	hm_lock(&c->lock, flags);
 	for (s = c->all; s; s = s->all_next) {
 		unsigned int cached;
@@ -288,8 +327,44 @@ long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 		hm_vfail(&v, "%s: %lu objects allocated in slabs, counters say %lu\n",
 			 c->name, allocated, counted);
 	hm_unlock(&c->lock, flags);
-	hm_plat_meta_free(v.seen, seen_bytes);
+	if (!pr)
+		hm_vlog(&v, log);
+	hm_plat_meta_free(v.seen, bytes);
 	return v.problems;
+}
+
+/**
+ * hm_cache_validate() - check the consistency of a quiescent cache
+ * @c: the cache
+ * @pr: where to print problems, each on a line, or NULL for the
+ *	platform's error log: there at most HM_VALIDATE_LOG_MAX of them and
+ *	a line "<cache>: ... <n> more problems" for the rest, printed once
+ *	the cache lock is dropped (hm_cache_validate_log())
+ *
+ * Return: the number of problems found (0: consistent), all of them
+ * however many were printed, or -1 when no memory for the check could be
+ * had.
+ */
+long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
+{
+	return hm_validate_to(c, pr, NULL);
+}
+
+/**
+ * hm_cache_validate_log() - hm_cache_validate(@c, NULL), its log to @log
+ * @c: the cache
+ * @log: what gets the lines the platform's error log would, or NULL for
+ *	 that log
+ *
+ * The log's bound: at most HM_VALIDATE_LOG_MAX problems, the first
+ * found, then one line that counts the others, all after the cache lock
+ * is dropped.  A test reads the lines here.
+ *
+ * Return: as hm_cache_validate()'s.
+ */
+long hm_cache_validate_log(struct hm_cache *c, struct hm_printer *log)
+{
+	return hm_validate_to(c, NULL, log);
 }
 
 /**

@@ -74,19 +74,49 @@ static struct hakmem_cache *hakmem_file_cache(struct seq_file *m)
 
 /* ---- stats, cpus ----------------------------------------------------- */
 
+/*
+ * The name column is as wide as the longest label the file shows
+ * (hm_stats_name_width()), 16 at least: the labels are read before the
+ * header under the same hold of hakmem_list_lock, which keeps the list.
+ * A cache's name never changes; a row of cpus is "<name>@cpu<n>[-irq]",
+ * and its column is as wide as the longest such label of the caches
+ * listed, of the highest possible CPU, row or not: a context whose first
+ * allocation comes between the two passes has its room too.
+ */
+static unsigned int hakmem_stats_width(struct hakmem_cache *only, bool cpus)
+{
+	struct hakmem_cache *hc;
+	unsigned int width = 0;
+	char label[HM_NAME_LEN + 24];
+
+	list_for_each_entry(hc, &hakmem_caches, list) {
+		if (only && hc != only)
+			continue;
+		if (cpus)
+			snprintf(label, sizeof(label), "%s@cpu%u-irq", hc->c->name,
+				 nr_cpu_ids - 1);
+		else
+			strscpy(label, hc->c->name, sizeof(label));
+		width = hm_stats_name_width(width, label);
+	}
+	return width;
+}
+
 static int hakmem_stats_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
 	struct hm_stats st;
+	unsigned int width;
 
-	hm_stats_print_header(&sp.pr);
 	spin_lock(&hakmem_list_lock);
+	width = hakmem_stats_width(only, false);
+	hm_stats_print_header(&sp.pr, width);
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		if (only && hc != only)
 			continue;
 		hm_cache_stats(hc->c, &st);
-		hm_stats_print(&sp.pr, hc->c->name, hm_mode_name(hc->c->mode),
+		hm_stats_print(&sp.pr, width, hc->c->name, hm_mode_name(hc->c->mode),
 			       hc->c->obj_size, &st);
 	}
 	spin_unlock(&hakmem_list_lock);
@@ -98,10 +128,11 @@ static int hakmem_cpus_show(struct seq_file *m, void *v)
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
 	struct hm_stats st;
-	unsigned int cpu, i;
+	unsigned int cpu, i, width;
 
-	hm_stats_print_header(&sp.pr);
 	spin_lock(&hakmem_list_lock);
+	width = hakmem_stats_width(only, true);
+	hm_stats_print_header(&sp.pr, width);
 	list_for_each_entry(hc, &hakmem_caches, list) {
 		if (only && hc != only)
 			continue;
@@ -122,7 +153,7 @@ static int hakmem_cpus_show(struct seq_file *m, void *v)
 			st.objs_inuse = st.allocs > st.frees ? st.allocs - st.frees : 0;
 			snprintf(label, sizeof(label), "%s@cpu%u%s", hc->c->name, cpu,
 				 irq ? "-irq" : "");
-			hm_stats_print(&sp.pr, label, hm_mode_name(hc->c->mode),
+			hm_stats_print(&sp.pr, width, label, hm_mode_name(hc->c->mode),
 				       hc->c->obj_size, &st);
 		}
 	}

@@ -1029,6 +1029,35 @@ static void hakmem_debugfs_stats(struct kunit *test)
 	hakmem_free_all(&w);
 }
 
+/*
+ * A cache name longer than the name column's 16 characters, and its
+ * per-CPU labels longer still: the column widens to the longest label,
+ * so that in the stats and cpus files (the cache's own and the top
+ * level's, with the other caches' shorter names) every column stays in
+ * line under the header (hm_test_table_misaligned()), each label whole.
+ */
+static void hakmem_debugfs_long_name(struct kunit *test)
+{
+	static const char name[] = "kunit-a-long-cache-name-of-31ch";
+	struct hakmem_cache *hc = hakmem_test_cache(test, name, 40, MODE(test));
+	struct hakmem_work w = { .hc = hc, .keep = 10 };
+	static const char *const files[] = { "stats", "cpus" };
+	char label[HM_NAME_LEN + 24];
+	unsigned int i;
+	char *buf;
+
+	KUNIT_ASSERT_STREQ(test, hc->c->name, name);
+	hakmem_work_here(test, &w, 100);
+	for (i = 0; i < ARRAY_SIZE(files) * 2; i++) {
+		buf = hakmem_read_file(test, i % 2 ? NULL : hc, files[i / 2]);
+		KUNIT_EXPECT_EQ_MSG(test, hm_test_table_misaligned(buf), 0, "%s%s:\n%.600s",
+				    i % 2 ? "" : "<cache>/", files[i / 2], buf);
+		snprintf(label, sizeof(label), "\n%s%s", name, i / 2 ? "@cpu" : " ");
+		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, label));
+	}
+	hakmem_free_all(&w);
+}
+
 /* the slabs file: one line per slab, its map agrees with the counts */
 static void hakmem_debugfs_slabs(struct kunit *test)
 {
@@ -3159,6 +3188,7 @@ static void hakmem_debugfs_frag(struct kunit *test)
 
 static struct kunit_case hakmem_debugfs_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_debugfs_stats, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_debugfs_long_name, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_slabs, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_frag_runs, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_debugfs_junk, hakmem_mode_gen_params),

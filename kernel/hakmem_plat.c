@@ -574,6 +574,7 @@ HM_EXPORT(hm_error_name);
 HM_EXPORT(hm_report);
 HM_EXPORT(hm_report_bad_block);
 HM_EXPORT(hm_cache_validate);
+HM_EXPORT(hm_cache_validate_log);
 HM_EXPORT(hm_cache_live_objects);
 HM_EXPORT(hm_debug_key);
 HM_EXPORT(hm_init_on_free_key);

@@ -155,6 +155,7 @@ void hm_plat_meta_flush(void);
 #define hm_memset	memset
 #define hm_memcpy	memcpy
 #define hm_memmove	memmove
+#define hm_strlen	strlen
 #define hm_strscpy(dst, src, n)	((void)strscpy(dst, src, n))
 
 #define hm_plat_ctx_id()	((u32)raw_smp_processor_id())

@@ -1704,9 +1704,23 @@ size_t hm_stats_snapshot(struct hm_stat_row *rows, size_t max, unsigned int what
  * libhakmem is the process's malloc, the stats writer's dumps must not show
  * in the figures they report (mallinfo2() of the program it watches).
  */
+/* a row's label: the cache's name, and @thread, or @exited, for a thread's */
+#define HM_STAT_LABEL_LEN	(HM_NAME_LEN + 24)
+
+static void hm_stat_label(char *label, const struct hm_stat_row *row)
+{
+	if (row->thread == HM_STAT_THREAD_EXITED)
+		snprintf(label, HM_STAT_LABEL_LEN, "%s@exited", row->name);
+	else if (row->thread)
+		snprintf(label, HM_STAT_LABEL_LEN, "%s@%lu", row->name, row->thread);
+	else
+		snprintf(label, HM_STAT_LABEL_LEN, "%s", row->name);
+}
+
 void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what)
 {
 	struct hm_stat_row *rows;
+	unsigned int width = 0;
 	struct hm_stats st;
 	size_t n, i, bytes;
 
@@ -1716,9 +1730,16 @@ void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what)
 	if (!rows)
 		return;
 	n = HM_MIN(n, hm_stats_snapshot(rows, n, what));
-	hm_stats_print_header(pr);
+	/* the name column as wide as the longest label: the columns in line */
 	for (i = 0; i < n; i++) {
-		char label[48];
+		char label[HM_STAT_LABEL_LEN];
+
+		hm_stat_label(label, &rows[i]);
+		width = hm_stats_name_width(width, label);
+	}
+	hm_stats_print_header(pr, width);
+	for (i = 0; i < n; i++) {
+		char label[HM_STAT_LABEL_LEN];
 
 		memset(&st, 0, sizeof(st));
 		st.slabs = rows[i].slabs;
@@ -1734,13 +1755,8 @@ void hm_stats_dump_pr(struct hm_printer *pr, unsigned int what)
 		st.remote_frees = rows[i].remote_frees;
 		st.objs_cached = rows[i].cached;
 		st.errors = rows[i].errors;
-		if (rows[i].thread == HM_STAT_THREAD_EXITED)
-			snprintf(label, sizeof(label), "%s@exited", rows[i].name);
-		else if (rows[i].thread)
-			snprintf(label, sizeof(label), "%s@%lu", rows[i].name, rows[i].thread);
-		else
-			snprintf(label, sizeof(label), "%s", rows[i].name);
-		hm_stats_print(pr, label, rows[i].mode, rows[i].size, &st);
+		hm_stat_label(label, &rows[i]);
+		hm_stats_print(pr, width, label, rows[i].mode, rows[i].size, &st);
 	}
 	hm_plat_meta_free(rows, bytes);
 	if (what & HM_STATS_DIAG)

@@ -149,6 +149,7 @@ int hm_plat_map_commit(void *p, size_t size);
 #define hm_memset	memset
 #define hm_memcpy	memcpy
 #define hm_memmove	memmove
+#define hm_strlen	strlen
 void hm_strscpy(char *dst, const char *src, size_t n);
 
 u32 hm_plat_ctx_id(void);

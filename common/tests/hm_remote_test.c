@@ -243,6 +243,78 @@ static void hm_remote_drain_count(struct kunit *test)
 }
 
 /*
+ * hm_cctx_flush() of @c's context after this: @k slabs of it hold one
+ * block each, the rest free, and (hybrid) those @k blocks sit in its
+ * magazine, so that its flush empties them.  Return: what the flush
+ * returned, which must be the rise of slabs_released it caused.
+ */
+static unsigned int hm_flush_count_run(struct kunit *test, struct hm_cache *c)
+{
+	struct hm_cctx *a = hm_test_cctx(test, c);
+	unsigned int k = c->max_pool + c->max_empty + 3;
+	unsigned int n = c->nblocks * k + 1, i, got;
+	void **v = hm_remote_alloc(test, a, n);
+	unsigned long released, want;
+
+	/* @k full slabs, each down to its first block; the last block kept */
+	for (i = 0; i < c->nblocks * k; i++) {
+		if (i % c->nblocks) {
+			hm_test_free_in(a, v[i]);
+			v[i] = NULL;
+		}
+	}
+	hm_cctx_flush(a);
+	KUNIT_EXPECT_EQ(test, a->mag_count, 0);
+	/* hybrid: the @k blocks into the magazine, which holds them all */
+	KUNIT_ASSERT_LT(test, k, a->mag_cap ? a->mag_cap : k + 1);
+	for (i = 0; i < k; i++) {
+		KUNIT_EXPECT_PTR_NE(test, hm_ptr_slab(v[i * c->nblocks]), hm_ptr_slab(v[n - 1]));
+		hm_test_free_in(a, v[i * c->nblocks]);
+		v[i * c->nblocks] = NULL;
+	}
+	/* the emptied slabs fill the reserve, then the pool; the reserve follows */
+	want = k + a->nempty - (c->max_pool - c->npool);
+	released = c->slabs_released;
+	got = hm_cctx_flush(a);
+	KUNIT_EXPECT_EQ(test, got, c->slabs_released - released);
+	if (a->mode == HM_MODE_HYBRID && !a->adapt.on)
+		KUNIT_EXPECT_EQ(test, got, want);
+	KUNIT_EXPECT_EQ(test, a->mag_count, 0);
+	KUNIT_EXPECT_EQ(test, a->nempty, 0);
+	/* nothing left to release: nothing counted */
+	released = c->slabs_released;
+	KUNIT_EXPECT_EQ(test, hm_cctx_flush(a), 0);
+	KUNIT_EXPECT_EQ(test, c->slabs_released, released);
+	HM_EXPECT_VALID(test, c);
+	hm_test_free_in(a, v[n - 1]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	return got;
+}
+
+/*
+ * hm_cctx_flush() returns the slabs it gave back to the platform: every
+ * one, those its magazine flush emptied beyond the reserve and a full
+ * pool too, not only those of its own settles and reserve.  A reclaimer
+ * (the kernel's offline CPUs, hm_cache_shrink()'s exited threads) sums
+ * these.  In hybrid mode the flush empties slabs it cannot keep; in an
+ * adaptive cache each settle of the flush ticks the adaptive mode too.
+ */
+static void hm_flush_count(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+
+	if (MODE(test) == HM_MODE_HYBRID)
+		KUNIT_EXPECT_GE(test, hm_flush_count_run(test, c), 1);
+	else
+		hm_flush_count_run(test, c);
+	if (MODE(test) == HM_MODE_HYBRID) {
+		c = hm_test_cache_flags(test, 64, 0, HM_MODE_HYBRID, HM_CACHE_ADAPTIVE);
+		hm_flush_count_run(test, c);
+	}
+}
+
+/*
  * A woken slab (a full one a remote free woke) holds one free block at
  * least, all of them only when every other object went too.  The count a
  * shrinker reads (hm_cache_reclaimable()) takes the woken slabs at the
@@ -879,6 +951,7 @@ static struct kunit_case hm_remote_cases[] = {
 	KUNIT_CASE_PARAM(hm_remote_park_race, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_unpark_bounded, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_drain_count, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_flush_count, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_remote_woken_estimate, hm_mode_gen_params),
 	KUNIT_CASE(hm_remote_double_free_switched),
 	KUNIT_CASE_PARAM(hm_remote_then_local_double_free, hm_mode_gen_params),

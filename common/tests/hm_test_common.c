@@ -175,3 +175,59 @@ struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c)
 	KUNIT_ASSERT_NOT_NULL(test, cc);
 	return cc;
 }
+
+/* the length of the line at @p, without its newline */
+static size_t hm_test_line_len(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl ? (size_t)(nl - p) : strlen(p);
+}
+
+/*
+ * hm_stats_print()'s table in @text: its header, the first line that
+ * begins with "name ", and the rows after it, up to an empty line, a
+ * comment or the end.  In line: every row is as long as the header, its
+ * mode starts where the header's "mode" does with a blank before it (so
+ * the name ended in its column), and each number ends where its header
+ * word does (they are right-aligned), a blank after it.
+ *
+ * Return: 0 when every row is in line, the number of the first row that
+ * is not (1 for the first after the header), or -1 without a header.
+ */
+int hm_test_table_misaligned(const char *text)
+{
+	const char *head = text, *p, *row;
+	size_t len, mode, end[24], i;
+	unsigned int nend = 0;
+	int nr = 0;
+
+	while (head && strncmp(head, "name ", 5)) {
+		head = strchr(head, '\n');
+		if (head)
+			head++;
+	}
+	if (!head)
+		return -1;
+	len = hm_test_line_len(head);
+	p = strstr(head, " mode ");
+	if (!p || (size_t)(p - head) >= len)
+		return -1;
+	mode = (size_t)(p - head) + 1;
+	/* the ends of the right-aligned words after "mode" */
+	for (i = mode + 4; i < len && nend < HM_ARRAY_SIZE(end); i++)
+		if (head[i] != ' ' && (i + 1 == len || head[i + 1] == ' '))
+			end[nend++] = i + 1;
+	for (row = head + len; *row == '\n' && row[1] && row[1] != '\n' && row[1] != '#';
+	     row += hm_test_line_len(row + 1) + 1) {
+		const char *r = row + 1;
+
+		nr++;
+		if (hm_test_line_len(r) != len || r[mode - 1] != ' ' || r[mode] == ' ')
+			return nr;
+		for (i = 0; i < nend; i++)
+			if (r[end[i] - 1] == ' ' || (end[i] < len && r[end[i]] != ' '))
+				return nr;
+	}
+	return 0;
+}

@@ -12,6 +12,7 @@
 #define HM_PLAT_TEST_H
 
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>

@@ -1537,6 +1537,34 @@ static void hm_user_stats_rows_one_line(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * The table's name column widens to its longest label: a long cache name
+ * and a thread's row of it ("<name>@<thread id>") keep every column in
+ * line under the header, and the label whole.
+ */
+static void hm_user_stats_long_name(struct kunit *test)
+{
+	static const char name[] = "u-a-rather-long-cache-name-31ch";
+	struct hm_cache *c = hm_cache_create(name, 40, 0, HM_MODE_HYBRID, 0);
+	unsigned int what = HM_STATS_CLASSES | HM_STATS_CACHES | HM_STATS_THREADS;
+	char *text, row[64];
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, strlen(name), HM_NAME_LEN - 1);
+	p = hm_cache_alloc(c);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	text = hm_user_capture(test, hm_user_dump_what, &what);
+	KUNIT_EXPECT_EQ(test, hm_test_table_misaligned(text), 0);
+	snprintf(row, sizeof(row), "\n%s ", name);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, row));
+	snprintf(row, sizeof(row), "\n%s@", name);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, row));
+	free(text);
+	hm_cache_free(c, p);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 static void hm_count_errors(const char *msg, void *arg)
 {
 	(void)msg;
@@ -5060,6 +5088,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_stats_rows),
 	KUNIT_CASE(hm_user_stats_rows_exited),
 	KUNIT_CASE(hm_user_stats_rows_one_line),
+	KUNIT_CASE(hm_user_stats_long_name),
 	KUNIT_CASE(hm_user_malloc_info),
 	KUNIT_CASE(hm_user_dump_reenter),
 	KUNIT_CASE(hm_user_handler_outside_caches_lock),
