@@ -112,6 +112,41 @@ static void hm_name_copy(char *dst, const char *name, unsigned int n)
 			dst[i] = '?';
 }
 
+/* hm_core_cache_create() and hm_core_medium_create() once the arguments are good */
+static struct hm_cache *hm_cache_new(const char *name, unsigned int size, unsigned int align,
+				     enum hm_mode mode, unsigned int flags, hm_gfp_t gfp)
+{
+	struct hm_cache *c;
+
+	c = hm_plat_meta_alloc(sizeof(*c), gfp);
+	if (!c)
+		return NULL;
+	c->mode = (u8)mode;
+	/* bytes of a free block the mode writes: the rest can be poisoned */
+	if (mode == HM_MODE_FREELIST)
+		c->link_bytes = sizeof(void *);
+	else
+		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
+	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
+	if (hm_cache_geometry(c, size, align)) {
+		hm_plat_meta_free(c, sizeof(*c));
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
+		return NULL;
+	}
+	hm_name_copy(c->name, name, sizeof(c->name));
+	c->flags = flags;
+	c->checks_gen = 1;	/* never 0: hm_slab_dbg's "none" */
+	/* about 8 KiB of cached objects per context, 16..128 of them */
+	c->mag_cap = HM_MIN(HM_MAX(8192U / c->size, 16U), 128U);
+	c->max_empty = 1;
+	c->max_pool = 4;
+	/* no drain measured yet: every woken slab may have emptied */
+	hm_atomic_set(&c->woken_yield, HM_YIELD_ONE);
+	c->id = hm_atomic_fetch_add(&hm_cache_ids, 1) + 1;
+	hm_lock_init(&c->lock);
+	return c;
+}
+
 /**
  * hm_core_cache_create() - create a cache of objects of one size
  * @name: for reports and stats (copied, truncated to HM_NAME_LEN - 1, a
@@ -131,40 +166,40 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 				      unsigned int flags, hm_gfp_t gfp)
 {
 	enum hm_cache_arg bad = hm_cache_arg_bad(size, align, mode, flags);
-	struct hm_cache *c;
 
 	if (bad != HM_ARG_OK) {
 		hm_report(NULL, HM_ERR_BAD_SIZE,
 			  (void *)hm_cache_arg_value(bad, size, align, mode, flags), HM_RET_IP);
 		return NULL;
 	}
-	c = hm_plat_meta_alloc(sizeof(*c), gfp);
-	if (!c)
-		return NULL;
-	c->mode = (u8)mode;
-	/* bytes of a free block the mode writes: the rest can be poisoned */
-	if (mode == HM_MODE_FREELIST)
-		c->link_bytes = sizeof(void *);
-	else
-		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
-	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
-	if (hm_cache_geometry(c, size, align)) {	/* never, by hm_cache_arg_bad() */
-		hm_plat_meta_free(c, sizeof(*c));
-		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
+	/* never refused by hm_cache_geometry(), by hm_cache_arg_bad() */
+	return hm_cache_new(name, size, align, mode, flags, gfp);
+}
+
+/**
+ * hm_core_medium_create() - create a cache of blocks over HM_MAX_OBJ_SIZE
+ * @name: as hm_core_cache_create()'s
+ * @size: object size, up to HM_MAX_SLAB_OBJ_SIZE
+ * @align: alignment, a power of two up to HM_MAX_OBJ_SIZE, 0 for 8
+ * @mode: bitmap, freelist or hybrid
+ * @gfp: how to allocate the cache structure
+ *
+ * For an adapter's own classes (libhakmem's malloc classes of 4.5 to 10.6
+ * KiB), not for its API, whose caches stay within HM_MAX_OBJ_SIZE: a
+ * slab holds HM_MIN_SLAB_BLOCKS to 14 such blocks.  No flags.
+ *
+ * Return: the cache, or NULL for a size or alignment no slab geometry
+ * takes (fewer than HM_MIN_SLAB_BLOCKS blocks a slab in @mode), a bad
+ * mode (each reported as HM_ERR_BAD_SIZE), or when memory is exhausted.
+ */
+struct hm_cache *hm_core_medium_create(const char *name, unsigned int size,
+				       unsigned int align, enum hm_mode mode, hm_gfp_t gfp)
+{
+	if (mode >= HM_MODE_NR) {
+		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)mode, HM_RET_IP);
 		return NULL;
 	}
-	hm_name_copy(c->name, name, sizeof(c->name));
-	c->flags = flags;
-	c->checks_gen = 1;	/* never 0: hm_slab_dbg's "none" */
-	/* about 8 KiB of cached objects per context, 16..128 of them */
-	c->mag_cap = HM_MIN(HM_MAX(8192U / c->size, 16U), 128U);
-	c->max_empty = 1;
-	c->max_pool = 4;
-	/* no drain measured yet: every woken slab may have emptied */
-	hm_atomic_set(&c->woken_yield, HM_YIELD_ONE);
-	c->id = hm_atomic_fetch_add(&hm_cache_ids, 1) + 1;
-	hm_lock_init(&c->lock);
-	return c;
+	return hm_cache_new(name, size, align, mode, 0, gfp);
 }
 
 size_t hm_cctx_size(const struct hm_cache *c)

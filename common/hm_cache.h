@@ -35,6 +35,8 @@ static inline unsigned long hm_cache_arg_value(enum hm_cache_arg a, unsigned lon
 struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 				      unsigned int align, enum hm_mode mode,
 				      unsigned int flags, hm_gfp_t gfp);
+struct hm_cache *hm_core_medium_create(const char *name, unsigned int size,
+				       unsigned int align, enum hm_mode mode, hm_gfp_t gfp);
 unsigned long hm_core_cache_destroy(struct hm_cache *c);
 void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp);
 void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip);

@@ -54,7 +54,7 @@ int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align)
 {
 	unsigned int stride, n, hdr, first, words;
 
-	if (!size || size > HM_MAX_OBJ_SIZE)
+	if (!size || size > HM_MAX_SLAB_OBJ_SIZE)
 		return -1;
 	if (align & (align - 1))
 		return -1;
@@ -71,7 +71,7 @@ int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align)
 		if (first + n * stride <= HM_SLAB_SIZE)
 			break;
 	}
-	if (n < 8 || n > 0xffff)
+	if (n < HM_MIN_SLAB_BLOCKS || n > 0xffff)
 		return -1;
 	c->obj_size = size;
 	c->size = stride;

@@ -5,7 +5,8 @@
  * A slab is an HM_SLAB_SIZE chunk aligned to its size, so the slab of any
  * block is one mask.  A block's index is one multiply and one shift by the
  * cache's reciprocal (jemalloc's trick): for offsets below 2^16 and strides
- * up to 2^12, (off * ceil(2^32 / size)) >> 32 equals off / size exactly.
+ * up to HM_MAX_SLAB_OBJ_SIZE (below 2^14), (off * ceil(2^32 / size)) >> 32
+ * equals off / size exactly.
  */
 #ifndef HM_SLAB_H
 #define HM_SLAB_H
@@ -82,8 +83,9 @@ static __always_inline bool hm_block_valid(const struct hm_cache *c,
  * No multiply back: with recip = (2^32 + e) / size (0 <= e < size), off *
  * recip = q * 2^32 + q * e + r * recip for off = q * size + r, and while
  * (q + 1) * e < recip (true for off < HM_SLAB_SIZE and size <=
- * HM_MAX_OBJ_SIZE) nothing carries: the low 32 bits are below recip
- * exactly when r == 0.  A pointer below block 0 wraps to a huge q.
+ * HM_MAX_SLAB_OBJ_SIZE: (q + 1) * e < 2^16 + size, recip >= 2^32 / size)
+ * nothing carries: the low 32 bits are below recip exactly when r == 0.
+ * A pointer below block 0 wraps to a huge q.
  */
 static __always_inline unsigned long hm_block_start(u32 recip,
 						    const struct hm_slab *s,

@@ -32,6 +32,15 @@
 #define HM_SLAB_MASK		(~(HM_SLAB_SIZE - 1))
 #define HM_MIN_OBJ_SIZE		8U
 #define HM_MAX_OBJ_SIZE		(HM_SLAB_SIZE / 16)	/* at least 15 blocks a slab */
+/*
+ * The fewest blocks a slab holds, and so the largest block of any slab
+ * geometry: an adapter's own classes above HM_MAX_OBJ_SIZE
+ * (hm_core_medium_create(): libhakmem's malloc classes up to 10816 bytes,
+ * six to a slab).  Caches of the API stay within HM_MAX_OBJ_SIZE.
+ */
+#define HM_MIN_SLAB_BLOCKS	6U
+/* a bound: the header leaves room for fewer (10816 bytes, six, in any mode) */
+#define HM_MAX_SLAB_OBJ_SIZE	(HM_SLAB_SIZE / HM_MIN_SLAB_BLOCKS)
 #define HM_NAME_LEN		32
 
 /* also in the userspace public header hakmem.h: keep both the same */

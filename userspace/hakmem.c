@@ -78,23 +78,48 @@ _Static_assert(HM_ROUTE_NONE >= HM_MODE_NR && !(HM_ROUTE_NONE & HM_ROUTES_SPECIA
 static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_NONE };
 
 /*
- * malloc's classes: the core's eight, 8 to 1024 bytes, and two more of 2
- * and 4 KiB, 31 and 15 blocks to a 64 KiB slab.  As large objects, each
- * of those took a 64 KiB chunk of its own: twice the memory, a mapping
- * each (100 000 objects of 2 KiB reached vm.max_map_count) and system
- * calls.  hm_malloc()'s fast path indexes the core's table; the two
- * medium classes take its slow path.
+ * malloc's classes: the core's eight, 8 to 1024 bytes, and eleven medium
+ * ones (hm_user.h): 2 and 4 KiB, 31 and 15 blocks to a 64 KiB slab, and
+ * nine from 4608 to 10816 bytes, 14 down to 6 to a slab.  As large
+ * objects, each of those took a 64 KiB chunk of its own: twice the memory
+ * up to 4 KiB, a mapping each (100 000 objects of 2 KiB reached
+ * vm.max_map_count) and system calls; past 4 KiB the pages through the
+ * object's end and its header: 1.8 times glibc's memory at 4608 bytes,
+ * 1.5 at 8 KiB (three pages).  Past 10816 bytes a slab holds five blocks
+ * at most, 13 107 bytes each, more than the three pages of a large object
+ * up to 12 224 bytes: objects stay large from there.  hm_malloc()'s fast
+ * path indexes the core's table; the medium classes take its slow path.
  */
-_Static_assert(HM_USER_CLASSES == HM_NR_CLASSES + 2 &&
-	       HM_USER_MAX_CLASS == 8U << (HM_USER_CLASSES - 1) &&
-	       HM_USER_MAX_CLASS <= HM_MAX_OBJ_SIZE, "the medium classes are slab classes");
+_Static_assert(HM_USER_CLASSES == HM_NR_CLASSES + HM_USER_MEDIUM &&
+	       HM_USER_MAX_CLASS <= HM_MAX_SLAB_OBJ_SIZE && HM_USER_MAX_CLASS % 64 == 0,
+	       "the medium classes are slab classes");
+
+/* a medium size's class, by its size in 64-byte units rounded up */
+static const u8 hm_medium_class_table[HM_USER_MAX_CLASS / 64 + 1] = {
+	[17 ... 32] = 8,	/* 1025..2048 */
+	[33 ... 64] = 9,	/* 2049..4096 */
+	[65 ... 72] = 10,	/* 4097..4608 */
+	[73 ... 78] = 11,	/* 4609..4992 */
+	[79 ... 84] = 12,	/* 4993..5376 */
+	[85 ... 92] = 13,	/* 5377..5888 */
+	[93 ... 101] = 14,	/* 5889..6464 */
+	[102 ... 113] = 15,	/* 6465..7232 */
+	[114 ... 127] = 16,	/* 7233..8128 */
+	[128 ... 145] = 17,	/* 8129..9280 */
+	[146 ... 169] = 18,	/* 9281..10816 */
+};
 
 /* the class of an object of @size <= HM_USER_MAX_CLASS bytes */
 static __always_inline unsigned int hm_user_class(size_t size)
 {
 	if (size <= HM_MAX_CLASS_SIZE)
 		return hm_size_to_class(size);
-	return HM_NR_CLASSES + (size > 2 * HM_MAX_CLASS_SIZE);
+	return hm_medium_class_table[(size + 63) / 64];
+}
+
+unsigned int hm_user_size_class(size_t size)
+{
+	return hm_user_class(size);
 }
 
 /*
@@ -488,10 +513,14 @@ static void hm_init_locked(void)
 	pthread_key_create(&hm_exit_key, hm_thread_exit);
 	hm_user_readers_init();
 	for (i = 0; i < HM_USER_CLASSES; i++) {
-		snprintf(name, sizeof(name), "hm-%u", hm_class_size(i));
-		hm_classes[i] = hm_core_cache_create(name, hm_class_size(i),
-						     hm_class_size(i), hm_mode_default,
-						     0, HM_GFP_DEFAULT);
+		unsigned int size = hm_user_class_size(i), align = hm_user_class_align(i);
+
+		snprintf(name, sizeof(name), "hm-%u", size);
+		hm_classes[i] = size <= HM_MAX_OBJ_SIZE ?
+				hm_core_cache_create(name, size, align, hm_mode_default, 0,
+						     HM_GFP_DEFAULT) :
+				hm_core_medium_create(name, size, align, hm_mode_default,
+						      HM_GFP_DEFAULT);
 		if (!hm_classes[i]) {
 			fprintf(stderr, "hakmem: cannot create class %s\n", name);
 			abort();
@@ -2376,7 +2405,7 @@ void hm_stats_dump_json(FILE *out)
 
 /* ---- research: fit policies, contiguous runs, fragmentation ---------- */
 
-/* every built-in class, the two medium ones (hm-2048, hm-4096) too */
+/* every built-in class, the medium ones (hm-2048 to hm-10816) too */
 struct hm_cache *hm_class_cache(size_t size)
 {
 	pthread_once(&hm_once, hm_init);

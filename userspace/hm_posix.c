@@ -3,12 +3,15 @@
  * hm_posix.c - the rest of the C and POSIX allocation calls over
  * hm_malloc(): calloc, realloc, reallocarray, the aligned family.
  *
- * Alignment: a built-in class's blocks are aligned to their size (the
- * classes are created with align == size, and a slab's first block is
- * rounded up to it), so a small aligned request is a plain hm_malloc() of
- * max(size, align); up to 4 KiB, one of two caches of 2 and 4 KiB blocks
- * so aligned.  Larger alignments get a large object that starts at its
- * alignment (hm_large_alloc_aligned()).
+ * Alignment: a built-in class's blocks up to 4 KiB are aligned to their
+ * size (the classes are created with align == size, and a slab's first
+ * block is rounded up to it), so a small aligned request is a plain
+ * hm_malloc() of max(size, align); up to 4 KiB, one of two caches of 2 and
+ * 4 KiB blocks so aligned.  The medium classes past 4 KiB (4608 to 10816
+ * bytes) are aligned to less than their size, 512 to 64 bytes
+ * (hm_user_class_align()): such a request goes to one only when that
+ * alignment is enough.  Larger alignments get a large object that starts
+ * at its alignment (hm_large_alloc_aligned()).
  *
  * Sizes no allocation can satisfy fail with ENOMEM and no report, as
  * glibc's do: programs probe with them.
@@ -167,8 +170,12 @@ static void *hm_aligned(size_t align, size_t size, unsigned long ip)
 	}
 	if (align <= HM_MIN_OBJ_SIZE)
 		return hm_user_malloc_at(size, ip);
-	/* the class of max(size, align) is aligned to its size, >= align */
-	if (size <= HM_USER_MAX_CLASS && align <= HM_USER_MAX_CLASS)
+	/*
+	 * the class of max(size, align): up to 4 KiB aligned to its size, >=
+	 * align; past it, to what hm_user_class_align() says
+	 */
+	if (size <= HM_USER_MAX_CLASS && align <= HM_USER_MAX_CLASS &&
+	    hm_user_class_align(hm_user_size_class(HM_MAX(size, align))) >= align)
 		return hm_enomem(hm_user_malloc_ip(HM_MAX(size, align), ip));
 	/* size 0 too gets an object of its own, told apart from a foreign one */
 	hm_user_init();

@@ -81,11 +81,37 @@ void hm_user_free(void *ptr, unsigned long ip);
 size_t hm_user_usable_size(const void *ptr, unsigned long ip, bool report);
 
 /*
- * malloc's classes (hakmem.c): the core's eight, 8 to 1024 bytes, and two
- * more of 2 and 4 KiB, blocks aligned to their size.
+ * malloc's classes (hakmem.c): the core's eight, 8 to 1024 bytes, and eleven
+ * medium ones (hm_core_medium_create() past 4 KiB): 2 and 4 KiB, blocks
+ * aligned to their size, and nine of 14 down to 6 blocks a 64 KiB slab,
+ * each the largest multiple of 64 bytes that many fill beside the slab's
+ * header, aligned to the largest power of two that divides it
+ * (HM_USER_MEDIUM_ALIGNS: 512 for 4608 bytes ... 64 from 6464 on).
  */
-#define HM_USER_CLASSES		10
-#define HM_USER_MAX_CLASS	4096U
+#define HM_USER_MEDIUM		11
+#define HM_USER_CLASSES		(8 + HM_USER_MEDIUM)
+#define HM_USER_MAX_CLASS	10816U
+#define HM_USER_MEDIUM_SIZES	2048, 4096, 4608, 4992, 5376, 5888, 6464, 7232, 8128, 9280, \
+				10816
+#define HM_USER_MEDIUM_ALIGNS	2048, 4096, 512, 128, 256, 256, 64, 64, 64, 64, 64
+#define HM_USER_MEDIUM_BLOCKS	31, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6
+/* the block size of class @cls (0 to HM_USER_CLASSES - 1) */
+static inline unsigned int hm_user_class_size(unsigned int cls)
+{
+	static const unsigned int medium[HM_USER_MEDIUM] = { HM_USER_MEDIUM_SIZES };
+
+	return cls < 8 ? 8U << cls : medium[cls - 8];
+}
+
+/* the alignment its blocks have (a power of two, at most its size) */
+static inline unsigned int hm_user_class_align(unsigned int cls)
+{
+	static const unsigned int medium[HM_USER_MEDIUM] = { HM_USER_MEDIUM_ALIGNS };
+
+	return cls < 8 ? 8U << cls : medium[cls - 8];
+}
+/* the class of an object of 1..HM_USER_MAX_CLASS bytes (hakmem.c) */
+unsigned int hm_user_size_class(size_t size);
 
 #include <errno.h>
 /* *bytes = n * size; false, with errno ENOMEM, when that overflows */

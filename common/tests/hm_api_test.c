@@ -73,7 +73,7 @@ static void hm_api_foreign(struct kunit *test)
 {
 	long *errors = hm_test_count_errors(test);
 	void *f = hm_test_foreign_alloc(100);
-	void *big = hm_test_malloc(5000);
+	void *big = hm_test_malloc(20000);
 	long local = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -113,7 +113,7 @@ static void hm_api_usable_size_refused(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE);
 	void *f = hm_test_foreign_alloc(100);
-	char *small = hm_test_malloc(100), *big = hm_test_malloc(5000);
+	char *small = hm_test_malloc(100), *big = hm_test_malloc(20000);
 	struct hm_slab *s;
 	long local = 0;
 	bool exact;
@@ -122,7 +122,7 @@ static void hm_api_usable_size_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, small);
 	KUNIT_ASSERT_NOT_NULL(test, big);
 	KUNIT_EXPECT_GE(test, hm_test_usable_size(small), 100);
-	KUNIT_EXPECT_EQ(test, hm_test_usable_size(big), 5000);
+	KUNIT_EXPECT_EQ(test, hm_test_usable_size(big), 20000);
 	KUNIT_EXPECT_EQ(test, *errors, 0);
 	hm_api_size_refused(test, f, HM_ERR_FOREIGN);
 	hm_api_size_refused(test, &local, HM_ERR_FOREIGN);
@@ -315,20 +315,20 @@ static void hm_api_large_reuse(struct kunit *test)
 	void *p, *q;
 
 	hm_large_trim();
-	p = hm_test_malloc(5000);
+	p = hm_test_malloc(20000);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	hm_memset(p, 1, 5000);
+	hm_memset(p, 1, 20000);
 	hm_test_free(p);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
 	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), 0);
 	hm_test_free(p);			/* kept: a double free */
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
-	q = hm_test_malloc(6000);		/* the same chunk size: reused */
+	q = hm_test_malloc(24000);		/* the same chunk size: reused */
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
-	KUNIT_EXPECT_GE(test, hm_core_usable_size(q), 6000);
-	hm_memset(q, 2, 6000);
+	KUNIT_EXPECT_GE(test, hm_core_usable_size(q), 24000);
+	hm_memset(q, 2, 24000);
 	hm_test_free(q);
 	KUNIT_EXPECT_EQ(test, hm_large_trim(), 1);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
@@ -506,10 +506,10 @@ static void hm_api_past_chunk(struct kunit *test)
 	char *past = NULL;
 	unsigned int i, n;
 
-	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(5000, 8), HM_SLAB_SIZE);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(20000, 8), HM_SLAB_SIZE);
 	/* one whose next granule is in no chunk: most are */
 	for (n = 0; n < HM_ARRAY_SIZE(v) && !past; n++) {
-		v[n] = hm_test_malloc(5000);
+		v[n] = hm_test_malloc(20000);
 		KUNIT_ASSERT_NOT_NULL(test, v[n]);
 		past = (char *)v[n] - HM_LARGE_HDR + HM_SLAB_SIZE;
 		if (hm_slabmap_test(past))
@@ -521,7 +521,7 @@ static void hm_api_past_chunk(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, *errors, 2);
 	}
 	for (i = 0; i < n; i++) {
-		KUNIT_EXPECT_EQ(test, hm_test_usable_size(v[i]), 5000);
+		KUNIT_EXPECT_EQ(test, hm_test_usable_size(v[i]), 20000);
 		hm_test_free(v[i]);
 	}
 	KUNIT_EXPECT_EQ(test, *errors, past ? 2 : 0);

@@ -931,6 +931,20 @@ static void hm_cache_create_refused(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 0);
 	}
 	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad));
+	/* past HM_MAX_OBJ_SIZE only through hm_core_medium_create(), six a slab at most */
+	for (i = 0; i < HM_MODE_NR; i++) {
+		c = hm_core_medium_create("hm-10816", 10816, 64, i, HM_GFP_DEFAULT);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_EXPECT_EQ(test, c->size, 10816);
+		KUNIT_EXPECT_EQ(test, c->nblocks, 6);
+		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 0);
+	}
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad));
+	KUNIT_EXPECT_NULL(test, hm_core_medium_create("hm-bad", HM_MAX_SLAB_OBJ_SIZE + 1, 0,
+						      HM_MODE_HYBRID, HM_GFP_DEFAULT));
+	KUNIT_EXPECT_NULL(test, hm_core_medium_create("hm-bad", 8000, 0, HM_MODE_NR,
+						      HM_GFP_DEFAULT));
+	KUNIT_EXPECT_EQ(test, *errors, HM_ARRAY_SIZE(bad) + 2);
 }
 
 /*

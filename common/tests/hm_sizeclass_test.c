@@ -24,6 +24,8 @@ static void hm_block_index_exact(struct kunit *test)
 {
 	static const unsigned int strides[] = {
 		8, 16, 24, 32, 48, 64, 96, 128, 200, 256, 512, 1000, 1024, 4096,
+		/* the medium blocks (hm_core_medium_create()) */
+		4608, 4992, 5376, 5888, 6464, 7232, 8128, 9280, 10816, HM_MAX_SLAB_OBJ_SIZE,
 	};
 	unsigned int i, bad = 0;
 	unsigned long off;
@@ -45,6 +47,7 @@ static void hm_block_start_exact(struct kunit *test)
 {
 	static const unsigned int strides[] = {
 		8, 16, 24, 40, 64, 96, 128, 200, 256, 1000, 1024, 3000, 4096,
+		4608, 4992, 5376, 5888, 6464, 7232, 8128, 9280, 10816, HM_MAX_SLAB_OBJ_SIZE,
 	};
 	unsigned int i, bad = 0;
 	long off;
@@ -96,12 +99,49 @@ static void hm_geometry_rejects(struct kunit *test)
 	struct hm_cache c = { .mode = HM_MODE_HYBRID };
 
 	KUNIT_EXPECT_NE(test, hm_cache_geometry(&c, 0, 0), 0);
-	KUNIT_EXPECT_NE(test, hm_cache_geometry(&c, HM_MAX_OBJ_SIZE + 1, 0), 0);
+	KUNIT_EXPECT_NE(test, hm_cache_geometry(&c, HM_MAX_SLAB_OBJ_SIZE + 1, 0), 0);
+	KUNIT_EXPECT_NE(test, hm_cache_geometry(&c, 64, 2 * HM_MAX_OBJ_SIZE), 0);
 	KUNIT_EXPECT_NE(test, hm_cache_geometry(&c, 64, 48), 0);	/* not a power of 2 */
 	KUNIT_EXPECT_EQ(test, hm_cache_geometry(&c, 1, 0), 0);
 	KUNIT_EXPECT_EQ(test, c.size, HM_MIN_OBJ_SIZE);
 	KUNIT_EXPECT_EQ(test, hm_cache_geometry(&c, 100, 64), 0);
 	KUNIT_EXPECT_EQ(test, c.size, 128);
+}
+
+/*
+ * Blocks past HM_MAX_OBJ_SIZE, up to HM_MAX_SLAB_OBJ_SIZE: at least
+ * HM_MIN_SLAB_BLOCKS a slab in every mode, aligned as asked, clear of the
+ * header; one byte more than the largest is refused.  libhakmem's medium
+ * malloc classes (4608 to 10816 bytes, 14 to 6 a slab) are such blocks.
+ */
+static void hm_geometry_medium(struct kunit *test)
+{
+	static const struct {
+		unsigned int size, align, n;
+	} medium[] = {
+		{ 4608, 512, 14 }, { 4992, 128, 13 }, { 5376, 256, 12 }, { 5888, 256, 11 },
+		{ 6464, 64, 10 }, { 7232, 64, 9 }, { 8128, 64, 8 }, { 9280, 64, 7 },
+		{ 10816, 64, 6 },
+	};
+	struct hm_cache h = { .mode = HM_MODE_HYBRID };
+	unsigned int m, i;
+
+	for (m = 0; m < HM_MODE_NR; m++) {
+		for (i = 0; i < HM_ARRAY_SIZE(medium); i++) {
+			struct hm_cache c = { .mode = (u8)m };
+
+			KUNIT_ASSERT_EQ(test, hm_cache_geometry(&c, medium[i].size,
+								medium[i].align), 0);
+			KUNIT_EXPECT_EQ(test, c.nblocks, medium[i].n);
+			KUNIT_EXPECT_GE(test, c.nblocks, HM_MIN_SLAB_BLOCKS);
+			KUNIT_EXPECT_EQ(test, c.first_off % c.align, 0);
+			KUNIT_EXPECT_EQ(test, c.size % c.align, 0);
+			KUNIT_EXPECT_GE(test, c.first_off, sizeof(struct hm_slab));
+			KUNIT_EXPECT_LE(test, c.first_off + c.nblocks * c.size, HM_SLAB_SIZE);
+		}
+	}
+	/* six of 64 bytes more do not fit beside a hybrid slab's header: five */
+	KUNIT_EXPECT_NE(test, hm_cache_geometry(&h, 10816 + 64, 64), 0);
 }
 
 static struct kunit_case hm_sizeclass_cases[] = {
@@ -110,6 +150,7 @@ static struct kunit_case hm_sizeclass_cases[] = {
 	KUNIT_CASE(hm_block_start_exact),
 	KUNIT_CASE(hm_geometry_layout),
 	KUNIT_CASE(hm_geometry_rejects),
+	KUNIT_CASE(hm_geometry_medium),
 	{}
 };
 

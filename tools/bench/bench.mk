@@ -18,6 +18,8 @@
 #                           and bad command lines (tools/bench/test-args.sh)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
 #                           (each mode), mimalloc, jemalloc, tcmalloc (LD_PRELOAD)
+#   make bench-rss          resident memory of 10 000 objects of 4 to 16 KiB, glibc
+#                           against libhakmem-preload.so (tools/bench/rss.sh)
 #   make bench-bins         the workload programs alone, build/bench/hm-ops-*
 #                           (hm-ops-hakmem is what make install puts in as hakmem-ops)
 #
@@ -34,7 +36,7 @@ BENCH_CG_N	?= 100000
 
 .PHONY: bench bench-bins bench-build bench-callgrind bench-debug-cost bench-debug-floor \
 	bench-plots bench-smoke \
-	bench-real
+	bench-real bench-rss
 
 # the peers' link flags, probed only when the bench binaries are built
 ifneq ($(filter bench-build,$(MAKECMDGOALS)),)
@@ -51,7 +53,7 @@ BENCH_LDLIBS_tcmalloc	:= -ltcmalloc_minimal
 BENCH_LIBS	= glibc $(BENCH_PEERS)
 BENCH_BINS	= $(BENCH_DIR)/hm-ops-hakmem $(BENCH_DIR)/hm-ops-hakmem-trace \
 		  $(foreach l,$(BENCH_LIBS),$(BENCH_DIR)/hm-ops-$(l) $(BENCH_DIR)/hm-ops-$(l)-trace) \
-		  $(BENCH_DIR)/hm-geometry
+		  $(BENCH_DIR)/hm-geometry $(BENCH_DIR)/hm-rss
 
 bench-bins:
 	$(Q)tools/deps.sh build bench
@@ -91,6 +93,11 @@ $(BENCH_DIR)/hm-geometry: tools/bench/hm-geometry.c $(BENCH_LIBA)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Icommon -Iuserspace -Iuserspace/include -o $@ $< $(BENCH_LIBA)
 
+# the malloc of whichever library the process has (LD_PRELOAD): no link
+$(BENCH_DIR)/hm-rss: tools/bench/hm-rss.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
+
 bench: bench-bins
 	$(Q)tools/bench/hakmem-bench $(if $(filter 1,$(BENCH_FULL)),-f,-q) -o $(BENCH_DIR)
 	$(Q)tools/bench/table.sh -k ns $(BENCH_DIR)
@@ -123,6 +130,11 @@ bench-real:
 	$(Q)tools/deps.sh build bench preload
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
 	$(Q)tools/bench/real-programs.sh -o $(BENCH_DIR)
+
+bench-rss: bench-bins
+	$(Q)tools/deps.sh build bench preload
+	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/libhakmem-preload.so
+	$(Q)tools/bench/rss.sh -o $(BENCH_DIR)
 
 bench-smoke: bench-bins
 	$(Q)tools/bench/test-args.sh $(BENCH_DIR) > $(BENCH_DIR)/args.log 2>&1 || \

@@ -286,13 +286,14 @@ static void gran_note(const struct obj *o)
 
 /* ---- expected geometry ------------------------------------------------- */
 
+/* malloc's class for @n bytes: the smallest that holds them (hm_user.h's sizes) */
 static int size_class(size_t n)
 {
-	int c = 0;
+	unsigned int c = 0;
 
-	while ((8UL << c) < n)
+	while (hm_user_class_size(c) < n)
 		c++;
-	return c;
+	return (int)c;
 }
 
 static bool overlaps(const unsigned char *p, size_t n, int skip)
@@ -318,8 +319,9 @@ static struct obj *obj_add(void *p, size_t size, int cache, unsigned int thread)
 		usable = m.cache[cache].stride;
 		align = m.cache[cache].align;
 	} else if (size <= MAX_CLASS) {
-		usable = 8UL << size_class(size);
-		align = usable;
+		/* aligned to their size up to 4 KiB, to less past it */
+		usable = hm_user_class_size((unsigned int)size_class(size));
+		align = hm_user_class_align((unsigned int)size_class(size));
 	} else {
 		usable = size;
 		align = LARGE_HDR;
@@ -444,7 +446,8 @@ static void do_malloc(size_t size)
 static void op_malloc_odd(struct rd *r)
 {
 	static const size_t edge[] = {
-		0, 1, 7, 8, 9, 1023, 1024, 1025, 2048, 2049, 4096, 4097, GRANULE - LARGE_HDR,
+		0, 1, 7, 8, 9, 1023, 1024, 1025, 2048, 2049, 4096, 4097, 8128, 8129,
+		MAX_CLASS, MAX_CLASS + 1, GRANULE - LARGE_HDR,
 		GRANULE - LARGE_HDR + 1, 2 * GRANULE, SIZE_MAX, SIZE_MAX >> 1,
 		(SIZE_MAX >> 1) - GRANULE, (SIZE_MAX >> 1) - GRANULE + 1,
 		1ULL << 48, 1ULL << 62,
@@ -862,7 +865,7 @@ static void check_stats(void)
 	if (n < NCLASS || n != NCLASS + m.ncache)
 		fail("stats: %zu rows, expected %u", n, NCLASS + m.ncache);
 	for (i = 0; i < NCLASS; i++)
-		if (rows[i].objs_inuse != want[i] || rows[i].size != 8U << i)
+		if (rows[i].objs_inuse != want[i] || rows[i].size != hm_user_class_size(i))
 			fail("stats: class %s (%u) has %lu in use, expected %lu",
 			     rows[i].name, rows[i].size, rows[i].objs_inuse, want[i]);
 	for (c = 0; c < m.ncache; c++) {

@@ -2,8 +2,9 @@
 /*
  * hakmem.h - libhakmem, the userspace build of the hakmem-slab allocator.
  *
- * Objects up to 4096 bytes come from ten size classes (8, 16, ... 4096
- * bytes) with per-thread caches in front; larger ones get chunks of their
+ * Objects up to 10816 bytes come from nineteen size classes (8, 16, ...
+ * 4096 bytes, then 4608, 4992, 5376, 5888, 6464, 7232, 8128, 9280 and
+ * 10816) with per-thread caches in front; larger ones get chunks of their
  * own.  Each class and each cache runs in one of three modes, chosen at
  * creation (for the built-in classes by HAKMEM_MODE=bitmap|freelist|hybrid
  * in the environment, default hybrid).  Thread-safe; any thread may free
@@ -177,7 +178,7 @@ unsigned long hm_trim(void);
 struct hm_mallinfo {
 	size_t arena;		/* bytes of the slabs of every class and cache */
 	size_t ordblks;		/* their blocks not in use (free or cached) */
-	size_t hblks;		/* large objects (over 4096 bytes) */
+	size_t hblks;		/* large objects (over 10816 bytes) */
 	size_t hblkhd;		/* bytes of their chunks */
 	size_t uordblks;	/* bytes of the slabs' objects in use */
 	size_t fordblks;	/* arena - uordblks */
@@ -196,7 +197,7 @@ void hm_thread_flush(void);
 
 /* ---- research: fit policies (Documentation/research.rst) ------------ */
 
-/* the built-in class serving @size (1..4096: hm-8 to hm-4096), for the
+/* the built-in class serving @size (1..10816: hm-8 to hm-10816), for the
  * calls below and every other call that takes a cache; NULL for another
  * size */
 struct hm_cache *hm_class_cache(size_t size);

@@ -28,7 +28,7 @@ static bool hm_all_zero(const unsigned char *p, size_t n)
 /* blocks freed dirty come back zeroed, small and large (a kept chunk) */
 static void hm_posix_calloc_recycled(struct kunit *test)
 {
-	static const size_t sizes[] = { 1, 24, 1000, 1024, 5000, 70000 };
+	static const size_t sizes[] = { 1, 24, 1000, 1024, 5000, 10816, 20000, 70000 };
 	unsigned int i;
 
 	for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
@@ -100,7 +100,7 @@ static void hm_posix_realloc(struct kunit *test)
 	 * taken, and 40000 would not fill half of that)
 	 */
 	hm_trim();
-	q = hm_realloc(p, 5000);
+	q = hm_realloc(p, 20000);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	memset(q, 'b', 3000);
 	KUNIT_EXPECT_PTR_EQ(test, hm_realloc(q, 40000), q);
@@ -590,6 +590,256 @@ static void hm_posix_more_than_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 0);
 }
 
+/* the medium classes past 4 KiB: hm_user_class_size() of 10 .. HM_USER_CLASSES - 1 */
+static const unsigned int hm_medium_blocks[HM_USER_MEDIUM] = { HM_USER_MEDIUM_BLOCKS };
+
+/*
+ * Objects of 4097 to 10816 bytes are blocks of the medium classes (they
+ * were large objects, two pages and a header each up to 8128 bytes, three
+ * pages past it): the smallest class that holds them, as many blocks to
+ * a 64 KiB slab as the class says, each aligned as hm_user_class_align()
+ * says, its usable size the class's; 10817 bytes is a large object.
+ */
+static void hm_posix_medium_classes(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	unsigned int cls, i, k;
+	void *v[16];
+
+	for (cls = HM_NR_CLASSES + 2; cls < HM_USER_CLASSES; cls++) {
+		unsigned int size = hm_user_class_size(cls), align = hm_user_class_align(cls);
+		unsigned int below = hm_user_class_size(cls - 1) + 1;
+		unsigned int n = hm_medium_blocks[cls - HM_NR_CLASSES];
+		struct hm_cache *c = hm_class_cache(size);
+		char name[16];
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		snprintf(name, sizeof(name), "hm-%u", size);
+		KUNIT_EXPECT_STREQ(test, c->name, name);
+		KUNIT_EXPECT_PTR_EQ(test, hm_class_cache(below), c);
+		KUNIT_EXPECT_EQ(test, c->nblocks, n);
+		KUNIT_EXPECT_EQ(test, align & (align - 1), 0);
+		KUNIT_EXPECT_EQ(test, size % align, 0);
+		/* more than a slab's worth: every block, two slabs at least */
+		for (i = 0; i <= n; i++) {
+			v[i] = hm_malloc(i % 2 ? size : below);
+			KUNIT_ASSERT_NOT_NULL(test, v[i]);
+			KUNIT_EXPECT_TRUE_MSG(test, (uintptr_t)v[i] % align == 0,
+					      "%u bytes: block %u at %p", size, i, v[i]);
+			KUNIT_EXPECT_PTR_EQ(test, hm_ptr_to_slab(v[i]) ?
+					    hm_ptr_to_slab(v[i])->cache : NULL, c);
+			KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(v[i]), size);
+			memset(v[i], (int)i, size);
+		}
+		for (i = 0; i <= n; i++) {
+			for (k = 0; k < size; k += 511)
+				if (((unsigned char *)v[i])[k] != (unsigned char)i)
+					break;
+			KUNIT_EXPECT_TRUE_MSG(test, k >= size, "%u bytes: block %u overwritten",
+					      size, i);
+		}
+		for (i = 0; i <= n; i++)
+			hm_free(v[i]);
+		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+	}
+	/* every size to the smallest class that holds it (the table against a loop) */
+	for (k = 1; k <= HM_USER_MAX_CLASS; k++) {
+		for (cls = 0; hm_user_class_size(cls) < k; cls++)
+			;
+		if (hm_user_size_class(k) != cls)
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, k, HM_USER_MAX_CLASS + 1);
+	v[0] = hm_malloc(HM_USER_MAX_CLASS + 1);
+	KUNIT_ASSERT_NOT_NULL(test, v[0]);
+	KUNIT_EXPECT_NULL(test, hm_ptr_to_slab(v[0]));
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(v[0]), HM_USER_MAX_CLASS + 1);
+	hm_free(v[0]);
+	KUNIT_EXPECT_NULL(test, hm_class_cache(HM_USER_MAX_CLASS + 1));
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
+/*
+ * Many objects of 5000 bytes, written in full, take the pages of about
+ * 5461 bytes each (twelve blocks of hm-5376 to a 64 KiB slab): as large
+ * objects they took two pages each (1.64 times the bytes; glibc's heap
+ * 1.00).  The pages counted are those the objects span, told apart.
+ */
+static int hm_cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void hm_posix_medium_footprint(struct kunit *test)
+{
+	const size_t n = 2000, size = 5000, page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t *pages;
+	struct hm_mallinfo before, after;
+	size_t i, np = 0, distinct = 0;
+	char **v;
+
+	v = kunit_kzalloc(test, n * sizeof(*v), GFP_KERNEL);
+	pages = kunit_kzalloc(test, n * (size / page + 2) * sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	hm_mallinfo(&before);
+	for (i = 0; i < n; i++) {
+		uintptr_t a;
+
+		v[i] = hm_malloc(size);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		memset(v[i], 0x5a, size);
+		for (a = (uintptr_t)v[i] & ~(page - 1); a < (uintptr_t)v[i] + size; a += page)
+			pages[np++] = a;
+	}
+	hm_mallinfo(&after);
+	qsort(pages, np, sizeof(*pages), hm_cmp_ptr);
+	for (i = 0; i < np; i++)
+		distinct += !i || pages[i] != pages[i - 1];
+	kunit_info(test, "%zu objects of %zu bytes: %zu pages, %zu bytes each", n, size,
+		   distinct, distinct * page / n);
+	/* none is a large object; the pages they span hold them within 10% */
+	KUNIT_EXPECT_EQ(test, after.hblks, before.hblks);
+	KUNIT_EXPECT_LE(test, distinct * page, n * size * 11 / 10);
+	for (i = 0; i < n; i++)
+		hm_free(v[i]);
+}
+
+/*
+ * realloc() across the medium classes' boundaries keeps the bytes: up a
+ * class when the block is outgrown, in place while the size fills more
+ * than half the block, down a class below that, out to a large object
+ * past the last one and back.
+ */
+static void hm_posix_medium_realloc(struct kunit *test)
+{
+	static const struct {
+		size_t size, usable;
+		bool moves;
+	} steps[] = {
+		{ 4000, 4096, true }, { 4097, 4608, true }, { 4608, 4608, false },
+		{ 5000, 5376, true }, { 3000, 5376, false }, { 2600, 4096, true },
+		{ 9000, 9280, true }, { 9281, 10816, true }, { 10816, 10816, false },
+		{ 10817, 10817, true }, { 6000, 6464, true }, { 8128, 8128, true },
+	};
+	long *errors = hm_test_count_errors(test);
+	unsigned char *p = NULL, *q;
+	size_t i, k, filled = 0;
+
+	for (i = 0; i < HM_ARRAY_SIZE(steps); i++) {
+		q = hm_realloc(p, steps[i].size);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		if (p)
+			KUNIT_EXPECT_TRUE_MSG(test, (q != p) == steps[i].moves,
+					      "step %zu: %zu bytes", i, steps[i].size);
+		KUNIT_EXPECT_TRUE_MSG(test, hm_malloc_usable_size(q) == steps[i].usable,
+				      "step %zu: %zu bytes, usable %zu", i, steps[i].size,
+				      hm_malloc_usable_size(q));
+		for (k = 0; k < HM_MIN(filled, steps[i].size); k++)
+			if (q[k] != (unsigned char)(k % 251))
+				break;
+		KUNIT_EXPECT_TRUE_MSG(test, k == HM_MIN(filled, steps[i].size), "step %zu", i);
+		for (k = 0; k < steps[i].size; k++)
+			q[k] = (unsigned char)(k % 251);
+		filled = steps[i].size;
+		p = q;
+	}
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
+/*
+ * aligned_alloc() and the rest take a medium class only for an alignment
+ * its blocks have (512 bytes for hm-4608, 64 for hm-8128): a larger one
+ * is a large object that starts at it.  valloc() of 5000 bytes is never a
+ * block of 5376 (aligned to 256 only).
+ */
+static void hm_posix_medium_alignment(struct kunit *test)
+{
+	static const struct {
+		size_t align, size;
+		unsigned int cls_size;	/* 0: a large object */
+	} cases[] = {
+		{ 512, 4500, 4608 }, { 1024, 4500, 0 }, { 128, 4700, 4992 }, { 256, 4700, 0 },
+		{ 256, 5000, 5376 }, { 512, 5000, 0 }, { 64, 8000, 8128 }, { 128, 8000, 0 },
+		{ 64, 10816, 10816 }, { 4096, 5000, 0 }, { 32, 9000, 9280 },
+	};
+	long *errors = hm_test_count_errors(test);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), i;
+	void *p;
+
+	for (i = 0; i < HM_ARRAY_SIZE(cases); i++) {
+		p = NULL;
+		KUNIT_ASSERT_EQ(test, hm_posix_memalign(&p, cases[i].align, cases[i].size), 0);
+		KUNIT_EXPECT_TRUE_MSG(test, (uintptr_t)p % cases[i].align == 0, "case %zu", i);
+		KUNIT_EXPECT_TRUE_MSG(test, !hm_ptr_to_slab(p) == !cases[i].cls_size,
+				      "case %zu: %p", i, p);
+		KUNIT_EXPECT_TRUE_MSG(test, hm_malloc_usable_size(p) ==
+				      (cases[i].cls_size ? cases[i].cls_size : cases[i].size),
+				      "case %zu: usable %zu", i, hm_malloc_usable_size(p));
+		memset(p, 1, cases[i].size);
+		hm_free(p);
+	}
+	p = hm_valloc(5000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)p % page, 0);
+	hm_free(p);
+	p = hm_aligned_alloc(512, 100);		/* a small one: hm-512, as before */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 512);
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
+/*
+ * A medium block freed twice, or freed at an interior address, is refused
+ * and reported as a block of its slab (a large object's second free was
+ * reported too, as no slab's); a free list without checks cannot tell a
+ * double free, as for any class (HAKMEM_MODE=freelist: not tried).
+ */
+static void hm_posix_medium_double_free(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	struct hm_slab *s;
+	unsigned long seq;
+	char *p, *q;
+	bool exact;
+
+	p = hm_malloc(7000);
+	q = hm_malloc(7000);			/* the slab stays: not emptied */
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	s = hm_ptr_to_slab(p);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_STREQ(test, s->cache->name, "hm-7232");
+	exact = s->mode != HM_MODE_FREELIST || hm_cache_checks_on(s->cache);
+	seq = hm_test_report_seq(test);
+	hm_free(p + 64);			/* interior */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_INTERIOR);
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)s);
+	}
+	hm_free(p);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	seq = hm_test_report_seq(test);
+	if (exact) {				/* else it would corrupt the free list */
+		hm_free(p);			/* freed already */
+		KUNIT_EXPECT_EQ(test, *errors, 2);
+		if (hm_test_report_since(test, seq, &en)) {
+			KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+			KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+			KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)s);
+		}
+		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);	/* dead */
+	}
+	hm_free(q);
+	KUNIT_EXPECT_EQ(test, hm_validate(s->cache), 0);
+}
+
 static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_calloc_recycled),
 	KUNIT_CASE(hm_posix_realloc),
@@ -602,6 +852,11 @@ static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_aligned_large),
 	KUNIT_CASE(hm_posix_errno),
 	KUNIT_CASE(hm_posix_more_than_memory),
+	KUNIT_CASE(hm_posix_medium_classes),
+	KUNIT_CASE(hm_posix_medium_footprint),
+	KUNIT_CASE(hm_posix_medium_realloc),
+	KUNIT_CASE(hm_posix_medium_alignment),
+	KUNIT_CASE(hm_posix_medium_double_free),
 	{}
 };
 

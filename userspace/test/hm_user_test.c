@@ -2147,7 +2147,7 @@ static void hm_user_sym_names(struct kunit *test)
 
 /*
  * hm_class_cache() serves every built-in class: the medium ones, hm-2048
- * and hm-4096, which the stats list as classes, were out of reach of the
+ * to hm-10816, which the stats list as classes, were out of reach of the
  * per-cache calls (it returned NULL above 1024 bytes).
  */
 static void hm_user_class_cache_medium(struct kunit *test)
@@ -2158,6 +2158,8 @@ static void hm_user_class_cache_medium(struct kunit *test)
 	} cases[] = {
 		{ 1, "hm-8" }, { 1024, "hm-1024" }, { 1025, "hm-2048" },
 		{ 2048, "hm-2048" }, { 2049, "hm-4096" }, { 4096, "hm-4096" },
+		{ 4097, "hm-4608" }, { 5000, "hm-5376" }, { 8128, "hm-8128" },
+		{ 8129, "hm-9280" }, { 10816, "hm-10816" },
 	};
 	long *errors = hm_test_count_errors(test);
 	struct hm_cache *c;
@@ -2173,7 +2175,7 @@ static void hm_user_class_cache_medium(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, hm_user_is_class(c));
 	}
 	KUNIT_EXPECT_NULL(test, hm_class_cache(0));
-	KUNIT_EXPECT_NULL(test, hm_class_cache(4097));
+	KUNIT_EXPECT_NULL(test, hm_class_cache(10817));
 
 	/* a per-cache call on it: the one hm_malloc(3000) allocates from */
 	c = hm_class_cache(3000);
@@ -3257,10 +3259,12 @@ static void hm_user_large_kept_decommitted(struct kunit *test)
  * 33 MB).  Now the pages past live objects that earlier ones wrote stay
  * only up to 16 MiB in all (HM_LARGE_SLACK_BYTES); the rest go back as
  * the chunk is taken.  A calloc() of such a chunk still reads zeroes.
+ * (5000 bytes is a block of hm-5376 now: the kept objects are of 20 000,
+ * large, one granule as 5000 was.)
  */
 static void hm_user_large_kept_small_reuse(struct kunit *test)
 {
-	const size_t big = 60000, small = 5000, rounds = 10, n = 64;
+	const size_t big = 60000, small = 20000, rounds = 10, n = 64;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), past = 0, i, r;
 	unsigned char **live, *p[64], *q;
 
@@ -3290,7 +3294,7 @@ static void hm_user_large_kept_small_reuse(struct kunit *test)
 	}
 	kunit_info(test, "%zu objects of %zu bytes: %zu KiB resident past them",
 		   rounds * n, small, past >> 10);
-	/* most chunks were taken back: 35 MiB past them if every page stayed */
+	/* most chunks were taken back: 28 MiB past them if every page stayed */
 	KUNIT_EXPECT_LE(test, past, (16UL << 20) + rounds * n * page);
 	for (i = 0; i < rounds * n; i++) {
 		KUNIT_EXPECT_EQ(test, live[i][0], 0x33);
@@ -3333,9 +3337,9 @@ static void hm_slack_thread(void *arg, unsigned int t)
 		for (i = 0; i < 64; i++)
 			hm_free(p[i]);
 		for (i = 0; i < 64; i++) {
-			q = hm_malloc(5000);
+			q = hm_malloc(20000);
 			if (q)
-				memset(q, 0x33, 5000);
+				memset(q, 0x33, 20000);
 			x->live[t][r * 64 + i] = q;
 		}
 	}
@@ -3348,7 +3352,7 @@ static void hm_slack_thread(void *arg, unsigned int t)
  * is within the bound, else gives them all back; a thread that found the
  * sum over it while another's pages were on their way back gives back
  * more than it had to, never keeps more.  Once they are done, the pages
- * past 1280 objects of 5000 bytes (70 MiB if every page stayed) are at
+ * past 1280 objects of 20 000 bytes (56 MiB if every page stayed) are at
  * most 16 MiB, with a page each for the rounding of the measure.
  */
 static void hm_user_large_slack_threads(struct kunit *test)
@@ -3365,14 +3369,14 @@ static void hm_user_large_slack_threads(struct kunit *test)
 		for (i = 0; i < n; i++) {
 			q = x->live[t][i];
 			KUNIT_ASSERT_NOT_NULL(test, q);
-			past += hm_resident_bytes(test, q + 5000, q - HM_LARGE_HDR + HM_SLAB_SIZE);
+			past += hm_resident_bytes(test, q + 20000, q - HM_LARGE_HDR + HM_SLAB_SIZE);
 		}
 	kunit_info(test, "%zu objects in %d threads: %zu KiB resident past them",
 		   HM_SLACK_THREADS * n, HM_SLACK_THREADS, past >> 10);
 	KUNIT_EXPECT_LE(test, past, (16UL << 20) + HM_SLACK_THREADS * n * page);
 	for (t = 0; t < HM_SLACK_THREADS; t++)
 		for (i = 0; i < n; i++) {
-			KUNIT_EXPECT_EQ(test, x->live[t][i][4999], 0x33);
+			KUNIT_EXPECT_EQ(test, x->live[t][i][19999], 0x33);
 			hm_free(x->live[t][i]);
 		}
 	hm_trim();
@@ -3446,7 +3450,8 @@ static long hm_user_large_cycles_min_ns(size_t size, unsigned int n)
  * A thousand kept chunks cost each large allocation no more than a few:
  * the search read every kept chunk's header, each in a chunk of its own
  * and all on one cache set, under the lock: with 1000 kept, a malloc()
- * and free() of 5000 bytes took 5.7 us where it takes 50 ns.
+ * and free() of 5000 bytes took 5.7 us where it takes 50 ns.  (5000 bytes
+ * is a block of hm-5376 now: 20 000, large, one granule as 5000 was.)
  */
 static void hm_user_large_take_many_kept(struct kunit *test)
 {
@@ -3460,8 +3465,8 @@ static void hm_user_large_take_many_kept(struct kunit *test)
 	v = kunit_kzalloc(test, n * sizeof(*v), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	hm_trim();
-	hm_user_large_cycles_ns(5000, 1000);	/* warm */
-	base = hm_user_large_cycles_min_ns(5000, rounds);
+	hm_user_large_cycles_ns(20000, 1000);	/* warm */
+	base = hm_user_large_cycles_min_ns(20000, rounds);
 	for (i = 0; i < n; i++) {
 		v[i] = hm_malloc(100000);
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
@@ -3469,8 +3474,8 @@ static void hm_user_large_take_many_kept(struct kunit *test)
 	for (i = 0; i < n; i++)
 		hm_free(v[i]);
 	KUNIT_EXPECT_GE(test, hm_large_kept(), (unsigned long)n);
-	many = hm_user_large_cycles_min_ns(5000, rounds);
-	kunit_info(test, "ns per malloc+free of 5000 bytes: %ld, with %lu kept %ld",
+	many = hm_user_large_cycles_min_ns(20000, rounds);
+	kunit_info(test, "ns per malloc+free of 20000 bytes: %ld, with %lu kept %ld",
 		   base / rounds, hm_large_kept(), many / rounds);
 	KUNIT_EXPECT_LE(test, many, 4 * base + 20000000L);
 	hm_trim();
