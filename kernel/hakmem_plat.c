@@ -514,6 +514,7 @@ HM_EXPORT(hm_plat_meta_alloc);
 HM_EXPORT(hm_plat_meta_free);
 HM_EXPORT(hm_plat_error_hook);
 HM_EXPORT(hm_core_cache_create);
+HM_EXPORT(hm_core_medium_create);
 HM_EXPORT(hm_core_cache_destroy);
 HM_EXPORT(hm_cache_chunk_get);
 HM_EXPORT(hm_cctx_add_chunk);
