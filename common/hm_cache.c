@@ -132,6 +132,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 {
 	enum hm_cache_arg bad = hm_cache_arg_bad(size, align, mode, flags);
 	struct hm_cache *c;
+	unsigned int i;
 
 	if (bad != HM_ARG_OK) {
 		hm_report(NULL, HM_ERR_BAD_SIZE,
@@ -164,6 +165,8 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 	hm_atomic_set(&c->woken_yield, HM_YIELD_ONE);
 	c->id = hm_atomic_fetch_add(&hm_cache_ids, 1) + 1;
 	hm_lock_init(&c->lock);
+	for (i = 0; i < HM_MSG_NR; i++)
+		hm_plat_ratelimit_init(&c->report_rl[i]);
 	return c;
 }
 
@@ -750,6 +753,8 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 	if (c->debug)
 		hm_plat_debug_ref(-1);
 	hm_learn_destroy(c);
+	/* after the last report: what its rate limits held back, said */
+	hm_plat_ratelimit_exit(c);
 	hm_plat_meta_free(c, sizeof(*c));
 	return leaked;
 }

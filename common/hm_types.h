@@ -294,6 +294,17 @@ enum hm_error {
 	HM_ERR_NR,
 };
 
+/*
+ * The kernel log's rate limits of a cache (hm_plat_err_ratelimit()): one
+ * per kind of report, and one for each kind of message that is no report
+ * (not counted in errors[]).
+ */
+enum hm_msg {
+	HM_MSG_VALIDATE = HM_ERR_NR,	/* a problem hm_cache_validate() printed */
+	HM_MSG_TRACK,			/* tracking records kept (hm_debug.c) */
+	HM_MSG_NR,
+};
+
 struct hm_cache {
 	char name[HM_NAME_LEN];
 	u8 mode;
@@ -347,6 +358,8 @@ struct hm_cache {
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
 	struct hm_frag_cursor *cursors;	/* under lock */
+	/* the kernel log's rate limits, one per enum hm_msg (the platform's) */
+	hm_plat_ratelimit_t report_rl[HM_MSG_NR];
 };
 
 /* hm_core_cache_create() flags */

@@ -29,7 +29,7 @@ struct hm_vstate {
 		hm_v->problems++;					\
 		if (hm_v->pr)						\
 			hm_print(hm_v->pr, __VA_ARGS__);		\
-		else							\
+		else if (hm_plat_err_ratelimit(hm_v->c, HM_MSG_VALIDATE)) \
 			hm_plat_err(__VA_ARGS__);			\
 	} while (0)
 
@@ -222,10 +222,13 @@ static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
 /**
  * hm_cache_validate() - check the consistency of a quiescent cache
  * @c: the cache
- * @pr: where to print problems, or NULL for the platform's error log
+ * @pr: where to print problems, or NULL for the platform's error log,
+ *      through the cache's rate limit of HM_MSG_VALIDATE
+ *      (hm_plat_err_ratelimit(): a cache broken in every slab does not
+ *      flood the kernel log)
  *
- * Return: the number of problems found (0: consistent), or -1 when no
- * memory for the check could be had.
+ * Return: the number of problems found (0: consistent), printed or not,
+ * or -1 when no memory for the check could be had.
  */
 long hm_cache_validate(struct hm_cache *c, struct hm_printer *pr)
 {

@@ -294,6 +294,7 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	struct hakmem_report_counts rc;
 	struct hm_err_entry *log;
 	unsigned int e, n, i;
 
@@ -306,14 +307,13 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 		if (!only || hc == only)
 			hm_debug_counts_print(hc->c, &sp.pr);
 	spin_unlock(&hakmem_list_lock);
-	/* the kernel log's rate limit, of every kind and cache: the top level */
-	if (!only) {
-		struct hakmem_report_counts rc;
-
+	/* the kernel log's rate limits: the cache's, or every cache's (the top level) */
+	if (only)
+		hakmem_cache_report_counts(only, -1, &rc);
+	else
 		hakmem_report_counts(-1, &rc);
-		seq_printf(m, "# reports printed %lu, not printed (rate limit) %lu\n",
-			   rc.printed, rc.limited);
-	}
+	seq_printf(m, "# reports printed %lu, not printed (rate limit) %lu, not announced yet %lu\n",
+		   rc.printed, rc.limited, rc.pending);
 	log = kmalloc_array(HM_ERR_LOG, sizeof(*log), GFP_KERNEL);
 	if (!log)
 		return -ENOMEM;

@@ -27,6 +27,7 @@
 #include <linux/ktime.h>
 #include <linux/mmzone.h>
 #include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -239,7 +240,25 @@ static inline const char *hm_plat_ctx_name(u32 id, char *buf)
 #define HM_CTX(id)		hm_plat_ctx_name(id, (char [HM_CTX_LEN]) { 0 })
 
 bool hm_plat_error_hook(int e);
-bool hm_plat_err_ratelimit(int e);
+
+/*
+ * The kernel log's rate limit of one kind of message about one cache: the
+ * kernel's ratelimit_state, and what it let through and held back
+ * (hakmem_plat.c).  Counted atomically: any context but NMI asks.
+ */
+struct hakmem_ratelimit {
+	struct ratelimit_state rs;
+	atomic_long_t printed;		/* messages printed */
+	atomic_long_t limited;		/* held back, in all */
+	atomic_long_t pending;		/* of those, not announced yet */
+};
+
+#define hm_plat_ratelimit_t	struct hakmem_ratelimit
+
+struct hm_cache;
+void hm_plat_ratelimit_init(struct hakmem_ratelimit *rl);
+bool hm_plat_err_ratelimit(struct hm_cache *c, int k);
+void hm_plat_ratelimit_exit(struct hm_cache *c);
 
 /* patched out while no cache has a debug switch on (hakmem_plat.c) */
 DECLARE_STATIC_KEY_FALSE(hm_debug_key);
