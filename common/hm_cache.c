@@ -139,7 +139,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 			  (void *)hm_cache_arg_value(bad, size, align, mode, flags), HM_RET_IP);
 		return NULL;
 	}
-	c = hm_plat_meta_alloc(sizeof(*c), gfp);
+	c = hm_plat_meta_alloc(HM_CACHE_BYTES, gfp);
 	if (!c)
 		return NULL;
 	c->mode = (u8)mode;
@@ -150,7 +150,7 @@ struct hm_cache *hm_core_cache_create(const char *name, unsigned int size,
 		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
 	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
 	if (hm_cache_geometry(c, size, align)) {	/* never, by hm_cache_arg_bad() */
-		hm_plat_meta_free(c, sizeof(*c));
+		hm_plat_meta_free(c, HM_CACHE_BYTES);
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
 		return NULL;
 	}
@@ -755,6 +755,6 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 	hm_learn_destroy(c);
 	/* after the last report: what its rate limits held back, said */
 	hm_plat_ratelimit_exit(c);
-	hm_plat_meta_free(c, sizeof(*c));
+	hm_plat_meta_free(c, HM_CACHE_BYTES);
 	return leaked;
 }

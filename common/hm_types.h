@@ -358,9 +358,16 @@ struct hm_cache {
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
 	struct hm_frag_cursor *cursors;	/* under lock */
-	/* the kernel log's rate limits, one per enum hm_msg (the platform's) */
-	hm_plat_ratelimit_t report_rl[HM_MSG_NR];
+	/*
+	 * The kernel log's rate limits, one per enum hm_msg (the platform's),
+	 * allocated with the cache (HM_CACHE_BYTES): none in a cache on a
+	 * test's stack, which only lays out slabs
+	 */
+	hm_plat_ratelimit_t report_rl[];
 };
+
+/* what hm_core_cache_create() allocates: the cache and its rate limits */
+#define HM_CACHE_BYTES	(sizeof(struct hm_cache) + HM_MSG_NR * sizeof(hm_plat_ratelimit_t))
 
 /* hm_core_cache_create() flags */
 #define HM_CACHE_NO_MERGE	0x1U	/* reserved, caches never merge */

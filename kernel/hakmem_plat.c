@@ -681,6 +681,7 @@ HM_EXPORT(hm_slabmap_set);
 HM_EXPORT(hm_size_class_table);
 HM_EXPORT(hm_errors_total);
 HM_EXPORT(hm_error_name);
+HM_EXPORT(hm_msg_name);
 HM_EXPORT(hm_report);
 HM_EXPORT(hm_report_bad_block);
 HM_EXPORT(hm_cache_validate);
