@@ -114,8 +114,9 @@
  *                  which counts what it holds back and says how many
  *                  before the next message it lets through; userspace:
  *                  true
- *              hm_plat_ratelimit_t  one such limit's state (and counts),
- *                  HM_MSG_NR of them in each cache, zeroed at first
+ *              hm_plat_ratelimit_t  one such limit's state (and counts):
+ *                  HM_MSG_NR of them at the end of each cache, allocated
+ *                  with it (HM_CACHE_BYTES), zeroed
  *              void hm_plat_ratelimit_init(hm_plat_ratelimit_t *rl)  at
  *                  the cache's creation
  *              void hm_plat_ratelimit_exit(struct hm_cache *c)  at its
