@@ -811,16 +811,17 @@ struct dentry *hakmem_debugfs_add_file(const char *name,
 {
 	struct dentry *d;
 
+	/* no cache, no report kind: the call site's rate limit */
 	if (IS_ERR_OR_NULL(name) || !*name) {
-		pr_err("%s: no file name (%p), caller %pS\n", __func__, name,
-		       (void *)_RET_IP_);
+		pr_err_ratelimited("%s: no file name (%p), caller %pS\n", __func__, name,
+				   (void *)_RET_IP_);
 		return ERR_PTR(-EINVAL);
 	}
 	if (IS_ERR_OR_NULL(hakmem_dir))
 		return ERR_PTR(-ENOENT);
 	d = debugfs_create_file(name, 0644, hakmem_dir, NULL, fops);
 	if (IS_ERR(d))
-		pr_err("cannot create /sys/kernel/debug/hakmem/%s\n", name);
+		pr_err_ratelimited("cannot create /sys/kernel/debug/hakmem/%s\n", name);
 	return d;
 }
 EXPORT_SYMBOL_GPL(hakmem_debugfs_add_file);

@@ -5373,6 +5373,35 @@ static void hakmem_kapi_validate_flood(struct kunit *test)
 	}
 }
 
+/*
+ * hakmem_debugfs_add_file()'s refusals, which name no cache and are no
+ * report, have the call site's rate limit (pr_err_ratelimited(): 10 per
+ * 5 seconds): 30 of them in a row print at most 10 lines, and each is
+ * refused.
+ */
+static void hakmem_kapi_debugfs_add_flood(struct kunit *test)
+{
+	struct hakmem_console con = {};
+	unsigned int i, refused = 0;
+	struct tracepoint *tp;
+
+	hakmem_console_init(&con, "hakmem_debugfs_add_file: no file name", "", "", "",
+			    HM_ERR_FOREIGN);
+	tp = hakmem_console_watch(&con, 1);
+	if (!tp)
+		kunit_skip(test, "no console tracepoint: the printed lines not counted");
+	for (i = 0; i < 30; i++) {
+		struct dentry *d = hakmem_debugfs_add_file(NULL, &hakmem_test_noop_fops);
+
+		refused += PTR_ERR_OR_ZERO(d) == -EINVAL;
+	}
+	hakmem_console_unwatch(tp, &con, 1);
+	KUNIT_EXPECT_EQ(test, refused, 30);
+	/* hakmem_kapi_debugfs_add_bad's 3 may have begun the period */
+	KUNIT_EXPECT_GE(test, atomic_long_read(&con.messages), 1);
+	KUNIT_EXPECT_LE(test, atomic_long_read(&con.messages), DEFAULT_RATELIMIT_BURST);
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE(hakmem_kapi_span_words),
@@ -5396,6 +5425,7 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_report_flood),
 	KUNIT_CASE(hakmem_kapi_report_flood_caches),
 	KUNIT_CASE(hakmem_kapi_validate_flood),
+	KUNIT_CASE(hakmem_kapi_debugfs_add_flood),
 	{}
 };
 
