@@ -117,8 +117,9 @@ static struct hm_cache *hm_cache_new(const char *name, unsigned int size, unsign
 				     enum hm_mode mode, unsigned int flags, hm_gfp_t gfp)
 {
 	struct hm_cache *c;
+	unsigned int i;
 
-	c = hm_plat_meta_alloc(sizeof(*c), gfp);
+	c = hm_plat_meta_alloc(HM_CACHE_BYTES, gfp);
 	if (!c)
 		return NULL;
 	c->mode = (u8)mode;
@@ -129,7 +130,7 @@ static struct hm_cache *hm_cache_new(const char *name, unsigned int size, unsign
 		c->link_bytes = mode == HM_MODE_HYBRID ? HM_MAG_LINK : 0;
 	c->fit = (u8)((flags & HM_CACHE_FIT_MASK) >> HM_CACHE_FIT_SHIFT);
 	if (hm_cache_geometry(c, size, align)) {
-		hm_plat_meta_free(c, sizeof(*c));
+		hm_plat_meta_free(c, HM_CACHE_BYTES);
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)(unsigned long)size, HM_RET_IP);
 		return NULL;
 	}
@@ -144,6 +145,8 @@ static struct hm_cache *hm_cache_new(const char *name, unsigned int size, unsign
 	hm_atomic_set(&c->woken_yield, HM_YIELD_ONE);
 	c->id = hm_atomic_fetch_add(&hm_cache_ids, 1) + 1;
 	hm_lock_init(&c->lock);
+	for (i = 0; i < HM_MSG_NR; i++)
+		hm_plat_ratelimit_init(&c->report_rl[i]);
 	return c;
 }
 
@@ -786,6 +789,8 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c)
 	if (c->debug)
 		hm_plat_debug_ref(-1);
 	hm_learn_destroy(c);
-	hm_plat_meta_free(c, sizeof(*c));
+	/* after the last report: what its rate limits held back, said */
+	hm_plat_ratelimit_exit(c);
+	hm_plat_meta_free(c, HM_CACHE_BYTES);
 	return leaked;
 }

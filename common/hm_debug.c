@@ -302,8 +302,9 @@ static void hm_track_unretire(struct hm_cache *c, void **batch, unsigned long n)
 			hm_atomic_set(&d->track, (unsigned long)batch[--n]);
 	}
 	hm_unlock(&c->lock, flags);
-	hm_plat_err("%s: tracking records kept, no memory to wait for their readers (%lu unattached)\n",
-		    c->name, n);
+	if (hm_plat_err_ratelimit(c, HM_MSG_TRACK))
+		hm_plat_err("%s: tracking records kept, no memory to wait for their readers (%lu unattached)\n",
+			    c->name, n);
 }
 
 /*

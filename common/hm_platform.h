@@ -110,12 +110,23 @@
  *                                              "%s" of dladdr's name
  *              bool hm_plat_error_hook(e)      true: a test counts report
  *                                              kind e, print nothing
- *              bool hm_plat_err_ratelimit(e)   true: print this report of
- *                                              kind e (asked after the
- *                                              hook; the report is counted
- *                                              and logged either way): the
- *                                              kernel's rate limit per
- *                                              kind; userspace: true
+ *              bool hm_plat_err_ratelimit(c, k)  true: print this
+ *                  message of kind k (enum hm_error, or enum hm_msg for a
+ *                  message that is no report) about cache c (NULL: none);
+ *                  asked after the hook; a report is counted and logged
+ *                  either way.  The kernel's: a rate limit per cache and
+ *                  kind (c->report_rl[k]; per kind where c is NULL),
+ *                  which counts what it holds back and says how many
+ *                  before the next message it lets through; userspace:
+ *                  true
+ *              hm_plat_ratelimit_t  one such limit's state (and counts):
+ *                  HM_MSG_NR of them at the end of each cache, allocated
+ *                  with it (HM_CACHE_BYTES), zeroed
+ *              void hm_plat_ratelimit_init(hm_plat_ratelimit_t *rl)  at
+ *                  the cache's creation
+ *              void hm_plat_ratelimit_exit(struct hm_cache *c)  at its
+ *                  destroy, after its last report: say what its limits
+ *                  held back and did not say yet
  * Debugging:   HM_DEBUG_ACTIVE()   false while no cache has a debug switch
  *                                  on (a static key in the kernel)
  *              hm_plat_debug_ref(delta)  a cache's switches went from all

@@ -33,6 +33,22 @@ const char *hm_error_name(enum hm_error e)
 }
 
 /**
+ * hm_msg_name() - what a rate limit's messages are, for "<N> <name>
+ * reports suppressed"
+ * @k: enum hm_error or enum hm_msg
+ *
+ * Return: the kind's name (hm_error_name()), "validation" or "tracking".
+ */
+const char *hm_msg_name(int k)
+{
+	if (k == HM_MSG_VALIDATE)
+		return "validation";
+	if (k == HM_MSG_TRACK)
+		return "tracking";
+	return hm_error_name((enum hm_error)k);
+}
+
+/**
  * hm_report() - count and report a refused operation
  * @c: the cache concerned, or NULL
  * @e: what was wrong
@@ -176,7 +192,7 @@ static void hm_report_log(struct hm_cache *c, enum hm_error e, const struct hm_s
  *
  * For a caller that may not print the report for reasons of its own (the
  * kernel's __GFP_NOWARN): when it does print, it asks
- * hm_plat_err_ratelimit() first.
+ * hm_plat_err_ratelimit(@c, @e) first.
  *
  * Return: false when a test counts it (hm_plat_error_hook()): not to be
  * printed; else true.
@@ -206,14 +222,16 @@ bool hm_report_note(struct hm_cache *c, enum hm_error e, const struct hm_slab *s
  *
  * Return: true when the caller prints the report (in one hm_plat_err()
  * call); false when a test counts it (hm_plat_error_hook()) or the
- * platform's rate limit for kind @e holds it back (hm_plat_err_ratelimit():
- * the kernel's; userspace prints every report).
+ * platform's rate limit for kind @e of cache @c holds it back
+ * (hm_plat_err_ratelimit(): the kernel's, one per cache and kind, so that
+ * a flood of one cache's reports silences neither another cache nor
+ * another kind; userspace prints every report).
  */
 bool hm_report_count(struct hm_cache *c, enum hm_error e, const struct hm_slab *s,
 		     const void *p, unsigned int off, unsigned long ip,
 		     const struct hm_track *t)
 {
-	return hm_report_note(c, e, s, p, off, ip, t) && hm_plat_err_ratelimit(e);
+	return hm_report_note(c, e, s, p, off, ip, t) && hm_plat_err_ratelimit(c, e);
 }
 
 /**
@@ -240,7 +258,7 @@ void hm_report_leak(struct hm_cache *c, const struct hm_slab *s, unsigned int li
 {
 	hm_atomic_fetch_add(&hm_errors_total[HM_ERR_LEAK], 1);
 	hm_atomic_fetch_add(&c->errors[HM_ERR_LEAK], 1);
-	if (hm_plat_error_hook(HM_ERR_LEAK) || !hm_plat_err_ratelimit(HM_ERR_LEAK))
+	if (hm_plat_error_hook(HM_ERR_LEAK) || !hm_plat_err_ratelimit(c, HM_ERR_LEAK))
 		return;
 	hm_plat_err("cache %s destroyed with %u live objects of %u bytes in slab %p: slab kept\n",
 		    c->name, live, c->obj_size, (const void *)s);

@@ -9,7 +9,8 @@
  * hm_plat_err() call however many lines it has, unless the platform says
  * a test is counting errors (hm_plat_error_hook(), the slub_kunit
  * "slab_errors" pattern) or its rate limit holds the report back
- * (hm_plat_err_ratelimit(), the kernel's: counted and logged all the same).
+ * (hm_plat_err_ratelimit(), the kernel's, per cache and kind: counted and
+ * logged all the same).
  */
 #ifndef HM_REPORT_H
 #define HM_REPORT_H
@@ -45,6 +46,7 @@ bool hm_report_count(struct hm_cache *c, enum hm_error e, const struct hm_slab *
 unsigned int hm_report_log_copy(struct hm_err_entry *out);
 
 const char *hm_error_name(enum hm_error e);
+const char *hm_msg_name(int k);
 /* the report log's lock; also taken around fork() in userspace */
 extern hm_lock_t hm_err_lock;
 

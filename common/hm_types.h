@@ -309,6 +309,17 @@ enum hm_error {
 	HM_ERR_NR,
 };
 
+/*
+ * The kernel log's rate limits of a cache (hm_plat_err_ratelimit()): one
+ * per kind of report, and one for each kind of message that is no report
+ * (not counted in errors[]).
+ */
+enum hm_msg {
+	HM_MSG_VALIDATE = HM_ERR_NR,	/* a problem hm_cache_validate() printed */
+	HM_MSG_TRACK,			/* tracking records kept (hm_debug.c) */
+	HM_MSG_NR,
+};
+
 struct hm_cache {
 	char name[HM_NAME_LEN];
 	u8 mode;
@@ -362,7 +373,16 @@ struct hm_cache {
 	struct hm_cache *next;	/* global list of caches (adapter's) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
 	struct hm_frag_cursor *cursors;	/* under lock */
+	/*
+	 * The kernel log's rate limits, one per enum hm_msg (the platform's),
+	 * allocated with the cache (HM_CACHE_BYTES): none in a cache on a
+	 * test's stack, which only lays out slabs
+	 */
+	hm_plat_ratelimit_t report_rl[];
 };
+
+/* what hm_core_cache_create() allocates: the cache and its rate limits */
+#define HM_CACHE_BYTES	(sizeof(struct hm_cache) + HM_MSG_NR * sizeof(hm_plat_ratelimit_t))
 
 /* hm_core_cache_create() flags */
 #define HM_CACHE_NO_MERGE	0x1U	/* reserved, caches never merge */

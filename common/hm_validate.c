@@ -45,12 +45,16 @@ struct hm_vstate {
 				    __VA_ARGS__);			\
 	} while (0)
 
-/* a kept line to @log, or to the platform's error log (@log NULL) */
-static void hm_vlog_line(struct hm_printer *log, const char *line)
+/*
+ * a kept line of @c to @log, or to the platform's error log (@log NULL),
+ * through @c's rate limit of HM_MSG_VALIDATE: a cache validated again
+ * and again does not flood the kernel log
+ */
+static void hm_vlog_line(struct hm_cache *c, struct hm_printer *log, const char *line)
 {
 	if (log)
 		hm_print(log, "%s", line);
-	else
+	else if (hm_plat_err_ratelimit(c, HM_MSG_VALIDATE))
 		hm_plat_err("%s", line);
 }
 
@@ -65,11 +69,11 @@ static void hm_vlog(struct hm_vstate *v, struct hm_printer *log)
 	unsigned int i;
 
 	for (i = 0; i < v->nlines; i++)
-		hm_vlog_line(log, v->lines[i]);
+		hm_vlog_line(v->c, log, v->lines[i]);
 	if (v->problems > v->nlines) {
 		hm_snprintf(more, sizeof(more), "%s: ... %ld more problems\n",
 			    v->c->name, v->problems - (long)v->nlines);
-		hm_vlog_line(log, more);
+		hm_vlog_line(v->c, log, more);
 	}
 }
 
@@ -339,7 +343,10 @@ static long hm_validate_to(struct hm_cache *c, struct hm_printer *pr, struct hm_
  * @pr: where to print problems, each on a line, or NULL for the
  *	platform's error log: there at most HM_VALIDATE_LOG_MAX of them and
  *	a line "<cache>: ... <n> more problems" for the rest, printed once
- *	the cache lock is dropped (hm_cache_validate_log())
+ *	the cache lock is dropped (hm_cache_validate_log()), each line
+ *	through the cache's rate limit of HM_MSG_VALIDATE
+ *	(hm_plat_err_ratelimit(): a cache validated again and again does
+ *	not flood the kernel log)
  *
  * Return: the number of problems found (0: consistent), all of them
  * however many were printed, or -1 when no memory for the check could be

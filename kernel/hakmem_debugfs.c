@@ -325,6 +325,7 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	struct hakmem_report_counts rc;
 	struct hm_err_entry *log;
 	unsigned int e, n, i;
 
@@ -337,14 +338,13 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 		if (!only || hc == only)
 			hm_debug_counts_print(hc->c, &sp.pr);
 	spin_unlock(&hakmem_list_lock);
-	/* the kernel log's rate limit, of every kind and cache: the top level */
-	if (!only) {
-		struct hakmem_report_counts rc;
-
+	/* the kernel log's rate limits: the cache's, or every cache's (the top level) */
+	if (only)
+		hakmem_cache_report_counts(only, -1, &rc);
+	else
 		hakmem_report_counts(-1, &rc);
-		seq_printf(m, "# reports printed %lu, not printed (rate limit) %lu\n",
-			   rc.printed, rc.limited);
-	}
+	seq_printf(m, "# reports printed %lu, not printed (rate limit) %lu, not announced yet %lu\n",
+		   rc.printed, rc.limited, rc.pending);
 	log = kmalloc_array(HM_ERR_LOG, sizeof(*log), GFP_KERNEL);
 	if (!log)
 		return -ENOMEM;
@@ -842,16 +842,17 @@ struct dentry *hakmem_debugfs_add_file(const char *name,
 {
 	struct dentry *d;
 
+	/* no cache, no report kind: the call site's rate limit */
 	if (IS_ERR_OR_NULL(name) || !*name) {
-		pr_err("%s: no file name (%p), caller %pS\n", __func__, name,
-		       (void *)_RET_IP_);
+		pr_err_ratelimited("%s: no file name (%p), caller %pS\n", __func__, name,
+				   (void *)_RET_IP_);
 		return ERR_PTR(-EINVAL);
 	}
 	if (IS_ERR_OR_NULL(hakmem_dir))
 		return ERR_PTR(-ENOENT);
 	d = debugfs_create_file(name, 0644, hakmem_dir, NULL, fops);
 	if (IS_ERR(d))
-		pr_err("cannot create /sys/kernel/debug/hakmem/%s\n", name);
+		pr_err_ratelimited("cannot create /sys/kernel/debug/hakmem/%s\n", name);
 	return d;
 }
 EXPORT_SYMBOL_GPL(hakmem_debugfs_add_file);

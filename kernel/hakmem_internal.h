@@ -107,15 +107,18 @@ unsigned long hakmem_reclaimable(void);
 unsigned long hakmem_shrink_all(void);
 long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr);
 
-/* the rate limit of the core's reports (hakmem_plat.c) */
+/* the rate limits of the kernel log's reports, per cache and kind (hakmem_plat.c) */
 struct hakmem_report_counts {
 	unsigned long printed;	/* reports printed */
 	unsigned long limited;	/* held back by the rate limit */
 	unsigned long pending;	/* of those, not yet announced as suppressed */
 };
 
-void hakmem_report_limit_set(unsigned int interval, unsigned int burst);
+void hakmem_report_limit_set(unsigned int interval_ms, unsigned int burst);
+void hakmem_report_limit_get(unsigned int *interval_ms, unsigned int *burst);
 void hakmem_report_counts(int e, struct hakmem_report_counts *rc);
+void hakmem_cache_report_counts(struct hakmem_cache *hc, int e,
+				struct hakmem_report_counts *rc);
 
 int hakmem_debugfs_init(void);
 void hakmem_debugfs_exit(void);

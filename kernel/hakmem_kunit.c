@@ -35,7 +35,9 @@
  *                   GFP_DMA refused, __GFP_NOFAIL (slabs and large
  *                   objects), sizes no chunk holds refused, the call
  *                   site of each object of a bulk allocation, a flood
- *                   of reports ratelimited and counted
+ *                   of reports ratelimited and counted, per cache and
+ *                   kind (another cache's reports printed), and of a
+ *                   validation's problems
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -5116,40 +5118,84 @@ static void hakmem_kapi_kasan_shadow(struct kunit *test)
 #endif
 }
 
-static void hakmem_test_report_limit_default(void *unused)
+/* the rate limit of reports as it was before the case */
+struct hakmem_report_limit {
+	unsigned int interval_ms, burst;
+};
+
+static void hakmem_test_report_limit_restore(void *arg)
 {
-	hakmem_report_limit_set(DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+	struct hakmem_report_limit *was = arg;
+
+	hakmem_report_limit_set(was->interval_ms, was->burst);
 }
 
-/* what the console tracepoint saw of the flood's cache */
+/* Set the rate limit of reports to @interval_ms, @burst until the case ends. */
+static void hakmem_test_report_limit(struct kunit *test, unsigned int interval_ms,
+				     unsigned int burst)
+{
+	struct hakmem_report_limit *was = kunit_kzalloc(test, sizeof(*was), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, was);
+	hakmem_report_limit_get(&was->interval_ms, &was->burst);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_report_limit_restore,
+							was), 0);
+	hakmem_report_limit_set(interval_ms, burst);
+}
+
+/* what the console tracepoint saw of one cache's messages */
 struct hakmem_console {
-	const char *cache;		/* its reports name it */
-	atomic_long_t reports;		/* "double free: ... in cache <cache>" */
-	atomic_long_t announced;	/* the sum of "<N> double free reports suppressed" */
+	const char *what;		/* a line with it and @line is one of them */
+	char line[HM_NAME_LEN + 16];
+	char cache[HM_NAME_LEN + 4];	/* "<cache>: " */
+	const char *kind;		/* hm_msg_name() of their rate limit */
+	atomic_long_t messages;		/* the lines that are messages */
+	atomic_long_t announced;	/* the sum of "<cache>: <N> <kind> reports suppressed" */
 	atomic_long_t lines;		/* the lines announcing that */
 };
+
+/*
+ * Watch @cache's messages, the lines that have @what and @before @cache
+ * @after ("double free: " and " in cache <cache> ("), and the
+ * announcements of its rate limit of @kind.
+ */
+static void hakmem_console_init(struct hakmem_console *con, const char *what,
+				const char *before, const char *cache, const char *after,
+				int kind)
+{
+	con->what = what;
+	snprintf(con->line, sizeof(con->line), "%s%s%s", before, cache, after);
+	snprintf(con->cache, sizeof(con->cache), "%s: ", cache);
+	con->kind = hm_msg_name(kind);
+}
 
 /* A printk's text, as it is stored (printk_sprint()), on any CPU. */
 static void hakmem_console_probe(void *data, const char *text, size_t len)
 {
 	struct hakmem_console *con = data;
-	char line[160], *at;
+	char line[160], *at, *num, *end;
 	unsigned long n;
 
 	/* the text is not NUL-terminated */
 	len = min(len, sizeof(line) - 1);
 	memcpy(line, text, len);
 	line[len] = '\0';
-	if (strstr(line, "double free: ") && strstr(line, con->cache)) {
-		atomic_long_inc(&con->reports);
+	if (strstr(line, con->what) && strstr(line, con->line)) {
+		atomic_long_inc(&con->messages);
 		return;
 	}
-	at = strstr(line, " double free reports suppressed");
-	if (!at)
+	num = strstr(line, con->cache);
+	at = strstr(line, " reports suppressed");
+	if (!num || !at || at < num)
 		return;
-	*at = '\0';
-	at = strrchr(line, ' ');
-	if (!kstrtoul(at ? at + 1 : line, 10, &n)) {
+	num += strlen(con->cache);
+	end = strchr(num, ' ');
+	/* "<N> <kind> reports suppressed": the kind's words up to @at */
+	if (!end || end > at || strncmp(end + 1, con->kind, at - end - 1) ||
+	    strlen(con->kind) != at - end - 1)
+		return;
+	*end = '\0';
+	if (!kstrtoul(num, 10, &n)) {
 		atomic_long_add(n, &con->announced);
 		atomic_long_inc(&con->lines);
 	}
@@ -5163,17 +5209,50 @@ static void hakmem_find_console_tp(struct tracepoint *tp, void *priv)
 		*tpp = tp;
 }
 
-/* The two counts of the top-level errors file's rate-limit line. */
-static void hakmem_read_limit_line(struct kunit *test, struct hakmem_report_counts *rc)
+/* Count the lines of @con[0..@n) from now on; NULL where it cannot. */
+static struct tracepoint *hakmem_console_watch(struct hakmem_console *con, unsigned int n)
 {
-	const char *at = hakmem_line_after(hakmem_read_file(test, NULL, "errors"),
-					   "# reports printed ");
+	struct tracepoint *tp = NULL;
+	unsigned int i;
 
+	for_each_kernel_tracepoint(hakmem_find_console_tp, &tp);
+	if (!tp)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (!tracepoint_probe_register(tp, hakmem_console_probe, &con[i]))
+			continue;
+		while (i--)
+			tracepoint_probe_unregister(tp, hakmem_console_probe, &con[i]);
+		tracepoint_synchronize_unregister();
+		return NULL;
+	}
+	return tp;
+}
+
+static void hakmem_console_unwatch(struct tracepoint *tp, struct hakmem_console *con,
+				   unsigned int n)
+{
+	unsigned int i;
+
+	if (!tp)
+		return;
+	for (i = 0; i < n; i++)
+		tracepoint_probe_unregister(tp, hakmem_console_probe, &con[i]);
+	tracepoint_synchronize_unregister();
+}
+
+/* The three counts of an errors file's rate-limit line (@hc NULL: the top level). */
+static void hakmem_read_limit_line(struct kunit *test, struct hakmem_cache *hc,
+				   struct hakmem_report_counts *rc)
+{
+	const char *at = hakmem_line_after(hakmem_read_file(test, hc, "errors"),
+					   "# reports printed ");
 	int n;
 
 	KUNIT_ASSERT_NOT_NULL(test, at);
-	n = sscanf(at, "%lu, not printed (rate limit) %lu", &rc->printed, &rc->limited);
-	KUNIT_ASSERT_EQ_MSG(test, n, 2, "'%.60s'", at);
+	n = sscanf(at, "%lu, not printed (rate limit) %lu, not announced yet %lu",
+		   &rc->printed, &rc->limited, &rc->pending);
+	KUNIT_ASSERT_EQ_MSG(test, n, 3, "'%.80s'", at);
 }
 
 /*
@@ -5189,72 +5268,291 @@ static void hakmem_kapi_report_flood(struct kunit *test)
 	struct hakmem_cache *hc = hakmem_test_cache_checked(test, "kunit-flood", 64,
 							    HM_MODE_BITMAP);
 	const unsigned long period = max(msecs_to_jiffies(100), 2UL), n = 500, burst = 5;
-	struct hakmem_console con = { .cache = hc->c->name };
-	struct hakmem_report_counts before, after, end, file;
+	struct hakmem_report_counts before, after, end, file, all;
 	unsigned long start = jiffies, t0, periods, printed, limited, total;
-	struct tracepoint *tp = NULL;
-	bool traced = false;
+	struct hakmem_console con = {};
+	struct tracepoint *tp;
 	unsigned long i;
 	void *p;
 
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_report_limit_default,
-							NULL), 0);
-	hakmem_report_limit_set(period, burst);
-	/* the period under way, if any, ends: the flood begins one */
-	msleep(jiffies_to_msecs(period + 2));
+	hakmem_test_report_limit(test, jiffies_to_msecs(period), burst);
+	hakmem_console_init(&con, "double free: ", " in cache ", hc->c->name, " (",
+			    HM_ERR_DOUBLE_FREE);
 	p = hakmem_cache_alloc(hc, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	hakmem_cache_free(hc, p);
 
-	for_each_kernel_tracepoint(hakmem_find_console_tp, &tp);
-	if (tp)
-		traced = !tracepoint_probe_register(tp, hakmem_console_probe, &con);
+	tp = hakmem_console_watch(&con, 1);
 	total = hm_errors(HM_ERR_DOUBLE_FREE);
-	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &before);
+	hakmem_cache_report_counts(hc, HM_ERR_DOUBLE_FREE, &before);
 	t0 = jiffies;
 	for (i = 0; i < n; i++)
 		hakmem_cache_free(hc, p);
 	periods = (jiffies - t0) / period + 1;
-	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &after);
+	hakmem_cache_report_counts(hc, HM_ERR_DOUBLE_FREE, &after);
 	/* a period later, one more: printed, after the count of the rest */
 	msleep(jiffies_to_msecs(period + 2));
 	hakmem_cache_free(hc, p);
-	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &end);
-	if (traced) {
-		tracepoint_probe_unregister(tp, hakmem_console_probe, &con);
-		tracepoint_synchronize_unregister();
-	}
+	hakmem_cache_report_counts(hc, HM_ERR_DOUBLE_FREE, &end);
+	hakmem_console_unwatch(tp, &con, 1);
 
 	/* every one counted and refused */
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_DOUBLE_FREE]), n + 1);
 	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE) - total, n + 1);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
 	HAKMEM_EXPECT_VALID(test, hc);
+	/* a new cache: its limit had held nothing back */
+	KUNIT_EXPECT_EQ(test, before.printed + before.limited + before.pending, 0);
 	/* a burst a period printed, the rest held back */
 	printed = after.printed - before.printed;
 	limited = after.limited - before.limited;
 	KUNIT_EXPECT_EQ(test, printed + limited, n);
 	KUNIT_EXPECT_GE(test, printed, burst);
 	KUNIT_EXPECT_LE_MSG(test, printed, burst * periods, "%lu periods", periods);
+	KUNIT_EXPECT_EQ(test, after.pending, limited);
 	/* the report after the period printed, and every one held back announced */
 	KUNIT_EXPECT_EQ(test, end.printed - after.printed, 1);
 	KUNIT_EXPECT_EQ(test, end.limited, after.limited);
 	KUNIT_EXPECT_EQ(test, end.pending, 0);
-	if (traced) {
-		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.reports), printed + 1);
-		/* those of an earlier case too: the flood's first report said so */
-		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.announced), before.pending + limited);
+	if (tp) {
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.messages), printed + 1);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.announced), limited);
 		KUNIT_EXPECT_LE(test, atomic_long_read(&con.lines), periods + 1);
 	} else {
 		kunit_info(test, "no console tracepoint: the printed lines not counted");
 	}
-	/* the errors file: the totals of every kind */
-	hakmem_report_counts(-1, &end);
-	hakmem_read_limit_line(test, &file);
+	/* the cache's errors file: its own counts */
+	hakmem_read_limit_line(test, hc, &file);
 	KUNIT_EXPECT_EQ(test, file.printed, end.printed);
 	KUNIT_EXPECT_EQ(test, file.limited, end.limited);
+	KUNIT_EXPECT_EQ(test, file.pending, 0);
+	/* the top-level one: the totals of every kind and cache */
+	hakmem_report_counts(-1, &all);
+	hakmem_read_limit_line(test, NULL, &file);
+	KUNIT_EXPECT_EQ(test, file.printed, all.printed);
+	KUNIT_EXPECT_EQ(test, file.limited, all.limited);
+	KUNIT_EXPECT_EQ(test, file.pending, all.pending);
+	KUNIT_EXPECT_GE(test, all.limited, limited);
 	kunit_info(test, "%lu double frees in %lu periods: %lu printed, %lu held back; %u ms in all",
 		   n, periods, printed, limited, jiffies_to_msecs(jiffies - start));
+}
+
+/* The number after "<kind>" and blanks at the start of a line of an errors file. */
+static unsigned long hakmem_errors_count(struct kunit *test, const char *buf, const char *kind)
+{
+	const char *at = hakmem_line_after(buf, kind);
+	unsigned long n = 0;
+	int got;
+
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	got = sscanf(at, " %lu", &n);
+	KUNIT_EXPECT_EQ_MSG(test, got, 1, "'%.40s'", at);
+	return n;
+}
+
+/*
+ * The rate limit is per cache and kind: a flood of double frees into one
+ * cache (a minute's period: each limit lets exactly its burst through)
+ * leaves another cache's reports printed whole, and the flooded cache's
+ * report of another kind too.  Every report of the flood is counted, the
+ * report log holds its last HM_ERR_LOG, the cache's errors file says how
+ * many were printed and held back, and the first report printed after
+ * the period says how many were.
+ */
+static void hakmem_kapi_report_flood_caches(struct kunit *test)
+{
+	struct hakmem_cache *a = hakmem_test_cache(test, "kunit-rl-a", 64, HM_MODE_BITMAP);
+	struct hakmem_cache *b = hakmem_test_cache(test, "kunit-rl-b", 64, HM_MODE_BITMAP);
+	const unsigned long n = 300, burst = 5;
+	struct hakmem_report_counts ra, rb, rx, t0, t1, file;
+	struct hakmem_console con[2] = {};
+	unsigned long total, i;
+	struct hm_err_entry *log;
+	struct tracepoint *tp;
+	const char *buf;
+	void *p, *q;
+
+	log = kunit_kmalloc_array(test, HM_ERR_LOG, sizeof(*log), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	hakmem_test_report_limit(test, 60 * MSEC_PER_SEC, burst);
+	hakmem_console_init(&con[0], "double free: ", " in cache ", a->c->name, " (",
+			    HM_ERR_DOUBLE_FREE);
+	hakmem_console_init(&con[1], "double free: ", " in cache ", b->c->name, " (",
+			    HM_ERR_DOUBLE_FREE);
+	p = hakmem_cache_alloc(a, GFP_KERNEL);
+	q = hakmem_cache_alloc(b, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hakmem_cache_free(a, p);
+	hakmem_cache_free(b, q);
+
+	tp = hakmem_console_watch(con, ARRAY_SIZE(con));
+	total = hm_errors(HM_ERR_DOUBLE_FREE);
+	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &t0);
+	for (i = 0; i < n; i++)
+		hakmem_cache_free(a, p);
+	/* every one counted, the log holds the last HM_ERR_LOG of them */
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&a->c->errors[HM_ERR_DOUBLE_FREE]), n);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE) - total, n);
+	KUNIT_ASSERT_EQ(test, hm_report_log_copy(log), HM_ERR_LOG);
+	for (i = 0; i < HM_ERR_LOG; i++) {
+		KUNIT_EXPECT_EQ(test, log[i].cache_id, a->c->id);
+		KUNIT_EXPECT_EQ(test, log[i].kind, HM_ERR_DOUBLE_FREE);
+		KUNIT_EXPECT_EQ(test, log[i].ptr, (unsigned long)p);
+		KUNIT_EXPECT_EQ(test, log[i].seq, log[0].seq + i);
+	}
+	/* a burst printed, the rest held back and not announced yet */
+	hakmem_cache_report_counts(a, HM_ERR_DOUBLE_FREE, &ra);
+	KUNIT_EXPECT_EQ(test, ra.printed, burst);
+	KUNIT_EXPECT_EQ(test, ra.limited, n - burst);
+	KUNIT_EXPECT_EQ(test, ra.pending, n - burst);
+
+	/* the other cache's reports: printed, its own burst */
+	for (i = 0; i < burst; i++)
+		hakmem_cache_free(b, q);
+	hakmem_cache_report_counts(b, HM_ERR_DOUBLE_FREE, &rb);
+	KUNIT_EXPECT_EQ(test, rb.printed, burst);
+	KUNIT_EXPECT_EQ(test, rb.limited, 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&b->c->errors[HM_ERR_DOUBLE_FREE]), burst);
+	/* the flooded cache's report of another kind: printed */
+	hakmem_cache_free(a, (char *)p + 8);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&a->c->errors[HM_ERR_INTERIOR]), 1);
+	hakmem_cache_report_counts(a, HM_ERR_INTERIOR, &rx);
+	KUNIT_EXPECT_EQ(test, rx.printed, 1);
+	KUNIT_EXPECT_EQ(test, rx.limited, 0);
+
+	/* the flooded cache's errors file: every report, and the rate limit's counts */
+	buf = hakmem_read_file(test, a, "errors");
+	KUNIT_EXPECT_EQ(test, hakmem_errors_count(test, buf, "double free "), n);
+	hakmem_read_limit_line(test, a, &file);
+	KUNIT_EXPECT_EQ(test, file.printed, burst + 1);
+	KUNIT_EXPECT_EQ(test, file.limited, n - burst);
+	KUNIT_EXPECT_EQ(test, file.pending, n - burst);
+
+	/* the period over, the next report says how many were held back */
+	hakmem_test_report_limit(test, 1, burst);
+	msleep(jiffies_to_msecs(2) + 1);
+	hakmem_cache_free(a, p);
+	hakmem_cache_report_counts(a, HM_ERR_DOUBLE_FREE, &ra);
+	KUNIT_EXPECT_EQ(test, ra.printed, burst + 1);
+	KUNIT_EXPECT_EQ(test, ra.pending, 0);
+	hakmem_console_unwatch(tp, con, ARRAY_SIZE(con));
+	/* the totals: both caches' */
+	hakmem_report_counts(HM_ERR_DOUBLE_FREE, &t1);
+	KUNIT_EXPECT_EQ(test, t1.printed - t0.printed, 2 * burst + 1);
+	KUNIT_EXPECT_EQ(test, t1.limited - t0.limited, n - burst);
+	KUNIT_EXPECT_EQ(test, t1.pending, t0.pending);
+	if (tp) {
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con[0].messages), burst + 1);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con[0].announced), n - burst);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con[0].lines), 1);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con[1].messages), burst);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con[1].lines), 0);
+	} else {
+		kunit_info(test, "no console tracepoint: the printed lines not counted");
+	}
+}
+
+/*
+ * hm_cache_validate() into the kernel log, of a cache broken in every
+ * slab (each slab's free count one too high): every problem found and
+ * returned; of the lines the log gets (HM_VALIDATE_LOG_MAX problems and
+ * one that counts the rest), a burst printed, the rest held back and
+ * announced at the cache's destroy.
+ */
+static void hakmem_kapi_validate_flood(struct kunit *test)
+{
+	const unsigned int nobj = 2000, burst = 3;
+	struct hakmem_report_counts rv, t0, t1;
+	struct hakmem_console con = {};
+	struct hakmem_cache *hc;
+	unsigned long nslabs, flags;
+	struct tracepoint *tp;
+	struct hm_slab *s;
+	unsigned int got;
+	long problems, lines;
+	void **v;
+
+	v = kunit_kmalloc_array(test, nobj, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	hakmem_test_report_limit(test, 60 * MSEC_PER_SEC, burst);
+	/* destroyed here, to see the announcement: no assertion until then */
+	hc = hakmem_cache_create("kunit-rl-v", 1024, 0, HAKMEM_MODE_BITMAP);
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	hakmem_console_init(&con, "", "", hc->c->name, ": slab ", HM_MSG_VALIDATE);
+	got = hakmem_cache_alloc_bulk(hc, GFP_KERNEL, nobj, v);
+	KUNIT_EXPECT_EQ(test, got, nobj);
+
+	hm_lock(&hc->c->lock, flags);
+	nslabs = hc->c->nslabs;
+	for (s = hc->c->all; s; s = s->all_next)
+		s->nfree++;
+	hm_unlock(&hc->c->lock, flags);
+	KUNIT_EXPECT_GT(test, nslabs, 2 * burst);
+	tp = hakmem_console_watch(&con, 1);
+	hakmem_report_counts(HM_MSG_VALIDATE, &t0);
+	problems = hm_cache_validate(hc->c, NULL);
+	hakmem_cache_report_counts(hc, HM_MSG_VALIDATE, &rv);
+	hm_lock(&hc->c->lock, flags);
+	for (s = hc->c->all; s; s = s->all_next)
+		s->nfree--;
+	hm_unlock(&hc->c->lock, flags);
+
+	/* every problem found; of the log's lines a burst printed, the rest held back */
+	KUNIT_EXPECT_EQ(test, problems, nslabs);
+	KUNIT_EXPECT_GT(test, nslabs, HM_VALIDATE_LOG_MAX);
+	lines = HM_VALIDATE_LOG_MAX + 1;
+	KUNIT_EXPECT_EQ(test, rv.printed, burst);
+	KUNIT_EXPECT_EQ(test, rv.limited, lines - burst);
+	KUNIT_EXPECT_EQ(test, rv.pending, lines - burst);
+	/* reports of the cache's kinds are not counted there */
+	hakmem_cache_report_counts(hc, -1, &rv);
+	KUNIT_EXPECT_EQ(test, rv.printed + rv.limited, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	hakmem_cache_free_bulk(hc, got, v);
+	/* its destroy says how many were held back */
+	hakmem_cache_destroy(hc);
+	hakmem_report_counts(HM_MSG_VALIDATE, &t1);
+	hakmem_console_unwatch(tp, &con, 1);
+	KUNIT_EXPECT_EQ(test, t1.printed - t0.printed, burst);
+	KUNIT_EXPECT_EQ(test, t1.limited - t0.limited, lines - burst);
+	KUNIT_EXPECT_EQ(test, t1.pending, t0.pending);
+	if (tp) {
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.messages), burst);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.announced), lines - burst);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&con.lines), 1);
+	} else {
+		kunit_info(test, "no console tracepoint: the printed lines not counted");
+	}
+}
+
+/*
+ * hakmem_debugfs_add_file()'s refusals, which name no cache and are no
+ * report, have the call site's rate limit (pr_err_ratelimited(): 10 per
+ * 5 seconds): 30 of them in a row print at most 10 lines, and each is
+ * refused.
+ */
+static void hakmem_kapi_debugfs_add_flood(struct kunit *test)
+{
+	struct hakmem_console con = {};
+	unsigned int i, refused = 0;
+	struct tracepoint *tp;
+
+	hakmem_console_init(&con, "hakmem_debugfs_add_file: no file name", "", "", "",
+			    HM_ERR_FOREIGN);
+	tp = hakmem_console_watch(&con, 1);
+	if (!tp)
+		kunit_skip(test, "no console tracepoint: the printed lines not counted");
+	for (i = 0; i < 30; i++) {
+		struct dentry *d = hakmem_debugfs_add_file(NULL, &hakmem_test_noop_fops);
+
+		refused += PTR_ERR_OR_ZERO(d) == -EINVAL;
+	}
+	hakmem_console_unwatch(tp, &con, 1);
+	KUNIT_EXPECT_EQ(test, refused, 30);
+	/* hakmem_kapi_debugfs_add_bad's 3 may have begun the period */
+	KUNIT_EXPECT_GE(test, atomic_long_read(&con.messages), 1);
+	KUNIT_EXPECT_LE(test, atomic_long_read(&con.messages), DEFAULT_RATELIMIT_BURST);
 }
 
 static struct kunit_case hakmem_kapi_cases[] = {
@@ -5278,6 +5576,9 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_alloc_max_misuse),
 	KUNIT_CASE_PARAM(hakmem_kapi_kasan_shadow, hakmem_mode_gen_params),
 	KUNIT_CASE(hakmem_kapi_report_flood),
+	KUNIT_CASE(hakmem_kapi_report_flood_caches),
+	KUNIT_CASE(hakmem_kapi_validate_flood),
+	KUNIT_CASE(hakmem_kapi_debugfs_add_flood),
 	{}
 };
 

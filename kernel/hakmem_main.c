@@ -778,7 +778,7 @@ static noinline __cold void hakmem_refuse_large(size_t size, size_t bytes, gfp_t
 		return;
 	if ((gfp & __GFP_NOWARN) && !(gfp & __GFP_NOFAIL))
 		return;
-	if (hm_plat_err_ratelimit(HM_ERR_BAD_SIZE))
+	if (hm_plat_err_ratelimit(NULL, HM_ERR_BAD_SIZE))
 		pr_err("hakmem_alloc: size %zu (gfp %pGg) needs a chunk of %zu bytes, more than the largest, %lu bytes%s, caller %pS\n",
 		       size, &gfp, bytes, HM_PLAT_CHUNK_MAX,
 		       gfp & __GFP_NOFAIL ? ": __GFP_NOFAIL cannot be honoured" : "",

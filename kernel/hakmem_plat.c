@@ -374,21 +374,36 @@ bool hm_plat_error_hook(int e)
 }
 
 /*
- * Reports are printed ratelimited, each kind on its own (a flood of double
- * frees does not hide the one write after free), as printk_ratelimited():
- * a burst of 10 per 5 seconds.  What the limit holds back is counted, and
- * the first report of its kind printed after it says how many were not:
- * "<N> <kind> reports suppressed".  The core counts and logs every report
- * before it asks (hm_report_count()), so the errors files stay exact.
+ * Reports are printed ratelimited, each cache and each kind on its own (a
+ * flood of one cache's double frees silences neither another cache nor
+ * the one write after free), as printk_ratelimited(): by default a burst
+ * of 10 per 5 seconds, the report_interval_ms and report_burst
+ * parameters (writable in /sys/module/hakmem_slab/parameters/).  What a
+ * limit holds back is counted, and the first message of its cache and
+ * kind printed after it says how many were not ("<cache>: <N> <kind>
+ * reports suppressed"), or the cache's destroy does.  The core counts and
+ * logs every report before it asks (hm_report_count()), so the errors
+ * files stay exact.  Reports of no cache have a limit per kind.
  */
-struct hakmem_report_limit {
-	struct ratelimit_state rs;
-	atomic_long_t printed;		/* reports printed */
-	atomic_long_t limited;		/* held back by the limit, in all */
-	atomic_long_t pending;		/* of those, not yet announced */
-};
+static unsigned int hakmem_report_interval_ms = 5000;	/* DEFAULT_RATELIMIT_INTERVAL */
+module_param_named(report_interval_ms, hakmem_report_interval_ms, uint, 0644);
+MODULE_PARM_DESC(report_interval_ms,
+		 "period of the kernel log's rate limit of reports, per cache and kind, in ms (default 5000; 0: no limit)");
 
-static struct hakmem_report_limit hakmem_report_limits[HM_ERR_NR] = {
+static unsigned int hakmem_report_burst = DEFAULT_RATELIMIT_BURST;
+module_param_named(report_burst, hakmem_report_burst, uint, 0644);
+MODULE_PARM_DESC(report_burst,
+		 "reports of a cache and kind printed per period (default 10; 0: none, all counted)");
+
+/* the totals since load, of every cache (destroyed ones too) and of none */
+static struct {
+	atomic_long_t printed;
+	atomic_long_t limited;
+	atomic_long_t announced;	/* said in "<N> ... reports suppressed" */
+} hakmem_report_totals[HM_MSG_NR];
+
+/* reports of no cache (a NULL or dead cache, a foreign pointer, a size) */
+static struct hakmem_ratelimit hakmem_report_limits[HM_ERR_NR] = {
 	/* the count is ours ("reports suppressed"), not ___ratelimit()'s */
 	[0 ... HM_ERR_NR - 1] = {
 		.rs = RATELIMIT_STATE_INIT_FLAGS(hakmem_report_limits,
@@ -398,76 +413,171 @@ static struct hakmem_report_limit hakmem_report_limits[HM_ERR_NR] = {
 	},
 };
 
-/**
- * hakmem_report_limit_set() - the rate limit of every kind of report
- * @interval: its period in jiffies (0: no limit)
- * @burst: reports of a kind printed per period
- *
- * For the KUnit case, which needs a short period; the printk sysctls
- * change their ratelimit_state's two fields the same way, while it is in
- * use.  A period under way keeps its start: it ends @interval after it.
+/*
+ * The parameters' values, in @rs's units.  Written as the printk sysctls
+ * write theirs, while it is in use; a period under way keeps its start.
  */
-void hakmem_report_limit_set(unsigned int interval, unsigned int burst)
+static void hakmem_ratelimit_params(struct ratelimit_state *rs)
 {
-	unsigned int e;
+	/* ___ratelimit() adds the interval (an int) to a jiffies value */
+	int interval = min_t(unsigned long,
+			     msecs_to_jiffies(READ_ONCE(hakmem_report_interval_ms)),
+			     INT_MAX / 2);
+	int burst = min_t(unsigned int, READ_ONCE(hakmem_report_burst), INT_MAX);
 
-	for (e = 0; e < HM_ERR_NR; e++) {
-		WRITE_ONCE(hakmem_report_limits[e].rs.interval, interval);
-		WRITE_ONCE(hakmem_report_limits[e].rs.burst, burst);
-	}
+	if (READ_ONCE(rs->interval) != interval)
+		WRITE_ONCE(rs->interval, interval);
+	if (READ_ONCE(rs->burst) != burst)
+		WRITE_ONCE(rs->burst, burst);
+}
+
+/**
+ * hm_plat_ratelimit_init() - set up one rate limit of a new cache
+ * @rl: the cache's (zeroed)
+ */
+void hm_plat_ratelimit_init(struct hakmem_ratelimit *rl)
+{
+	ratelimit_state_init(&rl->rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);
+	/* the count is ours, not ___ratelimit()'s */
+	ratelimit_set_flags(&rl->rs, RATELIMIT_MSG_ON_RELEASE);
+	hakmem_ratelimit_params(&rl->rs);
+}
+
+/**
+ * hakmem_report_limit_set() - change the rate limit of every cache and kind
+ * @interval_ms: its period in milliseconds (0: no limit)
+ * @burst: messages of a cache and kind printed per period
+ *
+ * As a write of the report_interval_ms and report_burst parameters: each
+ * limit takes the new values at its next message.
+ */
+void hakmem_report_limit_set(unsigned int interval_ms, unsigned int burst)
+{
+	WRITE_ONCE(hakmem_report_interval_ms, interval_ms);
+	WRITE_ONCE(hakmem_report_burst, burst);
 }
 EXPORT_SYMBOL_NS_GPL(hakmem_report_limit_set, HAKMEM_NS);
 
 /**
- * hakmem_report_counts() - what the rate limit let through and held back
- * @e: a kind (enum hm_error), or -1 for all kinds together
- * @rc: the counts since load
+ * hakmem_report_limit_get() - the rate limit of every cache and kind
+ * @interval_ms: its period in milliseconds
+ * @burst: messages of a cache and kind printed per period
+ */
+void hakmem_report_limit_get(unsigned int *interval_ms, unsigned int *burst)
+{
+	*interval_ms = READ_ONCE(hakmem_report_interval_ms);
+	*burst = READ_ONCE(hakmem_report_burst);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_report_limit_get, HAKMEM_NS);
+
+/**
+ * hakmem_report_counts() - what the rate limits let through and held back
+ * @e: a kind (enum hm_error or enum hm_msg), or -1 for every kind of
+ *     report (enum hm_error) together
+ * @rc: the counts since load, of every cache (destroyed ones too) and of
+ *      reports of none
  */
 void hakmem_report_counts(int e, struct hakmem_report_counts *rc)
 {
 	unsigned int k;
 
 	memset(rc, 0, sizeof(*rc));
-	for (k = 0; k < HM_ERR_NR; k++) {
-		struct hakmem_report_limit *rl = &hakmem_report_limits[k];
+	for (k = 0; k < HM_MSG_NR; k++) {
+		if (e >= 0 ? k != (unsigned int)e : k >= HM_ERR_NR)
+			continue;
+		rc->printed += atomic_long_read(&hakmem_report_totals[k].printed);
+		rc->limited += atomic_long_read(&hakmem_report_totals[k].limited);
+		rc->pending += atomic_long_read(&hakmem_report_totals[k].limited) -
+			       atomic_long_read(&hakmem_report_totals[k].announced);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_report_counts, HAKMEM_NS);
 
-		if (e >= 0 && k != (unsigned int)e)
+/**
+ * hakmem_cache_report_counts() - what the rate limits of one cache let
+ * through and held back
+ * @hc: the cache
+ * @e: a kind (enum hm_error or enum hm_msg), or -1 for every kind of
+ *     report (enum hm_error) together
+ * @rc: the counts since the cache's creation
+ */
+void hakmem_cache_report_counts(struct hakmem_cache *hc, int e,
+				struct hakmem_report_counts *rc)
+{
+	unsigned int k;
+
+	memset(rc, 0, sizeof(*rc));
+	for (k = 0; k < HM_MSG_NR; k++) {
+		struct hakmem_ratelimit *rl = &hc->c->report_rl[k];
+
+		if (e >= 0 ? k != (unsigned int)e : k >= HM_ERR_NR)
 			continue;
 		rc->printed += atomic_long_read(&rl->printed);
 		rc->limited += atomic_long_read(&rl->limited);
 		rc->pending += atomic_long_read(&rl->pending);
 	}
 }
-EXPORT_SYMBOL_NS_GPL(hakmem_report_counts, HAKMEM_NS);
+EXPORT_SYMBOL_NS_GPL(hakmem_cache_report_counts, HAKMEM_NS);
+
+/* Say how many messages of kind @k of @c (NULL: none) @rl held back since it last did. */
+static void hakmem_ratelimit_announce(const struct hm_cache *c, int k,
+				      struct hakmem_ratelimit *rl)
+{
+	long missed = atomic_long_xchg(&rl->pending, 0);
+
+	if (!missed)
+		return;
+	atomic_long_add(missed, &hakmem_report_totals[k].announced);
+	if (c)
+		pr_err("%s: %ld %s reports suppressed\n", c->name, missed, hm_msg_name(k));
+	else
+		pr_err("%ld %s reports suppressed\n", missed, hm_msg_name(k));
+}
 
 /**
- * hm_plat_err_ratelimit() - may a report of kind @e be printed now?
- * @e: enum hm_error
+ * hm_plat_err_ratelimit() - may a message of kind @k about cache @c be
+ * printed now?
+ * @c: the cache, or NULL for a report of none
+ * @k: enum hm_error, or enum hm_msg (a message that is no report)
  *
- * Asked once per report that no test counts (hm_report_count()), in any
- * context but NMI: ___ratelimit() only trylocks.  When a report may be
- * printed after others of its kind were held back, says how many first.
+ * Asked once per message that no test counts (hm_report_count()), in any
+ * context but NMI: ___ratelimit() only trylocks.  When a message may be
+ * printed after others of its cache and kind were held back, says how
+ * many first.
  *
- * Return: true when the caller prints the report.
+ * Return: true when the caller prints the message.
  */
-bool hm_plat_err_ratelimit(int e)
+bool hm_plat_err_ratelimit(struct hm_cache *c, int k)
 {
-	struct hakmem_report_limit *rl;
-	long missed;
+	struct hakmem_ratelimit *rl;
 
-	if (e < 0 || e >= HM_ERR_NR)
+	if (k < 0 || k >= (c ? HM_MSG_NR : HM_ERR_NR))
 		return true;
-	rl = &hakmem_report_limits[e];
+	rl = c ? &c->report_rl[k] : &hakmem_report_limits[k];
+	hakmem_ratelimit_params(&rl->rs);
 	if (!__ratelimit(&rl->rs)) {
 		atomic_long_inc(&rl->limited);
 		atomic_long_inc(&rl->pending);
+		atomic_long_inc(&hakmem_report_totals[k].limited);
 		return false;
 	}
 	atomic_long_inc(&rl->printed);
-	missed = atomic_long_xchg(&rl->pending, 0);
-	if (missed)
-		pr_err("%ld %s reports suppressed\n", missed, hm_error_name(e));
+	atomic_long_inc(&hakmem_report_totals[k].printed);
+	hakmem_ratelimit_announce(c, k, rl);
 	return true;
+}
+
+/**
+ * hm_plat_ratelimit_exit() - a cache is destroyed: say what its rate
+ * limits held back since they last did
+ * @c: the cache, after its last report
+ */
+void hm_plat_ratelimit_exit(struct hm_cache *c)
+{
+	int k;
+
+	for (k = 0; k < HM_MSG_NR; k++)
+		hakmem_ratelimit_announce(c, k, &c->report_rl[k]);
 }
 
 DEFINE_STATIC_KEY_FALSE(hm_debug_key);
@@ -572,6 +682,7 @@ HM_EXPORT(hm_slabmap_set);
 HM_EXPORT(hm_size_class_table);
 HM_EXPORT(hm_errors_total);
 HM_EXPORT(hm_error_name);
+HM_EXPORT(hm_msg_name);
 HM_EXPORT(hm_report);
 HM_EXPORT(hm_report_bad_block);
 HM_EXPORT(hm_cache_validate);

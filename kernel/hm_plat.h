@@ -28,6 +28,7 @@
 #include <linux/mmzone.h>
 #include <linux/preempt.h>
 #include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -255,7 +256,25 @@ static inline u32 hm_plat_report_ctx(void)
 #define hm_plat_report_ctx	hm_plat_report_ctx
 
 bool hm_plat_error_hook(int e);
-bool hm_plat_err_ratelimit(int e);
+
+/*
+ * The kernel log's rate limit of one kind of message about one cache: the
+ * kernel's ratelimit_state, and what it let through and held back
+ * (hakmem_plat.c).  Counted atomically: any context but NMI asks.
+ */
+struct hakmem_ratelimit {
+	struct ratelimit_state rs;
+	atomic_long_t printed;		/* messages printed */
+	atomic_long_t limited;		/* held back, in all */
+	atomic_long_t pending;		/* of those, not announced yet */
+};
+
+#define hm_plat_ratelimit_t	struct hakmem_ratelimit
+
+struct hm_cache;
+void hm_plat_ratelimit_init(struct hakmem_ratelimit *rl);
+bool hm_plat_err_ratelimit(struct hm_cache *c, int k);
+void hm_plat_ratelimit_exit(struct hm_cache *c);
 
 /* patched out while no cache has a debug switch on (hakmem_plat.c) */
 DECLARE_STATIC_KEY_FALSE(hm_debug_key);

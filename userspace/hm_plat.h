@@ -505,10 +505,27 @@ static __always_inline void hm_plat_read_ctx_end(hm_atomic_t *seq)
 bool hm_plat_error_hook(int e);
 
 /* every report reaches the error handler: no rate limit in userspace */
-static inline bool hm_plat_err_ratelimit(int e)
+typedef struct {
+	char none;
+} hm_plat_ratelimit_t;
+
+struct hm_cache;
+
+static inline void hm_plat_ratelimit_init(hm_plat_ratelimit_t *rl)
 {
-	(void)e;
+	(void)rl;
+}
+
+static inline bool hm_plat_err_ratelimit(struct hm_cache *c, int k)
+{
+	(void)c;
+	(void)k;
 	return true;
+}
+
+static inline void hm_plat_ratelimit_exit(struct hm_cache *c)
+{
+	(void)c;
 }
 
 #if defined(__SANITIZE_ADDRESS__) || defined(HM_ASAN)

@@ -583,6 +583,65 @@ static void hm_stats_magazines(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/*
+ * A flood of one caller's double frees into one cache, more than the
+ * report log holds: every one refused and counted (the cache's counter,
+ * the total, the test's count), the log's last HM_ERR_LOG entries are
+ * the last of them in order, and another cache's report after the flood
+ * is counted and logged as its own.  Counting and logging do not depend
+ * on printing: the kernel's rate limit (per cache and kind) only decides
+ * what reaches the log's printer.
+ */
+static void hm_report_flood_counted(struct kunit *test)
+{
+	unsigned int flags = hm_test_exact_flags(MODE(test));
+	struct hm_cache *c = hm_test_cache_named(test, "hm-flood", 64, 0, MODE(test), flags);
+	struct hm_cache *other = hm_test_cache_named(test, "hm-flood-other", 64, 0, MODE(test),
+						     flags);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	struct hm_cctx *occ = hm_test_cctx(test, other);
+	long *errors = hm_test_count_errors(test);
+	const unsigned int n = 3 * HM_ERR_LOG + 5;
+	unsigned long total = hm_errors(HM_ERR_DOUBLE_FREE);
+	void *p = hm_test_alloc(cc), *o = hm_test_alloc(occ);
+	struct hm_err_entry *log;
+	unsigned int i, got;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, log);
+	hm_test_free_in(cc, p);
+	hm_test_free_in(occ, o);
+	for (i = 0; i < n; i++)
+		hm_test_free_in_ip(cc, p, HM_BAD_SITE + i);
+	KUNIT_EXPECT_EQ(test, *errors, n);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), n);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE) - total, n);
+	got = hm_report_log_copy(log);
+	KUNIT_ASSERT_EQ(test, got, HM_ERR_LOG);
+	for (i = 0; i < HM_ERR_LOG; i++) {
+		KUNIT_EXPECT_EQ(test, log[i].kind, HM_ERR_DOUBLE_FREE);
+		KUNIT_EXPECT_EQ(test, log[i].cache_id, c->id);
+		KUNIT_EXPECT_EQ(test, log[i].ptr, (unsigned long)p);
+		KUNIT_EXPECT_EQ(test, log[i].ip, HM_BAD_SITE + n - HM_ERR_LOG + i);
+		KUNIT_EXPECT_EQ(test, log[i].seq, log[0].seq + i);
+	}
+	/* the other cache: its own count, its report the newest */
+	KUNIT_EXPECT_EQ(test, hm_cache_errors_sum(other), 0);
+	hm_test_free_in_ip(occ, o, HM_BAD_SITE);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&other->errors[HM_ERR_DOUBLE_FREE]), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->errors[HM_ERR_DOUBLE_FREE]), n);
+	KUNIT_EXPECT_EQ(test, *errors, n + 1);
+	got = hm_report_log_copy(log);
+	KUNIT_ASSERT_EQ(test, got, HM_ERR_LOG);
+	KUNIT_EXPECT_EQ(test, log[HM_ERR_LOG - 1].cache_id, other->id);
+	KUNIT_EXPECT_EQ(test, log[HM_ERR_LOG - 1].seq, log[HM_ERR_LOG - 2].seq + 1);
+	KUNIT_EXPECT_EQ(test, log[HM_ERR_LOG - 2].ip, HM_BAD_SITE + n - 1);
+	HM_EXPECT_VALID(test, c);
+	HM_EXPECT_VALID(test, other);
+}
+
 /* a printer that counts the problems hm_cache_validate() prints */
 struct hm_count_printer {
 	struct hm_printer pr;
@@ -993,6 +1052,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_pair_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_boundary_hysteresis, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_bad_frees_refused, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_report_flood_counted, hm_mode_gen_params),
 	KUNIT_CASE(hm_cache_create_refused),
 	KUNIT_CASE(hm_cache_name_printable),
 	KUNIT_CASE(hm_report_log_last),
