@@ -39,10 +39,10 @@ for size in 4097 4608 5000 6144 7168 8192 9280 10000 10816 12288 16384 churn-500
 		pre=
 		[ $a = hakmem ] && pre=$lib
 		if [ "$size" = churn-5000 ]; then
-			row=$(env -u HAKMEM_MODE LD_PRELOAD=$pre "$bin" -c 5000 | tail -1)
+			row=$(env -u HAKMEM_MODE LD_PRELOAD="$pre" "$bin" -c 5000 | tail -1)
 			row="churn-5000	${row#*	}"
 		else
-			row=$(env -u HAKMEM_MODE LD_PRELOAD=$pre "$bin" -n 10000 "$size" | tail -1)
+			row=$(env -u HAKMEM_MODE LD_PRELOAD="$pre" "$bin" -n 10000 "$size" | tail -1)
 		fi
 		printf '%s\t%s\n' "$a" "$row" >> "$tsv"
 	done
@@ -64,7 +64,7 @@ for t in 1 4 8; do
 	for a in glibc hakmem; do
 		pre=
 		[ $a = hakmem ] && pre=$lib
-		row=$(env -u HAKMEM_MODE LD_PRELOAD=$pre "$bin" -t "$t" | tail -1)
+		row=$(env -u HAKMEM_MODE LD_PRELOAD="$pre" "$bin" -t "$t" | tail -1)
 		printf '%s\t%s\n' "$a" "$row" >> "$mt"
 	done
 done
