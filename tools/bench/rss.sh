@@ -5,11 +5,14 @@
 # bytes to 16 KiB (the medium classes and past them), on glibc's malloc and
 # on libhakmem-preload.so (make bench-rss), one process per size and
 # allocator; then the churn workload of Documentation/userspace.rst's
-# Limits (hm-rss -c 5000).
+# Limits (hm-rss -c 5000); then 1, 4 and 8 threads each keeping 256 objects
+# of 4097 to 10816 bytes and churning them (hm-rss -t T).
 #
 # usage: tools/bench/rss.sh [-o OUTDIR]
 # Output: OUTDIR/rss.tsv (allocator, size, n, rss_kb, bytes_per_obj, ratio
-# to the bytes asked for), and a table of both side by side on stdout.
+# to the bytes asked for), and a table of both side by side on stdout;
+# OUTDIR/rss-threads.tsv (allocator, threads, n, peak_kb, live_kb, ratio,
+# seconds, kept_kb) and its table.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,10 +39,10 @@ for size in 4097 4608 5000 6144 7168 8192 9280 10000 10816 12288 16384 churn-500
 		pre=
 		[ $a = hakmem ] && pre=$lib
 		if [ "$size" = churn-5000 ]; then
-			row=$(env -u HAKMEM_MODE LD_PRELOAD=$pre "$bin" -c 5000 | tail -1)
+			row=$(env -u HAKMEM_MODE LD_PRELOAD="$pre" "$bin" -c 5000 | tail -1)
 			row="churn-5000	${row#*	}"
 		else
-			row=$(env -u HAKMEM_MODE LD_PRELOAD=$pre "$bin" -n 10000 "$size" | tail -1)
+			row=$(env -u HAKMEM_MODE LD_PRELOAD="$pre" "$bin" -n 10000 "$size" | tail -1)
 		fi
 		printf '%s\t%s\n' "$a" "$row" >> "$tsv"
 	done
@@ -54,3 +57,28 @@ awk -F'\t' '
 			       kb["hakmem", s], r["hakmem", s]
 		}
 	}' "$tsv"
+
+mt=$out/rss-threads.tsv
+: > "$mt"
+for t in 1 4 8; do
+	for a in glibc hakmem; do
+		pre=
+		[ $a = hakmem ] && pre=$lib
+		row=$(env -u HAKMEM_MODE LD_PRELOAD="$pre" "$bin" -t "$t" | tail -1)
+		printf '%s\t%s\n' "$a" "$row" >> "$mt"
+	done
+done
+echo
+awk -F'\t' '
+	{ pk[$1, $2] = $4; r[$1, $2] = $6; s[$1, $2] = $7; k[$1, $2] = $8
+	  if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+	END {
+		printf "%-7s  %9s  %5s  %6s  %8s  %9s  %5s  %6s  %8s\n", "threads",
+		       "glibc_kb", "ratio", "s", "kept_kb", "hakmem_kb", "ratio", "s", "kept_kb"
+		for (i = 1; i <= n; i++) {
+			t = order[i]
+			printf "%-7s  %9s  %5s  %6s  %8s  %9s  %5s  %6s  %8s\n", t,
+			       pk["glibc", t], r["glibc", t], s["glibc", t], k["glibc", t],
+			       pk["hakmem", t], r["hakmem", t], s["hakmem", t], k["hakmem", t]
+		}
+	}' "$mt"
