@@ -495,6 +495,8 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 #ifdef CONFIG_HOTPLUG_CPU
 static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
 			      const char *name);
+static const char *hakmem_debug_text(struct kunit *test, struct hakmem_cache *hc,
+				     unsigned int d);
 
 /* the slab lines of a slabs file that end in @state */
 static unsigned int hakmem_slabs_in(const char *buf, const char *state)
@@ -1037,27 +1039,57 @@ static void hakmem_debugfs_stats(struct kunit *test)
  * so that in the stats and cpus files (the cache's own and the top
  * level's, with the other caches' shorter names) every column stays in
  * line under the header (hm_test_table_misaligned()), each label whole.
+ * The files of a line per cache or slab, without a header (slabs, debug,
+ * policy, adaptive), widen their name column so too
+ * (hm_test_rows_misaligned()), next to a cache of a short name, whose own
+ * files keep their 16 columns.
  */
 static void hakmem_debugfs_long_name(struct kunit *test)
 {
 	static const char name[] = "kunit-a-long-cache-name-of-31ch";
+	static const char short_name[] = "kunit-short";
 	struct hakmem_cache *hc = hakmem_test_cache(test, name, 40, MODE(test));
+	struct hakmem_cache *sc = hakmem_test_cache(test, short_name, 40, MODE(test));
 	struct hakmem_work w = { .hc = hc, .keep = 10 };
-	static const char *const files[] = { "stats", "cpus" };
+	struct hakmem_work ws = { .hc = sc, .keep = 10 };
+	static const char *const files[] = {
+		"stats", "cpus", "slabs", "debug", "policy", "adaptive",
+	};
 	char label[HM_NAME_LEN + 24];
 	unsigned int i;
 	char *buf;
 
 	KUNIT_ASSERT_STREQ(test, hc->c->name, name);
 	hakmem_work_here(test, &w, 100);
+	hakmem_work_here(test, &ws, 100);
 	for (i = 0; i < ARRAY_SIZE(files) * 2; i++) {
-		buf = hakmem_read_file(test, i % 2 ? NULL : hc, files[i / 2]);
-		KUNIT_EXPECT_EQ_MSG(test, hm_test_table_misaligned(buf), 0, "%s%s:\n%.600s",
-				    i % 2 ? "" : "<cache>/", files[i / 2], buf);
-		snprintf(label, sizeof(label), "\n%s%s", name, i / 2 ? "@cpu" : " ");
-		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, label));
+		const char *file = files[i / 2];
+		bool header = i / 2 < 2;
+
+		buf = hakmem_read_file(test, i % 2 ? NULL : hc, file);
+		KUNIT_EXPECT_EQ_MSG(test, header ? hm_test_table_misaligned(buf) :
+				    hm_test_rows_misaligned(buf), 0, "%s%s:\n%.600s",
+				    i % 2 ? "" : "<cache>/", file, buf);
+		snprintf(label, sizeof(label), "\n%s%s", name, i / 2 == 1 ? "@cpu" : " ");
+		/* a file without a header begins with a row */
+		KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, label) ||
+				      !strncmp(buf, label + 1, strlen(label + 1)),
+				      "%s: no row of %s", file, name);
+		if (header)
+			continue;
+		/* the short name's own file: 16 columns, as ever */
+		buf = hakmem_read_file(test, sc, file);
+		snprintf(label, sizeof(label), "%-16s %s ", short_name,
+			 hm_mode_name(sc->c->mode));
+		if (strcmp(file, "debug"))
+			KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, label), "%s:\n%.600s",
+						  file, buf);
+		else
+			KUNIT_EXPECT_STREQ(test, buf, hakmem_debug_text(test, sc,
+									READ_ONCE(sc->c->debug)));
 	}
 	hakmem_free_all(&w);
+	hakmem_free_all(&ws);
 }
 
 /* the slabs file: one line per slab, its map agrees with the counts */

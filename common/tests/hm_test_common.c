@@ -231,3 +231,35 @@ int hm_test_table_misaligned(const char *text)
 	}
 	return 0;
 }
+
+/*
+ * A file of rows without a header (the debugfs slabs, debug, policy and
+ * adaptive files): a row is a line that begins with neither a blank nor
+ * '#' (a slab's map, a comment), its first word a name.  In line: every
+ * row's second word begins in the same column, so the names ended in
+ * theirs and what follows each is where a shorter name's is.
+ *
+ * Return: 0 when every row is in line, the number of the first row that
+ * is not (1 for the first), or -1 without a row.
+ */
+int hm_test_rows_misaligned(const char *text)
+{
+	size_t col = 0, c;
+	const char *r;
+	int nr = 0;
+
+	for (r = text; r && *r; r = strchr(r, '\n'), r = r ? r + 1 : NULL) {
+		if (*r == ' ' || *r == '#' || *r == '\n')
+			continue;
+		nr++;
+		for (c = 0; r[c] && r[c] != '\n' && r[c] != ' '; c++)
+			;
+		while (r[c] == ' ')
+			c++;
+		if (nr == 1)
+			col = c;
+		else if (c != col)
+			return nr;
+	}
+	return nr ? 0 : -1;
+}
