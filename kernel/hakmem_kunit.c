@@ -495,8 +495,6 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 #ifdef CONFIG_HOTPLUG_CPU
 static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
 			      const char *name);
-static const char *hakmem_debug_text(struct kunit *test, struct hakmem_cache *hc,
-				     unsigned int d);
 
 /* the slab lines of a slabs file that end in @state */
 static unsigned int hakmem_slabs_in(const char *buf, const char *state)
@@ -978,6 +976,9 @@ static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
 	KUNIT_ASSERT_GE(test, hakmem_debugfs_read(hc, name, buf, HAKMEM_FILE_MAX), 0);
 	return buf;
 }
+
+static const char *hakmem_debug_text(struct kunit *test, struct hakmem_cache *hc,
+				     unsigned int d);
 
 /* Columns of @hc's row in a stats file: slabs inuse total allocs frees. */
 static int hakmem_parse_row(const char *buf, const char *name, unsigned long *col)
