@@ -1368,11 +1368,11 @@ static void hakmem_debugfs_policy_global(struct kunit *test)
 							NULL), 0);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "policy"),
 					   "(new caches)     -        default\n"));
-	old = hakmem_test_cache(test, "kunit-polglob-old", 64, MODE(test));
+	old = hakmem_test_cache(test, "kunit-pg-old", 64, MODE(test));
 
 	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(NULL, "policy", "best\n"), 0);
 	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_BEST));
-	hc = hakmem_test_cache(test, "kunit-polglob-new", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-new", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
 	text = hakmem_read_file(test, NULL, "policy");
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, "(new caches)     -        best\n"),
@@ -1385,19 +1385,19 @@ static void hakmem_debugfs_policy_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "first first"), -EINVAL);
 	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_BEST));
 	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, NULL, "policy"), text);
-	hc = hakmem_test_cache(test, "kunit-polglob-junk", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-junk", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
 
 	/* a cache's own write: that cache only, not the caches to come */
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(old, "policy", "near"), 0);
 	KUNIT_EXPECT_EQ(test, old->c->fit, HM_FIT_NEAR);
-	hc = hakmem_test_cache(test, "kunit-polglob-own", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-own", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
 
 	/* back to default: for every cache and the new ones */
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "default"), 0);
 	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_DEFAULT));
-	hc = hakmem_test_cache(test, "kunit-polglob-dflt", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-dflt", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_DEFAULT);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "policy"),
 					   "(new caches)     -        default\n"));
