@@ -44,6 +44,7 @@
  * (three bitmaps) throughout.
  */
 #include "hm_adapt.h"
+#include "hm_stats.h"
 #include "hm_fit.h"
 
 /* The slab layout's live bitmap of @s (hybrid geometry: the first one). */
@@ -257,16 +258,30 @@ void hm_adapt_sum(struct hm_cache *c, struct hm_adapt_sum *sum)
 }
 
 /**
- * hm_adapt_print() - one line: adaptive or not, contexts by mode, switches
+ * hm_adapt_print_width() - one line: adaptive or not, contexts by mode, switches
+ * @c: the cache
+ * @pr: where to print
+ * @width: the name column's: hm_stats_name_width() of the names of every
+ *         line printed under one another (16 at least)
+ */
+void hm_adapt_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned int width)
+{
+	struct hm_adapt_sum sum;
+
+	width = hm_stats_name_width(width, NULL);
+	hm_adapt_sum(c, &sum);
+	hm_print(pr, "%-*s %-8s adaptive=%u contexts %lu: hybrid %lu bitmap %lu, switches %lu\n",
+		 (int)width, c->name, hm_mode_name(c->mode),
+		 !!(HM_READ_ONCE(c->flags) & HM_CACHE_ADAPTIVE),
+		 sum.contexts, sum.hybrid, sum.bitmap, sum.switches);
+}
+
+/**
+ * hm_adapt_print() - hm_adapt_print_width() in a column of 16 at least
  * @c: the cache
  * @pr: where to print
  */
 void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr)
 {
-	struct hm_adapt_sum sum;
-
-	hm_adapt_sum(c, &sum);
-	hm_print(pr, "%-16s %-8s adaptive=%u contexts %lu: hybrid %lu bitmap %lu, switches %lu\n",
-		 c->name, hm_mode_name(c->mode), !!(HM_READ_ONCE(c->flags) & HM_CACHE_ADAPTIVE),
-		 sum.contexts, sum.hybrid, sum.bitmap, sum.switches);
+	hm_adapt_print_width(c, pr, 0);
 }

@@ -77,7 +77,9 @@ static struct hakmem_cache *hakmem_file_cache(struct seq_file *m)
 /*
  * The name column is as wide as the longest label the file shows
  * (hm_stats_name_width()), 16 at least: the labels are read before the
- * header under the same hold of hakmem_list_lock, which keeps the list.
+ * header under the same hold of hakmem_list_lock, which keeps the list
+ * (or of hakmem_mutex: the slabs file).  The slabs, debug, policy and
+ * adaptive files have no header; their name column is the cache names'.
  * A cache's name never changes; a row of cpus is "<name>@cpu<n>[-irq]",
  * and its column is as wide as the longest such label of the caches
  * listed, of the highest possible CPU, row or not: a context whose first
@@ -178,6 +180,7 @@ struct hakmem_slab_line {
 	bool owned;
 	u32 owner_id;
 	unsigned int list;
+	unsigned int width;	/* the name column's */
 };
 
 static void hakmem_slab_held(struct hm_cache *c, struct hm_slab *s, unsigned int nr,
@@ -199,7 +202,8 @@ static void hakmem_slab_print(struct hm_cache *c, const struct hm_frag_slab *fs,
 	unsigned int i;
 
 	/* slabs are numbered in list order: addresses would be hashed */
-	seq_printf(m, "%-16s %-8s slab %-4u owner ", c->name, hm_mode_name(c->mode), fs->nr);
+	seq_printf(m, "%-*s %-8s slab %-4u owner ", (int)l->width, c->name,
+		   hm_mode_name(c->mode), fs->nr);
 	if (l->owned)
 		seq_printf(m, "%-8s", HM_CTX(l->owner_id));
 	else
@@ -214,9 +218,10 @@ static void hakmem_slab_print(struct hm_cache *c, const struct hm_frag_slab *fs,
 }
 
 /* the cache lock is held for one slab at a time (hm_frag_walk()) */
-static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *map)
+static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *map,
+			     unsigned int width)
 {
-	struct hakmem_slab_line l = { .m = m };
+	struct hakmem_slab_line l = { .m = m, .width = width };
 
 	hm_frag_walk(hc->c, map, hakmem_slab_held, hakmem_slab_print, &l);
 }
@@ -228,17 +233,24 @@ static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *
  * preempted.  A cache's own file needs neither: its cache lives until the
  * read ends (hakmem_debugfs_remove() waits for it), and hakmem_mutex
  * there would deadlock with a destroy that holds it and waits so.
+ * With @width, the name column's is stored there first: the names'
+ * (hakmem_stats_width()) of the caches the walk goes through.
  */
 static void hakmem_walk_caches(struct hakmem_cache *only,
-			       void (*fn)(struct hakmem_cache *hc, void *arg), void *arg)
+			       void (*fn)(struct hakmem_cache *hc, void *arg), void *arg,
+			       unsigned int *width)
 {
 	struct hakmem_cache *hc;
 
 	if (only) {
+		if (width)
+			*width = hm_stats_name_width(0, only->c->name);
 		fn(only, arg);
 		return;
 	}
 	mutex_lock(&hakmem_mutex);
+	if (width)
+		*width = hakmem_stats_width(NULL, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		fn(hc, arg);
 	mutex_unlock(&hakmem_mutex);
@@ -250,13 +262,14 @@ struct hakmem_walk_arg {
 	char *map;
 	struct hm_site_stat *top;
 	bool slabs;
+	unsigned int width;	/* the slabs file's name column */
 };
 
 static void hakmem_slabs_each(struct hakmem_cache *hc, void *arg)
 {
 	struct hakmem_walk_arg *a = arg;
 
-	hakmem_slabs_one(a->m, hc, a->map);
+	hakmem_slabs_one(a->m, hc, a->map, a->width);
 }
 
 static int hakmem_slabs_show(struct seq_file *m, void *v)
@@ -268,7 +281,7 @@ static int hakmem_slabs_show(struct seq_file *m, void *v)
 	if (!a.map)
 		return -ENOMEM;
 	seq_puts(m, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
-	hakmem_walk_caches(hakmem_file_cache(m), hakmem_slabs_each, &a);
+	hakmem_walk_caches(hakmem_file_cache(m), hakmem_slabs_each, &a, &a.width);
 	kfree(a.map);
 	return 0;
 }
@@ -394,7 +407,7 @@ static int hakmem_sites_show(struct seq_file *m, void *v)
 	a.top = kmalloc_array(HM_SITES_TOP, sizeof(*a.top), GFP_KERNEL);
 	if (!a.top)
 		return -ENOMEM;
-	hakmem_walk_caches(hakmem_file_cache(m), hakmem_sites_each, &a);
+	hakmem_walk_caches(hakmem_file_cache(m), hakmem_sites_each, &a, NULL);
 	kfree(a.top);
 	return 0;
 }
@@ -416,14 +429,15 @@ static int hakmem_frag_show(struct seq_file *m, void *v)
 	a.map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
 	if (!a.map)
 		return -ENOMEM;
-	hakmem_walk_caches(only, hakmem_frag_each, &a);
+	hakmem_walk_caches(only, hakmem_frag_each, &a, NULL);
 	kfree(a.map);
 	return 0;
 }
 
-static void hakmem_debug_line(struct seq_file *m, const char *name, unsigned int d)
+static void hakmem_debug_line(struct seq_file *m, unsigned int width, const char *name,
+			      unsigned int d)
 {
-	seq_printf(m, "%-16s poison=%u track=%u xowner=%u checks=%u\n", name,
+	seq_printf(m, "%-*s poison=%u track=%u xowner=%u checks=%u\n", (int)width, name,
 		   !!(d & HM_DBG_POISON), !!(d & HM_DBG_TRACK),
 		   !!(d & HM_DBG_FLAG_XOWNER), !!(d & HM_DBG_CHECKS));
 }
@@ -431,11 +445,13 @@ static void hakmem_debug_line(struct seq_file *m, const char *name, unsigned int
 static int hakmem_debug_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	unsigned int width;
 
 	spin_lock(&hakmem_list_lock);
+	width = hakmem_stats_width(only, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			hakmem_debug_line(m, hc->c->name, READ_ONCE(hc->c->debug));
+			hakmem_debug_line(m, width, hc->c->name, READ_ONCE(hc->c->debug));
 	spin_unlock(&hakmem_list_lock);
 	return 0;
 }
@@ -526,16 +542,19 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 static int hakmem_policy_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
+	unsigned int width;
 
 	spin_lock(&hakmem_list_lock);
+	width = hm_stats_name_width(hakmem_stats_width(only, false),
+				    only ? NULL : "(new caches)");
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			seq_printf(m, "%-16s %-8s %s\n", hc->c->name,
+			seq_printf(m, "%-*s %-8s %s\n", (int)width, hc->c->name,
 				   hm_mode_name(hc->c->mode),
 				   hm_fit_name(READ_ONCE(hc->c->fit)));
 	spin_unlock(&hakmem_list_lock);
 	if (!only)
-		seq_printf(m, "%-16s %-8s %s\n", "(new caches)", "-",
+		seq_printf(m, "%-*s %-8s %s\n", (int)width, "(new caches)", "-",
 			   hm_fit_name(READ_ONCE(hakmem_policy_global)));
 	return 0;
 }
@@ -622,11 +641,13 @@ static int hakmem_adaptive_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	unsigned int width;
 
 	spin_lock(&hakmem_list_lock);
+	width = hakmem_stats_width(only, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			hm_adapt_print(hc->c, &sp.pr);
+			hm_adapt_print_width(hc->c, &sp.pr, width);
 	spin_unlock(&hakmem_list_lock);
 	return 0;
 }

@@ -977,6 +977,9 @@ static char *hakmem_read_file(struct kunit *test, struct hakmem_cache *hc,
 	return buf;
 }
 
+static const char *hakmem_debug_text(struct kunit *test, struct hakmem_cache *hc,
+				     unsigned int d);
+
 /* Columns of @hc's row in a stats file: slabs inuse total allocs frees. */
 static int hakmem_parse_row(const char *buf, const char *name, unsigned long *col)
 {
@@ -1037,27 +1040,57 @@ static void hakmem_debugfs_stats(struct kunit *test)
  * so that in the stats and cpus files (the cache's own and the top
  * level's, with the other caches' shorter names) every column stays in
  * line under the header (hm_test_table_misaligned()), each label whole.
+ * The files of a line per cache or slab, without a header (slabs, debug,
+ * policy, adaptive), widen their name column so too
+ * (hm_test_rows_misaligned()), next to a cache of a short name, whose own
+ * files keep their 16 columns.
  */
 static void hakmem_debugfs_long_name(struct kunit *test)
 {
 	static const char name[] = "kunit-a-long-cache-name-of-31ch";
+	static const char short_name[] = "kunit-short";
 	struct hakmem_cache *hc = hakmem_test_cache(test, name, 40, MODE(test));
+	struct hakmem_cache *sc = hakmem_test_cache(test, short_name, 40, MODE(test));
 	struct hakmem_work w = { .hc = hc, .keep = 10 };
-	static const char *const files[] = { "stats", "cpus" };
+	struct hakmem_work ws = { .hc = sc, .keep = 10 };
+	static const char *const files[] = {
+		"stats", "cpus", "slabs", "debug", "policy", "adaptive",
+	};
 	char label[HM_NAME_LEN + 24];
 	unsigned int i;
 	char *buf;
 
 	KUNIT_ASSERT_STREQ(test, hc->c->name, name);
 	hakmem_work_here(test, &w, 100);
+	hakmem_work_here(test, &ws, 100);
 	for (i = 0; i < ARRAY_SIZE(files) * 2; i++) {
-		buf = hakmem_read_file(test, i % 2 ? NULL : hc, files[i / 2]);
-		KUNIT_EXPECT_EQ_MSG(test, hm_test_table_misaligned(buf), 0, "%s%s:\n%.600s",
-				    i % 2 ? "" : "<cache>/", files[i / 2], buf);
-		snprintf(label, sizeof(label), "\n%s%s", name, i / 2 ? "@cpu" : " ");
-		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, label));
+		const char *file = files[i / 2];
+		bool header = i / 2 < 2;
+
+		buf = hakmem_read_file(test, i % 2 ? NULL : hc, file);
+		KUNIT_EXPECT_EQ_MSG(test, header ? hm_test_table_misaligned(buf) :
+				    hm_test_rows_misaligned(buf), 0, "%s%s:\n%.600s",
+				    i % 2 ? "" : "<cache>/", file, buf);
+		snprintf(label, sizeof(label), "\n%s%s", name, i / 2 == 1 ? "@cpu" : " ");
+		/* a file without a header begins with a row */
+		KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, label) ||
+				      !strncmp(buf, label + 1, strlen(label + 1)),
+				      "%s: no row of %s", file, name);
+		if (header)
+			continue;
+		/* the short name's own file: 16 columns, as ever */
+		buf = hakmem_read_file(test, sc, file);
+		snprintf(label, sizeof(label), "%-16s %s ", short_name,
+			 hm_mode_name(sc->c->mode));
+		if (strcmp(file, "debug"))
+			KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, label), "%s:\n%.600s",
+						  file, buf);
+		else
+			KUNIT_EXPECT_STREQ(test, buf, hakmem_debug_text(test, sc,
+									READ_ONCE(sc->c->debug)));
 	}
 	hakmem_free_all(&w);
+	hakmem_free_all(&ws);
 }
 
 /* the slabs file: one line per slab, its map agrees with the counts */
@@ -1335,11 +1368,11 @@ static void hakmem_debugfs_policy_global(struct kunit *test)
 							NULL), 0);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "policy"),
 					   "(new caches)     -        default\n"));
-	old = hakmem_test_cache(test, "kunit-polglob-old", 64, MODE(test));
+	old = hakmem_test_cache(test, "kunit-pg-old", 64, MODE(test));
 
 	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(NULL, "policy", "best\n"), 0);
 	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_BEST));
-	hc = hakmem_test_cache(test, "kunit-polglob-new", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-new", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
 	text = hakmem_read_file(test, NULL, "policy");
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, "(new caches)     -        best\n"),
@@ -1352,19 +1385,19 @@ static void hakmem_debugfs_policy_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "first first"), -EINVAL);
 	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_BEST));
 	KUNIT_EXPECT_STREQ(test, hakmem_read_file(test, NULL, "policy"), text);
-	hc = hakmem_test_cache(test, "kunit-polglob-junk", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-junk", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
 
 	/* a cache's own write: that cache only, not the caches to come */
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(old, "policy", "near"), 0);
 	KUNIT_EXPECT_EQ(test, old->c->fit, HM_FIT_NEAR);
-	hc = hakmem_test_cache(test, "kunit-polglob-own", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-own", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_BEST);
 
 	/* back to default: for every cache and the new ones */
 	KUNIT_EXPECT_EQ(test, hakmem_debugfs_write(NULL, "policy", "default"), 0);
 	KUNIT_EXPECT_TRUE(test, hakmem_all_fit(HM_FIT_DEFAULT));
-	hc = hakmem_test_cache(test, "kunit-polglob-dflt", 64, MODE(test));
+	hc = hakmem_test_cache(test, "kunit-pg-dflt", 64, MODE(test));
 	KUNIT_EXPECT_EQ(test, hc->c->fit, HM_FIT_DEFAULT);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(hakmem_read_file(test, NULL, "policy"),
 					   "(new caches)     -        default\n"));

@@ -137,6 +137,8 @@ struct hm_cctx *hm_test_cctx(struct kunit *test, struct hm_cache *c);
 
 /* hm_stats_print()'s table in @text: 0 when in line, else the first row out of it */
 int hm_test_table_misaligned(const char *text);
+/* rows under no header (a name, then columns): 0 when in line, else the first row out of it */
+int hm_test_rows_misaligned(const char *text);
 
 /* the flags that make a @mode cache know each block's state: free-list checks */
 static inline unsigned int hm_test_exact_flags(enum hm_mode mode)

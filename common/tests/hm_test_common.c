@@ -231,3 +231,47 @@ int hm_test_table_misaligned(const char *text)
 	}
 	return 0;
 }
+
+/* where @r's second word begins: past its first word and the blanks after it */
+static size_t hm_test_second_word(const char *r)
+{
+	size_t c;
+
+	for (c = 0; r[c] && r[c] != '\n' && r[c] != ' '; c++)
+		;
+	while (r[c] == ' ')
+		c++;
+	return c;
+}
+
+/*
+ * A file of rows without a header (the debugfs slabs, debug, policy and
+ * adaptive files): a row is a line that begins with neither a blank nor
+ * '#' (a slab's map, a comment), its first column a name.  The column
+ * after the name begins where any row's second word begins furthest (a
+ * name may hold a blank: "(new caches)").  In line: every row has a blank
+ * there, then a word: the names ended in their column, and what follows
+ * each is where a shorter name's is.
+ *
+ * Return: 0 when every row is in line, the number of the first row that
+ * is not (1 for the first), or -1 without a row.
+ */
+int hm_test_rows_misaligned(const char *text)
+{
+	size_t col = 0, len;
+	const char *r;
+	int nr = 0;
+
+	for (r = text; r && *r; r = strchr(r, '\n'), r = r ? r + 1 : NULL)
+		if (*r != ' ' && *r != '#' && *r != '\n')
+			col = HM_MAX(col, hm_test_second_word(r));
+	for (r = text; r && *r; r = strchr(r, '\n'), r = r ? r + 1 : NULL) {
+		if (*r == ' ' || *r == '#' || *r == '\n')
+			continue;
+		nr++;
+		len = hm_test_line_len(r);
+		if (col < 1 || col >= len || r[col - 1] != ' ' || r[col] == ' ')
+			return nr;
+	}
+	return nr ? 0 : -1;
+}
