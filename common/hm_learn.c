@@ -478,25 +478,38 @@ bool hm_learn_snapshot(struct hm_cache *c, struct hm_learn *out)
 }
 
 /**
- * hm_learn_print() - the learner's state, choice and ratings, one line
+ * hm_learn_print_width() - the learner's state, choice and ratings, one line
  * @c: the cache
  * @pr: where to print
+ * @width: the name column's: hm_stats_name_width() of the names of every
+ *         line printed under one another (16 at least)
  */
-void hm_learn_print(struct hm_cache *c, struct hm_printer *pr)
+void hm_learn_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned int width)
 {
 	struct hm_learn l;
 	unsigned int f;
 
+	width = hm_stats_name_width(width, NULL);
 	if (!hm_learn_snapshot(c, &l)) {
-		hm_print(pr, "%-16s policy %s, learner never ran\n", c->name,
+		hm_print(pr, "%-*s policy %s, learner never ran\n", (int)width, c->name,
 			 hm_fit_name(HM_READ_ONCE(c->fit)));
 		return;
 	}
-	hm_print(pr, "%-16s policy %s, learner %s, epoch %u, seed %u:", c->name,
+	hm_print(pr, "%-*s policy %s, learner %s, epoch %u, seed %u:", (int)width, c->name,
 		 hm_fit_name(HM_READ_ONCE(c->fit)), hm_learn_state_name(l.state),
 		 l.epoch, l.seed0);
 	for (f = 0; f < HM_FIT_NR; f++)
 		hm_print(pr, " %s=%lld/%lu", hm_fit_name(f), (long long)l.rating[f],
 			 l.cost[f]);
 	hm_print(pr, "\n");
+}
+
+/**
+ * hm_learn_print() - hm_learn_print_width() in a column of 16 at least
+ * @c: the cache
+ * @pr: where to print
+ */
+void hm_learn_print(struct hm_cache *c, struct hm_printer *pr)
+{
+	hm_learn_print_width(c, pr, 0);
 }

@@ -78,8 +78,8 @@ static struct hakmem_cache *hakmem_file_cache(struct seq_file *m)
  * The name column is as wide as the longest label the file shows
  * (hm_stats_name_width()), 16 at least: the labels are read before the
  * header under the same hold of hakmem_list_lock, which keeps the list
- * (or of hakmem_mutex: the slabs file).  The slabs, debug, policy and
- * adaptive files have no header; their name column is the cache names'.
+ * (or of hakmem_mutex: the slabs file).  The slabs, debug, policy,
+ * learn and adaptive files have no header; their name column is the cache names'.
  * A cache's name never changes; a row of cpus is "<name>@cpu<n>[-irq]",
  * and its column is as wide as the longest such label of the caches
  * listed, of the highest possible CPU, row or not: a context whose first
@@ -591,11 +591,13 @@ static int hakmem_learn_show(struct seq_file *m, void *v)
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	unsigned int width;
 
 	spin_lock(&hakmem_list_lock);
+	width = hakmem_stats_width(only, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			hm_learn_print(hc->c, &sp.pr);
+			hm_learn_print_width(hc->c, &sp.pr, width);
 	spin_unlock(&hakmem_list_lock);
 	return 0;
 }

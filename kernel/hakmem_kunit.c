@@ -1041,7 +1041,7 @@ static void hakmem_debugfs_stats(struct kunit *test)
  * level's, with the other caches' shorter names) every column stays in
  * line under the header (hm_test_table_misaligned()), each label whole.
  * The files of a line per cache or slab, without a header (slabs, debug,
- * policy, adaptive), widen their name column so too
+ * policy, learn, adaptive), widen their name column so too
  * (hm_test_rows_misaligned()), next to a cache of a short name, whose own
  * files keep their 16 columns.
  */
@@ -1054,7 +1054,7 @@ static void hakmem_debugfs_long_name(struct kunit *test)
 	struct hakmem_work w = { .hc = hc, .keep = 10 };
 	struct hakmem_work ws = { .hc = sc, .keep = 10 };
 	static const char *const files[] = {
-		"stats", "cpus", "slabs", "debug", "policy", "adaptive",
+		"stats", "cpus", "slabs", "debug", "policy", "learn", "adaptive",
 	};
 	char label[HM_NAME_LEN + 24];
 	unsigned int i;
@@ -1081,7 +1081,7 @@ static void hakmem_debugfs_long_name(struct kunit *test)
 		/* the short name's own file: 16 columns, as ever */
 		buf = hakmem_read_file(test, sc, file);
 		snprintf(label, sizeof(label), "%-16s %s ", short_name,
-			 hm_mode_name(sc->c->mode));
+			 strcmp(file, "learn") ? hm_mode_name(sc->c->mode) : "policy");
 		if (strcmp(file, "debug"))
 			KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, label), "%s:\n%.600s",
 						  file, buf);
