@@ -99,7 +99,7 @@ size_t hm_user_usable_size(const void *ptr, unsigned long ip, bool report);
 #define HM_USER_MEDIUM_SIZES(X, a) \
 	X(a, 2048) X(a, 4096) X(a, 4608) X(a, 4992) X(a, 5376) X(a, 5888) \
 	X(a, 6464) X(a, 7232) X(a, 8128) X(a, 9280) X(a, HM_USER_MAX_CLASS)
-/* the alignments' cap, HM_MAX_OBJ_SIZE (hakmem.c asserts it): the core's */
+/* the alignments' cap: the core's HM_MAX_OBJ_SIZE (asserted in hakmem.c) */
 #define HM_USER_MAX_ALIGN	4096U
 /* the largest power of two that divides @size, at most HM_USER_MAX_ALIGN */
 #define HM_USER_ALIGN_OF(size) \
