@@ -91,23 +91,33 @@ static struct hm_cctx hm_cctx_none = { .route = HM_ROUTE_NONE };
  * path indexes the core's table; the medium classes take its slow path.
  */
 _Static_assert(HM_USER_CLASSES == HM_NR_CLASSES + HM_USER_MEDIUM &&
-	       HM_USER_MAX_CLASS <= HM_MAX_SLAB_OBJ_SIZE && HM_USER_MAX_CLASS % 64 == 0,
+	       HM_USER_MAX_CLASS <= HM_MAX_SLAB_OBJ_SIZE && HM_USER_MAX_CLASS % 64 == 0 &&
+	       HM_USER_MAX_ALIGN == HM_MAX_OBJ_SIZE,
 	       "the medium classes are slab classes");
+/* each medium size: past the core's classes, a multiple of 64 bytes */
+#define HM_MEDIUM_CHECK(a, size)	&& (size) > HM_MAX_CLASS_SIZE && (size) % 64 == 0
+_Static_assert(1 HM_USER_MEDIUM_SIZES(HM_MEDIUM_CHECK, ), "a medium size is a slab class's");
 
-/* a medium size's class, by its size in 64-byte units rounded up */
-static const u8 hm_medium_class_table[HM_USER_MAX_CLASS / 64 + 1] = {
-	[17 ... 32] = 8,	/* 1025..2048 */
-	[33 ... 64] = 9,	/* 2049..4096 */
-	[65 ... 72] = 10,	/* 4097..4608 */
-	[73 ... 78] = 11,	/* 4609..4992 */
-	[79 ... 84] = 12,	/* 4993..5376 */
-	[85 ... 92] = 13,	/* 5377..5888 */
-	[93 ... 101] = 14,	/* 5889..6464 */
-	[102 ... 113] = 15,	/* 6465..7232 */
-	[114 ... 127] = 16,	/* 7233..8128 */
-	[128 ... 145] = 17,	/* 8129..9280 */
-	[146 ... 169] = 18,	/* 9281..10816 */
-};
+/*
+ * A medium size's class, by its size in 64-byte units rounded up:
+ * hm_medium_class_table[k] is the core's eight classes and each medium
+ * one smaller than 64 * k bytes (HM_USER_MEDIUM_SIZES is in ascending
+ * order), from class 8 for 1025..2048 bytes to 18 for 9281..10816.  The
+ * entries of 1024 bytes and less, and past HM_USER_MAX_CLASS, are never
+ * read (hm_user_class()).  HM_MEDIUM_T<n>(k): the entries k to k + n - 1.
+ */
+#define HM_MEDIUM_BELOW(k, size)	+ ((size) < 64 * (k))
+#define HM_MEDIUM_T1(k)		(HM_NR_CLASSES HM_USER_MEDIUM_SIZES(HM_MEDIUM_BELOW, k)),
+#define HM_MEDIUM_T2(k)		HM_MEDIUM_T1(k) HM_MEDIUM_T1((k) + 1)
+#define HM_MEDIUM_T4(k)		HM_MEDIUM_T2(k) HM_MEDIUM_T2((k) + 2)
+#define HM_MEDIUM_T8(k)		HM_MEDIUM_T4(k) HM_MEDIUM_T4((k) + 4)
+#define HM_MEDIUM_T16(k)	HM_MEDIUM_T8(k) HM_MEDIUM_T8((k) + 8)
+#define HM_MEDIUM_T32(k)	HM_MEDIUM_T16(k) HM_MEDIUM_T16((k) + 16)
+#define HM_MEDIUM_T64(k)	HM_MEDIUM_T32(k) HM_MEDIUM_T32((k) + 32)
+#define HM_MEDIUM_T128(k)	HM_MEDIUM_T64(k) HM_MEDIUM_T64((k) + 64)
+#define HM_MEDIUM_T256(k)	HM_MEDIUM_T128(k) HM_MEDIUM_T128((k) + 128)
+_Static_assert(HM_USER_MAX_CLASS / 64 < 256, "hm_medium_class_table[] spans the classes");
+static const u8 hm_medium_class_table[256] = { HM_MEDIUM_T256(0) };
 
 /* the class of an object of @size <= HM_USER_MAX_CLASS bytes */
 static __always_inline unsigned int hm_user_class(size_t size)

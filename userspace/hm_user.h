@@ -85,20 +85,38 @@ size_t hm_user_usable_size(const void *ptr, unsigned long ip, bool report);
  * medium ones (hm_core_medium_create() past 4 KiB): 2 and 4 KiB, blocks
  * aligned to their size, and nine of 14 down to 6 blocks a 64 KiB slab,
  * each the largest multiple of 64 bytes that many fill beside the slab's
- * header, aligned to the largest power of two that divides it
- * (HM_USER_MEDIUM_ALIGNS: 512 for 4608 bytes ... 64 from 6464 on).
+ * header, aligned to the largest power of two that divides it (512 for
+ * 4608 bytes ... 64 from 6464 on).
+ *
+ * HM_USER_MEDIUM_SIZES is the one list of the medium classes' sizes, in
+ * ascending order, the last HM_USER_MAX_CLASS: X(a, size) for each.  All
+ * else is derived from it: their number, their alignments (below), the
+ * size-to-class table (hakmem.c) and, by the core's hm_cache_geometry()
+ * when hm_core_medium_create() makes them, how many blocks a slab holds.
+ * The tests pin what that gives (hm_test_medium[], common/tests).
  */
-#define HM_USER_MEDIUM		11
-#define HM_USER_CLASSES		(8 + HM_USER_MEDIUM)
 #define HM_USER_MAX_CLASS	10816U
-#define HM_USER_MEDIUM_SIZES	2048, 4096, 4608, 4992, 5376, 5888, 6464, 7232, 8128, 9280, \
-				10816
-#define HM_USER_MEDIUM_ALIGNS	2048, 4096, 512, 128, 256, 256, 64, 64, 64, 64, 64
-#define HM_USER_MEDIUM_BLOCKS	31, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6
+#define HM_USER_MEDIUM_SIZES(X, a) \
+	X(a, 2048) X(a, 4096) X(a, 4608) X(a, 4992) X(a, 5376) X(a, 5888) \
+	X(a, 6464) X(a, 7232) X(a, 8128) X(a, 9280) X(a, HM_USER_MAX_CLASS)
+/* the alignments' cap: the core's HM_MAX_OBJ_SIZE (asserted in hakmem.c) */
+#define HM_USER_MAX_ALIGN	4096U
+/* the largest power of two that divides @size, at most HM_USER_MAX_ALIGN */
+#define HM_USER_ALIGN_OF(size) \
+	(((size) & -(size)) < HM_USER_MAX_ALIGN ? (size) & -(size) : HM_USER_MAX_ALIGN)
+
+#define HM_USER_X_ONE(a, size)		+ 1
+#define HM_USER_X_SIZE(a, size)		(size),
+#define HM_USER_X_ALIGN(a, size)	HM_USER_ALIGN_OF(size),
+#define HM_USER_MEDIUM		(0 HM_USER_MEDIUM_SIZES(HM_USER_X_ONE, ))
+#define HM_USER_CLASSES		(8 + HM_USER_MEDIUM)
+
 /* the block size of class @cls (0 to HM_USER_CLASSES - 1) */
 static inline unsigned int hm_user_class_size(unsigned int cls)
 {
-	static const unsigned int medium[HM_USER_MEDIUM] = { HM_USER_MEDIUM_SIZES };
+	static const unsigned int medium[HM_USER_MEDIUM] = {
+		HM_USER_MEDIUM_SIZES(HM_USER_X_SIZE, )
+	};
 
 	return cls < 8 ? 8U << cls : medium[cls - 8];
 }
@@ -106,7 +124,9 @@ static inline unsigned int hm_user_class_size(unsigned int cls)
 /* the alignment its blocks have (a power of two, at most its size) */
 static inline unsigned int hm_user_class_align(unsigned int cls)
 {
-	static const unsigned int medium[HM_USER_MEDIUM] = { HM_USER_MEDIUM_ALIGNS };
+	static const unsigned int medium[HM_USER_MEDIUM] = {
+		HM_USER_MEDIUM_SIZES(HM_USER_X_ALIGN, )
+	};
 
 	return cls < 8 ? 8U << cls : medium[cls - 8];
 }

@@ -112,22 +112,17 @@ static void hm_geometry_rejects(struct kunit *test)
  * Blocks past HM_MAX_OBJ_SIZE, up to HM_MAX_SLAB_OBJ_SIZE: at least
  * HM_MIN_SLAB_BLOCKS a slab in every mode, aligned as asked, clear of the
  * header; one byte more than the largest is refused.  libhakmem's medium
- * malloc classes (4608 to 10816 bytes, 14 to 6 a slab) are such blocks.
+ * malloc classes (4608 to 10816 bytes, 14 to 6 a slab: hm_test_medium[])
+ * are such blocks.
  */
 static void hm_geometry_medium(struct kunit *test)
 {
-	static const struct {
-		unsigned int size, align, n;
-	} medium[] = {
-		{ 4608, 512, 14 }, { 4992, 128, 13 }, { 5376, 256, 12 }, { 5888, 256, 11 },
-		{ 6464, 64, 10 }, { 7232, 64, 9 }, { 8128, 64, 8 }, { 9280, 64, 7 },
-		{ 10816, 64, 6 },
-	};
+	const struct hm_test_medium *medium = hm_test_medium;
 	struct hm_cache h = { .mode = HM_MODE_HYBRID };
 	unsigned int m, i;
 
 	for (m = 0; m < HM_MODE_NR; m++) {
-		for (i = 0; i < HM_ARRAY_SIZE(medium); i++) {
+		for (i = 0; i < HM_TEST_MEDIUM; i++) {
 			struct hm_cache c = { .mode = (u8)m };
 
 			KUNIT_ASSERT_EQ(test, hm_cache_geometry(&c, medium[i].size,

@@ -167,6 +167,17 @@ static inline u32 hm_test_rand(u32 *state)
 extern const enum hm_mode hm_test_modes[HM_MODE_NR];
 void hm_test_mode_desc(const enum hm_mode *m, char *desc);
 
+/*
+ * libhakmem's nine medium malloc classes past HM_MAX_OBJ_SIZE as they are:
+ * size, alignment, blocks a slab (in every mode).  Pinned here, checked
+ * against the core's geometry (hakmem_sizeclass) and against what
+ * userspace derives from its one list of sizes (hm_posix_medium_classes).
+ */
+#define HM_TEST_MEDIUM	9
+extern const struct hm_test_medium {
+	unsigned int size, align, n;
+} hm_test_medium[HM_TEST_MEDIUM];
+
 #define HM_EXPECT_VALID(test, c)	KUNIT_EXPECT_EQ(test, hm_cache_validate(c, NULL), 0)
 
 extern struct kunit_suite hm_sizeclass_suite;

@@ -8,6 +8,12 @@ const enum hm_mode hm_test_modes[HM_MODE_NR] = {
 	HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID,
 };
 
+const struct hm_test_medium hm_test_medium[HM_TEST_MEDIUM] = {
+	{ 4608, 512, 14 }, { 4992, 128, 13 }, { 5376, 256, 12 }, { 5888, 256, 11 },
+	{ 6464, 64, 10 }, { 7232, 64, 9 }, { 8128, 64, 8 }, { 9280, 64, 7 },
+	{ 10816, 64, 6 },
+};
+
 void hm_test_mode_desc(const enum hm_mode *m, char *desc)
 {
 	hm_strscpy(desc, hm_mode_name(*m), 32);

@@ -590,15 +590,15 @@ static void hm_posix_more_than_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *errors, 0);
 }
 
-/* the medium classes past 4 KiB: hm_user_class_size() of 10 .. HM_USER_CLASSES - 1 */
-static const unsigned int hm_medium_blocks[HM_USER_MEDIUM] = { HM_USER_MEDIUM_BLOCKS };
-
 /*
  * Objects of 4097 to 10816 bytes are blocks of the medium classes (they
  * were large objects, two pages and a header each up to 8128 bytes, three
  * pages past it): the smallest class that holds them, as many blocks to
  * a 64 KiB slab as the class says, each aligned as hm_user_class_align()
- * says, its usable size the class's; 10817 bytes is a large object.
+ * says, its usable size the class's; 10817 bytes is a large object.  The
+ * sizes, alignments and blocks a slab derived from HM_USER_MEDIUM_SIZES
+ * are those pinned in hm_test_medium[]; 2 and 4 KiB: aligned to their
+ * size, 31 and 15 blocks a slab.
  */
 static void hm_posix_medium_classes(struct kunit *test)
 {
@@ -606,13 +606,25 @@ static void hm_posix_medium_classes(struct kunit *test)
 	unsigned int cls, i, k;
 	void *v[16];
 
+	KUNIT_ASSERT_EQ(test, HM_USER_CLASSES, HM_NR_CLASSES + 2 + HM_TEST_MEDIUM);
+	for (cls = HM_NR_CLASSES; cls < HM_NR_CLASSES + 2; cls++) {
+		unsigned int size = hm_user_class_size(cls);
+
+		KUNIT_EXPECT_EQ(test, size, 2048U << (cls - HM_NR_CLASSES));
+		KUNIT_EXPECT_EQ(test, hm_user_class_align(cls), size);
+		KUNIT_ASSERT_NOT_NULL(test, hm_class_cache(size));
+		KUNIT_EXPECT_EQ(test, hm_class_cache(size)->nblocks, cls == HM_NR_CLASSES ? 31 : 15);
+	}
 	for (cls = HM_NR_CLASSES + 2; cls < HM_USER_CLASSES; cls++) {
+		const struct hm_test_medium *want = &hm_test_medium[cls - HM_NR_CLASSES - 2];
 		unsigned int size = hm_user_class_size(cls), align = hm_user_class_align(cls);
 		unsigned int below = hm_user_class_size(cls - 1) + 1;
-		unsigned int n = hm_medium_blocks[cls - HM_NR_CLASSES];
+		unsigned int n = want->n;
 		struct hm_cache *c = hm_class_cache(size);
 		char name[16];
 
+		KUNIT_EXPECT_EQ(test, size, want->size);
+		KUNIT_EXPECT_EQ(test, align, want->align);
 		KUNIT_ASSERT_NOT_NULL(test, c);
 		snprintf(name, sizeof(name), "hm-%u", size);
 		KUNIT_EXPECT_STREQ(test, c->name, name);
