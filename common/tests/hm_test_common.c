@@ -64,14 +64,21 @@ void hm_test_free_in(struct hm_cctx *cc, void *p)
 /* ... with @ip as the call site, which reports name */
 void hm_test_free_in_ip(struct hm_cctx *cc, void *p, unsigned long ip)
 {
-	struct hm_slab *s = hm_ptr_to_slab(p);
+	struct hm_slab *s;
 
+	/*
+	 * The lookup inside the bracket, as the adapters' is (the kernel's
+	 * under rcu_read_lock()): a slab another thread of the case releases
+	 * meanwhile stays until the bracket ends.
+	 */
+	hm_test_ctx_enter();
+	s = hm_ptr_to_slab(p);
 	if (!s) {
+		hm_test_ctx_exit();
 		hm_free_other(p, ip);
 		return;
 	}
 	/* the try path first, as the adapters' frees do */
-	hm_test_ctx_enter();
 	if (!(s->owner == cc && hm_cctx_free_try(cc, s, p)))
 		hm_cctx_free(cc, s, p, ip);
 	hm_test_ctx_exit();
