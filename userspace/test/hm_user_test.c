@@ -4642,6 +4642,42 @@ static void hm_user_debug_off(void *unused)
 }
 
 /*
+ * Freelist mode hands a freed block out again only once the slab's
+ * allocation list is used up and its local frees are folded back in (as
+ * mimalloc): allocate (@q first, already) until the block @p written
+ * after free is checked, reported (@errors reaches @want), or as many
+ * blocks as a slab holds and one were handed out.  None may be @p; the
+ * caller checks the count.
+ * Return: the last block allocated, live; the others are freed.
+ */
+static void *hm_user_uaf_fl_reuse(struct kunit *test, struct hm_cache *c, void *p, void *q,
+				  size_t size, long want)
+{
+	struct hm_cache *oc = c ? c : hm_class_cache(size);
+	unsigned int k, n = 0, max = oc->nblocks + 1;
+	void **held = kunit_kmalloc_array(test, max, sizeof(void *), GFP_KERNEL);
+	long *err = hm_test_count_errors(test);
+	bool seen = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	held[n++] = q;
+	while (*err != want && n < max) {
+		q = c ? hm_cache_alloc(c) : hm_malloc(size);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		seen |= q == p;
+		held[n++] = q;
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, !seen, "size %zu: written block handed out", size);
+	for (k = 0; k + 1 < n; k++) {
+		if (c)
+			hm_cache_free(c, held[k]);
+		else
+			hm_free(held[k]);
+	}
+	return q;
+}
+
+/*
  * Writes after free into the block @p of @size bytes, at its first, middle
  * and last checked byte, each freed and allocated again with @free and
  * @alloc (of cache @c, or hm_malloc() of @size when NULL): each is
@@ -4652,6 +4688,8 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 				long *want)
 {
 	long *errors = hm_test_count_errors(test);
+	struct hm_cache *oc = c ? c : hm_class_cache(size);
+	bool fl = oc && oc->mode == HM_MODE_FREELIST;
 	size_t offs[3];
 	unsigned int k;
 
@@ -4672,6 +4710,8 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 		KUNIT_EXPECT_TRUE_MSG(test, q != p, "size %zu offset %zu handed out", size,
 				      offs[k]);
 		(*want)++;
+		if (*errors != *want && fl)
+			q = hm_user_uaf_fl_reuse(test, c, p, q, size, *want);
 		KUNIT_EXPECT_TRUE_MSG(test, *errors == *want, "size %zu offset %zu: %ld reports",
 				      size, offs[k], *errors);
 		p = q;
