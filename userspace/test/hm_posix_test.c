@@ -318,7 +318,7 @@ static void hm_posix_realloc_interior(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
 	KUNIT_EXPECT_EQ(test, p[0], 0x5a);
 	KUNIT_EXPECT_EQ(test, p[63], 0x5a);
-	q = hm_malloc(64);
+	q = hm_test_malloc_checked(test, 64);	/* freelist: a slab that tells it free */
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	hm_free(q);
 	seq = hm_test_report_seq(test);
@@ -433,7 +433,7 @@ static noinline void *hm_posix_realloc_site(void *p, size_t size)
 static void hm_posix_realloc_names_caller(struct kunit *test)
 {
 	unsigned long site = (unsigned long)hm_posix_realloc_site;
-	char *p = hm_malloc(64), *q = hm_malloc(64), *big = hm_malloc(100000);
+	char *p = hm_malloc(64), *q = hm_test_malloc_checked(test, 64), *big = hm_malloc(100000);
 	long *errors = hm_test_count_errors(test);
 	char *bad[] = { p + 8, q, big, (char *)&site, q };
 	size_t size[] = { 60, 60, 60, 60, 0 };

@@ -44,42 +44,6 @@ static unsigned long hm_class_total(size_t offset)
 #define hm_cached_total()	hm_class_total(offsetof(struct hm_stat_row, cached))
 #define hm_inuse_total()	hm_class_total(offsetof(struct hm_stat_row, objs_inuse))
 
-struct hm_user_sw {
-	struct hm_cache *c;
-	unsigned int debug;
-};
-
-static void hm_user_sw_restore(void *p)
-{
-	struct hm_user_sw *sw = p;
-
-	hm_cache_set_debug(sw->c, sw->debug, HM_GFP_DEFAULT);
-}
-
-/*
- * A case that makes a bad free on the free-list cache @c (a built-in
- * class when HAKMEM_MODE=freelist) expects it refused and reported: that
- * takes the checks there (Documentation/diagnostics.rst; without them it
- * would corrupt the lists, as in mimalloc).  Turns them on, for @c only
- * and only in freelist mode, until the case ends, whatever fails: the
- * other modes run the case as they always did.
- */
-static void hm_user_checks_for(struct kunit *test, struct hm_cache *c)
-{
-	struct hm_user_sw *sw;
-
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	if (c->mode != HM_MODE_FREELIST)
-		return;
-	sw = kunit_kzalloc(test, sizeof(*sw), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, sw);
-	sw->c = c;
-	sw->debug = HM_READ_ONCE(c->debug);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_user_sw_restore, sw), 0);
-	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sw->debug | HM_DBG_CHECKS, HM_GFP_DEFAULT),
-			0);
-}
-
 struct hm_exit_arg {
 	void *keep[64];
 };
@@ -1011,7 +975,7 @@ static void hm_user_free_keeps_errno(struct kunit *test)
 	void *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, a.p);
-	hm_user_checks_for(test, hm_class_cache(64));	/* the double free below */
+	hm_test_checks_for(test, hm_class_cache(64));	/* the double free below */
 	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_errno_worker, &a), 0);
 	pthread_join(t, NULL);
 	KUNIT_EXPECT_EQ(test, a.after, EDOM);
@@ -1730,7 +1694,7 @@ static void *hm_user_free_elsewhere(void *p)
 static void hm_user_handler_outside_bracket(struct kunit *test)
 {
 	struct hm_bracket_seen seen = { 0 };
-	void *p = hm_malloc(48);
+	void *p = hm_test_malloc_checked(test, 48);	/* freelist: checks on */
 	pthread_t t;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
