@@ -4905,7 +4905,16 @@ static void hm_flip_bad_free(struct hm_flip *x, u64 *r)
 		hm_flip_bad(x, "pointer not from hakmem", c, &local);
 		break;
 	default:
-		/* the freelist cache has checks on: double frees are caught in every cache */
+		/*
+		 * the freelist cache has checks on: double frees are caught in
+		 * every cache.  Not in a free-list class (HAKMEM_MODE=freelist),
+		 * whose checks the switcher turns off at times: there a double
+		 * free would corrupt the lists, as in mimalloc (not made)
+		 */
+		if (!c && hm_class_cache(p[1] & 0xffff)->mode == HM_MODE_FREELIST) {
+			hm_flip_bad(x, "interior pointer", c, (char *)p + 8);
+			break;
+		}
 		hm_flip_free(x, p);
 		hm_flip_bad(x, "double free", c, p);
 		return;
