@@ -22,8 +22,8 @@
 #   make test-user       all of these, test-preload, bench-smoke and the
 #                        stress targets' smokes (tools/stress/stress.mk)
 #   make test-unit       the suites, -O2
-#   make test-modes      hakmem_api with HAKMEM_MODE = each mode, and with
-#                        HM_FLATMAP=0
+#   make test-modes      hakmem_api, hakmem_user and hakmem_posix with
+#                        HAKMEM_MODE = each mode, and with HM_FLATMAP=0
 #   make test-asan       the suites under ASan + UBSan and LeakSanitizer
 #   make test-tsan       the suites under ThreadSanitizer
 #   make test-valgrind   the suites under memcheck
@@ -128,7 +128,8 @@ test-modes: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
 	$(Q)for m in bitmap freelist hybrid; do \
 		echo "== HAKMEM_MODE=$$m"; \
-		$(HM_TEST_ENV) HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test hakmem_api || exit 1; \
+		$(HM_TEST_ENV) HAKMEM_MODE=$$m $(BUILD)/release/hakmem-test \
+			hakmem_api hakmem_user hakmem_posix || exit 1; \
 	done
 	@echo "== HM_FLATMAP=0 (slab map without its flat bitmap: the radix tree only)"
 	$(Q)$(HM_TEST_ENV) HM_FLATMAP=0 $(BUILD)/release/hakmem-test hakmem_api hakmem_slab hakmem_remote hakmem_user

@@ -133,7 +133,7 @@ void hm_bitmap_refuse_late(struct hm_slab *s, unsigned int i, unsigned long bad,
 void *hm_freelist_alloc_slow(struct hm_cctx *cc);
 void hm_freelist_free_remote(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			     unsigned long ip);
-bool hm_freelist_is_free(const struct hm_slab *s, const void *p);
+bool hm_freelist_is_free(struct hm_slab *s, const void *p);
 void hm_freelist_build(struct hm_cache *c, struct hm_slab *s);
 void hm_freelist_reset(struct hm_cache *c, struct hm_slab *s);
 unsigned int hm_freelist_collect(struct hm_slab *s);

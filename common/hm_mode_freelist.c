@@ -293,29 +293,62 @@ static bool hm_fl_remote_double(struct hm_cache *c, struct hm_slab *s, unsigned 
 	return HM_READ_ONCE(c->checks_gen) == gen;
 }
 
-static bool hm_list_has(void *head, const void *p)
+/*
+ * Is @p on the list @head of @s?  A list holds at most nblocks blocks: a
+ * longer walk went round a cycle, which a double free made while checks
+ * were off (p -> p on local_free, as in mimalloc).
+ *
+ * Return: 1 found, 0 not, -1 a cycle (*@at: a block on it).
+ */
+static int hm_list_has(const struct hm_slab *s, void *head, const void *p, void ***at)
 {
+	unsigned int k = 0;
 	void **b;
 
-	for (b = head; b; b = hm_plat_link_read(b))
+	for (b = head; b; b = hm_plat_link_read(b)) {
 		if (b == p)
-			return true;
-	return false;
+			return 1;
+		if (unlikely(++k > s->nblocks)) {
+			*at = b;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /**
  * hm_freelist_is_free() - is @p on one of the lists of @s?
- * @s: a free-list slab
+ * @s: a free-list slab, owned by the caller
  * @p: block of @s
  *
- * O(n); only called when the block's first word looks like a link, or,
- * for the remote list, is that of a link (freed remotely, not collected).
+ * O(n); only called, checks on, on a slab without exact state, when the
+ * block's first word looks like a link.  A cycle on the owner's lists
+ * (a double free made while checks were off) ends the walk: reported, and
+ * the lists withheld whole, as a bad link found without exact state is
+ * (nothing tells which of their blocks are free); @p is then on none.
+ *
+ * Return: true when @p is on one, or freed remotely and not collected.
  */
-bool hm_freelist_is_free(const struct hm_slab *s, const void *p)
+bool hm_freelist_is_free(struct hm_slab *s, const void *p)
 {
-	/* remote pushes only add at the head: the walk sees a valid list */
-	return hm_list_has(s->free, p) || hm_list_has(s->local_free, p) ||
-	       hm_list_has((void *)hm_atomic_read(&s->xthread_free), p);
+	struct hm_cache *c = s->cache;
+	void **at = NULL;
+	int r;
+
+	r = hm_list_has(s, s->free, p, &at);
+	if (!r)
+		r = hm_list_has(s, s->local_free, p, &at);
+	if (unlikely(r < 0)) {
+		hm_report_bad_link(c, s, at, hm_plat_link_read(at), HM_ERR_CORRUPT,
+				   hm_fl_lists_rebuild(c, s, NULL));
+		return false;
+	}
+	/*
+	 * Remote pushes only add at the head: the walk sees a list, which a
+	 * remote double free may have made a cycle: the owner's collect
+	 * reports that one (hm_fl_remote_walk()); here it is just not found.
+	 */
+	return r || hm_list_has(s, (void *)hm_atomic_read(&s->xthread_free), p, &at) > 0;
 }
 
 /*

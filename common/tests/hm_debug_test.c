@@ -358,6 +358,69 @@ static void hm_debug_checks_owner_lags(struct kunit *test)
 }
 
 /*
+ * checks=1 on a free-list slab older than the switch: a local free whose
+ * first word looks like a link is looked up in the lists (mimalloc's
+ * heuristic, no exact state).  A double free made before, with checks
+ * off, left a cycle there (p -> p, as in mimalloc): the lookup ends all
+ * the same (it went round the cycle for ever), reports the lists as a
+ * cycle and withholds them; the free goes on, and so do the checks.
+ */
+static void hm_debug_checks_heuristic_cycle(struct kunit *test)
+{
+	struct hm_cache *c = hm_core_cache_create("hm-cycle", 64, 0, HM_MODE_FREELIST, 0,
+						  HM_GFP_DEFAULT);
+	long *errors = hm_test_count_errors(test);
+	struct hm_err_entry en;
+	struct hm_cctx *cc;
+	unsigned long seq;
+	void *p, *q, *r;
+	u32 used, live;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	cc = hm_test_cctx(test, c);
+	p = hm_test_alloc(cc);
+	q = hm_test_alloc(cc);
+	r = hm_test_alloc(cc);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	hm_test_free_in(cc, p);
+	/* checks off: not seen, a cycle; the tools would stop it (KASAN, ASan) */
+	hm_test_tools_quiet(true);
+	hm_plat_mark_alloc(p, c->size);
+	hm_test_free_in(cc, p);
+	hm_test_tools_quiet(false);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_CHECKS, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_NULL(test, hm_fl_state(c, hm_ptr_slab(q)));	/* the heuristic's */
+	used = hm_ptr_slab(q)->used;
+	seq = hm_test_report_seq(test);
+	hm_test_free_in(cc, q);		/* q's first word: a link's (no checks then) */
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_CORRUPT);
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)hm_ptr_slab(q));
+	}
+	/* every block on the lists withheld; q freed */
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), c->nblocks - used);
+	KUNIT_EXPECT_EQ(test, hm_ptr_slab(q)->used, c->nblocks - 1);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in(cc, q);		/* on the list again: found */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	if (hm_test_report_since(test, seq, &en))
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+	hm_test_free_in(cc, r);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	HM_EXPECT_VALID(test, c);
+	/* the double free counted p free twice: one block less than withheld */
+	live = c->nblocks - used - 1;
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), live);
+	hm_test_tools_quiet(true);
+	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), live);
+	hm_test_tools_quiet(false);
+}
+
+/*
  * The same for a slab handed over through the pool: its blocks, filled
  * by their last owner, whose switches were on, go to a context whose
  * switches are still off.  It hands one out and takes it back, written;
@@ -1368,6 +1431,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_bit_outlived, hm_bitmap_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_owner_lags, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_checks_owner_lags),
+	KUNIT_CASE(hm_debug_checks_heuristic_cycle),
 	KUNIT_CASE_PARAM(hm_debug_poison_adopter_lags, hm_bitmap_mode_gen_params),
 	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),

@@ -75,6 +75,11 @@ void *kunit_kmalloc_array(struct kunit *test, size_t n, size_t size, unsigned in
 void kunit_info(struct kunit *test, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kunit_add_action_or_reset(struct kunit *test, void (*fn)(void *), void *arg);
 
+/* userspace only: bad frees on a free-list class need its checks (test_plat.c) */
+struct hm_cache;
+void hm_test_checks_for(struct kunit *test, struct hm_cache *c);
+void *hm_test_malloc_checked(struct kunit *test, size_t size);
+
 /* userspace only: where hm_test_count_errors() points the adapter */
 extern long *volatile hm_user_error_counter;
 #define GFP_KERNEL	0U

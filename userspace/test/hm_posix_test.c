@@ -318,7 +318,7 @@ static void hm_posix_realloc_interior(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 64);
 	KUNIT_EXPECT_EQ(test, p[0], 0x5a);
 	KUNIT_EXPECT_EQ(test, p[63], 0x5a);
-	q = hm_malloc(64);
+	q = hm_test_malloc_checked(test, 64);	/* freelist: a slab that tells it free */
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	hm_free(q);
 	seq = hm_test_report_seq(test);
@@ -433,7 +433,7 @@ static noinline void *hm_posix_realloc_site(void *p, size_t size)
 static void hm_posix_realloc_names_caller(struct kunit *test)
 {
 	unsigned long site = (unsigned long)hm_posix_realloc_site;
-	char *p = hm_malloc(64), *q = hm_malloc(64), *big = hm_malloc(100000);
+	char *p = hm_malloc(64), *q = hm_test_malloc_checked(test, 64), *big = hm_malloc(100000);
 	long *errors = hm_test_count_errors(test);
 	char *bad[] = { p + 8, q, big, (char *)&site, q };
 	size_t size[] = { 60, 60, 60, 60, 0 };
@@ -808,8 +808,8 @@ static void hm_posix_medium_alignment(struct kunit *test)
 /*
  * A medium block freed twice, or freed at an interior address, is refused
  * and reported as a block of its slab (a large object's second free was
- * reported too, as no slab's); a free list without checks cannot tell a
- * double free, as for any class (HAKMEM_MODE=freelist: not tried).
+ * reported too, as no slab's); a free list tells a double free with
+ * checks on, as for any class (HAKMEM_MODE=freelist: turned on for it).
  */
 static void hm_posix_medium_double_free(struct kunit *test)
 {
@@ -818,16 +818,14 @@ static void hm_posix_medium_double_free(struct kunit *test)
 	struct hm_slab *s;
 	unsigned long seq;
 	char *p, *q;
-	bool exact;
 
-	p = hm_malloc(7000);
+	p = hm_test_malloc_checked(test, 7000);
 	q = hm_malloc(7000);			/* the slab stays: not emptied */
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	s = hm_ptr_to_slab(p);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_EXPECT_STREQ(test, s->cache->name, "hm-7232");
-	exact = s->mode != HM_MODE_FREELIST || hm_cache_checks_on(s->cache);
 	seq = hm_test_report_seq(test);
 	hm_free(p + 64);			/* interior */
 	KUNIT_EXPECT_EQ(test, *errors, 1);
@@ -838,16 +836,14 @@ static void hm_posix_medium_double_free(struct kunit *test)
 	hm_free(p);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
 	seq = hm_test_report_seq(test);
-	if (exact) {				/* else it would corrupt the free list */
-		hm_free(p);			/* freed already */
-		KUNIT_EXPECT_EQ(test, *errors, 2);
-		if (hm_test_report_since(test, seq, &en)) {
-			KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
-			KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
-			KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)s);
-		}
-		KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);	/* dead */
+	hm_free(p);				/* freed already */
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	if (hm_test_report_since(test, seq, &en)) {
+		KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+		KUNIT_EXPECT_EQ(test, en.ptr, (unsigned long)p);
+		KUNIT_EXPECT_EQ(test, en.slab, (unsigned long)s);
 	}
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(p), 0);	/* dead */
 	hm_free(q);
 	KUNIT_EXPECT_EQ(test, hm_validate(s->cache), 0);
 }

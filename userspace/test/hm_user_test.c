@@ -975,6 +975,7 @@ static void hm_user_free_keeps_errno(struct kunit *test)
 	void *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, a.p);
+	hm_test_checks_for(test, hm_class_cache(64));	/* the double free below */
 	KUNIT_ASSERT_EQ(test, pthread_create(&t, NULL, hm_errno_worker, &a), 0);
 	pthread_join(t, NULL);
 	KUNIT_EXPECT_EQ(test, a.after, EDOM);
@@ -1611,8 +1612,8 @@ static void hm_user_set_debug(struct kunit *test)
 	unsigned long before = hm_error_count();
 	struct hm_capture cap = { 0 };
 	struct hm_err_entry log[HM_ERR_LOG];
-	void *v[64], *victim;
-	unsigned int i, hits = 0, n;
+	unsigned int i, hits = 0, n, max = 64;
+	void **v, *victim;
 	const char *name;
 
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=yes"), -1);
@@ -1623,12 +1624,21 @@ static void hm_user_set_debug(struct kunit *test)
 	victim = hm_malloc(40);
 	KUNIT_ASSERT_NOT_NULL(test, victim);
 	name = hm_ptr_slab(victim)->cache->name;
+	/*
+	 * freelist mode hands the block out again once the slab's list is
+	 * used up and its local frees folded back in: up to a slab's blocks
+	 */
+	if (hm_ptr_slab(victim)->cache->mode == HM_MODE_FREELIST)
+		max = hm_ptr_slab(victim)->cache->nblocks + 1;
+	v = kunit_kmalloc_array(test, max, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
 	hm_free(victim);
 	hm_test_poke(victim, 33, 0);
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < max && (i < 64 || hm_error_count() == before); i++) {
 		v[i] = hm_malloc(40);
 		hits += v[i] == victim;
 	}
+	max = i;
 	KUNIT_EXPECT_EQ(test, hits, 0);
 	KUNIT_EXPECT_EQ(test, hm_error_count(), before + 1);
 	KUNIT_EXPECT_EQ(test, cap.calls, 1);	/* one report, one message */
@@ -1646,7 +1656,7 @@ static void hm_user_set_debug(struct kunit *test)
 	KUNIT_ASSERT_GE(test, n, 1);
 	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_USE_AFTER_FREE);
 	KUNIT_EXPECT_EQ(test, log[n - 1].offset, 33);
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < max; i++)
 		hm_free(v[i]);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "off"), 0);
 	hm_set_error_handler(NULL, NULL);
@@ -1684,7 +1694,7 @@ static void *hm_user_free_elsewhere(void *p)
 static void hm_user_handler_outside_bracket(struct kunit *test)
 {
 	struct hm_bracket_seen seen = { 0 };
-	void *p = hm_malloc(48);
+	void *p = hm_test_malloc_checked(test, 48);	/* freelist: checks on */
 	pthread_t t;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -4642,6 +4652,42 @@ static void hm_user_debug_off(void *unused)
 }
 
 /*
+ * Freelist mode hands a freed block out again only once the slab's
+ * allocation list is used up and its local frees are folded back in (as
+ * mimalloc): allocate (@q first, already) until the block @p written
+ * after free is checked, reported (@errors reaches @want), or as many
+ * blocks as a slab holds and one were handed out.  None may be @p; the
+ * caller checks the count.
+ * Return: the last block allocated, live; the others are freed.
+ */
+static void *hm_user_uaf_fl_reuse(struct kunit *test, struct hm_cache *c, void *p, void *q,
+				  size_t size, long want)
+{
+	struct hm_cache *oc = c ? c : hm_class_cache(size);
+	unsigned int k, n = 0, max = oc->nblocks + 1;
+	void **held = kunit_kmalloc_array(test, max, sizeof(void *), GFP_KERNEL);
+	long *err = hm_test_count_errors(test);
+	bool seen = false;
+
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	held[n++] = q;
+	while (*err != want && n < max) {
+		q = c ? hm_cache_alloc(c) : hm_malloc(size);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		seen |= q == p;
+		held[n++] = q;
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, !seen, "size %zu: written block handed out", size);
+	for (k = 0; k + 1 < n; k++) {
+		if (c)
+			hm_cache_free(c, held[k]);
+		else
+			hm_free(held[k]);
+	}
+	return q;
+}
+
+/*
  * Writes after free into the block @p of @size bytes, at its first, middle
  * and last checked byte, each freed and allocated again with @free and
  * @alloc (of cache @c, or hm_malloc() of @size when NULL): each is
@@ -4652,6 +4698,8 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 				long *want)
 {
 	long *errors = hm_test_count_errors(test);
+	struct hm_cache *oc = c ? c : hm_class_cache(size);
+	bool fl = oc && oc->mode == HM_MODE_FREELIST;
 	size_t offs[3];
 	unsigned int k;
 
@@ -4672,6 +4720,8 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 		KUNIT_EXPECT_TRUE_MSG(test, q != p, "size %zu offset %zu handed out", size,
 				      offs[k]);
 		(*want)++;
+		if (*errors != *want && fl)
+			q = hm_user_uaf_fl_reuse(test, c, p, q, size, *want);
 		KUNIT_EXPECT_TRUE_MSG(test, *errors == *want, "size %zu offset %zu: %ld reports",
 				      size, offs[k], *errors);
 		p = q;
@@ -4855,7 +4905,16 @@ static void hm_flip_bad_free(struct hm_flip *x, u64 *r)
 		hm_flip_bad(x, "pointer not from hakmem", c, &local);
 		break;
 	default:
-		/* the freelist cache has checks on: double frees are caught in every cache */
+		/*
+		 * the freelist cache has checks on: double frees are caught in
+		 * every cache.  Not in a free-list class (HAKMEM_MODE=freelist),
+		 * whose checks the switcher turns off at times: there a double
+		 * free would corrupt the lists, as in mimalloc (not made)
+		 */
+		if (!c && hm_class_cache(p[1] & 0xffff)->mode == HM_MODE_FREELIST) {
+			hm_flip_bad(x, "interior pointer", c, (char *)p + 8);
+			break;
+		}
 		hm_flip_free(x, p);
 		hm_flip_bad(x, "double free", c, p);
 		return;

@@ -3,6 +3,7 @@
  * runner.c - runs the shared KUnit suites in userspace and prints KTAP.
  *
  * Usage: hakmem-test [suite-glob...]     (default: every suite)
+ *        hakmem-test suite.case-glob...  (those cases of that suite only)
  * Ends with the line "N passed, N failed" (and ", N skipped").
  */
 #define _GNU_SOURCE
@@ -177,10 +178,37 @@ static bool selected(const char *name, int argc, char **argv)
 
 	if (argc < 2)
 		return true;
-	for (i = 1; i < argc; i++)
-		if (!fnmatch(argv[i], name, 0) || !strncmp(argv[i], name, strlen(argv[i])))
+	for (i = 1; i < argc; i++) {
+		const char *dot = strchr(argv[i], '.');
+		size_t n = dot ? (size_t)(dot - argv[i]) : strlen(argv[i]);
+
+		if (dot ? strlen(name) == n && !strncmp(argv[i], name, n) :
+		    !fnmatch(argv[i], name, 0) || !strncmp(argv[i], name, n))
 			return true;
+	}
 	return false;
+}
+
+/* "suite.case-glob" arguments name cases; a bare suite name takes them all */
+static bool case_selected(const char *suite, const char *name, int argc, char **argv)
+{
+	bool any = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *dot = strchr(argv[i], '.');
+
+		if (!dot || strlen(suite) != (size_t)(dot - argv[i]) ||
+		    strncmp(argv[i], suite, (size_t)(dot - argv[i]))) {
+			if (!dot && selected(suite, 2, (char *[]){ argv[0], argv[i] }))
+				return true;
+			continue;
+		}
+		any = true;
+		if (!fnmatch(dot + 1, name, 0))
+			return true;
+	}
+	return !any;
 }
 
 int main(int argc, char **argv)
@@ -215,8 +243,11 @@ int main(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		for (c = 0, tc = s->test_cases; tc->run_case; tc++)
-			ok &= run_case(s, tc, ++c);
+		for (c = 0, tc = s->test_cases; tc->run_case; tc++) {
+			c++;
+			if (case_selected(s->name, tc->name, argc, argv))
+				ok &= run_case(s, tc, c);
+		}
 		if (s->suite_exit)
 			s->suite_exit(s);
 		printf("%s %u %s\n", ok ? "ok" : "not ok", ++k, s->name);

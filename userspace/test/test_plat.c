@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "hakmem.h"
+#include "hm_debug.h"
+#include "hm_mode.h"
 #include "hm_test.h"
 #include "hm_user.h"
 
@@ -170,4 +172,73 @@ unsigned char hm_test_peek(const void *p, size_t off)
 	v = *(const volatile unsigned char *)b;
 	hm_plat_mark_free((void *)b, 1);
 	return v;
+}
+
+struct hm_test_sw {
+	struct hm_cache *c;
+	unsigned int debug;
+};
+
+static void hm_test_sw_restore(void *p)
+{
+	struct hm_test_sw *sw = p;
+
+	hm_cache_set_debug(sw->c, sw->debug, HM_GFP_DEFAULT);
+}
+
+/*
+ * A case that makes a bad free on the free-list cache @c (a built-in
+ * class when HAKMEM_MODE=freelist) and expects it refused and reported
+ * needs the checks there (Documentation/diagnostics.rst: without them it
+ * corrupts the lists, as in mimalloc).  Turns them on, for @c only and
+ * only in freelist mode, until the case ends, whatever fails; the other
+ * modes run the case as they always did.
+ */
+void hm_test_checks_for(struct kunit *test, struct hm_cache *c)
+{
+	struct hm_test_sw *sw;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (c->mode != HM_MODE_FREELIST)
+		return;
+	sw = kunit_kzalloc(test, sizeof(*sw), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sw);
+	sw->c = c;
+	sw->debug = HM_READ_ONCE(c->debug);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_test_sw_restore, sw), 0);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sw->debug | HM_DBG_CHECKS, HM_GFP_DEFAULT),
+			0);
+}
+
+/*
+ * hm_malloc(@size), a block whose double free, remote or local, and whose
+ * liveness its slab tells exactly in every mode: in freelist mode, with
+ * the class's checks on (hm_test_checks_for()), from a slab built since
+ * (slabs older than the switch cannot tell: they are allocated from, and
+ * those blocks freed again, until one built since hands a block out).
+ */
+void *hm_test_malloc_checked(struct kunit *test, size_t size)
+{
+	struct hm_cache *c = hm_class_cache(size);
+	unsigned int n = 0, max;
+	void **held, *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (c->mode != HM_MODE_FREELIST)
+		return hm_malloc(size);
+	hm_test_checks_for(test, c);
+	max = 64 * c->nblocks;
+	held = kunit_kmalloc_array(test, max, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	for (;;) {
+		p = hm_malloc(size);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		if (hm_fl_state(c, hm_ptr_slab(p)))
+			break;
+		KUNIT_ASSERT_LT(test, n, max);
+		held[n++] = p;
+	}
+	while (n)
+		hm_free(held[--n]);
+	return p;
 }
