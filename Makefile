@@ -21,7 +21,8 @@
 # The userspace tests (Documentation/testing.rst):
 #   make test-user       all of these, test-preload, bench-smoke and the
 #                        stress targets' smokes (tools/stress/stress.mk)
-#   make test-unit       the suites, -O2
+#   make test-unit       the suites, -O2; the suites and cases hakmem-test's
+#                        arguments select (tools/test/select-test.sh)
 #   make test-modes      hakmem_api, hakmem_user and hakmem_posix with
 #                        HAKMEM_MODE = each mode, and with HM_FLATMAP=0
 #   make test-asan       the suites under ASan + UBSan and LeakSanitizer
@@ -122,6 +123,7 @@ HM_TEST_ENV := env $(addprefix -u ,$(foreach v,$(filter HAKMEM_% HM_%,$(.VARIABL
 test-unit: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
 	$(Q)$(HM_TEST_ENV) $(BUILD)/release/hakmem-test
+	$(Q)tools/test/select-test.sh $(BUILD)/release/hakmem-test
 
 # the built-in classes in each mode (the core suites cover explicit caches)
 test-modes: deps
