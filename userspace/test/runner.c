@@ -172,40 +172,68 @@ static bool run_case(struct kunit_suite *suite, struct kunit_case *tc, unsigned 
 	return ok;
 }
 
-static bool selected(const char *name, int argc, char **argv)
+/*
+ * An argument: a suite glob (a prefix of suite names selects them too),
+ * or "suite.case-glob", some cases of one suite named in full.
+ */
+struct hm_select {
+	const char *suite;	/* the argument */
+	size_t len;		/* of its suite part */
+	const char *cases;	/* after the first dot; NULL: every case */
+};
+
+static struct hm_select *sel;
+static unsigned int nsel;
+
+static bool parse_args(int argc, char **argv)
 {
 	int i;
 
-	if (argc < 2)
-		return true;
+	sel = calloc(argc, sizeof(*sel));
+	if (!sel)
+		return false;
 	for (i = 1; i < argc; i++) {
 		const char *dot = strchr(argv[i], '.');
-		size_t n = dot ? (size_t)(dot - argv[i]) : strlen(argv[i]);
 
-		if (dot ? strlen(name) == n && !strncmp(argv[i], name, n) :
-		    !fnmatch(argv[i], name, 0) || !strncmp(argv[i], name, n))
-			return true;
+		sel[nsel].suite = argv[i];
+		sel[nsel].len = dot ? (size_t)(dot - argv[i]) : strlen(argv[i]);
+		sel[nsel++].cases = dot ? dot + 1 : NULL;
 	}
+	return true;
+}
+
+static bool names_suite(const struct hm_select *s, const char *name)
+{
+	if (s->cases)
+		return strlen(name) == s->len && !strncmp(s->suite, name, s->len);
+	return !fnmatch(s->suite, name, 0) || !strncmp(s->suite, name, s->len);
+}
+
+static bool selected(const char *name)
+{
+	unsigned int i;
+
+	if (!nsel)
+		return true;
+	for (i = 0; i < nsel; i++)
+		if (names_suite(&sel[i], name))
+			return true;
 	return false;
 }
 
 /* "suite.case-glob" arguments name cases; a bare suite name takes them all */
-static bool case_selected(const char *suite, const char *name, int argc, char **argv)
+static bool case_selected(const char *suite, const char *name)
 {
 	bool any = false;
-	int i;
+	unsigned int i;
 
-	for (i = 1; i < argc; i++) {
-		const char *dot = strchr(argv[i], '.');
-
-		if (!dot || strlen(suite) != (size_t)(dot - argv[i]) ||
-		    strncmp(argv[i], suite, (size_t)(dot - argv[i]))) {
-			if (!dot && selected(suite, 2, (char *[]){ argv[0], argv[i] }))
-				return true;
+	for (i = 0; i < nsel; i++) {
+		if (!names_suite(&sel[i], suite))
 			continue;
-		}
+		if (!sel[i].cases)
+			return true;
 		any = true;
-		if (!fnmatch(dot + 1, name, 0))
+		if (!fnmatch(sel[i].cases, name, 0))
 			return true;
 	}
 	return !any;
@@ -223,8 +251,12 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "--fork-child"))
 		return hm_user_fork_child();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!parse_args(argc, argv)) {
+		printf("hakmem-test: out of memory\n");
+		return 1;
+	}
 	for (i = 0; i < HM_ARRAY_SIZE(suites); i++)
-		n += selected(suites[i]->name, argc, argv);
+		n += selected(suites[i]->name);
 	printf("KTAP version 1\n1..%u\n", n);
 	for (i = 0, k = 0; i < HM_ARRAY_SIZE(suites); i++) {
 		struct kunit_suite *s = suites[i];
@@ -232,7 +264,7 @@ int main(int argc, char **argv)
 		unsigned int c = 0;
 		bool ok = true;
 
-		if (!selected(s->name, argc, argv))
+		if (!selected(s->name))
 			continue;
 		printf("    KTAP version 1\n    # Subtest: %s\n", s->name);
 		for (tc = s->test_cases; tc->run_case; tc++)
@@ -245,7 +277,7 @@ int main(int argc, char **argv)
 		}
 		for (c = 0, tc = s->test_cases; tc->run_case; tc++) {
 			c++;
-			if (case_selected(s->name, tc->name, argc, argv))
+			if (case_selected(s->name, tc->name))
 				ok &= run_case(s, tc, c);
 		}
 		if (s->suite_exit)
@@ -253,5 +285,6 @@ int main(int argc, char **argv)
 		printf("%s %u %s\n", ok ? "ok" : "not ok", ++k, s->name);
 	}
 	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
+	free(sel);
 	return failed ? 1 : 0;
 }
