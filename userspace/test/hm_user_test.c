@@ -1603,6 +1603,45 @@ static void hm_expect_in_msg(struct kunit *test, const struct hm_capture *cap,
 }
 
 /*
+ * Allocates from @c (hm_malloc() of @size when NULL) after the block @p
+ * was written after free and freed: at least @min blocks, and on until
+ * the write is reported (hm_error_count() passes @before).  Freelist mode
+ * hands a freed block out again only once the slab's allocation list is
+ * used up and its local frees are folded back in (as mimalloc): there up
+ * to as many blocks as a slab holds and one; the other modes check the
+ * block on the next allocation, and stop at @min.  None may be @p; the
+ * caller checks the count.
+ * Return: the last block allocated, live; the others are freed.
+ */
+static void *hm_user_uaf_reuse(struct kunit *test, struct hm_cache *c, void *p, size_t size,
+			       unsigned long before, unsigned int min)
+{
+	struct hm_cache *oc = c ? c : hm_class_cache(size);
+	unsigned int k, n = 0, most = min;
+	bool seen = false;
+	void **held, *q;
+
+	if (oc && oc->mode == HM_MODE_FREELIST && oc->nblocks >= min)
+		most = oc->nblocks + 1;
+	held = kunit_kmalloc_array(test, most, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	do {
+		q = c ? hm_cache_alloc(c) : hm_malloc(size);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		seen |= q == p;
+		held[n++] = q;
+	} while (n < most && (n < min || hm_error_count() == before));
+	KUNIT_EXPECT_TRUE_MSG(test, !seen, "size %zu: written block handed out", size);
+	for (k = 0; k + 1 < n; k++) {
+		if (c)
+			hm_cache_free(c, held[k]);
+		else
+			hm_free(held[k]);
+	}
+	return q;
+}
+
+/*
  * Switches through the public API; a write after free through hm_malloc,
  * reported to the error handler in one call with all of SLUB's report:
  * block, cache, offset and byte, history, a hexdump from the byte's line.
@@ -1612,9 +1651,9 @@ static void hm_user_set_debug(struct kunit *test)
 	unsigned long before = hm_error_count();
 	struct hm_capture cap = { 0 };
 	struct hm_err_entry log[HM_ERR_LOG];
-	unsigned int i, hits = 0, n, max = 64;
-	void **v, *victim;
+	void *victim, *last;
 	const char *name;
+	unsigned int n;
 
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "poison=yes"), -1);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "junk"), -1);
@@ -1624,22 +1663,10 @@ static void hm_user_set_debug(struct kunit *test)
 	victim = hm_malloc(40);
 	KUNIT_ASSERT_NOT_NULL(test, victim);
 	name = hm_ptr_slab(victim)->cache->name;
-	/*
-	 * freelist mode hands the block out again once the slab's list is
-	 * used up and its local frees folded back in: up to a slab's blocks
-	 */
-	if (hm_ptr_slab(victim)->cache->mode == HM_MODE_FREELIST)
-		max = hm_ptr_slab(victim)->cache->nblocks + 1;
-	v = kunit_kmalloc_array(test, max, sizeof(*v), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, v);
 	hm_free(victim);
 	hm_test_poke(victim, 33, 0);
-	for (i = 0; i < max && (i < 64 || hm_error_count() == before); i++) {
-		v[i] = hm_malloc(40);
-		hits += v[i] == victim;
-	}
-	max = i;
-	KUNIT_EXPECT_EQ(test, hits, 0);
+	/* 64 blocks, none the victim; in freelist mode on until reported */
+	last = hm_user_uaf_reuse(test, NULL, victim, 40, before, 64);
 	KUNIT_EXPECT_EQ(test, hm_error_count(), before + 1);
 	KUNIT_EXPECT_EQ(test, cap.calls, 1);	/* one report, one message */
 	hm_expect_in_msg(test, &cap, "BUG %s: write after free: block %p (slab %p,", name,
@@ -1656,8 +1683,7 @@ static void hm_user_set_debug(struct kunit *test)
 	KUNIT_ASSERT_GE(test, n, 1);
 	KUNIT_EXPECT_EQ(test, log[n - 1].kind, HM_ERR_USE_AFTER_FREE);
 	KUNIT_EXPECT_EQ(test, log[n - 1].offset, 33);
-	for (i = 0; i < max; i++)
-		hm_free(v[i]);
+	hm_free(last);
 	KUNIT_EXPECT_EQ(test, hm_set_debug(NULL, "off"), 0);
 	hm_set_error_handler(NULL, NULL);
 	KUNIT_EXPECT_EQ(test, hm_validate(NULL), 0);
@@ -4652,42 +4678,6 @@ static void hm_user_debug_off(void *unused)
 }
 
 /*
- * Freelist mode hands a freed block out again only once the slab's
- * allocation list is used up and its local frees are folded back in (as
- * mimalloc): allocate (@q first, already) until the block @p written
- * after free is checked, reported (@errors reaches @want), or as many
- * blocks as a slab holds and one were handed out.  None may be @p; the
- * caller checks the count.
- * Return: the last block allocated, live; the others are freed.
- */
-static void *hm_user_uaf_fl_reuse(struct kunit *test, struct hm_cache *c, void *p, void *q,
-				  size_t size, long want)
-{
-	struct hm_cache *oc = c ? c : hm_class_cache(size);
-	unsigned int k, n = 0, max = oc->nblocks + 1;
-	void **held = kunit_kmalloc_array(test, max, sizeof(void *), GFP_KERNEL);
-	long *err = hm_test_count_errors(test);
-	bool seen = false;
-
-	KUNIT_ASSERT_NOT_NULL(test, held);
-	held[n++] = q;
-	while (*err != want && n < max) {
-		q = c ? hm_cache_alloc(c) : hm_malloc(size);
-		KUNIT_ASSERT_NOT_NULL(test, q);
-		seen |= q == p;
-		held[n++] = q;
-	}
-	KUNIT_EXPECT_TRUE_MSG(test, !seen, "size %zu: written block handed out", size);
-	for (k = 0; k + 1 < n; k++) {
-		if (c)
-			hm_cache_free(c, held[k]);
-		else
-			hm_free(held[k]);
-	}
-	return q;
-}
-
-/*
  * Writes after free into the block @p of @size bytes, at its first, middle
  * and last checked byte, each freed and allocated again with @free and
  * @alloc (of cache @c, or hm_malloc() of @size when NULL): each is
@@ -4698,8 +4688,6 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 				long *want)
 {
 	long *errors = hm_test_count_errors(test);
-	struct hm_cache *oc = c ? c : hm_class_cache(size);
-	bool fl = oc && oc->mode == HM_MODE_FREELIST;
 	size_t offs[3];
 	unsigned int k;
 
@@ -4708,23 +4696,17 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 	offs[1] = HM_MAG_LINK + (size - HM_MAG_LINK) / 2;
 	offs[2] = size - 1;
 	for (k = 0; k < 3 && size > HM_MAG_LINK; k++) {
-		void *q;
+		unsigned long before = hm_error_count();
 
 		if (c)
 			hm_cache_free(c, p);
 		else
 			hm_free(p);
 		hm_test_poke(p, offs[k], 0x42);
-		q = c ? hm_cache_alloc(c) : hm_malloc(size);
-		KUNIT_ASSERT_NOT_NULL(test, q);
-		KUNIT_EXPECT_TRUE_MSG(test, q != p, "size %zu offset %zu handed out", size,
-				      offs[k]);
+		p = hm_user_uaf_reuse(test, c, p, size, before, 1);
 		(*want)++;
-		if (*errors != *want && fl)
-			q = hm_user_uaf_fl_reuse(test, c, p, q, size, *want);
 		KUNIT_EXPECT_TRUE_MSG(test, *errors == *want, "size %zu offset %zu: %ld reports",
 				      size, offs[k], *errors);
-		p = q;
 	}
 	return p;
 }
