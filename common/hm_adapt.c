@@ -258,13 +258,14 @@ void hm_adapt_sum(struct hm_cache *c, struct hm_adapt_sum *sum)
 }
 
 /**
- * hm_adapt_print_width() - one line: adaptive or not, contexts by mode, switches
+ * hm_adapt_print() - one line: adaptive or not, contexts by mode, switches
  * @c: the cache
  * @pr: where to print
  * @width: the name column's: hm_stats_name_width() of the names of every
- *         line printed under one another (16 at least)
+ *         line printed under one another (16 at least), or 0 for a line
+ *         without others (16: userspace's dump)
  */
-void hm_adapt_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned int width)
+void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr, unsigned int width)
 {
 	struct hm_adapt_sum sum;
 
@@ -274,14 +275,4 @@ void hm_adapt_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned in
 		 (int)width, c->name, hm_mode_name(c->mode),
 		 !!(HM_READ_ONCE(c->flags) & HM_CACHE_ADAPTIVE),
 		 sum.contexts, sum.hybrid, sum.bitmap, sum.switches);
-}
-
-/**
- * hm_adapt_print() - hm_adapt_print_width() in a column of 16 at least
- * @c: the cache
- * @pr: where to print
- */
-void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr)
-{
-	hm_adapt_print_width(c, pr, 0);
 }

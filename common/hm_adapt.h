@@ -23,8 +23,7 @@ void hm_adapt_tick(struct hm_cctx *cc);
 void hm_adapt_switch(struct hm_cctx *cc);
 void hm_adapt_own(struct hm_cctx *cc, struct hm_slab *s);
 int hm_cache_set_adaptive(struct hm_cache *c, bool on);
-void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr);
-void hm_adapt_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned int width);
+void hm_adapt_print(struct hm_cache *c, struct hm_printer *pr, unsigned int width);
 
 struct hm_adapt_sum {
 	unsigned long contexts, hybrid, bitmap, switches;

@@ -478,13 +478,14 @@ bool hm_learn_snapshot(struct hm_cache *c, struct hm_learn *out)
 }
 
 /**
- * hm_learn_print_width() - the learner's state, choice and ratings, one line
+ * hm_learn_print() - the learner's state, choice and ratings, one line
  * @c: the cache
  * @pr: where to print
  * @width: the name column's: hm_stats_name_width() of the names of every
- *         line printed under one another (16 at least)
+ *         line printed under one another (16 at least), or 0 for a line
+ *         without others (16: userspace's dump)
  */
-void hm_learn_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned int width)
+void hm_learn_print(struct hm_cache *c, struct hm_printer *pr, unsigned int width)
 {
 	struct hm_learn l;
 	unsigned int f;
@@ -502,14 +503,4 @@ void hm_learn_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned in
 		hm_print(pr, " %s=%lld/%lu", hm_fit_name(f), (long long)l.rating[f],
 			 l.cost[f]);
 	hm_print(pr, "\n");
-}
-
-/**
- * hm_learn_print() - hm_learn_print_width() in a column of 16 at least
- * @c: the cache
- * @pr: where to print
- */
-void hm_learn_print(struct hm_cache *c, struct hm_printer *pr)
-{
-	hm_learn_print_width(c, pr, 0);
 }

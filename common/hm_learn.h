@@ -54,8 +54,7 @@ void hm_learn_report(struct hm_cctx *cc);
 void hm_learn_destroy(struct hm_cache *c);
 int hm_elo_expect(s64 ra, s64 rb);
 bool hm_learn_snapshot(struct hm_cache *c, struct hm_learn *out);
-void hm_learn_print(struct hm_cache *c, struct hm_printer *pr);
-void hm_learn_print_width(struct hm_cache *c, struct hm_printer *pr, unsigned int width);
+void hm_learn_print(struct hm_cache *c, struct hm_printer *pr, unsigned int width);
 const char *hm_learn_state_name(unsigned int state);
 
 /* a context's work since its last report; reported every HM_LEARN_FLUSH */

@@ -597,7 +597,7 @@ static int hakmem_learn_show(struct seq_file *m, void *v)
 	width = hakmem_stats_width(only, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			hm_learn_print_width(hc->c, &sp.pr, width);
+			hm_learn_print(hc->c, &sp.pr, width);
 	spin_unlock(&hakmem_list_lock);
 	return 0;
 }
@@ -649,7 +649,7 @@ static int hakmem_adaptive_show(struct seq_file *m, void *v)
 	width = hakmem_stats_width(only, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		if (!only || hc == only)
-			hm_adapt_print_width(hc->c, &sp.pr, width);
+			hm_adapt_print(hc->c, &sp.pr, width);
 	spin_unlock(&hakmem_list_lock);
 	return 0;
 }

@@ -2180,9 +2180,9 @@ static void hm_dump_diag(struct hm_printer *pr)
 		if (hm_classes[i]->sites)
 			hm_sites_print(hm_classes[i], pr, top);
 		if (hm_classes[i]->learn)
-			hm_learn_print(hm_classes[i], pr);
+			hm_learn_print(hm_classes[i], pr, 0);
 		if (hm_classes[i]->flags & HM_CACHE_ADAPTIVE)
-			hm_adapt_print(hm_classes[i], pr);
+			hm_adapt_print(hm_classes[i], pr, 0);
 	}
 	hm_caches_take();
 	for (c = hm_caches; c; c = c->next) {
@@ -2191,9 +2191,9 @@ static void hm_dump_diag(struct hm_printer *pr)
 		if (c->sites)
 			hm_sites_print(c, &t.pr, top);
 		if (c->learn)
-			hm_learn_print(c, &t.pr);
+			hm_learn_print(c, &t.pr, 0);
 		if (c->flags & HM_CACHE_ADAPTIVE)
-			hm_adapt_print(c, &t.pr);
+			hm_adapt_print(c, &t.pr, 0);
 	}
 	hm_caches_give();
 	hm_user_text_print(&t, pr);
