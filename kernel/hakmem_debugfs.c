@@ -104,62 +104,83 @@ static unsigned int hakmem_stats_width(struct hakmem_cache *only, bool cpus)
 	return width;
 }
 
-static int hakmem_stats_show(struct seq_file *m, void *v)
+/* what hakmem_show_lines() prints */
+#define HAKMEM_TABLE		1	/* the stats table's header first */
+#define HAKMEM_CPU_ROWS		2	/* rows of "<name>@cpu<n>[-irq]" labels */
+
+/*
+ * The files of a line (or a few) per cache: @line prints @only's, or at
+ * the top level every cache's in list order, under hakmem_list_lock, in
+ * a name column as wide as the labels (hakmem_stats_width()), 16 at
+ * least.  Return: that width, for a line the caller adds.
+ */
+static unsigned int hakmem_show_lines(struct seq_file *m, unsigned int flags,
+				      void (*line)(struct hakmem_cache *hc, struct hm_printer *pr,
+						   unsigned int width))
 {
 	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
 	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
-	struct hm_stats st;
 	unsigned int width;
 
 	spin_lock(&hakmem_list_lock);
-	width = hakmem_stats_width(only, false);
-	hm_stats_print_header(&sp.pr, width);
-	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (only && hc != only)
+	width = hakmem_stats_width(only, flags & HAKMEM_CPU_ROWS);
+	width = hm_stats_name_width(width, NULL);
+	if (flags & HAKMEM_TABLE)
+		hm_stats_print_header(&sp.pr, width);
+	list_for_each_entry(hc, &hakmem_caches, list)
+		if (!only || hc == only)
+			line(hc, &sp.pr, width);
+	spin_unlock(&hakmem_list_lock);
+	return width;
+}
+
+static void hakmem_stats_line(struct hakmem_cache *hc, struct hm_printer *pr,
+			      unsigned int width)
+{
+	struct hm_stats st;
+
+	hm_cache_stats(hc->c, &st);
+	hm_stats_print(pr, width, hc->c->name, hm_mode_name(hc->c->mode),
+		       hc->c->obj_size, &st);
+}
+
+static int hakmem_stats_show(struct seq_file *m, void *v)
+{
+	hakmem_show_lines(m, HAKMEM_TABLE, hakmem_stats_line);
+	return 0;
+}
+
+static void hakmem_cpus_line(struct hakmem_cache *hc, struct hm_printer *pr,
+			     unsigned int width)
+{
+	struct hm_stats st;
+	unsigned int cpu, i;
+
+	for (i = 0; i < 2 * nr_cpu_ids; i++) {
+		char label[HM_NAME_LEN + 24];
+		bool irq = i % 2;
+
+		cpu = i / 2;
+		if (!cpu_possible(cpu))
 			continue;
-		hm_cache_stats(hc->c, &st);
-		hm_stats_print(&sp.pr, width, hc->c->name, hm_mode_name(hc->c->mode),
+		hm_cctx_stats(hakmem_cpu_cctx(hc, cpu, irq), &st);
+		if (!st.allocs && !st.frees)
+			continue;
+		/*
+		 * A context's allocations minus its frees; negative
+		 * (shown as 0) where it freed what others allocated.
+		 */
+		st.objs_inuse = st.allocs > st.frees ? st.allocs - st.frees : 0;
+		snprintf(label, sizeof(label), "%s@cpu%u%s", hc->c->name, cpu,
+			 irq ? "-irq" : "");
+		hm_stats_print(pr, width, label, hm_mode_name(hc->c->mode),
 			       hc->c->obj_size, &st);
 	}
-	spin_unlock(&hakmem_list_lock);
-	return 0;
 }
 
 static int hakmem_cpus_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
-	struct hm_stats st;
-	unsigned int cpu, i, width;
-
-	spin_lock(&hakmem_list_lock);
-	width = hakmem_stats_width(only, true);
-	hm_stats_print_header(&sp.pr, width);
-	list_for_each_entry(hc, &hakmem_caches, list) {
-		if (only && hc != only)
-			continue;
-		for (i = 0; i < 2 * nr_cpu_ids; i++) {
-			char label[HM_NAME_LEN + 24];
-			bool irq = i % 2;
-
-			cpu = i / 2;
-			if (!cpu_possible(cpu))
-				continue;
-			hm_cctx_stats(hakmem_cpu_cctx(hc, cpu, irq), &st);
-			if (!st.allocs && !st.frees)
-				continue;
-			/*
-			 * A context's allocations minus its frees; negative
-			 * (shown as 0) where it freed what others allocated.
-			 */
-			st.objs_inuse = st.allocs > st.frees ? st.allocs - st.frees : 0;
-			snprintf(label, sizeof(label), "%s@cpu%u%s", hc->c->name, cpu,
-				 irq ? "-irq" : "");
-			hm_stats_print(&sp.pr, width, label, hm_mode_name(hc->c->mode),
-				       hc->c->obj_size, &st);
-		}
-	}
-	spin_unlock(&hakmem_list_lock);
+	hakmem_show_lines(m, HAKMEM_TABLE | HAKMEM_CPU_ROWS, hakmem_cpus_line);
 	return 0;
 }
 
@@ -233,24 +254,17 @@ static void hakmem_slabs_one(struct seq_file *m, struct hakmem_cache *hc, char *
  * preempted.  A cache's own file needs neither: its cache lives until the
  * read ends (hakmem_debugfs_remove() waits for it), and hakmem_mutex
  * there would deadlock with a destroy that holds it and waits so.
- * With @width, the name column's is stored there first: the names'
- * (hakmem_stats_width()) of the caches the walk goes through.
  */
 static void hakmem_walk_caches(struct hakmem_cache *only,
-			       void (*fn)(struct hakmem_cache *hc, void *arg), void *arg,
-			       unsigned int *width)
+			       void (*fn)(struct hakmem_cache *hc, void *arg), void *arg)
 {
 	struct hakmem_cache *hc;
 
 	if (only) {
-		if (width)
-			*width = hm_stats_name_width(0, only->c->name);
 		fn(only, arg);
 		return;
 	}
 	mutex_lock(&hakmem_mutex);
-	if (width)
-		*width = hakmem_stats_width(NULL, false);
 	list_for_each_entry(hc, &hakmem_caches, list)
 		fn(hc, arg);
 	mutex_unlock(&hakmem_mutex);
@@ -262,13 +276,21 @@ struct hakmem_walk_arg {
 	char *map;
 	struct hm_site_stat *top;
 	bool slabs;
-	unsigned int width;	/* the slabs file's name column */
+	unsigned int width;	/* the slabs file's name column; 0: not yet */
 };
 
+/*
+ * The name column is the names' (hakmem_stats_width()) of the caches the
+ * walk goes through: found on the first, at the top level under the
+ * walk's hakmem_mutex, which keeps the list as it is until the last.
+ */
 static void hakmem_slabs_each(struct hakmem_cache *hc, void *arg)
 {
 	struct hakmem_walk_arg *a = arg;
 
+	if (!a->width)
+		a->width = hakmem_file_cache(a->m) ? hm_stats_name_width(0, hc->c->name) :
+			   hakmem_stats_width(NULL, false);
 	hakmem_slabs_one(a->m, hc, a->map, a->width);
 }
 
@@ -281,7 +303,7 @@ static int hakmem_slabs_show(struct seq_file *m, void *v)
 	if (!a.map)
 		return -ENOMEM;
 	seq_puts(m, "# X allocated, . free, c cached in a magazine, r freed remotely (not yet collected)\n");
-	hakmem_walk_caches(hakmem_file_cache(m), hakmem_slabs_each, &a, &a.width);
+	hakmem_walk_caches(hakmem_file_cache(m), hakmem_slabs_each, &a);
 	kfree(a.map);
 	return 0;
 }
@@ -334,10 +356,16 @@ static int hakmem_shrink_cmd(struct hakmem_cache *only, const char *text)
 
 /* ---- errors, sites, frag, debug --------------------------------------- */
 
+/* per cache: quarantined blocks, cross-owner frees, tracking memory */
+static void hakmem_errors_line(struct hakmem_cache *hc, struct hm_printer *pr,
+			       unsigned int width)
+{
+	hm_debug_counts_print(hc->c, pr);
+}
+
 static int hakmem_errors_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
+	struct hakmem_cache *only = hakmem_file_cache(m);
 	struct hakmem_report_counts rc;
 	struct hm_err_entry *log;
 	unsigned int e, n, i;
@@ -345,12 +373,7 @@ static int hakmem_errors_show(struct seq_file *m, void *v)
 	for (e = 0; e < HM_ERR_NR; e++)
 		seq_printf(m, "%-28s %lu\n", hm_error_name(e),
 			   only ? hm_atomic_read(&only->c->errors[e]) : hm_errors(e));
-	/* per cache: quarantined blocks, cross-owner frees, tracking memory */
-	spin_lock(&hakmem_list_lock);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hm_debug_counts_print(hc->c, &sp.pr);
-	spin_unlock(&hakmem_list_lock);
+	hakmem_show_lines(m, 0, hakmem_errors_line);
 	/* the kernel log's rate limits: the cache's, or every cache's (the top level) */
 	if (only)
 		hakmem_cache_report_counts(only, -1, &rc);
@@ -407,7 +430,7 @@ static int hakmem_sites_show(struct seq_file *m, void *v)
 	a.top = kmalloc_array(HM_SITES_TOP, sizeof(*a.top), GFP_KERNEL);
 	if (!a.top)
 		return -ENOMEM;
-	hakmem_walk_caches(hakmem_file_cache(m), hakmem_sites_each, &a, NULL);
+	hakmem_walk_caches(hakmem_file_cache(m), hakmem_sites_each, &a);
 	kfree(a.top);
 	return 0;
 }
@@ -429,30 +452,24 @@ static int hakmem_frag_show(struct seq_file *m, void *v)
 	a.map = kmalloc(HM_MAP_MAX, GFP_KERNEL);
 	if (!a.map)
 		return -ENOMEM;
-	hakmem_walk_caches(only, hakmem_frag_each, &a, NULL);
+	hakmem_walk_caches(only, hakmem_frag_each, &a);
 	kfree(a.map);
 	return 0;
 }
 
-static void hakmem_debug_line(struct seq_file *m, unsigned int width, const char *name,
-			      unsigned int d)
+static void hakmem_debug_line(struct hakmem_cache *hc, struct hm_printer *pr,
+			      unsigned int width)
 {
-	seq_printf(m, "%-*s poison=%u track=%u xowner=%u checks=%u\n", (int)width, name,
-		   !!(d & HM_DBG_POISON), !!(d & HM_DBG_TRACK),
-		   !!(d & HM_DBG_FLAG_XOWNER), !!(d & HM_DBG_CHECKS));
+	unsigned int d = READ_ONCE(hc->c->debug);
+
+	hm_print(pr, "%-*s poison=%u track=%u xowner=%u checks=%u\n", (int)width,
+		 hc->c->name, !!(d & HM_DBG_POISON), !!(d & HM_DBG_TRACK),
+		 !!(d & HM_DBG_FLAG_XOWNER), !!(d & HM_DBG_CHECKS));
 }
 
 static int hakmem_debug_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	unsigned int width;
-
-	spin_lock(&hakmem_list_lock);
-	width = hakmem_stats_width(only, false);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hakmem_debug_line(m, width, hc->c->name, READ_ONCE(hc->c->debug));
-	spin_unlock(&hakmem_list_lock);
+	hakmem_show_lines(m, 0, hakmem_debug_line);
 	return 0;
 }
 
@@ -538,22 +555,22 @@ static int hakmem_debug_cmd(struct hakmem_cache *only, const char *text)
 
 /* ---- policy ---------------------------------------------------------- */
 
-/* a line per cache; at the top level, last, the policy new caches get */
+static void hakmem_policy_line(struct hakmem_cache *hc, struct hm_printer *pr,
+			       unsigned int width)
+{
+	hm_print(pr, "%-*s %-8s %s\n", (int)width, hc->c->name, hm_mode_name(hc->c->mode),
+		 hm_fit_name(READ_ONCE(hc->c->fit)));
+}
+
+/*
+ * A line per cache; at the top level, last, the policy new caches get
+ * (its label is narrower than the column's 16 at least).
+ */
 static int hakmem_policy_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	unsigned int width;
+	unsigned int width = hakmem_show_lines(m, 0, hakmem_policy_line);
 
-	spin_lock(&hakmem_list_lock);
-	width = hm_stats_name_width(hakmem_stats_width(only, false),
-				    only ? NULL : "(new caches)");
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			seq_printf(m, "%-*s %-8s %s\n", (int)width, hc->c->name,
-				   hm_mode_name(hc->c->mode),
-				   hm_fit_name(READ_ONCE(hc->c->fit)));
-	spin_unlock(&hakmem_list_lock);
-	if (!only)
+	if (!hakmem_file_cache(m))
 		seq_printf(m, "%-*s %-8s %s\n", (int)width, "(new caches)", "-",
 			   hm_fit_name(READ_ONCE(hakmem_policy_global)));
 	return 0;
@@ -587,18 +604,15 @@ static int hakmem_policy_cmd(struct hakmem_cache *only, const char *text)
 	return 0;
 }
 
+static void hakmem_learn_line(struct hakmem_cache *hc, struct hm_printer *pr,
+			      unsigned int width)
+{
+	hm_learn_print(hc->c, pr, width);
+}
+
 static int hakmem_learn_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
-	unsigned int width;
-
-	spin_lock(&hakmem_list_lock);
-	width = hakmem_stats_width(only, false);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hm_learn_print(hc->c, &sp.pr, width);
-	spin_unlock(&hakmem_list_lock);
+	hakmem_show_lines(m, 0, hakmem_learn_line);
 	return 0;
 }
 
@@ -639,18 +653,15 @@ static int hakmem_learn_cmd(struct hakmem_cache *only, const char *text)
 	return r == HM_LEARN_NOMEM ? -ENOMEM : r ? -EINVAL : 0;
 }
 
+static void hakmem_adaptive_line(struct hakmem_cache *hc, struct hm_printer *pr,
+				 unsigned int width)
+{
+	hm_adapt_print(hc->c, pr, width);
+}
+
 static int hakmem_adaptive_show(struct seq_file *m, void *v)
 {
-	struct hakmem_cache *only = hakmem_file_cache(m), *hc;
-	struct hm_seq_printer sp = HM_SEQ_PRINTER(m);
-	unsigned int width;
-
-	spin_lock(&hakmem_list_lock);
-	width = hakmem_stats_width(only, false);
-	list_for_each_entry(hc, &hakmem_caches, list)
-		if (!only || hc == only)
-			hm_adapt_print(hc->c, &sp.pr, width);
-	spin_unlock(&hakmem_list_lock);
+	hakmem_show_lines(m, 0, hakmem_adaptive_line);
 	return 0;
 }
 
