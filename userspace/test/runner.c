@@ -4,6 +4,7 @@
  *
  * Usage: hakmem-test [suite-glob...]     (default: every suite)
  *        hakmem-test suite.case-glob...  (those cases of that suite only)
+ *        hakmem-test ... '!suite.case-glob'  (not those cases)
  * Ends with the line "N passed, N failed" (and ", N skipped").
  */
 #define _GNU_SOURCE
@@ -172,21 +173,38 @@ static bool run_case(struct kunit_suite *suite, struct kunit_case *tc, unsigned 
 	return ok;
 }
 
-static bool selected(const char *name, int argc, char **argv)
+/* "!suite.case-glob" arguments leave cases out; they select nothing */
+static bool excluded(const char *suite, const char *name, int argc, char **argv)
 {
 	int i;
 
-	if (argc < 2)
-		return true;
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i] + 1, *dot = strchr(arg, '.');
+
+		if (argv[i][0] == '!' && dot && strlen(suite) == (size_t)(dot - arg) &&
+		    !strncmp(arg, suite, (size_t)(dot - arg)) && !fnmatch(dot + 1, name, 0))
+			return true;
+	}
+	return false;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	bool any = false;
+	int i;
+
 	for (i = 1; i < argc; i++) {
 		const char *dot = strchr(argv[i], '.');
 		size_t n = dot ? (size_t)(dot - argv[i]) : strlen(argv[i]);
 
+		if (argv[i][0] == '!')
+			continue;
+		any = true;
 		if (dot ? strlen(name) == n && !strncmp(argv[i], name, n) :
 		    !fnmatch(argv[i], name, 0) || !strncmp(argv[i], name, n))
 			return true;
 	}
-	return false;
+	return !any;
 }
 
 /* "suite.case-glob" arguments name cases; a bare suite name takes them all */
@@ -195,9 +213,13 @@ static bool case_selected(const char *suite, const char *name, int argc, char **
 	bool any = false;
 	int i;
 
+	if (excluded(suite, name, argc, argv))
+		return false;
 	for (i = 1; i < argc; i++) {
 		const char *dot = strchr(argv[i], '.');
 
+		if (argv[i][0] == '!')
+			continue;
 		if (!dot || strlen(suite) != (size_t)(dot - argv[i]) ||
 		    strncmp(argv[i], suite, (size_t)(dot - argv[i]))) {
 			if (!dot && selected(suite, 2, (char *[]){ argv[0], argv[i] }))
