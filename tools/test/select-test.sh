@@ -5,7 +5,8 @@
 # arguments (make test-unit): a bare argument is a suite glob or a prefix
 # of suite names and takes every case; "suite.case-glob" takes that
 # suite's cases the glob matches, several such arguments the union; a bare
-# suite name next to them takes the whole suite again.  Each line checked
+# suite name next to them takes the whole suite again; "!suite.case-glob"
+# leaves those cases out.  Each line checked
 # is the suites run (their "# Subtest:" lines), the cases run (their
 # result lines) and the count line.  Only the two quick suites
 # hakmem_sizeclass and hakmem_slab run.
@@ -64,4 +65,11 @@ expect 'hakmem_slab.hm_slabmap_far hakmem_slab' hakmem_slab "$SL" \
 	"3 passed, 0 failed, 0 skipped"
 # a case glob that matches nothing: the suite runs no case
 expect 'hakmem_slab.nothing*' hakmem_slab "" "0 passed, 0 failed, 0 skipped"
+# !suite.case-glob: those cases left out of what the rest selects
+expect 'hakmem_slab !hakmem_slab.hm_slabmap_*' hakmem_slab hm_slab_init_modes \
+	"1 passed, 0 failed, 0 skipped"
+expect 'hakmem_s[il]* !hakmem_sizeclass.hm_geometry_* !hakmem_slab.*far' \
+	"hakmem_sizeclass hakmem_slab" \
+	"hm_size_to_class_all_sizes hm_block_index_exact hm_block_start_exact hm_slabmap_register hm_slab_init_modes" \
+	"5 passed, 0 failed, 0 skipped"
 echo "$NAME: $n command lines ran the suites and cases they name"

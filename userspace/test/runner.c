@@ -174,12 +174,14 @@ static bool run_case(struct kunit_suite *suite, struct kunit_case *tc, unsigned 
 
 /*
  * An argument: a suite glob (a prefix of suite names selects them too),
- * or "suite.case-glob", some cases of one suite named in full.
+ * or "suite.case-glob", some cases of one suite named in full; or
+ * "!suite.case-glob", cases left out, which selects nothing.
  */
 struct hm_select {
-	const char *suite;	/* the argument */
+	const char *suite;	/* the argument, after a '!' */
 	size_t len;		/* of its suite part */
 	const char *cases;	/* after the first dot; NULL: every case */
+	bool exclude;		/* a '!' argument */
 };
 
 static struct hm_select *sel;
@@ -193,11 +195,15 @@ static bool parse_args(int argc, char **argv)
 	if (!sel)
 		return false;
 	for (i = 1; i < argc; i++) {
-		const char *dot = strchr(argv[i], '.');
+		bool exclude = argv[i][0] == '!';
+		const char *arg = argv[i] + exclude, *dot = strchr(arg, '.');
 
-		sel[nsel].suite = argv[i];
-		sel[nsel].len = dot ? (size_t)(dot - argv[i]) : strlen(argv[i]);
-		sel[nsel++].cases = dot ? dot + 1 : NULL;
+		if (exclude && !dot)
+			continue;	/* a case glob is what it leaves out */
+		sel[nsel].suite = arg;
+		sel[nsel].len = dot ? (size_t)(dot - arg) : strlen(arg);
+		sel[nsel].cases = dot ? dot + 1 : NULL;
+		sel[nsel++].exclude = exclude;
 	}
 	return true;
 }
@@ -211,24 +217,34 @@ static bool names_suite(const struct hm_select *s, const char *name)
 
 static bool selected(const char *name)
 {
+	bool any = false;
 	unsigned int i;
 
-	if (!nsel)
-		return true;
-	for (i = 0; i < nsel; i++)
+	for (i = 0; i < nsel; i++) {
+		if (sel[i].exclude)
+			continue;
+		any = true;
 		if (names_suite(&sel[i], name))
 			return true;
-	return false;
+	}
+	return !any;
 }
 
-/* "suite.case-glob" arguments name cases; a bare suite name takes them all */
+/*
+ * "suite.case-glob" arguments name cases, a bare suite name takes them
+ * all, "!suite.case-glob" leaves cases out
+ */
 static bool case_selected(const char *suite, const char *name)
 {
 	bool any = false;
 	unsigned int i;
 
+	for (i = 0; i < nsel; i++)
+		if (sel[i].exclude && names_suite(&sel[i], suite) &&
+		    !fnmatch(sel[i].cases, name, 0))
+			return false;
 	for (i = 0; i < nsel; i++) {
-		if (!names_suite(&sel[i], suite))
+		if (sel[i].exclude || !names_suite(&sel[i], suite))
 			continue;
 		if (!sel[i].cases)
 			return true;
