@@ -37,6 +37,8 @@
 #                        hakmem object (tools/test/uaf-test.sh)
 #   make test-tools      test-pkg, test-top, test-heatmap, test-help,
 #                        test-vm-args and check-docs
+#   make coverage        the lines of common/ and userspace/ the suites run
+#                        in every mode (gcov; tools/test/coverage.sh)
 #   make test-help       make help names every target, and only targets
 #   make test-vm-args    the VM harness scripts' bad command lines, and
 #                        prefetch.sh's wait and stop after pids wrapped
@@ -71,7 +73,7 @@ LIB_OBJS  := $(patsubst %.c,$(OUT)/%.o,$(CORE_SRCS) $(USER_SRCS))
 TEST_OBJS := $(patsubst %.c,$(OUT)/%.o,$(TEST_SRCS))
 
 .PHONY: all lib help test-help test-vm-args check-docs test test-user test-tools test-preload test-stats-file test-unit test-asan test-tsan test-valgrind test-clang test-intrusive \
-	test-modes run demo clean deps module
+	test-modes coverage run demo clean deps module
 
 all: lib
 
@@ -168,6 +170,12 @@ test-tsan: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=tsan \
 		EXTRA_CFLAGS="-O1 -fsanitize=thread" $(BUILD)/tsan/hakmem-test
 	$(call hm_tool_modes,TSAN_OPTIONS=halt_on_error=1,$(BUILD)/tsan/hakmem-test)
+
+# gcov's line counts of the suites in every mode (not part of test-user)
+coverage: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=coverage EXTRA_CFLAGS="-O0 --coverage" \
+		$(BUILD)/coverage/hakmem-test
+	$(Q)$(HM_TEST_ENV) tools/test/coverage.sh $(BUILD)/coverage
 
 # the hybrid magazine as an intrusive list (measured against the array)
 test-intrusive: deps

@@ -778,6 +778,157 @@ static void hm_validate_finds_problems(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/* hm_cache_validate()'s lines of one kind: their format has @want */
+struct hm_find_printer {
+	struct hm_printer pr;
+	const char *want;
+	unsigned int lines;
+	unsigned int found;
+};
+
+static void hm_find_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_find_printer *fp = (struct hm_find_printer *)pr;
+
+	fp->lines++;
+	fp->found += !!strstr(fmt, fp->want);
+}
+
+/* @c has @n problems, @want's among them (@want's count if @found) */
+static void hm_expect_problem(struct kunit *test, struct hm_cache *c, const char *want,
+			      long n, unsigned int *found)
+{
+	struct hm_find_printer fp = { .pr.printf = hm_find_printf, .want = want };
+	long got = hm_cache_validate(c, &fp.pr);
+
+	KUNIT_EXPECT_TRUE_MSG(test, got == n && fp.lines == n && fp.found,
+			      "\"%s\": %ld problems, %u lines, %u of them; expected %ld",
+			      want, got, fp.lines, fp.found, n);
+	if (found)
+		*found = fp.found;
+}
+
+/*
+ * Every problem the oracle knows is found, each once, and nothing else
+ * with it but what follows from it (named where it is one more): a
+ * corrupt header, counters against the slabs, slabs on the wrong lists
+ * or of no context, bits past a slab's last block or in two states,
+ * blocks a magazine caches for a slab its context does not own, free
+ * lists with a foreign or a repeated block.  The state is made by hand
+ * on a quiet cache (slab a full, b the active one), and undone each time:
+ * a check that never fires cannot be told from one that works.
+ */
+static void hm_validate_finds_each(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = c->nblocks + 1, i, last, cached;
+	void **v = hm_alloc_n(test, cc, n);
+	struct hm_slab *a = hm_ptr_slab(v[0]), *b = hm_ptr_slab(v[n - 1]);
+	struct hm_cctx *fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+	bool hybrid = MODE(test) == HM_MODE_HYBRID;
+	struct hm_slab *save;
+	void *head;
+
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	KUNIT_ASSERT_PTR_NE(test, a, b);
+	KUNIT_ASSERT_PTR_EQ(test, cc->active, b);
+	KUNIT_ASSERT_EQ(test, a->list, HM_LIST_FULL);
+	KUNIT_ASSERT_EQ(test, hm_cache_validate(c, NULL), 0);
+
+	/* a's objects go uncounted with its header: the total is off too */
+	a->magic ^= 1;
+	hm_expect_problem(test, c, "bad header", 2, NULL);
+	a->magic ^= 1;
+	c->nslabs++;
+	hm_expect_problem(test, c, "slabs on the list", 1, NULL);
+	c->nslabs--;
+	hm_atomic_fetch_add(&c->nreserve, 1);
+	hm_expect_problem(test, c, "reserve slabs in contexts", 1, NULL);
+	hm_atomic_fetch_add(&c->nreserve, -1UL);
+	hm_atomic_fetch_add(&c->nwoken, 1);
+	hm_expect_problem(test, c, "slabs on notify stacks", 1, NULL);
+	hm_atomic_fetch_add(&c->nwoken, -1UL);
+
+	/* the active slab on the partial, then the parked list */
+	save = b->next;
+	b->next = cc->partial;
+	cc->partial = b;
+	hm_expect_problem(test, c, "partial slab %p misplaced", 1, NULL);
+	cc->partial = b->next;
+	b->next = cc->parked;
+	cc->parked = b;
+	hm_expect_problem(test, c, "parked slab %p misplaced", 1, NULL);
+	cc->parked = b->next;
+	b->next = save;
+
+	/* a full slab of a context the cache does not have */
+	a->owner = fake;
+	hm_expect_problem(test, c, "is not a context of the cache", 1, NULL);
+	a->owner = cc;
+	KUNIT_EXPECT_EQ(test, hm_cache_validate(c, NULL), 0);
+
+	if (MODE(test) == HM_MODE_FREELIST) {
+		/* an interior pointer on b's free list: b's count is off too */
+		head = b->free;
+		KUNIT_ASSERT_NOT_NULL(test, head);
+		b->free = (char *)head + 1;
+		hm_expect_problem(test, c, "not a block of it", 2, NULL);
+		/* the local list starts with a block of the free list */
+		KUNIT_ASSERT_NULL(test, b->local_free);
+		b->free = head;
+		b->local_free = head;
+		hm_expect_problem(test, c, "twice", 1, NULL);
+		b->local_free = NULL;
+		goto out;
+	}
+
+	/* bitmap, hybrid: a bit past b's last block, counted free */
+	last = b->nwords - 1;
+	if (b->nblocks % HM_BPL) {
+		b->free_bits[last] |= 1UL << (HM_BPL - 1);
+		b->nfree++;
+		/* one object less found; hybrid: the states' sum is off */
+		hm_expect_problem(test, c, "bits set past the last block", hybrid ? 3 : 2, NULL);
+		b->nfree--;
+		b->free_bits[last] &= ~(1UL << (HM_BPL - 1));
+	}
+	/* a's first block (live) freed remotely and free at once */
+	hm_atomic_fetch_or(&a->remote_bits[0], 1);
+	a->free_bits[0] |= 1;
+	a->nfree++;
+	/* and two objects less found; hybrid: its sum is off too */
+	hm_expect_problem(test, c, "block in two states", hybrid ? 3 : 2, NULL);
+	a->nfree--;
+	a->free_bits[0] &= ~1UL;
+	hm_atomic_fetch_and(&a->remote_bits[0], ~1UL);
+	if (!hybrid)
+		goto out;
+	/* a free block of b freed remotely: in two states, and not live */
+	i = b->nblocks - 1;
+	KUNIT_ASSERT_TRUE(test, b->free_bits[i / HM_BPL] & (1UL << (i % HM_BPL)));
+	hm_atomic_fetch_or(&b->remote_bits[i / HM_BPL], 1UL << (i % HM_BPL));
+	hm_expect_problem(test, c, "remote free of a block not live", 3, NULL);
+	hm_atomic_fetch_and(&b->remote_bits[i / HM_BPL], ~(1UL << (i % HM_BPL)));
+	/* a live block of a that is neither live, free nor cached */
+	a->live_bits[0] &= ~1UL;
+	hm_expect_problem(test, c, "live %u + free %u + cached %u", 1, NULL);
+	a->live_bits[0] |= 1;
+	/* b, whose blocks cc's magazine caches, given to another context */
+	KUNIT_ASSERT_GT(test, cc->mag_count, 0);
+	fake->active = b;
+	b->owner = fake;
+	/* and cc's active slab is not its own, nor fake a context */
+	hm_expect_problem(test, c, "cached by a context that does not own it",
+			  cc->mag_count + 2, &cached);
+	KUNIT_EXPECT_EQ(test, cached, cc->mag_count);
+	b->owner = cc;
+out:
+	KUNIT_EXPECT_EQ(test, hm_cache_validate(c, NULL), 0);
+	hm_cctx_free_bulk(cc, n, v, 0);
+	HM_EXPECT_VALID(test, c);
+}
+
 /* the same block handed out twice would be caught here */
 static void hm_no_duplicate_blocks(struct kunit *test)
 {
@@ -1062,6 +1213,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE(hm_stats_magazines),
 	KUNIT_CASE_PARAM(hm_validate_finds_problems, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_validate_log_bounded, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_validate_finds_each, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_no_duplicate_blocks, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_destroy_with_live, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_chunk_exhaustion, hm_mode_gen_params),
