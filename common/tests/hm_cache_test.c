@@ -87,13 +87,13 @@ static void hm_exhaust_and_refill(struct kunit *test)
 		hm_test_free_in(cc, v[i]);
 	/* the empty slabs: the active one, the reserve, then the pool */
 	if (MODE(test) != HM_MODE_HYBRID) {	/* (no block in a magazine) */
-		KUNIT_EXPECT_EQ(test, cc->nempty, c->max_empty);
+		KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc), c->max_empty);
 		KUNIT_EXPECT_EQ(test, c->npool, c->max_pool);
 	}
 	hm_cctx_flush(cc);
 	HM_EXPECT_VALID(test, c);
 	/* empty slabs beyond the pool bound went back to the platform */
-	KUNIT_EXPECT_EQ(test, cc->nempty, 0);
+	KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc), 0);
 	KUNIT_EXPECT_EQ(test, c->npool, c->max_pool);
 	KUNIT_EXPECT_EQ(test, c->nslabs, c->max_pool);
 }
