@@ -5123,6 +5123,7 @@ struct hm_trim_arg {
 	unsigned int id, rounds;
 	volatile bool *stop;
 	unsigned long bad;	/* blocks found with another's tag: handed out twice */
+	unsigned long nulls;	/* allocations that failed: a trim must cause none */
 };
 
 /*
@@ -5212,6 +5213,7 @@ static void *hm_trim_busy_worker(void *p)
 	for (r = 0; r < a->rounds && !*a->stop; r++) {
 		for (i = 0; i < n; i++) {
 			v[i] = hm_cache_alloc(a->c);
+			a->nulls += !v[i];
 			if (v[i])
 				memcpy((char *)v[i] + 16, &(unsigned long){ a->id + 1 }, sizeof(tag));
 		}
@@ -5271,8 +5273,10 @@ static void hm_user_trim_concurrent(struct kunit *test)
 		stop = true;
 		pthread_barrier_wait(&bar);
 		KUNIT_EXPECT_GT(test, taken, 0);
-		for (i = 0; i < HM_TRIM_THREADS; i++)
+		for (i = 0; i < HM_TRIM_THREADS; i++) {
 			KUNIT_EXPECT_EQ(test, a[i].bad, 0);
+			KUNIT_EXPECT_EQ(test, a[i].nulls, 0);
+		}
 		KUNIT_EXPECT_TRUE_MSG(test, hm_validate(c) == 0, "mode %s", hm_mode_name(modes[m]));
 		hm_cache_stats(c, &st);
 		KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
