@@ -5121,7 +5121,7 @@ struct hm_trim_arg {
 	struct hm_cache *c;
 	pthread_barrier_t *bar;
 	unsigned int id, rounds;
-	volatile bool *stop;
+	bool *stop;
 	unsigned long bad;	/* blocks found with another's tag: handed out twice */
 	unsigned long nulls;	/* allocations that failed: a trim must cause none */
 };
@@ -5210,7 +5210,7 @@ static void *hm_trim_busy_worker(void *p)
 	if (!v)
 		return NULL;
 	pthread_barrier_wait(a->bar);
-	for (r = 0; r < a->rounds && !*a->stop; r++) {
+	for (r = 0; r < a->rounds && !__atomic_load_n(a->stop, __ATOMIC_RELAXED); r++) {
 		for (i = 0; i < n; i++) {
 			v[i] = hm_cache_alloc(a->c);
 			a->nulls += !v[i];
@@ -5242,7 +5242,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
 	struct hm_trim_arg a[HM_TRIM_THREADS];
 	pthread_t t[HM_TRIM_THREADS];
-	volatile bool stop = false;
+	bool stop = false;
 	pthread_barrier_t bar;
 	unsigned long taken, trims;
 	unsigned int m, i;
@@ -5253,7 +5253,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
 		KUNIT_ASSERT_EQ(test, pthread_barrier_init(&bar, NULL, HM_TRIM_THREADS + 1), 0);
-		stop = false;
+		__atomic_store_n(&stop, false, __ATOMIC_RELAXED);
 		for (i = 0; i < HM_TRIM_THREADS; i++) {
 			a[i] = (struct hm_trim_arg){ .c = c, .bar = &bar, .id = i,
 						     .rounds = 400, .stop = &stop };
@@ -5270,7 +5270,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 			hm_cache_trim_reserves(c);
 			sched_yield();
 		}
-		stop = true;
+		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 		pthread_barrier_wait(&bar);
 		KUNIT_EXPECT_GT(test, taken, 0);
 		for (i = 0; i < HM_TRIM_THREADS; i++) {
