@@ -433,14 +433,9 @@ unsigned int hm_cctx_drop_reserve(struct hm_cctx *cc)
 	unsigned int n = 0;
 	struct hm_slab *s;
 
-	while (cc->empty) {
-		s = cc->empty;
-		cc->empty = s->next;
-		hm_cctx_nempty_add(cc, -1);
-		s->next = NULL;
-		s->list = HM_LIST_NONE;
+	s = hm_cctx_reserve_take(cc);
+	if (s)
 		n += hm_cctx_slab_to_pool(cc, s);
-	}
 	return n;
 }
 
@@ -650,6 +645,47 @@ unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 		done += cc->st.frees != before;
 	}
 	return done;
+}
+
+/**
+ * hm_cache_trim_reserves() - take every context's empty reserve slab
+ * @c: the cache
+ *
+ * For a trim from one thread: the reserves of the others, which keep
+ * them until their next slow path, go to the pool (hm_cache_shrink()
+ * gives it back).  Race-free against owners that run meanwhile: each
+ * slab is taken with the exchange their slow paths make too
+ * (hm_cctx_reserve_take()), and the cache lock keeps the registry.
+ * Nothing else of another context is touched: its magazine and active
+ * slab are its fast paths' own.
+ *
+ * Return: those of them that went back to the platform at once (the
+ * pool full); the others are in the pool.
+ */
+unsigned long hm_cache_trim_reserves(struct hm_cache *c)
+{
+	struct hm_slab *s, *taken = NULL;
+	unsigned long n = 0, flags;
+	struct hm_cctx *cc;
+
+	if (!hm_atomic_read(&c->nreserve))
+		return 0;
+	hm_lock(&c->lock, flags);
+	for (cc = c->cctxs; cc; cc = cc->next) {
+		s = hm_cctx_reserve_take(cc);
+		if (s) {
+			s->next = taken;
+			taken = s;
+		}
+	}
+	hm_unlock(&c->lock, flags);
+	while (taken) {
+		s = taken;
+		taken = s->next;
+		s->next = NULL;
+		n += hm_slab_to_pool(c, s);
+	}
+	return n;
 }
 
 /**

@@ -531,22 +531,6 @@ static bool hm_contig_debug(struct hm_cctx *cc, struct hm_slab *s, unsigned int 
 	return true;
 }
 
-/* Take @s off the context's empty reserve (a singly linked list). */
-static void hm_empty_unlink(struct hm_cctx *cc, struct hm_slab *s)
-{
-	struct hm_slab **pp;
-
-	for (pp = &cc->empty; *pp; pp = &(*pp)->next) {
-		if (*pp == s) {
-			*pp = s->next;
-			s->next = NULL;
-			hm_cctx_nempty_add(cc, -1);
-			s->list = HM_LIST_NONE;
-			return;
-		}
-	}
-}
-
 /* best fit over the context's slabs and its empty reserve */
 static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
 				      unsigned int *idx)
@@ -565,10 +549,9 @@ static struct hm_slab *hm_contig_pick(struct hm_cctx *cc, unsigned int n,
 		}
 	}
 	/* an empty slab is one run of all its blocks: the last resort */
-	if (!best && cc->empty) {
-		best = cc->empty;
+	if (!best) {
+		best = hm_cctx_reserve_take(cc);
 		*idx = 0;
-		hm_empty_unlink(cc, best);
 	}
 	return best;
 }

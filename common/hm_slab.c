@@ -375,14 +375,46 @@ bool hm_cctx_slab_to_pool(struct hm_cctx *cc, struct hm_slab *s)
  */
 static bool hm_slab_retire_empty(struct hm_cctx *cc, struct hm_slab *s)
 {
-	if (cc->nempty < cc->cache->max_empty && !cc->abandoned) {
-		s->next = cc->empty;
-		cc->empty = s;
-		hm_cctx_nempty_add(cc, 1);
+	struct hm_cache *c = cc->cache;
+
+	/* only the owner fills it: empty now, empty until the set below */
+	if (!hm_atomic_read(&cc->reserve) && c->max_empty && !cc->abandoned) {
+		s->next = NULL;
 		s->list = HM_LIST_EMPTY;
+		/* counted first: a trim's take never brings the count below 0 */
+		hm_atomic_fetch_add(&c->nreserve, 1);
+		hm_atomic_set(&cc->reserve, (unsigned long)s);	/* release */
 		return false;
 	}
 	return hm_cctx_slab_to_pool(cc, s);
+}
+
+/**
+ * hm_cctx_reserve_take() - take @cc's empty reserve slab
+ * @cc: the context: its owner on a slow path, or any thread that keeps
+ *	@cc registered meanwhile (a trim, under the cache lock)
+ *
+ * An exchange, so that the owner and another thread never both get the
+ * slab: the owner touches its reserve on slow paths only, with this and
+ * hm_slab_retire_empty()'s set, and its fast paths never read it (they
+ * allocate from the active slab or the magazine, and free only blocks
+ * that are live, none of which is in an empty slab).
+ *
+ * Return: the slab, on no list (still @cc's: the caller makes it active
+ * or hands it to the pool), or NULL.
+ */
+struct hm_slab *hm_cctx_reserve_take(struct hm_cctx *cc)
+{
+	struct hm_slab *s;
+
+	if (!hm_atomic_read(&cc->reserve))
+		return NULL;
+	s = (struct hm_slab *)hm_atomic_xchg(&cc->reserve, 0);
+	if (!s)
+		return NULL;
+	hm_atomic_fetch_add(&cc->cache->nreserve, -1UL);
+	s->list = HM_LIST_NONE;
+	return s;
 }
 
 /*
@@ -782,13 +814,10 @@ struct hm_slab *hm_cctx_take_slab(struct hm_cctx *cc)
 		if (HM_READ_ONCE(cc->cache->fit))	/* hm_fit.c */
 			s = hm_fit_partial(cc);
 		hm_partial_del(cc, s);
-	} else if (cc->empty) {
-		s = cc->empty;
-		cc->empty = s->next;
-		hm_cctx_nempty_add(cc, -1);
-		s->next = NULL;
 	} else {
-		s = hm_pool_take(cc);
+		s = hm_cctx_reserve_take(cc);
+		if (!s)
+			s = hm_pool_take(cc);
 		if (!s)
 			return NULL;
 	}

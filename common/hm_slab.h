@@ -97,17 +97,24 @@ static __always_inline unsigned long hm_block_start(u32 recip,
 }
 
 /*
- * @cc's reserve of empty slabs grew or shrank by @delta.  The cache keeps
- * the sum, so that a shrinker counts the reserves without reading any
- * context's private fields.
+ * @cc's reserve, its empty slab or NULL: owner-private but for the
+ * exchange of hm_cctx_reserve_take(), which another thread's trim makes
+ * too.  The cache counts the reserves (nreserve), so that a shrinker
+ * counts them without reading any context's fields.
  */
-static inline void hm_cctx_nempty_add(struct hm_cctx *cc, int delta)
+static inline struct hm_slab *hm_cctx_reserve(const struct hm_cctx *cc)
 {
-	HM_WRITE_ONCE(cc->nempty, cc->nempty + delta);	/* the shrinker peeks */
-	hm_atomic_fetch_add(&cc->cache->nreserve, (unsigned long)(long)delta);
+	return (struct hm_slab *)hm_atomic_read(&cc->reserve);
+}
+
+/* empty slabs in @cc's reserve: 0 or 1 */
+static inline unsigned int hm_cctx_nempty(const struct hm_cctx *cc)
+{
+	return hm_atomic_read(&cc->reserve) != 0;
 }
 
 /* slab lifecycle and list management (hm_slab.c) */
+struct hm_slab *hm_cctx_reserve_take(struct hm_cctx *cc);
 int hm_cache_geometry(struct hm_cache *c, unsigned int size, unsigned int align);
 struct hm_slab *hm_slab_init(struct hm_cache *c, void *chunk);
 unsigned int hm_slab_collect(struct hm_slab *s);

@@ -215,8 +215,12 @@ struct hm_cctx {
 	struct hm_cctx_stats st;
 
 	struct hm_slab *partial;	/* doubly linked, owner-private */
-	struct hm_slab *empty;		/* reserve of empty slabs */
-	u32 nempty;
+	/*
+	 * The reserve: one empty slab (c->max_empty is 1), or 0.  Taken
+	 * with an exchange, by the owner on its slow paths and by another
+	 * thread's trim (hm_cache_trim_reserves()); set by the owner alone.
+	 */
+	hm_atomic_t reserve;
 	/*
 	 * slabs that went back to the platform from this context's lists
 	 * (hm_cctx_slab_to_pool()), owner-private: what one of its calls
@@ -361,7 +365,7 @@ struct hm_cache {
 	/* remote frees their freer counted, found double when collected */
 	hm_atomic_t late_refused;
 	hm_atomic_t track_bytes;	/* tracking records allocated now */
-	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves (sum of nempty) */
+	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves */
 	/* slabs on contexts' notify stacks: remote frees woke them (hm_slab.c) */
 	hm_atomic_t nwoken;
 	/*

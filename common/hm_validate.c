@@ -241,7 +241,7 @@ static void hm_vplace(struct hm_vstate *v, struct hm_slab *s)
 		     hm_atomic_read(&s->notify) != HM_NOTIFY_OFF;
 		break;
 	case HM_LIST_EMPTY:
-		ok = cc && hm_on_list(cc->empty, s) && hm_slab_is_empty(s);
+		ok = cc && hm_cctx_reserve(cc) == s && hm_slab_is_empty(s);
 		break;
 	case HM_LIST_POOL:
 		ok = !cc && hm_on_list(v->c->pool, s) && hm_slab_is_empty(s);
@@ -305,7 +305,7 @@ static long hm_validate_to(struct hm_cache *c, struct hm_printer *pr, struct hm_
 			 c->name, nslabs, c->nslabs);
 	for (cc = c->cctxs; cc; cc = cc->next) {
 		counted += cc->st.allocs - cc->st.frees;
-		reserve += cc->nempty;
+		reserve += hm_cctx_nempty(cc);
 		if (cc->active && (cc->active->owner != cc ||
 				   cc->active->list != HM_LIST_ACTIVE))
 			hm_vfail(&v, "%s: context %u: active slab not its own\n",

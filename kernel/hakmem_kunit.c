@@ -434,7 +434,7 @@ static void hakmem_percpu_hotplug(struct kunit *test)
 		KUNIT_EXPECT_GT(test, cc->mag_count, 0);
 	hakmem_offline_or_skip(test, &w, b);
 	KUNIT_EXPECT_EQ(test, cc->mag_count, 0);
-	KUNIT_EXPECT_EQ(test, cc->nempty, 0);
+	KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc), 0);
 	HAKMEM_EXPECT_VALID(test, hc);
 	/* the dead CPU's live objects are freed remotely meanwhile */
 	hakmem_free_all(&w);
@@ -799,7 +799,7 @@ static unsigned int hakmem_reserves(struct hakmem_cache *hc, bool irq)
 	unsigned int cpu, n = 0;
 
 	for_each_possible_cpu(cpu)
-		n += hakmem_cpu_cctx(hc, cpu, irq)->nempty;
+		n += hm_cctx_nempty(hakmem_cpu_cctx(hc, cpu, irq));
 	return n;
 }
 
@@ -823,7 +823,7 @@ static void hakmem_percpu_shrink_reserve(struct kunit *test)
 	for_each_online_cpu(cpu) {
 		KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, hakmem_work_alloc_free, &w), 0);
 		KUNIT_ASSERT_EQ(test, w.fails, 0);
-		KUNIT_EXPECT_EQ(test, hakmem_cpu_cctx(hc, cpu, false)->nempty, 1);
+		KUNIT_EXPECT_EQ(test, hm_cctx_nempty(hakmem_cpu_cctx(hc, cpu, false)), 1);
 	}
 	/* the same in a hardirq handler (in: NULLs, nothing to free first) */
 	ir->hc = hc;

@@ -1048,7 +1048,7 @@ static bool hakmem_cpu_has_reserve(unsigned int cpu)
 		struct hm_cctx *cc = hakmem_cpu_cctx(hc, cpu, false);
 		struct hm_cctx *ci = hakmem_cpu_cctx(hc, cpu, true);
 
-		if (READ_ONCE(cc->nempty) || READ_ONCE(ci->nempty) ||
+		if (hm_cctx_nempty(cc) || hm_cctx_nempty(ci) ||
 		    hm_atomic_read(&cc->notify) || hm_atomic_read(&ci->notify)) {
 			any = true;
 			break;

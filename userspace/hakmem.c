@@ -1854,11 +1854,12 @@ unsigned long hm_trim(void)
 	hm_notes_look();
 	hm_caches_give();
 	hm_thread_flush();
+	/* other threads' reserves: their magazines and active slabs stay theirs */
 	for (i = 0; i < HM_USER_CLASSES; i++)
-		n += hm_cache_shrink(hm_classes[i]);
+		n += hm_cache_trim_reserves(hm_classes[i]) + hm_cache_shrink(hm_classes[i]);
 	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
-		n += hm_cache_shrink(c);
+		n += hm_cache_trim_reserves(c) + hm_cache_shrink(c);
 	hm_caches_give();
 	n += hm_large_trim();
 	hm_user_retire_poll(true);	/* what was just given back, its pages too */

@@ -87,15 +87,64 @@ static void hm_exhaust_and_refill(struct kunit *test)
 		hm_test_free_in(cc, v[i]);
 	/* the empty slabs: the active one, the reserve, then the pool */
 	if (MODE(test) != HM_MODE_HYBRID) {	/* (no block in a magazine) */
-		KUNIT_EXPECT_EQ(test, cc->nempty, c->max_empty);
+		KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc), c->max_empty);
 		KUNIT_EXPECT_EQ(test, c->npool, c->max_pool);
 	}
 	hm_cctx_flush(cc);
 	HM_EXPECT_VALID(test, c);
 	/* empty slabs beyond the pool bound went back to the platform */
-	KUNIT_EXPECT_EQ(test, cc->nempty, 0);
+	KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc), 0);
 	KUNIT_EXPECT_EQ(test, c->npool, c->max_pool);
 	KUNIT_EXPECT_EQ(test, c->nslabs, c->max_pool);
+}
+
+/*
+ * hm_cache_trim_reserves() takes each context's empty reserve slab once,
+ * to the pool: the count of reserves follows, and the owners, which find
+ * no reserve any more, allocate on from the pool.  A second take finds
+ * nothing (the exchange: hm_cctx_reserve_take()).
+ */
+static void hm_trim_reserves_once(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc[2] = { hm_test_cctx(test, c), hm_test_cctx(test, c) };
+	unsigned int n = c->nblocks * 2 + 1, i, k;
+	unsigned long slabs, pooled, released;
+	void **v[2];
+
+	for (k = 0; k < 2; k++) {
+		v[k] = hm_alloc_n(test, cc[k], n);
+		for (i = 0; i < n; i++)
+			hm_test_free_in(cc[k], v[k][i]);
+		/* the magazine's blocks back in their slabs, the reserve kept */
+		if (cc[k]->mag_count)
+			hm_hybrid_flush(cc[k], cc[k]->mag_count);
+		KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc[k]), 1);
+	}
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nreserve), 2);
+	HM_EXPECT_VALID(test, c);
+	slabs = c->nslabs;
+	pooled = c->npool;
+	released = hm_cache_trim_reserves(c);
+	/* each went to the pool, or back to the platform (the pool full) */
+	KUNIT_EXPECT_EQ(test, released + c->npool - pooled, 2);
+	KUNIT_EXPECT_EQ(test, c->nslabs, slabs - released);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->nreserve), 0);
+	KUNIT_EXPECT_EQ(test, hm_cctx_nempty(cc[0]) + hm_cctx_nempty(cc[1]), 0);
+	KUNIT_EXPECT_NULL(test, hm_cctx_reserve_take(cc[0]));
+	KUNIT_EXPECT_EQ(test, hm_cache_trim_reserves(c), 0);
+	HM_EXPECT_VALID(test, c);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < n; i++) {
+			v[k][i] = hm_test_alloc(cc[k]);
+			KUNIT_ASSERT_NOT_NULL(test, v[k][i]);
+		}
+	}
+	HM_EXPECT_VALID(test, c);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			hm_test_free_in(cc[k], v[k][i]);
+	HM_EXPECT_VALID(test, c);
 }
 
 enum hm_order { HM_LIFO, HM_FIFO, HM_RANDOM };
@@ -1194,6 +1243,7 @@ static void hm_cache_name_printable(struct kunit *test)
 
 static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE_PARAM(hm_exhaust_and_refill, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_trim_reserves_once, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_free_lifo, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_free_fifo, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_free_random, hm_mode_gen_params),

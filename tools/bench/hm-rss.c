@@ -16,12 +16,14 @@
  *   (default 200 000) freeing one at random and putting one of another
  *   size in its place; the peak RSS (VmHWM) over the start, and the time;
  *   then each frees all its objects and the RSS is read again, all threads
- *   still alive (what their caches keep).
+ *   still alive (what their caches keep), and once more after
+ *   malloc_trim(0) from the main thread, the others waiting on a barrier.
  * Output: TSV, one line per size: size, n, rss_kb (the growth from the
  * start), bytes per object, and the ratio to the bytes asked for; with -t:
  * threads, n (objects live, all threads), peak_kb (VmHWM's growth from the
  * start), live_kb (the bytes asked for, live at the end), the ratio of the
- * two, seconds, and kept_kb (the RSS's growth once all is freed).
+ * two, seconds, kept_kb (the RSS's growth once all is freed) and
+ * trimmed_kb (the same after malloc_trim(0)).
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -137,7 +139,7 @@ static int threads_run(unsigned long t, unsigned long n, unsigned long rounds)
 	pthread_barrier_t start;
 	struct timespec t0, t1;
 	unsigned long i, live = 0;
-	long before, peak, kept;
+	long before, peak, kept, trimmed;
 
 	if (!tid || !args || pthread_barrier_init(&start, NULL, (unsigned int)t + 1))
 		return 1;
@@ -158,15 +160,18 @@ static int threads_run(unsigned long t, unsigned long n, unsigned long rounds)
 	pthread_barrier_wait(&start);
 	pthread_barrier_wait(&start);	/* all freed, the threads alive */
 	kept = rss_kb();
+	malloc_trim(0);		/* from this thread, the others idle */
+	trimmed = rss_kb();
 	pthread_barrier_wait(&start);
 	for (i = 0; i < t; i++) {
 		pthread_join(tid[i], NULL);
 		live += args[i].live;
 	}
-	printf("threads\tn\tpeak_kb\tlive_kb\tratio\tseconds\tkept_kb\n");
-	printf("%lu\t%lu\t%ld\t%lu\t%.2f\t%.3f\t%ld\n", t, t * n, peak - before, live / 1024,
+	printf("threads\tn\tpeak_kb\tlive_kb\tratio\tseconds\tkept_kb\ttrimmed_kb\n");
+	printf("%lu\t%lu\t%ld\t%lu\t%.2f\t%.3f\t%ld\t%ld\n", t, t * n, peak - before, live / 1024,
 	       (peak - before) * 1024.0 / live,
-	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, kept - before);
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, kept - before,
+	       trimmed - before);
 	free(tid);
 	free(args);
 	return 0;

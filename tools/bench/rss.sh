@@ -12,7 +12,7 @@
 # Output: OUTDIR/rss.tsv (allocator, size, n, rss_kb, bytes_per_obj, ratio
 # to the bytes asked for), and a table of both side by side on stdout;
 # OUTDIR/rss-threads.tsv (allocator, threads, n, peak_kb, live_kb, ratio,
-# seconds, kept_kb) and its table.
+# seconds, kept_kb, trimmed_kb) and its table.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -70,15 +70,17 @@ for t in 1 4 8; do
 done
 echo
 awk -F'\t' '
-	{ pk[$1, $2] = $4; r[$1, $2] = $6; s[$1, $2] = $7; k[$1, $2] = $8
+	{ pk[$1, $2] = $4; r[$1, $2] = $6; s[$1, $2] = $7; k[$1, $2] = $8; tr[$1, $2] = $9
 	  if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
 	END {
-		printf "%-7s  %9s  %5s  %6s  %8s  %9s  %5s  %6s  %8s\n", "threads",
-		       "glibc_kb", "ratio", "s", "kept_kb", "hakmem_kb", "ratio", "s", "kept_kb"
+		printf "%-7s  %9s  %5s  %6s  %8s  %7s  %9s  %5s  %6s  %8s  %7s\n", "threads",
+		       "glibc_kb", "ratio", "s", "kept_kb", "trim_kb",
+		       "hakmem_kb", "ratio", "s", "kept_kb", "trim_kb"
 		for (i = 1; i <= n; i++) {
 			t = order[i]
-			printf "%-7s  %9s  %5s  %6s  %8s  %9s  %5s  %6s  %8s\n", t,
+			printf "%-7s  %9s  %5s  %6s  %8s  %7s  %9s  %5s  %6s  %8s  %7s\n", t,
 			       pk["glibc", t], r["glibc", t], s["glibc", t], k["glibc", t],
-			       pk["hakmem", t], r["hakmem", t], s["hakmem", t], k["hakmem", t]
+			       tr["glibc", t], pk["hakmem", t], r["hakmem", t], s["hakmem", t],
+			       k["hakmem", t], tr["hakmem", t]
 		}
 	}' "$mt"

@@ -5097,6 +5097,179 @@ static void hm_user_switch_flip_under_load(struct kunit *test)
 	free(x);
 }
 
+#define HM_TRIM_THREADS	4
+
+struct hm_trim_arg {
+	struct hm_cache *c;
+	pthread_barrier_t *bar;
+	unsigned int id, rounds;
+	bool *stop;
+	unsigned long bad;	/* blocks found with another's tag: handed out twice */
+	unsigned long nulls;	/* allocations that failed: a trim must cause none */
+};
+
+/*
+ * Allocate three slabs' worth and free them all: the thread keeps its
+ * active slab (and magazine) and one empty slab in reserve.  Then idle on
+ * the barrier while the main thread trims.
+ */
+static void *hm_trim_idle_worker(void *p)
+{
+	struct hm_trim_arg *a = p;
+	unsigned int n = 3 * a->c->nblocks, i;
+	void **v = calloc(n, sizeof(*v));
+
+	for (i = 0; v && i < n; i++)
+		v[i] = hm_cache_alloc(a->c);
+	for (i = 0; v && i < n; i++)
+		hm_cache_free(a->c, v[i]);
+	free(v);
+	pthread_barrier_wait(a->bar);	/* all freed */
+	pthread_barrier_wait(a->bar);	/* the main thread trimmed */
+	return NULL;
+}
+
+/*
+ * hm_trim() from one thread takes the empty reserve slab of every other
+ * thread's context (hm_cache_trim_reserves()), the owners alive and idle:
+ * before it, only the caller's own were given back and each idle thread
+ * kept its reserve until it ran again.  What stays is each thread's
+ * active slab and what its magazine pins, its fast paths' own.
+ */
+static void hm_user_trim_idle_threads(struct kunit *test)
+{
+	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
+	struct hm_trim_arg a[HM_TRIM_THREADS];
+	pthread_t t[HM_TRIM_THREADS];
+	pthread_barrier_t bar;
+	unsigned long slabs, reserves;
+	unsigned int m, i;
+
+	for (m = 0; m < HM_ARRAY_SIZE(modes); m++) {
+		struct hm_cache *c = hm_cache_create("trim-idle", 256, 0, modes[m], 0);
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_ASSERT_EQ(test, pthread_barrier_init(&bar, NULL, HM_TRIM_THREADS + 1), 0);
+		for (i = 0; i < HM_TRIM_THREADS; i++) {
+			a[i] = (struct hm_trim_arg){ .c = c, .bar = &bar, .id = i };
+			KUNIT_ASSERT_EQ(test, pthread_create(&t[i], NULL, hm_trim_idle_worker,
+							     &a[i]), 0);
+		}
+		pthread_barrier_wait(&bar);
+		reserves = hm_atomic_read(&c->nreserve);
+		slabs = c->nslabs;
+		/* each thread emptied two slabs: one is its reserve */
+		KUNIT_EXPECT_TRUE_MSG(test, reserves == HM_TRIM_THREADS, "mode %s: %lu reserves",
+				      hm_mode_name(modes[m]), reserves);
+		hm_trim();
+		KUNIT_EXPECT_TRUE_MSG(test, !hm_atomic_read(&c->nreserve), "mode %s: %lu reserves",
+				      hm_mode_name(modes[m]), hm_atomic_read(&c->nreserve));
+		/* the pool went too: what is left is the threads' active slabs */
+		KUNIT_EXPECT_TRUE_MSG(test, c->nslabs <= slabs - reserves, "mode %s: %lu of %lu slabs",
+				      hm_mode_name(modes[m]), c->nslabs, slabs);
+		KUNIT_EXPECT_EQ(test, c->npool, 0);
+		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
+		pthread_barrier_wait(&bar);
+		for (i = 0; i < HM_TRIM_THREADS; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&bar);
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+	}
+}
+
+/*
+ * Owners allocate a slab's worth and more, tag each block, check the tag
+ * and free them all, round after round: their slow paths take the reserve
+ * and put it back all the time, while the main thread trims.
+ */
+static void *hm_trim_busy_worker(void *p)
+{
+	struct hm_trim_arg *a = p;
+	unsigned int n = a->c->nblocks + a->c->nblocks / 2 + a->id, i, r;
+	unsigned long tag;
+	void **v = calloc(n, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	pthread_barrier_wait(a->bar);
+	for (r = 0; r < a->rounds && !__atomic_load_n(a->stop, __ATOMIC_RELAXED); r++) {
+		for (i = 0; i < n; i++) {
+			v[i] = hm_cache_alloc(a->c);
+			a->nulls += !v[i];
+			if (v[i])
+				memcpy((char *)v[i] + 16, &(unsigned long){ a->id + 1 }, sizeof(tag));
+		}
+		for (i = 0; i < n; i++) {
+			if (!v[i])
+				continue;
+			memcpy(&tag, (char *)v[i] + 16, sizeof(tag));
+			a->bad += tag != a->id + 1;
+			hm_cache_free(a->c, v[i]);
+		}
+	}
+	free(v);
+	pthread_barrier_wait(a->bar);	/* done: idle while checked */
+	pthread_barrier_wait(a->bar);
+	return NULL;
+}
+
+/*
+ * The concurrent case: owners at work, hm_trim() and the reserves' own
+ * trim over and over from another thread.  No block is handed out twice
+ * (tags), none lost: the stats and slabs add up (hm_validate()), every
+ * allocation has its free, and the cache is destroyed without leaks.
+ */
+static void hm_user_trim_concurrent(struct kunit *test)
+{
+	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
+	struct hm_trim_arg a[HM_TRIM_THREADS];
+	pthread_t t[HM_TRIM_THREADS];
+	bool stop = false;
+	pthread_barrier_t bar;
+	unsigned long taken, trims;
+	unsigned int m, i;
+
+	for (m = 0; m < HM_ARRAY_SIZE(modes); m++) {
+		struct hm_cache *c = hm_cache_create("trim-busy", 64, 0, modes[m], 0);
+		struct hm_stats st;
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		KUNIT_ASSERT_EQ(test, pthread_barrier_init(&bar, NULL, HM_TRIM_THREADS + 1), 0);
+		__atomic_store_n(&stop, false, __ATOMIC_RELAXED);
+		for (i = 0; i < HM_TRIM_THREADS; i++) {
+			a[i] = (struct hm_trim_arg){ .c = c, .bar = &bar, .id = i,
+						     .rounds = 400, .stop = &stop };
+			KUNIT_ASSERT_EQ(test, pthread_create(&t[i], NULL, hm_trim_busy_worker,
+							     &a[i]), 0);
+		}
+		pthread_barrier_wait(&bar);
+		/* trims that found a reserve (the owners' exchanges race them) */
+		taken = 0;
+		for (trims = 0; trims < 3000; trims++) {
+			if (trims % 64 == 0)
+				hm_trim();
+			taken += !!hm_atomic_read(&c->nreserve);
+			hm_cache_trim_reserves(c);
+			sched_yield();
+		}
+		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+		pthread_barrier_wait(&bar);
+		KUNIT_EXPECT_GT(test, taken, 0);
+		for (i = 0; i < HM_TRIM_THREADS; i++) {
+			KUNIT_EXPECT_EQ(test, a[i].bad, 0);
+			KUNIT_EXPECT_EQ(test, a[i].nulls, 0);
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, hm_validate(c) == 0, "mode %s", hm_mode_name(modes[m]));
+		hm_cache_stats(c, &st);
+		KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
+		pthread_barrier_wait(&bar);
+		for (i = 0; i < HM_TRIM_THREADS; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&bar);
+		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+	}
+}
+
 static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_bulk_sites),
 	KUNIT_CASE(hm_user_poison_sizes),
@@ -5181,6 +5354,8 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_switch_flip_under_load),
 	KUNIT_CASE(hm_user_learner_all_or_none),
 	KUNIT_CASE(hm_user_free_without_context),
+	KUNIT_CASE(hm_user_trim_idle_threads),
+	KUNIT_CASE(hm_user_trim_concurrent),
 	{}
 };
 
