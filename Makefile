@@ -173,7 +173,7 @@ test-tsan: deps
 
 # gcov's line counts of the suites in every mode (not part of test-user)
 coverage: deps
-	$(Q)$(MAKE) --no-print-directory VARIANT=coverage EXTRA_CFLAGS="-O0 --coverage" \
+	$(Q)$(MAKE) --no-print-directory VARIANT=coverage EXTRA_CFLAGS="-O0 --coverage -DHM_COVERAGE" \
 		$(BUILD)/coverage/hakmem-test
 	$(Q)$(HM_TEST_ENV) tools/test/coverage.sh $(BUILD)/coverage
 

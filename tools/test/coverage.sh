@@ -10,7 +10,8 @@
 # reading.  Headers are left out of the table: gcov counts an inline
 # function once per file that includes it.  The shell-driven parts
 # (stats_file.c, frag_dump.c: test-stats-file and test-json) and the
-# kernel adapter (KUnit) are not measured here.
+# kernel adapter (KUnit) are not measured here; nor is what a fork()
+# child runs inside fork() (gcov resets its counts as fork() returns).
 #
 # Usage: coverage.sh OUT   (OUT/hakmem-test built with --coverage)
 

@@ -771,6 +771,23 @@ static void hm_user_chunks_merge(struct kunit *test)
 		hm_plat_chunk_free(c[i], HM_SLAB_SIZE);
 }
 
+#ifdef HM_COVERAGE
+void __gcov_dump(void);		/* libgcov's: write the counts now */
+#endif
+
+/*
+ * A forked child's end.  _exit() writes no gcov counts: make coverage
+ * (-DHM_COVERAGE) writes them first, or the child's lines count as never
+ * run.
+ */
+static __attribute__((noreturn)) void hm_child_exit(int code)
+{
+#ifdef HM_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(code);
+}
+
 /*
  * After fork() the child's thread has a tid of its own: its contexts
  * report it, its slabs keep its unique key (a serial above every tid, no
@@ -805,7 +822,7 @@ static void hm_user_fork_rekeys(struct kunit *test)
 		hm_cache_free(c, q);
 		bad |= (hm_validate(c) != 0) << 3;
 		bad |= (hm_cache_live_objects(c) != 0) << 4;
-		_exit(bad);
+		hm_child_exit(bad);
 	}
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
@@ -863,7 +880,7 @@ static void hm_user_fork_track_retire(struct kunit *test)
 		bad |= hm_set_debug(c, "track=0") != 0;
 		bad |= (hm_atomic_read(&c->track_bytes) != 0) << 1;
 		bad |= (hm_validate(c) != 0) << 2;
-		_exit(bad);
+		hm_child_exit(bad);
 	}
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	hm_plat_read_ctx_end(&cc->read_seq);
@@ -1323,7 +1340,7 @@ static void hm_user_dump_reenter(struct kunit *test)
 
 		KUNIT_ASSERT_GE(test, pid, 0);
 		if (pid == 0)
-			_exit(hm_reenter_child(c, obj[0], which));
+			hm_child_exit(hm_reenter_child(c, obj[0], which));
 		KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 		KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
 				      "%s: child exit %d, killed by signal %d (14: hung)",
@@ -1441,7 +1458,7 @@ static void hm_handler_in_child(struct kunit *test, const char *name,
 	pid = fork();
 	KUNIT_ASSERT_GE(test, pid, 0);
 	if (pid == 0)
-		_exit(child(c));
+		hm_child_exit(child(c));
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
 			      "child exit %d, killed by signal %d (14: hung)",
@@ -1921,18 +1938,18 @@ int hm_user_fork_child(void)
 
 		c = hm_class_cache(64);
 		if (!p || !c || !hm_plat_read_begin())
-			_exit(2);
+			hm_child_exit(2);
 		hm_plat_read_end();
 		hm_free(p);
 		cctxs = hm_live_cctxs(c);
 		if (pthread_create(&t, NULL, hm_fork_child_trim, NULL))
-			_exit(2);
+			hm_child_exit(2);
 		pthread_join(t, NULL);
 		if (hm_live_cctxs(c) != cctxs)
-			_exit(3);
+			hm_child_exit(3);
 		if (hm_atomic_read(&hm_user_reader_self->used) != (unsigned long)syscall(SYS_gettid))
-			_exit(4);
-		_exit(0);
+			hm_child_exit(4);
+		hm_child_exit(0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return 2;
@@ -1966,7 +1983,7 @@ static int hm_user_run_child(struct kunit *test, const char *arg, const char *wh
 		for (; *env; env++)
 			putenv((char *)*env);
 		execl(self, self, arg, what, (char *)NULL);
-		_exit(127);
+		hm_child_exit(127);
 	}
 	close(fds[1]);
 	while (len < size - 1 && (r = read(fds[0], out + len, size - 1 - len)) > 0)
@@ -2908,7 +2925,7 @@ static void hm_user_kept_chunk_key(struct kunit *test)
 			hm_slabmap_set(s, true);
 			pthread_create(&t, NULL, hm_user_free_worker, x);
 			pthread_join(t, NULL);
-			_exit(0);
+			hm_child_exit(0);
 		}
 		waitpid(pid, &st, 0);
 		kunit_info(test, "child: %s %d", WIFSIGNALED(st) ? "signal" : "exit",
@@ -3624,14 +3641,14 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 		hm_trim();
 		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + (1280UL << 20);
 		if (setrlimit(RLIMIT_AS, &r))
-			_exit(3);
+			hm_child_exit(3);
 		for (i = 0; i < HM_ARRAY_SIZE(v); i++)
 			if (!(v[i] = hm_malloc(60UL << 20)))
-				_exit(2);
+				hm_child_exit(2);
 		for (i = 0; i < HM_ARRAY_SIZE(v); i++)
 			hm_free(v[i]);
 		big = hm_malloc(1UL << 30);
-		_exit(!big);
+		hm_child_exit(!big);
 	}
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
