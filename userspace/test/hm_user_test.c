@@ -2262,12 +2262,11 @@ static noinline size_t hm_user_at_bulk(struct hm_cache *c, size_t n, void **v)
  */
 static void hm_user_bulk_sites(struct kunit *test)
 {
-	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
 	unsigned long at = (unsigned long)hm_user_at_bulk;
 	unsigned int k;
 
-	for (k = 0; k < HM_ARRAY_SIZE(modes); k++) {
-		struct hm_cache *c = hm_cache_create("u-bulk-site", 64, 0, modes[k], 0);
+	for (k = 0; k < HM_ARRAY_SIZE(hm_test_modes); k++) {
+		struct hm_cache *c = hm_cache_create("u-bulk-site", 64, 0, hm_test_modes[k], 0);
 		unsigned int n, i, wrong = 0;
 		void **v;
 
@@ -2285,7 +2284,7 @@ static void hm_user_bulk_sites(struct kunit *test)
 				continue;
 			if (!wrong++)
 				kunit_info(test, "%s: object %u of %u: site %#lx, the call in %#lx",
-					   hm_mode_name(modes[k]), i, n, t ? t->site : 0, at);
+					   hm_mode_name(hm_test_modes[k]), i, n, t ? t->site : 0, at);
 		}
 		KUNIT_EXPECT_EQ(test, wrong, 0);
 		hm_cache_free_bulk(c, n, v);
@@ -2401,19 +2400,17 @@ static bool hm_cache_row(const char *name, struct hm_stat_row *row)
  */
 static void hm_user_free_without_context(struct kunit *test)
 {
-	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST,
-					      HM_MODE_HYBRID };
 	long chunks = __atomic_load_n(&hm_user_chunks_live, __ATOMIC_RELAXED);
 	unsigned int m, i;
 
-	for (m = 0; m < 2 * sizeof(modes) / sizeof(modes[0]); m++) {
+	for (m = 0; m < 2 * HM_ARRAY_SIZE(hm_test_modes); m++) {
 		struct hm_nocctx_arg a = { 0 };
 		struct hm_stat_row row;
 		long reported = 0;
 		pthread_t t;
 
-		a.c = hm_cache_create("nocctx", 48, 0, modes[m / 2], 0);
-		a.double_free = modes[m / 2] != HM_MODE_FREELIST;
+		a.c = hm_cache_create("nocctx", 48, 0, hm_test_modes[m / 2], 0);
+		a.double_free = hm_test_modes[m / 2] != HM_MODE_FREELIST;
 		KUNIT_ASSERT_NOT_NULL(test, a.c);
 		if (m % 2)
 			KUNIT_ASSERT_EQ(test, hm_set_debug(a.c, "poison=1 track=1"), 0);
@@ -5155,15 +5152,14 @@ static void *hm_trim_idle_worker(void *p)
  */
 static void hm_user_trim_idle_threads(struct kunit *test)
 {
-	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
 	struct hm_trim_arg a[HM_TRIM_THREADS];
 	pthread_t t[HM_TRIM_THREADS];
 	pthread_barrier_t bar;
 	unsigned long slabs, reserves;
 	unsigned int m, i;
 
-	for (m = 0; m < HM_ARRAY_SIZE(modes); m++) {
-		struct hm_cache *c = hm_cache_create("trim-idle", 256, 0, modes[m], 0);
+	for (m = 0; m < HM_ARRAY_SIZE(hm_test_modes); m++) {
+		struct hm_cache *c = hm_cache_create("trim-idle", 256, 0, hm_test_modes[m], 0);
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
 		KUNIT_ASSERT_EQ(test, pthread_barrier_init(&bar, NULL, HM_TRIM_THREADS + 1), 0);
@@ -5177,13 +5173,13 @@ static void hm_user_trim_idle_threads(struct kunit *test)
 		slabs = c->nslabs;
 		/* each thread emptied two slabs: one is its reserve */
 		KUNIT_EXPECT_TRUE_MSG(test, reserves == HM_TRIM_THREADS, "mode %s: %lu reserves",
-				      hm_mode_name(modes[m]), reserves);
+				      hm_mode_name(hm_test_modes[m]), reserves);
 		hm_trim();
 		KUNIT_EXPECT_TRUE_MSG(test, !hm_atomic_read(&c->nreserve), "mode %s: %lu reserves",
-				      hm_mode_name(modes[m]), hm_atomic_read(&c->nreserve));
+				      hm_mode_name(hm_test_modes[m]), hm_atomic_read(&c->nreserve));
 		/* the pool went too: what is left is the threads' active slabs */
 		KUNIT_EXPECT_TRUE_MSG(test, c->nslabs <= slabs - reserves, "mode %s: %lu of %lu slabs",
-				      hm_mode_name(modes[m]), c->nslabs, slabs);
+				      hm_mode_name(hm_test_modes[m]), c->nslabs, slabs);
 		KUNIT_EXPECT_EQ(test, c->npool, 0);
 		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
 		pthread_barrier_wait(&bar);
@@ -5238,7 +5234,6 @@ static void *hm_trim_busy_worker(void *p)
  */
 static void hm_user_trim_concurrent(struct kunit *test)
 {
-	static const enum hm_mode modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST, HM_MODE_HYBRID };
 	struct hm_trim_arg a[HM_TRIM_THREADS];
 	pthread_t t[HM_TRIM_THREADS];
 	bool stop = false;
@@ -5246,8 +5241,8 @@ static void hm_user_trim_concurrent(struct kunit *test)
 	unsigned long taken, trims;
 	unsigned int m, i;
 
-	for (m = 0; m < HM_ARRAY_SIZE(modes); m++) {
-		struct hm_cache *c = hm_cache_create("trim-busy", 64, 0, modes[m], 0);
+	for (m = 0; m < HM_ARRAY_SIZE(hm_test_modes); m++) {
+		struct hm_cache *c = hm_cache_create("trim-busy", 64, 0, hm_test_modes[m], 0);
 		struct hm_stats st;
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
@@ -5276,7 +5271,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, a[i].bad, 0);
 			KUNIT_EXPECT_EQ(test, a[i].nulls, 0);
 		}
-		KUNIT_EXPECT_TRUE_MSG(test, hm_validate(c) == 0, "mode %s", hm_mode_name(modes[m]));
+		KUNIT_EXPECT_TRUE_MSG(test, hm_validate(c) == 0, "mode %s", hm_mode_name(hm_test_modes[m]));
 		hm_cache_stats(c, &st);
 		KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
 		pthread_barrier_wait(&bar);
