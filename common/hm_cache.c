@@ -650,6 +650,8 @@ unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
 /**
  * hm_cache_trim_reserves() - take every context's empty reserve slab
  * @c: the cache
+ * @released: set to those of them that went back to the platform at once
+ *            (the pool full); the others are in the pool
  *
  * For a trim from one thread: the reserves of the others, which keep
  * them until their next slow path, go to the pool (hm_cache_shrink()
@@ -659,15 +661,16 @@ unsigned int hm_cctx_free_bulk(struct hm_cctx *cc, unsigned int n, void **p,
  * Nothing else of another context is touched: its magazine and active
  * slab are its fast paths' own.
  *
- * Return: those of them that went back to the platform at once (the
- * pool full); the others are in the pool.
+ * Return: the reserves taken: exactly those this call took from their
+ * contexts, an owner that took its own meanwhile keeping it.
  */
-unsigned long hm_cache_trim_reserves(struct hm_cache *c)
+unsigned long hm_cache_trim_reserves(struct hm_cache *c, unsigned long *released)
 {
 	struct hm_slab *s, *taken = NULL;
 	unsigned long n = 0, flags;
 	struct hm_cctx *cc;
 
+	*released = 0;
 	if (!hm_atomic_read(&c->nreserve))
 		return 0;
 	hm_lock(&c->lock, flags);
@@ -683,7 +686,8 @@ unsigned long hm_cache_trim_reserves(struct hm_cache *c)
 		s = taken;
 		taken = s->next;
 		s->next = NULL;
-		n += hm_slab_to_pool(c, s);
+		*released += hm_slab_to_pool(c, s);
+		n++;
 	}
 	return n;
 }

@@ -41,7 +41,7 @@ unsigned long hm_core_cache_destroy(struct hm_cache *c);
 void *hm_cache_chunk_get(struct hm_cache *c, hm_gfp_t gfp);
 void *hm_cctx_add_chunk(struct hm_cctx *cc, void *chunk, unsigned long ip);
 struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk);
-unsigned long hm_cache_trim_reserves(struct hm_cache *c);
+unsigned long hm_cache_trim_reserves(struct hm_cache *c, unsigned long *released);
 unsigned long hm_cache_shrink(struct hm_cache *c);
 bool hm_mode_parse(const char *str, enum hm_mode *mode);
 int hm_name_lookup(const char *str, const char *const *names, unsigned int n);

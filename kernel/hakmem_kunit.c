@@ -79,8 +79,6 @@
 
 KUNIT_ARRAY_PARAM(hakmem_mode, hm_test_modes, hm_test_mode_desc);
 
-#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
-
 static unsigned int hakmem_flags_of(enum hm_mode m)
 {
 	return m == HM_MODE_BITMAP ? HAKMEM_MODE_BITMAP :

@@ -1843,6 +1843,15 @@ long hm_validate(struct hm_cache *c)
 	return problems;
 }
 
+/* @c's reserves taken from their contexts, then its pool: the slabs released */
+static unsigned long hm_trim_cache(struct hm_cache *c)
+{
+	unsigned long released;
+
+	hm_cache_trim_reserves(c, &released);
+	return released + hm_cache_shrink(c);
+}
+
 unsigned long hm_trim(void)
 {
 	unsigned long n = 0;
@@ -1856,10 +1865,10 @@ unsigned long hm_trim(void)
 	hm_thread_flush();
 	/* other threads' reserves: their magazines and active slabs stay theirs */
 	for (i = 0; i < HM_USER_CLASSES; i++)
-		n += hm_cache_trim_reserves(hm_classes[i]) + hm_cache_shrink(hm_classes[i]);
+		n += hm_trim_cache(hm_classes[i]);
 	hm_caches_take();
 	for (c = hm_caches; c; c = c->next)
-		n += hm_cache_trim_reserves(c) + hm_cache_shrink(c);
+		n += hm_trim_cache(c);
 	hm_caches_give();
 	n += hm_large_trim();
 	hm_user_retire_poll(true);	/* what was just given back, its pages too */

@@ -13,8 +13,6 @@ KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 static const enum hm_mode hm_bitmap_modes[] = { HM_MODE_BITMAP, HM_MODE_HYBRID };
 KUNIT_ARRAY_PARAM(hm_bitmap_mode, hm_bitmap_modes, hm_test_mode_desc);
 
-#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
-
 /* fill @v with @n allocations; how many of them are @victim */
 static unsigned int hm_alloc_count(struct kunit *test, struct hm_cctx *cc,
 				   void **v, unsigned int n, const void *victim)

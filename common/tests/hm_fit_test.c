@@ -14,7 +14,6 @@
 
 KUNIT_ARRAY_PARAM(hm_fit_mode, hm_test_modes, hm_test_mode_desc);
 
-#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
 #define SLOTS		3000
 
 /* the end of a churn: valid, every slot of @v freed, valid and empty */

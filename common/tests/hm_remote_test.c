@@ -9,8 +9,6 @@
 
 KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 
-#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
-
 /* A allocates, B frees everything: remote frees, then A reuses the blocks */
 static void hm_remote_free_reuse(struct kunit *test)
 {

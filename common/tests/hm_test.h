@@ -166,6 +166,8 @@ static inline u32 hm_test_rand(u32 *state)
 /* the modes, as a KUnit parameter */
 extern const enum hm_mode hm_test_modes[HM_MODE_NR];
 void hm_test_mode_desc(const enum hm_mode *m, char *desc);
+/* the mode of a case run with one of them (KUNIT_ARRAY_PARAM of each file) */
+#define MODE(test)	(*(const enum hm_mode *)(test)->param_value)
 
 /*
  * libhakmem's nine medium malloc classes past HM_MAX_OBJ_SIZE as they are:

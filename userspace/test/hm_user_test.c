@@ -5144,6 +5144,35 @@ static void *hm_trim_idle_worker(void *p)
 }
 
 /*
+ * HM_TRIM_THREADS threads of @fn on @c, each with its @a, @rounds and
+ * @stop; they and the caller meet at @bar (hm_trim_join() ends them)
+ */
+static void hm_trim_start(struct kunit *test, struct hm_trim_arg *a, pthread_t *t,
+			  pthread_barrier_t *bar, struct hm_cache *c, void *(*fn)(void *),
+			  unsigned int rounds, bool *stop)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, pthread_barrier_init(bar, NULL, HM_TRIM_THREADS + 1), 0);
+	for (i = 0; i < HM_TRIM_THREADS; i++) {
+		a[i] = (struct hm_trim_arg){ .c = c, .bar = bar, .id = i, .rounds = rounds,
+					     .stop = stop };
+		KUNIT_ASSERT_EQ(test, pthread_create(&t[i], NULL, fn, &a[i]), 0);
+	}
+}
+
+/* the threads' last meeting at @bar: then they return, and are joined */
+static void hm_trim_join(pthread_barrier_t *bar, pthread_t *t)
+{
+	unsigned int i;
+
+	pthread_barrier_wait(bar);
+	for (i = 0; i < HM_TRIM_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(bar);
+}
+
+/*
  * hm_trim() from one thread takes the empty reserve slab of every other
  * thread's context (hm_cache_trim_reserves()), the owners alive and idle:
  * before it, only the caller's own were given back and each idle thread
@@ -5156,18 +5185,13 @@ static void hm_user_trim_idle_threads(struct kunit *test)
 	pthread_t t[HM_TRIM_THREADS];
 	pthread_barrier_t bar;
 	unsigned long slabs, reserves;
-	unsigned int m, i;
+	unsigned int m;
 
 	for (m = 0; m < HM_ARRAY_SIZE(hm_test_modes); m++) {
 		struct hm_cache *c = hm_cache_create("trim-idle", 256, 0, hm_test_modes[m], 0);
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
-		KUNIT_ASSERT_EQ(test, pthread_barrier_init(&bar, NULL, HM_TRIM_THREADS + 1), 0);
-		for (i = 0; i < HM_TRIM_THREADS; i++) {
-			a[i] = (struct hm_trim_arg){ .c = c, .bar = &bar, .id = i };
-			KUNIT_ASSERT_EQ(test, pthread_create(&t[i], NULL, hm_trim_idle_worker,
-							     &a[i]), 0);
-		}
+		hm_trim_start(test, a, t, &bar, c, hm_trim_idle_worker, 0, NULL);
 		pthread_barrier_wait(&bar);
 		reserves = hm_atomic_read(&c->nreserve);
 		slabs = c->nslabs;
@@ -5182,10 +5206,7 @@ static void hm_user_trim_idle_threads(struct kunit *test)
 				      hm_mode_name(hm_test_modes[m]), c->nslabs, slabs);
 		KUNIT_EXPECT_EQ(test, c->npool, 0);
 		KUNIT_EXPECT_EQ(test, hm_validate(c), 0);
-		pthread_barrier_wait(&bar);
-		for (i = 0; i < HM_TRIM_THREADS; i++)
-			pthread_join(t[i], NULL);
-		pthread_barrier_destroy(&bar);
+		hm_trim_join(&bar, t);
 		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 	}
 }
@@ -5238,7 +5259,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 	pthread_t t[HM_TRIM_THREADS];
 	bool stop = false;
 	pthread_barrier_t bar;
-	unsigned long taken, trims;
+	unsigned long taken, trims, released, n;
 	unsigned int m, i;
 
 	for (m = 0; m < HM_ARRAY_SIZE(hm_test_modes); m++) {
@@ -5246,22 +5267,19 @@ static void hm_user_trim_concurrent(struct kunit *test)
 		struct hm_stats st;
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
-		KUNIT_ASSERT_EQ(test, pthread_barrier_init(&bar, NULL, HM_TRIM_THREADS + 1), 0);
 		__atomic_store_n(&stop, false, __ATOMIC_RELAXED);
-		for (i = 0; i < HM_TRIM_THREADS; i++) {
-			a[i] = (struct hm_trim_arg){ .c = c, .bar = &bar, .id = i,
-						     .rounds = 400, .stop = &stop };
-			KUNIT_ASSERT_EQ(test, pthread_create(&t[i], NULL, hm_trim_busy_worker,
-							     &a[i]), 0);
-		}
+		hm_trim_start(test, a, t, &bar, c, hm_trim_busy_worker, 400, &stop);
 		pthread_barrier_wait(&bar);
-		/* trims that found a reserve (the owners' exchanges race them) */
+		/* the reserves taken from under the owners, which race for them */
 		taken = 0;
 		for (trims = 0; trims < 3000; trims++) {
 			if (trims % 64 == 0)
 				hm_trim();
-			taken += !!hm_atomic_read(&c->nreserve);
-			hm_cache_trim_reserves(c);
+			n = hm_cache_trim_reserves(c, &released);
+			/* one a context at most, and released only what it took */
+			KUNIT_EXPECT_LE(test, n, HM_TRIM_THREADS);
+			KUNIT_EXPECT_LE(test, released, n);
+			taken += n;
 			sched_yield();
 		}
 		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
@@ -5274,10 +5292,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, hm_validate(c) == 0, "mode %s", hm_mode_name(hm_test_modes[m]));
 		hm_cache_stats(c, &st);
 		KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
-		pthread_barrier_wait(&bar);
-		for (i = 0; i < HM_TRIM_THREADS; i++)
-			pthread_join(t[i], NULL);
-		pthread_barrier_destroy(&bar);
+		hm_trim_join(&bar, t);
 		KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 	}
 }
