@@ -2360,8 +2360,8 @@ static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first,
 		struct hm_adapt_sum as;
 
 		hm_adapt_sum(c, &as);
-		hm_print(pr, "     \"adaptive\": {\"contexts\": %lu, \"bitmap\": %lu, "
-			"\"switches\": %lu},\n", as.contexts, as.bitmap, as.switches);
+		hm_print(pr, "     \"adaptive\": {\"contexts\": %lu, \"hybrid\": %lu, \"bitmap\": %lu, "
+			"\"switches\": %lu},\n", as.contexts, as.hybrid, as.bitmap, as.switches);
 	}
 	hm_print(pr, "     \"sites\": [");
 	n = hm_sites_top(c, top, HM_SITES_TOP, false);

@@ -114,6 +114,80 @@ static void hm_adapt_pairs_stay(struct kunit *test)
 	HM_EXPECT_VALID(test, c);
 }
 
+/* a printer that keeps what it is given, as one line */
+struct hm_line_printer {
+	struct hm_printer pr;
+	char line[256];
+	size_t len;
+};
+
+static void hm_line_printf(struct hm_printer *pr, const char *fmt, ...)
+{
+	struct hm_line_printer *lp = (struct hm_line_printer *)pr;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(lp->line + lp->len, sizeof(lp->line) - lp->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		lp->len = HM_MIN(lp->len + n, sizeof(lp->line) - 1);
+}
+
+/*
+ * What the dumps show of an adaptive cache (hm_adapt_sum(), and its line
+ * in the userspace dump and debugfs "adaptive"): the contexts in each
+ * shape and their switches, one context moved to bitmap by batches, one
+ * kept in hybrid by pairs; and once the cache is turned off, each context
+ * back in hybrid with the switch counted.
+ */
+static void hm_adapt_sum_counts(struct kunit *test)
+{
+	struct hm_cache *c = hm_adaptive_cache(test, 64);
+	struct hm_cctx *batcher = hm_test_cctx(test, c), *pairs = hm_test_cctx(test, c);
+	void **v = kunit_kzalloc(test, BATCH * sizeof(void *), GFP_KERNEL);
+	struct hm_line_printer lp = { .pr.printf = hm_line_printf };
+	struct hm_adapt_sum sum;
+	const char *want_off;
+	char want[128];
+	u32 seed = 3;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	hm_adapt_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.contexts, 2);
+	KUNIT_EXPECT_EQ(test, sum.hybrid, 2);
+	KUNIT_EXPECT_EQ(test, sum.bitmap + sum.switches, 0);
+	hm_batches(test, batcher, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	hm_pairs(test, pairs, 6 * HM_ADAPT_WINDOW);
+	KUNIT_ASSERT_EQ(test, batcher->mode, HM_MODE_BITMAP);
+	KUNIT_ASSERT_EQ(test, pairs->mode, HM_MODE_HYBRID);
+	hm_adapt_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.contexts, 2);
+	KUNIT_EXPECT_EQ(test, sum.hybrid, 1);
+	KUNIT_EXPECT_EQ(test, sum.bitmap, 1);
+	KUNIT_EXPECT_EQ(test, sum.switches, batcher->adapt.switches);
+	KUNIT_EXPECT_EQ(test, sum.switches, 1);
+	/* the dump's line: the name padded to the width asked, then the sums */
+	hm_adapt_print(c, &lp.pr, 24);
+	snprintf(want, sizeof(want), "%-24s %-8s %s\n", c->name, hm_mode_name(c->mode),
+		 "adaptive=1 contexts 2: hybrid 1 bitmap 1, switches 1");
+	KUNIT_EXPECT_STREQ(test, lp.line, want);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_adaptive(c, false), 0);
+	/* back to hybrid at its next window */
+	hm_batches(test, batcher, v, 6 * HM_ADAPT_WINDOW / BATCH + 4, &seed);
+	KUNIT_ASSERT_EQ(test, batcher->mode, HM_MODE_HYBRID);
+	hm_adapt_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.hybrid, 2);
+	KUNIT_EXPECT_EQ(test, sum.bitmap, 0);
+	KUNIT_EXPECT_EQ(test, sum.switches, 2);
+	lp.len = 0;
+	hm_adapt_print(c, &lp.pr, 0);
+	want_off = " adaptive=0 contexts 2: hybrid 2 bitmap 0, switches 2\n";
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(lp.line, want_off), "%s", lp.line);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 /*
  * One measurement window of @cc as a workload leaves it: HM_ADAPT_WINDOW
  * allocations, each a block flushed back to its slab (@high churn) or
@@ -617,6 +691,7 @@ static struct kunit_case hm_adapt_cases[] = {
 	KUNIT_CASE(hm_adapt_batches_then_pairs),
 	KUNIT_CASE(hm_adapt_toggle_bitmap_free),
 	KUNIT_CASE(hm_adapt_pairs_stay),
+	KUNIT_CASE(hm_adapt_sum_counts),
 	KUNIT_CASE(hm_adapt_confirm_windows),
 	KUNIT_CASE(hm_adapt_probe_outcomes),
 	KUNIT_CASE(hm_adapt_remote_across),

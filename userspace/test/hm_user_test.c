@@ -2345,6 +2345,47 @@ static void hm_user_json_where(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
 
+/*
+ * An adaptive cache in both dumps: its line in the text dump's
+ * diagnostics (hm_adapt_print()) and its "adaptive" object in the JSON,
+ * the one context it has counted in hybrid; a plain cache has neither.
+ */
+static void hm_user_adaptive_dumps(struct kunit *test)
+{
+	struct hm_cache *c = hm_cache_create("u-adaptive", 64, 0, HM_MODE_HYBRID,
+					     HM_CACHE_ADAPTIVE);
+	struct hm_cache *plain = hm_cache_create("u-not-adaptive", 64, 0, HM_MODE_HYBRID, 0);
+	const char *want = "\"adaptive\": {\"contexts\": 1, \"hybrid\": 1, \"bitmap\": 0, "
+			   "\"switches\": 0}";
+	char *buf, *at, *end;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, plain);
+	hm_cache_free(c, hm_cache_alloc(c));		/* its context */
+	hm_cache_free(plain, hm_cache_alloc(plain));
+	buf = hm_user_capture(test, hm_user_dump_diag, NULL);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, "u-adaptive       hybrid   adaptive=1 contexts 1: "
+					   "hybrid 1 bitmap 0, switches 0\n"), "%s", buf);
+	KUNIT_EXPECT_NULL(test, strstr(buf, "u-not-adaptive   hybrid   adaptive="));
+	free(buf);
+	buf = hm_user_capture(test, hm_user_dump_json, NULL);
+	at = strstr(buf, "\"name\": \"u-adaptive\"");
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	at = strstr(at, "\"adaptive\": ");
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	KUNIT_EXPECT_EQ(test, strncmp(at, want, strlen(want)), 0);
+	/* the plain cache's object ends (its last member, "sites") with none */
+	at = strstr(buf, "\"name\": \"u-not-adaptive\"");
+	KUNIT_ASSERT_NOT_NULL(test, at);
+	end = strstr(at, "\"sites\": ");
+	KUNIT_ASSERT_NOT_NULL(test, end);
+	at = strstr(at, "\"adaptive\": ");
+	KUNIT_EXPECT_TRUE(test, !at || at > end);
+	free(buf);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(plain), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
+}
+
 #define HM_NOCCTX_OBJS	64
 
 struct hm_nocctx_arg {
@@ -5383,6 +5424,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_free_without_context),
 	KUNIT_CASE(hm_user_trim_idle_threads),
 	KUNIT_CASE(hm_user_trim_concurrent),
+	KUNIT_CASE(hm_user_adaptive_dumps),
 	{}
 };
 
