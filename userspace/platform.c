@@ -195,6 +195,48 @@ static bool hm_user_give_kept(void)
 }
 
 /*
+ * The kept granules themselves, unmapped, where the system refuses a
+ * mapping even without the kept large chunks: under RLIMIT_AS the slab
+ * chunks of a program's peak held all of its address space for good, and
+ * once it had freed them every object above the medium classes failed
+ * (none of the granules abuts a free range a large chunk could extend
+ * into).  Only then: a free of a stale pointer into such a granule that
+ * read the slab map before the slab's release (no bracket on the owner's
+ * fast path, hm_free()) and reads its header after this would fault; a
+ * later one finds the granule off the map and reads nothing.  Callers may
+ * hold hakmem's locks but hm_retire_lock.  False: none was kept.
+ */
+static bool hm_user_give_granules(void)
+{
+	struct hm_user_rlist *lists[] = { &hm_chunks_stuck, &hm_chunks_kept };
+	hm_plat_retire_t *r, *next;
+	unsigned long n, bytes;
+	bool gave = false;
+	unsigned int i;
+
+	if (!hm_user_chunks_kept_count())
+		return false;
+	for (i = 0; i < HM_ARRAY_SIZE(lists); i++) {
+		for (r = hm_rlist_take(lists[i], true, &n, &bytes); r; r = next) {
+			next = r->next;
+			munmap((char *)r - offsetof(struct hm_slab, retire), HM_SLAB_SIZE);
+			gave = true;
+		}
+	}
+	return gave;
+}
+
+/* mmap() of a fresh read-write private mapping, the kept granules given back if need be */
+static void *hm_user_mmap(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED && hm_user_give_granules())
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p;
+}
+
+/*
  * mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE.
  * Not MAP_NORESERVE: the kernel's overcommit heuristic refuses a chunk
  * beyond the machine's memory and swap, and malloc() returns NULL as on
@@ -227,6 +269,10 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED && hm_user_give_kept())
 		raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) {
+		hm_user_retire_poll(true);	/* those waiting become kept granules */
+		raw = hm_user_mmap(span);
+	}
 	if (raw == MAP_FAILED)
 		goto fail;
 	/*
@@ -403,8 +449,7 @@ static void *hm_meta_arena_alloc(size_t size)
 	} else {
 		if (hm_meta_left < bytes) {
 			/* the old mapping's tail (under a page) is left unused */
-			char *m = mmap(NULL, HM_META_MAP, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			char *m = hm_user_mmap(HM_META_MAP);
 
 			if (m == MAP_FAILED) {
 				pthread_mutex_unlock(&hm_meta_lock);
@@ -440,8 +485,7 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 	if (hm_user_meta_fault())
 		return NULL;
 	if (size >= 4096) {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = hm_user_mmap(size);
 		return p == MAP_FAILED ? NULL : p;
 	}
 	if (hm_user_preload)

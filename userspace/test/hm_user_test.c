@@ -3617,6 +3617,9 @@ static size_t hm_user_vm_bytes(void)
  * where the system refuses more (RLIMIT_AS, vm.overcommit_memory=2), an
  * allocation that fails must have them given back first.  15 objects of
  * 60 MiB freed, then 1 GiB under a limit with room for one or the other.
+ * The limit is set once the first chunk has reserved the flat slab map
+ * (256 MiB of address space): run on its own, as the case's first
+ * allocation, the reservation took that room and the case failed.
  */
 static void hm_user_large_kept_given_under_limit(struct kunit *test)
 {
@@ -3635,6 +3638,7 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 		void *v[15], *big;
 		unsigned int i;
 
+		hm_free(hm_malloc(1UL << 20));	/* the slab map's reservation before the limit */
 		hm_trim();
 		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + (1280UL << 20);
 		if (setrlimit(RLIMIT_AS, &r))
@@ -3646,6 +3650,57 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 			hm_free(v[i]);
 		big = hm_malloc(1UL << 30);
 		hm_child_exit(!big);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
+/*
+ * The granules slab chunks keep once given back are address space too: a
+ * program that filled a limit of 96 MiB more with objects of 1 KiB and
+ * freed them could not get one of 64 MiB (every large object failed for
+ * good once small ones had filled the limit).  Where the system refuses a
+ * mapping the kept granules go back before a chunk (or metadata) fails.
+ */
+static void hm_user_kept_granules_given_under_limit(struct kunit *test)
+{
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		/* room for the granules earlier cases kept, which come first */
+		const size_t n = (1UL << 30) / 1024;
+		void **v = mmap(NULL, n * sizeof(*v), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		struct rlimit r;
+		void *big;
+		size_t i, m;
+
+		if (v == MAP_FAILED)
+			hm_child_exit(4);
+		hm_free(hm_malloc(1UL << 20));	/* the slab map's reservation before the limit */
+		hm_trim();
+		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + (96UL << 20);
+		if (setrlimit(RLIMIT_AS, &r))
+			hm_child_exit(3);
+		for (m = 0; m < n; m++)		/* till the limit */
+			if (!(v[m] = hm_malloc(1024)))
+				break;
+		if (m == n)
+			hm_child_exit(2);
+		for (i = 0; i < m; i++)
+			hm_free(v[i]);
+		hm_trim();		/* the slabs released: their granules kept */
+		big = hm_malloc(64UL << 20);
+		hm_child_exit(big ? 0 : hm_user_chunks_kept_count() ? 1 : 5);
 	}
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
@@ -5353,6 +5408,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_kept_locked),
 	KUNIT_CASE(hm_user_kept_granule_locked),
 	KUNIT_CASE(hm_user_large_kept_given_under_limit),
+	KUNIT_CASE(hm_user_kept_granules_given_under_limit),
 	KUNIT_CASE(hm_user_mallinfo),
 	KUNIT_CASE(hm_user_mallinfo_room),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
