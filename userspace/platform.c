@@ -298,10 +298,17 @@ fail:
 	return NULL;
 }
 
+/*
+ * free() leaves errno alone (POSIX; glibc since 2.33): the calls here may
+ * fail without that being a failure of the caller's, e.g. madvise() of
+ * locked pages (mlockall()): errno is kept, as in every platform call a
+ * free() may reach.
+ */
 void hm_plat_chunk_free(void *p, size_t size)
 {
 	hm_plat_retire_t *r = &((struct hm_slab *)p)->retire;
 	size_t head = hm_user_kept_head();
+	int saved_errno = errno;
 
 	hm_lsan_unroot(p, size);
 	hm_user_chunk_count(-1);
@@ -313,6 +320,7 @@ void hm_plat_chunk_free(void *p, size_t size)
 		hm_plat_mark_alloc((char *)p + head, HM_SLAB_SIZE - head);
 		memset((char *)p + head, 0, HM_SLAB_SIZE - head);
 	}
+	errno = saved_errno;
 	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 
@@ -320,16 +328,19 @@ void hm_plat_chunk_free(void *p, size_t size)
  * A kept large chunk's pages from the first page boundary at or after @p
  * on: the range stays; the bytes before that boundary keep theirs.
  * madvise() refuses locked pages (mlock(), mlockall(MCL_FUTURE)), which
- * keep their bytes: @size then.
+ * keep their bytes: @size then, errno kept.
  */
 size_t hm_plat_chunk_decommit(void *p, size_t size)
 {
 	size_t page = hm_user_kept_head();
 	char *from = (char *)(((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1));
 	size_t head = (size_t)(from - (char *)p);
+	int saved_errno = errno;
 
-	if (head >= size || madvise(from, size - head, MADV_DONTNEED))
+	if (head >= size || madvise(from, size - head, MADV_DONTNEED)) {
+		errno = saved_errno;
 		return size;
+	}
 	return head;
 }
 
@@ -666,10 +677,15 @@ void (*hm_user_reap_test_hook)(struct hm_user_reader *r);
 /*
  * Is no thread of process @pid (getpid()) @tid now?  tgkill() says ESRCH;
  * any other answer (alive, or a sandbox refusing the call) is not gone.
+ * errno kept.
  */
 bool hm_user_tid_gone(pid_t pid, unsigned long tid)
 {
-	return syscall(SYS_tgkill, pid, (pid_t)tid, 0) && errno == ESRCH;
+	int saved_errno = errno;
+	bool gone = syscall(SYS_tgkill, pid, (pid_t)tid, 0) && errno == ESRCH;
+
+	errno = saved_errno;
+	return gone;
 }
 
 /*
@@ -741,7 +757,10 @@ static bool hm_user_membarrier_usable(void)
 	int u = __atomic_load_n(&usable, __ATOMIC_ACQUIRE);
 
 	if (!u) {
+		int saved_errno = errno;	/* filtered or too old: no failure of free() */
+
 		u = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) ? -1 : 1;
+		errno = saved_errno;
 		__atomic_store_n(&usable, u, __ATOMIC_RELEASE);
 	}
 	return u > 0;
@@ -768,15 +787,17 @@ bool hm_user_sync_fails;
  */
 static bool hm_user_membarrier(void)
 {
+	int saved_errno = errno;
 	unsigned int i;
 
 	for (i = 0; i < 64; i++) {
 		if (!__atomic_load_n(&hm_user_sync_fails, __ATOMIC_RELAXED) &&
 		    !syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
-			return true;
+			break;
 		usleep(i < 8 ? 1000 : 16000);
 	}
-	return false;
+	errno = saved_errno;
+	return i < 64;
 }
 
 bool hm_plat_read_sync(void)

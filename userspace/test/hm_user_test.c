@@ -1007,6 +1007,62 @@ static void hm_user_free_keeps_errno(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, reports, 1);
 }
 
+/*
+ * The same with the memory locked (mlockall(MCL_FUTURE): real-time and
+ * key-holding programs): madvise() refuses locked pages, and its EINVAL
+ * came out of free() (a large object past the 64 kept with their pages,
+ * decommitted) and of malloc() (released slabs finished at the next
+ * chunk).  In a child: the lock stays with the process.
+ */
+static void hm_user_free_keeps_errno_locked(struct kunit *test)
+{
+	static const size_t sizes[] = { 100, 5000, 200000 };
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow, locked");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings, locked");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		void **v = mmap(NULL, 20000 * sizeof(*v), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned int round, s, i, n, bad = 0;
+
+		if (v == MAP_FAILED)
+			hm_child_exit(3);
+		if (mlockall(MCL_FUTURE))
+			hm_child_exit(4);	/* RLIMIT_MEMLOCK: not tested */
+		for (round = 0; round < 2; round++) {
+			for (s = 0; s < HM_ARRAY_SIZE(sizes); s++) {
+				n = sizes[s] > 10000 ? 200 : 20000;
+				for (i = 0; i < n; i++) {
+					errno = EDOM;
+					v[i] = hm_malloc(sizes[s]);
+					if (!v[i])
+						hm_child_exit(4);
+					bad += errno != EDOM;
+				}
+				for (i = 0; i < n; i++) {
+					errno = EDOM;
+					hm_free(v[i]);
+					bad += errno != EDOM;
+				}
+			}
+		}
+		munlockall();
+		hm_child_exit(bad ? 1 : 0);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_ASSERT_TRUE(test, WIFEXITED(status));
+	if (WEXITSTATUS(status) == 4)
+		kunit_skip(test, "mlockall() or memory under RLIMIT_MEMLOCK refused");
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
 static void *hm_trim_worker(void *p)
 {
 	void **keep = p;
@@ -5369,6 +5425,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_fork_track_retire),
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_free_keeps_errno),
+	KUNIT_CASE(hm_user_free_keeps_errno_locked),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_destroy_refuses_non_caches),
 	KUNIT_CASE(hm_user_stats_rows),
