@@ -3713,6 +3713,46 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 }
 
 /*
+ * The flat bitmap's 256 MiB are address space, which RLIMIT_AS counts in
+ * full: under ulimit -v 400000 (390 MiB) a program got 142 MB of objects
+ * where glibc gave it 414.  Under a limit less than 8 times its size the
+ * reservation is not made (the tree serves); without a limit it is.  In a
+ * child: the limit stays with the process.
+ */
+static void hm_user_flatmap_not_under_limit(struct kunit *test)
+{
+	const size_t size = HM_FLATMAP_GRANULES / 8;
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	if (!hm_user_env_num_quiet("HM_FLATMAP", 0, 1, 1))
+		kunit_skip(test, "no flat bitmap (HM_FLATMAP=0)");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		struct rlimit r;
+		void *p = hm_plat_map_reserve(size);
+
+		if (!p)
+			hm_child_exit(2);	/* no limit: reserved */
+		munmap(p, size);
+		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + 7 * size;
+		if (setrlimit(RLIMIT_AS, &r))
+			hm_child_exit(3);
+		p = hm_plat_map_reserve(size);	/* would fit, and take 1/7 */
+		hm_child_exit(p ? 1 : 0);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
+/*
  * The granules slab chunks keep once given back are address space too: a
  * program that filled a limit of 96 MiB more with objects of 1 KiB and
  * freed them could not get one of 64 MiB (every large object failed for
@@ -5420,6 +5460,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
+	KUNIT_CASE(hm_user_flatmap_not_under_limit),
 	KUNIT_CASE(hm_user_chunks_merge),
 	KUNIT_CASE(hm_user_fork_rekeys),
 	KUNIT_CASE(hm_user_fork_track_retire),
