@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -195,6 +196,48 @@ static bool hm_user_give_kept(void)
 }
 
 /*
+ * The kept granules themselves, unmapped, where the system refuses a
+ * mapping even without the kept large chunks: under RLIMIT_AS the slab
+ * chunks of a program's peak held all of its address space for good, and
+ * once it had freed them every object above the medium classes failed
+ * (none of the granules abuts a free range a large chunk could extend
+ * into).  Only then: a free of a stale pointer into such a granule that
+ * read the slab map before the slab's release (no bracket on the owner's
+ * fast path, hm_free()) and reads its header after this would fault; a
+ * later one finds the granule off the map and reads nothing.  Callers may
+ * hold hakmem's locks but hm_retire_lock.  False: none was kept.
+ */
+static bool hm_user_give_granules(void)
+{
+	struct hm_user_rlist *lists[] = { &hm_chunks_stuck, &hm_chunks_kept };
+	hm_plat_retire_t *r, *next;
+	unsigned long n, bytes;
+	bool gave = false;
+	unsigned int i;
+
+	if (!hm_user_chunks_kept_count())
+		return false;
+	for (i = 0; i < HM_ARRAY_SIZE(lists); i++) {
+		for (r = hm_rlist_take(lists[i], true, &n, &bytes); r; r = next) {
+			next = r->next;
+			munmap((char *)r - offsetof(struct hm_slab, retire), HM_SLAB_SIZE);
+			gave = true;
+		}
+	}
+	return gave;
+}
+
+/* mmap() of a fresh read-write private mapping, the kept granules given back if need be */
+static void *hm_user_mmap(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED && hm_user_give_granules())
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p;
+}
+
+/*
  * mmap twice the size and trim, so the chunk is aligned to HM_SLAB_SIZE.
  * Not MAP_NORESERVE: the kernel's overcommit heuristic refuses a chunk
  * beyond the machine's memory and swap, and malloc() returns NULL as on
@@ -227,6 +270,10 @@ void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
 	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED && hm_user_give_kept())
 		raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) {
+		hm_user_retire_poll(true);	/* those waiting become kept granules */
+		raw = hm_user_mmap(span);
+	}
 	if (raw == MAP_FAILED)
 		goto fail;
 	/*
@@ -252,10 +299,17 @@ fail:
 	return NULL;
 }
 
+/*
+ * free() leaves errno alone (POSIX; glibc since 2.33): the calls here may
+ * fail without that being a failure of the caller's, e.g. madvise() of
+ * locked pages (mlockall()): errno is kept, as in every platform call a
+ * free() may reach.
+ */
 void hm_plat_chunk_free(void *p, size_t size)
 {
 	hm_plat_retire_t *r = &((struct hm_slab *)p)->retire;
 	size_t head = hm_user_kept_head();
+	int saved_errno = errno;
 
 	hm_lsan_unroot(p, size);
 	hm_user_chunk_count(-1);
@@ -267,6 +321,7 @@ void hm_plat_chunk_free(void *p, size_t size)
 		hm_plat_mark_alloc((char *)p + head, HM_SLAB_SIZE - head);
 		memset((char *)p + head, 0, HM_SLAB_SIZE - head);
 	}
+	errno = saved_errno;
 	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
 }
 
@@ -274,16 +329,19 @@ void hm_plat_chunk_free(void *p, size_t size)
  * A kept large chunk's pages from the first page boundary at or after @p
  * on: the range stays; the bytes before that boundary keep theirs.
  * madvise() refuses locked pages (mlock(), mlockall(MCL_FUTURE)), which
- * keep their bytes: @size then.
+ * keep their bytes: @size then, errno kept.
  */
 size_t hm_plat_chunk_decommit(void *p, size_t size)
 {
 	size_t page = hm_user_kept_head();
 	char *from = (char *)(((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1));
 	size_t head = (size_t)(from - (char *)p);
+	int saved_errno = errno;
 
-	if (head >= size || madvise(from, size - head, MADV_DONTNEED))
+	if (head >= size || madvise(from, size - head, MADV_DONTNEED)) {
+		errno = saved_errno;
 		return size;
+	}
 	return head;
 }
 
@@ -403,8 +461,7 @@ static void *hm_meta_arena_alloc(size_t size)
 	} else {
 		if (hm_meta_left < bytes) {
 			/* the old mapping's tail (under a page) is left unused */
-			char *m = mmap(NULL, HM_META_MAP, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			char *m = hm_user_mmap(HM_META_MAP);
 
 			if (m == MAP_FAILED) {
 				pthread_mutex_unlock(&hm_meta_lock);
@@ -440,8 +497,7 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 	if (hm_user_meta_fault())
 		return NULL;
 	if (size >= 4096) {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = hm_user_mmap(size);
 		return p == MAP_FAILED ? NULL : p;
 	}
 	if (hm_user_preload)
@@ -463,16 +519,25 @@ void hm_plat_meta_free(void *p, size_t size)
  * Address space only.  Read-only, so that it takes no commit charge even
  * under vm.overcommit_memory=2, where MAP_NORESERVE is ignored: reads of
  * pages never written map the zero page.  hm_plat_map_commit() makes the
- * parts that get bits writable, and only those are charged.  Fails under
- * a tight RLIMIT_AS, or with HM_FLATMAP=0 in the environment (to test the
- * tree on its own; 0 or 1, as the set-up reads it and reports another
- * value, maybe after this).
+ * parts that get bits writable, and only those are charged.  Not made
+ * under an RLIMIT_AS less than 8 times @size (2 GiB): the limit counts
+ * the reservation in full, and under ulimit -v 400000 a program got 142
+ * MB of objects instead of glibc's 414 (its first chunk's reservation
+ * took 256 MiB of the 390).  Fails under a tighter limit anyway, or with
+ * HM_FLATMAP=0 in the environment (to test the tree on its own; 0 or 1,
+ * as the set-up reads it and reports another value, maybe after this).
  */
+#define HM_USER_MAP_RESERVE_SHARE	8	/* at most 1/8 of RLIMIT_AS */
+
 void *hm_plat_map_reserve(size_t size)
 {
+	struct rlimit as;
 	void *p;
 
 	if (!hm_user_env_num_quiet("HM_FLATMAP", 0, 1, 1))
+		return NULL;
+	if (!getrlimit(RLIMIT_AS, &as) && as.rlim_cur != RLIM_INFINITY &&
+	    as.rlim_cur / HM_USER_MAP_RESERVE_SHARE < size)
 		return NULL;
 	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
@@ -622,10 +687,15 @@ void (*hm_user_reap_test_hook)(struct hm_user_reader *r);
 /*
  * Is no thread of process @pid (getpid()) @tid now?  tgkill() says ESRCH;
  * any other answer (alive, or a sandbox refusing the call) is not gone.
+ * errno kept.
  */
 bool hm_user_tid_gone(pid_t pid, unsigned long tid)
 {
-	return syscall(SYS_tgkill, pid, (pid_t)tid, 0) && errno == ESRCH;
+	int saved_errno = errno;
+	bool gone = syscall(SYS_tgkill, pid, (pid_t)tid, 0) && errno == ESRCH;
+
+	errno = saved_errno;
+	return gone;
 }
 
 /*
@@ -697,7 +767,10 @@ static bool hm_user_membarrier_usable(void)
 	int u = __atomic_load_n(&usable, __ATOMIC_ACQUIRE);
 
 	if (!u) {
+		int saved_errno = errno;	/* filtered or too old: no failure of free() */
+
 		u = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) ? -1 : 1;
+		errno = saved_errno;
 		__atomic_store_n(&usable, u, __ATOMIC_RELEASE);
 	}
 	return u > 0;
@@ -724,15 +797,17 @@ bool hm_user_sync_fails;
  */
 static bool hm_user_membarrier(void)
 {
+	int saved_errno = errno;
 	unsigned int i;
 
 	for (i = 0; i < 64; i++) {
 		if (!__atomic_load_n(&hm_user_sync_fails, __ATOMIC_RELAXED) &&
 		    !syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
-			return true;
+			break;
 		usleep(i < 8 ? 1000 : 16000);
 	}
-	return false;
+	errno = saved_errno;
+	return i < 64;
 }
 
 bool hm_plat_read_sync(void)

@@ -1007,6 +1007,62 @@ static void hm_user_free_keeps_errno(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, reports, 1);
 }
 
+/*
+ * The same with the memory locked (mlockall(MCL_FUTURE): real-time and
+ * key-holding programs): madvise() refuses locked pages, and its EINVAL
+ * came out of free() (a large object past the 64 kept with their pages,
+ * decommitted) and of malloc() (released slabs finished at the next
+ * chunk).  In a child: the lock stays with the process.
+ */
+static void hm_user_free_keeps_errno_locked(struct kunit *test)
+{
+	static const size_t sizes[] = { 100, 5000, 200000 };
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow, locked");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings, locked");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		void **v = mmap(NULL, 20000 * sizeof(*v), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned int round, s, i, n, bad = 0;
+
+		if (v == MAP_FAILED)
+			hm_child_exit(3);
+		if (mlockall(MCL_FUTURE))
+			hm_child_exit(4);	/* RLIMIT_MEMLOCK: not tested */
+		for (round = 0; round < 2; round++) {
+			for (s = 0; s < HM_ARRAY_SIZE(sizes); s++) {
+				n = sizes[s] > 10000 ? 200 : 20000;
+				for (i = 0; i < n; i++) {
+					errno = EDOM;
+					v[i] = hm_malloc(sizes[s]);
+					if (!v[i])
+						hm_child_exit(4);
+					bad += errno != EDOM;
+				}
+				for (i = 0; i < n; i++) {
+					errno = EDOM;
+					hm_free(v[i]);
+					bad += errno != EDOM;
+				}
+			}
+		}
+		munlockall();
+		hm_child_exit(bad ? 1 : 0);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_ASSERT_TRUE(test, WIFEXITED(status));
+	if (WEXITSTATUS(status) == 4)
+		kunit_skip(test, "mlockall() or memory under RLIMIT_MEMLOCK refused");
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
 static void *hm_trim_worker(void *p)
 {
 	void **keep = p;
@@ -3658,6 +3714,9 @@ static size_t hm_user_vm_bytes(void)
  * where the system refuses more (RLIMIT_AS, vm.overcommit_memory=2), an
  * allocation that fails must have them given back first.  15 objects of
  * 60 MiB freed, then 1 GiB under a limit with room for one or the other.
+ * The limit is set once the first chunk has reserved the flat slab map
+ * (256 MiB of address space): run on its own, as the case's first
+ * allocation, the reservation took that room and the case failed.
  */
 static void hm_user_large_kept_given_under_limit(struct kunit *test)
 {
@@ -3676,6 +3735,7 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 		void *v[15], *big;
 		unsigned int i;
 
+		hm_free(hm_malloc(1UL << 20));	/* the slab map's reservation before the limit */
 		hm_trim();
 		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + (1280UL << 20);
 		if (setrlimit(RLIMIT_AS, &r))
@@ -3687,6 +3747,103 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 			hm_free(v[i]);
 		big = hm_malloc(1UL << 30);
 		hm_child_exit(!big);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
+/*
+ * The flat bitmap's 256 MiB are address space, which RLIMIT_AS counts in
+ * full: under ulimit -v 400000 (390 MiB) a program got 142 MB of objects
+ * where glibc gave it 414.  Under a limit less than 8 times its size the
+ * reservation is not made (the tree serves); without a limit it is.  In a
+ * child: the limit stays with the process.  Against the limit, not the
+ * room left under it: the test process has its own bitmap already.
+ */
+static void hm_user_flatmap_not_under_limit(struct kunit *test)
+{
+	const size_t size = HM_FLATMAP_GRANULES / 8;
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	if (!hm_user_env_num_quiet("HM_FLATMAP", 0, 1, 1))
+		kunit_skip(test, "no flat bitmap (HM_FLATMAP=0)");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		struct rlimit r;
+		void *p = hm_plat_map_reserve(size);
+
+		if (!p)
+			hm_child_exit(2);	/* no limit: reserved */
+		munmap(p, size);
+		/* just below 8 times: the reservation would fit, and take 1/8 */
+		r.rlim_cur = r.rlim_max = 8 * size - HM_SLAB_SIZE;
+		if (hm_user_vm_bytes() + 2 * size > r.rlim_cur)
+			hm_child_exit(4);
+		if (setrlimit(RLIMIT_AS, &r))
+			hm_child_exit(3);
+		p = hm_plat_map_reserve(size);
+		hm_child_exit(p ? 1 : 0);
+	}
+	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_ASSERT_TRUE(test, WIFEXITED(status));
+	if (WEXITSTATUS(status) == 4)
+		kunit_skip(test, "the process takes more than 3/4 of the limit already");
+	KUNIT_EXPECT_EQ(test, WEXITSTATUS(status), 0);
+}
+
+/*
+ * The granules slab chunks keep once given back are address space too: a
+ * program that filled a limit of 96 MiB more with objects of 1 KiB and
+ * freed them could not get one of 64 MiB (every large object failed for
+ * good once small ones had filled the limit).  Where the system refuses a
+ * mapping the kept granules go back before a chunk (or metadata) fails.
+ */
+static void hm_user_kept_granules_given_under_limit(struct kunit *test)
+{
+	int status = -1;
+	pid_t pid;
+
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	pid = fork();
+	KUNIT_ASSERT_GE(test, pid, 0);
+	if (pid == 0) {
+		/* room for the granules earlier cases kept, which come first */
+		const size_t n = (1UL << 30) / 1024;
+		void **v = mmap(NULL, n * sizeof(*v), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		struct rlimit r;
+		void *big;
+		size_t i, m;
+
+		if (v == MAP_FAILED)
+			hm_child_exit(4);
+		hm_free(hm_malloc(1UL << 20));	/* the slab map's reservation before the limit */
+		hm_trim();
+		r.rlim_cur = r.rlim_max = hm_user_vm_bytes() + (96UL << 20);
+		if (setrlimit(RLIMIT_AS, &r))
+			hm_child_exit(3);
+		for (m = 0; m < n; m++)		/* till the limit */
+			if (!(v[m] = hm_malloc(1024)))
+				break;
+		if (m == n)
+			hm_child_exit(2);
+		for (i = 0; i < m; i++)
+			hm_free(v[i]);
+		hm_trim();		/* the slabs released: their granules kept */
+		big = hm_malloc(64UL << 20);
+		hm_child_exit(big ? 0 : hm_user_chunks_kept_count() ? 1 : 5);
 	}
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
@@ -5365,11 +5522,13 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_env_switches),
 	KUNIT_CASE(hm_user_free_out_of_range),
 	KUNIT_CASE(hm_user_flatmap_committed),
+	KUNIT_CASE(hm_user_flatmap_not_under_limit),
 	KUNIT_CASE(hm_user_chunks_merge),
 	KUNIT_CASE(hm_user_fork_rekeys),
 	KUNIT_CASE(hm_user_fork_track_retire),
 	KUNIT_CASE(hm_user_exit_adopt_no_walk),
 	KUNIT_CASE(hm_user_free_keeps_errno),
+	KUNIT_CASE(hm_user_free_keeps_errno_locked),
 	KUNIT_CASE(hm_user_destroy_with_thread_slot),
 	KUNIT_CASE(hm_user_destroy_refuses_non_caches),
 	KUNIT_CASE(hm_user_stats_rows),
@@ -5409,6 +5568,7 @@ static struct kunit_case hm_user_cases[] = {
 	KUNIT_CASE(hm_user_large_kept_locked),
 	KUNIT_CASE(hm_user_kept_granule_locked),
 	KUNIT_CASE(hm_user_large_kept_given_under_limit),
+	KUNIT_CASE(hm_user_kept_granules_given_under_limit),
 	KUNIT_CASE(hm_user_mallinfo),
 	KUNIT_CASE(hm_user_mallinfo_room),
 	KUNIT_CASE(hm_user_large_free_returns_memory),
