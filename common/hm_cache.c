@@ -500,6 +500,7 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	struct hm_slab *s = hm_slab_init(c, chunk);
 	unsigned int tries = 0;
 	unsigned long flags;
+	bool nomem;
 	void *late;
 
 	hm_slab_set_owner(s, cc);
@@ -516,6 +517,7 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 		hm_slab_debug_alloc(c, s, HM_GFP_ATOMIC);	/* -1: goes without */
 		hm_lock(&c->lock, flags);
 	}
+	nomem = unlikely(tries) && hm_slab_lacks_dbg(c, s);
 	hm_slab_debug_adopt(cc, s);	/* before any free can reach the slab */
 	/* records of a chunk got just before tracking went off */
 	late = hm_slab_track_unseen(c, s);
@@ -528,6 +530,8 @@ struct hm_slab *hm_cctx_link_chunk(struct hm_cctx *cc, void *chunk)
 	hm_unlock(&c->lock, flags);
 	if (unlikely(late))
 		hm_track_free(c, late);
+	if (unlikely(nomem))
+		hm_debug_nomem(c, 1);
 	hm_slabmap_set(s, true);
 	cc->st.slabs_new++;
 	/* a bitmap-mode context: no live bitmap */

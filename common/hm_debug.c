@@ -207,6 +207,24 @@ bool hm_slab_lacks_dbg(struct hm_cache *c, const struct hm_slab *s)
 	return d ? hm_dbg_wants_track(c, d) : hm_cache_needs_dbg(c);
 }
 
+/**
+ * hm_debug_nomem() - @n slabs of @c went without the debug memory they need
+ * @c: the cache
+ * @n: how many (the allocations failed)
+ *
+ * Their blocks go unpoisoned and untracked, which would otherwise be
+ * silent: counted (debug_nomem in the debug counts) and said, through the
+ * cache's rate limit.  Writing the switches again gives debug memory to
+ * the slabs that still lack it (hm_cache_set_debug()).
+ */
+void hm_debug_nomem(struct hm_cache *c, unsigned long n)
+{
+	hm_atomic_fetch_add(&c->debug_nomem, n);
+	if (hm_plat_err_ratelimit(c, HM_MSG_DEBUG_MEM))
+		hm_plat_err("%s: no memory for the debug memory of %lu slabs: their blocks go unchecked (set the switches again to retry)\n",
+			    c->name, n);
+}
+
 /*
  * The first slab of @c without the debug memory it needs, or NULL; *@has_dbg
  * says whether it lacks only its tracking records.
@@ -242,6 +260,7 @@ static struct hm_slab *hm_slab_needing_dbg(struct hm_cache *c, struct hm_slab *a
 static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 {
 	struct hm_slab *s, *failed = NULL;
+	unsigned long nomem = 0;
 	unsigned int rounds = 0;
 	bool has_dbg;
 
@@ -259,6 +278,7 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 		if (has_dbg ? !t : hm_slab_debug_alloc(c, &tmp, gfp)) {
 			hm_slab_debug_free(c, &tmp);
 			failed = s;
+			nomem++;
 			continue;
 		}
 		hm_lock(&c->lock, flags);
@@ -277,6 +297,8 @@ static void hm_cache_debug_slabs(struct hm_cache *c, hm_gfp_t gfp)
 		if (t)
 			hm_plat_meta_free(t, hm_track_bytes(c));
 	}
+	if (nomem)
+		hm_debug_nomem(c, nomem);
 }
 
 #define HM_RETIRE_SMALL	16	/* records detached per wait, without memory for more */

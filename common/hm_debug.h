@@ -170,6 +170,7 @@ void hm_slab_debug_drop(struct hm_slab *s);
 void hm_slab_debug_adopt(struct hm_cctx *cc, struct hm_slab *s);
 void *hm_slab_track_unseen(struct hm_cache *c, struct hm_slab *s);
 bool hm_slab_lacks_dbg(struct hm_cache *c, const struct hm_slab *s);
+void hm_debug_nomem(struct hm_cache *c, unsigned long n);
 void hm_track_free(struct hm_cache *c, void *t);
 const struct hm_track *hm_debug_track(const struct hm_slab *s, unsigned int idx);
 struct hm_site *hm_site_find(struct hm_site *sites, unsigned long ip);

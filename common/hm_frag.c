@@ -470,14 +470,18 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
  *
  * Blocks withheld after a write after free, frees by another CPU or
  * thread than the allocating one (counted while tracking is on), remote
- * frees by callers without a context, and the bytes of tracking records
- * held now (0 once tracking is off and they were given back).
+ * frees by callers without a context, the bytes of tracking records held
+ * now (0 once tracking is off and they were given back), and the slabs
+ * that went without their debug memory, no memory for it
+ * (hm_debug_nomem()).
  */
 void hm_debug_counts_print(struct hm_cache *c, struct hm_printer *pr)
 {
-	hm_print(pr, "%s: quarantined=%lu xowner_frees=%lu nocctx_frees=%lu track_bytes=%lu\n",
+	hm_print(pr,
+		 "%s: quarantined=%lu xowner_frees=%lu nocctx_frees=%lu track_bytes=%lu debug_nomem=%lu\n",
 		 c->name, hm_atomic_read(&c->quarantined), hm_atomic_read(&c->xowner_frees),
-		 hm_atomic_read(&c->nocctx_frees), hm_atomic_read(&c->track_bytes));
+		 hm_atomic_read(&c->nocctx_frees), hm_atomic_read(&c->track_bytes),
+		 hm_atomic_read(&c->debug_nomem));
 }
 
 /**

@@ -37,7 +37,8 @@ const char *hm_error_name(enum hm_error e)
  * reports suppressed"
  * @k: enum hm_error or enum hm_msg
  *
- * Return: the kind's name (hm_error_name()), "validation" or "tracking".
+ * Return: the kind's name (hm_error_name()), "validation", "tracking" or
+ * "debug memory".
  */
 const char *hm_msg_name(int k)
 {
@@ -45,6 +46,8 @@ const char *hm_msg_name(int k)
 		return "validation";
 	if (k == HM_MSG_TRACK)
 		return "tracking";
+	if (k == HM_MSG_DEBUG_MEM)
+		return "debug memory";
 	return hm_error_name((enum hm_error)k);
 }
 

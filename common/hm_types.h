@@ -321,6 +321,7 @@ enum hm_error {
 enum hm_msg {
 	HM_MSG_VALIDATE = HM_ERR_NR,	/* a problem hm_cache_validate() printed */
 	HM_MSG_TRACK,			/* tracking records kept (hm_debug.c) */
+	HM_MSG_DEBUG_MEM,		/* slabs without their debug memory (ditto) */
 	HM_MSG_NR,
 };
 
@@ -365,6 +366,8 @@ struct hm_cache {
 	/* remote frees their freer counted, found double when collected */
 	hm_atomic_t late_refused;
 	hm_atomic_t track_bytes;	/* tracking records allocated now */
+	/* slabs that went without the debug memory the switches need */
+	hm_atomic_t debug_nomem;
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves */
 	/* slabs on contexts' notify stacks: remote frees woke them (hm_slab.c) */
 	hm_atomic_t nwoken;

@@ -2705,16 +2705,17 @@ static void hakmem_debugfs_errors(struct kunit *test)
 
 	/* the cache's counts: tracking's records held, then given back */
 	KUNIT_EXPECT_GT(test, hm_atomic_read(&hc->c->track_bytes), 0);
-	want = hakmem_fmt(test, "%s: quarantined=0 xowner_frees=0 nocctx_frees=0 track_bytes=%lu\n",
-			  hc->c->name, hm_atomic_read(&hc->c->track_bytes));
+	want = hakmem_fmt(test, "%s: quarantined=0 xowner_frees=0 nocctx_frees=0 %s%lu %s\n",
+			  hc->c->name, "track_bytes=", hm_atomic_read(&hc->c->track_bytes),
+			  "debug_nomem=0");
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, hc, "errors"), want),
 				  "no '%s' in the cache's errors file", want);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, NULL, "errors"), want),
 				  "no '%s' in the errors file", want);
 	KUNIT_ASSERT_EQ(test, hakmem_debugfs_write(hc, "debug", "track=0 checks=0"), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->track_bytes), 0);
-	want = hakmem_fmt(test, "%s: quarantined=0 xowner_frees=0 nocctx_frees=0 track_bytes=0\n",
-			  hc->c->name);
+	want = hakmem_fmt(test, "%s: quarantined=0 xowner_frees=0 nocctx_frees=0 %s\n",
+			  hc->c->name, "track_bytes=0 debug_nomem=0");
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(hakmem_read_file(test, hc, "errors"), want),
 				  "no '%s' in the cache's errors file", want);
 	HAKMEM_EXPECT_VALID(test, hc);

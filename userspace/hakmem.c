@@ -2335,7 +2335,7 @@ static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first,
 		"\"free_fast\": %lu, \"free_slow\": %lu, \"remote_frees\": %lu, "
 		"\"cached\": %lu, \"errors\": %lu, \"quarantined\": %lu, "
 		"\"xowner_frees\": %lu, \"nocctx_frees\": %lu, \"track_bytes\": %lu, "
-		"\"debug\": %u, \"checks\": %s, \"policy\": \"%s\",\n"
+		"\"debug_nomem\": %lu, \"debug\": %u, \"checks\": %s, \"policy\": \"%s\",\n"
 		"     \"frag\": {\"longest_runs\": [",
 		first ? "" : ",", hm_json_str(c->name, name), hm_mode_name(c->mode), c->obj_size,
 		st.slabs,
@@ -2343,7 +2343,7 @@ static void hm_json_cache(struct hm_printer *pr, struct hm_cache *c, bool first,
 		st.alloc_fast, st.alloc_slow, st.free_fast, st.free_slow, st.remote_frees,
 		st.objs_cached, st.errors, hm_atomic_read(&c->quarantined),
 		hm_atomic_read(&c->xowner_frees), hm_atomic_read(&c->nocctx_frees),
-		hm_atomic_read(&c->track_bytes), c->debug,
+		hm_atomic_read(&c->track_bytes), hm_atomic_read(&c->debug_nomem), c->debug,
 		hm_cache_checks_on(c) ? "true" : "false", hm_fit_name(c->fit));
 	/* one walk: the per-slab runs and the figures agree */
 	hm_cache_frag_each(c, &f, map, hm_json_run, pr);

@@ -121,7 +121,7 @@ struct hm_line_printer {
 	size_t len;
 };
 
-static void hm_line_printf(struct hm_printer *pr, const char *fmt, ...)
+static HM_PRINTF(2, 3) void hm_line_printf(struct hm_printer *pr, const char *fmt, ...)
 {
 	struct hm_line_printer *lp = (struct hm_line_printer *)pr;
 	va_list ap;

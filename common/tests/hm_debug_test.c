@@ -1152,6 +1152,89 @@ static void hm_debug_track_retire_under_load(struct kunit *test)
  * new switches need.  Poisoning: the slab's blocks poisoned and checked,
  * a write after free caught; tracking: its blocks recorded.
  */
+/* the slabs of @c that lack the debug memory its switches need */
+static unsigned int hm_lacking_dbg(struct hm_cache *c)
+{
+	unsigned int n = 0;
+	struct hm_slab *s;
+
+	for (s = c->all; s; s = s->all_next)
+		n += hm_slab_lacks_dbg(c, s);
+	return n;
+}
+
+/*
+ * A switch made without memory for every slab's debug memory (every other
+ * metadata request fails): the slabs that went without are counted, none
+ * else, and their blocks go unpoisoned; the rest work.  Setting the
+ * switches again, memory back, gives it to them, and every block freed is
+ * poisoned.  A slab listed when its debug memory cannot be had (tracking
+ * on, no memory at all) is counted the same way.  Nothing is lost.
+ */
+static void hm_debug_switch_nomem(struct kunit *test)
+{
+	struct hm_cache *c = hm_test_cache(test, 64, 0, MODE(test));
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	unsigned int n = 4 * c->nblocks, i, lacking, poisoned;
+	void **v = kunit_kzalloc(test, (n + 1) * sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (i = 0; i < n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hm_test_poke(v[i], 20, 0);	/* not the poison of a slab's earlier life */
+	}
+	KUNIT_ASSERT_GE(test, c->nslabs, 4);
+	hm_test_meta_faults(2);
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	hm_test_meta_faults(0);
+	lacking = hm_lacking_dbg(c);
+	KUNIT_EXPECT_GT(test, lacking, 0);
+	KUNIT_EXPECT_LT(test, lacking, c->nslabs);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->debug_nomem), lacking);
+	/* the others poison what is freed; theirs is left as it was */
+	poisoned = 0;
+	for (i = 0; i < n; i++) {
+		bool has = hm_dbg(hm_ptr_slab(v[i]));
+
+		hm_test_free_in(cc, v[i]);
+		poisoned += has && hm_test_peek(v[i], 20) == HM_POISON_FREE;
+		KUNIT_EXPECT_TRUE(test, has || hm_test_peek(v[i], 20) != HM_POISON_FREE);
+	}
+	KUNIT_EXPECT_GT(test, poisoned, 0);
+	HM_EXPECT_VALID(test, c);
+	/* again, with memory: all of them have it now, none counted */
+	KUNIT_EXPECT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, hm_lacking_dbg(c), 0);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->debug_nomem), lacking);
+	for (i = 0; i < n; i++)
+		v[i] = hm_test_alloc(cc);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		hm_test_free_in(cc, v[i]);
+		KUNIT_EXPECT_EQ(test, hm_test_peek(v[i], 20), HM_POISON_FREE);
+	}
+	HM_EXPECT_VALID(test, c);
+	/* tracking on, then a new slab with no memory for anything: it goes without */
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
+						 HM_GFP_DEFAULT), 0);
+	KUNIT_EXPECT_EQ(test, hm_lacking_dbg(c), 0);
+	for (i = 0; i <= n; i++) {
+		v[i] = hm_test_alloc(cc);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		if (i == n - 1)
+			hm_test_meta_faults(1);	/* for the slab of the last */
+	}
+	hm_test_meta_faults(0);
+	KUNIT_EXPECT_EQ(test, hm_lacking_dbg(c), 1);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->debug_nomem), lacking + 1);
+	for (i = 0; i <= n; i++)
+		hm_test_free_in(cc, v[i]);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+}
+
 static void hm_debug_switch_chunk_in_flight(struct kunit *test)
 {
 	struct hm_cache *c = hm_core_cache_create("hm-uaf", 64, 0, MODE(test), 0,
@@ -1446,6 +1529,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_track_retired, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_retire_under_load, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_switch_chunk_in_flight, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_switch_nomem, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_error_log, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_report_ages, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_double_free_history, hm_mode_gen_params),

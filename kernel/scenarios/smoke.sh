@@ -186,8 +186,8 @@ bad=$(awk '/^#/ { exit } !/ quarantined=/ && $NF != 0' "$D/errors")
 # the cache's counts: nothing quarantined, tracking's records held
 counts=$(grep '^client-hybrid: quarantined=' "$D/errors")
 case $counts in
-*' quarantined=0 '*' track_bytes=0') fail "client-hybrid: no tracking records: $counts" ;;
-*' quarantined=0 '*' track_bytes='[0-9]*) ;;
+*' quarantined=0 '*' track_bytes=0 '*) fail "client-hybrid: no tracking records: $counts" ;;
+*' quarantined=0 '*' track_bytes='[0-9]*' debug_nomem=0') ;;
 *) fail "client-hybrid: counts '$counts'" ;;
 esac
 # the round's call site by name: every CPU's batch allocated, all freed

@@ -2647,12 +2647,13 @@ static void hm_user_debug_counts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tb, (unsigned long)c->nblocks * sizeof(struct hm_track));
 
 	snprintf(want, sizeof(want),
-		 "u-counts: quarantined=0 xowner_frees=1 nocctx_frees=0 track_bytes=%lu\n", tb);
+		 "u-counts: quarantined=0 xowner_frees=1 nocctx_frees=0 track_bytes=%lu "
+		 "debug_nomem=0\n", tb);
 	buf = hm_user_capture(test, hm_user_dump_diag, NULL);
 	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, want), "no '%s' in the dump", want);
 	free(buf);
 	snprintf(want, sizeof(want), "\"xowner_frees\": 1, \"nocctx_frees\": 0, "
-		 "\"track_bytes\": %lu,", tb);
+		 "\"track_bytes\": %lu, \"debug_nomem\": 0,", tb);
 	buf = hm_user_capture(test, hm_user_dump_json, NULL);
 	KUNIT_EXPECT_TRUE_MSG(test, strstr(buf, want), "no '%s' in the JSON", want);
 	free(buf);
@@ -2660,7 +2661,7 @@ static void hm_user_debug_counts(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, hm_set_debug(c, "track=0"), 0);
 	buf = hm_user_capture(test, hm_user_dump_diag, NULL);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "u-counts: quarantined=0 xowner_frees=1 "
-					   "nocctx_frees=0 track_bytes=0\n"));
+					   "nocctx_frees=0 track_bytes=0 debug_nomem=0\n"));
 	free(buf);
 	KUNIT_EXPECT_EQ(test, hm_cache_destroy(c), 0);
 }
