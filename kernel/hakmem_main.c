@@ -1110,10 +1110,13 @@ EXPORT_SYMBOL_NS_GPL(hakmem_free_rcu_now, HAKMEM_NS);
  * usable size (hakmem_ksize()); a @head outside it is refused as a
  * ``pointer not from hakmem`` of the object's cache.  A refusal queues
  * nothing, frees nothing, and is counted in the errors file and reported
- * in the kernel log with the caller.  Two calls for one object within one
- * grace period with the same @head corrupt RCU's list, as with kfree_rcu()
- * (CONFIG_DEBUG_OBJECTS_RCU_HEAD catches it); with two heads in the
- * object, the second callback finds a freed object and reports it.
+ * in the kernel log with the caller.  A free-list cache without
+ * HAKMEM_CHECKS keeps no state of its free blocks: there a freed object
+ * reads as live, and neither the call nor the callback can tell.  Two
+ * calls for one object within one grace period with the same @head
+ * corrupt RCU's list, as with kfree_rcu() (CONFIG_DEBUG_OBJECTS_RCU_HEAD
+ * catches it); with two heads in the object, the second callback finds a
+ * freed object and reports it.
  *
  * hakmem_cache_destroy() waits for the callbacks of a cache's objects
  * (rcu_barrier()) before it destroys the cache, and so does the module's
