@@ -112,6 +112,8 @@ void hm_cache_free_nocctx(struct hm_cache *c, struct hm_slab *s, void *p,
 			  unsigned long ip);
 size_t hm_core_usable_size(const void *p);
 size_t hm_core_usable_size_ip(const void *p, unsigned long ip);
+size_t hm_core_free_size(const void *p, unsigned long ip);
+void *hm_core_obj_of(const void *p, size_t *size);
 bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p);
 
 /* The mode's allocation, without the debug hook. */

@@ -903,14 +903,23 @@ bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 	return !live || (HM_READ_ONCE(live[w]) & bit);
 }
 
+/* how hm_usable_size() reports what is no live object */
+enum hm_usable_how {
+	HM_USABLE_QUIET,	/* not at all */
+	HM_USABLE_SIZE,		/* a dead object as a use after free */
+	HM_USABLE_FREE,		/* as a free of it would be: a dead one as a double free */
+};
+
 /*
  * Usable size of object @p; 0 for what is no object, reported for caller
- * @ip when @report: a pointer that is no object's start as a free of it
+ * @ip as @how says: a pointer that is no object's start as a free of it
  * would be; a free block, a freed large object and an object of a
- * destroyed cache as a use after free (the caller uses what is dead; it
- * frees nothing: neither a double free nor a free into the cache).
+ * destroyed cache, for HM_USABLE_SIZE, as a use after free (the caller
+ * uses what is dead; it frees nothing: neither a double free nor a free
+ * into the cache), for HM_USABLE_FREE as the free it is (a double free,
+ * a free into a destroyed cache).
  */
-static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
+static size_t hm_usable_size(const void *p, unsigned long ip, enum hm_usable_how how)
 {
 	struct hm_slab *s = hm_ptr_to_slab(p);
 	struct hm_large *h = NULL;
@@ -921,10 +930,11 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 		c = s->cache;
 		if (hm_block_live(c, s, p))
 			return c->size;
-		if (!report)
+		if (how == HM_USABLE_QUIET)
 			return 0;
 		if (hm_block_valid(c, s, p, hm_block_index(c, s, p)))
-			hm_report_block(c, HM_ERR_NOT_LIVE, s, p, ip);
+			hm_report_block(c, how == HM_USABLE_FREE ? HM_ERR_DOUBLE_FREE :
+					HM_ERR_NOT_LIVE, s, p, ip);
 		else
 			hm_report_bad_block(c, s, p, ip);
 		return 0;
@@ -932,9 +942,10 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
 	e = hm_other_kind(p, &h);
 	if (e == HM_ERR_NR)
 		return h->user;
-	if (report)
-		hm_report(NULL, e == HM_ERR_DOUBLE_FREE || e == HM_ERR_DESTROYED ?
-			  HM_ERR_NOT_LIVE : e, p, ip);
+	if (how == HM_USABLE_SIZE && (e == HM_ERR_DOUBLE_FREE || e == HM_ERR_DESTROYED))
+		e = HM_ERR_NOT_LIVE;
+	if (how != HM_USABLE_QUIET)
+		hm_report(NULL, e, p, ip);
 	return 0;
 }
 
@@ -945,7 +956,7 @@ static size_t hm_usable_size(const void *p, unsigned long ip, bool report)
  */
 size_t hm_core_usable_size(const void *p)
 {
-	return hm_usable_size(p, 0, false);
+	return hm_usable_size(p, 0, HM_USABLE_QUIET);
 }
 
 /**
@@ -962,7 +973,69 @@ size_t hm_core_usable_size(const void *p)
  */
 size_t hm_core_usable_size_ip(const void *p, unsigned long ip)
 {
-	return hm_usable_size(p, ip, true);
+	return hm_usable_size(p, ip, HM_USABLE_SIZE);
+}
+
+/**
+ * hm_core_free_size() - the usable size of @p, which the caller means to free
+ * @p: a non-NULL pointer, in the platform's read bracket
+ * @ip: caller, for reports
+ *
+ * For a free that is deferred (the kernel's hakmem_free_rcu()): what is
+ * no live object is reported as its free would be, now: a free block or a
+ * freed large object as a double free, an object of a destroyed cache as
+ * a free into it, a pointer not from hakmem, an interior pointer.
+ * Nothing is freed.
+ *
+ * Return: the usable size, or 0.
+ */
+size_t hm_core_free_size(const void *p, unsigned long ip)
+{
+	return hm_usable_size(p, ip, HM_USABLE_FREE);
+}
+
+/**
+ * hm_core_obj_of() - the object whose memory holds @p
+ * @p: any pointer, in the platform's read bracket; never read
+ * @size: set to the object's usable size when one is found
+ *
+ * Maps an interior pointer (a member of an object, such as the kernel's
+ * struct rcu_head) to its object: the block of a live slab @p points
+ * into, free or not (the free that follows tells), or the live large
+ * object whose first h->user bytes hold @p.
+ *
+ * Return: the object's start, or NULL: @p is in no block of a live slab
+ * (a header, the tail past the last block) and in no live large object.
+ */
+void *hm_core_obj_of(const void *p, size_t *size)
+{
+	struct hm_slab *s = hm_ptr_to_slab(p);
+	struct hm_large *h;
+	bool before = false;
+	struct hm_cache *c;
+	unsigned long idx;
+	char *obj;
+
+	if (s) {
+		c = s->cache;
+		if ((const char *)p < s->blocks)
+			return NULL;
+		idx = hm_block_index(c, s, p);
+		if (idx >= s->nblocks)
+			return NULL;
+		*size = c->size;
+		return hm_block_addr(c, s, idx);
+	}
+	h = hm_large_of(p, &before);
+	if (!h || HM_READ_ONCE(h->magic) != HM_MAGIC_LARGE)
+		return NULL;
+	if (before && (uintptr_t)p - (uintptr_t)h->base >= h->size)
+		return NULL;
+	obj = hm_large_obj(h);
+	if ((const char *)p < obj || (size_t)((const char *)p - obj) >= h->user)
+		return NULL;
+	*size = h->user;
+	return obj;
 }
 
 /**

@@ -378,6 +378,7 @@ struct hm_cache {
 	hm_atomic_t woken_yield;
 	hm_atomic_t unpark_visits;	/* slabs hm_cctx_unpark() looked at */
 	struct hm_cache *next;	/* global list of caches (adapter's) */
+	void *adapter;		/* the adapter's own cache (the kernel's struct hakmem_cache) */
 	/* walks of the slab list under way, each between two slabs (hm_frag.c) */
 	struct hm_frag_cursor *cursors;	/* under lock */
 	/*

@@ -5,7 +5,9 @@
  *
  * At load it creates one cache per slab design and runs a workload on
  * every online CPU: each CPU allocates a batch from each cache and from
- * the built-in classes, and the next CPU frees it (cross-CPU frees).  It
+ * the built-in classes (every other one of those grown by
+ * hakmem_realloc()), and the next CPU frees it (cross-CPU frees; one
+ * object in four with hakmem_free_rcu()).  It
  * keeps @keep objects of each cache allocated until it is unloaded, so the
  * debugfs files show live objects, and hakmem_slab cannot be unloaded
  * while this module holds references to its symbols.
@@ -25,6 +27,7 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -86,6 +89,32 @@ static size_t hc_ksize(unsigned int i)
 	return 1 + (i * 37) % 1500;	/* classes and a few large objects */
 }
 
+/*
+ * A hakmem_alloc() object of @size bytes of @c: every other one grown to
+ * its size by hakmem_realloc() from half of it, whose bytes it keeps.
+ */
+static void *hc_kalloc(size_t size, int c)
+{
+	size_t half = size / 2 + 1;
+	void *p, *q;
+
+	if (size < 2 || (size & 2))
+		half = size;
+	p = hakmem_alloc(half, GFP_KERNEL);
+	if (!p)
+		return NULL;
+	memset(p, c, half);
+	if (half == size)
+		return p;
+	q = hakmem_realloc(p, size, GFP_KERNEL);
+	if (!q) {
+		hakmem_free(p);
+		return NULL;
+	}
+	memset((char *)q + half, c, size - half);
+	return q;
+}
+
 static long hc_alloc_batch(void *arg)
 {
 	struct hc_batch *b = arg;
@@ -99,11 +128,9 @@ static long hc_alloc_batch(void *arg)
 			else
 				memset(b->obj[c][i], (int)(i & 0xff), hc_defs[c].size);
 		}
-		b->kobj[i] = hakmem_alloc(hc_ksize(i), GFP_KERNEL);
+		b->kobj[i] = hc_kalloc(hc_ksize(i), (int)(i & 0xff));
 		if (!b->kobj[i])
 			b->fails++;
-		else
-			memset(b->kobj[i], (int)(i & 0xff), hc_ksize(i));
 	}
 	return 0;
 }
@@ -119,11 +146,18 @@ static long hc_free_batch(void *arg)
 
 			if (p && (p[0] != (i & 0xff) || p[hc_defs[c].size - 1] != (i & 0xff)))
 				b->corrupt++;
-			hakmem_cache_free(hc_caches[c], p);
+			/* one in four after a grace period, the rcu_head at its start */
+			if (p && i % 4 == 0)
+				hakmem_free_rcu(p, (struct rcu_head *)p);
+			else
+				hakmem_cache_free(hc_caches[c], p);
 		}
 		if (b->kobj[i] && memchr_inv(b->kobj[i], (int)(i & 0xff), hc_ksize(i)))
 			b->corrupt++;
-		hakmem_free(b->kobj[i]);
+		if (b->kobj[i] && i % 4 == 1 && hc_ksize(i) >= sizeof(struct rcu_head))
+			hakmem_free_rcu(b->kobj[i], (struct rcu_head *)b->kobj[i]);
+		else
+			hakmem_free(b->kobj[i]);
 	}
 	return 0;
 }
@@ -194,6 +228,8 @@ static int hc_workload(unsigned int nr, unsigned long *fails, unsigned long *cor
 			work_on_cpu(next, hc_free_batch, &b);
 		}
 	}
+	/* the frees hakmem_free_rcu() deferred are done before anyone counts */
+	rcu_barrier();
 	*fails += b.fails;
 	*corrupt += b.corrupt;
 	ret = 0;

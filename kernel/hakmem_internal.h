@@ -33,6 +33,7 @@
 #include <linux/local_lock.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/types.h>
 
 #include "hm_cache.h"
 #include "hm_validate.h"
@@ -68,6 +69,8 @@ struct hakmem_cache {
 	struct list_head list;		/* hakmem_caches, hakmem_list_lock */
 	struct dentry *dir;		/* debugfs, NULL for the classes */
 	unsigned long last_shrunk;	/* by the last write of its shrink file */
+	/* hakmem_free_rcu() callbacks queued and not run yet (not for the classes) */
+	atomic_long_t rcu_pending;
 	bool builtin;			/* one of the eight size classes */
 };
 
@@ -103,6 +106,7 @@ int hakmem_fail_chunk_init(void);
 bool hakmem_fail_chunk_off(void);
 int hakmem_fail_chunk_set(unsigned long probability, unsigned long interval, int times);
 void hakmem_fail_chunk_debugfs(struct dentry *parent);
+void hakmem_free_rcu_now(struct rcu_head *head);
 unsigned long hakmem_reclaimable(void);
 unsigned long hakmem_shrink_all(void);
 long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr);

@@ -37,7 +37,14 @@
  *                   site of each object of a bulk allocation, a flood
  *                   of reports ratelimited and counted, per cache and
  *                   kind (another cache's reports printed), and of a
- *                   validation's problems
+ *                   validation's problems; hakmem_free_rcu() (a cache's,
+ *                   a class's and a large object freed after the grace
+ *                   period and only then, a head outside its object and
+ *                   other bad calls refused, a double free caught at the
+ *                   call or by the callback, a destroy waits for the
+ *                   callbacks), hakmem_realloc() (in place, moves, 0,
+ *                   NULL, a failed move, bad pointers refused) and the
+ *                   zalloc()s
  *
  * Cases that need two CPUs or CPU hotplug skip on UML (one CPU).
  */
@@ -5587,6 +5594,436 @@ static void hakmem_kapi_debugfs_add_flood(struct kunit *test)
 	KUNIT_EXPECT_LE(test, atomic_long_read(&con.messages), DEFAULT_RATELIMIT_BURST);
 }
 
+/* ---- hakmem_kapi: hakmem_free_rcu(), hakmem_realloc(), the zalloc()s ---- */
+
+/* an object of 64 bytes whose rcu_head is not at its start */
+struct hakmem_rcu_obj {
+	unsigned long a, b;
+	struct rcu_head rcu;
+	unsigned long c, d;
+};
+
+static_assert(sizeof(struct hakmem_rcu_obj) <= 64);
+
+/* in a large object of 5000 bytes, this far in */
+#define HAKMEM_RCU_LARGE_OFF	4000
+
+/* the live large objects (hm_large_usage()) */
+static unsigned long hakmem_large_objs(void)
+{
+	struct hm_large_use u;
+
+	hm_large_usage(&u);
+	return u.objs;
+}
+
+/*
+ * hakmem_free_rcu() of a cache's objects, of a class's and of a large
+ * object: nothing freed while a reader may still hold them (checked in an
+ * RCU read-side section, which no grace period ends), all of them freed
+ * after rcu_barrier() (no live object left, the frees counted, no error),
+ * and the cache's blocks taken again by the next allocations.  NULL and
+ * ZERO_SIZE_PTR are nothing to free.
+ */
+static void hakmem_kapi_free_rcu(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-rcu", 64, MODE(test));
+	struct hakmem_cache *cls = hakmem_classes[hm_size_to_class(sizeof(struct hakmem_rcu_obj))];
+	unsigned int n = hc->c->nblocks + 3, m = hc->c->nblocks * 2, i, reused = 0;
+	long *errors = hm_test_count_errors(test);
+	unsigned long cls_live, large_live, slabs;
+	struct hakmem_rcu_obj *o, **v, **w;
+	struct hm_stats st;
+	char *large;
+
+	v = kunit_kmalloc_array(test, n, sizeof(*v), GFP_KERNEL);
+	w = kunit_kmalloc_array(test, m, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	/* one CPU's contexts throughout, the callbacks' (interrupts) too */
+	migrate_disable();
+	for (i = 0; i < n; i++) {
+		v[i] = hakmem_cache_alloc(hc, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		v[i]->a = i;
+	}
+	cls_live = hm_cache_live_objects(cls->c);
+	o = hakmem_alloc(sizeof(*o), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	large_live = hakmem_large_objs();
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_EXPECT_EQ(test, hakmem_large_objs(), large_live + 1);
+
+	rcu_read_lock();
+	for (i = 0; i < n; i++)
+		hakmem_free_rcu(v[i], &v[i]->rcu);
+	hakmem_free_rcu(o, &o->rcu);
+	hakmem_free_rcu(large, (struct rcu_head *)(large + HAKMEM_RCU_LARGE_OFF));
+	hakmem_free_rcu(NULL, NULL);
+	hakmem_free_rcu(ZERO_SIZE_PTR, NULL);
+	/* the grace period cannot end while this section lasts */
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), n);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&hc->rcu_pending), n);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(cls->c), cls_live + 1);
+	KUNIT_EXPECT_EQ(test, hakmem_large_objs(), large_live + 1);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, v[i]->a, i);
+	rcu_read_unlock();
+
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&hc->rcu_pending), 0);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(cls->c), cls_live);
+	KUNIT_EXPECT_EQ(test, hakmem_large_objs(), large_live);
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(large), 0);
+	hm_cache_stats(hc->c, &st);
+	KUNIT_EXPECT_EQ(test, st.frees, n);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+
+	/*
+	 * The blocks are the cache's again: the two slabs' worth of objects
+	 * comes from the same slabs, the n freed blocks among them.
+	 */
+	slabs = st.slabs_new;
+	for (i = 0; i < m; i++) {
+		struct hakmem_rcu_obj *p = hakmem_cache_alloc(hc, GFP_KERNEL);
+		unsigned int j;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		for (j = 0; j < n; j++)
+			reused += p == v[j];
+		w[i] = p;
+	}
+	migrate_enable();
+	hm_cache_stats(hc->c, &st);
+	KUNIT_EXPECT_EQ(test, reused, n);
+	KUNIT_EXPECT_EQ(test, st.slabs_new, slabs);
+	KUNIT_EXPECT_EQ(test, slabs, 2);
+	hakmem_cache_free_bulk(hc, m, (void **)w);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+	HAKMEM_EXPECT_VALID(test, cls);
+}
+
+/*
+ * hakmem_free_rcu(@p, @head) refused: nothing queued, one report of kind
+ * @e for @rep with this function as the caller, in cache @cache.
+ */
+static noinline void hakmem_expect_free_rcu_refused(struct kunit *test, const void *p,
+						    struct rcu_head *head, enum hm_error e,
+						    const void *rep, const char *cache)
+{
+	unsigned long seq = hm_test_report_seq(test);
+
+	hakmem_free_rcu(p, head);
+	hakmem_expect_report(test, seq, e, (unsigned long)rep, cache,
+			     "hakmem_expect_free_rcu_refused");
+}
+
+/*
+ * hakmem_free_rcu() refused at the call, nothing queued: an rcu_head past
+ * the end of the object's block (in the next block), across its end,
+ * before it, in an object too small for one; a pointer not from hakmem,
+ * an interior pointer, an object freed already (a double free: a free
+ * list's cache has checks) and a large object's head past its size.  Each
+ * is one report naming the caller; the objects stay live and intact
+ * through a grace period, and free normally afterwards.
+ */
+static void hakmem_kapi_free_rcu_bad(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache_checked(test, "kunit-rcubad", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	struct hakmem_rcu_obj *o, *dead;
+	char *p, *tiny, *large, *km;
+	unsigned long dfree;
+
+	o = hakmem_cache_alloc(hc, GFP_KERNEL);
+	dead = hakmem_cache_alloc(hc, GFP_KERNEL);
+	tiny = hakmem_alloc(8, GFP_KERNEL);
+	large = hakmem_alloc(5000, GFP_KERNEL);
+	km = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	KUNIT_ASSERT_NOT_NULL(test, dead);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	p = (char *)o;
+	memset(o, 0x5a, sizeof(*o));
+
+	hakmem_expect_free_rcu_refused(test, o, (struct rcu_head *)(p + hc->c->size),
+				       HM_ERR_FOREIGN, p + hc->c->size, "kunit-rcubad");
+	hakmem_expect_free_rcu_refused(test, o, (struct rcu_head *)(p + hc->c->size - 8),
+				       HM_ERR_FOREIGN, p + hc->c->size - 8, "kunit-rcubad");
+	hakmem_expect_free_rcu_refused(test, o, (struct rcu_head *)(p - 16),
+				       HM_ERR_FOREIGN, p - 16, "kunit-rcubad");
+	hakmem_expect_free_rcu_refused(test, tiny, (struct rcu_head *)tiny,
+				       HM_ERR_FOREIGN, tiny, hakmem_classes[0]->c->name);
+	hakmem_expect_free_rcu_refused(test, large,
+				       (struct rcu_head *)(large + 5000 - 8),
+				       HM_ERR_FOREIGN, large + 5000 - 8, "-");
+	hakmem_expect_free_rcu_refused(test, km, (struct rcu_head *)km, HM_ERR_FOREIGN, km, "-");
+	hakmem_expect_free_rcu_refused(test, p + 8, (struct rcu_head *)(p + 16),
+				       HM_ERR_INTERIOR, p + 8, "kunit-rcubad");
+	hakmem_cache_free(hc, dead);
+	dfree = hm_errors(HM_ERR_DOUBLE_FREE);
+	hakmem_expect_free_rcu_refused(test, dead, &dead->rcu, HM_ERR_DOUBLE_FREE, dead,
+				       "kunit-rcubad");
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree + 1);
+	KUNIT_EXPECT_EQ(test, *errors, 8);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&hc->c->errors[HM_ERR_FOREIGN]), 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&hc->rcu_pending), 0);
+
+	/* nothing was queued: after a grace period all is live and intact */
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 1);
+	KUNIT_EXPECT_NULL(test, memchr_inv(o, 0x5a, sizeof(*o)));
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(tiny), 8);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(large), 5000);
+	hakmem_cache_free(hc, o);
+	hakmem_free(tiny);
+	hakmem_free(large);
+	KUNIT_EXPECT_EQ(test, *errors, 8);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * A second hakmem_free_rcu() of an object: after the first one's grace
+ * period it is refused at the call (a double free, nothing queued, its
+ * head not written); one whose object was freed before its callback ran
+ * (two heads in one object, or a plain free meanwhile) is caught by the
+ * callback's free, a double free reported there.  That callback is run
+ * here at once (hakmem_free_rcu_now()): queued, its head would be RCU's
+ * list in freed memory.  The cache has checks, so that a free list sees
+ * it too.
+ */
+static void hakmem_kapi_free_rcu_double(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache_checked(test, "kunit-rcu2", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long dfree = hm_errors(HM_ERR_DOUBLE_FREE), seq;
+	struct hakmem_rcu_obj *o, *q;
+
+	o = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	hakmem_free_rcu(o, &o->rcu);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	hakmem_expect_free_rcu_refused(test, o, &o->rcu, HM_ERR_DOUBLE_FREE, o, "kunit-rcu2");
+
+	/* freed before its callback: the callback's free refuses it */
+	q = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hakmem_cache_free(hc, q);
+	seq = hm_test_report_seq(test);
+	hakmem_free_rcu_now(&q->rcu);
+	hakmem_expect_report(test, seq, HM_ERR_DOUBLE_FREE, (unsigned long)q, "kunit-rcu2",
+			     __func__);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_DOUBLE_FREE), dfree + 2);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 0);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * hakmem_cache_destroy() right after hakmem_free_rcu() of every object of
+ * the cache (their grace period not over): it waits for the callbacks, so
+ * that they free into the cache and none is left live (no leak reported,
+ * 0 returned), nor a callback to run into a cache that is gone.
+ */
+static void hakmem_kapi_free_rcu_destroy(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_cache_create("kunit-rcudestroy", 64, 0,
+						      hakmem_flags_of(MODE(test)));
+	long *errors = hm_test_count_errors(test);
+	struct hakmem_rcu_obj *o;
+	unsigned int n, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, hc);
+	n = hc->c->nblocks * 2;
+	for (i = 0; i < n; i++) {
+		o = hakmem_cache_alloc(hc, GFP_KERNEL);
+		if (!o)
+			break;
+		hakmem_free_rcu(o, &o->rcu);
+	}
+	KUNIT_EXPECT_EQ(test, i, n);
+	KUNIT_EXPECT_EQ(test, hakmem_cache_destroy(hc), 0);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+}
+
+/*
+ * hakmem_realloc(@p, @size) refused: NULL, one report of kind @e for @p
+ * with this function as the caller, in cache @cache.
+ */
+static noinline void hakmem_expect_realloc_refused(struct kunit *test, void *p,
+						   enum hm_error e, const char *cache)
+{
+	unsigned long seq = hm_test_report_seq(test);
+
+	KUNIT_EXPECT_NULL(test, hakmem_realloc(p, 300, GFP_KERNEL));
+	hakmem_expect_report(test, seq, e, (unsigned long)p, cache,
+			     "hakmem_expect_realloc_refused");
+}
+
+/* Is every byte of @p[@from..@to) @c + its index? */
+static bool hakmem_pattern_ok(const unsigned char *p, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		if (p[from] != (unsigned char)(from * 7 + 1))
+			return false;
+	return true;
+}
+
+static void hakmem_pattern(unsigned char *p, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		p[from] = (unsigned char)(from * 7 + 1);
+}
+
+/*
+ * hakmem_realloc() as krealloc() of 6.12: NULL allocates; in place while
+ * the usable size holds the new size (grow in the block, shrink, a large
+ * object's shrink), the spare bytes zeroed for __GFP_ZERO; a move
+ * otherwise (class to class, to a large object, large to large), the old
+ * usable size copied and the old object freed; a size of 0 frees and
+ * gives ZERO_SIZE_PTR.  A failed move (GFP_DMA, refused) gives NULL and
+ * leaves the object as it was.  Bad pointers are refused: NULL, one
+ * report each, the object untouched: an interior pointer, an object freed
+ * already, a cache's object, a kmalloc() object.
+ */
+static void hakmem_kapi_realloc(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-realloc", 64, MODE(test));
+	long *errors = hm_test_count_errors(test);
+	unsigned long large_live = hakmem_large_objs();
+	unsigned char *p, *q, *c, *km;
+	size_t ks;
+
+	KUNIT_EXPECT_PTR_EQ(test, hakmem_realloc(NULL, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, hakmem_realloc(ZERO_SIZE_PTR, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	p = hakmem_realloc(NULL, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), 128);
+	hakmem_pattern(p, 0, 100);
+
+	/* in place: a growth within the block, a shrink */
+	q = hakmem_realloc(p, 128, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	hakmem_pattern(p, 100, 128);
+	q = hakmem_realloc(p, 20, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(p, 0, 128));
+	/* a move to a larger class: the whole block copied, the old one freed */
+	q = hakmem_realloc(p, 300, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(q), 512);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(q, 0, 128));
+	KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), 0);
+	p = q;
+	hakmem_pattern(p, 0, 512);
+	/* __GFP_ZERO in place: the kept bytes kept, the rest of the block zeroed */
+	q = hakmem_realloc(p, 100, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(p, 0, 100));
+	KUNIT_EXPECT_NULL(test, memchr_inv(p + 100, 0, 412));
+	hakmem_pattern(p, 0, 512);
+
+	/* a failed move: NULL, the object as it was */
+	KUNIT_EXPECT_NULL(test, hakmem_realloc(p, 600, GFP_KERNEL | GFP_DMA));
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), 512);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(p, 0, 512));
+
+	/* to a large object, large to large, a large one's shrink in place */
+	q = hakmem_realloc(p, 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(q), 5000);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(q, 0, 512));
+	KUNIT_EXPECT_EQ(test, hakmem_large_objs(), large_live + 1);
+	p = q;
+	hakmem_pattern(p, 0, 5000);
+	q = hakmem_realloc(p, 70000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(q, 0, 5000));
+	KUNIT_EXPECT_EQ(test, hakmem_large_objs(), large_live + 1);
+	p = q;
+	hakmem_pattern(p, 0, 70000);
+	q = hakmem_realloc(p, 3000, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), 70000);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(p, 0, 70000));
+
+	/* bad pointers: refused, untouched */
+	c = hakmem_cache_alloc(hc, GFP_KERNEL);
+	km = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	hakmem_expect_realloc_refused(test, p + 16, HM_ERR_INTERIOR, "-");
+	hakmem_expect_realloc_refused(test, c, HM_ERR_WRONG_CACHE, "kunit-realloc");
+	hakmem_expect_realloc_refused(test, km, HM_ERR_FOREIGN, "-");
+	q = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	hakmem_free(q);
+	ks = 4;
+	/* a free list keeps no state of its free blocks without checks */
+	if (hakmem_classes[hm_size_to_class(200)]->c->mode != HM_MODE_FREELIST) {
+		hakmem_expect_realloc_refused(test, q, HM_ERR_DOUBLE_FREE,
+					      hakmem_classes[hm_size_to_class(200)]->c->name);
+		ks++;
+	}
+	KUNIT_EXPECT_EQ(test, *errors, ks);
+	KUNIT_EXPECT_EQ(test, hakmem_ksize(p), 70000);
+	KUNIT_EXPECT_TRUE(test, hakmem_pattern_ok(p, 0, 70000));
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(hc->c), 1);
+	hakmem_cache_free(hc, c);
+
+	/* 0 frees */
+	KUNIT_EXPECT_PTR_EQ(test, hakmem_realloc(p, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, hakmem_large_objs(), large_live);
+	KUNIT_EXPECT_EQ(test, *errors, ks);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
+/*
+ * hakmem_zalloc() and hakmem_cache_zalloc(): zeroed objects (the whole
+ * block) where the block was written all through before it was freed.
+ */
+static void hakmem_kapi_zalloc(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-zalloc", 96, MODE(test));
+	void *p, *q;
+	size_t n;
+
+	p = hakmem_cache_alloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5a, hakmem_ksize(p));
+	hakmem_cache_free(hc, p);
+	q = hakmem_cache_zalloc(hc, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, hakmem_ksize(q)));
+	hakmem_cache_free(hc, q);
+
+	p = hakmem_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	n = hakmem_ksize(p);
+	memset(p, 0x5a, n);
+	hakmem_free(p);
+	q = hakmem_zalloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, hakmem_ksize(q)));
+	hakmem_free(q);
+	q = hakmem_zalloc(5000, GFP_ATOMIC);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 5000));
+	hakmem_free(q);
+	KUNIT_EXPECT_PTR_EQ(test, hakmem_zalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+}
+
 static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_align),
 	KUNIT_CASE(hakmem_kapi_span_words),
@@ -5611,6 +6048,12 @@ static struct kunit_case hakmem_kapi_cases[] = {
 	KUNIT_CASE(hakmem_kapi_report_flood_caches),
 	KUNIT_CASE(hakmem_kapi_validate_flood),
 	KUNIT_CASE(hakmem_kapi_debugfs_add_flood),
+	KUNIT_CASE_PARAM(hakmem_kapi_free_rcu, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_free_rcu_bad, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_free_rcu_double, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_free_rcu_destroy, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_realloc, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_kapi_zalloc, hakmem_mode_gen_params),
 	{}
 };
 

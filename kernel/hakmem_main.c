@@ -36,6 +36,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -80,6 +81,8 @@ static struct hakmem_cache *hakmem_cache_new(const char *name, unsigned int size
 	hc->c = hm_core_cache_create(name, size, align, mode, hm_flags, GFP_KERNEL);
 	if (!hc->c)
 		goto fail;
+	/* hakmem_free_rcu()'s callback finds the cache of a block by it */
+	hc->c->adapter = hc;
 	/* zeroed memory, as hm_cctx_init() wants */
 	hc->pcpu = __alloc_percpu(offsetof(struct hakmem_pcpu, cc) + hm_cctx_size(hc->c),
 				  __alignof__(struct hakmem_pcpu));
@@ -555,6 +558,13 @@ unsigned long hakmem_cache_destroy(struct hakmem_cache *cache)
 			      cache->c->name);
 		return 0;
 	}
+	/*
+	 * hakmem_free_rcu() callbacks of the cache's objects run first: they
+	 * free into the cache, which must still be there (acquire: what they
+	 * freed is seen, as the decrement comes after it)
+	 */
+	if (atomic_long_read_acquire(&cache->rcu_pending))
+		rcu_barrier();
 	leaked = hakmem_cache_free_all(cache);
 	mutex_unlock(&hakmem_mutex);
 	return leaked;
@@ -614,13 +624,14 @@ EXPORT_SYMBOL_GPL(hakmem_cache_alloc);
  */
 void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 {
+	unsigned long ip = _RET_IP_;
 	unsigned long flags;
 	struct hm_cctx *cc;
 	struct hm_slab *s;
 
 	if (unlikely(!ptr || !cache)) {
 		if (ptr)
-			hakmem_free_no_cache(&ptr, 1, _RET_IP_);
+			hakmem_free_no_cache(&ptr, 1, ip);
 		return;
 	}
 	/*
@@ -631,11 +642,11 @@ void hakmem_cache_free(struct hakmem_cache *cache, void *ptr)
 	cc = hakmem_lock(cache, &flags);
 	s = hm_ptr_to_slab(ptr);
 	if (unlikely(!s))
-		hm_free_other_cache(cache->c, ptr, _RET_IP_);
+		hm_free_other_cache(cache->c, ptr, ip);
 	else if (unlikely(s->cache != cache->c))
-		hm_report_block(cache->c, HM_ERR_WRONG_CACHE, s, ptr, _RET_IP_);
+		hm_report_block(cache->c, HM_ERR_WRONG_CACHE, s, ptr, ip);
 	else if (unlikely(s->owner != cc || !hm_cctx_free_try(cc, s, ptr)))
-		hakmem_free_locked_slow(cc, s, ptr, _RET_IP_);
+		hakmem_free_locked_slow(cc, s, ptr, ip);
 	hakmem_unlock(cache, flags);
 }
 EXPORT_SYMBOL_GPL(hakmem_cache_free);
@@ -817,6 +828,19 @@ static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long i
 	return p;
 }
 
+/* hakmem_alloc(), inlined: its _RET_IP_ is its caller's caller (hakmem_realloc()) */
+static __always_inline void *hakmem_alloc_inl(size_t size, gfp_t gfp)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (likely(size <= HM_MAX_CLASS_SIZE))
+		return hakmem_cache_alloc_one(hakmem_classes[hm_size_to_class(size)], gfp);
+	might_alloc(gfp);
+	if (hakmem_gfp_refused(gfp, _RET_IP_))
+		return NULL;
+	return hakmem_alloc_large(size, gfp, _RET_IP_);
+}
+
 /**
  * hakmem_alloc() - kmalloc() over the eight built-in size classes
  * @size: bytes; 0 gives ZERO_SIZE_PTR, sizes above HAKMEM_MAX_CLASS_SIZE
@@ -845,16 +869,54 @@ static noinline void *hakmem_alloc_large(size_t size, gfp_t gfp, unsigned long i
  */
 void *hakmem_alloc(size_t size, gfp_t gfp)
 {
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (likely(size <= HM_MAX_CLASS_SIZE))
-		return hakmem_cache_alloc_one(hakmem_classes[hm_size_to_class(size)], gfp);
-	might_alloc(gfp);
-	if (hakmem_gfp_refused(gfp, _RET_IP_))
-		return NULL;
-	return hakmem_alloc_large(size, gfp, _RET_IP_);
+	return hakmem_alloc_inl(size, gfp);
 }
 EXPORT_SYMBOL_GPL(hakmem_alloc);
+
+/* What is no block of a live slab, for caller @ip: a large object freed, else refused. */
+static void hakmem_free_other_ip(void *p, unsigned long ip)
+{
+	/* a live large object's kmemleak object; not a refused pointer's */
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && hm_core_usable_size(p))
+		kmemleak_free(p);
+	hm_free_other(p, ip);
+}
+
+/* The class whose cache is @c, or NULL (a cache of hakmem_cache_create()). */
+static __always_inline struct hakmem_cache *hakmem_class_of(const struct hm_cache *c)
+{
+	unsigned int size = c->obj_size;
+	struct hakmem_cache *hc;
+
+	hc = likely(size <= HM_MAX_CLASS_SIZE) ? hakmem_classes[hm_size_to_class(size)] : NULL;
+	return likely(hc && hc->c == c) ? hc : NULL;
+}
+
+/* hakmem_free() for caller @ip */
+static __always_inline void hakmem_free_ip(const void *ptr, unsigned long ip)
+{
+	void *p = (void *)ptr;
+	struct hakmem_cache *hc;
+	struct hm_slab *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
+	s = hm_ptr_to_slab(p);
+	if (unlikely(!s)) {
+		hakmem_free_other_ip(p, ip);
+		goto out;
+	}
+	hc = hakmem_class_of(s->cache);
+	if (unlikely(!hc)) {
+		hm_report_block(s->cache, HM_ERR_WRONG_CACHE, s, p, ip);
+		goto out;
+	}
+	hakmem_cache_free_one(hc, s, p, ip);
+out:
+	rcu_read_unlock();
+}
 
 /**
  * hakmem_free() - free an object of hakmem_alloc()
@@ -867,32 +929,7 @@ EXPORT_SYMBOL_GPL(hakmem_alloc);
  */
 void hakmem_free(const void *ptr)
 {
-	void *p = (void *)ptr;
-	struct hakmem_cache *hc;
-	struct hm_slab *s;
-	unsigned int size;
-
-	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
-		return;
-	/* a stale pointer's slab, released meanwhile, stays until the unlock */
-	rcu_read_lock();
-	s = hm_ptr_to_slab(p);
-	if (unlikely(!s)) {
-		/* a live large object's kmemleak object; not a refused pointer's */
-		if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && hm_core_usable_size(p))
-			kmemleak_free(p);
-		hm_free_other(p, _RET_IP_);
-		goto out;
-	}
-	size = s->cache->obj_size;
-	hc = likely(size <= HM_MAX_CLASS_SIZE) ? hakmem_classes[hm_size_to_class(size)] : NULL;
-	if (unlikely(!hc || hc->c != s->cache)) {
-		hm_report_block(s->cache, HM_ERR_WRONG_CACHE, s, p, _RET_IP_);
-		goto out;
-	}
-	hakmem_cache_free_one(hc, s, p, _RET_IP_);
-out:
-	rcu_read_unlock();
+	hakmem_free_ip(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(hakmem_free);
 
@@ -932,6 +969,197 @@ size_t hakmem_ksize(const void *objp)
 	return n;
 }
 EXPORT_SYMBOL_GPL(hakmem_ksize);
+
+/**
+ * hakmem_realloc() - krealloc() for objects of hakmem_alloc()
+ * @ptr: an object of hakmem_alloc(), NULL or ZERO_SIZE_PTR
+ * @new_size: bytes wanted; 0 frees @ptr
+ * @gfp: as for hakmem_alloc(); it applies to a new object only
+ *
+ * As krealloc() of Linux 6.12: a NULL (or ZERO_SIZE_PTR) @ptr is
+ * hakmem_alloc(@new_size); a @new_size of 0 frees @ptr (hakmem_free())
+ * and returns ZERO_SIZE_PTR.  An object whose usable size, hakmem_ksize(),
+ * is at least @new_size stays where it is (a shrink too: its block does
+ * not change, nor a large object's chunk), and the bytes from @new_size
+ * to the usable size are zeroed when @gfp has __GFP_ZERO or the kernel
+ * initialises every allocation (init_on_alloc=1).  Else a new object of
+ * @new_size bytes is allocated with @gfp, the old one's usable size
+ * copied into it, and the old one freed; when that allocation fails, NULL
+ * is returned and @ptr is left as it was.  The contents are kept up to
+ * the lesser of the two sizes.  As with krealloc(), __GFP_ZERO gives
+ * zeroes past the old contents only if every allocation and reallocation
+ * of the object asked for it.
+ *
+ * A @ptr that is no live object of hakmem_alloc() is refused before
+ * anything changes: NULL, counted in the errors file and reported in the
+ * kernel log with the caller as a free of it would be (a ``double free``
+ * for an object freed already, a ``pointer not from hakmem``, an
+ * ``interior pointer``, a ``free to the wrong cache`` for an object of a
+ * cache of hakmem_cache_create()).
+ *
+ * Context: as hakmem_alloc() for @gfp; any context but NMI.
+ * Return: the object (@ptr or a new one), ZERO_SIZE_PTR for a @new_size
+ * of 0, or NULL (@ptr untouched).
+ */
+void *hakmem_realloc(const void *ptr, size_t new_size, gfp_t gfp)
+{
+	unsigned long ip = _RET_IP_;
+	void *p = (void *)ptr, *q;
+	struct hm_slab *s;
+	size_t ks;
+
+	if (unlikely(!new_size)) {
+		hakmem_free_ip(ptr, ip);
+		return ZERO_SIZE_PTR;
+	}
+	if (ZERO_OR_NULL_PTR(ptr))
+		return hakmem_alloc_inl(new_size, gfp);
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
+	s = hm_ptr_to_slab(p);
+	if (unlikely(s && !hakmem_class_of(s->cache))) {
+		hm_report_block(s->cache, HM_ERR_WRONG_CACHE, s, p, ip);
+		ks = 0;
+	} else {
+		ks = hm_core_free_size(p, ip);
+	}
+	rcu_read_unlock();
+	if (unlikely(!ks))
+		return NULL;
+	if (ks >= new_size) {
+		if (want_init_on_alloc(gfp))
+			memset((char *)p + new_size, 0, ks - new_size);
+		return p;
+	}
+	q = hakmem_alloc_inl(new_size, gfp);
+	if (unlikely(!q))
+		return NULL;
+	memcpy(q, p, ks);
+	hakmem_free_ip(p, ip);
+	return q;
+}
+EXPORT_SYMBOL_GPL(hakmem_realloc);
+
+/*
+ * The free hakmem_free_rcu() deferred, of the object whose memory holds
+ * @head, by the normal path: the checks of a free (double free, a slab
+ * gone) are made now.  @head is never read.  Return: the created cache
+ * the object was of, or NULL (a class, a large object, none).
+ */
+static struct hakmem_cache *hakmem_free_head(struct rcu_head *head, unsigned long ip)
+{
+	struct hakmem_cache *hc = NULL;
+	struct hm_slab *s = NULL;
+	size_t n;
+	void *p;
+
+	rcu_read_lock();
+	p = hm_core_obj_of(head, &n);
+	if (p)
+		s = hm_ptr_to_slab(p);
+	if (s) {
+		hc = s->cache->adapter;
+		hakmem_cache_free_one(hc, s, p, ip);
+	} else {
+		/* a large object, or no object any more: refused as its free */
+		hakmem_free_other_ip(p ? p : head, ip);
+	}
+	rcu_read_unlock();
+	return hc && !hc->builtin ? hc : NULL;
+}
+
+static void hakmem_free_rcu_cb(struct rcu_head *head)
+{
+	struct hakmem_cache *hc = hakmem_free_head(head, _THIS_IP_);
+
+	/* the last look at the cache: hakmem_cache_destroy() may free it now */
+	if (hc)
+		atomic_long_dec_return_release(&hc->rcu_pending);
+}
+
+/**
+ * hakmem_free_rcu_now() - the free a hakmem_free_rcu() callback makes, now
+ * @head: a struct rcu_head inside an object, never queued
+ *
+ * For the tests: what the callback does when its object was freed
+ * meanwhile, without an RCU callback list in freed memory.
+ */
+void hakmem_free_rcu_now(struct rcu_head *head)
+{
+	hakmem_free_head(head, _RET_IP_);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_free_rcu_now, HAKMEM_NS);
+
+/**
+ * hakmem_free_rcu() - free an object after an RCU grace period, as kfree_rcu()
+ * @ptr: an object of hakmem_alloc() or of a cache, NULL or ZERO_SIZE_PTR
+ * @head: a struct rcu_head inside the object, which the grace period uses
+ *
+ * kfree_rcu() frees with kfree(), which cannot take a hakmem object: this
+ * queues @head with call_rcu(), and the callback frees the object after
+ * a grace period, as hakmem_free() or hakmem_cache_free() would (its
+ * cache is the block's).  The callback finds the object from @head alone
+ * (the object whose memory holds it), never reading it, and the free it
+ * makes is checked as any free is: a double free found then is refused
+ * and reported, with the callback as the caller.  The caller must not
+ * touch the object after this call, as after kfree_rcu().
+ *
+ * Checked now, before anything is queued: @ptr must be a live object (else
+ * refused as its free would be: a ``double free``, a ``pointer not from
+ * hakmem``, an ``interior pointer``) and @head must lie wholly inside its
+ * usable size (hakmem_ksize()); a @head outside it is refused as a
+ * ``pointer not from hakmem`` of the object's cache.  A refusal queues
+ * nothing, frees nothing, and is counted in the errors file and reported
+ * in the kernel log with the caller.  A free-list cache without
+ * HAKMEM_CHECKS keeps no state of its free blocks: there a freed object
+ * reads as live, and neither the call nor the callback can tell.  Two
+ * calls for one object within one grace period with the same @head
+ * corrupt RCU's list, as with kfree_rcu() (CONFIG_DEBUG_OBJECTS_RCU_HEAD
+ * catches it); with two heads in the object, the second callback finds a
+ * freed object and reports it.
+ *
+ * hakmem_cache_destroy() waits for the callbacks of a cache's objects
+ * (rcu_barrier()) before it destroys the cache, and so does the module's
+ * exit for every callback.  A function, not a macro over the object's
+ * member as kfree_rcu(): hakmem_free_rcu(p, &p->rcu) names both.
+ *
+ * Context: any context but NMI; never sleeps.  The callback runs in
+ * softirq context (or an rcuo kthread), where frees may run.
+ */
+void hakmem_free_rcu(const void *ptr, struct rcu_head *head)
+{
+	unsigned long ip = _RET_IP_, off = (unsigned long)head - (unsigned long)ptr;
+	struct hakmem_cache *hc = NULL;
+	struct hm_slab *s;
+	size_t n;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	/* a stale pointer's slab, released meanwhile, stays until the unlock */
+	rcu_read_lock();
+	n = hm_core_free_size(ptr, ip);
+	if (unlikely(!n))
+		goto refused;
+	s = hm_ptr_to_slab(ptr);
+	if (unlikely(n < sizeof(*head) || off > n - sizeof(*head))) {
+		hakmem_refuse(s ? s->cache : NULL, HM_ERR_FOREIGN, head, ip,
+			      "%s: rcu_head %p at %+ld bytes from object %p of %zu bytes is not inside it: nothing queued",
+			      __func__, head, (long)off, ptr, n);
+		goto refused;
+	}
+	if (s) {
+		hc = s->cache->adapter;
+		if (!hc->builtin)
+			atomic_long_inc(&hc->rcu_pending);
+	}
+	rcu_read_unlock();
+	call_rcu(head, hakmem_free_rcu_cb);
+	return;
+
+refused:
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(hakmem_free_rcu);
 
 /* ---- reclaim, validation -------------------------------------------- */
 
@@ -1435,6 +1663,12 @@ fail:
 
 static void __exit hakmem_exit(void)
 {
+	/*
+	 * hakmem_free_rcu() callbacks still queued (a client's, of classes or
+	 * large objects, whose module is gone) run now, into live caches and
+	 * while their code is here
+	 */
+	rcu_barrier();
 	hakmem_shrinker_exit();
 	cpuhp_remove_state_nocalls(hakmem_cpuhp_state);
 	hakmem_destroy_all();

@@ -665,6 +665,8 @@ HM_EXPORT(hm_large_resize);
 HM_EXPORT(hm_large_move);
 HM_EXPORT(hm_core_usable_size);
 HM_EXPORT(hm_core_usable_size_ip);
+HM_EXPORT(hm_core_free_size);
+HM_EXPORT(hm_core_obj_of);
 HM_EXPORT(hm_bitmap_alloc_slow);
 HM_EXPORT(hm_bitmap_free_remote);
 HM_EXPORT(hm_bitmap_collect);

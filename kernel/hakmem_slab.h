@@ -14,17 +14,24 @@
  *    be called from any context but NMI when @gfp does not allow blocking
  *    (GFP_ATOMIC, GFP_NOWAIT), hardirq included; with GFP_KERNEL they may
  *    sleep to get memory.
- *  - hakmem_cache_free(), hakmem_cache_free_bulk(), hakmem_free() and
- *    hakmem_ksize() never sleep and may be called from any context except
- *    NMI, on any CPU.
- *  - hakmem_cache_create() and hakmem_cache_destroy() sleep.
+ *    hakmem_zalloc(), hakmem_cache_zalloc() and hakmem_realloc() are the
+ *    same (hakmem_realloc() allocates with @gfp only when it must move).
+ *  - hakmem_cache_free(), hakmem_cache_free_bulk(), hakmem_free(),
+ *    hakmem_free_rcu() and hakmem_ksize() never sleep and may be called
+ *    from any context except NMI, on any CPU.  hakmem_free_rcu()'s
+ *    callback frees in softirq context (or an rcuo kthread), after a
+ *    grace period; until then the object's struct rcu_head is RCU's.
+ *  - hakmem_cache_create() and hakmem_cache_destroy() sleep;
+ *    hakmem_cache_destroy() waits (rcu_barrier()) for the
+ *    hakmem_free_rcu() callbacks of the cache's objects first.
  *
  * Bad input is refused before it changes anything, counted in debugfs
  * hakmem/errors and reported in the kernel log: bad create arguments, a
  * NULL cache to an allocation or free, a destroy of a cache destroyed
  * already, bad pointers to a free or to hakmem_ksize(), sizes and gfp
- * flags hakmem cannot serve (see each function's kernel-doc in
- * hakmem_main.c).
+ * flags hakmem cannot serve, an rcu_head outside its object given to
+ * hakmem_free_rcu(), a dead or foreign object given to hakmem_realloc()
+ * (see each function's kernel-doc in hakmem_main.c).
  *
  * Not checked, as with kmem_cache_alloc() and kmem_cache_free(): a cache
  * pointer that is neither NULL nor a live cache (an ERR_PTR(), a cache
@@ -64,7 +71,36 @@ int hakmem_cache_alloc_bulk(struct hakmem_cache *cache, gfp_t gfp, size_t nr,
 void hakmem_cache_free_bulk(struct hakmem_cache *cache, size_t nr, void **ptrs);
 void *hakmem_alloc(size_t size, gfp_t gfp);
 void hakmem_free(const void *ptr);
+void hakmem_free_rcu(const void *ptr, struct rcu_head *head);
+void * __must_check hakmem_realloc(const void *ptr, size_t new_size, gfp_t gfp);
 size_t hakmem_ksize(const void *objp);
+
+/**
+ * hakmem_zalloc() - hakmem_alloc() of zeroed memory, as kzalloc()
+ * @size: bytes, as for hakmem_alloc()
+ * @gfp: as for hakmem_alloc(); __GFP_ZERO is added
+ *
+ * Context: as hakmem_alloc().
+ * Return: the object, zeroed, ZERO_SIZE_PTR, or NULL.
+ */
+static inline void *hakmem_zalloc(size_t size, gfp_t gfp)
+{
+	return hakmem_alloc(size, gfp | __GFP_ZERO);
+}
+
+/**
+ * hakmem_cache_zalloc() - hakmem_cache_alloc() of a zeroed object, as
+ * kmem_cache_zalloc()
+ * @cache: as for hakmem_cache_alloc()
+ * @gfp: as for hakmem_cache_alloc(); __GFP_ZERO is added
+ *
+ * Context: as hakmem_cache_alloc().
+ * Return: the object, zeroed (its whole block), or NULL.
+ */
+static inline void *hakmem_cache_zalloc(struct hakmem_cache *cache, gfp_t gfp)
+{
+	return hakmem_cache_alloc(cache, gfp | __GFP_ZERO);
+}
 
 /* for companion modules (bench, stress): a file of their own in hakmem/ */
 struct dentry *hakmem_debugfs_add_file(const char *name,

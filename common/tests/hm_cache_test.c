@@ -509,6 +509,58 @@ static void hm_usable_size_live_only(struct kunit *test)
 }
 
 /*
+ * hm_core_obj_of() maps any pointer into a block of a live slab to the
+ * block, live or free (the kernel's hakmem_free_rcu() callback finds its
+ * object from the struct rcu_head inside it), and one into a live large
+ * object to the object; a slab's header, a pointer past a large object's
+ * size and a freed large object map to none.  hm_core_free_size() is the
+ * usable size with a free's reports: a free block is a double free,
+ * nothing is freed.
+ */
+static void hm_obj_of_interior(struct kunit *test)
+{
+	unsigned int flags = hm_test_exact_flags(MODE(test));
+	struct hm_cache *c = hm_test_cache_flags(test, 64, 0, MODE(test), flags);
+	struct hm_cctx *cc = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	void **v = hm_alloc_n(test, cc, 2);
+	struct hm_err_entry en;
+	unsigned long seq;
+	size_t n = 0;
+	char *large;
+
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of(v[0], &n), v[0]);
+	KUNIT_EXPECT_EQ(test, n, c->size);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of((char *)v[0] + 8, &n), v[0]);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of((char *)v[0] + c->size - 1, &n), v[0]);
+	KUNIT_EXPECT_NULL(test, hm_core_obj_of(hm_ptr_slab(v[0]), &n));
+	KUNIT_EXPECT_EQ(test, hm_core_free_size(v[0], 0), c->size);
+	hm_test_free_in(cc, v[1]);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of((char *)v[1] + 16, &n), v[1]);
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	if (MODE(test) != HM_MODE_FREELIST || (flags & HM_CACHE_CHECKS)) {
+		seq = hm_test_report_seq(test);
+		KUNIT_EXPECT_EQ(test, hm_core_free_size(v[1], 0), 0);
+		if (hm_test_report_since(test, seq, &en))
+			KUNIT_EXPECT_EQ(test, en.kind, HM_ERR_DOUBLE_FREE);
+		KUNIT_EXPECT_EQ(test, *errors, 1);
+	}
+
+	large = hm_large_alloc(5000, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of(large + 4000, &n), large);
+	KUNIT_EXPECT_EQ(test, n, 5000);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of(large, &n), large);
+	KUNIT_EXPECT_NULL(test, hm_core_obj_of(large + 5000, &n));
+	KUNIT_EXPECT_NULL(test, hm_core_obj_of(large - 8, &n));
+	hm_free_other(large, 0);
+	KUNIT_EXPECT_NULL(test, hm_core_obj_of(large + 4000, &n));
+	hm_expect_intact(test, cc, v, 1);
+	hm_test_free_in(cc, v[0]);
+	HM_EXPECT_VALID(test, c);
+}
+
+/*
  * The contexts' counters are read one after another while they run, so a
  * sum can hold an allocation whose free in another context was read
  * before it: in use never exceeds what the slabs hold, nor goes below 0
@@ -1257,6 +1309,7 @@ static struct kunit_case hm_cache_cases[] = {
 	KUNIT_CASE(hm_cache_name_printable),
 	KUNIT_CASE(hm_report_log_last),
 	KUNIT_CASE_PARAM(hm_usable_size_live_only, hm_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_obj_of_interior, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_stats_within_bounds, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_stats_slow_once, hm_mode_gen_params),
 	KUNIT_CASE(hm_stats_magazines),
