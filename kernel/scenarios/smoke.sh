@@ -203,7 +203,7 @@ check_stats "$D/stats"
 must sh -c "echo off > $D/debug"
 [ "$(cat "$D/debug")" = "$before" ] || fail "off left: $(cat "$D/debug")"
 # tracking off gave its records back
-grep -q '^client-hybrid: quarantined=0 .* track_bytes=0$' "$D/errors" ||
+grep -q '^client-hybrid: quarantined=0 .* track_bytes=0 debug_nomem=0$' "$D/errors" ||
 	fail "client-hybrid: records kept after off: $(grep '^client-hybrid:' "$D/errors")"
 echo "debug: off: $(grep '^client-hybrid:' "$D/errors")"
 check_validate "$D/validate"
