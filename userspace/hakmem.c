@@ -2074,7 +2074,6 @@ static void hm_fork_child(void)
 	hm_fork_release();
 }
 
-/* Apply @switches to @c, or to every class and cache; -1: junk, no change. */
 /*
  * @switches (valid text) applied to @c when @set, else only checked: can
  * @c have the result (hm_debug_flags_valid())?  Return: 0, or -1.
