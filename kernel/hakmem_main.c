@@ -1427,6 +1427,7 @@ fail:
 	hakmem_debugfs_exit();
 	hm_large_trim();
 	rcu_barrier();		/* what went back waits for a grace period */
+	hm_large_exit();
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
 	destroy_workqueue(hakmem_wq);
@@ -1441,6 +1442,7 @@ static void __exit hakmem_exit(void)
 	hakmem_debugfs_exit();
 	hm_large_trim();
 	rcu_barrier();		/* what went back waits for a grace period */
+	hm_large_exit();
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
 	destroy_workqueue(hakmem_wq);

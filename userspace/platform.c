@@ -106,17 +106,23 @@ unsigned long hm_user_chunks_kept_count(void)
 	       __atomic_load_n(&hm_chunks_stuck.n, __ATOMIC_RELAXED);
 }
 
+size_t hm_user_page;	/* the same whoever sets it first */
+
+/* the page size, read once: hm_user_page */
+size_t hm_user_page_init(void)
+{
+	size_t p = (size_t)sysconf(_SC_PAGESIZE);
+
+	__atomic_store_n(&hm_user_page, p, __ATOMIC_RELAXED);
+	return p;
+}
+
 /* the bytes at a kept chunk's start whose pages stay: its first page */
 static size_t hm_user_kept_head(void)
 {
-	static size_t page;	/* the same whoever sets it first */
-	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+	size_t p = __atomic_load_n(&hm_user_page, __ATOMIC_RELAXED);
 
-	if (!p) {
-		p = (size_t)sysconf(_SC_PAGESIZE);
-		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
-	}
-	return p;
+	return p ? p : hm_user_page_init();
 }
 
 /* The kept granule @r as a chunk's first: it reads as a fresh one. */
