@@ -448,7 +448,14 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 	if (size >= 4096) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		return p == MAP_FAILED ? NULL : p;
+		if (p == MAP_FAILED)
+			return NULL;
+		/*
+		 * scanned by LeakSanitizer, as chunks are: the map of large
+		 * objects' headers out of line holds the only pointers to them
+		 */
+		hm_lsan_root(p, size);
+		return p;
 	}
 	if (hm_user_preload)
 		return hm_meta_arena_alloc(size);
@@ -457,12 +464,14 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 
 void hm_plat_meta_free(void *p, size_t size)
 {
-	if (size >= 4096)
+	if (size >= 4096) {
+		hm_lsan_unroot(p, size);
 		munmap(p, size);
-	else if (hm_user_preload)
+	} else if (hm_user_preload) {
 		hm_meta_arena_free(p, size);
-	else
+	} else {
 		free(p);
+	}
 }
 
 /*
