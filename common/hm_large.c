@@ -330,9 +330,12 @@ static void hm_large_retired(hm_plat_retire_t *r)
 	struct hm_large *h = (struct hm_large *)((char *)r - offsetof(struct hm_large, retire));
 	bool ool = h->ool;	/* else the header is the chunk's */
 
-	hm_plat_chunk_free(h->base, h->size);
-	if (ool)
+	if (ool) {
+		hm_plat_chunk_free_fresh(h->base, h->size);
 		hm_plat_meta_free(h, sizeof(*h));
+	} else {
+		hm_plat_chunk_free(h->base, h->size);
+	}
 }
 
 /* the first granule of @r's chunk, whose other pages moved (hm_large_move()) */
@@ -701,7 +704,8 @@ static void *hm_large_alloc_ool(size_t bytes, size_t size, bool zero, hm_gfp_t g
 		*inline_ok = true;
 		return NULL;
 	}
-	base = hm_plat_chunk_alloc(bytes, gfp);
+	/* its first word the object's: no granule a stale free may read */
+	base = hm_plat_chunk_alloc_fresh(bytes, gfp);
 	if (!base) {
 		hm_plat_meta_free(h, sizeof(*h));
 		return NULL;
@@ -709,7 +713,7 @@ static void *hm_large_alloc_ool(size_t bytes, size_t size, bool zero, hm_gfp_t g
 	/* the entry's levels now: none can be made under the lock */
 	e = hm_oolmap_slot((uintptr_t)base, true, gfp);
 	if (!e) {
-		hm_plat_chunk_free(base, bytes);
+		hm_plat_chunk_free_fresh(base, bytes);
 		hm_plat_meta_free(h, sizeof(*h));
 		*inline_ok = true;
 		return NULL;

@@ -78,6 +78,16 @@
  *              optional: HM_PLAT_CHUNK_MAX, the bytes of the largest
  *                  chunk hm_plat_chunk_alloc() can ever give (default:
  *                  no bound but the address space's)
+ *              optional: HM_PLAT_CHUNK_FRESH and void *
+ *                  hm_plat_chunk_alloc_fresh(size, gfp): a chunk whose
+ *                  first word a stale free may not read as a slab's key
+ *                  (userspace: a new range, never a kept granule, whose
+ *                  first word a free reads without a bracket); for an
+ *                  object at its chunk's start, given back by
+ *                  hm_plat_chunk_free_fresh() (userspace: its first
+ *                  granule kept for such chunks only); default
+ *                  hm_plat_chunk_alloc(), hm_plat_chunk_free() (the
+ *                  kernel: a grace period covers every free)
  *              optional: HM_PLAT_CHUNK_COST and size_t
  *                  hm_plat_chunk_cost(size_t bytes, size_t end): the
  *                  memory a chunk of @bytes takes whose first @end bytes
@@ -205,6 +215,11 @@
 
 #ifndef HM_PLAT_CHUNK_MOVE
 #define HM_PLAT_CHUNK_MOVE	0	/* hm_plat_chunk_move() never moves */
+#endif
+
+#ifndef HM_PLAT_CHUNK_FRESH
+#define hm_plat_chunk_alloc_fresh(size, gfp)	hm_plat_chunk_alloc(size, gfp)
+#define hm_plat_chunk_free_fresh(p, size)	hm_plat_chunk_free(p, size)
 #endif
 
 #ifndef HM_PLAT_CHUNK_COST

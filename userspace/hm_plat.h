@@ -119,6 +119,9 @@ typedef unsigned int hm_gfp_t;
 #define HM_GFP_ATOMIC	1U
 
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
+#define HM_PLAT_CHUNK_FRESH	1
+void *hm_plat_chunk_alloc_fresh(size_t size, hm_gfp_t gfp);
+void hm_plat_chunk_free_fresh(void *p, size_t size);
 /* fresh anonymous mappings: calloc() need not clear them */
 #define HM_PLAT_CHUNK_ZEROED	1
 void hm_plat_chunk_free(void *p, size_t size);

@@ -99,11 +99,18 @@ static hm_plat_retire_t *hm_rlist_take(struct hm_user_rlist *l, bool all, unsign
  * (the range is taken), which serve only as slab chunks, first.
  */
 static struct hm_user_rlist hm_chunks_kept, hm_chunks_stuck;
+/*
+ * The first granules of chunks that held an object at their start (its
+ * header out of line), never registered in the slab map: only such
+ * chunks take them (hm_plat_chunk_alloc_fresh())
+ */
+static struct hm_user_rlist hm_chunks_fresh;
 
 unsigned long hm_user_chunks_kept_count(void)
 {
 	return __atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&hm_chunks_stuck.n, __ATOMIC_RELAXED);
+	       __atomic_load_n(&hm_chunks_stuck.n, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&hm_chunks_fresh.n, __ATOMIC_RELAXED);
 }
 
 size_t hm_user_page;	/* the same whoever sets it first */
@@ -157,9 +164,10 @@ static void *hm_user_chunk_reuse(void)
  * A large chunk of @size bytes whose first granule is a kept one: its
  * rest mapped right after it, where the rest of the large chunk given
  * back last most likely was.  A few granules are tried; those whose next
- * range is taken go to hm_chunks_stuck.  NULL: none would do.
+ * range is taken go to hm_chunks_stuck.  NULL: none would do.  From
+ * hm_chunks_kept, or @from.
  */
-static void *hm_user_chunk_extend(size_t size)
+static void *hm_user_chunk_extend(size_t size, struct hm_user_rlist *from)
 {
 	size_t rest = size - HM_SLAB_SIZE;
 	int saved_errno = errno;	/* a try that fails is no failure of malloc() */
@@ -169,9 +177,9 @@ static void *hm_user_chunk_extend(size_t size)
 	char *p, *q;
 
 	for (tries = 0; tries < 4; tries++, errno = saved_errno) {
-		if (!__atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED))
+		if (!__atomic_load_n(&from->n, __ATOMIC_RELAXED))
 			return NULL;
-		r = hm_rlist_take(&hm_chunks_kept, false, &n, &bytes);
+		r = hm_rlist_take(from, false, &n, &bytes);
 		if (!r)
 			return NULL;
 		p = (char *)r - offsetof(struct hm_slab, retire);
@@ -184,6 +192,31 @@ static void *hm_user_chunk_extend(size_t size)
 		hm_rlist_push(&hm_chunks_stuck, r, r, 1, 0);
 	}
 	return NULL;
+}
+
+/*
+ * A chunk of @size whose first granule held an object at its start before
+ * (hm_chunks_fresh), or NULL; its first word cleared too: no free reads it
+ * as a key.
+ */
+static char *hm_user_chunk_fresh(size_t size)
+{
+	unsigned long n, bytes;
+	hm_plat_retire_t *r;
+	char *p = NULL;
+
+	if (!__atomic_load_n(&hm_chunks_fresh.n, __ATOMIC_RELAXED))
+		return NULL;
+	if (size == HM_SLAB_SIZE) {
+		r = hm_rlist_take(&hm_chunks_fresh, false, &n, &bytes);
+		if (r)
+			p = hm_user_kept_ready(r);
+	} else if (size <= SIZE_MAX / 2) {
+		p = hm_user_chunk_extend(size, &hm_chunks_fresh);
+	}
+	if (p)
+		memset(p, 0, sizeof(u64));
+	return p;
 }
 
 /*
@@ -208,20 +241,27 @@ static bool hm_user_give_kept(void)
  * NULL with errno ENOMEM when there is none.  Every caller holds none of
  * hakmem's locks: the chunks given back a batch ago are finished here
  * first (hm_user_retire_poll()), and the kept large ones when the mapping
- * fails (hm_user_give_kept()).
+ * fails (hm_user_give_kept()).  @fresh: a new range, or one of
+ * hm_chunks_fresh (hm_plat_chunk_alloc_fresh()).
  */
-void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
+static void *hm_user_chunk_alloc(size_t size, bool fresh)
 {
 	const size_t align = 1UL << 16;
 	size_t span;
 	char *raw, *p;
 
-	(void)gfp;
 	if (hm_user_chunk_fault())
 		goto fail;
 	hm_user_retire_poll(false);
-	if ((size == HM_SLAB_SIZE && (p = hm_user_chunk_reuse())) ||
-	    (size > HM_SLAB_SIZE && size <= SIZE_MAX / 2 && (p = hm_user_chunk_extend(size)))) {
+	if (fresh)
+		p = hm_user_chunk_fresh(size);
+	else if (size == HM_SLAB_SIZE)
+		p = hm_user_chunk_reuse();
+	else if (size > HM_SLAB_SIZE && size <= SIZE_MAX / 2)
+		p = hm_user_chunk_extend(size, &hm_chunks_kept);
+	else
+		p = NULL;
+	if (p) {
 		hm_user_chunk_count(1);
 		hm_plat_mark_alloc(p, size);
 		hm_lsan_root(p, size);
@@ -258,7 +298,28 @@ fail:
 	return NULL;
 }
 
-void hm_plat_chunk_free(void *p, size_t size)
+void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
+{
+	(void)gfp;
+	return hm_user_chunk_alloc(size, false);
+}
+
+/*
+ * A kept granule's first word is a key no thread has (a released slab's,
+ * a large chunk's header): a free's fast path reads it without a bracket,
+ * and may have found the granule registered just before it went.  An
+ * object at a chunk's start (its header out of line) writes that word:
+ * its chunk is a new range, where no chunk was ever registered (ranges
+ * unmapped were never a chunk's first granule), or one whose first
+ * granule only such chunks had (hm_plat_chunk_free_fresh()).
+ */
+void *hm_plat_chunk_alloc_fresh(size_t size, hm_gfp_t gfp)
+{
+	(void)gfp;
+	return hm_user_chunk_alloc(size, true);
+}
+
+static void hm_user_chunk_free(void *p, size_t size, struct hm_user_rlist *to)
 {
 	hm_plat_retire_t *r = &((struct hm_slab *)p)->retire;
 	size_t head = hm_user_kept_head();
@@ -273,7 +334,18 @@ void hm_plat_chunk_free(void *p, size_t size)
 		hm_plat_mark_alloc((char *)p + head, HM_SLAB_SIZE - head);
 		memset((char *)p + head, 0, HM_SLAB_SIZE - head);
 	}
-	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
+	hm_rlist_push(to, r, r, 1, 0);
+}
+
+void hm_plat_chunk_free(void *p, size_t size)
+{
+	hm_user_chunk_free(p, size, &hm_chunks_kept);
+}
+
+/* a chunk of hm_plat_chunk_alloc_fresh(): its first granule for such chunks only */
+void hm_plat_chunk_free_fresh(void *p, size_t size)
+{
+	hm_user_chunk_free(p, size, &hm_chunks_fresh);
 }
 
 /*
