@@ -11,21 +11,26 @@
  * their alignment, inside the header's granule, below HM_SLAB_SIZE; at or
  * above it they start a granule of their own, which is not registered,
  * and their header fills the whole granule before them.  No other object
- * starts a granule (slab blocks follow the slab header).  Only a chunk's
- * header granule is registered: a pointer in no registered granule looks
- * back to the nearest registered one, as far as a chunk reaches
- * (hm_large_of()), whose header tells whether its chunk holds the pointer
- * (an aligned object, or an interior pointer).
+ * starts a granule (slab blocks follow the slab header) but those whose
+ * header is out of line (below).  Only a chunk's header granule is
+ * registered: a pointer in no registered granule looks back to the
+ * nearest registered one, as far as a chunk reaches (hm_large_of()), whose
+ * header tells whether its chunk holds the pointer (an aligned object, or
+ * an interior pointer).
  *
- * An object whose chunk, header and alignment included, would be larger
+ * An object whose header in its chunk would cost memory the object alone
+ * does not (hm_large_plan()) starts its chunk, with its header out of line,
+ * in the platform's metadata: a page more where chunks are backed as they
+ * are touched (userspace: an object of 12 KiB took 4 pages, 3 now; one of
+ * 64 KiB a second granule too), a larger block of the page allocator in
+ * the kernel (64 KiB took 128 KiB, 1 MiB took 2 MiB), or a chunk larger
  * than the platform's largest (HM_PLAT_CHUNK_MAX: the kernel's page
  * allocator's largest block, which kmalloc() fills with an object of
- * KMALLOC_MAX_SIZE) but that fits one alone fills a chunk of
- * HM_PLAT_CHUNK_MAX from its start, aligned to that, with its header out
- * of line (struct hm_large_ool, in the platform's metadata).  Its chunk is
- * not in the slab map, where a registered granule starts with a header: a
- * small hash table of such chunks, by their start, is read where the map
- * finds nothing (hm_large_ool_of()).  Never kept.
+ * KMALLOC_MAX_SIZE).  Such a chunk is not in the slab map, where a
+ * registered granule starts with a header: a map of pointers by granule
+ * (hm_oolmap), read where the slab map finds nothing, holds its header at
+ * its first granule (hm_large_of()).  Kept as other chunks are, but only
+ * for objects whose header is out of line too.
  *
  * Freed chunks up to HM_LARGE_KEEP_MAX bytes are kept, HM_LARGE_KEEP of
  * them and HM_LARGE_KEEP_BYTES in all, still registered in the slab map
@@ -72,12 +77,19 @@
 #define HM_LARGE_KEEP_BYTES	HM_LARGE_RESIDENT_BYTES
 #endif
 
+/*
+ * The smallest chunk hm_large_move() moves: below it a copy costs no more
+ * than the mappings a move makes and gives back, and a copy may take a
+ * kept chunk, where a move always maps a new one
+ */
+#define HM_LARGE_MOVE_MIN	(16 * HM_SLAB_SIZE)	/* 1 MiB */
+
 /* within HM_LARGE_HDR bytes (56 on 64-bit), before the object */
 struct hm_large {
 	u32 magic;		/* HM_MAGIC_LARGE, or _LARGE_FREE while kept */
 	u32 off;		/* the object starts this far after the header */
 	bool resident;		/* kept with its pages (else decommitted, but for its head) */
-	bool ool;		/* the header is out of line: a struct hm_large_ool */
+	bool ool;		/* the header is out of line (hm_oolmap), the object at base */
 	/* taken back kept at another offset: its old object's off (no object), else 0 */
 	u32 prev;
 	/*
@@ -86,7 +98,7 @@ struct hm_large {
 	 * pages given back; zeroes, or pages never touched, past it (all of
 	 * a fresh chunk where the platform's are not zeroed)
 	 */
-	size_t dirty;
+	size_t dirty;		/* from hm_large_org() */
 	size_t size;		/* bytes of chunk memory, from base */
 	size_t user;		/* bytes asked for */
 	/* the chunk: the header itself, unless aligned to HM_SLAB_SIZE or more (never kept) */
@@ -96,6 +108,21 @@ struct hm_large {
 };
 
 static_assert(sizeof(struct hm_large) <= HM_LARGE_HDR, "the header before the object");
+
+/*
+ * Where @h's off, prev and dirty count from: the header in its chunk, or
+ * the chunk's start for a header out of line (whose object starts there)
+ */
+static char *hm_large_org(const struct hm_large *h)
+{
+	return h->ool ? (char *)h->base : (char *)h;
+}
+
+/* the bytes @h's chunk has before its object's origin: its header, if inline */
+static size_t hm_large_hdr(const struct hm_large *h)
+{
+	return h->ool ? 0 : HM_LARGE_HDR;
+}
 
 /* the bytes of @h's chunk written past its object: 0 but for a chunk reused or shrunk */
 static size_t hm_large_past(const struct hm_large *h)
@@ -134,15 +161,13 @@ static void hm_large_settle(struct hm_large *h, size_t was)
 {
 	size_t end = (size_t)h->off + h->user, past, head;
 
-	if (h->ool)
-		return;
 	h->dirty = HM_MAX(h->dirty, end);
 	past = hm_large_past(h);
 	if (hm_atomic_fetch_add(&hm_large_slack, (unsigned long)(past - was)) + past - was <=
 	    HM_LARGE_SLACK_BYTES || !past)
 		return;
 	/* pages that stayed (locked) keep the extent, and count */
-	head = hm_plat_chunk_decommit((char *)h + end, past);
+	head = hm_plat_chunk_decommit(hm_large_org(h) + end, past);
 	if (head >= past)
 		return;
 	h->dirty = end + head;
@@ -152,8 +177,7 @@ static void hm_large_settle(struct hm_large *h, size_t was)
 /* @h's object is freed: the pages past it count no longer */
 static void hm_large_unsettle(const struct hm_large *h)
 {
-	if (!h->ool)
-		hm_atomic_fetch_add(&hm_large_slack, -(unsigned long)hm_large_past(h));
+	hm_atomic_fetch_add(&hm_large_slack, -(unsigned long)hm_large_past(h));
 }
 #else
 /* the kernel's chunks keep every page while they are allocated */
@@ -168,23 +192,130 @@ static void hm_large_unsettle(const struct hm_large *h)
 #endif
 
 /*
- * The header of an object filling a chunk of HM_PLAT_CHUNK_MAX, which has
- * no room for it: in the bucket of its chunk's start, a list readers walk
- * without hm_large_lock (hm_large_ool_of()), which unlinks and links.
+ * The headers out of line, by the first granule of their chunks: a radix
+ * tree of pointers as the slab map's (hm_slabmap.h), address bits 48..63
+ * matched in a few tops, 36..47, 28..35 and 16..27 indexing levels of 32
+ * KiB, 2 KiB and 32 KiB (the leaves: 256 MiB of address space each).
+ * Levels are only added (their pointers set by a compare and exchange,
+ * once), freed at exit; readers take no lock.  Entries are set and
+ * cleared under hm_large_lock; a header is freed after the readers that
+ * may have found it (hm_large_give()).
  */
-struct hm_large_ool {
-	struct hm_large h;
-	hm_atomic_t next;	/* the bucket's next, a struct hm_large_ool * */
-};
+#define HM_OOLMAP_TOPS		4
+#define HM_OOLMAP_L1_SHIFT	36
+#define HM_OOLMAP_L1		HM_BIT(12)
+#define HM_OOLMAP_L2_SHIFT	28
+#define HM_OOLMAP_L2		HM_BIT(8)
+#define HM_OOLMAP_L3		HM_BIT(12)
 
-#define HM_LARGE_OOL_BUCKETS	64
-static hm_atomic_t hm_large_ool_bucket[HM_LARGE_OOL_BUCKETS];
-static unsigned long hm_large_nool;	/* how many, a hint read without the lock */
+static struct {
+	hm_atomic_t hi;		/* address bits 48..63, + 1 (0 = unused) */
+	hm_atomic_t l1;		/* HM_OOLMAP_L1 entries, each a level of HM_OOLMAP_L2 */
+} hm_oolmap[HM_OOLMAP_TOPS];
+static unsigned long hm_large_nool;	/* headers out of line: a hint read without the lock */
 
-/* the bucket of the chunk holding @p (chunks of HM_PLAT_CHUNK_MAX, so aligned) */
-static hm_atomic_t *hm_large_ool_head(uintptr_t p)
+/*
+ * The level @slot points to, of @n entries, made when @gfp allows (!@make:
+ * a reader, which makes nothing); NULL when there is none
+ */
+static hm_atomic_t *hm_oolmap_level(hm_atomic_t *slot, unsigned long n, bool make,
+				    hm_gfp_t gfp)
 {
-	return &hm_large_ool_bucket[(p / HM_PLAT_CHUNK_MAX) % HM_LARGE_OOL_BUCKETS];
+	hm_atomic_t *l = (hm_atomic_t *)hm_atomic_read(slot);
+	unsigned long expected = 0;
+
+	if (l || !make)
+		return l;
+	l = hm_plat_meta_alloc(n * sizeof(*l), gfp);
+	if (!l)
+		return NULL;
+	if (!hm_atomic_try_cmpxchg(slot, &expected, (unsigned long)l)) {
+		hm_plat_meta_free(l, n * sizeof(*l));
+		l = (hm_atomic_t *)expected;
+	}
+	return l;
+}
+
+/*
+ * The entry of the granule at @a; NULL where a level is missing and not
+ * @make, or could not be made
+ */
+static hm_atomic_t *hm_oolmap_slot(uintptr_t a, bool make, hm_gfp_t gfp)
+{
+	unsigned long hi = (unsigned long)(a >> 48) + 1, t;
+	hm_atomic_t *l;
+	unsigned int i;
+
+	for (i = 0; i < HM_OOLMAP_TOPS; i++) {
+		t = hm_atomic_read(&hm_oolmap[i].hi);
+		if (t == hi || (!t && make &&
+				(hm_atomic_try_cmpxchg(&hm_oolmap[i].hi, &t, hi) || t == hi)))
+			break;
+	}
+	if (i == HM_OOLMAP_TOPS)
+		return NULL;
+	l = hm_oolmap_level(&hm_oolmap[i].l1, HM_OOLMAP_L1, make, gfp);
+	if (l)
+		l = hm_oolmap_level(&l[(a >> HM_OOLMAP_L1_SHIFT) % HM_OOLMAP_L1],
+				    HM_OOLMAP_L2, make, gfp);
+	if (l)
+		l = hm_oolmap_level(&l[(a >> HM_OOLMAP_L2_SHIFT) % HM_OOLMAP_L2],
+				    HM_OOLMAP_L3, make, gfp);
+	return l ? &l[(a >> HM_SLAB_SHIFT) % HM_OOLMAP_L3] : NULL;
+}
+
+/*
+ * The header out of line of the chunk starting at the granule @g, or NULL:
+ * hm_oolmap_slot() for a reader, unrolled (a free of such an object)
+ */
+static __always_inline struct hm_large *hm_oolmap_get(uintptr_t g)
+{
+	unsigned long hi = (unsigned long)(g >> 48) + 1;
+	const hm_atomic_t *l;
+	unsigned int i = 0;
+
+	while (hm_atomic_read(&hm_oolmap[i].hi) != hi)
+		if (++i == HM_OOLMAP_TOPS)
+			return NULL;
+	l = (const hm_atomic_t *)hm_atomic_read(&hm_oolmap[i].l1);
+	if (likely(l))
+		l = (const hm_atomic_t *)hm_atomic_read(&l[(g >> HM_OOLMAP_L1_SHIFT) %
+							  HM_OOLMAP_L1]);
+	if (likely(l))
+		l = (const hm_atomic_t *)hm_atomic_read(&l[(g >> HM_OOLMAP_L2_SHIFT) %
+							  HM_OOLMAP_L2]);
+	/* an acquire: the header was written before its entry */
+	return likely(l) ? (struct hm_large *)hm_atomic_read(&l[(g >> HM_SLAB_SHIFT) %
+								HM_OOLMAP_L3]) : NULL;
+}
+
+/**
+ * hm_large_exit() - free the map of headers out of line
+ *
+ * Only when no large object is live or kept (after hm_large_trim()) and
+ * what went back has been given back.
+ */
+void hm_large_exit(void)
+{
+	hm_atomic_t *l1, *l2;
+	unsigned int i, j, k;
+
+	for (i = 0; i < HM_OOLMAP_TOPS; i++) {
+		l1 = (hm_atomic_t *)hm_atomic_read(&hm_oolmap[i].l1);
+		for (j = 0; l1 && j < HM_OOLMAP_L1; j++) {
+			l2 = (hm_atomic_t *)hm_atomic_read(&l1[j]);
+			for (k = 0; l2 && k < HM_OOLMAP_L2; k++)
+				if (hm_atomic_read(&l2[k]))
+					hm_plat_meta_free((void *)hm_atomic_read(&l2[k]),
+							  HM_OOLMAP_L3 * sizeof(hm_atomic_t));
+			if (l2)
+				hm_plat_meta_free(l2, HM_OOLMAP_L2 * sizeof(hm_atomic_t));
+		}
+		if (l1)
+			hm_plat_meta_free(l1, HM_OOLMAP_L1 * sizeof(hm_atomic_t));
+		hm_atomic_set(&hm_oolmap[i].l1, 0);
+		hm_atomic_set(&hm_oolmap[i].hi, 0);
+	}
 }
 
 /* the object of @h: where its header's chunk starts, for one out of line */
@@ -199,9 +330,12 @@ static void hm_large_retired(hm_plat_retire_t *r)
 	struct hm_large *h = (struct hm_large *)((char *)r - offsetof(struct hm_large, retire));
 	bool ool = h->ool;	/* else the header is the chunk's */
 
-	hm_plat_chunk_free(h->base, h->size);
-	if (ool)
-		hm_plat_meta_free(h, sizeof(struct hm_large_ool));
+	if (ool) {
+		hm_plat_chunk_free_fresh(h->base, h->size);
+		hm_plat_meta_free(h, sizeof(*h));
+	} else {
+		hm_plat_chunk_free(h->base, h->size);
+	}
 }
 
 /* the first granule of @r's chunk, whose other pages moved (hm_large_move()) */
@@ -249,9 +383,6 @@ static unsigned int hm_large_gone_next;
  */
 static void hm_large_unmap(struct hm_large *h)
 {
-	struct hm_large_ool *o = (struct hm_large_ool *)h, *prev;
-	hm_atomic_t *link;
-
 	/*
 	 * noted first: a free or a size that finds the chunk gone, or finds
 	 * it and then its magic cleared, reads the ring after (hm_other_kind())
@@ -260,11 +391,8 @@ static void hm_large_unmap(struct hm_large *h)
 	hm_large_gone_next = (hm_large_gone_next + 1) % HM_LARGE_GONE;
 	hm_smp_wmb();
 	if (h->ool) {
-		/* its next stays: a reader on it walks on (freed after a grace period) */
-		link = hm_large_ool_head((uintptr_t)h->base);
-		while ((prev = (struct hm_large_ool *)hm_atomic_read(link)) != o)
-			link = &prev->next;
-		hm_atomic_set(link, hm_atomic_read(&o->next));
+		/* a reader that found it reads it until a grace period has passed */
+		hm_atomic_set(hm_oolmap_slot((uintptr_t)h->base, false, HM_GFP_ATOMIC), 0);
 		HM_WRITE_ONCE(hm_large_nool, hm_large_nool - 1);
 	} else {
 		hm_slabmap_set(h, false);
@@ -365,11 +493,14 @@ static void hm_large_unkeep(unsigned int i)
 	}
 }
 
-/* Is there room in the cache for the freed chunk @h?  Under hm_large_lock. */
-/* Is @h a chunk kept chunks may hold, with a slot free?  Under hm_large_lock. */
+/*
+ * Is @h a chunk kept chunks may hold (its header at its start, inline or
+ * out of line), with a slot free?  Under hm_large_lock.
+ */
 static bool hm_large_may_keep(const struct hm_large *h)
 {
-	return h->base == h && h->size <= HM_LARGE_KEEP_MAX && hm_large_nkept < HM_LARGE_KEEP;
+	return (h->base == h || h->ool) && h->size <= HM_LARGE_KEEP_MAX &&
+	       hm_large_nkept < HM_LARGE_KEEP;
 }
 
 static bool hm_large_fits(const struct hm_large *h)
@@ -381,7 +512,8 @@ static bool hm_large_fits(const struct hm_large *h)
 static void hm_large_put(struct hm_large *h)
 {
 	hm_large_keep[hm_large_nkept] = h;
-	hm_large_keep_size[hm_large_nkept] = h->size;
+	/* a multiple of HM_SLAB_SIZE: its low bit tells a header out of line */
+	hm_large_keep_size[hm_large_nkept] = h->size | h->ool;
 	HM_WRITE_ONCE(hm_large_nkept, hm_large_nkept + 1);
 	hm_large_kept_bytes += h->size;
 	if (h->resident) {
@@ -393,12 +525,13 @@ static void hm_large_put(struct hm_large *h)
 }
 
 /*
- * The smallest kept chunk of @bytes to twice that, taken out of the cache,
- * or NULL.  Not only exact sizes: programs whose large sizes vary (a
- * parser's buffers, a sort's runs) otherwise map and unmap, and fault in,
- * a fresh chunk for nearly every object.
+ * The smallest kept chunk of @bytes to twice that, its header out of line
+ * if @ool (and then @off 0), taken out of the cache, or NULL.  Not only
+ * exact sizes: programs whose large sizes vary (a parser's buffers, a
+ * sort's runs) otherwise map and unmap, and fault in, a fresh chunk for
+ * nearly every object.
  */
-static struct hm_large *hm_large_take(size_t bytes, u32 off)
+static __always_inline struct hm_large *hm_large_take(size_t bytes, u32 off, bool ool)
 {
 	struct hm_large *h = NULL;
 	size_t size, fit = 0;
@@ -415,6 +548,9 @@ static struct hm_large *hm_large_take(size_t bytes, u32 off)
 		 */
 		i = HM_LARGE_DECOMMIT ? hm_large_nkept - 1 - j : j;
 		size = hm_large_keep_size[i];
+		if ((size & 1) != ool)
+			continue;
+		size &= ~(size_t)1;
 		if (size < bytes || size / 2 > bytes || (fit && size >= fit))
 			continue;
 		fit = size;
@@ -424,7 +560,7 @@ static struct hm_large *hm_large_take(size_t bytes, u32 off)
 	}
 	if (fit) {
 		h = hm_large_keep[best];
-		hm_plat_mark_alloc((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
+		hm_plat_mark_alloc(hm_large_org(h) + hm_large_hdr(h), h->size - hm_large_hdr(h));
 		hm_large_unkeep(best);
 		HM_WRITE_ONCE(h->magic, HM_MAGIC_LARGE);
 		HM_WRITE_ONCE(h->prev, h->off != off ? h->off : 0);
@@ -460,7 +596,7 @@ unsigned long hm_large_trim(void)
 		hm_unlock(&hm_large_lock, flags);
 		if (!h)
 			return n;
-		hm_plat_mark_alloc(h, h->size);	/* the next user of the range */
+		hm_plat_mark_alloc(h->base, h->size);	/* the next user of the range */
 		hm_large_give(h);
 		n++;
 	}
@@ -500,53 +636,108 @@ static void *hm_large_init(struct hm_large *h, void *base, size_t bytes,
 }
 
 /*
- * Does the chunk of @bytes, header inline, of a @size aligned to @align
- * exceed the platform's largest, where a chunk of that largest with the
- * header out of line holds the object (aligned to the chunk's size)?
+ * Is @size or @align (at least HM_LARGE_HDR) what hm_large_alloc_aligned()
+ * refuses: beyond HM_LARGE_MAX, or no power of two?  Both below half the
+ * address space, the sums on them cannot wrap.
  */
-static bool hm_large_needs_ool(size_t bytes, size_t size, size_t align)
+static bool hm_large_bad(size_t size, size_t align)
 {
-	return bytes > HM_PLAT_CHUNK_MAX && size <= HM_PLAT_CHUNK_MAX &&
-	       align <= HM_PLAT_CHUNK_MAX;
+	return size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1));
 }
 
 /*
- * A large object at the start of a chunk of HM_PLAT_CHUNK_MAX, its header
- * out of line: hm_large_alloc_aligned() for @size past the largest chunk
- * with the header inline.
+ * The chunk of hm_large_alloc_span(): its bytes for an object of @size,
+ * @room in all, aligned to @align (at least HM_LARGE_HDR), and whether
+ * its header goes out of line (*@ool), which it does where the platform
+ * holds the object at a chunk's start (hm_plat_chunk_align()) and either
+ *  - the chunk with the header inline would exceed the platform's
+ *    largest, where one of the object alone does not, or
+ *  - the header inline would cost memory (hm_plat_chunk_cost(): a page
+ *    more where pages come as they are touched, a larger block of the
+ *    page allocator) and the object gets no room to grow: a header out of
+ *    line costs a look-up in the map (hm_oolmap) at each free.
+ * Where the platform moves a chunk's pages (hm_large_move(), from 1 MiB),
+ * a chunk that large keeps its header inline: a page in 256 or more.
  */
-static void *hm_large_alloc_ool(size_t size, bool zero, hm_gfp_t gfp)
+static __always_inline size_t hm_large_plan(size_t size, size_t room, size_t align, bool *ool)
 {
-	struct hm_large_ool *o = hm_plat_meta_alloc(sizeof(*o), gfp);
-	hm_atomic_t *head;
+	size_t off = HM_MIN(align, (size_t)HM_SLAB_SIZE);
+	size_t bytes = HM_ALIGN_UP(room + off, HM_SLAB_SIZE) +
+		       (align < HM_SLAB_SIZE ? 0 : align - HM_SLAB_SIZE);
+	size_t own = HM_ALIGN_UP(size, HM_SLAB_SIZE);
+
+	*ool = (bytes > HM_PLAT_CHUNK_MAX ||
+		(room == size && (!HM_PLAT_CHUNK_MOVE || own < HM_LARGE_MOVE_MIN) &&
+		 hm_plat_chunk_cost(own, size) < hm_plat_chunk_cost(bytes, off + size))) &&
+	       own <= HM_PLAT_CHUNK_MAX && align <= hm_plat_chunk_align(own);
+	return *ool ? own : bytes;
+}
+
+/*
+ * A large object of @size at the start of a chunk of @bytes, its header
+ * out of line, as hm_large_plan() chose.  NULL with *@inline_ok set when
+ * the header or the map had no memory (an interrupt's allocation): the
+ * caller may try the chunk with the header inline.
+ */
+static void *hm_large_alloc_ool(size_t bytes, size_t size, bool zero, hm_gfp_t gfp,
+				bool *inline_ok)
+{
+	struct hm_large *h = NULL;
+	hm_atomic_t *e;
 	unsigned long flags;
 	char *base;
 
-	if (!o)
-		return NULL;
-	base = hm_plat_chunk_alloc(HM_PLAT_CHUNK_MAX, gfp);
-	if (!base) {
-		hm_plat_meta_free(o, sizeof(*o));
+	*inline_ok = false;
+	if (bytes <= HM_LARGE_KEEP_MAX)
+		h = hm_large_take(bytes, 0, true);
+	if (h) {
+		base = h->base;
+		h->user = size;
+		hm_large_count(h, 1);
+		if (zero && h->dirty)
+			hm_memset(base, 0, HM_MIN(size, h->dirty));
+		hm_large_settle(h, 0);
+		return base;
+	}
+	h = hm_plat_meta_alloc(sizeof(*h), gfp);
+	if (!h) {
+		*inline_ok = true;
 		return NULL;
 	}
-	hm_plat_mark_alloc(base, HM_PLAT_CHUNK_MAX);
+	/* its first word the object's: no granule a stale free may read */
+	base = hm_plat_chunk_alloc_fresh(bytes, gfp);
+	if (!base) {
+		hm_plat_meta_free(h, sizeof(*h));
+		return NULL;
+	}
+	/* the entry's levels now: none can be made under the lock */
+	e = hm_oolmap_slot((uintptr_t)base, true, gfp);
+	if (!e) {
+		hm_plat_chunk_free_fresh(base, bytes);
+		hm_plat_meta_free(h, sizeof(*h));
+		*inline_ok = true;
+		return NULL;
+	}
+	hm_plat_mark_alloc(base, bytes);
 	if (zero && !HM_PLAT_CHUNK_ZEROED)
 		hm_memset(base, 0, size);
-	o->h.magic = HM_MAGIC_LARGE;
-	o->h.off = 0;
-	o->h.prev = 0;
-	o->h.dirty = HM_PLAT_CHUNK_ZEROED ? size : HM_PLAT_CHUNK_MAX;
-	o->h.ool = true;
-	o->h.size = HM_PLAT_CHUNK_MAX;
-	o->h.user = size;
-	o->h.base = base;
-	head = hm_large_ool_head((uintptr_t)base);
+	h->magic = HM_MAGIC_LARGE;
+	h->off = 0;
+	h->prev = 0;
+	h->resident = false;
+	h->dirty = HM_PLAT_CHUNK_ZEROED ? size : bytes;
+	h->ool = true;
+	h->size = bytes;
+	h->user = size;
+	h->base = base;
 	hm_lock(&hm_large_lock, flags);
-	hm_atomic_set(&o->next, hm_atomic_read(head));
-	hm_atomic_set(head, (unsigned long)o);	/* a release: the header first */
+	/* an interior pointer's look back reaches it (hm_large_of()) */
+	if (bytes > hm_large_reach)
+		HM_WRITE_ONCE(hm_large_reach, bytes);
+	hm_atomic_set(e, (unsigned long)h);	/* a release: the header first */
 	HM_WRITE_ONCE(hm_large_nool, hm_large_nool + 1);
 	hm_unlock(&hm_large_lock, flags);
-	hm_large_count(&o->h, 1);
+	hm_large_count(h, 1);
 	return base;
 }
 
@@ -561,17 +752,24 @@ static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool ze
 {
 	size_t bytes, slack = 0;
 	struct hm_large *h;
+	bool ool, inline_ok;
 	char *base;
+	void *p;
 	u32 off;
 
 	off = (u32)HM_MIN(align, (size_t)HM_SLAB_SIZE);
 	bytes = HM_ALIGN_UP(room + off, HM_SLAB_SIZE);
 	if (align >= HM_SLAB_SIZE)
 		slack = align - HM_SLAB_SIZE;
-	if (hm_large_needs_ool(bytes + slack, size, align))
-		return hm_large_alloc_ool(size, zero, gfp);
+	hm_large_plan(size, room, align, &ool);
+	if (ool) {
+		p = hm_large_alloc_ool(HM_ALIGN_UP(size, HM_SLAB_SIZE), size, zero, gfp,
+				       &inline_ok);
+		if (p || !inline_ok || bytes + slack > HM_PLAT_CHUNK_MAX)
+			return p;
+	}
 	if (align < HM_SLAB_SIZE) {
-		h = hm_large_take(bytes, off);
+		h = hm_large_take(bytes, off, false);
 		if (h) {
 			h->user = size;
 			hm_large_count(h, 1);
@@ -604,8 +802,9 @@ static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool ze
  * HM_SLAB_SIZE on, the chunk is over-allocated by @align - HM_SLAB_SIZE
  * and the object starts the first granule so aligned after the header's.
  * Where that chunk would be larger than the platform's largest and the
- * object alone is not, it starts a chunk of the largest, its header out
- * of line.
+ * object alone is not, or where the header would cost memory the object
+ * alone does not (hm_large_plan()), the object starts its chunk, its
+ * header out of line.
  *
  * Return: the object, or NULL (sizes beyond the address space are
  * reported as HM_ERR_BAD_SIZE).
@@ -613,7 +812,7 @@ static void *hm_large_alloc_span(size_t size, size_t room, size_t align, bool ze
 void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
 {
 	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	if (!hm_large_chunk_size(size, align)) {
+	if (hm_large_bad(size, align)) {
 		hm_report(NULL, HM_ERR_BAD_SIZE, (void *)size, HM_RET_IP);
 		return NULL;
 	}
@@ -630,22 +829,18 @@ void *hm_large_alloc_aligned(size_t size, size_t align, bool zero, hm_gfp_t gfp)
  * (HM_PLAT_CHUNK_MAX) before it asks for one.
  *
  * Return: the bytes of the chunk, header, object and alignment slack, or
- * HM_PLAT_CHUNK_MAX for an object that fills such a chunk alone, its
- * header out of line; 0 for what hm_large_alloc_aligned() refuses as a
+ * the object's alone, in whole granules, where its header goes out of
+ * line (hm_large_plan()); 0 for what hm_large_alloc_aligned() refuses as a
  * bad size (beyond HM_LARGE_MAX, or @align no power of two).
  */
 size_t hm_large_chunk_size(size_t size, size_t align)
 {
-	size_t off, bytes;
+	bool ool;
 
 	align = HM_MAX(align, (size_t)HM_LARGE_HDR);
-	/* both below half the address space: the sums below cannot wrap */
-	if (size > HM_LARGE_MAX || align > HM_LARGE_MAX || (align & (align - 1)))
+	if (hm_large_bad(size, align))
 		return 0;
-	off = HM_MIN(align, (size_t)HM_SLAB_SIZE);
-	bytes = HM_ALIGN_UP(size + off, HM_SLAB_SIZE) +
-		(align < HM_SLAB_SIZE ? 0 : align - HM_SLAB_SIZE);
-	return hm_large_needs_ool(bytes, size, align) ? HM_PLAT_CHUNK_MAX : bytes;
+	return hm_large_plan(size, size, align, &ool);
 }
 
 /**
@@ -693,7 +888,7 @@ void *hm_large_alloc_room(size_t size, size_t room, hm_gfp_t gfp)
 static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 {
 	/* a chunk aligned to HM_SLAB_SIZE or more has its base before its header */
-	size_t tail = (size_t)((char *)h->base + h->size - (char *)p), head;
+	size_t tail = (size_t)((char *)h->base + h->size - (char *)p), head, hdr;
 	unsigned long flags;
 	bool keep, decommit, wiped = false;
 
@@ -751,9 +946,10 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 	 * hand out
 	 */
 	h->resident = false;
-	head = hm_plat_chunk_decommit((char *)h + HM_LARGE_HDR, h->size - HM_LARGE_HDR);
-	if (head < h->size - HM_LARGE_HDR) {
-		h->dirty = HM_LARGE_HDR + head;
+	hdr = hm_large_hdr(h);
+	head = hm_plat_chunk_decommit(hm_large_org(h) + hdr, h->size - hdr);
+	if (head < h->size - hdr) {
+		h->dirty = hdr + head;
 		hm_plat_mark_free(p, tail);
 		hm_lock(&hm_large_lock, flags);
 		keep = hm_large_fits(h);
@@ -771,35 +967,41 @@ static void hm_large_free(struct hm_large *h, void *p, unsigned long ip)
 }
 
 /*
- * The header of the large chunk @p would be in: its granule's, the out of
- * line one of a chunk holding @p, or else the nearest registered granule
- * below @p's, no farther than a chunk reaches (*@before set): a chunk's
- * other granules are not registered, so that is the only header of one
- * holding @p (an object aligned to HM_SLAB_SIZE or more starts a granule
- * after its header's; an interior pointer may be any granule in).  NULL
- * when there is none.  The caller checks the magic, that @p is inside the
- * chunk when *@before, and whether the object starts at @p.
+ * The header of a chunk starting at the granule @g: in it, registered in
+ * the slab map, or out of line (hm_oolmap, looked at only if @ool: some
+ * header is); NULL when no chunk starts there
+ */
+static struct hm_large *hm_large_at(uintptr_t g, bool ool)
+{
+	if (hm_slabmap_test((void *)g))
+		return (struct hm_large *)g;
+	/* a chunk with its header out of line has no granule registered */
+	return ool ? hm_oolmap_get(g) : NULL;
+}
+
+/*
+ * The header of the large chunk @p would be in: its granule's, inline or
+ * out of line (hm_oolmap), or else the nearest registered granule's below
+ * @p's, no farther than a chunk reaches (*@before set): a chunk's other
+ * granules are not registered, so that is the only header of one holding
+ * @p (an object aligned to HM_SLAB_SIZE or more starts a granule after its
+ * header's; an interior pointer may be any granule in).  NULL when there
+ * is none.  The caller checks the magic, that @p is inside the chunk when
+ * *@before, and whether the object starts at @p.
  */
 static struct hm_large *hm_large_of(const void *p, bool *before)
 {
-	struct hm_large *h = (struct hm_large *)hm_ptr_slab(p);
-	uintptr_t g = (uintptr_t)h, back, reach;
-	struct hm_large_ool *o;
+	uintptr_t g = (uintptr_t)hm_ptr_slab(p), back, reach;
+	bool ool = HM_READ_ONCE(hm_large_nool);
+	struct hm_large *h = hm_large_at(g, ool);
 
-	if (hm_slabmap_test(h))
+	if (h)
 		return h;
-	/* a chunk with its header out of line has no granule registered */
-	if (HM_READ_ONCE(hm_large_nool)) {
-		o = (struct hm_large_ool *)hm_atomic_read(hm_large_ool_head((uintptr_t)p));
-		for (; o; o = (struct hm_large_ool *)hm_atomic_read(&o->next))
-			if ((uintptr_t)p - (uintptr_t)o->h.base < o->h.size)
-				return &o->h;
-	}
 	/* as integers: the granule before address 64 KiB is address 0 */
 	reach = HM_READ_ONCE(hm_large_reach);
 	for (back = HM_SLAB_SIZE; back < reach && back <= g; back += HM_SLAB_SIZE) {
-		h = (struct hm_large *)(g - back);
-		if (hm_slabmap_test(h)) {
+		h = hm_large_at(g - back, ool);
+		if (h) {
 			*before = true;
 			return h;
 		}
@@ -840,7 +1042,7 @@ static enum hm_error hm_other_kind(const void *p, struct hm_large **hp)
 			return HM_ERR_NR;
 		/* the object its kept chunk held before it was taken at another offset */
 		prev = HM_READ_ONCE(h->prev);
-		return prev && p == (char *)h + prev ? HM_ERR_DOUBLE_FREE : HM_ERR_INTERIOR;
+		return prev && p == hm_large_org(h) + prev ? HM_ERR_DOUBLE_FREE : HM_ERR_INTERIOR;
 	}
 	if (magic == HM_MAGIC_LARGE_FREE)
 		return HM_ERR_DOUBLE_FREE;
@@ -1070,13 +1272,6 @@ bool hm_large_resize(void *p, size_t size)
 	hm_large_settle(h, was);
 	return true;
 }
-
-/*
- * The smallest chunk hm_large_move() moves: below it a copy costs no more
- * than the mappings a move makes and gives back, and a copy may take a
- * kept chunk, where a move always maps a new one
- */
-#define HM_LARGE_MOVE_MIN	(16 * HM_SLAB_SIZE)	/* 1 MiB */
 
 /**
  * hm_large_move() - grow the large object @p into a new chunk, not copied

@@ -78,6 +78,24 @@
  *              optional: HM_PLAT_CHUNK_MAX, the bytes of the largest
  *                  chunk hm_plat_chunk_alloc() can ever give (default:
  *                  no bound but the address space's)
+ *              optional: HM_PLAT_CHUNK_FRESH and void *
+ *                  hm_plat_chunk_alloc_fresh(size, gfp): a chunk whose
+ *                  first word a stale free may not read as a slab's key
+ *                  (userspace: a new range, never a kept granule, whose
+ *                  first word a free reads without a bracket); for an
+ *                  object at its chunk's start, given back by
+ *                  hm_plat_chunk_free_fresh() (userspace: its first
+ *                  granule kept for such chunks only); default
+ *                  hm_plat_chunk_alloc(), hm_plat_chunk_free() (the
+ *                  kernel: a grace period covers every free)
+ *              optional: HM_PLAT_CHUNK_COST and size_t
+ *                  hm_plat_chunk_cost(size_t bytes, size_t end): the
+ *                  memory a chunk of @bytes takes whose first @end bytes
+ *                  are written (userspace: the pages of @end, as they
+ *                  are faulted in; the kernel: the buddy block of
+ *                  @bytes); size_t hm_plat_chunk_align(size_t bytes): the
+ *                  alignment a chunk of @bytes has (the kernel's buddy
+ *                  blocks: their size); defaults @bytes and HM_SLAB_SIZE
  *              optional: HM_PLAT_FLATMAP_BITS, the address bits a flat
  *                  slab-map bitmap covers (hm_slabmap.h), with
  *                  void *hm_plat_map_reserve(size_t size): address space
@@ -197,6 +215,17 @@
 
 #ifndef HM_PLAT_CHUNK_MOVE
 #define HM_PLAT_CHUNK_MOVE	0	/* hm_plat_chunk_move() never moves */
+#endif
+
+#ifndef HM_PLAT_CHUNK_FRESH
+#define hm_plat_chunk_alloc_fresh(size, gfp)	hm_plat_chunk_alloc(size, gfp)
+#define hm_plat_chunk_free_fresh(p, size)	hm_plat_chunk_free(p, size)
+#endif
+
+#ifndef HM_PLAT_CHUNK_COST
+/* a chunk is all memory as soon as it is had, aligned to a granule */
+#define hm_plat_chunk_cost(bytes, end)	((void)(end), (size_t)(bytes))
+#define hm_plat_chunk_align(bytes)	((void)(bytes), (size_t)HM_SLAB_SIZE)
 #endif
 
 #ifndef HM_PLAT_CHUNK_MAX

@@ -4629,8 +4629,14 @@ static void hakmem_kapi_alloc_too_big(struct kunit *test)
 
 	/* the largest block is kmalloc()'s largest object */
 	KUNIT_EXPECT_EQ(test, max, KMALLOC_MAX_SIZE);
-	/* a power of two is aligned to itself: half the largest block fits */
-	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max / 2, max / 2), max);
+	/*
+	 * a power of two is aligned to itself, from 64 KiB on its header out
+	 * of line: a block of its own size (half the largest took the largest)
+	 */
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max / 2, max / 2), max / 2);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(SZ_64K, SZ_64K), SZ_64K);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(SZ_1M, SZ_1M), SZ_1M);
+	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(SZ_32K, SZ_32K), SZ_64K);
 	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max - HM_LARGE_HDR, HM_LARGE_HDR), max);
 	/* what fills the largest block alone: its header out of line */
 	KUNIT_EXPECT_EQ(test, hm_large_chunk_size(max, max), max);

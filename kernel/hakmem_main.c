@@ -1655,6 +1655,7 @@ fail:
 	hakmem_debugfs_exit();
 	hm_large_trim();
 	rcu_barrier();		/* what went back waits for a grace period */
+	hm_large_exit();
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
 	destroy_workqueue(hakmem_wq);
@@ -1675,6 +1676,7 @@ static void __exit hakmem_exit(void)
 	hakmem_debugfs_exit();
 	hm_large_trim();
 	rcu_barrier();		/* what went back waits for a grace period */
+	hm_large_exit();
 	hm_slabmap_exit();
 	hm_plat_meta_flush();
 	destroy_workqueue(hakmem_wq);

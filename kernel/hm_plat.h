@@ -128,6 +128,18 @@ static __always_inline unsigned int hm_popcount(unsigned long w)
 /* a chunk is one buddy block: no larger than the page allocator's largest */
 #define HM_PLAT_CHUNK_MAX	(PAGE_SIZE << HM_MAX_CHUNK_ORDER)
 
+/* a chunk is the buddy block of its order: all of it, aligned to its size */
+#define HM_PLAT_CHUNK_COST	1
+static inline size_t hm_plat_chunk_cost(size_t bytes, size_t end)
+{
+	return PAGE_SIZE << get_order(bytes);
+}
+
+static inline size_t hm_plat_chunk_align(size_t bytes)
+{
+	return PAGE_SIZE << get_order(bytes);
+}
+
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
 void hm_plat_chunk_free(void *p, size_t size);
 

@@ -119,11 +119,29 @@ typedef unsigned int hm_gfp_t;
 #define HM_GFP_ATOMIC	1U
 
 void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp);
+#define HM_PLAT_CHUNK_FRESH	1
+void *hm_plat_chunk_alloc_fresh(size_t size, hm_gfp_t gfp);
+void hm_plat_chunk_free_fresh(void *p, size_t size);
 /* fresh anonymous mappings: calloc() need not clear them */
 #define HM_PLAT_CHUNK_ZEROED	1
 void hm_plat_chunk_free(void *p, size_t size);
 #define HM_PLAT_CHUNK_DECOMMIT	1
 size_t hm_plat_chunk_decommit(void *p, size_t size);
+/* the pages a chunk's first @end bytes take, faulted in as they are written */
+#define HM_PLAT_CHUNK_COST	1
+extern size_t hm_user_page;
+size_t hm_user_page_init(void);
+static inline size_t hm_plat_chunk_cost(size_t bytes, size_t end)
+{
+	size_t page = __atomic_load_n(&hm_user_page, __ATOMIC_RELAXED);
+
+	(void)bytes;
+	if (__builtin_expect(!page, 0))
+		page = hm_user_page_init();
+	return (end + page - 1) & ~(page - 1);
+}
+
+#define hm_plat_chunk_align(bytes)	((void)(bytes), (size_t)HM_SLAB_SIZE)
 #define HM_PLAT_CHUNK_MOVE	1	/* mremap() */
 bool hm_plat_chunk_move(void *to, void *from, size_t size);
 void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp);

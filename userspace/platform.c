@@ -100,24 +100,37 @@ static hm_plat_retire_t *hm_rlist_take(struct hm_user_rlist *l, bool all, unsign
  * (the range is taken), which serve only as slab chunks, first.
  */
 static struct hm_user_rlist hm_chunks_kept, hm_chunks_stuck;
+/*
+ * The first granules of chunks that held an object at their start (its
+ * header out of line), never registered in the slab map: only such
+ * chunks take them (hm_plat_chunk_alloc_fresh())
+ */
+static struct hm_user_rlist hm_chunks_fresh;
 
 unsigned long hm_user_chunks_kept_count(void)
 {
 	return __atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&hm_chunks_stuck.n, __ATOMIC_RELAXED);
+	       __atomic_load_n(&hm_chunks_stuck.n, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&hm_chunks_fresh.n, __ATOMIC_RELAXED);
+}
+
+size_t hm_user_page;	/* the same whoever sets it first */
+
+/* the page size, read once: hm_user_page */
+size_t hm_user_page_init(void)
+{
+	size_t p = (size_t)sysconf(_SC_PAGESIZE);
+
+	__atomic_store_n(&hm_user_page, p, __ATOMIC_RELAXED);
+	return p;
 }
 
 /* the bytes at a kept chunk's start whose pages stay: its first page */
 static size_t hm_user_kept_head(void)
 {
-	static size_t page;	/* the same whoever sets it first */
-	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+	size_t p = __atomic_load_n(&hm_user_page, __ATOMIC_RELAXED);
 
-	if (!p) {
-		p = (size_t)sysconf(_SC_PAGESIZE);
-		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
-	}
-	return p;
+	return p ? p : hm_user_page_init();
 }
 
 /* The kept granule @r as a chunk's first: it reads as a fresh one. */
@@ -152,9 +165,10 @@ static void *hm_user_chunk_reuse(void)
  * A large chunk of @size bytes whose first granule is a kept one: its
  * rest mapped right after it, where the rest of the large chunk given
  * back last most likely was.  A few granules are tried; those whose next
- * range is taken go to hm_chunks_stuck.  NULL: none would do.
+ * range is taken go to hm_chunks_stuck.  NULL: none would do.  From
+ * hm_chunks_kept, or @from.
  */
-static void *hm_user_chunk_extend(size_t size)
+static void *hm_user_chunk_extend(size_t size, struct hm_user_rlist *from)
 {
 	size_t rest = size - HM_SLAB_SIZE;
 	int saved_errno = errno;	/* a try that fails is no failure of malloc() */
@@ -164,9 +178,9 @@ static void *hm_user_chunk_extend(size_t size)
 	char *p, *q;
 
 	for (tries = 0; tries < 4; tries++, errno = saved_errno) {
-		if (!__atomic_load_n(&hm_chunks_kept.n, __ATOMIC_RELAXED))
+		if (!__atomic_load_n(&from->n, __ATOMIC_RELAXED))
 			return NULL;
-		r = hm_rlist_take(&hm_chunks_kept, false, &n, &bytes);
+		r = hm_rlist_take(from, false, &n, &bytes);
 		if (!r)
 			return NULL;
 		p = (char *)r - offsetof(struct hm_slab, retire);
@@ -179,6 +193,31 @@ static void *hm_user_chunk_extend(size_t size)
 		hm_rlist_push(&hm_chunks_stuck, r, r, 1, 0);
 	}
 	return NULL;
+}
+
+/*
+ * A chunk of @size whose first granule held an object at its start before
+ * (hm_chunks_fresh), or NULL; its first word cleared too: no free reads it
+ * as a key.
+ */
+static char *hm_user_chunk_fresh(size_t size)
+{
+	unsigned long n, bytes;
+	hm_plat_retire_t *r;
+	char *p = NULL;
+
+	if (!__atomic_load_n(&hm_chunks_fresh.n, __ATOMIC_RELAXED))
+		return NULL;
+	if (size == HM_SLAB_SIZE) {
+		r = hm_rlist_take(&hm_chunks_fresh, false, &n, &bytes);
+		if (r)
+			p = hm_user_kept_ready(r);
+	} else if (size <= SIZE_MAX / 2) {
+		p = hm_user_chunk_extend(size, &hm_chunks_fresh);
+	}
+	if (p)
+		memset(p, 0, sizeof(u64));
+	return p;
 }
 
 /*
@@ -203,13 +242,15 @@ static bool hm_user_give_kept(void)
  * (none of the granules abuts a free range a large chunk could extend
  * into).  Only then: a free of a stale pointer into such a granule that
  * read the slab map before the slab's release (no bracket on the owner's
- * fast path, hm_free()) and reads its header after this would fault; a
- * later one finds the granule off the map and reads nothing.  Callers may
- * hold hakmem's locks but hm_retire_lock.  False: none was kept.
+ * fast path, hm_free()) and reads its header after this would fault, or
+ * read what a new mapping there holds (an object at its chunk's start,
+ * too: hm_plat_chunk_alloc_fresh() takes new ranges as never registered);
+ * a later one finds the granule off the map and reads nothing.  Callers
+ * may hold hakmem's locks but hm_retire_lock.  False: none was kept.
  */
 static bool hm_user_give_granules(void)
 {
-	struct hm_user_rlist *lists[] = { &hm_chunks_stuck, &hm_chunks_kept };
+	struct hm_user_rlist *lists[] = { &hm_chunks_stuck, &hm_chunks_kept, &hm_chunks_fresh };
 	hm_plat_retire_t *r, *next;
 	unsigned long n, bytes;
 	bool gave = false;
@@ -245,20 +286,27 @@ static void *hm_user_mmap(size_t size)
  * NULL with errno ENOMEM when there is none.  Every caller holds none of
  * hakmem's locks: the chunks given back a batch ago are finished here
  * first (hm_user_retire_poll()), and the kept large ones when the mapping
- * fails (hm_user_give_kept()).
+ * fails (hm_user_give_kept()).  @fresh: a new range, or one of
+ * hm_chunks_fresh (hm_plat_chunk_alloc_fresh()).
  */
-void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
+static void *hm_user_chunk_alloc(size_t size, bool fresh)
 {
 	const size_t align = 1UL << 16;
 	size_t span;
 	char *raw, *p;
 
-	(void)gfp;
 	if (hm_user_chunk_fault())
 		goto fail;
 	hm_user_retire_poll(false);
-	if ((size == HM_SLAB_SIZE && (p = hm_user_chunk_reuse())) ||
-	    (size > HM_SLAB_SIZE && size <= SIZE_MAX / 2 && (p = hm_user_chunk_extend(size)))) {
+	if (fresh)
+		p = hm_user_chunk_fresh(size);
+	else if (size == HM_SLAB_SIZE)
+		p = hm_user_chunk_reuse();
+	else if (size > HM_SLAB_SIZE && size <= SIZE_MAX / 2)
+		p = hm_user_chunk_extend(size, &hm_chunks_kept);
+	else
+		p = NULL;
+	if (p) {
 		hm_user_chunk_count(1);
 		hm_plat_mark_alloc(p, size);
 		hm_lsan_root(p, size);
@@ -299,13 +347,34 @@ fail:
 	return NULL;
 }
 
+void *hm_plat_chunk_alloc(size_t size, hm_gfp_t gfp)
+{
+	(void)gfp;
+	return hm_user_chunk_alloc(size, false);
+}
+
+/*
+ * A kept granule's first word is a key no thread has (a released slab's,
+ * a large chunk's header): a free's fast path reads it without a bracket,
+ * and may have found the granule registered just before it went.  An
+ * object at a chunk's start (its header out of line) writes that word:
+ * its chunk is a new range, where no chunk was ever registered (ranges
+ * unmapped were never a chunk's first granule), or one whose first
+ * granule only such chunks had (hm_plat_chunk_free_fresh()).
+ */
+void *hm_plat_chunk_alloc_fresh(size_t size, hm_gfp_t gfp)
+{
+	(void)gfp;
+	return hm_user_chunk_alloc(size, true);
+}
+
 /*
  * free() leaves errno alone (POSIX; glibc since 2.33): the calls here may
  * fail without that being a failure of the caller's, e.g. madvise() of
  * locked pages (mlockall()): errno is kept, as in every platform call a
  * free() may reach.
  */
-void hm_plat_chunk_free(void *p, size_t size)
+static void hm_user_chunk_free(void *p, size_t size, struct hm_user_rlist *to)
 {
 	hm_plat_retire_t *r = &((struct hm_slab *)p)->retire;
 	size_t head = hm_user_kept_head();
@@ -322,7 +391,18 @@ void hm_plat_chunk_free(void *p, size_t size)
 		memset((char *)p + head, 0, HM_SLAB_SIZE - head);
 	}
 	errno = saved_errno;
-	hm_rlist_push(&hm_chunks_kept, r, r, 1, 0);
+	hm_rlist_push(to, r, r, 1, 0);
+}
+
+void hm_plat_chunk_free(void *p, size_t size)
+{
+	hm_user_chunk_free(p, size, &hm_chunks_kept);
+}
+
+/* a chunk of hm_plat_chunk_alloc_fresh(): its first granule for such chunks only */
+void hm_plat_chunk_free_fresh(void *p, size_t size)
+{
+	hm_user_chunk_free(p, size, &hm_chunks_fresh);
 }
 
 /*
@@ -498,7 +578,14 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 		return NULL;
 	if (size >= 4096) {
 		p = hm_user_mmap(size);
-		return p == MAP_FAILED ? NULL : p;
+		if (p == MAP_FAILED)
+			return NULL;
+		/*
+		 * scanned by LeakSanitizer, as chunks are: the map of large
+		 * objects' headers out of line holds the only pointers to them
+		 */
+		hm_lsan_root(p, size);
+		return p;
 	}
 	if (hm_user_preload)
 		return hm_meta_arena_alloc(size);
@@ -507,12 +594,14 @@ void *hm_plat_meta_alloc(size_t size, hm_gfp_t gfp)
 
 void hm_plat_meta_free(void *p, size_t size)
 {
-	if (size >= 4096)
+	if (size >= 4096) {
+		hm_lsan_unroot(p, size);
 		munmap(p, size);
-	else if (hm_user_preload)
+	} else if (hm_user_preload) {
 		hm_meta_arena_free(p, size);
-	else
+	} else {
 		free(p);
+	}
 }
 
 /*

@@ -302,7 +302,8 @@ static void hm_api_large_move(struct kunit *test)
 	hm_large_trim();
 	hm_large_usage(&u);
 	KUNIT_EXPECT_EQ(test, u.objs, u0.objs - 1);
-	KUNIT_EXPECT_EQ(test, u.span, u0.span - HM_ALIGN_UP(old + HM_LARGE_HDR, HM_SLAB_SIZE));
+	/* the kernel's 2 MiB: its header out of line, its chunk 2 MiB */
+	KUNIT_EXPECT_EQ(test, u.span, u0.span - hm_large_chunk_size(old, HM_LARGE_HDR));
 	KUNIT_EXPECT_EQ(test, *errors, q ? 1 : 0);	/* the double free */
 }
 
@@ -399,6 +400,7 @@ struct hm_lrace {
 	hm_atomic_t stop;
 	hm_atomic_t bad;
 	hm_atomic_t rounds;
+	size_t size;		/* of the objects */
 };
 
 static void hm_lrace_thread(void *arg, unsigned int id)
@@ -411,7 +413,7 @@ static void hm_lrace_thread(void *arg, unsigned int id)
 
 	for (r = 1; id == 0; r++) {
 		/* the freer */
-		p = hm_test_malloc(3 * HM_SLAB_SIZE);
+		p = hm_test_malloc(x->size);
 		if (!p || hm_test_now_ns() > end) {
 			if (p)
 				hm_test_free(p);
@@ -457,7 +459,7 @@ static unsigned long hm_lrace_reports(void)
 	return n;
 }
 
-static void hm_api_large_free_race(struct kunit *test)
+static void hm_lrace_run(struct kunit *test, size_t size)
 {
 	struct hm_lrace *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
 	long *errors = hm_test_count_errors(test);
@@ -469,6 +471,7 @@ static void hm_api_large_free_race(struct kunit *test)
 	struct hm_large_use u0, u;
 
 	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->size = size;
 	hm_large_trim();
 	hm_large_usage(&u0);
 	hm_test_tools_quiet(true);
@@ -490,6 +493,18 @@ static void hm_api_large_free_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
 	KUNIT_EXPECT_EQ(test, u.bytes, u0.bytes);
 	KUNIT_EXPECT_EQ(test, u.kept, 0);
+}
+
+/* with the header in the chunk: a size it costs nothing more in */
+static void hm_api_large_free_race(struct kunit *test)
+{
+	hm_lrace_run(test, 3 * HM_SLAB_SIZE - 1000);
+}
+
+/* with the header out of line (hm_oolmap): a granule multiple */
+static void hm_api_large_free_race_ool(struct kunit *test)
+{
+	hm_lrace_run(test, 4 * HM_SLAB_SIZE);
 }
 
 /*
@@ -531,9 +546,9 @@ static void hm_api_past_chunk(struct kunit *test)
 
 /*
  * A kept chunk taken back for an object at another offset (another
- * alignment): a second free of its old object is a double free, and its
- * size a use after free, not an interior pointer of the new object, which
- * neither frees nor touches.
+ * alignment, its header still inline): a second free of its old object is
+ * a double free, and its size a use after free, not an interior pointer of
+ * the new object, which neither frees nor touches.
  */
 static void hm_api_large_reuse_moved(struct kunit *test)
 {
@@ -546,7 +561,8 @@ static void hm_api_large_reuse_moved(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	hm_free_other(p, 0);
 	KUNIT_ASSERT_EQ(test, hm_large_kept(), 1);
-	q = hm_large_alloc_aligned(20000, 4096, false, HM_GFP_DEFAULT);
+	/* at 4 KiB its header would cost a page: out of line, another chunk */
+	q = hm_large_alloc_aligned(20000, 256, false, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
 	KUNIT_EXPECT_PTR_EQ(test, hm_ptr_slab(q), hm_ptr_slab(p));
@@ -632,6 +648,169 @@ static void hm_api_refused_counted_threads(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN) - foreign, 2 * HM_REFUSED_EACH);
 }
 
+/*
+ * Would hm_large_alloc(@size) have its header out of line: does the
+ * header inline cost memory the object alone does not (a page, a larger
+ * block of the page allocator), in a chunk no move takes?
+ */
+static bool hm_api_ool(size_t size)
+{
+	size_t own = HM_ALIGN_UP(size, HM_SLAB_SIZE);
+
+	return (!HM_PLAT_CHUNK_MOVE || own < 16 * HM_SLAB_SIZE) &&
+	       hm_plat_chunk_cost(own, size) <
+	       hm_plat_chunk_cost(HM_ALIGN_UP(size + HM_LARGE_HDR, HM_SLAB_SIZE),
+				  size + HM_LARGE_HDR);
+}
+
+/*
+ * A large object whose header in its chunk would cost a page more (or a
+ * larger block of the page allocator, or a granule) than the object alone
+ * starts its chunk, its header out of line: its chunk and span count no
+ * more than the object's granules.  A granule multiple always does: 64 KiB
+ * took two granules (and in the kernel, 128 KiB of the page allocator).
+ * Its usable size, interior pointers, a free to no cache, a second free
+ * while its chunk is kept and once it went back: as any large object's.
+ */
+static void hm_api_large_ool(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		12224, 12225, 12288, 16384, 16383, 32768, 40000, 65536, 65472, 131072,
+		3 * 65536, 1 << 20,
+	};
+	long *errors = hm_test_count_errors(test);
+	struct hm_large_use u0, u;
+	size_t size, want;
+	unsigned int i;
+	long n = 0;
+	bool ool;
+	char *p;
+
+	KUNIT_EXPECT_TRUE(test, hm_api_ool(HM_SLAB_SIZE));
+	KUNIT_EXPECT_TRUE(test, hm_api_ool(2 * HM_SLAB_SIZE));
+	KUNIT_EXPECT_FALSE(test, hm_api_ool(40000));
+	for (i = 0; i < HM_ARRAY_SIZE(sizes); i++) {
+		size = sizes[i];
+		ool = hm_api_ool(size);
+		want = HM_ALIGN_UP(size + (ool ? 0 : HM_LARGE_HDR), HM_SLAB_SIZE);
+		hm_large_trim();
+		hm_large_usage(&u0);
+		KUNIT_EXPECT_EQ(test, hm_large_chunk_size(size, 8), want);
+		p = hm_large_alloc(size, HM_GFP_DEFAULT);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hm_large_usage(&u);
+		KUNIT_EXPECT_EQ(test, (uintptr_t)p % HM_SLAB_SIZE,
+				(ool ? 0 : (uintptr_t)HM_LARGE_HDR));
+		KUNIT_EXPECT_EQ(test, u.objs - u0.objs, 1);
+		KUNIT_EXPECT_EQ(test, u.bytes - u0.bytes, want);
+		KUNIT_EXPECT_EQ(test, u.span - u0.span, want);
+		KUNIT_EXPECT_EQ(test, hm_core_usable_size(p), size);
+		hm_memset(p, 0x3c, size);
+		hm_test_free_refused(test, p + 8, HM_ERR_INTERIOR);
+		hm_test_free_refused(test, p + size - 1, HM_ERR_INTERIOR);
+		hm_api_size_refused(test, p + 64, HM_ERR_INTERIOR);
+		n += 3;
+		if (size > HM_SLAB_SIZE) {
+			/* a granule of the chunk past its first: found looking back */
+			hm_test_free_refused(test, p + HM_SLAB_SIZE, HM_ERR_INTERIOR);
+			n++;
+		}
+		hm_free_other_cache(NULL, p, 0);	/* to a cache: refused */
+		n++;
+		KUNIT_EXPECT_EQ(test, *errors, n);
+		KUNIT_EXPECT_EQ(test, (unsigned char)p[size - 1], 0x3c);
+		hm_test_free(p);
+		hm_large_usage(&u);
+		KUNIT_EXPECT_EQ(test, u.objs, u0.objs);
+		KUNIT_EXPECT_EQ(test, u.span, u0.span);
+		KUNIT_EXPECT_EQ(test, u.kept, 1);	/* 1 MiB too: the kernel keeps up to it */
+		hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);	/* kept */
+		hm_api_size_refused(test, p, HM_ERR_NOT_LIVE);
+		KUNIT_EXPECT_EQ(test, hm_large_trim(), 1);
+		hm_test_free_refused(test, p, HM_ERR_DOUBLE_FREE);	/* gone */
+		n += 3;
+		KUNIT_EXPECT_EQ(test, *errors, n);
+	}
+}
+
+/*
+ * A kept chunk whose header was out of line serves only objects whose
+ * header goes out of line too (another would start further in, and a
+ * second free of the old object would find the new one's header), and
+ * one whose header was inline only those with theirs inline.
+ */
+static void hm_api_large_ool_keep(struct kunit *test)
+{
+	long *errors = hm_test_count_errors(test);
+	char *p, *q, *r;
+
+	hm_large_trim();
+	p = hm_large_alloc(HM_SLAB_SIZE, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)p % HM_SLAB_SIZE, 0);
+	hm_test_free(p);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	q = hm_large_alloc(40000, HM_GFP_DEFAULT);	/* one granule, header inline */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	KUNIT_EXPECT_PTR_NE(test, hm_ptr_slab(q), hm_ptr_slab(p));
+	r = hm_large_alloc(HM_SLAB_SIZE, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_PTR_EQ(test, r, p);		/* taken back */
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
+	hm_test_free(q);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	p = hm_large_alloc(HM_SLAB_SIZE, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_NE(test, hm_ptr_slab(p), hm_ptr_slab(q));
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	hm_test_free_refused(test, q, HM_ERR_DOUBLE_FREE);
+	KUNIT_EXPECT_EQ(test, *errors, 1);
+	hm_test_free(p);
+	hm_test_free(r);
+	hm_large_trim();
+}
+
+/*
+ * Resized in place, or moved to a new object and copied where it does not
+ * fit (realloc()), across the sizes where the header goes out of line and
+ * back: the contents stay.
+ */
+static void hm_api_large_ool_resize(struct kunit *test)
+{
+	static const size_t steps[] = {
+		12224, 12288, 16384, 20000, 16384, 12225, 65536, 65472, 40000, 131072,
+		65536, 12288, 12224, 131072 - HM_LARGE_HDR, 131072, 5 * 65536, 12288,
+	};
+	size_t size = 0, n, i, j, bad = 0;
+	char *p = NULL, *q;
+
+	hm_large_trim();
+	for (i = 0; i < HM_ARRAY_SIZE(steps); i++) {
+		n = steps[i];
+		if (p && hm_large_resize(p, n)) {
+			q = p;
+		} else {
+			q = hm_large_alloc(n, HM_GFP_DEFAULT);
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			if (p) {
+				hm_memcpy(q, p, HM_MIN(size, n));
+				hm_test_free(p);
+			}
+		}
+		for (j = 0; j < HM_MIN(size, n); j++)
+			bad += (unsigned char)q[j] != (unsigned char)(j * 7 + j / 4096);
+		for (j = size; j < n; j++)
+			q[j] = (char)(j * 7 + j / 4096);
+		KUNIT_EXPECT_EQ(test, hm_core_usable_size(q), n);
+		p = q;
+		size = n;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	hm_test_free(p);
+	hm_large_trim();
+}
+
 static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_edge_sizes),
 	KUNIT_CASE(hm_api_zero_null_huge),
@@ -646,6 +825,10 @@ static struct kunit_case hm_api_cases[] = {
 	KUNIT_CASE(hm_api_large_reuse_moved),
 	KUNIT_CASE(hm_api_past_chunk),
 	KUNIT_CASE(hm_api_large_free_race),
+	KUNIT_CASE(hm_api_large_free_race_ool),
+	KUNIT_CASE(hm_api_large_ool),
+	KUNIT_CASE(hm_api_large_ool_keep),
+	KUNIT_CASE(hm_api_large_ool_resize),
 	KUNIT_CASE(hm_api_refused_counted_threads),
 	{}
 };

@@ -18,7 +18,7 @@
 #                           and bad command lines (tools/bench/test-args.sh)
 #   make bench-real         python3, sort, perl, gcc on glibc, libhakmem-preload.so
 #                           (each mode), mimalloc, jemalloc, tcmalloc (LD_PRELOAD)
-#   make bench-rss          resident memory of 10 000 objects of 4 to 16 KiB, and of
+#   make bench-rss          resident memory of 10 000 objects of 4 to 64 KiB, and of
 #                           1/4/8 threads churning 4-11 KiB ones, glibc
 #                           against libhakmem-preload.so (tools/bench/rss.sh)
 #   make bench-bins         the workload programs alone, build/bench/hm-ops-*

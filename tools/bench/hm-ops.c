@@ -737,7 +737,7 @@ static void usage(void)
 #endif
 		"  WORKLOAD  a|g|b|c|d|e|f|l|p  N  operations (one alloc + its free)\n"
 		"  ALLOC may end in :POLICY (hakmem: default|first|next|near|best)\n"
-		"  -s SIZE   object size for a..e, 1..16384 (default 64; f draws 8..256;\n"
+		"  -s SIZE   object size for a..e, 1..65536 (default 64; f draws 8..256;\n"
 		"            cache-*: up to 4096, hm-*: the medium classes past 1024)\n"
 		"  -r REPS   timed repetitions after the warm-up (default 5)\n"
 		"  -W OPS    warm-up operations (default N; -c: 10000)\n"
@@ -860,13 +860,13 @@ int main(int argc, char **argv)
 			warm = (long)num(optarg, "WARMUP_OPS", 0, LONG_MAX);
 			break;
 		case 's':
-			j.size = num(optarg, "SIZE", 1, 16384);
+			j.size = num(optarg, "SIZE", 1, 65536);
 			break;
 		default:
 			usage();
 		}
 	}
-	if (argc - optind != 3 || reps < 1 || reps > MAX_REPS || !j.size || j.size > 16384)
+	if (argc - optind != 3 || reps < 1 || reps > MAX_REPS || !j.size || j.size > 65536)
 		usage();
 	alloc_name = argv[optind];
 	j.wl = argv[optind + 1][0];

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # rss.sh - resident memory of 10 000 live objects of each size from 4097
-# bytes to 16 KiB (the medium classes and past them), on glibc's malloc and
-# on libhakmem-preload.so (make bench-rss), one process per size and
-# allocator; then the churn workload of Documentation/userspace.rst's
-# Limits (hm-rss -c 5000); then 1, 4 and 8 threads each keeping 256 objects
-# of 4097 to 10816 bytes and churning them (hm-rss -t T).
+# bytes to 16 KiB (the medium classes and past them) and of 32 and 64 KiB
+# (large objects), on glibc's malloc and on libhakmem-preload.so (make
+# bench-rss), one process per size and allocator; then the churn workload
+# of Documentation/userspace.rst's Limits (hm-rss -c 5000); then 1, 4 and
+# 8 threads each keeping 256 objects of 4097 to 10816 bytes and churning
+# them (hm-rss -t T).
 #
 # usage: tools/bench/rss.sh [-o OUTDIR]
 # Output: OUTDIR/rss.tsv (allocator, size, n, rss_kb, bytes_per_obj, ratio
@@ -21,7 +22,7 @@ out=$top/build/bench
 while getopts o: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
-	*) sed -n '9,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '12,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -34,7 +35,7 @@ done
 
 tsv=$out/rss.tsv
 : > "$tsv"
-for size in 4097 4608 5000 6144 7168 8192 9280 10000 10816 12288 16384 churn-5000; do
+for size in 4097 4608 5000 6144 7168 8192 9280 10000 10816 12288 16384 32768 65536 churn-5000; do
 	for a in glibc hakmem; do
 		pre=
 		[ $a = hakmem ] && pre=$lib

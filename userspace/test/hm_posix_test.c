@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -848,9 +849,85 @@ static void hm_posix_medium_double_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_validate(s->cache), 0);
 }
 
+/* the bytes of the pages of [@p, @p + @len) in memory */
+static size_t hm_posix_resident(struct kunit *test, const void *p, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = len / page, i, resident = 0;
+	unsigned char vec[64];
+	int rc;
+
+	KUNIT_ASSERT_LE(test, n, sizeof(vec));
+	rc = mincore((void *)p, n * page, vec);
+	KUNIT_ASSERT_EQ(test, rc, 0);
+	for (i = 0; i < n; i++)
+		resident += vec[i] & 1;
+	return resident * page;
+}
+
+/*
+ * An object of 12 KiB is 3 pages in memory, not 4: its header is out of
+ * line, the object at its chunk's start (it was 64 bytes in, and wrote a
+ * fourth page); 64 KiB takes one granule.  realloc() across the sizes
+ * where the header goes out of line and back keeps the contents.
+ */
+static void hm_posix_large_ool(struct kunit *test)
+{
+	static const size_t steps[] = {
+		12224, 12288, 16384, 65536, 12288, 12225, 200000, 65536, 65472, 4000, 12288,
+	};
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 0, n, i, j, bad = 0;
+	char *p, *q, *g;
+
+	hm_trim();
+	p = hm_malloc(12288);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)p % HM_SLAB_SIZE, 0);
+	memset(p, 0x11, 12288);
+	if (page == 4096)
+		KUNIT_EXPECT_EQ(test, hm_posix_resident(test, p, HM_SLAB_SIZE), 12288);
+	q = hm_malloc(65536);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)q % HM_SLAB_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, hm_malloc_usable_size(q), 65536);
+	hm_free(q);
+	hm_free(p);
+	/*
+	 * Not in a granule kept after a chunk registered there went back: a
+	 * free's fast path may read its first word, the object's now, as a
+	 * slab's key (hm_plat_chunk_alloc_fresh()).  A chunk of one granule
+	 * takes the kept one first.
+	 */
+	p = hm_malloc(20000);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	g = (char *)hm_ptr_slab(p);
+	hm_free(p);
+	hm_trim();
+	hm_test_retire_barrier();
+	q = hm_malloc(65536);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, g);
+	hm_free(q);
+	p = NULL;
+	for (i = 0; i < HM_ARRAY_SIZE(steps); i++) {
+		n = steps[i];
+		q = hm_realloc(p, n);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		for (j = 0; j < HM_MIN(size, n); j++)
+			bad += (unsigned char)q[j] != (unsigned char)(j * 13 + j / 4096);
+		for (j = size; j < n; j++)
+			q[j] = (char)(j * 13 + j / 4096);
+		KUNIT_EXPECT_GE(test, hm_malloc_usable_size(q), n);
+		p = q;
+		size = n;
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	hm_free(p);
+}
+
 static struct kunit_case hm_posix_cases[] = {
 	KUNIT_CASE(hm_posix_calloc_recycled),
 	KUNIT_CASE(hm_posix_realloc),
+	KUNIT_CASE(hm_posix_large_ool),
 	KUNIT_CASE(hm_posix_realloc_grows),
 	KUNIT_CASE(hm_posix_realloc_moves_pages),
 	KUNIT_CASE(hm_posix_realloc_interior),
