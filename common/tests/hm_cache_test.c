@@ -555,6 +555,16 @@ static void hm_obj_of_interior(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, hm_core_obj_of(large - 8, &n));
 	hm_free_other(large, 0);
 	KUNIT_EXPECT_NULL(test, hm_core_obj_of(large + 4000, &n));
+	/* one at its chunk's start, its header out of line (hm_large_plan()) */
+	large = hm_large_alloc(HM_SLAB_SIZE, HM_GFP_DEFAULT);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_EXPECT_EQ(test, (uintptr_t)large % HM_SLAB_SIZE, 0);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of(large + HM_SLAB_SIZE - 1, &n), large);
+	KUNIT_EXPECT_EQ(test, n, HM_SLAB_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, hm_core_obj_of(large, &n), large);
+	KUNIT_EXPECT_EQ(test, hm_core_free_size(large, 0), HM_SLAB_SIZE);
+	hm_free_other(large, 0);
+	KUNIT_EXPECT_NULL(test, hm_core_obj_of(large + 4000, &n));
 	hm_expect_intact(test, cc, v, 1);
 	hm_test_free_in(cc, v[0]);
 	HM_EXPECT_VALID(test, c);
