@@ -3711,6 +3711,19 @@ static size_t hm_user_vm_bytes(void)
 }
 
 /*
+ * A case whose child runs under RLIMIT_AS: skipped where the limit would
+ * count a tool's own mappings (ASan's shadow, TSan's, memcheck's).
+ */
+static void hm_user_skip_under_limit(struct kunit *test)
+{
+#ifdef __SANITIZE_ADDRESS__
+	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
+#endif
+	if (hm_user_on_valgrind() || HM_TEST_TSAN)
+		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+}
+
+/*
  * Kept chunks are address space (and commit charge) the program freed:
  * where the system refuses more (RLIMIT_AS, vm.overcommit_memory=2), an
  * allocation that fails must have them given back first.  15 objects of
@@ -3724,11 +3737,7 @@ static void hm_user_large_kept_given_under_limit(struct kunit *test)
 	int status = -1;
 	pid_t pid;
 
-#ifdef __SANITIZE_ADDRESS__
-	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
-#endif
-	if (hm_user_on_valgrind() || HM_TEST_TSAN)
-		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	hm_user_skip_under_limit(test);
 	pid = fork();
 	KUNIT_ASSERT_GE(test, pid, 0);
 	if (pid == 0) {
@@ -3768,11 +3777,7 @@ static void hm_user_flatmap_not_under_limit(struct kunit *test)
 	int status = -1;
 	pid_t pid;
 
-#ifdef __SANITIZE_ADDRESS__
-	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
-#endif
-	if (hm_user_on_valgrind() || HM_TEST_TSAN)
-		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	hm_user_skip_under_limit(test);
 	if (!hm_user_env_num_quiet("HM_FLATMAP", 0, 1, 1))
 		kunit_skip(test, "no flat bitmap (HM_FLATMAP=0)");
 	pid = fork();
@@ -3812,11 +3817,7 @@ static void hm_user_kept_granules_given_under_limit(struct kunit *test)
 	int status = -1;
 	pid_t pid;
 
-#ifdef __SANITIZE_ADDRESS__
-	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
-#endif
-	if (hm_user_on_valgrind() || HM_TEST_TSAN)
-		kunit_skip(test, "the tool's own mappings under RLIMIT_AS");
+	hm_user_skip_under_limit(test);
 	pid = fork();
 	KUNIT_ASSERT_GE(test, pid, 0);
 	if (pid == 0) {
