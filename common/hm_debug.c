@@ -212,6 +212,9 @@ bool hm_slab_lacks_dbg(struct hm_cache *c, const struct hm_slab *s)
  * @c: the cache
  * @n: how many (the allocations failed)
  *
+ * Counted per attempt: a slab that a later switch fails to give it to
+ * again counts again (the count says how often, not how many lack it).
+ *
  * Their blocks go unpoisoned and untracked, which would otherwise be
  * silent: counted (debug_nomem in the debug counts) and said, through the
  * cache's rate limit.  Writing the switches again gives debug memory to

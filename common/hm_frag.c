@@ -471,9 +471,9 @@ unsigned int hm_sites_top(struct hm_cache *c, struct hm_site_stat *out,
  * Blocks withheld after a write after free, frees by another CPU or
  * thread than the allocating one (counted while tracking is on), remote
  * frees by callers without a context, the bytes of tracking records held
- * now (0 once tracking is off and they were given back), and the slabs
- * that went without their debug memory, no memory for it
- * (hm_debug_nomem()).
+ * now (0 once tracking is off and they were given back), and the times a
+ * slab went without its debug memory, no memory for it, each attempt
+ * that failed (hm_debug_nomem()).
  */
 void hm_debug_counts_print(struct hm_cache *c, struct hm_printer *pr)
 {

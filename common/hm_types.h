@@ -366,7 +366,7 @@ struct hm_cache {
 	/* remote frees their freer counted, found double when collected */
 	hm_atomic_t late_refused;
 	hm_atomic_t track_bytes;	/* tracking records allocated now */
-	/* slabs that went without the debug memory the switches need */
+	/* times a slab went without the debug memory the switches need */
 	hm_atomic_t debug_nomem;
 	hm_atomic_t nreserve;	/* empty slabs in contexts' reserves */
 	/* slabs on contexts' notify stacks: remote frees woke them (hm_slab.c) */

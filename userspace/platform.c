@@ -235,22 +235,25 @@ static bool hm_user_give_kept(void)
 }
 
 /*
- * The kept granules themselves, unmapped, where the system refuses a
- * mapping even without the kept large chunks: under RLIMIT_AS the slab
- * chunks of a program's peak held all of its address space for good, and
- * once it had freed them every object above the medium classes failed
- * (none of the granules abuts a free range a large chunk could extend
- * into).  Only then: a free of a stale pointer into such a granule that
- * read the slab map before the slab's release (no bracket on the owner's
- * fast path, hm_free()) and reads its header after this would fault, or
- * read what a new mapping there holds (an object at its chunk's start,
- * too: hm_plat_chunk_alloc_fresh() takes new ranges as never registered);
- * a later one finds the granule off the map and reads nothing.  Callers
- * may hold hakmem's locks but hm_retire_lock.  False: none was kept.
+ * The kept granules themselves, all but their first page unmapped, where
+ * the system refuses a mapping even without the kept large chunks: under
+ * RLIMIT_AS the slab chunks of a program's peak held all of its address
+ * space for good, and once it had freed them every object above the
+ * medium classes failed (none of the granules abuts a free range a large
+ * chunk could extend into).  The first page stays, for good, with the key
+ * a free reads without a bracket (hm_free(): a stale free may have read
+ * the slab map just before the slab went): no new mapping can start where
+ * a slab was, so an object at its chunk's start never lands there
+ * (hm_plat_chunk_alloc_fresh()), and a stale free reads a dead key as
+ * before.  The granules of hm_chunks_fresh were never a slab's: unmapped
+ * whole.  A granule whose unmapping fails (vm.max_map_count: the page
+ * left splits a mapping) goes back to its list.  Callers may hold
+ * hakmem's locks but hm_retire_lock.  False: none was given back.
  */
 static bool hm_user_give_granules(void)
 {
 	struct hm_user_rlist *lists[] = { &hm_chunks_stuck, &hm_chunks_kept, &hm_chunks_fresh };
+	size_t head = HM_MIN(hm_user_kept_head(), (size_t)HM_SLAB_SIZE);
 	hm_plat_retire_t *r, *next;
 	unsigned long n, bytes;
 	bool gave = false;
@@ -259,10 +262,18 @@ static bool hm_user_give_granules(void)
 	if (!hm_user_chunks_kept_count())
 		return false;
 	for (i = 0; i < HM_ARRAY_SIZE(lists); i++) {
+		size_t keep = lists[i] == &hm_chunks_fresh ? 0 : head;
+
+		if (keep == HM_SLAB_SIZE)	/* pages of a granule's size: nothing to give */
+			continue;
 		for (r = hm_rlist_take(lists[i], true, &n, &bytes); r; r = next) {
+			char *p = (char *)r - offsetof(struct hm_slab, retire);
+
 			next = r->next;
-			munmap((char *)r - offsetof(struct hm_slab, retire), HM_SLAB_SIZE);
-			gave = true;
+			if (munmap(p + keep, HM_SLAB_SIZE - keep))
+				hm_rlist_push(lists[i], r, r, 1, 0);
+			else
+				gave = true;
 		}
 	}
 	return gave;

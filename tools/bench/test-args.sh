@@ -23,7 +23,7 @@ expect_rc 2 "bad N 'abc'" "$hm" hm-hybrid a abc
 expect_rc 2 "bad N '1e6'" "$hm" hm-hybrid a 1e6
 expect_rc 2 "bad SIZE '64k'" "$hm" -s 64k hm-hybrid a 10
 expect_rc 2 "bad SIZE '0'" "$hm" -s 0 hm-hybrid a 10
-expect_rc 2 "bad SIZE '16385'" "$hm" -s 16385 hm-hybrid a 10
+expect_rc 2 "bad SIZE '65537'" "$hm" -s 65537 hm-hybrid a 10
 expect_rc 2 "bad REPS '3x'" "$hm" -r 3x hm-hybrid a 10
 expect_rc 2 "bad WARMUP_OPS 'abc'" "$hm" -W abc hm-hybrid a 10
 expect_rc 2 "bad WARMUP_OPS '-1'" "$hm" -W -1 hm-hybrid a 10

@@ -3810,7 +3810,10 @@ static void hm_user_flatmap_not_under_limit(struct kunit *test)
  * program that filled a limit of 96 MiB more with objects of 1 KiB and
  * freed them could not get one of 64 MiB (every large object failed for
  * good once small ones had filled the limit).  Where the system refuses a
- * mapping the kept granules go back before a chunk (or metadata) fails.
+ * mapping the kept granules go back before a chunk (or metadata) fails:
+ * all but the first page of each, which keeps the key a stale free reads
+ * (a whole granule given back could be mapped again as an object at its
+ * chunk's start, whose first word is the user's).
  */
 static void hm_user_kept_granules_given_under_limit(struct kunit *test)
 {
@@ -3825,9 +3828,10 @@ static void hm_user_kept_granules_given_under_limit(struct kunit *test)
 		const size_t n = (1UL << 30) / 1024;
 		void **v = mmap(NULL, n * sizeof(*v), PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 		struct rlimit r;
+		size_t i, m, tails;
 		void *big;
-		size_t i, m;
 
 		if (v == MAP_FAILED)
 			hm_child_exit(4);
@@ -3845,7 +3849,21 @@ static void hm_user_kept_granules_given_under_limit(struct kunit *test)
 			hm_free(v[i]);
 		hm_trim();		/* the slabs released: their granules kept */
 		big = hm_malloc(64UL << 20);
-		hm_child_exit(big ? 0 : hm_user_chunks_kept_count() ? 1 : 5);
+		if (!big)
+			hm_child_exit(hm_user_chunks_kept_count() ? 1 : 5);
+		/*
+		 * Each slab's granule keeps its first page, with the key a stale
+		 * free reads: no new mapping starts where a slab was.  Its rest
+		 * went back (msync() of what is not mapped: ENOMEM).
+		 */
+		for (i = 0, tails = 0; i < m; i++) {
+			char *g = (char *)((uintptr_t)v[i] & ~(uintptr_t)(HM_SLAB_SIZE - 1));
+
+			if (msync(g, page, MS_ASYNC))
+				hm_child_exit(6);
+			tails += msync(g + page, page, MS_ASYNC) && errno == ENOMEM;
+		}
+		hm_child_exit(tails ? 0 : 7);
 	}
 	KUNIT_ASSERT_EQ(test, waitpid(pid, &status, 0), pid);
 	KUNIT_EXPECT_TRUE(test, WIFEXITED(status));
