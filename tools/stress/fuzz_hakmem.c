@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hakmem.h"
 #include "hm_user.h"		/* hm_user_fail_every: fault injection */
@@ -309,6 +310,22 @@ static bool overlaps(const unsigned char *p, size_t n, int skip)
 	return false;
 }
 
+/*
+ * May a large object of @size start its chunk, its header out of line?
+ * Only where the header inline would cost a page the object alone does
+ * not, in a chunk below 1 MiB (hm_large_plan(): larger ones move by
+ * pages and keep theirs inline).
+ */
+static bool large_ool_may(size_t size)
+{
+	static size_t page;
+
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return size < (1UL << 20) &&
+	       (size + LARGE_HDR + page - 1) / page > (size + page - 1) / page;
+}
+
 /* record a new object and check what the allocator promised about it */
 static struct obj *obj_add(void *p, size_t size, int cache, unsigned int thread)
 {
@@ -325,8 +342,13 @@ static struct obj *obj_add(void *p, size_t size, int cache, unsigned int thread)
 	} else {
 		usable = size;
 		align = LARGE_HDR;
-		if ((uintptr_t)p % GRANULE != LARGE_HDR)
-			fail("large object %p of %zu bytes not %lu bytes into its chunk",
+		/*
+		 * after its header, or at its chunk's start (the header out of
+		 * line) where the header would have cost a page more
+		 */
+		if ((uintptr_t)p % GRANULE == 0 ? !large_ool_may(size) :
+		    (uintptr_t)p % GRANULE != LARGE_HDR)
+			fail("large object %p of %zu bytes not %lu bytes into its chunk, nor at its start",
 			     p, size, LARGE_HDR);
 	}
 	if ((uintptr_t)p % align)
