@@ -5478,7 +5478,9 @@ static void hm_user_trim_concurrent(struct kunit *test)
 	bool stop = false;
 	pthread_barrier_t bar;
 	unsigned long taken, trims, released, n;
+	struct timespec t0, now;
 	unsigned int m, i;
+	long ns;
 
 	for (m = 0; m < HM_ARRAY_SIZE(hm_test_modes); m++) {
 		struct hm_cache *c = hm_cache_create("trim-busy", 64, 0, hm_test_modes[m], 0);
@@ -5486,11 +5488,21 @@ static void hm_user_trim_concurrent(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
 		__atomic_store_n(&stop, false, __ATOMIC_RELAXED);
-		hm_trim_start(test, a, t, &bar, c, hm_trim_busy_worker, 400, &stop);
+		/* the owners work until told to stop: never idle while trimmed */
+		hm_trim_start(test, a, t, &bar, c, hm_trim_busy_worker, ~0u, &stop);
 		pthread_barrier_wait(&bar);
-		/* the reserves taken from under the owners, which race for them */
+		/*
+		 * The reserves taken from under the owners, which race for
+		 * them: for 0.2 s, and on until one took something (a loaded
+		 * machine may starve this thread), 20 s at most.
+		 */
 		taken = 0;
-		for (trims = 0; trims < 3000; trims++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (trims = 0;; trims++) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ns = (now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec);
+			if ((ns > 200000000L && taken) || ns > 20000000000L)
+				break;
 			if (trims % 64 == 0)
 				hm_trim();
 			n = hm_cache_trim_reserves(c, &released);
@@ -5498,11 +5510,13 @@ static void hm_user_trim_concurrent(struct kunit *test)
 			KUNIT_EXPECT_LE(test, n, HM_TRIM_THREADS);
 			KUNIT_EXPECT_LE(test, released, n);
 			taken += n;
-			sched_yield();
 		}
 		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 		pthread_barrier_wait(&bar);
-		KUNIT_EXPECT_GT(test, taken, 0);
+		KUNIT_EXPECT_TRUE_MSG(test, taken > 0, "mode %s: no reserve taken in %lu trims",
+				      hm_mode_name(hm_test_modes[m]), trims);
+		kunit_info(test, "%s: %lu trims took %lu reserves", hm_mode_name(hm_test_modes[m]),
+			   trims, taken);
 		for (i = 0; i < HM_TRIM_THREADS; i++) {
 			KUNIT_EXPECT_EQ(test, a[i].bad, 0);
 			KUNIT_EXPECT_EQ(test, a[i].nulls, 0);
