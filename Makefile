@@ -221,6 +221,8 @@ test-tool-uaf: test-asan test-valgrind
 		EXTRA_CFLAGS="$(ASAN_CFLAGS) -DHM_MAG_INTRUSIVE" $(BUILD)/asan-intrusive/libhakmem.a
 	$(Q)$(MAKE) --no-print-directory VARIANT=valgrind-intrusive \
 		EXTRA_CFLAGS="-DHM_VALGRIND -DHM_MAG_INTRUSIVE" $(BUILD)/valgrind-intrusive/libhakmem.a
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan-clang CC=clang \
+		EXTRA_CFLAGS="$(ASAN_CFLAGS)" $(BUILD)/asan-clang/libhakmem.a
 	$(Q)CC="$(CC)" CFLAGS="$(ALL_CFLAGS)" tools/test/uaf-test.sh $(BUILD)
 
 # real programs (ls, sort, python3, perl, awk, git, gcc, threads, fork)

@@ -546,7 +546,17 @@ static inline void hm_plat_ratelimit_exit(struct hm_cache *c)
 	(void)c;
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(HM_ASAN)
+/* gcc says ASan by __SANITIZE_ADDRESS__, clang by __has_feature() only */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HM_USER_ASAN	1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define HM_USER_ASAN	1
+#endif
+
+#ifdef HM_USER_ASAN
 #include <sanitizer/asan_interface.h>
 #define hm_plat_mark_free(p, n)		ASAN_POISON_MEMORY_REGION((p), (n))
 #define hm_plat_mark_alloc(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))

@@ -24,17 +24,7 @@
 #include "hm_debug.h"
 #include "hm_user.h"
 
-/* clang says ASan by __has_feature() only (the fuzz target's build) */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HM_USER_LSAN	1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define HM_USER_LSAN	1
-#endif
-
-#ifdef HM_USER_LSAN
+#ifdef HM_USER_ASAN	/* hm_plat.h: gcc's or clang's */
 #include <sanitizer/lsan_interface.h>
 /* chunks hold the only pointers to some metadata: LeakSanitizer scans them */
 #define hm_lsan_root(p, n)	__lsan_register_root_region((p), (n))

@@ -16,9 +16,12 @@
 # refuse the free with its own report, the tool report nothing, and the
 # lists stay intact.  Every such run must end within DOUBLE_TIMEOUT.
 #
-# Usage: uaf-test.sh BUILD_DIR   (holds asan/, valgrind/, asan-intrusive/
-#                                 and valgrind-intrusive/libhakmem.a)
-# CC and CFLAGS: the library's compiler and flags.
+# asan-clang is clang's ASan build, which says ASan by __has_feature()
+# only: the same reports (the fuzz target is built so).
+#
+# Usage: uaf-test.sh BUILD_DIR   (holds asan/, valgrind/, asan-intrusive/,
+#                                 valgrind-intrusive/ and asan-clang/libhakmem.a)
+# CC and CFLAGS: the library's compiler and flags (asan-clang: clang's).
 
 set -u
 B=$1
@@ -71,11 +74,16 @@ double_refused() {
 		! grep -Eq 'AddressSanitizer|runtime error|^==[0-9]+== ' "$1"
 }
 
-for v in asan valgrind asan-intrusive valgrind-intrusive; do
+for v in asan valgrind asan-intrusive valgrind-intrusive asan-clang; do
 	lib=$B/$v/libhakmem.a
 	bin=$B/$v/uaf
 	[ -f "$lib" ] || { echo "uaf: $lib missing"; exit 1; }
 	case $v in
+	asan-clang)
+		clang -std=gnu11 -pthread -Iuserspace/include -O1 -g -fsanitize=address,undefined \
+			-o "$bin" tools/test/uaf.c "$lib"
+		run="env ASAN_OPTIONS=detect_leaks=0"
+		;;
 	asan*)
 		# shellcheck disable=SC2086
 		$CC $CFLAGS -O1 -fsanitize=address,undefined -o "$bin" tools/test/uaf.c "$lib"

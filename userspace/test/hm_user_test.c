@@ -1020,7 +1020,7 @@ static void hm_user_free_keeps_errno_locked(struct kunit *test)
 	int status = -1;
 	pid_t pid;
 
-#ifdef __SANITIZE_ADDRESS__
+#ifdef HM_USER_ASAN
 	kunit_skip(test, "ASan's shadow, locked");
 #endif
 	if (hm_user_on_valgrind() || HM_TEST_TSAN)
@@ -3716,7 +3716,7 @@ static size_t hm_user_vm_bytes(void)
  */
 static void hm_user_skip_under_limit(struct kunit *test)
 {
-#ifdef __SANITIZE_ADDRESS__
+#ifdef HM_USER_ASAN
 	kunit_skip(test, "ASan's shadow under RLIMIT_AS");
 #endif
 	if (hm_user_on_valgrind() || HM_TEST_TSAN)
@@ -4691,7 +4691,7 @@ static void hm_user_stamps_without_tsc(struct kunit *test)
  */
 static int hm_tool_free_bytes(const void *p, size_t n)
 {
-#if defined(__SANITIZE_ADDRESS__) || defined(HM_VALGRIND)
+#if defined(HM_USER_ASAN) || defined(HM_VALGRIND)
 	const char *b = p;
 	int k = 0;
 	size_t i;
@@ -5338,24 +5338,35 @@ struct hm_trim_arg {
 	bool *stop;
 	unsigned long bad;	/* blocks found with another's tag: handed out twice */
 	unsigned long nulls;	/* allocations that failed: a trim must cause none */
+	bool finished;		/* its rounds done (or stopped) */
+	bool *quiet;		/* the main thread calls hm_trim() no more */
 };
 
 /*
  * Allocate three slabs' worth and free them all: the thread keeps its
- * active slab (and magazine) and one empty slab in reserve.  Then idle on
- * the barrier while the main thread trims.
+ * active slab (and magazine) and one empty slab in reserve.  The idle
+ * worker then waits on the barrier while the main thread trims.
  */
-static void *hm_trim_idle_worker(void *p)
+static void hm_trim_leave_reserve(struct hm_trim_arg *a)
 {
-	struct hm_trim_arg *a = p;
 	unsigned int n = 3 * a->c->nblocks, i;
 	void **v = calloc(n, sizeof(*v));
 
-	for (i = 0; v && i < n; i++)
+	a->nulls += !v;
+	for (i = 0; v && i < n; i++) {
 		v[i] = hm_cache_alloc(a->c);
+		a->nulls += !v[i];
+	}
 	for (i = 0; v && i < n; i++)
 		hm_cache_free(a->c, v[i]);
 	free(v);
+}
+
+static void *hm_trim_idle_worker(void *p)
+{
+	struct hm_trim_arg *a = p;
+
+	hm_trim_leave_reserve(a);
 	pthread_barrier_wait(a->bar);	/* all freed */
 	pthread_barrier_wait(a->bar);	/* the main thread trimmed */
 	return NULL;
@@ -5432,7 +5443,8 @@ static void hm_user_trim_idle_threads(struct kunit *test)
 /*
  * Owners allocate a slab's worth and more, tag each block, check the tag
  * and free them all, round after round: their slow paths take the reserve
- * and put it back all the time, while the main thread trims.
+ * and put it back all the time, while the main thread trims.  Then, once
+ * hm_trim() runs no more, each leaves a reserve for the trimmer to find.
  */
 static void *hm_trim_busy_worker(void *p)
 {
@@ -5441,10 +5453,9 @@ static void *hm_trim_busy_worker(void *p)
 	unsigned long tag;
 	void **v = calloc(n, sizeof(*v));
 
-	if (!v)
-		return NULL;
+	a->nulls += !v;
 	pthread_barrier_wait(a->bar);
-	for (r = 0; r < a->rounds && !__atomic_load_n(a->stop, __ATOMIC_RELAXED); r++) {
+	for (r = 0; v && r < a->rounds && !__atomic_load_n(a->stop, __ATOMIC_RELAXED); r++) {
 		for (i = 0; i < n; i++) {
 			v[i] = hm_cache_alloc(a->c);
 			a->nulls += !v[i];
@@ -5460,9 +5471,24 @@ static void *hm_trim_busy_worker(void *p)
 		}
 	}
 	free(v);
+	__atomic_store_n(&a->finished, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(a->quiet, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(a->stop, __ATOMIC_RELAXED))
+		sched_yield();
+	hm_trim_leave_reserve(a);
 	pthread_barrier_wait(a->bar);	/* done: idle while checked */
 	pthread_barrier_wait(a->bar);
 	return NULL;
+}
+
+/* how many of the owners of @a have done their rounds? */
+static unsigned int hm_trim_finished(const struct hm_trim_arg *a)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < HM_TRIM_THREADS; i++)
+		n += __atomic_load_n(&a[i].finished, __ATOMIC_ACQUIRE);
+	return n;
 }
 
 /*
@@ -5475,10 +5501,10 @@ static void hm_user_trim_concurrent(struct kunit *test)
 {
 	struct hm_trim_arg a[HM_TRIM_THREADS];
 	pthread_t t[HM_TRIM_THREADS];
-	bool stop = false;
+	bool stop = false, quiet;
 	pthread_barrier_t bar;
 	unsigned long taken, trims, released, n;
-	struct timespec t0, now;
+	struct timespec t0, now, last;
 	unsigned int m, i;
 	long ns;
 
@@ -5488,28 +5514,42 @@ static void hm_user_trim_concurrent(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, c);
 		__atomic_store_n(&stop, false, __ATOMIC_RELAXED);
-		/* the owners work until told to stop: never idle while trimmed */
-		hm_trim_start(test, a, t, &bar, c, hm_trim_busy_worker, ~0u, &stop);
+		quiet = false;
+		hm_trim_start(test, a, t, &bar, c, hm_trim_busy_worker, 400, &stop);
+		for (i = 0; i < HM_TRIM_THREADS; i++)
+			a[i].quiet = &quiet;	/* read after the barrier */
 		pthread_barrier_wait(&bar);
 		/*
 		 * The reserves taken from under the owners, which race for
-		 * them: for 0.2 s, and on until one took something (a loaded
-		 * machine may starve this thread), 20 s at most.
+		 * them, and hm_trim() every millisecond (which takes them
+		 * too, uncounted) until one owner is done.  Then the owners
+		 * leave a reserve each: at least one is taken here.  Not a
+		 * count of trims: a starved trimmer could do them all before
+		 * the owners' first reserve, or after their last.  20 s at
+		 * most (a hm_trim() under memcheck can take seconds).
 		 */
 		taken = 0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		last = t0;
 		for (trims = 0;; trims++) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			ns = (now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec);
-			if ((ns > 200000000L && taken) || ns > 20000000000L)
+			if ((taken && hm_trim_finished(a) == HM_TRIM_THREADS) || ns > 20000000000L)
 				break;
-			if (trims % 64 == 0)
+			if (!quiet && hm_trim_finished(a))
+				__atomic_store_n(&quiet, true, __ATOMIC_RELEASE);
+			if (!quiet && (now.tv_sec - last.tv_sec) * 1000000000L +
+				      (now.tv_nsec - last.tv_nsec) >= 1000000L) {
 				hm_trim();
+				last = now;
+			}
 			n = hm_cache_trim_reserves(c, &released);
 			/* one a context at most, and released only what it took */
 			KUNIT_EXPECT_LE(test, n, HM_TRIM_THREADS);
 			KUNIT_EXPECT_LE(test, released, n);
 			taken += n;
+			if (hm_user_on_valgrind())
+				sched_yield();	/* memcheck runs one thread at a time */
 		}
 		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 		pthread_barrier_wait(&bar);
