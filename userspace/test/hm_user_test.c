@@ -5501,12 +5501,11 @@ static void hm_user_trim_concurrent(struct kunit *test)
 {
 	struct hm_trim_arg a[HM_TRIM_THREADS];
 	pthread_t t[HM_TRIM_THREADS];
-	bool stop = false, quiet;
+	bool stop = false, quiet, memcheck = hm_user_on_valgrind();
 	pthread_barrier_t bar;
 	unsigned long taken, trims, released, n;
-	struct timespec t0, now, last;
-	unsigned int m, i;
-	long ns;
+	unsigned int m, i, finished;
+	u64 t0, now, last;
 
 	for (m = 0; m < HM_ARRAY_SIZE(hm_test_modes); m++) {
 		struct hm_cache *c = hm_cache_create("trim-busy", 64, 0, hm_test_modes[m], 0);
@@ -5529,17 +5528,15 @@ static void hm_user_trim_concurrent(struct kunit *test)
 		 * most (a hm_trim() under memcheck can take seconds).
 		 */
 		taken = 0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		last = t0;
+		t0 = last = hm_user_clock_ns();
 		for (trims = 0;; trims++) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			ns = (now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec);
-			if ((taken && hm_trim_finished(a) == HM_TRIM_THREADS) || ns > 20000000000L)
+			now = hm_user_clock_ns();
+			finished = hm_trim_finished(a);
+			if ((taken && finished == HM_TRIM_THREADS) || now - t0 > 20000000000ULL)
 				break;
-			if (!quiet && hm_trim_finished(a))
+			if (!quiet && finished)
 				__atomic_store_n(&quiet, true, __ATOMIC_RELEASE);
-			if (!quiet && (now.tv_sec - last.tv_sec) * 1000000000L +
-				      (now.tv_nsec - last.tv_nsec) >= 1000000L) {
+			if (!quiet && now - last >= 1000000) {
 				hm_trim();
 				last = now;
 			}
@@ -5548,7 +5545,7 @@ static void hm_user_trim_concurrent(struct kunit *test)
 			KUNIT_EXPECT_LE(test, n, HM_TRIM_THREADS);
 			KUNIT_EXPECT_LE(test, released, n);
 			taken += n;
-			if (hm_user_on_valgrind())
+			if (memcheck)
 				sched_yield();	/* memcheck runs one thread at a time */
 		}
 		__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
