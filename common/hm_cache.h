@@ -105,6 +105,7 @@ struct hm_large_use {
 };
 
 void hm_large_usage(struct hm_large_use *u);
+bool hm_large_was_gone(const void *p);
 void hm_large_exit(void);
 void hm_free_other(void *p, unsigned long ip);
 void hm_free_other_cache(struct hm_cache *c, void *p, unsigned long ip);

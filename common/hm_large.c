@@ -400,12 +400,19 @@ static void hm_large_unmap(struct hm_large *h)
 	HM_WRITE_ONCE(h->magic, 0);
 }
 
-/*
- * Is @p among the objects gone last?  After the look that found its chunk
- * gone or its magic cleared: the ring is read after it, as it was written
- * before (hm_large_unmap()); only off the live objects' path.
+/**
+ * hm_large_was_gone() - is @p among the large objects whose chunks went
+ * back last?
+ * @p: any pointer
+ *
+ * A free of such a pointer that finds no chunk is a double free, not a
+ * foreign pointer.  After the look that found its chunk gone or its magic
+ * cleared: the ring is read after it, as it was written before
+ * (hm_large_unmap()); only off the live objects' path.
+ *
+ * Return: true if @p is in the ring.
  */
-static bool hm_large_was_gone(const void *p)
+bool hm_large_was_gone(const void *p)
 {
 	unsigned int i;
 

@@ -658,6 +658,7 @@ HM_EXPORT(hm_large_alloc_aligned);
 HM_EXPORT(hm_large_alloc_room);
 HM_EXPORT(hm_large_chunk_size);
 HM_EXPORT(hm_large_usage);
+HM_EXPORT(hm_large_was_gone);
 HM_EXPORT(hm_free_other);
 HM_EXPORT(hm_free_other_cache);
 HM_EXPORT(hm_cache_free_nocctx);
