@@ -109,6 +109,11 @@ void hakmem_fail_chunk_debugfs(struct dentry *parent);
 void hakmem_free_rcu_now(struct rcu_head *head);
 unsigned long hakmem_reclaimable(void);
 unsigned long hakmem_shrink_all(void);
+void hakmem_shrink_hold(bool hold);
+struct shrinker;
+struct shrink_control;
+unsigned long hakmem_shrink_count(struct shrinker *sh, struct shrink_control *sc);
+unsigned long hakmem_shrink_scan(struct shrinker *sh, struct shrink_control *sc);
 long hakmem_validate_all(struct hakmem_cache *only, struct hm_printer *pr);
 
 /* the rate limits of the kernel log's reports, per cache and kind (hakmem_plat.c) */

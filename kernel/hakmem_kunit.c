@@ -66,6 +66,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timer.h>
@@ -798,6 +799,51 @@ static void hakmem_percpu_shrinker(struct kunit *test)
 	HAKMEM_EXPECT_VALID(test, hc);
 }
 
+static void hakmem_test_unhold(void *unused)
+{
+	hakmem_shrink_hold(false);
+}
+
+/*
+ * A hold (hakmem_shrink_hold(), which cases that check kept memory take)
+ * keeps the shrinker from counting or giving back anything: a kept large
+ * chunk and a cache's pooled slabs stay; dropped, a scan takes them.
+ */
+static void hakmem_percpu_shrink_hold(struct kunit *test)
+{
+	struct hakmem_cache *hc = hakmem_test_cache(test, "kunit-hold", 512, MODE(test));
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128 };
+	struct hakmem_work w = { .hc = hc };
+	unsigned long released;
+	void *big;
+
+	hakmem_shrink_hold(true);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_unhold, NULL), 0);
+	hakmem_work_here(test, &w, hc->c->nblocks * 8);
+	KUNIT_ASSERT_EQ(test, w.fails, 0);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, hc->c->max_pool);
+	hm_large_trim();
+	big = hakmem_alloc(20000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	hakmem_free(big);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	released = hc->c->slabs_released;
+	KUNIT_EXPECT_EQ(test, hakmem_shrink_count(NULL, &sc), 0);
+	KUNIT_EXPECT_EQ(test, hakmem_shrink_scan(NULL, &sc), SHRINK_STOP);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 1);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, hc->c->max_pool);
+	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released);
+
+	/* dropped: this scan, or reclaim's meanwhile, gives them back */
+	kunit_release_action(test, hakmem_test_unhold, NULL);
+	KUNIT_EXPECT_GT(test, hakmem_shrink_count(NULL, &sc) + hc->c->slabs_released - released, 0);
+	hakmem_shrink_scan(NULL, &sc);
+	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
+	KUNIT_EXPECT_EQ(test, hc->c->npool, 0);
+	KUNIT_EXPECT_GE(test, hc->c->slabs_released, released + hc->c->max_pool);
+	HAKMEM_EXPECT_VALID(test, hc);
+}
+
 /* the empty-slab reserve of a context: 0 or max_empty (1) here */
 static unsigned int hakmem_reserves(struct hakmem_cache *hc, bool irq)
 {
@@ -952,6 +998,7 @@ static struct kunit_case hakmem_percpu_cases[] = {
 	KUNIT_CASE_PARAM(hakmem_percpu_drain_exact, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_woken_count, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrinker, hakmem_mode_gen_params),
+	KUNIT_CASE_PARAM(hakmem_percpu_shrink_hold, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_shrink_reserve, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_bulk, hakmem_mode_gen_params),
 	KUNIT_CASE_PARAM(hakmem_percpu_fail_chunk, hakmem_mode_gen_params),

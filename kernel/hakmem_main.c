@@ -30,6 +30,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/kmemleak.h>
 #include <linux/mm.h>
@@ -1520,19 +1521,76 @@ static int hakmem_cpu_prepare(unsigned int cpu)
 
 /* ---- shrinker -------------------------------------------------------- */
 
-static unsigned long hakmem_shrink_count(struct shrinker *sh,
-					 struct shrink_control *sc)
+/*
+ * Holds taken (hakmem_shrink_hold()), and scans running: a hold waits for
+ * the scans that did not see it.  Each side writes its own count, then
+ * reads the other's: one of them sees the other.
+ */
+static atomic_t hakmem_shrink_holds = ATOMIC_INIT(0);
+static atomic_t hakmem_shrink_scans = ATOMIC_INIT(0);
+
+/**
+ * hakmem_shrink_hold() - keep the shrinker from giving anything back
+ * @hold: true takes a hold, false drops one taken before
+ *
+ * While a hold is taken the shrinker counts nothing and scans nothing;
+ * a hold returns once no scan that began before it still runs.  For tests
+ * that check what hakmem keeps for reuse (the large chunks kept, the
+ * reserves) across steps, which reclaim in a guest short of memory would
+ * otherwise give back between them.  hakmem_shrink_all() and the debugfs
+ * ``shrink`` files still work.
+ *
+ * Context: process context, may sleep (@hold true).
+ */
+void hakmem_shrink_hold(bool hold)
 {
+	if (!hold) {
+		atomic_dec(&hakmem_shrink_holds);
+		return;
+	}
+	atomic_inc(&hakmem_shrink_holds);
+	smp_mb__after_atomic();	/* the hold before the scans are read: pairs with the scan's */
+	while (atomic_read(&hakmem_shrink_scans))
+		usleep_range(100, 200);
+}
+EXPORT_SYMBOL_NS_GPL(hakmem_shrink_hold, HAKMEM_NS);
+
+/**
+ * hakmem_shrink_count() - the shrinker's count: what a scan could give back
+ * @sh: the shrinker (unused)
+ * @sc: the reclaim's control (unused: hakmem's memory is in no node or memcg)
+ *
+ * Return: hakmem_reclaimable(), or 0 while a hold is taken.
+ */
+unsigned long hakmem_shrink_count(struct shrinker *sh, struct shrink_control *sc)
+{
+	if (atomic_read(&hakmem_shrink_holds))
+		return 0;
 	return hakmem_reclaimable();
 }
+EXPORT_SYMBOL_NS_GPL(hakmem_shrink_count, HAKMEM_NS);
 
-static unsigned long hakmem_shrink_scan(struct shrinker *sh,
-					struct shrink_control *sc)
+/**
+ * hakmem_shrink_scan() - the shrinker's scan: hakmem_shrink_all()
+ * @sh: the shrinker (unused)
+ * @sc: the reclaim's control (unused: everything empty goes)
+ *
+ * Context: process context, may sleep.
+ * Return: the slabs and chunks given back, or SHRINK_STOP for none or
+ * while a hold is taken.
+ */
+unsigned long hakmem_shrink_scan(struct shrinker *sh, struct shrink_control *sc)
 {
-	unsigned long n = hakmem_shrink_all();
+	unsigned long n = 0;
 
+	atomic_inc(&hakmem_shrink_scans);
+	smp_mb__after_atomic();	/* the scan before the holds are read: pairs with the hold's */
+	if (!atomic_read(&hakmem_shrink_holds))
+		n = hakmem_shrink_all();
+	atomic_dec(&hakmem_shrink_scans);
 	return n ? n : SHRINK_STOP;
 }
+EXPORT_SYMBOL_NS_GPL(hakmem_shrink_scan, HAKMEM_NS);
 
 #ifdef SHRINKER_ALLOCATED	/* 6.7: shrinkers are allocated */
 static struct shrinker *hakmem_shrinker;

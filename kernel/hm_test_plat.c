@@ -175,6 +175,17 @@ void hm_test_tools_quiet(bool quiet)
 		kasan_enable_current();
 }
 
+static void hm_test_reclaim_release(void *unused)
+{
+	hakmem_shrink_hold(false);
+}
+
+void hm_test_hold_reclaim(struct kunit *test)
+{
+	hakmem_shrink_hold(true);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_test_reclaim_release, NULL), 0);
+}
+
 /* a byte of a block, free or live, unchecked: KASAN's shadow left as it is */
 static __no_kasan_or_inline void hm_test_poke_byte(unsigned char *b, unsigned char v)
 {

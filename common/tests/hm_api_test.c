@@ -315,6 +315,7 @@ static void hm_api_large_reuse(struct kunit *test)
 	unsigned long seq;
 	void *p, *q;
 
+	hm_test_hold_reclaim(test);	/* the kept chunk stays kept */
 	hm_large_trim();
 	p = hm_test_malloc(20000);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -407,14 +408,20 @@ static void hm_lrace_thread(void *arg, unsigned int id)
 {
 	struct hm_lrace *x = arg;
 	u64 end = hm_test_now_ns() + HM_LRACE_NS;
+	unsigned int tries;
 	unsigned long r;
 	bool gone;
 	void *p;
 
 	for (r = 1; id == 0; r++) {
-		/* the freer */
-		p = hm_test_malloc(x->size);
-		if (!p || hm_test_now_ns() > end) {
+		/*
+		 * the freer.  A chunk the page allocator did not have is asked
+		 * again (reclaim may find it: a guest short of memory), and the
+		 * first rounds run whatever the clock says (a stalled guest)
+		 */
+		for (tries = 0; !(p = hm_test_malloc(x->size)) && tries < 10; tries++)
+			hm_test_sleep_ms(20);
+		if (!p || (r > 8 && hm_test_now_ns() > end)) {
 			if (p)
 				hm_test_free(p);
 			hm_atomic_set(&x->stop, 1);
@@ -477,6 +484,8 @@ static void hm_lrace_run(struct kunit *test, size_t size)
 	hm_test_tools_quiet(true);
 	KUNIT_ASSERT_EQ(test, hm_test_run_threads(2, hm_lrace_thread, x), 0);
 	hm_test_tools_quiet(false);
+	if (!hm_atomic_read(&x->rounds) && !*errors)
+		kunit_skip(test, "no chunk for a %zu-byte object in 200 ms", size);
 	KUNIT_EXPECT_GT(test, hm_atomic_read(&x->rounds), 0);
 	KUNIT_EXPECT_EQ(test, hm_atomic_read(&x->bad), 0);
 	KUNIT_EXPECT_EQ(test, hm_errors(HM_ERR_FOREIGN) - foreign, 0);
@@ -559,7 +568,7 @@ static void hm_api_past_chunk(struct kunit *test)
 static void hm_api_past_chunk_gone(struct kunit *test)
 {
 	long *errors = hm_test_count_errors(test);
-	char *v[16], *below = NULL, *gone = NULL;
+	char *v[64], *below = NULL, *gone = NULL;
 	unsigned int i, j;
 
 	for (i = 0; i < HM_ARRAY_SIZE(v); i++) {
@@ -567,7 +576,7 @@ static void hm_api_past_chunk_gone(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, v[i]);
 		hm_memset(v[i], 0x5a, 20000);
 	}
-	/* two chunks next to one another: most are */
+	/* two chunks next to one another, among 64 */
 	for (i = 0; i < HM_ARRAY_SIZE(v) && !gone; i++)
 		for (j = 0; j < HM_ARRAY_SIZE(v) && !gone; j++)
 			if (v[j] == v[i] + HM_SLAB_SIZE) {
@@ -609,6 +618,7 @@ static void hm_api_large_reuse_moved(struct kunit *test)
 	char *p, *q;
 	size_t i;
 
+	hm_test_hold_reclaim(test);	/* the kept chunk stays kept */
 	hm_large_trim();
 	p = hm_large_alloc(20000, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -739,6 +749,7 @@ static void hm_api_large_ool(struct kunit *test)
 	bool ool;
 	char *p;
 
+	hm_test_hold_reclaim(test);	/* each chunk kept stays kept */
 	KUNIT_EXPECT_TRUE(test, hm_api_ool(HM_SLAB_SIZE));
 	KUNIT_EXPECT_TRUE(test, hm_api_ool(2 * HM_SLAB_SIZE));
 	KUNIT_EXPECT_FALSE(test, hm_api_ool(40000));
@@ -797,6 +808,7 @@ static void hm_api_large_ool_keep(struct kunit *test)
 	long *errors = hm_test_count_errors(test);
 	char *p, *q, *r;
 
+	hm_test_hold_reclaim(test);	/* the kept chunk stays kept */
 	hm_large_trim();
 	p = hm_large_alloc(HM_SLAB_SIZE, HM_GFP_DEFAULT);
 	KUNIT_ASSERT_NOT_NULL(test, p);

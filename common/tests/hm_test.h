@@ -87,6 +87,14 @@ unsigned char hm_test_peek(const void *p, size_t off);
 void hm_test_tools_quiet(bool quiet);
 
 /*
+ * No reclaim gives back what hakmem keeps for reuse (the large chunks
+ * kept, the reserves) until the case ends: the kernel's shrinker is held
+ * off (hakmem_shrink_hold()), as reclaim in a guest short of memory can
+ * run it between a case's steps.  Nothing does so in userspace.
+ */
+void hm_test_hold_reclaim(struct kunit *test);
+
+/*
  * Is @l free?  Takes and releases it if nobody holds it; never waits
  * (spin_trylock_irqsave / pthread_mutex_trylock).
  */
