@@ -145,9 +145,25 @@ size_t hm_test_usable_size(const void *p)
 	return hakmem_ksize(p);
 }
 
+/*
+ * kmalloc()'s, but none at the address of a large object whose chunk went
+ * back lately (hm_large_was_gone(): its free would be that one's double
+ * free), which a page given back and taken by the slab allocator can be
+ */
 void *hm_test_foreign_alloc(size_t size)
 {
-	return kmalloc(size, GFP_KERNEL);
+	void *tried[8], *p;
+	unsigned int n = 0;
+
+	for (;;) {
+		p = kmalloc(size, GFP_KERNEL);
+		if (!p || !hm_large_was_gone(p) || n == ARRAY_SIZE(tried))
+			break;
+		tried[n++] = p;
+	}
+	while (n)
+		kfree(tried[--n]);
+	return p;
 }
 
 void hm_test_foreign_free(void *p)
