@@ -1548,6 +1548,7 @@ void hakmem_shrink_hold(bool hold)
 		atomic_dec(&hakmem_shrink_holds);
 		return;
 	}
+	might_sleep();	/* not only when a scan runs: every caller checked */
 	atomic_inc(&hakmem_shrink_holds);
 	smp_mb__after_atomic();	/* the hold before the scans are read: pairs with the scan's */
 	while (atomic_read(&hakmem_shrink_scans))
