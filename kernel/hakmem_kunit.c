@@ -178,23 +178,6 @@ static void *hakmem_test_kvzalloc(struct kunit *test, size_t size)
 	return p;
 }
 
-static void hakmem_test_unhold(void *unused)
-{
-	hakmem_shrink_hold(false);
-}
-
-/*
- * The shrinker held off until the case ends (hakmem_shrink_hold()): for a
- * case that checks pools, reserves, woken slabs or released counts across
- * its steps, which reclaim's scans (from kswapd, or from the case's own
- * allocations) drain in every cache.
- */
-static void hakmem_test_hold(struct kunit *test)
-{
-	hakmem_shrink_hold(true);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_unhold, NULL), 0);
-}
-
 /* ---- work on a given CPU -------------------------------------------- */
 
 struct hakmem_work {
@@ -323,7 +306,7 @@ static void hakmem_percpu_remote_free(struct kunit *test)
 	struct hm_stats st;
 	unsigned int a, b;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_two_cpus(test, &a, &b);
 	w.n = hc->c->nblocks * 3;
 	w.v = kunit_kmalloc_array(test, w.n, sizeof(void *), GFP_KERNEL);
@@ -514,7 +497,7 @@ static void hakmem_percpu_hotplug_reclaim(struct kunit *test)
 	unsigned long held, before;
 	unsigned int a, b;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_two_cpus(test, &a, &b);
 	/* full slabs (watched for remote frees) and a partial one */
 	hakmem_work_on(test, &w, hc->c->nblocks * 3 + hc->c->nblocks / 2, b, hakmem_work_alloc);
@@ -583,7 +566,7 @@ static void hakmem_percpu_hotplug_park(struct kunit *test)
 	struct hm_slab *s;
 	char *buf;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_two_cpus(test, &a, &b);
 	/* two full slabs and half of the active one */
 	hakmem_work_on(test, &w, hc->c->nblocks * 2 + hc->c->nblocks / 2, b, hakmem_work_alloc);
@@ -643,7 +626,7 @@ static void hakmem_percpu_idle_remote(struct kunit *test)
 	unsigned long held, before, items;
 	unsigned int a, b;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_two_cpus(test, &a, &b);
 	/* three full slabs (watched for remote frees) and half of the active one */
 	hakmem_work_on(test, &w, hc->c->nblocks * 3 + hc->c->nblocks / 2, a, hakmem_work_alloc);
@@ -731,7 +714,7 @@ static void hakmem_percpu_drain_exact(struct kunit *test)
 	unsigned int a, b, round;
 	unsigned long released;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	KUNIT_ASSERT_NOT_NULL(test, ls);
 	hakmem_two_cpus(test, &a, &b);
 	for (round = 0; round < 3; round++) {
@@ -788,7 +771,7 @@ static void hakmem_percpu_woken_count(struct kunit *test)
 	unsigned long woken[2], counted[2], before, released;
 	unsigned int a, b, round, i;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_two_cpus(test, &a, &b);
 	for (round = 0; round < 2; round++) {
 		struct hakmem_work one = { .hc = hc, .n = 8 };
@@ -835,7 +818,7 @@ static void hakmem_percpu_shrinker(struct kunit *test)
 	struct hakmem_work w = { .hc = hc };
 	unsigned long released, reserved;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_work_here(test, &w, hc->c->nblocks * 8);
 	KUNIT_ASSERT_EQ(test, w.fails, 0);
 	KUNIT_EXPECT_GE(test, hc->c->slabs_created, 8);
@@ -863,7 +846,7 @@ static void hakmem_percpu_shrink_hold(struct kunit *test)
 	unsigned long released;
 	void *big;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_work_here(test, &w, hc->c->nblocks * 8);
 	KUNIT_ASSERT_EQ(test, w.fails, 0);
 	KUNIT_EXPECT_EQ(test, hc->c->npool, hc->c->max_pool);
@@ -880,7 +863,7 @@ static void hakmem_percpu_shrink_hold(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc->c->slabs_released, released);
 
 	/* dropped: this scan, or reclaim's meanwhile, gives them back */
-	kunit_release_action(test, hakmem_test_unhold, NULL);
+	hm_test_release_reclaim(test);
 	KUNIT_EXPECT_GT(test, hakmem_shrink_count(NULL, &sc) + hc->c->slabs_released - released, 0);
 	hakmem_shrink_scan(NULL, &sc);
 	KUNIT_EXPECT_EQ(test, hm_large_kept(), 0);
@@ -911,7 +894,7 @@ static void hakmem_percpu_shrink_reserve(struct kunit *test)
 	unsigned long released, reserved, items;
 	unsigned int cpu;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	KUNIT_ASSERT_NOT_NULL(test, ir);
 	/* a few slabs' worth, all freed: one empty slab stays in reserve */
 	w.n = hc->c->nblocks * 4;
@@ -1200,7 +1183,7 @@ static void hakmem_debugfs_slabs(struct kunit *test)
 	const char *line;
 	char *buf;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_work_here(test, &w, hc->c->nblocks + 20);
 	buf = hakmem_read_file(test, hc, "slabs");
 	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
@@ -1282,7 +1265,7 @@ static void hakmem_debugfs_frag_runs(struct kunit *test)
 	const char *line;
 	char *buf;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_work_here(test, &w, hc->c->nblocks + 20);
 	slabs = hakmem_slabs_runs(hakmem_read_file(test, hc, "slabs"), run);
 	KUNIT_ASSERT_GE(test, slabs, 2);
@@ -1330,7 +1313,7 @@ static void hakmem_debugfs_junk(struct kunit *test)
 	char want[96];
 	unsigned int i;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_work_here(test, &w, hc->c->nblocks * 8);
 	nslabs = hc->c->nslabs;
 	KUNIT_EXPECT_GT(test, hc->c->npool, 0);
@@ -2094,7 +2077,7 @@ static void hakmem_debugfs_write_nul(struct kunit *test)
 	static const char shrink_nul[] = "1\0junk";
 	unsigned long nslabs;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	KUNIT_EXPECT_EQ(test, hakmem_vfs_write(test, hc, "debug", debug_nul,
 					       sizeof(debug_nul) - 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, hc->c->debug, 0);
@@ -2127,7 +2110,7 @@ static void hakmem_debugfs_write_offset(struct kunit *test)
 	struct hakmem_work w = { .hc = hc };
 	unsigned long nslabs;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	KUNIT_EXPECT_EQ(test, hakmem_vfs_write_at(test, hc, "debug", "poison=1", 8, 8),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, hakmem_vfs_write_at(test, hc, "debug", "poison=1", 8, 1),
@@ -2405,7 +2388,7 @@ static void hakmem_debugfs_bad_writes(struct kunit *test)
 	const char *before;
 	unsigned int f, top;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	KUNIT_ASSERT_NOT_NULL(test, long_text);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hakmem_test_debug_off, NULL), 0);
 	hakmem_work_here(test, &w, hc->c->nblocks * 8);
@@ -2444,7 +2427,7 @@ static void hakmem_debugfs_good_writes(struct kunit *test)
 	struct hakmem_work w = { .hc = hc };
 	unsigned int i;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	for (i = 0; i < ARRAY_SIZE(debug_on); i++) {
 		int len = strlen(debug_on[i]);
 
@@ -4299,7 +4282,7 @@ static void hakmem_wipe_fn(struct work_struct *work)
  */
 /*
  * @n chunks for objects of @size kept for the case's allocations (under
- * hakmem_test_hold(), which keeps them kept): blocks of an order a guest
+ * hm_test_hold_reclaim(), which keeps them kept): blocks of an order a guest
  * short of them may lack, asked quietly and again for a while; the case
  * is skipped without them
  */
@@ -4331,7 +4314,7 @@ static void hakmem_kapi_large_wipe(struct kunit *test)
 	struct hakmem_wipe w[2] = {};
 	unsigned int a, b, i;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	hakmem_two_cpus(test, &a, &b);
 	hakmem_test_init_on_free(test);
 	hm_large_trim();
@@ -5778,7 +5761,7 @@ static void hakmem_kapi_free_rcu(struct kunit *test)
 	struct hm_stats st;
 	char *large;
 
-	hakmem_test_hold(test);
+	hm_test_hold_reclaim(test);
 	v = kunit_kmalloc_array(test, n, sizeof(*v), GFP_KERNEL);
 	w = kunit_kmalloc_array(test, m, sizeof(*w), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);

@@ -202,6 +202,11 @@ void hm_test_hold_reclaim(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, hm_test_reclaim_release, NULL), 0);
 }
 
+void hm_test_release_reclaim(struct kunit *test)
+{
+	kunit_release_action(test, hm_test_reclaim_release, NULL);
+}
+
 /* a byte of a block, free or live, unchecked: KASAN's shadow left as it is */
 static __no_kasan_or_inline void hm_test_poke_byte(unsigned char *b, unsigned char v)
 {

@@ -93,6 +93,8 @@ void hm_test_tools_quiet(bool quiet);
  * run it between a case's steps.  Nothing does so in userspace.
  */
 void hm_test_hold_reclaim(struct kunit *test);
+/* ... or until now: the hold of hm_test_hold_reclaim() dropped */
+void hm_test_release_reclaim(struct kunit *test);
 
 /*
  * Is @l free?  Takes and releases it if nobody holds it; never waits

@@ -160,6 +160,11 @@ void hm_test_hold_reclaim(struct kunit *test)
 	(void)test;
 }
 
+void hm_test_release_reclaim(struct kunit *test)
+{
+	(void)test;
+}
+
 void hm_test_poke(void *p, size_t off, unsigned char v)
 {
 	unsigned char *b = (unsigned char *)p + off;
