@@ -4283,22 +4283,17 @@ static void hakmem_wipe_fn(struct work_struct *work)
 /*
  * @n chunks for objects of @size kept for the case's allocations (under
  * hm_test_hold_reclaim(), which keeps them kept): blocks of an order a guest
- * short of them may lack, asked quietly and again for a while; the case
- * is skipped without them
+ * short of them may lack, asked again for a while (hm_test_malloc_retry());
+ * the case is skipped without them
  */
 static void hakmem_prime_large(struct kunit *test, size_t size, unsigned int n)
 {
-	unsigned int i, tries;
+	unsigned int i;
 	void *p[2] = {};
 
 	KUNIT_ASSERT_LE(test, n, ARRAY_SIZE(p));
-	for (i = 0; i < n; i++) {
-		for (tries = 0; !p[i] && tries < 10; tries++) {
-			p[i] = hakmem_alloc(size, GFP_KERNEL | __GFP_NOWARN);
-			if (!p[i])
-				msleep(20);
-		}
-	}
+	for (i = 0; i < n; i++)
+		p[i] = hm_test_malloc_retry(size);	/* quietly: __GFP_NOWARN */
 	for (i = 0; i < n; i++)
 		hakmem_free(p[i]);
 	for (i = 0; i < n; i++)

@@ -419,7 +419,6 @@ static void hm_lrace_thread(void *arg, unsigned int id)
 {
 	struct hm_lrace *x = arg;
 	u64 end = hm_test_now_ns() + HM_LRACE_NS;
-	unsigned int tries;
 	unsigned long r;
 	bool gone;
 	void *p;
@@ -427,11 +426,10 @@ static void hm_lrace_thread(void *arg, unsigned int id)
 	for (r = 1; id == 0; r++) {
 		/*
 		 * the freer.  A chunk the page allocator did not have is asked
-		 * again (reclaim may find it: a guest short of memory), and the
-		 * first rounds run whatever the clock says (a stalled guest)
+		 * again, and the first rounds run whatever the clock says (a
+		 * stalled guest)
 		 */
-		for (tries = 0; !(p = hm_test_malloc(x->size)) && tries < 10; tries++)
-			hm_test_sleep_ms(20);
+		p = hm_test_malloc_retry(x->size);
 		if (!p || (r > 8 && hm_test_now_ns() > end)) {
 			if (p)
 				hm_test_free(p);

@@ -59,6 +59,12 @@ u64 hm_test_now_ns(void);
 /* The adapter's kmalloc-like API over the built-in classes. */
 void *hm_test_malloc(size_t size);
 void hm_test_free(void *p);
+/*
+ * hm_test_malloc() asked again, up to 10 times 20 ms apart: a large
+ * object's chunk of a high order that a guest short of memory may lack
+ * for a while (reclaim may find it).  NULL after 200 ms.
+ */
+void *hm_test_malloc_retry(size_t size);
 /* ... and its usable size (kernel: hakmem_ksize(), userspace: hm_malloc_usable_size()) */
 size_t hm_test_usable_size(const void *p);
 

@@ -45,6 +45,16 @@ void *hm_test_alloc_ip(struct hm_cctx *cc, unsigned long ip)
 	return p;
 }
 
+void *hm_test_malloc_retry(size_t size)
+{
+	unsigned int tries;
+	void *p;
+
+	for (tries = 0; !(p = hm_test_malloc(size)) && tries < 10; tries++)
+		hm_test_sleep_ms(20);
+	return p;
+}
+
 /* Allocate in @cc the way an adapter does, with the caller as site. */
 void *hm_test_alloc(struct hm_cctx *cc)
 {
