@@ -54,7 +54,8 @@ Q	:= $(if $(filter 1,$(V)),,@)
 
 CORE_SRCS := $(wildcard common/hm_*.c)
 USER_SRCS := userspace/hakmem.c userspace/platform.c userspace/stats_file.c \
-	     userspace/frag_dump.c userspace/hm_posix.c userspace/mallinfo.c
+	     userspace/frag_dump.c userspace/hm_posix.c userspace/mallinfo.c \
+	     userspace/debug_copies_avx2.c
 TEST_SRCS := $(wildcard common/tests/*_test.c) common/tests/hm_test_common.c userspace/test/runner.c userspace/test/hm_user_test.c userspace/test/test_plat.c \
 	     userspace/test/hm_posix_test.c
 
@@ -82,6 +83,12 @@ lib: $(OUT)/libhakmem.a $(OUT)/libhakmem.so $(OUT)/libhakmem-preload.so
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# the hybrid debug route's copies once more for AVX2, picked at run time
+# where the CPU has it (hm_user_cctx_copies())
+ifneq ($(filter x86_64%,$(shell $(CC) -dumpmachine)),)
+$(OUT)/userspace/debug_copies_avx2.o: ALL_CFLAGS += -mavx2
+endif
 
 $(OUT)/libhakmem.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
@@ -126,6 +133,9 @@ HM_TEST_ENV := env $(addprefix -u ,$(foreach v,$(filter HAKMEM_% HM_%,$(.VARIABL
 test-unit: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=release $(BUILD)/release/hakmem-test
 	$(Q)$(HM_TEST_ENV) $(BUILD)/release/hakmem-test
+	@echo "== HAKMEM_ISA=sse2 (the hybrid debug route's SSE2 copies where the CPU has AVX2)"
+	$(Q)$(HM_TEST_ENV) HAKMEM_ISA=sse2 $(BUILD)/release/hakmem-test hakmem_debug \
+		hakmem_user.hm_user_malloc_poison_spans hakmem_user.hm_user_switch_flip_under_load
 	$(Q)tools/test/select-test.sh $(BUILD)/release/hakmem-test
 
 # the built-in classes in each mode (the core suites cover explicit caches)

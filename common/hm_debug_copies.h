@@ -12,16 +12,27 @@
  * through cc->debug_alloc and cc->debug_free, which hm_debug_copies_set()
  * picks (its hm_plat_cctx_copies()).
  *
- * Included once, by the adapter's file that defines first:
+ * Included once per translation unit, by the adapter's file that defines
+ * first:
  *   HM_DEBUG_COPY_ALLOC_SLOW(cc, ip)       the allocation the try left
  *   HM_DEBUG_COPY_FREE_SLOW(cc, s, p, ip)  the free the try left
- * The copies are hm_debug_alloc_<span>_<switches> and hm_debug_free_...,
- * the switches 0, p, t or pt.
+ * and optionally HM_DEBUG_COPY_ISA, a suffix of the copies' names for a
+ * unit built for another instruction set (userspace's AVX2 copies).
+ * The copies are hm_debug_alloc_<span>_<switches><isa> and
+ * hm_debug_free_..., the switches 0, p, t or pt.
  */
 #ifndef HM_DEBUG_COPIES_H
 #define HM_DEBUG_COPIES_H
 
 #include "hm_cache.h"
+
+#ifndef HM_DEBUG_COPY_ISA
+#define HM_DEBUG_COPY_ISA
+#endif
+/* hm_debug_<what><isa>, HM_DEBUG_COPY_ISA expanded first */
+#define HM_DEBUG_COPY_NAME(what)		HM_DEBUG_COPY_NAME_(what, HM_DEBUG_COPY_ISA)
+#define HM_DEBUG_COPY_NAME_(what, isa)		HM_DEBUG_COPY_NAME__(what, isa)
+#define HM_DEBUG_COPY_NAME__(what, isa)		hm_debug_##what##isa
 
 #define HM_DEBUG_COPY_SPAN_any	HM_SPAN_ANY
 #define HM_DEBUG_COPY_SPAN_16	16
@@ -36,8 +47,8 @@
 
 /* the pair of span @span and switches @sw */
 #define HM_DEBUG_COPY(span, sw)							\
-static noinline void *hm_debug_alloc_##span##_##sw(struct hm_cctx *cc,		\
-						   unsigned long ip)		\
+static noinline void *HM_DEBUG_COPY_NAME(alloc_##span##_##sw)(struct hm_cctx *cc,	\
+							 unsigned long ip)	\
 {										\
 	void *p;								\
 										\
@@ -47,9 +58,9 @@ static noinline void *hm_debug_alloc_##span##_##sw(struct hm_cctx *cc,		\
 	return HM_DEBUG_COPY_ALLOC_SLOW(cc, ip);				\
 }										\
 										\
-static noinline void hm_debug_free_##span##_##sw(struct hm_cctx *cc,		\
-						 struct hm_slab *s, void *p,	\
-						 unsigned long ip)		\
+static noinline void HM_DEBUG_COPY_NAME(free_##span##_##sw)(struct hm_cctx *cc,	\
+						       struct hm_slab *s, void *p,	\
+						       unsigned long ip)	\
 {										\
 	if (likely(hm_cctx_free_debug_try(cc, s, p, ip, HM_DEBUG_COPY_SPAN_##span,	\
 					  HM_DEBUG_COPY_SW_##sw)))		\
@@ -58,11 +69,11 @@ static noinline void hm_debug_free_##span##_##sw(struct hm_cctx *cc,		\
 }
 
 /* the row of the table: the four combinations of one span */
+#define HM_DEBUG_COPY_PAIR(span_sw)						\
+	{ HM_DEBUG_COPY_NAME(alloc_##span_sw), HM_DEBUG_COPY_NAME(free_##span_sw) }
 #define HM_DEBUG_COPY_ROW(span) {						\
-	{ hm_debug_alloc_##span##_0, hm_debug_free_##span##_0 },		\
-	{ hm_debug_alloc_##span##_p, hm_debug_free_##span##_p },		\
-	{ hm_debug_alloc_##span##_t, hm_debug_free_##span##_t },		\
-	{ hm_debug_alloc_##span##_pt, hm_debug_free_##span##_pt } }
+	HM_DEBUG_COPY_PAIR(span##_0), HM_DEBUG_COPY_PAIR(span##_p),		\
+	HM_DEBUG_COPY_PAIR(span##_t), HM_DEBUG_COPY_PAIR(span##_pt) }
 
 HM_DEBUG_COPY(any, 0)
 HM_DEBUG_COPY(any, p)
@@ -95,10 +106,12 @@ HM_DEBUG_COPY(256, pt)
  * By hm_dbg_span_of() (the copies of span HM_SPAN_BYTES(i) at i,
  * HM_SPAN_ANY at 0), then by the switches poison and track (bits 0, 1).
  */
-static const struct hm_debug_copy {
+struct hm_debug_copy {
 	void *(*alloc)(struct hm_cctx *cc, unsigned long ip);
 	void (*free)(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip);
-} hm_debug_copies[][4] = {
+};
+
+static const struct hm_debug_copy hm_debug_copies[][4] = {
 	HM_DEBUG_COPY_ROW(any),
 #if HM_PLAT_MEM_SPAN_MAX
 	HM_DEBUG_COPY_ROW(16),
@@ -123,13 +136,20 @@ static_assert(HM_DBG_POISON == 1 && HM_DBG_TRACK == 2, "a column per combination
  * operation, as it could have read those switches just before the change
  * (hm_cctx_switches()).
  */
-static inline void hm_debug_copies_set(struct hm_cctx *cc)
+static inline void hm_debug_copies_set_from(struct hm_cctx *cc,
+					    const struct hm_debug_copy (*copies)[4])
 {
 	unsigned int sw = HM_READ_ONCE(cc->debug) & (HM_DBG_POISON | HM_DBG_TRACK);
-	const struct hm_debug_copy *cp = &hm_debug_copies[hm_dbg_span_of(cc->size)][sw];
+	const struct hm_debug_copy *cp = &copies[hm_dbg_span_of(cc->size)][sw];
 
 	HM_WRITE_ONCE(cc->debug_alloc, cp->alloc);
 	HM_WRITE_ONCE(cc->debug_free, cp->free);
+}
+
+/* ... from this unit's copies */
+static inline void hm_debug_copies_set(struct hm_cctx *cc)
+{
+	hm_debug_copies_set_from(cc, hm_debug_copies);
 }
 
 #endif /* HM_DEBUG_COPIES_H */

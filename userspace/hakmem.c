@@ -961,7 +961,7 @@ static void *hm_alloc_refill(struct hm_cache *c, struct hm_cctx *cc, unsigned lo
 }
 
 /* hm_malloc() on a special route but the hybrid debug one: no try */
-static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+noinline void *hm_user_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 {
 	void *p = hm_cctx_alloc_debug_slow(cc, ip);
 
@@ -975,13 +975,63 @@ static noinline void *hm_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
  * copy tests its switches as constants: 19 instructions a pair less than
  * reading them, at 64 bytes with both on.
  */
-#define HM_DEBUG_COPY_ALLOC_SLOW(cc, ip)	hm_malloc_debug_slow(cc, ip)
+#define HM_DEBUG_COPY_ALLOC_SLOW(cc, ip)	hm_user_malloc_debug_slow(cc, ip)
 #define HM_DEBUG_COPY_FREE_SLOW(cc, s, p, ip)	hm_cctx_free_debug_slow(cc, s, p, ip)
 #include "hm_debug_copies.h"
 
+/*
+ * Does the CPU run the AVX2 copies (debug_copies_avx2.c)?  Asked once, at
+ * the first context; HAKMEM_ISA=sse2 keeps the SSE2 ones (tests of both
+ * on one machine, and their comparison), avx2 asks for them.
+ */
+#ifdef __x86_64__
+static bool hm_user_isa_avx2;
+
+static void hm_user_isa_init(void)
+{
+	const char *isa = hm_user_env_word("HAKMEM_ISA", "not a word; using the CPU's");
+	bool avx2;
+
+	__builtin_cpu_init();
+	avx2 = __builtin_cpu_supports("avx2");
+	if (isa && !strcmp(isa, "sse2"))
+		avx2 = false;
+	else if (isa && strcmp(isa, "avx2"))
+		hm_user_env_refused("HAKMEM_ISA", isa, avx2 ? "not sse2 or avx2; using avx2" :
+							      "not sse2 or avx2; using sse2");
+	else if (isa && !avx2)
+		hm_user_env_refused("HAKMEM_ISA", isa, "no AVX2 on this CPU; using sse2");
+	hm_user_isa_avx2 = avx2;
+}
+#endif
+
+static bool hm_user_avx2(void)
+{
+#ifdef __x86_64__
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, hm_user_isa_init);
+	return hm_user_isa_avx2;
+#else
+	return false;
+#endif
+}
+
+const char *hm_user_debug_isa(void)
+{
+#ifdef __x86_64__
+	return hm_user_avx2() ? "avx2" : "sse2";
+#else
+	return HM_PLAT_MEM_SPAN_MAX ? "sse2" : "generic";
+#endif
+}
+
 void hm_user_cctx_copies(struct hm_cctx *cc)
 {
-	hm_debug_copies_set(cc);
+	if (hm_user_avx2())
+		hm_user_cctx_copies_avx2(cc);
+	else
+		hm_debug_copies_set(cc);
 }
 
 /*
@@ -1043,7 +1093,7 @@ static __always_inline void *hm_malloc_ip(size_t size, unsigned long ip)
 		if (route == HM_ROUTE_DEBUG_HYBRID)
 			return HM_READ_ONCE(cc->debug_alloc)(cc, HM_IP_OR_RET(ip));
 		if (route & HM_ROUTES_SPECIAL)
-			return hm_malloc_debug_slow(cc, HM_IP_OR_RET(ip));
+			return hm_user_malloc_debug_slow(cc, HM_IP_OR_RET(ip));
 	}
 	return hm_malloc_slow(size, cc, HM_IP_OR_RET(ip));
 }

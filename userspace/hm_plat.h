@@ -213,6 +213,9 @@ bool hm_user_mem_is(const void *p, unsigned char c, size_t n);
 
 #ifdef __SSE2__
 #include <emmintrin.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 /* 16 <= @n <= 256: the vector cases; and 8, one word */
 #define hm_user_vec_size(n)	((n) - 16 <= 256 - 16)
@@ -223,6 +226,32 @@ static __always_inline __m128i hm_user_diff(const unsigned char *b, size_t at, _
 {
 	return _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(b + at)), v);
 }
+
+#ifdef __AVX2__
+/*
+ * The poison in a ymm register, loaded: one instruction, where
+ * _mm256_set1_epi8() of the constant (and a load the compiler sees
+ * through) is three.
+ */
+static __always_inline __m256i hm_user_pattern32(unsigned char c)
+{
+	static const u64 poison[4] __attribute__((aligned(32))) = {
+		HM_USER_WORD(HM_USER_PATTERN), HM_USER_WORD(HM_USER_PATTERN),
+		HM_USER_WORD(HM_USER_PATTERN), HM_USER_WORD(HM_USER_PATTERN),
+	};
+	__m256i w;
+
+	if (!__builtin_constant_p(c) || c != HM_USER_PATTERN)
+		return _mm256_set1_epi8((char)c);
+	__asm__("vmovdqa %1, %0" : "=x"(w) : "m"(poison));
+	return w;
+}
+
+static __always_inline __m256i hm_user_diff32(const unsigned char *b, size_t at, __m256i v)
+{
+	return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(b + at)), v);
+}
+#endif
 
 static __always_inline bool hm_plat_mem_is(const void *p, unsigned char c, size_t n)
 {
@@ -293,6 +322,17 @@ static __always_inline bool hm_plat_mem_is_span(const void *p, unsigned char c, 
 	__m128i v = _mm_set1_epi8((char)c), acc = _mm_setzero_si128();
 	size_t i;
 
+#ifdef __AVX2__
+	if (span >= 64) {	/* the AVX2 copies (debug_copies_avx2.c): 32 bytes at a time */
+		__m256i w = hm_user_pattern32(c), a = _mm256_setzero_si256();
+
+#pragma GCC unroll 4
+		for (i = 0; i < span / 2; i += 32)
+			a = _mm256_or_si256(a, _mm256_or_si256(hm_user_diff32(b, i, w),
+							       hm_user_diff32(b, n - span / 2 + i, w)));
+		return _mm256_testz_si256(a, a);
+	}
+#endif
 	if (span <= 16) {	/* two words, overlapping when @n < 16 */
 		u64 w0, w1;
 
@@ -314,6 +354,18 @@ static __always_inline void hm_plat_mem_fill_span(void *p, unsigned char c, size
 	__m128i v = _mm_set1_epi8((char)c);
 	size_t i;
 
+#ifdef __AVX2__
+	if (span >= 64) {
+		__m256i w = hm_user_pattern32(c);
+
+#pragma GCC unroll 4
+		for (i = 0; i < span / 2; i += 32) {
+			_mm256_storeu_si256((__m256i *)(void *)(b + i), w);
+			_mm256_storeu_si256((__m256i *)(void *)(b + n - span / 2 + i), w);
+		}
+		return;
+	}
+#endif
 	if (span <= 16) {
 		u64 w = HM_USER_WORD(c);
 

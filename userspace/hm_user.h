@@ -27,6 +27,13 @@ void hm_user_each_cache_split(void (*fn)(struct hm_cache *c, void *arg), void *c
 bool hm_user_is_class(const struct hm_cache *c);
 bool hm_user_cache_get(struct hm_cache *c, unsigned long ip);	/* a known cache, locked */
 void hm_user_cache_put(void);
+struct hm_cctx;
+/* the hybrid debug route's slow allocation, which the copies of any unit call */
+void *hm_user_malloc_debug_slow(struct hm_cctx *cc, unsigned long ip);
+/* debug_copies_avx2.c (x86-64): @cc's copies built for AVX2 */
+void hm_user_cctx_copies_avx2(struct hm_cctx *cc);
+/* the instruction set of the copies contexts get: "avx2", "sse2" or "generic" */
+const char *hm_user_debug_isa(void);
 
 
 /* tests: count errors instead of printing them (NULL: off) */

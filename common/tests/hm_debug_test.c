@@ -157,6 +157,69 @@ static void hm_debug_poison_sizes(struct kunit *test)
 }
 
 /*
+ * The hybrid debug route's check and fill as the core's try functions run
+ * them (the adapters' copies per span: hm_user_malloc_poison_spans,
+ * hakmem_kapi_debug_copies), for sizes of each span, with and without
+ * tracking: a freed block is poison from its first byte to its last, and
+ * one byte written after the free at any offset is caught there, the
+ * block quarantined and the next one handed out.
+ */
+static void hm_debug_poison_spans(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 16, 24, 32, 48, 64, 96, 128, 192, 256 };
+	static const unsigned int sws[] = { HM_DBG_POISON, HM_DBG_POISON | HM_DBG_TRACK };
+	long *errors = hm_test_count_errors(test);
+	unsigned int k, j, off, bad;
+	unsigned long seq;
+	bool ok;
+
+	for (k = 0; k < HM_ARRAY_SIZE(sizes); k++) {
+		for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
+			struct hm_cache *c = hm_core_cache_create("hm-pspan", sizes[k], 0,
+								  HM_MODE_HYBRID, 0,
+								  HM_GFP_DEFAULT);
+			struct hm_cctx *cc;
+			void *victim, *p;
+			long want = 0;
+
+			KUNIT_ASSERT_NOT_NULL(test, c);
+			KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sws[j], HM_GFP_DEFAULT), 0);
+			cc = hm_test_cctx(test, c);
+			for (off = 0; off < c->size; off++) {
+				victim = hm_test_alloc(cc);
+				KUNIT_ASSERT_NOT_NULL(test, victim);
+				hm_test_free_in(cc, victim);
+				for (bad = 0; off == 0 && bad < c->size; bad++)
+					if (hm_test_peek(victim, bad) != HM_POISON_FREE)
+						break;
+				KUNIT_EXPECT_TRUE_MSG(test, off || bad == c->size,
+						      "size %u: byte %u of a freed block not poison",
+						      c->size, bad);
+				hm_test_poke(victim, off, 0x42);
+				seq = hm_test_report_seq(test);
+				p = hm_test_alloc(cc);
+				KUNIT_ASSERT_NOT_NULL(test, p);
+				ok = p != victim && *errors == ++want;
+				KUNIT_EXPECT_TRUE_MSG(test, ok,
+						      "size %u, switches %u, a write at offset %u: block %s, %ld reports of %ld",
+						      c->size, sws[j], off,
+						      p == victim ? "handed out" : "kept",
+						      *errors, want);
+				hm_expect_uaf(test, seq, c, victim, off);
+				hm_test_free_in(cc, p);
+				if (!ok)
+					break;
+			}
+			KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), off);
+			HM_EXPECT_VALID(test, c);
+			KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), off);
+			KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), off);
+			*errors = 0;
+		}
+	}
+}
+
+/*
  * The same for a block another context freed: its poison is marked in the
  * remote bitmap, which the owner checks and clears when it takes the block.
  */
@@ -1515,6 +1578,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE(hm_debug_checks_heuristic_cycle),
 	KUNIT_CASE_PARAM(hm_debug_poison_adopter_lags, hm_bitmap_mode_gen_params),
 	KUNIT_CASE(hm_debug_poison_sizes),
+	KUNIT_CASE(hm_debug_poison_spans),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_live_periods, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),

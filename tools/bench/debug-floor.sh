@@ -13,7 +13,10 @@
 # more granule), instead of through the slab's debug memory: what another
 # layout would save.  Compared, in instructions per op of hm_malloc/hm_free
 # pairs (workload g, 64 bytes, as debug-cost.sh), with the build without
-# diagnostic code and with the real debug route.
+# diagnostic code and with the real debug route's SSE2 copies
+# (HAKMEM_ISA=sse2: the floors are SSE2, as the library's plain route);
+# where the CPU has AVX2, a third floor built with -mavx2 beside the
+# route's AVX2 copies.
 #
 # usage: tools/bench/debug-floor.sh [-n N] [-b BINDIR] [-o OUTDIR]
 # Needs BINDIR's hm-ops-hakmem and hm-ops-hakmem-nodebug (make
@@ -50,23 +53,38 @@ floor_build() {
 }
 floor_build floor -DHM_DEBUG_FLOOR
 floor_build floorfixed "-DHM_DEBUG_FLOOR -DHM_DEBUG_FLOOR_FIXED"
+# the floors' check and fill are on the plain route, SSE2 as the library
+# is built; the route is measured with its SSE2 copies to match, and with
+# its AVX2 ones where the CPU has them, beside a floor built all AVX2
+avx2=
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
+	floor_build flooravx2 "-DHM_DEBUG_FLOOR -mavx2"
+	avx2=$(per_op "$tree/hm-ops-flooravx2" hybrid 64 "poison=1 track=1" "$n" "$warm")
+	real_avx2=$(HAKMEM_ISA=avx2 per_op "$bindir/hm-ops-hakmem" hybrid 64 "poison=1 track=1" \
+		"$n" "$warm")
+fi
 
 base=$(per_op "$bindir/hm-ops-hakmem-nodebug" hybrid 64 "" "$n" "$warm")
 floor=$(per_op "$tree/hm-ops-floor" hybrid 64 "poison=1 track=1" "$n" "$warm")
 fixed=$(per_op "$tree/hm-ops-floorfixed" hybrid 64 "poison=1 track=1" "$n" "$warm")
-real=$(per_op "$bindir/hm-ops-hakmem" hybrid 64 "poison=1 track=1" "$n" "$warm")
+real=$(HAKMEM_ISA=sse2 per_op "$bindir/hm-ops-hakmem" hybrid 64 "poison=1 track=1" "$n" "$warm")
 
 res=$out/debug-floor.tsv
-awk -v OFS='\t' -v b="$base" -v f="$floor" -v x="$fixed" -v r="$real" 'BEGIN {
+awk -v OFS='\t' -v b="$base" -v f="$floor" -v x="$fixed" -v r="$real" -v fa="$avx2" \
+	-v ra="${real_avx2:-}" 'BEGIN {
 	print "build", "ir_op", "ratio"
 	print "nodebug", b, "1.00"
 	print "floor", f, sprintf("%.2f", f / b)
 	print "floor_fixed_records", x, sprintf("%.2f", x / b)
-	print "route", r, sprintf("%.2f", r / b)
+	print "route_sse2", r, sprintf("%.2f", r / b)
+	if (fa != "") {
+		print "floor_avx2", fa, sprintf("%.2f", fa / b)
+		print "route_avx2", ra, sprintf("%.2f", ra / b)
+	}
 	}' > "$res"
 column -t -s "$(printf '\t')" "$res"
 # the floors' code must have run: each is more than the build without it
-for f in "$floor" "$fixed"; do
+for f in "$floor" "$fixed" $avx2; do
 	if awk -v b="$base" -v f="$f" 'BEGIN { exit !(f < b + 20) }'; then
 		echo "debug-floor: a floor ($f) is no more than the base ($base): its code did not run" >&2
 		exit 1
