@@ -847,17 +847,8 @@ void hm_report_double_free(struct hm_cache *c, struct hm_slab *s, const void *p,
 	hm_report_block(c, HM_ERR_DOUBLE_FREE, s, p, ip);
 }
 
-/**
- * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for the hybrid
- * mode's common case
- * @cc: the caller's context for the cache
- * @ip: the allocation call site
- *
- * For an adapter that ran hm_cctx_alloc_debug_try() already.
- *
- * Return: the object, or NULL when the context needs a new chunk.
- */
-void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+/* the full allocation of hm_cctx_alloc_debug_slow(), in its own frame */
+static noinline void *hm_cctx_alloc_debug_full(struct hm_cctx *cc, unsigned long ip)
 {
 	u8 route = HM_READ_ONCE(cc->route);
 	struct hm_slab *s;
@@ -888,6 +879,42 @@ out:
 	if (p)
 		hm_plat_obj_alloc(p, cc->cache->obj_size);
 	return p;
+}
+
+/*
+ * The bitmap mode's debug route: its common case in this frame (the
+ * default fit only: a policy picks its own block), the rest in the full
+ * one, as a tail call
+ */
+static noinline void *hm_cctx_alloc_debug_bitmap(struct hm_cctx *cc, unsigned long ip)
+{
+	struct hm_cache *c = cc->cache;
+	void *p;
+
+	if (likely(!HM_READ_ONCE(c->fit) && !HM_READ_ONCE(c->learning) &&
+		   hm_bitmap_alloc_debug_try(cc, ip, &p))) {
+		hm_plat_obj_alloc(p, c->obj_size);
+		return p;
+	}
+	return hm_cctx_alloc_debug_full(cc, ip);
+}
+
+/**
+ * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for the hybrid
+ * mode's common case
+ * @cc: the caller's context for the cache
+ * @ip: the allocation call site
+ *
+ * For an adapter that ran hm_cctx_alloc_debug_try() already.  The bitmap
+ * mode's common case in a frame of its own, the rest in the full one.
+ *
+ * Return: the object, or NULL when the context needs a new chunk.
+ */
+void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
+{
+	if (HM_READ_ONCE(cc->route) == (HM_ROUTE_DEBUG | HM_MODE_BITMAP))
+		return hm_cctx_alloc_debug_bitmap(cc, ip);
+	return hm_cctx_alloc_debug_full(cc, ip);
 }
 
 /* hm_cctx_alloc_debug() in the hybrid mode: its common case in this frame */
@@ -970,6 +997,17 @@ noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
 	hm_cctx_free_debug_slow(cc, s, p, ip);
 }
 
+/* ... of a context on the bitmap mode's debug route, likewise */
+static noinline void hm_cctx_free_debug_bitmap(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p, unsigned long ip)
+{
+	if (likely(hm_bitmap_free_debug_try(cc, s, p, ip))) {
+		cc->fit.last = (unsigned long)p;	/* the near policy's hint */
+		return;
+	}
+	hm_cctx_free_debug_slow(cc, s, p, ip);
+}
+
 /*
  * Out of line: a local free while a switch or a fit policy is on, or a
  * mode switch is due (cc->route).  No frame of its own, as above.
@@ -977,8 +1015,12 @@ noinline void hm_cctx_free_debug_hybrid(struct hm_cctx *cc, struct hm_slab *s,
 void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 			      unsigned long ip)
 {
-	if (likely(hm_cctx_debug_hybrid(cc)))
+	u8 route = HM_READ_ONCE(cc->route);
+
+	if (likely(route == HM_ROUTE_DEBUG_HYBRID))
 		hm_cctx_free_debug_hybrid(cc, s, p, ip);
+	else if (route == (HM_ROUTE_DEBUG | HM_MODE_BITMAP))
+		hm_cctx_free_debug_bitmap(cc, s, p, ip);
 	else
 		hm_cctx_free_debug_slow(cc, s, p, ip);
 }

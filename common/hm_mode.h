@@ -189,17 +189,19 @@ static __always_inline void *hm_bitmap_alloc(struct hm_cctx *cc)
  * partial, -> empty: what hm_slab_settle() would do).
  * hm_bitmap_free_local() does all of it.
  */
-static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_slab *s,
-					       void *p)
+/*
+ * May a fast path free block @bit of word @i of @s (read into *@w): it is
+ * allocated, no remote free took it, and its free moves @s to no other
+ * list (hm_bitmap_free_try(), hm_bitmap_free_debug_try()).
+ */
+static __always_inline bool hm_bitmap_free_stays(struct hm_cctx *cc, struct hm_slab *s,
+						 unsigned long i, unsigned long bit,
+						 unsigned long *w)
 {
-	unsigned long idx = hm_block_start(cc->recip, s, p);
-	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
 	u32 nfree = s->nfree + 1;
 
-	if (unlikely(idx >= s->nblocks))
-		return false;
-	w = s->free_bits[i];
-	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit))
+	*w = s->free_bits[i];
+	if (unlikely((*w | hm_atomic_read(&s->remote_bits[i])) & bit))
 		return false;
 	/*
 	 * A slab that changes lists; the active one never does, but the
@@ -209,15 +211,31 @@ static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_sla
 	 * only one tick more or less, or one free on the full path.  The race
 	 * is meant: HM_DATA_RACE() says so to ThreadSanitizer and KCSAN.
 	 */
-	if (unlikely((nfree == 1 || nfree == s->nblocks) &&
-		     (s != cc->active || HM_DATA_RACE(cc->adapt.on))))
-		return false;
+	return !unlikely((nfree == 1 || nfree == s->nblocks) &&
+			 (s != cc->active || HM_DATA_RACE(cc->adapt.on)));
+}
+
+/* ... and that free of @p, its bit @bit in word @i, @w the word before */
+static __always_inline void hm_bitmap_freed(struct hm_cctx *cc, struct hm_slab *s, void *p,
+					    unsigned long i, unsigned long bit, unsigned long w)
+{
 	hm_obj_freed(p, cc->cache->size);
 	HM_WRITE_ONCE(s->free_bits[i], w | bit);
 	if (i < s->hint)
 		s->hint = (u16)i;
-	s->nfree = nfree;
+	s->nfree++;
 	cc->st.frees++;
+}
+
+static __always_inline bool hm_bitmap_free_try(struct hm_cctx *cc, struct hm_slab *s,
+					       void *p)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
+
+	if (unlikely(idx >= s->nblocks) || !hm_bitmap_free_stays(cc, s, i, bit, &w))
+		return false;
+	hm_bitmap_freed(cc, s, p, i, bit, w);
 	return true;
 }
 
@@ -606,6 +624,72 @@ static __always_inline u64 hm_dbg_try_stamp(unsigned int span)
 }
 
 /*
+ * The try functions' tracking: the records' bracket opened and *@tp the
+ * records (NULL with tracking off, in @sw), for an allocation at @ip;
+ * false, the bracket closed, when the try cannot write them (no records,
+ * or a call site not the context's last: site_ip is set only with its
+ * profile entry).  The records may be retired once tracking is off.
+ */
+static __always_inline bool hm_dbg_try_track_open(struct hm_cctx *cc, struct hm_slab_dbg *d,
+						  unsigned int sw, unsigned long ip,
+						  struct hm_track **tp)
+{
+	*tp = NULL;
+	if (!(sw & HM_DBG_TRACK))
+		return true;
+	hm_plat_read_ctx_begin(&cc->read_seq);
+	*tp = (struct hm_track *)hm_atomic_read(&d->track);
+	if (unlikely(!*tp || cc->site_ip != ip)) {
+		hm_plat_read_ctx_end(&cc->read_seq);
+		return false;
+	}
+	return true;
+}
+
+/* ... block @idx's record written (@t from it, not NULL), the bracket closed */
+static __always_inline void hm_dbg_try_track_alloc(struct hm_cctx *cc, struct hm_track *t,
+						   unsigned long idx, unsigned long ip,
+						   unsigned int span)
+{
+	hm_dbg_track_alloc(t + idx, ip, HM_READ_ONCE(cc->track_tag), hm_dbg_try_stamp(span));
+	hm_plat_read_ctx_end(&cc->read_seq);
+	hm_dbg_site_alloc(cc);
+}
+
+/*
+ * The free of block @idx of the slab of @d at @ip, tracking on: its
+ * record's free half, when it is a live record of this context in this
+ * generation; anything else (another's free, to be counted; a block from
+ * before tracking went on) is the slow path's: false.
+ */
+static __always_inline bool hm_dbg_try_track_free(struct hm_cctx *cc, struct hm_slab_dbg *d,
+						  unsigned long idx, unsigned long ip,
+						  unsigned int span)
+{
+	/* this context's id and tracking's generation, as a record has them */
+	u64 tag = HM_READ_ONCE(cc->track_tag);
+	struct hm_track *t;
+
+	hm_plat_read_ctx_begin(&cc->read_seq);	/* see the allocation's */
+	t = (struct hm_track *)hm_atomic_read(&d->track);
+	if (unlikely(!t || t[idx].tag != tag || t[idx].free_site)) {
+		hm_plat_read_ctx_end(&cc->read_seq);
+		return false;
+	}
+	hm_dbg_track_free(t + idx, ip, hm_track_tag_owner(tag), hm_dbg_try_stamp(span));
+	hm_plat_read_ctx_end(&cc->read_seq);
+	return true;
+}
+
+/* A free in an older switch generation than @cc's, poisoning on: the slow path's. */
+static __always_inline bool hm_dbg_try_gen_old(const struct hm_cctx *cc,
+					       const struct hm_slab_dbg *d, unsigned int sw)
+{
+	return (sw & HM_DBG_POISON) &&
+	       unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(cc->poison_gen));
+}
+
+/*
  * The debug route's common allocation: the top of a hybrid magazine, from
  * the call site of the context's last allocation, its poison intact.
  * Intact, the block needs no look at its poisoned bits: poisoned or not,
@@ -626,7 +710,7 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	unsigned int sw = swc == HM_DBG_SW_CTX ? HM_READ_ONCE(cc->debug) : swc;
 	u32 n = cc->mag_count;
 	struct hm_slab_dbg *d;
-	struct hm_track *t = NULL;
+	struct hm_track *t;
 	struct hm_slab *s;
 	unsigned long idx;
 	void *p;
@@ -636,18 +720,8 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	p = hm_mag_peek(cc, n);
 	s = hm_ptr_slab(p);
 	d = hm_dbg(s);
-	if (unlikely(!d))
+	if (unlikely(!d) || !hm_dbg_try_track_open(cc, d, sw, ip, &t))
 		return false;
-	if (sw & HM_DBG_TRACK) {
-		/* the records may be retired once tracking is off: a bracket */
-		hm_plat_read_ctx_begin(&cc->read_seq);
-		t = (struct hm_track *)hm_atomic_read(&d->track);
-		/* site_ip is set only with its profile entry */
-		if (unlikely(!t || cc->site_ip != ip)) {
-			hm_plat_read_ctx_end(&cc->read_seq);
-			return false;
-		}
-	}
 	if (sw & HM_DBG_POISON) {
 		/* the sanitizers' view first: hm_hybrid_taken() would do it */
 		hm_plat_mark_alloc(p, cc->size);
@@ -659,12 +733,8 @@ static __always_inline bool hm_hybrid_alloc_debug_try(struct hm_cctx *cc, unsign
 	}
 	idx = hm_block_index_recip(cc->recip, s, p);
 	hm_hybrid_taken(cc, n, s, p, idx);
-	if (t) {
-		hm_dbg_track_alloc(t + idx, ip, HM_READ_ONCE(cc->track_tag),
-				   hm_dbg_try_stamp(span));
-		hm_plat_read_ctx_end(&cc->read_seq);
-		hm_dbg_site_alloc(cc);
-	}
+	if (t)
+		hm_dbg_try_track_alloc(cc, t, idx, ip, span);
 	*pp = p;
 	return true;
 }
@@ -748,8 +818,6 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	unsigned long idx = hm_block_start(cc->recip, s, p);
 	unsigned int sw = swc == HM_DBG_SW_CTX ? HM_READ_ONCE(cc->debug) : swc;
 	struct hm_slab_dbg *d = hm_dbg(s);
-	struct hm_track *t;
-	u64 tag;
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
 	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d ||
@@ -758,26 +826,9 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	if (unlikely(hm_hybrid_not_live(s, idx / HM_BPL, hm_slab_live_bits(s)[idx / HM_BPL],
 					1UL << (idx % HM_BPL))))
 		return false;
-	if ((sw & HM_DBG_POISON) &&
-	    unlikely(HM_READ_ONCE(d->poison_gen) != HM_READ_ONCE(cc->poison_gen)))
+	if (hm_dbg_try_gen_old(cc, d, sw) ||
+	    ((sw & HM_DBG_TRACK) && !hm_dbg_try_track_free(cc, d, idx, ip, span)))
 		return false;
-	if (sw & HM_DBG_TRACK) {
-		/* this context's id and tracking's generation, as a record has them */
-		tag = HM_READ_ONCE(cc->track_tag);
-		hm_plat_read_ctx_begin(&cc->read_seq);	/* see the alloc try */
-		t = (struct hm_track *)hm_atomic_read(&d->track);
-		/*
-		 * a live record of this context, this generation; anything
-		 * else (another's free, to be counted; a block from before
-		 * tracking went on) is the slow path's
-		 */
-		if (unlikely(!t || t[idx].tag != tag || t[idx].free_site)) {
-			hm_plat_read_ctx_end(&cc->read_seq);
-			return false;
-		}
-		hm_dbg_track_free(t + idx, ip, hm_track_tag_owner(tag), hm_dbg_try_stamp(span));
-		hm_plat_read_ctx_end(&cc->read_seq);
-	}
 	/* poisoned only if filled (inline: hm_dbg_poison_inline() sizes) */
 	if (sw & HM_DBG_POISON) {
 		unsigned long *pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
@@ -790,6 +841,84 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 	HM_WRITE_ONCE(hm_slab_live_bits(s)[idx / HM_BPL],
 		      hm_slab_live_bits(s)[idx / HM_BPL] & ~(1UL << (idx % HM_BPL)));
 	hm_hybrid_cache(cc, cc->mag_count, p);
+	return true;
+}
+
+/*
+ * The bitmap mode's common case on the debug route, as the hybrid's above
+ * with calls (HM_SPAN_CALLS), in frames of their own before the full
+ * hooks (hm_cctx_alloc_debug_bitmap(), hm_cctx_free_debug_bitmap()): the first free
+ * block of the active slab's hint word, for the call site of the
+ * context's last allocation, its poison intact (its poisoned bit left as
+ * it is, as the hybrid's).  False, having changed nothing (but the
+ * sanitizers' view of the block, given back), for anything else, which
+ * the full path does: an empty hint word, a block written after free or
+ * never poisoned, a new call site, records not there.  Only for the
+ * default fit: a policy picks its own block (hm_fit_alloc_raw()).
+ */
+static __always_inline bool hm_bitmap_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
+						      void **pp)
+{
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+	struct hm_slab *s = cc->active;
+	struct hm_slab_dbg *d;
+	unsigned long w, idx;
+	struct hm_track *t;
+	unsigned int i;
+	void *p;
+
+	if (unlikely(!s || !s->nfree))
+		return false;
+	d = hm_dbg(s);
+	i = s->hint;
+	w = s->free_bits[i];
+	if (unlikely(!d || !w) || !hm_dbg_try_track_open(cc, d, sw, ip, &t))
+		return false;
+	idx = (unsigned long)i * HM_BPL + hm_ctz(w);
+	p = s->blocks + idx * cc->size;
+	/* the sanitizers' view first: the check reads the free block */
+	hm_plat_mark_alloc(p, cc->cache->size);
+	if ((sw & HM_DBG_POISON) && unlikely(!hm_dbg_try_intact(cc, p, HM_SPAN_CALLS))) {
+		if (t)
+			hm_plat_read_ctx_end(&cc->read_seq);
+		hm_plat_mark_free(p, cc->cache->size);
+		return false;
+	}
+	HM_WRITE_ONCE(s->free_bits[i], w & (w - 1));
+	s->nfree--;
+	cc->st.allocs++;
+	if (t)
+		hm_dbg_try_track_alloc(cc, t, idx, ip, HM_SPAN_CALLS);
+	*pp = p;
+	return true;
+}
+
+/*
+ * ... and its free: the owner's free of a block it allocated, in its
+ * slab's switch generation, that changes no list (as hm_bitmap_free_try());
+ * the record's free half, the fill and the poisoned bit, as the hybrid's.
+ * False, having changed nothing, for anything else.
+ */
+static __always_inline bool hm_bitmap_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
+						     void *p, unsigned long ip)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned long i = idx / HM_BPL, bit = 1UL << (idx % HM_BPL), w;
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
+	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free()) ||
+	    !hm_bitmap_free_stays(cc, s, i, bit, &w))
+		return false;
+	if (hm_dbg_try_gen_old(cc, d, sw) ||
+	    ((sw & HM_DBG_TRACK) && !hm_dbg_try_track_free(cc, d, idx, ip, HM_SPAN_CALLS)))
+		return false;
+	if (sw & HM_DBG_POISON) {
+		hm_dbg_try_fill(cc, p, HM_SPAN_CALLS);
+		hm_dbg_poisoned(d)[i] |= bit;
+	}
+	hm_bitmap_freed(cc, s, p, i, bit, w);
 	return true;
 }
 

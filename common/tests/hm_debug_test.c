@@ -219,6 +219,62 @@ static void hm_debug_poison_spans(struct kunit *test)
 	}
 }
 
+/* is @s on @cc's partial list (a pointer compared, @s not read) */
+static bool hm_on_partial(const struct hm_cctx *cc, const struct hm_slab *s)
+{
+	const struct hm_slab *x;
+
+	for (x = cc->partial; x; x = x->next)
+		if (x == s)
+			return true;
+	return false;
+}
+
+/*
+ * The bitmap debug route's common free (hm_bitmap_free_debug_try()) moves
+ * no slab between lists: the first free into a full slab puts it on the
+ * partial list, the last one takes it off (to the reserve or the pool),
+ * with both switches on as with none.
+ */
+static void hm_debug_bitmap_lists(struct kunit *test)
+{
+	static const unsigned int sws[] = { 0, HM_DBG_POISON | HM_DBG_TRACK };
+	unsigned int j, i, n;
+
+	for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
+		struct hm_cache *c = hm_test_cache(test, 128, 0, HM_MODE_BITMAP);
+		struct hm_cctx *cc = hm_test_cctx(test, c);
+		struct hm_slab *a;
+		void **v;
+
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sws[j], HM_GFP_DEFAULT), 0);
+		n = 3 * c->nblocks;
+		v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		for (i = 0; i < n; i++) {
+			v[i] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		}
+		a = hm_ptr_slab(v[0]);
+		KUNIT_ASSERT_PTR_NE(test, a, cc->active);
+		KUNIT_ASSERT_EQ(test, a->list, HM_LIST_FULL);
+		hm_test_free_in(cc, v[c->nblocks / 2]);
+		KUNIT_EXPECT_TRUE_MSG(test, a->list == HM_LIST_PARTIAL, "switches %u: list %u",
+				      sws[j], a->list);
+		KUNIT_EXPECT_TRUE(test, hm_on_partial(cc, a));
+		HM_EXPECT_VALID(test, c);
+		for (i = 0; i < c->nblocks; i++)
+			if (i != c->nblocks / 2 && hm_ptr_slab(v[i]) == a)
+				hm_test_free_in(cc, v[i]);
+		KUNIT_EXPECT_FALSE(test, hm_on_partial(cc, a));
+		HM_EXPECT_VALID(test, c);
+		for (i = c->nblocks; i < n; i++)
+			hm_test_free_in(cc, v[i]);
+		HM_EXPECT_VALID(test, c);
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
+	}
+}
+
 /*
  * The same for a block another context freed: its poison is marked in the
  * remote bitmap, which the owner checks and clears when it takes the block.
@@ -1579,6 +1635,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_adopter_lags, hm_bitmap_mode_gen_params),
 	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE(hm_debug_poison_spans),
+	KUNIT_CASE(hm_debug_bitmap_lists),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_live_periods, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),

@@ -90,19 +90,26 @@ static void *hm_expect_block(struct hm_cctx *cc, unsigned int fit)
 	return (void *)best;
 }
 
-/* churn @fit over a bitmap cache, checking each allocation against it */
-static void hm_fit_churn_check(struct kunit *test, unsigned int fit)
+/*
+ * churn @fit over a bitmap cache, checking each allocation against it,
+ * with the debug switches @sw on (their route's own common case, the
+ * bitmap debug try, is not the policy's: it must not serve)
+ */
+static void hm_fit_churn_check_sw(struct kunit *test, unsigned int fit, unsigned int sw)
 {
 	struct hm_cache *c = hm_test_cache_flags(test, 128, 0, HM_MODE_BITMAP,
 						 HM_CACHE_FIT(fit));
 	struct hm_cctx *cc = hm_test_cctx(test, c);
 	void **v = kunit_kzalloc(test, SLOTS * sizeof(void *), GFP_KERNEL);
+	long *errors = hm_test_count_errors(test);
 	unsigned int i, checked = 0, wrong = 0;
 	u32 seed = 4242 + fit;
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_EQ(test, c->fit, fit);
-	KUNIT_ASSERT_EQ(test, cc->route, HM_ROUTE_FIT);
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sw, HM_GFP_DEFAULT), 0);
+	KUNIT_ASSERT_EQ(test, cc->route,
+			sw ? HM_ROUTE_DEBUG | HM_MODE_BITMAP : HM_ROUTE_FIT);
 	for (i = 0; i < 30000; i++) {
 		unsigned int k = hm_test_rand(&seed) % SLOTS;
 
@@ -123,7 +130,23 @@ static void hm_fit_churn_check(struct kunit *test, unsigned int fit)
 	KUNIT_EXPECT_EQ(test, wrong, 0);
 	KUNIT_EXPECT_GT(test, checked, 10000);
 	KUNIT_EXPECT_GE(test, c->nslabs, 3);	/* the choice spans slabs */
+	KUNIT_EXPECT_EQ(test, *errors, 0);
 	hm_fit_free_slots(test, cc, v);
+}
+
+static void hm_fit_churn_check(struct kunit *test, unsigned int fit)
+{
+	hm_fit_churn_check_sw(test, fit, 0);
+}
+
+/* each policy keeps its choice with poisoning and tracking on */
+static void hm_fit_debug_keeps_policy(struct kunit *test)
+{
+	static const unsigned int fits[] = { HM_FIT_FIRST, HM_FIT_NEAR, HM_FIT_BEST };
+	unsigned int k;
+
+	for (k = 0; k < HM_ARRAY_SIZE(fits); k++)
+		hm_fit_churn_check_sw(test, fits[k], HM_DBG_POISON | HM_DBG_TRACK);
 }
 
 /* first-fit: every allocation is the lowest free address of the context */
@@ -1022,6 +1045,7 @@ static struct kunit_case hm_fit_cases[] = {
 	KUNIT_CASE(hm_fit_near_closest),
 	KUNIT_CASE(hm_fit_near_tie),
 	KUNIT_CASE(hm_fit_best_smallest_run),
+	KUNIT_CASE(hm_fit_debug_keeps_policy),
 	KUNIT_CASE_PARAM(hm_fit_contig_best, hm_fit_mode_gen_params),
 	KUNIT_CASE(hm_fit_contig_churn),
 	KUNIT_CASE_PARAM(hm_fit_contig_pool, hm_fit_mode_gen_params),

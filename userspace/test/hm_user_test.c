@@ -4967,20 +4967,29 @@ static void hm_user_debug_off(void *unused)
 
 /*
  * Writes after free into the block @p of @size bytes, at each checked
- * byte in turn, each freed and allocated again with @free and @alloc (of
- * cache @c, or hm_malloc() of @size when NULL): each is reported once
- * (*@want more) and the block is not handed out again.
+ * byte in turn (of cache @c), or at its first, middle and last (of
+ * hm_malloc() of @size, @c NULL: the classes keep what is quarantined
+ * for the rest of the run), each freed and allocated again: each is
+ * reported once (*@want more) and the block is not handed out again.  A
+ * free-list link's first byte only: the rest of it can point at another
+ * listed block, which only a slab made after the switch tells
+ * (diagnostics.rst, poison), and the classes served earlier cases.
  * Return: the block allocated last, live.
  */
 static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p, size_t size,
 				long *want)
 {
+	struct hm_cache *oc = c ? c : hm_class_cache(size);
 	long *errors = hm_test_count_errors(test);
-	size_t off;
+	size_t off, mid = HM_MAG_LINK + (size - HM_MAG_LINK) / 2;
 
 	/* an intrusive magazine's link is no poison: not written */
 	for (off = HM_MAG_LINK; off < size; off++) {
 		unsigned long before = hm_error_count();
+
+		if ((off && off < oc->link_bytes) ||
+		    (!c && off != HM_MAG_LINK && off != mid && off != size - 1))
+			continue;
 
 		if (c)
 			hm_cache_free(c, p);
@@ -4999,9 +5008,9 @@ static void *hm_user_uaf_rounds(struct kunit *test, struct hm_cache *c, void *p,
 }
 
 /*
- * Writes after free caught by the hybrid debug route's copies per span, at
- * every byte: hm_malloc()'s size classes (each the size of its span) and
- * past them, and caches of every size of 8 to 264 bytes in steps of 8
+ * Writes after free caught by the hybrid debug route's copies per span:
+ * hm_malloc()'s size classes (each the size of its span) and past them,
+ * and at every byte, caches of every size of 8 to 264 bytes in steps of 8
  * (most of them inside their span, where the loads overlap), through
  * hm_cache_alloc() and hm_cache_free().  poison=1 alone: its route is the
  * copies' whether or not the TSC is calibrated (tracking's is not).  The
