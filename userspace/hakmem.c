@@ -989,6 +989,7 @@ static bool hm_user_isa_avx2;
 
 static void hm_user_isa_init(void)
 {
+	int saved = errno;	/* at a first malloc(): errno is the program's */
 	const char *isa = hm_user_env_word("HAKMEM_ISA", "not a word; using the CPU's");
 	bool avx2;
 
@@ -1002,6 +1003,7 @@ static void hm_user_isa_init(void)
 	else if (isa && !avx2)
 		hm_user_env_refused("HAKMEM_ISA", isa, "no AVX2 on this CPU; using sse2");
 	hm_user_isa_avx2 = avx2;
+	errno = saved;
 }
 #endif
 

@@ -2230,6 +2230,9 @@ static void hm_user_env_switches(struct kunit *test)
 		/* the same for a word's newline (hm_user_env_word()) */
 		{ { "HAKMEM_MODE=bitmap\n", "HAKMEM_POLICY=learn\n" },
 		  "errno", "allocated errno kept\n" },
+		/* ... and HAKMEM_ISA's, read at the first context (x86-64) */
+		{ { "HAKMEM_ISA=bogus" }, "errno", "allocated errno kept\n" },
+		{ { "HAKMEM_ISA=x\n" }, "errno", "allocated errno kept\n" },
 		/* HM_FLATMAP=junk was taken as 1, unsaid */
 		{ { "HAKMEM_MODE=hybrid", "HM_FLATMAP=junk" },
 		  NULL, "HM_FLATMAP=junk: not 0..1; using 1\nlearner off adaptive 0\n" },
