@@ -891,8 +891,7 @@ static noinline void *hm_cctx_alloc_debug_bitmap(struct hm_cctx *cc, unsigned lo
 	struct hm_cache *c = cc->cache;
 	void *p;
 
-	if (likely(!HM_READ_ONCE(c->fit) && !HM_READ_ONCE(c->learning) &&
-		   hm_bitmap_alloc_debug_try(cc, ip, &p))) {
+	if (likely(!hm_fit_chooses(c) && hm_bitmap_alloc_debug_try(cc, ip, &p))) {
 		hm_plat_obj_alloc(p, c->obj_size);
 		return p;
 	}

@@ -24,14 +24,19 @@ enum hm_fit {
 #define HM_CACHE_FIT(f)		((unsigned int)(f) << HM_CACHE_FIT_SHIFT)
 #define HM_CACHE_FLAGS		(HM_CACHE_FLAGS_BASE | HM_CACHE_FIT_MASK)
 
+/* Does a fit policy or the learner pick @c's bitmap blocks (not the slab's first free)? */
+static inline bool hm_fit_chooses(const struct hm_cache *c)
+{
+	return HM_READ_ONCE(c->fit) != HM_FIT_DEFAULT || HM_READ_ONCE(c->learning);
+}
+
 /* the fast-path route of @cc (of cache @c) with debug switches @debug */
 static inline u8 hm_cctx_route(const struct hm_cctx *cc, const struct hm_cache *c,
 			       unsigned int debug)
 {
 	u8 r = hm_debug_route(cc->mode, debug, c->size);	/* an adaptive context's own */
 
-	return r == HM_MODE_BITMAP && (c->fit != HM_FIT_DEFAULT || c->learning) ?
-	       HM_ROUTE_FIT : r;
+	return r == HM_MODE_BITMAP && hm_fit_chooses(c) ? HM_ROUTE_FIT : r;
 }
 
 bool hm_fit_parse(const char *str, enum hm_fit *fit);
@@ -67,8 +72,7 @@ void *hm_cctx_add_chunk_contig(struct hm_cctx *cc, void *chunk, unsigned int n,
  */
 static inline void *hm_fit_alloc_raw(struct hm_cctx *cc)
 {
-	if (cc->mode == HM_MODE_BITMAP &&
-	    (HM_READ_ONCE(cc->cache->fit) || HM_READ_ONCE(cc->cache->learning)))
+	if (cc->mode == HM_MODE_BITMAP && hm_fit_chooses(cc->cache))
 		return hm_fit_alloc(cc);
 	return hm_cctx_alloc_raw(cc);
 }

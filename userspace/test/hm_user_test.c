@@ -2174,7 +2174,11 @@ static void hm_user_env_isa(struct kunit *test)
 #ifdef __x86_64__
 	bool avx2 = __builtin_cpu_supports("avx2");
 	const char *best = avx2 ? "isa avx2\n" : "isa sse2\n";
-	static char bogus[128], want_avx2[128];
+	const char *want_avx2 = avx2 ? "isa avx2\n" :
+		"HAKMEM_ISA=avx2: no AVX2 on this CPU; using sse2\nisa sse2\n";
+	const char *bogus = avx2 ?
+		"HAKMEM_ISA=simd: not sse2 or avx2; using avx2\nisa avx2\n" :
+		"HAKMEM_ISA=simd: not sse2 or avx2; using sse2\nisa sse2\n";
 	const struct {
 		const char *env[2];
 		const char *want;
@@ -2186,10 +2190,6 @@ static void hm_user_env_isa(struct kunit *test)
 	};
 	unsigned int k;
 
-	snprintf(want_avx2, sizeof(want_avx2), "%s", avx2 ? "isa avx2\n" :
-		 "HAKMEM_ISA=avx2: no AVX2 on this CPU; using sse2\nisa sse2\n");
-	snprintf(bogus, sizeof(bogus), "HAKMEM_ISA=simd: not sse2 or avx2; using %s\n%s",
-		 avx2 ? "avx2" : "sse2", best);
 	for (k = 0; k < HM_ARRAY_SIZE(cases); k++)
 		hm_user_env_case(test, k, "isa", cases[k].env, cases[k].want);
 #else
