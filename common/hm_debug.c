@@ -898,6 +898,18 @@ static noinline void *hm_cctx_alloc_debug_bitmap(struct hm_cctx *cc, unsigned lo
 	return hm_cctx_alloc_debug_full(cc, ip);
 }
 
+/* ... the freelist mode's, likewise */
+static noinline void *hm_cctx_alloc_debug_freelist(struct hm_cctx *cc, unsigned long ip)
+{
+	void *p;
+
+	if (likely(hm_freelist_alloc_debug_try(cc, ip, &p))) {
+		hm_plat_obj_alloc(p, cc->cache->obj_size);
+		return p;
+	}
+	return hm_cctx_alloc_debug_full(cc, ip);
+}
+
 /**
  * hm_cctx_alloc_debug_slow() - hm_cctx_alloc_debug() but for the hybrid
  * mode's common case
@@ -905,14 +917,19 @@ static noinline void *hm_cctx_alloc_debug_bitmap(struct hm_cctx *cc, unsigned lo
  * @ip: the allocation call site
  *
  * For an adapter that ran hm_cctx_alloc_debug_try() already.  The bitmap
- * mode's common case in a frame of its own, the rest in the full one.
+ * and freelist modes' common cases in frames of their own, the rest in
+ * the full one.
  *
  * Return: the object, or NULL when the context needs a new chunk.
  */
 void *hm_cctx_alloc_debug_slow(struct hm_cctx *cc, unsigned long ip)
 {
-	if (HM_READ_ONCE(cc->route) == (HM_ROUTE_DEBUG | HM_MODE_BITMAP))
+	u8 route = HM_READ_ONCE(cc->route);
+
+	if (route == (HM_ROUTE_DEBUG | HM_MODE_BITMAP))
 		return hm_cctx_alloc_debug_bitmap(cc, ip);
+	if (route == (HM_ROUTE_DEBUG | HM_MODE_FREELIST))
+		return hm_cctx_alloc_debug_freelist(cc, ip);
 	return hm_cctx_alloc_debug_full(cc, ip);
 }
 
@@ -1007,6 +1024,15 @@ static noinline void hm_cctx_free_debug_bitmap(struct hm_cctx *cc, struct hm_sla
 	hm_cctx_free_debug_slow(cc, s, p, ip);
 }
 
+/* ... of the freelist mode's, likewise */
+static noinline void hm_cctx_free_debug_freelist(struct hm_cctx *cc, struct hm_slab *s,
+						 void *p, unsigned long ip)
+{
+	if (likely(hm_freelist_free_debug_try(cc, s, p, ip)))
+		return;
+	hm_cctx_free_debug_slow(cc, s, p, ip);
+}
+
 /*
  * Out of line: a local free while a switch or a fit policy is on, or a
  * mode switch is due (cc->route).  No frame of its own, as above.
@@ -1020,6 +1046,8 @@ void hm_cctx_free_local_debug(struct hm_cctx *cc, struct hm_slab *s, void *p,
 		hm_cctx_free_debug_hybrid(cc, s, p, ip);
 	else if (route == (HM_ROUTE_DEBUG | HM_MODE_BITMAP))
 		hm_cctx_free_debug_bitmap(cc, s, p, ip);
+	else if (route == (HM_ROUTE_DEBUG | HM_MODE_FREELIST))
+		hm_cctx_free_debug_freelist(cc, s, p, ip);
 	else
 		hm_cctx_free_debug_slow(cc, s, p, ip);
 }

@@ -380,22 +380,27 @@ static __always_inline bool hm_freelist_pop_checked(struct hm_cctx *cc, struct h
 	return true;
 }
 
+/* Take @b, the head of s->free, without checks: its link followed as it is. */
+static __always_inline void hm_freelist_pop(struct hm_cctx *cc, struct hm_slab *s,
+					    void **b, void **pp)
+{
+	s->free = hm_plat_link_read(b);
+	s->used++;
+	cc->st.allocs++;
+	hm_plat_mark_alloc(b, cc->cache->size);
+	*pp = b;
+}
+
 static __always_inline bool hm_freelist_alloc_try(struct hm_cctx *cc, void **pp)
 {
 	struct hm_slab *s = cc->active;
-	void **b;
 
 	if (unlikely(!s || !s->free))
 		return false;
 	/* checks on: the slow path checks the link before it follows it */
 	if (unlikely(HM_READ_ONCE(cc->checks)))
 		return false;
-	b = s->free;
-	s->free = hm_plat_link_read(b);
-	s->used++;
-	cc->st.allocs++;
-	hm_plat_mark_alloc(b, cc->cache->size);
-	*pp = b;
+	hm_freelist_pop(cc, s, s->free, pp);
 	return true;
 }
 
@@ -412,6 +417,24 @@ static __always_inline void *hm_freelist_alloc(struct hm_cctx *cc)
 	return hm_freelist_alloc_slow(cc);
 }
 
+/* Put @p, a live block of @s, on its local list; @used: s->used after. */
+static __always_inline void hm_freelist_push(struct hm_cctx *cc, struct hm_slab *s, void *p,
+					     u32 used)
+{
+	*(void **)p = s->local_free;	/* a live block: a plain store */
+	s->local_free = p;
+	hm_obj_freed(p, cc->cache->size);
+	s->used = used;
+	cc->st.frees++;
+}
+
+/* Does a free that leaves @used blocks in @s move it between lists? */
+static __always_inline bool hm_freelist_settles(const struct hm_cctx *cc,
+						const struct hm_slab *s, u32 used)
+{
+	return (used == 0 || used == (u32)s->nblocks - 1) && s != cc->active;
+}
+
 /* As hm_bitmap_free_try(); with checks on, always the full path. */
 static __always_inline bool hm_freelist_free_try(struct hm_cctx *cc, struct hm_slab *s,
 						 void *p)
@@ -421,13 +444,9 @@ static __always_inline bool hm_freelist_free_try(struct hm_cctx *cc, struct hm_s
 
 	if (unlikely(idx >= s->nblocks || HM_READ_ONCE(cc->checks)))
 		return false;
-	if (unlikely((used == 0 || used == (u32)s->nblocks - 1) && s != cc->active))
+	if (unlikely(hm_freelist_settles(cc, s, used)))
 		return false;
-	*(void **)p = s->local_free;	/* a live block: a plain store */
-	s->local_free = p;
-	hm_obj_freed(p, cc->cache->size);
-	s->used = used;
-	cc->st.frees++;
+	hm_freelist_push(cc, s, p, used);
 	return true;
 }
 
@@ -463,11 +482,7 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 	}
 	hm_obj_wipe(p, c->size);
 	hm_debug_free_hook(cc, s, p, idx, ip, dbg);
-	*(void **)p = s->local_free;
-	s->local_free = p;
-	hm_obj_freed(p, c->size);
-	cc->st.frees++;
-	s->used--;
+	hm_freelist_push(cc, s, p, s->used - 1);
 	if (unlikely(s->used == 0 || s->used == (u32)s->nblocks - 1))
 		hm_slab_settle(cc, s);
 }
@@ -919,6 +934,98 @@ static __always_inline bool hm_bitmap_free_debug_try(struct hm_cctx *cc, struct 
 		hm_dbg_poisoned(d)[i] |= bit;
 	}
 	hm_bitmap_freed(cc, s, p, i, bit, w);
+	return true;
+}
+
+/*
+ * The freelist mode's common case on the debug route, as the bitmap's
+ * (calls, frames of their own: hm_cctx_alloc_debug_freelist(),
+ * hm_cctx_free_debug_freelist()): the head of the active slab's list, for
+ * the call site of the context's last allocation, in the slab's switch
+ * generation; with poisoning on, a block the owner filled (its poisoned
+ * bit, cleared here as the full path does) whose poison is intact around
+ * the link; with checks on, taken as hm_freelist_pop_checked() takes it.
+ * False, having changed nothing (but the sanitizers' view of the block,
+ * given back), for anything else, which the full path does: a block never
+ * poisoned or freed remotely, written after its free, a link that fails
+ * its checks, a new call site, records not there.
+ */
+static __always_inline bool hm_freelist_alloc_debug_try(struct hm_cctx *cc, unsigned long ip,
+							void **pp)
+{
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+	struct hm_slab *s = cc->active;
+	unsigned long idx, bit, *pw;
+	struct hm_slab_dbg *d;
+	struct hm_track *t;
+	void **b;
+
+	if (unlikely(!s || !s->free))
+		return false;
+	b = s->free;
+	d = hm_dbg(s);
+	if (unlikely(!d) || hm_dbg_try_gen_old(cc, d, sw))
+		return false;
+	idx = hm_block_index_recip(cc->recip, s, b);
+	pw = &hm_dbg_poisoned(d)[idx / HM_BPL];
+	bit = 1UL << (idx % HM_BPL);
+	if ((sw & HM_DBG_POISON) && !(*pw & bit))
+		return false;
+	if (!hm_dbg_try_track_open(cc, d, sw, ip, &t))
+		return false;
+	/* the sanitizers' view first: the check reads the free block */
+	hm_plat_mark_alloc(b, cc->cache->size);
+	if ((sw & HM_DBG_POISON) && unlikely(!hm_dbg_try_intact(cc, b, HM_SPAN_CALLS)))
+		goto fail;
+	if (!HM_READ_ONCE(cc->checks))
+		hm_freelist_pop(cc, s, b, pp);
+	else if (!hm_freelist_pop_checked(cc, s, b, pp))
+		goto fail;
+	if (sw & HM_DBG_POISON)
+		*pw &= ~bit;
+	if (t)
+		hm_dbg_try_track_alloc(cc, t, idx, ip, HM_SPAN_CALLS);
+	return true;
+fail:
+	if (t)
+		hm_plat_read_ctx_end(&cc->read_seq);
+	hm_plat_mark_free(b, cc->cache->size);
+	return false;
+}
+
+/*
+ * ... and its free: the owner's free of a block it allocated, in its
+ * slab's switch generation, that moves the slab between no lists (as
+ * hm_freelist_free_try()); with checks on, the slab's state exact and the
+ * block not free by it (else a double free, which the full path reports);
+ * the record's free half, the fill and the poisoned bit, as the hybrid's.
+ * False, having changed nothing, for anything else.
+ */
+static __always_inline bool hm_freelist_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
+						       void *p, unsigned long ip)
+{
+	unsigned long idx = hm_block_start(cc->recip, s, p);
+	unsigned int sw = HM_READ_ONCE(cc->debug);
+	bool checks = HM_READ_ONCE(cc->checks);
+	struct hm_slab_dbg *d = hm_dbg(s);
+	u32 used = s->used - 1;
+
+	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
+	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free() ||
+		     hm_freelist_settles(cc, s, used)))
+		return false;
+	if (checks && (hm_fl_state(cc->cache, s) != d || hm_fl_state_free(d, idx)))
+		return false;
+	if (hm_dbg_try_gen_old(cc, d, sw) ||
+	    ((sw & HM_DBG_TRACK) && !hm_dbg_try_track_free(cc, d, idx, ip, HM_SPAN_CALLS)))
+		return false;
+	if (checks)
+		hm_fl_state_set(d, idx, true);	/* ours: on the list below */
+	if (sw & HM_DBG_POISON) {
+		hm_dbg_try_fill(cc, p, HM_SPAN_CALLS);
+		hm_dbg_poisoned(d)[idx / HM_BPL] |= 1UL << (idx % HM_BPL);
+	}
+	hm_freelist_push(cc, s, p, used);
 	return true;
 }
 

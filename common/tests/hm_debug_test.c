@@ -13,6 +13,10 @@ KUNIT_ARRAY_PARAM(hm_mode, hm_test_modes, hm_test_mode_desc);
 static const enum hm_mode hm_bitmap_modes[] = { HM_MODE_BITMAP, HM_MODE_HYBRID };
 KUNIT_ARRAY_PARAM(hm_bitmap_mode, hm_bitmap_modes, hm_test_mode_desc);
 
+/* the modes whose owner frees into a slab, not into a magazine */
+static const enum hm_mode hm_slab_free_modes[] = { HM_MODE_BITMAP, HM_MODE_FREELIST };
+KUNIT_ARRAY_PARAM(hm_slab_free_mode, hm_slab_free_modes, hm_test_mode_desc);
+
 /* fill @v with @n allocations; how many of them are @victim */
 static unsigned int hm_alloc_count(struct kunit *test, struct hm_cctx *cc,
 				   void **v, unsigned int n, const void *victim)
@@ -89,6 +93,69 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	/* destroy reports the quarantined block and keeps its slab */
 	KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);
 	KUNIT_EXPECT_EQ(test, *errors, 2);
+}
+
+/*
+ * Every one of a run of freed blocks written after its free is caught,
+ * not only the first handed out.  Freed in turn with clean ones, the
+ * written blocks are handed out after clean ones: in the freelist mode
+ * the head of a list collected from the local frees goes the full path,
+ * which stops at the first clean block, and the written one after it the
+ * debug route's common case (hm_freelist_alloc_debug_try()); in the
+ * others the magazine's top or the slab's hint word likewise.  Each
+ * written block (at its own offset past the link) reported once and
+ * quarantined, none handed out; with tracking on too.
+ */
+static void hm_debug_poison_catches_many(struct kunit *test)
+{
+	static const unsigned int sws[] = { HM_DBG_POISON, HM_DBG_POISON | HM_DBG_TRACK };
+	enum { K = 8 };
+	long *errors = hm_test_count_errors(test);
+	unsigned int j, i, k, n, hits;
+
+	for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
+		struct hm_cache *c = hm_core_cache_create("hm-uafs", 64, 0, MODE(test), 0,
+							  HM_GFP_DEFAULT);
+		struct hm_cctx *cc;
+		void *b[2 * K], **v;
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		cc = hm_test_cctx(test, c);
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sws[j], HM_GFP_DEFAULT), 0);
+		n = 2 * c->nblocks;
+		v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		for (k = 0; k < 2 * K; k++) {
+			b[k] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, b[k]);
+		}
+		for (k = 0; k < 2 * K; k++)
+			hm_test_free_in(cc, b[k]);
+		/* the even ones written: each handed out after an odd one */
+		for (k = 0; k < 2 * K; k += 2) {
+			KUNIT_EXPECT_EQ(test, hm_test_peek(b[k], 8 + 3 * k), HM_POISON_FREE);
+			hm_test_poke(b[k], 8 + 3 * k, 0x42);	/* the bugs */
+		}
+		*errors = 0;
+		for (i = 0, hits = 0; i < n && *errors < K; i++) {
+			v[i] = hm_test_alloc(cc);
+			KUNIT_ASSERT_NOT_NULL(test, v[i]);
+			for (k = 0; k < 2 * K; k += 2)
+				hits += v[i] == b[k];
+		}
+		KUNIT_EXPECT_TRUE_MSG(test, hits == 0 && *errors == K,
+				      "switches %u: %u written blocks handed out, %ld reports of %d",
+				      sws[j], hits, *errors, K);
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), K);
+		HM_EXPECT_VALID(test, c);
+		n = i;
+		for (i = 0; i < n; i++)
+			hm_test_free_in(cc, v[i]);
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), K);	/* the written */
+		/* destroy reports the quarantined blocks and keeps their slabs */
+		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), K);
+		*errors = 0;
+	}
 }
 
 /*
@@ -233,18 +300,19 @@ static bool hm_on_partial(const struct hm_cctx *cc, const struct hm_slab *s)
 }
 
 /*
- * The bitmap debug route's common free (hm_bitmap_free_debug_try()) moves
- * no slab between lists: the first free into a full slab puts it on the
- * partial list, the last one takes it off (to the reserve or the pool),
- * with both switches on as with none.
+ * The bitmap and freelist debug routes' common frees
+ * (hm_bitmap_free_debug_try(), hm_freelist_free_debug_try()) move no slab
+ * between lists: the first free into a full slab puts it on the partial
+ * list, the last one takes it off (to the reserve or the pool), with both
+ * switches on as with none.
  */
-static void hm_debug_bitmap_lists(struct kunit *test)
+static void hm_debug_slab_lists(struct kunit *test)
 {
 	static const unsigned int sws[] = { 0, HM_DBG_POISON | HM_DBG_TRACK };
 	unsigned int j, i, n;
 
 	for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
-		struct hm_cache *c = hm_test_cache(test, 128, 0, HM_MODE_BITMAP);
+		struct hm_cache *c = hm_test_cache(test, 128, 0, MODE(test));
 		struct hm_cctx *cc = hm_test_cctx(test, c);
 		struct hm_slab *a;
 		void **v;
@@ -1637,7 +1705,8 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_poison_adopter_lags, hm_bitmap_mode_gen_params),
 	KUNIT_CASE(hm_debug_poison_sizes),
 	KUNIT_CASE(hm_debug_poison_spans),
-	KUNIT_CASE(hm_debug_bitmap_lists),
+	KUNIT_CASE_PARAM(hm_debug_slab_lists, hm_slab_free_mode_gen_params),
+	KUNIT_CASE_PARAM(hm_debug_poison_catches_many, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_live_periods, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),
