@@ -994,12 +994,13 @@ fail:
 }
 
 /*
- * ... and its free: the owner's free of a block it allocated, in its
- * slab's switch generation, that moves the slab between no lists (as
- * hm_freelist_free_try()); with checks on, the slab's state exact and the
- * block not free by it (else a double free, which the full path reports);
- * the record's free half, the fill and the poisoned bit, as the hybrid's.
- * False, having changed nothing, for anything else.
+ * ... and its free: the owner's free (with tracking on, of a block it
+ * allocated), in its slab's switch generation, that moves the slab
+ * between no lists (as hm_freelist_free_try()); with checks on, the
+ * slab's state exact and the block not free by it (else a double free,
+ * which the full path reports); the record's free half, the fill and the
+ * poisoned bit, as the hybrid's.  False, having changed nothing, for
+ * anything else.
  */
 static __always_inline bool hm_freelist_free_debug_try(struct hm_cctx *cc, struct hm_slab *s,
 						       void *p, unsigned long ip)

@@ -98,20 +98,21 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 /*
  * Every one of a run of freed blocks written after its free is caught,
  * not only the first handed out.  Freed in turn with clean ones, the
- * written blocks are handed out after clean ones: in the freelist mode
- * the head of a list collected from the local frees goes the full path,
- * which stops at the first clean block, and the written one after it the
- * debug route's common case (hm_freelist_alloc_debug_try()); in the
- * others the magazine's top or the slab's hint word likewise.  Each
- * written block (at its own offset past the link) reported once and
- * quarantined, none handed out; with tracking on too.
+ * written blocks come after clean ones: in the freelist mode the head of
+ * a list collected from the local frees goes the full path, which stops
+ * at the first clean block, and the written one after it the debug
+ * route's common case (hm_freelist_alloc_debug_try()); the hybrid's
+ * magazine hands them out in the same order, the bitmap mode from the
+ * lowest index, a written block first.  Each written block (at its own
+ * offset past the link) reported once, as itself, and quarantined, none
+ * handed out; with tracking on too.
  */
 static void hm_debug_poison_catches_many(struct kunit *test)
 {
 	static const unsigned int sws[] = { HM_DBG_POISON, HM_DBG_POISON | HM_DBG_TRACK };
 	enum { K = 8 };
 	long *errors = hm_test_count_errors(test);
-	unsigned int j, i, k, n, hits;
+	unsigned int j, i, k, n, hits, seen;
 
 	for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
 		struct hm_cache *c = hm_core_cache_create("hm-uafs", 64, 0, MODE(test), 0,
@@ -137,15 +138,32 @@ static void hm_debug_poison_catches_many(struct kunit *test)
 			hm_test_poke(b[k], 8 + 3 * k, 0x42);	/* the bugs */
 		}
 		*errors = 0;
+		seen = 0;
 		for (i = 0, hits = 0; i < n && *errors < K; i++) {
+			unsigned long seq = hm_test_report_seq(test);
+			long was = *errors;
+			struct hm_err_entry en;
+
 			v[i] = hm_test_alloc(cc);
 			KUNIT_ASSERT_NOT_NULL(test, v[i]);
 			for (k = 0; k < 2 * K; k += 2)
 				hits += v[i] == b[k];
+			if (*errors == was || !hm_test_report_since(test, seq, &en))
+				continue;
+			/* the report names a written block, at its offset, once */
+			for (k = 0; k < 2 * K && en.ptr != (unsigned long)b[k]; k += 2)
+				;
+			KUNIT_EXPECT_TRUE_MSG(test, k < 2 * K && en.kind == HM_ERR_USE_AFTER_FREE &&
+					      en.offset == 8 + 3 * k && !(seen & (1U << k)),
+					      "switches %u: report %u of %#lx at offset %u",
+					      sws[j], en.kind, en.ptr, en.offset);
+			if (k < 2 * K)
+				seen |= 1U << k;
 		}
 		KUNIT_EXPECT_TRUE_MSG(test, hits == 0 && *errors == K,
 				      "switches %u: %u written blocks handed out, %ld reports of %d",
 				      sws[j], hits, *errors, K);
+		KUNIT_EXPECT_EQ(test, seen, 0x5555U);	/* each written block */
 		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), K);
 		HM_EXPECT_VALID(test, c);
 		n = i;
@@ -156,6 +174,70 @@ static void hm_debug_poison_catches_many(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), K);
 		*errors = 0;
 	}
+}
+
+/*
+ * The freelist mode clears a block's poisoned bit as it hands the block
+ * out, and the bit of a remote free (its collection of remote frees moves
+ * no bit): a bit that outlived the handing out would call the block
+ * written after a later free that did not fill it.  Blocks freed by the
+ * owner and by another context in turn, then handed out again, most of
+ * them by the debug route's common case (hm_freelist_alloc_debug_try(),
+ * which leaves a remote free's block to the full path): each one's two
+ * bits clear once it is out, and nothing reported.
+ */
+static void hm_debug_freelist_bits_cleared(struct kunit *test)
+{
+	enum { K = 16 };
+	struct hm_cache *c = hm_test_cache(test, 64, 0, HM_MODE_FREELIST);
+	struct hm_cctx *a = hm_test_cctx(test, c), *b = hm_test_cctx(test, c);
+	long *errors = hm_test_count_errors(test);
+	unsigned int i, k, n, again = 0;
+	void *x[K], **v;
+
+	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON, HM_GFP_DEFAULT), 0);
+	n = 2 * c->nblocks;
+	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (k = 0; k < K; k++) {
+		x[k] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, x[k]);
+	}
+	for (k = 0; k < K; k++) {
+		if (k % 2)
+			hm_cctx_free(b, hm_ptr_slab(x[k]), x[k], HM_RET_IP);	/* remote */
+		else
+			hm_test_free_in(a, x[k]);
+	}
+	for (i = 0; i < n && again < K; i++) {
+		v[i] = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, v[i]);
+		for (k = 0; k < K; k++) {
+			struct hm_slab *s = hm_ptr_slab(x[k]);
+			struct hm_slab_dbg *d = hm_dbg(s);
+			unsigned long idx = hm_block_start(c->recip, s, x[k]);
+			unsigned long bit = 1UL << (idx % HM_BPL);
+
+			if (v[i] != x[k])
+				continue;
+			again++;
+			KUNIT_ASSERT_NOT_NULL(test, d);
+			KUNIT_EXPECT_TRUE_MSG(test, !(hm_dbg_poisoned(d)[idx / HM_BPL] & bit),
+					      "block %u (freed %s): poisoned bit left", k,
+					      k % 2 ? "remotely" : "locally");
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      !(hm_atomic_read(&d->rpoisoned[idx / HM_BPL]) & bit),
+					      "block %u (freed %s): remote poisoned bit left", k,
+					      k % 2 ? "remotely" : "locally");
+		}
+	}
+	KUNIT_EXPECT_EQ(test, again, K);	/* every one handed out again */
+	KUNIT_EXPECT_EQ(test, *errors, 0);
+	n = i;
+	for (i = 0; i < n; i++)
+		hm_test_free_in(a, v[i]);
+	HM_EXPECT_VALID(test, c);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 }
 
 /*
@@ -1707,6 +1789,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE(hm_debug_poison_spans),
 	KUNIT_CASE_PARAM(hm_debug_slab_lists, hm_slab_free_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_many, hm_mode_gen_params),
+	KUNIT_CASE(hm_debug_freelist_bits_cleared),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_live_periods, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),

@@ -47,19 +47,23 @@ reported() {
 }
 
 # $1 variant, $2 log, $3 address: did the tool report the second free's
-# 8-byte store of the link word at $3, faulting in hakmem's free?
+# 8-byte store of the link word at $3, faulting in hakmem's free (the
+# push of the plain free's try, hm_freelist_push() in
+# hm_freelist_free_try(), inlined: frames of their own in the report)?
 double_reported() {
 	case $1 in
 	asan*)
+		sed -n '/^WRITE of size 8/,/ in main /p' "$2" > "$2.write"
 		grep -q "AddressSanitizer: use-after-poison on address $3 " "$2" &&
 			grep -q "^WRITE of size 8 at $3 " "$2" &&
-			grep -Eq '^ +#0 0x[0-9a-f]+ in hm_freelist_free_try ' "$2" &&
-			sed -n '/^WRITE of size 8/,/ in main /p' "$2" |
-			grep -Eq '^ +#[0-9]+ 0x[0-9a-f]+ in hm_cache_free '
+			grep -Eq '^ +#0 0x[0-9a-f]+ in hm_freelist_push ' "$2.write" &&
+			grep -Eq '^ +#[0-9]+ 0x[0-9a-f]+ in hm_freelist_free_try ' "$2.write" &&
+			grep -Eq '^ +#[0-9]+ 0x[0-9a-f]+ in hm_cache_free ' "$2.write"
 		;;
 	*)
 		sed -n '/Invalid write of size 8/,/Address /p' "$2" > "$2.write"
-		grep -Eq '^==[0-9]+== +at 0x[0-9A-F]+: hm_freelist_free_try ' "$2.write" &&
+		grep -Eq '^==[0-9]+== +at 0x[0-9A-F]+: hm_freelist_push ' "$2.write" &&
+			grep -Eq '^==[0-9]+== +by 0x[0-9A-F]+: hm_freelist_free_try ' "$2.write" &&
 			grep -Eq '^==[0-9]+== +by 0x[0-9A-F]+: hm_cache_free ' "$2.write" &&
 			grep -q "Address $3 is " "$2.write"
 		;;
