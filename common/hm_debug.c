@@ -14,12 +14,13 @@
 #define HM_INFO_LINE	192	/* room for "INFO: last freed at <symbol> by <ctx>" */
 
 /*
- * struct hm_slab_dbg with its two bitmaps, four in the freelist mode, for
- * a slab of @nwords bitmap words (a slab knows it, after its cache is gone)
+ * struct hm_slab_dbg with its three bitmaps, five in the freelist mode,
+ * for a slab of @nwords bitmap words (a slab knows it, after its cache is
+ * gone)
  */
 static size_t hm_dbg_bytes(bool freelist, unsigned int nwords)
 {
-	return sizeof(struct hm_slab_dbg) +
+	return sizeof(struct hm_slab_dbg) + nwords * sizeof(unsigned long) +
 	       (freelist ? 2 : 1) * nwords * (sizeof(unsigned long) + sizeof(hm_atomic_t));
 }
 
@@ -75,7 +76,7 @@ int hm_slab_debug_alloc(struct hm_cache *c, struct hm_slab *s, hm_gfp_t gfp)
 		d->rpoisoned = (hm_atomic_t *)(hm_dbg_poisoned(d) + c->nwords);
 		if (c->mode == HM_MODE_FREELIST) {
 			/* exact from the slab's next (re)build: hm_fl_state_build() */
-			d->fl_free = (unsigned long *)(d->rpoisoned + c->nwords);
+			d->fl_free = hm_dbg_quarantine_bits(d, c->nwords) + c->nwords;
 			d->fl_remote = (hm_atomic_t *)(d->fl_free + c->nwords);
 		}
 		d->poison_gen = HM_READ_ONCE(c->poison_gen);
@@ -761,8 +762,9 @@ void hm_report_bad_link(struct hm_cache *c, const struct hm_slab *s, const void 
  * @p: the block, taken from the mode
  * @ip: the caller
  *
- * The block stays allocated, counted in c->quarantined, and is never
- * handed out again.
+ * The block stays allocated, counted in c->quarantined and marked in its
+ * slab's quarantine bitmap, and is never handed out again: a free of it
+ * is reported as a double free.
  */
 void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigned long ip)
 {
@@ -770,6 +772,7 @@ void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigne
 	long off = hm_poison_bad(p, c->size, c->link_bytes);
 
 	hm_report_uaf(cc, s, p, off < 0 ? 0 : (unsigned int)off, ip);
+	hm_dbg_quarantine(hm_dbg(s), c->nwords, hm_block_start(c->recip, s, p));
 	hm_atomic_fetch_add(&c->quarantined, 1);
 }
 

@@ -49,6 +49,15 @@ struct hm_slab_dbg {
 	/* freelist, checks on: the c->checks_gen fl_free[] is exact for, 0: none */
 	u32 checks_gen;
 	hm_atomic_t *rpoisoned;	/* 1 = poisoned when freed by another context */
+	/*
+	 * 1 = withheld for good (a poison hit, a broken link): allocated as
+	 * far as the slab goes, never handed out, and a free of it is a
+	 * double free (its free came before the write).  Set by the owner,
+	 * kept across switch generations, gone with the debug memory.  NULL
+	 * until the slab's first (hm_dbg_quarantine()): then the free's test
+	 * of a slab with none is one load.
+	 */
+	unsigned long *quarantine;
 	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */
 	/*
 	 * Freelist slabs of a cache with checks on: 1 = on the owner's lists
@@ -62,13 +71,19 @@ struct hm_slab_dbg {
 	/*
 	 * Follows: the bitmap of blocks poisoned when freed by the owner,
 	 * which only the owner writes (hm_dbg_poisoned()), then rpoisoned's,
-	 * then fl_free's and fl_remote's.
+	 * quarantine's, then fl_free's and fl_remote's.
 	 */
 };
 
 static inline unsigned long *hm_dbg_poisoned(struct hm_slab_dbg *d)
 {
 	return (unsigned long *)(d + 1);
+}
+
+/* the quarantine bitmap's place, after rpoisoned's (@nwords: the slab's) */
+static inline unsigned long *hm_dbg_quarantine_bits(struct hm_slab_dbg *d, unsigned int nwords)
+{
+	return (unsigned long *)(d->rpoisoned + nwords);
 }
 
 /* bytes of a cached hybrid block the magazine uses (see hm_mag_push()) */

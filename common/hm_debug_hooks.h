@@ -29,6 +29,44 @@ static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
 }
 
+/* Is block @idx of the slab of @d withheld for good (d->quarantine)? */
+static __always_inline bool hm_dbg_quarantined(const struct hm_slab_dbg *d, unsigned long idx)
+{
+	const unsigned long *q = HM_READ_ONCE(d->quarantine);
+
+	return unlikely(q) && ((HM_READ_ONCE(q[idx / HM_BPL]) >> (idx % HM_BPL)) & 1);
+}
+
+/* ... of @s, which may have no debug memory: then it is not */
+static __always_inline bool hm_slab_quarantined(const struct hm_slab *s, unsigned long idx)
+{
+	struct hm_slab_dbg *d = hm_dbg(s);
+
+	return d && hm_dbg_quarantined(d, idx);
+}
+
+/*
+ * The owner withholds blocks @mask of word @i of the slab of @d (of
+ * @nwords words) for good.  A free racing it (a double free racing the
+ * allocation that found the write) may miss the mark: it is a free of a
+ * block the mode still calls allocated, as it was before.
+ */
+static inline void hm_dbg_quarantine_word(struct hm_slab_dbg *d, unsigned int nwords,
+					  unsigned int i, unsigned long mask)
+{
+	unsigned long *q = hm_dbg_quarantine_bits(d, nwords);
+
+	HM_WRITE_ONCE(q[i], q[i] | mask);
+	HM_WRITE_ONCE(d->quarantine, q);
+}
+
+/* ... block @idx */
+static inline void hm_dbg_quarantine(struct hm_slab_dbg *d, unsigned int nwords,
+				     unsigned long idx)
+{
+	hm_dbg_quarantine_word(d, nwords, idx / HM_BPL, 1UL << (idx % HM_BPL));
+}
+
 /*
  * poisoned[] bits of another switch generation than its owner @cc's
  * (cc->poison_gen, read after the switch that sent @cc here) mean nothing

@@ -73,8 +73,8 @@ static __always_inline bool hm_remote_plain(struct hm_cctx *cc, struct hm_cache 
 
 /*
  * The checks a remote free's slow path adds: a block of another cache
- * than @cc's, or not a block start, is reported (false); else *@idx is
- * the block's index.
+ * than @cc's, not a block start, or quarantined (a double free), is
+ * reported (false); else *@idx is the block's index.
  */
 static __always_inline bool hm_remote_checks(struct hm_cctx *cc, struct hm_slab *s,
 					     void *p, unsigned long ip, unsigned long *idx)
@@ -88,6 +88,10 @@ static __always_inline bool hm_remote_checks(struct hm_cctx *cc, struct hm_slab 
 	}
 	if (unlikely(*idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
+		return false;
+	}
+	if (unlikely(hm_slab_quarantined(s, *idx))) {	/* freed before it was written */
+		hm_report_double_free(c, s, p, ip);
 		return false;
 	}
 	return true;
@@ -255,7 +259,8 @@ static __always_inline void hm_bitmap_free_local(struct hm_cctx *cc, struct hm_s
 	}
 	w = s->free_bits[i];
 	/* free in the slab, or freed by another context and not collected */
-	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit)) {
+	if (unlikely((w | hm_atomic_read(&s->remote_bits[i])) & bit) ||
+	    unlikely(hm_slab_quarantined(s, idx))) {
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
@@ -461,6 +466,10 @@ static __always_inline void hm_freelist_free_local(struct hm_cctx *cc, struct hm
 
 	if (unlikely(idx >= s->nblocks)) {
 		hm_report_bad_block(c, s, p, ip);
+		return;
+	}
+	if (unlikely(hm_slab_quarantined(s, idx))) {	/* freed before it was written */
+		hm_report_double_free(c, s, p, ip);
 		return;
 	}
 	if (unlikely(HM_READ_ONCE(cc->checks))) {
@@ -696,6 +705,19 @@ static __always_inline bool hm_dbg_try_track_free(struct hm_cctx *cc, struct hm_
 	return true;
 }
 
+/*
+ * A free the try functions leave to the full path, which reports it: of
+ * a quarantined block (a double free).  With tracking on, the record's
+ * test does it already: a quarantined block's record is of its last
+ * life, freed (the hit comes before the allocation's record), or of an
+ * older generation.
+ */
+static __always_inline bool hm_dbg_try_quarantined(const struct hm_slab_dbg *d,
+						   unsigned int sw, unsigned long idx)
+{
+	return !(sw & HM_DBG_TRACK) && hm_dbg_quarantined(d, idx);
+}
+
 /* A free in an older switch generation than @cc's, poisoning on: the slow path's. */
 static __always_inline bool hm_dbg_try_gen_old(const struct hm_cctx *cc,
 					       const struct hm_slab_dbg *d, unsigned int sw)
@@ -807,7 +829,7 @@ static __always_inline void hm_hybrid_free_local(struct hm_cctx *cc, struct hm_s
 		return;
 	}
 	w = *lw;
-	if (unlikely(hm_hybrid_not_live(s, i, w, bit))) {
+	if (unlikely(hm_hybrid_not_live(s, i, w, bit) || hm_slab_quarantined(s, idx))) {
 		hm_report_double_free(c, s, p, ip);
 		return;
 	}
@@ -836,7 +858,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
 	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d ||
-		     hm_plat_init_on_free()))
+		     hm_plat_init_on_free() || hm_dbg_try_quarantined(d, sw, idx)))
 		return false;
 	if (unlikely(hm_hybrid_not_live(s, idx / HM_BPL, hm_slab_live_bits(s)[idx / HM_BPL],
 					1UL << (idx % HM_BPL))))
@@ -923,7 +945,8 @@ static __always_inline bool hm_bitmap_free_debug_try(struct hm_cctx *cc, struct 
 	struct hm_slab_dbg *d = hm_dbg(s);
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
-	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free()) ||
+	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free() ||
+		     hm_dbg_try_quarantined(d, sw, idx)) ||
 	    !hm_bitmap_free_stays(cc, s, i, bit, &w))
 		return false;
 	if (hm_dbg_try_gen_old(cc, d, sw) ||
@@ -1013,7 +1036,7 @@ static __always_inline bool hm_freelist_free_debug_try(struct hm_cctx *cc, struc
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
 	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free() ||
-		     hm_freelist_settles(cc, s, used)))
+		     hm_dbg_try_quarantined(d, sw, idx) || hm_freelist_settles(cc, s, used)))
 		return false;
 	if (checks && (hm_fl_state(cc->cache, s) != d || hm_fl_state_free(d, idx)))
 		return false;

@@ -241,6 +241,69 @@ static void hm_debug_freelist_bits_cleared(struct kunit *test)
 }
 
 /*
+ * A quarantined block (written after its free) stays allocated as far as
+ * its slab goes, but nobody holds it: a free of it, by its owner or by
+ * another context, is its second free.  Reported as a double free, and
+ * refused: the block stays quarantined, never handed out, and the counts
+ * agree with the slab.  With tracking on too (the free's try, which a
+ * record of the block's last life sends to the full path, or not).
+ */
+static void hm_debug_quarantine_double_free(struct kunit *test)
+{
+	static const unsigned int sws[] = { HM_DBG_POISON, HM_DBG_POISON | HM_DBG_TRACK };
+	long *errors = hm_test_count_errors(test);
+	unsigned int j, i, n;
+
+	for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
+		struct hm_cache *c = hm_core_cache_create("hm-qdf", 64, 0, MODE(test), 0,
+							  HM_GFP_DEFAULT);
+		struct hm_cctx *a, *b;
+		void **v, *victim;
+		unsigned long seq;
+
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		n = c->nblocks;
+		v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, v);
+		a = hm_test_cctx(test, c);
+		b = hm_test_cctx(test, c);
+		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, sws[j], HM_GFP_DEFAULT), 0);
+		victim = hm_test_alloc(a);
+		KUNIT_ASSERT_NOT_NULL(test, victim);
+		hm_test_free_in(a, victim);
+		hm_test_poke(victim, 20, 0x42);		/* the bug */
+		*errors = 0;
+		KUNIT_EXPECT_EQ(test, hm_alloc_count(test, a, v, n, victim), 0);
+		KUNIT_ASSERT_EQ(test, *errors, 1);
+		KUNIT_ASSERT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+		/* the owner frees it again, then another context */
+		seq = hm_test_report_seq(test);
+		hm_test_free_in_ip(a, victim, 0x4100UL);
+		KUNIT_EXPECT_EQ(test, *errors, 2);
+		hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, victim, c,
+				      hm_ptr_slab(victim), 0x4100UL, NULL);
+		seq = hm_test_report_seq(test);
+		hm_test_free_in_ip(b, victim, 0x4200UL);	/* remote: not b's slab */
+		KUNIT_EXPECT_EQ(test, *errors, 3);
+		hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, victim, c,
+				      hm_ptr_slab(victim), 0x4200UL, NULL);
+		HM_EXPECT_VALID(test, c);
+		/* still quarantined: a slab's worth more never reaches it */
+		for (i = 0; i < n; i++)
+			hm_test_free_in(a, v[i]);
+		KUNIT_EXPECT_EQ(test, hm_alloc_count(test, a, v, n, victim), 0);
+		KUNIT_EXPECT_EQ(test, *errors, 3);
+		for (i = 0; i < n; i++)
+			hm_test_free_in(a, v[i]);
+		HM_EXPECT_VALID(test, c);
+		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
+		KUNIT_EXPECT_EQ(test, hm_core_cache_destroy(c), 1);
+		*errors = 0;
+	}
+}
+
+/*
  * The hybrid debug route's try functions check and poison inline: sizes
  * they cannot (8 bytes, over 256 in userspace) take a route without them.
  * Either way a write after free is caught, and a block freed before the
@@ -1790,6 +1853,7 @@ static struct kunit_case hm_debug_cases[] = {
 	KUNIT_CASE_PARAM(hm_debug_slab_lists, hm_slab_free_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_poison_catches_many, hm_mode_gen_params),
 	KUNIT_CASE(hm_debug_freelist_bits_cleared),
+	KUNIT_CASE_PARAM(hm_debug_quarantine_double_free, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_track_sites, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_live_periods, hm_mode_gen_params),
 	KUNIT_CASE_PARAM(hm_debug_sites_two_contexts, hm_mode_gen_params),

@@ -93,6 +93,7 @@ static void hm_link_written_local(struct kunit *test)
 	unsigned int n, i, got = 0;
 	struct hm_err_entry *log = kunit_kzalloc(test, HM_ERR_LOG * sizeof(*log), GFP_KERNEL);
 	void **v, **w, *other, *link = NULL;
+	unsigned long seq;
 
 	/* poisoning brings the checks' exact state to slabs built from now */
 	KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, HM_DBG_POISON | HM_DBG_TRACK,
@@ -167,6 +168,15 @@ static void hm_link_written_local(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);
 	HM_EXPECT_VALID(test, c);
 	HM_EXPECT_VALID(test, o);
+	/* the victim's second free: a double free, refused, still withheld */
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(cc, v[7], HM_LINK_FREE_SITE + 1);
+	KUNIT_EXPECT_EQ(test, *errors, 2);
+	hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, v[7], c, hm_ptr_slab(v[7]),
+			      HM_LINK_FREE_SITE + 1, NULL);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);
+	HM_EXPECT_VALID(test, c);
 }
 
 /*
@@ -224,6 +234,19 @@ static void hm_link_written_remote(struct kunit *test)
 	for (i = 0; i < 2 * n; i++)
 		hm_test_free_in(i % 2 ? a : b, w[i]);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
+	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 2);
+	HM_EXPECT_VALID(test, c);
+	/* their second frees, remote and the owner's: double frees, refused */
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(b, v[7], HM_LINK_FREE_SITE + 1);
+	hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, v[7], c, hm_ptr_slab(v[7]),
+			      HM_LINK_FREE_SITE + 1, NULL);
+	seq = hm_test_report_seq(test);
+	hm_test_free_in_ip(a, v[5], HM_LINK_FREE_SITE + 2);
+	hm_test_expect_report(test, seq, HM_ERR_DOUBLE_FREE, v[5], c, hm_ptr_slab(v[5]),
+			      HM_LINK_FREE_SITE + 2, NULL);
+	KUNIT_EXPECT_EQ(test, *errors, 3);
+	KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 2);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 2);
 	HM_EXPECT_VALID(test, c);
 }
