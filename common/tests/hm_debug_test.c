@@ -32,6 +32,22 @@ static unsigned int hm_alloc_count(struct kunit *test, struct hm_cctx *cc,
 }
 
 /*
+ * @cc's @n blocks in @v freed, a slab's worth allocated again, none of them
+ * @victim (quarantined), and freed again
+ */
+static void hm_cycle_without(struct kunit *test, struct hm_cctx *cc, void **v,
+			     unsigned int n, const void *victim)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+	KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
+	for (i = 0; i < n; i++)
+		hm_test_free_in(cc, v[i]);
+}
+
+/*
  * The one report since @seq: a write after free of @victim in @c, first
  * changed byte at @off, with the block's slab.
  */
@@ -56,7 +72,7 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 						  HM_GFP_DEFAULT);
 	long *errors = hm_test_count_errors(test);
 	unsigned long before = hm_errors(HM_ERR_USE_AFTER_FREE), seq;
-	unsigned int i, n;
+	unsigned int n;
 	struct hm_cctx *cc;
 	void **v, *victim;
 
@@ -82,12 +98,8 @@ static void hm_debug_poison_catches_uaf(struct kunit *test)
 	/* the quarantined block counts as live forever: validate agrees */
 	HM_EXPECT_VALID(test, c);
 	/* clean blocks pass the check: no false reports on reuse */
-	for (i = 0; i < n; i++)
-		hm_test_free_in(cc, v[i]);
-	KUNIT_EXPECT_EQ(test, hm_alloc_count(test, cc, v, n, victim), 0);
+	hm_cycle_without(test, cc, v, n, victim);
 	KUNIT_EXPECT_EQ(test, *errors, 1);
-	for (i = 0; i < n; i++)
-		hm_test_free_in(cc, v[i]);
 	HM_EXPECT_VALID(test, c);
 	KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
 	/* destroy reports the quarantined block and keeps its slab */
@@ -252,7 +264,7 @@ static void hm_debug_quarantine_double_free(struct kunit *test)
 {
 	static const unsigned int sws[] = { HM_DBG_POISON, HM_DBG_POISON | HM_DBG_TRACK };
 	long *errors = hm_test_count_errors(test);
-	unsigned int j, i, n;
+	unsigned int j, n;
 
 	for (j = 0; j < HM_ARRAY_SIZE(sws); j++) {
 		struct hm_cache *c = hm_core_cache_create("hm-qdf", 64, 0, MODE(test), 0,
@@ -289,12 +301,8 @@ static void hm_debug_quarantine_double_free(struct kunit *test)
 				      hm_ptr_slab(victim), 0x4200UL, NULL);
 		HM_EXPECT_VALID(test, c);
 		/* still quarantined: a slab's worth more never reaches it */
-		for (i = 0; i < n; i++)
-			hm_test_free_in(a, v[i]);
-		KUNIT_EXPECT_EQ(test, hm_alloc_count(test, a, v, n, victim), 0);
+		hm_cycle_without(test, a, v, n, victim);
 		KUNIT_EXPECT_EQ(test, *errors, 3);
-		for (i = 0; i < n; i++)
-			hm_test_free_in(a, v[i]);
 		HM_EXPECT_VALID(test, c);
 		KUNIT_EXPECT_EQ(test, hm_atomic_read(&c->quarantined), 1);
 		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 1);	/* the victim */
