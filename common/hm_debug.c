@@ -772,7 +772,7 @@ void hm_debug_poison_hit(struct hm_cctx *cc, struct hm_slab *s, void *p, unsigne
 	long off = hm_poison_bad(p, c->size, c->link_bytes);
 
 	hm_report_uaf(cc, s, p, off < 0 ? 0 : (unsigned int)off, ip);
-	hm_dbg_quarantine(hm_dbg(s), c->nwords, hm_block_start(c->recip, s, p));
+	hm_dbg_quarantine(c, hm_dbg(s), hm_block_start(c->recip, s, p));
 	hm_atomic_fetch_add(&c->quarantined, 1);
 }
 

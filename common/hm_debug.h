@@ -48,14 +48,18 @@ struct hm_slab_dbg {
 	u32 poison_gen;		/* generation the bitmaps below belong to */
 	/* freelist, checks on: the c->checks_gen fl_free[] is exact for, 0: none */
 	u32 checks_gen;
+	/* the cache's poison and checks generations the quarantine marks are of */
+	u32 q_poison_gen, q_checks_gen;
 	hm_atomic_t *rpoisoned;	/* 1 = poisoned when freed by another context */
 	/*
 	 * 1 = withheld for good (a poison hit, a broken link): allocated as
 	 * far as the slab goes, never handed out, and a free of it is a
-	 * double free (its free came before the write).  Set by the owner,
-	 * kept across switch generations, gone with the debug memory.  NULL
-	 * until the slab's first (hm_dbg_quarantine()): then the free's test
-	 * of a slab with none is one load.
+	 * double free (its free came before the write).  Set by the owner;
+	 * true while the cache's poison and checks generations are those of
+	 * the marks (q_*_gen): once a switch went off, the plain route may
+	 * have taken the block back unseen, and a mark would refuse its next
+	 * holder's free.  NULL until the slab's first (hm_dbg_quarantine()):
+	 * then the free's test of a slab with none is one load.
 	 */
 	unsigned long *quarantine;
 	hm_atomic_t track;	/* struct hm_track[nblocks], or 0 */

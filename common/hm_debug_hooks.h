@@ -29,12 +29,30 @@ static __always_inline struct hm_slab_dbg *hm_dbg(const struct hm_slab *s)
 	return (struct hm_slab_dbg *)hm_atomic_read(&s->dbg);
 }
 
-/* Is block @idx of the slab of @d withheld for good (d->quarantine)? */
-static __always_inline bool hm_dbg_quarantined(const struct hm_slab_dbg *d, unsigned long idx)
+/*
+ * Are @d's quarantine marks true now: of the generations @c is in, with
+ * the switch that made them still on (poisoning; or the freelist checks,
+ * whose broken links withhold blocks too)?  Once it went off, the plain
+ * route may take a marked block back unseen, and a mark would refuse the
+ * free of its next holder: the marks go with it, for good.
+ */
+static inline bool hm_dbg_quarantine_current(const struct hm_cache *c,
+					     const struct hm_slab_dbg *d)
+{
+	return HM_READ_ONCE(d->q_poison_gen) == HM_READ_ONCE(c->poison_gen) &&
+	       HM_READ_ONCE(d->q_checks_gen) == HM_READ_ONCE(c->checks_gen) &&
+	       ((HM_READ_ONCE(c->debug) & HM_DBG_POISON) ||
+		(c->mode == HM_MODE_FREELIST && hm_cache_checks_on(c)));
+}
+
+/* Is block @idx of the slab of @d, of cache @c, withheld for good (d->quarantine)? */
+static __always_inline bool hm_dbg_quarantined(const struct hm_cache *c,
+					       const struct hm_slab_dbg *d, unsigned long idx)
 {
 	const unsigned long *q = HM_READ_ONCE(d->quarantine);
 
-	return unlikely(q) && ((HM_READ_ONCE(q[idx / HM_BPL]) >> (idx % HM_BPL)) & 1);
+	return unlikely(q) && ((HM_READ_ONCE(q[idx / HM_BPL]) >> (idx % HM_BPL)) & 1) &&
+	       hm_dbg_quarantine_current(c, d);
 }
 
 /* ... of @s, which may have no debug memory: then it is not */
@@ -42,29 +60,44 @@ static __always_inline bool hm_slab_quarantined(const struct hm_slab *s, unsigne
 {
 	struct hm_slab_dbg *d = hm_dbg(s);
 
-	return d && hm_dbg_quarantined(d, idx);
+	return d && hm_dbg_quarantined(s->cache, d, idx);
 }
 
 /*
- * The owner withholds blocks @mask of word @i of the slab of @d (of
- * @nwords words) for good.  A free racing it (a double free racing the
- * allocation that found the write) may miss the mark: it is a free of a
- * block the mode still calls allocated, as it was before.
+ * The owner withholds blocks @mask of word @i of the slab of @d, of cache
+ * @c, for good; marks of earlier generations go first.  A free racing it
+ * (a double free racing the allocation that found the write) may miss
+ * the mark: it is a free of a block the mode still calls allocated, as
+ * it was before.
  */
-static inline void hm_dbg_quarantine_word(struct hm_slab_dbg *d, unsigned int nwords,
+static inline void hm_dbg_quarantine_word(struct hm_cache *c, struct hm_slab_dbg *d,
 					  unsigned int i, unsigned long mask)
 {
-	unsigned long *q = hm_dbg_quarantine_bits(d, nwords);
+	unsigned long *q = hm_dbg_quarantine_bits(d, c->nwords);
 
+	if (!hm_dbg_quarantine_current(c, d)) {
+		hm_memset(q, 0, c->nwords * sizeof(*q));
+		HM_WRITE_ONCE(d->q_poison_gen, HM_READ_ONCE(c->poison_gen));
+		HM_WRITE_ONCE(d->q_checks_gen, HM_READ_ONCE(c->checks_gen));
+	}
 	HM_WRITE_ONCE(q[i], q[i] | mask);
 	HM_WRITE_ONCE(d->quarantine, q);
 }
 
 /* ... block @idx */
-static inline void hm_dbg_quarantine(struct hm_slab_dbg *d, unsigned int nwords,
+static inline void hm_dbg_quarantine(struct hm_cache *c, struct hm_slab_dbg *d,
 				     unsigned long idx)
 {
-	hm_dbg_quarantine_word(d, nwords, idx / HM_BPL, 1UL << (idx % HM_BPL));
+	hm_dbg_quarantine_word(c, d, idx / HM_BPL, 1UL << (idx % HM_BPL));
+}
+
+/* The owner takes block @idx of the slab of @d back into use: no mark. */
+static inline void hm_dbg_unquarantine(struct hm_slab_dbg *d, unsigned long idx)
+{
+	unsigned long *q = d->quarantine;
+
+	if (q && (q[idx / HM_BPL] & 1UL << (idx % HM_BPL)))
+		HM_WRITE_ONCE(q[idx / HM_BPL], q[idx / HM_BPL] & ~(1UL << (idx % HM_BPL)));
 }
 
 /*

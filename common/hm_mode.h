@@ -712,10 +712,11 @@ static __always_inline bool hm_dbg_try_track_free(struct hm_cctx *cc, struct hm_
  * life, freed (the hit comes before the allocation's record), or of an
  * older generation.
  */
-static __always_inline bool hm_dbg_try_quarantined(const struct hm_slab_dbg *d,
+static __always_inline bool hm_dbg_try_quarantined(const struct hm_cctx *cc,
+						   const struct hm_slab_dbg *d,
 						   unsigned int sw, unsigned long idx)
 {
-	return !(sw & HM_DBG_TRACK) && hm_dbg_quarantined(d, idx);
+	return !(sw & HM_DBG_TRACK) && hm_dbg_quarantined(cc->cache, d, idx);
 }
 
 /* A free in an older switch generation than @cc's, poisoning on: the slow path's. */
@@ -858,7 +859,7 @@ static __always_inline bool hm_hybrid_free_debug_try(struct hm_cctx *cc, struct 
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
 	if (unlikely(idx >= s->nblocks || cc->mag_count == cc->mag_cap || !d ||
-		     hm_plat_init_on_free() || hm_dbg_try_quarantined(d, sw, idx)))
+		     hm_plat_init_on_free() || hm_dbg_try_quarantined(cc, d, sw, idx)))
 		return false;
 	if (unlikely(hm_hybrid_not_live(s, idx / HM_BPL, hm_slab_live_bits(s)[idx / HM_BPL],
 					1UL << (idx % HM_BPL))))
@@ -946,7 +947,7 @@ static __always_inline bool hm_bitmap_free_debug_try(struct hm_cctx *cc, struct 
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
 	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free() ||
-		     hm_dbg_try_quarantined(d, sw, idx)) ||
+		     hm_dbg_try_quarantined(cc, d, sw, idx)) ||
 	    !hm_bitmap_free_stays(cc, s, i, bit, &w))
 		return false;
 	if (hm_dbg_try_gen_old(cc, d, sw) ||
@@ -1036,7 +1037,7 @@ static __always_inline bool hm_freelist_free_debug_try(struct hm_cctx *cc, struc
 
 	/* init_on_free: the full path zeroes the block (hm_obj_wipe()) */
 	if (unlikely(idx >= s->nblocks || !d || hm_plat_init_on_free() ||
-		     hm_dbg_try_quarantined(d, sw, idx) || hm_freelist_settles(cc, s, used)))
+		     hm_dbg_try_quarantined(cc, d, sw, idx) || hm_freelist_settles(cc, s, used)))
 		return false;
 	if (checks && (hm_fl_state(cc->cache, s) != d || hm_fl_state_free(d, idx)))
 		return false;

@@ -57,13 +57,16 @@ void hm_freelist_reset(struct hm_cache *c, struct hm_slab *s)
 
 /*
  * A remote free of block @p came home: on the owner's lists now.  The
- * free bit first, so that no other free finds neither bit set.
+ * free bit first, so that no other free finds neither bit set.  A block
+ * a broken remote list's mend withheld while its free was in flight
+ * (hm_fl_remote_mend()) is in use again: no mark.
  */
 static void hm_fl_state_collected(struct hm_cache *c, struct hm_slab *s,
 				  struct hm_slab_dbg *d, void *p)
 {
 	unsigned long idx = hm_block_index_recip(c->recip, s, p);
 
+	hm_dbg_unquarantine(d, idx);
 	hm_fl_state_set(d, idx, true);
 	hm_atomic_fetch_and(&d->fl_remote[idx / HM_BPL], ~(1UL << (idx % HM_BPL)));
 }
@@ -148,7 +151,7 @@ static bool hm_freelist_alloc_checked(struct hm_cctx *cc, struct hm_slab *s, voi
 		if (unlikely(!hm_fl_next_ok(c, s, d, b, next))) {
 			if (d) {	/* off the lists, as the rebuild leaves it */
 				hm_fl_state_set(d, idx, false);
-				hm_dbg_quarantine(d, c->nwords, idx);
+				hm_dbg_quarantine(c, d, idx);
 				hm_fl_withhold(c, s, 1);
 			}
 			hm_report_bad_link(c, s, b, next, HM_ERR_USE_AFTER_FREE,
@@ -232,11 +235,11 @@ static unsigned int hm_fl_remote_mend(struct hm_cache *c, struct hm_slab *s,
 	if (hm_atomic_read(&s->xthread_free))
 		n = hm_fl_remote_walk(c, s, d, (void **)hm_atomic_xchg(&s->xthread_free, 0),
 				      &again);
-	hm_dbg_quarantine(d, c->nwords, idx);
+	hm_dbg_quarantine(c, d, idx);
 	for (i = 0; i < c->nwords; i++) {
 		unsigned long w = hm_atomic_fetch_and(&d->fl_remote[i], 0);
 
-		hm_dbg_quarantine_word(d, c->nwords, i, w);
+		hm_dbg_quarantine_word(c, d, i, w);
 		lost += hm_popcount(w);
 	}
 	hm_fl_withhold(c, s, lost + 1);
