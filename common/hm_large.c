@@ -1088,10 +1088,11 @@ void hm_free_other(void *p, unsigned long ip)
 
 /*
  * Is @p a live block of @s: the start of a block, neither free nor freed
- * remotely, nor cached in a magazine?  Read as hm_frag.c reads a map,
- * word by word while the owner may run.  A free-list slab keeps no state
- * of its blocks without checks: there only the start is checked.  In the
- * platform's read bracket, or on a slab that cannot go meanwhile.
+ * remotely, nor cached in a magazine, nor quarantined (nobody holds it)?
+ * Read as hm_frag.c reads a map, word by word while the owner may run.  A
+ * free-list slab keeps no state of its blocks without checks: there only
+ * the start is checked.  In the platform's read bracket, or on a slab
+ * that cannot go meanwhile.
  */
 bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 {
@@ -1100,7 +1101,7 @@ bool hm_block_live(struct hm_cache *c, struct hm_slab *s, const void *p)
 	unsigned int w = idx / HM_BPL;
 	struct hm_slab_dbg *d;
 
-	if (!hm_block_valid(c, s, p, idx))
+	if (!hm_block_valid(c, s, p, idx) || hm_slab_quarantined(s, idx))
 		return false;
 	if (s->mode == HM_MODE_FREELIST) {
 		d = hm_fl_state(c, s);

@@ -288,6 +288,10 @@ static void hm_debug_quarantine_double_free(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, hm_alloc_count(test, a, v, n, victim), 0);
 		KUNIT_ASSERT_EQ(test, *errors, 1);
 		KUNIT_ASSERT_EQ(test, hm_atomic_read(&c->quarantined), 1);
+		/* no live object: no usable size, as of a free block */
+		hm_test_ctx_enter();
+		KUNIT_EXPECT_EQ(test, hm_core_usable_size(victim), 0);
+		hm_test_ctx_exit();
 		/* the owner frees it again, then another context */
 		seq = hm_test_report_seq(test);
 		hm_test_free_in_ip(a, victim, 0x4100UL);
@@ -313,7 +317,9 @@ static void hm_debug_quarantine_double_free(struct kunit *test)
 		 * again, is no double free.
 		 */
 		KUNIT_ASSERT_EQ(test, hm_cache_set_debug(c, 0, HM_GFP_DEFAULT), 0);
+		hm_test_tools_quiet(true);	/* the program's double free, taken */
 		hm_test_free_in(a, victim);
+		hm_test_tools_quiet(false);
 		KUNIT_EXPECT_EQ(test, hm_cache_live_objects(c), 0);
 		w = kunit_kzalloc(test, 4 * n * sizeof(void *), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, w);
