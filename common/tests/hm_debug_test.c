@@ -138,10 +138,7 @@ static void hm_debug_poison_catches_many(struct kunit *test)
 		n = 2 * c->nblocks;
 		v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, v);
-		for (k = 0; k < 2 * K; k++) {
-			b[k] = hm_test_alloc(cc);
-			KUNIT_ASSERT_NOT_NULL(test, b[k]);
-		}
+		hm_alloc_count(test, cc, b, 2 * K, NULL);
 		for (k = 0; k < 2 * K; k++)
 			hm_test_free_in(cc, b[k]);
 		/* the even ones written: each handed out after an odd one */
@@ -211,10 +208,7 @@ static void hm_debug_freelist_bits_cleared(struct kunit *test)
 	n = 2 * c->nblocks;
 	v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
-	for (k = 0; k < K; k++) {
-		x[k] = hm_test_alloc(a);
-		KUNIT_ASSERT_NOT_NULL(test, x[k]);
-	}
+	hm_alloc_count(test, a, x, K, NULL);
 	for (k = 0; k < K; k++) {
 		if (k % 2)
 			hm_cctx_free(b, hm_ptr_slab(x[k]), x[k], HM_RET_IP);	/* remote */
@@ -504,10 +498,7 @@ static void hm_debug_slab_lists(struct kunit *test)
 		n = 3 * c->nblocks;
 		v = kunit_kzalloc(test, n * sizeof(void *), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, v);
-		for (i = 0; i < n; i++) {
-			v[i] = hm_test_alloc(cc);
-			KUNIT_ASSERT_NOT_NULL(test, v[i]);
-		}
+		hm_alloc_count(test, cc, v, n, NULL);
 		a = hm_ptr_slab(v[0]);
 		KUNIT_ASSERT_PTR_NE(test, a, cc->active);
 		KUNIT_ASSERT_EQ(test, a->list, HM_LIST_FULL);
